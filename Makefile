@@ -1,0 +1,43 @@
+# shortstack: every command a person or CI types. `make help` lists them.
+SHELL := /bin/sh
+.DEFAULT_GOAL := help
+
+UV := $(shell ./scripts/ensure-uv.sh)
+# Use the machine's python3 and never download an interpreter: offline machines must work.
+export UV_PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS := never
+RUN := $(UV) run --frozen
+PORT ?= 8000
+HOST ?= 127.0.0.1
+DATA_DIR ?= .data
+PY_DIRS := src tests scripts $(wildcard bench)
+
+.PHONY: help sync run test lint format typecheck pytest clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+sync: ## create .venv/ from uv.lock (idempotent)
+	@$(UV) sync --frozen --quiet
+
+run: sync ## serve the whole stack on http://$(HOST):$(PORT)
+	PORT=$(PORT) HOST=$(HOST) DATA_DIR=$(DATA_DIR) $(RUN) shortstack serve
+
+test: sync lint typecheck pytest ## lint, type-check and run the whole test suite
+
+lint: sync ## ruff check and format check
+	$(RUN) ruff check $(PY_DIRS)
+	$(RUN) ruff format --check $(PY_DIRS)
+
+format: sync ## apply ruff fixes and formatting
+	$(RUN) ruff check --fix $(PY_DIRS)
+	$(RUN) ruff format $(PY_DIRS)
+
+typecheck: sync ## mypy --strict on the package
+	$(RUN) mypy
+
+pytest: sync ## the pytest suite (unit, contract, e2e)
+	$(RUN) pytest -q
+
+clean: ## remove caches and the virtual environment (keeps .data/)
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache dist build

@@ -1,0 +1,28 @@
+"""boto3 clients with explicit timeouts and bounded, adaptive retries.
+
+A slow dependency then fails a request in seconds instead of holding a
+Lambda until its own timeout. boto3 is imported lazily: entrypoints that
+never talk to AWS (the local server) do not pay its import time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CONNECT_TIMEOUT_S = 2
+READ_TIMEOUT_S = 5
+MAX_ATTEMPTS = 3
+
+
+def make_client(service: str, endpoint_url: str | None = None) -> Any:
+    """A boto3 client for `service`, configured for short, bounded waits."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
+        retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
+        tcp_keepalive=True,
+    )
+    return boto3.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]

@@ -1,0 +1,54 @@
+"""Every PK/SK/GSI key of the single table, built in one place.
+
+Layout (entity: PK / SK; indexes):
+  item:        ITEM#<id> / ITEM;  GSI1 OWNER#<owner>#ITEMS / <created>#<id>,
+                                  GSI2 OWNER#<owner>#ITEMCAT#<category> / <created>#<id>
+  user:        USER#<id> / USER
+  user e-mail: USEREMAIL#<normalized e-mail> / USEREMAIL (uniqueness guard)
+Later entities (links, stats, imports, keys, idempotency) add their builders here.
+Free-text parts are escaped so that a '#' inside a value cannot forge another key.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+PK = "PK"
+SK = "SK"
+GSI1 = "GSI1"
+GSI1PK = "GSI1PK"
+GSI1SK = "GSI1SK"
+GSI2 = "GSI2"
+GSI2PK = "GSI2PK"
+GSI2SK = "GSI2SK"
+TTL_ATTRIBUTE = "ttl"
+
+
+class Key(TypedDict):
+    PK: str
+    SK: str
+
+
+def escape(part: str) -> str:
+    """Make a free-text value safe to embed between '#' separators."""
+    return part.replace("%", "%25").replace("#", "%23")
+
+
+def item_key(item_id: str) -> Key:
+    return {"PK": f"ITEM#{escape(item_id)}", "SK": "ITEM"}
+
+
+def items_of_owner(owner: str) -> str:
+    return f"OWNER#{escape(owner)}#ITEMS"
+
+
+def items_of_owner_in_category(owner: str, category: str) -> str:
+    return f"OWNER#{escape(owner)}#ITEMCAT#{escape(category)}"
+
+
+def user_key(user_id: str) -> Key:
+    return {"PK": f"USER#{escape(user_id)}", "SK": "USER"}
+
+
+def user_email_key(normalized_email: str) -> Key:
+    return {"PK": f"USEREMAIL#{escape(normalized_email)}", "SK": "USEREMAIL"}

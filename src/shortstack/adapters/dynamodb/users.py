@@ -1,0 +1,115 @@
+"""Users in the single table; a transaction writes the user and an e-mail guard together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shortstack.adapters.dynamodb import keys
+from shortstack.adapters.dynamodb.codec import from_attributes, to_attribute, to_attributes
+from shortstack.adapters.dynamodb.errors import cancellation_codes, error_code
+from shortstack.domain.clock import from_iso, to_iso
+from shortstack.domain.errors import Conflict, EmailTaken, UserIdTaken
+from shortstack.domain.users import User, normalize_email
+
+ENTITY = "user"
+_DELETE_ATTEMPTS = 3
+
+
+class DynamoDBUserRepository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def add(self, user: User) -> None:
+        email_key = keys.user_email_key(normalize_email(user.email))
+        record = {
+            **keys.user_key(user.user_id),
+            "entity": ENTITY,
+            "user_id": user.user_id,
+            "name": user.name,
+            "email": user.email,
+            "created_at": to_iso(user.created_at),
+        }
+        guard = {**email_key, "entity": "user_email", "user_id": user.user_id}
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_attributes(record),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_attributes(guard),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            codes = cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise UserIdTaken(user.user_id) from exc
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise EmailTaken() from exc
+            raise
+
+    def get(self, user_id: str) -> User | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=to_attributes(keys.user_key(user_id)), ConsistentRead=True
+        )
+        raw = response.get("Item")
+        if raw is None:
+            return None
+        values = from_attributes(raw)
+        return User(
+            user_id=values["user_id"],
+            name=values["name"],
+            email=values["email"],
+            created_at=from_iso(values["created_at"]),
+        )
+
+    def delete(self, user_id: str) -> bool:
+        # Read the e-mail, then delete user and guard in one transaction that
+        # checks nothing changed in between; retry if a racing write got there first.
+        for _ in range(_DELETE_ATTEMPTS):
+            user = self.get(user_id)
+            if user is None:
+                return False
+            try:
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Delete": {
+                                "TableName": self._table,
+                                "Key": to_attributes(keys.user_key(user_id)),
+                                "ConditionExpression": "attribute_exists(PK) AND email = :email",
+                                "ExpressionAttributeValues": {":email": to_attribute(user.email)},
+                            }
+                        },
+                        {
+                            "Delete": {
+                                "TableName": self._table,
+                                "Key": to_attributes(
+                                    keys.user_email_key(normalize_email(user.email))
+                                ),
+                                "ConditionExpression": "user_id = :uid",
+                                "ExpressionAttributeValues": {":uid": to_attribute(user_id)},
+                            }
+                        },
+                    ]
+                )
+            except ClientError as exc:
+                if error_code(exc) == "TransactionCanceledException":
+                    continue
+                raise
+            return True
+        raise Conflict(f"user {user_id!r} changed during the delete; try again")

@@ -1,0 +1,139 @@
+"""Items in SQLite; list queries walk an (owner, category, sort_key) index, newest first."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from decimal import Decimal
+
+from shortstack.adapters.sqlite.db import SqliteDatabase
+from shortstack.domain.clock import from_iso, to_iso
+from shortstack.domain.errors import Conflict, ItemNotFound
+from shortstack.domain.items import Item, ItemChanges
+from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    item_id     TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    description TEXT,
+    price       TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    sort_key    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_by_owner ON items (owner, sort_key);
+CREATE INDEX IF NOT EXISTS items_by_owner_category ON items (owner, category, sort_key);
+"""
+
+
+def _row_to_item(row: sqlite3.Row) -> Item:
+    return Item(
+        item_id=row["item_id"],
+        owner=row["owner"],
+        name=row["name"],
+        description=row["description"],
+        price=Decimal(row["price"]),
+        category=row["category"],
+        created_at=from_iso(row["created_at"]),
+        updated_at=from_iso(row["updated_at"]),
+    )
+
+
+class SqliteItemRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+        db.ensure_schema("items", SCHEMA)
+
+    def add(self, item: Item) -> None:
+        created = to_iso(item.created_at)
+        try:
+            with self._db.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        item.item_id,
+                        item.owner,
+                        item.name,
+                        item.description,
+                        str(item.price),
+                        item.category,
+                        created,
+                        to_iso(item.updated_at),
+                        f"{created}#{item.item_id}",
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"item {item.item_id!r} already exists") from exc
+
+    def get(self, owner: str, item_id: str) -> Item | None:
+        row = (
+            self._db.connection()
+            .execute("SELECT * FROM items WHERE item_id = ? AND owner = ?", (item_id, owner))
+            .fetchone()
+        )
+        return _row_to_item(row) if row else None
+
+    def update(self, owner: str, item_id: str, changes: ItemChanges, now: datetime) -> Item:
+        # One UPDATE that touches only the given columns: concurrent partial
+        # updates of different fields never overwrite each other.
+        assignments = ["updated_at = max(updated_at, ?)"]
+        params: list[object] = [to_iso(now)]
+        for column, value in (
+            ("name", changes.name),
+            ("description", changes.description),
+            ("price", str(changes.price) if changes.price is not None else None),
+            ("category", changes.category),
+        ):
+            if value is not None:
+                assignments.append(f"{column} = ?")
+                params.append(value)
+        if changes.clear_description:
+            assignments.append("description = NULL")
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                f"UPDATE items SET {', '.join(assignments)} "  # noqa: S608 - column names are fixed above
+                "WHERE item_id = ? AND owner = ? RETURNING *",
+                (*params, item_id, owner),
+            ).fetchone()
+        if row is None:
+            raise ItemNotFound(item_id)
+        return _row_to_item(row)
+
+    def delete(self, owner: str, item_id: str) -> bool:
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM items WHERE item_id = ? AND owner = ?", (item_id, owner)
+            )
+        return cursor.rowcount > 0
+
+    def list(
+        self, owner: str, *, category: str | None, limit: int, cursor: str | None
+    ) -> Page[Item]:
+        where = ["owner = ?"]
+        params: list[object] = [owner]
+        if category is not None:
+            where.append("category = ?")
+            params.append(category)
+        if cursor:
+            where.append("sort_key < ?")
+            params.append(decode_cursor(cursor, ("k",))["k"])
+        rows = (
+            self._db.connection()
+            .execute(
+                f"SELECT * FROM items WHERE {' AND '.join(where)} "  # noqa: S608 - fixed fragments
+                "ORDER BY sort_key DESC LIMIT ?",
+                (*params, limit + 1),
+            )
+            .fetchall()
+        )
+        items = [_row_to_item(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        next_cursor = (
+            encode_cursor({"k": f"{to_iso(items[-1].created_at)}#{items[-1].item_id}"})
+            if more
+            else None
+        )
+        return Page(items, next_cursor)

@@ -1,0 +1,66 @@
+"""The only reader of the environment: one typed settings object.
+
+Everything configurable is here, with local-friendly defaults. Unsafe
+combinations refuse to start instead of running half-configured.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shortstack import __version__
+
+_REPO_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    service_name: str = "shortstack"
+    version: str = __version__
+    stage: Literal["local", "aws"] = "local"
+
+    storage: Literal["sqlite", "dynamodb", "memory"] = "sqlite"
+    data_dir: Path = Path(".data")
+    table_name: str = "shortstack"
+    aws_endpoint_url: str | None = Field(default=None, description="for DynamoDB Local and tests")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_base_url: str | None = None
+    frontend_origin: str = ""
+    web_dir: Path = _REPO_WEB_DIR
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    auth_mode: Literal["none", "jwt"] = "none"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.stage == "aws" and "*" in self.cors_origins:
+            raise ValueError("FRONTEND_ORIGIN must name origins, not '*', in the AWS deployment")
+        if self.stage == "aws" and self.storage != "dynamodb":
+            raise ValueError("STAGE=aws needs STORAGE=dynamodb: Lambda has no durable local disk")
+        return self
+
+    @cached_property
+    def cors_origins(self) -> list[str]:
+        """FRONTEND_ORIGIN split on commas, without trailing slashes."""
+        return [o.strip().rstrip("/") for o in self.frontend_origin.split(",") if o.strip()]
+
+    @cached_property
+    def base_url(self) -> str:
+        """Where short links point: PUBLIC_BASE_URL, or this server's own address."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "shortstack.sqlite3"

@@ -1,0 +1,80 @@
+"""Domain events: facts that happened, published through the EventPublisher port.
+
+An event carries a stable id, a source, a detail type, a time and a JSON
+detail, the same envelope as an EventBridge event, so local queues and AWS
+carry it unchanged. Consumers derive their idempotency key from it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from shortstack.domain.clock import from_iso, to_iso
+
+SOURCE_ITEMS = "shortstack.items"
+SOURCE_USERS = "shortstack.users"
+SOURCE_LINKS = "shortstack.links"
+SOURCE_IMPORTS = "shortstack.imports"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    source: str
+    detail_type: str
+    detail: Mapping[str, Any]
+    time: datetime
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def idempotency_key(self) -> str:
+        """What makes two deliveries "the same event" for a consumer."""
+        return f"{self.source}#{self.detail_type}#{self.id}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form stored in queues and sent to EventBridge."""
+        return {
+            "id": self.id,
+            "source": self.source,
+            "detail-type": self.detail_type,
+            "time": to_iso(self.time),
+            "detail": dict(self.detail),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Event:
+        """Read the JSON form back (also an EventBridge event, whose keys match)."""
+        return cls(
+            id=str(data["id"]),
+            source=str(data["source"]),
+            detail_type=str(data["detail-type"]),
+            time=from_iso(str(data["time"])),
+            detail=dict(data.get("detail") or {}),
+        )
+
+
+def item_created(item_id: str, owner: str, category: str, now: datetime) -> Event:
+    return Event(
+        SOURCE_ITEMS, "ItemCreated", {"item_id": item_id, "owner": owner, "category": category}, now
+    )
+
+
+def item_updated(item_id: str, owner: str, fields: list[str], now: datetime) -> Event:
+    return Event(
+        SOURCE_ITEMS, "ItemUpdated", {"item_id": item_id, "owner": owner, "fields": fields}, now
+    )
+
+
+def item_deleted(item_id: str, owner: str, now: datetime) -> Event:
+    return Event(SOURCE_ITEMS, "ItemDeleted", {"item_id": item_id, "owner": owner}, now)
+
+
+def user_created(user_id: str, now: datetime) -> Event:
+    return Event(SOURCE_USERS, "UserCreated", {"user_id": user_id}, now)
+
+
+def user_deleted(user_id: str, now: datetime) -> Event:
+    return Event(SOURCE_USERS, "UserDeleted", {"user_id": user_id}, now)

@@ -1,0 +1,109 @@
+"""The `shortstack` command line: serve the stack and run operations against it.
+
+Subcommands register themselves in COMMANDS; each gets its own argparse
+sub-parser and a function that receives the parsed arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from shortstack.config import Settings
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def _configure_serve(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="interface to bind (default: HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: PORT or 8000)")
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from shortstack.bootstrap import bootstrap
+    from shortstack.entrypoints.http.app import create_app
+
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = Settings(**overrides)
+    container = bootstrap(settings)
+    app = create_app(container)
+    base = f"http://{settings.host}:{settings.port}"
+    banner = [
+        "",
+        f"  shortstack {settings.version}  storage={settings.storage}  data={settings.data_dir}",
+        f"  UI            {base}/",
+        f"  API docs      {base}/docs",
+        f"  Health check  {base}/health",
+    ]
+    if settings.auth_mode == "none":
+        banner.append(
+            "  AUTH_MODE=none: every request acts as the built-in 'local' user. Local use only."
+        )
+    print("\n".join(banner) + "\n", flush=True)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+    )
+    return 0
+
+
+def _configure_create_table(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--table-name", help="default: TABLE_NAME")
+
+
+def _run_create_table(args: argparse.Namespace) -> int:
+    from shortstack.adapters.aws import make_client
+    from shortstack.adapters.dynamodb import create_table
+
+    settings = Settings()
+    name = args.table_name or settings.table_name
+    create_table(make_client("dynamodb", settings.aws_endpoint_url), name)
+    print(f"created table {name}")
+    return 0
+
+
+COMMANDS: list[Command] = [
+    Command("serve", "serve the whole stack over HTTP", _configure_serve, _run_serve),
+    Command(
+        "create-table",
+        "create the DynamoDB table (for DynamoDB Local or a sandbox account)",
+        _configure_create_table,
+        _run_create_table,
+    ),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shortstack", description=__doc__)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        sub = subparsers.add_parser(command.name, help=command.help)
+        command.configure(sub)
+        sub.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `shortstack` console script."""
+    args = build_parser().parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""The one place where errors become HTTP responses.
+
+Every error body is JSON with a human-readable `message`; validation errors
+add `detail`, a list of per-field problems the frontend shows next to fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shortstack.domain.errors import (
+    Conflict,
+    DomainError,
+    Gone,
+    InvalidCursor,
+    InvalidInput,
+    NotFound,
+)
+from shortstack.observability import logger
+
+STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (Conflict, 409),
+    (Gone, 410),
+    (InvalidCursor, 400),
+    (InvalidInput, 422),
+]
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status of a domain error (most specific class first)."""
+    for error_type, status in STATUS_BY_ERROR:
+        if isinstance(error, error_type):
+            return status
+    return 400
+
+
+def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    """Pydantic errors without echoing the input (which may be a megabyte)."""
+    cleaned = []
+    for error in errors:
+        cleaned.append(
+            {
+                "loc": [str(part) for part in error.get("loc", ())],
+                "msg": str(error.get("msg", "invalid value")),
+                "type": str(error.get("type", "value_error")),
+            }
+        )
+    return cleaned
+
+
+def summarize(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for error in errors[:5]:
+        location = ".".join(part for part in error["loc"] if part not in ("body", "query", "path"))
+        parts.append(f"{location}: {error['msg']}" if location else error["msg"])
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "invalid request: " + "; ".join(parts) + more
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the mapping on `app`."""
+
+    @app.exception_handler(DomainError)
+    async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        status = status_for(exc)
+        body: dict[str, Any] = {"message": exc.message}
+        if isinstance(exc, InvalidInput) and exc.field and status == 422:
+            body["detail"] = [
+                {"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}
+            ]
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = field_errors(list(exc.errors()))
+        return JSONResponse({"message": summarize(errors), "detail": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return JSONResponse({"message": message}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error")
+        return JSONResponse({"message": "internal error; the correlation id identifies it"}, 500)

@@ -1,0 +1,98 @@
+"""The Items catalog: /api/v1/items (with or without the trailing slash)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from shortstack.domain.errors import InvalidInput
+from shortstack.domain.items import CATEGORY_MAX, ItemChanges
+from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shortstack.entrypoints.http.deps import CallerDep, ItemsDep
+from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
+from shortstack.entrypoints.http.schemas.items import ItemCreate, ItemPublic, ItemUpdate, to_decimal
+
+router = APIRouter(prefix="/api/v1/items", tags=["items"])
+
+NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such item (or not yours)"}}
+INVALID: Responses = {
+    422: {"model": ErrorBody, "description": "invalid body, with per-field details"}
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ItemPublic, responses=INVALID)
+async def create_item(body: ItemCreate, caller: CallerDep, items: ItemsDep) -> ItemPublic:
+    """Create an item; the server sets item_id, created_at and updated_at."""
+    item = items.create(
+        caller.sub,
+        name=body.name,
+        description=body.description,
+        price=to_decimal(body.price),
+        category=body.category,
+    )
+    return ItemPublic.of(item)
+
+
+@router.get(
+    "",
+    response_model=list[ItemPublic],
+    responses={400: {"model": ErrorBody, "description": "invalid cursor"}, **INVALID},
+)
+async def list_items(
+    request: Request,
+    response: Response,
+    caller: CallerDep,
+    items: ItemsDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    category: Annotated[str | None, Query(min_length=1, max_length=CATEGORY_MAX)] = None,
+) -> list[ItemPublic]:
+    """A page of items, newest first; the next page's cursor is in X-Next-Cursor and Link."""
+    page = items.list(caller.sub, category=category, limit=limit, cursor=cursor)
+    if page.next_cursor:
+        query = {"limit": str(limit), "cursor": page.next_cursor}
+        if category:
+            query["category"] = category
+        next_url = f"{request.url.path}?{urlencode(query)}"
+        response.headers["X-Next-Cursor"] = page.next_cursor
+        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return [ItemPublic.of(item) for item in page.items]
+
+
+@router.get("/{item_id}", response_model=ItemPublic, responses=NOT_FOUND)
+async def get_item(item_id: str, caller: CallerDep, items: ItemsDep) -> ItemPublic:
+    """One item."""
+    return ItemPublic.of(items.get(caller.sub, item_id))
+
+
+@router.put("/{item_id}", response_model=ItemPublic, responses={**NOT_FOUND, **INVALID})
+async def update_item(
+    item_id: str, body: ItemUpdate, caller: CallerDep, items: ItemsDep
+) -> ItemPublic:
+    """Partial update: only the fields sent change; updated_at moves."""
+    sent = body.model_fields_set
+    for field in ("name", "price", "category"):
+        if field in sent and getattr(body, field) is None:
+            raise InvalidInput(f"{field} cannot be null", field=field)
+    changes = ItemChanges(
+        name=body.name,
+        description=body.description,
+        clear_description="description" in sent and body.description is None,
+        price=to_decimal(body.price) if body.price is not None else None,
+        category=body.category,
+    )
+    return ItemPublic.of(items.update(caller.sub, item_id, changes))
+
+
+@router.delete(
+    "/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=NOT_FOUND,
+)
+async def delete_item(item_id: str, caller: CallerDep, items: ItemsDep) -> Response:
+    """Delete an item; 204 with no body."""
+    items.delete(caller.sub, item_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,65 @@
+"""Items as the HTTP API reads and writes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, field_serializer
+
+from shortstack.domain.clock import to_iso
+from shortstack.domain.items import CATEGORY_MAX, DESCRIPTION_MAX, NAME_MAX, PRICE_MAX, Item
+from shortstack.entrypoints.http.schemas.common import MultiLine, SingleLine, StrictModel
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), SingleLine]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX), MultiLine]
+Price = Annotated[float, Field(gt=0, le=float(PRICE_MAX), allow_inf_nan=False)]
+Category = Annotated[str, StringConstraints(min_length=1, max_length=CATEGORY_MAX), SingleLine]
+
+
+def to_decimal(price: float) -> Decimal:
+    """The price as an exact decimal of its shortest float representation (9.99 stays 9.99)."""
+    return Decimal(repr(price))
+
+
+class ItemCreate(StrictModel):
+    name: Name
+    description: Description | None = None
+    price: Price
+    category: Category
+
+
+class ItemUpdate(StrictModel):
+    """A partial update: only the fields present change; `description: null` clears it."""
+
+    name: Name | None = None
+    description: Description | None = None
+    price: Price | None = None
+    category: Category | None = None
+
+
+class ItemPublic(BaseModel):
+    item_id: str
+    name: str
+    description: str | None
+    price: float
+    category: str
+    created_at: datetime
+    updated_at: datetime
+
+    @field_serializer("created_at", "updated_at")
+    def _iso(self, value: datetime) -> str:
+        return to_iso(value)
+
+    @classmethod
+    def of(cls, item: Item) -> ItemPublic:
+        return cls(
+            item_id=item.item_id,
+            name=item.name,
+            description=item.description,
+            price=float(item.price),
+            category=item.category,
+            created_at=item.created_at,
+            updated_at=item.updated_at,
+        )

@@ -1,0 +1,42 @@
+"""Users as the HTTP API reads and writes them (camelCase, as the classic tutorial does)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_serializer
+
+from shortstack.domain.clock import to_iso
+from shortstack.domain.users import USER_ID_PATTERN, USER_NAME_MAX, User
+from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel
+
+UserId = Annotated[str, Field(pattern=USER_ID_PATTERN, min_length=1, max_length=64)]
+
+
+class UserCreate(StrictModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    user_id: UserId = Field(alias="userId")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=USER_NAME_MAX), SingleLine]
+    email: Annotated[EmailStr, Field(max_length=254)]
+
+
+class UserCreated(BaseModel):
+    message: str = "User created successfully"
+    userId: str  # noqa: N815 - the public contract is camelCase
+
+
+class UserPublic(BaseModel):
+    userId: str  # noqa: N815
+    name: str
+    email: str
+    createdAt: datetime  # noqa: N815
+
+    @field_serializer("createdAt")
+    def _iso(self, value: datetime) -> str:
+        return to_iso(value)
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        return cls(userId=user.user_id, name=user.name, email=user.email, createdAt=user.created_at)

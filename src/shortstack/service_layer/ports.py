@@ -1,0 +1,56 @@
+"""The ports the use cases depend on. Adapters for SQLite, DynamoDB and memory implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from shortstack.domain.events import Event
+from shortstack.domain.items import Item, ItemChanges
+from shortstack.domain.pagination import Page
+from shortstack.domain.users import User
+
+
+class ItemRepository(Protocol):
+    def add(self, item: Item) -> None:
+        """Store a new item; its id is fresh, so an existing id is a bug and raises Conflict."""
+        ...
+
+    def get(self, owner: str, item_id: str) -> Item | None:
+        """The owner's item, or None (also when it belongs to someone else)."""
+        ...
+
+    def update(self, owner: str, item_id: str, changes: ItemChanges, now: datetime) -> Item:
+        """Apply only the changed fields atomically; raises ItemNotFound."""
+        ...
+
+    def delete(self, owner: str, item_id: str) -> bool:
+        """Remove the owner's item; False when there was none."""
+        ...
+
+    def list(
+        self, owner: str, *, category: str | None, limit: int, cursor: str | None
+    ) -> Page[Item]:
+        """The owner's items, newest first; by category through an index, never a scan."""
+        ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None:
+        """Store a new user; raises UserIdTaken or EmailTaken, decided atomically."""
+        ...
+
+    def get(self, user_id: str) -> User | None:
+        """The user, or None."""
+        ...
+
+    def delete(self, user_id: str) -> bool:
+        """Remove the user and free the e-mail; False when there was none."""
+        ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, events: Sequence[Event]) -> None:
+        """Hand events to the backbone; returns once they are durably accepted."""
+        ...

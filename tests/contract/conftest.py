@@ -1,0 +1,46 @@
+"""The contract suite runs every case against every storage adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import STORAGES, TABLE_NAME
+
+
+@pytest.fixture(params=STORAGES)
+def storage(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def adapters(
+    storage: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[dict[str, Any]]:
+    """Fresh repositories of one technology, keyed by port name."""
+    if storage == "memory":
+        from shortstack.adapters.memory import MemoryItemRepository, MemoryUserRepository
+
+        yield {"items": MemoryItemRepository(), "users": MemoryUserRepository()}
+    elif storage == "sqlite":
+        from shortstack.adapters.sqlite import (
+            SqliteDatabase,
+            SqliteItemRepository,
+            SqliteUserRepository,
+        )
+
+        db = SqliteDatabase(tmp_path / "contract.sqlite3")
+        yield {"items": SqliteItemRepository(db), "users": SqliteUserRepository(db), "db": db}
+        db.close()
+    else:
+        from shortstack.adapters.dynamodb import DynamoDBItemRepository, DynamoDBUserRepository
+
+        client = request.getfixturevalue("moto_dynamodb")
+        yield {
+            "items": DynamoDBItemRepository(client, TABLE_NAME),
+            "users": DynamoDBUserRepository(client, TABLE_NAME),
+            "client": client,
+        }

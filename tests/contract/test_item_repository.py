@@ -1,0 +1,192 @@
+"""ItemRepository contract: the same cases on memory, SQLite and DynamoDB (moto)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from shortstack.domain.errors import Conflict, InvalidCursor, ItemNotFound
+from shortstack.domain.items import ItemChanges, create_item
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def make(owner: str = "alice", n: int = 0, category: str = "Books", **fields: Any) -> Any:
+    return create_item(
+        owner=owner,
+        name=fields.get("name", f"item {n}"),
+        description=fields.get("description"),
+        price=fields.get("price", Decimal("9.99")),
+        category=category,
+        now=T0 + timedelta(seconds=n),
+    )
+
+
+def test_add_then_get_round_trips_every_field(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    item = make(description="with ünïcödé ✓ and a # sign", price=Decimal("1234.5"))
+    repo.add(item)
+    assert repo.get("alice", item.item_id) == item
+
+
+def test_get_of_another_owners_item_is_none(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    item = make()
+    repo.add(item)
+    assert repo.get("mallory", item.item_id) is None
+    assert repo.get("alice", "no-such-id") is None
+
+
+def test_adding_an_existing_id_conflicts_and_keeps_the_original(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    item = make()
+    repo.add(item)
+    with pytest.raises(Conflict):
+        repo.add(replace(item, name="impostor"))
+    assert repo.get("alice", item.item_id).name == item.name
+
+
+def test_update_changes_only_given_fields(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    item = make(description="keep me")
+    repo.add(item)
+    later = T0 + timedelta(hours=1)
+    updated = repo.update("alice", item.item_id, ItemChanges(price=Decimal("5")), later)
+    assert updated.price == Decimal("5")
+    assert updated.name == item.name
+    assert updated.description == "keep me"
+    assert updated.updated_at == later
+    assert updated.created_at == item.created_at
+    assert repo.get("alice", item.item_id) == updated
+
+
+def test_update_can_clear_the_description(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    item = make(description="old")
+    repo.add(item)
+    updated = repo.update("alice", item.item_id, ItemChanges(clear_description=True), T0)
+    assert updated.description is None
+    assert repo.get("alice", item.item_id).description is None
+
+
+def test_update_of_missing_or_foreign_item_raises(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    item = make()
+    repo.add(item)
+    with pytest.raises(ItemNotFound):
+        repo.update("alice", "missing", ItemChanges(name="x"), T0)
+    with pytest.raises(ItemNotFound):
+        repo.update("mallory", item.item_id, ItemChanges(name="x"), T0)
+    assert repo.get("alice", item.item_id).name == item.name
+
+
+def test_category_change_moves_the_item_between_category_listings(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    item = make(category="Books")
+    repo.add(item)
+    repo.update("alice", item.item_id, ItemChanges(category="Games"), T0)
+    assert repo.list("alice", category="Books", limit=10, cursor=None).items == []
+    games = repo.list("alice", category="Games", limit=10, cursor=None).items
+    assert [i.item_id for i in games] == [item.item_id]
+
+
+def test_delete(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    item = make()
+    repo.add(item)
+    assert repo.delete("mallory", item.item_id) is False
+    assert repo.delete("alice", item.item_id) is True
+    assert repo.delete("alice", item.item_id) is False
+    assert repo.get("alice", item.item_id) is None
+
+
+def test_list_pages_newest_first_without_gaps_or_repeats(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    created = [make(n=n) for n in range(7)]
+    for item in created:
+        repo.add(item)
+    repo.add(make(owner="bob", n=100))
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = repo.list("alice", category=None, limit=3, cursor=cursor)
+        seen.extend(i.item_id for i in page.items)
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [i.item_id for i in reversed(created)]
+    assert pages == 3
+
+
+def test_exact_page_size_has_no_next_cursor(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    for n in range(3):
+        repo.add(make(n=n))
+    page = repo.list("alice", category=None, limit=3, cursor=None)
+    assert len(page.items) == 3
+    assert page.next_cursor is None
+
+
+def test_list_by_category_only_returns_that_category(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    for n in range(4):
+        repo.add(make(n=n, category="Books" if n % 2 else "Games"))
+    books = repo.list("alice", category="Books", limit=10, cursor=None).items
+    assert {i.category for i in books} == {"Books"}
+    assert len(books) == 2
+
+
+def test_category_with_separator_characters_does_not_leak(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    repo.add(make(n=1, category="A#B"))
+    repo.add(make(n=2, category="A"))
+    assert len(repo.list("alice", category="A#B", limit=10, cursor=None).items) == 1
+    assert len(repo.list("alice", category="A", limit=10, cursor=None).items) == 1
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "e30", "eyJrIjoxfQ", "!!!", "x" * 2000])
+def test_invalid_cursor_is_rejected(adapters: dict[str, Any], cursor: str) -> None:
+    with pytest.raises(InvalidCursor):
+        adapters["items"].list("alice", category=None, limit=10, cursor=cursor)
+
+
+def test_concurrent_partial_updates_lose_no_field(adapters: dict[str, Any]) -> None:
+    repo = adapters["items"]
+    item = make(description="d0")
+    repo.add(item)
+    changes = [
+        ItemChanges(name="new name"),
+        ItemChanges(price=Decimal("42")),
+        ItemChanges(category="Games"),
+        ItemChanges(description="new description"),
+    ]
+    barrier = threading.Barrier(len(changes))
+    errors: list[BaseException] = []
+
+    def apply(change: ItemChanges) -> None:
+        try:
+            barrier.wait()
+            repo.update("alice", item.item_id, change, T0 + timedelta(minutes=1))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=apply, args=(c,)) for c in changes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    final = repo.get("alice", item.item_id)
+    assert (final.name, final.price, final.category, final.description) == (
+        "new name",
+        Decimal("42"),
+        "Games",
+        "new description",
+    )

@@ -1,0 +1,67 @@
+"""Users API through HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+ADA = {"userId": "ada", "name": "Ada Lovelace", "email": "ada@example.com"}
+
+
+def test_create_get_delete(client: Any) -> None:
+    created = client.post("/api/v1/users", json=ADA)
+    assert created.status_code == 201
+    assert created.json() == {"message": "User created successfully", "userId": "ada"}
+    fetched = client.get("/api/v1/users/ada")
+    assert fetched.status_code == 200
+    body = fetched.json()
+    assert {k: body[k] for k in ("userId", "name", "email")} == ADA
+    assert body["createdAt"].endswith("Z")
+    deleted = client.delete("/api/v1/users/ada")
+    assert deleted.status_code == 204
+    assert deleted.content == b""
+    assert client.get("/api/v1/users/ada").status_code == 404
+    assert client.delete("/api/v1/users/ada").status_code == 404
+
+
+def test_existing_user_id_is_409(client: Any) -> None:
+    client.post("/api/v1/users", json=ADA)
+    response = client.post("/api/v1/users", json={**ADA, "email": "other@example.com"})
+    assert response.status_code == 409
+    assert "userId" in response.json()["message"]
+
+
+def test_existing_email_is_409_whatever_its_case(client: Any) -> None:
+    client.post("/api/v1/users", json=ADA)
+    response = client.post(
+        "/api/v1/users", json={**ADA, "userId": "ada2", "email": "ADA@EXAMPLE.COM"}
+    )
+    assert response.status_code == 409
+    assert "email" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**ADA, "email": "not-an-email"},
+        {**ADA, "email": "a@b"},
+        {**ADA, "userId": ""},
+        {**ADA, "userId": "x" * 65},
+        {**ADA, "userId": "has/slash"},
+        {**ADA, "userId": "white space"},
+        {**ADA, "name": ""},
+        {"userId": "ada", "email": "ada@example.com"},
+        {**ADA, "admin": True},
+    ],
+)
+def test_invalid_user_is_422(client: Any, body: Any) -> None:
+    response = client.post("/api/v1/users", json=body)
+    assert response.status_code == 422
+    assert response.json()["message"]
+
+
+def test_unknown_user_is_404_with_message(client: Any) -> None:
+    response = client.get("/api/v1/users/nobody")
+    assert response.status_code == 404
+    assert response.json() == {"message": "user 'nobody' not found"}

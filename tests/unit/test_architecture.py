@@ -1,0 +1,57 @@
+"""Layering rules that keep the domain portable and the redirect path light."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "shortstack"
+FORBIDDEN_IN_DOMAIN = {
+    "boto3",
+    "botocore",
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "pydantic_settings",
+    "mangum",
+}
+
+
+def imported_top_level_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_domain_imports_neither_boto3_nor_web_frameworks() -> None:
+    offenders = {
+        str(path.relative_to(SRC)): sorted(imported_top_level_modules(path) & FORBIDDEN_IN_DOMAIN)
+        for path in (SRC / "domain").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_service_layer_does_not_import_adapters_or_entrypoints() -> None:
+    for path in (SRC / "service_layer").rglob("*.py"):
+        source = path.read_text()
+        assert "shortstack.adapters" not in source, path
+        assert "shortstack.entrypoints" not in source, path
+        assert not imported_top_level_modules(path) & FORBIDDEN_IN_DOMAIN, path
+
+
+def test_domain_really_imports_without_the_heavy_libraries() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, shortstack.domain.items, shortstack.domain.users, shortstack.domain.events;"
+        "heavy = {'boto3','fastapi','pydantic','starlette','botocore'} & set(sys.modules);"
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,113 @@
+"""The API Lambda entry, fed real API Gateway HTTP API (payload 2.0) events, on moto DynamoDB."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import TABLE_NAME
+from tests.lambda_support import FakeLambdaContext, fresh_import, load_event, response_json
+
+
+@pytest.fixture
+def api(moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("STORAGE", "dynamodb")
+    monkeypatch.setenv("STAGE", "aws")
+    monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("FRONTEND_ORIGIN", "https://app.example.com")
+    module = fresh_import("shortstack.entrypoints.lambda_api")
+    yield module
+    module.app.state.container.close()
+
+
+def invoke(api: Any, name: str, **placeholders: str) -> dict[str, Any]:
+    response: dict[str, Any] = api.handler(load_event(name, **placeholders), FakeLambdaContext())
+    return response
+
+
+def test_item_lifecycle_through_lambda_events(api: Any) -> None:
+    created = invoke(api, "apigw_v2_items_create.json")
+    assert created["statusCode"] == 201
+    item = response_json(created)
+    assert item["name"] == "Dune"
+    assert created["headers"]["content-type"] == "application/json"
+
+    fetched = invoke(api, "apigw_v2_items_get.json", item_id=item["item_id"])
+    assert fetched["statusCode"] == 200
+    assert response_json(fetched) == item
+
+    listed = invoke(api, "apigw_v2_items_list.json")
+    assert listed["statusCode"] == 200
+    assert [i["item_id"] for i in response_json(listed)] == [item["item_id"]]
+
+    updated = invoke(api, "apigw_v2_items_update.json", item_id=item["item_id"])
+    assert updated["statusCode"] == 200
+    assert response_json(updated)["price"] == 12.5
+    assert response_json(updated)["name"] == "Dune"
+
+    deleted = invoke(api, "apigw_v2_items_delete.json", item_id=item["item_id"])
+    assert deleted["statusCode"] == 204
+    assert not deleted.get("body")
+    assert invoke(api, "apigw_v2_items_get.json", item_id=item["item_id"])["statusCode"] == 404
+
+
+def test_pagination_headers_through_lambda(api: Any) -> None:
+    for _ in range(3):
+        invoke(api, "apigw_v2_items_create.json")
+    listed = invoke(api, "apigw_v2_items_list.json")
+    assert len(response_json(listed)) == 2
+    headers = listed["headers"]
+    assert headers["x-next-cursor"]
+    assert headers["link"].endswith('rel="next"')
+    assert "category=Books" in headers["link"]
+
+
+def test_base64_encoded_body_is_decoded(api: Any) -> None:
+    created = invoke(api, "apigw_v2_items_create_base64.json")
+    assert created["statusCode"] == 201
+    assert response_json(created)["category"] == "Books"
+
+
+def test_invalid_body_is_422_with_details(api: Any) -> None:
+    response = invoke(api, "apigw_v2_items_create_invalid.json")
+    assert response["statusCode"] == 422
+    fields = {error["loc"][-1] for error in response_json(response)["detail"]}
+    assert {"name", "price", "category"} <= fields
+
+
+def test_user_lifecycle_through_lambda_events(api: Any) -> None:
+    created = invoke(api, "apigw_v2_users_create.json")
+    assert created["statusCode"] == 201
+    assert response_json(created) == {"message": "User created successfully", "userId": "ada"}
+    assert invoke(api, "apigw_v2_users_create.json")["statusCode"] == 409
+    fetched = invoke(api, "apigw_v2_users_get.json")
+    assert response_json(fetched)["email"] == "ada@example.com"
+    assert invoke(api, "apigw_v2_users_delete.json")["statusCode"] == 204
+    assert invoke(api, "apigw_v2_users_get.json")["statusCode"] == 404
+
+
+def test_health_echoes_the_callers_correlation_id(api: Any) -> None:
+    response = invoke(api, "apigw_v2_health.json")
+    assert response["statusCode"] == 200
+    assert response_json(response)["status"] == "healthy"
+    assert response["headers"]["x-correlation-id"] == "client-supplied-42"
+
+
+def test_request_id_becomes_the_correlation_id_when_none_is_sent(api: Any) -> None:
+    response = invoke(api, "apigw_v2_items_list.json")
+    assert response["headers"]["x-correlation-id"] == "IcR8gjM9IAMEbqg="
+
+
+def test_cors_preflight_through_lambda(api: Any) -> None:
+    response = invoke(api, "apigw_v2_items_preflight.json")
+    assert response["statusCode"] == 200
+    assert response["headers"]["access-control-allow-origin"] == "https://app.example.com"
+
+
+def test_the_app_is_built_once_per_container(api: Any) -> None:
+    first = api.app
+    invoke(api, "apigw_v2_health.json")
+    invoke(api, "apigw_v2_health.json")
+    assert api.app is first
