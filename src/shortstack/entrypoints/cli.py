@@ -7,6 +7,7 @@ sub-parser and a function that receives the parsed arguments.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ def _run_serve(args: argparse.Namespace) -> int:
     from shortstack.bootstrap import bootstrap
     from shortstack.entrypoints.http.app import create_app
 
+    # One JSON log line per write even when stdout is a file or a pipe (systemd, docker, tests).
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings(**overrides)
     container = bootstrap(settings)
