@@ -1,8 +1,8 @@
 """Last-resort uv installer that needs nothing but the Python standard library.
 
-Used by ensure-uv.sh on machines where pip is missing or blocked (PEP 668):
-it picks the uv wheel for this platform from PyPI's JSON API, checks its
-sha256 and copies the `uv` binary out of it.
+Used by ensure-uv.sh on machines where pip and venv are missing: it picks the
+uv wheel for this platform from PyPI's simple index (the JSON form of PEP 691,
+which mirrors serve too), checks its sha256 and copies the `uv` binary out.
 """
 
 from __future__ import annotations
@@ -30,15 +30,21 @@ def main(version: str, target_dir: str) -> None:
     tag = PLATFORM_TAGS.get((platform.system(), platform.machine()))
     if tag is None:
         sys.exit(f"no known uv wheel for {platform.system()} {platform.machine()}")
-    index = f"https://pypi.org/pypi/uv/{version}/json"
-    with urllib.request.urlopen(index, timeout=60) as resp:
-        release = json.load(resp)
+    index = urllib.request.Request(
+        "https://pypi.org/simple/uv/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
+    with urllib.request.urlopen(index, timeout=60) as resp:  # noqa: S310 - fixed https URL
+        files = json.load(resp)["files"]
     wheel = next(
-        f for f in release["urls"] if f["filename"].endswith(".whl") and tag in f["filename"]
+        f
+        for f in files
+        if f["filename"].startswith(f"uv-{version}-")
+        and f["filename"].endswith(".whl")
+        and tag in f["filename"]
     )
     with urllib.request.urlopen(wheel["url"], timeout=300) as resp:  # noqa: S310 - from PyPI
         payload = resp.read()
-    if hashlib.sha256(payload).hexdigest() != wheel["digests"]["sha256"]:
+    if hashlib.sha256(payload).hexdigest() != wheel["hashes"]["sha256"]:
         sys.exit("uv wheel checksum mismatch")
     with zipfile.ZipFile(io.BytesIO(payload)) as archive:
         member = next(n for n in archive.namelist() if n.endswith("/scripts/uv"))
