@@ -43,8 +43,9 @@ def moto_dynamodb() -> Iterator[Any]:
     from moto import mock_aws
 
     from shortstack.adapters.dynamodb import create_table
+    from tests.moto_support import atomic_dynamodb_requests
 
-    with mock_aws():
+    with mock_aws(), atomic_dynamodb_requests():
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_table(client, TABLE_NAME)
         yield client

@@ -12,8 +12,15 @@ from typing import Any
 
 from shortstack.config import Settings
 from shortstack.domain.clock import Clock, utc_now
+from shortstack.domain.links import OwnHosts
 from shortstack.service_layer.items import ItemsService
-from shortstack.service_layer.ports import EventPublisher, ItemRepository, UserRepository
+from shortstack.service_layer.links import LinksService, RedirectService
+from shortstack.service_layer.ports import (
+    EventPublisher,
+    ItemRepository,
+    LinkRepository,
+    UserRepository,
+)
 from shortstack.service_layer.users import UsersService
 
 
@@ -25,6 +32,8 @@ class Container:
     items: ItemsService
     users: UsersService
     publisher: EventPublisher
+    links: LinksService
+    redirects: RedirectService
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -38,6 +47,7 @@ class Adapters:
     items: ItemRepository
     users: UserRepository
     publisher: EventPublisher
+    links: LinkRepository
     closers: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -46,6 +56,7 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
     from shortstack.adapters.sqlite import (
         SqliteDatabase,
         SqliteItemRepository,
+        SqliteLinkRepository,
         SqliteUserRepository,
     )
 
@@ -54,13 +65,18 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
         items=SqliteItemRepository(db),
         users=SqliteUserRepository(db),
         publisher=MemoryEventPublisher(),
+        links=SqliteLinkRepository(db),
         closers=[db.close],
     )
 
 
 def _dynamodb_adapters(settings: Settings) -> Adapters:
     from shortstack.adapters.aws import make_client
-    from shortstack.adapters.dynamodb import DynamoDBItemRepository, DynamoDBUserRepository
+    from shortstack.adapters.dynamodb import (
+        DynamoDBItemRepository,
+        DynamoDBLinkRepository,
+        DynamoDBUserRepository,
+    )
     from shortstack.adapters.memory import MemoryEventPublisher
 
     client = make_client("dynamodb", settings.aws_endpoint_url)
@@ -68,6 +84,7 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
         items=DynamoDBItemRepository(client, settings.table_name),
         users=DynamoDBUserRepository(client, settings.table_name),
         publisher=MemoryEventPublisher(),
+        links=DynamoDBLinkRepository(client, settings.table_name),
     )
 
 
@@ -75,6 +92,7 @@ def _memory_adapters(settings: Settings) -> Adapters:
     from shortstack.adapters.memory import (
         MemoryEventPublisher,
         MemoryItemRepository,
+        MemoryLinkRepository,
         MemoryUserRepository,
     )
 
@@ -82,6 +100,7 @@ def _memory_adapters(settings: Settings) -> Adapters:
         items=MemoryItemRepository(),
         users=MemoryUserRepository(),
         publisher=MemoryEventPublisher(),
+        links=MemoryLinkRepository(),
     )
 
 
@@ -107,5 +126,9 @@ def bootstrap(
         items=ItemsService(adapters.items, adapters.publisher, clock),
         users=UsersService(adapters.users, adapters.publisher, clock),
         publisher=adapters.publisher,
+        links=LinksService(
+            adapters.links, adapters.publisher, OwnHosts.of(settings.base_url), clock
+        ),
+        redirects=RedirectService(adapters.links, adapters.publisher, clock),
         closers=adapters.closers,
     )

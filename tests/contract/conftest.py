@@ -22,25 +22,44 @@ def adapters(
 ) -> Iterator[dict[str, Any]]:
     """Fresh repositories of one technology, keyed by port name."""
     if storage == "memory":
-        from shortstack.adapters.memory import MemoryItemRepository, MemoryUserRepository
+        from shortstack.adapters.memory import (
+            MemoryItemRepository,
+            MemoryLinkRepository,
+            MemoryUserRepository,
+        )
 
-        yield {"items": MemoryItemRepository(), "users": MemoryUserRepository()}
+        yield {
+            "items": MemoryItemRepository(),
+            "users": MemoryUserRepository(),
+            "links": MemoryLinkRepository(),
+        }
     elif storage == "sqlite":
         from shortstack.adapters.sqlite import (
             SqliteDatabase,
             SqliteItemRepository,
+            SqliteLinkRepository,
             SqliteUserRepository,
         )
 
         db = SqliteDatabase(tmp_path / "contract.sqlite3")
-        yield {"items": SqliteItemRepository(db), "users": SqliteUserRepository(db), "db": db}
+        yield {
+            "items": SqliteItemRepository(db),
+            "users": SqliteUserRepository(db),
+            "links": SqliteLinkRepository(db),
+            "db": db,
+        }
         db.close()
     else:
-        from shortstack.adapters.dynamodb import DynamoDBItemRepository, DynamoDBUserRepository
+        from shortstack.adapters.dynamodb import (
+            DynamoDBItemRepository,
+            DynamoDBLinkRepository,
+            DynamoDBUserRepository,
+        )
 
         client = request.getfixturevalue("moto_dynamodb")
         yield {
             "items": DynamoDBItemRepository(client, TABLE_NAME),
             "users": DynamoDBUserRepository(client, TABLE_NAME),
+            "links": DynamoDBLinkRepository(client, TABLE_NAME),
             "client": client,
         }

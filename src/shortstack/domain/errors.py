@@ -56,3 +56,38 @@ class UserIdTaken(Conflict):
 class EmailTaken(Conflict):
     def __init__(self) -> None:
         super().__init__("a user with this email already exists")
+
+
+class LinkNotFound(NotFound):
+    def __init__(self, short_id: str) -> None:
+        super().__init__(f"short link {short_id!r} not found")
+        self.short_id = short_id
+
+
+class LinkGone(Gone):
+    """The link exists but may not redirect: disabled, expired or out of visits."""
+
+    def __init__(self, short_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.short_id = short_id
+        self.reason = reason
+
+
+class ShortIdTaken(Conflict):
+    """A storage-level outcome: the id is in use. Use cases turn it into a retry or AliasTaken."""
+
+    def __init__(self, short_id: str) -> None:
+        super().__init__(f"short id {short_id!r} is already in use")
+        self.short_id = short_id
+
+
+class AliasTaken(Conflict):
+    def __init__(self, alias: str) -> None:
+        super().__init__(f"alias {alias!r} is already taken")
+
+
+class UnsafeUrl(InvalidInput):
+    """A target URL the shortener refuses; the message names the reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, field="url")

@@ -78,3 +78,47 @@ def user_created(user_id: str, now: datetime) -> Event:
 
 def user_deleted(user_id: str, now: datetime) -> Event:
     return Event(SOURCE_USERS, "UserDeleted", {"user_id": user_id}, now)
+
+
+def link_created(
+    short_id: str, owner: str, url: str, expires_at: datetime | None, now: datetime
+) -> Event:
+    detail = {
+        "short_id": short_id,
+        "owner": owner,
+        "url": url,
+        "expires_at": to_iso(expires_at) if expires_at else None,
+    }
+    return Event(SOURCE_LINKS, "LinkCreated", detail, now)
+
+
+def link_updated(short_id: str, owner: str, fields: list[str], now: datetime) -> Event:
+    return Event(
+        SOURCE_LINKS, "LinkUpdated", {"short_id": short_id, "owner": owner, "fields": fields}, now
+    )
+
+
+def link_deleted(short_id: str, owner: str, now: datetime) -> Event:
+    return Event(SOURCE_LINKS, "LinkDeleted", {"short_id": short_id, "owner": owner}, now)
+
+
+def link_clicked(
+    short_id: str,
+    occurred_at: datetime,
+    referrer: str | None = None,
+    user_agent: str | None = None,
+    country: str | None = None,
+) -> Event:
+    """One counted redirect; the analytics consumer folds these into per-day stats.
+
+    Every key is always present (null when the request did not say), so consumers can
+    read the detail without guessing which keys exist.
+    """
+    detail = {
+        "short_id": short_id,
+        "occurred_at": to_iso(occurred_at),
+        "referrer": referrer,
+        "user_agent": user_agent,
+        "country": country,
+    }
+    return Event(SOURCE_LINKS, "LinkClicked", detail, occurred_at)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from shortstack.domain.events import Event
 from shortstack.domain.items import Item, ItemChanges
+from shortstack.domain.links import Link, LinkChanges
 from shortstack.domain.pagination import Page
 from shortstack.domain.users import User
 
@@ -47,6 +48,36 @@ class UserRepository(Protocol):
 
     def delete(self, user_id: str) -> bool:
         """Remove the user and free the e-mail; False when there was none."""
+        ...
+
+
+class LinkRepository(Protocol):
+    def add(self, link: Link) -> None:
+        """Store a new link with a conditional write; raises ShortIdTaken, never overwrites."""
+        ...
+
+    def get(self, short_id: str, *, consistent: bool = True) -> Link | None:
+        """The link whoever owns it, or None; `consistent=False` may read a moment stale."""
+        ...
+
+    def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
+        """Apply only the changed fields atomically; LinkNotFound also for others' links."""
+        ...
+
+    def delete(self, owner: str, short_id: str) -> bool:
+        """Remove the owner's link; False when there was none."""
+        ...
+
+    def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:
+        """The owner's links, newest first, optionally with one tag; never a table scan."""
+        ...
+
+    def record_click(self, short_id: str, now: datetime) -> Link:
+        """Count one visit if the link may redirect at `now`, atomically; the link after it.
+
+        Raises LinkNotFound, or LinkGone (disabled, expired, visit limit reached) without
+        counting. Concurrent calls never lose or double a count, and never exceed max_visits.
+        """
         ...
 
 

@@ -5,7 +5,14 @@ IaC declares) is in `table.py`.
 """
 
 from shortstack.adapters.dynamodb.items import DynamoDBItemRepository
+from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
 from shortstack.adapters.dynamodb.table import create_table, table_definition
 from shortstack.adapters.dynamodb.users import DynamoDBUserRepository
 
-__all__ = ["DynamoDBItemRepository", "DynamoDBUserRepository", "create_table", "table_definition"]
+__all__ = [
+    "DynamoDBItemRepository",
+    "DynamoDBLinkRepository",
+    "DynamoDBUserRepository",
+    "create_table",
+    "table_definition",
+]

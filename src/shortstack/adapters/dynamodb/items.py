@@ -8,12 +8,18 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shortstack.adapters.dynamodb import keys
-from shortstack.adapters.dynamodb.codec import from_attributes, to_attribute, to_attributes
+from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
+from shortstack.adapters.dynamodb.owned import (
+    Listing,
+    delete_owned,
+    list_newest_first,
+    update_owned,
+)
 from shortstack.domain.clock import from_iso, to_iso
-from shortstack.domain.errors import Conflict, InvalidCursor, ItemNotFound
+from shortstack.domain.errors import Conflict, ItemNotFound
 from shortstack.domain.items import Item, ItemChanges
-from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+from shortstack.domain.pagination import Page
 
 ENTITY = "item"
 
@@ -81,105 +87,38 @@ class DynamoDBItemRepository:
 
     def update(self, owner: str, item_id: str, changes: ItemChanges, now: datetime) -> Item:
         # SET only the fields sent, so concurrent partial updates never lose each other's fields.
-        names = {"#owner": "owner", "#updated_at": "updated_at"}
-        values: dict[str, Any] = {":owner": owner, ":now": to_iso(now)}
-        sets = ["#updated_at = :now"]
-        for field, value in (
+        sets: dict[str, Any] = {"updated_at": to_iso(now)}
+        for name, value in (
             ("name", changes.name),
             ("description", changes.description),
             ("price", changes.price),
             ("category", changes.category),
         ):
             if value is not None:
-                names[f"#{field}"] = field
-                values[f":{field}"] = value
-                sets.append(f"#{field} = :{field}")
+                sets[name] = value
         if changes.category is not None:
-            names["#gsi2pk"] = keys.GSI2PK
-            values[":gsi2pk"] = keys.items_of_owner_in_category(owner, changes.category)
-            sets.append("#gsi2pk = :gsi2pk")
-        expression = "SET " + ", ".join(sets)
-        if changes.clear_description:
-            names["#description"] = "description"
-            expression += " REMOVE #description"
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key=to_attributes(keys.item_key(item_id)),
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(PK) AND #owner = :owner",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={k: to_attribute(v) for k, v in values.items()},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if is_conditional_check_failure(exc):
-                raise ItemNotFound(item_id) from exc
-            raise
-        return _to_item(response["Attributes"])
+            sets[keys.GSI2PK] = keys.items_of_owner_in_category(owner, changes.category)
+        removes = ["description"] if changes.clear_description else []
+        raw = update_owned(self._client, self._table, keys.item_key(item_id), owner, sets, removes)
+        if raw is None:
+            raise ItemNotFound(item_id)
+        return _to_item(raw)
 
     def delete(self, owner: str, item_id: str) -> bool:
-        try:
-            self._client.delete_item(
-                TableName=self._table,
-                Key=to_attributes(keys.item_key(item_id)),
-                ConditionExpression="attribute_exists(PK) AND #owner = :owner",
-                ExpressionAttributeNames={"#owner": "owner"},
-                ExpressionAttributeValues={":owner": to_attribute(owner)},
-            )
-        except ClientError as exc:
-            if is_conditional_check_failure(exc):
-                return False
-            raise
-        return True
+        return delete_owned(self._client, self._table, keys.item_key(item_id), owner)
 
     def list(
         self, owner: str, *, category: str | None, limit: int, cursor: str | None
     ) -> Page[Item]:
         if category is None:
-            index, pk_name, sk_name = keys.GSI1, keys.GSI1PK, keys.GSI1SK
-            partition = keys.items_of_owner(owner)
+            index, partition = keys.GSI1, keys.items_of_owner(owner)
         else:
-            index, pk_name, sk_name = keys.GSI2, keys.GSI2PK, keys.GSI2SK
-            partition = keys.items_of_owner_in_category(owner, category)
-        start_key: dict[str, Any] | None = None
-        if cursor:
-            # The cursor holds only the sort position; the partition always comes
-            # from the caller, so a forged cursor cannot reach another owner's data.
-            position = decode_cursor(cursor, ("k",))["k"]
-            item_id = position.rpartition("#")[2]
-            if not item_id:
-                raise InvalidCursor()
-            start_key = to_attributes(
-                {**keys.item_key(item_id), pk_name: partition, sk_name: position}
-            )
-        found: list[Item] = []
-        while len(found) <= limit:
-            request: dict[str, Any] = {
-                "TableName": self._table,
-                "IndexName": index,
-                "KeyConditionExpression": "#pk = :pk",
-                "ExpressionAttributeNames": {"#pk": pk_name},
-                "ExpressionAttributeValues": {":pk": to_attribute(partition)},
-                "ScanIndexForward": False,
-                "Limit": limit + 1 - len(found),
-            }
-            if start_key:
-                request["ExclusiveStartKey"] = start_key
-            try:
-                response = self._client.query(**request)
-            except ClientError as exc:
-                if cursor and "ExclusiveStartKey" in str(exc):
-                    raise InvalidCursor() from exc
-                raise
-            found.extend(_to_item(raw) for raw in response.get("Items", []))
-            start_key = response.get("LastEvaluatedKey")
-            if not start_key:
-                break
-        page = found[:limit]
-        next_cursor = (
-            encode_cursor({"k": _sort_key(page[-1].created_at, page[-1].item_id)})
-            if len(found) > limit
-            else None
+            index, partition = keys.GSI2, keys.items_of_owner_in_category(owner, category)
+        listing = Listing(
+            index=index,
+            partition=partition,
+            key_of=keys.item_key,
+            parse=_to_item,
+            position_of=lambda item: _sort_key(item.created_at, item.item_id),
         )
-        return Page(page, next_cursor)
+        return list_newest_first(self._client, self._table, listing, limit, cursor)

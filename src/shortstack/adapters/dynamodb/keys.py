@@ -5,6 +5,7 @@ Layout (entity: PK / SK; indexes):
                                   GSI2 OWNER#<owner>#ITEMCAT#<category> / <created>#<id>
   user:        USER#<id> / USER
   user e-mail: USEREMAIL#<normalized e-mail> / USEREMAIL (uniqueness guard)
+  link:        LINK#<short_id> / LINK;  GSI1 OWNER#<owner>#LINKS / <created>#<short_id>
 Later entities (links, stats, imports, keys, idempotency) add their builders here.
 Free-text parts are escaped so that a '#' inside a value cannot forge another key.
 """
@@ -52,3 +53,11 @@ def user_key(user_id: str) -> Key:
 
 def user_email_key(normalized_email: str) -> Key:
     return {"PK": f"USEREMAIL#{escape(normalized_email)}", "SK": "USEREMAIL"}
+
+
+def link_key(short_id: str) -> Key:
+    return {"PK": f"LINK#{escape(short_id)}", "SK": "LINK"}
+
+
+def links_of_owner(owner: str) -> str:
+    return f"OWNER#{escape(owner)}#LINKS"

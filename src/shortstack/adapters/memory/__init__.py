@@ -6,6 +6,12 @@ a test that passes against them says something true about the real ones.
 
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.memory.items import MemoryItemRepository
+from shortstack.adapters.memory.links import MemoryLinkRepository
 from shortstack.adapters.memory.users import MemoryUserRepository
 
-__all__ = ["MemoryEventPublisher", "MemoryItemRepository", "MemoryUserRepository"]
+__all__ = [
+    "MemoryEventPublisher",
+    "MemoryItemRepository",
+    "MemoryLinkRepository",
+    "MemoryUserRepository",
+]

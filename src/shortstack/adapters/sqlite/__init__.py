@@ -2,6 +2,12 @@
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.items import SqliteItemRepository
+from shortstack.adapters.sqlite.links import SqliteLinkRepository
 from shortstack.adapters.sqlite.users import SqliteUserRepository
 
-__all__ = ["SqliteDatabase", "SqliteItemRepository", "SqliteUserRepository"]
+__all__ = [
+    "SqliteDatabase",
+    "SqliteItemRepository",
+    "SqliteLinkRepository",
+    "SqliteUserRepository",
+]

@@ -1,0 +1,192 @@
+"""Links in the single table: conditional creates, GSI1 listings, and one-request click counts.
+
+A redirect is one UpdateItem (docs/decisions/0100-redirect-click-counting.md):
+`ADD click_count 1` under a condition that holds the redirect rules (exists,
+active, not expired, under max_visits), returning the whole item. It reads and
+counts in one request and one write unit, and the count is exact, so a visit
+limit holds under any concurrency. When the condition fails, the old item
+(ReturnValuesOnConditionCheckFailure) tells 404 from 410 without another read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shortstack.adapters.dynamodb import keys
+from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
+from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
+from shortstack.adapters.dynamodb.owned import (
+    Listing,
+    delete_owned,
+    list_newest_first,
+    update_owned,
+)
+from shortstack.domain.clock import from_iso, to_iso
+from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
+from shortstack.domain.links import Link, LinkChanges, ensure_redirectable, storage_expiry
+from shortstack.domain.pagination import Page
+
+ENTITY = "link"
+_CLICK_ATTEMPTS = 3
+
+_CLICK_REQUEST: dict[str, Any] = {
+    "UpdateExpression": "ADD #clicks :one",
+    "ConditionExpression": (
+        "attribute_exists(PK) AND #active = :true"
+        " AND (attribute_not_exists(#expires) OR #expires > :now)"
+        " AND (attribute_not_exists(#max) OR #clicks < #max)"
+    ),
+    "ExpressionAttributeNames": {
+        "#clicks": "click_count",
+        "#active": "is_active",
+        "#expires": "expires_at",
+        "#max": "max_visits",
+    },
+    "ReturnValues": "ALL_NEW",
+    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+}
+
+
+def sort_position(created_at: datetime, short_id: str) -> str:
+    return f"{to_iso(created_at)}#{short_id}"
+
+
+def _to_link(raw: dict[str, Any]) -> Link:
+    values = from_attributes(raw)
+    max_visits = values.get("max_visits")
+    return Link(
+        short_id=values["short_id"],
+        owner=values["owner"],
+        url=values["url"],
+        title=values.get("title"),
+        tags=tuple(values.get("tags") or ()),
+        is_active=bool(values["is_active"]),
+        redirect_status=int(values["redirect_status"]),
+        expires_at=from_iso(values["expires_at"]) if values.get("expires_at") else None,
+        max_visits=int(max_visits) if max_visits is not None else None,
+        click_count=int(values.get("click_count", 0)),
+        created_at=from_iso(values["created_at"]),
+        updated_at=from_iso(values["updated_at"]),
+    )
+
+
+class DynamoDBLinkRepository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def add(self, link: Link) -> None:
+        record = {
+            **keys.link_key(link.short_id),
+            keys.GSI1PK: keys.links_of_owner(link.owner),
+            keys.GSI1SK: sort_position(link.created_at, link.short_id),
+            "entity": ENTITY,
+            "short_id": link.short_id,
+            "owner": link.owner,
+            "url": link.url,
+            "title": link.title,
+            "tags": list(link.tags) or None,
+            "is_active": link.is_active,
+            "redirect_status": link.redirect_status,
+            "expires_at": to_iso(link.expires_at) if link.expires_at else None,
+            "max_visits": link.max_visits,
+            "click_count": link.click_count,
+            "created_at": to_iso(link.created_at),
+            "updated_at": to_iso(link.updated_at),
+            keys.TTL_ATTRIBUTE: storage_expiry(link.expires_at),
+        }
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_attributes(record),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except ClientError as exc:
+            if is_conditional_check_failure(exc):
+                raise ShortIdTaken(link.short_id) from exc
+            raise
+
+    def get(self, short_id: str, *, consistent: bool = True) -> Link | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_attributes(keys.link_key(short_id)),
+            ConsistentRead=consistent,
+        )
+        raw = response.get("Item")
+        return _to_link(raw) if raw is not None else None
+
+    def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
+        # SET only the fields sent: concurrent updates and clicks never lose each other's work.
+        sets: dict[str, Any] = {"updated_at": to_iso(now)}
+        removes: list[str] = []
+        expiry_changed = changes.expires_at is not None or changes.clear_expiry
+        for name, value, cleared in (
+            ("url", changes.url, False),
+            ("is_active", changes.is_active, False),
+            ("expires_at", changes.expires_at and to_iso(changes.expires_at), changes.clear_expiry),
+            ("title", changes.title, changes.clear_title),
+            ("tags", None if changes.tags is None else list(changes.tags), changes.tags == ()),
+            ("max_visits", changes.max_visits, changes.clear_max_visits),
+            ("redirect_status", changes.redirect_status, False),
+            (
+                keys.TTL_ATTRIBUTE,
+                storage_expiry(changes.expires_at) if expiry_changed else None,
+                changes.clear_expiry,
+            ),
+        ):
+            if cleared:
+                removes.append(name)
+            elif value is not None:
+                sets[name] = value
+        raw = update_owned(self._client, self._table, keys.link_key(short_id), owner, sets, removes)
+        if raw is None:
+            raise LinkNotFound(short_id)
+        return _to_link(raw)
+
+    def delete(self, owner: str, short_id: str) -> bool:
+        return delete_owned(self._client, self._table, keys.link_key(short_id), owner)
+
+    def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:
+        listing = Listing(
+            index=keys.GSI1,
+            partition=keys.links_of_owner(owner),
+            key_of=keys.link_key,
+            parse=_to_link,
+            position_of=lambda link: sort_position(link.created_at, link.short_id),
+        )
+        if tag is not None:
+            # Tags filter the owner's GSI1 partition (a Query, never a Scan); a per-tag index
+            # would cost a write per tag on every create and PATCH for a rarely used filter.
+            listing = replace(
+                listing,
+                filter_expression="contains(#tags, :tag)",
+                filter_names={"#tags": "tags"},
+                filter_values={":tag": tag},
+            )
+        return list_newest_first(self._client, self._table, listing, limit, cursor)
+
+    def record_click(self, short_id: str, now: datetime) -> Link:
+        key = to_attributes(keys.link_key(short_id))
+        values = {":one": {"N": "1"}, ":true": {"BOOL": True}, ":now": {"S": to_iso(now)}}
+        for _ in range(_CLICK_ATTEMPTS):
+            try:
+                response = self._client.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    ExpressionAttributeValues=values,
+                    **_CLICK_REQUEST,
+                )
+            except ClientError as exc:
+                if not is_conditional_check_failure(exc):
+                    raise
+                old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+                if old is None:
+                    raise LinkNotFound(short_id) from exc
+                ensure_redirectable(_to_link(old), now)
+                continue  # redirectable after all: re-enabled concurrently; count again
+            return _to_link(response["Attributes"])
+        raise LinkGone(short_id, "link is changing; try again")

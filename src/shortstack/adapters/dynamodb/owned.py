@@ -1,0 +1,148 @@
+"""Requests every owned entity makes the same way: partial updates, deletes, and listings.
+
+Each write is conditioned on the owner, so another owner's id behaves exactly
+like a missing one. Listings query an index partition newest first, with a
+cursor that holds only the sort position: the partition always comes from the
+caller, so a forged cursor cannot reach another owner's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from botocore.exceptions import ClientError
+
+from shortstack.adapters.dynamodb import keys
+from shortstack.adapters.dynamodb.codec import to_attribute, to_attributes
+from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
+from shortstack.domain.errors import InvalidCursor
+from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+
+T = TypeVar("T")
+_OWNED = "attribute_exists(PK) AND #owner = :owner"
+
+
+def update_owned(
+    client: Any,
+    table: str,
+    key: keys.Key,
+    owner: str,
+    sets: Mapping[str, Any],
+    removes: Sequence[str] = (),
+) -> dict[str, Any] | None:
+    """SET `sets` and REMOVE `removes` on the owner's item; its new attributes, or None."""
+    names = {"#owner": "owner"}
+    values: dict[str, Any] = {":owner": to_attribute(owner)}
+    assignments = []
+    for index, (name, value) in enumerate(sets.items()):
+        names[f"#s{index}"] = name
+        values[f":s{index}"] = to_attribute(value)
+        assignments.append(f"#s{index} = :s{index}")
+    expression = "SET " + ", ".join(assignments)
+    if removes:
+        names.update({f"#r{index}": name for index, name in enumerate(removes)})
+        expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(removes)))
+    try:
+        response = client.update_item(
+            TableName=table,
+            Key=to_attributes(key),
+            UpdateExpression=expression,
+            ConditionExpression=_OWNED,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if is_conditional_check_failure(exc):
+            return None
+        raise
+    attributes: dict[str, Any] = response["Attributes"]
+    return attributes
+
+
+def delete_owned(client: Any, table: str, key: keys.Key, owner: str) -> bool:
+    """Delete the owner's item; False when there was none (or it is someone else's)."""
+    try:
+        client.delete_item(
+            TableName=table,
+            Key=to_attributes(key),
+            ConditionExpression=_OWNED,
+            ExpressionAttributeNames={"#owner": "owner"},
+            ExpressionAttributeValues={":owner": to_attribute(owner)},
+        )
+    except ClientError as exc:
+        if is_conditional_check_failure(exc):
+            return False
+        raise
+    return True
+
+
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """How one entity is listed from one index partition."""
+
+    index: str
+    partition: str
+    key_of: Callable[[str], keys.Key]
+    parse: Callable[[dict[str, Any]], T]
+    position_of: Callable[[T], str]
+    filter_expression: str | None = None
+    filter_names: dict[str, str] = field(default_factory=dict)
+    filter_values: dict[str, Any] = field(default_factory=dict)
+    # With a filter, Query's Limit counts items read before filtering; past this many read
+    # items a call returns a short page with a cursor rather than reading on.
+    read_budget: int = 1000
+
+
+def list_newest_first(
+    client: Any, table: str, listing: Listing[T], limit: int, cursor: str | None
+) -> Page[T]:
+    """One page of `listing`, newest first, resuming after `cursor`."""
+    pk_name, sk_name = f"{listing.index}PK", f"{listing.index}SK"
+    request: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": listing.index,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": pk_name, **listing.filter_names},
+        "ExpressionAttributeValues": {
+            ":pk": to_attribute(listing.partition),
+            **{name: to_attribute(value) for name, value in listing.filter_values.items()},
+        },
+        "ScanIndexForward": False,
+    }
+    if listing.filter_expression:
+        request["FilterExpression"] = listing.filter_expression
+    start_key: dict[str, Any] | None = None
+    if cursor:
+        position = decode_cursor(cursor, ("k",))["k"]
+        entity_id = position.rpartition("#")[2]
+        if not entity_id:
+            raise InvalidCursor()
+        start_key = to_attributes(
+            {**listing.key_of(entity_id), pk_name: listing.partition, sk_name: position}
+        )
+    found: list[T] = []
+    read = 0
+    while len(found) <= limit:
+        wanted = limit + 1 - len(found)
+        request["Limit"] = max(wanted, 100) if listing.filter_expression else wanted
+        if start_key:
+            request["ExclusiveStartKey"] = start_key
+        try:
+            response = client.query(**request)
+        except ClientError as exc:
+            if cursor and "ExclusiveStartKey" in str(exc):
+                raise InvalidCursor() from exc
+            raise
+        found.extend(listing.parse(raw) for raw in response.get("Items", []))
+        read += int(response.get("ScannedCount", 0))
+        start_key = response.get("LastEvaluatedKey")
+        if not start_key:
+            break
+        if read >= listing.read_budget and len(found) <= limit:
+            return Page(found, encode_cursor({"k": start_key[sk_name]["S"]}))
+    page = found[:limit]
+    more = len(found) > limit and bool(page)
+    return Page(page, encode_cursor({"k": listing.position_of(page[-1])}) if more else None)

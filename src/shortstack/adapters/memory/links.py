@@ -1,0 +1,74 @@
+"""Links kept in a dict; one lock makes creates, updates and click counts atomic."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import datetime
+
+from shortstack.domain.clock import to_iso
+from shortstack.domain.errors import LinkNotFound, ShortIdTaken
+from shortstack.domain.links import Link, LinkChanges, apply_changes, ensure_redirectable
+from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+
+
+def sort_position(link: Link) -> str:
+    """A link's place in its owner's listing: creation time, then id (newest first)."""
+    return f"{to_iso(link.created_at)}#{link.short_id}"
+
+
+class MemoryLinkRepository:
+    def __init__(self) -> None:
+        self._links: dict[str, Link] = {}
+        self._lock = threading.Lock()
+
+    def add(self, link: Link) -> None:
+        with self._lock:
+            if link.short_id in self._links:
+                raise ShortIdTaken(link.short_id)
+            self._links[link.short_id] = link
+
+    def get(self, short_id: str, *, consistent: bool = True) -> Link | None:
+        return self._links.get(short_id)
+
+    def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
+        with self._lock:
+            link = self._links.get(short_id)
+            if link is None or link.owner != owner:
+                raise LinkNotFound(short_id)
+            updated = apply_changes(link, changes, now)
+            self._links[short_id] = updated
+            return updated
+
+    def delete(self, owner: str, short_id: str) -> bool:
+        with self._lock:
+            link = self._links.get(short_id)
+            if link is None or link.owner != owner:
+                return False
+            del self._links[short_id]
+            return True
+
+    def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:
+        after = decode_cursor(cursor, ("k",))["k"] if cursor else None
+        with self._lock:
+            mine = [
+                link
+                for link in self._links.values()
+                if link.owner == owner and (tag is None or tag in link.tags)
+            ]
+        mine.sort(key=sort_position, reverse=True)
+        if after is not None:
+            mine = [link for link in mine if sort_position(link) < after]
+        page = mine[:limit]
+        more = len(mine) > limit
+        return Page(page, encode_cursor({"k": sort_position(page[-1])}) if more else None)
+
+    def record_click(self, short_id: str, now: datetime) -> Link:
+        with self._lock:
+            link = self._links.get(short_id)
+            if link is None:
+                raise LinkNotFound(short_id)
+            ensure_redirectable(link, now)
+            counted = replace(link, click_count=link.click_count + 1)
+            self._links[short_id] = counted
+            return counted

@@ -1,0 +1,176 @@
+"""Links in SQLite: the primary key decides id conflicts, one UPDATE counts a click.
+
+The redirect's click is a single autocommit `UPDATE ... RETURNING` whose WHERE
+clause holds the redirect rules (active, not expired, under max_visits): the
+check and the count are one atomic statement, so concurrent visits are counted
+exactly and a visit limit is never exceeded. Only when it matches nothing does
+a second read find out why (404 or 410).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+
+from shortstack.adapters.sqlite.db import SqliteDatabase
+from shortstack.domain.clock import from_iso, to_iso
+from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
+from shortstack.domain.links import Link, LinkChanges, ensure_redirectable
+from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS links (
+    short_id        TEXT PRIMARY KEY,
+    owner           TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    title           TEXT,
+    tags            TEXT NOT NULL DEFAULT '[]',
+    is_active       INTEGER NOT NULL,
+    redirect_status INTEGER NOT NULL,
+    expires_at      TEXT,
+    max_visits      INTEGER,
+    click_count     INTEGER NOT NULL DEFAULT 0,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    sort_key        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS links_by_owner ON links (owner, sort_key);
+"""
+
+_CLICK_ATTEMPTS = 3
+_COUNT_CLICK = """
+UPDATE links SET click_count = click_count + 1
+WHERE short_id = ? AND is_active = 1
+  AND (expires_at IS NULL OR expires_at > ?)
+  AND (max_visits IS NULL OR click_count < max_visits)
+RETURNING *
+"""
+
+
+def _to_link(row: sqlite3.Row) -> Link:
+    return Link(
+        short_id=row["short_id"],
+        owner=row["owner"],
+        url=row["url"],
+        title=row["title"],
+        tags=tuple(json.loads(row["tags"])),
+        is_active=bool(row["is_active"]),
+        redirect_status=row["redirect_status"],
+        expires_at=from_iso(row["expires_at"]) if row["expires_at"] else None,
+        max_visits=row["max_visits"],
+        click_count=row["click_count"],
+        created_at=from_iso(row["created_at"]),
+        updated_at=from_iso(row["updated_at"]),
+    )
+
+
+class SqliteLinkRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+        db.ensure_schema("links", SCHEMA)
+
+    def add(self, link: Link) -> None:
+        created = to_iso(link.created_at)
+        try:
+            with self._db.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        link.short_id,
+                        link.owner,
+                        link.url,
+                        link.title,
+                        json.dumps(list(link.tags)),
+                        int(link.is_active),
+                        link.redirect_status,
+                        to_iso(link.expires_at) if link.expires_at else None,
+                        link.max_visits,
+                        link.click_count,
+                        created,
+                        to_iso(link.updated_at),
+                        f"{created}#{link.short_id}",
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise ShortIdTaken(link.short_id) from exc
+
+    def get(self, short_id: str, *, consistent: bool = True) -> Link | None:
+        row = (
+            self._db.connection()
+            .execute("SELECT * FROM links WHERE short_id = ?", (short_id,))
+            .fetchone()
+        )
+        return _to_link(row) if row else None
+
+    def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
+        # One UPDATE that sets only the given columns: concurrent partial updates of
+        # different fields, and concurrent clicks, never overwrite each other.
+        assignments = ["updated_at = max(updated_at, ?)"]
+        params: list[object] = [to_iso(now)]
+        for column, value, cleared in (
+            ("url", changes.url, False),
+            ("is_active", None if changes.is_active is None else int(changes.is_active), False),
+            ("expires_at", changes.expires_at and to_iso(changes.expires_at), changes.clear_expiry),
+            ("title", changes.title, changes.clear_title),
+            ("tags", None if changes.tags is None else json.dumps(list(changes.tags)), False),
+            ("max_visits", changes.max_visits, changes.clear_max_visits),
+            ("redirect_status", changes.redirect_status, False),
+        ):
+            if cleared:
+                assignments.append(f"{column} = NULL")
+            elif value is not None:
+                assignments.append(f"{column} = ?")
+                params.append(value)
+        with self._db.transaction() as conn:
+            rows = conn.execute(
+                f"UPDATE links SET {', '.join(assignments)} "  # noqa: S608 - fixed column names
+                "WHERE short_id = ? AND owner = ? RETURNING *",
+                (*params, short_id, owner),
+            ).fetchall()
+        if not rows:
+            raise LinkNotFound(short_id)
+        return _to_link(rows[0])
+
+    def delete(self, owner: str, short_id: str) -> bool:
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM links WHERE short_id = ? AND owner = ?", (short_id, owner)
+            )
+        return cursor.rowcount > 0
+
+    def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:
+        where = ["owner = ?"]
+        params: list[object] = [owner]
+        if tag is not None:
+            where.append("EXISTS (SELECT 1 FROM json_each(links.tags) WHERE json_each.value = ?)")
+            params.append(tag)
+        if cursor:
+            where.append("sort_key < ?")
+            params.append(decode_cursor(cursor, ("k",))["k"])
+        rows = (
+            self._db.connection()
+            .execute(
+                f"SELECT * FROM links WHERE {' AND '.join(where)} "  # noqa: S608 - fixed fragments
+                "ORDER BY sort_key DESC LIMIT ?",
+                (*params, limit + 1),
+            )
+            .fetchall()
+        )
+        links = [_to_link(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return Page(links, encode_cursor({"k": rows[limit - 1]["sort_key"]}) if more else None)
+
+    def record_click(self, short_id: str, now: datetime) -> Link:
+        # Autocommit: the statement is its own transaction. fetchall() runs it to the end,
+        # which is what commits it (a half-read RETURNING statement would hold the lock).
+        for _ in range(_CLICK_ATTEMPTS):
+            rows = self._db.connection().execute(_COUNT_CLICK, (short_id, to_iso(now))).fetchall()
+            if rows:
+                return _to_link(rows[0])
+            link = self.get(short_id)
+            if link is None:
+                raise LinkNotFound(short_id)
+            ensure_redirectable(link, now)
+            # Redirectable after all: a concurrent PATCH re-enabled it in between. Count again.
+        raise LinkGone(short_id, "link is changing; try again")

@@ -1,0 +1,425 @@
+"""Short links: the Link model, short ids and aliases, target-URL safety and redirect rules.
+
+Standard library only: the redirect Lambda imports this module on its
+cold-start path, next to boto3 and nothing heavier.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from shortstack.domain.errors import InvalidInput, LinkGone, UnsafeUrl
+from shortstack.domain.hosts import canonical_host, host_key, request_host
+
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+SHORT_ID_LENGTH = 7
+ALIAS_PATTERN = r"^[A-Za-z0-9_-]{3,64}$"
+_ALIAS = re.compile(ALIAS_PATTERN)
+
+URL_MAX_LENGTH = 2048
+TITLE_MAX_LENGTH = 200
+TAG_PATTERN = r"^[a-z0-9_.-]{1,32}$"
+TAGS_MAX = 10
+_TAG = re.compile(TAG_PATTERN)
+MAX_VISITS_LIMIT = 1_000_000_000
+
+REDIRECT_STATUSES = (301, 302, 307, 308)
+PERMANENT_STATUSES = frozenset({301, 308})
+DEFAULT_REDIRECT_STATUS = 302
+DEFAULT_TTL_DAYS = 30
+MAX_TTL_DAYS = 3650
+# DynamoDB's TTL may delete an expired link this long after it expired; until then it answers 410.
+RETENTION_AFTER_EXPIRY = timedelta(days=30)
+
+# How long a browser or CDN may keep a permanent redirect: long enough to spare repeat visits,
+# short enough that disabling or retargeting the link takes effect within the hour.
+PERMANENT_MAX_AGE_S = 3600
+CACHE_TEMPORARY = "private, max-age=0"
+CACHE_ERROR = "no-store"
+
+# Top-level paths the service itself uses (or may use), compared case-insensitively: an alias
+# must never shadow one of them. Names with a dot cannot be aliases anyway (the alias alphabet
+# has no dot); they are listed so that the redirect path also leaves them to the web app.
+RESERVED_WORDS = frozenset(
+    {
+        "about", "account", "admin", "api", "app", "assets", "auth", "callback", "dashboard",
+        "docs", "favicon.ico", "graphql", "health", "healthz", "help", "imports", "index.html",
+        "items", "links", "login", "logout", "manifest.json", "metrics", "oauth", "openapi.json",
+        "privacy", "redoc", "register", "robots.txt", "security.txt", "settings", "shorten",
+        "signup", "sitemap.xml", "static", "stats", "status", "terms", "users", "v1", "v2",
+        "web", "www", ".well-known",
+    }
+)  # fmt: skip
+
+_ALLOWED_SCHEMES = ("http", "https")
+# Characters a browser drops or treats as separators inside a URL; refusing them (instead of
+# stripping them) means what is stored is exactly what was checked.
+_WHITESPACE_OR_CONTROL = re.compile(
+    r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]"
+)
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    short_id: str
+    owner: str
+    url: str
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime | None
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+    is_active: bool = True
+    redirect_status: int = DEFAULT_REDIRECT_STATUS
+    max_visits: int | None = None
+    click_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LinkChanges:
+    """A partial update: None leaves a field as is; the `clear_*` flags remove optional ones."""
+
+    url: str | None = None
+    is_active: bool | None = None
+    expires_at: datetime | None = None
+    clear_expiry: bool = False
+    title: str | None = None
+    clear_title: bool = False
+    tags: tuple[str, ...] | None = None
+    max_visits: int | None = None
+    clear_max_visits: bool = False
+    redirect_status: int | None = None
+
+    def changed_fields(self) -> list[str]:
+        """The names of the fields this change touches, for events and logs."""
+        names = []
+        for name, value, cleared in (
+            ("url", self.url, False),
+            ("is_active", self.is_active, False),
+            ("expires_at", self.expires_at, self.clear_expiry),
+            ("title", self.title, self.clear_title),
+            ("tags", self.tags, False),
+            ("max_visits", self.max_visits, self.clear_max_visits),
+            ("redirect_status", self.redirect_status, False),
+        ):
+            if value is not None or cleared:
+                names.append(name)
+        return names
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """What a redirect request tells about its visitor; every part is optional."""
+
+    referrer: str | None = None
+    user_agent: str | None = None
+    country: str | None = None
+
+    REFERRER_MAX = 1024
+    USER_AGENT_MAX = 512
+
+    @classmethod
+    def from_headers(
+        cls, referrer: str | None, user_agent: str | None, country: str | None
+    ) -> Visit:
+        """Bounded, cleaned header values: long ones are cut, a malformed country is dropped."""
+        country = country.strip().upper() if country else None
+        return cls(
+            referrer=referrer[: cls.REFERRER_MAX] if referrer else None,
+            user_agent=user_agent[: cls.USER_AGENT_MAX] if user_agent else None,
+            country=country if country and len(country) == 2 and country.isalpha() else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OwnHosts:
+    """The hosts that are this service: a short link must never point back at them."""
+
+    keys: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, *urls_or_hosts: str | None) -> OwnHosts:
+        """From base URLs (`https://s.example`) or Host header values (`s.example:8443`)."""
+        keys = set()
+        for value in urls_or_hosts:
+            host = request_host(value) if value else None
+            if host is not None:
+                keys.add(host)
+        return cls(frozenset(keys))
+
+    def with_request_host(self, host_header: str | None) -> OwnHosts:
+        """These hosts plus the one a request was addressed to."""
+        extra = request_host(host_header) if host_header else None
+        return self if extra is None else OwnHosts(self.keys | {extra})
+
+
+# -- short ids and aliases ------------------------------------------------------------------
+
+
+def new_short_id(length: int = SHORT_ID_LENGTH) -> str:
+    """A random base62 id from the OS's cryptographic source (62**7 ~ 3.5e12 ids)."""
+    return "".join(secrets.choice(BASE62) for _ in range(length))
+
+
+def is_reserved(word: str) -> bool:
+    """True for the service's own top-level path names, whatever their case."""
+    return word.lower() in RESERVED_WORDS
+
+
+def check_alias(alias: str) -> str:
+    """The alias if it is usable as a short id; InvalidInput naming the rule otherwise."""
+    if not _ALIAS.match(alias):
+        raise InvalidInput("alias must be 3-64 characters of A-Z a-z 0-9 _ -", field="alias")
+    if is_reserved(alias):
+        raise InvalidInput(f"alias {alias!r} is reserved by the service", field="alias")
+    return alias
+
+
+def is_possible_short_id(candidate: str) -> bool:
+    """Whether a path segment could name a link at all (a cheap check before any lookup)."""
+    return _ALIAS.match(candidate) is not None and not is_reserved(candidate)
+
+
+# -- target URLs -----------------------------------------------------------------------------
+
+
+def _percent_encode_non_ascii(text: str) -> str:
+    """Non-ASCII characters as UTF-8 percent escapes, as browsers send them."""
+    if text.isascii():
+        return text
+    return "".join(
+        ch if ch.isascii() else "".join(f"%{byte:02X}" for byte in ch.encode("utf-8"))
+        for ch in text
+    )
+
+
+def check_target_url(url: str, own_hosts: OwnHosts) -> str:
+    """The URL in the ASCII form that is stored and sent as Location; UnsafeUrl says why not."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if not url:
+        raise UnsafeUrl("url is required")
+    try:
+        url.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UnsafeUrl("url must be valid Unicode") from exc
+    if _WHITESPACE_OR_CONTROL.search(url):
+        # Browsers strip or skip these, so "java\tscript:" would still run as javascript:.
+        raise UnsafeUrl("url must not contain whitespace or control characters")
+    if len(url) > URL_MAX_LENGTH:
+        raise UnsafeUrl(f"url must be at most {URL_MAX_LENGTH} characters")
+    scheme_match = _SCHEME.match(url)
+    if scheme_match is None:
+        raise UnsafeUrl("url must start with http:// or https://")
+    scheme = scheme_match.group(1).lower()
+    if scheme not in _ALLOWED_SCHEMES:
+        raise UnsafeUrl(f"url scheme {scheme!r} is not allowed: only http and https")
+    if "\\" in url:
+        # WHATWG parsers read "\" as "/" in http(s) URLs: "https://a\@b" would mean host "a".
+        raise UnsafeUrl("url must not contain backslashes")
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. a bracketed host that is not an IPv6 address
+        raise UnsafeUrl("url host is not a valid host name or IP address") from exc
+    if not url[len(scheme) + 1 :].startswith("//") or not parts.netloc:
+        raise UnsafeUrl("url must have a host (scheme://host/...)")
+    if "@" in parts.netloc:
+        raise UnsafeUrl("url must not contain credentials (user:password@)")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeUrl("url has an invalid port") from exc
+    host = canonical_host(parts.hostname or "")
+    if host is None:
+        raise UnsafeUrl("url host is not a valid host name or IP address")
+    if host_key(host) in own_hosts.keys:
+        raise UnsafeUrl("url points back at this service's own host (a redirect loop)")
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    normalized: str = urlunsplit(
+        (
+            scheme,
+            netloc,
+            _percent_encode_non_ascii(parts.path),
+            _percent_encode_non_ascii(parts.query),
+            _percent_encode_non_ascii(parts.fragment),
+        )
+    )
+    if len(normalized) > URL_MAX_LENGTH:
+        raise UnsafeUrl(f"url must be at most {URL_MAX_LENGTH} characters once encoded")
+    return normalized
+
+
+# -- other fields ----------------------------------------------------------------------------
+
+
+def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags lower-cased, trimmed and de-duplicated in order; InvalidInput on a bad one."""
+    seen: dict[str, None] = {}
+    for raw in tags:
+        tag = raw.strip().lower()
+        if not _TAG.match(tag):
+            raise InvalidInput("each tag must be 1-32 characters of a-z 0-9 _ . -", field="tags")
+        seen.setdefault(tag, None)
+    if len(seen) > TAGS_MAX:
+        raise InvalidInput(f"at most {TAGS_MAX} tags", field="tags")
+    return tuple(seen)
+
+
+def normalize_tag(tag: str) -> str:
+    """One tag as stored (for list filters)."""
+    return normalize_tags([tag])[0]
+
+
+def _check_title(title: str | None) -> None:
+    if title is not None and len(title) > TITLE_MAX_LENGTH:
+        raise InvalidInput(f"title must be at most {TITLE_MAX_LENGTH} characters", field="title")
+
+
+def _check_max_visits(max_visits: int | None) -> None:
+    if max_visits is not None and not 1 <= max_visits <= MAX_VISITS_LIMIT:
+        raise InvalidInput(f"max_visits must be 1-{MAX_VISITS_LIMIT}", field="max_visits")
+
+
+def _check_redirect_status(status: int | None) -> None:
+    if status is not None and status not in REDIRECT_STATUSES:
+        raise InvalidInput("redirect_status must be 301, 302, 307 or 308", "redirect_status")
+
+
+def _check_future(expires_at: datetime, now: datetime) -> None:
+    if expires_at.tzinfo is None:
+        raise InvalidInput("expires_at needs a time zone (e.g. a trailing Z)", "expires_at")
+    if expires_at <= now:
+        raise InvalidInput("expires_at must be in the future", field="expires_at")
+    if expires_at > now + timedelta(days=MAX_TTL_DAYS):
+        raise InvalidInput(f"expires_at must be within {MAX_TTL_DAYS} days", "expires_at")
+
+
+def choose_expiry(
+    now: datetime, expires_at: datetime | None = None, ttl_days: int | None = None
+) -> datetime:
+    """When a new link expires: an explicit moment, or now plus ttl_days (30 by default)."""
+    if expires_at is not None and ttl_days is not None:
+        raise InvalidInput("give expires_at or ttl_days, not both", field="expires_at")
+    if expires_at is not None:
+        _check_future(expires_at, now)
+        return expires_at
+    days = DEFAULT_TTL_DAYS if ttl_days is None else ttl_days
+    if not 1 <= days <= MAX_TTL_DAYS:
+        raise InvalidInput(f"ttl_days must be 1-{MAX_TTL_DAYS}", field="ttl_days")
+    return now + timedelta(days=days)
+
+
+def create_link(
+    *,
+    short_id: str,
+    owner: str,
+    url: str,
+    now: datetime,
+    expires_at: datetime,
+    title: str | None = None,
+    tags: Iterable[str] = (),
+    redirect_status: int = DEFAULT_REDIRECT_STATUS,
+    max_visits: int | None = None,
+) -> Link:
+    """A new link from already safety-checked parts; the other fields are validated here."""
+    _check_title(title)
+    _check_max_visits(max_visits)
+    _check_redirect_status(redirect_status)
+    return Link(
+        short_id=short_id,
+        owner=owner,
+        url=url,
+        title=title,
+        tags=normalize_tags(tags),
+        is_active=True,
+        redirect_status=redirect_status,
+        expires_at=expires_at,
+        max_visits=max_visits,
+        click_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def check_changes(changes: LinkChanges, now: datetime) -> LinkChanges:
+    """Validate a partial update (the URL is checked by the caller, who knows the hosts)."""
+    _check_title(changes.title)
+    _check_max_visits(changes.max_visits)
+    _check_redirect_status(changes.redirect_status)
+    if changes.expires_at is not None:
+        _check_future(changes.expires_at, now)
+    if changes.tags is not None:
+        changes = replace(changes, tags=normalize_tags(changes.tags))
+    return changes
+
+
+def apply_changes(link: Link, changes: LinkChanges, now: datetime) -> Link:
+    """The link with `changes` applied and `updated_at` moved to `now` (never backwards)."""
+
+    def pick(new: object, old: object, cleared: bool = False) -> object:
+        return None if cleared else (old if new is None else new)
+
+    return replace(
+        link,
+        url=changes.url if changes.url is not None else link.url,
+        is_active=changes.is_active if changes.is_active is not None else link.is_active,
+        expires_at=pick(changes.expires_at, link.expires_at, changes.clear_expiry),  # type: ignore[arg-type]
+        title=pick(changes.title, link.title, changes.clear_title),  # type: ignore[arg-type]
+        tags=changes.tags if changes.tags is not None else link.tags,
+        max_visits=pick(changes.max_visits, link.max_visits, changes.clear_max_visits),  # type: ignore[arg-type]
+        redirect_status=changes.redirect_status or link.redirect_status,
+        updated_at=max(now, link.updated_at),
+    )
+
+
+# -- redirects -------------------------------------------------------------------------------
+
+
+def why_not_redirectable(link: Link, now: datetime) -> str | None:
+    """None when the link may redirect now; otherwise the reason it answers 410."""
+    if not link.is_active:
+        return "link is disabled"
+    if link.expires_at is not None and link.expires_at <= now:
+        return "link has expired"
+    if link.max_visits is not None and link.click_count >= link.max_visits:
+        return "link has reached its visit limit"
+    return None
+
+
+def ensure_redirectable(link: Link, now: datetime) -> Link:
+    """The link, or LinkGone with the reason it may no longer redirect."""
+    reason = why_not_redirectable(link, now)
+    if reason is not None:
+        raise LinkGone(link.short_id, reason)
+    return link
+
+
+def cache_control(link: Link, now: datetime) -> str:
+    """Cache-Control of a successful redirect.
+
+    Temporary redirects (302/307) are never kept by shared caches, so every visit reaches
+    the service and counts. Permanent ones (301/308) may be cached, but never past the
+    link's expiry and not at all when a visit limit needs every visit counted.
+    """
+    if link.redirect_status not in PERMANENT_STATUSES or link.max_visits is not None:
+        return CACHE_TEMPORARY
+    max_age = PERMANENT_MAX_AGE_S
+    if link.expires_at is not None:
+        max_age = min(max_age, int((link.expires_at - now).total_seconds()))
+    if max_age <= 0:
+        return CACHE_TEMPORARY
+    return f"public, max-age={max_age}"
+
+
+def storage_expiry(expires_at: datetime | None) -> int | None:
+    """Epoch seconds after which storage may drop a link (DynamoDB `ttl`); None keeps it."""
+    if expires_at is None:
+        return None
+    return int((expires_at + RETENTION_AFTER_EXPIRY).timestamp())

@@ -1,0 +1,195 @@
+"""Use cases of short links: managing them (LinksService) and following them (RedirectService).
+
+RedirectService is the hot path. It imports nothing beyond the domain and the
+ports, so the redirect Lambda and the local server's redirect layer share it
+without loading FastAPI or Pydantic.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from shortstack.domain import events
+from shortstack.domain.clock import Clock, utc_now
+from shortstack.domain.errors import AliasTaken, Conflict, LinkNotFound, ShortIdTaken
+from shortstack.domain.links import (
+    DEFAULT_REDIRECT_STATUS,
+    Link,
+    LinkChanges,
+    OwnHosts,
+    Visit,
+    cache_control,
+    check_alias,
+    check_changes,
+    check_target_url,
+    choose_expiry,
+    create_link,
+    ensure_redirectable,
+    is_possible_short_id,
+    new_short_id,
+    normalize_tag,
+)
+from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from shortstack.service_layer.ports import EventPublisher, LinkRepository
+
+ID_ATTEMPTS = 5
+_log = logging.getLogger("shortstack.redirects")
+
+
+@dataclass
+class LinksService:
+    links: LinkRepository
+    publisher: EventPublisher
+    own_hosts: OwnHosts = field(default_factory=OwnHosts)
+    clock: Clock = utc_now
+    new_id: Callable[[], str] = new_short_id
+
+    def create(
+        self,
+        owner: str,
+        *,
+        url: str,
+        alias: str | None = None,
+        expires_at: datetime | None = None,
+        ttl_days: int | None = None,
+        redirect_status: int = DEFAULT_REDIRECT_STATUS,
+        title: str | None = None,
+        tags: Iterable[str] = (),
+        max_visits: int | None = None,
+        request_host: str | None = None,
+    ) -> Link:
+        """Create a link under `alias` or a fresh random id; never overwrites an existing one."""
+        now = self.clock()
+        target = check_target_url(url, self.own_hosts.with_request_host(request_host))
+        expiry = choose_expiry(now, expires_at, ttl_days)
+
+        def build(short_id: str) -> Link:
+            return create_link(
+                short_id=short_id,
+                owner=owner,
+                url=target,
+                now=now,
+                expires_at=expiry,
+                title=title,
+                tags=tags,
+                redirect_status=redirect_status,
+                max_visits=max_visits,
+            )
+
+        if alias is not None:
+            link = build(check_alias(alias))
+            try:
+                self.links.add(link)
+            except ShortIdTaken as exc:
+                raise AliasTaken(alias) from exc
+        else:
+            link = self._add_with_fresh_id(build)
+        self.publisher.publish(
+            [events.link_created(link.short_id, owner, link.url, link.expires_at, now)]
+        )
+        return link
+
+    def _add_with_fresh_id(self, build: Callable[[str], Link]) -> Link:
+        # A collision among 62**7 ids is rare but possible: the conditional write refuses it
+        # and we draw again, so an existing link is never overwritten.
+        for _ in range(ID_ATTEMPTS):
+            candidate = self.new_id()
+            if not is_possible_short_id(candidate):
+                continue  # e.g. "account": a reserved word drawn at random
+            link = build(candidate)
+            try:
+                self.links.add(link)
+            except ShortIdTaken:
+                continue
+            return link
+        raise Conflict("could not allocate a free short id; please try again")
+
+    def get(self, owner: str, short_id: str) -> Link:
+        """The owner's link; another owner's link is reported as missing."""
+        link = self.links.get(short_id)
+        if link is None or link.owner != owner:
+            raise LinkNotFound(short_id)
+        return link
+
+    def update(
+        self, owner: str, short_id: str, changes: LinkChanges, request_host: str | None = None
+    ) -> Link:
+        """Change only the given fields (a new URL passes the same safety checks)."""
+        now = self.clock()
+        changes = check_changes(changes, now)
+        if changes.url is not None:
+            own_hosts = self.own_hosts.with_request_host(request_host)
+            changes = replace(changes, url=check_target_url(changes.url, own_hosts))
+        link = self.links.update(owner, short_id, changes, now)
+        self.publisher.publish(
+            [events.link_updated(short_id, owner, changes.changed_fields(), now)]
+        )
+        return link
+
+    def delete(self, owner: str, short_id: str) -> None:
+        """Delete the owner's link or raise LinkNotFound."""
+        if not self.links.delete(owner, short_id):
+            raise LinkNotFound(short_id)
+        self.publisher.publish([events.link_deleted(short_id, owner, self.clock())])
+
+    def list(
+        self,
+        owner: str,
+        *,
+        tag: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        cursor: str | None = None,
+    ) -> Page[Link]:
+        """One page of the owner's links, newest first, optionally with one tag."""
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        tag = normalize_tag(tag) if tag is not None else None
+        return self.links.list(owner, tag=tag, limit=limit, cursor=cursor)
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """Where a short link sends a visitor, with which status and cache policy."""
+
+    location: str
+    status: int
+    cache_control: str
+
+
+@dataclass
+class RedirectService:
+    links: LinkRepository
+    publisher: EventPublisher
+    clock: Clock = utc_now
+
+    def follow(self, short_id: str, visit: Visit) -> Redirect:
+        """A GET: count the visit atomically, announce it, and say where to go.
+
+        Raises LinkNotFound or LinkGone. The LinkClicked event is handed to the
+        backbone; folding it into statistics happens later, off this path.
+        """
+        if not is_possible_short_id(short_id):
+            raise LinkNotFound(short_id)
+        now = self.clock()
+        link = self.links.record_click(short_id, now)
+        event = events.link_clicked(short_id, now, visit.referrer, visit.user_agent, visit.country)
+        try:
+            self.publisher.publish([event])
+        except Exception:
+            # The click is counted and the visitor must still get their redirect; the
+            # missing event is logged with its id so that it can be traced.
+            _log.exception("LinkClicked not published", extra={"event_id": event.id})
+        return Redirect(link.url, link.redirect_status, cache_control(link, now))
+
+    def peek(self, short_id: str) -> Redirect:
+        """A HEAD: the same answer as a GET, without counting a visit (link checkers use HEAD)."""
+        if not is_possible_short_id(short_id):
+            raise LinkNotFound(short_id)
+        now = self.clock()
+        link = self.links.get(short_id, consistent=False)
+        if link is None:
+            raise LinkNotFound(short_id)
+        ensure_redirectable(link, now)
+        return Redirect(link.url, link.redirect_status, cache_control(link, now))

@@ -1,0 +1,302 @@
+"""LinkRepository contract: the same cases on memory, SQLite and DynamoDB (moto)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shortstack.domain.errors import InvalidCursor, LinkGone, LinkNotFound, ShortIdTaken
+from shortstack.domain.links import Link, LinkChanges, create_link
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+LATER = T0 + timedelta(days=1)
+
+
+def make(short_id: str = "abc1234", owner: str = "alice", n: int = 0, **fields: Any) -> Link:
+    return create_link(
+        short_id=short_id,
+        owner=owner,
+        url=fields.pop("url", f"https://example.com/{n}"),
+        now=T0 + timedelta(seconds=n),
+        expires_at=fields.pop("expires_at", T0 + timedelta(days=30)),
+        **fields,
+    )
+
+
+def race(workers: int, action: Callable[[int], str]) -> list[str]:
+    """Run `action(n)` in `workers` threads released together; their outcomes."""
+    barrier = threading.Barrier(workers)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        barrier.wait()
+        result = action(n)
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_add_then_get_round_trips_every_field(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    link = make(
+        title="Ünïcödé ✓ # title",
+        tags=["promo", "q1"],
+        redirect_status=308,
+        max_visits=5,
+        url="https://example.com/a?b=c#d",
+    )
+    repo.add(link)
+    assert repo.get("abc1234") == link
+    assert repo.get("abc1234", consistent=False) == link
+
+
+def test_optional_fields_round_trip_when_absent(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    link = replace(make(), expires_at=None)
+    repo.add(link)
+    assert repo.get(link.short_id) == link
+
+
+def test_get_of_unknown_id_is_none(adapters: dict[str, Any]) -> None:
+    assert adapters["links"].get("nothing") is None
+
+
+def test_adding_a_taken_id_raises_and_never_overwrites(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    original = make(url="https://first.example/")
+    repo.add(original)
+    with pytest.raises(ShortIdTaken):
+        repo.add(make(owner="mallory", url="https://second.example/"))
+    assert repo.get(original.short_id) == original
+
+
+def test_update_changes_only_given_fields(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    link = make(title="keep", tags=["a"], max_visits=9)
+    repo.add(link)
+    updated = repo.update(
+        "alice", link.short_id, LinkChanges(url="https://new.example/", is_active=False), LATER
+    )
+    assert (updated.url, updated.is_active) == ("https://new.example/", False)
+    assert (updated.title, updated.tags, updated.max_visits) == ("keep", ("a",), 9)
+    assert updated.expires_at == link.expires_at
+    assert updated.updated_at == LATER
+    assert updated.created_at == link.created_at
+    assert repo.get(link.short_id) == updated
+
+
+def test_update_sets_and_clears_optional_fields(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    link = make(title="t", tags=["a", "b"], max_visits=3)
+    repo.add(link)
+    new_expiry = T0 + timedelta(days=90)
+    moved = repo.update(
+        "alice",
+        link.short_id,
+        LinkChanges(expires_at=new_expiry, tags=("c",), redirect_status=301, max_visits=7),
+        LATER,
+    )
+    assert (moved.expires_at, moved.tags, moved.redirect_status, moved.max_visits) == (
+        new_expiry,
+        ("c",),
+        301,
+        7,
+    )
+    cleared = repo.update(
+        "alice",
+        link.short_id,
+        LinkChanges(clear_expiry=True, clear_title=True, clear_max_visits=True, tags=()),
+        LATER,
+    )
+    assert (cleared.expires_at, cleared.title, cleared.max_visits, cleared.tags) == (
+        None,
+        None,
+        None,
+        (),
+    )
+    assert repo.get(link.short_id) == cleared
+
+
+def test_update_of_missing_or_foreign_link_raises(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    link = make()
+    repo.add(link)
+    with pytest.raises(LinkNotFound):
+        repo.update("alice", "missing", LinkChanges(is_active=False), LATER)
+    with pytest.raises(LinkNotFound):
+        repo.update("mallory", link.short_id, LinkChanges(is_active=False), LATER)
+    assert repo.get(link.short_id) == link
+
+
+def test_delete_only_the_owners_link(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    link = make()
+    repo.add(link)
+    assert repo.delete("mallory", link.short_id) is False
+    assert repo.delete("alice", link.short_id) is True
+    assert repo.delete("alice", link.short_id) is False
+    assert repo.get(link.short_id) is None
+
+
+def collect(repo: Any, owner: str, tag: str | None, limit: int) -> tuple[list[str], int]:
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = repo.list(owner, tag=tag, limit=limit, cursor=cursor)
+        seen.extend(link.short_id for link in page.items)
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            return seen, pages
+
+
+def test_list_pages_newest_first_without_gaps_or_repeats(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    created = [make(short_id=f"link{n:03d}", n=n) for n in range(7)]
+    for link in created:
+        repo.add(link)
+    repo.add(make(short_id="bobs001", owner="bob", n=100))
+    seen, pages = collect(repo, "alice", None, 3)
+    assert seen == [link.short_id for link in reversed(created)]
+    assert pages == 3
+
+
+def test_list_by_tag(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    for n in range(9):
+        repo.add(make(short_id=f"link{n:03d}", n=n, tags=["even"] if n % 2 == 0 else ["odd"]))
+    repo.add(make(short_id="bobs001", owner="bob", n=50, tags=["even"]))
+    seen, _ = collect(repo, "alice", "even", 2)
+    assert seen == ["link008", "link006", "link004", "link002", "link000"]
+    assert repo.list("alice", tag="none", limit=5, cursor=None).items == []
+
+
+def test_exact_page_size_has_no_next_cursor(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    for n in range(3):
+        repo.add(make(short_id=f"link{n:03d}", n=n))
+    page = repo.list("alice", tag=None, limit=3, cursor=None)
+    assert len(page.items) == 3
+    assert page.next_cursor is None
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "e30", "eyJrIjoxfQ", "!!!", "x" * 2000])
+def test_invalid_cursor_is_rejected(adapters: dict[str, Any], cursor: str) -> None:
+    with pytest.raises(InvalidCursor):
+        adapters["links"].list("alice", tag=None, limit=10, cursor=cursor)
+
+
+def test_record_click_counts_and_returns_the_link(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    link = make(title="t")
+    repo.add(link)
+    first = repo.record_click(link.short_id, T0)
+    second = repo.record_click(link.short_id, T0)
+    assert (first.click_count, second.click_count) == (1, 2)
+    assert second == replace(link, click_count=2)
+    assert repo.get(link.short_id).click_count == 2
+
+
+def test_record_click_of_unknown_link_raises_not_found(adapters: dict[str, Any]) -> None:
+    with pytest.raises(LinkNotFound):
+        adapters["links"].record_click("missing", T0)
+
+
+@pytest.mark.parametrize(
+    ("link", "reason"),
+    [
+        (replace(make(), is_active=False), "disabled"),
+        (make(expires_at=T0 + timedelta(hours=1)), "expired"),
+        (make(expires_at=T0 + timedelta(days=1)), "expired"),  # the boundary itself
+        (replace(make(max_visits=2), click_count=2), "visit limit"),
+    ],
+)
+def test_record_click_refuses_gone_links_without_counting(
+    adapters: dict[str, Any], link: Link, reason: str
+) -> None:
+    repo = adapters["links"]
+    repo.add(link)
+    with pytest.raises(LinkGone, match=reason):
+        repo.record_click(link.short_id, LATER)
+    assert repo.get(link.short_id).click_count == link.click_count
+
+
+def test_link_without_expiry_never_expires(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    repo.add(replace(make(), expires_at=None))
+    assert repo.record_click("abc1234", T0 + timedelta(days=10_000)).click_count == 1
+
+
+def test_concurrent_clicks_are_all_counted(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    repo.add(make())
+
+    def click(n: int) -> str:
+        repo.record_click("abc1234", T0)
+        return "ok"
+
+    assert race(40, click) == ["ok"] * 40
+    assert repo.get("abc1234").click_count == 40
+
+
+def test_concurrent_clicks_never_exceed_max_visits(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    repo.add(make(max_visits=10))
+
+    def click(n: int) -> str:
+        try:
+            repo.record_click("abc1234", T0)
+        except LinkGone:
+            return "gone"
+        return "ok"
+
+    outcomes = race(30, click)
+    assert sorted(outcomes) == ["gone"] * 20 + ["ok"] * 10
+    assert repo.get("abc1234").click_count == 10
+
+
+def test_clicks_and_updates_do_not_lose_each_other(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    repo.add(make())
+
+    def act(n: int) -> str:
+        if n % 5 == 0:
+            repo.update("alice", "abc1234", LinkChanges(title=f"t{n}"), LATER)
+        else:
+            repo.record_click("abc1234", T0)
+        return "ok"
+
+    race(20, act)
+    final = repo.get("abc1234")
+    assert final.click_count == 16
+    assert final.title is not None
+
+
+def test_racing_creates_of_one_id_have_one_winner(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+
+    def create(n: int) -> str:
+        try:
+            repo.add(make(short_id="my-alias", owner=f"user{n}"))
+        except ShortIdTaken:
+            return "taken"
+        return f"created:{n}"
+
+    outcomes = race(20, create)
+    winners = [outcome for outcome in outcomes if outcome.startswith("created")]
+    assert len(winners) == 1
+    assert outcomes.count("taken") == 19
+    assert repo.get("my-alias").owner == f"user{winners[0].split(':')[1]}"
