@@ -7,27 +7,19 @@ their ids.
 
 from __future__ import annotations
 
-import re
-import uuid
-
 from aws_lambda_powertools import Logger
 
-logger = Logger(service="shortstack")
+from shortstack.correlation import choose_correlation_id
 
-_SAFE_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+__all__ = ["bind_correlation_id", "choose_correlation_id", "configure_logging", "logger"]
+
+logger = Logger(service="shortstack")
 
 
 def configure_logging(service_name: str, level: str) -> None:
     """Apply the settings' service name and level to the shared logger."""
     logger.setLevel(level)
     logger.append_keys(service=service_name)
-
-
-def choose_correlation_id(offered: str | None) -> str:
-    """The caller's id when it is safe to echo and log, otherwise a fresh one."""
-    if offered and _SAFE_CORRELATION_ID.match(offered):
-        return offered
-    return uuid.uuid4().hex
 
 
 def bind_correlation_id(correlation_id: str) -> None:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from starlette.middleware.cors import CORSMiddleware
 
 from shortstack.bootstrap import Container
@@ -21,7 +22,8 @@ from shortstack.entrypoints.http.middleware import (
     SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
 )
-from shortstack.entrypoints.http.routes import health, items, users
+from shortstack.entrypoints.http.redirect_layer import RedirectLayer, top_level_paths
+from shortstack.entrypoints.http.routes import health, items, links, redirects, shorten, users
 from shortstack.entrypoints.http.web import mount_frontend
 from shortstack.observability import configure_logging
 
@@ -53,7 +55,11 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(health.router)
     app.include_router(items.router)
     app.include_router(users.router)
+    app.include_router(links.router)
+    app.include_router(shorten.router)
     mount_frontend(app, settings.web_dir)
+    # Last: its /{short_id} matches every single-segment path that no route above claims.
+    app.include_router(redirects.router)
 
     # add_middleware wraps: the last one added runs first on a request.
     app.add_middleware(TrailingSlashMiddleware)
@@ -69,4 +75,10 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
+    # Outermost: a redirect skips every other layer and FastAPI itself (see redirect_layer.py).
+    app.add_middleware(
+        RedirectLayer,
+        redirects=container.redirects,
+        app_paths=top_level_paths(iter_route_contexts(app.routes)),
+    )
     return app

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from shortstack.bootstrap import Container
 from shortstack.service_layer.items import ItemsService
+from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.users import UsersService
 
 LOCAL_USER = "local"
@@ -39,7 +40,17 @@ def get_users(container: Annotated[Container, Depends(get_container)]) -> UsersS
     return container.users
 
 
+def get_links(container: Annotated[Container, Depends(get_container)]) -> LinksService:
+    return container.links
+
+
+def get_redirects(container: Annotated[Container, Depends(get_container)]) -> RedirectService:
+    return container.redirects
+
+
 ContainerDep = Annotated[Container, Depends(get_container)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
 ItemsDep = Annotated[ItemsService, Depends(get_items)]
 UsersDep = Annotated[UsersService, Depends(get_users)]
+LinksDep = Annotated[LinksService, Depends(get_links)]
+RedirectsDep = Annotated[RedirectService, Depends(get_redirects)]

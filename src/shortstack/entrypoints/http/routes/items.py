@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response, status
 
@@ -11,6 +10,7 @@ from shortstack.domain.errors import InvalidInput
 from shortstack.domain.items import CATEGORY_MAX, ItemChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.entrypoints.http.deps import CallerDep, ItemsDep
+from shortstack.entrypoints.http.pagination import add_next_page_headers
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 from shortstack.entrypoints.http.schemas.items import ItemCreate, ItemPublic, ItemUpdate, to_decimal
 
@@ -51,13 +51,7 @@ async def list_items(
 ) -> list[ItemPublic]:
     """A page of items, newest first; the next page's cursor is in X-Next-Cursor and Link."""
     page = items.list(caller.sub, category=category, limit=limit, cursor=cursor)
-    if page.next_cursor:
-        query = {"limit": str(limit), "cursor": page.next_cursor}
-        if category:
-            query["category"] = category
-        next_url = f"{request.url.path}?{urlencode(query)}"
-        response.headers["X-Next-Cursor"] = page.next_cursor
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    add_next_page_headers(request, response, page.next_cursor, limit, {"category": category})
     return [ItemPublic.of(item) for item in page.items]
 
 

@@ -1,0 +1,119 @@
+"""Short links: /api/v1/links (create, list, read, change, delete)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from shortstack.domain.errors import InvalidInput
+from shortstack.domain.links import LinkChanges
+from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shortstack.entrypoints.http.deps import CallerDep, ContainerDep, LinksDep
+from shortstack.entrypoints.http.pagination import add_next_page_headers
+from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
+from shortstack.entrypoints.http.schemas.links import LinkCreate, LinkPublic, LinkUpdate, Tag
+
+router = APIRouter(prefix="/api/v1/links", tags=["links"])
+
+NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such link (or not yours)"}}
+INVALID: Responses = {
+    422: {"model": ErrorBody, "description": "invalid body or unsafe url; the message says why"}
+}
+NOT_NULL = ("url", "is_active", "tags", "redirect_status")
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LinkPublic,
+    responses={409: {"model": ErrorBody, "description": "alias already taken"}, **INVALID},
+)
+async def create_link(
+    body: LinkCreate, request: Request, caller: CallerDep, links: LinksDep, container: ContainerDep
+) -> LinkPublic:
+    """Shorten a URL under a random id or a chosen alias (expiry: 30 days unless given)."""
+    link = links.create(
+        caller.sub,
+        url=body.url,
+        alias=body.alias,
+        expires_at=body.expires_at,
+        ttl_days=body.ttl_days,
+        redirect_status=body.redirect_status,
+        title=body.title,
+        tags=body.tags,
+        max_visits=body.max_visits,
+        request_host=request.headers.get("host"),
+    )
+    return LinkPublic.of(link, container.settings.base_url)
+
+
+@router.get(
+    "",
+    response_model=list[LinkPublic],
+    responses={400: {"model": ErrorBody, "description": "invalid cursor"}, **INVALID},
+)
+async def list_links(
+    request: Request,
+    response: Response,
+    caller: CallerDep,
+    links: LinksDep,
+    container: ContainerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    tag: Annotated[Tag | None, Query()] = None,
+) -> list[LinkPublic]:
+    """A page of your links, newest first; `?tag=` keeps those with that tag."""
+    page = links.list(caller.sub, tag=tag, limit=limit, cursor=cursor)
+    add_next_page_headers(request, response, page.next_cursor, limit, {"tag": tag})
+    return [LinkPublic.of(link, container.settings.base_url) for link in page.items]
+
+
+@router.get("/{short_id}", response_model=LinkPublic, responses=NOT_FOUND)
+async def get_link(
+    short_id: str, caller: CallerDep, links: LinksDep, container: ContainerDep
+) -> LinkPublic:
+    """One link with its click_count, is_active and expires_at."""
+    return LinkPublic.of(links.get(caller.sub, short_id), container.settings.base_url)
+
+
+@router.patch("/{short_id}", response_model=LinkPublic, responses={**NOT_FOUND, **INVALID})
+async def update_link(
+    short_id: str,
+    body: LinkUpdate,
+    request: Request,
+    caller: CallerDep,
+    links: LinksDep,
+    container: ContainerDep,
+) -> LinkPublic:
+    """Change only the fields sent: is_active, url, expires_at, title, tags, max_visits..."""
+    sent = body.model_fields_set
+    for field in NOT_NULL:
+        if field in sent and getattr(body, field) is None:
+            raise InvalidInput(f"{field} cannot be null", field=field)
+    changes = LinkChanges(
+        url=body.url,
+        is_active=body.is_active,
+        expires_at=body.expires_at,
+        clear_expiry="expires_at" in sent and body.expires_at is None,
+        title=body.title,
+        clear_title="title" in sent and body.title is None,
+        tags=tuple(body.tags) if body.tags is not None else None,
+        max_visits=body.max_visits,
+        clear_max_visits="max_visits" in sent and body.max_visits is None,
+        redirect_status=body.redirect_status,
+    )
+    link = links.update(caller.sub, short_id, changes, request_host=request.headers.get("host"))
+    return LinkPublic.of(link, container.settings.base_url)
+
+
+@router.delete(
+    "/{short_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=NOT_FOUND,
+)
+async def delete_link(short_id: str, caller: CallerDep, links: LinksDep) -> Response:
+    """Delete a link; 204 with no body. Its id then answers 404."""
+    links.delete(caller.sub, short_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,46 @@
+"""`GET/HEAD /{short_id}` as a FastAPI route: documentation, and the path the layer leaves over.
+
+The RedirectLayer answers almost every redirect before FastAPI runs. This route
+documents them in OpenAPI and answers what reaches the app anyway (`/abc1234/`
+after the trailing-slash rewrite, or an app built without the layer), with the
+same `answer` function, so both give identical replies. It must be included
+last: `/{short_id}` matches every single-segment path.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from shortstack.entrypoints.http.deps import RedirectsDep
+from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
+from shortstack.entrypoints.redirects import answer
+
+router = APIRouter(tags=["redirects"])
+
+
+RESPONSES: Responses = {
+    302: {"description": "to the link's URL (301, 307 or 308 if the link says so)"},
+    404: {"model": ErrorBody, "description": "no such link"},
+    410: {"model": ErrorBody, "description": "link disabled, expired or out of visits"},
+}
+
+
+@router.get(
+    "/{short_id}",
+    response_class=Response,
+    status_code=302,
+    responses=RESPONSES,
+    operation_id="follow_link",
+)
+@router.head(
+    "/{short_id}",
+    response_class=Response,
+    status_code=302,
+    responses=RESPONSES,
+    operation_id="check_link",
+)
+async def follow_link(short_id: str, request: Request, redirects: RedirectsDep) -> Response:
+    """Redirect to the link's URL; a GET counts one click, a HEAD counts none."""
+    correlation_id: str = request.scope.get("state", {}).get("correlation_id", "")
+    reply = answer(redirects, request.method, short_id, request.headers, correlation_id)
+    return Response(reply.body, status_code=reply.status, headers=dict(reply.headers))

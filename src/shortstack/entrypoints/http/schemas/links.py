@@ -1,0 +1,115 @@
+"""Short links as the HTTP API reads and writes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_serializer
+
+from shortstack.domain.clock import to_iso
+from shortstack.domain.links import (
+    ALIAS_PATTERN,
+    MAX_TTL_DAYS,
+    MAX_VISITS_LIMIT,
+    TAGS_MAX,
+    TITLE_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    Link,
+)
+from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel
+
+TargetUrl = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=URL_MAX_LENGTH),
+    SingleLine,
+    Field(description="http(s) URL with a host; no credentials; not this service's own host"),
+]
+Alias = Annotated[str, Field(pattern=ALIAS_PATTERN, description="custom short id; not reserved")]
+Title = Annotated[str, StringConstraints(max_length=TITLE_MAX_LENGTH), SingleLine]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=32), SingleLine]
+Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX, description="a-z 0-9 _ . - (lower-cased)")]
+TtlDays = Annotated[int, Field(ge=1, le=MAX_TTL_DAYS, description="expire this many days from now")]
+MaxVisits = Annotated[int, Field(ge=1, le=MAX_VISITS_LIMIT, description="410 after this many")]
+RedirectStatus = Literal[301, 302, 307, 308]
+
+
+class LinkCreate(StrictModel):
+    url: TargetUrl
+    alias: Alias | None = None
+    expires_at: AwareDatetime | None = Field(default=None, description="default: 30 days")
+    ttl_days: TtlDays | None = None
+    redirect_status: RedirectStatus = 302
+    title: Title | None = None
+    tags: Tags = Field(default_factory=list)
+    max_visits: MaxVisits | None = None
+
+
+class LinkUpdate(StrictModel):
+    """A partial update: only the fields present change; null clears expires_at, title and
+    max_visits (a link without expires_at never expires)."""
+
+    url: TargetUrl | None = None
+    is_active: bool | None = None
+    expires_at: AwareDatetime | None = None
+    title: Title | None = None
+    tags: Tags | None = None
+    max_visits: MaxVisits | None = None
+    redirect_status: RedirectStatus | None = None
+
+
+class LinkPublic(BaseModel):
+    short_id: str
+    short_url: str
+    url: str
+    title: str | None
+    tags: list[str]
+    is_active: bool
+    redirect_status: int
+    expires_at: datetime | None
+    max_visits: int | None
+    click_count: int
+    created_at: datetime
+    updated_at: datetime
+
+    @field_serializer("created_at", "updated_at", "expires_at")
+    def _iso(self, value: datetime | None) -> str | None:
+        return to_iso(value) if value is not None else None
+
+    @classmethod
+    def of(cls, link: Link, base_url: str) -> LinkPublic:
+        return cls(
+            short_id=link.short_id,
+            short_url=f"{base_url}/{link.short_id}",
+            url=link.url,
+            title=link.title,
+            tags=list(link.tags),
+            is_active=link.is_active,
+            redirect_status=link.redirect_status,
+            expires_at=link.expires_at,
+            max_visits=link.max_visits,
+            click_count=link.click_count,
+            created_at=link.created_at,
+            updated_at=link.updated_at,
+        )
+
+
+class ShortenRequest(BaseModel):
+    """The classic tutorial's request body (documentation only: the route parses it itself)."""
+
+    url: str
+
+
+class Shortened(BaseModel):
+    """The classic tutorial's answer."""
+
+    short_id: str
+    short_url: str
+    original_url: str
+    expires_at: str
+
+
+class ShortenError(BaseModel):
+    """The classic tutorial's error body: `error`, not `message`."""
+
+    error: str

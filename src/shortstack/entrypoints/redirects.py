@@ -1,0 +1,81 @@
+"""Answering `GET/HEAD /{short_id}`: one function for the local server and the redirect Lambda.
+
+Both the pure-ASGI redirect layer (in front of FastAPI) and the API Gateway
+handler turn a request into the same `Reply`, so statuses, headers and error
+bodies cannot drift apart. Imports neither FastAPI nor Pydantic: this is the
+redirect Lambda's cold-start path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from shortstack.domain.errors import LinkGone, LinkNotFound
+from shortstack.domain.links import CACHE_ERROR, Visit
+from shortstack.service_layer.links import RedirectService
+
+REDIRECT_METHODS = frozenset({"GET", "HEAD"})
+# The same two headers SecurityHeadersMiddleware puts on every other response.
+SECURITY_HEADERS = (
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+)
+COUNTRY_HEADER = "cloudfront-viewer-country"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+
+
+def visit_from(headers: Mapping[str, str]) -> Visit:
+    """The visitor details a redirect records, from lower-case request headers."""
+    return Visit.from_headers(
+        headers.get("referer"), headers.get("user-agent"), headers.get(COUNTRY_HEADER)
+    )
+
+
+def _error(status: int, message: str, method: str, correlation_id: str) -> Reply:
+    body = json.dumps({"message": message}).encode()
+    headers = [
+        ("content-type", "application/json"),
+        ("content-length", str(len(body))),
+        ("cache-control", CACHE_ERROR),
+        *SECURITY_HEADERS,
+        ("x-correlation-id", correlation_id),
+    ]
+    # A HEAD answer carries the headers a GET would get, without the body.
+    return Reply(status, headers, b"" if method == "HEAD" else body)
+
+
+def answer(
+    redirects: RedirectService,
+    method: str,
+    short_id: str,
+    headers: Mapping[str, str],
+    correlation_id: str,
+) -> Reply:
+    """The reply to one redirect request; a GET counts the visit, a HEAD only looks."""
+    try:
+        if method == "HEAD":
+            redirect = redirects.peek(short_id)
+        else:
+            redirect = redirects.follow(short_id, visit_from(headers))
+    except LinkNotFound as exc:
+        return _error(404, exc.message, method, correlation_id)
+    except LinkGone as exc:
+        return _error(410, exc.message, method, correlation_id)
+    return Reply(
+        redirect.status,
+        [
+            ("location", redirect.location),
+            ("cache-control", redirect.cache_control),
+            ("content-length", "0"),
+            *SECURITY_HEADERS,
+            ("x-correlation-id", correlation_id),
+        ],
+    )

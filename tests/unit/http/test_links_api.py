@@ -1,0 +1,425 @@
+"""Short links through HTTP on the local app: /shorten, /api/v1/links and the redirects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+
+from shortstack.adapters.memory import MemoryEventPublisher
+from shortstack.bootstrap import Container, bootstrap
+from shortstack.domain.links import is_reserved
+from shortstack.entrypoints.http.app import create_app
+from shortstack.entrypoints.http.redirect_layer import top_level_paths
+from tests.conftest import settings_for
+
+BASE = "https://sho.rt"
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def container(tmp_path: Path, clock: MovableClock) -> Iterator[Container]:
+    built = bootstrap(settings_for("sqlite", tmp_path, public_base_url=BASE + "/"), clock=clock)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def api(container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container), follow_redirects=False) as test_client:
+        yield test_client
+
+
+def published(container: Container, detail_type: str) -> list[Any]:
+    publisher = container.publisher
+    assert isinstance(publisher, MemoryEventPublisher)
+    return publisher.of_type(detail_type)
+
+
+def create(api: TestClient, **body: Any) -> dict[str, Any]:
+    response = api.post("/api/v1/links", json={"url": "https://example.com/page", **body})
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+# -- POST /shorten -----------------------------------------------------------------------------
+
+
+def test_shorten_follows_the_classic_contract(api: TestClient, clock: MovableClock) -> None:
+    response = api.post("/shorten", json={"url": "https://example.com/a?b=1"})
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"short_id", "short_url", "original_url", "expires_at"}
+    assert len(body["short_id"]) == 7
+    assert body["short_url"] == f"{BASE}/{body['short_id']}"
+    assert body["original_url"] == "https://example.com/a?b=1"
+    assert body["expires_at"] == "2026-07-01T09:00:00.000Z"
+    redirect = api.get(f"/{body['short_id']}")
+    assert (redirect.status_code, redirect.headers["location"]) == (302, body["original_url"])
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"{}", "url is required"),
+        (b'{"url": null}', "url is required"),
+        (b'{"url": 42}', "must be a string"),
+        (b'{"url": ""}', "url is required"),
+        (b'{"url": "https://example.com", "alias": "x"}', "unknown field"),
+        (b"not json", "JSON object"),
+        (b"", "JSON object"),
+        (b"[1, 2]", "JSON object"),
+        (b'"https://example.com"', "JSON object"),
+        (b"\xff\xfe{}", "JSON object"),
+        (b"[" * 100_000 + b"]" * 100_000, "JSON object"),
+        (b'{"url": "javascript:alert(1)"}', "scheme 'javascript'"),
+        (b'{"url": "data:text/html,hi"}', "scheme 'data'"),
+        (b'{"url": "file:///etc/passwd"}', "scheme 'file'"),
+        (b'{"url": "ftp://example.com/f"}', "scheme 'ftp'"),
+        (b'{"url": "https:///nohost"}', "host"),
+        (b'{"url": "https://u:p@example.com"}', "credentials"),
+        (b'{"url": "https://sho.rt/abc1234"}', "own host"),
+        (b'{"url": "http://testserver/x"}', "own host"),
+        (b'{"url": "java\\tscript:alert(1)"}', "whitespace or control"),
+        (b'{"url": "https://example.com/\\ud800"}', "valid Unicode"),
+        (json.dumps({"url": "https://example.com/" + "a" * 3000}).encode(), "at most 2048"),
+    ],
+)
+def test_shorten_refuses_bad_input_with_a_json_400(
+    api: TestClient, content: bytes, reason: str
+) -> None:
+    response = api.post("/shorten", content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert list(body) == ["error"]
+    assert reason in body["error"]
+    assert api.get("/api/v1/links").json() == []
+
+
+def test_shorten_of_an_oversized_body_is_a_json_413(api: TestClient) -> None:
+    response = api.post("/shorten", content=b'{"url": "' + b"a" * 2_000_000 + b'"}')
+    assert response.status_code == 413
+    assert response.json()["message"]
+
+
+# -- /api/v1/links -----------------------------------------------------------------------------
+
+
+def test_create_with_every_option(api: TestClient, container: Container) -> None:
+    body = create(
+        api,
+        alias="launch-2026",
+        ttl_days=7,
+        redirect_status=308,
+        title="Launch",
+        tags=["Promo", "q3"],
+        max_visits=100,
+    )
+    assert body == {
+        "short_id": "launch-2026",
+        "short_url": f"{BASE}/launch-2026",
+        "url": "https://example.com/page",
+        "title": "Launch",
+        "tags": ["promo", "q3"],
+        "is_active": True,
+        "redirect_status": 308,
+        "expires_at": "2026-06-08T09:00:00.000Z",
+        "max_visits": 100,
+        "click_count": 0,
+        "created_at": "2026-06-01T09:00:00.000Z",
+        "updated_at": "2026-06-01T09:00:00.000Z",
+    }
+    assert api.get("/api/v1/links/launch-2026").json() == body
+    [event] = published(container, "LinkCreated")
+    assert event.detail["short_id"] == "launch-2026"
+
+
+def test_defaults_and_explicit_expiry(api: TestClient) -> None:
+    plain = create(api)
+    assert (plain["redirect_status"], plain["expires_at"], plain["tags"]) == (
+        302,
+        "2026-07-01T09:00:00.000Z",
+        [],
+    )
+    timed = create(api, expires_at="2026-06-02T10:30:00+02:00")
+    assert timed["expires_at"] == "2026-06-02T08:30:00.000Z"
+
+
+def test_taken_alias_is_409_and_keeps_the_first_link(api: TestClient) -> None:
+    create(api, alias="mine", url="https://first.example/")
+    response = api.post("/api/v1/links", json={"url": "https://second.example/", "alias": "mine"})
+    assert response.status_code == 409
+    assert "taken" in response.json()["message"]
+    assert api.get("/mine").headers["location"] == "https://first.example/"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "reason"),
+    [
+        ({"alias": "api"}, "alias", "reserved"),
+        ({"alias": "Docs"}, "alias", "reserved"),
+        ({"alias": "shorten"}, "alias", "reserved"),
+        ({"alias": "no"}, "alias", "pattern"),
+        ({"alias": "has/slash"}, "alias", "pattern"),
+        ({"url": "javascript:alert(1)"}, "url", "scheme"),
+        ({"url": "JAVASCRIPT:alert(1)"}, "url", "scheme"),
+        ({"url": "  javascript:alert(1)"}, "url", "scheme"),
+        ({"url": "vbscript:x"}, "url", "scheme"),
+        ({"url": "data:,x"}, "url", "scheme"),
+        ({"url": "file:///etc/passwd"}, "url", "scheme"),
+        ({"url": "ftp://example.com/"}, "url", "scheme"),
+        ({"url": "example.com"}, "url", "http"),
+        ({"url": "https://"}, "url", "host"),
+        ({"url": "https://a:b@example.com/"}, "url", "credentials"),
+        ({"url": "https://sho.rt/x"}, "url", "own host"),
+        ({"url": "https://example.com/" + "a" * 2100}, "url", "2048"),
+        ({"url": "java\tscript:alert(1)"}, "url", "control"),
+        ({"expires_at": "2026-07-01T00:00:00Z", "ttl_days": 3}, "expires_at", "not both"),
+        ({"expires_at": "2020-01-01T00:00:00Z"}, "expires_at", "future"),
+        ({"expires_at": "2026-07-01T00:00:00"}, "expires_at", "timezone"),
+        ({"ttl_days": 0}, "ttl_days", "greater than"),
+        ({"redirect_status": 303}, "redirect_status", ""),
+        ({"max_visits": 0}, "max_visits", ""),
+        ({"tags": ["has space"]}, "tags", "tag"),
+        ({"title": "x" * 201}, "title", ""),
+        ({"unexpected": 1}, "unexpected", "Extra"),
+    ],
+)
+def test_invalid_creates_are_422_naming_the_field(
+    api: TestClient, body: dict[str, Any], field: str, reason: str
+) -> None:
+    response = api.post("/api/v1/links", json={"url": "https://example.com/", **body})
+    assert response.status_code == 422, response.text
+    payload = response.json()
+    assert reason in payload["message"]
+    assert any(error["loc"][-1] == field or field in error["loc"] for error in payload["detail"])
+    assert api.get("/api/v1/links").json() == []
+
+
+def test_patch_changes_fields_and_publishes(
+    api: TestClient, container: Container, clock: MovableClock
+) -> None:
+    link = create(api, title="old", tags=["a"], max_visits=5)
+    clock.advance(minutes=1)
+    response = api.patch(
+        f"/api/v1/links/{link['short_id']}",
+        json={
+            "url": "https://new.example/",
+            "title": None,
+            "tags": ["b"],
+            "max_visits": None,
+            "expires_at": None,
+        },
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["url"], body["title"], body["tags"]) == ("https://new.example/", None, ["b"])
+    assert (body["max_visits"], body["expires_at"]) == (None, None)
+    assert body["updated_at"] == "2026-06-01T09:01:00.000Z"
+    [event] = published(container, "LinkUpdated")
+    assert event.detail["fields"] == ["url", "expires_at", "title", "tags", "max_visits"]
+    clock.advance(days=10_000)  # no expiry any more
+    assert api.get(f"/{link['short_id']}").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"url": None}, "cannot be null"),
+        ({"is_active": None}, "cannot be null"),
+        ({"url": "javascript:alert(1)"}, "scheme"),
+        ({"url": "https://sho.rt/loop"}, "own host"),
+        ({"expires_at": "2020-01-01T00:00:00Z"}, "future"),
+        ({"is_active": "maybe"}, "bool"),
+    ],
+)
+def test_invalid_patches_are_422_and_change_nothing(
+    api: TestClient, body: dict[str, Any], reason: str
+) -> None:
+    link = create(api)
+    response = api.patch(f"/api/v1/links/{link['short_id']}", json=body)
+    assert response.status_code == 422
+    assert reason in response.json()["message"]
+    assert api.get(f"/api/v1/links/{link['short_id']}").json() == link
+
+
+def test_patch_and_delete_of_unknown_links_are_404(api: TestClient) -> None:
+    assert api.patch("/api/v1/links/nothing", json={"is_active": False}).status_code == 404
+    assert api.delete("/api/v1/links/nothing").status_code == 404
+    assert api.get("/api/v1/links/nothing").status_code == 404
+
+
+def test_delete_then_the_id_is_gone_everywhere(api: TestClient, container: Container) -> None:
+    link = create(api)
+    response = api.delete(f"/api/v1/links/{link['short_id']}")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert api.get(f"/api/v1/links/{link['short_id']}").status_code == 404
+    assert api.get(f"/{link['short_id']}").status_code == 404
+    assert len(published(container, "LinkDeleted")) == 1
+
+
+def test_list_paginates_with_headers_and_filters_by_tag(
+    api: TestClient, clock: MovableClock
+) -> None:
+    ids = []
+    for n in range(5):
+        clock.advance(seconds=1)
+        ids.append(create(api, tags=["even" if n % 2 == 0 else "odd"])["short_id"])
+    first = api.get("/api/v1/links", params={"limit": 2})
+    assert [link["short_id"] for link in first.json()] == ids[::-1][:2]
+    assert first.headers["link"].endswith('rel="next"')
+    rest = api.get("/api/v1/links", params={"limit": 5, "cursor": first.headers["x-next-cursor"]})
+    assert [link["short_id"] for link in rest.json()] == ids[::-1][2:]
+    assert "x-next-cursor" not in rest.headers
+    even = api.get("/api/v1/links", params={"tag": "EVEN", "limit": 2})
+    assert [link["short_id"] for link in even.json()] == [ids[4], ids[2]]
+    assert "tag=EVEN" in even.headers["link"]
+    assert api.get("/api/v1/links", params={"cursor": "forged"}).status_code == 400
+    assert api.get("/api/v1/links", params={"tag": "bad tag"}).status_code == 422
+
+
+# -- redirects ---------------------------------------------------------------------------------
+
+
+def test_get_redirects_counts_and_publishes_the_click(
+    api: TestClient, container: Container
+) -> None:
+    link = create(api)
+    response = api.get(
+        f"/{link['short_id']}",
+        headers={
+            "referer": "https://news.example/item?id=1",
+            "user-agent": "Mozilla/5.0 (iPhone)",
+            "cloudfront-viewer-country": "fr",
+            "x-correlation-id": "visit-1",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["location"] == "https://example.com/page"
+    assert response.headers["cache-control"] == "private, max-age=0"
+    assert response.headers["x-correlation-id"] == "visit-1"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert response.content == b""
+    assert api.get(f"/api/v1/links/{link['short_id']}").json()["click_count"] == 1
+    [event] = published(container, "LinkClicked")
+    assert event.source == "shortstack.links"
+    assert event.detail == {
+        "short_id": link["short_id"],
+        "occurred_at": "2026-06-01T09:00:00.000Z",
+        "referrer": "https://news.example/item?id=1",
+        "user_agent": "Mozilla/5.0 (iPhone)",
+        "country": "FR",
+    }
+
+
+def test_head_answers_like_get_without_counting(api: TestClient, container: Container) -> None:
+    link = create(api, max_visits=1)
+    head = api.head(f"/{link['short_id']}")
+    assert head.status_code == 302
+    assert head.headers["location"] == "https://example.com/page"
+    assert head.headers["cache-control"] == "private, max-age=0"
+    assert api.get(f"/api/v1/links/{link['short_id']}").json()["click_count"] == 0
+    assert published(container, "LinkClicked") == []
+    assert api.get(f"/{link['short_id']}").status_code == 302
+    assert api.head(f"/{link['short_id']}").status_code == 410
+
+
+@pytest.mark.parametrize(("status", "cache"), [(301, "public, max-age=3600"), (307, "private")])
+def test_redirect_status_and_caching_follow_the_link(
+    api: TestClient, status: int, cache: str
+) -> None:
+    link = create(api, redirect_status=status)
+    response = api.get(f"/{link['short_id']}")
+    assert response.status_code == status
+    assert response.headers["cache-control"].startswith(cache)
+
+
+def test_unknown_ids_are_json_404s_never_cached(api: TestClient) -> None:
+    for path in ("/nothing1", "/ab", "/a.b", "/%F0%9F%92%A9", "/abc%00"):
+        response = api.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["message"]
+    response = api.get("/nothing1")
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-type"] == "application/json"
+    head = api.head("/nothing1")
+    assert (head.status_code, head.content) == (404, b"")
+
+
+def test_disabled_expired_and_used_up_links_are_json_410s(
+    api: TestClient, clock: MovableClock
+) -> None:
+    disabled = create(api)["short_id"]
+    api.patch(f"/api/v1/links/{disabled}", json={"is_active": False})
+    expiring = create(api, ttl_days=1)["short_id"]
+    limited = create(api, max_visits=2)["short_id"]
+    assert [api.get(f"/{limited}").status_code for _ in range(3)] == [302, 302, 410]
+    assert api.get(f"/api/v1/links/{limited}").json()["click_count"] == 2
+    clock.advance(days=1)
+    cases = {disabled: "disabled", expiring: "expired", limited: "visit limit"}
+    for short_id, reason in cases.items():
+        response = api.get(f"/{short_id}")
+        assert response.status_code == 410
+        assert reason in response.json()["message"]
+        assert response.headers["cache-control"] == "no-store"
+    api.patch(f"/api/v1/links/{disabled}", json={"is_active": True})
+    assert api.get(f"/{disabled}").status_code == 302
+
+
+def test_the_fastapi_route_answers_exactly_like_the_layer(api: TestClient) -> None:
+    link = create(api)
+    layer = api.get(f"/{link['short_id']}", headers={"x-correlation-id": "same"})
+    route = api.get(f"/{link['short_id']}/", headers={"x-correlation-id": "same"})
+    assert layer.status_code == route.status_code == 302
+    for name in ("location", "cache-control", "x-correlation-id", "referrer-policy"):
+        assert layer.headers[name] == route.headers[name]
+    missing_layer, missing_route = api.get("/missing1"), api.get("/missing1/")
+    assert missing_layer.json() == missing_route.json()
+    assert missing_layer.headers["cache-control"] == missing_route.headers["cache-control"]
+    assert api.get(f"/api/v1/links/{link['short_id']}").json()["click_count"] == 2
+
+
+def test_app_paths_are_never_treated_as_short_links(api: TestClient) -> None:
+    assert api.get("/health").json()["status"] == "healthy"
+    assert api.get("/docs").status_code == 200
+    assert api.get("/openapi.json").status_code == 200
+    assert api.get("/").status_code == 200
+    assert api.post("/abc1234").status_code == 405
+
+
+def test_every_top_level_route_is_a_reserved_word(api: TestClient) -> None:
+    """An alias must never shadow a route: a new top-level route needs a reserved word."""
+    paths = top_level_paths(iter_route_contexts(api.app.routes))  # type: ignore[attr-defined]
+    assert {"health", "docs", "redoc", "openapi.json", "shorten"} <= paths
+    assert [path for path in paths if not is_reserved(path)] == []
+
+
+def test_openapi_documents_links_shorten_and_redirects(api: TestClient) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/links", "/api/v1/links/{short_id}", "/shorten", "/{short_id}"} <= set(paths)
+    assert set(paths["/{short_id}"]) == {"get", "head"}
+    assert "requestBody" in paths["/shorten"]["post"]
