@@ -1,7 +1,9 @@
 """The only reader of the environment: one typed settings object.
 
 Everything configurable is here, with local-friendly defaults. Unsafe
-combinations refuse to start instead of running half-configured.
+combinations refuse to start instead of running half-configured. The redirect
+Lambda, which must not load Pydantic, reads its few settings through
+`redirect_config.py`; a test keeps the two readers in agreement.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     table_name: str = "shortstack"
     aws_endpoint_url: str | None = Field(default=None, description="for DynamoDB Local and tests")
+    event_bus_name: str = Field(default="shortstack", description="the EventBridge bus on AWS")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

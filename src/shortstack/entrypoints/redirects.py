@@ -39,7 +39,8 @@ def visit_from(headers: Mapping[str, str]) -> Visit:
     )
 
 
-def _error(status: int, message: str, method: str, correlation_id: str) -> Reply:
+def error_reply(status: int, message: str, method: str, correlation_id: str) -> Reply:
+    """A JSON error with the headers every redirect answer carries."""
     body = json.dumps({"message": message}).encode()
     headers = [
         ("content-type", "application/json"),
@@ -66,9 +67,9 @@ def answer(
         else:
             redirect = redirects.follow(short_id, visit_from(headers))
     except LinkNotFound as exc:
-        return _error(404, exc.message, method, correlation_id)
+        return error_reply(404, exc.message, method, correlation_id)
     except LinkGone as exc:
-        return _error(410, exc.message, method, correlation_id)
+        return error_reply(410, exc.message, method, correlation_id)
     return Reply(
         redirect.status,
         [

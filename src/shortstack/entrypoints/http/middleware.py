@@ -47,6 +47,15 @@ async def send_json(
     await send({"type": "http.response.body", "body": payload})
 
 
+def offered_correlation_id(scope: Scope) -> str | None:
+    """The request's `x-correlation-id`, else (on Lambda) API Gateway's request id."""
+    offered = _header(scope, CORRELATION_HEADER)
+    if offered is None:
+        event = scope.get("aws.event") or {}
+        offered = (event.get("requestContext") or {}).get("requestId")
+    return offered
+
+
 class CorrelationIdMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -55,12 +64,7 @@ class CorrelationIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        offered = _header(scope, CORRELATION_HEADER)
-        if offered is None:
-            # On Lambda, API Gateway's request id is the natural fallback.
-            event = scope.get("aws.event") or {}
-            offered = (event.get("requestContext") or {}).get("requestId")
-        correlation_id = choose_correlation_id(offered)
+        correlation_id = choose_correlation_id(offered_correlation_id(scope))
         bind_correlation_id(correlation_id)
         scope.setdefault("state", {})["correlation_id"] = correlation_id
         started = time.perf_counter()

@@ -21,12 +21,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shortstack.correlation import choose_correlation_id
 from shortstack.domain.links import is_possible_short_id
+from shortstack.entrypoints.http.middleware import offered_correlation_id
 from shortstack.entrypoints.redirects import REDIRECT_METHODS, answer
 from shortstack.service_layer.links import RedirectService
 
-_WANTED_HEADERS = frozenset(
-    {b"referer", b"user-agent", b"cloudfront-viewer-country", b"x-correlation-id"}
-)
+_VISIT_HEADERS = frozenset({b"referer", b"user-agent", b"cloudfront-viewer-country"})
 
 
 def top_level_paths(routes: Iterable[Any]) -> set[str]:
@@ -65,14 +64,14 @@ class RedirectLayer:
         headers = {
             name.decode(): value.decode("latin-1")
             for name, value in scope["headers"]
-            if name in _WANTED_HEADERS
+            if name in _VISIT_HEADERS
         }
         reply = answer(
             self.redirects,
             scope["method"],
             short_id,
             headers,
-            choose_correlation_id(headers.get("x-correlation-id")),
+            choose_correlation_id(offered_correlation_id(scope)),
         )
         await send(
             {

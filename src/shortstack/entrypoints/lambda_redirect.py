@@ -1,0 +1,116 @@
+"""AWS Lambda entry for redirects: API Gateway HTTP API (payload 2.0) `GET/HEAD /{short_id}`.
+
+Light on purpose: it imports neither FastAPI, Pydantic, pydantic-settings nor
+Powertools, only boto3 (which it needs) and the stdlib-only domain, service
+and `entrypoints.redirects` modules it shares with the local server, so the
+statuses, headers and bodies are the same. Its cold start stays close to a
+hand-written handler's (docs/decisions/0101-light-redirect-lambda.md).
+
+Everything is built once per container, at import, in Lambda's init phase.
+Logs are JSON lines in the same shape as the rest of the app's; a redirect
+writes none unless something fails (every counted visit is a LinkClicked
+event already).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from contextvars import ContextVar
+from typing import Any
+
+from shortstack.adapters.aws import make_client
+from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
+from shortstack.adapters.memory.events import MemoryEventPublisher
+from shortstack.correlation import choose_correlation_id
+from shortstack.entrypoints.redirects import REDIRECT_METHODS, Reply, answer, error_reply
+from shortstack.redirect_config import RedirectSettings, load_redirect_settings
+from shortstack.service_layer.links import RedirectService
+from shortstack.service_layer.ports import EventPublisher
+
+_correlation_id: ContextVar[str] = ContextVar("correlation_id", default="")
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record, with the keys the Powertools logger writes elsewhere."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "level": record.levelname,
+            "location": f"{record.funcName}:{record.lineno}",
+            "message": record.getMessage(),
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
+            "service": self.service,
+            "correlation_id": _correlation_id.get(),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+def _configure_logging(settings: RedirectSettings) -> logging.Logger:
+    log = logging.getLogger("shortstack")
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonLines(settings.service_name))
+    log.handlers = [handler]
+    log.setLevel(settings.log_level)
+    log.propagate = False
+    return log
+
+
+def make_publisher(settings: RedirectSettings) -> EventPublisher:
+    """Where LinkClicked events go: the same publisher the API Lambda's bootstrap() picks."""
+    return MemoryEventPublisher()
+
+
+def build(settings: RedirectSettings) -> RedirectService:
+    """The redirect use case on DynamoDB; only the AWS deployment runs this handler."""
+    if settings.storage != "dynamodb":
+        raise ValueError("the redirect Lambda needs STORAGE=dynamodb")
+    repository = DynamoDBLinkRepository(
+        make_client("dynamodb", settings.aws_endpoint_url), settings.table_name
+    )
+    return RedirectService(repository, make_publisher(settings))
+
+
+settings = load_redirect_settings()
+log = _configure_logging(settings)
+redirects = build(settings)
+
+
+def to_response(reply: Reply) -> dict[str, Any]:
+    """A payload-2.0 Lambda response."""
+    return {
+        "statusCode": reply.status,
+        "headers": dict(reply.headers),
+        "body": reply.body.decode(),
+        "isBase64Encoded": False,
+    }
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer one `GET/HEAD /{short_id}` event."""
+    request = event.get("requestContext") or {}
+    method = str((request.get("http") or {}).get("method", "")).upper()
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    correlation_id = choose_correlation_id(
+        headers.get("x-correlation-id") or request.get("requestId")
+    )
+    _correlation_id.set(correlation_id)
+    short_id = str((event.get("pathParameters") or {}).get("short_id", ""))
+    if method not in REDIRECT_METHODS:
+        return to_response(error_reply(405, "method not allowed", method, correlation_id))
+    try:
+        reply = answer(redirects, method, short_id, headers, correlation_id)
+    except Exception:
+        log.exception("redirect failed", extra={"short_id": short_id[:64]})
+        reply = error_reply(
+            500, "internal error; the correlation id identifies it", method, correlation_id
+        )
+    return to_response(reply)

@@ -1,0 +1,49 @@
+"""The redirect Lambda's settings, read from the environment with the standard library only.
+
+`config.Settings` stays the documented configuration; loading it would cost the
+redirect Lambda Pydantic and pydantic-settings on every cold start. This reader
+takes the few settings the redirect path needs, under the same names, with the
+same defaults and the same refusals (tests/unit/test_redirect_config.py keeps
+them in agreement).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+_CHOICES = {
+    "stage": ("local", "aws"),
+    "storage": ("sqlite", "dynamodb", "memory"),
+    "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RedirectSettings:
+    service_name: str = "shortstack"
+    stage: str = "local"
+    storage: str = "sqlite"
+    table_name: str = "shortstack"
+    aws_endpoint_url: str | None = None
+    event_bus_name: str = "shortstack"
+    log_level: str = "INFO"
+
+
+def load_redirect_settings(environ: Mapping[str, str] | None = None) -> RedirectSettings:
+    """Settings from `environ` (default: the process environment); ValueError when invalid."""
+    # Like Settings (case_sensitive=False): TABLE_NAME and table_name are the same variable.
+    env = {
+        name.lower(): value for name, value in (os.environ if environ is None else environ).items()
+    }
+    values = {
+        field.name: env[field.name] for field in fields(RedirectSettings) if field.name in env
+    }
+    for name, allowed in _CHOICES.items():
+        if name in values and values[name] not in allowed:
+            raise ValueError(f"{name.upper()} must be one of {', '.join(allowed)}")
+    settings = RedirectSettings(**values)
+    if settings.stage == "aws" and settings.storage != "dynamodb":
+        raise ValueError("STAGE=aws needs STORAGE=dynamodb: Lambda has no durable local disk")
+    return settings

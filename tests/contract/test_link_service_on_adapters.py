@@ -1,0 +1,56 @@
+"""The link use cases' storage guarantees, on every real adapter (not only the fakes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shortstack.adapters.memory import MemoryEventPublisher
+from shortstack.domain.errors import AliasTaken
+from shortstack.domain.links import OwnHosts, Visit
+from shortstack.service_layer.links import LinksService, RedirectService
+from tests.contract.test_link_repository import race
+
+
+@pytest.fixture
+def links(adapters: dict[str, Any]) -> LinksService:
+    return LinksService(adapters["links"], MemoryEventPublisher(), OwnHosts.of("https://sho.rt"))
+
+
+def test_a_random_id_collision_draws_again_and_never_overwrites(
+    links: LinksService, adapters: dict[str, Any]
+) -> None:
+    first = links.create("alice", url="https://first.example/")
+    drawn = iter([first.short_id, first.short_id, "Fresh07"])
+    links.new_id = drawn.__next__
+    second = links.create("bob", url="https://second.example/")
+    assert second.short_id == "Fresh07"
+    assert adapters["links"].get(first.short_id) == first
+
+
+def test_racing_alias_creates_have_exactly_one_winner(links: LinksService) -> None:
+    def create(n: int) -> str:
+        try:
+            links.create(f"user{n}", url=f"https://example.com/{n}", alias="launch")
+        except AliasTaken:
+            return "409"
+        return "201"
+
+    outcomes = race(50, create)
+    assert sorted(outcomes) == ["201"] + ["409"] * 49
+
+
+def test_concurrent_redirects_count_every_click(
+    links: LinksService, adapters: dict[str, Any]
+) -> None:
+    link = links.create("alice", url="https://example.com/")
+    publisher = MemoryEventPublisher()
+    redirects = RedirectService(adapters["links"], publisher)
+
+    def follow(n: int) -> str:
+        return redirects.follow(link.short_id, Visit()).location
+
+    assert set(race(60, follow)) == {"https://example.com/"}
+    assert adapters["links"].get(link.short_id).click_count == 60
+    assert len(publisher.of_type("LinkClicked")) == 60

@@ -1,0 +1,308 @@
+"""Both Lambda entries for links, fed real API Gateway payload-2.0 events, on moto DynamoDB.
+
+The redirect Lambda (`lambda_redirect.handler`) answers `GET/HEAD /{short_id}`; the API
+Lambda (`lambda_api.handler`, Mangum) serves /shorten and /api/v1/links. Links made
+through one are followed through the other, as in the AWS deployment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shortstack.adapters.dynamodb import DynamoDBLinkRepository
+from shortstack.adapters.memory import MemoryEventPublisher
+from shortstack.domain.links import create_link
+from tests.conftest import TABLE_NAME
+from tests.contract.test_link_repository import race
+from tests.lambda_support import (
+    EVENTS_DIR,
+    FakeLambdaContext,
+    fresh_import,
+    load_event,
+    response_json,
+)
+
+HEAVY = ("fastapi", "pydantic", "pydantic_settings", "starlette", "mangum", "aws_lambda_powertools")
+
+
+@pytest.fixture
+def aws_env(moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("STORAGE", "dynamodb")
+    monkeypatch.setenv("STAGE", "aws")
+    monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://sho.rt")
+    return moto_dynamodb
+
+
+@pytest.fixture
+def redirect_lambda(aws_env: Any) -> Any:
+    return fresh_import("shortstack.entrypoints.lambda_redirect")
+
+
+@pytest.fixture
+def api_lambda(aws_env: Any) -> Iterator[Any]:
+    module = fresh_import("shortstack.entrypoints.lambda_api")
+    yield module
+    module.app.state.container.close()
+
+
+def invoke(module: Any, fixture: str, **placeholders: str) -> dict[str, Any]:
+    response: dict[str, Any] = module.handler(
+        load_event(fixture, **placeholders), FakeLambdaContext()
+    )
+    return response
+
+
+def shorten(api_lambda: Any) -> str:
+    created = invoke(api_lambda, "apigw_v2_shorten.json")
+    assert created["statusCode"] == 201, created
+    short_id: str = response_json(created)["short_id"]
+    return short_id
+
+
+def clicks(api_lambda: Any, short_id: str) -> int:
+    link = response_json(invoke(api_lambda, "apigw_v2_links_get.json", id=short_id))
+    count: int = link["click_count"]
+    return count
+
+
+def clicked_events(redirect_lambda: Any) -> list[Any]:
+    publisher = redirect_lambda.redirects.publisher
+    assert isinstance(publisher, MemoryEventPublisher)
+    return publisher.of_type("LinkClicked")
+
+
+def test_shorten_then_follow_through_both_lambdas(api_lambda: Any, redirect_lambda: Any) -> None:
+    created = invoke(api_lambda, "apigw_v2_shorten.json")
+    body = response_json(created)
+    assert body["short_url"] == f"https://sho.rt/{body['short_id']}"
+    response = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id=body["short_id"])
+    assert response["statusCode"] == 302
+    headers = response["headers"]
+    assert headers["location"] == "https://www.example.com/blog/2026/launch?utm_source=mail"
+    assert headers["cache-control"] == "private, max-age=0"
+    assert headers["x-correlation-id"] == "JqLw2hR8FiAEMbg="  # API Gateway's request id
+    assert headers["x-content-type-options"] == "nosniff"
+    assert response["body"] == ""
+    assert clicks(api_lambda, body["short_id"]) == 1
+    [event] = clicked_events(redirect_lambda)
+    assert event.detail == {
+        "short_id": body["short_id"],
+        "occurred_at": event.detail["occurred_at"],
+        "referrer": "https://news.example.org/item?id=42",
+        "user_agent": load_event("apigw_v2_redirect_get.json")["headers"]["user-agent"],
+        "country": "FR",
+    }
+    assert datetime.fromisoformat(event.detail["occurred_at"]) == event.time
+
+
+def test_mobile_visit_keeps_the_callers_correlation_id(
+    api_lambda: Any, redirect_lambda: Any
+) -> None:
+    short_id = shorten(api_lambda)
+    response = invoke(redirect_lambda, "apigw_v2_redirect_get_mobile.json", id=short_id)
+    assert response["statusCode"] == 302
+    assert response["headers"]["x-correlation-id"] == "campaign-mail-7"
+    [event] = clicked_events(redirect_lambda)
+    assert (event.detail["country"], event.detail["referrer"]) == ("DE", None)
+
+
+def test_head_from_a_link_unfurler_does_not_count(api_lambda: Any, redirect_lambda: Any) -> None:
+    short_id = shorten(api_lambda)
+    response = invoke(redirect_lambda, "apigw_v2_redirect_head.json", id=short_id)
+    assert response["statusCode"] == 302
+    assert response["headers"]["location"].startswith("https://www.example.com/")
+    assert response["body"] == ""
+    assert clicks(api_lambda, short_id) == 0
+    assert clicked_events(redirect_lambda) == []
+
+
+def test_full_link_lifecycle_across_the_two_lambdas(api_lambda: Any, redirect_lambda: Any) -> None:
+    created = invoke(api_lambda, "apigw_v2_links_create.json")
+    assert created["statusCode"] == 201
+    link = response_json(created)
+    assert (link["short_id"], link["redirect_status"], link["tags"]) == (
+        "summer-sale",
+        307,
+        ["promo", "summer"],
+    )
+    assert invoke(api_lambda, "apigw_v2_links_create.json")["statusCode"] == 409
+    listed = invoke(api_lambda, "apigw_v2_links_list.json")
+    assert [item["short_id"] for item in response_json(listed)] == ["summer-sale"]
+
+    followed = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id="summer-sale")
+    assert followed["statusCode"] == 307
+    assert followed["headers"]["location"] == "https://shop.example.com/sale"
+
+    disabled = invoke(api_lambda, "apigw_v2_links_update.json", id="summer-sale")
+    assert response_json(disabled)["is_active"] is False
+    gone = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id="summer-sale")
+    assert gone["statusCode"] == 410
+    assert json.loads(gone["body"]) == {"message": "link is disabled"}
+    assert gone["headers"]["cache-control"] == "no-store"
+    assert gone["headers"]["content-type"] == "application/json"
+
+    assert invoke(api_lambda, "apigw_v2_links_delete.json", id="summer-sale")["statusCode"] == 204
+    missing = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id="summer-sale")
+    assert missing["statusCode"] == 404
+    assert "not found" in json.loads(missing["body"])["message"]
+
+
+def test_invalid_shorten_is_a_400_with_error(api_lambda: Any) -> None:
+    response = invoke(api_lambda, "apigw_v2_shorten_invalid.json")
+    assert response["statusCode"] == 400
+    assert "javascript" in response_json(response)["error"]
+
+
+def test_expired_and_used_up_links_are_410(aws_env: Any, redirect_lambda: Any) -> None:
+    repo = DynamoDBLinkRepository(aws_env, TABLE_NAME)
+    past = datetime.now(UTC) - timedelta(days=2)
+    repo.add(
+        create_link(
+            short_id="old-link",
+            owner="local",
+            url="https://example.com/",
+            now=past,
+            expires_at=past + timedelta(days=1),
+        )
+    )
+    now = datetime.now(UTC)
+    repo.add(
+        create_link(
+            short_id="twice",
+            owner="local",
+            url="https://example.com/",
+            now=now,
+            expires_at=now + timedelta(days=1),
+            max_visits=2,
+        )
+    )
+    expired = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id="old-link")
+    assert (expired["statusCode"], json.loads(expired["body"])) == (
+        410,
+        {"message": "link has expired"},
+    )
+    statuses = [
+        invoke(redirect_lambda, "apigw_v2_redirect_get.json", id="twice")["statusCode"]
+        for _ in range(3)
+    ]
+    assert statuses == [302, 302, 410]
+    head = invoke(redirect_lambda, "apigw_v2_redirect_head.json", id="twice")
+    assert (head["statusCode"], head["body"]) == (410, "")
+
+
+@pytest.mark.parametrize("short_id", ["ab", "api", "health", "has.dot", "%F0%9F%92%A9"])
+def test_ids_that_cannot_be_links_are_404(redirect_lambda: Any, short_id: str) -> None:
+    response = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id=short_id)
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["message"]
+
+
+def test_other_methods_are_405(redirect_lambda: Any) -> None:
+    event = load_event("apigw_v2_redirect_get.json", id="abc1234")
+    event["requestContext"]["http"]["method"] = "POST"
+    response = redirect_lambda.handler(event, FakeLambdaContext())
+    assert response["statusCode"] == 405
+
+
+def test_a_storage_failure_is_a_logged_json_500(
+    redirect_lambda: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(short_id: str, now: datetime) -> None:
+        raise ConnectionError("DynamoDB unreachable")
+
+    monkeypatch.setattr(redirect_lambda.redirects.links, "record_click", broken)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(redirect_lambda.log.handlers[0].formatter)
+    redirect_lambda.log.addHandler(handler)
+    try:
+        response = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id="abc1234")
+    finally:
+        redirect_lambda.log.removeHandler(handler)
+    assert response["statusCode"] == 500
+    assert "correlation id" in json.loads(response["body"])["message"]
+    line = json.loads(stream.getvalue().splitlines()[0])
+    assert line["level"] == "ERROR"
+    assert line["correlation_id"] == "JqLw2hR8FiAEMbg="
+    assert "DynamoDB unreachable" in line["exception"]
+
+
+def test_the_api_lambda_answers_redirect_events_the_same_way(
+    api_lambda: Any, redirect_lambda: Any
+) -> None:
+    short_id = shorten(api_lambda)
+    for fixture, target in [
+        ("apigw_v2_redirect_get.json", short_id),
+        ("apigw_v2_redirect_head.json", short_id),
+        ("apigw_v2_redirect_get.json", "missing1"),
+    ]:
+        light = invoke(redirect_lambda, fixture, id=target)
+        full = invoke(api_lambda, fixture, id=target)
+        assert light["statusCode"] == full["statusCode"], fixture
+        # Mangum labels even an empty 30x body application/json (as API Gateway would).
+        compared = ["location", "cache-control", "x-correlation-id"]
+        if light["statusCode"] >= 400:
+            compared.append("content-type")
+        for name in compared:
+            assert light["headers"].get(name) == full["headers"].get(name), name
+        assert light["body"] == full["body"]
+
+
+def test_200_parallel_redirects_count_exactly_200(api_lambda: Any, redirect_lambda: Any) -> None:
+    short_id = shorten(api_lambda)
+
+    def follow(n: int) -> str:
+        return str(invoke(redirect_lambda, "apigw_v2_redirect_get.json", id=short_id)["statusCode"])
+
+    assert race(200, follow) == ["302"] * 200
+    assert clicks(api_lambda, short_id) == 200
+    assert len(clicked_events(redirect_lambda)) == 200
+
+
+def test_50_racing_alias_creates_get_one_201_and_49_409s(api_lambda: Any) -> None:
+    def create(n: int) -> str:
+        # Mangum runs each event on the calling thread's event loop: give each thread one.
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            return str(invoke(api_lambda, "apigw_v2_links_create.json")["statusCode"])
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    assert sorted(race(50, create)) == ["201"] + ["409"] * 49
+
+
+def test_the_redirect_lambda_loads_no_web_framework_validation_or_powertools() -> None:
+    """In a fresh interpreter: importing the handler and answering an event loads none of HEAVY."""
+    code = f"""
+import json, os, sys
+os.environ.update(STORAGE="dynamodb", STAGE="aws", TABLE_NAME="t", AWS_DEFAULT_REGION="eu-west-1")
+import shortstack.entrypoints.lambda_redirect as entry
+after_import = sorted(m for m in {HEAVY!r} if m in sys.modules)
+from shortstack.adapters.memory import MemoryLinkRepository
+entry.redirects.links = MemoryLinkRepository()
+event = json.load(open({str(EVENTS_DIR / "apigw_v2_redirect_get.json")!r}))
+status = entry.handler(event, None)["statusCode"]
+after_event = sorted(m for m in {HEAVY!r} if m in sys.modules)
+print(json.dumps([after_import, after_event, status, "boto3" in sys.modules]))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    after_import, after_event, status, has_boto3 = json.loads(out.stdout.strip().splitlines()[-1])
+    assert after_import == []
+    assert after_event == []
+    assert status == 404
+    assert has_boto3

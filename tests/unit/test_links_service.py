@@ -1,0 +1,203 @@
+"""Link use cases against the in-memory fakes: ids, aliases, ownership, events, redirects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shortstack.adapters.memory import MemoryEventPublisher, MemoryLinkRepository
+from shortstack.domain.errors import AliasTaken, Conflict, LinkGone, LinkNotFound, UnsafeUrl
+from shortstack.domain.events import Event
+from shortstack.domain.links import LinkChanges, OwnHosts, Visit
+from shortstack.service_layer.links import LinksService, RedirectService
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def ids(*values: str) -> Iterator[str]:
+    yield from values
+
+
+@pytest.fixture
+def repo() -> MemoryLinkRepository:
+    return MemoryLinkRepository()
+
+
+@pytest.fixture
+def publisher() -> MemoryEventPublisher:
+    return MemoryEventPublisher()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def links(
+    repo: MemoryLinkRepository, publisher: MemoryEventPublisher, clock: Clock
+) -> LinksService:
+    return LinksService(repo, publisher, OwnHosts.of("https://sho.rt"), clock)
+
+
+@pytest.fixture
+def redirects(
+    repo: MemoryLinkRepository, publisher: MemoryEventPublisher, clock: Clock
+) -> RedirectService:
+    return RedirectService(repo, publisher, clock)
+
+
+def test_a_colliding_random_id_is_drawn_again_and_never_overwrites(
+    links: LinksService, repo: MemoryLinkRepository
+) -> None:
+    first = links.create("alice", url="https://first.example/")
+    links.new_id = ids(first.short_id, first.short_id, "fresh01").__next__
+    second = links.create("bob", url="https://second.example/")
+    assert second.short_id == "fresh01"
+    assert repo.get(first.short_id) == first
+
+
+def test_reserved_words_are_never_handed_out_as_random_ids(links: LinksService) -> None:
+    links.new_id = ids("account", "privacy", "abc1234").__next__
+    assert links.create("alice", url="https://example.com/").short_id == "abc1234"
+
+
+def test_running_out_of_attempts_is_a_conflict_not_an_overwrite(links: LinksService) -> None:
+    links.create("alice", url="https://example.com/", alias="same-id")
+    links.new_id = lambda: "same-id"
+    with pytest.raises(Conflict, match="try again"):
+        links.create("bob", url="https://other.example/")
+
+
+def test_a_taken_alias_raises_alias_taken(links: LinksService, repo: MemoryLinkRepository) -> None:
+    first = links.create("alice", url="https://first.example/", alias="promo")
+    with pytest.raises(AliasTaken, match="promo"):
+        links.create("bob", url="https://second.example/", alias="promo")
+    assert repo.get("promo") == first
+
+
+def test_the_requests_own_host_is_refused(links: LinksService) -> None:
+    with pytest.raises(UnsafeUrl, match="own host"):
+        links.create("alice", url="https://api.example.net/x", request_host="api.example.net")
+    with pytest.raises(UnsafeUrl, match="own host"):
+        links.create("alice", url="https://sho.rt/x")
+
+
+def test_other_owners_links_look_missing(links: LinksService) -> None:
+    link = links.create("alice", url="https://example.com/")
+    with pytest.raises(LinkNotFound):
+        links.get("mallory", link.short_id)
+    with pytest.raises(LinkNotFound):
+        links.update("mallory", link.short_id, LinkChanges(is_active=False))
+    with pytest.raises(LinkNotFound):
+        links.delete("mallory", link.short_id)
+    assert links.get("alice", link.short_id) == link
+
+
+def test_a_new_url_in_an_update_passes_the_safety_checks(links: LinksService) -> None:
+    link = links.create("alice", url="https://example.com/")
+    with pytest.raises(UnsafeUrl, match="scheme"):
+        links.update("alice", link.short_id, LinkChanges(url="javascript:alert(1)"))
+    updated = links.update("alice", link.short_id, LinkChanges(url="https://Bücher.example/"))
+    assert updated.url == "https://xn--bcher-kva.example/"
+
+
+def test_every_change_is_announced(
+    links: LinksService, publisher: MemoryEventPublisher, clock: Clock
+) -> None:
+    link = links.create("alice", url="https://example.com/", ttl_days=2)
+    links.update("alice", link.short_id, LinkChanges(is_active=False, title="t"))
+    links.delete("alice", link.short_id)
+    created, updated, deleted = publisher.published
+    assert created.detail == {
+        "short_id": link.short_id,
+        "owner": "alice",
+        "url": "https://example.com/",
+        "expires_at": "2026-03-03T00:00:00.000Z",
+    }
+    assert updated.detail == {
+        "short_id": link.short_id,
+        "owner": "alice",
+        "fields": ["is_active", "title"],
+    }
+    assert deleted.detail == {"short_id": link.short_id, "owner": "alice"}
+    assert {e.source for e in publisher.published} == {"shortstack.links"}
+
+
+def test_list_normalizes_the_tag_and_clamps_the_limit(links: LinksService) -> None:
+    for _ in range(3):
+        links.create("alice", url="https://example.com/", tags=["promo"])
+    assert len(links.list("alice", tag=" PROMO ", limit=0).items) == 1
+    assert len(links.list("alice", tag="promo", limit=10_000).items) == 3
+
+
+def test_follow_counts_publishes_and_answers(
+    links: LinksService,
+    redirects: RedirectService,
+    publisher: MemoryEventPublisher,
+    repo: MemoryLinkRepository,
+) -> None:
+    link = links.create("alice", url="https://example.com/", redirect_status=307)
+    redirect = redirects.follow(link.short_id, Visit(referrer="https://r.example/", country="DE"))
+    assert (redirect.location, redirect.status) == ("https://example.com/", 307)
+    assert redirect.cache_control == "private, max-age=0"
+    [clicked] = publisher.of_type("LinkClicked")
+    assert clicked.detail["referrer"] == "https://r.example/"
+    assert clicked.detail["country"] == "DE"
+    assert clicked.detail["user_agent"] is None
+    assert clicked.time == NOW
+    assert repo.get(link.short_id).click_count == 1  # type: ignore[union-attr]
+
+
+def test_peek_answers_without_counting(
+    links: LinksService, redirects: RedirectService, repo: MemoryLinkRepository, clock: Clock
+) -> None:
+    link = links.create("alice", url="https://example.com/", ttl_days=1)
+    assert redirects.peek(link.short_id).location == "https://example.com/"
+    assert repo.get(link.short_id).click_count == 0  # type: ignore[union-attr]
+    clock.now += timedelta(days=1)
+    with pytest.raises(LinkGone, match="expired"):
+        redirects.peek(link.short_id)
+
+
+@pytest.mark.parametrize("short_id", ["", "ab", "api", "a/b", "x" * 65])
+def test_impossible_ids_are_not_found_without_a_lookup(
+    redirects: RedirectService, short_id: str
+) -> None:
+    class NoLookups(MemoryLinkRepository):
+        def record_click(self, short_id: str, now: datetime) -> object:  # type: ignore[override]
+            raise AssertionError("looked up")
+
+    redirects.links = NoLookups()
+    with pytest.raises(LinkNotFound):
+        redirects.follow(short_id, Visit())
+
+
+class BrokenPublisher:
+    def publish(self, events: Sequence[Event]) -> None:
+        raise ConnectionError("bus unreachable")
+
+
+def test_a_publishing_failure_still_redirects_and_is_logged(
+    links: LinksService,
+    repo: MemoryLinkRepository,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    link = links.create("alice", url="https://example.com/")
+    redirects = RedirectService(repo, BrokenPublisher(), clock)
+    with caplog.at_level(logging.ERROR, logger="shortstack.redirects"):
+        assert redirects.follow(link.short_id, Visit()).location == "https://example.com/"
+    assert repo.get(link.short_id).click_count == 1  # type: ignore[union-attr]
+    assert "LinkClicked not published" in caplog.text

@@ -1,0 +1,80 @@
+"""The redirect Lambda's stdlib settings reader agrees with Settings: names, defaults, refusals."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from pydantic import ValidationError
+
+from shortstack.config import Settings
+from shortstack.redirect_config import RedirectSettings, load_redirect_settings
+
+NAMES = [field.name for field in dataclasses.fields(RedirectSettings)]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in NAMES:
+        monkeypatch.delenv(name.upper(), raising=False)
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_every_redirect_setting_is_a_documented_setting_with_the_same_default() -> None:
+    for field in dataclasses.fields(RedirectSettings):
+        assert field.name in Settings.model_fields, field.name
+        assert field.default == Settings.model_fields[field.name].default, field.name
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {
+            "STAGE": "aws",
+            "STORAGE": "dynamodb",
+            "TABLE_NAME": "prod-table",
+            "EVENT_BUS_NAME": "prod-bus",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:8000",
+            "LOG_LEVEL": "DEBUG",
+            "SERVICE_NAME": "links",
+        },
+        {"table_name": "lower-case-name", "storage": "memory"},
+        {"AWS_ENDPOINT_URL": ""},
+    ],
+)
+def test_both_readers_see_the_same_values(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    light = load_redirect_settings()
+    assert {name: getattr(settings, name) for name in NAMES} == dataclasses.asdict(light)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"STAGE": "aws", "STORAGE": "sqlite"},
+        {"STAGE": "aws"},
+        {"STORAGE": "postgres"},
+        {"LOG_LEVEL": "loud"},
+        {"STAGE": "production"},
+    ],
+)
+def test_both_readers_refuse_the_same_configurations(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError):
+        Settings()
+    with pytest.raises(ValueError, match=next(iter(env)).upper()):
+        load_redirect_settings()
+
+
+def test_an_explicit_mapping_is_read_instead_of_the_environment() -> None:
+    light = load_redirect_settings({"TABLE_NAME": "given"})
+    assert light.table_name == "given"
+    assert light.storage == "sqlite"
