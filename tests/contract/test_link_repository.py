@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from shortstack.domain.errors import InvalidCursor, LinkGone, LinkNotFound, ShortIdTaken
-from shortstack.domain.links import Link, LinkChanges, create_link
+from shortstack.domain.links import Link, LinkChanges, Target, create_link
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LATER = T0 + timedelta(days=1)
@@ -199,15 +199,15 @@ def test_invalid_cursor_is_rejected(adapters: dict[str, Any], cursor: str) -> No
         adapters["links"].list("alice", tag=None, limit=10, cursor=cursor)
 
 
-def test_record_click_counts_and_returns_the_link(adapters: dict[str, Any]) -> None:
+def test_record_click_counts_and_returns_the_target(adapters: dict[str, Any]) -> None:
     repo = adapters["links"]
-    link = make(title="t")
+    link = make(title="t", redirect_status=301, max_visits=5)
     repo.add(link)
-    first = repo.record_click(link.short_id, T0)
-    second = repo.record_click(link.short_id, T0)
-    assert (first.click_count, second.click_count) == (1, 2)
-    assert second == replace(link, click_count=2)
-    assert repo.get(link.short_id).click_count == 2
+    assert repo.record_click(link.short_id, T0) == Target.of(link)
+    assert repo.record_click(link.short_id, T0) == Target(
+        "https://example.com/0", 301, link.expires_at, 5
+    )
+    assert repo.get(link.short_id) == replace(link, click_count=2)
 
 
 def test_record_click_of_unknown_link_raises_not_found(adapters: dict[str, Any]) -> None:
@@ -237,7 +237,8 @@ def test_record_click_refuses_gone_links_without_counting(
 def test_link_without_expiry_never_expires(adapters: dict[str, Any]) -> None:
     repo = adapters["links"]
     repo.add(replace(make(), expires_at=None))
-    assert repo.record_click("abc1234", T0 + timedelta(days=10_000)).click_count == 1
+    assert repo.record_click("abc1234", T0 + timedelta(days=10_000)).expires_at is None
+    assert repo.get("abc1234").click_count == 1
 
 
 def test_concurrent_clicks_are_all_counted(adapters: dict[str, Any]) -> None:

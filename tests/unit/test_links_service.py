@@ -11,7 +11,7 @@ import pytest
 from shortstack.adapters.memory import MemoryEventPublisher, MemoryLinkRepository
 from shortstack.domain.errors import AliasTaken, Conflict, LinkGone, LinkNotFound, UnsafeUrl
 from shortstack.domain.events import Event
-from shortstack.domain.links import LinkChanges, OwnHosts, Visit
+from shortstack.domain.links import LinkChanges, OwnHosts, Target, Visit
 from shortstack.service_layer.links import LinksService, RedirectService
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -176,7 +176,7 @@ def test_impossible_ids_are_not_found_without_a_lookup(
     redirects: RedirectService, short_id: str
 ) -> None:
     class NoLookups(MemoryLinkRepository):
-        def record_click(self, short_id: str, now: datetime) -> object:  # type: ignore[override]
+        def record_click(self, short_id: str, now: datetime) -> Target:
             raise AssertionError("looked up")
 
     redirects.links = NoLookups()

@@ -16,9 +16,9 @@ def utc_now() -> datetime:
 
 def to_iso(moment: datetime) -> str:
     """ISO 8601 with a `Z` suffix and millisecond precision, sortable as text."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    # isoformat truncates to milliseconds like the format above; it is twice as fast as
+    # strftime, and this runs twice per redirect.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def from_iso(text: str) -> datetime:

@@ -81,6 +81,20 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Target:
+    """What a redirect needs of a link: where to, with which status, and how long to cache."""
+
+    url: str
+    redirect_status: int
+    expires_at: datetime | None
+    max_visits: int | None
+
+    @classmethod
+    def of(cls, link: Link) -> Target:
+        return cls(link.url, link.redirect_status, link.expires_at, link.max_visits)
+
+
+@dataclass(frozen=True, slots=True)
 class LinkChanges:
     """A partial update: None leaves a field as is; the `clear_*` flags remove optional ones."""
 
@@ -401,7 +415,7 @@ def ensure_redirectable(link: Link, now: datetime) -> Link:
     return link
 
 
-def cache_control(link: Link, now: datetime) -> str:
+def cache_control(link: Target, now: datetime) -> str:
     """Cache-Control of a successful redirect.
 
     Temporary redirects (302/307) are never kept by shared caches, so every visit reaches

@@ -18,7 +18,6 @@ import json
 import logging
 import sys
 import time
-from contextvars import ContextVar
 from typing import Any
 
 from shortstack.adapters.aws import make_client
@@ -29,8 +28,6 @@ from shortstack.entrypoints.redirects import REDIRECT_METHODS, Reply, answer, er
 from shortstack.redirect_config import RedirectSettings, load_redirect_settings
 from shortstack.service_layer.links import RedirectService
 from shortstack.service_layer.ports import EventPublisher
-
-_correlation_id: ContextVar[str] = ContextVar("correlation_id", default="")
 
 
 class JsonLines(logging.Formatter):
@@ -47,7 +44,7 @@ class JsonLines(logging.Formatter):
             "message": record.getMessage(),
             "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
             "service": self.service,
-            "correlation_id": _correlation_id.get(),
+            "correlation_id": getattr(record, "correlation_id", None),
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
@@ -102,15 +99,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlation_id = choose_correlation_id(
         headers.get("x-correlation-id") or request.get("requestId")
     )
-    _correlation_id.set(correlation_id)
     short_id = str((event.get("pathParameters") or {}).get("short_id", ""))
     if method not in REDIRECT_METHODS:
         return to_response(error_reply(405, "method not allowed", method, correlation_id))
-    try:
-        reply = answer(redirects, method, short_id, headers, correlation_id)
-    except Exception:
-        log.exception("redirect failed", extra={"short_id": short_id[:64]})
-        reply = error_reply(
-            500, "internal error; the correlation id identifies it", method, correlation_id
-        )
-    return to_response(reply)
+    return to_response(answer(redirects, method, short_id, headers, correlation_id))

@@ -9,6 +9,7 @@ redirect Lambda's cold-start path.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ SECURITY_HEADERS = (
     ("referrer-policy", "strict-origin-when-cross-origin"),
 )
 COUNTRY_HEADER = "cloudfront-viewer-country"
+INTERNAL_ERROR = "internal error; the correlation id identifies it"
+_log = logging.getLogger("shortstack.redirects")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,10 @@ def answer(
     headers: Mapping[str, str],
     correlation_id: str,
 ) -> Reply:
-    """The reply to one redirect request; a GET counts the visit, a HEAD only looks."""
+    """The reply to one redirect request; a GET counts the visit, a HEAD only looks.
+
+    Never raises: unknown ids are 404, gone links 410, and any failure a logged 500.
+    """
     try:
         if method == "HEAD":
             redirect = redirects.peek(short_id)
@@ -70,6 +76,10 @@ def answer(
         return error_reply(404, exc.message, method, correlation_id)
     except LinkGone as exc:
         return error_reply(410, exc.message, method, correlation_id)
+    except Exception:
+        # Storage unreachable, say: a JSON 500 the caller can quote, and the details logged.
+        _log.exception("redirect failed", extra={"correlation_id": correlation_id})
+        return error_reply(500, INTERNAL_ERROR, method, correlation_id)
     return Reply(
         redirect.status,
         [

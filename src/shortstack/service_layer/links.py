@@ -20,6 +20,7 @@ from shortstack.domain.links import (
     Link,
     LinkChanges,
     OwnHosts,
+    Target,
     Visit,
     cache_control,
     check_alias,
@@ -173,7 +174,7 @@ class RedirectService:
         if not is_possible_short_id(short_id):
             raise LinkNotFound(short_id)
         now = self.clock()
-        link = self.links.record_click(short_id, now)
+        target = self.links.record_click(short_id, now)
         event = events.link_clicked(short_id, now, visit.referrer, visit.user_agent, visit.country)
         try:
             self.publisher.publish([event])
@@ -181,7 +182,7 @@ class RedirectService:
             # The click is counted and the visitor must still get their redirect; the
             # missing event is logged with its id so that it can be traced.
             _log.exception("LinkClicked not published", extra={"event_id": event.id})
-        return Redirect(link.url, link.redirect_status, cache_control(link, now))
+        return Redirect(target.url, target.redirect_status, cache_control(target, now))
 
     def peek(self, short_id: str) -> Redirect:
         """A HEAD: the same answer as a GET, without counting a visit (link checkers use HEAD)."""
@@ -192,4 +193,4 @@ class RedirectService:
         if link is None:
             raise LinkNotFound(short_id)
         ensure_redirectable(link, now)
-        return Redirect(link.url, link.redirect_status, cache_control(link, now))
+        return Redirect(link.url, link.redirect_status, cache_control(Target.of(link), now))

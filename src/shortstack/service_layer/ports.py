@@ -8,7 +8,7 @@ from typing import Protocol
 
 from shortstack.domain.events import Event
 from shortstack.domain.items import Item, ItemChanges
-from shortstack.domain.links import Link, LinkChanges
+from shortstack.domain.links import Link, LinkChanges, Target
 from shortstack.domain.pagination import Page
 from shortstack.domain.users import User
 
@@ -72,8 +72,8 @@ class LinkRepository(Protocol):
         """The owner's links, newest first, optionally with one tag; never a table scan."""
         ...
 
-    def record_click(self, short_id: str, now: datetime) -> Link:
-        """Count one visit if the link may redirect at `now`, atomically; the link after it.
+    def record_click(self, short_id: str, now: datetime) -> Target:
+        """Count one visit if the link may redirect at `now`, atomically; where it leads.
 
         Raises LinkNotFound, or LinkGone (disabled, expired, visit limit reached) without
         counting. Concurrent calls never lose or double a count, and never exceed max_visits.

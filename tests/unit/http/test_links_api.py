@@ -423,3 +423,21 @@ def test_openapi_documents_links_shorten_and_redirects(api: TestClient) -> None:
     assert {"/api/v1/links", "/api/v1/links/{short_id}", "/shorten", "/{short_id}"} <= set(paths)
     assert set(paths["/{short_id}"]) == {"get", "head"}
     assert "requestBody" in paths["/shorten"]["post"]
+
+
+def test_a_storage_failure_during_a_redirect_is_a_logged_json_500(
+    api: TestClient, container: Container, monkeypatch: pytest.MonkeyPatch, json_logs: Any
+) -> None:
+    link = create(api)
+
+    def broken(short_id: str, now: datetime) -> None:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(container.redirects.links, "record_click", broken)
+    response = api.get(f"/{link['short_id']}", headers={"x-correlation-id": "broken-1"})
+    assert response.status_code == 500
+    assert response.json() == {"message": "internal error; the correlation id identifies it"}
+    assert response.headers["x-correlation-id"] == "broken-1"
+    [line] = [line for line in json_logs() if line["message"] == "redirect failed"]
+    assert line["correlation_id"] == "broken-1"
+    assert "disk I/O error" in line["exception"]

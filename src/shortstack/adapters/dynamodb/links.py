@@ -27,7 +27,13 @@ from shortstack.adapters.dynamodb.owned import (
 )
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
-from shortstack.domain.links import Link, LinkChanges, ensure_redirectable, storage_expiry
+from shortstack.domain.links import (
+    Link,
+    LinkChanges,
+    Target,
+    ensure_redirectable,
+    storage_expiry,
+)
 from shortstack.domain.pagination import Page
 
 ENTITY = "link"
@@ -71,6 +77,18 @@ def _to_link(raw: dict[str, Any]) -> Link:
         click_count=int(values.get("click_count", 0)),
         created_at=from_iso(values["created_at"]),
         updated_at=from_iso(values["updated_at"]),
+    )
+
+
+def _to_target(raw: dict[str, Any]) -> Target:
+    # Read only the four attributes a redirect needs, straight from the wire format.
+    expires_at = raw.get("expires_at")
+    max_visits = raw.get("max_visits")
+    return Target(
+        url=raw["url"]["S"],
+        redirect_status=int(raw["redirect_status"]["N"]),
+        expires_at=from_iso(expires_at["S"]) if expires_at else None,
+        max_visits=int(max_visits["N"]) if max_visits else None,
     )
 
 
@@ -169,7 +187,7 @@ class DynamoDBLinkRepository:
             )
         return list_newest_first(self._client, self._table, listing, limit, cursor)
 
-    def record_click(self, short_id: str, now: datetime) -> Link:
+    def record_click(self, short_id: str, now: datetime) -> Target:
         key = to_attributes(keys.link_key(short_id))
         values = {":one": {"N": "1"}, ":true": {"BOOL": True}, ":now": {"S": to_iso(now)}}
         for _ in range(_CLICK_ATTEMPTS):
@@ -188,5 +206,5 @@ class DynamoDBLinkRepository:
                     raise LinkNotFound(short_id) from exc
                 ensure_redirectable(_to_link(old), now)
                 continue  # redirectable after all: re-enabled concurrently; count again
-            return _to_link(response["Attributes"])
+            return _to_target(response["Attributes"])
         raise LinkGone(short_id, "link is changing; try again")

@@ -8,7 +8,13 @@ from datetime import datetime
 
 from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import LinkNotFound, ShortIdTaken
-from shortstack.domain.links import Link, LinkChanges, apply_changes, ensure_redirectable
+from shortstack.domain.links import (
+    Link,
+    LinkChanges,
+    Target,
+    apply_changes,
+    ensure_redirectable,
+)
 from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
 
 
@@ -63,7 +69,7 @@ class MemoryLinkRepository:
         more = len(mine) > limit
         return Page(page, encode_cursor({"k": sort_position(page[-1])}) if more else None)
 
-    def record_click(self, short_id: str, now: datetime) -> Link:
+    def record_click(self, short_id: str, now: datetime) -> Target:
         with self._lock:
             link = self._links.get(short_id)
             if link is None:
@@ -71,4 +77,4 @@ class MemoryLinkRepository:
             ensure_redirectable(link, now)
             counted = replace(link, click_count=link.click_count + 1)
             self._links[short_id] = counted
-            return counted
+            return Target.of(counted)

@@ -16,7 +16,7 @@ from datetime import datetime
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
-from shortstack.domain.links import Link, LinkChanges, ensure_redirectable
+from shortstack.domain.links import Link, LinkChanges, Target, ensure_redirectable
 from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
 
 SCHEMA = """
@@ -44,7 +44,7 @@ UPDATE links SET click_count = click_count + 1
 WHERE short_id = ? AND is_active = 1
   AND (expires_at IS NULL OR expires_at > ?)
   AND (max_visits IS NULL OR click_count < max_visits)
-RETURNING *
+RETURNING url, redirect_status, expires_at, max_visits
 """
 
 
@@ -161,13 +161,14 @@ class SqliteLinkRepository:
         more = len(rows) > limit
         return Page(links, encode_cursor({"k": rows[limit - 1]["sort_key"]}) if more else None)
 
-    def record_click(self, short_id: str, now: datetime) -> Link:
+    def record_click(self, short_id: str, now: datetime) -> Target:
         # Autocommit: the statement is its own transaction. fetchall() runs it to the end,
         # which is what commits it (a half-read RETURNING statement would hold the lock).
         for _ in range(_CLICK_ATTEMPTS):
             rows = self._db.connection().execute(_COUNT_CLICK, (short_id, to_iso(now))).fetchall()
             if rows:
-                return _to_link(rows[0])
+                url, status, expires_at, max_visits = rows[0]
+                return Target(url, status, from_iso(expires_at) if expires_at else None, max_visits)
             link = self.get(short_id)
             if link is None:
                 raise LinkNotFound(short_id)

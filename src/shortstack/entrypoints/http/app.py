@@ -22,7 +22,11 @@ from shortstack.entrypoints.http.middleware import (
     SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
 )
-from shortstack.entrypoints.http.redirect_layer import RedirectLayer, top_level_paths
+from shortstack.entrypoints.http.redirect_layer import (
+    RedirectingFastAPI,
+    RedirectLayer,
+    top_level_paths,
+)
 from shortstack.entrypoints.http.routes import health, items, links, redirects, shorten, users
 from shortstack.entrypoints.http.web import mount_frontend
 from shortstack.observability import configure_logging
@@ -43,7 +47,7 @@ def create_app(container: Container) -> FastAPI:
         yield
         container.close()
 
-    app = FastAPI(
+    app = RedirectingFastAPI(
         title="shortstack",
         version=settings.version,
         description=DESCRIPTION,
@@ -75,10 +79,8 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
-    # Outermost: a redirect skips every other layer and FastAPI itself (see redirect_layer.py).
-    app.add_middleware(
-        RedirectLayer,
-        redirects=container.redirects,
-        app_paths=top_level_paths(iter_route_contexts(app.routes)),
+    # In front of everything: a redirect skips FastAPI's stack (see redirect_layer.py).
+    app.redirect_layer = RedirectLayer(
+        container.redirects, top_level_paths(iter_route_contexts(app.routes))
     )
     return app

@@ -1,15 +1,16 @@
-"""A pure-ASGI layer that answers `GET/HEAD /{short_id}` before FastAPI sees the request.
+"""A pure-ASGI front that answers `GET/HEAD /{short_id}` before FastAPI's stack runs at all.
 
-Redirects are the hot path of the local server: routing, dependency injection
-and response models cost more than the redirect itself. This layer answers a
-single-segment path that can be a short id with `entrypoints.redirects.answer`
-(the same code as the redirect Lambda) and passes everything else (`/`,
-nested paths, reserved words, the app's own top-level routes, other methods)
-to the app unchanged.
+Redirects are the hot path of the local server, and FastAPI's own layers
+(error and telemetry middleware, body limits, routing, dependency injection)
+cost more than the redirect itself. `RedirectingFastAPI.__call__` hands a
+single-segment path that can be a short id to `RedirectLayer`, which answers
+it with `entrypoints.redirects.answer` (the same code as the redirect Lambda);
+everything else (`/`, nested paths, reserved words, the app's own top-level
+routes, other methods) goes through FastAPI unchanged.
 
 It writes no access-log line: a JSON log line costs about 30 us, as much as
 the redirect's own database work. Each counted visit is recorded as a
-LinkClicked event instead; errors are still logged.
+LinkClicked event instead; failures are logged.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from shortstack.correlation import choose_correlation_id
 from shortstack.domain.links import is_possible_short_id
 from shortstack.entrypoints.http.middleware import offered_correlation_id
-from shortstack.entrypoints.redirects import REDIRECT_METHODS, answer
+from shortstack.entrypoints.redirects import REDIRECT_METHODS, Reply, answer
 from shortstack.service_layer.links import RedirectService
 
 _VISIT_HEADERS = frozenset({b"referer", b"user-agent", b"cloudfront-viewer-country"})
@@ -39,10 +41,7 @@ def top_level_paths(routes: Iterable[Any]) -> set[str]:
 
 
 class RedirectLayer:
-    def __init__(
-        self, app: ASGIApp, redirects: RedirectService, app_paths: Iterable[str] = ()
-    ) -> None:
-        self.app = app
+    def __init__(self, redirects: RedirectService, app_paths: Iterable[str] = ()) -> None:
         self.redirects = redirects
         # The app's own single-segment routes win even if a link id could look like one.
         self.app_paths = frozenset(path.lower() for path in app_paths)
@@ -56,28 +55,38 @@ class RedirectLayer:
             return None
         return short_id
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        short_id = self.short_id_of(scope)
-        if short_id is None:
-            await self.app(scope, receive, send)
-            return
+    def reply_to(self, scope: Scope, short_id: str) -> Reply:
+        """The redirect, or the JSON error, for one request."""
         headers = {
             name.decode(): value.decode("latin-1")
             for name, value in scope["headers"]
             if name in _VISIT_HEADERS
         }
-        reply = answer(
-            self.redirects,
-            scope["method"],
-            short_id,
-            headers,
-            choose_correlation_id(offered_correlation_id(scope)),
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": reply.status,
-                "headers": [(name.encode(), value.encode()) for name, value in reply.headers],
-            }
-        )
-        await send({"type": "http.response.body", "body": reply.body})
+        correlation_id = choose_correlation_id(offered_correlation_id(scope))
+        return answer(self.redirects, scope["method"], short_id, headers, correlation_id)
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    """Write a Reply as an ASGI response."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": reply.status,
+            "headers": [(name.encode(), value.encode()) for name, value in reply.headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": reply.body})
+
+
+class RedirectingFastAPI(FastAPI):
+    """FastAPI, with redirects answered by `redirect_layer` before any of its own layers."""
+
+    redirect_layer: RedirectLayer | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        layer = self.redirect_layer
+        short_id = layer.short_id_of(scope) if layer is not None else None
+        if layer is None or short_id is None:
+            await super().__call__(scope, receive, send)
+            return
+        await send_reply(send, layer.reply_to(scope, short_id))

@@ -1,0 +1,116 @@
+"""Local redirect throughput: `shortstack serve` next to a bare ASGI dict app on the same uvicorn.
+
+Both serve `GET /{id}` for the same N links on 127.0.0.1; wrk (1 thread, bounded
+duration) asks for random ids among them. shortstack counts every click in
+SQLite (one UPDATE per redirect) and publishes a LinkClicked event; the bare
+app only looks the id up in a dict. After each shortstack run the clicks stored
+are compared with the redirects wrk saw, so a fast but uncounted run cannot
+pass unnoticed.
+
+    python -m bench.redirect_throughput [--links 10000] [--seconds 10] [--connections 32]
+                                        [--rounds 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.common import REPO, WrkResult, child, free_port, run_wrk, wait_until_serving
+from shortstack.adapters.memory import MemoryEventPublisher
+from shortstack.adapters.sqlite import SqliteDatabase, SqliteLinkRepository
+from shortstack.domain.links import OwnHosts
+from shortstack.service_layer.links import LinksService
+
+
+def seed(data_dir: Path, count: int) -> dict[str, str]:
+    """`count` links in DATA_DIR's database, as the server will find them: {id: url}."""
+    db = SqliteDatabase(data_dir / "shortstack.sqlite3")
+    links = LinksService(SqliteLinkRepository(db), MemoryEventPublisher(), OwnHosts())
+    created = {}
+    for n in range(count):
+        link = links.create("bench", url=f"https://example.com/articles/{n}?ref=bench")
+        created[link.short_id] = link.url
+    db.close()
+    return created
+
+
+def wrk_script(ids: list[str], path: Path) -> Path:
+    """A wrk Lua script that asks for a random id of `ids` on every request."""
+    table = ",".join(json.dumps(short_id) for short_id in ids)
+    path.write_text(
+        f"local ids = {{{table}}}\n"
+        "math.randomseed(42)\n"
+        "request = function()\n"
+        '  return wrk.format("GET", "/" .. ids[math.random(#ids)])\n'
+        "end\n"
+    )
+    return path
+
+
+def stored_clicks(data_dir: Path) -> int:
+    with sqlite3.connect(data_dir / "shortstack.sqlite3") as conn:
+        return int(conn.execute("SELECT coalesce(sum(click_count), 0) FROM links").fetchone()[0])
+
+
+def measure_bare(work: Path, links_file: Path, script: Path, args: argparse.Namespace) -> WrkResult:
+    port = free_port()
+    env = {"BENCH_LINKS": str(links_file), "PORT": str(port)}
+    with child([sys.executable, "-m", "bench.bare_redirect_app"], env, work / "bare.log"):
+        wait_until_serving(f"http://127.0.0.1:{port}/-")
+        return run_wrk(f"http://127.0.0.1:{port}", script, args.seconds, args.connections)
+
+
+def measure_shortstack(
+    work: Path, data_dir: Path, script: Path, args: argparse.Namespace
+) -> tuple[WrkResult, int]:
+    port = free_port()
+    env = {"HOST": "127.0.0.1", "PORT": str(port), "DATA_DIR": str(data_dir), "STORAGE": "sqlite"}
+    before = stored_clicks(data_dir)
+    command = [sys.executable, "-m", "shortstack.entrypoints.cli", "serve"]
+    with child(command, env, work / "shortstack.log"):
+        wait_until_serving(f"http://127.0.0.1:{port}/health")
+        result = run_wrk(f"http://127.0.0.1:{port}", script, args.seconds, args.connections)
+    return result, stored_clicks(data_dir) - before
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--links", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    (REPO / "bench" / ".work").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=REPO / "bench" / ".work") as tmp:
+        work = Path(tmp)
+        data_dir = work / "data"
+        links = seed(data_dir, args.links)
+        links_file = work / "links.json"
+        links_file.write_text(json.dumps(links))
+        script = wrk_script(list(links), work / "random_ids.lua")
+        print(
+            f"{args.links} links, wrk -t1 -c{args.connections} -d{args.seconds}s, random ids\n\n"
+            "| server | requests/s | p50 ms | p99 ms | requests | errors |\n"
+            "|---|---|---|---|---|---|"
+        )
+        for _ in range(args.rounds):
+            bare = measure_bare(work, links_file, script, args)
+            print(bare.row("bare ASGI dict app"), flush=True)
+            mine, counted = measure_shortstack(work, data_dir, script, args)
+            print(mine.row("shortstack serve (SQLite, counted)"), flush=True)
+            print(
+                f"\nratio {mine.requests_per_s / bare.requests_per_s:.2f}x throughput, "
+                f"p99 {mine.p99_ms / bare.p99_ms:.2f}x; clicks stored {counted:,} "
+                f"for {mine.requests:,} redirects wrk completed\n",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
