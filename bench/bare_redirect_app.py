@@ -30,15 +30,6 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 if __name__ == "__main__":
-    import uvicorn
+    from bench.common import serve_like_shortstack
 
-    # The options `shortstack serve` passes (entrypoints/cli.py), so only the app differs.
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=int(os.environ["PORT"]),
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-    )
+    serve_like_shortstack(app)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -105,3 +106,18 @@ def run_wrk(url: str, script: Path, seconds: int, connections: int) -> WrkResult
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
+
+
+def serve_like_shortstack(app: Any) -> None:
+    """uvicorn with the options `shortstack serve` uses (entrypoints/cli.py), on PORT."""
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(os.environ["PORT"]),
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+    )

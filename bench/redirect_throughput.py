@@ -8,13 +8,17 @@ are compared with the redirects wrk saw, so a fast but uncounted run cannot
 pass unnoticed.
 
     python -m bench.redirect_throughput [--links 10000] [--seconds 10] [--connections 32]
-                                        [--rounds 1]
+                                        [--rounds 1] [--floors]
+
+--floors adds bench/floor_apps.py's two minimal SQLite apps (one UPDATE per
+redirect; group commit), which show what any design could reach here.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -65,6 +69,19 @@ def measure_bare(work: Path, links_file: Path, script: Path, args: argparse.Name
         return run_wrk(f"http://127.0.0.1:{port}", script, args.seconds, args.connections)
 
 
+def measure_floor(
+    floor: str, work: Path, data_dir: Path, script: Path, args: argparse.Namespace
+) -> WrkResult:
+    """One of bench/floor_apps.py, on its own copy of the seeded database."""
+    copy = work / f"floor-{floor}.sqlite3"
+    shutil.copyfile(data_dir / "shortstack.sqlite3", copy)
+    port = free_port()
+    env = {"DB": str(copy), "FLOOR": floor, "PORT": str(port)}
+    with child([sys.executable, "-m", "bench.floor_apps"], env, work / f"floor-{floor}.log"):
+        wait_until_serving(f"http://127.0.0.1:{port}/-")
+        return run_wrk(f"http://127.0.0.1:{port}", script, args.seconds, args.connections)
+
+
 def measure_shortstack(
     work: Path, data_dir: Path, script: Path, args: argparse.Namespace
 ) -> tuple[WrkResult, int]:
@@ -84,6 +101,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--floors", action="store_true", help="also run the minimal SQLite apps of floor_apps.py"
+    )
     args = parser.parse_args()
     (REPO / "bench" / ".work").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=REPO / "bench" / ".work") as tmp:
@@ -103,6 +123,12 @@ def main() -> int:
             print(bare.row("bare ASGI dict app"), flush=True)
             mine, counted = measure_shortstack(work, data_dir, script, args)
             print(mine.row("shortstack serve (SQLite, counted)"), flush=True)
+            if args.floors:
+                for floor, label in (
+                    ("sync", "minimal: 1 UPDATE per redirect"),
+                    ("group", "minimal: group commit"),
+                ):
+                    print(measure_floor(floor, work, data_dir, script, args).row(label), flush=True)
             print(
                 f"\nratio {mine.requests_per_s / bare.requests_per_s:.2f}x throughput, "
                 f"p99 {mine.p99_ms / bare.p99_ms:.2f}x; clicks stored {counted:,} "
