@@ -11,9 +11,13 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from shortstack.domain.errors import InvalidInput, LinkGone, UnsafeUrl
 from shortstack.domain.hosts import canonical_host, host_key, request_host
+
+T = TypeVar("T")
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 SHORT_ID_LENGTH = 7
@@ -214,8 +218,6 @@ def _percent_encode_non_ascii(text: str) -> str:
 
 def check_target_url(url: str, own_hosts: OwnHosts) -> str:
     """The URL in the ASCII form that is stored and sent as Location; UnsafeUrl says why not."""
-    from urllib.parse import urlsplit, urlunsplit
-
     if not url:
         raise UnsafeUrl("url is required")
     try:
@@ -374,20 +376,21 @@ def check_changes(changes: LinkChanges, now: datetime) -> LinkChanges:
     return changes
 
 
+def _pick(new: T | None, old: T | None, cleared: bool = False) -> T | None:
+    """The new value if given, None if cleared, otherwise the old one."""
+    return None if cleared else (old if new is None else new)
+
+
 def apply_changes(link: Link, changes: LinkChanges, now: datetime) -> Link:
     """The link with `changes` applied and `updated_at` moved to `now` (never backwards)."""
-
-    def pick(new: object, old: object, cleared: bool = False) -> object:
-        return None if cleared else (old if new is None else new)
-
     return replace(
         link,
         url=changes.url if changes.url is not None else link.url,
         is_active=changes.is_active if changes.is_active is not None else link.is_active,
-        expires_at=pick(changes.expires_at, link.expires_at, changes.clear_expiry),  # type: ignore[arg-type]
-        title=pick(changes.title, link.title, changes.clear_title),  # type: ignore[arg-type]
+        expires_at=_pick(changes.expires_at, link.expires_at, changes.clear_expiry),
+        title=_pick(changes.title, link.title, changes.clear_title),
         tags=changes.tags if changes.tags is not None else link.tags,
-        max_visits=pick(changes.max_visits, link.max_visits, changes.clear_max_visits),  # type: ignore[arg-type]
+        max_visits=_pick(changes.max_visits, link.max_visits, changes.clear_max_visits),
         redirect_status=changes.redirect_status or link.redirect_status,
         updated_at=max(now, link.updated_at),
     )

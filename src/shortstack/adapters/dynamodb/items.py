@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
-from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
 from shortstack.adapters.dynamodb.owned import (
     Listing,
     delete_owned,
     list_newest_first,
+    put_new,
     update_owned,
 )
 from shortstack.domain.clock import from_iso, to_iso
@@ -65,16 +63,8 @@ class DynamoDBItemRepository:
             "created_at": to_iso(item.created_at),
             "updated_at": to_iso(item.updated_at),
         }
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_attributes(record),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as exc:
-            if is_conditional_check_failure(exc):
-                raise Conflict(f"item {item.item_id!r} already exists") from exc
-            raise
+        if not put_new(self._client, self._table, record):
+            raise Conflict(f"item {item.item_id!r} already exists")
 
     def get(self, owner: str, item_id: str) -> Item | None:
         response = self._client.get_item(

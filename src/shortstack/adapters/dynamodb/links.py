@@ -3,8 +3,8 @@
 A redirect is one UpdateItem (docs/decisions/0100-redirect-click-counting.md):
 `ADD click_count 1` under a condition that holds the redirect rules (exists,
 active, not expired, under max_visits), returning the whole item. It reads and
-counts in one request and one write unit, and the count is exact, so a visit
-limit holds under any concurrency. When the condition fails, the old item
+counts in one request, and the count is exact, so a visit limit holds under any
+concurrency. When the condition fails, the old item
 (ReturnValuesOnConditionCheckFailure) tells 404 from 410 without another read.
 """
 
@@ -23,6 +23,7 @@ from shortstack.adapters.dynamodb.owned import (
     Listing,
     delete_owned,
     list_newest_first,
+    put_new,
     update_owned,
 )
 from shortstack.domain.clock import from_iso, to_iso
@@ -117,16 +118,8 @@ class DynamoDBLinkRepository:
             "updated_at": to_iso(link.updated_at),
             keys.TTL_ATTRIBUTE: storage_expiry(link.expires_at),
         }
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_attributes(record),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as exc:
-            if is_conditional_check_failure(exc):
-                raise ShortIdTaken(link.short_id) from exc
-            raise
+        if not put_new(self._client, self._table, record):
+            raise ShortIdTaken(link.short_id)
 
     def get(self, short_id: str, *, consistent: bool = True) -> Link | None:
         response = self._client.get_item(

@@ -1,4 +1,4 @@
-"""Requests every owned entity makes the same way: partial updates, deletes, and listings.
+"""Requests every owned entity makes the same way: creates, partial updates, deletes, listings.
 
 Each write is conditioned on the owner, so another owner's id behaves exactly
 like a missing one. Listings query an index partition newest first, with a
@@ -22,6 +22,21 @@ from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
 
 T = TypeVar("T")
 _OWNED = "attribute_exists(PK) AND #owner = :owner"
+
+
+def put_new(client: Any, table: str, record: Mapping[str, Any]) -> bool:
+    """Write a new item unless its key exists; False (and nothing written) if it does."""
+    try:
+        client.put_item(
+            TableName=table,
+            Item=to_attributes(record),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+    except ClientError as exc:
+        if is_conditional_check_failure(exc):
+            return False
+        raise
+    return True
 
 
 def update_owned(
