@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +10,7 @@ import pytest
 
 from shortstack.domain.errors import InvalidCursor, LinkGone, LinkNotFound, ShortIdTaken
 from shortstack.domain.links import Link, LinkChanges, Target, create_link
+from tests.concurrency import race
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LATER = T0 + timedelta(days=1)
@@ -26,26 +25,6 @@ def make(short_id: str = "abc1234", owner: str = "alice", n: int = 0, **fields: 
         expires_at=fields.pop("expires_at", T0 + timedelta(days=30)),
         **fields,
     )
-
-
-def race(workers: int, action: Callable[[int], str]) -> list[str]:
-    """Run `action(n)` in `workers` threads released together; their outcomes."""
-    barrier = threading.Barrier(workers)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        barrier.wait()
-        result = action(n)
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_add_then_get_round_trips_every_field(adapters: dict[str, Any]) -> None:

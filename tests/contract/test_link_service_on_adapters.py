@@ -10,7 +10,7 @@ from shortstack.adapters.memory import MemoryEventPublisher
 from shortstack.domain.errors import AliasTaken
 from shortstack.domain.links import OwnHosts, Visit
 from shortstack.service_layer.links import LinksService, RedirectService
-from tests.contract.test_link_repository import race
+from tests.concurrency import race
 
 
 @pytest.fixture

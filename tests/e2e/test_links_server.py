@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.contract.test_link_repository import race
+from tests.concurrency import race
 from tests.e2e.server import Server, running_server
 
 

@@ -22,8 +22,8 @@ import pytest
 from shortstack.adapters.dynamodb import DynamoDBLinkRepository
 from shortstack.adapters.memory import MemoryEventPublisher
 from shortstack.domain.links import create_link
+from tests.concurrency import race
 from tests.conftest import TABLE_NAME
-from tests.contract.test_link_repository import race
 from tests.lambda_support import (
     EVENTS_DIR,
     FakeLambdaContext,
