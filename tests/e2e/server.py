@@ -33,6 +33,13 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def log_once_it_has(self, text: str, timeout_s: float = 5.0) -> str:
+        """The log after `text` appeared in it: access lines are written after the response."""
+        deadline = time.monotonic() + timeout_s
+        while text not in (log := self.log()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return log
+
 
 def _wait_healthy(server: Server) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
