@@ -34,6 +34,8 @@ from shortstack.config import Settings  # noqa: E402
 
 TABLE_NAME = "shortstack-test"
 STORAGES = ("memory", "sqlite", "dynamodb")
+# The official engine runs the DynamoDB cases once more; `-m "not dynamodb_local"` leaves it out.
+DYNAMODB_LOCAL = pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)
 
 
 @pytest.fixture
@@ -50,18 +52,57 @@ def moto_dynamodb() -> Iterator[Any]:
         yield client
 
 
+@pytest.fixture(scope="session")
+def dynamodb_local_engine() -> tuple[str, Any]:
+    """DynamoDB Local's URL and a boto3 client once it answers; skips loudly when there is none."""
+    from tests import dynamodb_local
+
+    url = dynamodb_local.endpoint()
+    if url is None:
+        pytest.skip(f"DynamoDB Local unavailable: {dynamodb_local.unavailable_reason()}")
+    return url, dynamodb_local.wait_until_ready(url)
+
+
+@pytest.fixture
+def dynamodb_local_endpoint(dynamodb_local_engine: tuple[str, Any]) -> str:
+    return dynamodb_local_engine[0]
+
+
+@pytest.fixture
+def dynamodb_local(dynamodb_local_engine: tuple[str, Any]) -> Iterator[Any]:
+    """A boto3 client on DynamoDB Local with an empty shortstack table.
+
+    Other AWS services stay on moto (which lets calls to the local endpoint through), so
+    adapters that also publish to SQS or EventBridge never reach out of the test. The client
+    is the session's: building one under moto costs ~80 ms, emptying the table ~15 ms.
+    """
+    from moto import mock_aws
+
+    from tests.dynamodb_local import reset_table
+
+    client = dynamodb_local_engine[1]
+    with mock_aws():
+        reset_table(client, TABLE_NAME)
+        yield client
+
+
 def settings_for(storage: str, data_dir: Path, **extra: Any) -> Settings:
     """Settings for one storage backend, isolated in `data_dir`."""
     return Settings(storage=storage, data_dir=data_dir, table_name=TABLE_NAME, **extra)  # type: ignore[arg-type]
 
 
-@pytest.fixture(params=STORAGES)
+@pytest.fixture(params=[*STORAGES, DYNAMODB_LOCAL])
 def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
     """A wired container on each storage backend in turn."""
     storage: str = request.param
+    extra: dict[str, Any] = {}
     if storage == "dynamodb":
         request.getfixturevalue("moto_dynamodb")
-    built = bootstrap(settings_for(storage, tmp_path))
+    elif storage == "dynamodb_local":
+        request.getfixturevalue("dynamodb_local")
+        storage = "dynamodb"
+        extra["aws_endpoint_url"] = request.getfixturevalue("dynamodb_local_endpoint")
+    built = bootstrap(settings_for(storage, tmp_path, **extra))
     yield built
     built.close()
 
@@ -105,3 +146,17 @@ def json_logs() -> Iterator[Any]:
         yield lines
     finally:
         logger._logger.removeHandler(handler)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say at the end of every run whether the DynamoDB Local cases ran, and if not why."""
+    from tests import dynamodb_local
+
+    url = dynamodb_local.endpoint()
+    if url:
+        terminalreporter.write_line(f"DynamoDB Local: the engine at {url} served this run")
+    else:
+        reason = dynamodb_local.unavailable_reason()
+        terminalreporter.write_line(
+            f"DynamoDB Local: UNAVAILABLE, cases skipped: {reason}", red=True
+        )

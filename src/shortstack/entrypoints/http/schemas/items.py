@@ -9,12 +9,19 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints, field_serializer
 
 from shortstack.domain.clock import to_iso
-from shortstack.domain.items import CATEGORY_MAX, DESCRIPTION_MAX, NAME_MAX, PRICE_MAX, Item
+from shortstack.domain.items import (
+    CATEGORY_MAX,
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    PRICE_MAX,
+    PRICE_MIN,
+    Item,
+)
 from shortstack.entrypoints.http.schemas.common import MultiLine, SingleLine, StrictModel
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), SingleLine]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX), MultiLine]
-Price = Annotated[float, Field(gt=0, le=float(PRICE_MAX), allow_inf_nan=False)]
+Price = Annotated[float, Field(ge=float(PRICE_MIN), le=float(PRICE_MAX), allow_inf_nan=False)]
 Category = Annotated[str, StringConstraints(min_length=1, max_length=CATEGORY_MAX), SingleLine]
 
 
