@@ -117,9 +117,10 @@ inside() {
     dir="$(lib_dir)"
     log="$(mktemp "${TMPDIR:-/tmp}/dynamodb-local.XXXXXX.log")"
     # A short-lived JVM: C1 only and the serial collector start faster and use less memory.
+    # -sharedDb: one database whatever the credentials (moto's mock swaps them for its own).
     (cd "${dir}" && exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx512m \
         -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
-        -inMemory -port "${PORT}" -disableTelemetry) >"${log}" 2>&1 &
+        -inMemory -sharedDb -port "${PORT}" -disableTelemetry) >"${log}" 2>&1 &
     engine=$!
     DYNAMODB_LOCAL_ENDPOINT="http://127.0.0.1:${PORT}"
     DYNAMODB_LOCAL_LOG="${log}"

@@ -21,6 +21,7 @@ from shortstack.entrypoints.http.middleware import (
     SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
 )
+from shortstack.entrypoints.http.openapi import install_openapi
 from shortstack.entrypoints.http.routes import health, items, users
 from shortstack.entrypoints.http.web import mount_frontend
 from shortstack.observability import configure_logging
@@ -54,6 +55,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(items.router)
     app.include_router(users.router)
     mount_frontend(app, settings.web_dir)
+    install_openapi(app)
 
     # add_middleware wraps: the last one added runs first on a request.
     app.add_middleware(TrailingSlashMiddleware)

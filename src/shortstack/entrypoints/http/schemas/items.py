@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
+from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.clock import to_iso
 from shortstack.domain.items import (
@@ -37,13 +38,25 @@ class ItemCreate(StrictModel):
     category: Category
 
 
-class ItemUpdate(StrictModel):
-    """A partial update: only the fields present change; `description: null` clears it."""
+def _no_null_defaults(schema: dict[str, Any]) -> None:
+    """Leave out `default: null` where null is not a documented value."""
+    for field in schema.get("properties", {}).values():
+        if field.get("default", 0) is None and "anyOf" not in field:
+            field.pop("default")
 
-    name: Name | None = None
+
+class ItemUpdate(StrictModel):
+    """A partial update: only the fields sent change; `description: null` clears it,
+    name, price and category cannot be null."""
+
+    # The route answers 422 to a null name, price or category: SkipJsonSchema keeps null out
+    # of their documented schema (schemathesis sent one as "valid" data and got that 422).
+    model_config = ConfigDict(json_schema_extra=_no_null_defaults)
+
+    name: Name | SkipJsonSchema[None] = None
     description: Description | None = None
-    price: Price | None = None
-    category: Category | None = None
+    price: Price | SkipJsonSchema[None] = None
+    category: Category | SkipJsonSchema[None] = None
 
 
 class ItemPublic(BaseModel):
