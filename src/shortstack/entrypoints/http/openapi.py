@@ -1,10 +1,11 @@
 """The OpenAPI document also lists the errors the edge answers, for every operation.
 
-Some statuses come from no route: the body-size middleware (413, and 400 for a malformed
-Content-Length), FastAPI's body parsing (400 for a body that is not UTF-8) and request
-validation (422, whose body is our `ErrorBody`, not FastAPI's default `HTTPValidationError`).
-They are added here, once, so routes added later are documented as truthfully as the
-first ones, and schemathesis can hold every operation to its documented statuses.
+Some statuses come from no route: the size middlewares (413 for the body, 414 for the
+URL, 431 for the headers, 400 for a malformed Content-Length), FastAPI's body parsing
+(400 for a body that is not UTF-8) and request validation (422, whose body is our
+`ErrorBody`, not FastAPI's default `HTTPValidationError`). They are added here, once,
+so routes added later are documented as truthfully as the first ones, and schemathesis
+can hold every operation to its documented statuses.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MALFORMED = "malformed request: a body that is not valid UTF-8 JSON, or a bad Content-Length"
 TOO_LARGE = "request body larger than the configured limit (MAX_BODY_BYTES)"
 INVALID = "invalid parameters or body, with per-field details"
+URL_TOO_LONG = "URL (path and query) longer than 8 KiB"
+HEADERS_TOO_LARGE = "request headers larger than 16 KiB"
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -31,6 +34,8 @@ def _document_operation(operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     has_body = "requestBody" in operation
     responses.setdefault("400", _error(MALFORMED))
+    responses.setdefault("414", _error(URL_TOO_LONG))
+    responses.setdefault("431", _error(HEADERS_TOO_LARGE))
     if has_body:
         responses.setdefault("413", _error(TOO_LARGE))
     if has_body or operation.get("parameters"):

@@ -63,9 +63,11 @@ class _Text:
     ) -> core_schema.CoreSchema:
         inner = handler(source)
         check = multi_line if self.allow_newlines else single_line
+        if inner["type"] != "str":
+            # On `str | None` the rule would wrap the union: put it on the str instead.
+            raise TypeError("SingleLine/MultiLine annotate a str, e.g. Annotated[str, SingleLine]")
         non_blank = inner.get("min_length", 0) >= 1
-        if inner["type"] == "str":
-            cast(core_schema.StringSchema, inner)["strip_whitespace"] = False
+        cast(core_schema.StringSchema, inner)["strip_whitespace"] = False
 
         def validate(value: str) -> str:
             value = value.strip()
