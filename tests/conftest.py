@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,39 @@ STORAGES = ("memory", "sqlite", "dynamodb")
 DYNAMODB_LOCAL = pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)
 
 
+_moto_lock = threading.RLock()
+
+
+def serialize_moto() -> None:
+    """Make every moto request atomic, as each call to the real service is (idempotent).
+
+    moto checks a condition and applies the write without a lock, so two threads could both
+    pass `attribute_not_exists` (two users won one e-mail, about 1 full run in 30, and 1 in
+    20 with a short GIL switch interval, next to "dictionary changed size during iteration"
+    crashes). DynamoDB Local, the real engine, never did. Races between calls stay possible:
+    those are what the adapters must handle.
+    """
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    original = BotocoreStubber.process_request
+    if getattr(original, "serialized", False):
+        return
+
+    def process_request(self: BotocoreStubber, request: Any) -> Any:
+        with _moto_lock:
+            return original(self, request)
+
+    process_request.serialized = True  # type: ignore[attr-defined]
+    BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
+
+
 @pytest.fixture
 def moto_dynamodb() -> Iterator[Any]:
     """A moto DynamoDB with the shortstack table created, as a boto3 client."""
     import boto3
     from moto import mock_aws
+
+    serialize_moto()
 
     from shortstack.adapters.dynamodb import create_table
 
