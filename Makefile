@@ -11,8 +11,12 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 DATA_DIR ?= .data
 PY_DIRS := src tests scripts $(wildcard bench)
+# The contract suite also runs on the official DynamoDB Local engine, fenced into a private
+# network namespace: scripts/dynamodb-local.sh explains how, and skips loudly where it cannot.
+DYNAMODB_LOCAL := ./scripts/dynamodb-local.sh
+STRESS_TIMEOUT ?= 420
 
-.PHONY: help sync run test lint format typecheck pytest clean
+.PHONY: help sync run test lint format typecheck pytest clean dynamodb-local stress
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,8 +40,14 @@ format: sync ## apply ruff fixes and formatting
 typecheck: sync ## mypy --strict on the package
 	$(RUN) mypy
 
-pytest: sync ## the pytest suite (unit, contract, e2e)
-	$(RUN) pytest -q
+pytest: sync dynamodb-local ## the pytest suite (unit, contract, e2e; DynamoDB on moto and DynamoDB Local)
+	$(DYNAMODB_LOCAL) run -- $(RUN) pytest -q
+
+stress: sync dynamodb-local ## the suite with its long versions (STRESS=1), bounded by STRESS_TIMEOUT seconds
+	STRESS=1 timeout $(STRESS_TIMEOUT) $(DYNAMODB_LOCAL) run -- $(RUN) pytest -q -o timeout=600
+
+dynamodb-local: ## fetch the pinned DynamoDB Local engine into .tools/ (idempotent)
+	@$(DYNAMODB_LOCAL) install
 
 clean: ## remove caches and the virtual environment (keeps .data/)
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache dist build

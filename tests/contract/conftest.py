@@ -1,4 +1,4 @@
-"""The contract suite runs every case against every storage adapter."""
+"""The contract suite runs every case against every storage adapter (and DynamoDB Local)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import STORAGES, TABLE_NAME
+from tests.conftest import DYNAMODB_LOCAL, STORAGES, TABLE_NAME
 
 
-@pytest.fixture(params=STORAGES)
+@pytest.fixture(params=[*STORAGES, DYNAMODB_LOCAL])
 def storage(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -56,7 +56,10 @@ def adapters(
             DynamoDBUserRepository,
         )
 
-        client = request.getfixturevalue("moto_dynamodb")
+        # "dynamodb" is moto, "dynamodb_local" the official engine: the same table either way.
+        client = request.getfixturevalue(
+            "moto_dynamodb" if storage == "dynamodb" else "dynamodb_local"
+        )
         yield {
             "items": DynamoDBItemRepository(client, TABLE_NAME),
             "users": DynamoDBUserRepository(client, TABLE_NAME),

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from shortstack.domain.errors import Conflict, InvalidCursor, ItemNotFound
-from shortstack.domain.items import ItemChanges, create_item
+from shortstack.domain.items import PRICE_MAX, PRICE_MIN, ItemChanges, create_item
+from shortstack.domain.pagination import encode_cursor
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -190,3 +191,32 @@ def test_concurrent_partial_updates_lose_no_field(adapters: dict[str, Any]) -> N
         "Games",
         "new description",
     )
+
+
+@pytest.mark.parametrize(
+    "price",
+    [PRICE_MIN, PRICE_MAX, Decimal("0.30000000000000004"), Decimal("123456789.123456789")],
+)
+def test_every_price_the_domain_accepts_round_trips(
+    adapters: dict[str, Any], price: Decimal
+) -> None:
+    repo = adapters["items"]
+    item = make(price=price)
+    repo.add(item)
+    assert repo.get("alice", item.item_id).price == price
+    repo.update("alice", item.item_id, ItemChanges(price=price), T0)
+    assert repo.get("alice", item.item_id).price == price
+
+
+@pytest.mark.parametrize("position", ["x#y", "a#b#c", "2026-01-01T00:00:00.000Z#nope", "\x00#\x00"])
+def test_a_forged_cursor_never_reaches_another_owners_items(
+    adapters: dict[str, Any], position: str
+) -> None:
+    repo = adapters["items"]
+    repo.add(make(owner="bob", n=1))
+    repo.add(make(owner="alice", n=2))
+    try:
+        page = repo.list("alice", category=None, limit=10, cursor=encode_cursor({"k": position}))
+    except InvalidCursor:
+        return
+    assert {item.owner for item in page.items} <= {"alice"}

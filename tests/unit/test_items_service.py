@@ -113,6 +113,9 @@ def test_other_owners_items_are_invisible(service: ItemsService) -> None:
         ({"price": Decimal("0")}, "price"),
         ({"price": Decimal("NaN")}, "price"),
         ({"price": Decimal("Infinity")}, "price"),
+        ({"price": Decimal("1E-200")}, "price"),
+        ({"price": Decimal("0.0000009")}, "price"),
+        ({"price": Decimal("1." + "1" * 38)}, "price"),
         ({"category": " "}, "category"),
     ],
 )

@@ -13,6 +13,11 @@ NAME_MAX = 100
 DESCRIPTION_MAX = 500
 CATEGORY_MAX = 50
 PRICE_MAX = Decimal("1000000000")
+# DynamoDB numbers hold magnitudes from 1E-130 and 38 significant digits: a price of 1e-200
+# passed "> 0" and then failed the write with a 500. A catalog has no use for prices below a
+# millionth, so the rule is stated here, once, for every store.
+PRICE_MIN = Decimal("0.000001")
+PRICE_DIGITS_MAX = 38
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,12 @@ def new_item_id() -> str:
     return uuid.uuid4().hex
 
 
+def _valid_price(price: Decimal) -> bool:
+    if not price.is_finite():
+        return False
+    return PRICE_MIN <= price <= PRICE_MAX and len(price.as_tuple().digits) <= PRICE_DIGITS_MAX
+
+
 def check_item_fields(
     name: str | None, description: str | None, price: Decimal | None, category: str | None
 ) -> None:
@@ -62,8 +73,12 @@ def check_item_fields(
         raise InvalidInput(
             f"description must be at most {DESCRIPTION_MAX} characters", "description"
         )
-    if price is not None and not (price.is_finite() and Decimal(0) < price <= PRICE_MAX):
-        raise InvalidInput(f"price must be greater than 0 and at most {PRICE_MAX}", field="price")
+    if price is not None and not _valid_price(price):
+        raise InvalidInput(
+            f"price must be between {PRICE_MIN} and {PRICE_MAX}"
+            f" with at most {PRICE_DIGITS_MAX} significant digits",
+            field="price",
+        )
     if category is not None and not 1 <= len(category.strip()) <= CATEGORY_MAX:
         raise InvalidInput(f"category must be 1-{CATEGORY_MAX} characters", field="category")
 

@@ -33,6 +33,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     from shortstack.bootstrap import bootstrap
     from shortstack.entrypoints.http.app import create_app
+    from shortstack.entrypoints.http.protocol import JsonErrorsH11Protocol
 
     # One JSON log line per write even when stdout is a file or a pipe (systemd, docker, tests).
     if isinstance(sys.stdout, io.TextIOWrapper):
@@ -62,6 +63,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         access_log=False,
         server_header=False,
         proxy_headers=False,
+        http=JsonErrorsH11Protocol,  # malformed requests get a JSON 400, not plain text
     )
     return 0
 

@@ -111,6 +111,8 @@ def test_delete_is_204_with_no_body_then_404(client: Any) -> None:
         ({**BOOK, "price": -3}, "price"),
         ({**BOOK, "price": "cheap"}, "price"),
         ({**BOOK, "price": 1e12}, "price"),
+        ({**BOOK, "price": 1e-200}, "price"),
+        ({**BOOK, "price": 5e-324}, "price"),
         ({**BOOK, "category": ""}, "category"),
         ({**BOOK, "category": "c" * 51}, "category"),
         ({**BOOK, "name": 42}, "name"),

@@ -132,17 +132,44 @@ def test_no_cors_headers_when_no_origin_is_configured(client: Any) -> None:
     assert "access-control-allow-origin" not in response.headers
 
 
+SEED_ITEM = {"name": "Kept", "description": "as is", "price": 5, "category": "Misc"}
+SEED_USER = {"userId": "kim", "name": "Kim", "email": "kim@example.com"}
+BODY_ROUTES = [
+    ("POST", "/api/v1/items/"),
+    ("PUT", "/api/v1/items/{item_id}"),
+    ("POST", "/api/v1/users"),
+]
+
+
+@pytest.fixture
+def seeded(client: Any) -> dict[str, Any]:
+    """One item and one user, so "nothing changed" is checked against real data."""
+    item = client.post("/api/v1/items/", json=SEED_ITEM).json()
+    assert client.post("/api/v1/users", json=SEED_USER).status_code == 201
+    return {"item_id": item["item_id"]}
+
+
+def store(client: Any) -> tuple[Any, Any]:
+    """Everything the API can read back: the item list and the seeded user."""
+    return client.get("/api/v1/items").json(), client.get("/api/v1/users/kim").json()
+
+
+@pytest.mark.parametrize(("method", "route"), BODY_ROUTES)
 @pytest.mark.parametrize(
     ("content", "content_type"),
     [
         (b"{not json", "application/json"),
         (b"\xff\xfe\xfa invalid utf-8", "application/json"),
         (b'{"name": "\xc3\x28"}', "application/json"),
+        (b'{"name": "nul\x00raw"}', "application/json"),
+        (b'{"name": "nul\\u0000escaped", "userId": "a\\u0000b"}', "application/json"),
         (b"[1, 2, 3]", "application/json"),
         (b"null", "application/json"),
         (b"", "application/json"),
         (b"name=x&price=1", "application/x-www-form-urlencoded"),
         (b"[" * 5000 + b"]" * 5000, "application/json"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json"),
+        (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "application/json"),
         (
             json.dumps({"name": "x" * 1_000_000, "price": 1, "category": "c"}).encode(),
             "application/json",
@@ -156,14 +183,23 @@ def test_no_cors_headers_when_no_origin_is_configured(client: Any) -> None:
     ],
 )
 def test_malformed_bodies_get_4xx_json_and_store_nothing(
-    client: Any, content: bytes, content_type: str
+    client: Any,
+    seeded: dict[str, Any],
+    method: str,
+    route: str,
+    content: bytes,
+    content_type: str,
 ) -> None:
-    response = client.post(
-        "/api/v1/items/", content=content, headers={"content-type": content_type}
+    before = store(client)
+    response = client.request(
+        method,
+        route.format(**seeded),
+        content=content,
+        headers={"content-type": content_type},
     )
     assert 400 <= response.status_code < 500, response.text
     assert response.json()["message"]
-    assert client.get("/api/v1/items").json() == []
+    assert store(client) == before
 
 
 def test_body_over_the_limit_is_413_before_parsing(client: Any) -> None:
@@ -198,16 +234,102 @@ def test_wrong_method_is_json_405(client: Any) -> None:
     assert response.json()["message"]
 
 
-def test_odd_unicode_in_paths_is_a_clean_404(client: Any) -> None:
-    for path in [
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@pytest.mark.parametrize(
+    "path",
+    [
         "/api/v1/items/%F0%9F%92%A9",
         "/api/v1/items/%00",
         "/api/v1/items/..%2f..%2fetc",
+        "/api/v1/items/%2e%2e",
         "/api/v1/items/%ff",
-    ]:
-        response = client.get(path)
-        assert response.status_code in (404, 422), path
-        assert response.json()["message"]
+        "/api/v1/users/%00",
+        "/api/v1/users/..%2f..%2fetc%2fpasswd",
+        "/api/v1/users/%2e%2e",
+        "/api/v1/users/%2ekim",
+        "/api/v1/users/%ff%fe",
+        "/api/v1/users/k%D1%96m",  # a Cyrillic i
+        "/api/v1/users/kim%0d%0aSet-Cookie:%20x=1",
+    ],
+)
+def test_odd_paths_are_a_clean_4xx_and_change_nothing(
+    client: Any, seeded: dict[str, Any], method: str, path: str
+) -> None:
+    before = store(client)
+    response = client.request(method, path, json={"price": 1} if method == "PUT" else None)
+    assert response.status_code in (404, 405, 422), path
+    assert response.json()["message"]
+    assert "set-cookie" not in response.headers
+    assert store(client) == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "category=%00",
+        "category=a%0d%0aSet-Cookie:%20x=1",
+        "category=%20%20",
+        "category=" + "c" * 51,
+        "cursor=" + "x" * 1025,
+        "cursor=..%2f..%2f",
+        "limit=0",
+        "limit=101",
+        "limit=1e3",
+        "limit=%ff",
+        "category=Misc&" + "&".join(f"p{n}=v" for n in range(2000)),
+    ],
+)
+def test_hostile_query_strings_are_a_clean_4xx(
+    client: Any, seeded: dict[str, Any], query: str
+) -> None:
+    before = store(client)
+    response = client.get(f"/api/v1/items?{query}")
+    assert 400 <= response.status_code < 500, (query, response.status_code)
+    assert response.json()["message"]
+    assert "set-cookie" not in response.headers
+    assert store(client) == before
+
+
+def test_urls_and_headers_past_the_limits_get_414_and_431(client: Any) -> None:
+    long_url = client.get("/api/v1/items/" + "a" * 9000)
+    assert long_url.status_code == 414
+    assert long_url.json()["message"]
+    long_query = client.get("/api/v1/items?category=" + "a" * 60_000)  # httpx caps at 64 KiB
+    assert long_query.status_code == 414
+    big_header = client.get("/health", headers={"x-padding": "a" * 100_000})
+    assert big_header.status_code == 431
+    assert big_header.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("user", "status"),
+    [
+        ({"userId": "k\u0456m"}, 422),  # Cyrillic i in the id
+        ({"userId": ".."}, 422),
+        ({"userId": ".hidden"}, 422),
+        ({"email": "k\u0456m@example.com"}, 422),  # mixed scripts in the local part
+        ({"email": "kim@ex\u0430mple.com"}, 422),  # Cyrillic a in the domain
+        ({"email": "kim@xn--exmple-4nf.com"}, 422),  # the same domain as punycode
+        ({"email": "\uff4b\uff49\uff4d@example.com"}, 409),  # fullwidth kim: the same address
+        ({"email": "KIM@EXAMPLE.COM"}, 409),
+    ],
+)
+def test_confusable_ids_and_emails_never_make_a_lookalike_user(
+    client: Any, seeded: dict[str, Any], user: dict[str, str], status: int
+) -> None:
+    before = store(client)
+    body = {"userId": "kim2", "name": "Kim Two", "email": "kim2@example.com", **user}
+    response = client.post("/api/v1/users", json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["message"]
+    assert store(client) == before
+    assert client.get(f"/api/v1/users/{body['userId']}").status_code in (404, 422)
+
+
+def test_single_script_international_emails_are_welcome(client: Any) -> None:
+    for user_id, email in [("ivan", "иван@пример.рф"), ("taro", "山田たろう@example.jp")]:
+        body = {"userId": user_id, "name": "Intl", "email": email}
+        assert client.post("/api/v1/users", json=body).status_code == 201, email
 
 
 def test_logging_does_not_use_the_root_logger(

@@ -22,6 +22,7 @@ from shortstack.entrypoints.http.middleware import (
     SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
 )
+from shortstack.entrypoints.http.openapi import install_openapi
 from shortstack.entrypoints.http.redirect_layer import (
     RedirectingFastAPI,
     RedirectLayer,
@@ -64,6 +65,7 @@ def create_app(container: Container) -> FastAPI:
     mount_frontend(app, settings.web_dir)
     # Last: its /{short_id} matches every single-segment path that no route above claims.
     app.include_router(redirects.router)
+    install_openapi(app)
 
     # add_middleware wraps: the last one added runs first on a request.
     app.add_middleware(TrailingSlashMiddleware)

@@ -3,7 +3,8 @@
 - CorrelationIdMiddleware: reads or makes `x-correlation-id`, binds it to logs,
   sends it back, and writes one access-log line per request.
 - BodySizeLimitMiddleware: refuses oversized bodies with 413 before reading them
-  (Content-Length) or as soon as a streamed body crosses the limit.
+  (Content-Length) or as soon as a streamed body crosses the limit; and, first, URLs
+  over 8 KiB (414) and header sections over 16 KiB (431), as API Gateway does.
 - TrailingSlashMiddleware: `/api/v1/items/` and `/api/v1/items` reach the same
   route without a redirect.
 - SecurityHeadersMiddleware: nosniff and a referrer policy on every response.
@@ -99,6 +100,25 @@ class BodyTooLarge(Exception):
     """Raised inside receive() when a streamed body crosses the limit."""
 
 
+MAX_URL_BYTES = 8 * 1024
+MAX_HEADER_BYTES = 16 * 1024
+
+
+def oversized_head(scope: Scope) -> tuple[int, str] | None:
+    """414 or 431 with a message when the URL or the headers are over the limits.
+
+    uvicorn's h11 parser takes a 100 KB URL or header when it arrives in one read (and
+    refuses it only when it trickles in): checking here makes the answer independent of
+    TCP segmentation, and JSON.
+    """
+    path = scope.get("raw_path") or scope.get("path", "").encode()
+    if len(path) + len(scope.get("query_string", b"")) > MAX_URL_BYTES:
+        return 414, f"URL longer than {MAX_URL_BYTES} bytes"
+    if sum(len(name) + len(value) + 4 for name, value in scope["headers"]) > MAX_HEADER_BYTES:
+        return 431, f"request headers larger than {MAX_HEADER_BYTES} bytes"
+    return None
+
+
 class BodySizeLimitMiddleware:
     def __init__(
         self, app: ASGIApp, default_limit: int, limit_for: Callable[[str], int] | None = None
@@ -110,6 +130,10 @@ class BodySizeLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        refused = oversized_head(scope)
+        if refused is not None:
+            await send_json(send, refused[0], {"message": refused[1]})
             return
         limit = self.limit_for(scope["path"]) if self.limit_for else self.default_limit
         declared = _header(scope, b"content-length")
@@ -154,6 +178,10 @@ class BodySizeLimitMiddleware:
         except BodyTooLarge:
             if not response_started:
                 await send_json(send, 413, {"message": f"request body larger than {limit} bytes"})
+
+
+MAX_URL_BYTES = 8 * 1024
+MAX_HEADER_BYTES = 16 * 1024
 
 
 class TrailingSlashMiddleware:

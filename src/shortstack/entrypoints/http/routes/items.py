@@ -7,12 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from shortstack.domain.errors import InvalidInput
-from shortstack.domain.items import CATEGORY_MAX, ItemChanges
+from shortstack.domain.items import ItemChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.entrypoints.http.deps import CallerDep, ItemsDep
 from shortstack.entrypoints.http.pagination import add_next_page_headers
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
-from shortstack.entrypoints.http.schemas.items import ItemCreate, ItemPublic, ItemUpdate, to_decimal
+from shortstack.entrypoints.http.schemas.items import (
+    Category,
+    ItemCreate,
+    ItemPublic,
+    ItemUpdate,
+    to_decimal,
+)
 
 router = APIRouter(prefix="/api/v1/items", tags=["items"])
 
@@ -47,7 +53,7 @@ async def list_items(
     items: ItemsDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
-    category: Annotated[str | None, Query(min_length=1, max_length=CATEGORY_MAX)] = None,
+    category: Annotated[Category | None, Query()] = None,
 ) -> list[ItemPublic]:
     """A page of items, newest first; the next page's cursor is in X-Next-Cursor and Link."""
     page = items.list(caller.sub, category=category, limit=limit, cursor=cursor)

@@ -9,13 +9,32 @@ last: `/{short_id}` matches every single-segment path.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import re
 
+from fastapi import APIRouter, Request, Response
+from starlette.convertors import StringConvertor, register_url_convertor
+
+from shortstack.domain.links import ALIAS_PATTERN, RESERVED_WORDS
 from shortstack.entrypoints.http.deps import RedirectsDep
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 from shortstack.entrypoints.redirects import answer
 
 router = APIRouter(tags=["redirects"])
+
+
+class ShortIdConvertor(StringConvertor):
+    """Matches only a segment that can be a short id (`is_possible_short_id` as a regex).
+
+    Without it `/{short_id}` also matched `/health` or `/shorten` for the methods those
+    routes do not serve: GET /shorten answered "no such link" instead of 405, and every
+    405's Allow header offered GET and HEAD.
+    """
+
+    _reserved = "|".join(re.escape(word) for word in sorted(RESERVED_WORDS))
+    regex = f"(?!(?i:{_reserved})$){ALIAS_PATTERN.strip('^$')}"
+
+
+register_url_convertor("short_id", ShortIdConvertor())
 
 
 RESPONSES: Responses = {
@@ -26,14 +45,14 @@ RESPONSES: Responses = {
 
 
 @router.get(
-    "/{short_id}",
+    "/{short_id:short_id}",
     response_class=Response,
     status_code=302,
     responses=RESPONSES,
     operation_id="follow_link",
 )
 @router.head(
-    "/{short_id}",
+    "/{short_id:short_id}",
     response_class=Response,
     status_code=302,
     responses=RESPONSES,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 
 def _valid_text(value: str, allow_newlines: bool) -> str:
@@ -29,14 +32,75 @@ def multi_line(value: str) -> str:
     return _valid_text(value, allow_newlines=True)
 
 
-SingleLine = AfterValidator(single_line)
-MultiLine = AfterValidator(multi_line)
+# What the validators accept, as JSON-schema patterns for the OpenAPI document: clients
+# (and schemathesis) learn the rule from the schema instead of from a 422. Leading and
+# trailing whitespace is stripped before validation (StrictModel), hence the outer \s*.
+# Lone surrogates are refused too but stay out of the pattern: a surrogate range is not a
+# valid regex for ECMA-262 engines in Unicode mode (nor for the Rust validators).
+_SINGLE_LINE_REFUSED = "\\x00-\\x1f\\x7f-\\x9f"
+_MULTI_LINE_REFUSED = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+
+
+def _pattern(refused: str, non_blank: bool) -> str:
+    if non_blank:  # minLength >= 1 counts after stripping: one visible character at least
+        return f"^\\s*[^\\s{refused}](?:[^{refused}]*[^\\s{refused}])?\\s*$"
+    return f"^\\s*[^{refused}]*\\s*$"
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """Annotated metadata: strip, validate and document text exactly as the schema says.
+
+    minLength/maxLength count the characters the client sent (stripping came first, so
+    a name of 100 characters plus a space passed although the schema said at most 100);
+    the text is stripped afterwards, and a minLength of 1 or more means "not blank".
+    """
+
+    allow_newlines: bool
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        inner = handler(source)
+        check = multi_line if self.allow_newlines else single_line
+        if inner["type"] != "str":
+            # On `str | None` the rule would wrap the union: put it on the str instead.
+            raise TypeError("SingleLine/MultiLine annotate a str, e.g. Annotated[str, SingleLine]")
+        non_blank = inner.get("min_length", 0) >= 1
+        cast(core_schema.StringSchema, inner)["strip_whitespace"] = False
+
+        def validate(value: str) -> str:
+            value = value.strip()
+            if non_blank and not value:
+                raise ValueError("text must not be blank")
+            return check(value)
+
+        return core_schema.no_info_after_validator_function(validate, inner)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        refused = _MULTI_LINE_REFUSED if self.allow_newlines else _SINGLE_LINE_REFUSED
+        json_schema["pattern"] = _pattern(refused, json_schema.get("minLength", 0) >= 1)
+        return json_schema
+
+
+SingleLine = _Text(allow_newlines=False)
+MultiLine = _Text(allow_newlines=True)
 
 
 class StrictModel(BaseModel):
     """Request bodies refuse fields they do not know, so typos do not pass silently."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def no_null_defaults(schema: dict[str, Any]) -> None:
+    """Leave out `default: null` where null is not a documented value (a json_schema_extra)."""
+    for field in schema.get("properties", {}).values():
+        if field.get("default", 0) is None and "anyOf" not in field:
+            field.pop("default")
 
 
 class ErrorBody(BaseModel):

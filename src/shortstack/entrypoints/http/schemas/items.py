@@ -6,15 +6,28 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
+from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.clock import to_iso
-from shortstack.domain.items import CATEGORY_MAX, DESCRIPTION_MAX, NAME_MAX, PRICE_MAX, Item
-from shortstack.entrypoints.http.schemas.common import MultiLine, SingleLine, StrictModel
+from shortstack.domain.items import (
+    CATEGORY_MAX,
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    PRICE_MAX,
+    PRICE_MIN,
+    Item,
+)
+from shortstack.entrypoints.http.schemas.common import (
+    MultiLine,
+    SingleLine,
+    StrictModel,
+    no_null_defaults,
+)
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), SingleLine]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX), MultiLine]
-Price = Annotated[float, Field(gt=0, le=float(PRICE_MAX), allow_inf_nan=False)]
+Price = Annotated[float, Field(ge=float(PRICE_MIN), le=float(PRICE_MAX), allow_inf_nan=False)]
 Category = Annotated[str, StringConstraints(min_length=1, max_length=CATEGORY_MAX), SingleLine]
 
 
@@ -31,12 +44,17 @@ class ItemCreate(StrictModel):
 
 
 class ItemUpdate(StrictModel):
-    """A partial update: only the fields present change; `description: null` clears it."""
+    """A partial update: only the fields sent change; `description: null` clears it,
+    name, price and category cannot be null."""
 
-    name: Name | None = None
+    # The route answers 422 to a null name, price or category: SkipJsonSchema keeps null out
+    # of their documented schema (schemathesis sent one as "valid" data and got that 422).
+    model_config = ConfigDict(json_schema_extra=no_null_defaults)
+
+    name: Name | SkipJsonSchema[None] = None
     description: Description | None = None
-    price: Price | None = None
-    category: Category | None = None
+    price: Price | SkipJsonSchema[None] = None
+    category: Category | SkipJsonSchema[None] = None
 
 
 class ItemPublic(BaseModel):

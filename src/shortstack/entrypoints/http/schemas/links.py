@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_serializer
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_serializer,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.clock import to_iso
 from shortstack.domain.links import (
@@ -17,17 +25,24 @@ from shortstack.domain.links import (
     URL_MAX_LENGTH,
     Link,
 )
-from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel
+from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel, no_null_defaults
 
+# The schema states what a pattern can (scheme, no whitespace or control characters); the
+# host rules (a real host, no credentials, not this service) are checked by the domain. The
+# patterns are documentation only: the domain checks them too and names the reason.
+URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s\x00-\x1f\x7f-\x9f\\]+\s*$"
 TargetUrl = Annotated[
     str,
     StringConstraints(min_length=1, max_length=URL_MAX_LENGTH),
-    SingleLine,
-    Field(description="http(s) URL with a host; no credentials; not this service's own host"),
+    Field(
+        json_schema_extra={"pattern": URL_PATTERN},
+        description="http(s) URL with a host; no credentials; not this service's own host",
+    ),
 ]
 Alias = Annotated[str, Field(pattern=ALIAS_PATTERN, description="custom short id; not reserved")]
 Title = Annotated[str, StringConstraints(max_length=TITLE_MAX_LENGTH), SingleLine]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=32), SingleLine]
+# Stored lower-cased; surrounding whitespace is stripped first.
+Tag = Annotated[str, Field(json_schema_extra={"pattern": r"^\s*[A-Za-z0-9_.-]{1,32}\s*$"})]
 Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX, description="a-z 0-9 _ . - (lower-cased)")]
 TtlDays = Annotated[int, Field(ge=1, le=MAX_TTL_DAYS, description="expire this many days from now")]
 MaxVisits = Annotated[int, Field(ge=1, le=MAX_VISITS_LIMIT, description="410 after this many")]
@@ -47,15 +62,19 @@ class LinkCreate(StrictModel):
 
 class LinkUpdate(StrictModel):
     """A partial update: only the fields present change; null clears expires_at, title and
-    max_visits (a link without expires_at never expires)."""
+    max_visits (a link without expires_at never expires); url, is_active, tags and
+    redirect_status cannot be null."""
 
-    url: TargetUrl | None = None
-    is_active: bool | None = None
+    # The route answers 422 to a null where null means nothing: keep it out of the schema.
+    model_config = ConfigDict(json_schema_extra=no_null_defaults)
+
+    url: TargetUrl | SkipJsonSchema[None] = None
+    is_active: bool | SkipJsonSchema[None] = None
     expires_at: AwareDatetime | None = None
     title: Title | None = None
-    tags: Tags | None = None
+    tags: Tags | SkipJsonSchema[None] = None
     max_visits: MaxVisits | None = None
-    redirect_status: RedirectStatus | None = None
+    redirect_status: RedirectStatus | SkipJsonSchema[None] = None
 
 
 class LinkPublic(BaseModel):
@@ -97,7 +116,9 @@ class LinkPublic(BaseModel):
 class ShortenRequest(BaseModel):
     """The classic tutorial's request body (documentation only: the route parses it itself)."""
 
-    url: str
+    model_config = ConfigDict(extra="forbid")
+
+    url: TargetUrl
 
 
 class Shortened(BaseModel):

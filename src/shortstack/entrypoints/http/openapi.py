@@ -1,0 +1,70 @@
+"""The OpenAPI document also lists the errors the edge answers, for every operation.
+
+Some statuses come from no route: the size middlewares (413 for the body, 414 for the
+URL, 431 for the headers, 400 for a malformed Content-Length), FastAPI's body parsing
+(400 for a body that is not UTF-8) and request validation (422, whose body is our
+`ErrorBody`, not FastAPI's default `HTTPValidationError`). They are added here, once,
+so routes added later are documented as truthfully as the first ones, and schemathesis
+can hold every operation to its documented statuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from shortstack.entrypoints.http.schemas.common import ErrorBody
+
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+MALFORMED = "malformed request: a body that is not valid UTF-8 JSON, or a bad Content-Length"
+TOO_LARGE = "request body larger than the configured limit (MAX_BODY_BYTES)"
+INVALID = "invalid parameters or body, with per-field details"
+URL_TOO_LONG = "URL (path and query) longer than 8 KiB"
+HEADERS_TOO_LARGE = "request headers larger than 16 KiB"
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+def _document_operation(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    has_body = "requestBody" in operation
+    responses.setdefault("400", _error(MALFORMED))
+    responses.setdefault("414", _error(URL_TOO_LONG))
+    responses.setdefault("431", _error(HEADERS_TOO_LARGE))
+    if has_body:
+        responses.setdefault("413", _error(TOO_LARGE))
+    if has_body or operation.get("parameters"):
+        current = responses.get("422")
+        description = current.get("description", INVALID) if current else INVALID
+        # FastAPI documents its own HTTPValidationError; the handlers answer ErrorBody.
+        responses["422"] = _error(description)
+
+
+def document_edge_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the edge's error statuses to every operation of `schema` (idempotent)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault(
+        "ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    for path_item in schema.get("paths", {}).values():
+        for method in _METHODS:
+            if method in path_item:
+                _document_operation(path_item[method])
+    return schema
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Make `app.openapi()` return the document with the edge's errors added."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_edge_errors(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

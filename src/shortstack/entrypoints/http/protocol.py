@@ -1,0 +1,36 @@
+"""The local server's HTTP/1.1 protocol: uvicorn's h11 one, answering bad requests in JSON.
+
+A request h11 cannot parse (a NUL or a bare CR in a header, raw 8-bit bytes in the path,
+a Content-Length that is not a number, a header section that trickles in past 16 KiB)
+never reaches the app: uvicorn answers it itself, in plain text. The contract says every
+error body is JSON with a `message`, so this protocol writes that 400 as JSON. On AWS,
+API Gateway answers such requests before Lambda is invoked.
+"""
+
+from __future__ import annotations
+
+import json
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+
+class JsonErrorsH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol; only the 400 it sends for unparsable requests differs."""
+
+    def send_400_response(self, msg: str) -> None:
+        """Answer a request h11 refused with a JSON 400 and close the connection."""
+        body = json.dumps({"message": f"malformed HTTP request: {msg}"}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"connection", b"close"),
+        ]
+        for event in (
+            h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
