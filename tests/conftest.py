@@ -65,6 +65,18 @@ def serialize_moto() -> None:
     BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
 
 
+EVENT_BUS = "shortstack"  # Settings' default EVENT_BUS_NAME
+
+
+def create_event_bus() -> Any:
+    """The EventBridge bus the DynamoDB wiring publishes to, on moto; its boto3 client."""
+    import boto3
+
+    events = boto3.client("events", region_name="us-east-1")
+    events.create_event_bus(Name=EVENT_BUS)
+    return events
+
+
 @pytest.fixture
 def moto_dynamodb() -> Iterator[Any]:
     """A moto DynamoDB with the shortstack table created, as a boto3 client."""
@@ -78,6 +90,7 @@ def moto_dynamodb() -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_table(client, TABLE_NAME)
+        create_event_bus()
         yield client
 
 
@@ -112,6 +125,7 @@ def dynamodb_local(dynamodb_local_engine: tuple[str, Any]) -> Iterator[Any]:
     client = dynamodb_local_engine[1]
     with mock_aws():
         reset_table(client, TABLE_NAME)
+        create_event_bus()
         yield client
 
 

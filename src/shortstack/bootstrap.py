@@ -13,9 +13,12 @@ from typing import Any
 from shortstack.config import Settings
 from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.links import OwnHosts
+from shortstack.service_layer.analytics import AnalyticsService
+from shortstack.service_layer.events import EventConsumer, Idempotency
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.ports import (
+    ClickStatsRepository,
     EventPublisher,
     ItemRepository,
     LinkRepository,
@@ -34,7 +37,17 @@ class Container:
     publisher: EventPublisher
     links: LinksService
     redirects: RedirectService
+    analytics: AnalyticsService
+    events: EventConsumer
+    # The local queue and its dispatcher (STORAGE=sqlite); on AWS, SQS and Lambda do this.
+    event_queue: Any = None
+    dispatcher: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def start_background(self) -> None:
+        """Start the local event dispatcher, if this storage has one (the server calls it)."""
+        if self.dispatcher is not None:
+            self.dispatcher.start()
 
     def close(self) -> None:
         """Release connections and stop background work, newest first."""
@@ -48,24 +61,52 @@ class Adapters:
     users: UserRepository
     publisher: EventPublisher
     links: LinkRepository
+    stats: ClickStatsRepository
+    idempotency: Idempotency
+    event_queue: Any = None
+    housekeeping: list[Callable[[], object]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
 
 
 def _sqlite_adapters(settings: Settings) -> Adapters:
-    from shortstack.adapters.memory import MemoryEventPublisher
+    from datetime import timedelta
+
+    from shortstack.adapters.idempotency import PowertoolsIdempotency, SqlitePersistence
     from shortstack.adapters.sqlite import (
         SqliteDatabase,
         SqliteItemRepository,
         SqliteLinkRepository,
         SqliteUserRepository,
     )
+    from shortstack.adapters.sqlite.event_queue import RetryPolicy, SqliteEventQueue
+    from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
+    from shortstack.domain.clock import utc_now
 
     db = SqliteDatabase(settings.sqlite_path)
+    queue = SqliteEventQueue(
+        db,
+        RetryPolicy(
+            max_attempts=settings.events_max_attempts,
+            visibility_timeout=timedelta(seconds=settings.events_visibility_timeout_s),
+            backoff_base=timedelta(seconds=settings.events_backoff_base_s),
+        ),
+    )
+    persistence = SqlitePersistence(db)
+    stats = SqliteClickStatsRepository(db)
     return Adapters(
         items=SqliteItemRepository(db),
         users=SqliteUserRepository(db),
-        publisher=MemoryEventPublisher(),
+        publisher=queue,
         links=SqliteLinkRepository(db),
+        stats=stats,
+        idempotency=PowertoolsIdempotency(
+            persistence, in_progress_budget_ms=int(settings.events_visibility_timeout_s * 1000)
+        ),
+        event_queue=queue,
+        housekeeping=[
+            persistence.forget_expired,
+            lambda: stats.forget_folds_before(utc_now() - timedelta(days=15)),
+        ],
         closers=[db.close],
     )
 
@@ -77,30 +118,45 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
         DynamoDBLinkRepository,
         DynamoDBUserRepository,
     )
-    from shortstack.adapters.memory import MemoryEventPublisher
+    from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
+    from shortstack.adapters.eventbridge import EventBridgePublisher
+    from shortstack.adapters.idempotency import (
+        PowertoolsIdempotency,
+        SingleTableDynamoDBPersistence,
+    )
 
     client = make_client("dynamodb", settings.aws_endpoint_url)
     return Adapters(
         items=DynamoDBItemRepository(client, settings.table_name),
         users=DynamoDBUserRepository(client, settings.table_name),
-        publisher=MemoryEventPublisher(),
+        publisher=EventBridgePublisher(
+            make_client("events", settings.events_endpoint_url), settings.event_bus_name
+        ),
         links=DynamoDBLinkRepository(client, settings.table_name),
+        stats=DynamoDBClickStatsRepository(client, settings.table_name),
+        idempotency=PowertoolsIdempotency(
+            SingleTableDynamoDBPersistence(settings.table_name, client)
+        ),
     )
 
 
 def _memory_adapters(settings: Settings) -> Adapters:
+    from shortstack.adapters.idempotency import MemoryPersistence, PowertoolsIdempotency
     from shortstack.adapters.memory import (
         MemoryEventPublisher,
         MemoryItemRepository,
         MemoryLinkRepository,
         MemoryUserRepository,
     )
+    from shortstack.adapters.memory.stats import MemoryClickStatsRepository
 
     return Adapters(
         items=MemoryItemRepository(),
         users=MemoryUserRepository(),
         publisher=MemoryEventPublisher(),
         links=MemoryLinkRepository(),
+        stats=MemoryClickStatsRepository(),
+        idempotency=PowertoolsIdempotency(MemoryPersistence()),
     )
 
 
@@ -121,6 +177,20 @@ def bootstrap(
         if not hasattr(adapters, name):
             raise TypeError(f"unknown adapter override {name!r}")
         setattr(adapters, name, adapter)
+    from shortstack.adapters.useragent import classify_user_agent
+
+    analytics = AnalyticsService(adapters.stats, adapters.links, classify_user_agent, clock)
+    events = EventConsumer(adapters.idempotency)
+    analytics.register(events)
+    dispatcher = None
+    if adapters.event_queue is not None:
+        from shortstack.entrypoints.local_events import LocalEventDispatcher
+
+        dispatcher = LocalEventDispatcher(
+            adapters.event_queue, events, housekeeping=adapters.housekeeping
+        )
+        # Stop the dispatcher before the database it reads is closed (closers run newest first).
+        adapters.closers.append(dispatcher.stop)
     return Container(
         settings=settings,
         items=ItemsService(adapters.items, adapters.publisher, clock),
@@ -130,5 +200,9 @@ def bootstrap(
             adapters.links, adapters.publisher, OwnHosts.of(settings.base_url), clock
         ),
         redirects=RedirectService(adapters.links, adapters.publisher, clock),
+        analytics=analytics,
+        events=events,
+        event_queue=adapters.event_queue,
+        dispatcher=dispatcher,
         closers=adapters.closers,
     )

@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     table_name: str = "shortstack"
     aws_endpoint_url: str | None = Field(default=None, description="for DynamoDB Local and tests")
     event_bus_name: str = Field(default="shortstack", description="the EventBridge bus on AWS")
+    events_endpoint_url: str | None = Field(
+        default=None, description="EventBridge/SQS endpoint override (tests); AWS's by default"
+    )
+    events_queue_url: str | None = Field(default=None, description="the consumer's SQS queue")
+    events_dlq_url: str | None = Field(default=None, description="its dead-letter queue")
+    events_max_attempts: int = Field(default=3, ge=1, le=100)
+    events_visibility_timeout_s: float = Field(default=30.0, gt=0, le=43_200)
+    events_backoff_base_s: float = Field(default=1.0, ge=0, le=3600)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

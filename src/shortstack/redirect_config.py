@@ -28,6 +28,7 @@ class RedirectSettings:
     table_name: str = "shortstack"
     aws_endpoint_url: str | None = None
     event_bus_name: str = "shortstack"
+    events_endpoint_url: str | None = None
     log_level: str = "INFO"
 
 

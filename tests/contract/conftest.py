@@ -27,11 +27,13 @@ def adapters(
             MemoryLinkRepository,
             MemoryUserRepository,
         )
+        from shortstack.adapters.memory.stats import MemoryClickStatsRepository
 
         yield {
             "items": MemoryItemRepository(),
             "users": MemoryUserRepository(),
             "links": MemoryLinkRepository(),
+            "stats": MemoryClickStatsRepository(),
         }
     elif storage == "sqlite":
         from shortstack.adapters.sqlite import (
@@ -40,9 +42,11 @@ def adapters(
             SqliteLinkRepository,
             SqliteUserRepository,
         )
+        from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
 
         db = SqliteDatabase(tmp_path / "contract.sqlite3")
         yield {
+            "stats": SqliteClickStatsRepository(db),
             "items": SqliteItemRepository(db),
             "users": SqliteUserRepository(db),
             "links": SqliteLinkRepository(db),
@@ -60,7 +64,10 @@ def adapters(
         client = request.getfixturevalue(
             "moto_dynamodb" if storage == "dynamodb" else "dynamodb_local"
         )
+        from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
+
         yield {
+            "stats": DynamoDBClickStatsRepository(client, TABLE_NAME),
             "items": DynamoDBItemRepository(client, TABLE_NAME),
             "users": DynamoDBUserRepository(client, TABLE_NAME),
             "links": DynamoDBLinkRepository(client, TABLE_NAME),

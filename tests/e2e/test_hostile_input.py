@@ -54,15 +54,23 @@ SEED_ITEM = {"name": "Kept", "price": 5, "category": "Misc"}
 SEED_USER = {"userId": "kim", "name": "Kim", "email": "kim@example.com"}
 
 
+# Work in flight, not stored data: the event dispatcher empties the queue in the background.
+IN_FLIGHT = {"event_queue", "sqlite_sequence", "idempotency_records"}
+
+
 def snapshot(server: Server) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, read straight from the server's SQLite file."""
+    """Every row of every data table, read straight from the server's SQLite file."""
     database = Path(server.log_path).parent / "shortstack.sqlite3"
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         tables = [
             row[0]
             for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
         ]
-        return {t: sorted(connection.execute(f'SELECT * FROM "{t}"')) for t in tables}  # noqa: S608
+        return {
+            t: sorted(connection.execute(f'SELECT * FROM "{t}"'))  # noqa: S608
+            for t in tables
+            if t not in IN_FLIGHT
+        }
 
 
 def memory(server: Server) -> dict[str, int]:

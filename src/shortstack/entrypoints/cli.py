@@ -83,6 +83,20 @@ def _run_create_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def _events_commands() -> list[Command]:
+    from shortstack.entrypoints import cli_events
+
+    return [
+        Command("events", "publish events", cli_events.configure_events, cli_events.run_events),
+        Command(
+            "dlq",
+            "list, replay or purge dead letters",
+            cli_events.configure_dlq,
+            cli_events.run_dlq,
+        ),
+    ]
+
+
 COMMANDS: list[Command] = [
     Command("serve", "serve the whole stack over HTTP", _configure_serve, _run_serve),
     Command(
@@ -91,6 +105,7 @@ COMMANDS: list[Command] = [
         _configure_create_table,
         _run_create_table,
     ),
+    *_events_commands(),
 ]
 
 

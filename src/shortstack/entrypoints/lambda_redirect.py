@@ -22,7 +22,7 @@ from typing import Any
 
 from shortstack.adapters.aws import make_client
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
-from shortstack.adapters.memory.events import MemoryEventPublisher
+from shortstack.adapters.eventbridge.publisher import EventBridgePublisher
 from shortstack.correlation import choose_correlation_id
 from shortstack.entrypoints.redirects import REDIRECT_METHODS, Reply, answer, error_reply
 from shortstack.redirect_config import RedirectSettings, load_redirect_settings
@@ -62,8 +62,10 @@ def _configure_logging(settings: RedirectSettings) -> logging.Logger:
 
 
 def make_publisher(settings: RedirectSettings) -> EventPublisher:
-    """Where LinkClicked events go: the same publisher the API Lambda's bootstrap() picks."""
-    return MemoryEventPublisher()
+    """Where LinkClicked events go: the bus the API Lambda's bootstrap() publishes to."""
+    return EventBridgePublisher(
+        make_client("events", settings.events_endpoint_url), settings.event_bus_name
+    )
 
 
 def build(settings: RedirectSettings) -> RedirectService:

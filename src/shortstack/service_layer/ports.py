@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
+from shortstack.domain.analytics import ClickFacts, DailyStats, UserAgentFamily
 from shortstack.domain.events import Event
 from shortstack.domain.items import Item, ItemChanges
 from shortstack.domain.links import Link, LinkChanges, Target
@@ -84,4 +85,28 @@ class LinkRepository(Protocol):
 class EventPublisher(Protocol):
     def publish(self, events: Sequence[Event]) -> None:
         """Hand events to the backbone; returns once they are durably accepted."""
+        ...
+
+
+class ClickStatsRepository(Protocol):
+    def fold(self, facts: ClickFacts) -> bool:
+        """Add one click to its link's day, once per event id; False if it was already added.
+
+        The "already added" record and the counts change atomically, so a redelivered
+        click never counts twice and a crash never leaves one half-counted.
+        """
+        ...
+
+    def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
+        """The stored days of one link within [first, last], oldest first."""
+        ...
+
+    def delete_link(self, short_id: str) -> None:
+        """Forget every day of one link (its link was deleted)."""
+        ...
+
+
+class UserAgentClassifier(Protocol):
+    def __call__(self, user_agent: str | None) -> UserAgentFamily:
+        """Browser family, device class and bot flag of a User-Agent header."""
         ...

@@ -40,7 +40,12 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 def container(tmp_path: Path, clock: MovableClock) -> Iterator[Container]:
-    built = bootstrap(settings_for("sqlite", tmp_path, public_base_url=BASE + "/"), clock=clock)
+    # A recording publisher: these tests check which events each call publishes.
+    built = bootstrap(
+        settings_for("sqlite", tmp_path, public_base_url=BASE + "/"),
+        clock=clock,
+        publisher=MemoryEventPublisher(),
+    )
     yield built
     built.close()
 

@@ -6,7 +6,10 @@ Layout (entity: PK / SK; indexes):
   user:        USER#<id> / USER
   user e-mail: USEREMAIL#<normalized e-mail> / USEREMAIL (uniqueness guard)
   link:        LINK#<short_id> / LINK;  GSI1 OWNER#<owner>#LINKS / <created>#<short_id>
-Later entities (links, stats, imports, keys, idempotency) add their builders here.
+  link stats:  LINK#<short_id> / STATS#<yyyy-mm-dd>
+  click fold:  CLICKFOLD#<event id> / CLICKFOLD (TTL)
+  idempotency: IDEMPOTENCY#<key> / IDEMPOTENCY (TTL)
+Later entities (imports, keys) add their builders here.
 Free-text parts are escaped so that a '#' inside a value cannot forge another key.
 """
 
@@ -61,3 +64,24 @@ def link_key(short_id: str) -> Key:
 
 def links_of_owner(owner: str) -> str:
     return f"OWNER#{escape(owner)}#LINKS"
+
+
+# Click statistics: one item per link and UTC day, next to the link in its partition.
+STATS_PREFIX = "STATS#"
+
+
+def link_partition(short_id: str) -> str:
+    return link_key(short_id)["PK"]
+
+
+def link_stats_key(short_id: str, day: str) -> Key:
+    return {"PK": link_partition(short_id), "SK": f"{STATS_PREFIX}{day}"}
+
+
+def click_fold_key(event_id: str) -> Key:
+    """Marks one LinkClicked event as counted (expires with the TTL attribute)."""
+    return {"PK": f"CLICKFOLD#{escape(event_id)}", "SK": "CLICKFOLD"}
+
+
+def idempotency_key(key: str) -> Key:
+    return {"PK": f"IDEMPOTENCY#{escape(key)}", "SK": "IDEMPOTENCY"}

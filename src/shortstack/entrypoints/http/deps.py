@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from shortstack.bootstrap import Container
+from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.users import UsersService
@@ -44,6 +45,10 @@ def get_links(container: Annotated[Container, Depends(get_container)]) -> LinksS
     return container.links
 
 
+def get_analytics(container: Annotated[Container, Depends(get_container)]) -> AnalyticsService:
+    return container.analytics
+
+
 def get_redirects(container: Annotated[Container, Depends(get_container)]) -> RedirectService:
     return container.redirects
 
@@ -54,3 +59,4 @@ ItemsDep = Annotated[ItemsService, Depends(get_items)]
 UsersDep = Annotated[UsersService, Depends(get_users)]
 LinksDep = Annotated[LinksService, Depends(get_links)]
 RedirectsDep = Annotated[RedirectService, Depends(get_redirects)]
+AnalyticsDep = Annotated[AnalyticsService, Depends(get_analytics)]

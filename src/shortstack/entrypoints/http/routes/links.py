@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -9,10 +10,16 @@ from fastapi import APIRouter, Query, Request, Response, status
 from shortstack.domain.errors import InvalidInput
 from shortstack.domain.links import LinkChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from shortstack.entrypoints.http.deps import CallerDep, ContainerDep, LinksDep
+from shortstack.entrypoints.http.deps import AnalyticsDep, CallerDep, ContainerDep, LinksDep
 from shortstack.entrypoints.http.pagination import add_next_page_headers
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
-from shortstack.entrypoints.http.schemas.links import LinkCreate, LinkPublic, LinkUpdate, Tag
+from shortstack.entrypoints.http.schemas.links import (
+    LinkCreate,
+    LinkPublic,
+    LinkStatsPublic,
+    LinkUpdate,
+    Tag,
+)
 
 router = APIRouter(prefix="/api/v1/links", tags=["links"])
 
@@ -117,3 +124,22 @@ async def delete_link(short_id: str, caller: CallerDep, links: LinksDep) -> Resp
     """Delete a link; 204 with no body. Its id then answers 404."""
     links.delete(caller.sub, short_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{short_id}/stats",
+    response_model=LinkStatsPublic,
+    response_model_by_alias=True,
+    responses={**NOT_FOUND, **INVALID},
+)
+async def link_stats(
+    short_id: str,
+    caller: CallerDep,
+    analytics: AnalyticsDep,
+    from_day: Annotated[date | None, Query(alias="from", description="first UTC day")] = None,
+    to_day: Annotated[date | None, Query(alias="to", description="last UTC day (today)")] = None,
+) -> LinkStatsPublic:
+    """Clicks per day (last 30 days by default, at most 366), top referrers, browsers,
+    devices and countries. Clicks are folded in by the event consumer, shortly after."""
+    report = analytics.report(caller.sub, short_id, from_day, to_day)
+    return LinkStatsPublic.of(report)

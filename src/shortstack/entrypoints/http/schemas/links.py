@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -15,6 +15,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from shortstack.domain.analytics import StatsReport
 from shortstack.domain.clock import to_iso
 from shortstack.domain.links import (
     ALIAS_PATTERN,
@@ -134,3 +135,47 @@ class ShortenError(BaseModel):
     """The classic tutorial's error body: `error`, not `message`."""
 
     error: str
+
+
+class CountPublic(BaseModel):
+    value: str
+    clicks: int
+
+
+class DayPublic(BaseModel):
+    day: date
+    clicks: int
+    bots: int
+
+
+class LinkStatsPublic(BaseModel):
+    """A link's clicks per UTC day and the top values of each dimension over the range."""
+
+    short_id: str
+    from_day: date = Field(serialization_alias="from")
+    to_day: date = Field(serialization_alias="to")
+    clicks: int = Field(description="clicks folded into the stats so far (the analytics lag)")
+    bots: int
+    days: list[DayPublic]
+    referrers: list[CountPublic] = Field(description="referrer hosts; `(direct)` when none")
+    browsers: list[CountPublic]
+    devices: list[CountPublic] = Field(description="desktop, mobile, tablet, bot, other")
+    countries: list[CountPublic] = Field(description="ISO codes from CloudFront-Viewer-Country")
+
+    @classmethod
+    def of(cls, report: StatsReport) -> LinkStatsPublic:
+        def top(dimension: str) -> list[CountPublic]:
+            return [CountPublic(value=v, clicks=n) for v, n in report.top(dimension)]
+
+        return cls(
+            short_id=report.short_id,
+            from_day=report.first_day,
+            to_day=report.last_day,
+            clicks=report.totals.clicks,
+            bots=report.totals.bots,
+            days=[DayPublic(day=d.day, clicks=d.clicks, bots=d.bots) for d in report.days],
+            referrers=top("referrers"),
+            browsers=top("browsers"),
+            devices=top("devices"),
+            countries=top("countries"),
+        )

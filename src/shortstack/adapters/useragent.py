@@ -1,0 +1,52 @@
+"""User-Agent families through ua-parser (the maintained uap-core regexes).
+
+ua-parser is imported on first use: loading its matchers costs ~170 ms, which
+only the analytics consumer should pay, never a redirect or an API cold start.
+Its answers are cached per distinct header (a few hundred browsers account for
+nearly all traffic).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from shortstack.domain.analytics import UNKNOWN, UserAgentFamily
+
+_TABLET = re.compile(r"ipad|tablet|kindle|silk|playbook|nexus (7|9|10)|sm-t\d", re.IGNORECASE)
+_MOBILE_OS = frozenset({"iOS", "Android", "Windows Phone", "BlackBerry OS", "KaiOS"})
+_DESKTOP_OS = frozenset({"Windows", "Mac OS X", "Linux", "Ubuntu", "Chrome OS", "Fedora"})
+# Clients that are programs rather than people, which uap-core does not flag as spiders.
+_TOOL = re.compile(
+    r"^(curl|wget|python-requests|python-urllib|go-http-client|okhttp|java|libwww-perl|"
+    r"httpie|axios|node-fetch|postmanruntime)\b",
+    re.IGNORECASE,
+)
+_BOT_WORDS = re.compile(r"bot|crawler|spider|slurp|preview|headless", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def classify_user_agent(user_agent: str | None) -> UserAgentFamily:
+    """Browser family, device class (desktop|mobile|tablet|bot|other) and bot flag."""
+    if not user_agent or not user_agent.strip():
+        return UserAgentFamily(browser=UNKNOWN, device="other", is_bot=False)
+    from ua_parser import parse
+
+    result = parse(user_agent[:1024])
+    browser = result.user_agent.family if result.user_agent else "Other"
+    os_family = result.os.family if result.os else ""
+    device = result.device.family if result.device else ""
+    is_bot = (
+        device == "Spider" or bool(_TOOL.match(user_agent)) or bool(_BOT_WORDS.search(user_agent))
+    )
+    if is_bot:
+        return UserAgentFamily(browser=browser, device="bot", is_bot=True)
+    if _TABLET.search(user_agent):
+        device_class = "tablet"
+    elif os_family in _MOBILE_OS:
+        device_class = "mobile"
+    elif os_family in _DESKTOP_OS:
+        device_class = "desktop"
+    else:
+        device_class = "other"
+    return UserAgentFamily(browser=browser, device=device_class, is_bot=False)

@@ -1,0 +1,178 @@
+"""Click analytics: what one LinkClicked event adds to its link's day, and the day totals.
+
+A click is reduced to a few low-cardinality dimensions before it is stored:
+the referrer's host (never its path or query, which may carry tokens), the
+browser family, the device class, a bot flag and the edge's country code.
+Aggregates are per link and per UTC day, so a link's stats stay one small
+record per day however many clicks it gets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from shortstack.domain.clock import from_iso
+from shortstack.domain.errors import InvalidInput
+
+DIRECT = "(direct)"
+UNKNOWN = "(unknown)"
+OTHER = "(other)"
+DIMENSIONS = ("referrers", "browsers", "devices", "countries")
+HOST_MAX = 100
+MAX_STATS_DAYS = 366
+DEFAULT_STATS_DAYS = 30
+TOP_N = 10
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class UserAgentFamily:
+    browser: str
+    device: str  # desktop | mobile | tablet | bot | other
+    is_bot: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClickFacts:
+    """What one click contributes to its link's day."""
+
+    event_id: str
+    short_id: str
+    day: date
+    referrer: str
+    browser: str
+    device: str
+    is_bot: bool
+    country: str
+
+    def dimension_values(self) -> dict[str, str]:
+        return {
+            "referrers": self.referrer,
+            "browsers": self.browser,
+            "devices": self.device,
+            "countries": self.country,
+        }
+
+
+@dataclass(slots=True)
+class DailyStats:
+    """One link's clicks on one UTC day, with a count per value of each dimension."""
+
+    day: date
+    clicks: int = 0
+    bots: int = 0
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {name: {} for name in DIMENSIONS}
+    )
+
+    def add(self, facts: ClickFacts) -> None:
+        self.clicks += 1
+        self.bots += int(facts.is_bot)
+        for dimension, value in facts.dimension_values().items():
+            bucket = self.counts[dimension]
+            bucket[value] = bucket.get(value, 0) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class StatsReport:
+    """A link's stats over a range of days: a daily series and the top values overall."""
+
+    short_id: str
+    first_day: date
+    last_day: date
+    days: list[DailyStats]
+    totals: DailyStats
+
+    def top(self, dimension: str, n: int = TOP_N) -> list[tuple[str, int]]:
+        ranked = sorted(self.totals.counts[dimension].items(), key=lambda kv: (-kv[1], kv[0]))
+        return ranked[:n]
+
+
+def referrer_host(referrer: str | None) -> str:
+    """The referrer's host in lower case, without `www.`; `(direct)` when there is none."""
+    if not referrer:
+        return DIRECT
+    try:
+        host = urlsplit(referrer.strip()).hostname
+    except ValueError:
+        return UNKNOWN
+    if not host:
+        return UNKNOWN
+    host = host.lower().removeprefix("www.")
+    if len(host) > HOST_MAX or not host.isascii() or not host.isprintable():
+        return UNKNOWN
+    return host
+
+
+def country_code(country: str | None) -> str:
+    """An ISO 3166 alpha-2 code as CloudFront sends it, else `(unknown)`."""
+    code = (country or "").strip().upper()
+    return code if _COUNTRY.match(code) else UNKNOWN
+
+
+def click_facts(event_id: str, detail: Mapping[str, object], family: UserAgentFamily) -> ClickFacts:
+    """Reduce a LinkClicked detail to its dimensions; InvalidInput when it cannot be read."""
+    short_id = detail.get("short_id")
+    occurred_at = detail.get("occurred_at")
+    if not isinstance(short_id, str) or not short_id:
+        raise InvalidInput("LinkClicked detail needs a short_id", field="short_id")
+    if not isinstance(occurred_at, str):
+        raise InvalidInput("LinkClicked detail needs occurred_at", field="occurred_at")
+    try:
+        when: datetime = from_iso(occurred_at)
+    except ValueError as exc:
+        raise InvalidInput("occurred_at is not ISO 8601", field="occurred_at") from exc
+    referrer = detail.get("referrer")
+    country = detail.get("country")
+    return ClickFacts(
+        event_id=event_id,
+        short_id=short_id,
+        day=when.date(),
+        referrer=referrer_host(referrer if isinstance(referrer, str) else None),
+        browser=family.browser,
+        device=family.device,
+        is_bot=family.is_bot,
+        country=country_code(country if isinstance(country, str) else None),
+    )
+
+
+def parse_day(value: str, name: str) -> date:
+    """A `YYYY-MM-DD` query value; InvalidInput naming the parameter otherwise."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be a date like 2026-01-31", field=name) from exc
+
+
+def stats_range(first: date | None, last: date | None, today: date) -> tuple[date, date]:
+    """The days a stats request covers: the last 30 by default, at most 366, oldest first."""
+    last = last or today
+    first = first or last - timedelta(days=DEFAULT_STATS_DAYS - 1)
+    if first > last:
+        raise InvalidInput("from must not be after to", field="from")
+    if (last - first).days + 1 > MAX_STATS_DAYS:
+        raise InvalidInput(f"at most {MAX_STATS_DAYS} days per request", field="from")
+    return first, last
+
+
+def report(short_id: str, first: date, last: date, stored: Iterable[DailyStats]) -> StatsReport:
+    """Every day of the range (zeros where nothing was stored) and the range's totals."""
+    by_day = {stats.day: stats for stats in stored if first <= stats.day <= last}
+    days = []
+    totals = DailyStats(day=first)
+    current = first
+    while current <= last:
+        stats = by_day.get(current) or DailyStats(day=current)
+        days.append(stats)
+        totals.clicks += stats.clicks
+        totals.bots += stats.bots
+        for dimension, counts in stats.counts.items():
+            bucket = totals.counts[dimension]
+            for value, count in counts.items():
+                bucket[value] = bucket.get(value, 0) + count
+        current += timedelta(days=1)
+    return StatsReport(short_id, first, last, days, totals)

@@ -1,0 +1,113 @@
+"""`shortstack events put` and `shortstack dlq list|replay|purge`.
+
+They act on the deployment the settings name: locally the SQLite queue under
+DATA_DIR (a running server's dispatcher picks a put event up within a second);
+with STORAGE=dynamodb the EventBridge bus and the SQS dead-letter queue
+(EVENTS_DLQ_URL, EVENTS_QUEUE_URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from shortstack.config import Settings
+from shortstack.domain.clock import to_iso, utc_now
+from shortstack.domain.events import Event
+
+
+def configure_events(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True)
+    put = actions.add_parser("put", help="publish one event (like `aws events put-events`)")
+    put.add_argument("--source", required=True, help="e.g. shortstack.links")
+    put.add_argument("--detail-type", required=True, help="e.g. LinkClicked")
+    put.add_argument("--detail", required=True, help="the detail as a JSON object")
+    put.add_argument("--id", help="the event id (default: a new one); reuse it to test dedup")
+
+
+def run_events(args: argparse.Namespace) -> int:
+    try:
+        detail = json.loads(args.detail)
+    except ValueError as exc:
+        print(f"--detail is not JSON: {exc}", file=sys.stderr)
+        return 2
+    if not isinstance(detail, dict):
+        print("--detail must be a JSON object", file=sys.stderr)
+        return 2
+    from shortstack.bootstrap import bootstrap
+
+    extra: dict[str, Any] = {"id": args.id} if args.id else {}
+    event = Event(args.source, args.detail_type, detail, utc_now(), **extra)
+    container = bootstrap(Settings())
+    try:
+        container.publisher.publish([event])
+    finally:
+        container.close()
+    print(json.dumps({"id": event.id, "time": to_iso(event.time)}))
+    return 0
+
+
+def configure_dlq(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="show the dead letters")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    replay = actions.add_parser("replay", help="send dead letters back to the queue")
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("event_id", nargs="?", help="the event id of one letter")
+    which.add_argument("--all", action="store_true", help="every letter")
+    actions.add_parser("purge", help="delete every dead letter")
+
+
+def _dead_letters(settings: Settings) -> tuple[Any, Any]:
+    """The dead-letter store of this deployment, and what to close afterwards."""
+    if settings.storage == "dynamodb":
+        if not settings.events_dlq_url:
+            raise SystemExit("EVENTS_DLQ_URL is not set (the events dead-letter queue's URL)")
+        from shortstack.adapters.aws import make_client
+        from shortstack.adapters.sqs import SqsDeadLetters
+
+        client = make_client("sqs", settings.events_endpoint_url)
+        return SqsDeadLetters(client, settings.events_dlq_url, settings.events_queue_url), None
+    from shortstack.bootstrap import bootstrap
+
+    container = bootstrap(settings)
+    if container.event_queue is None:
+        container.close()
+        raise SystemExit(f"STORAGE={settings.storage} keeps no dead letters")
+    return container.event_queue, container
+
+
+def run_dlq(args: argparse.Namespace) -> int:
+    store, container = _dead_letters(Settings())
+    try:
+        if args.action == "list":
+            letters = store.dead_letters()
+            for letter in letters:
+                row = {
+                    "id": letter.event.id,
+                    "source": letter.event.source,
+                    "detail_type": letter.event.detail_type,
+                    "attempts": letter.attempts,
+                    "last_error": getattr(letter, "last_error", None),
+                    "event": letter.event.to_dict(),
+                }
+                if args.json:
+                    print(json.dumps(row))
+                else:
+                    error = (row["last_error"] or "")[:80]
+                    print(f"{row['id']}  {row['detail_type']:<14} x{row['attempts']}  {error}")
+            if not args.json:
+                print(f"{len(letters)} dead letter(s)")
+        elif args.action == "replay":
+            moved = store.replay(None if args.all else args.event_id)
+            print(f"replayed {moved} dead letter(s)")
+            if not moved and not args.all:
+                return 1
+        else:
+            print(f"purged {store.purge_dead_letters()} dead letter(s)")
+    finally:
+        if container is not None:
+            container.close()
+    return 0

@@ -1,0 +1,112 @@
+"""The local server's event consumer: a background thread draining the SQLite queue.
+
+It is the local counterpart of the SQS-triggered Lambda: it receives batches,
+hands each event to the same `EventConsumer`, deletes what succeeded and
+reports what failed to the queue, which retries it with backoff or moves it to
+the dead letters. It sleeps until a publish wakes it or the next retry is due,
+so an idle server costs no polling work beyond one query a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from shortstack.adapters.sqlite.event_queue import SqliteEventQueue
+from shortstack.domain.clock import utc_now
+from shortstack.service_layer.events import EventConsumer
+
+_log = logging.getLogger("shortstack.events")
+IDLE_WAIT_S = 1.0
+HOUSEKEEPING_EVERY_S = 3600.0
+
+
+class LocalEventDispatcher:
+    def __init__(
+        self,
+        queue: SqliteEventQueue,
+        consumer: EventConsumer,
+        *,
+        batch_size: int = 50,
+        housekeeping: Sequence[Callable[[], object]] = (),
+    ) -> None:
+        self.queue = queue
+        self.consumer = consumer
+        self.batch_size = batch_size
+        self.housekeeping = list(housekeeping)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        queue.on_publish(self._wake.set)
+
+    def run_once(self) -> int:
+        """Receive and handle one batch; how many messages it held."""
+        batch = self.queue.receive(self.batch_size)
+        done = []
+        for message in batch:
+            try:
+                self.consumer.handle(message.event)
+            except Exception as exc:  # any failure means: deliver it again later
+                dead = self.queue.fail(message, f"{type(exc).__name__}: {exc}")
+                log = _log.error if dead else _log.warning
+                log(
+                    "event handler failed" + (" (dead-lettered)" if dead else ", will retry"),
+                    extra={
+                        "event_id": message.event.id,
+                        "detail_type": message.event.detail_type,
+                        "attempt": message.attempt,
+                        "error": f"{type(exc).__name__}: {exc}"[:500],
+                    },
+                )
+            else:
+                done.append(message)
+        if done:
+            self.queue.delete(*done)
+        return len(batch)
+
+    def drain(self, timeout_s: float = 10.0) -> None:
+        """Handle messages until none is visible now (tests and the CLI use it)."""
+        deadline = time.monotonic() + timeout_s
+        while self.run_once() and time.monotonic() < deadline:
+            pass
+
+    def start(self) -> None:
+        """Run in a daemon thread until `stop`."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="event-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def _seconds_until_next(self) -> float:
+        due = self.queue.next_visible_at()
+        if due is None:
+            return IDLE_WAIT_S
+        return max(0.0, min(IDLE_WAIT_S, (due - utc_now()).total_seconds()))
+
+    def _loop(self) -> None:
+        last_housekeeping = 0.0
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() - last_housekeeping > HOUSEKEEPING_EVERY_S:
+                    last_housekeeping = time.monotonic()
+                    for task in self.housekeeping:
+                        task()
+                if self.run_once():
+                    continue
+                self._wake.clear()
+                if self._stop.is_set():  # stop() may have set the wake-up we just cleared
+                    break
+                self._wake.wait(self._seconds_until_next())
+            except Exception:  # the database may be closing; never let the thread die silently
+                _log.exception("event dispatcher error")
+                self._stop.wait(IDLE_WAIT_S)

@@ -1,0 +1,56 @@
+"""Click analytics: fold LinkClicked events into daily stats, and report them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from shortstack.domain import analytics
+from shortstack.domain.analytics import StatsReport
+from shortstack.domain.clock import Clock, utc_now
+from shortstack.domain.errors import LinkNotFound
+from shortstack.domain.events import Event
+from shortstack.service_layer.events import EventConsumer
+from shortstack.service_layer.ports import (
+    ClickStatsRepository,
+    LinkRepository,
+    UserAgentClassifier,
+)
+
+
+@dataclass
+class AnalyticsService:
+    stats: ClickStatsRepository
+    links: LinkRepository
+    classify: UserAgentClassifier
+    clock: Clock = utc_now
+
+    def fold_click(self, event: Event) -> bool:
+        """Add one LinkClicked to its link's day; False when it was already counted."""
+        user_agent = event.detail.get("user_agent")
+        family = self.classify(user_agent if isinstance(user_agent, str) else None)
+        return self.stats.fold(analytics.click_facts(event.id, event.detail, family))
+
+    def forget_link(self, event: Event) -> None:
+        """A deleted link's stats go with it."""
+        short_id = event.detail.get("short_id")
+        if isinstance(short_id, str) and short_id:
+            self.stats.delete_link(short_id)
+
+    def report(
+        self, owner: str, short_id: str, first: date | None = None, last: date | None = None
+    ) -> StatsReport:
+        """The owner's link's stats over a range of days (LinkNotFound if not theirs)."""
+        link = self.links.get(short_id, consistent=False)
+        if link is None or link.owner != owner:
+            raise LinkNotFound(short_id)
+        first, last = analytics.stats_range(first, last, self.clock().date())
+        return analytics.report(short_id, first, last, self.stats.days(short_id, first, last))
+
+    def register(self, consumer: EventConsumer) -> None:
+        """Subscribe to the events analytics needs."""
+        consumer.register("LinkClicked", self.fold_click_handler, self_idempotent=True)
+        consumer.register("LinkDeleted", self.forget_link)
+
+    def fold_click_handler(self, event: Event) -> None:
+        self.fold_click(event)

@@ -1,0 +1,59 @@
+"""Consuming events: a handler per detail type, each event's effect applied once.
+
+The same `EventConsumer` runs behind the local queue's dispatcher and behind
+the SQS Lambda. Handlers that are idempotent by construction (the click fold
+records each event id in the same transaction as its counts) say so and skip
+the generic guard; every other handler runs through the `Idempotency` port
+(Powertools idempotency on DynamoDB or SQLite). An event of a type nobody
+handles is acknowledged, not retried: nothing could ever succeed for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from shortstack.domain.events import Event
+
+Handler = Callable[[Event], None]
+_log = logging.getLogger("shortstack.events")
+
+
+class Idempotency(Protocol):
+    def wrap(self, handler: Handler) -> Handler:
+        """The handler, made to apply each event's effect at most once."""
+        ...
+
+
+class NoIdempotency:
+    """For handlers and tests that need no guard (every call runs)."""
+
+    def wrap(self, handler: Handler) -> Handler:
+        return handler
+
+
+@dataclass
+class EventConsumer:
+    idempotency: Idempotency
+    _handlers: dict[str, list[Handler]] = field(default_factory=dict)
+
+    def register(
+        self, detail_type: str, handler: Handler, *, self_idempotent: bool = False
+    ) -> None:
+        """Handle `detail_type` with `handler`; guarded unless it is idempotent by itself."""
+        guarded = handler if self_idempotent else self.idempotency.wrap(handler)
+        self._handlers.setdefault(detail_type, []).append(guarded)
+
+    def handles(self, detail_type: str) -> bool:
+        return detail_type in self._handlers
+
+    def handle(self, event: Event) -> None:
+        """Run every handler of the event's type; an exception means "deliver it again"."""
+        handlers = self._handlers.get(event.detail_type)
+        if not handlers:
+            _log.debug("no handler", extra={"event_id": event.id, "detail_type": event.detail_type})
+            return
+        for handler in handlers:
+            handler(event)

@@ -1,0 +1,74 @@
+"""ClickStatsRepository contract: exact per-day counts, each event folded once, on every store."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from shortstack.domain.analytics import ClickFacts
+from tests.concurrency import race
+
+DAY = date(2026, 11, 20)
+
+
+def facts(n: int, short_id: str = "abc1234", day: date = DAY, **overrides: Any) -> ClickFacts:
+    values: dict[str, Any] = {
+        "event_id": f"event-{n}",
+        "short_id": short_id,
+        "day": day,
+        "referrer": "news.ycombinator.com",
+        "browser": "Chrome",
+        "device": "desktop",
+        "is_bot": False,
+        "country": "DE",
+    }
+    values.update(overrides)
+    return ClickFacts(**values)
+
+
+def test_a_fold_counts_every_dimension_and_a_redelivery_counts_nothing(
+    adapters: dict[str, Any],
+) -> None:
+    stats = adapters["stats"]
+    assert stats.fold(facts(1)) is True
+    assert stats.fold(facts(1)) is False
+    assert stats.fold(facts(2, referrer="(direct)", browser="curl", device="bot", is_bot=True))
+    [day] = stats.days("abc1234", DAY, DAY)
+    assert (day.day, day.clicks, day.bots) == (DAY, 2, 1)
+    assert day.counts == {
+        "referrers": {"news.ycombinator.com": 1, "(direct)": 1},
+        "browsers": {"Chrome": 1, "curl": 1},
+        "devices": {"desktop": 1, "bot": 1},
+        "countries": {"DE": 2},
+    }
+
+
+def test_days_are_per_link_within_the_range_oldest_first(adapters: dict[str, Any]) -> None:
+    stats = adapters["stats"]
+    for n, day in enumerate([date(2026, 11, 18), date(2026, 11, 20), date(2026, 11, 19)]):
+        stats.fold(facts(n, day=day))
+    stats.fold(facts(9, short_id="other01", day=date(2026, 11, 19)))
+    days = stats.days("abc1234", date(2026, 11, 19), date(2026, 11, 30))
+    assert [(d.day, d.clicks) for d in days] == [(date(2026, 11, 19), 1), (date(2026, 11, 20), 1)]
+    stats.delete_link("abc1234")
+    assert stats.days("abc1234", date(2026, 1, 1), date(2026, 12, 31)) == []
+    assert len(stats.days("other01", date(2026, 1, 1), date(2026, 12, 31))) == 1
+
+
+def test_concurrent_folds_with_redeliveries_stay_exact(adapters: dict[str, Any]) -> None:
+    stats = adapters["stats"]
+    rng = random.Random(7)
+    clicks = [
+        facts(n, browser=rng.choice(["Chrome", "Firefox", "Safari"]), country=rng.choice("AB"))
+        for n in range(60)
+    ]
+    deliveries = clicks + rng.sample(clicks, 30)  # a third delivered twice
+    rng.shuffle(deliveries)
+    outcomes = race(len(deliveries), lambda n: str(stats.fold(deliveries[n])))
+    assert outcomes.count("True") == 60
+    [day] = stats.days("abc1234", DAY, DAY)
+    assert day.clicks == 60
+    assert day.counts["browsers"] == dict(Counter(f.browser for f in clicks))
+    assert day.counts["countries"] == dict(Counter(f.country for f in clicks))

@@ -1,0 +1,192 @@
+"""Click analytics: dimensions of a click, the stats endpoint, and exact folding at volume."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shortstack.adapters.useragent import classify_user_agent
+from shortstack.bootstrap import Container, bootstrap
+from shortstack.domain.analytics import country_code, referrer_host
+from shortstack.domain.events import link_clicked
+from shortstack.entrypoints.http.app import create_app
+from tests.conftest import settings_for
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15"
+    " (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+)
+WINDOWS_CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/131.0.0.0 Safari/537.36"
+)
+IPAD = "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+SLACK = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
+
+
+@pytest.mark.parametrize(
+    ("referrer", "host"),
+    [
+        (None, "(direct)"),
+        ("", "(direct)"),
+        ("https://www.Google.com/search?q=secret-token", "google.com"),
+        ("android-app://com.slack/", "com.slack"),
+        ("not a url", "(unknown)"),
+        ("https://[::1", "(unknown)"),
+        ("https://" + "a" * 200 + ".com/", "(unknown)"),
+    ],
+)
+def test_only_the_referrer_host_is_kept(referrer: str | None, host: str) -> None:
+    assert referrer_host(referrer) == host
+
+
+@pytest.mark.parametrize(
+    ("header", "code"), [("de", "DE"), (" FR ", "FR"), ("XXX", "(unknown)"), (None, "(unknown)")]
+)
+def test_countries_are_two_letter_codes(header: str | None, code: str) -> None:
+    assert country_code(header) == code
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "browser", "device", "is_bot"),
+    [
+        (IPHONE, "Mobile Safari", "mobile", False),
+        (WINDOWS_CHROME, "Chrome", "desktop", False),
+        (IPAD, "Mobile Safari UI/WKWebView", "tablet", False),
+        (GOOGLEBOT, "Googlebot", "bot", True),
+        (SLACK, "Slackbot-LinkExpanding", "bot", True),
+        ("curl/8.5.0", "curl", "bot", True),
+        (None, "(unknown)", "other", False),
+    ],
+)
+def test_user_agents_become_browser_device_and_bot(
+    user_agent: str | None, browser: str, device: str, is_bot: bool
+) -> None:
+    family = classify_user_agent(user_agent)
+    assert (family.browser, family.device, family.is_bot) == (browser, device, is_bot)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def container(tmp_path: Path) -> Iterator[Container]:
+    built = bootstrap(settings_for("sqlite", tmp_path), clock=Clock())
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def api(container: Container) -> TestClient:
+    return TestClient(create_app(container), follow_redirects=False)
+
+
+def test_redirects_become_stats_once_the_queue_is_drained(
+    api: TestClient, container: Container
+) -> None:
+    short_id = api.post("/api/v1/links", json={"url": "https://example.com/"}).json()["short_id"]
+    visits = [
+        {"user-agent": IPHONE, "referer": "https://t.co/abc", "cloudfront-viewer-country": "jp"},
+        {"user-agent": WINDOWS_CHROME, "referer": "https://www.google.com/"},
+        {"user-agent": GOOGLEBOT},
+    ]
+    for headers in visits:
+        assert api.get(f"/{short_id}", headers=headers).status_code == 302
+    assert api.head(f"/{short_id}").status_code == 302  # HEAD counts nothing
+    assert api.get(f"/api/v1/links/{short_id}/stats").json()["clicks"] == 0  # not folded yet
+    container.dispatcher.drain()
+    body = api.get(f"/api/v1/links/{short_id}/stats").json()
+    assert (body["from"], body["to"]) == ("2026-10-26", "2026-11-24")
+    assert len(body["days"]) == 30
+    assert body["days"][-1] == {"day": "2026-11-24", "clicks": 3, "bots": 1}
+    assert (body["clicks"], body["bots"]) == (3, 1)
+    assert body["referrers"] == [
+        {"value": "(direct)", "clicks": 1},
+        {"value": "google.com", "clicks": 1},
+        {"value": "t.co", "clicks": 1},
+    ]
+    assert {d["value"]: d["clicks"] for d in body["devices"]} == {
+        "mobile": 1,
+        "desktop": 1,
+        "bot": 1,
+    }
+    assert {c["value"]: c["clicks"] for c in body["countries"]} == {"JP": 1, "(unknown)": 2}
+
+
+def test_stats_ranges_are_checked_and_other_owners_see_404(
+    api: TestClient, container: Container
+) -> None:
+    short_id = api.post("/api/v1/links", json={"url": "https://example.com/"}).json()["short_id"]
+    ranged = api.get(f"/api/v1/links/{short_id}/stats?from=2026-11-01&to=2026-11-03").json()
+    assert [d["day"] for d in ranged["days"]] == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    for query, status in [
+        ("from=2026-11-05&to=2026-11-01", 422),
+        ("from=2025-01-01&to=2026-11-01", 422),
+        ("from=yesterday", 422),
+    ]:
+        response = api.get(f"/api/v1/links/{short_id}/stats?{query}")
+        assert response.status_code == status, query
+        assert response.json()["message"]
+    assert api.get("/api/v1/links/nosuch1/stats").status_code == 404
+    container.links.links.delete("local", short_id)
+    assert api.get(f"/api/v1/links/{short_id}/stats").status_code == 404
+    with pytest.raises(Exception, match="not found"):
+        container.analytics.report("someone-else", short_id)
+
+
+def test_ten_thousand_clicks_with_redeliveries_fold_into_exact_aggregates(
+    container: Container,
+) -> None:
+    rng = random.Random(2026)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    agents = [IPHONE, WINDOWS_CHROME, IPAD, GOOGLEBOT]
+    clicks = [
+        link_clicked(
+            "viral01",
+            start + timedelta(minutes=rng.randrange(0, 14 * 24 * 60)),
+            rng.choice([None, "https://t.co/x", "https://news.ycombinator.com/"]),
+            rng.choice(agents),
+            rng.choice(["DE", "US", None]),
+        )
+        for _ in range(10_000)
+    ]
+    container.publisher.publish(clicks)
+    container.publisher.publish(rng.sample(clicks, 1_000))  # redelivered duplicates
+    began = time.perf_counter()
+    container.dispatcher.drain(timeout_s=120)
+    elapsed = time.perf_counter() - began
+    assert container.event_queue.depth() == 0, f"not drained in {elapsed:.1f} s"
+    days = container.analytics.stats.days("viral01", date(2026, 11, 1), date(2026, 11, 30))
+    per_day = Counter(click.time.date() for click in clicks)
+    assert {d.day: d.clicks for d in days} == dict(per_day)
+    assert sum(d.bots for d in days) == sum(
+        1 for c in clicks if c.detail["user_agent"] == GOOGLEBOT
+    )
+    countries: Counter[str] = Counter()
+    for day in days:
+        countries.update(day.counts["countries"])
+    expected = Counter(c.detail["country"] or "(unknown)" for c in clicks)
+    assert countries == expected
+
+
+def test_a_deleted_links_stats_go_with_it(api: TestClient, container: Container) -> None:
+    short_id = api.post("/api/v1/links", json={"url": "https://example.com/"}).json()["short_id"]
+    api.get(f"/{short_id}")
+    container.dispatcher.drain()
+    assert api.delete(f"/api/v1/links/{short_id}").status_code == 204
+    container.dispatcher.drain()
+    today = date(2026, 11, 24)
+    assert container.analytics.stats.days(short_id, today, today) == []

@@ -1,0 +1,100 @@
+"""`shortstack events put` and `shortstack dlq ...`, locally and against SQS on moto."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from shortstack.bootstrap import bootstrap
+from shortstack.entrypoints.cli import main
+from tests.conftest import TABLE_NAME, settings_for
+
+
+@pytest.fixture
+def local_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("STORAGE", "sqlite")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EVENTS_BACKOFF_BASE_S", "0")
+    return tmp_path
+
+
+def put(*extra: str) -> int:
+    return main(["events", "put", "--source", "shortstack.items", "--detail-type", *extra])
+
+
+def test_put_then_a_poison_event_is_listed_replayed_and_purged(
+    local_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert put("ItemDeleted", "--detail", '{"item_id": "i-1"}', "--id", "evt-1") == 0
+    assert json.loads(capsys.readouterr().out)["id"] == "evt-1"
+    container = bootstrap(settings_for("sqlite", local_env, events_backoff_base_s=0))
+    failures: list[str] = []
+
+    def always_fails(event: Any) -> None:
+        failures.append(event.id)
+        raise RuntimeError("downstream is down")
+
+    container.events.register("ItemDeleted", always_fails)
+    for _ in range(3):
+        container.dispatcher.drain()
+    assert failures == ["evt-1"] * 3
+
+    assert main(["dlq", "list", "--json"]) == 0
+    [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (row["id"], row["attempts"]) == ("evt-1", 3)
+    assert row["last_error"] == "RuntimeError: downstream is down"
+    assert row["event"]["detail"] == {"item_id": "i-1"}
+
+    assert main(["dlq", "replay", "evt-1"]) == 0
+    assert "replayed 1" in capsys.readouterr().out
+    for _ in range(3):  # fails again: back in the dead letters, nothing lost
+        container.dispatcher.drain()
+    assert [letter.event.id for letter in container.event_queue.dead_letters()] == ["evt-1"]
+    assert main(["dlq", "replay", "no-such-event"]) == 1
+    assert main(["dlq", "purge"]) == 0
+    assert "purged 1" in capsys.readouterr().out
+    assert container.event_queue.dead_letters() == []
+    container.close()
+
+
+@pytest.mark.parametrize("detail", ["not json", "[1, 2]"])
+def test_put_refuses_a_detail_that_is_not_a_json_object(
+    local_env: Path, detail: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert put("ItemDeleted", "--detail", detail) == 2
+    assert "--detail" in capsys.readouterr().err
+
+
+def test_dlq_on_aws_lists_and_replays_sqs_dead_letters(
+    moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue = sqs.create_queue(QueueName="shortstack-events")["QueueUrl"]
+    dlq = sqs.create_queue(QueueName="shortstack-events-dlq")["QueueUrl"]
+    body = {
+        "id": "eb-1",
+        "source": "shortstack.links",
+        "detail-type": "LinkClicked",
+        "time": "2026-11-20T09:00:00Z",
+        "detail": {"short_id": "abc1234", "occurred_at": "2026-11-20T09:00:00Z", "event_id": "e-9"},
+    }
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(body))
+    for name, value in {
+        "STORAGE": "dynamodb",
+        "TABLE_NAME": TABLE_NAME,
+        "EVENTS_QUEUE_URL": queue,
+        "EVENTS_DLQ_URL": dlq,
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["dlq", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "e-9" in out
+    assert "1 dead letter(s)" in out
+    assert main(["dlq", "replay", "--all"]) == 0
+    [moved] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert json.loads(moved["Body"]) == body
+    assert sqs.receive_message(QueueUrl=dlq).get("Messages", []) == []
