@@ -33,6 +33,7 @@ from shortstack.bootstrap import Container, bootstrap  # noqa: E402
 from shortstack.config import Settings  # noqa: E402
 
 TABLE_NAME = "shortstack-test"
+IMPORT_BUCKET = "shortstack-imports-test"
 STORAGES = ("memory", "sqlite", "dynamodb")
 
 
@@ -48,6 +49,16 @@ def moto_dynamodb() -> Iterator[Any]:
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_table(client, TABLE_NAME)
         yield client
+
+
+@pytest.fixture
+def moto_s3(moto_dynamodb: Any) -> Any:
+    """An S3 client with the import bucket created, inside the same moto mock as DynamoDB."""
+    import boto3
+
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket=IMPORT_BUCKET)
+    return client
 
 
 def settings_for(storage: str, data_dir: Path, **extra: Any) -> Settings:

@@ -56,3 +56,12 @@ class UserIdTaken(Conflict):
 class EmailTaken(Conflict):
     def __init__(self) -> None:
         super().__init__("a user with this email already exists")
+
+
+class ImportNotFound(NotFound):
+    def __init__(self, import_id: str) -> None:
+        super().__init__(f"import {import_id!r} not found")
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency the request needs is missing or down; retrying later may work."""

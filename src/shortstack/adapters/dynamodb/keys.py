@@ -5,6 +5,8 @@ Layout (entity: PK / SK; indexes):
                                   GSI2 OWNER#<owner>#ITEMCAT#<category> / <created>#<id>
   user:        USER#<id> / USER
   user e-mail: USEREMAIL#<normalized e-mail> / USEREMAIL (uniqueness guard)
+  import:      IMPORT#<id> / IMPORT;  GSI2 IMPORTS#UNFINISHED / <created>#<id> while unfinished
+  import row:  IMPORT#<id> / ROW#<nnnnnnn> (one per-row error)
 Later entities (links, stats, imports, keys, idempotency) add their builders here.
 Free-text parts are escaped so that a '#' inside a value cannot forge another key.
 """
@@ -52,3 +54,16 @@ def user_key(user_id: str) -> Key:
 
 def user_email_key(normalized_email: str) -> Key:
     return {"PK": f"USEREMAIL#{escape(normalized_email)}", "SK": "USEREMAIL"}
+
+
+IMPORT_ROW_PREFIX = "ROW#"
+UNFINISHED_IMPORTS = "IMPORTS#UNFINISHED"
+
+
+def import_key(import_id: str) -> Key:
+    return {"PK": f"IMPORT#{escape(import_id)}", "SK": "IMPORT"}
+
+
+def import_row_key(import_id: str, row: int) -> Key:
+    """One per-row error; the row number is zero-padded so that rows sort numerically."""
+    return {"PK": f"IMPORT#{escape(import_id)}", "SK": f"{IMPORT_ROW_PREFIX}{row:07d}"}
