@@ -34,6 +34,7 @@ from shortstack.bootstrap import Container, bootstrap  # noqa: E402
 from shortstack.config import Settings  # noqa: E402
 
 TABLE_NAME = "shortstack-test"
+IMPORT_BUCKET = "shortstack-imports-test"
 STORAGES = ("memory", "sqlite", "dynamodb")
 # The official engine runs the DynamoDB cases once more; `-m "not dynamodb_local"` leaves it out.
 DYNAMODB_LOCAL = pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)
@@ -127,6 +128,21 @@ def dynamodb_local(dynamodb_local_engine: tuple[str, Any]) -> Iterator[Any]:
         reset_table(client, TABLE_NAME)
         create_event_bus()
         yield client
+
+
+def create_import_bucket() -> Any:
+    """The imports bucket on moto (inside an active mock_aws); an S3 client."""
+    import boto3
+
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket=IMPORT_BUCKET)
+    return client
+
+
+@pytest.fixture
+def moto_s3(moto_dynamodb: Any) -> Any:
+    """An S3 client with the import bucket created, inside the same moto mock as DynamoDB."""
+    return create_import_bucket()
 
 
 def settings_for(storage: str, data_dir: Path, **extra: Any) -> Settings:

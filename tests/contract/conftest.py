@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DYNAMODB_LOCAL, STORAGES, TABLE_NAME
+from tests.conftest import (
+    DYNAMODB_LOCAL,
+    IMPORT_BUCKET,
+    STORAGES,
+    TABLE_NAME,
+    create_import_bucket,
+)
 
 
 @pytest.fixture(params=[*STORAGES, DYNAMODB_LOCAL])
@@ -27,6 +33,8 @@ def adapters(
             MemoryLinkRepository,
             MemoryUserRepository,
         )
+        from shortstack.adapters.memory.blobs import MemoryBlobStore
+        from shortstack.adapters.memory.imports import MemoryImportRepository
         from shortstack.adapters.memory.stats import MemoryClickStatsRepository
 
         yield {
@@ -34,22 +42,28 @@ def adapters(
             "users": MemoryUserRepository(),
             "links": MemoryLinkRepository(),
             "stats": MemoryClickStatsRepository(),
+            "imports": MemoryImportRepository(),
+            "blobs": MemoryBlobStore(),
         }
     elif storage == "sqlite":
+        from shortstack.adapters.files import LocalBlobStore
         from shortstack.adapters.sqlite import (
             SqliteDatabase,
             SqliteItemRepository,
             SqliteLinkRepository,
             SqliteUserRepository,
         )
+        from shortstack.adapters.sqlite.imports import SqliteImportRepository
         from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
 
         db = SqliteDatabase(tmp_path / "contract.sqlite3")
         yield {
-            "stats": SqliteClickStatsRepository(db),
             "items": SqliteItemRepository(db),
             "users": SqliteUserRepository(db),
             "links": SqliteLinkRepository(db),
+            "stats": SqliteClickStatsRepository(db),
+            "imports": SqliteImportRepository(db),
+            "blobs": LocalBlobStore(tmp_path / "blobs"),
             "db": db,
         }
         db.close()
@@ -59,17 +73,20 @@ def adapters(
             DynamoDBLinkRepository,
             DynamoDBUserRepository,
         )
+        from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
+        from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
+        from shortstack.adapters.s3 import S3BlobStore
 
         # "dynamodb" is moto, "dynamodb_local" the official engine: the same table either way.
         client = request.getfixturevalue(
             "moto_dynamodb" if storage == "dynamodb" else "dynamodb_local"
         )
-        from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
-
         yield {
-            "stats": DynamoDBClickStatsRepository(client, TABLE_NAME),
             "items": DynamoDBItemRepository(client, TABLE_NAME),
             "users": DynamoDBUserRepository(client, TABLE_NAME),
             "links": DynamoDBLinkRepository(client, TABLE_NAME),
+            "stats": DynamoDBClickStatsRepository(client, TABLE_NAME),
+            "imports": DynamoDBImportRepository(client, TABLE_NAME),
+            "blobs": S3BlobStore(create_import_bucket(), IMPORT_BUCKET),
             "client": client,
         }

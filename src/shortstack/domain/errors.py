@@ -91,3 +91,12 @@ class UnsafeUrl(InvalidInput):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason, field="url")
+
+
+class ImportNotFound(NotFound):
+    def __init__(self, import_id: str) -> None:
+        super().__init__(f"import {import_id!r} not found")
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency the request needs is missing or down; retrying later may work."""

@@ -8,6 +8,13 @@ from typing import Protocol
 
 from shortstack.domain.analytics import ClickFacts, DailyStats, UserAgentFamily
 from shortstack.domain.events import Event
+from shortstack.domain.imports import (
+    ExistingLink,
+    ImportJob,
+    ImportUpdate,
+    PlannedLink,
+    RowError,
+)
 from shortstack.domain.items import Item, ItemChanges
 from shortstack.domain.links import Link, LinkChanges, Target
 from shortstack.domain.pagination import Page
@@ -109,4 +116,79 @@ class ClickStatsRepository(Protocol):
 class UserAgentClassifier(Protocol):
     def __call__(self, user_agent: str | None) -> UserAgentFamily:
         """Browser family, device class and bot flag of a User-Agent header."""
+        ...
+
+
+class ImportRepository(Protocol):
+    """Import jobs, their per-chunk load results and their per-row errors."""
+
+    def add(self, job: ImportJob) -> None:
+        """Store a new job; its id is fresh, so an existing id raises Conflict."""
+        ...
+
+    def get(self, import_id: str) -> ImportJob | None:
+        """The job whoever owns it; `counts.loaded`/`failed` are the sums of recorded chunks."""
+        ...
+
+    def update(self, import_id: str, changes: ImportUpdate, now: datetime) -> bool:
+        """Apply `changes` unless the job is missing or already final (then False)."""
+        ...
+
+    def record_chunk(
+        self, import_id: str, chunk: int, loaded: int, failed: int, now: datetime
+    ) -> None:
+        """Set one chunk's load result (a repeat overwrites it); ignored once the job is final."""
+        ...
+
+    def add_errors(self, import_id: str, errors: Sequence[RowError]) -> None:
+        """Store per-row errors, one per row number (a repeat overwrites, never duplicates)."""
+        ...
+
+    def list_errors(self, import_id: str, *, limit: int, cursor: str | None) -> Page[RowError]:
+        """The job's row errors by ascending row number."""
+        ...
+
+    def list_unfinished(self, limit: int) -> list[ImportJob]:
+        """Pending or running jobs, oldest first (to resume after a local crash)."""
+        ...
+
+
+class MissingBlob(LookupError):
+    """BlobStore.get of a key that holds nothing."""
+
+
+class BlobStore(Protocol):
+    """Files a workflow passes between its steps (the uploaded CSV, staged rows)."""
+
+    def put(self, key: str, data: bytes) -> None:
+        """Store `data` under `key`, replacing what was there, atomically."""
+        ...
+
+    def get(self, key: str) -> bytes:
+        """The bytes under `key`; MissingBlob when there are none."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Remove every key that starts with `prefix`."""
+        ...
+
+
+class WorkflowStarter(Protocol):
+    def start(self, import_id: str) -> None:
+        """Start the import workflow for a stored job; starting it twice runs it once."""
+        ...
+
+
+class LinkSink(Protocol):
+    """Where an import's load step writes links, a chunk at a time."""
+
+    def add_new(
+        self, owner: str, links: Sequence[PlannedLink], created_at: datetime
+    ) -> list[ExistingLink | None]:
+        """Store each link whose id is free; per link, None if stored, else who holds the id.
+
+        Never overwrites an existing link. A link stored by an earlier run of the
+        same import comes back as an ExistingLink equal to it (same owner, URL and
+        creation time), which is how a re-run recognises its own work.
+        """
         ...

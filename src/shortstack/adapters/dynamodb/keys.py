@@ -9,7 +9,9 @@ Layout (entity: PK / SK; indexes):
   link stats:  LINK#<short_id> / STATS#<yyyy-mm-dd>
   click fold:  CLICKFOLD#<event id> / CLICKFOLD (TTL)
   idempotency: IDEMPOTENCY#<key> / IDEMPOTENCY (TTL)
-Later entities (imports, keys) add their builders here.
+  import:      IMPORT#<id> / IMPORT;  GSI2 IMPORTS#UNFINISHED / <created>#<id> while unfinished
+  import row:  IMPORT#<id> / ROW#<nnnnnnn> (one per-row error)
+Later entities (API keys) add their builders here.
 Free-text parts are escaped so that a '#' inside a value cannot forge another key.
 """
 
@@ -85,3 +87,16 @@ def click_fold_key(event_id: str) -> Key:
 
 def idempotency_key(key: str) -> Key:
     return {"PK": f"IDEMPOTENCY#{escape(key)}", "SK": "IDEMPOTENCY"}
+
+
+IMPORT_ROW_PREFIX = "ROW#"
+UNFINISHED_IMPORTS = "IMPORTS#UNFINISHED"
+
+
+def import_key(import_id: str) -> Key:
+    return {"PK": f"IMPORT#{escape(import_id)}", "SK": "IMPORT"}
+
+
+def import_row_key(import_id: str, row: int) -> Key:
+    """One per-row error; the row number is zero-padded so that rows sort numerically."""
+    return {"PK": f"IMPORT#{escape(import_id)}", "SK": f"{IMPORT_ROW_PREFIX}{row:07d}"}

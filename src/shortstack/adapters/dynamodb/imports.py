@@ -1,0 +1,254 @@
+"""Import jobs in the single table: the job item, and one item per row error.
+
+Layout (keys.py): the job is `IMPORT#<id>` / `IMPORT`; each row error is
+`IMPORT#<id>` / `ROW#<nnnnnnn>`, so one Query pages through a job's errors
+in row order. Chunk results live in a map attribute of the job item
+(`chunks.<n> = {loaded, failed}`): a repeated chunk overwrites its own entry,
+and reading a job with its progress stays one GetItem. While a job is
+unfinished it is also in the sparse GSI2 partition `IMPORTS#UNFINISHED`,
+which lists stuck jobs without a scan. Every item expires (TTL) 90 days
+after the import was created.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shortstack.adapters.dynamodb import keys
+from shortstack.adapters.dynamodb.codec import from_attributes, to_attribute, to_attributes
+from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
+from shortstack.domain.clock import from_iso, to_iso
+from shortstack.domain.errors import Conflict
+from shortstack.domain.imports import (
+    ImportCounts,
+    ImportJob,
+    ImportStatus,
+    ImportUpdate,
+    RowError,
+)
+from shortstack.domain.pagination import Page
+from shortstack.service_layer.import_pages import after_row, next_cursor, with_chunk_totals
+
+ENTITY = "import"
+RETENTION = timedelta(days=90)
+_BATCH = 25
+_WRITERS = 8
+_BATCH_ATTEMPTS = 8
+_NOT_FINAL = "attribute_exists(PK) AND #status IN (:pending, :running)"
+_NOT_FINAL_VALUES = {
+    ":pending": to_attribute(str(ImportStatus.PENDING)),
+    ":running": to_attribute(str(ImportStatus.RUNNING)),
+}
+
+
+def _expiry(created_at: datetime) -> int:
+    return int((created_at + RETENTION).timestamp())
+
+
+def _to_job(raw: dict[str, Any]) -> ImportJob:
+    values = from_attributes(raw)
+    job = ImportJob(
+        import_id=values["import_id"],
+        owner=values["owner"],
+        status=ImportStatus(values["status"]),
+        created_at=from_iso(values["created_at"]),
+        updated_at=from_iso(values["updated_at"]),
+        secret=values["secret"],
+        counts=ImportCounts(
+            total=int(values.get("total", 0)),
+            valid=int(values.get("valid", 0)),
+            invalid=int(values.get("invalid", 0)),
+        ),
+        chunk_count=int(values.get("chunk_count", 0)),
+        error=values.get("error"),
+        filename=values.get("filename"),
+    )
+    chunks = values.get("chunks") or {}
+    return with_chunk_totals(
+        job, ((int(result["loaded"]), int(result["failed"])) for result in chunks.values())
+    )
+
+
+class DynamoDBImportRepository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def add(self, job: ImportJob) -> None:
+        created = to_iso(job.created_at)
+        record = {
+            **keys.import_key(job.import_id),
+            keys.GSI2PK: keys.UNFINISHED_IMPORTS,
+            keys.GSI2SK: f"{created}#{job.import_id}",
+            "entity": ENTITY,
+            "import_id": job.import_id,
+            "owner": job.owner,
+            "status": str(job.status),
+            "total": job.counts.total,
+            "valid": job.counts.valid,
+            "invalid": job.counts.invalid,
+            "chunk_count": job.chunk_count,
+            "chunks": {},
+            "error": job.error,
+            "filename": job.filename,
+            "secret": job.secret,
+            "created_at": created,
+            "updated_at": to_iso(job.updated_at),
+            keys.TTL_ATTRIBUTE: _expiry(job.created_at),
+        }
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_attributes(record),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except ClientError as exc:
+            if is_conditional_check_failure(exc):
+                raise Conflict(f"import {job.import_id!r} already exists") from exc
+            raise
+
+    def get(self, import_id: str) -> ImportJob | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_attributes(keys.import_key(import_id)),
+            ConsistentRead=True,
+        )
+        raw = response.get("Item")
+        return _to_job(raw) if raw else None
+
+    def update(self, import_id: str, changes: ImportUpdate, now: datetime) -> bool:
+        names = {"#status": "status"}
+        values = {**_NOT_FINAL_VALUES}
+        sets = []
+        for index, (name, value) in enumerate(
+            (
+                ("updated_at", to_iso(now)),
+                ("status", str(changes.status) if changes.status else None),
+                ("total", changes.total),
+                ("valid", changes.valid),
+                ("invalid", changes.invalid),
+                ("chunk_count", changes.chunk_count),
+                ("error", changes.error),
+            )
+        ):
+            if value is not None:
+                names[f"#f{index}"] = name
+                values[f":f{index}"] = to_attribute(value)
+                sets.append(f"#f{index} = :f{index}")
+        expression = "SET " + ", ".join(sets)
+        if changes.status is not None and changes.status.is_final:
+            # Leaving the sparse "unfinished" index: nothing will resume this job.
+            names.update({"#g2pk": keys.GSI2PK, "#g2sk": keys.GSI2SK})
+            expression += " REMOVE #g2pk, #g2sk"
+        return self._conditional_update(import_id, expression, names, values)
+
+    def record_chunk(
+        self, import_id: str, chunk: int, loaded: int, failed: int, now: datetime
+    ) -> None:
+        self._conditional_update(
+            import_id,
+            "SET #chunks.#chunk = :result, #updated = :now",
+            {
+                "#status": "status",
+                "#chunks": "chunks",
+                "#chunk": str(chunk),
+                "#updated": "updated_at",
+            },
+            {
+                **_NOT_FINAL_VALUES,
+                ":result": to_attribute({"loaded": loaded, "failed": failed}),
+                ":now": to_attribute(to_iso(now)),
+            },
+        )
+
+    def _conditional_update(
+        self, import_id: str, expression: str, names: dict[str, str], values: dict[str, Any]
+    ) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_attributes(keys.import_key(import_id)),
+                UpdateExpression=expression,
+                ConditionExpression=_NOT_FINAL,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if is_conditional_check_failure(exc):
+                return False
+            raise
+        return True
+
+    def add_errors(self, import_id: str, errors: Sequence[RowError]) -> None:
+        if not errors:
+            return
+        # Rows expire with their job, give or take the minutes between the two writes.
+        expires = int(time.time() + RETENTION.total_seconds())
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": to_attributes(
+                        {
+                            **keys.import_row_key(import_id, error.row),
+                            "entity": "import_row",
+                            "row": error.row,
+                            "reason": error.reason,
+                            keys.TTL_ATTRIBUTE: expires,
+                        }
+                    )
+                }
+            }
+            for error in errors
+        ]
+        batches = [requests[i : i + _BATCH] for i in range(0, len(requests), _BATCH)]
+        if len(batches) == 1:
+            self._write_batch(batches[0])
+            return
+        # 100,000 bad rows are 4,000 batches: a few writers in parallel keep that in seconds.
+        with ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="import-errors") as pool:
+            for future in [pool.submit(self._write_batch, batch) for batch in batches]:
+                future.result()
+
+    def _write_batch(self, batch: list[dict[str, Any]]) -> None:
+        pending = batch
+        for attempt in range(_BATCH_ATTEMPTS):
+            response = self._client.batch_write_item(RequestItems={self._table: pending})
+            pending = (response.get("UnprocessedItems") or {}).get(self._table) or []
+            if not pending:
+                return
+            time.sleep(min(0.05 * 2**attempt, 2.0))
+        raise RuntimeError(f"{len(pending)} row errors stayed unprocessed after retries")
+
+    def list_errors(self, import_id: str, *, limit: int, cursor: str | None) -> Page[RowError]:
+        partition = keys.import_key(import_id)["PK"]
+        first = keys.import_row_key(import_id, after_row(cursor) + 1)["SK"]
+        last = keys.import_row_key(import_id, 9_999_999)["SK"]
+        response = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :first AND :last",
+            ExpressionAttributeValues=to_attributes(
+                {":pk": partition, ":first": first, ":last": last}
+            ),
+            Limit=limit + 1,
+            ConsistentRead=True,
+        )
+        rows = [from_attributes(raw) for raw in response.get("Items", [])]
+        page = [RowError(int(row["row"]), row["reason"]) for row in rows[:limit]]
+        return Page(page, next_cursor(page, limit, len(rows) > limit))
+
+    def list_unfinished(self, limit: int) -> list[ImportJob]:
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=keys.GSI2,
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": keys.GSI2PK},
+            ExpressionAttributeValues={":pk": to_attribute(keys.UNFINISHED_IMPORTS)},
+            Limit=limit,
+        )
+        return [_to_job(raw) for raw in response.get("Items", [])]

@@ -1,0 +1,585 @@
+"""The local ASL runner on small definitions: each state type, paths, retries, catches, Map."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from shortstack.adapters.workflow import ExecutionResult, LocalStateMachine
+
+FN = "arn:aws:lambda:us-east-1:123456789012:function:tasks"
+INVOKE = "arn:aws:states:::lambda:invoke"
+
+
+def machine(states: dict[str, Any], start: str | None = None) -> dict[str, Any]:
+    return {"StartAt": start or next(iter(states)), "States": states}
+
+
+def run(
+    definition: dict[str, Any],
+    data: Any = None,
+    functions: Mapping[str, Callable[[Any], Any]] | None = None,
+    sleeps: list[float] | None = None,
+    **options: Any,
+) -> ExecutionResult:
+    state_machine = LocalStateMachine.from_text(json.dumps(definition), functions or {})
+    recorded = sleeps if sleeps is not None else []
+    return state_machine.execute({} if data is None else data, sleep=recorded.append, **options)
+
+
+class Flaky:
+    """A task function that fails `failures` times with `error`, then echoes its payload."""
+
+    def __init__(self, failures: int, error: type[Exception] = ConnectionError) -> None:
+        self.failures = failures
+        self.error = error
+        self.calls = 0
+
+    def __call__(self, payload: Any) -> Any:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error(f"failure {self.calls}")
+        return {"echo": payload, "calls": self.calls}
+
+
+# -- Pass, Succeed, Fail, paths ------------------------------------------------------------------
+
+
+def test_pass_result_goes_to_result_path_and_keeps_the_input() -> None:
+    result = run(
+        machine({"P": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.added", "End": True}}),
+        {"kept": True},
+    )
+    assert result.succeeded
+    assert result.output == {"kept": True, "added": {"x": 1}}
+
+
+def test_pass_parameters_read_input_and_context() -> None:
+    definition = machine(
+        {
+            "P": {
+                "Type": "Pass",
+                "Parameters": {
+                    "id.$": "$.job.id",
+                    "first.$": "$.list[0]",
+                    "quoted.$": "$['odd key']",
+                    "name.$": "$$.Execution.Name",
+                    "state.$": "$$.State.Name",
+                    "literal": {"nested.$": "$.job.id", "n": 3},
+                },
+                "End": True,
+            }
+        }
+    )
+    data = {"job": {"id": "j1"}, "list": [7, 8], "odd key": "v"}
+    result = run(definition, data, name="exec-1")
+    assert result.output == {
+        "id": "j1",
+        "first": 7,
+        "quoted": "v",
+        "name": "exec-1",
+        "state": "P",
+        "literal": {"nested": "j1", "n": 3},
+    }
+
+
+def test_input_path_output_path_and_null_result_path() -> None:
+    definition = machine(
+        {
+            "A": {"Type": "Pass", "InputPath": "$.inner", "ResultPath": None, "Next": "B"},
+            # ResultPath null discards the result: B sees A's raw input, not the InputPath view.
+            "B": {"Type": "Pass", "OutputPath": "$.inner.keep", "Next": "C"},
+            "C": {"Type": "Succeed"},
+        }
+    )
+    result = run(definition, {"inner": {"keep": {"k": 1}, "drop": 2}, "outer": 3})
+    assert result.output == {"k": 1}
+    assert result.states_entered() == ["A", "B", "C"]
+
+
+def test_null_input_path_gives_an_empty_object() -> None:
+    definition = machine({"P": {"Type": "Pass", "InputPath": None, "End": True}})
+    assert run(definition, {"a": 1}).output == {}
+
+
+def test_missing_path_is_a_runtime_error_that_no_catch_can_hide() -> None:
+    definition = machine(
+        {
+            "T": {
+                "Type": "Task",
+                "Resource": FN,
+                "Parameters": {"x.$": "$.missing"},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Succeed"},
+        }
+    )
+    result = run(definition, {}, {FN: lambda payload: payload})
+    assert result.status == "FAILED"
+    assert result.error == "States.Runtime"
+    assert "$.missing" in (result.cause or "")
+
+
+def test_fail_state_with_literal_and_path_fields() -> None:
+    literal = run(machine({"F": {"Type": "Fail", "Error": "Boom", "Cause": "because"}}))
+    assert (literal.status, literal.error, literal.cause) == ("FAILED", "Boom", "because")
+    by_path = run(
+        machine({"F": {"Type": "Fail", "ErrorPath": "$.e", "CausePath": "$.c"}}),
+        {"e": "Dynamic", "c": "from input"},
+    )
+    assert (by_path.error, by_path.cause) == ("Dynamic", "from input")
+
+
+def test_result_path_into_a_non_object_fails_with_match_failure() -> None:
+    definition = machine({"P": {"Type": "Pass", "Result": 1, "ResultPath": "$.a.b", "End": True}})
+    result = run(definition, {"a": "text"})
+    assert result.error == "States.ResultPathMatchFailure"
+
+
+# -- Task ----------------------------------------------------------------------------------------
+
+
+def test_lambda_invoke_wraps_the_payload_and_result_selector_unwraps_it() -> None:
+    seen: list[Any] = []
+
+    def task(payload: Any) -> Any:
+        seen.append(payload)
+        return {"count": 3, "big": "x" * 10}
+
+    definition = machine(
+        {
+            "T": {
+                "Type": "Task",
+                "Resource": INVOKE,
+                "Parameters": {"FunctionName": FN, "Payload": {"task": "t", "id.$": "$.id"}},
+                "ResultSelector": {"count.$": "$.Payload.count", "status.$": "$.StatusCode"},
+                "ResultPath": "$.result",
+                "End": True,
+            }
+        }
+    )
+    result = run(definition, {"id": "i-1"}, {FN: task})
+    assert seen == [{"task": "t", "id": "i-1"}]
+    assert result.output == {"id": "i-1", "result": {"count": 3, "status": 200}}
+
+
+def test_plain_function_arn_receives_the_input_and_returns_bare_results() -> None:
+    definition = machine({"T": {"Type": "Task", "Resource": FN, "End": True}})
+    result = run(definition, {"a": 1}, {FN: lambda payload: {"got": payload}})
+    assert result.output == {"got": {"a": 1}}
+
+
+def test_task_error_name_is_the_exception_class_and_cause_is_lambda_shaped() -> None:
+    def task(payload: Any) -> Any:
+        raise KeyError("nope")
+
+    result = run(machine({"T": {"Type": "Task", "Resource": FN, "End": True}}), {}, {FN: task})
+    assert result.error == "KeyError"
+    assert json.loads(result.cause or "{}") == {"errorMessage": "'nope'", "errorType": "KeyError"}
+
+
+def test_results_over_256_kb_fail_like_on_aws() -> None:
+    definition = machine({"T": {"Type": "Task", "Resource": FN, "End": True}})
+    result = run(definition, {}, {FN: lambda payload: {"rows": "x" * 300_000}})
+    assert result.error == "States.DataLimitExceeded"
+
+
+# -- Retry and Catch -----------------------------------------------------------------------------
+
+
+def task_with(retry: list[Any], catch: list[Any] | None = None) -> dict[str, Any]:
+    state: dict[str, Any] = {"Type": "Task", "Resource": FN, "Retry": retry, "End": True}
+    if catch is not None:
+        state["Catch"] = catch
+    states = {"T": state, "Recover": {"Type": "Pass", "End": True}}
+    return machine(states, "T") if catch else machine({"T": state})
+
+
+def test_retry_counts_attempts_and_backs_off() -> None:
+    flaky = Flaky(failures=3)
+    sleeps: list[float] = []
+    retry = [
+        {
+            "ErrorEquals": ["ConnectionError"],
+            "IntervalSeconds": 1,
+            "MaxAttempts": 3,
+            "BackoffRate": 2,
+        }
+    ]
+    result = run(task_with(retry), {"n": 1}, {FN: flaky}, sleeps)
+    assert result.succeeded
+    assert flaky.calls == 4
+    assert sleeps == [1.0, 2.0, 4.0]
+    assert result.output == {"echo": {"n": 1}, "calls": 4}
+
+
+def test_retry_gives_up_after_max_attempts() -> None:
+    flaky = Flaky(failures=10)
+    retry = [{"ErrorEquals": ["ConnectionError"], "MaxAttempts": 2}]
+    result = run(task_with(retry), {}, {FN: flaky})
+    assert flaky.calls == 3
+    assert result.error == "ConnectionError"
+
+
+def test_max_delay_caps_the_backoff_and_zero_attempts_never_retries() -> None:
+    sleeps: list[float] = []
+    capped = [
+        {
+            "ErrorEquals": ["States.ALL"],
+            "IntervalSeconds": 2,
+            "MaxAttempts": 4,
+            "BackoffRate": 3,
+            "MaxDelaySeconds": 10,
+        }
+    ]
+    run(task_with(capped), {}, {FN: Flaky(failures=4)}, sleeps)
+    assert sleeps == [2.0, 6.0, 10.0, 10.0]
+    never = Flaky(failures=1)
+    run(task_with([{"ErrorEquals": ["States.ALL"], "MaxAttempts": 0}]), {}, {FN: never})
+    assert never.calls == 1
+
+
+def test_the_first_matching_retrier_decides() -> None:
+    flaky = Flaky(failures=5, error=ValueError)
+    retry = [
+        {"ErrorEquals": ["ValueError"], "MaxAttempts": 1},
+        {"ErrorEquals": ["States.ALL"], "MaxAttempts": 5},
+    ]
+    result = run(task_with(retry), {}, {FN: flaky})
+    assert flaky.calls == 2
+    assert result.error == "ValueError"
+
+
+def test_states_task_failed_matches_function_errors() -> None:
+    flaky = Flaky(failures=1, error=RuntimeError)
+    result = run(task_with([{"ErrorEquals": ["States.TaskFailed"]}]), {}, {FN: flaky})
+    assert result.succeeded
+    assert flaky.calls == 2
+
+
+def test_catch_places_the_error_at_its_result_path_on_the_raw_input() -> None:
+    catch = [{"ErrorEquals": ["ConnectionError"], "ResultPath": "$.error", "Next": "Recover"}]
+    result = run(task_with([], catch), {"id": 7}, {FN: Flaky(failures=1)})
+    assert result.succeeded
+    assert result.states_entered() == ["T", "Recover"]
+    assert result.output["id"] == 7
+    assert result.output["error"]["Error"] == "ConnectionError"
+    assert json.loads(result.output["error"]["Cause"])["errorMessage"] == "failure 1"
+
+
+def test_catch_without_result_path_replaces_the_input_with_the_error() -> None:
+    catch = [{"ErrorEquals": ["States.ALL"], "Next": "Recover"}]
+    result = run(task_with([], catch), {"id": 7}, {FN: Flaky(failures=1)})
+    assert set(result.output) == {"Error", "Cause"}
+
+
+def test_catch_runs_after_retries_are_exhausted_and_unmatched_errors_fail() -> None:
+    flaky = Flaky(failures=9)
+    catch = [{"ErrorEquals": ["ConnectionError"], "ResultPath": "$.e", "Next": "Recover"}]
+    result = run(
+        task_with([{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}], catch), {}, {FN: flaky}
+    )
+    assert flaky.calls == 3
+    assert result.states_entered() == ["T", "Recover"]
+    unmatched = run(task_with([], [{"ErrorEquals": ["Other"], "Next": "Recover"}]), {}, {FN: flaky})
+    assert unmatched.error == "ConnectionError"
+
+
+# -- Choice --------------------------------------------------------------------------------------
+
+
+def choose(rule: dict[str, Any], data: Any) -> str:
+    definition = machine(
+        {
+            "C": {"Type": "Choice", "Choices": [{**rule, "Next": "Yes"}], "Default": "No"},
+            "Yes": {"Type": "Succeed"},
+            "No": {"Type": "Succeed"},
+        }
+    )
+    result = run(definition, data)
+    assert result.succeeded, result.cause
+    return result.states_entered()[-1]
+
+
+@pytest.mark.parametrize(
+    ("rule", "data", "expected"),
+    [
+        ({"Variable": "$.s", "StringEquals": "a"}, {"s": "a"}, "Yes"),
+        ({"Variable": "$.s", "StringEquals": "a"}, {"s": "b"}, "No"),
+        ({"Variable": "$.s", "StringEquals": "1"}, {"s": 1}, "No"),
+        ({"Variable": "$.s", "StringLessThan": "b"}, {"s": "a"}, "Yes"),
+        ({"Variable": "$.s", "StringGreaterThanEquals": "b"}, {"s": "b"}, "Yes"),
+        ({"Variable": "$.s", "StringMatches": "log-*.txt"}, {"s": "log-2024.txt"}, "Yes"),
+        ({"Variable": "$.s", "StringMatches": "a\\*"}, {"s": "ab"}, "No"),
+        ({"Variable": "$.n", "NumericEquals": 3}, {"n": 3.0}, "Yes"),
+        ({"Variable": "$.n", "NumericGreaterThan": 0}, {"n": 0}, "No"),
+        ({"Variable": "$.n", "NumericGreaterThan": 0}, {"n": True}, "No"),
+        ({"Variable": "$.n", "NumericLessThan": 10}, {"n": 9.5}, "Yes"),
+        ({"Variable": "$.n", "NumericLessThanEquals": 10}, {"n": 10}, "Yes"),
+        ({"Variable": "$.n", "NumericGreaterThanEquals": 10}, {"n": 9}, "No"),
+        ({"Variable": "$.n", "NumericEqualsPath": "$.m"}, {"n": 2, "m": 2}, "Yes"),
+        ({"Variable": "$.b", "BooleanEquals": True}, {"b": True}, "Yes"),
+        ({"Variable": "$.b", "BooleanEquals": True}, {"b": "true"}, "No"),
+        (
+            {"Variable": "$.t", "TimestampLessThan": "2026-01-02T00:00:00Z"},
+            {"t": "2026-01-01T23:59:59Z"},
+            "Yes",
+        ),
+        ({"Variable": "$.x", "IsPresent": True}, {"x": None}, "Yes"),
+        ({"Variable": "$.x", "IsPresent": True}, {}, "No"),
+        ({"Variable": "$.x", "IsPresent": False}, {}, "Yes"),
+        ({"Variable": "$.x", "IsNull": True}, {"x": None}, "Yes"),
+        ({"Variable": "$.x", "IsString": True}, {"x": 1}, "No"),
+        ({"Variable": "$.x", "IsNumeric": True}, {"x": 1}, "Yes"),
+        ({"Variable": "$.x", "IsBoolean": False}, {"x": 1}, "Yes"),
+        (
+            {
+                "And": [
+                    {"Variable": "$.n", "NumericGreaterThan": 1},
+                    {"Variable": "$.n", "NumericLessThan": 5},
+                ]
+            },
+            {"n": 3},
+            "Yes",
+        ),
+        (
+            {
+                "And": [
+                    {"Variable": "$.n", "NumericGreaterThan": 1},
+                    {"Variable": "$.n", "NumericLessThan": 5},
+                ]
+            },
+            {"n": 7},
+            "No",
+        ),
+        (
+            {
+                "Or": [
+                    {"Variable": "$.s", "StringEquals": "a"},
+                    {"Variable": "$.s", "StringEquals": "b"},
+                ]
+            },
+            {"s": "b"},
+            "Yes",
+        ),
+        ({"Not": {"Variable": "$.s", "StringEquals": "a"}}, {"s": "a"}, "No"),
+        (
+            {
+                "And": [
+                    {"Variable": "$.x", "IsPresent": True},
+                    {"Variable": "$.x", "NumericGreaterThan": 0},
+                ]
+            },
+            {},
+            "No",
+        ),
+    ],
+)
+def test_choice_operators(rule: dict[str, Any], data: Any, expected: str) -> None:
+    assert choose(rule, data) == expected
+
+
+def test_choice_on_a_missing_variable_is_a_runtime_error() -> None:
+    definition = machine(
+        {
+            "C": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "S"}],
+                "Default": "S",
+            },
+            "S": {"Type": "Succeed"},
+        }
+    )
+    assert run(definition, {}).error == "States.Runtime"
+
+
+def test_no_matching_choice_and_no_default_fails() -> None:
+    definition = machine(
+        {
+            "C": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "S"}],
+            },
+            "S": {"Type": "Succeed"},
+        }
+    )
+    assert run(definition, {"n": 2}).error == "States.NoChoiceMatched"
+
+
+# -- Map -----------------------------------------------------------------------------------------
+
+
+def map_state(**overrides: Any) -> dict[str, Any]:
+    state: dict[str, Any] = {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "ItemSelector": {
+            "value.$": "$$.Map.Item.Value",
+            "index.$": "$$.Map.Item.Index",
+            "job.$": "$.job",
+        },
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": "Work",
+            "States": {"Work": {"Type": "Task", "Resource": FN, "End": True}},
+        },
+        "ResultPath": "$.results",
+        "End": True,
+    }
+    state.update(overrides)
+    return state
+
+
+def test_map_runs_each_item_with_selector_and_keeps_the_order() -> None:
+    def work(payload: Any) -> Any:
+        return payload["value"] * 10 + payload["index"]
+
+    result = run(
+        machine({"M": map_state(MaxConcurrency=3)}), {"items": [1, 2, 3, 4], "job": "j"}, {FN: work}
+    )
+    assert result.output == {"items": [1, 2, 3, 4], "job": "j", "results": [10, 21, 32, 43]}
+
+
+def test_map_without_selector_passes_the_items_and_accepts_legacy_iterator() -> None:
+    state = map_state()
+    del state["ItemSelector"]
+    state["Iterator"] = {"StartAt": "Work", "States": state.pop("ItemProcessor")["States"]}
+    result = run(machine({"M": state}), {"items": ["a", "b"]}, {FN: lambda p: p.upper()})
+    assert result.output["results"] == ["A", "B"]
+
+
+def test_map_over_an_empty_list_returns_an_empty_list() -> None:
+    result = run(machine({"M": map_state()}), {"items": [], "job": "j"}, {FN: lambda p: p})
+    assert result.output["results"] == []
+
+
+def test_map_never_runs_more_than_max_concurrency_items_at_once() -> None:
+    limit = 3
+    lock = threading.Lock()
+    active = 0
+    peak = 0
+    release = threading.Event()
+    reached = threading.Event()
+
+    def work(payload: Any) -> Any:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+            if active == limit:
+                reached.set()
+        release.wait(timeout=10)
+        with lock:
+            active -= 1
+        return payload["index"]
+
+    def open_gate() -> None:
+        reached.wait(timeout=10)
+        release.set()
+
+    opener = threading.Thread(target=open_gate)
+    opener.start()
+    result = run(
+        machine({"M": map_state(MaxConcurrency=limit)}),
+        {"items": list(range(12)), "job": "j"},
+        {FN: work},
+    )
+    opener.join()
+    assert result.succeeded
+    assert reached.is_set()
+    assert peak == limit
+    assert result.output["results"] == list(range(12))
+
+
+def test_a_failing_iteration_fails_the_map_and_its_catch_takes_over() -> None:
+    def work(payload: Any) -> Any:
+        if payload["value"] == 3:
+            raise ValueError("bad item")
+        return payload["value"]
+
+    state = map_state(Catch=[{"ErrorEquals": ["ValueError"], "ResultPath": "$.err", "Next": "R"}])
+    state.pop("End")
+    state["Next"] = "Done"
+    definition = machine(
+        {"M": state, "Done": {"Type": "Succeed"}, "R": {"Type": "Pass", "End": True}}, "M"
+    )
+    result = run(definition, {"items": [1, 2, 3, 4], "job": "j"}, {FN: work})
+    assert result.states_entered()[-1] == "R"
+    assert result.output["err"]["Error"] == "ValueError"
+    assert "results" not in result.output
+
+
+def test_map_retries_as_a_whole() -> None:
+    calls: dict[int, int] = {}
+
+    def work(payload: Any) -> Any:
+        calls[payload["value"]] = calls.get(payload["value"], 0) + 1
+        if payload["value"] == 2 and calls[2] == 1:
+            raise ConnectionError("once")
+        return payload["value"]
+
+    state = map_state(MaxConcurrency=1, Retry=[{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1}])
+    result = run(machine({"M": state}), {"items": [1, 2], "job": "j"}, {FN: work})
+    assert result.succeeded
+    assert calls == {1: 2, 2: 2}
+
+
+# -- Wait, stop, limits --------------------------------------------------------------------------
+
+
+def test_wait_sleeps_for_seconds_or_seconds_path() -> None:
+    sleeps: list[float] = []
+    definition = machine(
+        {
+            "A": {"Type": "Wait", "Seconds": 5, "Next": "B"},
+            "B": {"Type": "Wait", "SecondsPath": "$.delay", "End": True},
+        }
+    )
+    assert run(definition, {"delay": 2}, sleeps=sleeps).succeeded
+    assert sleeps == [5.0, 2.0]
+
+
+def test_a_set_stop_event_aborts_between_states() -> None:
+    stop = threading.Event()
+
+    def task(payload: Any) -> Any:
+        stop.set()
+        return payload
+
+    definition = machine(
+        {"T": {"Type": "Task", "Resource": FN, "Next": "After"}, "After": {"Type": "Succeed"}}
+    )
+    result = run(definition, {}, {FN: task}, stop=stop)
+    assert result.status == "ABORTED"
+    assert result.states_entered() == ["T"]
+
+
+def test_an_endless_loop_is_cut_off() -> None:
+    definition = machine(
+        {
+            "Loop": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.go", "BooleanEquals": True, "Next": "Loop"}],
+                "Default": "End",
+            },
+            "End": {"Type": "Succeed"},
+        }
+    )
+    result = run(definition, {"go": True}, max_transitions=50)
+    assert result.error == "States.Runtime"
+    assert "50" in (result.cause or "")
+
+
+def test_history_lists_retries_and_listener_sees_every_event() -> None:
+    events: list[dict[str, Any]] = []
+    retry = [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1}]
+    result = run(task_with(retry), {}, {FN: Flaky(failures=1)}, listener=events.append)
+    kinds = [e["type"] for e in result.history]
+    assert kinds.count("StateRetried") == 1
+    assert kinds.count("TaskScheduled") == 2
+    assert [e["type"] for e in events] == kinds
