@@ -92,6 +92,7 @@ def moto_dynamodb() -> Iterator[Any]:
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_table(client, TABLE_NAME)
         create_event_bus()
+        create_import_bucket()
         yield client
 
 
@@ -127,6 +128,7 @@ def dynamodb_local(dynamodb_local_engine: tuple[str, Any]) -> Iterator[Any]:
     with mock_aws():
         reset_table(client, TABLE_NAME)
         create_event_bus()
+        create_import_bucket()
         yield client
 
 
@@ -141,12 +143,15 @@ def create_import_bucket() -> Any:
 
 @pytest.fixture
 def moto_s3(moto_dynamodb: Any) -> Any:
-    """An S3 client with the import bucket created, inside the same moto mock as DynamoDB."""
-    return create_import_bucket()
+    """An S3 client on the import bucket, inside the same moto mock as DynamoDB."""
+    import boto3
+
+    return boto3.client("s3", region_name="us-east-1")
 
 
 def settings_for(storage: str, data_dir: Path, **extra: Any) -> Settings:
     """Settings for one storage backend, isolated in `data_dir`."""
+    extra.setdefault("imports_bucket", IMPORT_BUCKET)
     return Settings(storage=storage, data_dir=data_dir, table_name=TABLE_NAME, **extra)  # type: ignore[arg-type]
 
 

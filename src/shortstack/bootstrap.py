@@ -15,14 +15,18 @@ from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.links import OwnHosts
 from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.events import EventConsumer, Idempotency
+from shortstack.service_layer.imports import ImportsService, RepositoryLinkSink
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.ports import (
+    BlobStore,
     ClickStatsRepository,
     EventPublisher,
+    ImportRepository,
     ItemRepository,
     LinkRepository,
     UserRepository,
+    WorkflowStarter,
 )
 from shortstack.service_layer.users import UsersService
 
@@ -39,15 +43,20 @@ class Container:
     redirects: RedirectService
     analytics: AnalyticsService
     events: EventConsumer
+    imports: ImportsService
     # The local queue and its dispatcher (STORAGE=sqlite); on AWS, SQS and Lambda do this.
     event_queue: Any = None
     dispatcher: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def start_background(self) -> None:
-        """Start the local event dispatcher, if this storage has one (the server calls it)."""
+        """Start the local event dispatcher and import runner (the server calls it)."""
         if self.dispatcher is not None:
             self.dispatcher.start()
+        start_imports = getattr(self.imports.starter, "start_background", None)
+        if self.dispatcher is not None and start_imports is not None:
+            unfinished = self.imports.imports.list_unfinished(1000)
+            start_imports([job.import_id for job in unfinished])
 
     def close(self) -> None:
         """Release connections and stop background work, newest first."""
@@ -63,6 +72,9 @@ class Adapters:
     links: LinkRepository
     stats: ClickStatsRepository
     idempotency: Idempotency
+    imports: ImportRepository
+    blobs: BlobStore
+    workflow: WorkflowStarter | None = None
     event_queue: Any = None
     housekeeping: list[Callable[[], object]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
@@ -93,7 +105,12 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
     )
     persistence = SqlitePersistence(db)
     stats = SqliteClickStatsRepository(db)
+    from shortstack.adapters.files import LocalBlobStore
+    from shortstack.adapters.sqlite.imports import SqliteImportRepository
+
     return Adapters(
+        imports=SqliteImportRepository(db),
+        blobs=LocalBlobStore(settings.data_dir / "blobs"),
         items=SqliteItemRepository(db),
         users=SqliteUserRepository(db),
         publisher=queue,
@@ -118,15 +135,28 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
         DynamoDBLinkRepository,
         DynamoDBUserRepository,
     )
+    from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
     from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
     from shortstack.adapters.eventbridge import EventBridgePublisher
     from shortstack.adapters.idempotency import (
         PowertoolsIdempotency,
         SingleTableDynamoDBPersistence,
     )
+    from shortstack.adapters.s3 import S3BlobStore
 
     client = make_client("dynamodb", settings.aws_endpoint_url)
+    workflow = None
+    if settings.import_state_machine_arn:
+        from shortstack.adapters.workflow.starters import StepFunctionsStarter
+
+        workflow = StepFunctionsStarter(
+            make_client("stepfunctions", settings.events_endpoint_url),
+            settings.import_state_machine_arn,
+        )
     return Adapters(
+        imports=DynamoDBImportRepository(client, settings.table_name),
+        blobs=S3BlobStore(make_client("s3", settings.events_endpoint_url), settings.imports_bucket),
+        workflow=workflow,
         items=DynamoDBItemRepository(client, settings.table_name),
         users=DynamoDBUserRepository(client, settings.table_name),
         publisher=EventBridgePublisher(
@@ -148,9 +178,13 @@ def _memory_adapters(settings: Settings) -> Adapters:
         MemoryLinkRepository,
         MemoryUserRepository,
     )
+    from shortstack.adapters.memory.blobs import MemoryBlobStore
+    from shortstack.adapters.memory.imports import MemoryImportRepository
     from shortstack.adapters.memory.stats import MemoryClickStatsRepository
 
     return Adapters(
+        imports=MemoryImportRepository(),
+        blobs=MemoryBlobStore(),
         items=MemoryItemRepository(),
         users=MemoryUserRepository(),
         publisher=MemoryEventPublisher(),
@@ -158,6 +192,23 @@ def _memory_adapters(settings: Settings) -> Adapters:
         stats=MemoryClickStatsRepository(),
         idempotency=PowertoolsIdempotency(MemoryPersistence()),
     )
+
+
+def _local_workflow(imports: ImportsService, adapters: Adapters) -> WorkflowStarter:
+    """The bulk-import state machine run in-process, on the same ASL file as on AWS."""
+    from shortstack.adapters.workflow.runner import LocalStateMachine
+    from shortstack.adapters.workflow.starters import LocalWorkflowStarter
+    from shortstack.entrypoints.workflow_tasks import DEFINITION, TASK_FUNCTION, run_task
+
+    machine = LocalStateMachine.from_text(
+        DEFINITION.read_text(),
+        {TASK_FUNCTION: lambda payload: run_task(imports, payload)},
+        {"ImportTaskFunctionArn": TASK_FUNCTION},
+        name="bulk-import",
+    )
+    starter = LocalWorkflowStarter(machine, on_crash=imports.fail)
+    adapters.closers.append(starter.stop)
+    return starter
 
 
 _FACTORIES: dict[str, Callable[[Settings], Adapters]] = {
@@ -182,6 +233,20 @@ def bootstrap(
     analytics = AnalyticsService(adapters.stats, adapters.links, classify_user_agent, clock)
     events = EventConsumer(adapters.idempotency)
     analytics.register(events)
+    imports = ImportsService(
+        adapters.imports,
+        adapters.blobs,
+        # SQLite writes a chunk in one transaction; other stores take conditional creates.
+        adapters.links
+        if hasattr(adapters.links, "add_new")
+        else RepositoryLinkSink(adapters.links),
+        adapters.publisher,
+        OwnHosts.of(settings.base_url),
+        clock,
+        starter=adapters.workflow,
+    )
+    if imports.starter is None:
+        imports.starter = _local_workflow(imports, adapters)
     dispatcher = None
     if adapters.event_queue is not None:
         from shortstack.entrypoints.local_events import LocalEventDispatcher
@@ -202,6 +267,7 @@ def bootstrap(
         redirects=RedirectService(adapters.links, adapters.publisher, clock),
         analytics=analytics,
         events=events,
+        imports=imports,
         event_queue=adapters.event_queue,
         dispatcher=dispatcher,
         closers=adapters.closers,

@@ -13,7 +13,6 @@ from tests.conftest import (
     IMPORT_BUCKET,
     STORAGES,
     TABLE_NAME,
-    create_import_bucket,
 )
 
 
@@ -68,6 +67,8 @@ def adapters(
         }
         db.close()
     else:
+        import boto3
+
         from shortstack.adapters.dynamodb import (
             DynamoDBItemRepository,
             DynamoDBLinkRepository,
@@ -87,6 +88,6 @@ def adapters(
             "links": DynamoDBLinkRepository(client, TABLE_NAME),
             "stats": DynamoDBClickStatsRepository(client, TABLE_NAME),
             "imports": DynamoDBImportRepository(client, TABLE_NAME),
-            "blobs": S3BlobStore(create_import_bucket(), IMPORT_BUCKET),
+            "blobs": S3BlobStore(boto3.client("s3", region_name="us-east-1"), IMPORT_BUCKET),
             "client": client,
         }

@@ -84,9 +84,10 @@ def _run_create_table(args: argparse.Namespace) -> int:
 
 
 def _events_commands() -> list[Command]:
-    from shortstack.entrypoints import cli_events
+    from shortstack.entrypoints import cli_events, cli_import
 
     return [
+        Command("import", "bulk-import links from a CSV", cli_import.configure, cli_import.run),
         Command("events", "publish events", cli_events.configure_events, cli_events.run_events),
         Command(
             "dlq",

@@ -6,6 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from shortstack.domain.errors import ServiceUnavailable
 from shortstack.service_layer.ports import MissingBlob
 
 _DELETE_BATCH = 1000
@@ -17,6 +18,8 @@ class S3BlobStore:
         self._bucket = bucket
 
     def put(self, key: str, data: bytes) -> None:
+        if not self._bucket:  # a deployment without IMPORTS_BUCKET: say so, not a 500
+            raise ServiceUnavailable("bulk imports need IMPORTS_BUCKET, which is not configured")
         self._client.put_object(
             Bucket=self._bucket, Key=key, Body=data, ServerSideEncryption="AES256"
         )

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
-from shortstack.domain.links import Link, LinkChanges, Target, ensure_redirectable
+from shortstack.domain.imports import ExistingLink, PlannedLink
+from shortstack.domain.links import Link, LinkChanges, Target, create_link, ensure_redirectable
 from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
 
 SCHEMA = """
@@ -48,6 +50,29 @@ RETURNING url, redirect_status, expires_at, max_visits
 """
 
 
+_INSERT = "INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_NEW = "INSERT OR IGNORE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _row(link: Link) -> tuple[object, ...]:
+    created = to_iso(link.created_at)
+    return (
+        link.short_id,
+        link.owner,
+        link.url,
+        link.title,
+        json.dumps(list(link.tags)),
+        int(link.is_active),
+        link.redirect_status,
+        to_iso(link.expires_at) if link.expires_at else None,
+        link.max_visits,
+        link.click_count,
+        created,
+        to_iso(link.updated_at),
+        f"{created}#{link.short_id}",
+    )
+
+
 def _to_link(row: sqlite3.Row) -> Link:
     return Link(
         short_id=row["short_id"],
@@ -71,29 +96,36 @@ class SqliteLinkRepository:
         db.ensure_schema("links", SCHEMA)
 
     def add(self, link: Link) -> None:
-        created = to_iso(link.created_at)
         try:
             with self._db.transaction() as conn:
-                conn.execute(
-                    "INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        link.short_id,
-                        link.owner,
-                        link.url,
-                        link.title,
-                        json.dumps(list(link.tags)),
-                        int(link.is_active),
-                        link.redirect_status,
-                        to_iso(link.expires_at) if link.expires_at else None,
-                        link.max_visits,
-                        link.click_count,
-                        created,
-                        to_iso(link.updated_at),
-                        f"{created}#{link.short_id}",
-                    ),
-                )
+                conn.execute(_INSERT, _row(link))
         except sqlite3.IntegrityError as exc:
             raise ShortIdTaken(link.short_id) from exc
+
+    def add_new(
+        self, owner: str, links: Sequence[PlannedLink], created_at: datetime
+    ) -> list[ExistingLink | None]:
+        """The LinkSink port: a chunk of imported links in one transaction, in row order."""
+        results: list[ExistingLink | None] = []
+        with self._db.transaction() as conn:
+            for planned in links:
+                link = create_link(
+                    short_id=planned.short_id,
+                    owner=owner,
+                    url=planned.url,
+                    now=created_at,
+                    expires_at=planned.expires_at,
+                )
+                inserted = conn.execute(_INSERT_NEW, _row(link)).rowcount
+                if inserted:
+                    results.append(None)
+                    continue
+                held = conn.execute(
+                    "SELECT owner, url, created_at FROM links WHERE short_id = ?",
+                    (planned.short_id,),
+                ).fetchone()
+                results.append(ExistingLink(held[0], held[1], from_iso(held[2])))
+        return results
 
     def get(self, short_id: str, *, consistent: bool = True) -> Link | None:
         row = (

@@ -28,7 +28,15 @@ from shortstack.entrypoints.http.redirect_layer import (
     RedirectLayer,
     top_level_paths,
 )
-from shortstack.entrypoints.http.routes import health, items, links, redirects, shorten, users
+from shortstack.entrypoints.http.routes import (
+    health,
+    imports,
+    items,
+    links,
+    redirects,
+    shorten,
+    users,
+)
 from shortstack.entrypoints.http.web import mount_frontend
 from shortstack.observability import configure_logging
 
@@ -63,6 +71,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(users.router)
     app.include_router(links.router)
     app.include_router(shorten.router)
+    app.include_router(imports.router)
     mount_frontend(app, settings.web_dir)
     # Last: its /{short_id} matches every single-segment path that no route above claims.
     app.include_router(redirects.router)
@@ -79,7 +88,16 @@ def create_app(container: Container) -> FastAPI:
             expose_headers=["x-next-cursor", "link", "x-correlation-id"],
             max_age=600,
         )
-    app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        default_limit=settings.max_body_bytes,
+        # CSV uploads may be larger than any JSON body: 100,000 rows of links.
+        limit_for=lambda path: (
+            settings.import_max_bytes
+            if path.rstrip("/") == imports.router.prefix
+            else settings.max_body_bytes
+        ),
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     # In front of everything: a redirect skips FastAPI's stack (see redirect_layer.py).

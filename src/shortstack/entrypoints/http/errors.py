@@ -21,6 +21,7 @@ from shortstack.domain.errors import (
     InvalidCursor,
     InvalidInput,
     NotFound,
+    ServiceUnavailable,
 )
 from shortstack.observability import logger
 
@@ -32,6 +33,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (Gone, 410),
     (InvalidCursor, 400),
     (InvalidInput, 422),
+    (ServiceUnavailable, 503),
 ]
 
 

@@ -43,7 +43,11 @@ TargetUrl = Annotated[
 Alias = Annotated[str, Field(pattern=ALIAS_PATTERN, description="custom short id; not reserved")]
 Title = Annotated[str, StringConstraints(max_length=TITLE_MAX_LENGTH), SingleLine]
 # Stored lower-cased; surrounding whitespace is stripped first.
-Tag = Annotated[str, Field(json_schema_extra={"pattern": r"^\s*[A-Za-z0-9_.-]{1,32}\s*$"})]
+Tag = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    Field(json_schema_extra={"pattern": r"^\s*[A-Za-z0-9_.-]{1,32}\s*$"}),
+]
 Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX, description="a-z 0-9 _ . - (lower-cased)")]
 TtlDays = Annotated[int, Field(ge=1, le=MAX_TTL_DAYS, description="expire this many days from now")]
 MaxVisits = Annotated[int, Field(ge=1, le=MAX_VISITS_LIMIT, description="410 after this many")]

@@ -1,0 +1,96 @@
+"""The two WorkflowStarter adapters: the local runner in a thread, or Step Functions.
+
+Locally, each import runs in a background thread of the server, walking the
+same ASL file Step Functions runs, one import at a time (SQLite has one
+writer anyway). Unfinished imports are resumed when the server starts again:
+every step is idempotent, so running a half-done import from the top again
+loads what is missing and nothing twice.
+
+On AWS, `StartExecution` with the import id as the execution name: starting
+the same import twice is refused by Step Functions (ExecutionAlreadyExists),
+so one import runs once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from shortstack.adapters.workflow.runner import ExecutionAborted, LocalStateMachine
+
+_log = logging.getLogger("shortstack.imports")
+
+
+class LocalWorkflowStarter:
+    def __init__(self, machine: LocalStateMachine, on_crash: Callable[[str, str], object]) -> None:
+        self.machine = machine
+        self.on_crash = on_crash
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.background = False
+
+    def start(self, import_id: str) -> None:
+        """Queue the import; run it now when no background thread runs (CLI, tests)."""
+        if self.background:
+            self._queue.put(import_id)
+        else:
+            self.run(import_id)
+
+    def run(self, import_id: str) -> None:
+        """One execution, to its end (or until stop)."""
+        try:
+            result = self.machine.execute({"import_id": import_id}, name=import_id, stop=self._stop)
+        except ExecutionAborted:
+            _log.info("import paused by shutdown", extra={"import_id": import_id})
+            return
+        if not result.succeeded:
+            _log.warning("import failed", extra={"import_id": import_id})
+
+    def start_background(self, resume: list[str]) -> None:
+        """Run queued imports in a daemon thread, beginning with the unfinished ones."""
+        if self._thread is not None:
+            return
+        self.background = True
+        for import_id in resume:
+            self._queue.put(import_id)
+        self._thread = threading.Thread(target=self._loop, name="imports", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            import_id = self._queue.get()
+            if import_id is None:
+                return
+            try:
+                self.run(import_id)
+            except Exception as exc:  # a bug or a closed database: mark it, keep serving
+                _log.exception("import crashed", extra={"import_id": import_id})
+                self.on_crash(import_id, f"{type(exc).__name__}: {exc}")
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+
+class StepFunctionsStarter:
+    def __init__(self, client: Any, state_machine_arn: str) -> None:
+        self._client = client
+        self._arn = state_machine_arn
+
+    def start(self, import_id: str) -> None:
+        try:
+            self._client.start_execution(
+                stateMachineArn=self._arn,
+                name=import_id,
+                input=json.dumps({"import_id": import_id}),
+            )
+        except self._client.exceptions.ExecutionAlreadyExists:
+            return  # this import already runs (or ran): once is enough

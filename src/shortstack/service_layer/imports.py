@@ -1,0 +1,294 @@
+"""Bulk import use cases: accept a CSV, and the workflow's steps validate, transform, load.
+
+`submit` stores the upload and starts the workflow; the workflow (Step
+Functions on AWS, the local runner on a laptop, both walking
+infra/statemachines/bulk_import.asl.json) calls the step functions below by
+name. Every step is safe to run twice:
+- validate rewrites the same chunk blobs and the same per-row errors (keyed by
+  row number);
+- transform derives each link's id from the import's secret and the row number,
+  so a re-run plans the same ids;
+- load never overwrites: an id already holding this import's own link (same
+  owner, URL and creation time) counts as loaded, so a resumed import creates
+  nothing twice;
+- finish and fail do nothing once the job is final.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from shortstack.domain.clock import Clock, from_iso, to_iso, utc_now
+from shortstack.domain.errors import DomainError, ImportNotFound, ShortIdTaken
+from shortstack.domain.imports import (
+    MAX_ROWS,
+    ExistingLink,
+    ImportJob,
+    ImportStatus,
+    ImportUpdate,
+    PlannedLink,
+    RawRow,
+    RowError,
+    ValidRow,
+    check_upload,
+    derive_short_id,
+    final_status,
+    import_finished,
+    import_started,
+    new_import,
+    read_rows,
+    truncate_reason,
+)
+from shortstack.domain.links import (
+    DEFAULT_TTL_DAYS,
+    MAX_TTL_DAYS,
+    OwnHosts,
+    check_alias,
+    check_target_url,
+    create_link,
+)
+from shortstack.domain.pagination import Page
+from shortstack.service_layer.ports import (
+    BlobStore,
+    EventPublisher,
+    ImportRepository,
+    LinkRepository,
+    WorkflowStarter,
+)
+
+CHUNK_ROWS = 2_000
+ID_ATTEMPTS = 5
+
+
+def source_key(import_id: str) -> str:
+    return f"imports/{import_id}/source.csv"
+
+
+def chunk_key(import_id: str, stage: str, chunk: int) -> str:
+    return f"imports/{import_id}/{stage}/{chunk:05d}.json"
+
+
+def check_row(raw: RawRow, own_hosts: OwnHosts) -> ValidRow | RowError:
+    """One CSV row against the link rules; the error names the reason."""
+    try:
+        url = check_target_url(raw.url, own_hosts)
+        alias = check_alias(raw.alias) if raw.alias else None
+        ttl_days = DEFAULT_TTL_DAYS
+        if raw.ttl_days:
+            if not raw.ttl_days.isdigit() or not 1 <= int(raw.ttl_days) <= MAX_TTL_DAYS:
+                return RowError(raw.row, f"ttl_days must be a whole number 1-{MAX_TTL_DAYS}")
+            ttl_days = int(raw.ttl_days)
+    except DomainError as exc:
+        return RowError(raw.row, truncate_reason(str(exc)))
+    return ValidRow(raw.row, url, alias, ttl_days)
+
+
+@dataclass
+class RepositoryLinkSink:
+    """The LinkSink port over any LinkRepository: conditional creates, a few in parallel."""
+
+    links: LinkRepository
+    workers: int = 8
+
+    def add_new(
+        self, owner: str, links: Sequence[PlannedLink], created_at: datetime
+    ) -> list[ExistingLink | None]:
+        def add(planned: PlannedLink) -> ExistingLink | None:
+            link = create_link(
+                short_id=planned.short_id,
+                owner=owner,
+                url=planned.url,
+                now=created_at,
+                expires_at=planned.expires_at,
+            )
+            try:
+                self.links.add(link)
+            except ShortIdTaken:
+                held = self.links.get(planned.short_id)
+                if held is None:  # deleted in between: its id is free again
+                    return add(planned)
+                return ExistingLink(held.owner, held.url, held.created_at)
+            return None
+
+        # Aliases first and one at a time, in row order: of two rows asking for one alias,
+        # the earlier row wins on every store. Derived ids cannot clash within an import.
+        results: dict[int, ExistingLink | None] = {
+            index: add(planned) for index, planned in enumerate(links) if planned.is_alias
+        }
+        derived = [(i, planned) for i, planned in enumerate(links) if not planned.is_alias]
+        if self.workers <= 1:
+            results.update((i, add(planned)) for i, planned in derived)
+        else:
+            with ThreadPoolExecutor(self.workers) as pool:
+                outcomes = pool.map(add, [planned for _, planned in derived])
+                results.update(zip([i for i, _ in derived], outcomes, strict=True))
+        return [results[index] for index in range(len(links))]
+
+
+@dataclass
+class ImportsService:
+    imports: ImportRepository
+    blobs: BlobStore
+    sink: Any  # the LinkSink port
+    publisher: EventPublisher
+    own_hosts: OwnHosts
+    clock: Clock = utc_now
+    starter: WorkflowStarter | None = None
+    max_rows: int = MAX_ROWS
+    chunk_rows: int = CHUNK_ROWS
+
+    # -- the API --------------------------------------------------------------------------
+
+    def submit(self, owner: str, data: bytes, filename: str | None = None) -> ImportJob:
+        """Check the file can be an import, store it, start the workflow; the pending job."""
+        check_upload(data, self.max_rows)
+        job = new_import(owner, self.clock(), filename)
+        self.blobs.put(source_key(job.import_id), data)
+        self.imports.add(job)
+        self.publisher.publish([import_started(job)])
+        if self.starter is not None:
+            self.starter.start(job.import_id)
+        return job
+
+    def get(self, owner: str, import_id: str) -> ImportJob:
+        """The owner's job; another owner's is reported as missing."""
+        job = self.imports.get(import_id)
+        if job is None or job.owner != owner:
+            raise ImportNotFound(import_id)
+        return job
+
+    def errors(
+        self, owner: str, import_id: str, *, limit: int, cursor: str | None
+    ) -> Page[RowError]:
+        self.get(owner, import_id)
+        return self.imports.list_errors(import_id, limit=limit, cursor=cursor)
+
+    # -- the workflow's steps (each takes and returns JSON-ready dicts) --------------------
+
+    def _job(self, import_id: str) -> ImportJob:
+        job = self.imports.get(import_id)
+        if job is None:
+            raise ImportNotFound(import_id)
+        return job
+
+    def validate(self, import_id: str) -> dict[str, Any]:
+        """Check every row; stage valid rows in chunks, record the invalid ones."""
+        self._job(import_id)
+        self.imports.update(import_id, ImportUpdate(status=ImportStatus.RUNNING), self.clock())
+        data = self.blobs.get(source_key(import_id))
+        total = valid = 0
+        chunk: list[ValidRow] = []
+        chunks = 0
+        errors: list[RowError] = []
+        for item in read_rows(data, self.max_rows):
+            total += 1
+            checked = item if isinstance(item, RowError) else check_row(item, self.own_hosts)
+            if isinstance(checked, RowError):
+                errors.append(checked)
+                if len(errors) >= 1000:
+                    self.imports.add_errors(import_id, errors)
+                    errors = []
+                continue
+            valid += 1
+            chunk.append(checked)
+            if len(chunk) == self.chunk_rows:
+                self._put_rows(import_id, "valid", chunks, chunk)
+                chunks, chunk = chunks + 1, []
+        if chunk:
+            self._put_rows(import_id, "valid", chunks, chunk)
+            chunks += 1
+        if errors:
+            self.imports.add_errors(import_id, errors)
+        update = ImportUpdate(total=total, valid=valid, invalid=total - valid, chunk_count=chunks)
+        self.imports.update(import_id, update, self.clock())
+        return {"import_id": import_id, "valid": valid, "chunks": list(range(chunks))}
+
+    def _put_rows(self, import_id: str, stage: str, chunk: int, rows: Iterable[Any]) -> None:
+        body = [asdict(row) for row in rows]
+        self.blobs.put(chunk_key(import_id, stage, chunk), json.dumps(body).encode())
+
+    def transform(self, import_id: str, chunk: int) -> dict[str, Any]:
+        """Plan one chunk's links: ids (alias or derived), expiry from the job's creation."""
+        job = self._job(import_id)
+        rows = json.loads(self.blobs.get(chunk_key(import_id, "valid", chunk)))
+        planned = [
+            {
+                "row": row["row"],
+                "short_id": row["alias"] or derive_short_id(job.secret, import_id, row["row"]),
+                "url": row["url"],
+                "expires_at": to_iso(job.created_at + timedelta(days=row["ttl_days"])),
+                "is_alias": bool(row["alias"]),
+            }
+            for row in rows
+        ]
+        self.blobs.put(chunk_key(import_id, "planned", chunk), json.dumps(planned).encode())
+        return {"import_id": import_id, "chunk": chunk, "rows": len(planned)}
+
+    def load(self, import_id: str, chunk: int) -> dict[str, Any]:
+        """Create one chunk's links; rows whose alias is taken by someone else are errors."""
+        job = self._job(import_id)
+        planned = [
+            PlannedLink(
+                row=p["row"],
+                short_id=p["short_id"],
+                url=p["url"],
+                expires_at=from_iso(p["expires_at"]),
+                is_alias=p["is_alias"],
+            )
+            for p in json.loads(self.blobs.get(chunk_key(import_id, "planned", chunk)))
+        ]
+        loaded, errors = 0, []
+        pending = planned
+        for attempt in range(ID_ATTEMPTS):
+            results = self.sink.add_new(job.owner, pending, job.created_at)
+            retry = []
+            for link, held in zip(pending, results, strict=True):
+                if held is None or _is_own(held, job, link):
+                    loaded += 1
+                elif link.is_alias:
+                    errors.append(RowError(link.row, f"alias {link.short_id!r} is already taken"))
+                elif attempt + 1 < ID_ATTEMPTS:  # a derived id someone else holds: next one
+                    retry.append(
+                        replace(
+                            link,
+                            short_id=derive_short_id(job.secret, import_id, link.row, attempt + 1),
+                        )
+                    )
+                else:
+                    errors.append(RowError(link.row, "no free short id found; try again"))
+            pending = retry
+            if not pending:
+                break
+        if errors:
+            self.imports.add_errors(import_id, errors)
+        self.imports.record_chunk(import_id, chunk, loaded, len(errors), self.clock())
+        return {"import_id": import_id, "chunk": chunk, "loaded": loaded, "failed": len(errors)}
+
+    def finish(self, import_id: str) -> dict[str, Any]:
+        """Settle the final status from the counts, announce it, drop the staged files."""
+        job = self._job(import_id)
+        status = final_status(job.counts)
+        if self.imports.update(import_id, ImportUpdate(status=status), self.clock()):
+            self.publisher.publish([import_finished(replace(job, status=status), self.clock())])
+        self.blobs.delete_prefix(f"imports/{import_id}/")
+        return {"import_id": import_id, "status": str(status)}
+
+    def fail(self, import_id: str, error: str) -> dict[str, Any]:
+        """The workflow gave up: the job is failed with the reason (rows loaded stay)."""
+        job = self._job(import_id)
+        update = ImportUpdate(status=ImportStatus.FAILED, error=truncate_reason(error, 1000))
+        if self.imports.update(import_id, update, self.clock()):
+            self.publisher.publish(
+                [import_finished(replace(job, status=ImportStatus.FAILED), self.clock())]
+            )
+        return {"import_id": import_id, "status": str(ImportStatus.FAILED)}
+
+
+def _is_own(held: ExistingLink, job: ImportJob, link: PlannedLink) -> bool:
+    """An id holding the link this import would write: its own earlier run did it."""
+    return held.owner == job.owner and held.url == link.url and held.created_at == job.created_at
