@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from shortstack.domain.errors import InvalidInput
 from shortstack.domain.events import SOURCE_IMPORTS, Event
+from shortstack.domain.links import Link, create_link
 
 MAX_ROWS = 100_000
 MAX_ROW_CHARS = 4_096
@@ -143,6 +144,17 @@ class PlannedLink:
     url: str
     expires_at: datetime
     is_alias: bool
+
+
+def link_of(owner: str, planned: PlannedLink, created_at: datetime) -> Link:
+    """The link an import writes for one planned row (created when the import was)."""
+    return create_link(
+        short_id=planned.short_id,
+        owner=owner,
+        url=planned.url,
+        now=created_at,
+        expires_at=planned.expires_at,
+    )
 
 
 def new_import(owner: str, now: datetime, filename: str | None = None) -> ImportJob:

@@ -40,6 +40,7 @@ from shortstack.domain.imports import (
     final_status,
     import_finished,
     import_started,
+    link_of,
     new_import,
     read_rows,
     truncate_reason,
@@ -50,7 +51,6 @@ from shortstack.domain.links import (
     OwnHosts,
     check_alias,
     check_target_url,
-    create_link,
 )
 from shortstack.domain.pagination import Page
 from shortstack.service_layer.ports import (
@@ -99,15 +99,8 @@ class RepositoryLinkSink:
         self, owner: str, links: Sequence[PlannedLink], created_at: datetime
     ) -> list[ExistingLink | None]:
         def add(planned: PlannedLink) -> ExistingLink | None:
-            link = create_link(
-                short_id=planned.short_id,
-                owner=owner,
-                url=planned.url,
-                now=created_at,
-                expires_at=planned.expires_at,
-            )
             try:
-                self.links.add(link)
+                self.links.add(link_of(owner, planned, created_at))
             except ShortIdTaken:
                 held = self.links.get(planned.short_id)
                 if held is None:  # deleted in between: its id is free again

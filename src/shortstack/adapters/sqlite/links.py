@@ -17,8 +17,8 @@ from datetime import datetime
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
-from shortstack.domain.imports import ExistingLink, PlannedLink
-from shortstack.domain.links import Link, LinkChanges, Target, create_link, ensure_redirectable
+from shortstack.domain.imports import ExistingLink, PlannedLink, link_of
+from shortstack.domain.links import Link, LinkChanges, Target, ensure_redirectable
 from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
 
 SCHEMA = """
@@ -109,13 +109,7 @@ class SqliteLinkRepository:
         results: list[ExistingLink | None] = []
         with self._db.transaction() as conn:
             for planned in links:
-                link = create_link(
-                    short_id=planned.short_id,
-                    owner=owner,
-                    url=planned.url,
-                    now=created_at,
-                    expires_at=planned.expires_at,
-                )
+                link = link_of(owner, planned, created_at)
                 inserted = conn.execute(_INSERT_NEW, _row(link)).rowcount
                 if inserted:
                     results.append(None)
