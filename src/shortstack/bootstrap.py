@@ -14,11 +14,13 @@ from shortstack.config import Settings
 from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.links import OwnHosts
 from shortstack.service_layer.analytics import AnalyticsService
+from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.events import EventConsumer, Idempotency
 from shortstack.service_layer.imports import ImportsService, RepositoryLinkSink
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.ports import (
+    ApiKeyRepository,
     BlobStore,
     ClickStatsRepository,
     EventPublisher,
@@ -44,6 +46,9 @@ class Container:
     analytics: AnalyticsService
     events: EventConsumer
     imports: ImportsService
+    apikeys: ApiKeysService
+    # Verifies bearer JWTs in AUTH_MODE=jwt (None in AUTH_MODE=none).
+    jwt_verifier: Any = None
     # The local queue and its dispatcher (STORAGE=sqlite); on AWS, SQS and Lambda do this.
     event_queue: Any = None
     dispatcher: Any = None
@@ -74,6 +79,7 @@ class Adapters:
     idempotency: Idempotency
     imports: ImportRepository
     blobs: BlobStore
+    apikeys: ApiKeyRepository
     workflow: WorkflowStarter | None = None
     event_queue: Any = None
     housekeeping: list[Callable[[], object]] = field(default_factory=list)
@@ -106,9 +112,11 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
     persistence = SqlitePersistence(db)
     stats = SqliteClickStatsRepository(db)
     from shortstack.adapters.files import LocalBlobStore
+    from shortstack.adapters.sqlite.apikeys import SqliteApiKeyRepository
     from shortstack.adapters.sqlite.imports import SqliteImportRepository
 
     return Adapters(
+        apikeys=SqliteApiKeyRepository(db),
         imports=SqliteImportRepository(db),
         blobs=LocalBlobStore(settings.data_dir / "blobs"),
         items=SqliteItemRepository(db),
@@ -153,7 +161,10 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
             make_client("stepfunctions", settings.events_endpoint_url),
             settings.import_state_machine_arn,
         )
+    from shortstack.adapters.dynamodb.apikeys import DynamoDBApiKeyRepository
+
     return Adapters(
+        apikeys=DynamoDBApiKeyRepository(client, settings.table_name),
         imports=DynamoDBImportRepository(client, settings.table_name),
         blobs=S3BlobStore(make_client("s3", settings.events_endpoint_url), settings.imports_bucket),
         workflow=workflow,
@@ -178,11 +189,13 @@ def _memory_adapters(settings: Settings) -> Adapters:
         MemoryLinkRepository,
         MemoryUserRepository,
     )
+    from shortstack.adapters.memory.apikeys import MemoryApiKeyRepository
     from shortstack.adapters.memory.blobs import MemoryBlobStore
     from shortstack.adapters.memory.imports import MemoryImportRepository
     from shortstack.adapters.memory.stats import MemoryClickStatsRepository
 
     return Adapters(
+        apikeys=MemoryApiKeyRepository(),
         imports=MemoryImportRepository(),
         blobs=MemoryBlobStore(),
         items=MemoryItemRepository(),
@@ -247,6 +260,16 @@ def bootstrap(
     )
     if imports.starter is None:
         imports.starter = _local_workflow(imports, adapters)
+    verifier = None
+    if settings.auth_mode == "jwt":
+        from shortstack.adapters.jwt_verifier import JwtVerifier
+
+        verifier = JwtVerifier(
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            jwks_url=settings.jwt_jwks_url,
+            public_key=settings.jwt_public_key,
+        )
     dispatcher = None
     if adapters.event_queue is not None:
         from shortstack.entrypoints.local_events import LocalEventDispatcher
@@ -268,6 +291,8 @@ def bootstrap(
         analytics=analytics,
         events=events,
         imports=imports,
+        apikeys=ApiKeysService(adapters.apikeys, clock),
+        jwt_verifier=verifier,
         event_queue=adapters.event_queue,
         dispatcher=dispatcher,
         closers=adapters.closers,

@@ -56,11 +56,33 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     auth_mode: Literal["none", "jwt"] = "none"
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    jwt_jwks_url: str = ""
+    jwt_public_key: str = Field(default="", description="a PEM public key (RS256 or ES256)")
+    trust_gateway_claims: bool = Field(
+        default=False,
+        description="read claims API Gateway's JWT authorizer verified (set only behind it)",
+    )
+    api_keys_enabled: bool = True
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.stage == "aws" and "*" in self.cors_origins:
             raise ValueError("FRONTEND_ORIGIN must name origins, not '*', in the AWS deployment")
+        if self.auth_mode == "jwt":
+            missing = [
+                name
+                for name, value in (
+                    ("JWT_ISSUER", self.jwt_issuer),
+                    ("JWT_AUDIENCE", self.jwt_audience),
+                )
+                if not value
+            ]
+            if not (self.jwt_jwks_url or self.jwt_public_key):
+                missing.append("JWT_JWKS_URL or JWT_PUBLIC_KEY")
+            if missing:
+                raise ValueError(f"AUTH_MODE=jwt needs {', '.join(missing)}: refusing to start")
         if self.stage == "aws" and self.storage != "dynamodb":
             raise ValueError("STAGE=aws needs STORAGE=dynamodb: Lambda has no durable local disk")
         return self

@@ -14,6 +14,8 @@ from shortstack.domain.errors import InvalidInput
 USER_ID_PATTERN = r"^[A-Za-z0-9_@+-][A-Za-z0-9._@+-]{0,63}$"
 USER_NAME_MAX = 100
 _USER_ID = re.compile(USER_ID_PATTERN)
+# Paths under /api/v1/users that are not user ids.
+RESERVED_USER_IDS = frozenset({"me"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,8 @@ def create_user(*, user_id: str, name: str, email: str, now: datetime) -> User:
             "userId must be 1-64 characters of A-Z a-z 0-9 . _ @ + -, not starting with '.'",
             "userId",
         )
+    if user_id.lower() in RESERVED_USER_IDS:
+        raise InvalidInput(f"userId {user_id!r} is reserved (GET /api/v1/users/me)", "userId")
     if not 1 <= len(name.strip()) <= USER_NAME_MAX:
         raise InvalidInput(f"name must be 1-{USER_NAME_MAX} characters", field="name")
     if "@" not in email:

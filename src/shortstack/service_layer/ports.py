@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from shortstack.domain.analytics import ClickFacts, DailyStats, UserAgentFamily
+from shortstack.domain.apikeys import ApiKey
 from shortstack.domain.events import Event
 from shortstack.domain.imports import (
     ExistingLink,
@@ -191,4 +192,22 @@ class LinkSink(Protocol):
         same import comes back as an ExistingLink equal to it (same owner, URL and
         creation time), which is how a re-run recognises its own work.
         """
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    def add(self, key: ApiKey) -> None:
+        """Store a new key (its hash is unique by construction)."""
+        ...
+
+    def by_hash(self, key_hash: str) -> ApiKey | None:
+        """The key with this SHA-256 hash, if it exists and is not revoked."""
+        ...
+
+    def list(self, owner: str) -> list[ApiKey]:
+        """The owner's keys, oldest first."""
+        ...
+
+    def revoke(self, owner: str, key_id: str) -> bool:
+        """Delete the owner's key; False if the owner has no such key."""
         ...

@@ -100,3 +100,11 @@ def import_key(import_id: str) -> Key:
 def import_row_key(import_id: str, row: int) -> Key:
     """One per-row error; the row number is zero-padded so that rows sort numerically."""
     return {"PK": f"IMPORT#{escape(import_id)}", "SK": f"{IMPORT_ROW_PREFIX}{row:07d}"}
+
+
+def api_key_key(key_hash: str) -> Key:
+    return {"PK": f"APIKEY#{escape(key_hash)}", "SK": "APIKEY"}
+
+
+def api_keys_of_owner(owner: str) -> str:
+    return f"OWNER#{escape(owner)}#KEYS"

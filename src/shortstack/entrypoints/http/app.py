@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import iter_route_contexts
 from starlette.middleware.cors import CORSMiddleware
 
 from shortstack.bootstrap import Container
+from shortstack.entrypoints.http.deps import get_caller
 from shortstack.entrypoints.http.errors import install_error_handlers
 from shortstack.entrypoints.http.middleware import (
     BodySizeLimitMiddleware,
@@ -32,11 +34,13 @@ from shortstack.entrypoints.http.routes import (
     health,
     imports,
     items,
+    keys,
     links,
     redirects,
     shorten,
     users,
 )
+from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.web import mount_frontend
 from shortstack.observability import configure_logging
 
@@ -67,11 +71,13 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(items.router)
-    app.include_router(users.router)
-    app.include_router(links.router)
-    app.include_router(shorten.router)
-    app.include_router(imports.router)
+    # Everything but health, docs and redirects needs a caller (401 without one in jwt mode).
+    protected: dict[str, Any] = {
+        "dependencies": [Depends(get_caller)],
+        "responses": {401: {"model": ErrorBody, "description": "no or invalid credentials"}},
+    }
+    for router in (items, users, links, shorten, imports, keys):
+        app.include_router(router.router, **protected)
     mount_frontend(app, settings.web_dir)
     # Last: its /{short_id} matches every single-segment path that no route above claims.
     app.include_router(redirects.router)

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from shortstack.bootstrap import Container
+from shortstack.entrypoints.http.auth import caller_sub
 from shortstack.service_layer.analytics import AnalyticsService
+from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.users import UsersService
-
-LOCAL_USER = "local"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +28,9 @@ def get_container(request: Request) -> Container:
     return container
 
 
-def get_caller(request: Request) -> Caller:
-    """In AUTH_MODE=none every request acts as the built-in `local` user."""
-    return Caller(sub=LOCAL_USER)
+def get_caller(request: Request, container: Annotated[Container, Depends(get_container)]) -> Caller:
+    """The authenticated caller (entrypoints/http/auth.py); 401 when there is none."""
+    return Caller(sub=caller_sub(request, container))
 
 
 def get_items(container: Annotated[Container, Depends(get_container)]) -> ItemsService:
@@ -43,6 +43,10 @@ def get_users(container: Annotated[Container, Depends(get_container)]) -> UsersS
 
 def get_links(container: Annotated[Container, Depends(get_container)]) -> LinksService:
     return container.links
+
+
+def get_apikeys(container: Annotated[Container, Depends(get_container)]) -> ApiKeysService:
+    return container.apikeys
 
 
 def get_analytics(container: Annotated[Container, Depends(get_container)]) -> AnalyticsService:
@@ -59,4 +63,5 @@ ItemsDep = Annotated[ItemsService, Depends(get_items)]
 UsersDep = Annotated[UsersService, Depends(get_users)]
 LinksDep = Annotated[LinksService, Depends(get_links)]
 RedirectsDep = Annotated[RedirectService, Depends(get_redirects)]
+ApiKeysDep = Annotated[ApiKeysService, Depends(get_apikeys)]
 AnalyticsDep = Annotated[AnalyticsService, Depends(get_analytics)]

@@ -5,13 +5,25 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from shortstack.domain.users import USER_ID_PATTERN
-from shortstack.entrypoints.http.deps import UsersDep
+from shortstack.entrypoints.http.deps import CallerDep, ContainerDep, UsersDep
+from shortstack.entrypoints.http.schemas.apikeys import Me
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 from shortstack.entrypoints.http.schemas.users import UserCreate, UserCreated, UserPublic
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+class UserIdConvertor(StringConvertor):
+    """Any segment but `me`, so /api/v1/users/me is only the caller's own route
+    (otherwise DELETE /users/me would route to "delete user me" and the 405s lie)."""
+
+    regex = "(?!me$)[^/]+"
+
+
+register_url_convertor("user_id", UserIdConvertor())
 
 UserIdPath = Annotated[str, Path(pattern=USER_ID_PATTERN, max_length=64)]
 NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such user"}}
@@ -32,14 +44,20 @@ async def create_user(body: UserCreate, users: UsersDep) -> UserCreated:
     return UserCreated(userId=user.user_id)
 
 
-@router.get("/{user_id}", response_model=UserPublic, responses=NOT_FOUND)
+@router.get("/me", response_model=Me)
+async def who_am_i(caller: CallerDep, container: ContainerDep) -> Me:
+    """The caller: `local` in AUTH_MODE=none, else the token's or API key's subject."""
+    return Me(sub=caller.sub, auth_mode=container.settings.auth_mode)
+
+
+@router.get("/{user_id:user_id}", response_model=UserPublic, responses=NOT_FOUND)
 async def get_user(user_id: UserIdPath, users: UsersDep) -> UserPublic:
     """One user."""
     return UserPublic.of(users.get(user_id))
 
 
 @router.delete(
-    "/{user_id}",
+    "/{user_id:user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=NOT_FOUND,

@@ -1,0 +1,42 @@
+"""API keys as the HTTP API shows them: the secret only in the answer to a create."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, field_serializer
+
+from shortstack.domain.apikeys import NAME_MAX, ApiKey
+from shortstack.domain.clock import to_iso
+from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel
+
+KeyName = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), SingleLine]
+
+
+class ApiKeyCreate(StrictModel):
+    name: KeyName
+
+
+class ApiKeyPublic(BaseModel):
+    key_id: str
+    name: str
+    hint: str = Field(description="the first characters of the key, to tell keys apart")
+    created_at: datetime
+
+    @field_serializer("created_at")
+    def _iso(self, value: datetime) -> str:
+        return to_iso(value)
+
+    @classmethod
+    def of(cls, key: ApiKey) -> ApiKeyPublic:
+        return cls(key_id=key.key_id, name=key.name, hint=key.hint, created_at=key.created_at)
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    secret: str = Field(description="the key itself: shown this once, never stored")
+
+
+class Me(BaseModel):
+    sub: str = Field(description="who you are: the owner of what you create")
+    auth_mode: str
