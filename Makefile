@@ -16,7 +16,10 @@ PY_DIRS := src tests scripts $(wildcard bench)
 DYNAMODB_LOCAL := ./scripts/dynamodb-local.sh
 STRESS_TIMEOUT ?= 420
 
-.PHONY: help sync run test lint format typecheck pytest clean dynamodb-local stress
+STACK ?= shortstack
+
+.PHONY: help sync run test lint format typecheck pytest clean dynamodb-local stress \
+	lint-infra package deploy deploy-frontend
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -45,6 +48,19 @@ pytest: sync dynamodb-local ## the pytest suite (unit, contract, e2e; DynamoDB o
 
 stress: sync dynamodb-local ## the suite with its long versions (STRESS=1), bounded by STRESS_TIMEOUT seconds
 	STRESS=1 timeout $(STRESS_TIMEOUT) $(DYNAMODB_LOCAL) run -- $(RUN) pytest -q -o timeout=600
+
+lint-infra: sync ## cfn-lint the SAM template, translate it, check Terraform (offline)
+	$(RUN) cfn-lint infra/sam/template.yaml
+	$(RUN) pytest -q tests/infra
+
+package: sync ## build .build/lambda/ and .build/lambda.zip (arm64 wheels + the package)
+	$(RUN) python scripts/package_lambda.py --uv $(UV)
+
+deploy: sync ## package, then sam deploy --guided (needs the SAM CLI and AWS credentials)
+	UV=$(UV) STACK=$(STACK) ./scripts/deploy.sh
+
+deploy-frontend: sync ## write web/config.js from the stack outputs, upload web/, invalidate CloudFront
+	$(RUN) python scripts/deploy_frontend.py --stack $(STACK)
 
 dynamodb-local: ## fetch the pinned DynamoDB Local engine into .tools/ (idempotent)
 	@$(DYNAMODB_LOCAL) install
