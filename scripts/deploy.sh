@@ -12,5 +12,5 @@ if ! "${UV:-uv}" run --frozen python -c "import boto3; boto3.client('sts').get_c
     exit 2
 fi
 "${UV:-uv}" run --frozen python scripts/package_lambda.py
-exec sam deploy --guided --template-file infra/sam/template.yaml \
+exec sam deploy --guided --template-file infra/sam/template.yaml --config-file samconfig.toml \
     --capabilities CAPABILITY_IAM --stack-name "${STACK:-shortstack}"

@@ -17,7 +17,6 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,6 +27,8 @@ PYTHON = "3.12"
 PROVIDED_BY_LAMBDA = ("boto3", "botocore", "s3transfer", "jmespath")
 LEFT_OUT = ("__pycache__", ".dist-info/RECORD")
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
+ZIPPED_LIMIT = 50 * 1024 * 1024  # Lambda's limits for a direct zip upload
+UNZIPPED_LIMIT = 250 * 1024 * 1024
 
 
 def runtime_requirements(uv: str) -> list[str]:
@@ -103,8 +104,14 @@ def main() -> None:
     parser.add_argument("--uv", default=shutil.which("uv") or str(Path.home() / ".local/bin/uv"))
     args = parser.parse_args()
     zip_path = build(args.out, args.uv)
-    size = write_zip(args.out / "lambda", zip_path)
-    print(f"{zip_path}: {size / 1e6:.1f} MB (unzipped limit 250 MB)", file=sys.stderr)
+    zipped = write_zip(args.out / "lambda", zip_path)
+    unzipped = sum(p.stat().st_size for p in (args.out / "lambda").rglob("*") if p.is_file())
+    print(
+        f"{zip_path}: {zipped / 2**20:.1f} MiB zipped (limit 50), "
+        f"{unzipped / 2**20:.1f} MiB unzipped (limit 250)"
+    )
+    if zipped > ZIPPED_LIMIT or unzipped > UNZIPPED_LIMIT:
+        raise SystemExit("the package exceeds Lambda's size limits")
 
 
 if __name__ == "__main__":

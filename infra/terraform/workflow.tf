@@ -26,6 +26,7 @@ resource "aws_iam_role_policy" "import_state_machine" {
 }
 
 resource "aws_sfn_state_machine" "import_state_machine" {
+  #checkov:skip=CKV_AWS_285:X-Ray tracing is on and Step Functions keeps 90 days of execution history
   name     = "${var.stack_name}-bulk-import"
   role_arn = aws_iam_role.import_state_machine.arn
   type     = "STANDARD"

@@ -108,6 +108,30 @@ def test_table_queue_and_routes_as_in_sam(config: dict[str, list[Any]]) -> None:
     }  # fmt: skip
 
 
+def test_the_rest_of_the_parity_list(config: dict[str, list[Any]]) -> None:
+    found = resources(config)
+    table = found["aws_dynamodb_table.table"]
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["point_in_time_recovery"] == [{"enabled": True}]
+    queue = found["aws_sqs_queue.events_queue"]
+    assert "events_dead_letter_queue.arn" in str(queue["redrive_policy"])
+    assert "maxReceiveCount = 3" in str(queue["redrive_policy"]).replace(":", " =")
+    function = found["aws_lambda_function.function"]
+    assert "var.reserved_concurrency" in str(function["reserved_concurrent_executions"])
+    assert "log_retention_days" in str(found["aws_cloudwatch_log_group.function"])
+    distribution = found["aws_cloudfront_distribution.distribution"]
+    [origin] = distribution["origin"]
+    assert "origin_access_control" in str(origin["origin_access_control_id"])
+    [behavior] = distribution["default_cache_behavior"]
+    assert behavior["viewer_protocol_policy"] == "redirect-to-https"
+    machine = found["aws_sfn_state_machine.import_state_machine"]
+    assert "../statemachines/bulk_import.asl.json" in str(machine["definition"])
+    authorizer = found["aws_apigatewayv2_authorizer.cognito_jwt"]
+    assert authorizer["authorizer_type"] == "JWT"
+    outputs = {name for block in config["output"] for name in block}
+    assert {"api_url", "frontend_url", "table_name"} <= outputs
+
+
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="no terraform binary on PATH")
 def test_terraform_fmt_is_clean() -> None:
     result = subprocess.run(
