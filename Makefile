@@ -19,7 +19,7 @@ STRESS_TIMEOUT ?= 420
 STACK ?= shortstack
 
 .PHONY: help sync run test lint format typecheck pytest clean dynamodb-local stress \
-	lint-infra package deploy deploy-frontend
+	lint-infra package deploy deploy-frontend browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -43,7 +43,10 @@ format: sync ## apply ruff fixes and formatting
 typecheck: sync ## mypy --strict on the package
 	$(RUN) mypy
 
-pytest: sync dynamodb-local ## the pytest suite (unit, contract, e2e; DynamoDB on moto and DynamoDB Local)
+browser: ## install Debian's chromium for the browser tests when missing (or say why not)
+	@./scripts/ensure-browser.sh
+
+pytest: sync dynamodb-local browser ## the pytest suite (unit, contract, e2e; DynamoDB on moto and DynamoDB Local)
 	$(DYNAMODB_LOCAL) run -- $(RUN) pytest -q
 
 stress: sync dynamodb-local ## the suite with its long versions (STRESS=1), bounded by STRESS_TIMEOUT seconds

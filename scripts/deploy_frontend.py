@@ -1,8 +1,8 @@
-"""`make deploy-frontend`: write web/config.js from the stack's outputs, upload web/, invalidate.
+"""`make deploy-frontend`: write web/assets/config.js from the outputs, upload web/, invalidate.
 
     python scripts/deploy_frontend.py --stack shortstack [--region eu-west-1]
 
-config.js is the only thing the page learns about its deployment: the API's
+assets/config.js is the only thing the page learns about its deployment: the API's
 base URL (and, when sign-in is configured, the Cognito hosted UI's domain and
 client id). It never holds a secret.
 """
@@ -18,11 +18,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "web"
-NO_CACHE = {"index.html", "config.js"}
+NO_CACHE = {"index.html", "assets/config.js"}
 
 
 def config_js(api_url: str, cognito_domain: str = "", cognito_client_id: str = "") -> str:
-    """The content of web/config.js for one deployment."""
+    """The content of web/assets/config.js for one deployment."""
     config = {
         "apiBaseUrl": api_url.rstrip("/"),
         "cognitoDomain": cognito_domain,
@@ -80,7 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     session = boto3.Session(region_name=args.region)
     outputs = stack_outputs(session.client("cloudformation"), args.stack)
-    (WEB / "config.js").write_text(
+    (WEB / "assets" / "config.js").write_text(
         config_js(outputs["ApiUrl"], args.cognito_domain, args.cognito_client_id)
     )
     keys = upload(session.client("s3"), outputs["FrontendBucketName"], WEB)

@@ -72,13 +72,13 @@ def test_deploy_frontend_writes_config_uploads_with_types_and_invalidates(
     web = tmp_path / "web"
     (web / "assets").mkdir(parents=True)
     (web / "index.html").write_text("<!doctype html>")
-    (web / "config.js").write_text(config)
+    (web / "assets" / "config.js").write_text(config)
     (web / "assets" / "app.css").write_text("body{}")
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="frontend")
     keys = deploy.upload(s3, "frontend", web)
-    assert keys == ["assets/app.css", "config.js", "index.html"]
-    head = s3.head_object(Bucket="frontend", Key="config.js")
+    assert keys == ["assets/app.css", "assets/config.js", "index.html"]
+    head = s3.head_object(Bucket="frontend", Key="assets/config.js")
     assert head["ContentType"] == "text/javascript"
     assert head["CacheControl"] == "no-cache"
     assert s3.head_object(Bucket="frontend", Key="assets/app.css")["ContentType"] == "text/css"

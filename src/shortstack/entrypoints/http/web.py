@@ -43,7 +43,7 @@ def mount_frontend(app: FastAPI, web_dir: Path) -> None:
     """Serve `web_dir/index.html` at `/` and `web_dir/assets/` at `/assets`."""
     index = web_dir / "index.html"
 
-    @app.get("/", include_in_schema=False, response_model=None)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False, response_model=None)
     async def frontend_index() -> Response:
         if not index.is_file():
             return JSONResponse({"message": f"frontend not found in {web_dir}"}, status_code=404)
