@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from shortstack.adapters.workflow import LocalStateMachine
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.imports import ImportStatus
 from shortstack.entrypoints.http.app import create_app
-from shortstack.entrypoints.workflow_tasks import DEFINITION, UnknownTask, run_task
-from tests.conftest import TABLE_NAME, settings_for
-from tests.lambda_support import FakeLambdaContext, fresh_import
+from shortstack.entrypoints.workflow_tasks import DEFINITION, StorageUnavailable
+from tests.conftest import IMPORT_BUCKET, TABLE_NAME, settings_for
+from tests.lambda_support import FakeLambdaContext, fresh_import, load_event
 
 MIXED = (
     "url,alias,ttl_days\n"
@@ -81,6 +84,79 @@ def test_a_rerun_after_a_crash_creates_nothing_twice(container: Container) -> No
     assert len(listed) == 3
 
 
+class ProcessDied(BaseException):
+    """Stands for a SIGKILL: no `except Exception` (the runner's, the starter's) sees it."""
+
+
+@pytest.mark.parametrize("chunk_rows_after", [5, 2_000], ids=["same-chunks", "new-chunking"])
+def test_a_crash_mid_load_then_a_restart_loads_every_row_exactly_once(
+    container: Container, chunk_rows_after: int
+) -> None:
+    rows = [f"https://example.com/{n}" for n in range(45)]
+    rows[7] += ",crash-alias"
+    rows[30] += ",,not-a-number"
+    service = container.imports
+    service.chunk_rows = 5
+    sink, loads = service.sink, 0
+
+    class DyingSink:
+        """Writes the first chunks, then half of the fourth, then the process dies."""
+
+        def add_new(self, owner: str, links: Any, created_at: Any) -> Any:
+            nonlocal loads
+            loads += 1
+            if loads == 4:
+                sink.add_new(owner, links[: len(links) // 2], created_at)
+                raise ProcessDied()
+            return sink.add_new(owner, links, created_at)
+
+    service.sink = DyingSink()
+    with pytest.raises(ProcessDied):
+        service.submit("local", "\n".join(rows).encode())
+    [unfinished] = service.imports.list_unfinished(10)
+    job = service.get("local", unfinished.import_id)
+    assert job.status is ImportStatus.RUNNING
+    assert 0 < job.counts.loaded < 44
+    service.sink = sink
+
+    if container.settings.storage == "memory":  # nothing survives a restart: run it again
+        service.chunk_rows = chunk_rows_after
+        service.start(job.import_id)
+        restarted = container
+    else:  # a new process on the same data (maybe a newer version chunking differently)
+        restarted = bootstrap(container.settings)
+        restarted.imports.chunk_rows = chunk_rows_after
+        restarted.start_background()  # what the server does: resume the unfinished imports
+    try:
+        done = wait_for(restarted, job.import_id)
+        assert (done.status, done.counts.loaded, done.counts.invalid) == (
+            ImportStatus.PARTIALLY_SUCCEEDED,
+            44,
+            1,
+        )
+        links = restarted.links.list("local", tag=None, limit=100, cursor=None).items
+        assert len(links) == 44
+        assert sorted(link.url for link in links) == sorted(
+            {row.split(",")[0] for index, row in enumerate(rows) if index != 30}
+        )
+        assert restarted.links.get("local", "crash-alias").url == "https://example.com/7"
+    finally:
+        if restarted is not container:
+            restarted.close()
+
+
+def wait_for(container: Container, import_id: str) -> Any:
+    """The job once final (the restarted server runs it in its background thread)."""
+    import time
+
+    for _ in range(400):
+        job = container.imports.get("local", import_id)
+        if job.status.is_final:
+            return job
+        time.sleep(0.025)
+    raise AssertionError(f"import {import_id} never finished: {job}")
+
+
 def _update(**changes: Any) -> Any:
     from shortstack.domain.imports import ImportUpdate
 
@@ -138,6 +214,13 @@ def test_upload_as_csv_or_multipart_then_poll(api: TestClient) -> None:
     [
         (b"", {"content-type": "text/csv"}, 422, "no rows"),
         (b"\xff\xfeu\x00r\x00l\x00", {"content-type": "text/csv"}, 422, "UTF-8"),
+        (b"u\x00r\x00l\x00\n\x00", {"content-type": "text/csv"}, 422, "NUL bytes (line 1)"),
+        (
+            "url\nhttps://example.com/caf\u00e9\n".encode("latin-1"),
+            {"content-type": "text/csv"},
+            422,
+            "not UTF-8: line 2 holds the byte 0xE9",
+        ),
         (b'{"url": "x"}', {"content-type": "application/json"}, 415, "text/csv"),
         (b"x" * 70_000, {"content-type": "text/csv"}, 413, "larger"),
         (b"https://a.com/\n" * 10, {"content-type": "multipart/form-data; boundary=z"}, 400, ""),
@@ -159,52 +242,86 @@ def test_too_many_rows_are_refused_before_any_work(tmp_path: Path) -> None:
     built.close()
 
 
-def test_the_lambda_task_handler_runs_the_step_its_payload_names(
-    moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:shortstack-import-tasks"
+
+
+@pytest.fixture
+def lambda_workflow(moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The task Lambda's module, imported as a fresh container on AWS settings (moto)."""
     for name, value in {
         "STORAGE": "dynamodb",
         "STAGE": "aws",
         "TABLE_NAME": TABLE_NAME,
-        "IMPORTS_BUCKET": "shortstack-imports-test",
+        "IMPORTS_BUCKET": IMPORT_BUCKET,
         "IMPORT_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:imports",
     }.items():
         monkeypatch.setenv(name, value)
     module = fresh_import("shortstack.entrypoints.lambda_workflow")
-    imports = module.container.imports
-    job_data = b"https://example.com/1\nhttps://example.com/2\nnot-a-url\n"
-    # Store the job without starting Step Functions (moto would not run Lambda tasks).
-    imports.starter = None
-    job = imports.submit("owner-1", job_data)
+    # moto would not run the Lambda tasks: the tests below play Step Functions themselves.
+    module.container.imports.starter = None
+    return module
+
+
+def test_the_lambda_handler_runs_the_definition_s_payloads(lambda_workflow: ModuleType) -> None:
+    imports = lambda_workflow.container.imports
+    job = imports.submit("owner-1", b"https://example.com/1\nhttps://example.com/2\nnot-a-url\n")
     context = FakeLambdaContext(function_name="shortstack-import-tasks")
-    validated = module.handler({"task": "validate", "import_id": job.import_id}, context)
-    assert validated == {"import_id": job.import_id, "valid": 2, "chunks": [0]}
-    for task in ("transform", "load"):
-        module.handler({"task": task, "import_id": job.import_id, "chunk": 0}, context)
-    assert module.handler({"task": "finish", "import_id": job.import_id}, context) == {
-        "import_id": job.import_id,
-        "status": "partially_succeeded",
-    }
-    with pytest.raises(UnknownTask):
-        run_task(imports, {"task": "explode"})
+    events: list[dict[str, Any]] = []
 
+    def invoke(payload: dict[str, Any]) -> Any:
+        # What lambda:invoke hands the function: the Payload Parameters rendered, as JSON.
+        event = json.loads(json.dumps(payload))
+        events.append(event)
+        return lambda_workflow.handler(event, context)
 
-def test_the_definition_is_accepted_by_step_functions_on_moto(moto_dynamodb: Any) -> None:
-    import boto3
-
-    text = DEFINITION.read_text().replace(
-        "${ImportTaskFunctionArn}", "arn:aws:lambda:us-east-1:123456789012:function:tasks"
+    machine = LocalStateMachine.from_text(
+        DEFINITION.read_text(), {FUNCTION_ARN: invoke}, {"ImportTaskFunctionArn": FUNCTION_ARN}
     )
-    definition = json.loads(text)
-    client = boto3.client("stepfunctions", region_name="us-east-1")
-    arn = client.create_state_machine(
-        name="bulk-import",
-        definition=json.dumps(definition),
-        roleArn="arn:aws:iam::123456789012:role/shortstack-workflow",
-    )["stateMachineArn"]
-    described = client.describe_state_machine(stateMachineArn=arn)
-    assert json.loads(described["definition"])["StartAt"] == "Validate"
-    states = definition["States"]
-    assert {state["Type"] for state in states.values()} >= {"Task", "Choice", "Map", "Fail"}
-    tasks = [s for s in states.values() if s["Type"] == "Task"]
-    assert all(s["Parameters"]["FunctionName"].endswith(":function:tasks") for s in tasks)
+    result = machine.execute({"import_id": job.import_id})
+    assert (result.status, result.output) == ("SUCCEEDED", {"status": "partially_succeeded"})
+    assert events[0] == load_event("stepfunctions_import_validate.json", import_id=job.import_id)
+    assert load_event("stepfunctions_import_load.json", import_id=job.import_id) in events
+    assert [event["task"] for event in events] == ["validate", "transform", "load", "finish"]
+    done = imports.get("owner-1", job.import_id)
+    assert (done.counts.loaded, done.counts.invalid) == (2, 1)
+
+
+def test_the_lambda_handler_marks_a_caught_failure_without_its_stack_trace(
+    lambda_workflow: ModuleType,
+) -> None:
+    imports = lambda_workflow.container.imports
+    job = imports.submit("owner-1", b"https://example.com/1\n")
+    event = load_event("stepfunctions_import_fail.json", import_id=job.import_id)
+    answer = lambda_workflow.handler(event, FakeLambdaContext())
+    assert answer == {"import_id": job.import_id, "status": "failed"}
+    failed = imports.get("owner-1", job.import_id)
+    assert failed.status is ImportStatus.FAILED
+    assert failed.error is not None
+    assert failed.error.startswith("StorageUnavailable: ProvisionedThroughputExceededException")
+    assert "stackTrace" not in failed.error
+    assert "/var/task" not in failed.error
+
+
+def test_transient_store_failures_take_the_retried_name(lambda_workflow: ModuleType) -> None:
+    from botocore.exceptions import ClientError, ReadTimeoutError
+
+    imports = lambda_workflow.container.imports
+    job = imports.submit("owner-1", b"https://example.com/1\n")
+    throttled = ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+        "PutItem",
+    )
+    denied = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetItem")
+    for raised, expected in (
+        (throttled, StorageUnavailable),
+        (ReadTimeoutError(endpoint_url="https://dynamodb"), StorageUnavailable),
+        (sqlite3.OperationalError("database is locked"), StorageUnavailable),
+        (denied, ClientError),  # not transient: retrying cannot help, the Catch takes it
+    ):
+
+        def broken(import_id: str, error: BaseException = raised) -> Any:
+            raise error
+
+        imports.validate = broken
+        with pytest.raises(expected):
+            lambda_workflow.handler({"task": "validate", "import_id": job.import_id}, None)
