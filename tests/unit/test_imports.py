@@ -325,3 +325,35 @@ def test_transient_store_failures_take_the_retried_name(lambda_workflow: ModuleT
         imports.validate = broken
         with pytest.raises(expected):
             lambda_workflow.handler({"task": "validate", "import_id": job.import_id}, None)
+
+
+def test_the_cli_imports_into_data_dir_with_a_progress_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shortstack.entrypoints.cli import main
+
+    monkeypatch.setenv("STORAGE", "sqlite")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(MIXED)
+    assert main(["import", str(mixed)]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["status"] == "partially_succeeded"
+    assert [error["row"] for error in summary["errors"]] == [3, 5, 6, 7, 8]
+    assert "[##############################] 100%  3/4 rows loaded, 5 errors" in captured.err
+
+    bad_only = tmp_path / "bad.csv"
+    bad_only.write_text("javascript:alert(1)\n")
+    assert main(["import", str(bad_only), "--quiet"]) == 1  # nothing loaded: failed
+    assert capsys.readouterr().err == ""
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("https://example.com/caf\u00e9\n".encode("latin-1"))
+    assert main(["import", str(latin)]) == 2
+    assert "not UTF-8: line 1" in capsys.readouterr().err
+    assert main(["import", str(tmp_path / "missing.csv")]) == 2
+    stored = bootstrap(settings_for("sqlite", tmp_path))
+    try:
+        assert len(stored.links.list("local", tag=None, limit=100, cursor=None).items) == 3
+    finally:
+        stored.close()
