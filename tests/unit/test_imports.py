@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from shortstack.adapters.workflow import LocalStateMachine
 from shortstack.bootstrap import Container, bootstrap
+from shortstack.domain.errors import ServiceUnavailable
 from shortstack.domain.imports import ImportStatus
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.workflow_tasks import DEFINITION, StorageUnavailable
@@ -316,6 +318,7 @@ def test_transient_store_failures_take_the_retried_name(lambda_workflow: ModuleT
         (throttled, StorageUnavailable),
         (ReadTimeoutError(endpoint_url="https://dynamodb"), StorageUnavailable),
         (sqlite3.OperationalError("database is locked"), StorageUnavailable),
+        (ServiceUnavailable("DynamoDB kept returning unprocessed items"), StorageUnavailable),
         (denied, ClientError),  # not transient: retrying cannot help, the Catch takes it
     ):
 
@@ -357,3 +360,45 @@ def test_the_cli_imports_into_data_dir_with_a_progress_bar(
         assert len(stored.links.list("local", tag=None, limit=100, cursor=None).items) == 3
     finally:
         stored.close()
+
+
+def test_a_derived_id_someone_else_holds_moves_that_row_to_the_next_id(
+    container: Container,
+) -> None:
+    from shortstack.domain.imports import derive_short_id
+    from shortstack.domain.links import create_link
+
+    service = container.imports
+    rows = "\n".join(f"https://example.com/many/{n}" for n in range(260)).encode()
+    job = service.accept("local", rows)
+    secret = service.imports.get(job.import_id).secret  # type: ignore[union-attr]
+    taken = derive_short_id(secret, job.import_id, 5)
+    now = service.clock()
+    squatter = create_link(
+        short_id=taken,
+        owner="someone-else",
+        url="https://other.example/",
+        now=now,
+        expires_at=now + timedelta(days=1),
+    )
+    container.links.links.add(squatter)
+    service.start(job.import_id)
+    done = service.get("local", job.import_id)
+    assert (done.status, done.counts.loaded) == (ImportStatus.SUCCEEDED, 260)
+    mine = all_links(container)
+    assert len(mine) == 260
+    assert taken not in {link.short_id for link in mine}
+    assert derive_short_id(secret, job.import_id, 5, attempt=1) in {link.short_id for link in mine}
+    assert container.links.links.get(taken) == squatter
+
+
+def all_links(container: Container) -> list[Any]:
+    """Every link of the local owner, page after page."""
+    found: list[Any] = []
+    cursor = None
+    while True:
+        page = container.links.list("local", tag=None, limit=100, cursor=cursor)
+        found += page.items
+        if not page.next_cursor:
+            return found
+        cursor = page.next_cursor

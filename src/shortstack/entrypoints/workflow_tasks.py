@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, HTTPClientError
 
+from shortstack.domain.errors import ServiceUnavailable
 from shortstack.service_layer.imports import ImportsService
 
 DEFINITION = (
@@ -57,6 +58,8 @@ def is_transient(exc: BaseException) -> bool:
         error = exc.response.get("Error", {})
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         return error.get("Code") in _TRANSIENT_CODES or status >= 500
+    if isinstance(exc, ServiceUnavailable):  # an adapter's own "not now" (throttled too long)
+        return True
     if isinstance(exc, sqlite3.OperationalError):
         return "locked" in str(exc) or "busy" in str(exc)
     return False
