@@ -26,7 +26,7 @@ locals {
       { actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources = [aws_sqs_queue.events_queue.arn] },
     ]
     import_task_function = [
-      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchWriteItem"], resources = local.table_arns },
+      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], resources = local.table_arns },
       { actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${aws_s3_bucket.imports_bucket.arn}/imports/*"] },
       { actions = ["s3:ListBucket"], resources = [aws_s3_bucket.imports_bucket.arn] },
       { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },

@@ -58,8 +58,10 @@ class Container:
         """Start the local event dispatcher and import runner (the server calls it)."""
         if self.dispatcher is not None:
             self.dispatcher.start()
+        # The local import runner (any store but Step Functions): imports left unfinished by
+        # a crash or a stop run again from the top, which loads what is missing, nothing twice.
         start_imports = getattr(self.imports.starter, "start_background", None)
-        if self.dispatcher is not None and start_imports is not None:
+        if start_imports is not None:
             unfinished = self.imports.imports.list_unfinished(1000)
             start_imports([job.import_id for job in unfinished])
 
@@ -118,7 +120,8 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
     return Adapters(
         apikeys=SqliteApiKeyRepository(db),
         imports=SqliteImportRepository(db),
-        blobs=LocalBlobStore(settings.data_dir / "blobs"),
+        # Keys start with imports/: uploads land under DATA_DIR/imports/<import id>/.
+        blobs=LocalBlobStore(settings.data_dir),
         items=SqliteItemRepository(db),
         users=SqliteUserRepository(db),
         publisher=queue,
@@ -213,13 +216,15 @@ def _local_workflow(imports: ImportsService, adapters: Adapters) -> WorkflowStar
     from shortstack.adapters.workflow.starters import LocalWorkflowStarter
     from shortstack.entrypoints.workflow_tasks import DEFINITION, TASK_FUNCTION, run_task
 
-    machine = LocalStateMachine.from_text(
-        DEFINITION.read_text(),
-        {TASK_FUNCTION: lambda payload: run_task(imports, payload)},
-        {"ImportTaskFunctionArn": TASK_FUNCTION},
-        name="bulk-import",
-    )
-    starter = LocalWorkflowStarter(machine, on_crash=imports.fail)
+    def load_machine() -> LocalStateMachine:
+        return LocalStateMachine.from_text(
+            DEFINITION.read_text(),
+            {TASK_FUNCTION: lambda payload: run_task(imports, payload)},
+            {"ImportTaskFunctionArn": TASK_FUNCTION},
+            name="bulk-import",
+        )
+
+    starter = LocalWorkflowStarter(load_machine, on_crash=imports.fail)
     adapters.closers.append(starter.stop)
     return starter
 

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     import_state_machine_arn: str = Field(
         default="", description="the bulk-import state machine; empty: run it in-process"
     )
-    import_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    import_max_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=1024, description="body limit of POST /api/v1/imports"
+    )
     events_max_attempts: int = Field(default=3, ge=1, le=100)
     events_visibility_timeout_s: float = Field(default=30.0, gt=0, le=43_200)
     events_backoff_base_s: float = Field(default=1.0, ge=0, le=3600)

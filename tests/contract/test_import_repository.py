@@ -91,6 +91,20 @@ def test_chunk_results_sum_up_and_a_repeated_chunk_overwrites(adapters: dict[str
     assert repo.get("missing") is None
 
 
+def test_forgotten_chunks_count_nothing_unless_the_job_is_final(adapters: dict[str, Any]) -> None:
+    repo = adapters["imports"]
+    job = make()
+    repo.add(job)
+    repo.record_chunk(job.import_id, 0, 90, 10, T0)
+    repo.forget_chunks(job.import_id)
+    assert (repo.get(job.import_id).counts.loaded, repo.get(job.import_id).counts.failed) == (0, 0)
+    repo.record_chunk(job.import_id, 3, 7, 1, T0)
+    repo.update(job.import_id, ImportUpdate(status=ImportStatus.SUCCEEDED), T0)
+    repo.forget_chunks(job.import_id)  # a final job's counts never change again
+    assert repo.get(job.import_id).counts.loaded == 7
+    repo.forget_chunks("missing")
+
+
 def test_row_errors_page_in_row_order_without_duplicates(adapters: dict[str, Any]) -> None:
     repo = adapters["imports"]
     job, other = make(), make(n=1)

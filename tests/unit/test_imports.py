@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from shortstack.adapters.workflow import LocalStateMachine
 from shortstack.bootstrap import Container, bootstrap
+from shortstack.domain.errors import ServiceUnavailable
 from shortstack.domain.imports import ImportStatus
 from shortstack.entrypoints.http.app import create_app
-from shortstack.entrypoints.workflow_tasks import DEFINITION, UnknownTask, run_task
-from tests.conftest import TABLE_NAME, settings_for
-from tests.lambda_support import FakeLambdaContext, fresh_import
+from shortstack.entrypoints.workflow_tasks import DEFINITION, StorageUnavailable
+from tests.conftest import IMPORT_BUCKET, TABLE_NAME, settings_for
+from tests.lambda_support import FakeLambdaContext, fresh_import, load_event
 
 MIXED = (
     "url,alias,ttl_days\n"
@@ -81,6 +86,79 @@ def test_a_rerun_after_a_crash_creates_nothing_twice(container: Container) -> No
     assert len(listed) == 3
 
 
+class ProcessDied(BaseException):
+    """Stands for a SIGKILL: no `except Exception` (the runner's, the starter's) sees it."""
+
+
+@pytest.mark.parametrize("chunk_rows_after", [5, 2_000], ids=["same-chunks", "new-chunking"])
+def test_a_crash_mid_load_then_a_restart_loads_every_row_exactly_once(
+    container: Container, chunk_rows_after: int
+) -> None:
+    rows = [f"https://example.com/{n}" for n in range(45)]
+    rows[7] += ",crash-alias"
+    rows[30] += ",,not-a-number"
+    service = container.imports
+    service.chunk_rows = 5
+    sink, loads = service.sink, 0
+
+    class DyingSink:
+        """Writes the first chunks, then half of the fourth, then the process dies."""
+
+        def add_new(self, owner: str, links: Any, created_at: Any) -> Any:
+            nonlocal loads
+            loads += 1
+            if loads == 4:
+                sink.add_new(owner, links[: len(links) // 2], created_at)
+                raise ProcessDied()
+            return sink.add_new(owner, links, created_at)
+
+    service.sink = DyingSink()
+    with pytest.raises(ProcessDied):
+        service.submit("local", "\n".join(rows).encode())
+    [unfinished] = service.imports.list_unfinished(10)
+    job = service.get("local", unfinished.import_id)
+    assert job.status is ImportStatus.RUNNING
+    assert 0 < job.counts.loaded < 44
+    service.sink = sink
+
+    if container.settings.storage == "memory":  # nothing survives a restart: run it again
+        service.chunk_rows = chunk_rows_after
+        service.start(job.import_id)
+        restarted = container
+    else:  # a new process on the same data (maybe a newer version chunking differently)
+        restarted = bootstrap(container.settings)
+        restarted.imports.chunk_rows = chunk_rows_after
+        restarted.start_background()  # what the server does: resume the unfinished imports
+    try:
+        done = wait_for(restarted, job.import_id)
+        assert (done.status, done.counts.loaded, done.counts.invalid) == (
+            ImportStatus.PARTIALLY_SUCCEEDED,
+            44,
+            1,
+        )
+        links = restarted.links.list("local", tag=None, limit=100, cursor=None).items
+        assert len(links) == 44
+        assert sorted(link.url for link in links) == sorted(
+            {row.split(",")[0] for index, row in enumerate(rows) if index != 30}
+        )
+        assert restarted.links.get("local", "crash-alias").url == "https://example.com/7"
+    finally:
+        if restarted is not container:
+            restarted.close()
+
+
+def wait_for(container: Container, import_id: str) -> Any:
+    """The job once final (the restarted server runs it in its background thread)."""
+    import time
+
+    for _ in range(400):
+        job = container.imports.get("local", import_id)
+        if job.status.is_final:
+            return job
+        time.sleep(0.025)
+    raise AssertionError(f"import {import_id} never finished: {job}")
+
+
 def _update(**changes: Any) -> Any:
     from shortstack.domain.imports import ImportUpdate
 
@@ -138,6 +216,13 @@ def test_upload_as_csv_or_multipart_then_poll(api: TestClient) -> None:
     [
         (b"", {"content-type": "text/csv"}, 422, "no rows"),
         (b"\xff\xfeu\x00r\x00l\x00", {"content-type": "text/csv"}, 422, "UTF-8"),
+        (b"u\x00r\x00l\x00\n\x00", {"content-type": "text/csv"}, 422, "NUL bytes (line 1)"),
+        (
+            "url\nhttps://example.com/caf\u00e9\n".encode("latin-1"),
+            {"content-type": "text/csv"},
+            422,
+            "not UTF-8: line 2 holds the byte 0xE9",
+        ),
         (b'{"url": "x"}', {"content-type": "application/json"}, 415, "text/csv"),
         (b"x" * 70_000, {"content-type": "text/csv"}, 413, "larger"),
         (b"https://a.com/\n" * 10, {"content-type": "multipart/form-data; boundary=z"}, 400, ""),
@@ -159,52 +244,161 @@ def test_too_many_rows_are_refused_before_any_work(tmp_path: Path) -> None:
     built.close()
 
 
-def test_the_lambda_task_handler_runs_the_step_its_payload_names(
-    moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:shortstack-import-tasks"
+
+
+@pytest.fixture
+def lambda_workflow(moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The task Lambda's module, imported as a fresh container on AWS settings (moto)."""
     for name, value in {
         "STORAGE": "dynamodb",
         "STAGE": "aws",
         "TABLE_NAME": TABLE_NAME,
-        "IMPORTS_BUCKET": "shortstack-imports-test",
+        "IMPORTS_BUCKET": IMPORT_BUCKET,
         "IMPORT_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:imports",
     }.items():
         monkeypatch.setenv(name, value)
     module = fresh_import("shortstack.entrypoints.lambda_workflow")
-    imports = module.container.imports
-    job_data = b"https://example.com/1\nhttps://example.com/2\nnot-a-url\n"
-    # Store the job without starting Step Functions (moto would not run Lambda tasks).
-    imports.starter = None
-    job = imports.submit("owner-1", job_data)
+    # moto would not run the Lambda tasks: the tests below play Step Functions themselves.
+    module.container.imports.starter = None
+    return module
+
+
+def test_the_lambda_handler_runs_the_definition_s_payloads(lambda_workflow: ModuleType) -> None:
+    imports = lambda_workflow.container.imports
+    job = imports.submit("owner-1", b"https://example.com/1\nhttps://example.com/2\nnot-a-url\n")
     context = FakeLambdaContext(function_name="shortstack-import-tasks")
-    validated = module.handler({"task": "validate", "import_id": job.import_id}, context)
-    assert validated == {"import_id": job.import_id, "valid": 2, "chunks": [0]}
-    for task in ("transform", "load"):
-        module.handler({"task": task, "import_id": job.import_id, "chunk": 0}, context)
-    assert module.handler({"task": "finish", "import_id": job.import_id}, context) == {
-        "import_id": job.import_id,
-        "status": "partially_succeeded",
-    }
-    with pytest.raises(UnknownTask):
-        run_task(imports, {"task": "explode"})
+    events: list[dict[str, Any]] = []
 
+    def invoke(payload: dict[str, Any]) -> Any:
+        # What lambda:invoke hands the function: the Payload Parameters rendered, as JSON.
+        event = json.loads(json.dumps(payload))
+        events.append(event)
+        return lambda_workflow.handler(event, context)
 
-def test_the_definition_is_accepted_by_step_functions_on_moto(moto_dynamodb: Any) -> None:
-    import boto3
-
-    text = DEFINITION.read_text().replace(
-        "${ImportTaskFunctionArn}", "arn:aws:lambda:us-east-1:123456789012:function:tasks"
+    machine = LocalStateMachine.from_text(
+        DEFINITION.read_text(), {FUNCTION_ARN: invoke}, {"ImportTaskFunctionArn": FUNCTION_ARN}
     )
-    definition = json.loads(text)
-    client = boto3.client("stepfunctions", region_name="us-east-1")
-    arn = client.create_state_machine(
-        name="bulk-import",
-        definition=json.dumps(definition),
-        roleArn="arn:aws:iam::123456789012:role/shortstack-workflow",
-    )["stateMachineArn"]
-    described = client.describe_state_machine(stateMachineArn=arn)
-    assert json.loads(described["definition"])["StartAt"] == "Validate"
-    states = definition["States"]
-    assert {state["Type"] for state in states.values()} >= {"Task", "Choice", "Map", "Fail"}
-    tasks = [s for s in states.values() if s["Type"] == "Task"]
-    assert all(s["Parameters"]["FunctionName"].endswith(":function:tasks") for s in tasks)
+    result = machine.execute({"import_id": job.import_id})
+    assert (result.status, result.output) == ("SUCCEEDED", {"status": "partially_succeeded"})
+    assert events[0] == load_event("stepfunctions_import_validate.json", import_id=job.import_id)
+    assert load_event("stepfunctions_import_load.json", import_id=job.import_id) in events
+    assert [event["task"] for event in events] == ["validate", "transform", "load", "finish"]
+    done = imports.get("owner-1", job.import_id)
+    assert (done.counts.loaded, done.counts.invalid) == (2, 1)
+
+
+def test_the_lambda_handler_marks_a_caught_failure_without_its_stack_trace(
+    lambda_workflow: ModuleType,
+) -> None:
+    imports = lambda_workflow.container.imports
+    job = imports.submit("owner-1", b"https://example.com/1\n")
+    event = load_event("stepfunctions_import_fail.json", import_id=job.import_id)
+    answer = lambda_workflow.handler(event, FakeLambdaContext())
+    assert answer == {"import_id": job.import_id, "status": "failed"}
+    failed = imports.get("owner-1", job.import_id)
+    assert failed.status is ImportStatus.FAILED
+    assert failed.error is not None
+    assert failed.error.startswith("StorageUnavailable: ProvisionedThroughputExceededException")
+    assert "stackTrace" not in failed.error
+    assert "/var/task" not in failed.error
+
+
+def test_transient_store_failures_take_the_retried_name(lambda_workflow: ModuleType) -> None:
+    from botocore.exceptions import ClientError, ReadTimeoutError
+
+    imports = lambda_workflow.container.imports
+    job = imports.submit("owner-1", b"https://example.com/1\n")
+    throttled = ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+        "PutItem",
+    )
+    denied = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetItem")
+    for raised, expected in (
+        (throttled, StorageUnavailable),
+        (ReadTimeoutError(endpoint_url="https://dynamodb"), StorageUnavailable),
+        (sqlite3.OperationalError("database is locked"), StorageUnavailable),
+        (ServiceUnavailable("DynamoDB kept returning unprocessed items"), StorageUnavailable),
+        (denied, ClientError),  # not transient: retrying cannot help, the Catch takes it
+    ):
+
+        def broken(import_id: str, error: BaseException = raised) -> Any:
+            raise error
+
+        imports.validate = broken
+        with pytest.raises(expected):
+            lambda_workflow.handler({"task": "validate", "import_id": job.import_id}, None)
+
+
+def test_the_cli_imports_into_data_dir_with_a_progress_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shortstack.entrypoints.cli import main
+
+    monkeypatch.setenv("STORAGE", "sqlite")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(MIXED)
+    assert main(["import", str(mixed)]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["status"] == "partially_succeeded"
+    assert [error["row"] for error in summary["errors"]] == [3, 5, 6, 7, 8]
+    assert "[##############################] 100%  3/4 rows loaded, 5 errors" in captured.err
+
+    bad_only = tmp_path / "bad.csv"
+    bad_only.write_text("javascript:alert(1)\n")
+    assert main(["import", str(bad_only), "--quiet"]) == 1  # nothing loaded: failed
+    assert capsys.readouterr().err == ""
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("https://example.com/caf\u00e9\n".encode("latin-1"))
+    assert main(["import", str(latin)]) == 2
+    assert "not UTF-8: line 1" in capsys.readouterr().err
+    assert main(["import", str(tmp_path / "missing.csv")]) == 2
+    stored = bootstrap(settings_for("sqlite", tmp_path))
+    try:
+        assert len(stored.links.list("local", tag=None, limit=100, cursor=None).items) == 3
+    finally:
+        stored.close()
+
+
+def test_a_derived_id_someone_else_holds_moves_that_row_to_the_next_id(
+    container: Container,
+) -> None:
+    from shortstack.domain.imports import derive_short_id
+    from shortstack.domain.links import create_link
+
+    service = container.imports
+    rows = "\n".join(f"https://example.com/many/{n}" for n in range(260)).encode()
+    job = service.accept("local", rows)
+    secret = service.imports.get(job.import_id).secret  # type: ignore[union-attr]
+    taken = derive_short_id(secret, job.import_id, 5)
+    now = service.clock()
+    squatter = create_link(
+        short_id=taken,
+        owner="someone-else",
+        url="https://other.example/",
+        now=now,
+        expires_at=now + timedelta(days=1),
+    )
+    container.links.links.add(squatter)
+    service.start(job.import_id)
+    done = service.get("local", job.import_id)
+    assert (done.status, done.counts.loaded) == (ImportStatus.SUCCEEDED, 260)
+    mine = all_links(container)
+    assert len(mine) == 260
+    assert taken not in {link.short_id for link in mine}
+    assert derive_short_id(secret, job.import_id, 5, attempt=1) in {link.short_id for link in mine}
+    assert container.links.links.get(taken) == squatter
+
+
+def all_links(container: Container) -> list[Any]:
+    """Every link of the local owner, page after page."""
+    found: list[Any] = []
+    cursor = None
+    while True:
+        page = container.links.list("local", tag=None, limit=100, cursor=cursor)
+        found += page.items
+        if not page.next_cursor:
+            return found
+        cursor = page.next_cursor

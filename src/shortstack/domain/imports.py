@@ -4,8 +4,10 @@ The CSV is read one physical line at a time. A valid row can never span
 lines (URLs and aliases hold no whitespace), so a stray quote or a bad byte
 costs exactly one row and never swallows the rows after it, and the row
 number reported for an error is the line number a spreadsheet shows
-(counting the header). Bytes that are not UTF-8 are kept as lone
-surrogates while splitting, then reported per row.
+(counting the header). The file must be UTF-8 (a BOM is allowed): any other
+encoding is refused as a whole, naming the first line that is not UTF-8,
+because a file saved as Latin-1 or UTF-16 would otherwise import some rows
+with silently wrong characters.
 
 Every link an import creates gets an id derived from the import's secret and
 the row number: a re-run after a crash computes the same ids, finds its own
@@ -40,7 +42,6 @@ ERROR_MAX = 1_000
 SHORT_ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 DERIVED_ID_LENGTH = 7
 
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -212,10 +213,25 @@ def derive_short_id(secret: str, import_id: str, row: int, attempt: int = 0) -> 
 
 
 def decode_csv(data: bytes) -> str:
-    """The file as text; invalid UTF-8 bytes stay as lone surrogates to be reported per row."""
+    """The file as text (UTF-8, BOM or not); InvalidInput naming the problem otherwise."""
     if data.startswith(_UTF16_BOMS):
         raise InvalidInput("the file is UTF-16 or UTF-32 encoded: save it as UTF-8", "file")
-    return data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise InvalidInput(
+            f"the file holds NUL bytes (line {line}): it is binary or UTF-16/UTF-32, "
+            "not a UTF-8 CSV",
+            "file",
+        )
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput(
+            f"the file is not UTF-8: line {line} holds the byte 0x{data[exc.start]:02X} "
+            "(Latin-1 or Windows-1252?); save it as UTF-8",
+            "file",
+        ) from exc
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
@@ -269,8 +285,6 @@ def read_rows(data: bytes, max_rows: int = MAX_ROWS) -> Iterator[RawRow | RowErr
             raise InvalidInput(f"the file has more than {MAX_LINES} lines", field="file")
         if len(line) > MAX_ROW_CHARS:
             problem: str | None = f"row is longer than {MAX_ROW_CHARS} characters"
-        elif _NOT_UTF8.search(line):
-            problem = "row is not valid UTF-8"
         else:
             problem = None
             cells = _cells(line)
@@ -317,14 +331,14 @@ def check_upload(data: bytes, max_rows: int = MAX_ROWS) -> None:
 # -- events ------------------------------------------------------------------------------------
 
 
-def import_started(job: ImportJob) -> Event:
-    return Event(
-        SOURCE_IMPORTS, "ImportStarted", {"import_id": job.import_id, "owner": job.owner},
-        job.created_at,
-    )  # fmt: skip
+def import_requested(job: ImportJob) -> Event:
+    """ImportRequested: a file was accepted and its workflow is about to start."""
+    detail = {"import_id": job.import_id, "owner": job.owner, "filename": job.filename}
+    return Event(SOURCE_IMPORTS, "ImportRequested", detail, job.created_at)
 
 
 def import_finished(job: ImportJob, now: datetime) -> Event:
+    """ImportFinished: the job reached a final status; the detail carries its counts."""
     counts = job.counts
     return Event(
         SOURCE_IMPORTS,

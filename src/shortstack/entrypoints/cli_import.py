@@ -29,6 +29,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="CSV of url[,alias][,ttl_days] rows")
     parser.add_argument("--url", help="a running server's base URL (default: run it here)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--token", help="with --url: a bearer token or API key (sk_...) for AUTH_MODE=jwt servers"
+    )
 
 
 def progress_line(status: dict[str, Any]) -> str:
@@ -64,30 +67,33 @@ def _local(data: bytes, filename: str, quiet: bool) -> dict[str, Any]:
 
     container = bootstrap(Settings())
     try:
-        submitted: dict[str, str] = {}
+        service = container.imports
+        job = service.accept("local", data, filename)
         failure: list[BaseException] = []
 
         def run() -> None:
             try:
-                job = container.imports.submit("local", data, filename)
-                submitted["id"] = job.import_id
+                service.start(job.import_id)
             except BaseException as exc:  # reported by the main thread
                 failure.append(exc)
 
-        # submit() runs the whole workflow when no server thread does: poll it from here.
-        worker = threading.Thread(target=run, daemon=True)
+        # Without a server, start() runs the whole workflow: here in a worker thread, so
+        # the main thread can draw the progress bar from the job's counts.
+        worker = threading.Thread(target=run, name="import", daemon=True)
         worker.start()
 
         def poll() -> dict[str, Any]:
+            stopped = not worker.is_alive()
             if failure:
                 raise failure[0]
-            jobs = container.imports.imports.list_unfinished(1)
-            job_id = submitted.get("id") or (jobs[0].import_id if jobs else None)
-            if job_id is None:
-                return {"status": "pending", "counts": {}}
-            job = container.imports.get("local", job_id)
-            page = container.imports.errors("local", job_id, limit=20, cursor=None)
-            return ImportPublic.of(job, list(page.items), page.next_cursor).model_dump(mode="json")
+            current = service.get("local", job.import_id)
+            if stopped and not current.status.is_final:
+                raise RuntimeError(
+                    f"import {job.import_id} stopped before its end; `shortstack serve` resumes it"
+                )
+            page = service.errors("local", job.import_id, limit=20, cursor=None)
+            public = ImportPublic.of(current, list(page.items), page.next_cursor)
+            return public.model_dump(mode="json")
 
         status = follow(poll, quiet)
         worker.join()
@@ -96,18 +102,23 @@ def _local(data: bytes, filename: str, quiet: bool) -> dict[str, Any]:
         container.close()
 
 
-def _remote(base_url: str, data: bytes, quiet: bool) -> dict[str, Any]:
+def _remote(base_url: str, data: bytes, quiet: bool, token: str | None) -> dict[str, Any]:
     base = base_url.rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ValueError("--url must be an http:// or https:// address")
+    auth = {"authorization": f"Bearer {token}"} if token else {}
     request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        f"{base}/api/v1/imports", data=data, headers={"content-type": "text/csv"}, method="POST"
+        f"{base}/api/v1/imports",
+        data=data,
+        headers={"content-type": "text/csv", **auth},
+        method="POST",
     )
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (user's URL)
         location = response.headers["location"]
 
     def poll() -> dict[str, Any]:
-        with urllib.request.urlopen(f"{base}{location}", timeout=30) as answer:  # noqa: S310
+        asking = urllib.request.Request(f"{base}{location}", headers=auth)  # noqa: S310
+        with urllib.request.urlopen(asking, timeout=30) as answer:  # noqa: S310
             status: dict[str, Any] = json.load(answer)
             return status
 
@@ -122,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         if args.url:
-            status = _remote(args.url, data, args.quiet)
+            status = _remote(args.url, data, args.quiet, args.token)
         else:
             status = _local(data, args.file.name, args.quiet)
     except urllib.error.HTTPError as exc:

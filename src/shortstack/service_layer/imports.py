@@ -39,7 +39,7 @@ from shortstack.domain.imports import (
     derive_short_id,
     final_status,
     import_finished,
-    import_started,
+    import_requested,
     link_of,
     new_import,
     read_rows,
@@ -138,15 +138,24 @@ class ImportsService:
     # -- the API --------------------------------------------------------------------------
 
     def submit(self, owner: str, data: bytes, filename: str | None = None) -> ImportJob:
-        """Check the file can be an import, store it, start the workflow; the pending job."""
+        """Accept the file, then start its workflow; the pending job."""
+        job = self.accept(owner, data, filename)
+        self.start(job.import_id)
+        return job
+
+    def accept(self, owner: str, data: bytes, filename: str | None = None) -> ImportJob:
+        """Check the file can be an import and store it as a pending job (not started yet)."""
         check_upload(data, self.max_rows)
         job = new_import(owner, self.clock(), filename)
         self.blobs.put(source_key(job.import_id), data)
         self.imports.add(job)
-        self.publisher.publish([import_started(job)])
-        if self.starter is not None:
-            self.starter.start(job.import_id)
+        self.publisher.publish([import_requested(job)])
         return job
+
+    def start(self, import_id: str) -> None:
+        """Start (or, for a job left unfinished, run again) the workflow of a stored job."""
+        if self.starter is not None:
+            self.starter.start(import_id)
 
     def get(self, owner: str, import_id: str) -> ImportJob:
         """The owner's job; another owner's is reported as missing."""
@@ -173,6 +182,9 @@ class ImportsService:
         """Check every row; stage valid rows in chunks, record the invalid ones."""
         self._job(import_id)
         self.imports.update(import_id, ImportUpdate(status=ImportStatus.RUNNING), self.clock())
+        # A re-run (after a crash, maybe with another chunk size) chunks the file anew: results
+        # recorded for the old chunks would count rows twice. Each load records its chunk again.
+        self.imports.forget_chunks(import_id)
         data = self.blobs.get(source_key(import_id))
         total = valid = 0
         chunk: list[ValidRow] = []

@@ -141,6 +141,10 @@ class ImportRepository(Protocol):
         """Set one chunk's load result (a repeat overwrites it); ignored once the job is final."""
         ...
 
+    def forget_chunks(self, import_id: str) -> None:
+        """Drop every recorded chunk result (validation chunks the file anew); not once final."""
+        ...
+
     def add_errors(self, import_id: str, errors: Sequence[RowError]) -> None:
         """Store per-row errors, one per row number (a repeat overwrites, never duplicates)."""
         ...

@@ -167,6 +167,14 @@ class DynamoDBImportRepository:
             },
         )
 
+    def forget_chunks(self, import_id: str) -> None:
+        self._conditional_update(
+            import_id,
+            "SET #chunks = :empty",
+            {"#status": "status", "#chunks": "chunks"},
+            {**_NOT_FINAL_VALUES, ":empty": {"M": {}}},
+        )
+
     def _conditional_update(
         self, import_id: str, expression: str, names: dict[str, str], values: dict[str, Any]
     ) -> bool:

@@ -10,6 +10,7 @@ concurrency. When the condition fails, the old item
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from botocore.exceptions import ClientError
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
+from shortstack.adapters.dynamodb.link_loader import add_new_links
 from shortstack.adapters.dynamodb.owned import (
     Listing,
     delete_owned,
@@ -28,6 +30,7 @@ from shortstack.adapters.dynamodb.owned import (
 )
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
+from shortstack.domain.imports import ExistingLink, PlannedLink
 from shortstack.domain.links import (
     Link,
     LinkChanges,
@@ -93,33 +96,43 @@ def _to_target(raw: dict[str, Any]) -> Target:
     )
 
 
+def link_record(link: Link) -> dict[str, Any]:
+    """The item a link is stored as (keys, GSI1 for the owner's listing, TTL)."""
+    return {
+        **keys.link_key(link.short_id),
+        keys.GSI1PK: keys.links_of_owner(link.owner),
+        keys.GSI1SK: sort_position(link.created_at, link.short_id),
+        "entity": ENTITY,
+        "short_id": link.short_id,
+        "owner": link.owner,
+        "url": link.url,
+        "title": link.title,
+        "tags": list(link.tags) or None,
+        "is_active": link.is_active,
+        "redirect_status": link.redirect_status,
+        "expires_at": to_iso(link.expires_at) if link.expires_at else None,
+        "max_visits": link.max_visits,
+        "click_count": link.click_count,
+        "created_at": to_iso(link.created_at),
+        "updated_at": to_iso(link.updated_at),
+        keys.TTL_ATTRIBUTE: storage_expiry(link.expires_at),
+    }
+
+
 class DynamoDBLinkRepository:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
     def add(self, link: Link) -> None:
-        record = {
-            **keys.link_key(link.short_id),
-            keys.GSI1PK: keys.links_of_owner(link.owner),
-            keys.GSI1SK: sort_position(link.created_at, link.short_id),
-            "entity": ENTITY,
-            "short_id": link.short_id,
-            "owner": link.owner,
-            "url": link.url,
-            "title": link.title,
-            "tags": list(link.tags) or None,
-            "is_active": link.is_active,
-            "redirect_status": link.redirect_status,
-            "expires_at": to_iso(link.expires_at) if link.expires_at else None,
-            "max_visits": link.max_visits,
-            "click_count": link.click_count,
-            "created_at": to_iso(link.created_at),
-            "updated_at": to_iso(link.updated_at),
-            keys.TTL_ATTRIBUTE: storage_expiry(link.expires_at),
-        }
-        if not put_new(self._client, self._table, record):
+        if not put_new(self._client, self._table, link_record(link)):
             raise ShortIdTaken(link.short_id)
+
+    def add_new(
+        self, owner: str, links: Sequence[PlannedLink], created_at: datetime
+    ) -> list[ExistingLink | None]:
+        """The LinkSink port: a chunk of imported links in batches (see link_loader.py)."""
+        return add_new_links(self._client, self._table, owner, links, created_at, link_record)
 
     def get(self, short_id: str, *, consistent: bool = True) -> Link | None:
         response = self._client.get_item(

@@ -68,6 +68,12 @@ class MemoryImportRepository:
             self._chunks[import_id][chunk] = (loaded, failed)
             self._jobs[import_id] = replace(job, updated_at=max(now, job.updated_at))
 
+    def forget_chunks(self, import_id: str) -> None:
+        with self._lock:
+            job = self._jobs.get(import_id)
+            if job is not None and not job.status.is_final:
+                self._chunks[import_id].clear()
+
     def add_errors(self, import_id: str, errors: Sequence[RowError]) -> None:
         with self._lock:
             stored = self._errors.setdefault(import_id, {})

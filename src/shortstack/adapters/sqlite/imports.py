@@ -164,6 +164,14 @@ class SqliteImportRepository:
                     (import_id, chunk, loaded, failed),
                 )
 
+    def forget_chunks(self, import_id: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM import_chunks WHERE import_id = ? AND EXISTS "  # noqa: S608 - constant
+                f"(SELECT 1 FROM imports WHERE import_id = ? AND {_NOT_FINAL})",
+                (import_id, import_id),
+            )
+
     def add_errors(self, import_id: str, errors: Sequence[RowError]) -> None:
         if not errors:
             return

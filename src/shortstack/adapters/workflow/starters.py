@@ -26,8 +26,13 @@ _log = logging.getLogger("shortstack.imports")
 
 
 class LocalWorkflowStarter:
-    def __init__(self, machine: LocalStateMachine, on_crash: Callable[[str, str], object]) -> None:
-        self.machine = machine
+    def __init__(
+        self, load_machine: Callable[[], LocalStateMachine], on_crash: Callable[[str, str], object]
+    ) -> None:
+        # Loaded on the first import, not at start-up: a process that never imports (the
+        # events Lambda, a CLI command) neither pays for it nor needs the file.
+        self._load_machine = load_machine
+        self._machine: LocalStateMachine | None = None
         self.on_crash = on_crash
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._stop = threading.Event()
@@ -40,6 +45,13 @@ class LocalWorkflowStarter:
             self._queue.put(import_id)
         else:
             self.run(import_id)
+
+    @property
+    def machine(self) -> LocalStateMachine:
+        """The state machine, loaded and checked on first use."""
+        if self._machine is None:
+            self._machine = self._load_machine()
+        return self._machine
 
     def run(self, import_id: str) -> None:
         """One execution, to its end (or until stop)."""
@@ -55,6 +67,7 @@ class LocalWorkflowStarter:
         """Run queued imports in a daemon thread, beginning with the unfinished ones."""
         if self._thread is not None:
             return
+        self.machine  # noqa: B018 - a broken definition stops the server now, not mid-import
         self.background = True
         for import_id in resume:
             self._queue.put(import_id)

@@ -1,0 +1,126 @@
+"""Load a chunk of imported links into DynamoDB in batches, never overwriting a link.
+
+Per request, not per row: a 2,000-row chunk costs 20 BatchGetItem and 80
+BatchWriteItem calls instead of 2,000 PutItem calls (Lambda time is billed,
+and each call costs about a millisecond of CPU in botocore alone).
+
+- Aliases are chosen by people and contested: each is a conditional PutItem
+  (`attribute_not_exists`), one at a time in row order, so the earlier row wins.
+- Derived ids are HMACs of the import's secret and the row number: nobody else
+  can ask for them. A consistent BatchGetItem finds the ones already stored
+  (an earlier run of this import, or a rare collision with another link);
+  BatchWriteItem writes the rest. BatchWriteItem has no conditions, so the one
+  writer that could race it is this import's own concurrent run of the same
+  chunk, writing the identical item. docs/decisions/0301 has the reasoning.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from shortstack.adapters.dynamodb import keys
+from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
+from shortstack.adapters.dynamodb.owned import put_new
+from shortstack.domain.clock import from_iso
+from shortstack.domain.errors import ServiceUnavailable
+from shortstack.domain.imports import ExistingLink, PlannedLink, link_of
+from shortstack.domain.links import Link
+
+GET_BATCH = 100  # BatchGetItem's limit
+WRITE_BATCH = 25  # BatchWriteItem's limit
+ROUNDS = 8  # unprocessed keys or items are retried this many times, backing off
+BACKOFF_S = 0.05
+
+Record = Callable[[Link], Mapping[str, Any]]
+
+
+def add_new_links(
+    client: Any,
+    table: str,
+    owner: str,
+    planned: Sequence[PlannedLink],
+    created_at: datetime,
+    record: Record,
+) -> list[ExistingLink | None]:
+    """Per planned link: None if this call stored it, else who holds its id."""
+    results: dict[int, ExistingLink | None] = {}
+    for index, link in enumerate(planned):
+        if link.is_alias:
+            results[index] = _put_alias(client, table, record(link_of(owner, link, created_at)))
+    derived = [(index, link) for index, link in enumerate(planned) if not link.is_alias]
+    held = _held(client, table, sorted({link.short_id for _, link in derived}))
+    items = []
+    for index, link in derived:
+        if link.short_id in held:
+            results[index] = held[link.short_id]
+            continue
+        stored = link_of(owner, link, created_at)
+        # Two rows of one chunk on one id (never seen: 62**7 ids): the second finds the first.
+        held[link.short_id] = ExistingLink(stored.owner, stored.url, stored.created_at)
+        results[index] = None
+        items.append(record(stored))
+    _write(client, table, items)
+    return [results[index] for index in range(len(planned))]
+
+
+def _put_alias(client: Any, table: str, item: Mapping[str, Any]) -> ExistingLink | None:
+    for _ in range(3):
+        if put_new(client, table, item):
+            return None
+        holder = _held(client, table, [item["short_id"]]).get(item["short_id"])
+        if holder is not None:
+            return holder
+        # Deleted between the two calls: the alias is free again, try once more.
+    raise ServiceUnavailable(f"alias {item['short_id']!r} keeps changing hands; try again")
+
+
+def _held(client: Any, table: str, short_ids: Sequence[str]) -> dict[str, ExistingLink]:
+    """Who holds each of `short_ids` that is taken (consistent reads)."""
+    found: dict[str, ExistingLink] = {}
+    for start in range(0, len(short_ids), GET_BATCH):
+        request: dict[str, Any] = {
+            table: {
+                "Keys": [
+                    to_attributes(keys.link_key(i)) for i in short_ids[start : start + GET_BATCH]
+                ],
+                "ConsistentRead": True,
+                "ProjectionExpression": "short_id, #owner, #url, created_at",
+                "ExpressionAttributeNames": {"#owner": "owner", "#url": "url"},
+            }
+        }
+        for _ in _rounds():
+            response = client.batch_get_item(RequestItems=request)
+            for raw in response.get("Responses", {}).get(table, []):
+                values = from_attributes(raw)
+                found[values["short_id"]] = ExistingLink(
+                    values["owner"], values["url"], from_iso(values["created_at"])
+                )
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+    return found
+
+
+def _write(client: Any, table: str, items: Sequence[Mapping[str, Any]]) -> None:
+    for start in range(0, len(items), WRITE_BATCH):
+        requests = [
+            {"PutRequest": {"Item": to_attributes(item)}}
+            for item in items[start : start + WRITE_BATCH]
+        ]
+        pending: dict[str, Any] = {table: requests}
+        for _ in _rounds():
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            if not pending:
+                break
+
+
+def _rounds() -> Any:
+    """Attempt numbers, sleeping with exponential backoff before each retry; then give up."""
+    for attempt in range(ROUNDS):
+        if attempt:
+            time.sleep(BACKOFF_S * 2 ** (attempt - 1))
+        yield attempt
+    raise ServiceUnavailable("DynamoDB kept returning unprocessed items (throttled); try again")
