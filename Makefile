@@ -16,7 +16,10 @@ PY_DIRS := src tests scripts $(wildcard bench)
 DYNAMODB_LOCAL := ./scripts/dynamodb-local.sh
 STRESS_TIMEOUT ?= 420
 
-.PHONY: help sync run test lint format typecheck pytest clean dynamodb-local stress
+STACK ?= shortstack
+
+.PHONY: help sync run test lint format typecheck pytest clean dynamodb-local stress \
+	lint-infra package deploy deploy-frontend
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -27,7 +30,7 @@ sync: ## create .venv/ from uv.lock (idempotent)
 run: sync ## serve the whole stack on http://$(HOST):$(PORT)
 	PORT=$(PORT) HOST=$(HOST) DATA_DIR=$(DATA_DIR) $(RUN) shortstack serve
 
-test: sync lint typecheck pytest ## lint, type-check and run the whole test suite
+test: sync lint typecheck lint-infra pytest ## lint, type-check, check the IaC and run the whole test suite
 
 lint: sync ## ruff check and format check
 	$(RUN) ruff check $(PY_DIRS)
@@ -45,6 +48,26 @@ pytest: sync dynamodb-local ## the pytest suite (unit, contract, e2e; DynamoDB o
 
 stress: sync dynamodb-local ## the suite with its long versions (STRESS=1), bounded by STRESS_TIMEOUT seconds
 	STRESS=1 timeout $(STRESS_TIMEOUT) $(DYNAMODB_LOCAL) run -- $(RUN) pytest -q -o timeout=600
+
+# checkov runs from its own pinned tool environment: its dependencies clash with the app's.
+CHECKOV := $(UV) tool run --quiet --python python3 --from checkov==3.3.30 checkov --quiet --compact --skip-download
+
+lint-infra: sync ## cfn-lint + checkov on SAM and Terraform, terraform fmt (offline; tests/infra has the rest)
+	$(RUN) cfn-lint infra/sam/template.yaml
+	$(CHECKOV) -d infra/sam --framework cloudformation
+	$(CHECKOV) -d infra/terraform --framework terraform
+	@if command -v terraform >/dev/null 2>&1; then \
+		TF_CLI_CONFIG_FILE=/dev/null terraform fmt -check -recursive infra/terraform && echo "terraform fmt: clean"; \
+	else echo "terraform fmt: SKIPPED (no terraform binary on PATH)"; fi
+
+package: sync ## build .build/lambda/ and .build/lambda.zip (arm64 wheels + the package)
+	$(RUN) python scripts/package_lambda.py --uv $(UV)
+
+deploy: sync ## package, then sam deploy --guided (needs the SAM CLI and AWS credentials)
+	UV=$(UV) STACK=$(STACK) ./scripts/deploy.sh
+
+deploy-frontend: sync ## write web/config.js from the stack outputs, upload web/, invalidate CloudFront
+	$(RUN) python scripts/deploy_frontend.py --stack $(STACK)
 
 dynamodb-local: ## fetch the pinned DynamoDB Local engine into .tools/ (idempotent)
 	@$(DYNAMODB_LOCAL) install

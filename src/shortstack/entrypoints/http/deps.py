@@ -67,3 +67,21 @@ LinksDep = Annotated[LinksService, Depends(get_links)]
 RedirectsDep = Annotated[RedirectService, Depends(get_redirects)]
 ApiKeysDep = Annotated[ApiKeysService, Depends(get_apikeys)]
 AnalyticsDep = Annotated[AnalyticsService, Depends(get_analytics)]
+
+
+def get_short_base(
+    request: Request, container: Annotated[Container, Depends(get_container)]
+) -> str:
+    """Where short links point: PUBLIC_BASE_URL, else (on AWS) the host this request came to.
+
+    Behind API Gateway the API's own URL is only known after deployment, and the
+    template cannot pass it to the functions without a dependency cycle.
+    """
+    settings = container.settings
+    host = request.headers.get("host")
+    if not settings.public_base_url and settings.stage == "aws" and host:
+        return f"https://{host}"
+    return settings.base_url
+
+
+ShortBaseDep = Annotated[str, Depends(get_short_base)]

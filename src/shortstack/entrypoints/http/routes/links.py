@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from shortstack.domain.errors import InvalidInput
 from shortstack.domain.links import LinkChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from shortstack.entrypoints.http.deps import AnalyticsDep, CallerDep, ContainerDep, LinksDep
+from shortstack.entrypoints.http.deps import AnalyticsDep, CallerDep, LinksDep, ShortBaseDep
 from shortstack.entrypoints.http.pagination import add_next_page_headers
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 from shortstack.entrypoints.http.schemas.links import (
@@ -37,7 +37,7 @@ NOT_NULL = ("url", "is_active", "tags", "redirect_status")
     responses={409: {"model": ErrorBody, "description": "alias already taken"}, **INVALID},
 )
 async def create_link(
-    body: LinkCreate, request: Request, caller: CallerDep, links: LinksDep, container: ContainerDep
+    body: LinkCreate, request: Request, caller: CallerDep, links: LinksDep, short_base: ShortBaseDep
 ) -> LinkPublic:
     """Shorten a URL under a random id or a chosen alias (expiry: 30 days unless given)."""
     link = links.create(
@@ -52,7 +52,7 @@ async def create_link(
         max_visits=body.max_visits,
         request_host=request.headers.get("host"),
     )
-    return LinkPublic.of(link, container.settings.base_url)
+    return LinkPublic.of(link, short_base)
 
 
 @router.get(
@@ -65,7 +65,7 @@ async def list_links(
     response: Response,
     caller: CallerDep,
     links: LinksDep,
-    container: ContainerDep,
+    short_base: ShortBaseDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
     tag: Annotated[Tag | None, Query()] = None,
@@ -73,15 +73,15 @@ async def list_links(
     """A page of your links, newest first; `?tag=` keeps those with that tag."""
     page = links.list(caller.sub, tag=tag, limit=limit, cursor=cursor)
     add_next_page_headers(request, response, page.next_cursor, limit, {"tag": tag})
-    return [LinkPublic.of(link, container.settings.base_url) for link in page.items]
+    return [LinkPublic.of(link, short_base) for link in page.items]
 
 
 @router.get("/{short_id}", response_model=LinkPublic, responses=NOT_FOUND)
 async def get_link(
-    short_id: str, caller: CallerDep, links: LinksDep, container: ContainerDep
+    short_id: str, caller: CallerDep, links: LinksDep, short_base: ShortBaseDep
 ) -> LinkPublic:
     """One link with its click_count, is_active and expires_at."""
-    return LinkPublic.of(links.get(caller.sub, short_id), container.settings.base_url)
+    return LinkPublic.of(links.get(caller.sub, short_id), short_base)
 
 
 @router.patch("/{short_id}", response_model=LinkPublic, responses={**NOT_FOUND, **INVALID})
@@ -91,7 +91,7 @@ async def update_link(
     request: Request,
     caller: CallerDep,
     links: LinksDep,
-    container: ContainerDep,
+    short_base: ShortBaseDep,
 ) -> LinkPublic:
     """Change only the fields sent: is_active, url, expires_at, title, tags, max_visits..."""
     sent = body.model_fields_set
@@ -111,7 +111,7 @@ async def update_link(
         redirect_status=body.redirect_status,
     )
     link = links.update(caller.sub, short_id, changes, request_host=request.headers.get("host"))
-    return LinkPublic.of(link, container.settings.base_url)
+    return LinkPublic.of(link, short_base)
 
 
 @router.delete(

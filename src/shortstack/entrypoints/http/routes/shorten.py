@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import InvalidInput
-from shortstack.entrypoints.http.deps import CallerDep, ContainerDep, LinksDep
+from shortstack.entrypoints.http.deps import CallerDep, LinksDep, ShortBaseDep
 from shortstack.entrypoints.http.schemas.links import (
     LinkPublic,
     Shortened,
@@ -67,7 +67,7 @@ def read_url(raw: bytes) -> str:
     },
 )
 async def shorten(
-    request: Request, caller: CallerDep, links: LinksDep, container: ContainerDep
+    request: Request, caller: CallerDep, links: LinksDep, short_base: ShortBaseDep
 ) -> JSONResponse:
     """Shorten a URL for 30 days under a random id (the classic tutorial's contract)."""
     try:
@@ -77,7 +77,7 @@ async def shorten(
         return JSONResponse({"error": exc.reason}, status_code=status.HTTP_400_BAD_REQUEST)
     except InvalidInput as exc:
         return JSONResponse({"error": exc.message}, status_code=status.HTTP_400_BAD_REQUEST)
-    public = LinkPublic.of(link, container.settings.base_url)
+    public = LinkPublic.of(link, short_base)
     body = Shortened(
         short_id=public.short_id,
         short_url=public.short_url,

@@ -1,0 +1,87 @@
+resource "aws_apigatewayv2_api" "http_api" {
+  name          = "${var.stack_name}-http-api"
+  protocol_type = "HTTP"
+  cors_configuration {
+    allow_origins  = var.frontend_origins
+    allow_methods  = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    allow_headers  = ["authorization", "content-type", "x-correlation-id"]
+    expose_headers = ["x-next-cursor", "link", "x-correlation-id", "location"]
+    max_age        = 600
+  }
+}
+
+resource "aws_apigatewayv2_authorizer" "cognito_jwt" {
+  api_id           = aws_apigatewayv2_api.http_api.id
+  name             = "CognitoJwt"
+  authorizer_type  = "JWT"
+  identity_sources = ["$request.header.Authorization"]
+  jwt_configuration {
+    issuer   = var.jwt_issuer
+    audience = [var.jwt_audience]
+  }
+}
+
+resource "aws_cloudwatch_log_group" "http_api_access_logs" {
+  #checkov:skip=CKV_AWS_158:Access logs hold request metadata, no bodies or tokens; encrypted at rest by CloudWatch
+  #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (30 days by default, for cost)
+  name              = "/aws/apigateway/${var.stack_name}-http-api"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_apigatewayv2_stage" "default" {
+  api_id      = aws_apigatewayv2_api.http_api.id
+  name        = "$default"
+  auto_deploy = true
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.http_api_access_logs.arn
+    format = jsonencode({
+      requestId        = "$context.requestId", ip = "$context.identity.sourceIp", method = "$context.httpMethod",
+      route            = "$context.routeKey", status = "$context.status", latencyMs = "$context.responseLatency",
+      integrationError = "$context.integrationErrorMessage"
+    })
+  }
+  default_route_settings {
+    throttling_burst_limit = var.throttling_burst_limit
+    throttling_rate_limit  = var.throttling_rate_limit
+  }
+}
+
+locals {
+  # route key => [function, needs the JWT authorizer]
+  routes = {
+    "ANY /api/{proxy+}" = ["api_function", true]
+    "POST /shorten"     = ["api_function", true]
+    "GET /health"       = ["api_function", false]
+    "GET /docs"         = ["api_function", false]
+    "GET /redoc"        = ["api_function", false]
+    "GET /openapi.json" = ["api_function", false]
+    "GET /{short_id}"   = ["redirect_function", false]
+    "HEAD /{short_id}"  = ["redirect_function", false]
+  }
+}
+
+resource "aws_apigatewayv2_integration" "function" {
+  for_each               = toset(["api_function", "redirect_function"])
+  api_id                 = aws_apigatewayv2_api.http_api.id
+  integration_type       = "AWS_PROXY"
+  integration_uri        = aws_lambda_function.function[each.key].invoke_arn
+  payload_format_version = "2.0"
+}
+
+resource "aws_apigatewayv2_route" "route" {
+  #checkov:skip=CKV_AWS_309:Health, docs and redirects are public by design; every other route uses the JWT authorizer
+  for_each           = local.routes
+  api_id             = aws_apigatewayv2_api.http_api.id
+  route_key          = each.key
+  target             = "integrations/${aws_apigatewayv2_integration.function[each.value[0]].id}"
+  authorization_type = each.value[1] ? "JWT" : "NONE"
+  authorizer_id      = each.value[1] ? aws_apigatewayv2_authorizer.cognito_jwt.id : null
+}
+
+resource "aws_lambda_permission" "http_api" {
+  for_each      = toset(["api_function", "redirect_function"])
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.function[each.key].function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.http_api.execution_arn}/*/*"
+}

@@ -1,0 +1,113 @@
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+locals {
+  table_arns = [aws_dynamodb_table.table.arn, "${aws_dynamodb_table.table.arn}/index/*"]
+  policies = {
+    api_function = [
+      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"], resources = local.table_arns },
+      { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
+      { actions = ["s3:PutObject", "s3:GetObject"], resources = ["${aws_s3_bucket.imports_bucket.arn}/imports/*"] },
+      { actions = ["states:StartExecution"], resources = [aws_sfn_state_machine.import_state_machine.arn] },
+    ]
+    redirect_function = [
+      { actions = ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources = [aws_dynamodb_table.table.arn] },
+      { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
+    ]
+    events_function = [
+      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"], resources = [aws_dynamodb_table.table.arn] },
+      { actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources = [aws_sqs_queue.events_queue.arn] },
+    ]
+    import_task_function = [
+      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchWriteItem"], resources = local.table_arns },
+      { actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${aws_s3_bucket.imports_bucket.arn}/imports/*"] },
+      { actions = ["s3:ListBucket"], resources = [aws_s3_bucket.imports_bucket.arn] },
+      { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
+    ]
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each           = local.functions
+  name_prefix        = "${var.stack_name}-${replace(each.key, "_", "-")}-"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = local.functions
+  role     = aws_iam_role.function[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [for p in local.policies[each.key] : { Effect = "Allow", Action = p.actions, Resource = p.resources }],
+      [{
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = "${aws_cloudwatch_log_group.function[each.key].arn}:*"
+      }]
+    )
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "xray" {
+  for_each   = local.functions
+  role       = aws_iam_role.function[each.key].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXrayWriteOnlyAccess"
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  #checkov:skip=CKV_AWS_158:Logs carry no secrets (redacted at INFO); CloudWatch encrypts them at rest
+  #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (30 days by default, for cost)
+  for_each          = local.functions
+  name              = "/aws/lambda/${var.stack_name}-${replace(each.key, "_", "-")}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "function" {
+  #checkov:skip=CKV_AWS_117:No VPC resources to reach (DynamoDB, SQS, S3 are public endpoints); a VPC adds NAT cost
+  #checkov:skip=CKV_AWS_116:Invoked synchronously (HTTP API, Step Functions) or from SQS whose redrive DLQ applies
+  #checkov:skip=CKV_AWS_173:Environment variables hold names and URLs, never secrets; AWS-managed encryption applies
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and pipeline; the artifact is built by make package
+  for_each                       = local.functions
+  function_name                  = "${var.stack_name}-${replace(each.key, "_", "-")}"
+  role                           = aws_iam_role.function[each.key].arn
+  handler                        = each.value.handler
+  runtime                        = "python3.12"
+  architectures                  = ["arm64"]
+  memory_size                    = each.value.memory
+  timeout                        = each.value.timeout
+  filename                       = var.lambda_zip
+  source_code_hash               = filebase64sha256(var.lambda_zip)
+  reserved_concurrent_executions = var.reserved_concurrency > 0 ? var.reserved_concurrency : -1
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.function[each.key].name
+  }
+
+  environment {
+    variables = merge(
+      local.environment,
+      each.key == "api_function" ? { IMPORT_STATE_MACHINE_ARN = aws_sfn_state_machine.import_state_machine.arn } : {}
+    )
+  }
+}
+
+resource "aws_lambda_event_source_mapping" "events_queue" {
+  event_source_arn                   = aws_sqs_queue.events_queue.arn
+  function_name                      = aws_lambda_function.function["events_function"].arn
+  batch_size                         = 10
+  maximum_batching_window_in_seconds = 1
+  function_response_types            = ["ReportBatchItemFailures"]
+}

@@ -1,0 +1,185 @@
+terraform {
+  required_version = ">= 1.6"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.60"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.region
+}
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  functions = {
+    api_function         = { handler = "shortstack.entrypoints.lambda_api.handler", memory = 1024, timeout = 29 }
+    redirect_function    = { handler = "shortstack.entrypoints.lambda_redirect.handler", memory = 256, timeout = 5 }
+    events_function      = { handler = "shortstack.entrypoints.lambda_events.handler", memory = 512, timeout = 30 }
+    import_task_function = { handler = "shortstack.entrypoints.lambda_workflow.handler", memory = 1024, timeout = 300 }
+  }
+  environment = {
+    STAGE                   = "aws"
+    STORAGE                 = "dynamodb"
+    TABLE_NAME              = aws_dynamodb_table.table.name
+    EVENT_BUS_NAME          = aws_cloudwatch_event_bus.event_bus.name
+    IMPORTS_BUCKET          = aws_s3_bucket.imports_bucket.bucket
+    AUTH_MODE               = "jwt"
+    JWT_ISSUER              = var.jwt_issuer
+    JWT_AUDIENCE            = var.jwt_audience
+    JWT_JWKS_URL            = "${var.jwt_issuer}/.well-known/jwks.json"
+    TRUST_GATEWAY_CLAIMS    = "true"
+    FRONTEND_ORIGIN         = join(",", var.frontend_origins)
+    LOG_LEVEL               = "INFO"
+    POWERTOOLS_SERVICE_NAME = "shortstack"
+  }
+}
+
+# ------------------------------------------------------------------ data
+resource "aws_dynamodb_table" "table" {
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS-owned key; a customer-managed key adds cost per request
+  name                        = "${var.stack_name}-table"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "PK"
+  range_key                   = "SK"
+  deletion_protection_enabled = var.table_deletion_protection
+
+  dynamic "attribute" {
+    for_each = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]
+    content {
+      name = attribute.value
+      type = "S"
+    }
+  }
+
+  global_secondary_index {
+    name            = "GSI1"
+    hash_key        = "GSI1PK"
+    range_key       = "GSI1SK"
+    projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = "GSI2"
+    hash_key        = "GSI2PK"
+    range_key       = "GSI2SK"
+    projection_type = "ALL"
+  }
+
+  ttl {
+    attribute_name = "ttl"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_s3_bucket" "imports_bucket" {
+  #checkov:skip=CKV_AWS_18:Access logs cost a bucket and requests; CloudTrail data events can be enabled per account
+  #checkov:skip=CKV_AWS_21:Staged import files live 7 days and are re-creatable from the upload
+  #checkov:skip=CKV_AWS_144:Staging data for imports; replication would double cost for nothing durable
+  #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) encryption; KMS adds cost per request
+  #checkov:skip=CKV2_AWS_62:Nothing consumes S3 events for staged files
+  bucket_prefix = "${var.stack_name}-imports-"
+}
+
+resource "aws_s3_bucket_public_access_block" "imports_bucket" {
+  bucket                  = aws_s3_bucket.imports_bucket.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "imports_bucket" {
+  bucket = aws_s3_bucket.imports_bucket.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "imports_bucket" {
+  bucket = aws_s3_bucket.imports_bucket.id
+  rule {
+    id     = "expire-staged-imports"
+    status = "Enabled"
+    filter {
+      prefix = "imports/"
+    }
+    expiration {
+      days = 7
+    }
+  }
+  rule {
+    id     = "abort-failed-uploads"
+    status = "Enabled"
+    filter {}
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+}
+
+# ------------------------------------------------------------------ events
+resource "aws_cloudwatch_event_bus" "event_bus" {
+  name = "${var.stack_name}-events"
+}
+
+resource "aws_sqs_queue" "events_dead_letter_queue" {
+  name                      = "${var.stack_name}-events-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue" "events_queue" {
+  name                       = "${var.stack_name}-events"
+  visibility_timeout_seconds = 180
+  message_retention_seconds  = 1209600
+  sqs_managed_sse_enabled    = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.events_dead_letter_queue.arn
+    maxReceiveCount     = 3
+  })
+}
+
+resource "aws_cloudwatch_event_rule" "events_rule" {
+  event_bus_name = aws_cloudwatch_event_bus.event_bus.name
+  event_pattern  = jsonencode({ source = [{ prefix = "shortstack." }] })
+}
+
+resource "aws_cloudwatch_event_target" "events_queue" {
+  event_bus_name = aws_cloudwatch_event_bus.event_bus.name
+  rule           = aws_cloudwatch_event_rule.events_rule.name
+  arn            = aws_sqs_queue.events_queue.arn
+}
+
+resource "aws_sqs_queue_policy" "events_queue_policy" {
+  queue_url = aws_sqs_queue.events_queue.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "FromTheShortstackRule"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.events_queue.arn
+      Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.events_rule.arn } }
+    }]
+  })
+}

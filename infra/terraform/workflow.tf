@@ -1,0 +1,40 @@
+data "aws_iam_policy_document" "states_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "import_state_machine" {
+  name_prefix        = "${var.stack_name}-imports-"
+  assume_role_policy = data.aws_iam_policy_document.states_assume.json
+}
+
+resource "aws_iam_role_policy" "import_state_machine" {
+  role = aws_iam_role.import_state_machine.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["lambda:InvokeFunction"]
+      Resource = [aws_lambda_function.function["import_task_function"].arn]
+    }]
+  })
+}
+
+resource "aws_sfn_state_machine" "import_state_machine" {
+  #checkov:skip=CKV_AWS_285:X-Ray tracing is on and Step Functions keeps 90 days of execution history
+  name     = "${var.stack_name}-bulk-import"
+  role_arn = aws_iam_role.import_state_machine.arn
+  type     = "STANDARD"
+  # The same file the local runner walks; ${ImportTaskFunctionArn} filled in here.
+  definition = templatefile("${path.module}/../statemachines/bulk_import.asl.json", {
+    ImportTaskFunctionArn = aws_lambda_function.function["import_task_function"].arn
+  })
+  tracing_configuration {
+    enabled = true
+  }
+}

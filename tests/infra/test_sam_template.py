@@ -1,0 +1,222 @@
+"""The SAM template, validated offline: cfn-lint, SAM's own translation, and what we require.
+
+`sam package` would upload the code and the state machine definition and put
+S3 URIs in their place; the translation here does the same substitution after
+checking that the local paths exist.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+from shortstack.adapters.dynamodb.table import table_definition
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "infra" / "sam" / "template.yaml"
+PARAMETERS = {
+    "JwtIssuer": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI",
+    "JwtAudience": "1h2j3k4l5m6n7o8p9q0r1",
+}
+PUBLIC_ROUTES = {
+    "GET /health",
+    "GET /docs",
+    "GET /redoc",
+    "GET /openapi.json",
+    "GET /{short_id}",
+    "HEAD /{short_id}",
+}
+DATA_SERVICES = ("dynamodb:", "s3:", "sqs:", "events:", "states:", "lambda:")
+
+
+class _NoManagedPolicies:
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+@pytest.fixture(scope="module")
+def source() -> dict[str, Any]:
+    parsed: dict[str, Any] = yaml_parse(TEMPLATE.read_text())
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def translated(source: dict[str, Any]) -> dict[str, Any]:
+    """The template as CloudFormation sees it after `sam package` and the SAM transform."""
+    packaged = copy.deepcopy(source)
+    code_uri = (TEMPLATE.parent / packaged["Globals"]["Function"]["CodeUri"]).resolve()
+    assert code_uri == ROOT / ".build" / "lambda", "make package writes the code here"
+    packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/code.zip"
+    machine = packaged["Resources"]["ImportStateMachine"]["Properties"]
+    assert (TEMPLATE.parent / machine["DefinitionUri"]).resolve().is_file()
+    machine["DefinitionUri"] = "s3://artifacts/bulk_import.asl.json"
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+    result: dict[str, Any] = transform(packaged, PARAMETERS, _NoManagedPolicies())
+    return result
+
+
+@pytest.fixture(scope="module")
+def resources(translated: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = translated["Resources"]
+    return found
+
+
+def of_type(resources: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {name: r for name, r in resources.items() if r["Type"] == kind}
+
+
+def test_cfn_lint_finds_nothing() -> None:
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    lint = subprocess.run([str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_cfn_lint_finds_nothing_in_the_translated_template(
+    translated: dict[str, Any], tmp_path: Path
+) -> None:
+    output = tmp_path / "translated.json"
+    output.write_text(json.dumps(translated))
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    lint = subprocess.run([str(cfn_lint), str(output)], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_the_table_is_the_one_the_code_creates(source: dict[str, Any]) -> None:
+    table = source["Resources"]["Table"]["Properties"]
+    expected = table_definition("any")
+    assert table["BillingMode"] == expected["BillingMode"]
+    assert table["KeySchema"] == expected["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=str) == sorted(
+        expected["AttributeDefinitions"], key=str
+    )
+    assert table["GlobalSecondaryIndexes"] == expected["GlobalSecondaryIndexes"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+
+
+def _handler_exists(handler: str) -> bool:
+    module, _, function = handler.rpartition(".")
+    path = ROOT / "src" / Path(*module.split(".")).with_suffix(".py")
+    tree = ast.parse(path.read_text())
+    return any(isinstance(n, ast.FunctionDef) and n.name == function for n in tree.body)
+
+
+def test_every_function_is_arm64_bounded_traced_logged_and_points_at_real_code(
+    resources: dict[str, Any],
+) -> None:
+    functions = of_type(resources, "AWS::Lambda::Function")
+    assert set(functions) == {
+        "ApiFunction",
+        "RedirectFunction",
+        "EventsFunction",
+        "ImportTaskFunction",
+    }
+    log_groups = {
+        json.dumps(r["Properties"].get("LogGroupName")): r["Properties"]
+        for r in of_type(resources, "AWS::Logs::LogGroup").values()
+    }
+    for name, function in functions.items():
+        props = function["Properties"]
+        assert props["Architectures"] == ["arm64"], name
+        assert props["Runtime"].startswith("python3."), name
+        assert isinstance(props["MemorySize"], int), name
+        assert isinstance(props["Timeout"], int), name
+        assert props["TracingConfig"] == {"Mode": "Active"}, name
+        assert "Fn::If" in props["ReservedConcurrentExecutions"], name
+        assert _handler_exists(props["Handler"]), props["Handler"]
+        group = log_groups[json.dumps({"Fn::Sub": f"/aws/lambda/${{{name}}}"})]
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        env = props["Environment"]["Variables"]
+        assert env["STAGE"] == "aws"
+        assert env["AUTH_MODE"] == "jwt"
+        assert env["TRUST_GATEWAY_CLAIMS"] == "true"
+
+
+def test_iam_names_actions_on_named_resources(resources: dict[str, Any]) -> None:
+    for name, role in of_type(resources, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions = statement["Action"]
+                actions = [actions] if isinstance(actions, str) else actions
+                assert all("*" not in action for action in actions), (name, actions)
+                resource = statement["Resource"]
+                if any(action.startswith(DATA_SERVICES) for action in actions):
+                    # Only sub-resources of a named resource may be wildcarded.
+                    named = json.dumps(resource).replace("/index/*", "").replace("/imports/*", "")
+                    assert "*" not in named.replace('/*"', '"'), (name, statement)
+
+
+def test_routes_need_the_jwt_authorizer_except_health_docs_and_redirects(
+    resources: dict[str, Any],
+) -> None:
+    [api] = of_type(resources, "AWS::ApiGatewayV2::Api").values()
+    body = api["Properties"]["Body"]
+    seen = set()
+    for path, operations in body["paths"].items():
+        for method, operation in operations.items():
+            route = (
+                f"{'ANY' if method == 'x-amazon-apigateway-any-method' else method.upper()} {path}"
+            )
+            seen.add(route)
+            schemes = {name for entry in operation.get("security", []) for name in entry}
+            secured = schemes == {"CognitoJwt"}
+            assert secured == (route not in PUBLIC_ROUTES), route
+    assert {"ANY /api/{proxy+}", "POST /shorten"} | PUBLIC_ROUTES <= seen
+    scheme = body["components"]["securitySchemes"]["CognitoJwt"]
+    assert scheme["x-amazon-apigateway-authorizer"]["type"] == "jwt"
+    # SAM resolves the FrontendOrigins parameter (its default here); never "*".
+    origins = body["x-amazon-apigateway-cors"]["allowOrigins"]
+    assert origins in ("https://app.example.com", ["https://app.example.com"])
+
+
+def test_events_flow_through_a_rule_to_an_encrypted_queue_with_a_dlq(
+    source: dict[str, Any],
+) -> None:
+    res = source["Resources"]
+    queue, dlq = res["EventsQueue"]["Properties"], res["EventsDeadLetterQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 3
+    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert queue["SqsManagedSseEnabled"]
+    assert dlq["SqsManagedSseEnabled"]
+    assert res["EventsRule"]["Properties"]["EventPattern"] == {
+        "source": [{"prefix": "shortstack."}]
+    }
+    source_events = res["EventsFunction"]["Properties"]["Events"]["Queue"]["Properties"]
+    assert source_events["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_frontend_is_private_behind_cloudfront_with_https_and_spa_fallback(
+    source: dict[str, Any],
+) -> None:
+    res = source["Resources"]
+    block = res["FrontendBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    config = res["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["DefaultRootObject"] == "index.html"
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert {e["ErrorCode"] for e in config["CustomErrorResponses"]} == {403, 404}
+    assert "OriginAccessControlId" in config["Origins"][0]
+    csp = res["FrontendHeaders"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"
+    ]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert "default-src 'self'" in json.dumps(csp)
+
+
+def test_alarms_cover_errors_and_dead_letters(source: dict[str, Any]) -> None:
+    alarms = {
+        r["Properties"]["MetricName"]
+        for r in source["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    assert {"Errors", "ApproximateNumberOfMessagesVisible", "ExecutionsFailed"} <= alarms
