@@ -5,7 +5,7 @@ resource "aws_apigatewayv2_api" "http_api" {
     allow_origins  = var.frontend_origins
     allow_methods  = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     allow_headers  = ["authorization", "content-type", "x-correlation-id"]
-    expose_headers = ["x-next-cursor", "link", "x-correlation-id", "location"]
+    expose_headers = ["x-next-cursor", "link", "x-correlation-id", "location", "www-authenticate"]
     max_age        = 600
   }
 }

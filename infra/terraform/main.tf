@@ -33,6 +33,7 @@ locals {
     JWT_AUDIENCE            = var.jwt_audience
     JWT_JWKS_URL            = "${var.jwt_issuer}/.well-known/jwks.json"
     TRUST_GATEWAY_CLAIMS    = "true"
+    API_KEYS_ENABLED        = "false" # the JWT authorizer refuses `Bearer sk_...` (0602)
     FRONTEND_ORIGIN         = join(",", var.frontend_origins)
     LOG_LEVEL               = "INFO"
     POWERTOOLS_SERVICE_NAME = "shortstack"

@@ -15,6 +15,7 @@ from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.links import OwnHosts
 from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.apikeys import ApiKeysService
+from shortstack.service_layer.auth import Authenticator
 from shortstack.service_layer.events import EventConsumer, Idempotency
 from shortstack.service_layer.imports import ImportsService, RepositoryLinkSink
 from shortstack.service_layer.items import ItemsService
@@ -47,8 +48,7 @@ class Container:
     events: EventConsumer
     imports: ImportsService
     apikeys: ApiKeysService
-    # Verifies bearer JWTs in AUTH_MODE=jwt (None in AUTH_MODE=none).
-    jwt_verifier: Any = None
+    auth: Authenticator
     # The local queue and its dispatcher (STORAGE=sqlite); on AWS, SQS and Lambda do this.
     event_queue: Any = None
     dispatcher: Any = None
@@ -236,6 +236,28 @@ _FACTORIES: dict[str, Callable[[Settings], Adapters]] = {
 }
 
 
+def _authenticator(settings: Settings, apikeys: ApiKeysService) -> Authenticator:
+    verifier = None
+    if settings.auth_mode == "jwt":
+        # Only here: AUTH_MODE=none never imports PyJWT's crypto (cold start).
+        from shortstack.adapters.jwt_verifier import JwtVerifier
+
+        verifier = JwtVerifier(
+            settings.jwt_issuer.strip(),
+            settings.jwt_audiences,
+            jwks_url=settings.jwt_jwks_url,
+            public_key=settings.jwt_public_key,
+        )
+    return Authenticator(
+        mode=settings.auth_mode,
+        api_keys=apikeys if settings.api_keys_enabled else None,
+        verifier=verifier,
+        trust_gateway_claims=settings.trust_gateway_claims,
+        issuer=settings.jwt_issuer.strip(),
+        audiences=settings.jwt_audiences,
+    )
+
+
 def bootstrap(
     settings: Settings | None = None, *, clock: Clock = utc_now, **overrides: Any
 ) -> Container:
@@ -265,16 +287,7 @@ def bootstrap(
     )
     if imports.starter is None:
         imports.starter = _local_workflow(imports, adapters)
-    verifier = None
-    if settings.auth_mode == "jwt":
-        from shortstack.adapters.jwt_verifier import JwtVerifier
-
-        verifier = JwtVerifier(
-            settings.jwt_issuer,
-            settings.jwt_audience,
-            jwks_url=settings.jwt_jwks_url,
-            public_key=settings.jwt_public_key,
-        )
+    apikeys = ApiKeysService(adapters.apikeys, clock)
     dispatcher = None
     if adapters.event_queue is not None:
         from shortstack.entrypoints.local_events import LocalEventDispatcher
@@ -296,8 +309,8 @@ def bootstrap(
         analytics=analytics,
         events=events,
         imports=imports,
-        apikeys=ApiKeysService(adapters.apikeys, clock),
-        jwt_verifier=verifier,
+        apikeys=apikeys,
+        auth=_authenticator(settings, apikeys),
         event_queue=adapters.event_queue,
         dispatcher=dispatcher,
         closers=adapters.closers,

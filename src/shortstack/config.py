@@ -9,8 +9,10 @@ Lambda, which must not load Pydantic, reads its few settings through
 from __future__ import annotations
 
 from functools import cached_property
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +20,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shortstack import __version__
 
 _REPO_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -57,9 +68,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # Auth (docs/decisions/0600, 0601). An unknown AUTH_MODE fails validation (Literal).
     auth_mode: Literal["none", "jwt"] = "none"
     jwt_issuer: str = ""
-    jwt_audience: str = ""
+    jwt_audience: str = Field(default="", description="the app client id(s), comma-separated")
     jwt_jwks_url: str = ""
     jwt_public_key: str = Field(default="", description="a PEM public key (RS256 or ES256)")
     trust_gateway_claims: bool = Field(
@@ -73,21 +85,38 @@ class Settings(BaseSettings):
         if self.stage == "aws" and "*" in self.cors_origins:
             raise ValueError("FRONTEND_ORIGIN must name origins, not '*', in the AWS deployment")
         if self.auth_mode == "jwt":
-            missing = [
-                name
-                for name, value in (
-                    ("JWT_ISSUER", self.jwt_issuer),
-                    ("JWT_AUDIENCE", self.jwt_audience),
-                )
-                if not value
-            ]
-            if not (self.jwt_jwks_url or self.jwt_public_key):
-                missing.append("JWT_JWKS_URL or JWT_PUBLIC_KEY")
-            if missing:
-                raise ValueError(f"AUTH_MODE=jwt needs {', '.join(missing)}: refusing to start")
+            self._check_jwt_settings()
         if self.stage == "aws" and self.storage != "dynamodb":
             raise ValueError("STAGE=aws needs STORAGE=dynamodb: Lambda has no durable local disk")
         return self
+
+    def _check_jwt_settings(self) -> None:
+        missing = [
+            name
+            for name, value in (
+                ("JWT_ISSUER", self.jwt_issuer.strip()),
+                ("JWT_AUDIENCE", self.jwt_audiences),
+            )
+            if not value
+        ]
+        if not (self.jwt_jwks_url or self.jwt_public_key):
+            missing.append("JWT_JWKS_URL or JWT_PUBLIC_KEY")
+        if missing:
+            raise ValueError(f"AUTH_MODE=jwt needs {', '.join(missing)}: refusing to start")
+        if self.jwt_jwks_url and self.jwt_public_key:
+            raise ValueError("set JWT_JWKS_URL or JWT_PUBLIC_KEY, not both: refusing to start")
+        if self.jwt_jwks_url:
+            url = urlsplit(self.jwt_jwks_url)
+            # Keys fetched over plain HTTP could be swapped on the way: only on loopback.
+            if not url.hostname or not (
+                url.scheme == "https" or (url.scheme == "http" and _is_loopback(url.hostname))
+            ):
+                raise ValueError("JWT_JWKS_URL must be an https:// URL: refusing to start")
+
+    @cached_property
+    def jwt_audiences(self) -> tuple[str, ...]:
+        """JWT_AUDIENCE split on commas: the app client ids whose tokens are accepted."""
+        return tuple(a.strip() for a in self.jwt_audience.split(",") if a.strip())
 
     @cached_property
     def cors_origins(self) -> list[str]:

@@ -32,6 +32,7 @@ def adapters(
             MemoryLinkRepository,
             MemoryUserRepository,
         )
+        from shortstack.adapters.memory.apikeys import MemoryApiKeyRepository
         from shortstack.adapters.memory.blobs import MemoryBlobStore
         from shortstack.adapters.memory.imports import MemoryImportRepository
         from shortstack.adapters.memory.stats import MemoryClickStatsRepository
@@ -43,6 +44,7 @@ def adapters(
             "stats": MemoryClickStatsRepository(),
             "imports": MemoryImportRepository(),
             "blobs": MemoryBlobStore(),
+            "apikeys": MemoryApiKeyRepository(),
         }
     elif storage == "sqlite":
         from shortstack.adapters.files import LocalBlobStore
@@ -52,6 +54,7 @@ def adapters(
             SqliteLinkRepository,
             SqliteUserRepository,
         )
+        from shortstack.adapters.sqlite.apikeys import SqliteApiKeyRepository
         from shortstack.adapters.sqlite.imports import SqliteImportRepository
         from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
 
@@ -63,6 +66,7 @@ def adapters(
             "stats": SqliteClickStatsRepository(db),
             "imports": SqliteImportRepository(db),
             "blobs": LocalBlobStore(tmp_path / "blobs"),
+            "apikeys": SqliteApiKeyRepository(db),
             "db": db,
         }
         db.close()
@@ -74,6 +78,7 @@ def adapters(
             DynamoDBLinkRepository,
             DynamoDBUserRepository,
         )
+        from shortstack.adapters.dynamodb.apikeys import DynamoDBApiKeyRepository
         from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
         from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
         from shortstack.adapters.s3 import S3BlobStore
@@ -88,6 +93,7 @@ def adapters(
             "links": DynamoDBLinkRepository(client, TABLE_NAME),
             "stats": DynamoDBClickStatsRepository(client, TABLE_NAME),
             "imports": DynamoDBImportRepository(client, TABLE_NAME),
+            "apikeys": DynamoDBApiKeyRepository(client, TABLE_NAME),
             "blobs": S3BlobStore(boto3.client("s3", region_name="us-east-1"), IMPORT_BUCKET),
             "client": client,
         }

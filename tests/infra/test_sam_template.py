@@ -141,6 +141,7 @@ def test_every_function_is_arm64_bounded_traced_logged_and_points_at_real_code(
         assert env["STAGE"] == "aws"
         assert env["AUTH_MODE"] == "jwt"
         assert env["TRUST_GATEWAY_CLAIMS"] == "true"
+        assert env["API_KEYS_ENABLED"] == "false"  # the authorizer would refuse them (0602)
 
 
 def test_iam_names_actions_on_named_resources(resources: dict[str, Any]) -> None:

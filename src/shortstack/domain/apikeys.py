@@ -14,13 +14,19 @@ import secrets
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from shortstack.domain.errors import InvalidInput, NotFound
+from shortstack.domain.errors import Conflict, InvalidInput, NotFound
 
 PREFIX = "sk_"
 SHOWN_CHARS = 10
 NAME_MAX = 100
+# Enough for every deploy bot and CI job of a team; it also bounds what listing and
+# revoking (which reads the owner's keys) ever cost.
+MAX_KEYS_PER_OWNER = 25
+# "Last used" is a hint for finding stale keys, not an audit log: recording it at most once
+# an hour keeps it from costing a write on every request a machine makes.
+LAST_USED_PRECISION = timedelta(hours=1)
 _SECRET = re.compile(r"^sk_[A-Za-z0-9_-]{43}$")
 
 
@@ -32,6 +38,11 @@ class ApiKey:
     hint: str  # the first characters of the key, e.g. "sk_Ab3xY9q"
     key_hash: str
     created_at: datetime
+    last_used_at: datetime | None = None
+
+    def use_is_worth_recording(self, now: datetime) -> bool:
+        """Whether a use at `now` should update `last_used_at` (at most once an hour)."""
+        return self.last_used_at is None or now - self.last_used_at >= LAST_USED_PRECISION
 
 
 class ApiKeyNotFound(NotFound):
@@ -39,7 +50,15 @@ class ApiKeyNotFound(NotFound):
         super().__init__(f"API key {key_id!r} not found")
 
 
+class TooManyApiKeys(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            f"you already have {MAX_KEYS_PER_OWNER} API keys; revoke one before creating another"
+        )
+
+
 def hash_secret(secret: str) -> str:
+    """The SHA-256 of a key, as stored and looked up (hex)."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -66,4 +85,5 @@ def new_api_key(owner: str, name: str, now: datetime) -> tuple[ApiKey, str]:
 
 
 def well_formed(secret: str) -> bool:
+    """Whether `secret` has the exact shape of a key this service hands out."""
     return _SECRET.match(secret) is not None

@@ -100,3 +100,19 @@ class ImportNotFound(NotFound):
 
 class ServiceUnavailable(DomainError):
     """A dependency the request needs is missing or down; retrying later may work."""
+
+
+class Unauthenticated(DomainError):
+    """No usable credentials: no token, or one that must not be trusted (the message says why).
+
+    `invalid_token` is False when no credentials were sent at all: RFC 6750 then wants a
+    bare challenge, without an error code.
+    """
+
+    def __init__(self, message: str, *, invalid_token: bool = True) -> None:
+        super().__init__(message)
+        self.invalid_token = invalid_token
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this (and the resource's existence is no secret)."""

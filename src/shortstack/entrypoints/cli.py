@@ -32,6 +32,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from shortstack.bootstrap import bootstrap
+    from shortstack.entrypoints.cli_auth import auth_banner, or_refuse
     from shortstack.entrypoints.http.app import create_app
     from shortstack.entrypoints.http.protocol import JsonErrorsH11Protocol
 
@@ -39,8 +40,13 @@ def _run_serve(args: argparse.Namespace) -> int:
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    settings = Settings(**overrides)
-    container = bootstrap(settings)
+    # A bad configuration (an incomplete AUTH_MODE=jwt, say) refuses to start, in one line.
+    settings = or_refuse(lambda: Settings(**overrides))
+    if isinstance(settings, int):
+        return settings
+    container = or_refuse(lambda: bootstrap(settings))
+    if isinstance(container, int):
+        return container
     app = create_app(container)
     base = f"http://{settings.host}:{settings.port}"
     banner = [
@@ -50,10 +56,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         f"  API docs      {base}/docs",
         f"  Health check  {base}/health",
     ]
-    if settings.auth_mode == "none":
-        banner.append(
-            "  AUTH_MODE=none: every request acts as the built-in 'local' user. Local use only."
-        )
+    banner.extend(auth_banner(settings))
     print("\n".join(banner) + "\n", flush=True)
     uvicorn.run(
         app,

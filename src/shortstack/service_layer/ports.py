@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from shortstack.domain.analytics import ClickFacts, DailyStats, UserAgentFamily
 from shortstack.domain.apikeys import ApiKey
@@ -214,4 +214,18 @@ class ApiKeyRepository(Protocol):
 
     def revoke(self, owner: str, key_id: str) -> bool:
         """Delete the owner's key; False if the owner has no such key."""
+        ...
+
+    def record_use(self, key_hash: str, now: datetime) -> None:
+        """Set the key's `last_used_at` to `now`; a revoked key stays revoked (no upsert)."""
+        ...
+
+
+class TokenVerifier(Protocol):
+    def claims(self, token: str) -> dict[str, Any]:
+        """The claims of a token whose signature, issuer, audience and expiry hold.
+
+        Raises Unauthenticated (the token must not be trusted; the message says why and is
+        safe to show) or ServiceUnavailable (the signing keys cannot be fetched right now).
+        """
         ...

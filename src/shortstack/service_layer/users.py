@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shortstack.domain import events
+from shortstack.domain.auth import Principal
 from shortstack.domain.clock import Clock, utc_now
-from shortstack.domain.errors import UserNotFound
+from shortstack.domain.errors import Forbidden, UserNotFound
 from shortstack.domain.users import User, create_user
 from shortstack.service_layer.ports import EventPublisher, UserRepository
 
@@ -17,23 +18,34 @@ class UsersService:
     publisher: EventPublisher
     clock: Clock = utc_now
 
-    def register(self, *, user_id: str, name: str, email: str) -> User:
-        """Create a user; the repository refuses a taken userId or e-mail atomically."""
+    def register(
+        self, *, user_id: str, name: str, email: str, caller: Principal | None = None
+    ) -> User:
+        """Create a user; the repository refuses a taken userId or e-mail atomically.
+
+        With a `caller` that does not run the install, only their own record (userId = sub).
+        """
+        if caller is not None and not caller.may_manage_user(user_id):
+            raise Forbidden("you can register only yourself: userId must be your own sub")
         now = self.clock()
         user = create_user(user_id=user_id, name=name, email=email, now=now)
         self.users.add(user)
         self.publisher.publish([events.user_created(user.user_id, now)])
         return user
 
-    def get(self, user_id: str) -> User:
-        """The user or UserNotFound."""
+    def get(self, user_id: str, *, caller: Principal | None = None) -> User:
+        """The user or UserNotFound (also for another's record, when `caller` may not see it)."""
+        if caller is not None and not caller.may_manage_user(user_id):
+            raise UserNotFound(user_id)
         user = self.users.get(user_id)
         if user is None:
             raise UserNotFound(user_id)
         return user
 
-    def delete(self, user_id: str) -> None:
-        """Delete the user (freeing the e-mail) or raise UserNotFound."""
+    def delete(self, user_id: str, *, caller: Principal | None = None) -> None:
+        """Delete the user (freeing the e-mail) or raise UserNotFound (as for get)."""
+        if caller is not None and not caller.may_manage_user(user_id):
+            raise UserNotFound(user_id)
         if not self.users.delete(user_id):
             raise UserNotFound(user_id)
         self.publisher.publish([events.user_deleted(user_id, self.clock())])

@@ -6,6 +6,7 @@ revoked key stops working at once.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -13,8 +14,10 @@ from botocore.exceptions import ClientError
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
+from shortstack.adapters.dynamodb.owned import delete_owned, put_new
 from shortstack.domain.apikeys import ApiKey
 from shortstack.domain.clock import from_iso, to_iso
+from shortstack.domain.errors import Conflict
 
 ENTITY = "apikey"
 
@@ -27,6 +30,7 @@ def _to_key(item: dict[str, Any]) -> ApiKey:
         hint=item["hint"],
         key_hash=item["key_hash"],
         created_at=from_iso(item["created_at"]),
+        last_used_at=from_iso(item["last_used_at"]) if item.get("last_used_at") else None,
     )
 
 
@@ -49,11 +53,9 @@ class DynamoDBApiKeyRepository:
             "key_hash": key.key_hash,
             "created_at": created,
         }
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_attributes(record),
-            ConditionExpression="attribute_not_exists(PK)",
-        )
+        if not put_new(self._client, self._table, record):
+            # 256 random bits: a second key with the same hash is a bug, never a user error.
+            raise Conflict("an API key with this hash already exists")
 
     def by_hash(self, key_hash: str) -> ApiKey | None:
         item = self._client.get_item(
@@ -79,19 +81,26 @@ class DynamoDBApiKeyRepository:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def revoke(self, owner: str, key_id: str) -> bool:
+        # The table is keyed by hash, so the id is found among the owner's few keys (at most
+        # MAX_KEYS_PER_OWNER, one Query); the delete is conditioned on the owner again.
         for key in self.list(owner):
             if key.key_id == key_id:
-                try:
-                    self._client.delete_item(
-                        TableName=self._table,
-                        Key=to_attributes(keys.api_key_key(key.key_hash)),
-                        ConditionExpression="#owner = :owner",
-                        ExpressionAttributeNames={"#owner": "owner"},
-                        ExpressionAttributeValues=to_attributes({":owner": owner}),
-                    )
-                except ClientError as exc:
-                    if is_conditional_check_failure(exc):  # revoked meanwhile
-                        return False
-                    raise
-                return True
+                return delete_owned(
+                    self._client, self._table, keys.api_key_key(key.key_hash), owner
+                )
         return False
+
+    def record_use(self, key_hash: str, now: datetime) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_attributes(keys.api_key_key(key_hash)),
+                UpdateExpression="SET #used = :now",
+                # Never recreate a key revoked meanwhile (UpdateItem would upsert).
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#used": "last_used_at"},
+                ExpressionAttributeValues=to_attributes({":now": to_iso(now)}),
+            )
+        except ClientError as exc:
+            if not is_conditional_check_failure(exc):
+                raise

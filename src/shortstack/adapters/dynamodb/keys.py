@@ -11,7 +11,7 @@ Layout (entity: PK / SK; indexes):
   idempotency: IDEMPOTENCY#<key> / IDEMPOTENCY (TTL)
   import:      IMPORT#<id> / IMPORT;  GSI2 IMPORTS#UNFINISHED / <created>#<id> while unfinished
   import row:  IMPORT#<id> / ROW#<nnnnnnn> (one per-row error)
-Later entities (API keys) add their builders here.
+  API key:     APIKEY#<sha256 of the key> / APIKEY;  GSI1 OWNER#<owner>#KEYS / <created>#<key id>
 Free-text parts are escaped so that a '#' inside a value cannot forge another key.
 """
 
@@ -103,8 +103,10 @@ def import_row_key(import_id: str, row: int) -> Key:
 
 
 def api_key_key(key_hash: str) -> Key:
+    """An API key, found by the hash of the presented secret (the secret is never stored)."""
     return {"PK": f"APIKEY#{escape(key_hash)}", "SK": "APIKEY"}
 
 
 def api_keys_of_owner(owner: str) -> str:
+    """The GSI1 partition listing one owner's API keys."""
     return f"OWNER#{escape(owner)}#KEYS"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
+from datetime import datetime
 
 from shortstack.domain.apikeys import ApiKey
+from shortstack.domain.errors import Conflict
 
 
 class MemoryApiKeyRepository:
@@ -14,6 +17,8 @@ class MemoryApiKeyRepository:
 
     def add(self, key: ApiKey) -> None:
         with self._lock:
+            if key.key_hash in self._by_hash:
+                raise Conflict("an API key with this hash already exists")
             self._by_hash[key.key_hash] = key
 
     def by_hash(self, key_hash: str) -> ApiKey | None:
@@ -32,3 +37,9 @@ class MemoryApiKeyRepository:
                     del self._by_hash[key_hash]
                     return True
         return False
+
+    def record_use(self, key_hash: str, now: datetime) -> None:
+        with self._lock:
+            key = self._by_hash.get(key_hash)
+            if key is not None:
+                self._by_hash[key_hash] = replace(key, last_used_at=now)

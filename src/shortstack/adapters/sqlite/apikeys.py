@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.domain.apikeys import ApiKey
 from shortstack.domain.clock import from_iso, to_iso
+from shortstack.domain.errors import Conflict
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -15,7 +17,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     owner      TEXT NOT NULL,
     name       TEXT NOT NULL,
     hint       TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
 );
 CREATE INDEX IF NOT EXISTS api_keys_by_owner ON api_keys (owner, created_at);
 """
@@ -29,6 +32,7 @@ def _to_key(row: sqlite3.Row) -> ApiKey:
         hint=row["hint"],
         key_hash=row["key_hash"],
         created_at=from_iso(row["created_at"]),
+        last_used_at=from_iso(row["last_used_at"]) if row["last_used_at"] else None,
     )
 
 
@@ -36,11 +40,27 @@ class SqliteApiKeyRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
         db.ensure_schema("api_keys", SCHEMA)
+        self._add_last_used_column()
+
+    def _add_last_used_column(self) -> None:
+        # Files made before `last_used_at` existed get the column; the rows keep NULL (never).
+        conn = self._db.connection()
+        columns = {row["name"] for row in conn.execute("PRAGMA table_info(api_keys)")}
+        if "last_used_at" not in columns:
+            with self._db.transaction() as tx:
+                tx.execute("ALTER TABLE api_keys ADD COLUMN last_used_at TEXT")
 
     def add(self, key: ApiKey) -> None:
+        try:
+            self._insert(key)
+        except sqlite3.IntegrityError as exc:
+            raise Conflict("an API key with this hash or id already exists") from exc
+
+    def _insert(self, key: ApiKey) -> None:
         with self._db.transaction() as conn:
             conn.execute(
-                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO api_keys (key_hash, key_id, owner, name, hint, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 (key.key_hash, key.key_id, key.owner, key.name, key.hint, to_iso(key.created_at)),
             )
 
@@ -64,3 +84,9 @@ class SqliteApiKeyRepository:
                 "DELETE FROM api_keys WHERE owner = ? AND key_id = ?", (owner, key_id)
             ).rowcount
         return bool(deleted)
+
+    def record_use(self, key_hash: str, now: datetime) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "UPDATE api_keys SET last_used_at = ? WHERE key_hash = ?", (to_iso(now), key_hash)
+            )

@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Security
 from fastapi.routing import iter_route_contexts
+from fastapi.security import HTTPBearer
 from starlette.middleware.cors import CORSMiddleware
 
 from shortstack.bootstrap import Container
@@ -42,8 +43,12 @@ from shortstack.entrypoints.http.routes import (
 )
 from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.web import mount_frontend
-from shortstack.observability import configure_logging
+from shortstack.observability import configure_logging, logger
 
+BEARER = HTTPBearer(
+    auto_error=False,
+    description="a JWT from the identity provider (AUTH_MODE=jwt) or an API key `sk_...`",
+)
 DESCRIPTION = """
 Items catalog, users and short links, with click analytics and bulk imports.
 Every error body is JSON with a `message`; validation errors add `detail`.
@@ -72,10 +77,19 @@ def create_app(container: Container) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     # Everything but health, docs and redirects needs a caller (401 without one in jwt mode).
+    # In jwt mode the HTTPBearer dependency documents the scheme (Swagger UI's Authorize
+    # button; get_caller does the work). In none mode no credential is required, and the
+    # document says so: only a bad `sk_` key can get a 401 there.
+    documented_scheme = [Security(BEARER)] if settings.auth_mode == "jwt" else []
     protected: dict[str, Any] = {
-        "dependencies": [Depends(get_caller)],
-        "responses": {401: {"model": ErrorBody, "description": "no or invalid credentials"}},
+        "dependencies": [*documented_scheme, Depends(get_caller)],
+        "responses": {
+            401: {"model": ErrorBody, "description": "no or invalid credentials"},
+            503: {"model": ErrorBody, "description": "the token's signing keys are unreachable"},
+        },
     }
+    if settings.auth_mode == "none" and settings.stage == "aws":
+        logger.warning("AUTH_MODE=none on AWS: every caller acts as the user 'local'")
     for router in (items, users, links, shorten, imports, keys):
         app.include_router(router.router, **protected)
     mount_frontend(app, settings.web_dir)
@@ -91,7 +105,7 @@ def create_app(container: Container) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
             allow_headers=["authorization", "content-type", "x-correlation-id"],
-            expose_headers=["x-next-cursor", "link", "x-correlation-id"],
+            expose_headers=["x-next-cursor", "link", "x-correlation-id", "www-authenticate"],
             max_age=600,
         )
     app.add_middleware(

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from shortstack.bootstrap import Container
-from shortstack.entrypoints.http.auth import caller_sub
+from shortstack.domain.auth import Principal
+from shortstack.entrypoints.http.auth import authenticate
 from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.users import UsersService
 
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who is making the request: the owner of what they create."""
-
-    sub: str
+# Who is making the request: `caller.sub` owns what they create, `caller.via` says how
+# they were identified (none, jwt, gateway, api_key).
+Caller = Principal
 
 
 def get_container(request: Request) -> Container:
@@ -28,9 +25,14 @@ def get_container(request: Request) -> Container:
     return container
 
 
-def get_caller(request: Request, container: Annotated[Container, Depends(get_container)]) -> Caller:
-    """The authenticated caller (entrypoints/http/auth.py); 401 when there is none."""
-    return Caller(sub=caller_sub(request, container))
+async def get_caller(
+    request: Request, container: Annotated[Container, Depends(get_container)]
+) -> Caller:
+    """The authenticated caller (service_layer/auth.py); 401 when there is none.
+
+    `async` so that FastAPI calls it on the event loop rather than in a worker thread.
+    """
+    return authenticate(request, container.auth)
 
 
 def get_items(container: Annotated[Container, Depends(get_container)]) -> ItemsService:

@@ -6,6 +6,7 @@ add `detail`, a list of per-field problems the frontend shows next to fields.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,11 +18,13 @@ from starlette.routing import Match
 from shortstack.domain.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     Gone,
     InvalidCursor,
     InvalidInput,
     NotFound,
     ServiceUnavailable,
+    Unauthenticated,
 )
 from shortstack.observability import logger
 
@@ -34,7 +37,20 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (InvalidCursor, 400),
     (InvalidInput, 422),
     (ServiceUnavailable, 503),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
 ]
+REALM = "shortstack"
+# RFC 6750 3: error_description is a quoted-string limited to these characters.
+_DESCRIPTION_CHARS = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+
+
+def bearer_challenge(error: Unauthenticated) -> str:
+    """The `WWW-Authenticate` value of a 401 (RFC 6750 3: no error code without a token)."""
+    if not error.invalid_token:
+        return f'Bearer realm="{REALM}"'
+    description = _DESCRIPTION_CHARS.sub("", error.message)[:200]
+    return f'Bearer realm="{REALM}", error="invalid_token", error_description="{description}"'
 
 
 def status_for(error: DomainError) -> int:
@@ -97,7 +113,10 @@ def install_error_handlers(app: FastAPI) -> None:
             body["detail"] = [
                 {"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}
             ]
-        return JSONResponse(body, status_code=status)
+        headers = None
+        if isinstance(exc, Unauthenticated):
+            headers = {"WWW-Authenticate": bearer_challenge(exc)}
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

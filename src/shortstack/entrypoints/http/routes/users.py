@@ -9,9 +9,8 @@ from starlette.convertors import StringConvertor, register_url_convertor
 
 from shortstack.domain.users import USER_ID_PATTERN
 from shortstack.entrypoints.http.deps import CallerDep, ContainerDep, UsersDep
-from shortstack.entrypoints.http.schemas.apikeys import Me
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
-from shortstack.entrypoints.http.schemas.users import UserCreate, UserCreated, UserPublic
+from shortstack.entrypoints.http.schemas.users import Me, UserCreate, UserCreated, UserPublic
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -26,7 +25,9 @@ class UserIdConvertor(StringConvertor):
 register_url_convertor("user_id", UserIdConvertor())
 
 UserIdPath = Annotated[str, Path(pattern=USER_ID_PATTERN, max_length=64)]
-NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such user"}}
+NOT_FOUND: Responses = {
+    404: {"model": ErrorBody, "description": "no such user (or, with AUTH_MODE=jwt, not you)"}
+}
 
 
 @router.post(
@@ -34,26 +35,32 @@ NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such user"}
     status_code=status.HTTP_201_CREATED,
     response_model=UserCreated,
     responses={
+        403: {"model": ErrorBody, "description": "with AUTH_MODE=jwt, a userId not your own"},
         409: {"model": ErrorBody, "description": "userId or email already taken"},
         422: {"model": ErrorBody, "description": "invalid body"},
     },
 )
-async def create_user(body: UserCreate, users: UsersDep) -> UserCreated:
-    """Register a user; 409 when the userId or the e-mail (case-insensitive) exists."""
-    user = users.register(user_id=body.user_id, name=body.name, email=str(body.email))
+async def create_user(body: UserCreate, caller: CallerDep, users: UsersDep) -> UserCreated:
+    """Register a user; 409 when the userId or the e-mail (case-insensitive) exists.
+
+    With real identities (AUTH_MODE=jwt, API keys) you register yourself: userId = your sub.
+    """
+    user = users.register(
+        user_id=body.user_id, name=body.name, email=str(body.email), caller=caller
+    )
     return UserCreated(userId=user.user_id)
 
 
 @router.get("/me", response_model=Me)
 async def who_am_i(caller: CallerDep, container: ContainerDep) -> Me:
     """The caller: `local` in AUTH_MODE=none, else the token's or API key's subject."""
-    return Me(sub=caller.sub, auth_mode=container.settings.auth_mode)
+    return Me(sub=caller.sub, auth_mode=container.settings.auth_mode, via=caller.via)
 
 
 @router.get("/{user_id:user_id}", response_model=UserPublic, responses=NOT_FOUND)
-async def get_user(user_id: UserIdPath, users: UsersDep) -> UserPublic:
-    """One user."""
-    return UserPublic.of(users.get(user_id))
+async def get_user(user_id: UserIdPath, caller: CallerDep, users: UsersDep) -> UserPublic:
+    """One user (with AUTH_MODE=jwt, only yourself)."""
+    return UserPublic.of(users.get(user_id, caller=caller))
 
 
 @router.delete(
@@ -62,7 +69,7 @@ async def get_user(user_id: UserIdPath, users: UsersDep) -> UserPublic:
     response_class=Response,
     responses=NOT_FOUND,
 )
-async def delete_user(user_id: UserIdPath, users: UsersDep) -> Response:
-    """Delete a user; 204 with no body."""
-    users.delete(user_id)
+async def delete_user(user_id: UserIdPath, caller: CallerDep, users: UsersDep) -> Response:
+    """Delete a user; 204 with no body (with AUTH_MODE=jwt, only yourself)."""
+    users.delete(user_id, caller=caller)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -23,20 +23,28 @@ class ApiKeyPublic(BaseModel):
     name: str
     hint: str = Field(description="the first characters of the key, to tell keys apart")
     created_at: datetime
+    last_used_at: datetime | None = Field(
+        description="when the key last authenticated a request (to the hour); null: never"
+    )
 
     @field_serializer("created_at")
     def _iso(self, value: datetime) -> str:
         return to_iso(value)
 
+    @field_serializer("last_used_at")
+    def _iso_or_null(self, value: datetime | None) -> str | None:
+        return to_iso(value) if value is not None else None
+
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyPublic:
-        return cls(key_id=key.key_id, name=key.name, hint=key.hint, created_at=key.created_at)
+        return cls(
+            key_id=key.key_id,
+            name=key.name,
+            hint=key.hint,
+            created_at=key.created_at,
+            last_used_at=key.last_used_at,
+        )
 
 
 class ApiKeyCreated(ApiKeyPublic):
     secret: str = Field(description="the key itself: shown this once, never stored")
-
-
-class Me(BaseModel):
-    sub: str = Field(description="who you are: the owner of what you create")
-    auth_mode: str

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_serializer
 
+from shortstack.domain.auth import Via
 from shortstack.domain.clock import to_iso
 from shortstack.domain.users import USER_ID_PATTERN, USER_NAME_MAX, User
 from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel
@@ -40,3 +41,12 @@ class UserPublic(BaseModel):
     @classmethod
     def of(cls, user: User) -> UserPublic:
         return cls(userId=user.user_id, name=user.name, email=user.email, createdAt=user.created_at)
+
+
+class Me(BaseModel):
+    sub: str = Field(description="who you are: the owner of what you create")
+    auth_mode: Literal["none", "jwt"] = Field(description="the server's AUTH_MODE")
+    via: Via = Field(
+        description="how you were identified: none (AUTH_MODE=none), jwt (a token the app"
+        " verified), gateway (claims API Gateway's authorizer verified), api_key"
+    )
