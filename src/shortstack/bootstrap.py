@@ -16,7 +16,7 @@ from shortstack.domain.links import OwnHosts
 from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.auth import Authenticator
-from shortstack.service_layer.events import EventConsumer, Idempotency
+from shortstack.service_layer.events import EventConsumer, Idempotency, LazyIdempotency
 from shortstack.service_layer.imports import ImportsService, RepositoryLinkSink
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
@@ -91,7 +91,6 @@ class Adapters:
 def _sqlite_adapters(settings: Settings) -> Adapters:
     from datetime import timedelta
 
-    from shortstack.adapters.idempotency import PowertoolsIdempotency, SqlitePersistence
     from shortstack.adapters.sqlite import (
         SqliteDatabase,
         SqliteItemRepository,
@@ -99,6 +98,7 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
         SqliteUserRepository,
     )
     from shortstack.adapters.sqlite.event_queue import RetryPolicy, SqliteEventQueue
+    from shortstack.adapters.sqlite.idempotency_records import forget_expired_records
     from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
     from shortstack.domain.clock import utc_now
 
@@ -111,8 +111,15 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
             backoff_base=timedelta(seconds=settings.events_backoff_base_s),
         ),
     )
-    persistence = SqlitePersistence(db)
     stats = SqliteClickStatsRepository(db)
+
+    def sqlite_idempotency() -> Idempotency:
+        from shortstack.adapters.idempotency import PowertoolsIdempotency, SqlitePersistence
+
+        budget_ms = int(settings.events_visibility_timeout_s * 1000)
+        return PowertoolsIdempotency(SqlitePersistence(db), in_progress_budget_ms=budget_ms)
+
+    idempotency = LazyIdempotency(sqlite_idempotency)
     from shortstack.adapters.files import LocalBlobStore
     from shortstack.adapters.sqlite.apikeys import SqliteApiKeyRepository
     from shortstack.adapters.sqlite.imports import SqliteImportRepository
@@ -127,12 +134,10 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
         publisher=queue,
         links=SqliteLinkRepository(db),
         stats=stats,
-        idempotency=PowertoolsIdempotency(
-            persistence, in_progress_budget_ms=int(settings.events_visibility_timeout_s * 1000)
-        ),
+        idempotency=idempotency,
         event_queue=queue,
         housekeeping=[
-            persistence.forget_expired,
+            lambda: forget_expired_records(db),
             lambda: stats.forget_folds_before(utc_now() - timedelta(days=15)),
         ],
         closers=[db.close],
@@ -140,7 +145,7 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
 
 
 def _dynamodb_adapters(settings: Settings) -> Adapters:
-    from shortstack.adapters.aws import make_client
+    from shortstack.adapters.aws import LazyClient, make_client
     from shortstack.adapters.dynamodb import (
         DynamoDBItemRepository,
         DynamoDBLinkRepository,
@@ -149,10 +154,6 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
     from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
     from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
     from shortstack.adapters.eventbridge import EventBridgePublisher
-    from shortstack.adapters.idempotency import (
-        PowertoolsIdempotency,
-        SingleTableDynamoDBPersistence,
-    )
     from shortstack.adapters.s3 import S3BlobStore
 
     client = make_client("dynamodb", settings.aws_endpoint_url)
@@ -161,7 +162,7 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
         from shortstack.adapters.workflow.starters import StepFunctionsStarter
 
         workflow = StepFunctionsStarter(
-            make_client("stepfunctions", settings.events_endpoint_url),
+            LazyClient("stepfunctions", settings.events_endpoint_url),
             settings.import_state_machine_arn,
         )
     from shortstack.adapters.dynamodb.apikeys import DynamoDBApiKeyRepository
@@ -169,23 +170,35 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
     return Adapters(
         apikeys=DynamoDBApiKeyRepository(client, settings.table_name),
         imports=DynamoDBImportRepository(client, settings.table_name),
-        blobs=S3BlobStore(make_client("s3", settings.events_endpoint_url), settings.imports_bucket),
+        blobs=S3BlobStore(LazyClient("s3", settings.events_endpoint_url), settings.imports_bucket),
         workflow=workflow,
         items=DynamoDBItemRepository(client, settings.table_name),
         users=DynamoDBUserRepository(client, settings.table_name),
         publisher=EventBridgePublisher(
-            make_client("events", settings.events_endpoint_url), settings.event_bus_name
+            LazyClient("events", settings.events_endpoint_url), settings.event_bus_name
         ),
         links=DynamoDBLinkRepository(client, settings.table_name),
         stats=DynamoDBClickStatsRepository(client, settings.table_name),
-        idempotency=PowertoolsIdempotency(
-            SingleTableDynamoDBPersistence(settings.table_name, client)
-        ),
+        idempotency=LazyIdempotency(lambda: dynamodb_idempotency(settings.table_name, client)),
     )
 
 
-def _memory_adapters(settings: Settings) -> Adapters:
+def dynamodb_idempotency(table_name: str, client: Any) -> Idempotency:
+    from shortstack.adapters.idempotency import (
+        PowertoolsIdempotency,
+        SingleTableDynamoDBPersistence,
+    )
+
+    return PowertoolsIdempotency(SingleTableDynamoDBPersistence(table_name, client))
+
+
+def memory_idempotency() -> Idempotency:
     from shortstack.adapters.idempotency import MemoryPersistence, PowertoolsIdempotency
+
+    return PowertoolsIdempotency(MemoryPersistence())
+
+
+def _memory_adapters(settings: Settings) -> Adapters:
     from shortstack.adapters.memory import (
         MemoryEventPublisher,
         MemoryItemRepository,
@@ -206,7 +219,7 @@ def _memory_adapters(settings: Settings) -> Adapters:
         publisher=MemoryEventPublisher(),
         links=MemoryLinkRepository(),
         stats=MemoryClickStatsRepository(),
-        idempotency=PowertoolsIdempotency(MemoryPersistence()),
+        idempotency=LazyIdempotency(memory_idempotency),
     )
 
 

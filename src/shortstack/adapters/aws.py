@@ -7,6 +7,7 @@ never talk to AWS (the local server) do not pay its import time.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 CONNECT_TIMEOUT_S = 2
@@ -26,3 +27,21 @@ def make_client(service: str, endpoint_url: str | None = None) -> Any:
         tcp_keepalive=True,
     )
     return boto3.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
+
+
+class LazyClient:
+    """A boto3 client built on first use: a Lambda that never needs a service (the API
+    serving a GET, which never starts an import) does not pay its ~30-60 ms set-up."""
+
+    def __init__(self, service: str, endpoint_url: str | None = None) -> None:
+        self._service = service
+        self._endpoint_url = endpoint_url
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = make_client(self._service, self._endpoint_url)
+        return getattr(self._client, name)

@@ -34,6 +34,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import to_attributes
 from shortstack.adapters.sqlite.db import SqliteDatabase
+from shortstack.adapters.sqlite.idempotency_records import SQLITE_SCHEMA, forget_expired_records
 from shortstack.domain.events import Event
 
 # Records outlive any redelivery: SQS keeps a dead letter 14 days, then it may be replayed.
@@ -138,19 +139,6 @@ class SingleTableDynamoDBPersistence(DynamoDBPersistenceLayer):
         return record
 
 
-SQLITE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS idempotency_records (
-    key                TEXT PRIMARY KEY,
-    status             TEXT NOT NULL,
-    expiry             INTEGER NOT NULL,
-    in_progress_expiry INTEGER,
-    response_data      TEXT NOT NULL DEFAULT '',
-    payload_hash       TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS idempotency_by_expiry ON idempotency_records (expiry);
-"""
-
-
 class SqlitePersistence(BasePersistenceLayer):
     """Powertools idempotency records in the local SQLite file."""
 
@@ -223,10 +211,7 @@ class SqlitePersistence(BasePersistenceLayer):
 
     def forget_expired(self) -> int:
         """Delete expired records (the local stand-in for DynamoDB's TTL); how many went."""
-        with self._db.transaction() as conn:
-            return conn.execute(
-                "DELETE FROM idempotency_records WHERE expiry < ?", (int(time.time()),)
-            ).rowcount
+        return forget_expired_records(self._db)
 
 
 class MemoryPersistence(BasePersistenceLayer):

@@ -11,6 +11,7 @@ handles is acknowledged, not retried: nothing could ever succeed for it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -32,6 +33,42 @@ class NoIdempotency:
 
     def wrap(self, handler: Handler) -> Handler:
         return handler
+
+
+class LazyIdempotency:
+    """An Idempotency built on first use.
+
+    Powertools' idempotency utility costs ~50 ms of imports; every Lambda builds the
+    consumer, but only the events Lambda and the local dispatcher ever handle an event.
+    """
+
+    def __init__(self, build: Callable[[], Idempotency]) -> None:
+        self._build = build
+        self._built: Idempotency | None = None
+        self._lock = threading.Lock()
+
+    def resolve(self) -> Idempotency:
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = self._build()
+        return self._built
+
+    def wrap(self, handler: Handler) -> Handler:
+        guarded: list[Handler] = []
+
+        def handle(event: Event) -> None:
+            if not guarded:
+                guarded.append(self.resolve().wrap(handler))
+            guarded[0](event)
+
+        return handle
+
+    def use_lambda_context(self, context: object) -> None:
+        """Forwarded to the built guard (Powertools reads the remaining time from it)."""
+        use = getattr(self.resolve(), "use_lambda_context", None)
+        if use is not None:
+            use(context)
 
 
 @dataclass

@@ -1,0 +1,32 @@
+"""The SQLite table behind Powertools idempotency locally, and its expiry.
+
+Kept apart from adapters/idempotency.py (which imports Powertools) so the server's
+hourly housekeeping can expire records without loading the idempotency utility.
+"""
+
+from __future__ import annotations
+
+import time
+
+from shortstack.adapters.sqlite.db import SqliteDatabase
+
+SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS idempotency_records (
+    key                TEXT PRIMARY KEY,
+    status             TEXT NOT NULL,
+    expiry             INTEGER NOT NULL,
+    in_progress_expiry INTEGER,
+    response_data      TEXT NOT NULL DEFAULT '',
+    payload_hash       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS idempotency_by_expiry ON idempotency_records (expiry);
+"""
+
+
+def forget_expired_records(db: SqliteDatabase) -> int:
+    """Delete expired records (the local stand-in for DynamoDB's TTL); how many went."""
+    db.ensure_schema("idempotency", SQLITE_SCHEMA)
+    with db.transaction() as conn:
+        return conn.execute(
+            "DELETE FROM idempotency_records WHERE expiry < ?", (int(time.time()),)
+        ).rowcount
