@@ -17,7 +17,7 @@ from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.auth import Authenticator
 from shortstack.service_layer.events import EventConsumer, Idempotency, LazyIdempotency
-from shortstack.service_layer.imports import ImportsService, RepositoryLinkSink
+from shortstack.service_layer.imports import ImportsService
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.ports import (
@@ -289,10 +289,7 @@ def bootstrap(
     imports = ImportsService(
         adapters.imports,
         adapters.blobs,
-        # SQLite writes a chunk in one transaction; other stores take conditional creates.
-        adapters.links
-        if hasattr(adapters.links, "add_new")
-        else RepositoryLinkSink(adapters.links),
+        adapters.links,  # each link store is also the import's LinkSink
         adapters.publisher,
         OwnHosts.of(settings.base_url),
         clock,

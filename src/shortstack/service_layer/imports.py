@@ -17,14 +17,13 @@ name. Every step is safe to run twice:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from shortstack.domain.clock import Clock, from_iso, to_iso, utc_now
-from shortstack.domain.errors import DomainError, ImportNotFound, ShortIdTaken
+from shortstack.domain.errors import DomainError, ImportNotFound
 from shortstack.domain.imports import (
     MAX_ROWS,
     ExistingLink,
@@ -40,7 +39,6 @@ from shortstack.domain.imports import (
     final_status,
     import_finished,
     import_requested,
-    link_of,
     new_import,
     read_rows,
     truncate_reason,
@@ -57,7 +55,7 @@ from shortstack.service_layer.ports import (
     BlobStore,
     EventPublisher,
     ImportRepository,
-    LinkRepository,
+    LinkSink,
     WorkflowStarter,
 )
 
@@ -89,45 +87,10 @@ def check_row(raw: RawRow, own_hosts: OwnHosts) -> ValidRow | RowError:
 
 
 @dataclass
-class RepositoryLinkSink:
-    """The LinkSink port over any LinkRepository: conditional creates, a few in parallel."""
-
-    links: LinkRepository
-    workers: int = 8
-
-    def add_new(
-        self, owner: str, links: Sequence[PlannedLink], created_at: datetime
-    ) -> list[ExistingLink | None]:
-        def add(planned: PlannedLink) -> ExistingLink | None:
-            try:
-                self.links.add(link_of(owner, planned, created_at))
-            except ShortIdTaken:
-                held = self.links.get(planned.short_id)
-                if held is None:  # deleted in between: its id is free again
-                    return add(planned)
-                return ExistingLink(held.owner, held.url, held.created_at)
-            return None
-
-        # Aliases first and one at a time, in row order: of two rows asking for one alias,
-        # the earlier row wins on every store. Derived ids cannot clash within an import.
-        results: dict[int, ExistingLink | None] = {
-            index: add(planned) for index, planned in enumerate(links) if planned.is_alias
-        }
-        derived = [(i, planned) for i, planned in enumerate(links) if not planned.is_alias]
-        if self.workers <= 1:
-            results.update((i, add(planned)) for i, planned in derived)
-        else:
-            with ThreadPoolExecutor(self.workers) as pool:
-                outcomes = pool.map(add, [planned for _, planned in derived])
-                results.update(zip([i for i, _ in derived], outcomes, strict=True))
-        return [results[index] for index in range(len(links))]
-
-
-@dataclass
 class ImportsService:
     imports: ImportRepository
     blobs: BlobStore
-    sink: Any  # the LinkSink port
+    sink: LinkSink
     publisher: EventPublisher
     own_hosts: OwnHosts
     clock: Clock = utc_now

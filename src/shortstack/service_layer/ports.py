@@ -60,7 +60,24 @@ class UserRepository(Protocol):
         ...
 
 
-class LinkRepository(Protocol):
+class LinkSink(Protocol):
+    """Where an import's load step writes links, a chunk at a time."""
+
+    def add_new(
+        self, owner: str, links: Sequence[PlannedLink], created_at: datetime
+    ) -> list[ExistingLink | None]:
+        """Store each link whose id is free; per link, None if stored, else who holds the id.
+
+        Never overwrites an existing link. A link stored by an earlier run of the
+        same import comes back as an ExistingLink equal to it (same owner, URL and
+        creation time), which is how a re-run recognises its own work.
+        """
+        ...
+
+
+class LinkRepository(LinkSink, Protocol):
+    """Every link store is also the import's LinkSink (a batch form of add)."""
+
     def add(self, link: Link) -> None:
         """Store a new link with a conditional write; raises ShortIdTaken, never overwrites."""
         ...
@@ -181,21 +198,6 @@ class BlobStore(Protocol):
 class WorkflowStarter(Protocol):
     def start(self, import_id: str) -> None:
         """Start the import workflow for a stored job; starting it twice runs it once."""
-        ...
-
-
-class LinkSink(Protocol):
-    """Where an import's load step writes links, a chunk at a time."""
-
-    def add_new(
-        self, owner: str, links: Sequence[PlannedLink], created_at: datetime
-    ) -> list[ExistingLink | None]:
-        """Store each link whose id is free; per link, None if stored, else who holds the id.
-
-        Never overwrites an existing link. A link stored by an earlier run of the
-        same import comes back as an ExistingLink equal to it (same owner, URL and
-        creation time), which is how a re-run recognises its own work.
-        """
         ...
 
 

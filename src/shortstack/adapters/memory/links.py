@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import LinkNotFound, ShortIdTaken
+from shortstack.domain.imports import ExistingLink, PlannedLink, link_of
 from shortstack.domain.links import (
     Link,
     LinkChanges,
@@ -33,6 +35,21 @@ class MemoryLinkRepository:
             if link.short_id in self._links:
                 raise ShortIdTaken(link.short_id)
             self._links[link.short_id] = link
+
+    def add_new(
+        self, owner: str, links: Sequence[PlannedLink], created_at: datetime
+    ) -> list[ExistingLink | None]:
+        """The LinkSink port: store each link whose id is free, in row order."""
+        results: list[ExistingLink | None] = []
+        with self._lock:
+            for planned in links:
+                held = self._links.get(planned.short_id)
+                if held is None:
+                    self._links[planned.short_id] = link_of(owner, planned, created_at)
+                    results.append(None)
+                else:
+                    results.append(ExistingLink(held.owner, held.url, held.created_at))
+        return results
 
     def get(self, short_id: str, *, consistent: bool = True) -> Link | None:
         return self._links.get(short_id)

@@ -1,0 +1,41 @@
+"""LinkSink contract (every link store): a chunk stored in row order, nothing overwritten."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shortstack.domain.imports import ExistingLink, PlannedLink
+
+CREATED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def planned(row: int, short_id: str, url: str, *, alias: bool = False) -> PlannedLink:
+    return PlannedLink(row, short_id, url, CREATED + timedelta(days=30), is_alias=alias)
+
+
+def test_free_ids_are_stored_and_held_ones_are_reported_not_overwritten(
+    adapters: dict[str, Any],
+) -> None:
+    links = adapters["links"]
+    first = links.add_new(
+        "ann",
+        [
+            planned(2, "team-page", "https://example.com/a", alias=True),
+            planned(3, "Abc1234", "https://example.com/b"),
+        ],
+        CREATED,
+    )
+    assert first == [None, None]
+    again = links.add_new(
+        "bob",
+        [
+            planned(2, "team-page", "https://example.com/other", alias=True),
+            planned(5, "Xyz9876", "https://example.com/c"),
+        ],
+        CREATED + timedelta(hours=1),
+    )
+    assert again == [ExistingLink("ann", "https://example.com/a", CREATED), None]
+    stored = links.get("team-page")
+    assert (stored.owner, stored.url) == ("ann", "https://example.com/a")
+    assert links.get("Xyz9876").owner == "bob"
