@@ -53,7 +53,8 @@ def test_bad_rows_are_reported_and_every_good_row_is_loaded(container: Container
     counts = done.counts
     assert (counts.total, counts.valid, counts.invalid) == (8, 4, 4)
     assert (counts.loaded, counts.failed) == (3, 1)
-    errors = container.imports.errors("local", job.import_id, limit=100, cursor=None).items
+    _, page = container.imports.status("local", job.import_id, limit=100, cursor=None)
+    errors = page.items
     reasons = {error.row: error.reason for error in errors}
     assert set(reasons) == {3, 5, 6, 7, 8}
     assert "javascript" in reasons[3]

@@ -86,12 +86,11 @@ def _local(data: bytes, filename: str, quiet: bool) -> dict[str, Any]:
             stopped = not worker.is_alive()
             if failure:
                 raise failure[0]
-            current = service.get("local", job.import_id)
+            current, page = service.status("local", job.import_id, limit=20, cursor=None)
             if stopped and not current.status.is_final:
                 raise RuntimeError(
                     f"import {job.import_id} stopped before its end; `shortstack serve` resumes it"
                 )
-            page = service.errors("local", job.import_id, limit=20, cursor=None)
             public = ImportPublic.of(current, list(page.items), page.next_cursor)
             return public.model_dump(mode="json")
 

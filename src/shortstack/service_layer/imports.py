@@ -127,11 +127,12 @@ class ImportsService:
             raise ImportNotFound(import_id)
         return job
 
-    def errors(
+    def status(
         self, owner: str, import_id: str, *, limit: int, cursor: str | None
-    ) -> Page[RowError]:
-        self.get(owner, import_id)
-        return self.imports.list_errors(import_id, limit=limit, cursor=cursor)
+    ) -> tuple[ImportJob, Page[RowError]]:
+        """The owner's job and one page of its row errors (one read of the job)."""
+        job = self.get(owner, import_id)
+        return job, self.imports.list_errors(import_id, limit=limit, cursor=cursor)
 
     # -- the workflow's steps (each takes and returns JSON-ready dicts) --------------------
 

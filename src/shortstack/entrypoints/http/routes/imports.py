@@ -96,8 +96,7 @@ async def get_import(
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> ImportPublic:
     """Status, counts and a page of per-row errors (`cursor` from `errors_next_cursor`)."""
-    job = container.imports.get(caller.sub, import_id)
-    page = container.imports.errors(caller.sub, import_id, limit=errors_limit, cursor=cursor)
+    job, page = container.imports.status(caller.sub, import_id, limit=errors_limit, cursor=cursor)
     if page.next_cursor:
         response.headers["X-Next-Cursor"] = page.next_cursor
     return ImportPublic.of(job, list(page.items), page.next_cursor)
