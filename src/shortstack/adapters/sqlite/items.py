@@ -7,10 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
+from shortstack.adapters.sqlite.listing import newest_first
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import Conflict, ItemNotFound
 from shortstack.domain.items import Item, ItemChanges
-from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+from shortstack.domain.pagination import Page
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -112,28 +113,10 @@ class SqliteItemRepository:
     def list(
         self, owner: str, *, category: str | None, limit: int, cursor: str | None
     ) -> Page[Item]:
-        where = ["owner = ?"]
-        params: list[object] = [owner]
+        filters: list[tuple[str, object]] = []
         if category is not None:
-            where.append("category = ?")
-            params.append(category)
-        if cursor:
-            where.append("sort_key < ?")
-            params.append(decode_cursor(cursor, ("k",))["k"])
-        rows = (
-            self._db.connection()
-            .execute(
-                f"SELECT * FROM items WHERE {' AND '.join(where)} "  # noqa: S608 - fixed fragments
-                "ORDER BY sort_key DESC LIMIT ?",
-                (*params, limit + 1),
-            )
-            .fetchall()
+            filters.append(("category = ?", category))
+        rows, next_cursor = newest_first(
+            self._db, "items", owner, filters, limit=limit, cursor=cursor
         )
-        items = [_row_to_item(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        next_cursor = (
-            encode_cursor({"k": f"{to_iso(items[-1].created_at)}#{items[-1].item_id}"})
-            if more
-            else None
-        )
-        return Page(items, next_cursor)
+        return Page([_row_to_item(row) for row in rows], next_cursor)

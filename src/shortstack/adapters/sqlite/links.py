@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
+from shortstack.adapters.sqlite.listing import newest_first
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
 from shortstack.domain.imports import ExistingLink, PlannedLink, link_of
 from shortstack.domain.links import Link, LinkChanges, Target, ensure_redirectable
-from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+from shortstack.domain.pagination import Page
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS links (
@@ -166,26 +167,15 @@ class SqliteLinkRepository:
         return cursor.rowcount > 0
 
     def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:
-        where = ["owner = ?"]
-        params: list[object] = [owner]
+        filters: list[tuple[str, object]] = []
         if tag is not None:
-            where.append("EXISTS (SELECT 1 FROM json_each(links.tags) WHERE json_each.value = ?)")
-            params.append(tag)
-        if cursor:
-            where.append("sort_key < ?")
-            params.append(decode_cursor(cursor, ("k",))["k"])
-        rows = (
-            self._db.connection()
-            .execute(
-                f"SELECT * FROM links WHERE {' AND '.join(where)} "  # noqa: S608 - fixed fragments
-                "ORDER BY sort_key DESC LIMIT ?",
-                (*params, limit + 1),
+            filters.append(
+                ("EXISTS (SELECT 1 FROM json_each(links.tags) WHERE json_each.value = ?)", tag)
             )
-            .fetchall()
+        rows, next_cursor = newest_first(
+            self._db, "links", owner, filters, limit=limit, cursor=cursor
         )
-        links = [_to_link(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        return Page(links, encode_cursor({"k": rows[limit - 1]["sort_key"]}) if more else None)
+        return Page([_to_link(row) for row in rows], next_cursor)
 
     def record_click(self, short_id: str, now: datetime) -> Target:
         # Autocommit: the statement is its own transaction. fetchall() runs it to the end,
