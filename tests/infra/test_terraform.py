@@ -141,3 +141,17 @@ def test_terraform_fmt_is_clean() -> None:
         env={"TF_CLI_CONFIG_FILE": "/dev/null", "PATH": "/usr/local/bin:/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_alarms_watch_what_the_sam_alarms_watch(config: dict[str, list[Any]]) -> None:
+    [block] = [b for b in config["locals"] if "alarms" in b]
+    watched = str(block["alarms"])
+    sam_metrics = {
+        r["Properties"]["MetricName"]
+        for r in SAM["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    assert all(metric in watched for metric in sam_metrics), sam_metrics
+    alarm = resources(config)["aws_cloudwatch_metric_alarm.alarm"]
+    assert "local.alarms" in str(alarm["for_each"])
+    assert "alarm_topic" in str(alarm["alarm_actions"])

@@ -45,7 +45,3 @@ export async function api(path, { method = "GET", body, headers = {} } = {}) {
   }
   return { data, headers: response.headers };
 }
-
-export function shortBase() {
-  return config.apiBaseUrl || window.location.origin;
-}

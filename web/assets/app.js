@@ -1,6 +1,6 @@
 // The single page: hash routes (#/, #/links, #/links/<id>, #/items, #/users), because any
 // single-segment path on this origin is a short link that the server redirects.
-import { api, ApiError, shortBase } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { completeSignIn, signIn, signInConfigured, signOut, accessToken } from "./auth.js";
 import { dailyChart } from "./chart.js";
 import { announce, field, h, showFieldErrors } from "./dom.js";
@@ -282,4 +282,3 @@ completeSignIn().finally(() => {
   renderSession();
   route();
 });
-export { shortBase };

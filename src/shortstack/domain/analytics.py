@@ -20,7 +20,6 @@ from shortstack.domain.errors import InvalidInput
 
 DIRECT = "(direct)"
 UNKNOWN = "(unknown)"
-OTHER = "(other)"
 DIMENSIONS = ("referrers", "browsers", "devices", "countries")
 HOST_MAX = 100
 MAX_STATS_DAYS = 366
