@@ -1,33 +1,25 @@
 """The SAM template, validated offline: cfn-lint, SAM's own translation, and what we require.
 
-`sam package` would upload the code and the state machine definition and put
-S3 URIs in their place; the translation here does the same substitution after
-checking that the local paths exist.
+These tests look at the stack with every optional extra off (the defaults);
+test_production_extras.py turns them on.
 """
 
 from __future__ import annotations
 
 import ast
-import copy
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from samtranslator.translator.transform import transform
-from samtranslator.yaml_helper import yaml_parse
 
 from shortstack.adapters.dynamodb.table import table_definition
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "infra" / "sam" / "template.yaml"
-PARAMETERS = {
-    "JwtIssuer": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI",
-    "JwtAudience": "1h2j3k4l5m6n7o8p9q0r1",
-}
+from .conditions import Stack
+from .sam_offline import REQUIRED_PARAMETERS, ROOT, TEMPLATE, source_template, translate
+
 PUBLIC_ROUTES = {
     "GET /health",
     "GET /docs",
@@ -39,36 +31,20 @@ PUBLIC_ROUTES = {
 DATA_SERVICES = ("dynamodb:", "s3:", "sqs:", "events:", "states:", "lambda:")
 
 
-class _NoManagedPolicies:
-    def load(self) -> dict[str, str]:
-        return {}
-
-
 @pytest.fixture(scope="module")
 def source() -> dict[str, Any]:
-    parsed: dict[str, Any] = yaml_parse(TEMPLATE.read_text())
-    return parsed
+    return source_template()
 
 
 @pytest.fixture(scope="module")
 def translated(source: dict[str, Any]) -> dict[str, Any]:
-    """The template as CloudFormation sees it after `sam package` and the SAM transform."""
-    packaged = copy.deepcopy(source)
-    code_uri = (TEMPLATE.parent / packaged["Globals"]["Function"]["CodeUri"]).resolve()
-    assert code_uri == ROOT / ".build" / "lambda", "make package writes the code here"
-    packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/code.zip"
-    machine = packaged["Resources"]["ImportStateMachine"]["Properties"]
-    assert (TEMPLATE.parent / machine["DefinitionUri"]).resolve().is_file()
-    machine["DefinitionUri"] = "s3://artifacts/bulk_import.asl.json"
-    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
-    result: dict[str, Any] = transform(packaged, PARAMETERS, _NoManagedPolicies())
-    return result
+    return translate(source, REQUIRED_PARAMETERS)
 
 
 @pytest.fixture(scope="module")
 def resources(translated: dict[str, Any]) -> dict[str, Any]:
-    found: dict[str, Any] = translated["Resources"]
-    return found
+    """What CloudFormation would create with the default parameters (every extra off)."""
+    return Stack(translated, REQUIRED_PARAMETERS, "eu-west-1").resources()
 
 
 def of_type(resources: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -133,7 +109,9 @@ def test_every_function_is_arm64_bounded_traced_logged_and_points_at_real_code(
         assert isinstance(props["MemorySize"], int), name
         assert isinstance(props["Timeout"], int), name
         assert props["TracingConfig"] == {"Mode": "Active"}, name
-        assert "Fn::If" in props["ReservedConcurrentExecutions"], name
+        assert "ReservedConcurrentExecutions" not in props, name  # 0 by default: unreserved
+        assert "VpcConfig" not in props, name
+        assert "PackageType" not in props, name  # Zip
         assert _handler_exists(props["Handler"]), props["Handler"]
         group = log_groups[json.dumps({"Fn::Sub": f"/aws/lambda/${{{name}}}"})]
         assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}

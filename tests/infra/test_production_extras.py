@@ -1,0 +1,370 @@
+"""The optional production extras of the SAM template (decision 0401), each on and off.
+
+Custom domains, WAF, the scheduled maintenance run and VPC mode are parameters, off
+by default. Here the template is translated with them on (in us-east-1, where the
+CloudFront certificate and web ACL can live) and what CloudFormation would create is
+checked, then the same with them off; cfn-lint and checkov also see the "on" stack.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import test_sam_template as base
+from .conditions import Stack
+from .sam_offline import (
+    REQUIRED_PARAMETERS,
+    ROOT,
+    TEMPLATE,
+    source_template,
+    translate,
+    with_defaults,
+)
+
+EXTRAS_ON = {
+    "DomainName": "example.com",
+    "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+    "EnableWaf": "true",
+    "EnableMaintenanceSchedule": "true",
+    "EnableVpc": "true",
+    "VpcId": "vpc-0123456789abcdef0",
+    "SubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+    "RouteTableIds": "rtb-0123456789abcdef0",
+    "ReservedConcurrency": "5",
+}
+ON = {**REQUIRED_PARAMETERS, **EXTRAS_ON}
+EXTRA_RESOURCES = {
+    "ApiCertificate", "FrontendCertificate", "ApiDomain", "ShortDomain", "ApiDomainMapping",
+    "ShortDomainMapping", "ApiRecord", "ShortRecord", "FrontendRecord", "WebAcl",
+    "MaintenanceFunction", "MaintenanceFunctionRole", "MaintenanceFunctionLogs",
+    "MaintenanceSchedule", "MaintenanceScheduleRole", "MaintenanceScheduleDeadLetterQueue",
+    "MaintenanceErrorsAlarm", "FunctionSecurityGroup", "DynamoDbEndpoint", "S3Endpoint",
+}  # fmt: skip
+MAINTENANCE_TABLE_ACTIONS = {
+    "dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def translated() -> dict[str, Any]:
+    return translate(source_template(), ON)
+
+
+def stack(translated: dict[str, Any], region: str = "us-east-1", **changes: str) -> Stack:
+    return Stack(translated, {**ON, **changes}, region)
+
+
+@pytest.fixture(scope="module")
+def on(translated: dict[str, Any]) -> Stack:
+    return stack(translated)
+
+
+@pytest.fixture(scope="module")
+def off(translated: dict[str, Any]) -> Stack:
+    return Stack(translated, REQUIRED_PARAMETERS, "eu-west-1")
+
+
+def of_type(resources: dict[str, Any], kind: str) -> dict[str, Any]:
+    return base.of_type(resources, kind)
+
+
+def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        statement
+        for policy in role["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# ------------------------------------------------------------------ on and off
+
+
+def test_every_extra_exists_when_on_and_none_when_off(on: Stack, off: Stack) -> None:
+    assert set(on.resources()) >= EXTRA_RESOURCES
+    assert not EXTRA_RESOURCES & set(off.resources())
+    assert on.broken_rules() == []
+    assert off.broken_rules() == []
+
+
+def test_the_base_checks_hold_with_every_extra_on(on: Stack) -> None:
+    resources = on.resources()
+    base.test_iam_names_actions_on_named_resources(resources)
+    base.test_routes_need_the_jwt_authorizer_except_health_docs_and_redirects(resources)
+
+
+def test_cfn_lint_and_the_translation_accept_the_template_with_every_extra_on(
+    translated: dict[str, Any], tmp_path: Path
+) -> None:
+    source = tmp_path / "template.yaml"
+    source.write_text(with_defaults(TEMPLATE.read_text(), EXTRAS_ON))
+    output = tmp_path / "translated.json"
+    output.write_text(json.dumps(translated))
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    for path in (source, output):
+        lint = subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def _uv() -> str | None:
+    installed = Path.home() / ".local" / "bin" / "uv"
+    return str(installed) if installed.exists() else shutil.which("uv")
+
+
+@pytest.mark.skipif(_uv() is None, reason="checkov runs through uv, not on PATH")
+def test_checkov_passes_the_template_with_every_extra_on(tmp_path: Path) -> None:
+    # The Makefile's pinned checkov, on a copy whose defaults turn every extra on.
+    (tmp_path / "template.yaml").write_text(with_defaults(TEMPLATE.read_text(), EXTRAS_ON))
+    makefile = (ROOT / "Makefile").read_text()
+    [pin] = [w for w in makefile.split() if w.startswith("checkov==")]
+    command = [str(_uv()), "tool", "run", "--quiet", "--python", "python3", "--from", pin]
+    command += ["checkov", "--quiet", "--compact", "--skip-download", "-d", str(tmp_path)]
+    result = subprocess.run(
+        [*command, "--framework", "cloudformation"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Failed checks: 0" in result.stdout
+
+
+# ------------------------------------------------------------------ custom domains
+
+
+def test_custom_domains_get_certificates_api_mappings_and_alias_records(on: Stack) -> None:
+    res = on.resources()
+    api_certificate = res["ApiCertificate"]["Properties"]
+    assert on.value(api_certificate["DomainName"]) == "api.example.com"
+    assert on.value(api_certificate["SubjectAlternativeNames"]) == ["s.example.com"]
+    assert api_certificate["ValidationMethod"] == "DNS"
+    validated = {on.value(o["DomainName"]) for o in api_certificate["DomainValidationOptions"]}
+    assert validated == {"api.example.com", "s.example.com"}
+    for domain, host in (("ApiDomain", "api.example.com"), ("ShortDomain", "s.example.com")):
+        props = res[domain]["Properties"]
+        assert on.value(props["DomainName"]) == host
+        [configuration] = props["DomainNameConfigurations"]
+        assert configuration["EndpointType"] == "REGIONAL"
+        assert configuration["SecurityPolicy"] == "TLS_1_2"
+        assert configuration["CertificateArn"] == {"Ref": "ApiCertificate"}
+    for mapping, domain in (
+        ("ApiDomainMapping", "ApiDomain"),
+        ("ShortDomainMapping", "ShortDomain"),
+    ):
+        props = res[mapping]["Properties"]
+        assert props["ApiId"] == {"Ref": "HttpApi"}
+        assert props["DomainName"] == {"Ref": domain}
+        stage = props["Stage"]["Ref"]
+        assert res[stage]["Properties"]["StageName"] == "$default"
+    records = {
+        on.value(r["Properties"]["Name"]): r["Properties"]
+        for r in of_type(res, "AWS::Route53::RecordSet").values()
+    }
+    assert set(records) == {"app.example.com", "api.example.com", "s.example.com"}
+    assert all(
+        r["Type"] == "A" and r["HostedZoneId"] == {"Ref": "HostedZoneId"} for r in records.values()
+    )
+    assert records["app.example.com"]["AliasTarget"]["DNSName"] == {
+        "Fn::GetAtt": ["Distribution", "DomainName"]
+    }
+    assert records["s.example.com"]["AliasTarget"]["DNSName"] == {
+        "Fn::GetAtt": ["ShortDomain", "RegionalDomainName"]
+    }
+
+
+def test_the_frontend_answers_on_app_domain_with_tls_1_2(on: Stack, off: Stack) -> None:
+    config = on.resources()["Distribution"]["Properties"]["DistributionConfig"]
+    assert on.value(config["Aliases"]) == ["app.example.com"]
+    certificate = config["ViewerCertificate"]
+    assert certificate["AcmCertificateArn"] == {"Ref": "FrontendCertificate"}
+    assert certificate["SslSupportMethod"] == "sni-only"
+    assert certificate["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    plain = off.resources()["Distribution"]["Properties"]["DistributionConfig"]
+    assert not {"Aliases", "ViewerCertificate", "WebACLId"} & set(plain)
+
+
+def test_short_links_point_at_the_short_domain_only_when_there_is_one(
+    translated: dict[str, Any], on: Stack, off: Stack
+) -> None:
+    def public_base_url(deployed: Stack) -> str | None:
+        env = deployed.resources()["RedirectFunction"]["Properties"]["Environment"]["Variables"]
+        return None if "PUBLIC_BASE_URL" not in env else deployed.value(env["PUBLIC_BASE_URL"])
+
+    assert public_base_url(on) == "https://s.example.com"
+    assert (
+        public_base_url(stack(translated, ShortDomainName="go.example.net"))
+        == "https://go.example.net"
+    )
+    assert public_base_url(off) is None  # the Host of the request: the API's own URL
+
+
+def test_outside_us_east_1_the_cloudfront_certificate_is_a_parameter(
+    translated: dict[str, Any],
+) -> None:
+    [broken] = stack(translated, "eu-west-1", EnableWaf="false").broken_rules()
+    assert "CloudFrontCertificateArn" in broken
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c"
+    given = stack(translated, "eu-west-1", EnableWaf="false", CloudFrontCertificateArn=arn)
+    assert given.broken_rules() == []
+    resources = given.resources()
+    assert "FrontendCertificate" not in resources
+    assert "ApiCertificate" in resources  # regional: issued where the API is
+    viewer = resources["Distribution"]["Properties"]["DistributionConfig"]["ViewerCertificate"]
+    assert given.value(viewer["AcmCertificateArn"]) == arn
+    assert "HostedZoneId" in stack(translated, HostedZoneId="").broken_rules()[0]
+
+
+# ------------------------------------------------------------------ WAF
+
+
+def test_the_web_acl_guards_the_distribution_with_managed_rules_and_a_rate_limit(
+    on: Stack, off: Stack, translated: dict[str, Any]
+) -> None:
+    res = on.resources()
+    acl = res["WebAcl"]["Properties"]
+    assert acl["Scope"] == "CLOUDFRONT"
+    assert acl["DefaultAction"] == {"Allow": {}}
+    managed = {
+        r["Statement"].get("ManagedRuleGroupStatement", {}).get("Name") for r in acl["Rules"]
+    }
+    assert "AWSManagedRulesCommonRuleSet" in managed
+    [rate] = [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]]
+    assert rate["Statement"]["RateBasedStatement"] == {
+        "Limit": {"Ref": "WafRateLimit"},
+        "AggregateKeyType": "IP",
+    }
+    assert rate["Action"] == {"Block": {}}
+    assert len({r["Priority"] for r in acl["Rules"]}) == len(acl["Rules"])
+    config = res["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["WebACLId"] == {"Fn::GetAtt": ["WebAcl", "Arn"]}
+    assert "us-east-1" in stack(translated, "eu-west-1", DomainName="").broken_rules()[0]
+
+    def dashboard(deployed: Stack) -> str:
+        return json.dumps(deployed.resources()["Dashboard"]["Properties"]["DashboardBody"])
+
+    assert "AllowedRequests" in dashboard(on)
+    assert "BlockedRequests" in dashboard(on)
+    assert "WAFV2" not in dashboard(off)
+    body = on.value(on.resources()["Dashboard"]["Properties"]["DashboardBody"])
+    widgets = json.loads(body.replace("${", "{"))["widgets"]  # JSON once CloudFormation substitutes
+    assert any(w["properties"]["title"] == "WAF requests" for w in widgets)
+
+
+# ------------------------------------------------------------------ maintenance
+
+
+def test_maintenance_runs_on_a_schedule_with_least_privilege(on: Stack) -> None:
+    res = on.resources()
+    function = res["MaintenanceFunction"]["Properties"]
+    assert function["Handler"] == "shortstack.entrypoints.lambda_maintenance.handler"
+    assert function["Architectures"] == ["arm64"]
+    assert isinstance(function["MemorySize"], int)
+    assert isinstance(function["Timeout"], int)
+    assert function["TracingConfig"] == {"Mode": "Active"}
+    env = function["Environment"]["Variables"]
+    assert env["EVENTS_DLQ_URL"] == {"Ref": "EventsDeadLetterQueue"}
+    assert env["MAINTENANCE_EXTRA_DLQ_URLS"] == ""
+    logs = res["MaintenanceFunctionLogs"]["Properties"]
+    assert logs["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${MaintenanceFunction}"}
+    assert logs["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+    granted = statements(res["MaintenanceFunctionRole"])
+    table = [s for s in granted if as_list(s["Action"])[0].startswith("dynamodb:")]
+    [table_statement] = table
+    assert set(table_statement["Action"]) == MAINTENANCE_TABLE_ACTIONS
+    assert {"Fn::GetAtt": ["Table", "Arn"]} in table_statement["Resource"]
+    [queue_statement] = [s for s in granted if as_list(s["Action"])[0].startswith("sqs:")]
+    assert queue_statement["Action"] == "sqs:GetQueueAttributes"
+    assert queue_statement["Resource"] == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}
+    assert len(granted) == 2
+
+    schedule = res["MaintenanceSchedule"]["Properties"]
+    assert schedule["ScheduleExpression"] == {"Ref": "MaintenanceScheduleExpression"}
+    target = schedule["Target"]
+    assert target["Arn"] == {"Fn::GetAtt": ["MaintenanceFunction", "Arn"]}
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert target["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": ["MaintenanceScheduleDeadLetterQueue", "Arn"]}
+    }
+    assert res["MaintenanceScheduleDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"]
+
+    scheduler_role = res["MaintenanceScheduleRole"]["Properties"]
+    trust = scheduler_role["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "scheduler.amazonaws.com"}]
+    invoke = {
+        json.dumps(s["Resource"]): as_list(s["Action"])
+        for s in statements(res["MaintenanceScheduleRole"])
+    }
+    assert invoke == {
+        json.dumps({"Fn::GetAtt": ["MaintenanceFunction", "Arn"]}): ["lambda:InvokeFunction"],
+        json.dumps({"Fn::GetAtt": ["MaintenanceScheduleDeadLetterQueue", "Arn"]}): [
+            "sqs:SendMessage"
+        ],
+    }
+    alarm = res["MaintenanceErrorsAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "FunctionName", "Value": {"Ref": "MaintenanceFunction"}}
+    ]
+
+
+def test_the_schedule_expression_default_is_daily() -> None:
+    parameter = source_template()["Parameters"]["MaintenanceScheduleExpression"]
+    assert parameter["Default"] == "rate(1 day)"
+    assert source_template()["Parameters"]["EnableMaintenanceSchedule"]["Default"] == "false"
+
+
+def test_the_maintenance_handler_exists_in_the_package() -> None:
+    module = ROOT / "src" / "shortstack" / "entrypoints" / "lambda_maintenance.py"
+    if not module.exists():
+        pytest.skip("lambda_maintenance.py comes with the maintenance branch (issue #10 part A)")
+    assert base._handler_exists("shortstack.entrypoints.lambda_maintenance.handler")
+
+
+# ------------------------------------------------------------------ VPC mode
+
+
+def test_vpc_mode_puts_every_function_in_the_subnets_with_gateway_endpoints(
+    on: Stack, off: Stack, translated: dict[str, Any]
+) -> None:
+    res = on.resources()
+    functions = of_type(res, "AWS::Lambda::Function")
+    assert len(functions) == 5
+    for name, function in functions.items():
+        vpc = function["Properties"]["VpcConfig"]
+        assert vpc == {
+            "SubnetIds": {"Ref": "SubnetIds"},
+            "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}],
+        }, name
+        role = res[function["Properties"]["Role"]["Fn::GetAtt"][0]]["Properties"]
+        assert any(
+            "AWSLambdaVPCAccessExecutionRole" in json.dumps(a) for a in role["ManagedPolicyArns"]
+        )
+        assert function["Properties"]["ReservedConcurrentExecutions"] == {
+            "Ref": "ReservedConcurrency"
+        }
+    group = res["FunctionSecurityGroup"]["Properties"]
+    assert "SecurityGroupIngress" not in group
+    assert [(e["FromPort"], e["ToPort"]) for e in group["SecurityGroupEgress"]] == [(443, 443)]
+    endpoints = of_type(res, "AWS::EC2::VPCEndpoint")
+    services = {on.value(e["Properties"]["ServiceName"]) for e in endpoints.values()}
+    assert services == {"com.amazonaws.us-east-1.dynamodb", "com.amazonaws.us-east-1.s3"}
+    assert all(e["Properties"]["VpcEndpointType"] == "Gateway" for e in endpoints.values())
+
+    given_groups = stack(
+        translated, SecurityGroupIds="sg-0123456789abcdef0", RouteTableIds=""
+    ).resources()
+    assert "FunctionSecurityGroup" not in given_groups
+    assert not of_type(given_groups, "AWS::EC2::VPCEndpoint")
+    api = given_groups["ApiFunction"]["Properties"]["VpcConfig"]
+    assert api["SecurityGroupIds"] == {"Ref": "SecurityGroupIds"}
+    assert "EnableVpc needs SubnetIds" in stack(translated, SubnetIds="").broken_rules()
+
+    assert not of_type(off.resources(), "AWS::EC2::VPCEndpoint")
