@@ -28,7 +28,7 @@ resource "aws_cloudfront_response_headers_policy" "frontend_headers" {
   security_headers_config {
     content_security_policy {
       override                = true
-      content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${aws_apigatewayv2_api.http_api.api_endpoint} https://cognito-idp.${var.region}.amazonaws.com; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+      content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${aws_apigatewayv2_api.http_api.api_endpoint}${local.has_domain ? " https://api.${var.domain_name}" : ""} https://cognito-idp.${var.region}.amazonaws.com; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     }
     content_type_options {
       override = true
@@ -51,11 +51,11 @@ resource "aws_cloudfront_response_headers_policy" "frontend_headers" {
 }
 
 resource "aws_cloudfront_distribution" "distribution" {
-  #checkov:skip=CKV_AWS_68:WAF is the optional production extra (per-request cost); this static site has no forms
-  #checkov:skip=CKV2_AWS_47:No WAF attached (see CKV_AWS_68)
+  #checkov:skip=CKV_AWS_68:WAF is the optional enable_waf variable (per-request cost); this static site has no forms
+  #checkov:skip=CKV2_AWS_47:The optional web ACL (enable_waf) carries AWSManagedRulesKnownBadInputsRuleSet
   #checkov:skip=CKV_AWS_86:Standard logs cost a bucket; enable when traffic warrants it
-  #checkov:skip=CKV_AWS_174:The default *.cloudfront.net certificate; a custom domain sets TLSv1.2_2021
-  #checkov:skip=CKV2_AWS_42:A custom certificate comes with the optional custom domain
+  #checkov:skip=CKV_AWS_174:The default *.cloudfront.net certificate; a custom domain (domain_name) sets TLSv1.2_2021
+  #checkov:skip=CKV2_AWS_42:A custom certificate comes with the optional custom domain (domain_name)
   #checkov:skip=CKV_AWS_310:One S3 origin; S3's availability makes a failover origin pointless here
   #checkov:skip=CKV_AWS_374:A public web app: no countries are blocked
   enabled             = true
@@ -63,6 +63,8 @@ resource "aws_cloudfront_distribution" "distribution" {
   default_root_object = "index.html"
   http_version        = "http2and3"
   price_class         = "PriceClass_100"
+  aliases             = local.has_domain ? ["app.${var.domain_name}"] : []
+  web_acl_id          = var.enable_waf ? aws_wafv2_web_acl.web_acl[0].arn : null
 
   origin {
     origin_id                = "frontend"
@@ -99,7 +101,10 @@ resource "aws_cloudfront_distribution" "distribution" {
   }
 
   viewer_certificate {
-    cloudfront_default_certificate = true
+    cloudfront_default_certificate = !local.has_domain
+    acm_certificate_arn            = local.has_domain ? local.frontend_certificate_arn : null
+    ssl_support_method             = local.has_domain ? "sni-only" : null
+    minimum_protocol_version       = local.has_domain ? "TLSv1.2_2021" : "TLSv1"
   }
 }
 
@@ -116,4 +121,8 @@ resource "aws_s3_bucket_policy" "frontend_bucket_policy" {
       Condition = { StringEquals = { "AWS:SourceArn" = aws_cloudfront_distribution.distribution.arn } }
     }]
   })
+}
+
+locals {
+  frontend_certificate_arn = var.frontend_certificate_arn != "" ? var.frontend_certificate_arn : one(aws_acm_certificate_validation.frontend_certificate[*].certificate_arn)
 }

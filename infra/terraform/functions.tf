@@ -31,7 +31,20 @@ locals {
       { actions = ["s3:ListBucket"], resources = [aws_s3_bucket.imports_bucket.arn] },
       { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
     ]
+    maintenance_function = [
+      { actions = ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"], resources = local.table_arns },
+      { actions = ["sqs:GetQueueAttributes"], resources = [aws_sqs_queue.events_dead_letter_queue.arn] },
+    ]
   }
+  # What each function adds to local.environment.
+  function_environment = {
+    api_function = { IMPORT_STATE_MACHINE_ARN = aws_sfn_state_machine.import_state_machine.arn }
+    maintenance_function = {
+      EVENTS_DLQ_URL             = aws_sqs_queue.events_dead_letter_queue.url
+      MAINTENANCE_EXTRA_DLQ_URLS = ""
+    }
+  }
+  is_zip = var.package_type == "Zip"
 }
 
 resource "aws_iam_role" "function" {
@@ -62,6 +75,12 @@ resource "aws_iam_role_policy_attachment" "xray" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXrayWriteOnlyAccess"
 }
 
+resource "aws_iam_role_policy_attachment" "vpc_access" {
+  for_each   = var.enable_vpc ? local.functions : {}
+  role       = aws_iam_role.function[each.key].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+}
+
 resource "aws_cloudwatch_log_group" "function" {
   #checkov:skip=CKV_AWS_158:Logs carry no secrets (redacted at INFO); CloudWatch encrypts them at rest
   #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (30 days by default, for cost)
@@ -71,21 +90,40 @@ resource "aws_cloudwatch_log_group" "function" {
 }
 
 resource "aws_lambda_function" "function" {
-  #checkov:skip=CKV_AWS_117:No VPC resources to reach (DynamoDB, SQS, S3 are public endpoints); a VPC adds NAT cost
-  #checkov:skip=CKV_AWS_116:Invoked synchronously (HTTP API, Step Functions) or from SQS whose redrive DLQ applies
+  #checkov:skip=CKV_AWS_117:VPC mode is the enable_vpc variable, off by default: DynamoDB, SQS, S3 are public endpoints and a VPC needs a NAT (0401)
+  #checkov:skip=CKV_AWS_116:Invoked synchronously (HTTP API, Step Functions), from SQS whose redrive DLQ applies, or by the scheduler with its own DLQ
   #checkov:skip=CKV_AWS_173:Environment variables hold names and URLs, never secrets; AWS-managed encryption applies
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and pipeline; the artifact is built by make package
-  for_each                       = local.functions
-  function_name                  = "${var.stack_name}-${replace(each.key, "_", "-")}"
-  role                           = aws_iam_role.function[each.key].arn
-  handler                        = each.value.handler
-  runtime                        = "python3.12"
-  architectures                  = ["arm64"]
-  memory_size                    = each.value.memory
-  timeout                        = each.value.timeout
-  filename                       = var.lambda_zip
-  source_code_hash               = filebase64sha256(var.lambda_zip)
+  for_each      = local.functions
+  function_name = "${var.stack_name}-${replace(each.key, "_", "-")}"
+  role          = aws_iam_role.function[each.key].arn
+  architectures = ["arm64"]
+  memory_size   = each.value.memory
+  timeout       = each.value.timeout
+  # Zip: the package and its handler. Image: the same code in a container, one
+  # image for every function, each choosing its handler through the image command.
+  package_type                   = var.package_type
+  handler                        = local.is_zip ? each.value.handler : null
+  runtime                        = local.is_zip ? "python3.12" : null
+  filename                       = local.is_zip ? var.lambda_zip : null
+  source_code_hash               = local.is_zip ? filebase64sha256(var.lambda_zip) : null
+  image_uri                      = local.is_zip ? null : var.image_uri
   reserved_concurrent_executions = var.reserved_concurrency > 0 ? var.reserved_concurrency : -1
+
+  dynamic "image_config" {
+    for_each = local.is_zip ? [] : [each.value.handler]
+    content {
+      command = [image_config.value]
+    }
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.enable_vpc ? [local.function_security_group_ids] : []
+    content {
+      subnet_ids         = var.subnet_ids
+      security_group_ids = vpc_config.value
+    }
+  }
 
   tracing_config {
     mode = "Active"
@@ -97,10 +135,7 @@ resource "aws_lambda_function" "function" {
   }
 
   environment {
-    variables = merge(
-      local.environment,
-      each.key == "api_function" ? { IMPORT_STATE_MACHINE_ARN = aws_sfn_state_machine.import_state_machine.arn } : {}
-    )
+    variables = merge(local.environment, local.domain_environment, lookup(local.function_environment, each.key, {}))
   }
 }
 

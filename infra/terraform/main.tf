@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.6"
+  required_version = ">= 1.9" # validations that read other variables
   required_providers {
     aws = {
       source  = "hashicorp/aws"
@@ -12,16 +12,25 @@ provider "aws" {
   region = var.region
 }
 
+# CloudFront reads certificates and web ACLs only from us-east-1 (decision 0401).
+provider "aws" {
+  alias  = "us_east_1"
+  region = "us-east-1"
+}
+
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  functions = {
+  function_specs = {
     api_function         = { handler = "shortstack.entrypoints.lambda_api.handler", memory = 1024, timeout = 29 }
     redirect_function    = { handler = "shortstack.entrypoints.lambda_redirect.handler", memory = 256, timeout = 5 }
     events_function      = { handler = "shortstack.entrypoints.lambda_events.handler", memory = 512, timeout = 30 }
     import_task_function = { handler = "shortstack.entrypoints.lambda_workflow.handler", memory = 1024, timeout = 300 }
+    maintenance_function = { handler = "shortstack.entrypoints.lambda_maintenance.handler", memory = 512, timeout = 300 }
   }
+  # The maintenance function exists only with its schedule.
+  functions = { for name, spec in local.function_specs : name => spec if name != "maintenance_function" || var.enable_maintenance_schedule }
   environment = {
     STAGE                   = "aws"
     STORAGE                 = "dynamodb"
@@ -82,6 +91,19 @@ resource "aws_dynamodb_table" "table" {
 
   server_side_encryption {
     enabled = true
+  }
+
+  # Replicas make it a global table (docs/multi-region.md); they need the stream.
+  stream_enabled   = length(var.replica_regions) > 0
+  stream_view_type = length(var.replica_regions) > 0 ? "NEW_AND_OLD_IMAGES" : null
+
+  dynamic "replica" {
+    for_each = toset(var.replica_regions)
+    content {
+      region_name            = replica.value
+      point_in_time_recovery = true
+      propagate_tags         = true
+    }
   }
 
   lifecycle {

@@ -15,7 +15,7 @@ locals {
   alarms = merge(
     { for key, f in aws_lambda_function.function : "${replace(key, "_", "-")}-errors" => {
       namespace   = "AWS/Lambda", metric = "Errors", statistic = "Sum",
-      dimensions  = { FunctionName = f.function_name }, threshold = key == "events_function" ? 1 : 5,
+      dimensions  = { FunctionName = f.function_name }, threshold = contains(["events_function", "maintenance_function"], key) ? 1 : 5,
       description = "${f.function_name} errors"
     } },
     {
@@ -35,6 +35,12 @@ locals {
     type = "metric", width = 12, height = 6,
     properties = { title = "${metric} (${stat})", region = var.region, stat = stat, period = 60,
     metrics = [for k, f in aws_lambda_function.function : ["AWS/Lambda", metric, "FunctionName", f.function_name]] }
+  }]
+  # CloudFront web ACL metrics live in us-east-1.
+  waf_widgets = [for acl in aws_wafv2_web_acl.web_acl : {
+    type = "metric", width = 12, height = 6,
+    properties = { title = "WAF requests", region = "us-east-1", stat = "Sum", period = 300,
+    metrics = [for metric in ["AllowedRequests", "BlockedRequests"] : ["AWS/WAFV2", metric, "WebACL", acl.name, "Rule", "ALL"]] }
   }]
 }
 
@@ -57,7 +63,7 @@ resource "aws_cloudwatch_metric_alarm" "alarm" {
 resource "aws_cloudwatch_dashboard" "dashboard" {
   dashboard_name = var.stack_name
   dashboard_body = jsonencode({
-    widgets = concat(local.function_widgets, [
+    widgets = concat(local.function_widgets, local.waf_widgets, [
       { type = "metric", width = 12, height = 6, properties = { title = "Dead letters", region = var.region, stat = "Maximum", period = 60,
       metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.events_dead_letter_queue.name]] } },
       { type = "metric", width = 12, height = 6, properties = { title = "Table consumed capacity", region = var.region, stat = "Sum", period = 60,

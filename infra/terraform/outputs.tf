@@ -1,10 +1,15 @@
 output "api_url" {
-  description = "The HTTP API's base URL (short links are served under it)"
-  value       = aws_apigatewayv2_api.http_api.api_endpoint
+  description = "The HTTP API's base URL (api.<domain_name> when there is a custom domain)"
+  value       = local.has_domain ? "https://api.${var.domain_name}" : aws_apigatewayv2_api.http_api.api_endpoint
+}
+
+output "short_link_base_url" {
+  description = "Where short links point (the API's own URL without a custom domain)"
+  value       = local.has_domain ? "https://${local.short_host}" : aws_apigatewayv2_api.http_api.api_endpoint
 }
 
 output "frontend_url" {
-  value = "https://${aws_cloudfront_distribution.distribution.domain_name}"
+  value = local.has_domain ? "https://app.${var.domain_name}" : "https://${aws_cloudfront_distribution.distribution.domain_name}"
 }
 
 output "frontend_bucket_name" {

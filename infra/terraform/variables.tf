@@ -70,3 +70,124 @@ variable "lambda_zip" {
   type        = string
   default     = "../../.build/lambda.zip"
 }
+
+# ------------------------------------------------------------------ production extras (0401)
+# Each one is off by default; the names are the SAM parameters in snake_case.
+
+variable "domain_name" {
+  description = "Optional apex: app.<domain> (frontend), api.<domain> (API) and the short domain"
+  type        = string
+  default     = ""
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 public hosted zone of domain_name"
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.domain_name == "" || var.hosted_zone_id != ""
+    error_message = "domain_name needs hosted_zone_id (certificate validation and alias records)."
+  }
+}
+
+variable "short_domain_name" {
+  description = "Host of the short links; empty means s.<domain_name>"
+  type        = string
+  default     = ""
+}
+
+variable "frontend_certificate_arn" {
+  description = "Existing us-east-1 ACM certificate for app.<domain>; empty issues one through the us-east-1 provider"
+  type        = string
+  default     = ""
+}
+
+variable "enable_waf" {
+  description = "A WAFv2 web ACL (scope CLOUDFRONT, created in us-east-1) on the frontend distribution"
+  type        = bool
+  default     = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests per client IP per 5 minutes before the WAF blocks it"
+  type        = number
+  default     = 2000
+  validation {
+    condition     = var.waf_rate_limit >= 100
+    error_message = "At least 100."
+  }
+}
+
+variable "enable_maintenance_schedule" {
+  type    = bool
+  default = false
+}
+
+variable "maintenance_schedule_expression" {
+  description = "EventBridge Scheduler expression for the maintenance run"
+  type        = string
+  default     = "rate(1 day)"
+  validation {
+    condition     = can(regex("^(rate|cron|at)\\(.+\\)$", var.maintenance_schedule_expression))
+    error_message = "rate(...), cron(...) or at(...)."
+  }
+}
+
+variable "enable_vpc" {
+  description = "Run the functions in subnet_ids of vpc_id (they need a NAT route; see 0401)"
+  type        = bool
+  default     = false
+  validation {
+    condition     = !var.enable_vpc || (var.vpc_id != "" && length(var.subnet_ids) > 0)
+    error_message = "enable_vpc needs vpc_id and subnet_ids."
+  }
+}
+
+variable "vpc_id" {
+  type    = string
+  default = ""
+}
+
+variable "subnet_ids" {
+  description = "Private subnets for the functions (two or more AZs)"
+  type        = list(string)
+  default     = []
+}
+
+variable "security_group_ids" {
+  description = "Security groups for the functions; empty creates one with HTTPS egress only"
+  type        = list(string)
+  default     = []
+}
+
+variable "route_table_ids" {
+  description = "Route tables that get the free DynamoDB and S3 gateway endpoints; empty adds none"
+  type        = list(string)
+  default     = []
+}
+
+variable "package_type" {
+  description = "Zip (lambda_zip) or Image (image_uri, the container image of the same code)"
+  type        = string
+  default     = "Zip"
+  validation {
+    condition     = contains(["Zip", "Image"], var.package_type)
+    error_message = "Zip or Image."
+  }
+}
+
+variable "image_uri" {
+  description = "ECR image (arm64) for package_type = Image"
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.package_type == "Zip" || var.image_uri != ""
+    error_message = "package_type Image needs image_uri."
+  }
+}
+
+variable "replica_regions" {
+  description = "Regions for DynamoDB global-table replicas (docs/multi-region.md); empty: one region"
+  type        = list(string)
+  default     = []
+}

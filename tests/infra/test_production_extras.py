@@ -210,9 +210,9 @@ def test_outside_us_east_1_the_cloudfront_certificate_is_a_parameter(
     translated: dict[str, Any],
 ) -> None:
     [broken] = stack(translated, "eu-west-1", EnableWaf="false").broken_rules()
-    assert "CloudFrontCertificateArn" in broken
+    assert "FrontendCertificateArn" in broken
     arn = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c"
-    given = stack(translated, "eu-west-1", EnableWaf="false", CloudFrontCertificateArn=arn)
+    given = stack(translated, "eu-west-1", EnableWaf="false", FrontendCertificateArn=arn)
     assert given.broken_rules() == []
     resources = given.resources()
     assert "FrontendCertificate" not in resources

@@ -61,19 +61,36 @@ def test_every_sam_parameter_is_a_variable(config: dict[str, list[Any]]) -> None
     assert {snake(name) for name in SAM["Parameters"]} <= variables
 
 
+def local(config: dict[str, list[Any]], name: str) -> Any:
+    [block] = [b for b in config["locals"] if name in b]
+    return block[name]
+
+
 def test_the_same_resources_under_the_same_names(config: dict[str, list[Any]]) -> None:
     names = {key.split(".", 1)[1] for key in resources(config)}
     for logical_id in (
         "Table", "ImportsBucket", "EventBus", "EventsDeadLetterQueue", "EventsQueue",
         "EventsRule", "EventsQueuePolicy", "ImportStateMachine", "HttpApi", "FrontendBucket",
         "FrontendBucketPolicy", "FrontendHeaders", "Distribution", "AlarmTopic", "Dashboard",
+        "ApiCertificate", "FrontendCertificate", "FrontendRecord", "WebAcl",
+        "MaintenanceSchedule", "MaintenanceScheduleRole", "MaintenanceScheduleDeadLetterQueue",
+        "FunctionSecurityGroup",
     ):  # fmt: skip
         assert snake(logical_id) in names, logical_id
+    # Pairs that are one for_each resource in Terraform, keyed by the SAM names.
+    api_gateway_domains = local(config, "api_gateway_domains")
+    assert "api_domain =" in api_gateway_domains
+    assert "short_domain =" in api_gateway_domains
+    for kind in ("domain_name", "api_mapping"):
+        found = [k for k in resources(config) if k.startswith(f"aws_apigatewayv2_{kind}.")]
+        [key] = found
+        assert "local.api_gateway_domains" in resources(config)[key]["for_each"]
+    assert local(config, "gateway_endpoints").count('"dynamodb", "s3"') == 1
 
 
 def test_functions_match_the_sam_handlers_and_settings(config: dict[str, list[Any]]) -> None:
-    [local_block] = [b for b in config["locals"] if "functions" in b]
-    functions = local_block["functions"]
+    [local_block] = [b for b in config["locals"] if "function_specs" in b]
+    functions = local_block["function_specs"]
     sam_functions = {
         snake(name): resource["Properties"]
         for name, resource in SAM["Resources"].items()
@@ -88,7 +105,14 @@ def test_functions_match_the_sam_handlers_and_settings(config: dict[str, list[An
     assert function["architectures"] == ["arm64"]
     assert function["tracing_config"] == [{"mode": "Active"}]
     environment = local_block["environment"]
-    assert set(environment) == set(SAM["Globals"]["Function"]["Environment"]["Variables"])
+    sam_environment = SAM["Globals"]["Function"]["Environment"]["Variables"]
+    # PUBLIC_BASE_URL only with a custom domain: local.domain_environment in Terraform.
+    assert set(environment) == set(sam_environment) - {"PUBLIC_BASE_URL"}
+    assert "PUBLIC_BASE_URL" in local(config, "domain_environment")
+    assert "local.domain_environment" in str(function["environment"])
+    maintenance_environment = local(config, "function_environment")["maintenance_function"]
+    sam_maintenance = SAM["Resources"]["MaintenanceFunction"]["Properties"]["Environment"]
+    assert set(maintenance_environment) == set(sam_maintenance["Variables"])
 
 
 def test_table_queue_and_routes_as_in_sam(config: dict[str, list[Any]]) -> None:
@@ -155,3 +179,176 @@ def test_alarms_watch_what_the_sam_alarms_watch(config: dict[str, list[Any]]) ->
     alarm = resources(config)["aws_cloudwatch_metric_alarm.alarm"]
     assert "local.alarms" in str(alarm["for_each"])
     assert "alarm_topic" in str(alarm["alarm_actions"])
+
+
+# ------------------------------------------------------------------ production extras (0401)
+
+EXTRAS_ON_TFVARS = """
+jwt_issuer                  = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI"
+jwt_audience                = "1h2j3k4l5m6n7o8p9q0r1"
+domain_name                 = "example.com"
+hosted_zone_id              = "Z0123456789ABCDEFGHIJ"
+enable_waf                  = true
+enable_maintenance_schedule = true
+enable_vpc                  = true
+vpc_id                      = "vpc-0123456789abcdef0"
+subnet_ids                  = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+route_table_ids             = ["rtb-0123456789abcdef0"]
+package_type                = "Image"
+image_uri                   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shortstack:1"
+replica_regions             = ["eu-central-1"]
+"""
+
+
+def variables(config: dict[str, list[Any]]) -> dict[str, Any]:
+    return {name: body for block in config["variable"] for name, body in block.items()}
+
+
+def test_every_extra_is_off_by_default(config: dict[str, list[Any]]) -> None:
+    found = variables(config)
+    for name in ("enable_waf", "enable_maintenance_schedule", "enable_vpc"):
+        assert found[name]["default"] is False, name
+        assert SAM["Parameters"][name.title().replace("_", "")]["Default"] == "false"
+    assert found["domain_name"]["default"] == ""
+    assert found["package_type"]["default"] == "Zip"
+    assert found["replica_regions"]["default"] == []
+    assert found["maintenance_schedule_expression"]["default"] == "rate(1 day)"
+
+
+def test_each_extra_exists_only_with_its_variable(config: dict[str, list[Any]]) -> None:
+    found = resources(config)
+    gates = {
+        "aws_acm_certificate.api_certificate": "local.has_domain",
+        "aws_acm_certificate.frontend_certificate": "var.frontend_certificate_arn",
+        "aws_route53_record.frontend_record": "local.has_domain",
+        "aws_wafv2_web_acl.web_acl": "var.enable_waf",
+        "aws_scheduler_schedule.maintenance_schedule": "var.enable_maintenance_schedule",
+        "aws_iam_role.maintenance_schedule_role": "var.enable_maintenance_schedule",
+        "aws_sqs_queue.maintenance_schedule_dead_letter_queue": "var.enable_maintenance_schedule",
+        "aws_security_group.function_security_group": "var.enable_vpc",
+        "aws_vpc_endpoint.gateway_endpoint": "local.gateway_endpoints",
+        "aws_iam_role_policy_attachment.vpc_access": "var.enable_vpc",
+    }
+    for key, gate in gates.items():
+        assert gate in str(found[key].get("count", found[key].get("for_each"))), key
+    assert "var.domain_name" in local(config, "has_domain")
+    assert "var.enable_maintenance_schedule" in local(config, "functions")
+    assert "var.enable_vpc" in local(config, "gateway_endpoints")
+
+
+def test_cloudfront_certificate_and_web_acl_come_from_us_east_1(
+    config: dict[str, list[Any]],
+) -> None:
+    providers = {
+        p["alias"]: p["region"] for b in config["provider"] for p in b.values() if "alias" in p
+    }
+    assert providers == {"us_east_1": "us-east-1"}
+    found = resources(config)
+    for key in ("aws_acm_certificate.frontend_certificate", "aws_wafv2_web_acl.web_acl"):
+        assert found[key]["provider"] == "${aws.us_east_1}", key
+    assert "provider" not in found["aws_acm_certificate.api_certificate"]  # regional, like the API
+    distribution = found["aws_cloudfront_distribution.distribution"]
+    assert "aws_wafv2_web_acl.web_acl[0].arn" in distribution["web_acl_id"]
+    [viewer] = distribution["viewer_certificate"]
+    assert "TLSv1.2_2021" in viewer["minimum_protocol_version"]
+    assert "sni-only" in viewer["ssl_support_method"]
+
+
+def test_the_web_acl_has_the_sam_rules(config: dict[str, list[Any]]) -> None:
+    acl = resources(config)["aws_wafv2_web_acl.web_acl"]
+    sam_acl = SAM["Resources"]["WebAcl"]["Properties"]
+    assert acl["scope"] == sam_acl["Scope"] == "CLOUDFRONT"
+    assert [(r["name"], r["priority"]) for r in acl["rule"]] == [
+        (r["Name"], r["Priority"]) for r in sam_acl["Rules"]
+    ]
+    managed = [
+        s["managed_rule_group_statement"][0]["name"]
+        for r in acl["rule"]
+        for s in r["statement"]
+        if "managed_rule_group_statement" in s
+    ]
+    sam_managed = [
+        r["Statement"]["ManagedRuleGroupStatement"]["Name"]
+        for r in sam_acl["Rules"]
+        if "ManagedRuleGroupStatement" in r["Statement"]
+    ]
+    assert managed == sam_managed
+    [rate] = [
+        s["rate_based_statement"][0]
+        for r in acl["rule"]
+        for s in r["statement"]
+        if "rate_based_statement" in s
+    ]
+    assert rate == {"limit": "${var.waf_rate_limit}", "aggregate_key_type": "IP"}
+    widgets = str(local(config, "waf_widgets"))
+    assert "AllowedRequests" in widgets
+    assert "BlockedRequests" in widgets
+
+
+def test_maintenance_has_the_sam_permissions_schedule_and_dead_letters(
+    config: dict[str, list[Any]],
+) -> None:
+    [table, queue] = local(config, "policies")["maintenance_function"]
+    sam_statements = SAM["Resources"]["MaintenanceFunction"]["Properties"]["Policies"][0][
+        "Statement"
+    ]
+    sam_actions = {s["Sid"]: s["Action"] for s in sam_statements}
+    assert set(table["actions"]) == set(sam_actions["Sweep"])
+    assert table["resources"] == "${local.table_arns}"
+    assert queue["actions"] == [sam_actions["DeadLetterDepth"]]
+    assert "events_dead_letter_queue.arn" in str(queue["resources"])
+    found = resources(config)
+    [target] = found["aws_scheduler_schedule.maintenance_schedule"]["target"]
+    assert 'function["maintenance_function"].arn' in target["arn"]
+    assert target["retry_policy"][0]["maximum_retry_attempts"] >= 1
+    assert "maintenance_schedule_dead_letter_queue" in target["dead_letter_config"][0]["arn"]
+    schedule_policy = found["aws_iam_role_policy.maintenance_schedule_role"]["policy"]
+    assert re.findall(r'Action = \[("[^"]+")\]', schedule_policy) == [
+        '"lambda:InvokeFunction"',
+        '"sqs:SendMessage"',
+    ]
+    assert 'function["maintenance_function"].arn' in schedule_policy
+
+
+def test_image_packaging_and_vpc_mode_on_every_function(config: dict[str, list[Any]]) -> None:
+    function = resources(config)["aws_lambda_function.function"]
+    assert function["package_type"] == "${var.package_type}"
+    dynamic = {name: body for block in function["dynamic"] for name, body in block.items()}
+    assert dynamic["image_config"]["content"] == [{"command": ["${image_config.value}"]}]
+    assert "each.value.handler" in dynamic["image_config"]["for_each"]
+    assert "var.enable_vpc" in dynamic["vpc_config"]["for_each"]
+    assert dynamic["vpc_config"]["content"][0]["subnet_ids"] == "${var.subnet_ids}"
+    attachment = resources(config)["aws_iam_role_policy_attachment.vpc_access"]
+    assert "AWSLambdaVPCAccessExecutionRole" in attachment["policy_arn"]
+    endpoint = resources(config)["aws_vpc_endpoint.gateway_endpoint"]
+    assert endpoint["vpc_endpoint_type"] == "Gateway"
+    assert endpoint["route_table_ids"] == "${var.route_table_ids}"
+
+
+def test_replica_regions_make_the_table_global(config: dict[str, list[Any]]) -> None:
+    table = resources(config)["aws_dynamodb_table.table"]
+    dynamic = {name: body for block in table["dynamic"] for name, body in block.items()}
+    assert "var.replica_regions" in dynamic["replica"]["for_each"]
+    assert dynamic["replica"]["content"][0]["point_in_time_recovery"] is True
+    assert "var.replica_regions" in table["stream_enabled"]
+    assert "NEW_AND_OLD_IMAGES" in table["stream_view_type"]
+
+
+def _uv() -> str | None:
+    installed = Path.home() / ".local" / "bin" / "uv"
+    return str(installed) if installed.exists() else shutil.which("uv")
+
+
+@pytest.mark.skipif(_uv() is None, reason="checkov runs through uv, not on PATH")
+def test_checkov_passes_with_every_extra_on(config: dict[str, list[Any]], tmp_path: Path) -> None:
+    named = {line.split("=")[0].strip() for line in EXTRAS_ON_TFVARS.strip().splitlines()}
+    assert named <= set(variables(config))
+    tfvars = tmp_path / "extras-on.tfvars"
+    tfvars.write_text(EXTRAS_ON_TFVARS)
+    [pin] = [w for w in (ROOT / "Makefile").read_text().split() if w.startswith("checkov==")]
+    command = [str(_uv()), "tool", "run", "--quiet", "--python", "python3", "--from", pin]
+    command += ["checkov", "--quiet", "--compact", "--skip-download", "-d", str(TERRAFORM)]
+    command += ["--framework", "terraform", "--var-file", str(tfvars)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Failed checks: 0" in result.stdout

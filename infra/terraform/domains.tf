@@ -1,0 +1,108 @@
+# Optional custom domains (var.domain_name): app.<domain> on CloudFront; api.<domain> and
+# the short domain as regional API Gateway domains of the same HTTP API (the SAM
+# template's ApiDomain and ShortDomain, with their mappings and records, are the two
+# keys of local.api_gateway_domains here).
+
+locals {
+  has_domain = var.domain_name != ""
+  short_host = var.short_domain_name != "" ? var.short_domain_name : "s.${var.domain_name}"
+  # Short links point at the short domain when there is one, else at the Host the
+  # request came to (the API's own URL; decision 0400).
+  domain_environment  = local.has_domain ? { PUBLIC_BASE_URL = "https://${local.short_host}" } : {}
+  api_gateway_domains = local.has_domain ? { api_domain = "api.${var.domain_name}", short_domain = local.short_host } : {}
+  # DNS validation records of both certificates, by the name they validate.
+  certificate_validations = {
+    for option in concat(
+      flatten([for c in aws_acm_certificate.api_certificate : tolist(c.domain_validation_options)]),
+      flatten([for c in aws_acm_certificate.frontend_certificate : tolist(c.domain_validation_options)]),
+    ) : option.domain_name => option
+  }
+}
+
+resource "aws_acm_certificate" "api_certificate" {
+  count                     = local.has_domain ? 1 : 0
+  domain_name               = "api.${var.domain_name}"
+  subject_alternative_names = [local.short_host]
+  validation_method         = "DNS"
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# CloudFront's certificate is issued in us-east-1 whatever var.region is.
+resource "aws_acm_certificate" "frontend_certificate" {
+  count             = local.has_domain && var.frontend_certificate_arn == "" ? 1 : 0
+  provider          = aws.us_east_1
+  domain_name       = "app.${var.domain_name}"
+  validation_method = "DNS"
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_route53_record" "certificate_validation" {
+  for_each        = local.certificate_validations
+  zone_id         = var.hosted_zone_id
+  name            = each.value.resource_record_name
+  type            = each.value.resource_record_type
+  records         = [each.value.resource_record_value]
+  ttl             = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "api_certificate" {
+  count           = local.has_domain ? 1 : 0
+  certificate_arn = aws_acm_certificate.api_certificate[0].arn
+  validation_record_fqdns = [
+    for name, record in aws_route53_record.certificate_validation : record.fqdn if contains(values(local.api_gateway_domains), name)
+  ]
+}
+
+resource "aws_acm_certificate_validation" "frontend_certificate" {
+  count                   = length(aws_acm_certificate.frontend_certificate)
+  provider                = aws.us_east_1
+  certificate_arn         = aws_acm_certificate.frontend_certificate[0].arn
+  validation_record_fqdns = [aws_route53_record.certificate_validation["app.${var.domain_name}"].fqdn]
+}
+
+resource "aws_apigatewayv2_domain_name" "api_gateway_domain" {
+  for_each    = local.api_gateway_domains
+  domain_name = each.value
+  domain_name_configuration {
+    certificate_arn = aws_acm_certificate_validation.api_certificate[0].certificate_arn
+    endpoint_type   = "REGIONAL"
+    security_policy = "TLS_1_2"
+  }
+}
+
+# The short domain maps the same API: its root paths are the redirect routes.
+resource "aws_apigatewayv2_api_mapping" "api_gateway_domain_mapping" {
+  for_each    = local.api_gateway_domains
+  api_id      = aws_apigatewayv2_api.http_api.id
+  domain_name = aws_apigatewayv2_domain_name.api_gateway_domain[each.key].id
+  stage       = aws_apigatewayv2_stage.default.id
+}
+
+resource "aws_route53_record" "api_gateway_domain_record" {
+  for_each = local.api_gateway_domains
+  zone_id  = var.hosted_zone_id
+  name     = each.value
+  type     = "A"
+  alias {
+    name                   = aws_apigatewayv2_domain_name.api_gateway_domain[each.key].domain_name_configuration[0].target_domain_name
+    zone_id                = aws_apigatewayv2_domain_name.api_gateway_domain[each.key].domain_name_configuration[0].hosted_zone_id
+    evaluate_target_health = false
+  }
+}
+
+resource "aws_route53_record" "frontend_record" {
+  count   = local.has_domain ? 1 : 0
+  zone_id = var.hosted_zone_id
+  name    = "app.${var.domain_name}"
+  type    = "A"
+  alias {
+    name                   = aws_cloudfront_distribution.distribution.domain_name
+    zone_id                = aws_cloudfront_distribution.distribution.hosted_zone_id
+    evaluate_target_health = false
+  }
+}
