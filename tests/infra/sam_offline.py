@@ -33,13 +33,17 @@ def source_template() -> dict[str, Any]:
     return parsed
 
 
-def translate(source: dict[str, Any], parameters: dict[str, str]) -> dict[str, Any]:
+def translate(
+    source: dict[str, Any], parameters: dict[str, str], template_dir: Path = TEMPLATE.parent
+) -> dict[str, Any]:
     packaged = copy.deepcopy(source)
-    code_uri = (TEMPLATE.parent / packaged["Globals"]["Function"]["CodeUri"]).resolve()
-    assert code_uri == ROOT / ".build" / "lambda", "make package writes the code here"
-    packaged["Globals"]["Function"]["CodeUri"] = "s3://artifacts/code.zip"
+    functions = packaged["Globals"]["Function"]
+    if "CodeUri" in functions:  # the zip (the image variant has none)
+        code_uri = (template_dir / functions["CodeUri"]).resolve()
+        assert code_uri == ROOT / ".build" / "lambda", "make package writes the code here"
+        functions["CodeUri"] = "s3://artifacts/code.zip"
     machine = packaged["Resources"]["ImportStateMachine"]["Properties"]
-    assert (TEMPLATE.parent / machine["DefinitionUri"]).resolve().is_file()
+    assert (template_dir / machine["DefinitionUri"]).resolve().is_file()
     machine["DefinitionUri"] = "s3://artifacts/bulk_import.asl.json"
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
     result: dict[str, Any] = transform(packaged, parameters, _NoManagedPolicies())

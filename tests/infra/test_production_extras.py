@@ -8,6 +8,7 @@ checked, then the same with them off; cfn-lint and checkov also see the "on" sta
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -368,3 +369,53 @@ def test_vpc_mode_puts_every_function_in_the_subnets_with_gateway_endpoints(
     assert "EnableVpc needs SubnetIds" in stack(translated, SubnetIds="").broken_rules()
 
     assert not of_type(off.resources(), "AWS::EC2::VPCEndpoint")
+
+
+# ------------------------------------------------------------------ zip or image
+
+
+def test_the_image_variant_runs_every_handler_from_one_image(tmp_path: Path) -> None:
+    script = load_script("sam_image_template")
+    source = source_template()
+    out_dir = tmp_path / "build"
+    variant = script.image_variant(source, TEMPLATE.parent, out_dir)
+    image_uri = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shortstack:1"
+    translated = translate(variant, {**REQUIRED_PARAMETERS, "ImageUri": image_uri}, out_dir)
+    handlers = {
+        name: r["Properties"]["Handler"]
+        for name, r in source["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    functions = of_type(translated["Resources"], "AWS::Lambda::Function")
+    assert set(functions) == set(handlers)
+    for name, function in functions.items():
+        props = function["Properties"]
+        assert props["PackageType"] == "Image", name
+        assert props["Code"] == {"ImageUri": {"Ref": "ImageUri"}}, name
+        assert props["ImageConfig"] == {"Command": [handlers[name]]}, name
+        assert "Handler" not in props, name
+        assert "Runtime" not in props, name
+        assert props["Architectures"] == ["arm64"], name
+    output = tmp_path / "translated.json"
+    output.write_text(json.dumps(translated))
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    lint = subprocess.run([str(cfn_lint), str(output)], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert source_template() == source  # the zip template itself is left as it was
+
+
+def test_the_sam_transform_refuses_a_package_type_parameter() -> None:
+    # Why the image is a template variant and not a parameter (decision 0401).
+    source = source_template()
+    source["Resources"]["ApiFunction"]["Properties"]["PackageType"] = {"Ref": "JwtAudience"}
+    with pytest.raises(Exception, match="PackageType"):
+        translate(source, REQUIRED_PARAMETERS)
+
+
+def load_script(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
