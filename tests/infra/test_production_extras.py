@@ -8,7 +8,6 @@ checked, then the same with them off; cfn-lint and checkov also see the "on" sta
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -28,6 +27,7 @@ from .sam_offline import (
     translate,
     with_defaults,
 )
+from .test_packaging_and_deploy import load_script
 
 EXTRAS_ON = {
     "DomainName": "example.com",
@@ -410,12 +410,3 @@ def test_the_sam_transform_refuses_a_package_type_parameter() -> None:
     source["Resources"]["ApiFunction"]["Properties"]["PackageType"] = {"Ref": "JwtAudience"}
     with pytest.raises(Exception, match="PackageType"):
         translate(source, REQUIRED_PARAMETERS)
-
-
-def load_script(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
