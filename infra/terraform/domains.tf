@@ -6,6 +6,12 @@
 locals {
   has_domain = var.domain_name != ""
   short_host = var.short_domain_name != "" ? var.short_domain_name : "s.${var.domain_name}"
+  # The hosted zone of each name this stack puts in DNS.
+  zone_of = {
+    "api.${var.domain_name}" = var.hosted_zone_id
+    "app.${var.domain_name}" = var.hosted_zone_id
+    (local.short_host)       = var.short_domain_hosted_zone_id != "" ? var.short_domain_hosted_zone_id : var.hosted_zone_id
+  }
   # Short links point at the short domain when there is one, else at the Host the
   # request came to (the API's own URL; decision 0400).
   domain_environment  = local.has_domain ? { PUBLIC_BASE_URL = "https://${local.short_host}" } : {}
@@ -42,7 +48,7 @@ resource "aws_acm_certificate" "frontend_certificate" {
 
 resource "aws_route53_record" "certificate_validation" {
   for_each        = local.certificate_validations
-  zone_id         = var.hosted_zone_id
+  zone_id         = local.zone_of[each.key]
   name            = each.value.resource_record_name
   type            = each.value.resource_record_type
   records         = [each.value.resource_record_value]
@@ -85,7 +91,7 @@ resource "aws_apigatewayv2_api_mapping" "api_gateway_domain_mapping" {
 
 resource "aws_route53_record" "api_gateway_domain_record" {
   for_each = local.api_gateway_domains
-  zone_id  = var.hosted_zone_id
+  zone_id  = local.zone_of[each.value]
   name     = each.value
   type     = "A"
   alias {

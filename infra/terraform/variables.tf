@@ -96,6 +96,12 @@ variable "short_domain_name" {
   default     = ""
 }
 
+variable "short_domain_hosted_zone_id" {
+  description = "Hosted zone of short_domain_name when it is not in hosted_zone_id (e.g. a short apex)"
+  type        = string
+  default     = ""
+}
+
 variable "frontend_certificate_arn" {
   description = "Existing us-east-1 ACM certificate for app.<domain>; empty issues one through the us-east-1 provider"
   type        = string

@@ -207,6 +207,18 @@ def test_short_links_point_at_the_short_domain_only_when_there_is_one(
     assert public_base_url(off) is None  # the Host of the request: the API's own URL
 
 
+def test_a_short_domain_may_live_in_its_own_hosted_zone(translated: dict[str, Any]) -> None:
+    apart = stack(translated, ShortDomainName="sho.rt", ShortDomainHostedZoneId="ZSHORT")
+    res = apart.resources()
+    zones = {
+        apart.value(o["DomainName"]): apart.value(o["HostedZoneId"])
+        for o in res["ApiCertificate"]["Properties"]["DomainValidationOptions"]
+    }
+    assert zones == {"api.example.com": "Z0123456789ABCDEFGHIJ", "sho.rt": "ZSHORT"}
+    assert apart.value(res["ShortRecord"]["Properties"]["HostedZoneId"]) == "ZSHORT"
+    assert apart.value(res["ApiRecord"]["Properties"]["HostedZoneId"]) == "Z0123456789ABCDEFGHIJ"
+
+
 def test_outside_us_east_1_the_cloudfront_certificate_is_a_parameter(
     translated: dict[str, Any],
 ) -> None:
