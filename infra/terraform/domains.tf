@@ -16,8 +16,13 @@ locals {
   # request came to (the API's own URL; decision 0400).
   domain_environment  = local.has_domain ? { PUBLIC_BASE_URL = "https://${local.short_host}" } : {}
   api_gateway_domains = local.has_domain ? { api_domain = "api.${var.domain_name}", short_domain = local.short_host } : {}
-  # DNS validation records of both certificates, by the name they validate.
-  certificate_validations = {
+  # Every name the certificates cover: the keys of the validation records, known at
+  # plan time (the records' contents come from ACM only after the certificates exist).
+  certificate_names = local.has_domain ? concat(
+    ["api.${var.domain_name}", local.short_host],
+    var.frontend_certificate_arn == "" ? ["app.${var.domain_name}"] : [],
+  ) : []
+  validation_options = {
     for option in concat(
       flatten([for c in aws_acm_certificate.api_certificate : tolist(c.domain_validation_options)]),
       flatten([for c in aws_acm_certificate.frontend_certificate : tolist(c.domain_validation_options)]),
@@ -47,11 +52,11 @@ resource "aws_acm_certificate" "frontend_certificate" {
 }
 
 resource "aws_route53_record" "certificate_validation" {
-  for_each        = local.certificate_validations
+  for_each        = toset(local.certificate_names)
   zone_id         = local.zone_of[each.key]
-  name            = each.value.resource_record_name
-  type            = each.value.resource_record_type
-  records         = [each.value.resource_record_value]
+  name            = local.validation_options[each.key].resource_record_name
+  type            = local.validation_options[each.key].resource_record_type
+  records         = [local.validation_options[each.key].resource_record_value]
   ttl             = 300
   allow_overwrite = true
 }

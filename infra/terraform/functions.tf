@@ -38,7 +38,7 @@ locals {
   }
   # What each function adds to local.environment.
   function_environment = {
-    api_function = { IMPORT_STATE_MACHINE_ARN = aws_sfn_state_machine.import_state_machine.arn }
+    api_function = { IMPORT_STATE_MACHINE_ARN = local.import_state_machine_arn }
     maintenance_function = {
       EVENTS_DLQ_URL             = aws_sqs_queue.events_dead_letter_queue.url
       MAINTENANCE_EXTRA_DLQ_URLS = ""

@@ -8,6 +8,14 @@ data "aws_iam_policy_document" "states_assume" {
   }
 }
 
+locals {
+  # Built rather than read from the state machine: the API function needs it in its
+  # environment, and the state machine needs the import-task function, another
+  # instance of the same aws_lambda_function resource (a cycle otherwise).
+  import_state_machine_name = "${var.stack_name}-bulk-import"
+  import_state_machine_arn  = "arn:${data.aws_partition.current.partition}:states:${var.region}:${data.aws_caller_identity.current.account_id}:stateMachine:${local.import_state_machine_name}"
+}
+
 resource "aws_iam_role" "import_state_machine" {
   name_prefix        = "${var.stack_name}-imports-"
   assume_role_policy = data.aws_iam_policy_document.states_assume.json
@@ -27,7 +35,7 @@ resource "aws_iam_role_policy" "import_state_machine" {
 
 resource "aws_sfn_state_machine" "import_state_machine" {
   #checkov:skip=CKV_AWS_285:X-Ray tracing is on and Step Functions keeps 90 days of execution history
-  name     = "${var.stack_name}-bulk-import"
+  name     = local.import_state_machine_name
   role_arn = aws_iam_role.import_state_machine.arn
   type     = "STANDARD"
   # The same file the local runner walks; ${ImportTaskFunctionArn} filled in here.

@@ -1,12 +1,16 @@
 """The Terraform configuration: same resources, parameters and handlers as the SAM template.
 
-`terraform validate` needs the AWS provider, which only the Terraform registry serves
-(unreachable here), so the configuration is parsed with python-hcl2 and checked
-against the SAM template, and `terraform fmt -check` runs when the binary exists.
+The configuration is parsed with python-hcl2 and checked against the SAM template;
+`terraform fmt -check` runs when the binary exists. The AWS provider comes only from
+the Terraform registry (unreachable here), so `terraform validate` and the
+`terraform test` plans with mocked providers (infra/terraform/tests/) run when the
+provider is in a local plugin directory (TF_PLUGIN_DIR, default /opt/tf-plugins).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -183,21 +187,17 @@ def test_alarms_watch_what_the_sam_alarms_watch(config: dict[str, list[Any]]) ->
 
 # ------------------------------------------------------------------ production extras (0401)
 
-EXTRAS_ON_TFVARS = """
-jwt_issuer                  = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI"
-jwt_audience                = "1h2j3k4l5m6n7o8p9q0r1"
-domain_name                 = "example.com"
-hosted_zone_id              = "Z0123456789ABCDEFGHIJ"
-enable_waf                  = true
-enable_maintenance_schedule = true
-enable_vpc                  = true
-vpc_id                      = "vpc-0123456789abcdef0"
-subnet_ids                  = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
-route_table_ids             = ["rtb-0123456789abcdef0"]
-package_type                = "Image"
-image_uri                   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shortstack:1"
-replica_regions             = ["eu-central-1"]
-"""
+TERRAFORM_TESTS = TERRAFORM / "tests" / "extras.tftest.hcl"
+
+
+def extras_on_variables() -> dict[str, Any]:
+    """The variables of the `terraform test` run with every extra on (and the shared ones)."""
+    with TERRAFORM_TESTS.open() as handle:
+        tests = unquote(hcl2.load(handle))
+    [shared] = tests["variables"]
+    [run] = [r["every_extra_on"] for r in tests["run"] if "every_extra_on" in r]
+    merged = {**shared, **run["variables"][0]}
+    return {name: value for name, value in merged.items() if not name.startswith("__")}
 
 
 def variables(config: dict[str, list[Any]]) -> dict[str, Any]:
@@ -341,10 +341,12 @@ def _uv() -> str | None:
 
 @pytest.mark.skipif(_uv() is None, reason="checkov runs through uv, not on PATH")
 def test_checkov_passes_with_every_extra_on(config: dict[str, list[Any]], tmp_path: Path) -> None:
-    named = {line.split("=")[0].strip() for line in EXTRAS_ON_TFVARS.strip().splitlines()}
-    assert named <= set(variables(config))
+    extras_on = extras_on_variables()
+    assert extras_on["enable_waf"] is True
+    assert set(extras_on) <= set(variables(config))
     tfvars = tmp_path / "extras-on.tfvars"
-    tfvars.write_text(EXTRAS_ON_TFVARS)
+    # JSON strings, lists and booleans are HCL too.
+    tfvars.write_text("".join(f"{name} = {json.dumps(v)}\n" for name, v in extras_on.items()))
     [pin] = [w for w in (ROOT / "Makefile").read_text().split() if w.startswith("checkov==")]
     command = [str(_uv()), "tool", "run", "--quiet", "--python", "python3", "--from", pin]
     command += ["checkov", "--quiet", "--compact", "--skip-download", "-d", str(TERRAFORM)]
@@ -352,3 +354,56 @@ def test_checkov_passes_with_every_extra_on(config: dict[str, list[Any]], tmp_pa
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Failed checks: 0" in result.stdout
+
+
+PLUGIN_DIR = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
+HAS_PROVIDER = shutil.which("terraform") is not None and any(
+    PLUGIN_DIR.glob("registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*")
+)
+needs_provider = pytest.mark.skipif(
+    not HAS_PROVIDER, reason=f"terraform or the AWS provider in {PLUGIN_DIR} missing"
+)
+
+
+def terraform(directory: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "HOME": str(directory),
+        "TF_CLI_CONFIG_FILE": "/dev/null",
+        "CHECKPOINT_DISABLE": "1",
+    }
+    return subprocess.run(
+        ["terraform", *arguments, "-no-color"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of infra/ (the .tf files read ../statemachines) with the provider installed."""
+    copy = tmp_path_factory.mktemp("terraform") / "infra"
+    shutil.copytree(TERRAFORM, copy / "terraform", ignore=shutil.ignore_patterns(".terraform*"))
+    shutil.copytree(TERRAFORM.parent / "statemachines", copy / "statemachines")
+    directory = copy / "terraform"
+    init = terraform(
+        directory, "init", "-backend=false", "-input=false", f"-plugin-dir={PLUGIN_DIR}"
+    )
+    assert init.returncode == 0, init.stdout + init.stderr
+    return directory
+
+
+@needs_provider
+def test_terraform_validate(initialised: Path) -> None:
+    result = terraform(initialised, "validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_provider
+def test_terraform_plans_the_extras_on_and_off_with_mocked_providers(initialised: Path) -> None:
+    result = terraform(initialised, "test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"Success! [1-9]\d* passed, 0 failed", result.stdout), result.stdout
