@@ -9,6 +9,7 @@ checked, then the same with them off; cfn-lint and checkov also see the "on" sta
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -422,3 +423,16 @@ def test_the_sam_transform_refuses_a_package_type_parameter() -> None:
     source["Resources"]["ApiFunction"]["Properties"]["PackageType"] = {"Ref": "JwtAudience"}
     with pytest.raises(Exception, match="PackageType"):
         translate(source, REQUIRED_PARAMETERS)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "accepted", "refused"),
+    [
+        ("DomainName", ["", "example.com", "links.example.co.uk"], ["Example.com", "x", "a b.com"]),
+        ("MaintenanceScheduleExpression", ["rate(1 day)", "cron(0 3 * * ? *)"], ["daily", ""]),
+    ],
+)
+def test_parameter_patterns(parameter: str, accepted: list[str], refused: list[str]) -> None:
+    pattern = source_template()["Parameters"][parameter]["AllowedPattern"]
+    assert all(re.fullmatch(pattern, value) for value in accepted)
+    assert not any(re.fullmatch(pattern, value) for value in refused)
