@@ -1,9 +1,9 @@
 """What CloudFormation would deploy from a template for given parameter values.
 
 Evaluates the template's Conditions and Rules the way CloudFormation does for the
-functions this project uses (Equals, Not, And, Or, Condition, Ref, Join), drops the
-resources whose condition is false, picks the Fn::If branches and removes
-AWS::NoValue. The tests then assert on what would exist, with an extra on or off.
+functions this project uses (Equals, Not, And, Or, Condition, EachMemberEquals, Ref,
+Join, Sub), drops the resources whose condition is false, picks the Fn::If branches
+and removes AWS::NoValue. The tests then assert on what would exist, with an extra on or off.
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ class Stack:
             return all(self.holds(item) for item in argument)
         if function == "Fn::Or":
             return any(self.holds(item) for item in argument)
+        if function == "Fn::EachMemberEquals":  # rules only
+            members, expected = (self.value(side) for side in argument)
+            return all(str(member) == str(expected) for member in members)
         raise AssertionError(f"condition function this helper does not know: {function}")
 
     def condition(self, name: str) -> bool:
