@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     web_dir: Path = _REPO_WEB_DIR
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    rate_limit_creates_per_minute: int = Field(
+        default=120,
+        ge=0,
+        le=1_000_000,
+        description="POSTs per client IP per minute on the local server (0: off); "
+        "API Gateway's throttling does this on AWS",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Auth (docs/decisions/0600, 0601). An unknown AUTH_MODE fails validation (Literal).
