@@ -140,6 +140,8 @@ def test_stats_ranges_are_checked_and_other_owners_see_404(
         response = api.get(f"/api/v1/links/{short_id}/stats?{query}")
         assert response.status_code == status, query
         assert response.json()["message"]
+        # The field is named where it came from: the query string, not a body.
+        assert response.json()["detail"][0]["loc"][0] == "query"
     assert api.get("/api/v1/links/nosuch1/stats").status_code == 404
     container.links.links.delete("local", short_id)
     assert api.get(f"/api/v1/links/{short_id}/stats").status_code == 404

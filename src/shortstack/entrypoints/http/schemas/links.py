@@ -40,7 +40,14 @@ TargetUrl = Annotated[
         description="http(s) URL with a host; no credentials; not this service's own host",
     ),
 ]
-Alias = Annotated[str, Field(pattern=ALIAS_PATTERN, description="custom short id; not reserved")]
+Alias = Annotated[
+    str,
+    Field(
+        pattern=ALIAS_PATTERN,
+        description="custom short id; the service's own words (api, assets, docs, health, "
+        "shorten ...) are reserved in any letter case (422)",
+    ),
+]
 Title = Annotated[str, StringConstraints(max_length=TITLE_MAX_LENGTH), SingleLine]
 # Stored lower-cased; surrounding whitespace is stripped first.
 Tag = Annotated[
