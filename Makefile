@@ -14,7 +14,7 @@ PY_DIRS := src tests scripts $(wildcard bench)
 # The contract suite also runs on the official DynamoDB Local engine, fenced into a private
 # network namespace: scripts/dynamodb-local.sh explains how, and skips loudly where it cannot.
 DYNAMODB_LOCAL := ./scripts/dynamodb-local.sh
-STRESS_TIMEOUT ?= 420
+STRESS_TIMEOUT ?= 900
 
 STACK ?= shortstack
 
