@@ -8,12 +8,15 @@ marker's condition and the whole transaction, so it is never counted twice.
 Counters are top-level attributes named `<dimension>#<value>` (`ref#example.com`,
 `br#Chrome`): ADD creates a missing top-level number, while ADD into a nested map
 fails when the map does not exist yet. The day item lives in the link's own
-partition, next to the link.
+partition, next to the link, and so do the rolled-up months (`STATS#M#<yyyy-mm-01>`).
+A roll-up is one transaction per month: a Put of the month item (conditional on
+the clicks it was read with) and a conditional Delete of each of its days.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -22,7 +25,8 @@ from botocore.exceptions import ClientError
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.errors import cancellation_codes, error_code
-from shortstack.domain.analytics import DIMENSIONS, ClickFacts, DailyStats
+from shortstack.adapters.dynamodb.sweep import DEFAULT_MAX_PAGES, Sweep, sweep
+from shortstack.domain.analytics import DIMENSIONS, ClickFacts, DailyStats, month_start, months_of
 
 # Longer than any redelivery can arrive: SQS keeps a dead letter 14 days, plus a replay.
 FOLD_RETENTION_S = 15 * 24 * 3600
@@ -31,9 +35,12 @@ _DIMENSION_OF = {prefix: name for name, prefix in _PREFIX.items()}
 
 
 class DynamoDBClickStatsRepository:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self, client: Any, table_name: str, *, sweep_pages: int = DEFAULT_MAX_PAGES
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._sweep_pages = sweep_pages
 
     def fold(self, facts: ClickFacts) -> bool:
         names = {"#clicks": "clicks", "#bots": "bots"}
@@ -79,6 +86,14 @@ class DynamoDBClickStatsRepository:
         return True
 
     def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
+        return self._query_periods(short_id, keys.STATS_PREFIX, first, last)
+
+    def months(self, short_id: str, first: date, last: date) -> list[DailyStats]:
+        return self._query_periods(short_id, keys.MONTH_STATS_PREFIX, first, last)
+
+    def _query_periods(
+        self, short_id: str, prefix: str, first: date, last: date
+    ) -> list[DailyStats]:
         found: list[DailyStats] = []
         request: dict[str, Any] = {
             "TableName": self._table,
@@ -86,14 +101,14 @@ class DynamoDBClickStatsRepository:
             "ExpressionAttributeValues": to_attributes(
                 {
                     ":pk": keys.link_partition(short_id),
-                    ":first": keys.link_stats_key(short_id, first.isoformat())["SK"],
-                    ":last": keys.link_stats_key(short_id, last.isoformat())["SK"],
+                    ":first": f"{prefix}{first.isoformat()}",
+                    ":last": f"{prefix}{last.isoformat()}",
                 }
             ),
         }
         while True:
             page = self._client.query(**request)
-            found.extend(_to_stats(from_attributes(item)) for item in page.get("Items", []))
+            found.extend(_to_stats(from_attributes(item), prefix) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return found
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -115,10 +130,102 @@ class DynamoDBClickStatsRepository:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def links_with_days_before(self, boundary: date) -> Iterator[str]:
+        """Links with old days, found by the resumable maintenance Scan (sweep.py says why)."""
+        plan = Sweep(
+            name="click_rollup",
+            # Month items ("STATS#M#...") sort above every day, so the range holds days only.
+            filter_expression="begins_with(PK, :link) AND SK BETWEEN :first AND :before",
+            names={},
+            values={
+                ":link": keys.LINK_PARTITION_PREFIX,
+                ":first": keys.STATS_PREFIX,
+                ":before": f"{keys.STATS_PREFIX}{boundary.isoformat()}",
+            },
+            projection="PK",
+            max_pages=self._sweep_pages,
+        )
+        seen: set[str] = set()
+        for item in sweep(self._client, self._table, plan):
+            short_id = keys.short_id_of_partition(item["PK"]["S"])
+            if short_id not in seen:
+                seen.add(short_id)
+                yield short_id
 
-def _to_stats(item: dict[str, Any]) -> DailyStats:
+    def roll_up_days(self, short_id: str, days: Sequence[DailyStats]) -> int:
+        rolled = 0
+        for month, total in months_of(days).items():
+            in_month = [stats for stats in days if month_start(stats.day) == month]
+            if self._roll_up_month(short_id, month, total, in_month):
+                rolled += len(in_month)
+        return rolled
+
+    def _roll_up_month(
+        self, short_id: str, month: date, total: DailyStats, days: Sequence[DailyStats]
+    ) -> bool:
+        month_key = keys.link_month_stats_key(short_id, month.isoformat())
+        stored = self._client.get_item(
+            TableName=self._table, Key=to_attributes(month_key), ConsistentRead=True
+        ).get("Item")
+        merged = DailyStats(day=month)
+        if stored is None:
+            month_condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
+        else:
+            before = _to_stats(from_attributes(stored), keys.MONTH_STATS_PREFIX)
+            merged.absorb(before)
+            month_condition = _unchanged_clicks(before.clicks)
+        merged.absorb(total)
+        actions: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_attributes({**month_key, **_counters(merged)}),
+                    **month_condition,
+                }
+            }
+        ]
+        actions.extend(
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_attributes(keys.link_stats_key(short_id, stats.day.isoformat())),
+                    **_unchanged_clicks(stats.clicks),
+                }
+            }
+            for stats in days
+        )
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException" and (
+                "ConditionalCheckFailed" in cancellation_codes(exc)
+            ):
+                return False  # a late click or a concurrent run: the next run retries
+            raise
+        return True
+
+
+def _unchanged_clicks(clicks: int) -> dict[str, Any]:
+    """The condition that a period item still holds the clicks it was read with."""
+    return {
+        "ConditionExpression": "#clicks = :clicks",
+        "ExpressionAttributeNames": {"#clicks": "clicks"},
+        "ExpressionAttributeValues": {":clicks": {"N": str(clicks)}},
+    }
+
+
+def _counters(stats: DailyStats) -> dict[str, int]:
+    """A period's counts as the item's top-level counter attributes."""
+    counters = {"clicks": stats.clicks, "bots": stats.bots}
+    for dimension, counts in stats.counts.items():
+        for value, count in counts.items():
+            counters[f"{_PREFIX[dimension]}#{value}"] = count
+    return counters
+
+
+def _to_stats(item: dict[str, Any], prefix: str) -> DailyStats:
     stats = DailyStats(
-        day=date.fromisoformat(str(item["SK"]).removeprefix(keys.STATS_PREFIX)),
+        day=date.fromisoformat(str(item["SK"]).removeprefix(prefix)),
         clicks=int(item.get("clicks", 0)),
         bots=int(item.get("bots", 0)),
     )

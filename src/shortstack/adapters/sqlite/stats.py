@@ -4,15 +4,19 @@
 and adding the counts happen in one transaction, so a redelivered event is
 recognised and a crash never leaves a click half-counted. Fold records older
 than the retention are deleted by `forget_folds_before` (the local stand-in for
-DynamoDB's TTL), well after any redelivery could still arrive.
+DynamoDB's TTL), well after any redelivery could still arrive. Maintenance
+moves old days into `click_months`/`click_month_counts` (a month is dated by
+its first day), adding to what a month already holds.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
-from shortstack.domain.analytics import ClickFacts, DailyStats
+from shortstack.domain.analytics import ClickFacts, DailyStats, month_start, months_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS click_folds (
@@ -36,11 +40,36 @@ CREATE TABLE IF NOT EXISTS click_counts (
     count     INTEGER NOT NULL,
     PRIMARY KEY (short_id, day, dimension, value)
 );
+CREATE INDEX IF NOT EXISTS click_days_by_day ON click_days (day);
+CREATE TABLE IF NOT EXISTS click_months (
+    short_id TEXT NOT NULL,
+    month    TEXT NOT NULL,
+    clicks   INTEGER NOT NULL,
+    bots     INTEGER NOT NULL,
+    PRIMARY KEY (short_id, month)
+);
+CREATE TABLE IF NOT EXISTS click_month_counts (
+    short_id  TEXT NOT NULL,
+    month     TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    PRIMARY KEY (short_id, month, dimension, value)
+);
 """
 
 _ADD_DAY = """
 INSERT INTO click_days (short_id, day, clicks, bots) VALUES (?, ?, 1, ?)
 ON CONFLICT (short_id, day) DO UPDATE SET clicks = clicks + 1, bots = bots + excluded.bots
+"""
+_ADD_MONTH = """
+INSERT INTO click_months (short_id, month, clicks, bots) VALUES (?, ?, ?, ?)
+ON CONFLICT (short_id, month) DO UPDATE
+SET clicks = clicks + excluded.clicks, bots = bots + excluded.bots
+"""
+_ADD_MONTH_COUNT = """
+INSERT INTO click_month_counts (short_id, month, dimension, value, count) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (short_id, month, dimension, value) DO UPDATE SET count = count + excluded.count
 """
 _ADD_COUNT = """
 INSERT INTO click_counts (short_id, day, dimension, value, count) VALUES (?, ?, ?, ?, 1)
@@ -73,32 +102,63 @@ class SqliteClickStatsRepository:
         return True
 
     def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
-        conn = self._db.connection()
-        bounds = (short_id, first.isoformat(), last.isoformat())
-        found = {
-            row["day"]: DailyStats(
-                day=date.fromisoformat(row["day"]), clicks=row["clicks"], bots=row["bots"]
-            )
-            for row in conn.execute(
-                "SELECT day, clicks, bots FROM click_days"
-                " WHERE short_id = ? AND day BETWEEN ? AND ? ORDER BY day",
-                bounds,
-            )
-        }
-        for row in conn.execute(
-            "SELECT day, dimension, value, count FROM click_counts"
-            " WHERE short_id = ? AND day BETWEEN ? AND ?",
-            bounds,
-        ):
-            stats = found.get(row["day"])
-            if stats is not None and row["dimension"] in stats.counts:
-                stats.counts[row["dimension"]][row["value"]] = row["count"]
-        return list(found.values())
+        return _read_periods(
+            self._db.connection(), "click_days", "click_counts", "day", short_id, first, last
+        )
+
+    def months(self, short_id: str, first: date, last: date) -> list[DailyStats]:
+        return _read_periods(
+            self._db.connection(),
+            "click_months",
+            "click_month_counts",
+            "month",
+            short_id,
+            first,
+            last,
+        )
 
     def delete_link(self, short_id: str) -> None:
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM click_days WHERE short_id = ?", (short_id,))
             conn.execute("DELETE FROM click_counts WHERE short_id = ?", (short_id,))
+            conn.execute("DELETE FROM click_months WHERE short_id = ?", (short_id,))
+            conn.execute("DELETE FROM click_month_counts WHERE short_id = ?", (short_id,))
+
+    def links_with_days_before(self, boundary: date) -> Iterator[str]:
+        rows = (
+            self._db.connection()
+            .execute(
+                "SELECT DISTINCT short_id FROM click_days WHERE day < ?", (boundary.isoformat(),)
+            )
+            .fetchall()
+        )
+        for row in rows:
+            yield row["short_id"]
+
+    def roll_up_days(self, short_id: str, days: Sequence[DailyStats]) -> int:
+        rolled = 0
+        for month, total in months_of(days).items():
+            in_month = [stats for stats in days if month_start(stats.day) == month]
+            with self._db.transaction() as conn:
+                if not _unchanged(conn, short_id, in_month):
+                    continue  # a late click: the next run takes the whole month again
+                month_text = month.isoformat()
+                conn.execute(_ADD_MONTH, (short_id, month_text, total.clicks, total.bots))
+                conn.executemany(
+                    _ADD_MONTH_COUNT,
+                    [
+                        (short_id, month_text, dimension, value, count)
+                        for dimension, counts in total.counts.items()
+                        for value, count in counts.items()
+                    ],
+                )
+                for table in ("click_days", "click_counts"):
+                    conn.executemany(
+                        f"DELETE FROM {table} WHERE short_id = ? AND day = ?",  # noqa: S608
+                        [(short_id, stats.day.isoformat()) for stats in in_month],
+                    )
+            rolled += len(in_month)
+        return rolled
 
     def forget_folds_before(self, cutoff: datetime) -> int:
         """Delete fold records older than `cutoff`; how many went."""
@@ -106,3 +166,48 @@ class SqliteClickStatsRepository:
             return conn.execute(
                 "DELETE FROM click_folds WHERE folded_at < ?", (cutoff.timestamp(),)
             ).rowcount
+
+
+def _unchanged(conn: sqlite3.Connection, short_id: str, days: Sequence[DailyStats]) -> bool:
+    """Whether each day still holds the clicks it was read with."""
+    for stats in days:
+        row = conn.execute(
+            "SELECT clicks FROM click_days WHERE short_id = ? AND day = ?",
+            (short_id, stats.day.isoformat()),
+        ).fetchone()
+        if row is None or row["clicks"] != stats.clicks:
+            return False
+    return True
+
+
+def _read_periods(
+    conn: sqlite3.Connection,
+    totals_table: str,
+    counts_table: str,
+    period: str,
+    short_id: str,
+    first: date,
+    last: date,
+) -> list[DailyStats]:
+    """The days (or months) of one link in [first, last] with their counts, oldest first."""
+    bounds = (short_id, first.isoformat(), last.isoformat())
+    # The table and column names are this module's constants, never input.
+    found = {
+        row[period]: DailyStats(
+            day=date.fromisoformat(row[period]), clicks=row["clicks"], bots=row["bots"]
+        )
+        for row in conn.execute(
+            f"SELECT {period}, clicks, bots FROM {totals_table}"  # noqa: S608
+            f" WHERE short_id = ? AND {period} BETWEEN ? AND ? ORDER BY {period}",
+            bounds,
+        )
+    }
+    for row in conn.execute(
+        f"SELECT {period}, dimension, value, count FROM {counts_table}"  # noqa: S608
+        f" WHERE short_id = ? AND {period} BETWEEN ? AND ?",
+        bounds,
+    ):
+        stats = found.get(row[period])
+        if stats is not None and row["dimension"] in stats.counts:
+            stats.counts[row["dimension"]][row["value"]] = row["count"]
+    return list(found.values())
