@@ -135,7 +135,7 @@ class DynamoDBClickStatsRepository:
         plan = Sweep(
             name="click_rollup",
             # Month items ("STATS#M#...") sort above every day, so the range holds days only.
-            filter_expression="begins_with(PK, :link) AND SK BETWEEN :first AND :before",
+            filter_expression="begins_with(PK, :link) AND SK >= :first AND SK < :before",
             names={},
             values={
                 ":link": keys.LINK_PARTITION_PREFIX,

@@ -31,6 +31,7 @@ class Sweep:
     values: dict[str, Any]
     projection: str
     max_pages: int = DEFAULT_MAX_PAGES
+    page_items: int | None = None  # Scan's Limit; by default a page is 1 MB of table read
 
 
 def sweep(client: Any, table: str, plan: Sweep) -> Iterator[dict[str, Any]]:
@@ -44,6 +45,8 @@ def sweep(client: Any, table: str, plan: Sweep) -> Iterator[dict[str, Any]]:
         "ExpressionAttributeValues": to_attributes(plan.values),
         "ProjectionExpression": plan.projection,
     }
+    if plan.page_items is not None:
+        request["Limit"] = plan.page_items
     if saved is not None:
         request["ExclusiveStartKey"] = saved["start_key"]["M"]
     for _ in range(plan.max_pages):
