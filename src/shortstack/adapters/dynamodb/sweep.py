@@ -41,10 +41,11 @@ def sweep(client: Any, table: str, plan: Sweep) -> Iterator[dict[str, Any]]:
     request: dict[str, Any] = {
         "TableName": table,
         "FilterExpression": plan.filter_expression,
-        "ExpressionAttributeNames": plan.names,
         "ExpressionAttributeValues": to_attributes(plan.values),
         "ProjectionExpression": plan.projection,
     }
+    if plan.names:  # DynamoDB refuses an empty map
+        request["ExpressionAttributeNames"] = plan.names
     if plan.page_items is not None:
         request["Limit"] = plan.page_items
     if saved is not None:
