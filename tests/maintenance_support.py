@@ -12,14 +12,21 @@ from shortstack.domain.links import create_link
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 
 
-def add_link(links: Any, short_id: str, expires_at: datetime | None) -> None:
-    """Store a link of alice's that expires at `expires_at` (None: never)."""
+def add_link(
+    links: Any,
+    short_id: str,
+    expires_at: datetime | None,
+    *,
+    owner: str = "alice",
+    created_at: datetime = NOW - timedelta(days=400),
+) -> None:
+    """Store a link that expires at `expires_at` (None: never), whatever the rules say."""
     link = create_link(
         short_id=short_id,
-        owner="alice",
+        owner=owner,
         url="https://example.com/",
-        now=NOW - timedelta(days=400),
-        expires_at=expires_at or NOW,
+        now=created_at,
+        expires_at=created_at,
     )
     links.add(replace(link, expires_at=expires_at))
 

@@ -6,15 +6,14 @@ import signal
 import time
 import urllib.error
 import urllib.request
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from shortstack.bootstrap import bootstrap
 from shortstack.domain.clock import utc_now
-from shortstack.domain.links import create_link
 from tests.conftest import settings_for
 from tests.e2e.server import running_server
+from tests.maintenance_support import add_link
 
 
 def status_of(url: str) -> int:
@@ -30,10 +29,8 @@ def test_the_server_purges_a_long_expired_link_on_its_schedule(tmp_path: Path) -
     now = utc_now()
     container = bootstrap(settings_for("sqlite", data_dir, maintenance_interval_s=0))
     for short_id, expired_days_ago in (("stale01", 45), ("fresh01", 2)):
-        link = create_link(
-            short_id=short_id, owner="local", url="https://example.com/", now=now, expires_at=now
-        )
-        container.links.links.add(replace(link, expires_at=now - timedelta(days=expired_days_ago)))
+        expires_at = now - timedelta(days=expired_days_ago)
+        add_link(container.links.links, short_id, expires_at, owner="local", created_at=now)
     container.close()
 
     with running_server(data_dir, MAINTENANCE_INTERVAL_S="0.5") as server:

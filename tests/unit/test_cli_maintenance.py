@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,9 +12,9 @@ from shortstack.bootstrap import bootstrap
 from shortstack.domain.analytics import ClickFacts
 from shortstack.domain.clock import utc_now
 from shortstack.domain.events import Event
-from shortstack.domain.links import create_link
 from shortstack.entrypoints.cli import main
 from tests.conftest import settings_for
+from tests.maintenance_support import add_link
 
 
 @pytest.fixture
@@ -30,10 +29,8 @@ def seed(data_dir: Path) -> None:
     now = utc_now()
     container = bootstrap(settings_for("sqlite", data_dir, events_max_attempts=1))
     for short_id, expired_days_ago in (("stale01", 45), ("fresh01", 5)):
-        link = create_link(
-            short_id=short_id, owner="alice", url="https://example.com/", now=now, expires_at=now
-        )
-        container.links.links.add(replace(link, expires_at=now - timedelta(days=expired_days_ago)))
+        expires_at = now - timedelta(days=expired_days_ago)
+        add_link(container.links.links, short_id, expires_at, created_at=now)
     old_day = (now - timedelta(days=200)).date()
     for n, short_id in enumerate(("stale01", "fresh01")):
         container.analytics.stats.fold(
