@@ -343,7 +343,8 @@ def bootstrap(
         adapters.closers.append(dispatcher.stop)
     maintenance = _maintenance(settings, adapters, clock)
     scheduler = None
-    if settings.maintenance_interval_s > 0:
+    # On AWS, EventBridge Scheduler invokes the maintenance Lambda instead.
+    if settings.stage == "local" and settings.maintenance_interval_s > 0:
         from shortstack.entrypoints.local_maintenance import MaintenanceScheduler
 
         scheduler = MaintenanceScheduler(maintenance.run, settings.maintenance_interval_s)

@@ -79,6 +79,10 @@ def test_an_empty_input_runs_every_task(
     assert metrics[("MaintenanceTasksFailed", "")] == [0]
 
 
+def test_no_local_schedule_runs_inside_a_lambda(maintenance_lambda: Any) -> None:
+    assert maintenance_lambda.container.maintenance_scheduler is None
+
+
 def test_a_selection_runs_only_those_tasks(maintenance_lambda: Any) -> None:
     event = load_event("scheduler_maintenance_selected.json")
     body = maintenance_lambda.handler(event, FakeLambdaContext())
@@ -92,7 +96,7 @@ def test_unknown_task_names_fail_the_invocation_clearly(maintenance_lambda: Any)
     assert maintenance_lambda.container.links.links.get("stale01") is not None
 
 
-@pytest.mark.parametrize("event", [[], {"tasks": "expired_links"}, {"tasks": [1]}])
+@pytest.mark.parametrize("event", [[], {"tasks": "expired_links"}, {"tasks": [1]}, {"tasks": []}])
 def test_a_malformed_input_is_refused(maintenance_lambda: Any, event: Any) -> None:
     with pytest.raises(InvalidInput):
         maintenance_lambda.handler(event, FakeLambdaContext())

@@ -199,7 +199,9 @@ def test_unknown_task_names_are_refused_by_name() -> None:
     with pytest.raises(InvalidInput, match="vacuum") as raised:
         select_tasks(["expired_links", "vacuum"])
     assert "known: expired_links, idempotency, click_rollup, dead_letters" in str(raised.value)
-    assert select_tasks([]) == TASK_NAMES
+    assert select_tasks(None) == TASK_NAMES
+    with pytest.raises(InvalidInput, match="at least one"):
+        select_tasks([])
 
 
 def test_stats_of_a_purged_link_are_not_found(container: Container) -> None:

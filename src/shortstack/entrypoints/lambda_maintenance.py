@@ -51,14 +51,16 @@ def publish_metrics(outcomes: Sequence[TaskOutcome]) -> None:
     for outcome in outcomes:
         if isinstance(outcome.report, DeadLettersReport):
             for queue, depth in outcome.report.depths.items():
+                # One EMF line per queue (written when the block ends), so each has its own
+                # `queue` dimension next to the function's `service`.
                 with single_metric(
                     name="DeadLetterMessages",
                     unit=MetricUnit.Count,
                     value=depth,
                     namespace=settings.service_name,
-                    default_dimensions={"service": settings.service_name, "queue": queue},
-                ):
-                    pass
+                    default_dimensions={"service": settings.service_name},
+                ) as metric:
+                    metric.add_dimension(name="queue", value=queue)
     failed = sum(1 for outcome in outcomes if outcome.error)
     metrics.add_metric(name="MaintenanceTasksFailed", unit=MetricUnit.Count, value=failed)
     metrics.flush_metrics()

@@ -100,9 +100,11 @@ class TaskOutcome:
 
 
 def select_tasks(names: Sequence[str] | None) -> tuple[str, ...]:
-    """The tasks to run, in their fixed order; all when `names` is None or empty."""
-    if not names:
+    """The tasks to run, in their fixed order; all when `names` is None."""
+    if names is None:
         return TASK_NAMES
+    if not names:
+        raise InvalidInput("name at least one maintenance task, or leave tasks out", field="tasks")
     unknown = sorted(set(names) - set(TASK_NAMES))
     if unknown:
         raise InvalidInput(
