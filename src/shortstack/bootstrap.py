@@ -114,6 +114,7 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
     from shortstack.adapters.sqlite.event_queue import RetryPolicy, SqliteEventQueue
     from shortstack.adapters.sqlite.idempotency_records import forget_expired_records
     from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
+    from shortstack.adapters.sqlite.stats_rollup import SqliteClickStatsRollUp
     from shortstack.domain.clock import utc_now
 
     db = SqliteDatabase(settings.sqlite_path)
@@ -150,7 +151,7 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
         links=links,
         stats=stats,
         expired_links=links,
-        stats_rollup=stats,
+        stats_rollup=SqliteClickStatsRollUp(db),
         dead_letters=queue,
         idempotency=idempotency,
         event_queue=queue,
@@ -172,13 +173,14 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
     )
     from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
     from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
+    from shortstack.adapters.dynamodb.stats_rollup import DynamoDBClickStatsRollUp
     from shortstack.adapters.eventbridge import EventBridgePublisher
     from shortstack.adapters.s3 import S3BlobStore
 
     client = make_client("dynamodb", settings.aws_endpoint_url)
     pages = settings.maintenance_scan_pages
     links = DynamoDBLinkRepository(client, settings.table_name, sweep_pages=pages)
-    stats = DynamoDBClickStatsRepository(client, settings.table_name, sweep_pages=pages)
+    stats = DynamoDBClickStatsRepository(client, settings.table_name)
     dead_letters = None
     if settings.dead_letter_queue_urls:
         from shortstack.adapters.sqs import SqsDeadLetterGauge
@@ -209,7 +211,7 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
         links=links,
         stats=stats,
         expired_links=links,
-        stats_rollup=stats,
+        stats_rollup=DynamoDBClickStatsRollUp(client, settings.table_name, sweep_pages=pages),
         dead_letters=dead_letters,
         idempotency=LazyIdempotency(lambda: dynamodb_idempotency(settings.table_name, client)),
     )

@@ -33,7 +33,7 @@ def test_expired_links_are_found_and_deleted_only_while_still_expired(
 def test_days_roll_into_months_that_add_up_and_keep_their_dimensions(
     adapters: dict[str, Any],
 ) -> None:
-    stats = adapters["stats"]
+    stats, rollup = adapters["stats"], adapters["stats_rollup"]
     click(stats, "e1", "roll#1", date(2026, 6, 3), is_bot=True, device="bot")
     click(stats, "e2", "roll#1", date(2026, 6, 3), referrer="(direct)")
     click(stats, "e3", "roll#1", date(2026, 6, 30))
@@ -42,9 +42,9 @@ def test_days_roll_into_months_that_add_up_and_keep_their_dimensions(
     click(stats, "e6", "other1", date(2026, 9, 5))
     boundary = date(2026, 9, 1)
 
-    assert list(stats.links_with_days_before(boundary)) == ["roll#1"]
+    assert list(rollup.links_with_days_before(boundary)) == ["roll#1"]
     days = stats.days("roll#1", date.min, boundary - timedelta(days=1))
-    assert stats.roll_up_days("roll#1", days) == 3
+    assert rollup.roll_up_days("roll#1", days) == 3
 
     assert stats.days("roll#1", date.min, boundary - timedelta(days=1)) == []
     assert [(d.day, d.clicks) for d in stats.days("roll#1", date.min, date.max)] == [
@@ -56,13 +56,13 @@ def test_days_roll_into_months_that_add_up_and_keep_their_dimensions(
     assert june.counts["devices"] == {"bot": 1, "desktop": 2}
     assert (july.day, july.clicks, july.counts["countries"]) == (date(2026, 7, 1), 1, {"JP": 1})
     assert stats.months("roll#1", date(2026, 7, 1), date(2026, 7, 31)) == [july]
-    assert list(stats.links_with_days_before(boundary)) == []
+    assert list(rollup.links_with_days_before(boundary)) == []
 
     # A late click for June becomes a day again; the next roll-up adds it to the month.
     click(stats, "e7", "roll#1", date(2026, 6, 15), referrer="(direct)")
-    assert list(stats.links_with_days_before(boundary)) == ["roll#1"]
+    assert list(rollup.links_with_days_before(boundary)) == ["roll#1"]
     late = stats.days("roll#1", date.min, boundary - timedelta(days=1))
-    assert stats.roll_up_days("roll#1", late) == 1
+    assert rollup.roll_up_days("roll#1", late) == 1
     [june] = stats.months("roll#1", date(2026, 6, 1), date(2026, 6, 1))
     assert (june.clicks, june.counts["referrers"]) == (4, {"example.org": 2, "(direct)": 2})
 
@@ -74,13 +74,13 @@ def test_days_roll_into_months_that_add_up_and_keep_their_dimensions(
 def test_a_day_that_changed_after_it_was_read_keeps_its_month_daily(
     adapters: dict[str, Any],
 ) -> None:
-    stats = adapters["stats"]
+    stats, rollup = adapters["stats"], adapters["stats_rollup"]
     click(stats, "e1", "race001", date(2026, 5, 2))
     click(stats, "e2", "race001", date(2026, 6, 2))
     read = [replace(day) for day in stats.days("race001", date.min, date(2026, 8, 31))]
     click(stats, "e3", "race001", date(2026, 6, 2))  # arrives between the read and the roll-up
 
-    assert stats.roll_up_days("race001", read) == 1
+    assert rollup.roll_up_days("race001", read) == 1
     assert [(m.day, m.clicks) for m in stats.months("race001", date.min, date.max)] == [
         (date(2026, 5, 1), 1)
     ]

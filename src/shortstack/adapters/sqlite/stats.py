@@ -5,18 +5,17 @@ and adding the counts happen in one transaction, so a redelivered event is
 recognised and a crash never leaves a click half-counted. Fold records older
 than the retention are deleted by `forget_folds_before` (the local stand-in for
 DynamoDB's TTL), well after any redelivery could still arrive. Maintenance
-moves old days into `click_months`/`click_month_counts` (a month is dated by
-its first day), adding to what a month already holds.
+moves old days into `click_months`/`click_month_counts` (stats_rollup.py; a
+month is dated by its first day).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
-from shortstack.domain.analytics import ClickFacts, DailyStats, month_start, months_of
+from shortstack.domain.analytics import ClickFacts, DailyStats
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS click_folds (
@@ -61,15 +60,6 @@ CREATE TABLE IF NOT EXISTS click_month_counts (
 _ADD_DAY = """
 INSERT INTO click_days (short_id, day, clicks, bots) VALUES (?, ?, 1, ?)
 ON CONFLICT (short_id, day) DO UPDATE SET clicks = clicks + 1, bots = bots + excluded.bots
-"""
-_ADD_MONTH = """
-INSERT INTO click_months (short_id, month, clicks, bots) VALUES (?, ?, ?, ?)
-ON CONFLICT (short_id, month) DO UPDATE
-SET clicks = clicks + excluded.clicks, bots = bots + excluded.bots
-"""
-_ADD_MONTH_COUNT = """
-INSERT INTO click_month_counts (short_id, month, dimension, value, count) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (short_id, month, dimension, value) DO UPDATE SET count = count + excluded.count
 """
 _ADD_COUNT = """
 INSERT INTO click_counts (short_id, day, dimension, value, count) VALUES (?, ?, ?, ?, 1)
@@ -124,60 +114,12 @@ class SqliteClickStatsRepository:
             conn.execute("DELETE FROM click_months WHERE short_id = ?", (short_id,))
             conn.execute("DELETE FROM click_month_counts WHERE short_id = ?", (short_id,))
 
-    def links_with_days_before(self, boundary: date) -> Iterator[str]:
-        rows = (
-            self._db.connection()
-            .execute(
-                "SELECT DISTINCT short_id FROM click_days WHERE day < ?", (boundary.isoformat(),)
-            )
-            .fetchall()
-        )
-        for row in rows:
-            yield row["short_id"]
-
-    def roll_up_days(self, short_id: str, days: Sequence[DailyStats]) -> int:
-        rolled = 0
-        for month, total in months_of(days).items():
-            in_month = [stats for stats in days if month_start(stats.day) == month]
-            with self._db.transaction() as conn:
-                if not _unchanged(conn, short_id, in_month):
-                    continue  # a late click: the next run takes the whole month again
-                month_text = month.isoformat()
-                conn.execute(_ADD_MONTH, (short_id, month_text, total.clicks, total.bots))
-                conn.executemany(
-                    _ADD_MONTH_COUNT,
-                    [
-                        (short_id, month_text, dimension, value, count)
-                        for dimension, counts in total.counts.items()
-                        for value, count in counts.items()
-                    ],
-                )
-                for table in ("click_days", "click_counts"):
-                    conn.executemany(
-                        f"DELETE FROM {table} WHERE short_id = ? AND day = ?",  # noqa: S608
-                        [(short_id, stats.day.isoformat()) for stats in in_month],
-                    )
-            rolled += len(in_month)
-        return rolled
-
     def forget_folds_before(self, cutoff: datetime) -> int:
         """Delete fold records older than `cutoff`; how many went."""
         with self._db.transaction() as conn:
             return conn.execute(
                 "DELETE FROM click_folds WHERE folded_at < ?", (cutoff.timestamp(),)
             ).rowcount
-
-
-def _unchanged(conn: sqlite3.Connection, short_id: str, days: Sequence[DailyStats]) -> bool:
-    """Whether each day still holds the clicks it was read with."""
-    for stats in days:
-        row = conn.execute(
-            "SELECT clicks FROM click_days WHERE short_id = ? AND day = ?",
-            (short_id, stats.day.isoformat()),
-        ).fetchone()
-        if row is None or row["clicks"] != stats.clicks:
-            return False
-    return True
 
 
 def _read_periods(
