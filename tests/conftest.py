@@ -152,6 +152,8 @@ def moto_s3(moto_dynamodb: Any) -> Any:
 def settings_for(storage: str, data_dir: Path, **extra: Any) -> Settings:
     """Settings for one storage backend, isolated in `data_dir`."""
     extra.setdefault("imports_bucket", IMPORT_BUCKET)
+    # Tests fire hundreds of POSTs from one client; the limiter has tests of its own.
+    extra.setdefault("rate_limit_creates_per_minute", 0)
     return Settings(storage=storage, data_dir=data_dir, table_name=TABLE_NAME, **extra)  # type: ignore[arg-type]
 
 

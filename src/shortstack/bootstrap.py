@@ -20,11 +20,15 @@ from shortstack.service_layer.events import EventConsumer, Idempotency, LazyIdem
 from shortstack.service_layer.imports import ImportsService
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
+from shortstack.service_layer.maintenance import MaintenanceService
 from shortstack.service_layer.ports import (
     ApiKeyRepository,
     BlobStore,
     ClickStatsRepository,
+    ClickStatsRollUp,
+    DeadLetterGauge,
     EventPublisher,
+    ExpiredLinkStore,
     ImportRepository,
     ItemRepository,
     LinkRepository,
@@ -49,15 +53,20 @@ class Container:
     imports: ImportsService
     apikeys: ApiKeysService
     auth: Authenticator
+    maintenance: MaintenanceService
     # The local queue and its dispatcher (STORAGE=sqlite); on AWS, SQS and Lambda do this.
     event_queue: Any = None
     dispatcher: Any = None
+    # The local maintenance schedule; on AWS, EventBridge Scheduler invokes a Lambda.
+    maintenance_scheduler: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def start_background(self) -> None:
-        """Start the local event dispatcher and import runner (the server calls it)."""
+        """Start the local event dispatcher, import runner and maintenance (the server)."""
         if self.dispatcher is not None:
             self.dispatcher.start()
+        if self.maintenance_scheduler is not None:
+            self.maintenance_scheduler.start()
         # The local import runner (any store but Step Functions): imports left unfinished by
         # a crash or a stop run again from the top, which loads what is missing, nothing twice.
         start_imports = getattr(self.imports.starter, "start_background", None)
@@ -82,9 +91,14 @@ class Adapters:
     imports: ImportRepository
     blobs: BlobStore
     apikeys: ApiKeyRepository
+    # Maintenance ports, served by the same objects as links and stats above.
+    expired_links: ExpiredLinkStore
+    stats_rollup: ClickStatsRollUp
+    dead_letters: DeadLetterGauge | None = None
+    # Local stand-ins for a TTL: name -> "delete what expired, say how many".
+    record_expiry: dict[str, Callable[[], int]] = field(default_factory=dict)
     workflow: WorkflowStarter | None = None
     event_queue: Any = None
-    housekeeping: list[Callable[[], object]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -100,6 +114,7 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
     from shortstack.adapters.sqlite.event_queue import RetryPolicy, SqliteEventQueue
     from shortstack.adapters.sqlite.idempotency_records import forget_expired_records
     from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
+    from shortstack.adapters.sqlite.stats_rollup import SqliteClickStatsRollUp
     from shortstack.domain.clock import utc_now
 
     db = SqliteDatabase(settings.sqlite_path)
@@ -112,6 +127,7 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
         ),
     )
     stats = SqliteClickStatsRepository(db)
+    links = SqliteLinkRepository(db)
 
     def sqlite_idempotency() -> Idempotency:
         from shortstack.adapters.idempotency import PowertoolsIdempotency, SqlitePersistence
@@ -132,14 +148,18 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
         items=SqliteItemRepository(db),
         users=SqliteUserRepository(db),
         publisher=queue,
-        links=SqliteLinkRepository(db),
+        links=links,
         stats=stats,
+        expired_links=links,
+        stats_rollup=SqliteClickStatsRollUp(db),
+        dead_letters=queue,
         idempotency=idempotency,
         event_queue=queue,
-        housekeeping=[
-            lambda: forget_expired_records(db),
-            lambda: stats.forget_folds_before(utc_now() - timedelta(days=15)),
-        ],
+        record_expiry={
+            "idempotency_records": lambda: forget_expired_records(db),
+            # Longer than any redelivery can arrive, like FOLD_RETENTION_S on DynamoDB.
+            "click_folds": lambda: stats.forget_folds_before(utc_now() - timedelta(days=15)),
+        },
         closers=[db.close],
     )
 
@@ -153,10 +173,21 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
     )
     from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
     from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
+    from shortstack.adapters.dynamodb.stats_rollup import DynamoDBClickStatsRollUp
     from shortstack.adapters.eventbridge import EventBridgePublisher
     from shortstack.adapters.s3 import S3BlobStore
 
     client = make_client("dynamodb", settings.aws_endpoint_url)
+    pages = settings.maintenance_scan_pages
+    links = DynamoDBLinkRepository(client, settings.table_name, sweep_pages=pages)
+    stats = DynamoDBClickStatsRepository(client, settings.table_name)
+    dead_letters = None
+    if settings.dead_letter_queue_urls:
+        from shortstack.adapters.sqs import SqsDeadLetterGauge
+
+        dead_letters = SqsDeadLetterGauge(
+            LazyClient("sqs", settings.events_endpoint_url), settings.dead_letter_queue_urls
+        )
     workflow = None
     if settings.import_state_machine_arn:
         from shortstack.adapters.workflow.starters import StepFunctionsStarter
@@ -177,8 +208,11 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
         publisher=EventBridgePublisher(
             LazyClient("events", settings.events_endpoint_url), settings.event_bus_name
         ),
-        links=DynamoDBLinkRepository(client, settings.table_name),
-        stats=DynamoDBClickStatsRepository(client, settings.table_name),
+        links=links,
+        stats=stats,
+        expired_links=links,
+        stats_rollup=DynamoDBClickStatsRollUp(client, settings.table_name, sweep_pages=pages),
+        dead_letters=dead_letters,
         idempotency=LazyIdempotency(lambda: dynamodb_idempotency(settings.table_name, client)),
     )
 
@@ -210,6 +244,8 @@ def _memory_adapters(settings: Settings) -> Adapters:
     from shortstack.adapters.memory.imports import MemoryImportRepository
     from shortstack.adapters.memory.stats import MemoryClickStatsRepository
 
+    links = MemoryLinkRepository()
+    stats = MemoryClickStatsRepository()
     return Adapters(
         apikeys=MemoryApiKeyRepository(),
         imports=MemoryImportRepository(),
@@ -217,8 +253,10 @@ def _memory_adapters(settings: Settings) -> Adapters:
         items=MemoryItemRepository(),
         users=MemoryUserRepository(),
         publisher=MemoryEventPublisher(),
-        links=MemoryLinkRepository(),
-        stats=MemoryClickStatsRepository(),
+        links=links,
+        stats=stats,
+        expired_links=links,
+        stats_rollup=stats,
         idempotency=LazyIdempotency(memory_idempotency),
     )
 
@@ -302,11 +340,17 @@ def bootstrap(
     if adapters.event_queue is not None:
         from shortstack.entrypoints.local_events import LocalEventDispatcher
 
-        dispatcher = LocalEventDispatcher(
-            adapters.event_queue, events, housekeeping=adapters.housekeeping
-        )
+        dispatcher = LocalEventDispatcher(adapters.event_queue, events)
         # Stop the dispatcher before the database it reads is closed (closers run newest first).
         adapters.closers.append(dispatcher.stop)
+    maintenance = _maintenance(settings, adapters, clock)
+    scheduler = None
+    # On AWS, EventBridge Scheduler invokes the maintenance Lambda instead.
+    if settings.stage == "local" and settings.maintenance_interval_s > 0:
+        from shortstack.entrypoints.local_maintenance import MaintenanceScheduler
+
+        scheduler = MaintenanceScheduler(maintenance.run, settings.maintenance_interval_s)
+        adapters.closers.append(scheduler.stop)
     return Container(
         settings=settings,
         items=ItemsService(adapters.items, adapters.publisher, clock),
@@ -321,7 +365,24 @@ def bootstrap(
         imports=imports,
         apikeys=apikeys,
         auth=_authenticator(settings, apikeys),
+        maintenance=maintenance,
         event_queue=adapters.event_queue,
         dispatcher=dispatcher,
+        maintenance_scheduler=scheduler,
         closers=adapters.closers,
+    )
+
+
+def _maintenance(settings: Settings, adapters: Adapters, clock: Clock) -> MaintenanceService:
+    from datetime import timedelta
+
+    return MaintenanceService(
+        links=adapters.expired_links,
+        stats=adapters.stats,
+        rollup=adapters.stats_rollup,
+        dead_letters=adapters.dead_letters,
+        record_expiry=adapters.record_expiry,
+        records_expire_in_store=settings.storage == "dynamodb",
+        link_grace=timedelta(days=settings.maintenance_expired_link_grace_days),
+        clock=clock,
     )

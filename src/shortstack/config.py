@@ -59,6 +59,20 @@ class Settings(BaseSettings):
     events_visibility_timeout_s: float = Field(default=30.0, gt=0, le=43_200)
     events_backoff_base_s: float = Field(default=1.0, ge=0, le=3600)
 
+    # Scheduled maintenance (docs/decisions/0900-scheduled-maintenance.md).
+    maintenance_expired_link_grace_days: int = Field(
+        default=30, ge=0, le=3650, description="delete links this many days after they expired"
+    )
+    maintenance_interval_s: float = Field(
+        default=3600.0, ge=0, description="the local server runs maintenance this often; 0: never"
+    )
+    maintenance_extra_dlq_urls: str = Field(
+        default="", description="more SQS dead-letter queues to report, comma-separated"
+    )
+    maintenance_scan_pages: int = Field(
+        default=100, ge=1, le=100_000, description="DynamoDB Scan pages a maintenance sweep reads"
+    )
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_base_url: str | None = None
@@ -66,6 +80,13 @@ class Settings(BaseSettings):
     web_dir: Path = _REPO_WEB_DIR
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    rate_limit_creates_per_minute: int = Field(
+        default=120,
+        ge=0,
+        le=1_000_000,
+        description="POSTs per client IP per minute on the local server (0: off); "
+        "API Gateway's throttling does this on AWS",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Auth (docs/decisions/0600, 0601). An unknown AUTH_MODE fails validation (Literal).
@@ -117,6 +138,13 @@ class Settings(BaseSettings):
     def jwt_audiences(self) -> tuple[str, ...]:
         """JWT_AUDIENCE split on commas: the app client ids whose tokens are accepted."""
         return tuple(a.strip() for a in self.jwt_audience.split(",") if a.strip())
+
+    @cached_property
+    def dead_letter_queue_urls(self) -> tuple[str, ...]:
+        """EVENTS_DLQ_URL and MAINTENANCE_EXTRA_DLQ_URLS: the SQS queues maintenance reports."""
+        extra = (url.strip() for url in self.maintenance_extra_dlq_urls.split(","))
+        urls = [self.events_dlq_url or "", *extra]
+        return tuple(dict.fromkeys(url for url in urls if url))
 
     @cached_property
     def cors_origins(self) -> list[str]:

@@ -37,11 +37,13 @@ def adapters(
         from shortstack.adapters.memory.imports import MemoryImportRepository
         from shortstack.adapters.memory.stats import MemoryClickStatsRepository
 
+        stats = MemoryClickStatsRepository()
         yield {
             "items": MemoryItemRepository(),
             "users": MemoryUserRepository(),
             "links": MemoryLinkRepository(),
-            "stats": MemoryClickStatsRepository(),
+            "stats": stats,
+            "stats_rollup": stats,
             "imports": MemoryImportRepository(),
             "blobs": MemoryBlobStore(),
             "apikeys": MemoryApiKeyRepository(),
@@ -57,6 +59,7 @@ def adapters(
         from shortstack.adapters.sqlite.apikeys import SqliteApiKeyRepository
         from shortstack.adapters.sqlite.imports import SqliteImportRepository
         from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
+        from shortstack.adapters.sqlite.stats_rollup import SqliteClickStatsRollUp
 
         db = SqliteDatabase(tmp_path / "contract.sqlite3")
         yield {
@@ -64,6 +67,7 @@ def adapters(
             "users": SqliteUserRepository(db),
             "links": SqliteLinkRepository(db),
             "stats": SqliteClickStatsRepository(db),
+            "stats_rollup": SqliteClickStatsRollUp(db),
             "imports": SqliteImportRepository(db),
             "blobs": LocalBlobStore(tmp_path / "blobs"),
             "apikeys": SqliteApiKeyRepository(db),
@@ -81,6 +85,7 @@ def adapters(
         from shortstack.adapters.dynamodb.apikeys import DynamoDBApiKeyRepository
         from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
         from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
+        from shortstack.adapters.dynamodb.stats_rollup import DynamoDBClickStatsRollUp
         from shortstack.adapters.s3 import S3BlobStore
 
         # "dynamodb" is moto, "dynamodb_local" the official engine: the same table either way.
@@ -92,6 +97,7 @@ def adapters(
             "users": DynamoDBUserRepository(client, TABLE_NAME),
             "links": DynamoDBLinkRepository(client, TABLE_NAME),
             "stats": DynamoDBClickStatsRepository(client, TABLE_NAME),
+            "stats_rollup": DynamoDBClickStatsRollUp(client, TABLE_NAME),
             "imports": DynamoDBImportRepository(client, TABLE_NAME),
             "apikeys": DynamoDBApiKeyRepository(client, TABLE_NAME),
             "blobs": S3BlobStore(boto3.client("s3", region_name="us-east-1"), IMPORT_BUCKET),

@@ -67,6 +67,8 @@ def running_server(data_dir: Path, port: int | None = None, **env: str) -> Itera
         "PORT": str(port),
         "DATA_DIR": str(data_dir),
         "STORAGE": "sqlite",
+        # Load and race tests post hundreds of creates from one address; opt in per test.
+        "RATE_LIMIT_CREATES_PER_MINUTE": "0",
         **env,
     }
     with log_path.open("wb") as log:

@@ -51,7 +51,7 @@ schema = schemathesis.openapi.from_asgi(
 )
 
 
-UNSTATED_RULES = ("email", "url", "expires_at", "file")
+UNSTATED_RULES = ("email", "url", "expires_at", "file", "alias", "from")
 # Any text is a CSV: rows that are not links are reported one by one in the import's
 # status (202), so "schema-violating" bodies are accepted here by design.
 ANY_BODY_IS_DATA = {("POST", "/api/v1/imports")}
@@ -71,7 +71,10 @@ def _refused_for_a_rule_the_schema_cannot_state(response: Any, case: Any) -> boo
       host name or IP, no credentials, not this service's own host) are the domain's (422
       on the url only, or the classic `POST /shorten`'s documented 400 `{"error"}`);
     - `expires_at` must lie in the future: a rule relative to the clock (422 on it only);
-    - an import's file must hold 1-100,000 rows of UTF-8 text (422 on the file only).
+    - an import's file must hold 1-100,000 rows of UTF-8 text (422 on the file only);
+    - an alias must not be one of the service's reserved words, in any letter case (the
+      schema's description says so; a pattern cannot say "not these words, any case");
+    - a stats range spans at most 366 days: a rule on two parameters (422 on `from`).
     """
     if response.status_code == 400 and "cursor" in (case.query or {}):
         return True

@@ -17,6 +17,7 @@ from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.analytics import country_code, referrer_host
 from shortstack.domain.events import link_clicked
 from shortstack.entrypoints.http.app import create_app
+from tests import maintenance_support
 from tests.conftest import settings_for
 
 IPHONE = (
@@ -140,6 +141,8 @@ def test_stats_ranges_are_checked_and_other_owners_see_404(
         response = api.get(f"/api/v1/links/{short_id}/stats?{query}")
         assert response.status_code == status, query
         assert response.json()["message"]
+        # The field is named where it came from: the query string, not a body.
+        assert response.json()["detail"][0]["loc"][0] == "query"
     assert api.get("/api/v1/links/nosuch1/stats").status_code == 404
     container.links.links.delete("local", short_id)
     assert api.get(f"/api/v1/links/{short_id}/stats").status_code == 404
@@ -190,3 +193,35 @@ def test_a_deleted_links_stats_go_with_it(api: TestClient, container: Container)
     container.dispatcher.drain()
     today = date(2026, 11, 24)
     assert container.analytics.stats.days(short_id, today, today) == []
+
+
+def test_the_stats_answer_keeps_its_totals_after_old_days_roll_into_months(
+    api: TestClient, container: Container
+) -> None:
+    short_id = api.post("/api/v1/links", json={"url": "https://example.com/"}).json()["short_id"]
+    stats = container.analytics.stats
+    for n, (day, referrer) in enumerate(
+        [
+            (date(2026, 6, 2), "t.co"),
+            (date(2026, 6, 30), "(direct)"),
+            (date(2026, 7, 14), "t.co"),
+            (date(2026, 11, 20), "google.com"),
+        ]
+    ):
+        maintenance_support.click(stats, f"c{n}", short_id, day, referrer=referrer)
+    url = f"/api/v1/links/{short_id}/stats?from=2026-06-01&to=2026-11-24"
+    before = api.get(url).json()
+    assert before["months"] == []
+
+    [rollup] = container.maintenance.run(["click_rollup"])
+    assert rollup.as_dict()["days_rolled"] == 3  # boundary 2026-08-01: June and July
+
+    after = api.get(url).json()
+    for field in ("clicks", "bots", "referrers", "browsers", "devices", "countries"):
+        assert after[field] == before[field], field
+    assert after["months"] == [
+        {"month": "2026-06", "clicks": 2, "bots": 0},
+        {"month": "2026-07", "clicks": 1, "bots": 0},
+    ]
+    assert after["days"][0]["day"] == "2026-08-01"  # June and July answer as months
+    assert len(after["days"]) == len(before["days"]) - 61

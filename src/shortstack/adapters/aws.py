@@ -12,7 +12,7 @@ from typing import Any
 
 CONNECT_TIMEOUT_S = 2
 READ_TIMEOUT_S = 5
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # in all, the first call included
 
 
 def make_client(service: str, endpoint_url: str | None = None) -> Any:
@@ -23,7 +23,9 @@ def make_client(service: str, endpoint_url: str | None = None) -> Any:
     config = Config(
         connect_timeout=CONNECT_TIMEOUT_S,
         read_timeout=READ_TIMEOUT_S,
-        retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
+        # botocore's `max_attempts` counts retries only (3 meant 4 calls); `total_max_attempts`
+        # counts every call, which is what MAX_ATTEMPTS says.
+        retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
         tcp_keepalive=True,
     )
     return boto3.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]

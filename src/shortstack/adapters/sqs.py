@@ -10,6 +10,7 @@ consumers absorb, and never loses one).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -89,10 +90,30 @@ class SqsDeadLetters:
 
     def purge_dead_letters(self) -> int:
         """Delete every letter; how many there were (approximately, as SQS counts)."""
-        count = int(
-            self._sqs.get_queue_attributes(
-                QueueUrl=self._dlq, AttributeNames=["ApproximateNumberOfMessages"]
-            )["Attributes"]["ApproximateNumberOfMessages"]
-        )
+        count = approximate_depth(self._sqs, self._dlq)
         self._sqs.purge_queue(QueueUrl=self._dlq)
         return count
+
+
+def approximate_depth(client: Any, queue_url: str) -> int:
+    """The messages SQS counts as waiting in a queue (ApproximateNumberOfMessages)."""
+    attributes = client.get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+def queue_name(queue_url: str) -> str:
+    """The queue's name: the last path segment of its URL."""
+    return queue_url.rstrip("/").rsplit("/", 1)[-1]
+
+
+class SqsDeadLetterGauge:
+    """The DeadLetterGauge port over SQS: one GetQueueAttributes per dead-letter queue."""
+
+    def __init__(self, client: Any, queue_urls: Sequence[str]) -> None:
+        self._sqs = client
+        self._urls = list(dict.fromkeys(queue_urls))  # each queue once, in the given order
+
+    def dead_letter_depths(self) -> dict[str, int]:
+        return {queue_name(url): approximate_depth(self._sqs, url) for url in self._urls}

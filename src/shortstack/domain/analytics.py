@@ -4,7 +4,10 @@ A click is reduced to a few low-cardinality dimensions before it is stored:
 the referrer's host (never its path or query, which may carry tokens), the
 browser family, the device class, a bot flag and the edge's country code.
 Aggregates are per link and per UTC day, so a link's stats stay one small
-record per day however many clicks it gets.
+record per day however many clicks it gets. Scheduled maintenance rolls the
+days of whole months older than ROLL_UP_AFTER_DAYS into one record per month
+(docs/decisions/0900-scheduled-maintenance.md); reports then answer those
+months instead of their days, with the same totals.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ HOST_MAX = 100
 MAX_STATS_DAYS = 366
 DEFAULT_STATS_DAYS = 30
 TOP_N = 10
+ROLL_UP_AFTER_DAYS = 90
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
@@ -75,16 +79,49 @@ class DailyStats:
             bucket = self.counts[dimension]
             bucket[value] = bucket.get(value, 0) + 1
 
+    def absorb(self, other: DailyStats) -> None:
+        """Add another period's counts to this one."""
+        self.clicks += other.clicks
+        self.bots += other.bots
+        for dimension, counts in other.counts.items():
+            bucket = self.counts.setdefault(dimension, {})
+            for value, count in counts.items():
+                bucket[value] = bucket.get(value, 0) + count
+
+
+def month_start(day: date) -> date:
+    """The first day of `day`'s month: how a monthly aggregate is dated."""
+    return day.replace(day=1)
+
+
+def roll_up_boundary(today: date) -> date:
+    """The first day kept daily: days before it belong to whole months older than 90 days."""
+    return month_start(today - timedelta(days=ROLL_UP_AFTER_DAYS))
+
+
+def months_of(days: Iterable[DailyStats]) -> dict[date, DailyStats]:
+    """The days summed per month, keyed (and dated) by each month's first day."""
+    months: dict[date, DailyStats] = {}
+    for stats in days:
+        start = month_start(stats.day)
+        months.setdefault(start, DailyStats(day=start)).absorb(stats)
+    return months
+
 
 @dataclass(frozen=True, slots=True)
 class StatsReport:
-    """A link's stats over a range of days: a daily series and the top values overall."""
+    """A link's stats over a range of days: a daily series and the top values overall.
+
+    `months` holds the rolled-up months overlapping the range (each dated by its first
+    day, counted whole); their days are left out of `days` unless a late click added one.
+    """
 
     short_id: str
     first_day: date
     last_day: date
     days: list[DailyStats]
     totals: DailyStats
+    months: list[DailyStats] = field(default_factory=list)
 
     def top(self, dimension: str, n: int = TOP_N) -> list[tuple[str, int]]:
         ranked = sorted(self.totals.counts[dimension].items(), key=lambda kv: (-kv[1], kv[0]))
@@ -158,20 +195,31 @@ def stats_range(first: date | None, last: date | None, today: date) -> tuple[dat
     return first, last
 
 
-def report(short_id: str, first: date, last: date, stored: Iterable[DailyStats]) -> StatsReport:
-    """Every day of the range (zeros where nothing was stored) and the range's totals."""
+def report(
+    short_id: str,
+    first: date,
+    last: date,
+    stored: Iterable[DailyStats],
+    stored_months: Iterable[DailyStats] = (),
+) -> StatsReport:
+    """Every day of the range (zeros where nothing was stored), its months, and its totals."""
     by_day = {stats.day: stats for stats in stored if first <= stats.day <= last}
+    months = sorted(
+        (m for m in stored_months if month_start(first) <= m.day <= last),
+        key=lambda m: m.day,
+    )
+    rolled = {m.day for m in months}
     days = []
     totals = DailyStats(day=first)
+    for month in months:
+        totals.absorb(month)
     current = first
     while current <= last:
-        stats = by_day.get(current) or DailyStats(day=current)
-        days.append(stats)
-        totals.clicks += stats.clicks
-        totals.bots += stats.bots
-        for dimension, counts in stats.counts.items():
-            bucket = totals.counts[dimension]
-            for value, count in counts.items():
-                bucket[value] = bucket.get(value, 0) + count
+        stored_day = by_day.get(current)
+        if stored_day is None and month_start(current) not in rolled:
+            stored_day = DailyStats(day=current)
+        if stored_day is not None:
+            days.append(stored_day)
+            totals.absorb(stored_day)
         current += timedelta(days=1)
-    return StatsReport(short_id, first, last, days, totals)
+    return StatsReport(short_id, first, last, days, totals, months)

@@ -87,7 +87,7 @@ def _run_create_table(args: argparse.Namespace) -> int:
 
 
 def _events_commands() -> list[Command]:
-    from shortstack.entrypoints import cli_events, cli_import
+    from shortstack.entrypoints import cli_events, cli_import, cli_maintenance
 
     return [
         Command("import", "bulk-import links from a CSV", cli_import.configure, cli_import.run),
@@ -97,6 +97,12 @@ def _events_commands() -> list[Command]:
             "list, replay or purge dead letters",
             cli_events.configure_dlq,
             cli_events.run_dlq,
+        ),
+        Command(
+            "maintenance",
+            "run the scheduled maintenance tasks now",
+            cli_maintenance.configure,
+            cli_maintenance.run,
         ),
     ]
 

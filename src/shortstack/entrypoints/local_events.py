@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
 
 from shortstack.adapters.sqlite.event_queue import SqliteEventQueue
 from shortstack.domain.clock import utc_now
@@ -20,7 +19,6 @@ from shortstack.service_layer.events import EventConsumer
 
 _log = logging.getLogger("shortstack.events")
 IDLE_WAIT_S = 1.0
-HOUSEKEEPING_EVERY_S = 3600.0
 
 
 class LocalEventDispatcher:
@@ -30,12 +28,10 @@ class LocalEventDispatcher:
         consumer: EventConsumer,
         *,
         batch_size: int = 50,
-        housekeeping: Sequence[Callable[[], object]] = (),
     ) -> None:
         self.queue = queue
         self.consumer = consumer
         self.batch_size = batch_size
-        self.housekeeping = list(housekeeping)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -94,13 +90,8 @@ class LocalEventDispatcher:
         return max(0.0, min(IDLE_WAIT_S, (due - utc_now()).total_seconds()))
 
     def _loop(self) -> None:
-        last_housekeeping = 0.0
         while not self._stop.is_set():
             try:
-                if time.monotonic() - last_housekeeping > HOUSEKEEPING_EVERY_S:
-                    last_housekeeping = time.monotonic()
-                    for task in self.housekeeping:
-                        task()
                 if self.run_once():
                     continue
                 self._wake.clear()

@@ -45,7 +45,13 @@ class AnalyticsService:
         if link is None or link.owner != owner:
             raise LinkNotFound(short_id)
         first, last = analytics.stats_range(first, last, self.clock().date())
-        return analytics.report(short_id, first, last, self.stats.days(short_id, first, last))
+        return analytics.report(
+            short_id,
+            first,
+            last,
+            self.stats.days(short_id, first, last),
+            self.stats.months(short_id, analytics.month_start(first), last),
+        )
 
     def register(self, consumer: EventConsumer) -> None:
         """Subscribe to the events analytics needs."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -126,8 +126,49 @@ class ClickStatsRepository(Protocol):
         """The stored days of one link within [first, last], oldest first."""
         ...
 
+    def months(self, short_id: str, first: date, last: date) -> list[DailyStats]:
+        """The rolled-up months of one link starting within [first, last], oldest first.
+
+        Each is dated by its month's first day (see ClickStatsRollUp).
+        """
+        ...
+
     def delete_link(self, short_id: str) -> None:
-        """Forget every day of one link (its link was deleted)."""
+        """Forget every day and month of one link (its link was deleted)."""
+        ...
+
+
+class ClickStatsRollUp(Protocol):
+    """Maintenance of the click stats: old days become one record per month."""
+
+    def links_with_days_before(self, boundary: date) -> Iterator[str]:
+        """Each link that has a stored day before `boundary`, once (the store's own order)."""
+        ...
+
+    def roll_up_days(self, short_id: str, days: Sequence[DailyStats]) -> int:
+        """Add the days to their months and delete them, atomically per month; days rolled.
+
+        A day whose clicks changed since it was read (a late click) is left, with its whole
+        month, for the next run, so no click is lost or counted twice.
+        """
+        ...
+
+
+class ExpiredLinkStore(Protocol):
+    """Maintenance of the links: find and delete the ones that expired long ago."""
+
+    def expired_before(self, cutoff: datetime) -> Iterator[str]:
+        """The ids of links whose expiry is before `cutoff`, a page at a time."""
+        ...
+
+    def delete_expired(self, short_id: str, cutoff: datetime) -> bool:
+        """Delete the link if its expiry is still before `cutoff` (an owner may have moved it)."""
+        ...
+
+
+class DeadLetterGauge(Protocol):
+    def dead_letter_depths(self) -> dict[str, int]:
+        """How many messages wait in each dead-letter queue, by queue name."""
         ...
 
 

@@ -6,12 +6,13 @@ Layout (entity: PK / SK; indexes):
   user:        USER#<id> / USER
   user e-mail: USEREMAIL#<normalized e-mail> / USEREMAIL (uniqueness guard)
   link:        LINK#<short_id> / LINK;  GSI1 OWNER#<owner>#LINKS / <created>#<short_id>
-  link stats:  LINK#<short_id> / STATS#<yyyy-mm-dd>
+  link stats:  LINK#<short_id> / STATS#<yyyy-mm-dd> (a day), STATS#M#<yyyy-mm-01> (a month)
   click fold:  CLICKFOLD#<event id> / CLICKFOLD (TTL)
   idempotency: IDEMPOTENCY#<key> / IDEMPOTENCY (TTL)
   import:      IMPORT#<id> / IMPORT;  GSI2 IMPORTS#UNFINISHED / <created>#<id> while unfinished
   import row:  IMPORT#<id> / ROW#<nnnnnnn> (one per-row error)
   API key:     APIKEY#<sha256 of the key> / APIKEY;  GSI1 OWNER#<owner>#KEYS / <created>#<key id>
+  maintenance: MAINTENANCE#<sweep name> / CURSOR (where a paginated sweep resumes)
 Free-text parts are escaped so that a '#' inside a value cannot forge another key.
 """
 
@@ -44,6 +45,11 @@ def item_key(item_id: str) -> Key:
     return {"PK": f"ITEM#{escape(item_id)}", "SK": "ITEM"}
 
 
+def unescape(part: str) -> str:
+    """The free-text value `escape` embedded."""
+    return part.replace("%23", "#").replace("%25", "%")
+
+
 def items_of_owner(owner: str) -> str:
     return f"OWNER#{escape(owner)}#ITEMS"
 
@@ -72,8 +78,26 @@ def links_of_owner(owner: str) -> str:
 STATS_PREFIX = "STATS#"
 
 
+# Rolled-up months sort after every day ("M" > any digit), so a day range never meets them.
+MONTH_STATS_PREFIX = f"{STATS_PREFIX}M#"
+LINK_PARTITION_PREFIX = "LINK#"
+
+
 def link_partition(short_id: str) -> str:
     return link_key(short_id)["PK"]
+
+
+def short_id_of_partition(partition: str) -> str:
+    """The short id a `LINK#...` partition key holds."""
+    return unescape(partition.removeprefix(LINK_PARTITION_PREFIX))
+
+
+def link_month_stats_key(short_id: str, month_start: str) -> Key:
+    return {"PK": link_partition(short_id), "SK": f"{MONTH_STATS_PREFIX}{month_start}"}
+
+
+def maintenance_cursor_key(sweep: str) -> Key:
+    return {"PK": f"MAINTENANCE#{escape(sweep)}", "SK": "CURSOR"}
 
 
 def link_stats_key(short_id: str, day: str) -> Key:

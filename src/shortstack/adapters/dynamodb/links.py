@@ -10,7 +10,7 @@ concurrency. When the condition fails, the old item
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -28,6 +28,7 @@ from shortstack.adapters.dynamodb.owned import (
     put_new,
     update_owned,
 )
+from shortstack.adapters.dynamodb.sweep import DEFAULT_MAX_PAGES, Sweep, sweep
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
 from shortstack.domain.imports import ExistingLink, PlannedLink
@@ -120,9 +121,12 @@ def link_record(link: Link) -> dict[str, Any]:
 
 
 class DynamoDBLinkRepository:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self, client: Any, table_name: str, *, sweep_pages: int = DEFAULT_MAX_PAGES
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._sweep_pages = sweep_pages
 
     def add(self, link: Link) -> None:
         if not put_new(self._client, self._table, link_record(link)):
@@ -173,6 +177,34 @@ class DynamoDBLinkRepository:
 
     def delete(self, owner: str, short_id: str) -> bool:
         return delete_owned(self._client, self._table, keys.link_key(short_id), owner)
+
+    def expired_before(self, cutoff: datetime) -> Iterator[str]:
+        """Expired links found by the resumable maintenance Scan (sweep.py says why)."""
+        plan = Sweep(
+            name="expired_links",
+            filter_expression="SK = :link AND #expires < :cutoff",
+            names={"#expires": "expires_at"},
+            values={":link": keys.link_key("")["SK"], ":cutoff": to_iso(cutoff)},
+            projection="PK",
+            max_pages=self._sweep_pages,
+        )
+        for item in sweep(self._client, self._table, plan):
+            yield keys.short_id_of_partition(item["PK"]["S"])
+
+    def delete_expired(self, short_id: str, cutoff: datetime) -> bool:
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=to_attributes(keys.link_key(short_id)),
+                ConditionExpression="#expires < :cutoff",
+                ExpressionAttributeNames={"#expires": "expires_at"},
+                ExpressionAttributeValues={":cutoff": {"S": to_iso(cutoff)}},
+            )
+        except ClientError as exc:
+            if is_conditional_check_failure(exc):
+                return False
+            raise
+        return True
 
     def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:
         listing = Listing(

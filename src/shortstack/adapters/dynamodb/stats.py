@@ -8,7 +8,8 @@ marker's condition and the whole transaction, so it is never counted twice.
 Counters are top-level attributes named `<dimension>#<value>` (`ref#example.com`,
 `br#Chrome`): ADD creates a missing top-level number, while ADD into a nested map
 fails when the map does not exist yet. The day item lives in the link's own
-partition, next to the link.
+partition, next to the link, and so do the rolled-up months (`STATS#M#<yyyy-mm-01>`,
+written by stats_rollup.py) in the same counter layout.
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ class DynamoDBClickStatsRepository:
         return True
 
     def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
+        return self._query_periods(short_id, keys.STATS_PREFIX, first, last)
+
+    def months(self, short_id: str, first: date, last: date) -> list[DailyStats]:
+        return self._query_periods(short_id, keys.MONTH_STATS_PREFIX, first, last)
+
+    def _query_periods(
+        self, short_id: str, prefix: str, first: date, last: date
+    ) -> list[DailyStats]:
         found: list[DailyStats] = []
         request: dict[str, Any] = {
             "TableName": self._table,
@@ -86,14 +95,16 @@ class DynamoDBClickStatsRepository:
             "ExpressionAttributeValues": to_attributes(
                 {
                     ":pk": keys.link_partition(short_id),
-                    ":first": keys.link_stats_key(short_id, first.isoformat())["SK"],
-                    ":last": keys.link_stats_key(short_id, last.isoformat())["SK"],
+                    ":first": f"{prefix}{first.isoformat()}",
+                    ":last": f"{prefix}{last.isoformat()}",
                 }
             ),
         }
         while True:
             page = self._client.query(**request)
-            found.extend(_to_stats(from_attributes(item)) for item in page.get("Items", []))
+            found.extend(
+                period_stats(from_attributes(item), prefix) for item in page.get("Items", [])
+            )
             if "LastEvaluatedKey" not in page:
                 return found
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -116,15 +127,25 @@ class DynamoDBClickStatsRepository:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _to_stats(item: dict[str, Any]) -> DailyStats:
+def counter_attributes(stats: DailyStats) -> dict[str, int]:
+    """A period's counts as an item's top-level counter attributes (period_stats' inverse)."""
+    counters = {"clicks": stats.clicks, "bots": stats.bots}
+    for dimension, counts in stats.counts.items():
+        for value, count in counts.items():
+            counters[f"{_PREFIX[dimension]}#{value}"] = count
+    return counters
+
+
+def period_stats(item: dict[str, Any], sort_prefix: str) -> DailyStats:
+    """A day or month item (SK `<sort_prefix><date>`) read back into its counts."""
     stats = DailyStats(
-        day=date.fromisoformat(str(item["SK"]).removeprefix(keys.STATS_PREFIX)),
+        day=date.fromisoformat(str(item["SK"]).removeprefix(sort_prefix)),
         clicks=int(item.get("clicks", 0)),
         bots=int(item.get("bots", 0)),
     )
     for name, count in item.items():
-        prefix, sep, value = name.partition("#")
-        dimension = _DIMENSION_OF.get(prefix)
+        short, sep, value = name.partition("#")
+        dimension = _DIMENSION_OF.get(short)
         if sep and dimension in DIMENSIONS:
             stats.counts[dimension][value] = int(count)
     return stats

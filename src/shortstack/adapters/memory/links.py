@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -67,6 +67,23 @@ class MemoryLinkRepository:
         with self._lock:
             link = self._links.get(short_id)
             if link is None or link.owner != owner:
+                return False
+            del self._links[short_id]
+            return True
+
+    def expired_before(self, cutoff: datetime) -> Iterator[str]:
+        with self._lock:
+            found = [
+                link.short_id
+                for link in self._links.values()
+                if link.expires_at is not None and link.expires_at < cutoff
+            ]
+        yield from found
+
+    def delete_expired(self, short_id: str, cutoff: datetime) -> bool:
+        with self._lock:
+            link = self._links.get(short_id)
+            if link is None or link.expires_at is None or link.expires_at >= cutoff:
                 return False
             del self._links[short_id]
             return True

@@ -184,6 +184,11 @@ class SqliteEventQueue:
 
     # -- dead letters ----------------------------------------------------------------------
 
+    def dead_letter_depths(self) -> dict[str, int]:
+        """The DeadLetterGauge port: one local dead-letter table."""
+        row = self._db.connection().execute("SELECT COUNT(*) FROM event_dead_letters").fetchone()
+        return {"local": int(row[0])}
+
     def dead_letters(self, limit: int = 1000) -> list[DeadLetter]:
         rows = (
             self._db.connection()

@@ -1,7 +1,7 @@
 """The SQLite table behind Powertools idempotency locally, and its expiry.
 
-Kept apart from adapters/idempotency.py (which imports Powertools) so the server's
-hourly housekeeping can expire records without loading the idempotency utility.
+Kept apart from adapters/idempotency.py (which imports Powertools) so scheduled
+maintenance can expire records without loading the idempotency utility.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
@@ -39,9 +39,12 @@ CREATE TABLE IF NOT EXISTS links (
     sort_key        TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS links_by_owner ON links (owner, sort_key);
+CREATE INDEX IF NOT EXISTS links_by_expiry ON links (expires_at, short_id)
+    WHERE expires_at IS NOT NULL;
 """
 
 _CLICK_ATTEMPTS = 3
+_EXPIRED_PAGE = 500
 _COUNT_CLICK = """
 UPDATE links SET click_count = click_count + 1
 WHERE short_id = ? AND is_active = 1
@@ -163,6 +166,36 @@ class SqliteLinkRepository:
         with self._db.transaction() as conn:
             cursor = conn.execute(
                 "DELETE FROM links WHERE short_id = ? AND owner = ?", (short_id, owner)
+            )
+        return cursor.rowcount > 0
+
+    def expired_before(self, cutoff: datetime) -> Iterator[str]:
+        # Keyset pages over the expiry index: no read transaction stays open while the
+        # caller deletes what it is given.
+        position = ("", "")
+        while True:
+            rows = (
+                self._db.connection()
+                .execute(
+                    "SELECT expires_at, short_id FROM links"
+                    " WHERE expires_at IS NOT NULL AND expires_at < ?"
+                    " AND (expires_at, short_id) > (?, ?)"
+                    " ORDER BY expires_at, short_id LIMIT ?",
+                    (to_iso(cutoff), *position, _EXPIRED_PAGE),
+                )
+                .fetchall()
+            )
+            for row in rows:
+                yield row["short_id"]
+            if len(rows) < _EXPIRED_PAGE:
+                return
+            position = (rows[-1]["expires_at"], rows[-1]["short_id"])
+
+    def delete_expired(self, short_id: str, cutoff: datetime) -> bool:
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM links WHERE short_id = ? AND expires_at < ?",
+                (short_id, to_iso(cutoff)),
             )
         return cursor.rowcount > 0
 

@@ -26,6 +26,7 @@ from shortstack.entrypoints.http.middleware import (
     TrailingSlashMiddleware,
 )
 from shortstack.entrypoints.http.openapi import install_openapi
+from shortstack.entrypoints.http.ratelimit import CreateRateLimitMiddleware, TokenBuckets
 from shortstack.entrypoints.http.redirect_layer import (
     RedirectingFastAPI,
     RedirectLayer,
@@ -95,10 +96,17 @@ def create_app(container: Container) -> FastAPI:
     mount_frontend(app, settings.web_dir)
     # Last: its /{short_id} matches every single-segment path that no route above claims.
     app.include_router(redirects.router)
-    install_openapi(app)
+    # On AWS, API Gateway throttles; a per-instance limit there would only mislead.
+    rate_limited = settings.stage == "local" and settings.rate_limit_creates_per_minute > 0
+    install_openapi(app, rate_limited_posts=rate_limited)
 
     # add_middleware wraps: the last one added runs first on a request.
     app.add_middleware(TrailingSlashMiddleware)
+    if rate_limited:
+        # Inside CORS, so a browser can read the 429 of a cross-origin POST.
+        app.add_middleware(
+            CreateRateLimitMiddleware, buckets=TokenBuckets(settings.rate_limit_creates_per_minute)
+        )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

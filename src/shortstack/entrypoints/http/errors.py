@@ -110,8 +110,10 @@ def install_error_handlers(app: FastAPI) -> None:
         status = status_for(exc)
         body: dict[str, Any] = {"message": exc.message}
         if isinstance(exc, InvalidInput) and exc.field and status == 422:
+            # Where the field came from, as FastAPI's own 422s say it.
+            where = "query" if exc.field in request.query_params else "body"
             body["detail"] = [
-                {"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}
+                {"loc": [where, exc.field], "msg": exc.message, "type": "value_error"}
             ]
         headers = None
         if isinstance(exc, Unauthenticated):

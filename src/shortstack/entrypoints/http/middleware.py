@@ -180,10 +180,6 @@ class BodySizeLimitMiddleware:
                 await send_json(send, 413, {"message": f"request body larger than {limit} bytes"})
 
 
-MAX_URL_BYTES = 8 * 1024
-MAX_HEADER_BYTES = 16 * 1024
-
-
 class TrailingSlashMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

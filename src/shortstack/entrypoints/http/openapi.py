@@ -2,8 +2,9 @@
 
 Some statuses come from no route: the size middlewares (413 for the body, 414 for the
 URL, 431 for the headers, 400 for a malformed Content-Length), FastAPI's body parsing
-(400 for a body that is not UTF-8) and request validation (422, whose body is our
-`ErrorBody`, not FastAPI's default `HTTPValidationError`). They are added here, once,
+(400 for a body that is not UTF-8), request validation (422, whose body is our
+`ErrorBody`, not FastAPI's default `HTTPValidationError`) and, where the local server
+limits creating requests, 429 on every POST. They are added here, once,
 so routes added later are documented as truthfully as the first ones, and schemathesis
 can hold every operation to its documented statuses.
 """
@@ -24,14 +25,17 @@ TOO_LARGE = "request body larger than the configured limit (MAX_BODY_BYTES)"
 INVALID = "invalid parameters or body, with per-field details"
 URL_TOO_LONG = "URL (path and query) longer than 8 KiB"
 HEADERS_TOO_LARGE = "request headers larger than 16 KiB"
+RATE_LIMITED = "too many POSTs from this client address (RATE_LIMIT_CREATES_PER_MINUTE)"
 
 
 def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
 
 
-def _document_operation(operation: dict[str, Any]) -> None:
+def _document_operation(operation: dict[str, Any], rate_limited: bool) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
+    if rate_limited:
+        responses.setdefault("429", _error(RATE_LIMITED))
     has_body = "requestBody" in operation
     responses.setdefault("400", _error(MALFORMED))
     responses.setdefault("414", _error(URL_TOO_LONG))
@@ -45,7 +49,9 @@ def _document_operation(operation: dict[str, Any]) -> None:
         responses["422"] = _error(description)
 
 
-def document_edge_errors(schema: dict[str, Any]) -> dict[str, Any]:
+def document_edge_errors(
+    schema: dict[str, Any], rate_limited_posts: bool = False
+) -> dict[str, Any]:
     """Add the edge's error statuses to every operation of `schema` (idempotent)."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault(
@@ -54,17 +60,17 @@ def document_edge_errors(schema: dict[str, Any]) -> dict[str, Any]:
     for path_item in schema.get("paths", {}).values():
         for method in _METHODS:
             if method in path_item:
-                _document_operation(path_item[method])
+                _document_operation(path_item[method], rate_limited_posts and method == "post")
     return schema
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, rate_limited_posts: bool = False) -> None:
     """Make `app.openapi()` return the document with the edge's errors added."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_edge_errors(build())
+            app.openapi_schema = document_edge_errors(build(), rate_limited_posts)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

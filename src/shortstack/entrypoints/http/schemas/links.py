@@ -40,7 +40,14 @@ TargetUrl = Annotated[
         description="http(s) URL with a host; no credentials; not this service's own host",
     ),
 ]
-Alias = Annotated[str, Field(pattern=ALIAS_PATTERN, description="custom short id; not reserved")]
+Alias = Annotated[
+    str,
+    Field(
+        pattern=ALIAS_PATTERN,
+        description="custom short id; the service's own words (api, assets, docs, health, "
+        "shorten ...) are reserved in any letter case (422)",
+    ),
+]
 Title = Annotated[str, StringConstraints(max_length=TITLE_MAX_LENGTH), SingleLine]
 # Stored lower-cased; surrounding whitespace is stripped first.
 Tag = Annotated[
@@ -152,6 +159,12 @@ class DayPublic(BaseModel):
     bots: int
 
 
+class MonthPublic(BaseModel):
+    month: str = Field(description="YYYY-MM", examples=["2026-01"])
+    clicks: int
+    bots: int
+
+
 class LinkStatsPublic(BaseModel):
     """A link's clicks per UTC day and the top values of each dimension over the range."""
 
@@ -161,6 +174,9 @@ class LinkStatsPublic(BaseModel):
     clicks: int = Field(description="clicks folded into the stats so far (the analytics lag)")
     bots: int
     days: list[DayPublic]
+    months: list[MonthPublic] = Field(
+        description="months older than 90 days, rolled up: counted whole, their days left out"
+    )
     referrers: list[CountPublic] = Field(description="referrer hosts; `(direct)` when none")
     browsers: list[CountPublic]
     devices: list[CountPublic] = Field(description="desktop, mobile, tablet, bot, other")
@@ -178,6 +194,10 @@ class LinkStatsPublic(BaseModel):
             clicks=report.totals.clicks,
             bots=report.totals.bots,
             days=[DayPublic(day=d.day, clicks=d.clicks, bots=d.bots) for d in report.days],
+            months=[
+                MonthPublic(month=m.day.strftime("%Y-%m"), clicks=m.clicks, bots=m.bots)
+                for m in report.months
+            ],
             referrers=top("referrers"),
             browsers=top("browsers"),
             devices=top("devices"),

@@ -1,0 +1,187 @@
+"""Scheduled maintenance: the housekeeping a running deployment needs, as four tasks.
+
+- `expired_links`: delete links that expired more than the grace period ago, and their
+  click stats (nobody can read them once the link is gone).
+- `idempotency`: delete expired idempotency and click-fold records where the store does
+  not expire them itself (SQLite); DynamoDB's TTL does it on AWS.
+- `click_rollup`: roll the daily click stats of whole months older than 90 days into one
+  record per month, so a link's stats stay small however old it gets.
+- `dead_letters`: report how many events wait in the dead-letter queues.
+
+The CLI, the local server's scheduler and the maintenance Lambda all call `run`;
+every task is safe to repeat and to interrupt (docs/decisions/0900-scheduled-maintenance.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from shortstack.domain.analytics import roll_up_boundary
+from shortstack.domain.clock import Clock, utc_now
+from shortstack.domain.errors import InvalidInput
+from shortstack.service_layer.ports import (
+    ClickStatsRepository,
+    ClickStatsRollUp,
+    DeadLetterGauge,
+    ExpiredLinkStore,
+)
+
+_log = logging.getLogger("shortstack.maintenance")
+
+EXPIRED_LINKS = "expired_links"
+IDEMPOTENCY = "idempotency"
+CLICK_ROLLUP = "click_rollup"
+DEAD_LETTERS = "dead_letters"
+TASK_NAMES = (EXPIRED_LINKS, IDEMPOTENCY, CLICK_ROLLUP, DEAD_LETTERS)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredLinksReport:
+    expired_before: datetime
+    links_deleted: int
+    links_kept: int  # their expiry moved between finding and deleting them
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredRecordsReport:
+    deleted: dict[str, int]
+    left_to_ttl: bool  # the store expires records itself (DynamoDB TTL): nothing to do here
+
+
+@dataclass(frozen=True, slots=True)
+class RollUpReport:
+    boundary: date  # days before it were rolled into months
+    links: int
+    days_rolled: int
+    days_left: int  # changed by a late click while rolling; the next run takes them
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLettersReport:
+    depths: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.depths.values())
+
+
+TaskReport = ExpiredLinksReport | ExpiredRecordsReport | RollUpReport | DeadLettersReport
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOutcome:
+    """One task of a run: its report, or the error that stopped it."""
+
+    task: str
+    seconds: float
+    report: TaskReport | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (dates and datetimes as ISO text)."""
+        body: dict[str, Any] = {"task": self.task, "seconds": round(self.seconds, 3)}
+        if self.report is not None:
+            body.update(
+                {
+                    key: value.isoformat() if isinstance(value, date) else value
+                    for key, value in asdict(self.report).items()
+                }
+            )
+            if isinstance(self.report, DeadLettersReport):
+                body["total"] = self.report.total
+        if self.error is not None:
+            body["error"] = self.error
+        return body
+
+
+def select_tasks(names: Sequence[str] | None) -> tuple[str, ...]:
+    """The tasks to run, in their fixed order; all when `names` is None."""
+    if names is None:
+        return TASK_NAMES
+    if not names:
+        raise InvalidInput("name at least one maintenance task, or leave tasks out", field="tasks")
+    unknown = sorted(set(names) - set(TASK_NAMES))
+    if unknown:
+        raise InvalidInput(
+            f"unknown maintenance task(s) {', '.join(unknown)}; known: {', '.join(TASK_NAMES)}",
+            field="tasks",
+        )
+    return tuple(name for name in TASK_NAMES if name in names)
+
+
+@dataclass
+class MaintenanceService:
+    links: ExpiredLinkStore
+    stats: ClickStatsRepository
+    rollup: ClickStatsRollUp
+    dead_letters: DeadLetterGauge | None = None
+    # Name -> "delete what expired, return how many", where the store does not do it itself.
+    record_expiry: Mapping[str, Callable[[], int]] = field(default_factory=dict)
+    records_expire_in_store: bool = False  # DynamoDB: the table's TTL deletes them
+    link_grace: timedelta = timedelta(days=30)
+    clock: Clock = utc_now
+
+    def purge_expired_links(self) -> ExpiredLinksReport:
+        """Delete links expired more than the grace period ago, with their click stats."""
+        cutoff = self.clock() - self.link_grace
+        deleted = kept = 0
+        for short_id in self.links.expired_before(cutoff):
+            if self.links.delete_expired(short_id, cutoff):
+                self.stats.delete_link(short_id)
+                deleted += 1
+            else:
+                kept += 1
+        return ExpiredLinksReport(expired_before=cutoff, links_deleted=deleted, links_kept=kept)
+
+    def forget_expired_records(self) -> ExpiredRecordsReport:
+        """Delete expired idempotency and click-fold records where no TTL does it."""
+        deleted = {name: forget() for name, forget in self.record_expiry.items()}
+        return ExpiredRecordsReport(deleted=deleted, left_to_ttl=self.records_expire_in_store)
+
+    def roll_up_clicks(self) -> RollUpReport:
+        """Roll the days of whole months older than 90 days into monthly stats."""
+        boundary = roll_up_boundary(self.clock().date())
+        links = rolled = left = 0
+        for short_id in self.rollup.links_with_days_before(boundary):
+            days = self.stats.days(short_id, date.min, boundary - timedelta(days=1))
+            done = self.rollup.roll_up_days(short_id, days)
+            links += 1
+            rolled += done
+            left += len(days) - done
+        return RollUpReport(boundary=boundary, links=links, days_rolled=rolled, days_left=left)
+
+    def count_dead_letters(self) -> DeadLettersReport:
+        """How many events wait in each dead-letter queue (logged as a warning if any)."""
+        depths = self.dead_letters.dead_letter_depths() if self.dead_letters else {}
+        report = DeadLettersReport(depths=depths)
+        log = _log.warning if report.total else _log.info
+        log("dead-letter depth %d", report.total, extra={"dead_letter_depths": depths})
+        return report
+
+    def run(self, tasks: Sequence[str] | None = None) -> list[TaskOutcome]:
+        """Run the named tasks (all by default); a failing task does not stop the others."""
+        steps: dict[str, Callable[[], TaskReport]] = {
+            EXPIRED_LINKS: self.purge_expired_links,
+            IDEMPOTENCY: self.forget_expired_records,
+            CLICK_ROLLUP: self.roll_up_clicks,
+            DEAD_LETTERS: self.count_dead_letters,
+        }
+        outcomes = []
+        for name in select_tasks(tasks):
+            started = time.perf_counter()
+            try:
+                report = steps[name]()
+            except Exception as exc:  # report it with the others; the caller decides
+                _log.exception("maintenance task %s failed", name)
+                outcome = TaskOutcome(
+                    name, time.perf_counter() - started, error=f"{type(exc).__name__}: {exc}"
+                )
+            else:
+                outcome = TaskOutcome(name, time.perf_counter() - started, report=report)
+            outcomes.append(outcome)
+        return outcomes

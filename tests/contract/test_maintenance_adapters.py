@@ -1,0 +1,89 @@
+"""The maintenance ports on every store: expired links, click roll-ups, resumable sweeps."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+from tests.maintenance_support import NOW, add_link, click
+
+
+def test_expired_links_are_found_and_deleted_only_while_still_expired(
+    adapters: dict[str, Any],
+) -> None:
+    links = adapters["links"]
+    add_link(links, "old#one", NOW - timedelta(days=45))  # '#' is escaped in DynamoDB keys
+    add_link(links, "old2", NOW - timedelta(days=31))
+    add_link(links, "young1", NOW - timedelta(days=10))
+    add_link(links, "later1", NOW + timedelta(days=10))
+    add_link(links, "forever", None)
+    cutoff = NOW - timedelta(days=30)
+
+    assert sorted(links.expired_before(cutoff)) == ["old#one", "old2"]
+    # Found with one cutoff, but the owner extended it: an earlier cutoff refuses the delete.
+    assert links.delete_expired("old2", NOW - timedelta(days=40)) is False
+    assert links.delete_expired("old#one", cutoff) is True
+    assert links.delete_expired("old#one", cutoff) is False
+    assert links.delete_expired("forever", cutoff) is False
+    assert links.get("old#one") is None
+    assert [links.get(s) is not None for s in ("old2", "young1", "later1", "forever")] == [True] * 4
+
+
+def test_days_roll_into_months_that_add_up_and_keep_their_dimensions(
+    adapters: dict[str, Any],
+) -> None:
+    stats, rollup = adapters["stats"], adapters["stats_rollup"]
+    click(stats, "e1", "roll#1", date(2026, 6, 3), is_bot=True, device="bot")
+    click(stats, "e2", "roll#1", date(2026, 6, 3), referrer="(direct)")
+    click(stats, "e3", "roll#1", date(2026, 6, 30))
+    click(stats, "e4", "roll#1", date(2026, 7, 1), country="JP")
+    click(stats, "e5", "roll#1", date(2026, 9, 1))  # on the boundary: stays a day
+    click(stats, "e6", "other1", date(2026, 9, 5))
+    boundary = date(2026, 9, 1)
+
+    assert list(rollup.links_with_days_before(boundary)) == ["roll#1"]
+    days = stats.days("roll#1", date.min, boundary - timedelta(days=1))
+    assert rollup.roll_up_days("roll#1", days) == 3
+
+    assert stats.days("roll#1", date.min, boundary - timedelta(days=1)) == []
+    assert [(d.day, d.clicks) for d in stats.days("roll#1", date.min, date.max)] == [
+        (date(2026, 9, 1), 1)
+    ]
+    june, july = stats.months("roll#1", date(2026, 1, 1), date(2026, 12, 31))
+    assert (june.day, june.clicks, june.bots) == (date(2026, 6, 1), 3, 1)
+    assert june.counts["referrers"] == {"example.org": 2, "(direct)": 1}
+    assert june.counts["devices"] == {"bot": 1, "desktop": 2}
+    assert (july.day, july.clicks, july.counts["countries"]) == (date(2026, 7, 1), 1, {"JP": 1})
+    assert stats.months("roll#1", date(2026, 7, 1), date(2026, 7, 31)) == [july]
+    assert list(rollup.links_with_days_before(boundary)) == []
+
+    # A late click for June becomes a day again; the next roll-up adds it to the month.
+    click(stats, "e7", "roll#1", date(2026, 6, 15), referrer="(direct)")
+    assert list(rollup.links_with_days_before(boundary)) == ["roll#1"]
+    late = stats.days("roll#1", date.min, boundary - timedelta(days=1))
+    assert rollup.roll_up_days("roll#1", late) == 1
+    [june] = stats.months("roll#1", date(2026, 6, 1), date(2026, 6, 1))
+    assert (june.clicks, june.counts["referrers"]) == (4, {"example.org": 2, "(direct)": 2})
+
+    stats.delete_link("roll#1")
+    assert stats.months("roll#1", date.min, date.max) == []
+    assert stats.days("roll#1", date.min, date.max) == []
+
+
+def test_a_day_that_changed_after_it_was_read_keeps_its_month_daily(
+    adapters: dict[str, Any],
+) -> None:
+    stats, rollup = adapters["stats"], adapters["stats_rollup"]
+    click(stats, "e1", "race001", date(2026, 5, 2))
+    click(stats, "e2", "race001", date(2026, 6, 2))
+    read = [replace(day) for day in stats.days("race001", date.min, date(2026, 8, 31))]
+    click(stats, "e3", "race001", date(2026, 6, 2))  # arrives between the read and the roll-up
+
+    assert rollup.roll_up_days("race001", read) == 1
+    assert [(m.day, m.clicks) for m in stats.months("race001", date.min, date.max)] == [
+        (date(2026, 5, 1), 1)
+    ]
+    assert [(d.day, d.clicks) for d in stats.days("race001", date.min, date.max)] == [
+        (date(2026, 6, 2), 2)
+    ]

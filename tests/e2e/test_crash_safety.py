@@ -1,0 +1,168 @@
+"""SIGKILL the real server mid-load: every acknowledged write survives, the queue resumes.
+
+Several clients create items and links and follow redirects while the server is killed
+with SIGKILL (no shutdown hook runs). Then a new server starts on the same DATA_DIR.
+What the local durability promises (decision 0001, adapters/sqlite/db.py):
+
+- a 2xx means the write was committed (WAL, synchronous=NORMAL): it survives a process
+  kill (only a power cut may take the last transactions);
+- a link's click_count is at least the 302s the clients received and at most the
+  redirects they sent (a request in flight at the kill may or may not have committed);
+- the LinkClicked event is enqueued in its own transaction right after the click: a kill
+  between the two can lose the event of an in-flight click, so the folded stats may trail
+  click_count by at most the redirects in flight at the kill, never exceed it, and the
+  queue drains after the restart with nothing dead-lettered.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.e2e.server import Server, running_server
+from tests.e2e.test_links_server import call
+
+CLIENTS = 6
+HOT_LINKS = 5
+# `make stress` kills more servers, at different moments of the load.
+KILLS = 8 if os.environ.get("STRESS") == "1" else 1
+
+
+@dataclass
+class Ledger:
+    """What the clients sent and what the server acknowledged with a 2xx/302."""
+
+    items: dict[str, str] = field(default_factory=dict)  # item_id -> name
+    links: dict[str, str] = field(default_factory=dict)  # short_id -> url
+    clicks_sent: Counter[str] = field(default_factory=Counter)
+    clicks_acknowledged: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _request(server: Server, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
+    address = urlsplit(server.base_url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers={"content-type": "application/json"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _client(
+    server: Server, number: int, hot: list[str], ledger: Ledger, stop: threading.Event
+) -> None:
+    step = 0
+    while not stop.is_set():
+        step += 1
+        kind = step % 3
+        try:
+            if kind == 0:
+                name = f"client {number} item {step}"
+                body = {"name": name, "price": step, "category": f"c{number}"}
+                status, raw = _request(server, "POST", "/api/v1/items", json.dumps(body).encode())
+                if status == 201:
+                    with ledger.lock:
+                        ledger.items[json.loads(raw)["item_id"]] = name
+            elif kind == 1:
+                url = f"https://example.com/{number}/{step}"
+                body = {"url": url}
+                status, raw = _request(server, "POST", "/api/v1/links", json.dumps(body).encode())
+                if status == 201:
+                    with ledger.lock:
+                        ledger.links[json.loads(raw)["short_id"]] = url
+            else:
+                short_id = hot[step % len(hot)]
+                with ledger.lock:
+                    ledger.clicks_sent[short_id] += 1
+                status, _ = _request(server, "GET", f"/{short_id}", None)
+                if status == 302:
+                    with ledger.lock:
+                        ledger.clicks_acknowledged[short_id] += 1
+        except (OSError, http.client.HTTPException):
+            return  # the server is gone
+
+
+def _queue_counts(data_dir: Path) -> tuple[int, int]:
+    with sqlite3.connect(data_dir / "shortstack.sqlite3", timeout=10) as connection:
+        waiting = connection.execute("SELECT COUNT(*) FROM event_queue").fetchone()[0]
+        dead = connection.execute("SELECT COUNT(*) FROM event_dead_letters").fetchone()[0]
+    return int(waiting), int(dead)
+
+
+@pytest.mark.parametrize("kill", range(KILLS))
+def test_sigkill_mid_load_loses_no_acknowledged_write(tmp_path: Path, kill: int) -> None:
+    ledger = Ledger()
+    writes_before_kill = 150 + 60 * kill
+    with running_server(tmp_path) as first:
+        hot = []
+        for n in range(HOT_LINKS):
+            status, _, link = call(
+                first, "POST", "/api/v1/links", {"url": f"https://hot.example/{n}"}
+            )
+            assert status == 201
+            hot.append(link["short_id"])
+        stop = threading.Event()
+        clients = [
+            threading.Thread(target=_client, args=(first, n, hot, ledger, stop))
+            for n in range(CLIENTS)
+        ]
+        for client in clients:
+            client.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with ledger.lock:
+                acknowledged = len(ledger.items) + len(ledger.links)
+                clicked = sum(ledger.clicks_acknowledged.values())
+            if acknowledged >= writes_before_kill and clicked >= 100:
+                break
+            time.sleep(0.02)
+        first.process.kill()  # SIGKILL mid-load: no lifespan shutdown, no final commit
+        first.process.wait(10)
+        stop.set()
+        for client in clients:
+            client.join(15)
+    # The kill must land mid-load, after plenty of acknowledged writes of each kind.
+    assert len(ledger.items) >= 50
+    assert len(ledger.links) >= 50
+
+    with running_server(tmp_path) as second:
+        for item_id, name in ledger.items.items():
+            status, _, item = call(second, "GET", f"/api/v1/items/{item_id}")
+            assert (status, item["name"]) == (200, name)
+        for short_id, url in ledger.links.items():
+            status, headers, _ = call(second, "HEAD", f"/{short_id}")
+            assert (status, headers["location"]) == (302, url)
+        counts = {
+            short_id: call(second, "GET", f"/api/v1/links/{short_id}")[2]["click_count"]
+            for short_id in hot
+        }
+        for short_id in hot:
+            assert ledger.clicks_acknowledged[short_id] <= counts[short_id]
+            assert counts[short_id] <= ledger.clicks_sent[short_id]
+        # The queue resumes: the folded stats reach the counts, less the clicks in flight.
+        in_flight = sum(ledger.clicks_sent.values()) - sum(ledger.clicks_acknowledged.values())
+        deadline = time.monotonic() + 60
+        while True:
+            folded = {
+                short_id: call(second, "GET", f"/api/v1/links/{short_id}/stats")[2]["clicks"]
+                for short_id in hot
+            }
+            behind = sum(counts.values()) - sum(folded.values())
+            if 0 <= behind <= in_flight and _queue_counts(tmp_path)[0] == 0:
+                break
+            assert time.monotonic() < deadline, f"stats stuck {behind} clicks behind"
+            time.sleep(0.2)
+        assert all(folded[short_id] <= counts[short_id] for short_id in hot)
+        assert _queue_counts(tmp_path) == (0, 0)

@@ -1,0 +1,211 @@
+"""Scheduled maintenance at the service layer, on the in-memory adapters."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shortstack.bootstrap import Container, bootstrap
+from shortstack.domain.analytics import roll_up_boundary
+from shortstack.domain.errors import InvalidInput, LinkNotFound
+from shortstack.service_layer.maintenance import (
+    TASK_NAMES,
+    DeadLettersReport,
+    ExpiredLinksReport,
+    ExpiredRecordsReport,
+    RollUpReport,
+    select_tasks,
+)
+from tests import maintenance_support
+from tests.conftest import settings_for
+
+NOW = maintenance_support.NOW
+
+
+@pytest.fixture
+def container(tmp_path: Path) -> Iterator[Container]:
+    built = bootstrap(settings_for("memory", tmp_path), clock=lambda: NOW)
+    yield built
+    built.close()
+
+
+def add_link(container: Container, short_id: str, expires_at: datetime | None) -> None:
+    maintenance_support.add_link(container.links.links, short_id, expires_at)
+
+
+def click(container: Container, n: int, short_id: str, day: date, **dims: Any) -> None:
+    maintenance_support.click(container.analytics.stats, f"{short_id}-{n}", short_id, day, **dims)
+
+
+def test_roll_up_boundary_keeps_the_month_holding_the_90th_day_daily() -> None:
+    assert roll_up_boundary(date(2026, 11, 30)) == date(2026, 9, 1)  # day 90 is 2026-09-01
+    assert roll_up_boundary(date(2026, 11, 29)) == date(2026, 8, 1)  # day 90 is 2026-08-31
+    assert roll_up_boundary(date(2026, 3, 15)) == date(2025, 12, 1)
+
+
+def test_links_expired_beyond_the_grace_go_with_their_stats(container: Container) -> None:
+    add_link(container, "oldgone", NOW - timedelta(days=31))
+    add_link(container, "recent1", NOW - timedelta(days=29))  # expired, still within grace
+    add_link(container, "future1", NOW + timedelta(days=5))
+    add_link(container, "forever", None)
+    click(container, 1, "oldgone", date(2026, 10, 1))
+    click(container, 1, "recent1", date(2026, 10, 1))
+
+    report = container.maintenance.purge_expired_links()
+
+    assert report == ExpiredLinksReport(NOW - timedelta(days=30), links_deleted=1, links_kept=0)
+    repository = container.links.links
+    assert repository.get("oldgone") is None
+    assert all(repository.get(s) for s in ("recent1", "future1", "forever"))
+    stats = container.analytics.stats
+    assert stats.days("oldgone", date.min, date.max) == []
+    assert len(stats.days("recent1", date.min, date.max)) == 1
+    assert container.maintenance.purge_expired_links().links_deleted == 0
+
+
+def test_a_link_whose_expiry_moved_meanwhile_is_kept(container: Container) -> None:
+    """The store refuses to delete a link no longer past the cutoff; the report counts it."""
+    add_link(container, "renewed", NOW - timedelta(days=60))
+    store = container.maintenance.links
+    found = list(store.expired_before(NOW - timedelta(days=30)))
+    assert found == ["renewed"]
+    assert store.delete_expired("renewed", NOW - timedelta(days=90)) is False
+    assert container.links.links.get("renewed") is not None
+
+
+def test_old_days_roll_into_months_and_the_stats_answer_keeps_its_totals(
+    container: Container,
+) -> None:
+    add_link(container, "busy001", None)
+    old_days = [date(2026, 6, 3), date(2026, 6, 20), date(2026, 7, 31), date(2026, 8, 15)]
+    kept_days = [date(2026, 9, 2), date(2026, 11, 29)]  # in or after the boundary month
+    for n, day in enumerate(old_days + kept_days):
+        click(container, n, "busy001", day, is_bot=n == 0, referrer=f"site{n % 2}.example")
+    first, last = date(2026, 5, 1), date(2026, 11, 30)
+    before = container.analytics.report("alice", "busy001", first, last)
+
+    report = container.maintenance.roll_up_clicks()
+
+    assert report == RollUpReport(date(2026, 9, 1), links=1, days_rolled=4, days_left=0)
+    after = container.analytics.report("alice", "busy001", first, last)
+    assert (after.totals.clicks, after.totals.bots) == (before.totals.clicks, before.totals.bots)
+    assert after.totals.counts == before.totals.counts
+    assert [(m.day, m.clicks, m.bots) for m in after.months] == [
+        (date(2026, 6, 1), 2, 1),
+        (date(2026, 7, 1), 1, 0),
+        (date(2026, 8, 1), 1, 0),
+    ]
+    # Rolled-up months answer for their days: the daily series starts at the boundary.
+    assert after.days[0].day == date(2026, 5, 1)  # May had no clicks: zeros, day by day
+    assert date(2026, 6, 3) not in {d.day for d in after.days}
+    assert {d.day for d in after.days if d.clicks} == set(kept_days)
+    assert container.maintenance.roll_up_clicks().days_rolled == 0
+
+
+def test_a_late_click_in_a_rolled_month_is_counted_and_rolled_next_time(
+    container: Container,
+) -> None:
+    add_link(container, "late001", None)
+    click(container, 1, "late001", date(2026, 6, 3))
+    container.maintenance.roll_up_clicks()
+    click(container, 2, "late001", date(2026, 6, 4), country="JP")  # a redelivery, months late
+    june = container.analytics.report("alice", "late001", date(2026, 6, 1), date(2026, 6, 30))
+    assert june.totals.clicks == 2
+    assert [(d.day, d.clicks) for d in june.days] == [(date(2026, 6, 4), 1)]
+
+    assert container.maintenance.roll_up_clicks().days_rolled == 1
+    june = container.analytics.report("alice", "late001", date(2026, 6, 1), date(2026, 6, 30))
+    assert [(m.day, m.clicks) for m in june.months] == [(date(2026, 6, 1), 2)]
+    assert june.totals.counts["countries"] == {"FR": 1, "JP": 1}
+    assert june.days == []
+
+
+def test_a_partial_range_counts_an_overlapping_month_whole(container: Container) -> None:
+    add_link(container, "part001", None)
+    click(container, 1, "part001", date(2026, 6, 3))
+    click(container, 2, "part001", date(2026, 6, 25))
+    container.maintenance.roll_up_clicks()
+    report = container.analytics.report("alice", "part001", date(2026, 6, 20), date(2026, 7, 5))
+    assert report.totals.clicks == 2
+    assert [m.day for m in report.months] == [date(2026, 6, 1)]
+
+
+def test_deleting_a_link_forgets_its_months(container: Container) -> None:
+    add_link(container, "gone001", None)
+    click(container, 1, "gone001", date(2026, 6, 3))
+    container.maintenance.roll_up_clicks()
+    container.analytics.stats.delete_link("gone001")
+    assert container.analytics.stats.months("gone001", date.min, date.max) == []
+
+
+def test_record_expiry_runs_each_local_sweeper_or_defers_to_the_store(tmp_path: Path) -> None:
+    memory = bootstrap(settings_for("memory", tmp_path))
+    assert memory.maintenance.forget_expired_records() == ExpiredRecordsReport({}, False)
+    memory.maintenance.record_expiry = {"idempotency_records": lambda: 3, "click_folds": lambda: 0}
+    report = memory.maintenance.forget_expired_records()
+    memory.close()
+    assert report == ExpiredRecordsReport({"idempotency_records": 3, "click_folds": 0}, False)
+
+
+class FakeGauge:
+    def __init__(self, depths: dict[str, int]) -> None:
+        self.depths = depths
+
+    def dead_letter_depths(self) -> dict[str, int]:
+        return dict(self.depths)
+
+
+def test_dead_letters_are_reported_and_logged_as_a_warning_when_any_wait(
+    container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert container.maintenance.count_dead_letters() == DeadLettersReport({})
+    container.maintenance.dead_letters = FakeGauge({"events-dlq": 2, "imports-dlq": 1})
+    with caplog.at_level(logging.INFO, logger="shortstack.maintenance"):
+        report = container.maintenance.count_dead_letters()
+    assert report.total == 3
+    # (Once the Lambda module set up Powertools' logger, pytest may see each record twice.)
+    records = [r for r in caplog.records if r.getMessage() == "dead-letter depth 3"]
+    assert records
+    assert {r.levelno for r in records} == {logging.WARNING}
+    assert records[0].dead_letter_depths == {"events-dlq": 2, "imports-dlq": 1}  # type: ignore[attr-defined]
+
+
+def test_run_reports_every_task_in_order_and_a_failure_does_not_stop_the_rest(
+    container: Container,
+) -> None:
+    class BrokenGauge:
+        def dead_letter_depths(self) -> dict[str, int]:
+            raise ConnectionError("sqs unreachable")
+
+    container.maintenance.dead_letters = BrokenGauge()
+    outcomes = container.maintenance.run(["dead_letters", "expired_links"])
+    assert [o.task for o in outcomes] == ["expired_links", "dead_letters"]
+    assert outcomes[0].error is None
+    assert outcomes[0].report is not None
+    assert outcomes[1].error == "ConnectionError: sqs unreachable"
+    as_json = outcomes[0].as_dict()
+    assert as_json["task"] == "expired_links"
+    assert as_json["links_deleted"] == 0
+    assert as_json["expired_before"] == (NOW - timedelta(days=30)).isoformat()
+    assert [o.task for o in container.maintenance.run()] == list(TASK_NAMES)
+
+
+def test_unknown_task_names_are_refused_by_name() -> None:
+    with pytest.raises(InvalidInput, match="vacuum") as raised:
+        select_tasks(["expired_links", "vacuum"])
+    assert "known: expired_links, idempotency, click_rollup, dead_letters" in str(raised.value)
+    assert select_tasks(None) == TASK_NAMES
+    with pytest.raises(InvalidInput, match="at least one"):
+        select_tasks([])
+
+
+def test_stats_of_a_purged_link_are_not_found(container: Container) -> None:
+    add_link(container, "purged1", NOW - timedelta(days=90))
+    container.maintenance.run(["expired_links"])
+    with pytest.raises(LinkNotFound):
+        container.analytics.report("alice", "purged1")
