@@ -32,7 +32,7 @@ locals {
       { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
     ]
     maintenance_function = [
-      { actions = ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"], resources = local.table_arns },
+      { actions = ["dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [aws_dynamodb_table.table.arn] },
       { actions = ["sqs:GetQueueAttributes"], resources = [aws_sqs_queue.events_dead_letter_queue.arn] },
     ]
   }

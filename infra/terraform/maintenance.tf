@@ -57,6 +57,7 @@ resource "aws_scheduler_schedule" "maintenance_schedule" {
   target {
     arn      = aws_lambda_function.function["maintenance_function"].arn
     role_arn = aws_iam_role.maintenance_schedule_role[0].arn
+    input    = "{}" # every task (decision 0900)
     retry_policy {
       maximum_retry_attempts       = 2
       maximum_event_age_in_seconds = 3600

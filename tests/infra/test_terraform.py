@@ -294,12 +294,13 @@ def test_maintenance_has_the_sam_permissions_schedule_and_dead_letters(
     ]
     sam_actions = {s["Sid"]: s["Action"] for s in sam_statements}
     assert set(table["actions"]) == set(sam_actions["Sweep"])
-    assert table["resources"] == "${local.table_arns}"
+    assert table["resources"] == ["${aws_dynamodb_table.table.arn}"]
     assert queue["actions"] == [sam_actions["DeadLetterDepth"]]
     assert "events_dead_letter_queue.arn" in str(queue["resources"])
     found = resources(config)
     [target] = found["aws_scheduler_schedule.maintenance_schedule"]["target"]
     assert 'function["maintenance_function"].arn' in target["arn"]
+    assert target["input"] == "{}"
     assert target["retry_policy"][0]["maximum_retry_attempts"] >= 1
     assert "maintenance_schedule_dead_letter_queue" in target["dead_letter_config"][0]["arn"]
     schedule_policy = found["aws_iam_role_policy.maintenance_schedule_role"]["policy"]
