@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 
 from . import test_sam_template as base
+from .checkov import run_checkov
 from .conditions import Stack
 from .sam_offline import (
     REQUIRED_PARAMETERS,
@@ -152,22 +152,10 @@ def test_cfn_lint_and_the_translation_accept_the_template_with_every_extra_on(
         assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
-def _uv() -> str | None:
-    installed = Path.home() / ".local" / "bin" / "uv"
-    return str(installed) if installed.exists() else shutil.which("uv")
-
-
-@pytest.mark.skipif(_uv() is None, reason="checkov runs through uv, not on PATH")
 def test_checkov_passes_the_template_with_every_extra_on(tmp_path: Path) -> None:
     # The Makefile's pinned checkov, on a copy whose defaults turn every extra on.
     (tmp_path / "template.yaml").write_text(with_defaults(TEMPLATE.read_text(), EXTRAS_ON))
-    makefile = (ROOT / "Makefile").read_text()
-    [pin] = [w for w in makefile.split() if w.startswith("checkov==")]
-    command = [str(_uv()), "tool", "run", "--quiet", "--python", "python3", "--from", pin]
-    command += ["checkov", "--quiet", "--compact", "--skip-download", "-d", str(tmp_path)]
-    result = subprocess.run(
-        [*command, "--framework", "cloudformation"], capture_output=True, text=True
-    )
+    result = run_checkov("-d", str(tmp_path), "--framework", "cloudformation")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Failed checks: 0" in result.stdout
 

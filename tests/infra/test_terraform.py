@@ -21,6 +21,8 @@ import hcl2
 import pytest
 from samtranslator.yaml_helper import yaml_parse
 
+from .checkov import run_checkov
+
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "infra" / "terraform"
 SAM = yaml_parse((ROOT / "infra" / "sam" / "template.yaml").read_text())
@@ -335,12 +337,6 @@ def test_replica_regions_make_the_table_global(config: dict[str, list[Any]]) -> 
     assert "NEW_AND_OLD_IMAGES" in table["stream_view_type"]
 
 
-def _uv() -> str | None:
-    installed = Path.home() / ".local" / "bin" / "uv"
-    return str(installed) if installed.exists() else shutil.which("uv")
-
-
-@pytest.mark.skipif(_uv() is None, reason="checkov runs through uv, not on PATH")
 def test_checkov_passes_with_every_extra_on(config: dict[str, list[Any]], tmp_path: Path) -> None:
     extras_on = extras_on_variables()
     assert extras_on["enable_waf"] is True
@@ -348,11 +344,9 @@ def test_checkov_passes_with_every_extra_on(config: dict[str, list[Any]], tmp_pa
     tfvars = tmp_path / "extras-on.tfvars"
     # JSON strings, lists and booleans are HCL too.
     tfvars.write_text("".join(f"{name} = {json.dumps(v)}\n" for name, v in extras_on.items()))
-    [pin] = [w for w in (ROOT / "Makefile").read_text().split() if w.startswith("checkov==")]
-    command = [str(_uv()), "tool", "run", "--quiet", "--python", "python3", "--from", pin]
-    command += ["checkov", "--quiet", "--compact", "--skip-download", "-d", str(TERRAFORM)]
-    command += ["--framework", "terraform", "--var-file", str(tfvars)]
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = run_checkov(
+        "-d", str(TERRAFORM), "--framework", "terraform", "--var-file", str(tfvars)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Failed checks: 0" in result.stdout
 
