@@ -69,9 +69,16 @@ def make_publisher(settings: RedirectSettings) -> EventPublisher:
 
 
 def build(settings: RedirectSettings) -> RedirectService:
-    """The redirect use case on DynamoDB; only the AWS deployment runs this handler."""
+    """The redirect use case on DynamoDB, or on the in-memory fakes for tests and benchmarks.
+
+    SQLite is refused: only the local server, which redirects by itself, uses it.
+    """
+    if settings.storage == "memory":
+        from shortstack.adapters.memory import MemoryEventPublisher, MemoryLinkRepository
+
+        return RedirectService(MemoryLinkRepository(), MemoryEventPublisher())
     if settings.storage != "dynamodb":
-        raise ValueError("the redirect Lambda needs STORAGE=dynamodb")
+        raise ValueError("the redirect Lambda needs STORAGE=dynamodb (or memory)")
     repository = DynamoDBLinkRepository(
         make_client("dynamodb", settings.aws_endpoint_url), settings.table_name
     )

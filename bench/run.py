@@ -1,0 +1,210 @@
+"""`make bench`: every benchmark in one bounded run, a table of figures against targets.
+
+Runs, in order: cold starts (fresh processes), warm per-invoke overhead
+(STORAGE=memory), local redirect throughput under wrk, the 100k-row bulk import,
+and the per-request cost profile (bench/cost_profile.py). Prints one table and
+writes every figure, with a description of the machine and the date, to
+bench/results.json. Not part of `make test`: the figures are measured, never asserted.
+
+    python -m bench.run [--quick] [--skip throughput,bulk,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import bulk_import, cold_start, redirect_throughput, warm_overhead
+from bench.common import REPO
+
+RESULTS = REPO / "bench" / "results.json"
+STEPS = ("cold", "warm", "throughput", "bulk")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of the table: a measured value next to its target."""
+
+    name: str
+    value: float
+    unit: str
+    target: str
+    met: bool | None  # None: no target, shown for context
+
+    def row(self) -> str:
+        verdict = {True: "met", False: "MISSED", None: ""}[self.met]
+        return f"| {self.name} | {self.value:,.2f} {self.unit} | {self.target} | {verdict} |"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpu_model": cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def ensure_wrk() -> bool:
+    """wrk from Debian when missing and we may install it; False (and why) when we cannot."""
+    if shutil.which("wrk"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing: apt-get install -y wrk", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, timeout=300)
+    if shutil.which("wrk"):
+        return True
+    print("SKIPPED throughput: no wrk (install it: apt-get install -y wrk)", flush=True)
+    return False
+
+
+def cold(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
+    results = cold_start.measure(samples=5 if quick else 15)
+    figures = []
+    limits = {"api": 1.3, "redirect": 1.1, "events": None}
+    for name, variants in results.items():
+        ratio = variants["shortstack"].total_ms / variants["plain"].total_ms
+        limit = limits[name]
+        figures.append(
+            Figure(
+                f"{name} cold start, import + first event (plain: "
+                f"{variants['plain'].total_ms:.0f} ms)",
+                variants["shortstack"].total_ms,
+                "ms",
+                f"<= {limit}x plain: {ratio:.2f}x" if limit else f"{ratio:.2f}x plain",
+                ratio <= limit if limit else None,
+            )
+        )
+    raw = {name: {v: asdict(r) for v, r in variants.items()} for name, variants in results.items()}
+    return raw, figures
+
+
+def warm(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
+    results = warm_overhead.measure(invokes=2000 if quick else 10_000, runs=5)
+    limits = {"api": 60.0, "redirect": 10.0, "events": None}
+    figures = []
+    for name, variants in results.items():
+        mine, plain = variants["shortstack"]["median_us"], variants["plain"]["median_us"]
+        limit = limits[name]
+        figures.append(
+            Figure(
+                f"{name} warm, per invoke (plain: {plain:.1f} us)",
+                mine,
+                "us",
+                f"<= {limit:g} us" if limit else "",
+                mine <= limit if limit else None,
+            )
+        )
+    return results, figures
+
+
+def throughput(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
+    if not ensure_wrk():
+        return {"skipped": "no wrk"}, []
+    result = redirect_throughput.measure(links=10_000, seconds=3 if quick else 10, connections=32)
+    raw = {
+        "bare": asdict(result.bare),
+        "shortstack": asdict(result.shortstack),
+        "clicks_stored": result.clicks_stored,
+        "every_click_recorded": result.every_click_recorded,
+    }
+    return raw, [
+        Figure(
+            f"local redirects/s (bare dict app: {result.bare.requests_per_s:,.0f})",
+            result.shortstack.requests_per_s,
+            "req/s",
+            f">= 0.8x bare: {result.ratio:.2f}x",
+            result.ratio >= 0.8,
+        ),
+        Figure(
+            f"local redirect p99 (bare: {result.bare.p99_ms:.2f} ms)",
+            result.shortstack.p99_ms,
+            "ms",
+            f"<= 2x bare: {result.p99_ratio:.2f}x",
+            result.p99_ratio <= 2,
+        ),
+        Figure(
+            f"clicks stored for {result.shortstack.requests:,} answered redirects",
+            result.clicks_stored,
+            "clicks",
+            "every click recorded",
+            result.every_click_recorded,
+        ),
+    ]
+
+
+def bulk(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
+    rows = 10_000 if quick else 100_000
+    result = bulk_import.measure(rows)
+    seconds = float(result["seconds"])
+    return result, [
+        Figure(f"bulk import of {rows:,} rows (SQLite)", seconds, "s", "< 30 s", seconds < 30)
+    ]
+
+
+MEASURES: dict[str, Callable[[bool], tuple[dict[str, Any], list[Figure]]]] = {
+    "cold": cold,
+    "warm": warm,
+    "throughput": throughput,
+    "bulk": bulk,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples: a smoke run")
+    parser.add_argument("--skip", default="", help=f"comma-separated steps of {', '.join(STEPS)}")
+    args = parser.parse_args()
+    skipped = {step.strip() for step in args.skip.split(",") if step.strip()}
+    unknown = skipped - set(STEPS)
+    if unknown:
+        parser.error(f"unknown steps {sorted(unknown)}; choose among {', '.join(STEPS)}")
+    report: dict[str, Any] = {"machine": machine(), "quick": args.quick, "results": {}}
+    figures: list[Figure] = []
+    started = time.monotonic()
+    for step in STEPS:
+        if step in skipped:
+            continue
+        print(f"[{time.monotonic() - started:5.0f} s] {step} ...", flush=True)
+        raw, found = MEASURES[step](args.quick)
+        report["results"][step] = raw
+        figures.extend(found)
+    report["figures"] = [asdict(figure) for figure in figures]
+    report["seconds"] = round(time.monotonic() - started, 1)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    described = report["machine"]
+    print(
+        f"\n{described['cpu_model']}, {described['cores']} cores, Python {described['python']}, "
+        f"{described['os']}, {described['date']} ({report['seconds']} s)\n\n"
+        "| figure | measured | target | |\n|---|---|---|---|"
+    )
+    for figure in figures:
+        print(figure.row())
+    print(f"\nwritten to {RESULTS.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
