@@ -2,7 +2,8 @@
 
 Runs, in order: cold starts (fresh processes), warm per-invoke overhead
 (STORAGE=memory), local redirect throughput under wrk, the 100k-row bulk import,
-and the per-request cost profile (bench/cost_profile.py). Prints one table and
+and the per-request cost profile (bench/cost_profile.py, which a full run writes to
+src/shortstack/data/request_profile.json for `shortstack cost`). Prints one table and
 writes every figure, with a description of the machine and the date, to
 bench/results.json. Not part of `make test`: the figures are measured, never asserted.
 
@@ -25,11 +26,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import bulk_import, cold_start, redirect_throughput, warm_overhead
+from bench import bulk_import, cold_start, cost_profile, redirect_throughput, warm_overhead
 from bench.common import REPO
 
 RESULTS = REPO / "bench" / "results.json"
-STEPS = ("cold", "warm", "throughput", "bulk")
+STEPS = ("cold", "warm", "throughput", "bulk", "cost")
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,18 @@ def ensure_wrk() -> bool:
     return False
 
 
-def cold(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
-    results = cold_start.measure(samples=5 if quick else 15)
+@dataclass
+class Run:
+    """What one step hands to a later one (the cost profile reuses the cold-start run)."""
+
+    quick: bool
+    machine: dict[str, Any]
+    cold: dict[str, dict[str, cold_start.ColdStart]] | None = None
+
+
+def cold(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    results = cold_start.measure(samples=5 if run.quick else 15)
+    run.cold = results
     figures = []
     limits = {"api": 1.3, "redirect": 1.1, "events": None}
     for name, variants in results.items():
@@ -101,8 +112,8 @@ def cold(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
     return raw, figures
 
 
-def warm(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
-    results = warm_overhead.measure(invokes=2000 if quick else 10_000, runs=5)
+def warm(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    results = warm_overhead.measure(invokes=2000 if run.quick else 10_000, runs=5)
     limits = {"api": 60.0, "redirect": 10.0, "events": None}
     figures = []
     for name, variants in results.items():
@@ -120,10 +131,12 @@ def warm(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
     return results, figures
 
 
-def throughput(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
+def throughput(run: Run) -> tuple[dict[str, Any], list[Figure]]:
     if not ensure_wrk():
         return {"skipped": "no wrk"}, []
-    result = redirect_throughput.measure(links=10_000, seconds=3 if quick else 10, connections=32)
+    result = redirect_throughput.measure(
+        links=10_000, seconds=3 if run.quick else 10, connections=32
+    )
     raw = {
         "bare": asdict(result.bare),
         "shortstack": asdict(result.shortstack),
@@ -155,8 +168,8 @@ def throughput(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
     ]
 
 
-def bulk(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
-    rows = 10_000 if quick else 100_000
+def bulk(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    rows = 10_000 if run.quick else 100_000
     result = bulk_import.measure(rows)
     seconds = float(result["seconds"])
     return result, [
@@ -164,11 +177,40 @@ def bulk(quick: bool) -> tuple[dict[str, Any], list[Figure]]:
     ]
 
 
-MEASURES: dict[str, Callable[[bool], tuple[dict[str, Any], list[Figure]]]] = {
+def cost(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    """Measure the request profile, write it where `shortstack cost` reads it, and price it."""
+    from shortstack.domain.costs import Prices, Usage, per_million
+
+    measured = run.cold or cold_start.measure(samples=3)
+    profile = cost_profile.build_profile(measured, run.machine)
+    if not run.quick:  # the shipped profile comes from full runs only
+        cost_profile.write_profile(profile)
+    prices = Prices.from_mapping(
+        json.loads((REPO / "src" / "shortstack" / "data" / "aws_prices.json").read_text())
+    )
+    redirect = per_million(Usage.from_mapping(profile["usage"]["redirect"]), prices)
+    api = per_million(Usage.from_mapping(profile["usage"]["api"]), prices)
+    classic = per_million(Usage.from_mapping(profile["reference"]["classic_redirect"]), prices)
+    ratio = redirect / classic
+    raw = {"usd_per_million": {"redirect": redirect, "api": api, "classic_redirect": classic}}
+    return {**raw, "profile": profile}, [
+        Figure(
+            f"$ per million redirects (classic design: ${classic:.2f})",
+            redirect,
+            "USD",
+            f"<= 0.6x classic: {ratio:.2f}x",
+            ratio <= 0.6,
+        ),
+        Figure("$ per million API requests (POST /api/v1/links)", api, "USD", "", None),
+    ]
+
+
+MEASURES: dict[str, Callable[[Run], tuple[dict[str, Any], list[Figure]]]] = {
     "cold": cold,
     "warm": warm,
     "throughput": throughput,
     "bulk": bulk,
+    "cost": cost,
 }
 
 
@@ -181,14 +223,15 @@ def main() -> int:
     unknown = skipped - set(STEPS)
     if unknown:
         parser.error(f"unknown steps {sorted(unknown)}; choose among {', '.join(STEPS)}")
-    report: dict[str, Any] = {"machine": machine(), "quick": args.quick, "results": {}}
+    run = Run(args.quick, machine())
+    report: dict[str, Any] = {"machine": run.machine, "quick": args.quick, "results": {}}
     figures: list[Figure] = []
     started = time.monotonic()
     for step in STEPS:
         if step in skipped:
             continue
         print(f"[{time.monotonic() - started:5.0f} s] {step} ...", flush=True)
-        raw, found = MEASURES[step](args.quick)
+        raw, found = MEASURES[step](run)
         report["results"][step] = raw
         figures.extend(found)
     report["figures"] = [asdict(figure) for figure in figures]

@@ -87,7 +87,7 @@ def _run_create_table(args: argparse.Namespace) -> int:
 
 
 def _events_commands() -> list[Command]:
-    from shortstack.entrypoints import cli_events, cli_import
+    from shortstack.entrypoints import cli_cost, cli_events, cli_import
 
     return [
         Command("import", "bulk-import links from a CSV", cli_import.configure, cli_import.run),
@@ -98,6 +98,7 @@ def _events_commands() -> list[Command]:
             cli_events.configure_dlq,
             cli_events.run_dlq,
         ),
+        Command("cost", "estimate the monthly AWS bill", cli_cost.configure, cli_cost.run),
     ]
 
 
