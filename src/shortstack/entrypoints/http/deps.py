@@ -15,12 +15,16 @@ from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.users import UsersService
 
+# Every dependency is `async def` although none awaits: FastAPI runs a plain `def`
+# dependency in a worker thread, which cost ~500 us per request on Lambda, where each
+# invocation's event loop starts its thread pool afresh (bench/README.md).
+
 # Who is making the request: `caller.sub` owns what they create, `caller.via` says how
 # they were identified (none, jwt, gateway, api_key).
 Caller = Principal
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -28,34 +32,33 @@ def get_container(request: Request) -> Container:
 async def get_caller(
     request: Request, container: Annotated[Container, Depends(get_container)]
 ) -> Caller:
-    """The authenticated caller (service_layer/auth.py); 401 when there is none.
-
-    `async` so that FastAPI calls it on the event loop rather than in a worker thread.
-    """
+    """The authenticated caller (service_layer/auth.py); 401 when there is none."""
     return authenticate(request, container.auth)
 
 
-def get_items(container: Annotated[Container, Depends(get_container)]) -> ItemsService:
+async def get_items(container: Annotated[Container, Depends(get_container)]) -> ItemsService:
     return container.items
 
 
-def get_users(container: Annotated[Container, Depends(get_container)]) -> UsersService:
+async def get_users(container: Annotated[Container, Depends(get_container)]) -> UsersService:
     return container.users
 
 
-def get_links(container: Annotated[Container, Depends(get_container)]) -> LinksService:
+async def get_links(container: Annotated[Container, Depends(get_container)]) -> LinksService:
     return container.links
 
 
-def get_apikeys(container: Annotated[Container, Depends(get_container)]) -> ApiKeysService:
+async def get_apikeys(container: Annotated[Container, Depends(get_container)]) -> ApiKeysService:
     return container.apikeys
 
 
-def get_analytics(container: Annotated[Container, Depends(get_container)]) -> AnalyticsService:
+async def get_analytics(
+    container: Annotated[Container, Depends(get_container)],
+) -> AnalyticsService:
     return container.analytics
 
 
-def get_redirects(container: Annotated[Container, Depends(get_container)]) -> RedirectService:
+async def get_redirects(container: Annotated[Container, Depends(get_container)]) -> RedirectService:
     return container.redirects
 
 
@@ -69,7 +72,7 @@ ApiKeysDep = Annotated[ApiKeysService, Depends(get_apikeys)]
 AnalyticsDep = Annotated[AnalyticsService, Depends(get_analytics)]
 
 
-def get_short_base(
+async def get_short_base(
     request: Request, container: Annotated[Container, Depends(get_container)]
 ) -> str:
     """Where short links point: PUBLIC_BASE_URL, else (on AWS) the host this request came to.
