@@ -52,6 +52,8 @@ class Container:
     # The local queue and its dispatcher (STORAGE=sqlite); on AWS, SQS and Lambda do this.
     event_queue: Any = None
     dispatcher: Any = None
+    # SQLite: the local server's redirects commit in groups (adapters/sqlite/group_commit.py).
+    group_commit: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def start_background(self) -> None:
@@ -84,6 +86,7 @@ class Adapters:
     apikeys: ApiKeyRepository
     workflow: WorkflowStarter | None = None
     event_queue: Any = None
+    group_commit: Any = None
     housekeeping: list[Callable[[], object]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -98,11 +101,17 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
         SqliteUserRepository,
     )
     from shortstack.adapters.sqlite.event_queue import RetryPolicy, SqliteEventQueue
-    from shortstack.adapters.sqlite.idempotency_records import forget_expired_records
+    from shortstack.adapters.sqlite.group_commit import GroupCommitter
+    from shortstack.adapters.sqlite.idempotency_records import (
+        ensure_idempotency_schema,
+        forget_expired_records,
+    )
     from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
     from shortstack.domain.clock import utc_now
 
     db = SqliteDatabase(settings.sqlite_path)
+    ensure_idempotency_schema(db)
+    group_commit = GroupCommitter(db)
     queue = SqliteEventQueue(
         db,
         RetryPolicy(
@@ -136,11 +145,12 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
         stats=stats,
         idempotency=idempotency,
         event_queue=queue,
+        group_commit=group_commit,
         housekeeping=[
             lambda: forget_expired_records(db),
             lambda: stats.forget_folds_before(utc_now() - timedelta(days=15)),
         ],
-        closers=[db.close],
+        closers=[db.close, group_commit.close],  # newest first: the writer stops first
     )
 
 
@@ -323,5 +333,6 @@ def bootstrap(
         auth=_authenticator(settings, apikeys),
         event_queue=adapters.event_queue,
         dispatcher=dispatcher,
+        group_commit=adapters.group_commit,
         closers=adapters.closers,
     )
