@@ -11,6 +11,7 @@ on the lock instead of failing half-way with SQLITE_BUSY.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -18,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 10_000
+CHECKPOINT_EVERY_S = 1.0
+_log = logging.getLogger("shortstack.sqlite")
 
 
 class SqliteDatabase:
@@ -30,6 +33,8 @@ class SqliteDatabase:
         self._write_lock = threading.Lock()
         self._schemas: set[str] = set()
         self.connection().execute("PRAGMA journal_mode=WAL")
+        self._closing = threading.Event()
+        self._checkpointer: threading.Thread | None = None
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""
@@ -45,6 +50,9 @@ class SqliteDatabase:
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            # No checkpoint inside a COMMIT: a writer would hold the write lock through the
+            # checkpoint's fsync and stall every other writer; _checkpoint_forever does it.
+            conn.execute("PRAGMA wal_autocheckpoint=0")
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -65,6 +73,7 @@ class SqliteDatabase:
             return
         # Writers of this process queue on a lock, not in SQLite's busy handler: that one
         # sleeps 1 to 100 ms between tries, which made the local server's p99 latency.
+        self._ensure_checkpoints()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -129,8 +138,32 @@ class SqliteDatabase:
 
         self.after_commit(made)
 
+    def _ensure_checkpoints(self) -> None:
+        if self._checkpointer is None:
+            with self._lock:
+                if self._checkpointer is None and not self._closing.is_set():
+                    self._checkpointer = threading.Thread(
+                        target=self._checkpoint_forever, name="sqlite-checkpoint", daemon=True
+                    )
+                    self._checkpointer.start()
+
+    def _checkpoint_forever(self) -> None:
+        """Copy the WAL into the database file every second, off every writer's path.
+
+        PASSIVE waits for no reader or writer; what it cannot copy now, a later round does.
+        """
+        while not self._closing.wait(CHECKPOINT_EVERY_S):
+            try:
+                self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                _log.debug("checkpoint skipped", exc_info=True)
+
     def close(self) -> None:
         """Close every connection this object opened, in any thread."""
+        self._closing.set()
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            checkpointer.join(timeout=10)
         with self._lock:
             connections, self._connections = self._connections, []
         for conn in connections:
