@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
@@ -24,6 +25,7 @@ from shortstack.service_layer.users import UsersService
 # Who is making the request: `caller.sub` owns what they create, `caller.via` says how
 # they were identified (none, jwt, gateway, api_key).
 Caller = Principal
+T = TypeVar("T")
 
 
 def _container_of(request: Request) -> Container:
@@ -40,38 +42,23 @@ async def get_caller(request: Request) -> Caller:
     return authenticate(request, _container_of(request).auth)
 
 
-async def get_items(request: Request) -> ItemsService:
-    return _container_of(request).items
+def _part_of_container(pick: Callable[[Container], T]) -> Callable[[Request], Awaitable[T]]:
+    """A dependency answering one part of the container (a service)."""
 
+    async def dependency(request: Request) -> T:
+        return pick(_container_of(request))
 
-async def get_users(request: Request) -> UsersService:
-    return _container_of(request).users
-
-
-async def get_links(request: Request) -> LinksService:
-    return _container_of(request).links
-
-
-async def get_apikeys(request: Request) -> ApiKeysService:
-    return _container_of(request).apikeys
-
-
-async def get_analytics(request: Request) -> AnalyticsService:
-    return _container_of(request).analytics
-
-
-async def get_redirects(request: Request) -> RedirectService:
-    return _container_of(request).redirects
+    return dependency
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
-ItemsDep = Annotated[ItemsService, Depends(get_items)]
-UsersDep = Annotated[UsersService, Depends(get_users)]
-LinksDep = Annotated[LinksService, Depends(get_links)]
-RedirectsDep = Annotated[RedirectService, Depends(get_redirects)]
-ApiKeysDep = Annotated[ApiKeysService, Depends(get_apikeys)]
-AnalyticsDep = Annotated[AnalyticsService, Depends(get_analytics)]
+ItemsDep = Annotated[ItemsService, Depends(_part_of_container(lambda c: c.items))]
+UsersDep = Annotated[UsersService, Depends(_part_of_container(lambda c: c.users))]
+LinksDep = Annotated[LinksService, Depends(_part_of_container(lambda c: c.links))]
+RedirectsDep = Annotated[RedirectService, Depends(_part_of_container(lambda c: c.redirects))]
+ApiKeysDep = Annotated[ApiKeysService, Depends(_part_of_container(lambda c: c.apikeys))]
+AnalyticsDep = Annotated[AnalyticsService, Depends(_part_of_container(lambda c: c.analytics))]
 
 
 async def get_short_base(request: Request) -> str:
