@@ -45,7 +45,8 @@ class Figure:
 
     def row(self) -> str:
         verdict = {True: "met", False: "MISSED", None: ""}[self.met]
-        return f"| {self.name} | {self.value:,.2f} {self.unit} | {self.target} | {verdict} |"
+        value = f"{self.value:,.0f}" if abs(self.value) >= 100 else f"{self.value:,.2f}"
+        return f"| {self.name} | {value} {self.unit} | {self.target} | {verdict} |"
 
 
 def cpu_model() -> str:
@@ -119,9 +120,11 @@ def warm(run: Run) -> tuple[dict[str, Any], list[Figure]]:
     for name, variants in results.items():
         mine, plain = variants["shortstack"]["median_us"], variants["plain"]["median_us"]
         limit = limits[name]
+        floor = variants.get("fastapi floor")
+        also = f"; one-route FastAPI: {floor['median_us']:.0f} us" if floor else ""
         figures.append(
             Figure(
-                f"{name} warm, per invoke (plain: {plain:.1f} us)",
+                f"{name} warm, per invoke (plain: {plain:.1f} us{also})",
                 mine,
                 "us",
                 f"<= {limit:g} us" if limit else "",

@@ -34,6 +34,7 @@ VARIANTS = {
     ("redirect", "plain"): "bench.plain_redirect_handler",
     ("api", "shortstack"): "shortstack.entrypoints.lambda_api",
     ("api", "plain"): "bench.plain_api_handler",
+    ("api", "fastapi floor"): "bench.floor_api_handler",
     ("events", "shortstack"): "shortstack.entrypoints.lambda_events",
     ("events", "plain"): "bench.plain_events_handler",
 }
@@ -112,6 +113,8 @@ def _prepare(name: str, variant: str, module: Any) -> tuple[Callable[[int], list
     """(events for n invokes, the answer expected), after seeding the store with the link."""
     if variant == "plain":
         module._dynamodb = DictDynamoDB()
+    elif variant == "fastapi floor":
+        pass  # answers from code: nothing to seed
     elif name == "redirect":
         from shortstack.domain.clock import utc_now
         from shortstack.domain.links import create_link
@@ -209,6 +212,9 @@ def main() -> int:
     for name, variants in measure(args.invokes, args.runs).items():
         mine, plain = variants["shortstack"]["median_us"], variants["plain"]["median_us"]
         print(f"| {name} | {mine:.1f} | {plain:.1f} | {mine - plain:+.1f} |")
+        if "fastapi floor" in variants:
+            floor = variants["fastapi floor"]["median_us"]
+            print(f"| {name}: one-route FastAPI + Mangum | {floor:.1f} | | |")
     return 0
 
 
