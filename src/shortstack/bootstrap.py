@@ -59,6 +59,8 @@ class Container:
     dispatcher: Any = None
     # The local maintenance schedule; on AWS, EventBridge Scheduler invokes a Lambda.
     maintenance_scheduler: Any = None
+    # SQLite: the local server's redirects commit in groups (adapters/sqlite/group_commit.py).
+    group_commit: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def start_background(self) -> None:
@@ -99,6 +101,7 @@ class Adapters:
     record_expiry: dict[str, Callable[[], int]] = field(default_factory=dict)
     workflow: WorkflowStarter | None = None
     event_queue: Any = None
+    group_commit: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -112,12 +115,18 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
         SqliteUserRepository,
     )
     from shortstack.adapters.sqlite.event_queue import RetryPolicy, SqliteEventQueue
-    from shortstack.adapters.sqlite.idempotency_records import forget_expired_records
+    from shortstack.adapters.sqlite.group_commit import GroupCommitter
+    from shortstack.adapters.sqlite.idempotency_records import (
+        ensure_idempotency_schema,
+        forget_expired_records,
+    )
     from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
     from shortstack.adapters.sqlite.stats_rollup import SqliteClickStatsRollUp
     from shortstack.domain.clock import utc_now
 
     db = SqliteDatabase(settings.sqlite_path)
+    ensure_idempotency_schema(db)
+    group_commit = GroupCommitter(db)
     queue = SqliteEventQueue(
         db,
         RetryPolicy(
@@ -160,7 +169,8 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
             # Longer than any redelivery can arrive, like FOLD_RETENTION_S on DynamoDB.
             "click_folds": lambda: stats.forget_folds_before(utc_now() - timedelta(days=15)),
         },
-        closers=[db.close],
+        group_commit=group_commit,
+        closers=[db.close, group_commit.close],  # newest first: the writer stops first
     )
 
 
@@ -369,6 +379,7 @@ def bootstrap(
         event_queue=adapters.event_queue,
         dispatcher=dispatcher,
         maintenance_scheduler=scheduler,
+        group_commit=adapters.group_commit,
         closers=adapters.closers,
     )
 

@@ -13,7 +13,7 @@ from shortstack.domain.events import link_clicked
 from shortstack.domain.links import create_link
 from tests.conftest import TABLE_NAME
 from tests.event_tap import BusTap
-from tests.lambda_support import FakeLambdaContext, fresh_import, load_event
+from tests.lambda_support import FakeLambdaContext, fresh_import, load_event, sqs_event
 
 SHORT_ID = "launch1"
 
@@ -59,26 +59,6 @@ def test_the_stored_sqs_batch_counts_each_click_once_and_reports_the_poison_reco
     # SQS delivers the whole batch again (say the function timed out): nothing changes.
     events_lambda.handler(event, FakeLambdaContext())
     assert stats_of(events_lambda).clicks == 2
-
-
-def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    """The Lambda event SQS would build from received messages."""
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
-    }
 
 
 def test_published_clicks_flow_through_eventbridge_and_sqs_into_exact_stats(

@@ -318,3 +318,31 @@ print(json.dumps([after_import, after_event, status, "boto3" in sys.modules]))
     assert after_event == []
     assert status == 404
     assert has_boto3
+
+
+def test_storage_memory_builds_the_in_memory_fakes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """STORAGE=memory (tests, bench/warm_overhead.py): counted redirects, a LinkClicked each."""
+    monkeypatch.setenv("STORAGE", "memory")
+    monkeypatch.setenv("STAGE", "local")
+    entry = fresh_import("shortstack.entrypoints.lambda_redirect")
+    now = datetime.now(UTC)
+    link = create_link(
+        short_id="memlink1",
+        owner="local",
+        url="https://example.com/memory",
+        now=now,
+        expires_at=now + timedelta(days=1),
+    )
+    entry.redirects.links.add(link)
+    statuses = [invoke(entry, "apigw_v2_redirect_get.json", id="memlink1")["statusCode"]]
+    statuses.append(invoke(entry, "apigw_v2_redirect_get.json", id="memlink1")["statusCode"])
+    assert statuses == [302, 302]
+    assert entry.redirects.links.get("memlink1").click_count == 2
+    assert len(entry.redirects.publisher.of_type("LinkClicked")) == 2
+
+
+def test_sqlite_storage_is_refused_by_the_redirect_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORAGE", "sqlite")
+    monkeypatch.setenv("STAGE", "local")
+    with pytest.raises(ValueError, match="STORAGE=dynamodb"):
+        fresh_import("shortstack.entrypoints.lambda_redirect")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -10,8 +11,10 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     """Now in UTC, truncated to milliseconds so that it round-trips through ISO 8601."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
+    # From integer milliseconds: a third of the cost of truncating datetime.now() (it runs on
+    # every redirect). A float of ms / 1000 is within 0.3 us of exact, and fromtimestamp
+    # rounds to the nearest microsecond, so the result is always a whole millisecond.
+    return datetime.fromtimestamp(time.time_ns() // 1_000_000 / 1000, UTC)
 
 
 def to_iso(moment: datetime) -> str:

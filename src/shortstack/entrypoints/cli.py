@@ -87,7 +87,7 @@ def _run_create_table(args: argparse.Namespace) -> int:
 
 
 def _events_commands() -> list[Command]:
-    from shortstack.entrypoints import cli_events, cli_import, cli_maintenance
+    from shortstack.entrypoints import cli_cost, cli_events, cli_import, cli_maintenance
 
     return [
         Command("import", "bulk-import links from a CSV", cli_import.configure, cli_import.run),
@@ -104,6 +104,7 @@ def _events_commands() -> list[Command]:
             cli_maintenance.configure,
             cli_maintenance.run,
         ),
+        Command("cost", "estimate the monthly AWS bill", cli_cost.configure, cli_cost.run),
     ]
 
 

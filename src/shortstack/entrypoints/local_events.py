@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 
-from shortstack.adapters.sqlite.event_queue import SqliteEventQueue
+from shortstack.adapters.sqlite.event_queue import QueuedEvent, SqliteEventQueue
 from shortstack.domain.clock import utc_now
 from shortstack.service_layer.events import EventConsumer
 
@@ -40,27 +40,35 @@ class LocalEventDispatcher:
     def run_once(self) -> int:
         """Receive and handle one batch; how many messages it held."""
         batch = self.queue.receive(self.batch_size)
-        done = []
-        for message in batch:
-            try:
-                self.consumer.handle(message.event)
-            except Exception as exc:  # any failure means: deliver it again later
-                dead = self.queue.fail(message, f"{type(exc).__name__}: {exc}")
-                log = _log.error if dead else _log.warning
-                log(
-                    "event handler failed" + (" (dead-lettered)" if dead else ", will retry"),
-                    extra={
-                        "event_id": message.event.id,
-                        "detail_type": message.event.detail_type,
-                        "attempt": message.attempt,
-                        "error": f"{type(exc).__name__}: {exc}"[:500],
-                    },
-                )
-            else:
-                done.append(message)
-        if done:
-            self.queue.delete(*done)
+        if not batch:
+            return 0
+        # One commit for the whole batch; each event in a savepoint, so a failing handler
+        # leaves none of its writes behind while the others' stay.
+        with self.queue.transaction():
+            done = [message for message in batch if self._handled(message)]
+            if done:
+                self.queue.delete(*done)
         return len(batch)
+
+    def _handled(self, message: QueuedEvent) -> bool:
+        """Handle one event; on failure, schedule its retry (or dead-letter it) and say so."""
+        try:
+            with self.queue.transaction():
+                self.consumer.handle(message.event)
+        except Exception as exc:  # any failure means: deliver it again later
+            dead = self.queue.fail(message, f"{type(exc).__name__}: {exc}")
+            log = _log.error if dead else _log.warning
+            log(
+                "event handler failed" + (" (dead-lettered)" if dead else ", will retry"),
+                extra={
+                    "event_id": message.event.id,
+                    "detail_type": message.event.detail_type,
+                    "attempt": message.attempt,
+                    "error": f"{type(exc).__name__}: {exc}"[:500],
+                },
+            )
+            return False
+        return True
 
     def drain(self, timeout_s: float = 10.0) -> None:
         """Handle messages until none is visible now (tests and the CLI use it)."""

@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
-from shortstack.adapters.dynamodb.link_loader import add_new_links
 from shortstack.adapters.dynamodb.owned import (
     Listing,
     delete_owned,
@@ -31,7 +30,6 @@ from shortstack.adapters.dynamodb.owned import (
 from shortstack.adapters.dynamodb.sweep import DEFAULT_MAX_PAGES, Sweep, sweep
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
-from shortstack.domain.imports import ExistingLink, PlannedLink
 from shortstack.domain.links import (
     Link,
     LinkChanges,
@@ -40,6 +38,9 @@ from shortstack.domain.links import (
     storage_expiry,
 )
 from shortstack.domain.pagination import Page
+
+if TYPE_CHECKING:  # bulk import's types and loader stay off the redirect Lambda's cold start
+    from shortstack.domain.imports import ExistingLink, PlannedLink
 
 ENTITY = "link"
 _CLICK_ATTEMPTS = 3
@@ -136,6 +137,8 @@ class DynamoDBLinkRepository:
         self, owner: str, links: Sequence[PlannedLink], created_at: datetime
     ) -> list[ExistingLink | None]:
         """The LinkSink port: a chunk of imported links in batches (see link_loader.py)."""
+        from shortstack.adapters.dynamodb.link_loader import add_new_links
+
         return add_new_links(self._client, self._table, owner, links, created_at, link_record)
 
     def get(self, short_id: str, *, consistent: bool = True) -> Link | None:

@@ -18,6 +18,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -109,7 +110,8 @@ class SqliteEventQueue:
             return
         with self._db.transaction() as conn:
             self.enqueue(conn, events)
-        self._notify()
+            # Inside a group commit the rows are visible only after the batch commits.
+            self._db.after_commit(self._notify)
 
     def enqueue(self, conn: sqlite3.Connection, events: Sequence[Event]) -> None:
         """Enqueue inside the caller's open transaction (outbox style); commit is theirs."""
@@ -143,6 +145,15 @@ class SqliteEventQueue:
             for row in rows
         ]
         return sorted(received, key=lambda message: message.seq)
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One transaction for handling a batch, or a savepoint inside one (see db.py).
+
+        The dispatcher handles a received batch in one transaction, each event in a
+        savepoint, and deletes the done ones before the single COMMIT: the effects of
+        50 events cost one commit, not 50 (bench/README.md has the numbers).
+        """
+        return self._db.transaction()
 
     def delete(self, *messages: QueuedEvent) -> None:
         """Their handlers succeeded: the messages are done (one transaction)."""

@@ -23,9 +23,16 @@ CREATE INDEX IF NOT EXISTS idempotency_by_expiry ON idempotency_records (expiry)
 """
 
 
+def ensure_idempotency_schema(db: SqliteDatabase) -> None:
+    """Create the table at start-up, outside any transaction: the local dispatcher builds
+    the Powertools guard lazily, inside a batch's transaction, where a failed event's
+    rollback would take a table created there with it."""
+    db.ensure_schema("idempotency", SQLITE_SCHEMA)
+
+
 def forget_expired_records(db: SqliteDatabase) -> int:
     """Delete expired records (the local stand-in for DynamoDB's TTL); how many went."""
-    db.ensure_schema("idempotency", SQLITE_SCHEMA)
+    ensure_idempotency_schema(db)
     with db.transaction() as conn:
         return conn.execute(
             "DELETE FROM idempotency_records WHERE expiry < ?", (int(time.time()),)

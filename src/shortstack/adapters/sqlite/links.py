@@ -1,10 +1,11 @@
 """Links in SQLite: the primary key decides id conflicts, one UPDATE counts a click.
 
-The redirect's click is a single autocommit `UPDATE ... RETURNING` whose WHERE
-clause holds the redirect rules (active, not expired, under max_visits): the
-check and the count are one atomic statement, so concurrent visits are counted
-exactly and a visit limit is never exceeded. Only when it matches nothing does
-a second read find out why (404 or 410).
+The redirect's click is a single `UPDATE ... RETURNING` whose WHERE clause
+holds the redirect rules (active, not expired, under max_visits): the check and
+the count are one atomic statement, so concurrent visits are counted exactly and
+a visit limit is never exceeded. Only when it matches nothing does a second read
+find out why (404 or 410). It commits by itself (autocommit) or, on the local
+server, with other redirects in one group commit (group_commit.py, decision 0104).
 """
 
 from __future__ import annotations

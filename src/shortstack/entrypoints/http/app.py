@@ -130,6 +130,8 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(CorrelationIdMiddleware)
     # In front of everything: a redirect skips FastAPI's stack (see redirect_layer.py).
     app.redirect_layer = RedirectLayer(
-        container.redirects, top_level_paths(iter_route_contexts(app.routes))
+        container.redirects,
+        top_level_paths(iter_route_contexts(app.routes)),
+        writer=container.group_commit,
     )
     return app

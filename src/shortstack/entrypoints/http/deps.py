@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
@@ -15,69 +16,58 @@ from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.users import UsersService
 
+# Every dependency is `async def` although none awaits: FastAPI runs a plain `def`
+# dependency in a worker thread, which cost ~500 us per request on Lambda, where each
+# invocation's event loop starts its thread pool afresh. Each reads the container from
+# the request itself, not through a sub-dependency: FastAPI spends ~10 us per request
+# on every dependency it solves (bench/README.md).
+
 # Who is making the request: `caller.sub` owns what they create, `caller.via` says how
 # they were identified (none, jwt, gateway, api_key).
 Caller = Principal
+T = TypeVar("T")
 
 
-def get_container(request: Request) -> Container:
+def _container_of(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
 
-async def get_caller(
-    request: Request, container: Annotated[Container, Depends(get_container)]
-) -> Caller:
-    """The authenticated caller (service_layer/auth.py); 401 when there is none.
-
-    `async` so that FastAPI calls it on the event loop rather than in a worker thread.
-    """
-    return authenticate(request, container.auth)
+async def get_container(request: Request) -> Container:
+    return _container_of(request)
 
 
-def get_items(container: Annotated[Container, Depends(get_container)]) -> ItemsService:
-    return container.items
+async def get_caller(request: Request) -> Caller:
+    """The authenticated caller (service_layer/auth.py); 401 when there is none."""
+    return authenticate(request, _container_of(request).auth)
 
 
-def get_users(container: Annotated[Container, Depends(get_container)]) -> UsersService:
-    return container.users
+def _part_of_container(pick: Callable[[Container], T]) -> Callable[[Request], Awaitable[T]]:
+    """A dependency answering one part of the container (a service)."""
 
+    async def dependency(request: Request) -> T:
+        return pick(_container_of(request))
 
-def get_links(container: Annotated[Container, Depends(get_container)]) -> LinksService:
-    return container.links
-
-
-def get_apikeys(container: Annotated[Container, Depends(get_container)]) -> ApiKeysService:
-    return container.apikeys
-
-
-def get_analytics(container: Annotated[Container, Depends(get_container)]) -> AnalyticsService:
-    return container.analytics
-
-
-def get_redirects(container: Annotated[Container, Depends(get_container)]) -> RedirectService:
-    return container.redirects
+    return dependency
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
-ItemsDep = Annotated[ItemsService, Depends(get_items)]
-UsersDep = Annotated[UsersService, Depends(get_users)]
-LinksDep = Annotated[LinksService, Depends(get_links)]
-RedirectsDep = Annotated[RedirectService, Depends(get_redirects)]
-ApiKeysDep = Annotated[ApiKeysService, Depends(get_apikeys)]
-AnalyticsDep = Annotated[AnalyticsService, Depends(get_analytics)]
+ItemsDep = Annotated[ItemsService, Depends(_part_of_container(lambda c: c.items))]
+UsersDep = Annotated[UsersService, Depends(_part_of_container(lambda c: c.users))]
+LinksDep = Annotated[LinksService, Depends(_part_of_container(lambda c: c.links))]
+RedirectsDep = Annotated[RedirectService, Depends(_part_of_container(lambda c: c.redirects))]
+ApiKeysDep = Annotated[ApiKeysService, Depends(_part_of_container(lambda c: c.apikeys))]
+AnalyticsDep = Annotated[AnalyticsService, Depends(_part_of_container(lambda c: c.analytics))]
 
 
-def get_short_base(
-    request: Request, container: Annotated[Container, Depends(get_container)]
-) -> str:
+async def get_short_base(request: Request) -> str:
     """Where short links point: PUBLIC_BASE_URL, else (on AWS) the host this request came to.
 
     Behind API Gateway the API's own URL is only known after deployment, and the
     template cannot pass it to the functions without a dependency cycle.
     """
-    settings = container.settings
+    settings = _container_of(request).settings
     host = request.headers.get("host")
     if not settings.public_base_url and settings.stage == "aws" and host:
         return f"https://{host}"

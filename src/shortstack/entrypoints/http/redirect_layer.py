@@ -15,8 +15,9 @@ LinkClicked event instead; failures are logged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
@@ -24,9 +25,16 @@ from starlette.types import Receive, Scope, Send
 from shortstack.correlation import choose_correlation_id
 from shortstack.domain.links import is_possible_short_id
 from shortstack.entrypoints.http.middleware import offered_correlation_id
-from shortstack.entrypoints.redirects import REDIRECT_METHODS, Reply, answer
+from shortstack.entrypoints.redirects import (
+    INTERNAL_ERROR,
+    REDIRECT_METHODS,
+    Reply,
+    answer,
+    error_reply,
+)
 from shortstack.service_layer.links import RedirectService
 
+_log = logging.getLogger("shortstack.redirects")
 _VISIT_HEADERS = frozenset({b"referer", b"user-agent", b"cloudfront-viewer-country"})
 
 
@@ -40,11 +48,24 @@ def top_level_paths(routes: Iterable[Any]) -> set[str]:
     return names
 
 
+class RunsWrites(Protocol):
+    """Runs a unit of storage work and answers once it is durable (group_commit.py)."""
+
+    async def run(self, work: Callable[[], Reply]) -> Reply: ...
+
+
 class RedirectLayer:
-    def __init__(self, redirects: RedirectService, app_paths: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        redirects: RedirectService,
+        app_paths: Iterable[str] = (),
+        writer: RunsWrites | None = None,
+    ) -> None:
         self.redirects = redirects
         # The app's own single-segment routes win even if a link id could look like one.
         self.app_paths = frozenset(path.lower() for path in app_paths)
+        # Counting GETs go through the writer when there is one (SQLite: group commit).
+        self.writer = writer
 
     def short_id_of(self, scope: Scope) -> str | None:
         """The short id a request asks for, or None when the request is the app's."""
@@ -55,7 +76,7 @@ class RedirectLayer:
             return None
         return short_id
 
-    def reply_to(self, scope: Scope, short_id: str) -> Reply:
+    async def reply_to(self, scope: Scope, short_id: str) -> Reply:
         """The redirect, or the JSON error, for one request."""
         headers = {
             name.decode(): value.decode("latin-1")
@@ -63,7 +84,18 @@ class RedirectLayer:
             if name in _VISIT_HEADERS
         }
         correlation_id = choose_correlation_id(offered_correlation_id(scope))
-        return answer(self.redirects, scope["method"], short_id, headers, correlation_id)
+        method = scope["method"]
+
+        def work() -> Reply:
+            return answer(self.redirects, method, short_id, headers, correlation_id)
+
+        if self.writer is None or method == "HEAD":  # a HEAD counts nothing: no write
+            return work()
+        try:
+            return await self.writer.run(work)
+        except Exception:
+            _log.exception("redirect not committed", extra={"correlation_id": correlation_id})
+            return error_reply(500, INTERNAL_ERROR, method, correlation_id)
 
 
 async def send_reply(send: Send, reply: Reply) -> None:
@@ -89,4 +121,4 @@ class RedirectingFastAPI(FastAPI):
         if layer is None or short_id is None:
             await super().__call__(scope, receive, send)
             return
-        await send_reply(send, layer.reply_to(scope, short_id))
+        await send_reply(send, await layer.reply_to(scope, short_id))

@@ -1,0 +1,256 @@
+"""`make bench`: every benchmark in one bounded run, a table of figures against targets.
+
+Runs, in order: cold starts (fresh processes), warm per-invoke overhead
+(STORAGE=memory), local redirect throughput under wrk, the 100k-row bulk import,
+and the per-request cost profile (bench/cost_profile.py, which a full run writes to
+src/shortstack/data/request_profile.json for `shortstack cost`). Prints one table and
+writes every figure, with a description of the machine and the date, to
+bench/results.json. Not part of `make test`: the figures are measured, never asserted.
+
+    python -m bench.run [--quick] [--skip throughput,bulk,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import bulk_import, cold_start, cost_profile, redirect_throughput, warm_overhead
+from bench.common import REPO
+
+RESULTS = REPO / "bench" / "results.json"
+STEPS = ("cold", "warm", "throughput", "bulk", "cost")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of the table: a measured value next to its target."""
+
+    name: str
+    value: float
+    unit: str
+    target: str
+    met: bool | None  # None: no target, shown for context
+
+    def row(self) -> str:
+        verdict = {True: "met", False: "MISSED", None: ""}[self.met]
+        value = f"{self.value:,.0f}" if abs(self.value) >= 100 else f"{self.value:,.2f}"
+        return f"| {self.name} | {value} {self.unit} | {self.target} | {verdict} |"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpu_model": cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def ensure_wrk() -> bool:
+    """wrk from Debian when missing and we may install it; False (and why) when we cannot."""
+    if shutil.which("wrk"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing: apt-get install -y wrk", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, timeout=300)
+    if shutil.which("wrk"):
+        return True
+    print("SKIPPED throughput: no wrk (install it: apt-get install -y wrk)", flush=True)
+    return False
+
+
+@dataclass
+class Run:
+    """What one step hands to a later one (the cost profile reuses the cold-start run)."""
+
+    quick: bool
+    machine: dict[str, Any]
+    cold: dict[str, dict[str, cold_start.ColdStart]] | None = None
+
+
+def cold(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    results = cold_start.measure(samples=5 if run.quick else 15)
+    run.cold = results
+    figures = []
+    limits = {"api": 1.3, "redirect": 1.1, "events": None}
+    for name, variants in results.items():
+        ratio = variants["shortstack"].total_ms / variants["plain"].total_ms
+        limit = limits[name]
+        figures.append(
+            Figure(
+                f"{name} cold start, import + first event (plain: "
+                f"{variants['plain'].total_ms:.0f} ms)",
+                variants["shortstack"].total_ms,
+                "ms",
+                f"<= {limit}x plain: {ratio:.2f}x" if limit else f"{ratio:.2f}x plain",
+                ratio <= limit if limit else None,
+            )
+        )
+    raw = {name: {v: asdict(r) for v, r in variants.items()} for name, variants in results.items()}
+    return raw, figures
+
+
+def warm(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    results = warm_overhead.measure(invokes=2000 if run.quick else 10_000, runs=5)
+    limits = {"api": 60.0, "redirect": 10.0, "events": None}
+    figures = []
+    for name, variants in results.items():
+        mine, plain = variants["shortstack"]["median_us"], variants["plain"]["median_us"]
+        limit = limits[name]
+        floor = variants.get("fastapi floor")
+        also = f"; one-route FastAPI: {floor['median_us']:.0f} us" if floor else ""
+        figures.append(
+            Figure(
+                f"{name} warm, per invoke (plain: {plain:.1f} us{also})",
+                mine,
+                "us",
+                f"<= {limit:g} us" if limit else "",
+                mine <= limit if limit else None,
+            )
+        )
+    return results, figures
+
+
+def throughput(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    if not ensure_wrk():
+        return {"skipped": "no wrk"}, []
+    result = redirect_throughput.measure(
+        links=10_000, seconds=3 if run.quick else 10, connections=32
+    )
+    raw = {
+        "bare": asdict(result.bare),
+        "shortstack": asdict(result.shortstack),
+        "clicks_stored": result.clicks_stored,
+        "every_click_recorded": result.every_click_recorded,
+    }
+    return raw, [
+        Figure(
+            f"local redirects/s (bare dict app: {result.bare.requests_per_s:,.0f})",
+            result.shortstack.requests_per_s,
+            "req/s",
+            f">= 0.8x bare: {result.ratio:.2f}x",
+            result.ratio >= 0.8,
+        ),
+        Figure(
+            f"local redirect p99 (bare: {result.bare.p99_ms:.2f} ms)",
+            result.shortstack.p99_ms,
+            "ms",
+            f"<= 2x bare: {result.p99_ratio:.2f}x",
+            result.p99_ratio <= 2,
+        ),
+        Figure(
+            f"clicks stored for {result.shortstack.requests:,} answered redirects",
+            result.clicks_stored,
+            "clicks",
+            "every click recorded",
+            result.every_click_recorded,
+        ),
+    ]
+
+
+def bulk(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    rows = 10_000 if run.quick else 100_000
+    result = bulk_import.measure(rows)
+    seconds = float(result["seconds"])
+    return result, [
+        Figure(f"bulk import of {rows:,} rows (SQLite)", seconds, "s", "< 30 s", seconds < 30)
+    ]
+
+
+def cost(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    """Measure the request profile, write it where `shortstack cost` reads it, and price it."""
+    from shortstack.domain.costs import Prices, Usage, per_million
+
+    measured = run.cold or cold_start.measure(samples=3)
+    profile = cost_profile.build_profile(measured, run.machine)
+    if not run.quick:  # the shipped profile comes from full runs only
+        cost_profile.write_profile(profile)
+    prices = Prices.from_mapping(
+        json.loads((REPO / "src" / "shortstack" / "data" / "aws_prices.json").read_text())
+    )
+    redirect = per_million(Usage.from_mapping(profile["usage"]["redirect"]), prices)
+    api = per_million(Usage.from_mapping(profile["usage"]["api"]), prices)
+    classic = per_million(Usage.from_mapping(profile["reference"]["classic_redirect"]), prices)
+    ratio = redirect / classic
+    raw = {"usd_per_million": {"redirect": redirect, "api": api, "classic_redirect": classic}}
+    return {**raw, "profile": profile}, [
+        Figure(
+            f"$ per million redirects (classic design: ${classic:.2f})",
+            redirect,
+            "USD",
+            f"<= 0.6x classic: {ratio:.2f}x",
+            ratio <= 0.6,
+        ),
+        Figure("$ per million API requests (POST /api/v1/links)", api, "USD", "", None),
+    ]
+
+
+MEASURES: dict[str, Callable[[Run], tuple[dict[str, Any], list[Figure]]]] = {
+    "cold": cold,
+    "warm": warm,
+    "throughput": throughput,
+    "bulk": bulk,
+    "cost": cost,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples: a smoke run")
+    parser.add_argument("--skip", default="", help=f"comma-separated steps of {', '.join(STEPS)}")
+    args = parser.parse_args()
+    skipped = {step.strip() for step in args.skip.split(",") if step.strip()}
+    unknown = skipped - set(STEPS)
+    if unknown:
+        parser.error(f"unknown steps {sorted(unknown)}; choose among {', '.join(STEPS)}")
+    run = Run(args.quick, machine())
+    report: dict[str, Any] = {"machine": run.machine, "quick": args.quick, "results": {}}
+    figures: list[Figure] = []
+    started = time.monotonic()
+    for step in STEPS:
+        if step in skipped:
+            continue
+        print(f"[{time.monotonic() - started:5.0f} s] {step} ...", flush=True)
+        raw, found = MEASURES[step](run)
+        report["results"][step] = raw
+        figures.extend(found)
+    report["figures"] = [asdict(figure) for figure in figures]
+    report["seconds"] = round(time.monotonic() - started, 1)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    described = report["machine"]
+    print(
+        f"\n{described['cpu_model']}, {described['cores']} cores, Python {described['python']}, "
+        f"{described['os']}, {described['date']} ({report['seconds']} s)\n\n"
+        "| figure | measured | target | |\n|---|---|---|---|"
+    )
+    for figure in figures:
+        print(figure.row())
+    print(f"\nwritten to {RESULTS.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

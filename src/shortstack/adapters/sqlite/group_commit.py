@@ -1,0 +1,122 @@
+"""Group commit: many small SQLite writes from the event loop, one COMMIT for all waiting.
+
+A redirect on the local server writes twice (the click UPDATE and its LinkClicked
+event), and each autocommit pays for its own commit. `GroupCommitter.run(work)`
+hands `work` to one writer thread; the writer takes every work item waiting,
+runs each in its own savepoint inside one `BEGIN IMMEDIATE` transaction, commits
+once, and only then resolves the callers' futures. A caller is answered after its
+writes are committed, as before (docs/decisions/0104-group-commit-of-redirects.md).
+
+A work item that raises has its savepoint rolled back and its caller gets the
+exception; the others commit. A failed COMMIT fails every caller of the batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from shortstack.adapters.sqlite.db import SqliteDatabase
+
+T = TypeVar("T")
+MAX_BATCH = 256
+_log = logging.getLogger("shortstack.sqlite")
+_STOP = object()
+
+_Item = tuple[Callable[[], Any], asyncio.Future[Any]]
+
+
+class GroupCommitter:
+    def __init__(self, db: SqliteDatabase, max_batch: int = MAX_BATCH) -> None:
+        self._db = db
+        self._max_batch = max_batch
+        self._pending: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.batches = 0  # committed transactions, for tests and benchmarks
+
+    async def run(self, work: Callable[[], T]) -> T:
+        """`work()`'s result, once the transaction it ran in has committed."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._ensure_started()
+        self._pending.put((work, future))
+        return await future
+
+    def _ensure_started(self) -> None:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._write_forever, name="sqlite-group-commit", daemon=True
+                    )
+                    self._thread.start()
+
+    def close(self) -> None:
+        """Finish the waiting work, then stop the writer thread."""
+        with self._start_lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._pending.put(_STOP)
+            thread.join(timeout=10)
+
+    def _next_batch(self) -> tuple[list[_Item], bool]:
+        """Every waiting item (blocking for the first one), and whether to stop after them."""
+        first = self._pending.get()
+        if first is _STOP:
+            return [], True
+        batch: list[_Item] = [first]  # type: ignore[list-item]
+        while len(batch) < self._max_batch:
+            try:
+                item = self._pending.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return batch, True
+            batch.append(item)  # type: ignore[arg-type]
+        return batch, False
+
+    def _write_forever(self) -> None:
+        while True:
+            batch, stop = self._next_batch()
+            if batch:
+                self._write(batch)
+            if stop:
+                return
+
+    def _write(self, batch: list[_Item]) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with self._db.transaction() as conn:
+                for work, _ in batch:
+                    try:
+                        with self._db.savepoint(conn):
+                            outcomes.append((True, work()))
+                    except Exception as exc:
+                        outcomes.append((False, exc))
+            self.batches += 1
+        except Exception as exc:
+            _log.exception("group commit failed", extra={"batch": len(batch)})
+            outcomes = [(False, exc)] * len(batch)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            by_loop.setdefault(future.get_loop(), []).append((future, ok, value))
+        for loop, resolved in by_loop.items():
+            # One wake-up of each waiting loop per batch, not one per caller.
+            try:
+                loop.call_soon_threadsafe(_resolve, resolved)
+            except RuntimeError:
+                _log.warning("a caller's event loop closed before its answer")
+
+
+def _resolve(resolved: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in resolved:
+        if future.cancelled():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)

@@ -1,0 +1,119 @@
+"""`shortstack cost --requests-per-month N [--mix redirect=0.9,api=0.1]`: the monthly AWS bill.
+
+Prices one month of traffic from two data files shipped with the package:
+`data/aws_prices.json` (list prices, with their date) and `data/request_profile.json`
+(what one request of each type does on AWS, as `make bench` last measured it).
+The arithmetic is domain/costs.py; this module reads the files and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from shortstack.domain.costs import (
+    LINES,
+    CostInputError,
+    Prices,
+    Usage,
+    monthly_bill,
+    parse_mix,
+    per_million,
+)
+
+DEFAULT_MIX = "redirect=0.9,api=0.1"
+_DATA = resources.files("shortstack") / "data"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--requests-per-month", type=_count, required=True, help="all requests, e.g. 10000000"
+    )
+    parser.add_argument(
+        "--mix", default=DEFAULT_MIX, help=f"shares of each request type (default {DEFAULT_MIX})"
+    )
+    parser.add_argument("--prices", type=Path, help="another prices file (default: shipped)")
+    parser.add_argument("--profile", type=Path, help="another request profile (default: shipped)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _read(path: Path | None, shipped: str) -> Any:
+    text = path.read_text() if path is not None else (_DATA / shipped).read_text()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CostInputError(f"{path or shipped} is not JSON: {exc}") from exc
+
+
+def report(args: argparse.Namespace) -> dict[str, Any]:
+    """The bill and per-million figures as one JSON-ready dict; CostInputError when unusable."""
+    prices = Prices.from_mapping(_read(args.prices, "aws_prices.json"))
+    profile = _read(args.profile, "request_profile.json")
+    usage = {kind: Usage.from_mapping(data) for kind, data in profile["usage"].items()}
+    classic = Usage.from_mapping(profile["reference"]["classic_redirect"])
+    mix = parse_mix(args.mix, usage)
+    bill = monthly_bill(args.requests_per_month, mix, usage, prices)
+    redirect = per_million(usage["redirect"], prices)
+    return {
+        "requests_per_month": bill.requests_per_month,
+        "mix": bill.mix,
+        "monthly_usd": {**bill.lines, "total": bill.total},
+        "usd_per_million": {kind: per_million(used, prices) for kind, used in usage.items()},
+        "classic_redirect_usd_per_million": per_million(classic, prices),
+        "redirect_vs_classic": redirect / per_million(classic, prices),
+        "prices": {"region": prices.region, "as_of": prices.as_of},
+        "profile_measured_at": profile.get("measured_at"),
+    }
+
+
+def _print(figures: dict[str, Any]) -> None:
+    mix = ", ".join(f"{kind} {share:.0%}" for kind, share in figures["mix"].items())
+    prices = figures["prices"]
+    print(
+        f"{figures['requests_per_month']:,} requests a month ({mix}); on-demand prices "
+        f"{prices['region']} as of {prices['as_of']}; profile measured "
+        f"{figures['profile_measured_at']}\n"
+    )
+    monthly = figures["monthly_usd"]
+    width = max(map(len, LINES))
+    for line in LINES:
+        print(f"  {line:<{width}}  ${monthly[line]:>12,.2f}")
+    print(f"  {'total':<{width}}  ${monthly['total']:>12,.2f}\n")
+    for kind, usd in figures["usd_per_million"].items():
+        print(f"  per million {kind} requests: ${usd:,.2f}")
+    print(
+        f"  classic tutorial redirect (strongly consistent GetItem + one write, no events): "
+        f"${figures['classic_redirect_usd_per_million']:,.2f} per million; "
+        f"shortstack is {figures['redirect_vs_classic']:.2f}x"
+    )
+    print("  idle (no requests): $0.00; every line is pay-per-request (free tiers not deducted)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        figures = report(args)
+    except KeyError as exc:
+        print(f"shortstack cost: the profile lacks {exc.args[0]!r}", file=sys.stderr)
+        return 2
+    except (CostInputError, OSError) as exc:
+        print(f"shortstack cost: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        _print(figures)
+    return 0

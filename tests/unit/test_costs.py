@@ -1,0 +1,176 @@
+"""The cost model (domain/costs.py) and `shortstack cost` on the shipped data files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shortstack.domain.costs import (
+    CostInputError,
+    Invocations,
+    Prices,
+    Usage,
+    cost_per_request,
+    monthly_bill,
+    parse_mix,
+    per_million,
+)
+from shortstack.entrypoints.cli import main
+
+PRICES = Prices(
+    region="test-1",
+    as_of="2026-01-01",
+    api_gateway_http_per_million=1.0,
+    lambda_requests_per_million=0.2,
+    lambda_gb_second=0.00001,
+    dynamodb_rru_per_million=0.25,
+    dynamodb_wru_per_million=1.25,
+    eventbridge_events_per_million=1.0,
+    sqs_requests_per_million=0.4,
+)
+REDIRECT = Usage(
+    api_gateway_requests=1,
+    lambdas=(Invocations("redirect", 256, 1, 9.2), Invocations("events", 512, 0.1, 40)),
+    dynamodb_rru=0,
+    dynamodb_wru=2,
+    eventbridge_events=1,
+    sqs_requests=1.2,
+)
+CLASSIC = Usage(
+    api_gateway_requests=1,
+    lambdas=(Invocations("redirect", 256, 1, 12),),
+    dynamodb_rru=1,
+    dynamodb_wru=1,
+    eventbridge_events=0,
+    sqs_requests=0,
+)
+
+
+def test_per_million_adds_up_every_line_by_hand() -> None:
+    # API GW 1.00, Lambda requests 1.1 x 0.2, GB-s: 0.25 GB x 10 ms + 0.1 x 0.5 GB x 40 ms,
+    # WRU 2 x 1.25, EventBridge 1.00, SQS 1.2 x 0.4.
+    gb_seconds = (0.25 * 0.010 + 0.1 * 0.5 * 0.040) * 1_000_000
+    expected = 1.0 + 0.22 + gb_seconds * 0.00001 + 2.5 + 1.0 + 0.48
+    assert per_million(REDIRECT, PRICES) == pytest.approx(expected)
+
+
+def test_lambda_duration_is_billed_in_whole_milliseconds_rounded_up() -> None:
+    assert Invocations("f", 1024, 1, 0.2).billed_ms == 1
+    assert Invocations("f", 1024, 1, 9.01).billed_ms == 10
+    assert Invocations("f", 1024, 1, 10).gb_seconds == pytest.approx(0.010)
+
+
+def test_idle_costs_nothing() -> None:
+    bill = monthly_bill(0, {"redirect": 1.0}, {"redirect": REDIRECT}, PRICES)
+    assert bill.total == 0
+    assert set(bill.lines.values()) == {0.0}
+
+
+def test_the_bill_splits_requests_by_the_mix() -> None:
+    usage = {"redirect": REDIRECT, "classic": CLASSIC}
+    bill = monthly_bill(2_000_000, {"redirect": 0.5, "classic": 0.5}, usage, PRICES)
+    assert bill.total == pytest.approx(per_million(REDIRECT, PRICES) + per_million(CLASSIC, PRICES))
+    assert bill.lines["DynamoDB reads (RRU)"] == pytest.approx(0.25)
+
+
+def test_classic_design_pays_a_strong_read_and_a_write_and_no_events() -> None:
+    lines = cost_per_request(CLASSIC, PRICES)
+    assert lines["DynamoDB reads (RRU)"] * 1e6 == pytest.approx(0.25)
+    assert lines["DynamoDB writes (WRU)"] * 1e6 == pytest.approx(1.25)
+    assert lines["EventBridge events"] == lines["SQS requests"] == 0
+
+
+def test_a_mix_of_weights_becomes_shares() -> None:
+    assert parse_mix("redirect=9, api=1", {"redirect", "api"}) == {"redirect": 0.9, "api": 0.1}
+    assert parse_mix("api=0,redirect=0.5", {"redirect", "api"}) == {"api": 0.0, "redirect": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("redirect", "not TYPE=WEIGHT"),
+        ("=0.5", "not TYPE=WEIGHT"),
+        ("search=1", "unknown request type 'search'; known: api, redirect"),
+        ("redirect=1,redirect=2", "appears twice"),
+        ("redirect=lots", "not a number: 'lots'"),
+        ("redirect=-1", "finite number >= 0"),
+        ("redirect=nan", "finite number >= 0"),
+        ("redirect=0,api=0", "at least one weight above 0"),
+    ],
+)
+def test_a_bad_mix_is_refused_with_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(CostInputError, match=message):
+        parse_mix(text, {"redirect", "api"})
+
+
+def test_a_negative_month_is_refused() -> None:
+    with pytest.raises(CostInputError, match=">= 0"):
+        monthly_bill(-1, {"redirect": 1.0}, {"redirect": REDIRECT}, PRICES)
+
+
+def test_a_price_that_is_not_a_number_is_refused() -> None:
+    data: dict[str, Any] = {
+        "region": "r",
+        "as_of": "d",
+        "usd": {"api_gateway_http_per_million": "1"},
+    }
+    with pytest.raises(CostInputError, match="api_gateway_http_per_million must be a number"):
+        Prices.from_mapping(data)
+
+
+def run_cost(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        code = main(["cost", *args])
+    except SystemExit as exc:  # argparse refusals
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cost_command_prices_the_shipped_profile(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cost(capsys, "--requests-per-month", "1000000", "--json")
+    assert code == 0
+    figures = json.loads(out)
+    assert figures["monthly_usd"]["total"] == pytest.approx(
+        0.9 * figures["usd_per_million"]["redirect"] + 0.1 * figures["usd_per_million"]["api"]
+    )
+    assert figures["redirect_vs_classic"] == pytest.approx(
+        figures["usd_per_million"]["redirect"] / figures["classic_redirect_usd_per_million"]
+    )
+    assert figures["prices"]["as_of"]
+
+
+def test_cost_command_shows_zero_for_idle(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cost(capsys, "--requests-per-month", "0")
+    assert code == 0
+    assert "total" in out
+    assert "$        0.00" in out.split("total", 1)[1].splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--requests-per-month", "ten"], "not a whole number"),
+        (["--requests-per-month", "-3"], "must be >= 0"),
+        (["--requests-per-month", "10", "--mix", "redirect=1,foo=2"], "unknown request type"),
+    ],
+)
+def test_cost_command_refuses_bad_input_with_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, _, err = run_cost(capsys, *args)
+    assert code == 2
+    assert message in err
+
+
+def test_cost_command_names_a_broken_prices_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "prices.json"
+    broken.write_text('{"region": "r", "as_of": "d"}')
+    code, _, err = run_cost(capsys, "--requests-per-month", "1", "--prices", str(broken))
+    assert code == 2
+    assert "needs a 'usd' object" in err

@@ -1,0 +1,116 @@
+"""Group commit on SQLite: every caller answered after its own writes are committed, once."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shortstack.adapters.sqlite.db import SqliteDatabase
+from shortstack.adapters.sqlite.group_commit import GroupCommitter
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[SqliteDatabase]:
+    database = SqliteDatabase(tmp_path / "group.sqlite3")
+    database.connection().execute("CREATE TABLE hits (name TEXT PRIMARY KEY, n INTEGER)")
+    yield database
+    database.close()
+
+
+def committed(db: SqliteDatabase, sql: str) -> list[tuple[object, ...]]:
+    """What another connection sees: only committed rows."""
+    with sqlite3.connect(db.path) as other:
+        return other.execute(sql).fetchall()
+
+
+def test_concurrent_callers_share_commits_and_each_gets_its_own_answer(
+    db: SqliteDatabase,
+) -> None:
+    committer = GroupCommitter(db)
+
+    def hit(name: str) -> str:
+        db.connection().execute("INSERT INTO hits VALUES (?, 1)", (name,))
+        return name.upper()
+
+    async def all_at_once() -> list[str]:
+        return await asyncio.gather(*(committer.run(lambda n=f"h{i}": hit(n)) for i in range(300)))
+
+    try:
+        answers = asyncio.run(all_at_once())
+    finally:
+        committer.close()
+    assert answers == [f"H{i}" for i in range(300)]
+    assert committed(db, "SELECT count(*) FROM hits") == [(300,)]
+    assert 1 <= committer.batches < 300
+
+
+def test_a_failing_caller_loses_only_its_own_writes(db: SqliteDatabase) -> None:
+    committer = GroupCommitter(db)
+
+    def write(name: str, fail: bool) -> str:
+        db.connection().execute("INSERT INTO hits VALUES (?, 1)", (name,))
+        if fail:
+            raise ValueError(f"{name} failed")
+        return name
+
+    async def mixed() -> list[object]:
+        return await asyncio.gather(
+            *(committer.run(lambda i=i: write(f"h{i}", i % 3 == 0)) for i in range(30)),
+            return_exceptions=True,
+        )
+
+    try:
+        outcomes = asyncio.run(mixed())
+    finally:
+        committer.close()
+    failed = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, ValueError)]
+    assert failed == list(range(0, 30, 3))
+    stored = {name for (name,) in committed(db, "SELECT name FROM hits")}
+    assert stored == {f"h{i}" for i in range(30) if i % 3}
+
+
+def test_a_nested_transaction_is_a_savepoint_and_waits_for_the_outer_commit(
+    db: SqliteDatabase,
+) -> None:
+    seen_after_commit: list[list[tuple[object, ...]]] = []
+    with db.transaction() as conn:
+        with db.transaction():
+            conn.execute("INSERT INTO hits VALUES ('kept', 1)")
+            db.after_commit(lambda: seen_after_commit.append(committed(db, "SELECT * FROM hits")))
+
+        def undone() -> None:
+            with db.transaction():
+                conn.execute("INSERT INTO hits VALUES ('undone', 1)")
+                raise RuntimeError("roll this savepoint back")
+
+        with pytest.raises(RuntimeError):
+            undone()
+        assert committed(db, "SELECT * FROM hits") == []  # nothing visible before COMMIT
+        assert seen_after_commit == []
+    assert seen_after_commit == [[("kept", 1)]]
+
+
+def test_a_schema_made_inside_a_transaction_does_not_commit_it_early(
+    db: SqliteDatabase,
+) -> None:
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO hits VALUES ('a', 1)")
+        db.ensure_schema("extra", "CREATE TABLE IF NOT EXISTS extra (x INTEGER);\n")
+        assert conn.in_transaction
+        assert committed(db, "SELECT * FROM hits") == []
+    assert committed(db, "SELECT count(*) FROM extra") == [(0,)]
+
+
+def test_close_answers_what_is_waiting_then_stops(db: SqliteDatabase) -> None:
+    committer = GroupCommitter(db)
+
+    async def one() -> int:
+        return await committer.run(lambda: 7)
+
+    assert asyncio.run(one()) == 7
+    committer.close()
+    committer.close()  # idempotent
