@@ -338,3 +338,16 @@ def test_logging_does_not_use_the_root_logger(
     with caplog.at_level(logging.INFO):
         client.get("/health")
     assert all(record.name != "root" for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "path", ["/%0A", "/%0D%0A", "/api/v1/items%0A", "/abc1234%00", "/assets/app.js%0A", "/%7F"]
+)
+def test_control_characters_in_the_path_are_a_json_404_never_a_page(client: Any, path: str) -> None:
+    # Route patterns end in `$`, which also matches before a final newline: without the
+    # edge check, GET /%0A was served the frontend as if it were GET /.
+    for method in ("GET", "HEAD", "POST"):
+        response = client.request(method, path, follow_redirects=False)
+        assert response.status_code == 404, (method, path, response.status_code)
+        if method != "HEAD":
+            assert "control characters" in response.json()["message"]

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -104,16 +105,26 @@ MAX_URL_BYTES = 8 * 1024
 MAX_HEADER_BYTES = 16 * 1024
 
 
+# C0 controls and DEL: no route, short id or file name holds one.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def oversized_head(scope: Scope) -> tuple[int, str] | None:
-    """414 or 431 with a message when the URL or the headers are over the limits.
+    """414 or 431 with a message when the URL or the headers are over the limits, and
+    404 for a path that decodes to control characters (no resource has such a name; the
+    redirect Lambda answers such a short id with 404 too).
 
     uvicorn's h11 parser takes a 100 KB URL or header when it arrives in one read (and
     refuses it only when it trickles in): checking here makes the answer independent of
-    TCP segmentation, and JSON.
+    TCP segmentation, and JSON. A decoded newline must be refused before routing:
+    Starlette's route patterns end in `$`, which also matches before a final newline,
+    so `GET /%0A` would otherwise be served as `GET /`.
     """
     path = scope.get("raw_path") or scope.get("path", "").encode()
     if len(path) + len(scope.get("query_string", b"")) > MAX_URL_BYTES:
         return 414, f"URL longer than {MAX_URL_BYTES} bytes"
+    if _CONTROL_CHARACTERS.search(scope.get("path", "")):
+        return 404, "not found: the URL path holds control characters (CR, LF, NUL ...)"
     if sum(len(name) + len(value) + 4 for name, value in scope["headers"]) > MAX_HEADER_BYTES:
         return 431, f"request headers larger than {MAX_HEADER_BYTES} bytes"
     return None
