@@ -191,3 +191,15 @@ def test_bad_cursor_is_400(client: Any, cursor: str) -> None:
     response = client.get(f"/api/v1/items?cursor={cursor}")
     assert response.status_code == 400
     assert "cursor" in response.json()["message"]
+
+
+@pytest.mark.parametrize("control", ["\x1c", "\x1d", "\x1e", "\x1f", "\x85"])
+def test_a_trailing_control_character_is_refused_not_stripped(client: Any, control: str) -> None:
+    # Python's str.strip() takes these as whitespace; the documented pattern (ECMA-262
+    # \s) does not. The server refuses them, as the schema says.
+    assert client.get("/api/v1/items", params={"category": f"a{control}"}).status_code == 422
+    response = client.post("/api/v1/items/", json={**BOOK, "name": f"Lamp{control}"})
+    assert response.status_code == 422
+    assert (
+        client.post("/api/v1/items/", json={**BOOK, "name": "\u3000Lamp "}).json()["name"] == "Lamp"
+    )

@@ -39,12 +39,23 @@ def multi_line(value: str) -> str:
 # valid regex for ECMA-262 engines in Unicode mode (nor for the Rust validators).
 _SINGLE_LINE_REFUSED = "\\x00-\\x1f\\x7f-\\x9f"
 _MULTI_LINE_REFUSED = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+# The whitespace stripped from both ends: ECMA-262's \s, spelled out. Python's str.strip()
+# and its \s also take \x1c-\x1f and \x85, which JSON-schema validators do not: the
+# server stripped a trailing \x1d that the schema called a control character.
+_STRIPPED = (
+    "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_SPACE = (
+    "\\t\\n\\x0b\\x0c\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+)
 
 
 def _pattern(refused: str, non_blank: bool) -> str:
+    space = f"[{_SPACE}]"
     if non_blank:  # minLength >= 1 counts after stripping: one visible character at least
-        return f"^\\s*[^\\s{refused}](?:[^{refused}]*[^\\s{refused}])?\\s*$"
-    return f"^\\s*[^{refused}]*\\s*$"
+        return f"^{space}*[^{_SPACE}{refused}](?:[^{refused}]*[^{_SPACE}{refused}])?{space}*$"
+    return f"^{space}*[^{refused}]*{space}*$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +81,7 @@ class _Text:
         cast(core_schema.StringSchema, inner)["strip_whitespace"] = False
 
         def validate(value: str) -> str:
-            value = value.strip()
+            value = value.strip(_STRIPPED)
             if non_blank and not value:
                 raise ValueError("text must not be blank")
             return check(value)
