@@ -16,7 +16,6 @@ What the local durability promises (decision 0001, adapters/sqlite/db.py):
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import sqlite3
 import threading
@@ -24,7 +23,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -48,17 +46,6 @@ class Ledger:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _request(server: Server, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
-    address = urlsplit(server.base_url)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
-    try:
-        connection.request(method, path, body=body, headers={"content-type": "application/json"})
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
 def _client(
     server: Server, number: int, hot: list[str], ledger: Ledger, stop: threading.Event
 ) -> None:
@@ -70,22 +57,22 @@ def _client(
             if kind == 0:
                 name = f"client {number} item {step}"
                 body = {"name": name, "price": step, "category": f"c{number}"}
-                status, raw = _request(server, "POST", "/api/v1/items", json.dumps(body).encode())
+                status, _, created = call(server, "POST", "/api/v1/items", body)
                 if status == 201:
                     with ledger.lock:
-                        ledger.items[json.loads(raw)["item_id"]] = name
+                        ledger.items[created["item_id"]] = name
             elif kind == 1:
                 url = f"https://example.com/{number}/{step}"
                 body = {"url": url}
-                status, raw = _request(server, "POST", "/api/v1/links", json.dumps(body).encode())
+                status, _, created = call(server, "POST", "/api/v1/links", body)
                 if status == 201:
                     with ledger.lock:
-                        ledger.links[json.loads(raw)["short_id"]] = url
+                        ledger.links[created["short_id"]] = url
             else:
                 short_id = hot[step % len(hot)]
                 with ledger.lock:
                     ledger.clicks_sent[short_id] += 1
-                status, _ = _request(server, "GET", f"/{short_id}", None)
+                status = call(server, "GET", f"/{short_id}")[0]
                 if status == 302:
                     with ledger.lock:
                         ledger.clicks_acknowledged[short_id] += 1

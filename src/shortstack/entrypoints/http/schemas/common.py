@@ -46,9 +46,8 @@ _STRIPPED = (
     "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-_SPACE = (
-    "\\t\\n\\x0b\\x0c\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
-)
+# The same set as a regex class body, escaped so that every engine reads it alike.
+_SPACE = "".join(f"\\u{ord(ch):04x}" for ch in _STRIPPED)
 
 
 def _pattern(refused: str, non_blank: bool) -> str:
