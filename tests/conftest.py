@@ -118,7 +118,8 @@ def dynamodb_local(dynamodb_local_engine: tuple[str, Any]) -> Iterator[Any]:
 
     Other AWS services stay on moto (which lets calls to the local endpoint through), so
     adapters that also publish to SQS or EventBridge never reach out of the test. The client
-    is the session's: building one under moto costs ~80 ms, emptying the table ~15 ms.
+    is the session's: building one under moto costs several times what emptying the table
+    does (bench/README.md, "Costs the code is shaped around").
     """
     from moto import mock_aws
 

@@ -77,7 +77,8 @@ def reset_table(client: Any, table_name: str) -> None:
             raise
         create_table(client, table_name)
         return
-    # Emptying costs a Scan and a few batch writes; recreating costs ~30 ms per test.
+    # Emptying costs a Scan and a few batch writes, less than recreating the table per test
+    # (bench/README.md has both figures).
     paginator = client.get_paginator("scan")
     keys = [
         {"PK": raw["PK"], "SK": raw["SK"]}

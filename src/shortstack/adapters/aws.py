@@ -33,7 +33,8 @@ def make_client(service: str, endpoint_url: str | None = None) -> Any:
 
 class LazyClient:
     """A boto3 client built on first use: a Lambda that never needs a service (the API
-    serving a GET, which never starts an import) does not pay its ~30-60 ms set-up."""
+    serving a GET, which never starts an import) does not pay its set-up, tens of
+    milliseconds of a cold start (bench/README.md, "Costs the code is shaped around")."""
 
     def __init__(self, service: str, endpoint_url: str | None = None) -> None:
         self._service = service

@@ -1,7 +1,8 @@
 """User-Agent families through ua-parser (the maintained uap-core regexes).
 
-ua-parser is imported on first use: loading its matchers costs ~170 ms, which
-only the analytics consumer should pay, never a redirect or an API cold start.
+ua-parser is imported on first use: loading its matchers is a large part of a
+cold start (bench/README.md, "Costs the code is shaped around"), which only the
+analytics consumer should pay, never a redirect or an API cold start.
 Its answers are cached per distinct header (a few hundred browsers account for
 nearly all traffic).
 """

@@ -38,8 +38,9 @@ class NoIdempotency:
 class LazyIdempotency:
     """An Idempotency built on first use.
 
-    Powertools' idempotency utility costs ~50 ms of imports; every Lambda builds the
-    consumer, but only the events Lambda and the local dispatcher ever handle an event.
+    Powertools' idempotency utility is a heavy import (bench/README.md, "Costs the code
+    is shaped around"); every Lambda builds the consumer, but only the events Lambda and
+    the local dispatcher ever handle an event.
     """
 
     def __init__(self, build: Callable[[], Idempotency]) -> None:

@@ -2,7 +2,7 @@
 
 Per request, not per row: a 2,000-row chunk costs 20 BatchGetItem and 80
 BatchWriteItem calls instead of 2,000 PutItem calls (Lambda time is billed,
-and each call costs about a millisecond of CPU in botocore alone).
+and each call costs CPU in botocore alone: bench/README.md, "Costs the code is shaped around").
 
 - Aliases are chosen by people and contested: each is a conditional PutItem
   (`attribute_not_exists`), one at a time in row order, so the earlier row wins.

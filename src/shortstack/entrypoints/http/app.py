@@ -2,7 +2,8 @@
 
 The same app object serves the local server (uvicorn) and the API Lambda
 (Mangum). Routes are `async def` on purpose: under Mangum a sync route costs
-a thread hop per invocation (538 us against 88 us measured here).
+a thread hop per invocation, several times the route's own work
+(bench/README.md, "Costs the code is shaped around").
 """
 
 from __future__ import annotations

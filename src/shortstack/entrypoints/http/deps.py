@@ -17,10 +17,10 @@ from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.users import UsersService
 
 # Every dependency is `async def` although none awaits: FastAPI runs a plain `def`
-# dependency in a worker thread, which cost ~500 us per request on Lambda, where each
-# invocation's event loop starts its thread pool afresh. Each reads the container from
-# the request itself, not through a sub-dependency: FastAPI spends ~10 us per request
-# on every dependency it solves (bench/README.md).
+# dependency in a worker thread, which is dear on Lambda, where each invocation's event
+# loop starts its thread pool afresh. Each reads the container from the request itself,
+# not through a sub-dependency: FastAPI pays per request for every dependency it solves
+# (bench/README.md, "Costs the code is shaped around").
 
 # Who is making the request: `caller.sub` owns what they create, `caller.via` says how
 # they were identified (none, jwt, gateway, api_key).
