@@ -2,7 +2,7 @@
 
 What the in-process tests cannot show: what uvicorn's parser does before the app runs,
 whether a 10 MB body is refused before it is read, and how much memory that costs the
-server process. After each attack the whole SQLite store must be exactly as before.
+server process. After each attack the whole SQLite store must be unchanged.
 """
 
 from __future__ import annotations

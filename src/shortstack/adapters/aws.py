@@ -23,8 +23,8 @@ def make_client(service: str, endpoint_url: str | None = None) -> Any:
     config = Config(
         connect_timeout=CONNECT_TIMEOUT_S,
         read_timeout=READ_TIMEOUT_S,
-        # botocore's `max_attempts` counts retries only (3 meant 4 calls); `total_max_attempts`
-        # counts every call, which is what MAX_ATTEMPTS says.
+        # botocore's `max_attempts` counts retries only (3 would mean 4 calls);
+        # `total_max_attempts` counts every call, which is what MAX_ATTEMPTS says.
         retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
         tcp_keepalive=True,
     )

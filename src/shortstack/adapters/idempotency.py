@@ -44,7 +44,7 @@ INPROGRESS = "INPROGRESS"
 
 
 def event_config(expires_after_seconds: int = RECORD_TTL_S) -> IdempotencyConfig:
-    """Key: (source, detail-type, id), as SPEC.md says; payload check on the detail."""
+    """Key: (source, detail-type, id) (docs/decisions/0200); payload check on the detail."""
     return IdempotencyConfig(
         event_key_jmespath='[source, "detail-type", id]',
         payload_validation_jmespath="detail",

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
-# The classic tutorial's contract: its 400 says `error`, not `message` (SPEC.md, short links).
+# The classic tutorial's contract: its 400 says `error`, not `message` (README, "What is in
+# the box").
 CLASSIC_ERRORS = {("POST /shorten", "400"): {"$ref": "#/components/schemas/ShortenError"}}
 
 
@@ -63,7 +64,8 @@ def test_a_too_large_body_answers_the_documented_413(client: Any) -> None:
 def test_405_names_every_method_of_the_path(
     client: Any, method: str, path: str, allowed: str
 ) -> None:
-    # The router used to name only the first matching route's methods (Allow: POST).
+    # Starlette's router names only the first matching route's methods (Allow: POST);
+    # the 405 handler asks every route of the path (http/errors.allowed_methods).
     response = client.request(method, path)
     assert response.status_code == 405
     assert response.headers["allow"] == allowed

@@ -345,7 +345,7 @@ def test_logging_does_not_use_the_root_logger(
 )
 def test_control_characters_in_the_path_are_a_json_404_never_a_page(client: Any, path: str) -> None:
     # Route patterns end in `$`, which also matches before a final newline: without the
-    # edge check, GET /%0A was served the frontend as if it were GET /.
+    # edge check, GET /%0A would be served the frontend as if it were GET /.
     for method in ("GET", "HEAD", "POST"):
         response = client.request(method, path, follow_redirects=False)
         assert response.status_code == 404, (method, path, response.status_code)

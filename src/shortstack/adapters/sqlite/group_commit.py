@@ -4,8 +4,8 @@ A redirect on the local server writes twice (the click UPDATE and its LinkClicke
 event), and each autocommit pays for its own commit. `GroupCommitter.run(work)`
 hands `work` to one writer thread; the writer takes every work item waiting,
 runs each in its own savepoint inside one `BEGIN IMMEDIATE` transaction, commits
-once, and only then resolves the callers' futures. A caller is answered after its
-writes are committed, as before (docs/decisions/0104-group-commit-of-redirects.md).
+once, and only then resolves the callers' futures, so no caller is answered before
+its writes are committed (docs/decisions/0104-group-commit-of-local-redirects.md).
 
 A work item that raises has its savepoint rolled back and its caller gets the
 exception; the others commit. A failed COMMIT fails every caller of the batch.

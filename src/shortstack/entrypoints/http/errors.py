@@ -88,7 +88,7 @@ def allowed_methods(request: Request) -> str:
     """Every method some route serves at this path (RFC 9110's Allow for a 405).
 
     The router answers a 405 from the first route whose path matched, so its own Allow
-    named one route's methods (`POST` for /api/v1/items, which also serves GET). Asking
+    names one route's methods (`POST` for /api/v1/items, which also serves GET). Asking
     every route about every method also covers routers nested in routers.
     """
     allowed = [

@@ -2,8 +2,8 @@
 
 A request h11 cannot parse (a NUL or a bare CR in a header, raw 8-bit bytes in the path,
 a Content-Length that is not a number, a header section that trickles in past 16 KiB)
-never reaches the app: uvicorn answers it itself, in plain text. The contract says every
-error body is JSON with a `message`, so this protocol writes that 400 as JSON. On AWS,
+never reaches the app: uvicorn answers it itself, in plain text. Every error body is JSON
+with a `message` (README, "What is in the box"), so this protocol writes that 400 as JSON. On AWS,
 API Gateway answers such requests before Lambda is invoked.
 """
 

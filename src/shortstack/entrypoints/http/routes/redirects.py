@@ -25,9 +25,9 @@ router = APIRouter(tags=["redirects"])
 class ShortIdConvertor(StringConvertor):
     """Matches only a segment that can be a short id (`is_possible_short_id` as a regex).
 
-    Without it `/{short_id}` also matched `/health` or `/shorten` for the methods those
-    routes do not serve: GET /shorten answered "no such link" instead of 405, and every
-    405's Allow header offered GET and HEAD.
+    Without it `/{short_id}` would also match `/health` or `/shorten` for the methods those
+    routes do not serve: GET /shorten would answer "no such link" instead of 405, and every
+    405's Allow header would offer GET and HEAD.
     """
 
     _reserved = "|".join(re.escape(word) for word in sorted(RESERVED_WORDS))
