@@ -230,7 +230,7 @@ def usage(
     memory: dict[str, int],
     batch: int,
 ) -> dict[str, Any]:
-    """One request type's Usage (domain/costs.py), its events' fan-out included."""
+    """One request type's Usage (shortstack/pricing.py), its events' fan-out included."""
     request, consumed = work[kind]["request"], work[kind]["per_event_consumed"]
     published = request["eventbridge_events"]
     per_event_ms = warm_ms["events_per_record"] + _calls(consumed) * AWS_ROUND_TRIP_MS

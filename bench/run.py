@@ -182,7 +182,7 @@ def bulk(run: Run) -> tuple[dict[str, Any], list[Figure]]:
 
 def cost(run: Run) -> tuple[dict[str, Any], list[Figure]]:
     """Measure the request profile, write it where `shortstack cost` reads it, and price it."""
-    from shortstack.domain.costs import Prices, Usage, per_million
+    from shortstack.pricing import Prices, Usage, per_million
 
     measured = run.cold or cold_start.measure(samples=3)
     profile = cost_profile.build_profile(measured, run.machine)

@@ -3,7 +3,7 @@
 Prices one month of traffic from two data files shipped with the package:
 `data/aws_prices.json` (list prices, with their date) and `data/request_profile.json`
 (what one request of each type does on AWS, as `make bench` last measured it).
-The arithmetic is domain/costs.py; this module reads the files and prints.
+The arithmetic is shortstack/pricing.py; this module reads the files and prints.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from shortstack.domain.costs import (
+from shortstack.pricing import (
     LINES,
     CostInputError,
     Prices,

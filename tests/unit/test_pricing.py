@@ -1,4 +1,4 @@
-"""The cost model (domain/costs.py) and `shortstack cost` on the shipped data files."""
+"""The cost model (shortstack/pricing.py) and `shortstack cost` on the shipped data files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from shortstack.domain.costs import (
+from shortstack.entrypoints.cli import main
+from shortstack.pricing import (
     CostInputError,
     Invocations,
     Prices,
@@ -18,7 +19,6 @@ from shortstack.domain.costs import (
     parse_mix,
     per_million,
 )
-from shortstack.entrypoints.cli import main
 
 PRICES = Prices(
     region="test-1",

@@ -6,6 +6,9 @@ units, EventBridge events and SQS requests, fractions included (an events-Lambda
 invocation serves a batch of clicks). `make bench` measures these per request
 type and writes them to a profile; `Prices` come from one dated data file. Every
 line is pay-per-request, so no requests cost nothing: idle is $0.
+
+It sits beside config.py, not in domain/: it prices this deployment on AWS, it is
+no rule of the product, and only `shortstack cost` and bench/ use it.
 """
 
 from __future__ import annotations
