@@ -28,7 +28,7 @@ from pathlib import Path
 from bench.common import REPO, WrkResult, child, free_port, run_wrk, wait_until_serving
 from shortstack.adapters.memory import MemoryEventPublisher
 from shortstack.adapters.sqlite import SqliteDatabase, SqliteLinkRepository
-from shortstack.domain.links import OwnHosts
+from shortstack.domain.target_urls import OwnHosts
 from shortstack.service_layer.links import LinksService
 
 

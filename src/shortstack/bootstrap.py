@@ -12,7 +12,7 @@ from typing import Any
 
 from shortstack.config import Settings
 from shortstack.domain.clock import Clock, utc_now
-from shortstack.domain.links import OwnHosts
+from shortstack.domain.target_urls import OwnHosts
 from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.auth import Authenticator

@@ -8,7 +8,8 @@ import pytest
 
 from shortstack.adapters.memory import MemoryEventPublisher
 from shortstack.domain.errors import AliasTaken
-from shortstack.domain.links import OwnHosts, Visit
+from shortstack.domain.links import Visit
+from shortstack.domain.target_urls import OwnHosts
 from shortstack.service_layer.links import LinksService, RedirectService
 from tests.concurrency import race
 

@@ -11,7 +11,8 @@ import pytest
 from shortstack.adapters.memory import MemoryEventPublisher, MemoryLinkRepository
 from shortstack.domain.errors import AliasTaken, Conflict, LinkGone, LinkNotFound, UnsafeUrl
 from shortstack.domain.events import Event
-from shortstack.domain.links import LinkChanges, OwnHosts, Target, Visit
+from shortstack.domain.links import LinkChanges, Target, Visit
+from shortstack.domain.target_urls import OwnHosts
 from shortstack.service_layer.links import LinksService, RedirectService
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

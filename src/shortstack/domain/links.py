@@ -1,4 +1,9 @@
-"""Short links: the Link model, short ids and aliases, target-URL safety and redirect rules.
+"""Short links: the Link model, short ids and aliases, field rules and redirect rules.
+
+Where a link may point is `target_urls`; how it is stored is each adapter's
+business. The cache rules of a redirect are here, not at the HTTP edge: a
+cached redirect is a visit the service never sees, so how long one may be
+kept follows from the link's own expiry and visit limit.
 
 Standard library only: the redirect Lambda imports this module on its
 cold-start path, next to boto3 and nothing heavier.
@@ -9,13 +14,11 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
-from shortstack.domain.errors import InvalidInput, LinkGone, UnsafeUrl
-from shortstack.domain.hosts import canonical_host, host_key, request_host
+from shortstack.domain.errors import InvalidInput, LinkGone
 
 T = TypeVar("T")
 
@@ -24,7 +27,6 @@ SHORT_ID_LENGTH = 7
 ALIAS_PATTERN = r"^[A-Za-z0-9_-]{3,64}$"
 _ALIAS = re.compile(ALIAS_PATTERN)
 
-URL_MAX_LENGTH = 2048
 TITLE_MAX_LENGTH = 200
 TAG_PATTERN = r"^[a-z0-9_.-]{1,32}$"
 TAGS_MAX = 10
@@ -36,14 +38,10 @@ PERMANENT_STATUSES = frozenset({301, 308})
 DEFAULT_REDIRECT_STATUS = 302
 DEFAULT_TTL_DAYS = 30
 MAX_TTL_DAYS = 3650
-# DynamoDB's TTL may delete an expired link this long after it expired; until then it answers 410.
-RETENTION_AFTER_EXPIRY = timedelta(days=30)
-
 # How long a browser or CDN may keep a permanent redirect: long enough to spare repeat visits,
 # short enough that disabling or retargeting the link takes effect within the hour.
 PERMANENT_MAX_AGE_S = 3600
 CACHE_TEMPORARY = "private, max-age=0"
-CACHE_ERROR = "no-store"
 
 # Top-level paths the service itself uses (or may use), compared case-insensitively: an alias
 # must never shadow one of them. Names with a dot cannot be aliases anyway (the alias alphabet
@@ -58,14 +56,6 @@ RESERVED_WORDS = frozenset(
         "web", "www", ".well-known",
     }
 )  # fmt: skip
-
-_ALLOWED_SCHEMES = ("http", "https")
-# Characters a browser drops or treats as separators inside a URL; refusing them (instead of
-# stripping them) means what is stored is exactly what was checked.
-_WHITESPACE_OR_CONTROL = re.compile(
-    r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]"
-)
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,28 +144,6 @@ class Visit:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class OwnHosts:
-    """The hosts that are this service: a short link must never point back at them."""
-
-    keys: frozenset[str] = field(default_factory=frozenset)
-
-    @classmethod
-    def of(cls, *urls_or_hosts: str | None) -> OwnHosts:
-        """From base URLs (`https://s.example`) or Host header values (`s.example:8443`)."""
-        keys = set()
-        for value in urls_or_hosts:
-            host = request_host(value) if value else None
-            if host is not None:
-                keys.add(host)
-        return cls(frozenset(keys))
-
-    def with_request_host(self, host_header: str | None) -> OwnHosts:
-        """These hosts plus the one a request was addressed to."""
-        extra = request_host(host_header) if host_header else None
-        return self if extra is None else OwnHosts(self.keys | {extra})
-
-
 # -- short ids and aliases ------------------------------------------------------------------
 
 
@@ -203,76 +171,7 @@ def is_possible_short_id(candidate: str) -> bool:
     return _ALIAS.match(candidate) is not None and not is_reserved(candidate)
 
 
-# -- target URLs -----------------------------------------------------------------------------
-
-
-def _percent_encode_non_ascii(text: str) -> str:
-    """Non-ASCII characters as UTF-8 percent escapes, as browsers send them."""
-    if text.isascii():
-        return text
-    return "".join(
-        ch if ch.isascii() else "".join(f"%{byte:02X}" for byte in ch.encode("utf-8"))
-        for ch in text
-    )
-
-
-def check_target_url(url: str, own_hosts: OwnHosts) -> str:
-    """The URL in the ASCII form that is stored and sent as Location; UnsafeUrl says why not."""
-    if not url:
-        raise UnsafeUrl("url is required")
-    try:
-        url.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise UnsafeUrl("url must be valid Unicode") from exc
-    if _WHITESPACE_OR_CONTROL.search(url):
-        # Browsers strip or skip these, so "java\tscript:" would still run as javascript:.
-        raise UnsafeUrl("url must not contain whitespace or control characters")
-    if len(url) > URL_MAX_LENGTH:
-        raise UnsafeUrl(f"url must be at most {URL_MAX_LENGTH} characters")
-    scheme_match = _SCHEME.match(url)
-    if scheme_match is None:
-        raise UnsafeUrl("url must start with http:// or https://")
-    scheme = scheme_match.group(1).lower()
-    if scheme not in _ALLOWED_SCHEMES:
-        raise UnsafeUrl(f"url scheme {scheme!r} is not allowed: only http and https")
-    if "\\" in url:
-        # WHATWG parsers read "\" as "/" in http(s) URLs: "https://a\@b" would mean host "a".
-        raise UnsafeUrl("url must not contain backslashes")
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:  # e.g. a bracketed host that is not an IPv6 address
-        raise UnsafeUrl("url host is not a valid host name or IP address") from exc
-    if not url[len(scheme) + 1 :].startswith("//") or not parts.netloc:
-        raise UnsafeUrl("url must have a host (scheme://host/...)")
-    if "@" in parts.netloc:
-        raise UnsafeUrl("url must not contain credentials (user:password@)")
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise UnsafeUrl("url has an invalid port") from exc
-    host = canonical_host(parts.hostname or "")
-    if host is None:
-        raise UnsafeUrl("url host is not a valid host name or IP address")
-    if host_key(host) in own_hosts.keys:
-        raise UnsafeUrl("url points back at this service's own host (a redirect loop)")
-    netloc = f"[{host}]" if ":" in host else host
-    if port is not None:
-        netloc = f"{netloc}:{port}"
-    normalized: str = urlunsplit(
-        (
-            scheme,
-            netloc,
-            _percent_encode_non_ascii(parts.path),
-            _percent_encode_non_ascii(parts.query),
-            _percent_encode_non_ascii(parts.fragment),
-        )
-    )
-    if len(normalized) > URL_MAX_LENGTH:
-        raise UnsafeUrl(f"url must be at most {URL_MAX_LENGTH} characters once encoded")
-    return normalized
-
-
-# -- other fields ----------------------------------------------------------------------------
+# -- fields ----------------------------------------------------------------------------------
 
 
 def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
@@ -433,10 +332,3 @@ def cache_control(link: Target, now: datetime) -> str:
     if max_age <= 0:
         return CACHE_TEMPORARY
     return f"public, max-age={max_age}"
-
-
-def storage_expiry(expires_at: datetime | None) -> int | None:
-    """Epoch seconds after which storage may drop a link (DynamoDB `ttl`); None keeps it."""
-    if expires_at is None:
-        return None
-    return int((expires_at + RETENTION_AFTER_EXPIRY).timestamp())

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shortstack.domain.errors import LinkGone, LinkNotFound
-from shortstack.domain.links import CACHE_ERROR, Visit
+from shortstack.domain.links import Visit
 from shortstack.service_layer.links import RedirectService
 
 REDIRECT_METHODS = frozenset({"GET", "HEAD"})
@@ -24,6 +24,8 @@ SECURITY_HEADERS = (
     ("referrer-policy", "strict-origin-when-cross-origin"),
 )
 COUNTRY_HEADER = "cloudfront-viewer-country"
+# An error answer is never cached: the link may exist, or be enabled again, a moment later.
+CACHE_ERROR = "no-store"
 INTERNAL_ERROR = "internal error; the correlation id identifies it"
 _log = logging.getLogger("shortstack.redirects")
 

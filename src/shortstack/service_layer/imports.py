@@ -43,14 +43,9 @@ from shortstack.domain.imports import (
     read_rows,
     truncate_reason,
 )
-from shortstack.domain.links import (
-    DEFAULT_TTL_DAYS,
-    MAX_TTL_DAYS,
-    OwnHosts,
-    check_alias,
-    check_target_url,
-)
+from shortstack.domain.links import DEFAULT_TTL_DAYS, MAX_TTL_DAYS, check_alias
 from shortstack.domain.pagination import Page
+from shortstack.domain.target_urls import OwnHosts, check_target_url
 from shortstack.service_layer.ports import (
     BlobStore,
     EventPublisher,

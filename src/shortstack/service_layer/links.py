@@ -19,13 +19,11 @@ from shortstack.domain.links import (
     DEFAULT_REDIRECT_STATUS,
     Link,
     LinkChanges,
-    OwnHosts,
     Target,
     Visit,
     cache_control,
     check_alias,
     check_changes,
-    check_target_url,
     choose_expiry,
     create_link,
     ensure_redirectable,
@@ -34,6 +32,7 @@ from shortstack.domain.links import (
     normalize_tag,
 )
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from shortstack.domain.target_urls import OwnHosts, check_target_url
 from shortstack.service_layer.ports import EventPublisher, LinkRepository
 
 ID_ATTEMPTS = 5

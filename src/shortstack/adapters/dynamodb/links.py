@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -35,7 +35,6 @@ from shortstack.domain.links import (
     LinkChanges,
     Target,
     ensure_redirectable,
-    storage_expiry,
 )
 from shortstack.domain.pagination import Page
 
@@ -43,6 +42,8 @@ if TYPE_CHECKING:  # bulk import's types and loader stay off the redirect Lambda
     from shortstack.domain.imports import ExistingLink, PlannedLink
 
 ENTITY = "link"
+# The table's TTL may delete an expired link this long after it expired; until then it answers 410.
+RETENTION_AFTER_EXPIRY = timedelta(days=30)
 _CLICK_ATTEMPTS = 3
 
 _CLICK_REQUEST: dict[str, Any] = {
@@ -96,6 +97,13 @@ def _to_target(raw: dict[str, Any]) -> Target:
         expires_at=from_iso(expires_at["S"]) if expires_at else None,
         max_visits=int(max_visits["N"]) if max_visits else None,
     )
+
+
+def storage_expiry(expires_at: datetime | None) -> int | None:
+    """Epoch seconds after which the table's TTL may drop a link (`ttl`); None keeps it."""
+    if expires_at is None:
+        return None
+    return int((expires_at + RETENTION_AFTER_EXPIRY).timestamp())
 
 
 def link_record(link: Link) -> dict[str, Any]:

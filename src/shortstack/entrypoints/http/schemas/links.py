@@ -23,9 +23,9 @@ from shortstack.domain.links import (
     MAX_VISITS_LIMIT,
     TAGS_MAX,
     TITLE_MAX_LENGTH,
-    URL_MAX_LENGTH,
     Link,
 )
+from shortstack.domain.target_urls import URL_MAX_LENGTH
 from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel, no_null_defaults
 
 # The schema states what a pattern can (scheme, no whitespace or control characters); the
