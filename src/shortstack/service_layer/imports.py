@@ -24,6 +24,7 @@ from typing import Any
 
 from shortstack.domain.clock import Clock, from_iso, to_iso, utc_now
 from shortstack.domain.errors import DomainError, ImportNotFound
+from shortstack.domain.import_csv import RawRow, check_upload, read_rows
 from shortstack.domain.imports import (
     MAX_ROWS,
     ExistingLink,
@@ -31,16 +32,13 @@ from shortstack.domain.imports import (
     ImportStatus,
     ImportUpdate,
     PlannedLink,
-    RawRow,
     RowError,
     ValidRow,
-    check_upload,
     derive_short_id,
     final_status,
     import_finished,
     import_requested,
     new_import,
-    read_rows,
     truncate_reason,
 )
 from shortstack.domain.links import DEFAULT_TTL_DAYS, MAX_TTL_DAYS, check_alias
