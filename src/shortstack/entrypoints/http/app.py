@@ -21,8 +21,8 @@ from shortstack.bootstrap import Container
 from shortstack.entrypoints.http.deps import get_caller
 from shortstack.entrypoints.http.errors import install_error_handlers
 from shortstack.entrypoints.http.middleware import (
-    BodySizeLimitMiddleware,
     CorrelationIdMiddleware,
+    RequestLimitsMiddleware,
     SecurityHeadersMiddleware,
     TrailingSlashMiddleware,
 )
@@ -118,7 +118,7 @@ def create_app(container: Container) -> FastAPI:
             max_age=600,
         )
     app.add_middleware(
-        BodySizeLimitMiddleware,
+        RequestLimitsMiddleware,
         default_limit=settings.max_body_bytes,
         # CSV uploads may be larger than any JSON body: 100,000 rows of links.
         limit_for=lambda path: (

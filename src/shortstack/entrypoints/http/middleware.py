@@ -2,9 +2,10 @@
 
 - CorrelationIdMiddleware: reads or makes `x-correlation-id`, binds it to logs,
   sends it back, and writes one access-log line per request.
-- BodySizeLimitMiddleware: refuses oversized bodies with 413 before reading them
-  (Content-Length) or as soon as a streamed body crosses the limit; and, first, URLs
-  over 8 KiB (414) and header sections over 16 KiB (431), as API Gateway does.
+- RequestLimitsMiddleware: refuses a request whose shape no route accepts, before the
+  app sees it: URLs over 8 KiB (414) and header sections over 16 KiB (431), as API
+  Gateway does, a path with control characters (404), and bodies over the limit (413)
+  before reading them (Content-Length) or as soon as a streamed body crosses it.
 - TrailingSlashMiddleware: `/api/v1/items/` and `/api/v1/items` reach the same
   route without a redirect.
 - SecurityHeadersMiddleware: nosniff and a referrer policy on every response.
@@ -109,7 +110,7 @@ MAX_HEADER_BYTES = 16 * 1024
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def oversized_head(scope: Scope) -> tuple[int, str] | None:
+def refused_head(scope: Scope) -> tuple[int, str] | None:
     """414 or 431 with a message when the URL or the headers are over the limits, and
     404 for a path that decodes to control characters (no resource has such a name; the
     redirect Lambda answers such a short id with 404 too).
@@ -130,7 +131,9 @@ def oversized_head(scope: Scope) -> tuple[int, str] | None:
     return None
 
 
-class BodySizeLimitMiddleware:
+class RequestLimitsMiddleware:
+    """The request-line, header and body limits; `limit_for` gives a path its body limit."""
+
     def __init__(
         self, app: ASGIApp, default_limit: int, limit_for: Callable[[str], int] | None = None
     ) -> None:
@@ -142,7 +145,7 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refused = oversized_head(scope)
+        refused = refused_head(scope)
         if refused is not None:
             await send_json(send, refused[0], {"message": refused[1]})
             return
