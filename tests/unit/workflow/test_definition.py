@@ -11,6 +11,7 @@ import pytest
 from shortstack.adapters.workflow import DefinitionError, load_definition
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:tasks"
+INVOKE = "arn:aws:states:::lambda:invoke"
 FUNCTIONS = {FN: lambda payload: payload}
 
 
@@ -22,6 +23,16 @@ def one(state: dict[str, Any]) -> dict[str, Any]:
     return {"StartAt": "S", "States": {"S": state}}
 
 
+def task(**fields: Any) -> dict[str, Any]:
+    """A Task state invoking FN, with `fields` added."""
+    invoke = {"Type": "Task", "Resource": INVOKE, "Parameters": {"FunctionName": FN}}
+    return {**invoke, "End": True, **fields}
+
+
+def choice(rule: dict[str, Any]) -> dict[str, Any]:
+    return one({"Type": "Choice", "Choices": [{**rule, "Next": "S"}]})
+
+
 @pytest.mark.parametrize(
     ("definition", "message"),
     [
@@ -29,18 +40,20 @@ def one(state: dict[str, Any]) -> dict[str, Any]:
             one({"Type": "Parallel", "Branches": [], "End": True}),
             "Type 'Parallel' is not supported",
         ),
+        (one({"Type": "Wait", "Seconds": 1, "End": True}), "Type 'Wait' is not supported"),
+        (one(task(TimeoutSeconds=5)), "'TimeoutSeconds' is not supported"),
+        (one({"Type": "Pass", "Bogus": 1, "End": True}), "'Bogus' is not supported"),
+        (one({"Type": "Pass", "InputPath": "$.a", "End": True}), "'InputPath' is not supported"),
+        (one({"Type": "Fail", "ErrorPath": "$.e"}), "'ErrorPath' is not supported"),
+        (one(task(Resource="arn:aws:states:::dynamodb:putItem")), "is not supported"),
+        (one(task(Resource=FN)), f"Resource {FN!r} is not supported"),
         (
-            one({"Type": "Task", "Resource": FN, "TimeoutSeconds": 5, "End": True}),
-            "'TimeoutSeconds' is not supported",
-        ),
-        (one({"Type": "Pass", "Bogus": 1, "End": True}), "'Bogus' is not a field"),
-        (
-            one({"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True}),
-            "is not supported by the local runner",
-        ),
-        (
-            one({"Type": "Task", "Resource": FN.replace("tasks", "other"), "End": True}),
+            one(task(Parameters={"FunctionName": FN.replace("tasks", "other")})),
             "no local function is bound",
+        ),
+        (
+            one(task(Parameters={"FunctionName": FN, "Qualifier": "1"})),
+            "Parameters ['Qualifier'] are not supported",
         ),
         (
             one(
@@ -67,57 +80,23 @@ def one(state: dict[str, Any]) -> dict[str, Any]:
             "intrinsic function 'States.Format'",
         ),
         (one({"Type": "Pass", "ResultPath": "items", "End": True}), "must start with '$'"),
+        (one({"Type": "Pass", "Parameters": {"a.$": "$['x']"}, "End": True}), "no ['name']"),
         (
-            one(
-                {
-                    "Type": "Task",
-                    "Resource": FN,
-                    "End": True,
-                    "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}],
-                }
-            ),
+            one(task(Retry=[{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["X"]}])),
             "States.ALL must be in the last entry",
         ),
-        (
-            one(
-                {
-                    "Type": "Task",
-                    "Resource": FN,
-                    "End": True,
-                    "Retry": [{"ErrorEquals": ["States.ALL", "X"]}],
-                }
-            ),
-            "alone",
-        ),
-        (
-            one(
-                {
-                    "Type": "Task",
-                    "Resource": FN,
-                    "End": True,
-                    "Retry": [{"ErrorEquals": ["X"], "BackoffRate": 0.5}],
-                }
-            ),
-            "BackoffRate",
-        ),
-        (
-            one(
-                {
-                    "Type": "Choice",
-                    "Choices": [{"Variable": "$.x", "StringEqualz": "a", "Next": "S"}],
-                }
-            ),
-            "unsupported choice fields",
-        ),
-        (
-            one(
-                {
-                    "Type": "Choice",
-                    "Choices": [{"Variable": "$.x", "NumericEquals": "1", "Next": "S"}],
-                }
-            ),
-            "numeric operand",
-        ),
+        (one(task(Retry=[{"ErrorEquals": ["States.ALL", "X"]}])), "alone"),
+        (one(task(Retry=[{"ErrorEquals": ["X"], "BackoffRate": 0.5}])), "BackoffRate"),
+        (one(task(Retry=[{"ErrorEquals": ["X"], "JitterStrategy": "FULL"}])), "retrier fields"),
+        (one(task(Retry=[{"ErrorEquals": ["X"], "MaxDelaySeconds": 5}])), "retrier fields"),
+        (choice({"Variable": "$.x", "StringEqualz": "a"}), "unsupported choice fields"),
+        (choice({"Variable": "$.x", "StringMatches": "a*"}), "['StringMatches']"),
+        (choice({"Variable": "$.x", "StringLessThan": "a"}), "['StringLessThan']"),
+        (choice({"Variable": "$.t", "TimestampEquals": "2026-01-01T00:00:00Z"}), "Timestamp"),
+        (choice({"Variable": "$.x", "NumericEqualsPath": "$.y"}), "['NumericEqualsPath']"),
+        (choice({"Variable": "$.x", "IsNull": True}), "['IsNull']"),
+        (choice({"Not": {"Variable": "$.x", "IsPresent": True}}), "['Not']"),
+        (choice({"Variable": "$.x", "NumericEquals": "1"}), "numeric operand"),
         (one({"Type": "Choice", "Choices": [{"Variable": "$.x", "StringEquals": "a"}]}), "Next"),
         (
             one(
@@ -134,6 +113,8 @@ def one(state: dict[str, Any]) -> dict[str, Any]:
             "DISTRIBUTED",
         ),
         (one({"Type": "Map", "ItemReader": {}, "End": True}), "'ItemReader' is not supported"),
+        (one({"Type": "Map", "Iterator": {}, "End": True}), "'Iterator' is not supported"),
+        (one({"Type": "Map", "Parameters": {}, "End": True}), "'Parameters' is not supported"),
         (
             {"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {"Type": "Succeed"}}},
             "JSONata",
@@ -155,16 +136,16 @@ def test_errors_inside_a_map_processor_name_the_path() -> None:
     definition = one(
         {
             "Type": "Map",
-            "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Wait", "End": True}}},
+            "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass"}}},
             "End": True,
         }
     )
-    with pytest.raises(DefinitionError, match=r"state 'I': needs exactly one of Seconds"):
+    with pytest.raises(DefinitionError, match=r"state 'I': needs exactly one of Next or End"):
         load(definition)
 
 
 def test_substitutions_are_applied_and_missing_ones_are_named() -> None:
-    definition = one({"Type": "Task", "Resource": "${TaskArn}", "End": True})
+    definition = one(task(Parameters={"FunctionName": "${TaskArn}"}))
     machine = load(definition, TaskArn=FN)
     assert machine.states["S"].function == FN
     with pytest.raises(DefinitionError, match=r"\['TaskArn'\]"):

@@ -17,28 +17,28 @@ from shortstack.adapters.workflow import LocalStateMachine
 from tests.moto_sfn import execute_on_moto, executing_stepfunctions
 
 CHOICE_OPERATORS = {
-    "StartAt": "C",
+    "StartAt": "Size",
     "States": {
-        "C": {
+        "Size": {
             "Type": "Choice",
             "Choices": [
-                {
-                    "And": [
-                        {"Variable": "$.n", "NumericGreaterThanEquals": 10},
-                        {"Variable": "$.s", "StringEquals": "big"},
-                    ],
-                    "Next": "Big",
-                },
-                {
-                    "Or": [
-                        {"Variable": "$.b", "BooleanEquals": True},
-                        {"Variable": "$.s", "StringMatches": "sm*"},
-                    ],
-                    "Next": "Small",
-                },
-                {"Not": {"Variable": "$.n", "NumericLessThan": 0}, "Next": "Zeroish"},
+                {"Variable": "$.n", "NumericGreaterThanEquals": 10, "Next": "BigText"},
+                {"Variable": "$.b", "BooleanEquals": True, "Next": "Small"},
+                {"Variable": "$.s", "StringEquals": "small", "Next": "Small"},
+                {"Variable": "$.n", "NumericLessThan": 0, "Next": "Negative"},
+                {"Variable": "$.missing", "IsPresent": True, "Next": "Big"},
+                {"Variable": "$.n", "NumericEquals": 5, "Next": "Small"},
             ],
-            "Default": "Negative",
+            "Default": "Zeroish",
+        },
+        "BigText": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.s", "StringEquals": "big", "Next": "Big"},
+                {"Variable": "$.n", "NumericGreaterThan": 100, "Next": "Big"},
+                {"Variable": "$.n", "NumericLessThanEquals": 10, "Next": "Small"},
+            ],
+            "Default": "Zeroish",
         },
         "Big": {"Type": "Pass", "Result": "big", "End": True},
         "Small": {"Type": "Pass", "Result": "small", "End": True},
@@ -52,8 +52,7 @@ PATHS_AND_MAP = {
     "States": {
         "Shape": {
             "Type": "Pass",
-            "InputPath": "$.job",
-            "Parameters": {"id.$": "$.id", "chunks.$": "$.chunks", "fixed": {"a": [1, 2]}},
+            "Parameters": {"id.$": "$.job.id", "chunks.$": "$.job.chunks", "fixed": {"a": [1, 2]}},
             "ResultPath": "$.shaped",
             "Next": "Each",
         },
@@ -96,7 +95,12 @@ RESULT_PATHS = {
     "States": {
         "A": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.deep.er.x", "Next": "B"},
         "B": {"Type": "Pass", "ResultPath": None, "Parameters": {"ignored": 1}, "Next": "C"},
-        "C": {"Type": "Pass", "InputPath": "$.deep", "OutputPath": "$.er", "End": True},
+        "C": {
+            "Type": "Pass",
+            "Parameters": {"er.$": "$.deep.er"},
+            "OutputPath": "$.er",
+            "End": True,
+        },
     },
 }
 
@@ -122,9 +126,14 @@ NO_MATCH = {
 
 CASES = [
     (CHOICE_OPERATORS, {"n": 12, "s": "big", "b": False}),
-    (CHOICE_OPERATORS, {"n": 1, "s": "smallish", "b": False}),
+    (CHOICE_OPERATORS, {"n": 120, "s": "x", "b": False}),
+    (CHOICE_OPERATORS, {"n": 10, "s": "x", "b": False}),
+    (CHOICE_OPERATORS, {"n": 12, "s": "x", "b": False}),
+    (CHOICE_OPERATORS, {"n": 1, "s": "small", "b": False}),
     (CHOICE_OPERATORS, {"n": 1, "s": "x", "b": True}),
+    (CHOICE_OPERATORS, {"n": 5, "s": "x", "b": False}),
     (CHOICE_OPERATORS, {"n": 0, "s": "x", "b": False}),
+    (CHOICE_OPERATORS, {"n": 0, "s": "x", "b": False, "missing": None}),
     (CHOICE_OPERATORS, {"n": -1, "s": "x", "b": False}),
     (CHOICE_OPERATORS, {"n": "12", "s": "big", "b": "true"}),
     (PATHS_AND_MAP, {"job": {"id": "j1", "chunks": [0, 1, 2, 3, 4]}, "other": 1}),

@@ -1,8 +1,9 @@
 """Workflows: the bulk-import state machine, run locally or by AWS Step Functions.
 
 `definition` loads an Amazon States Language file and refuses what the local
-runner cannot do; `runner` executes it in-process; `local` and `stepfunctions`
-are the two implementations of the WorkflowStarter port.
+runner cannot do (with `paths` and `choice`, the JSONPath and Choice subsets);
+`runner` executes it in-process; `starters` holds the two WorkflowStarter
+adapters, the local runner in a thread and Step Functions.
 """
 
 from shortstack.adapters.workflow.definition import DefinitionError, load_definition

@@ -1,16 +1,21 @@
 """Load an Amazon States Language definition into checked, typed states.
 
-Everything the local runner cannot honour is refused here, at load time,
-with the state and field named: an unknown field, a Parallel state, a
-JSONata query, an intrinsic function, a service integration other than
-Lambda, a transition to a state that does not exist. A definition that
-loads therefore runs without "unsupported" surprises half-way through an
-import.
+The local runner implements the part of ASL our workflows use, and this module
+refuses the rest at load time, naming the state and the field, so a definition
+that loads runs without "unsupported" surprises half-way through an import.
 
-Task states call Python functions bound by name: the resource
-`arn:aws:states:::lambda:invoke` with a literal `Parameters.FunctionName`
-(the result arrives wrapped as `{"Payload": ...}`, as on AWS), or a Lambda
-function ARN as the Resource (the result arrives bare).
+Supported: Task, Pass, Choice, Map (INLINE), Succeed and Fail states; Parameters,
+ResultSelector, ResultPath and OutputPath; Retry (interval, attempts, backoff)
+and Catch; Map's ItemsPath, ItemSelector and MaxConcurrency; the Choice
+comparisons in `choice`; the reference paths in `paths`. A Task calls the Python
+function bound to the literal `Parameters.FunctionName` of
+`arn:aws:states:::lambda:invoke` (its result arrives wrapped as
+`{"Payload": ...}`, as on AWS).
+
+Refused: Parallel and Wait states, InputPath (Parameters selects the input),
+Fail's ErrorPath and CausePath, Lambda ARNs and other services as a Resource,
+timeouts and heartbeats, retry jitter and MaxDelaySeconds, the legacy Map
+Iterator and Parameters, distributed Maps, intrinsic functions, JSONata.
 """
 
 from __future__ import annotations
@@ -27,39 +32,23 @@ from shortstack.adapters.workflow.paths import Path, PathSyntaxError, Template
 TaskFunction = Callable[[Any], Any]
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
-_LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+")
 _SUBSTITUTION = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 ROOT = Path.parse("$")
 
 _COMMON = {"Type", "Comment"}
-_IO = {"InputPath", "OutputPath"}
 _FLOW = {"Next", "End"}
+_RESULT = {"ResultPath", "OutputPath"}
+_ERRORS = {"Retry", "Catch"}
 _FIELDS: dict[str, set[str]] = {
-    "Task": _COMMON | _IO | _FLOW
-    | {"Resource", "Parameters", "ResultSelector", "ResultPath", "Retry", "Catch"},
-    "Pass": _COMMON | _IO | _FLOW | {"Result", "ResultPath", "Parameters"},
-    "Choice": _COMMON | _IO | {"Choices", "Default"},
-    "Wait": _COMMON | _IO | _FLOW | {"Seconds", "SecondsPath"},
-    "Succeed": _COMMON | _IO,
-    "Fail": _COMMON | {"Error", "Cause", "ErrorPath", "CausePath"},
-    "Map": _COMMON | _IO | _FLOW
-    | {
-        "ItemsPath", "ItemSelector", "Parameters", "ItemProcessor", "Iterator",
-        "MaxConcurrency", "ResultSelector", "ResultPath", "Retry", "Catch",
-    },
+    "Task": _COMMON | _FLOW | _RESULT | _ERRORS | {"Resource", "Parameters", "ResultSelector"},
+    "Pass": _COMMON | _FLOW | _RESULT | {"Result", "Parameters"},
+    "Choice": _COMMON | {"Choices", "Default", "OutputPath"},
+    "Succeed": _COMMON | {"OutputPath"},
+    "Fail": _COMMON | {"Error", "Cause"},
+    "Map": _COMMON | _FLOW | _RESULT | _ERRORS
+    | {"ItemsPath", "ItemSelector", "ItemProcessor", "MaxConcurrency", "ResultSelector"},
 }  # fmt: skip
-# Real ASL that this runner deliberately does not implement: named so the error says so.
-_KNOWN_UNSUPPORTED = {
-    "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath",
-    "Credentials", "Timestamp", "TimestampPath", "ItemReader", "ItemBatcher", "ResultWriter",
-    "ToleratedFailurePercentage", "ToleratedFailureCount", "ToleratedFailurePercentagePath",
-    "ToleratedFailureCountPath", "MaxConcurrencyPath", "Label", "Arguments", "Output",
-    "Assign", "QueryLanguage", "Branches",
-}  # fmt: skip
-_RETRY_FIELDS = {
-    "ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
-    "JitterStrategy", "Comment",
-}  # fmt: skip
+_RETRY_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "Comment"}
 _CATCH_FIELDS = {"ErrorEquals", "Next", "ResultPath", "Comment"}
 
 
@@ -73,15 +62,10 @@ class Retrier:
     interval_seconds: float = 1.0
     max_attempts: int = 3
     backoff_rate: float = 2.0
-    max_delay_seconds: float | None = None
-    full_jitter: bool = False
 
     def delay(self, attempt: int) -> float:
-        """Seconds to wait before retry number `attempt` (1-based), before any jitter."""
-        delay = self.interval_seconds * self.backoff_rate ** (attempt - 1)
-        if self.max_delay_seconds is not None:
-            delay = min(delay, self.max_delay_seconds)
-        return float(delay)
+        """Seconds to wait before retry number `attempt` (1-based)."""
+        return float(self.interval_seconds * self.backoff_rate ** (attempt - 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +89,6 @@ class State:
     type: str
     next: str | None = None
     end: bool = False
-    input_path: Path | None = ROOT
     output_path: Path | None = ROOT
     result_path: Path | None = ROOT
     parameters: Template | None = None
@@ -114,21 +97,15 @@ class State:
     catch: tuple[Catcher, ...] = ()
     # Task
     function: str | None = None
-    wrap_payload: bool = False
     # Pass
     result: Any = None
     has_result: bool = False
     # Choice
     choices: tuple[Choice, ...] = ()
     default: str | None = None
-    # Wait
-    seconds: int | None = None
-    seconds_path: Path | None = None
     # Fail
     error: str | None = None
     cause: str | None = None
-    error_path: Path | None = None
-    cause_path: Path | None = None
     # Map
     items_path: Path = ROOT
     processor: Machine | None = None
@@ -200,12 +177,10 @@ class _Loader:
             )
         for key in spec:
             if key not in _FIELDS[kind]:
-                why = (
-                    "is not supported by the local runner"
-                    if key in _KNOWN_UNSUPPORTED
-                    else ("is not a field of this state type")
+                raise DefinitionError(
+                    f"{where}: field {key!r} is not supported by the local runner in a {kind} "
+                    f"state (supported: {', '.join(sorted(_FIELDS[kind]))})"
                 )
-                raise DefinitionError(f"{where}: field {key!r} {why}")
         state = State(name=name, type=kind)
         try:
             self._fill(state, spec, where)
@@ -219,10 +194,16 @@ class _Loader:
             if has_next == has_end:
                 raise DefinitionError(f"{where}: needs exactly one of Next or End: true")
             state.next, state.end = spec.get("Next"), has_end
-        state.input_path = _optional_path(spec, "InputPath")
+        # Fields a type does not allow were refused above, so these read only their own.
+        state.result, state.has_result = spec.get("Result"), "Result" in spec
+        state.error, state.cause = spec.get("Error"), spec.get("Cause")
         state.output_path = _optional_path(spec, "OutputPath")
         state.result_path = _optional_path(spec, "ResultPath")
-        for key, attribute in (("Parameters", "parameters"), ("ResultSelector", "result_selector")):
+        for key, attribute in (
+            ("Parameters", "parameters"),
+            ("ItemSelector", "parameters"),
+            ("ResultSelector", "result_selector"),
+        ):
             if key in spec:
                 setattr(state, attribute, _template(spec[key], f"{where}.{key}"))
         state.retry = tuple(
@@ -233,85 +214,51 @@ class _Loader:
         )
         _check_error_lists([r.errors for r in state.retry], f"{where}.Retry")
         _check_error_lists([c.errors for c in state.catch], f"{where}.Catch")
-        getattr(self, f"_fill_{state.type.lower()}")(state, spec, where)
+        fill = getattr(self, f"_fill_{state.type.lower()}", None)
+        if fill is not None:
+            fill(state, spec, where)
 
     def _fill_task(self, state: State, spec: dict[str, Any], where: str) -> None:
-        resource = spec.get("Resource")
-        if resource == LAMBDA_INVOKE:
-            parameters = spec.get("Parameters")
-            function = parameters.get("FunctionName") if isinstance(parameters, dict) else None
-            if not isinstance(function, str):
-                raise DefinitionError(
-                    f"{where}: {LAMBDA_INVOKE} needs a literal Parameters.FunctionName"
-                )
-            unknown = set(parameters or {}) - {"FunctionName", "Payload", "Payload.$"}
-            if unknown:
-                raise DefinitionError(
-                    f"{where}: Parameters {sorted(unknown)} are not supported locally"
-                )
-            state.wrap_payload = True
-        elif isinstance(resource, str) and _LAMBDA_ARN.match(resource):
-            function = resource
-        else:
+        if spec.get("Resource") != LAMBDA_INVOKE:
             raise DefinitionError(
-                f"{where}: Resource {resource!r} is not supported by the local runner "
-                f"(use {LAMBDA_INVOKE} or a Lambda function ARN)"
+                f"{where}: Resource {spec.get('Resource')!r} is not supported by the local "
+                f"runner (use {LAMBDA_INVOKE})"
+            )
+        parameters = spec.get("Parameters")
+        function = parameters.get("FunctionName") if isinstance(parameters, dict) else None
+        if not isinstance(function, str):
+            raise DefinitionError(
+                f"{where}: {LAMBDA_INVOKE} needs a literal Parameters.FunctionName"
+            )
+        unknown = set(parameters or {}) - {"FunctionName", "Payload", "Payload.$"}
+        if unknown:
+            raise DefinitionError(
+                f"{where}: Parameters {sorted(unknown)} are not supported locally"
             )
         if function not in self.functions:
             raise DefinitionError(f"{where}: no local function is bound to {function!r}")
         state.function = function
-
-    def _fill_pass(self, state: State, spec: dict[str, Any], where: str) -> None:
-        state.has_result = "Result" in spec
-        state.result = spec.get("Result")
 
     def _fill_choice(self, state: State, spec: dict[str, Any], where: str) -> None:
         choices = spec.get("Choices")
         if not isinstance(choices, list) or not choices:
             raise DefinitionError(f"{where}: Choices must be a non-empty list")
         state.choices = tuple(
-            Choice(compile_rule(rule, f"{where}.Choices[{i}]", top_level=True), rule["Next"])
+            Choice(compile_rule(rule, f"{where}.Choices[{i}]"), rule["Next"])
             for i, rule in enumerate(choices)
         )
         state.default = spec.get("Default")
 
-    def _fill_wait(self, state: State, spec: dict[str, Any], where: str) -> None:
-        if ("Seconds" in spec) == ("SecondsPath" in spec):
-            raise DefinitionError(f"{where}: needs exactly one of Seconds or SecondsPath")
-        if "Seconds" in spec:
-            seconds = spec["Seconds"]
-            if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
-                raise DefinitionError(f"{where}: Seconds must be a non-negative integer")
-            state.seconds = seconds
-        else:
-            state.seconds_path = Path.parse(spec["SecondsPath"])
-
-    def _fill_succeed(self, state: State, spec: dict[str, Any], where: str) -> None:
-        return None
-
-    def _fill_fail(self, state: State, spec: dict[str, Any], where: str) -> None:
-        for key in ("Error", "Cause"):
-            if key in spec and f"{key}Path" in spec:
-                raise DefinitionError(f"{where}: give {key} or {key}Path, not both")
-        state.error, state.cause = spec.get("Error"), spec.get("Cause")
-        state.error_path = Path.parse(spec["ErrorPath"]) if "ErrorPath" in spec else None
-        state.cause_path = Path.parse(spec["CausePath"]) if "CausePath" in spec else None
-
     def _fill_map(self, state: State, spec: dict[str, Any], where: str) -> None:
-        if "ItemSelector" in spec and "Parameters" in spec:
-            raise DefinitionError(f"{where}: give ItemSelector or Parameters, not both")
-        if ("ItemProcessor" in spec) == ("Iterator" in spec):
-            raise DefinitionError(f"{where}: needs exactly one of ItemProcessor or Iterator")
-        selector = spec.get("ItemSelector", spec.get("Parameters"))
-        state.parameters = (
-            _template(selector, f"{where}.ItemSelector") if selector is not None else None
-        )
         state.items_path = Path.parse(spec.get("ItemsPath", "$"))
         concurrency = spec.get("MaxConcurrency", 0)
-        if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 0:
+        if not _is_int(concurrency) or concurrency < 0:
             raise DefinitionError(f"{where}: MaxConcurrency must be a non-negative integer")
         state.max_concurrency = concurrency
-        processor = dict(spec.get("ItemProcessor") or spec["Iterator"])
+        processor = spec.get("ItemProcessor")
+        if not isinstance(processor, dict):
+            raise DefinitionError(f"{where}: needs an ItemProcessor object")
+        processor = dict(processor)
         mode = (processor.pop("ProcessorConfig", None) or {}).get("Mode", "INLINE")
         if mode != "INLINE":
             raise DefinitionError(
@@ -351,37 +298,24 @@ def _error_names(spec: Mapping[str, Any], where: str) -> tuple[str, ...]:
 def _retrier(spec: Any, where: str) -> Retrier:
     if not isinstance(spec, dict) or set(spec) - _RETRY_FIELDS:
         raise DefinitionError(
-            f"{where}: unsupported retrier fields (allowed: {sorted(_RETRY_FIELDS)})"
+            f"{where}: unsupported retrier fields (supported: {sorted(_RETRY_FIELDS)})"
         )
     interval = spec.get("IntervalSeconds", 1)
     attempts = spec.get("MaxAttempts", 3)
     backoff = spec.get("BackoffRate", 2.0)
-    max_delay = spec.get("MaxDelaySeconds")
-    jitter = spec.get("JitterStrategy", "NONE")
     if not _is_int(interval) or interval < 1:
         raise DefinitionError(f"{where}: IntervalSeconds must be a positive integer")
     if not _is_int(attempts) or attempts < 0:
         raise DefinitionError(f"{where}: MaxAttempts must be a non-negative integer")
     if not isinstance(backoff, int | float) or isinstance(backoff, bool) or backoff < 1.0:
         raise DefinitionError(f"{where}: BackoffRate must be a number >= 1.0")
-    if max_delay is not None and (not _is_int(max_delay) or max_delay < 1):
-        raise DefinitionError(f"{where}: MaxDelaySeconds must be a positive integer")
-    if jitter not in ("NONE", "FULL"):
-        raise DefinitionError(f"{where}: JitterStrategy must be NONE or FULL")
-    return Retrier(
-        errors=_error_names(spec, where),
-        interval_seconds=float(interval),
-        max_attempts=attempts,
-        backoff_rate=float(backoff),
-        max_delay_seconds=float(max_delay) if max_delay is not None else None,
-        full_jitter=jitter == "FULL",
-    )
+    return Retrier(_error_names(spec, where), float(interval), attempts, float(backoff))
 
 
 def _catcher(spec: Any, where: str) -> Catcher:
     if not isinstance(spec, dict) or set(spec) - _CATCH_FIELDS:
         raise DefinitionError(
-            f"{where}: unsupported catcher fields (allowed: {sorted(_CATCH_FIELDS)})"
+            f"{where}: unsupported catcher fields (supported: {sorted(_CATCH_FIELDS)})"
         )
     if not isinstance(spec.get("Next"), str):
         raise DefinitionError(f"{where}: a catcher needs Next")

@@ -1,11 +1,11 @@
 """The JSONPath subset Amazon States Language needs, and payload templates built from it.
 
-Step Functions uses JSONPath in InputPath, OutputPath, ItemsPath, Choice
-variables and `.$` fields, and "reference paths" (no wildcards) in
-ResultPath. The local runner supports the reference-path subset everywhere:
-`$`, `$.name`, `$['name']`, `$.list[0]`, and the context object `$$.…`.
-Wildcards, filters, slices and recursive descent are refused when the
-definition is loaded, never half-evaluated mid-run.
+Step Functions uses JSONPath in OutputPath, ItemsPath, Choice variables and
+`.$` fields, and "reference paths" (no wildcards) in ResultPath. The local
+runner supports the reference-path subset everywhere: `$`, `$.name`,
+`$.list[0]`, and the context object `$$.…`. Bracketed names, wildcards,
+filters, slices and recursive descent are refused when the definition is
+loaded, never half-evaluated mid-run.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 Segment = str | int
 
 _NAME = re.compile(r"\.([^.\[\]'\"*@?()]+)")
-_QUOTED = re.compile(r"\[\s*'([^']*)'\s*\]|\[\s*\"([^\"]*)\"\s*\]")
 _INDEX = re.compile(r"\[\s*(\d+)\s*\]")
 
 
@@ -52,19 +51,15 @@ class Path:
         segments: list[Segment] = []
         position = 0
         while position < len(rest):
-            for pattern in (_NAME, _QUOTED, _INDEX):
-                match = pattern.match(rest, position)
-                if match:
-                    break
-            else:
-                raise PathSyntaxError(
-                    f"{text!r}: only $.name, $['name'] and $.list[0] steps are supported "
-                    "(no wildcards, filters, slices or '..')"
-                )
-            if pattern is _INDEX:
+            if match := _NAME.match(rest, position):
+                segments.append(match.group(1))
+            elif match := _INDEX.match(rest, position):
                 segments.append(int(match.group(1)))
             else:
-                segments.append(next(group for group in match.groups() if group is not None))
+                raise PathSyntaxError(
+                    f"{text!r}: only $.name and $.list[0] steps are supported "
+                    "(no ['name'], wildcards, filters, slices or '..')"
+                )
             position = match.end()
         return cls(text, tuple(segments), context)
 

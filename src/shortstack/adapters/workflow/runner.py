@@ -1,25 +1,24 @@
 """Run a loaded state machine in-process: the local stand-in for AWS Step Functions.
 
-One execution walks the states from StartAt, applying InputPath, Parameters,
-ResultSelector, ResultPath and OutputPath as Step Functions does, retrying
-and catching errors by name, and running Map iterations on a thread pool of
-MaxConcurrency workers. Errors raised by a task function surface as their
-exception class name (a Lambda function's `errorType`), so a Retry or Catch
-written for AWS matches the same failures locally.
+One execution walks the states from StartAt, applying Parameters,
+ResultSelector, ResultPath and OutputPath as Step Functions does, retrying and
+catching errors by name, and running Map iterations on a thread pool of
+MaxConcurrency workers. It runs what `definition` lets load, nothing more.
+Errors raised by a task function surface as their exception class name (a
+Lambda function's `errorType`), so a Retry or Catch written for AWS matches the
+same failures locally.
 
-What the runner adds for local use: a history of every step (for tests and
-logs), the 256 KB limit on state data enforced as on AWS (a definition that
-passes rows around fails here first), a cap on state transitions, and a stop
-event that aborts an execution between states so a server can shut down
-without waiting for a whole import.
+What the runner adds for local use: the list of states entered (for tests), the
+256 KB limit on state data enforced as on AWS (a definition that passes rows
+around fails here first), a cap on state transitions, and a stop event that
+aborts an execution between states so a server can shut down without waiting
+for a whole import.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import threading
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +35,7 @@ from shortstack.adapters.workflow.definition import (
     TaskFunction,
     load_definition,
 )
-from shortstack.adapters.workflow.paths import Path, PathNotFound, ResultPathMismatch
+from shortstack.adapters.workflow.paths import Path, PathNotFound, ResultPathMismatch, Template
 
 MAX_PAYLOAD_BYTES = 256 * 1024
 MAX_TRANSITIONS = 25_000
@@ -44,9 +43,6 @@ MAX_MAP_WORKERS = 40
 # Never retried nor caught, even by States.ALL (as on AWS).
 _TERMINAL_ERRORS = frozenset({"States.Runtime"})
 _NOT_TASK_FAILURES = frozenset({"States.Timeout", "States.Runtime", "States.DataLimitExceeded"})
-
-HistoryEvent = dict[str, Any]
-Listener = Callable[[HistoryEvent], None]
 
 
 class StateError(Exception):
@@ -68,7 +64,7 @@ class ExecutionResult:
     output: Any = None
     error: str | None = None
     cause: str | None = None
-    history: list[HistoryEvent] = field(default_factory=list)
+    entered: list[str] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
@@ -76,7 +72,7 @@ class ExecutionResult:
 
     def states_entered(self) -> list[str]:
         """Names of the states entered, in order (Map iterations interleave)."""
-        return [e["state"] for e in self.history if e["type"] == "StateEntered"]
+        return list(self.entered)
 
 
 def error_from_exception(exc: Exception) -> StateError:
@@ -126,7 +122,6 @@ class Execution:
         state_machine_name: str = "local",
         stop: threading.Event | None = None,
         sleep: Callable[[float], None] | None = None,
-        listener: Listener | None = None,
         max_transitions: int = MAX_TRANSITIONS,
     ) -> None:
         self.machine = machine
@@ -135,11 +130,9 @@ class Execution:
         self.state_machine_name = state_machine_name
         self.stop = stop or threading.Event()
         self._sleep = sleep or self._interruptible_sleep
-        self.listener = listener
         self.max_transitions = max_transitions
-        self.history: list[HistoryEvent] = []
+        self.entered: list[str] = []
         self._lock = threading.Lock()
-        self._transitions = 0
         self._context: dict[str, Any] = {}
 
     def run(self, execution_input: Any) -> ExecutionResult:
@@ -147,103 +140,72 @@ class Execution:
         arn = f"arn:aws:states:local:000000000000:execution:{self.state_machine_name}:{self.name}"
         try:
             data = _as_json(execution_input, "the execution input")
-        except StateError as err:
-            return self._finish("FAILED", error=err.error, cause=err.cause)
-        self._context = {
-            "Execution": {"Id": arn, "Name": self.name, "Input": data, "StartTime": _now_iso()},
-            "StateMachine": {"Id": arn.rsplit(":", 1)[0], "Name": self.state_machine_name},
-        }
-        self._record({"type": "ExecutionStarted", "state": None})
-        try:
+            self._context = {
+                "Execution": {"Id": arn, "Name": self.name, "Input": data, "StartTime": _now_iso()},
+                "StateMachine": {"Id": arn.rsplit(":", 1)[0], "Name": self.state_machine_name},
+            }
             output = self._run_machine(self.machine, data)
         except StateError as err:
-            return self._finish("FAILED", error=err.error, cause=err.cause)
+            return ExecutionResult("FAILED", None, err.error, err.cause, self.entered)
         except ExecutionAborted:
-            return self._finish("ABORTED")
-        return self._finish("SUCCEEDED", output=output)
-
-    # -- bookkeeping -------------------------------------------------------------------------
-
-    def _finish(
-        self, status: Literal["SUCCEEDED", "FAILED", "ABORTED"], **kw: Any
-    ) -> ExecutionResult:
-        self._record({"type": f"Execution{status.title()}", "state": None, **kw})
-        return ExecutionResult(status, history=list(self.history), **kw)
-
-    def _record(self, event: HistoryEvent) -> None:
-        event["timestamp"] = time.time()
-        with self._lock:
-            self.history.append(event)
-        if self.listener is not None:
-            self.listener(event)
+            return ExecutionResult("ABORTED", entered=self.entered)
+        return ExecutionResult("SUCCEEDED", output, entered=self.entered)
 
     def _enter(self, state: State) -> None:
         if self.stop.is_set():
             raise ExecutionAborted()
         with self._lock:
-            self._transitions += 1
-            over = self._transitions > self.max_transitions
-        if over:
+            self.entered.append(state.name)
+            transitions = len(self.entered)
+        if transitions > self.max_transitions:
             raise StateError(
                 "States.Runtime", f"more than {self.max_transitions} state transitions"
             )
-        self._record({"type": "StateEntered", "state": state.name})
 
     def _interruptible_sleep(self, seconds: float) -> None:
         if self.stop.wait(seconds):
             raise ExecutionAborted()
 
-    def _context_for(self, state: State, retry_count: int, **extra: Any) -> dict[str, Any]:
+    def _context_for(self, state: State, retry_count: int = 0) -> dict[str, Any]:
         state_info = {"Name": state.name, "EnteredTime": _now_iso(), "RetryCount": retry_count}
-        return {**self._context, "State": state_info, **extra}
+        return {**self._context, "State": state_info}
 
     # -- the walk ----------------------------------------------------------------------------
 
     def _run_machine(self, machine: Machine, data: Any) -> Any:
-        name = machine.start_at
-        while True:
+        name: str | None = machine.start_at
+        while name is not None:
             state = machine.states[name]
             self._enter(state)
-            next_name, data = self._run_state(state, data)
-            self._record({"type": "StateExited", "state": state.name})
-            if next_name is None:
-                return data
-            name = next_name
+            name, data = self._run_state(state, data)
+        return data
 
-    def _run_state(self, state: State, raw: Any) -> tuple[str | None, Any]:
-        """Run one state on its raw input; the next state's name (None at the end) and output."""
+    def _run_state(self, state: State, data: Any) -> tuple[str | None, Any]:
+        """Run one state on its input; the next state's name (None at the end) and output."""
         if state.type == "Fail":
-            error = _path_or(state.error_path, raw, state.error, "ErrorPath")
-            cause = _path_or(state.cause_path, raw, state.cause, "CausePath")
-            raise StateError(str(error or "States.Fail"), str(cause or ""))
-        effective = _select(state.input_path, raw, "InputPath")
+            raise StateError(state.error or "States.Fail", state.cause or "")
         if state.type in ("Task", "Map"):
-            return self._run_with_retries(state, raw, effective)
+            return self._run_with_retries(state, data)
         if state.type == "Choice":
-            return self._choose(state, effective), _select(
-                state.output_path, effective, "OutputPath"
-            )
+            return self._choose(state, data), _select(state.output_path, data, "OutputPath")
         if state.type == "Succeed":
-            return None, _select(state.output_path, effective, "OutputPath")
-        if state.type == "Wait":
-            self._wait(state, effective)
-            return self._leave(state, raw, effective)
-        # Pass
+            return None, _select(state.output_path, data, "OutputPath")
+        # Pass: its Result if it has one, else its Parameters (or its input).
+        selected = data
         if state.parameters is not None:
-            effective = _render(state.parameters, effective, self._context_for(state, 0))
-        result = state.result if state.has_result else effective
-        return self._leave(state, raw, result)
+            selected = _render(state.parameters, data, self._context_for(state))
+        return self._leave(state, data, state.result if state.has_result else selected)
 
-    def _leave(self, state: State, raw: Any, result: Any) -> tuple[str | None, Any]:
-        """Place the result at ResultPath in the raw input, then apply OutputPath."""
-        combined = _place(state.result_path, raw, result)
+    def _leave(self, state: State, data: Any, result: Any) -> tuple[str | None, Any]:
+        """Place the result at ResultPath in the input, then apply OutputPath."""
+        combined = _place(state.result_path, data, result)
         output = _as_json(
             _select(state.output_path, combined, "OutputPath"), f"the output of {state.name!r}"
         )
         return (None if state.end else state.next), output
 
     def _choose(self, state: State, data: Any) -> str:
-        context = self._context_for(state, 0)
+        context = self._context_for(state)
         for choice in state.choices:
             try:
                 if choice.rule(data, context):
@@ -254,113 +216,59 @@ class Execution:
             raise StateError("States.NoChoiceMatched", f"no choice rule matched in {state.name!r}")
         return state.default
 
-    def _wait(self, state: State, data: Any) -> None:
-        seconds: Any = state.seconds
-        if state.seconds_path is not None:
-            seconds = _select(state.seconds_path, data, "SecondsPath")
-            if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
-                raise StateError("States.Runtime", f"SecondsPath of {state.name!r} is not a count")
-        if seconds:
-            self._sleep(float(seconds))
-
-    def _run_with_retries(self, state: State, raw: Any, effective: Any) -> tuple[str | None, Any]:
+    def _run_with_retries(self, state: State, data: Any) -> tuple[str | None, Any]:
         attempts: dict[int, int] = {}
+        is_task = state.type == "Task"
         while True:
-            retry_count = sum(attempts.values())
             try:
-                result = self._attempt(state, effective, retry_count)
-                return self._leave(state, raw, result)
+                return self._leave(state, data, self._attempt(state, data, sum(attempts.values())))
             except StateError as err:
-                self._record(
-                    {
-                        "type": "StateFailed",
-                        "state": state.name,
-                        "error": err.error,
-                        "cause": err.cause,
-                    }
-                )
-                delay = self._retry_delay(state.retry, attempts, err.error, state.type == "Task")
+                delay = _retry_delay(state.retry, attempts, err.error, is_task)
                 if delay is not None:
-                    self._record(
-                        {
-                            "type": "StateRetried",
-                            "state": state.name,
-                            "error": err.error,
-                            "delay": delay,
-                        }
-                    )
                     self._sleep(delay)
                     continue
-                catcher = _find_catcher(state.catch, err.error, state.type == "Task")
+                catcher = _find_catcher(state.catch, err.error, is_task)
                 if catcher is None:
                     raise
-                self._record(
-                    {
-                        "type": "StateCaught",
-                        "state": state.name,
-                        "error": err.error,
-                        "next": catcher.next,
-                    }
-                )
                 error_output = {"Error": err.error, "Cause": err.cause}
                 return catcher.next, _as_json(
-                    _place(catcher.result_path, raw, error_output), "the catcher output"
+                    _place(catcher.result_path, data, error_output), "the catcher output"
                 )
 
-    def _retry_delay(
-        self, retriers: tuple[Retrier, ...], attempts: dict[int, int], error: str, is_task: bool
-    ) -> float | None:
-        """Seconds to wait before the next attempt, or None when no retrier allows one."""
-        for index, retrier in enumerate(retriers):
-            if _matches(retrier.errors, error, is_task):
-                attempts[index] = attempts.get(index, 0) + 1
-                if attempts[index] > retrier.max_attempts:
-                    return None
-                delay = retrier.delay(attempts[index])
-                return random.uniform(0, delay) if retrier.full_jitter else delay
-        return None
-
-    def _attempt(self, state: State, effective: Any, retry_count: int) -> Any:
+    def _attempt(self, state: State, data: Any, retry_count: int) -> Any:
         context = self._context_for(state, retry_count)
         if state.type == "Map":
-            result: Any = self._run_map(state, effective, context)
+            result: Any = self._run_map(state, data, context)
         else:
-            params = (
-                _render(state.parameters, effective, context) if state.parameters else effective
-            )
-            result = self._invoke(state, params)
+            assert state.parameters is not None  # a Task names its function in Parameters
+            result = self._invoke(state, _render(state.parameters, data, context))
         if state.result_selector is not None:
             result = _render(state.result_selector, result, context)
         return result
 
-    def _invoke(self, state: State, params: Any) -> Any:
+    def _invoke(self, state: State, parameters: Any) -> Any:
         assert state.function is not None
-        payload = params.get("Payload", {}) if state.wrap_payload else params
-        self._record({"type": "TaskScheduled", "state": state.name, "function": state.function})
         try:
-            value = self.functions[state.function](payload)
+            value = self.functions[state.function](parameters.get("Payload", {}))
         except ExecutionAborted:
             raise
         except Exception as exc:
             raise error_from_exception(exc) from exc
         value = _as_json(value, f"the result of {state.name!r}")
-        if state.wrap_payload:
-            return {"Payload": value, "StatusCode": 200, "ExecutedVersion": "$LATEST"}
-        return value
+        return {"Payload": value, "StatusCode": 200, "ExecutedVersion": "$LATEST"}
 
     def _run_map(self, state: State, data: Any, context: dict[str, Any]) -> list[Any]:
         items = _select(state.items_path, data, "ItemsPath")
         if not isinstance(items, list):
             raise StateError("States.Runtime", f"ItemsPath of {state.name!r} is not a JSON array")
         assert state.processor is not None
-        processor = state.processor
-        inputs = []
-        for index, item in enumerate(items):
-            if state.parameters is None:
-                inputs.append(item)
-            else:
-                item_context = {**context, "Map": {"Item": {"Index": index, "Value": item}}}
-                inputs.append(_render(state.parameters, data, item_context))
+        processor, selector = state.processor, state.parameters
+        inputs = [
+            item
+            if selector is None
+            else _render(selector, data, {**context, "Map": {"Item": {"Index": i, "Value": item}}})
+            for i, item in enumerate(items)
+        ]
         if not inputs:
             return []
         failed = threading.Event()
@@ -375,9 +283,7 @@ class Execution:
                 raise
 
         workers = min(len(inputs), state.max_concurrency or MAX_MAP_WORKERS, MAX_MAP_WORKERS)
-        with ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix=f"map-{state.name}"
-        ) as pool:
+        with ThreadPoolExecutor(workers, thread_name_prefix=f"map-{state.name}") as pool:
             futures = [pool.submit(iterate, item_input) for item_input in inputs]
         for future in futures:
             error = future.exception()
@@ -388,8 +294,25 @@ class Execution:
         return [f.result() for f in futures]
 
 
+def _retry_delay(
+    retriers: tuple[Retrier, ...], attempts: dict[int, int], error: str, is_task: bool
+) -> float | None:
+    """Seconds to wait before the next attempt, or None when no retrier allows one."""
+    for index, retrier in enumerate(retriers):
+        if _matches(retrier.errors, error, is_task):
+            attempts[index] = attempts.get(index, 0) + 1
+            if attempts[index] > retrier.max_attempts:
+                return None
+            return retrier.delay(attempts[index])
+    return None
+
+
+def _find_catcher(catchers: tuple[Catcher, ...], error: str, is_task: bool) -> Catcher | None:
+    return next((c for c in catchers if _matches(c.errors, error, is_task)), None)
+
+
 def _select(path: Path | None, data: Any, field_name: str) -> Any:
-    """Apply an InputPath/OutputPath/ItemsPath; None (JSON null) gives an empty object."""
+    """Apply an OutputPath or ItemsPath; None (JSON null) gives an empty object."""
     if path is None:
         return {}
     try:
@@ -398,31 +321,20 @@ def _select(path: Path | None, data: Any, field_name: str) -> Any:
         raise StateError("States.Runtime", f"{field_name}: {exc}") from exc
 
 
-def _place(path: Path | None, raw: Any, result: Any) -> Any:
+def _place(path: Path | None, data: Any, result: Any) -> Any:
     if path is None:
-        return raw
+        return data
     try:
-        return path.put(raw, result)
+        return path.put(data, result)
     except ResultPathMismatch as exc:
         raise StateError("States.ResultPathMatchFailure", str(exc)) from exc
 
 
-def _render(template: Any, data: Any, context: Mapping[str, Any]) -> Any:
+def _render(template: Template, data: Any, context: Mapping[str, Any]) -> Any:
     try:
         return template.render(data, context)
     except PathNotFound as exc:
         raise StateError("States.Runtime", str(exc)) from exc
-
-
-def _path_or(path: Path | None, data: Any, literal: str | None, field_name: str) -> Any:
-    return _select(path, data, field_name) if path is not None else literal
-
-
-def _find_catcher(catchers: tuple[Catcher, ...], error: str, is_task: bool) -> Catcher | None:
-    for catcher in catchers:
-        if _matches(catcher.errors, error, is_task):
-            return catcher
-    return None
 
 
 class LocalStateMachine:
