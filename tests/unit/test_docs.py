@@ -139,3 +139,74 @@ def test_the_decision_index_lists_every_record() -> None:
         if f"({path.name})" not in index
     ]
     assert unlisted == [], f"add a row to docs/decisions/README.md for each of {unlisted}"
+
+
+def layout_block() -> str:
+    """The README's layout block: the fenced block whose first line is `src/shortstack/`."""
+    readme = (ROOT / "README.md").read_text()
+    for block in re.findall(r"^```[^\n]*\n(.*?)^```", readme, re.MULTILINE | re.DOTALL):
+        if block.startswith("src/shortstack/\n"):
+            return str(block)
+    raise AssertionError("README.md has no ``` block starting with the line `src/shortstack/`")
+
+
+def layout_entries(block: str) -> dict[str, int]:
+    """Each folder or module the block names, as a repository path, with its line number.
+
+    The block is a tree indented by two spaces a level: a line starts with the names it
+    lists (`sqlite/`, `aws.py`), then says what they hold. A line that starts with any
+    other word, or is indented deeper than a child of the folder above, continues the
+    description above it.
+    """
+    entries: dict[str, int] = {}
+    parents: list[str] = []
+    for number, line in enumerate(block.splitlines(), start=1):
+        names = []
+        for word in line.split():
+            if not word.endswith(("/", ".py")):
+                break
+            names.append(word)
+        if not names:
+            continue
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        if depth > len(parents):
+            continue
+        del parents[depth:]
+        for name in names:
+            entries["/".join([*parents, name.rstrip("/")])] = number
+        if names[-1].endswith("/"):
+            parents.append(names[-1].rstrip("/"))
+    return entries
+
+
+def test_every_package_is_in_the_readme_layout() -> None:
+    listed = layout_entries(layout_block())
+    missing = []
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        package = init.parent.relative_to(ROOT).as_posix()
+        if package not in listed:
+            parent, _, name = package.rpartition("/")
+            depth = len(init.parent.relative_to(PACKAGE).parts)
+            under = parent.rpartition("/")[2] if depth > 1 else parent
+            missing.append(
+                f"- {package}/: add the line `{'  ' * depth}{name}/  <what it holds>`"
+                f" under `{under}/`"
+            )
+    assert missing == [], (
+        "packages missing from the layout block in README.md (### Layout, the ``` block "
+        "that starts with `src/shortstack/`); add a line for each, indented two spaces per "
+        "level, and a row to the 'Where things live' table if requests pass through it:\n"
+        + "\n".join(missing)
+    )
+
+
+def test_the_readme_layout_names_only_what_exists() -> None:
+    stale = [
+        f"line {number}: {path}"
+        for path, number in layout_entries(layout_block()).items()
+        if not (ROOT / path).exists()
+    ]
+    assert stale == [], (
+        "the layout block in README.md names paths that do not exist; rename or remove "
+        "their lines:\n" + "\n".join(stale)
+    )
