@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from shortstack.domain.errors import InvalidCursor, LinkGone, LinkNotFound, ShortIdTaken
-from shortstack.domain.links import Link, LinkChanges, Target, create_link
+from shortstack.domain.link_routing import RedirectRule, Variant
+from shortstack.domain.links import Link, LinkChanges, Preview, Target, create_link
 from tests.concurrency import race
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -39,6 +40,68 @@ def test_add_then_get_round_trips_every_field(adapters: dict[str, Any]) -> None:
     repo.add(link)
     assert repo.get("abc1234") == link
     assert repo.get("abc1234", consistent=False) == link
+
+
+RULES = (
+    RedirectRule("https://ios.example/ü", device="ios", country="DE"),
+    RedirectRule("https://fr.example/", language="fr", query=(("a", "1"), ("utm", "x y"))),
+)
+VARIANTS = (Variant("https://a.example/", 70), Variant("https://b.example/?q=1", 30))
+PREVIEW = Preview("Ünïcödé title", 'A description, with "quotes"', "https://img.example/p.png")
+ROUTING: dict[str, Any] = {
+    "valid_since": T0,
+    "fallback_url": "https://fallback.example/",
+    "password_hash": "scrypt$14$8$1$c2FsdA$a2V5",
+    "forward_query": True,
+    "rules": RULES,
+    "variants": VARIANTS,
+    "preview": PREVIEW,
+}
+
+
+def test_add_then_get_round_trips_rules_variants_password_and_preview(
+    adapters: dict[str, Any],
+) -> None:
+    repo = adapters["links"]
+    link = make(**ROUTING)
+    repo.add(link)
+    assert repo.get(link.short_id) == link
+    assert repo.get(link.short_id).password_protected
+    [listed] = repo.list("alice", tag=None, limit=5, cursor=None).items
+    assert listed == link
+
+
+def test_update_sets_and_clears_the_routing_fields(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    link = make()
+    repo.add(link)
+    changed = repo.update("alice", link.short_id, LinkChanges(**ROUTING), LATER)
+    assert (changed.valid_since, changed.fallback_url, changed.forward_query) == (
+        T0,
+        "https://fallback.example/",
+        True,
+    )
+    assert (changed.rules, changed.variants, changed.preview) == (RULES, VARIANTS, PREVIEW)
+    assert changed.password_protected
+    assert repo.get(link.short_id) == changed
+    kept = repo.update("alice", link.short_id, LinkChanges(title="only this"), LATER)
+    assert replace(kept, title=None, updated_at=changed.updated_at) == changed
+    cleared = repo.update(
+        "alice",
+        link.short_id,
+        LinkChanges(
+            clear_valid_since=True,
+            clear_fallback_url=True,
+            clear_password=True,
+            forward_query=False,
+            rules=(),
+            variants=(),
+            clear_preview=True,
+        ),
+        LATER,
+    )
+    assert replace(cleared, title=None) == replace(link, updated_at=LATER)
+    assert repo.get(link.short_id) == cleared
 
 
 def test_optional_fields_round_trip_when_absent(adapters: dict[str, Any]) -> None:

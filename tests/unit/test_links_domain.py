@@ -9,25 +9,34 @@ from typing import Any
 
 import pytest
 
-from shortstack.domain.errors import InvalidInput, LinkGone
+from shortstack.domain.errors import InvalidInput, LinkGone, LinkNotYetValid
+from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import (
     BASE62,
     RESERVED_WORDS,
     Link,
     LinkChanges,
+    Preview,
     Visit,
     apply_changes,
     cache_control,
     check_alias,
     check_changes,
+    check_fallback_url,
+    check_preview,
+    check_rules,
+    check_valid_since,
+    check_variants,
     choose_expiry,
     create_link,
     ensure_redirectable,
     is_possible_short_id,
     new_short_id,
     normalize_tags,
+    rule_from,
     why_not_redirectable,
 )
+from shortstack.domain.target_urls import OwnHosts, check_target_url
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -194,3 +203,165 @@ def test_visit_headers_are_bounded_and_cleaned() -> None:
     assert visit.country == "DE"
     assert Visit.from_headers(None, None, "XYZ").country is None
     assert Visit.from_headers("", "", "1A") == Visit()
+
+
+# -- rules, variants, preview, fallback and valid_since --------------------------------------
+
+OWN = OwnHosts.of("https://sho.rt")
+
+
+def url_check(url: str) -> str:
+    return check_target_url(url, OWN)
+
+
+def test_rules_are_normalized_and_keep_their_order() -> None:
+    rules = check_rules(
+        [
+            rule_from("HTTPS://Ios.Example/a", device="ios"),
+            rule_from(
+                "https://x.example/", language="FR", country="de", query={"b": "2", "a": "1"}
+            ),
+        ],
+        url_check,
+    )
+    assert rules == (
+        RedirectRule("https://ios.example/a", device="ios"),
+        RedirectRule(
+            "https://x.example/", language="fr", country="DE", query=(("a", "1"), ("b", "2"))
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "field"),
+    [
+        (rule_from("https://x.example/", device="tablet"), "rules[0].device"),
+        (rule_from("https://x.example/", language="en-US"), "rules[0].language"),
+        (rule_from("https://x.example/", language="e"), "rules[0].language"),
+        (rule_from("https://x.example/", country="DEU"), "rules[0].country"),
+        (rule_from("https://x.example/", country="1A"), "rules[0].country"),
+        (rule_from("https://x.example/", query={"": "x"}), "rules[0].query"),
+        (rule_from("https://x.example/", query={"k": "v" * 257}), "rules[0].query"),
+        (
+            rule_from("https://x.example/", query={f"k{n}": "v" for n in range(11)}),
+            "rules[0].query",
+        ),
+        (rule_from("https://x.example/"), "rules[0]"),
+        (rule_from("javascript:alert(1)", device="ios"), "rules[0].url"),
+        (rule_from("https://sho.rt/loop", device="ios"), "rules[0].url"),
+    ],
+)
+def test_a_bad_rule_is_refused_naming_its_field(rule: RedirectRule, field: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_rules([rule], url_check)
+    assert caught.value.field == field
+
+
+def test_more_than_ten_rules_are_refused() -> None:
+    rules = [rule_from(f"https://x.example/{n}", device="ios") for n in range(11)]
+    with pytest.raises(InvalidInput, match="at most 10 rules") as caught:
+        check_rules(rules, url_check)
+    assert caught.value.field == "rules"
+
+
+def test_the_error_names_the_failing_rule_by_position() -> None:
+    rules = [
+        rule_from("https://x.example/", device="ios"),
+        rule_from("ftp://x.example/", device="ios"),
+    ]
+    with pytest.raises(InvalidInput, match=r"rules\[1\]\.url") as caught:
+        check_rules(rules, url_check)
+    assert caught.value.field == "rules[1].url"
+
+
+@pytest.mark.parametrize(
+    ("variants", "field"),
+    [
+        ([Variant("https://a.example/", 0)], "variants[0].weight"),
+        (
+            [Variant("https://a.example/", 1), Variant("https://b.example/", 101)],
+            "variants[1].weight",
+        ),
+        ([Variant("https://a.example/", 1)] * 6, "variants"),
+        ([Variant("data:text/html,x", 5)], "variants[0].url"),
+    ],
+)
+def test_bad_variants_are_refused_naming_their_field(variants: list[Variant], field: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_variants(variants, url_check)
+    assert caught.value.field == field
+
+
+def test_variants_urls_are_stored_in_their_checked_form() -> None:
+    assert check_variants([Variant("https://A.example/ü", 3)], url_check) == (
+        Variant("https://a.example/%C3%BC", 3),
+    )
+    assert check_variants([], url_check) == ()
+
+
+def test_preview_needs_one_part_and_a_safe_image() -> None:
+    assert check_preview(Preview("T", None, "https://img.example/a.png"), url_check) == Preview(
+        "T", None, "https://img.example/a.png"
+    )
+    assert check_preview(None, url_check) is None
+    with pytest.raises(InvalidInput) as empty:
+        check_preview(Preview("", None, None), url_check)
+    assert empty.value.field == "preview"
+    with pytest.raises(InvalidInput) as unsafe:
+        check_preview(Preview("T", None, "javascript:x"), url_check)
+    assert unsafe.value.field == "preview.image_url"
+    with pytest.raises(InvalidInput) as long:
+        check_preview(Preview("T" * 201), url_check)
+    assert long.value.field == "preview.title"
+
+
+def test_the_fallback_follows_the_url_rules() -> None:
+    assert check_fallback_url("https://Fallback.example", url_check) == "https://fallback.example"
+    assert check_fallback_url(None, url_check) is None
+    for unsafe in ("javascript:alert(1)", "https://sho.rt/x", "https://user:pw@x.example/"):
+        with pytest.raises(InvalidInput) as caught:
+            check_fallback_url(unsafe, url_check)
+        assert caught.value.field == "fallback_url"
+
+
+def test_valid_since_comes_before_the_expiry_and_within_ten_years() -> None:
+    check_valid_since(NOW - timedelta(days=1), NOW + timedelta(days=1), NOW)  # past: fine
+    check_valid_since(None, None, NOW)
+    for since, until in (
+        (NOW + timedelta(days=2), NOW + timedelta(days=1)),
+        (NOW + timedelta(days=1), NOW + timedelta(days=1)),
+        (NOW + timedelta(days=3651), None),
+        (datetime(2026, 6, 1), None),  # naive
+    ):
+        with pytest.raises(InvalidInput) as caught:
+            check_valid_since(since, until, NOW)
+        assert caught.value.field == "valid_since"
+
+
+def test_a_link_before_its_valid_since_is_not_found_and_names_its_fallback() -> None:
+    later = replace(link(), valid_since=NOW + timedelta(hours=1), fallback_url="https://f.example/")
+    with pytest.raises(LinkNotYetValid) as caught:
+        ensure_redirectable(later, NOW)
+    assert caught.value.fallback_url == "https://f.example/"
+    assert ensure_redirectable(later, NOW + timedelta(hours=1)) is later
+    with pytest.raises(LinkGone) as gone:
+        ensure_redirectable(replace(later, is_active=False), NOW + timedelta(hours=2))
+    assert gone.value.fallback_url == "https://f.example/"
+
+
+def test_changes_name_the_new_fields() -> None:
+    changes = LinkChanges(
+        valid_since=NOW,
+        clear_fallback_url=True,
+        password_hash="scrypt$secret",
+        rules=(),
+        preview=Preview("t"),
+    )
+    assert changes.changed_fields() == [
+        "valid_since",
+        "fallback_url",
+        "password",
+        "rules",
+        "preview",
+    ]
+    assert "scrypt$secret" not in repr(changes)

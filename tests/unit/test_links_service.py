@@ -9,9 +9,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shortstack.adapters.memory import MemoryEventPublisher, MemoryLinkRepository
-from shortstack.domain.errors import AliasTaken, Conflict, LinkGone, LinkNotFound, UnsafeUrl
+from shortstack.domain.errors import (
+    AliasTaken,
+    Conflict,
+    InvalidInput,
+    LinkGone,
+    LinkNotFound,
+    UnsafeUrl,
+)
 from shortstack.domain.events import Event
-from shortstack.domain.links import LinkChanges, Target, Visit
+from shortstack.domain.link_routing import RedirectRule, Variant
+from shortstack.domain.links import LinkChanges, Preview, Target, Visit, rule_from
+from shortstack.domain.passwords import ScryptCost, verify_password
 from shortstack.domain.target_urls import OwnHosts
 from shortstack.service_layer.links import LinksService, RedirectService
 
@@ -134,6 +143,53 @@ def test_every_change_is_announced(
     }
     assert deleted.detail == {"short_id": link.short_id, "owner": "alice"}
     assert {e.source for e in publisher.published} == {"shortstack.links"}
+
+
+def test_every_url_a_link_holds_is_checked_against_the_request_host(
+    links: LinksService,
+) -> None:
+    for options, field in (
+        ({"fallback_url": "https://api.sho.rt/"}, "fallback_url"),
+        ({"rules": [rule_from("https://api.sho.rt/x", device="ios")]}, "rules[0].url"),
+        ({"variants": [Variant("https://api.sho.rt/x", 1)]}, "variants[0].url"),
+        ({"preview": Preview("t", None, "https://api.sho.rt/i.png")}, "preview.image_url"),
+    ):
+        with pytest.raises(InvalidInput) as caught:
+            links.create("alice", url="https://example.com/", request_host="api.sho.rt", **options)
+        assert caught.value.field == field
+    assert links.list("alice").items == []
+
+
+def test_a_password_is_kept_only_as_its_hash(
+    links: LinksService, repo: MemoryLinkRepository, publisher: MemoryEventPublisher
+) -> None:
+    links.password_cost = ScryptCost(log2_n=4, r=1, p=1)
+    link = links.create("alice", url="https://example.com/", password="open sesame")
+    stored = repo.get(link.short_id)
+    assert stored is not None
+    assert stored.password_hash is not None
+    assert verify_password("open sesame", stored.password_hash)
+    assert "open sesame" not in repr(stored)
+    links.update("alice", link.short_id, LinkChanges(), password="new secret")
+    assert verify_password("new secret", repo.get(link.short_id).password_hash or "")
+    links.update("alice", link.short_id, LinkChanges(clear_password=True))
+    assert repo.get(link.short_id).password_protected is False
+    updated = publisher.of_type("LinkUpdated")
+    assert [event.detail["fields"] for event in updated] == [["password"], ["password"]]
+
+
+def test_rules_and_variants_are_stored_checked(
+    links: LinksService, repo: MemoryLinkRepository
+) -> None:
+    link = links.create(
+        "alice",
+        url="https://example.com/",
+        rules=[rule_from("HTTPS://IOS.example", device="ios", language="EN")],
+        variants=[Variant("https://A.example/", 3), Variant("https://b.example/", 1)],
+    )
+    assert link.rules == (RedirectRule("https://ios.example", device="ios", language="en"),)
+    assert link.variants == (Variant("https://a.example/", 3), Variant("https://b.example/", 1))
+    assert repo.get(link.short_id) == link
 
 
 def test_list_normalizes_the_tag_and_clamps_the_limit(links: LinksService) -> None:

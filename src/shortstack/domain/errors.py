@@ -65,12 +65,43 @@ class LinkNotFound(NotFound):
 
 
 class LinkGone(Gone):
-    """The link exists but may not redirect: disabled, expired or out of visits."""
+    """The link exists but may not redirect: disabled, expired or out of visits.
 
-    def __init__(self, short_id: str, reason: str) -> None:
+    `fallback_url` is where the link's owner sends visitors instead, if anywhere.
+    """
+
+    def __init__(self, short_id: str, reason: str, fallback_url: str | None = None) -> None:
         super().__init__(reason)
         self.short_id = short_id
         self.reason = reason
+        self.fallback_url = fallback_url
+
+
+class LinkNotYetValid(LinkNotFound):
+    """The link exists but its `valid_since` has not come: to visitors it is not there yet."""
+
+    def __init__(self, short_id: str, fallback_url: str | None = None) -> None:
+        super().__init__(short_id)
+        self.message = f"short link {short_id!r} is not valid yet"
+        self.args = (self.message,)
+        self.fallback_url = fallback_url
+
+
+class PasswordRequired(DomainError):
+    """The link has a password and the visit brought none (or the wrong one)."""
+
+    def __init__(self, short_id: str, wrong: bool = False) -> None:
+        super().__init__("wrong password" if wrong else "this link needs a password")
+        self.short_id = short_id
+        self.wrong = wrong
+
+
+class TooManyAttempts(DomainError):
+    """Too many wrong passwords for one link from one client; try again after a while."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many wrong passwords; try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s
 
 
 class ShortIdTaken(Conflict):

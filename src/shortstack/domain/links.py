@@ -1,9 +1,10 @@
 """Short links: the Link model, short ids and aliases, field rules and redirect rules.
 
-Where a link may point is `target_urls`; how it is stored is each adapter's
-business. The cache rules of a redirect are here, not at the HTTP edge: a
-cached redirect is a visit the service never sees, so how long one may be
-kept follows from the link's own expiry and visit limit.
+Where a link may point is `target_urls`; where one visit goes (rules, variants)
+is `link_routing`; how it is stored is each adapter's business. The cache rules
+of a redirect are here, not at the HTTP edge: a cached redirect is a visit the
+service never sees, so how long one may be kept follows from the link's own
+expiry and visit limit.
 
 Standard library only: the redirect Lambda imports this module on its
 cold-start path, next to boto3 and nothing heavier.
@@ -13,12 +14,27 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from shortstack.domain.errors import InvalidInput, LinkGone
+from shortstack.domain.errors import InvalidInput, LinkGone, LinkNotYetValid, UnsafeUrl
+from shortstack.domain.link_routing import (
+    COUNTRY_PATTERN,
+    DEVICES,
+    LANGUAGE_PATTERN,
+    QUERY_KEY_MAX,
+    QUERY_VALUE_MAX,
+    RULE_QUERY_MAX,
+    RULES_MAX,
+    VARIANTS_MAX,
+    VARIANTS_MIN,
+    WEIGHT_MAX,
+    WEIGHT_MIN,
+    RedirectRule,
+    Variant,
+)
 
 T = TypeVar("T")
 
@@ -32,6 +48,10 @@ TAG_PATTERN = r"^[a-z0-9_.-]{1,32}$"
 TAGS_MAX = 10
 _TAG = re.compile(TAG_PATTERN)
 MAX_VISITS_LIMIT = 1_000_000_000
+PREVIEW_TITLE_MAX = 200
+PREVIEW_DESCRIPTION_MAX = 500
+_LANGUAGE = re.compile(LANGUAGE_PATTERN)
+_COUNTRY = re.compile(COUNTRY_PATTERN)
 
 REDIRECT_STATUSES = (301, 302, 307, 308)
 PERMANENT_STATUSES = frozenset({301, 308})
@@ -59,6 +79,15 @@ RESERVED_WORDS = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
+class Preview:
+    """What a link-preview fetcher is shown instead of the redirect (Open Graph, Twitter card)."""
+
+    title: str | None = None
+    description: str | None = None
+    image_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     short_id: str
     owner: str
@@ -72,6 +101,20 @@ class Link:
     redirect_status: int = DEFAULT_REDIRECT_STATUS
     max_visits: int | None = None
     click_count: int = 0
+    valid_since: datetime | None = None
+    fallback_url: str | None = None
+    # The scrypt hash (passwords.py), never the password; the API only says whether one is set.
+    password_hash: str | None = field(default=None, repr=False)
+    forward_query: bool = False
+    rules: tuple[RedirectRule, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    preview: Preview | None = None
+    # Visits by crawlers and preview fetchers: they are redirected but never clicks.
+    bot_count: int = 0
+
+    @property
+    def password_protected(self) -> bool:
+        return self.password_hash is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +145,17 @@ class LinkChanges:
     max_visits: int | None = None
     clear_max_visits: bool = False
     redirect_status: int | None = None
+    valid_since: datetime | None = None
+    clear_valid_since: bool = False
+    fallback_url: str | None = None
+    clear_fallback_url: bool = False
+    password_hash: str | None = field(default=None, repr=False)
+    clear_password: bool = False
+    forward_query: bool | None = None
+    rules: tuple[RedirectRule, ...] | None = None
+    variants: tuple[Variant, ...] | None = None
+    preview: Preview | None = None
+    clear_preview: bool = False
 
     def changed_fields(self) -> list[str]:
         """The names of the fields this change touches, for events and logs."""
@@ -114,6 +168,13 @@ class LinkChanges:
             ("tags", self.tags, False),
             ("max_visits", self.max_visits, self.clear_max_visits),
             ("redirect_status", self.redirect_status, False),
+            ("valid_since", self.valid_since, self.clear_valid_since),
+            ("fallback_url", self.fallback_url, self.clear_fallback_url),
+            ("password", self.password_hash, self.clear_password),
+            ("forward_query", self.forward_query, False),
+            ("rules", self.rules, False),
+            ("variants", self.variants, False),
+            ("preview", self.preview, self.clear_preview),
         ):
             if value is not None or cleared:
                 names.append(name)
@@ -231,6 +292,132 @@ def choose_expiry(
     return now + timedelta(days=days)
 
 
+def check_valid_since(
+    valid_since: datetime | None, expires_at: datetime | None, now: datetime
+) -> None:
+    """A start that has a time zone, is not too far ahead and comes before the expiry."""
+    if valid_since is None:
+        return
+    if valid_since.tzinfo is None:
+        raise InvalidInput("valid_since needs a time zone (e.g. a trailing Z)", "valid_since")
+    if valid_since > now + timedelta(days=MAX_TTL_DAYS):
+        raise InvalidInput(f"valid_since must be within {MAX_TTL_DAYS} days", "valid_since")
+    if expires_at is not None and valid_since >= expires_at:
+        raise InvalidInput("valid_since must be before expires_at", field="valid_since")
+
+
+# Checks a URL against the target rules and returns its stored form (target_urls.py);
+# the caller binds the service's own hosts.
+UrlCheck = Callable[[str], str]
+
+
+def _checked_url(check_url: UrlCheck, url: str, name: str) -> str:
+    try:
+        return check_url(url)
+    except UnsafeUrl as exc:
+        raise InvalidInput(f"{name}: {exc.message}", field=name) from exc
+
+
+def _rule(raw: RedirectRule, index: int, check_url: UrlCheck) -> RedirectRule:
+    name = f"rules[{index}]"
+    url = _checked_url(check_url, raw.url, f"{name}.url")
+    device = raw.device
+    if device is not None and device not in DEVICES:
+        raise InvalidInput(f"{name}.device must be one of {', '.join(DEVICES)}", f"{name}.device")
+    language = raw.language.strip().lower() if raw.language is not None else None
+    if language is not None and not _LANGUAGE.match(language):
+        raise InvalidInput(
+            f"{name}.language must be a primary language subtag such as en or fr (2-3 letters)",
+            f"{name}.language",
+        )
+    country = raw.country.strip().upper() if raw.country is not None else None
+    if country is not None and not _COUNTRY.match(country):
+        raise InvalidInput(
+            f"{name}.country must be an ISO 3166 alpha-2 code such as DE", f"{name}.country"
+        )
+    if len(raw.query) > RULE_QUERY_MAX:
+        raise InvalidInput(f"{name}.query: at most {RULE_QUERY_MAX} pairs", f"{name}.query")
+    for key, value in raw.query:
+        if not 1 <= len(key) <= QUERY_KEY_MAX or len(value) > QUERY_VALUE_MAX:
+            raise InvalidInput(
+                f"{name}.query: keys are 1-{QUERY_KEY_MAX} characters, values at most "
+                f"{QUERY_VALUE_MAX}",
+                f"{name}.query",
+            )
+    rule = RedirectRule(url, device, language, country, tuple(sorted(raw.query)))
+    if not rule.conditions():
+        raise InvalidInput(
+            f"{name} needs at least one condition: device, language, country or query", name
+        )
+    return rule
+
+
+def check_rules(rules: Iterable[RedirectRule], check_url: UrlCheck) -> tuple[RedirectRule, ...]:
+    """Rules as stored: URLs checked, languages lower-case, countries upper-case, in order."""
+    given = list(rules)
+    if len(given) > RULES_MAX:
+        raise InvalidInput(f"at most {RULES_MAX} rules", field="rules")
+    return tuple(_rule(rule, index, check_url) for index, rule in enumerate(given))
+
+
+def check_variants(variants: Iterable[Variant], check_url: UrlCheck) -> tuple[Variant, ...]:
+    """Variants as stored: none at all, or VARIANTS_MIN-VARIANTS_MAX with weights in range."""
+    given = list(variants)
+    if given and not VARIANTS_MIN <= len(given) <= VARIANTS_MAX:
+        raise InvalidInput(
+            f"variants: give {VARIANTS_MIN}-{VARIANTS_MAX} (or none)", field="variants"
+        )
+    checked = []
+    for index, variant in enumerate(given):
+        name = f"variants[{index}]"
+        if not WEIGHT_MIN <= variant.weight <= WEIGHT_MAX:
+            raise InvalidInput(
+                f"{name}.weight must be {WEIGHT_MIN}-{WEIGHT_MAX}", field=f"{name}.weight"
+            )
+        checked.append(Variant(_checked_url(check_url, variant.url, f"{name}.url"), variant.weight))
+    return tuple(checked)
+
+
+def check_preview(preview: Preview | None, check_url: UrlCheck) -> Preview | None:
+    """A preview with bounded text and a safe image URL; None when every part is empty."""
+    if preview is None:
+        return None
+    title = preview.title or None
+    description = preview.description or None
+    if title is not None and len(title) > PREVIEW_TITLE_MAX:
+        raise InvalidInput(
+            f"preview.title must be at most {PREVIEW_TITLE_MAX} characters", "preview.title"
+        )
+    if description is not None and len(description) > PREVIEW_DESCRIPTION_MAX:
+        raise InvalidInput(
+            f"preview.description must be at most {PREVIEW_DESCRIPTION_MAX} characters",
+            "preview.description",
+        )
+    image = preview.image_url
+    image = _checked_url(check_url, image, "preview.image_url") if image else None
+    if title is None and description is None and image is None:
+        raise InvalidInput("preview needs a title, a description or an image_url", "preview")
+    return Preview(title, description, image)
+
+
+def check_fallback_url(fallback_url: str | None, check_url: UrlCheck) -> str | None:
+    """The fallback in its stored form: it follows the same rules as `url`."""
+    if fallback_url is None:
+        return None
+    return _checked_url(check_url, fallback_url, "fallback_url")
+
+
+def rule_from(
+    url: str,
+    device: str | None = None,
+    language: str | None = None,
+    country: str | None = None,
+    query: Mapping[str, str] | None = None,
+) -> RedirectRule:
+    """A rule as a client gives it (unchecked: `check_rules` validates and normalizes it)."""
+    return RedirectRule(url, device, language, country, tuple(sorted((query or {}).items())))
+
+
 def create_link(
     *,
     short_id: str,
@@ -242,11 +429,22 @@ def create_link(
     tags: Iterable[str] = (),
     redirect_status: int = DEFAULT_REDIRECT_STATUS,
     max_visits: int | None = None,
+    valid_since: datetime | None = None,
+    fallback_url: str | None = None,
+    password_hash: str | None = None,
+    forward_query: bool = False,
+    rules: tuple[RedirectRule, ...] = (),
+    variants: tuple[Variant, ...] = (),
+    preview: Preview | None = None,
 ) -> Link:
-    """A new link from already safety-checked parts; the other fields are validated here."""
+    """A new link from already safety-checked parts (URLs, rules, variants, preview).
+
+    The scalar fields are validated here.
+    """
     _check_title(title)
     _check_max_visits(max_visits)
     _check_redirect_status(redirect_status)
+    check_valid_since(valid_since, expires_at, now)
     return Link(
         short_id=short_id,
         owner=owner,
@@ -260,6 +458,13 @@ def create_link(
         click_count=0,
         created_at=now,
         updated_at=now,
+        valid_since=valid_since,
+        fallback_url=fallback_url,
+        password_hash=password_hash,
+        forward_query=forward_query,
+        rules=rules,
+        variants=variants,
+        preview=preview,
     )
 
 
@@ -270,6 +475,7 @@ def check_changes(changes: LinkChanges, now: datetime) -> LinkChanges:
     _check_redirect_status(changes.redirect_status)
     if changes.expires_at is not None:
         _check_future(changes.expires_at, now)
+    check_valid_since(changes.valid_since, changes.expires_at, now)
     if changes.tags is not None:
         changes = replace(changes, tags=normalize_tags(changes.tags))
     return changes
@@ -292,6 +498,13 @@ def apply_changes(link: Link, changes: LinkChanges, now: datetime) -> Link:
         max_visits=_pick(changes.max_visits, link.max_visits, changes.clear_max_visits),
         redirect_status=changes.redirect_status or link.redirect_status,
         updated_at=max(now, link.updated_at),
+        valid_since=_pick(changes.valid_since, link.valid_since, changes.clear_valid_since),
+        fallback_url=_pick(changes.fallback_url, link.fallback_url, changes.clear_fallback_url),
+        password_hash=_pick(changes.password_hash, link.password_hash, changes.clear_password),
+        forward_query=_pick(changes.forward_query, link.forward_query) or False,
+        rules=changes.rules if changes.rules is not None else link.rules,
+        variants=changes.variants if changes.variants is not None else link.variants,
+        preview=_pick(changes.preview, link.preview, changes.clear_preview),
     )
 
 
@@ -299,7 +512,11 @@ def apply_changes(link: Link, changes: LinkChanges, now: datetime) -> Link:
 
 
 def why_not_redirectable(link: Link, now: datetime) -> str | None:
-    """None when the link may redirect now; otherwise the reason it answers 410."""
+    """None when the link may redirect now; otherwise the reason it answers 410.
+
+    A link whose `valid_since` has not come is not gone but not there yet (404):
+    `ensure_redirectable` tells the two apart.
+    """
     if not link.is_active:
         return "link is disabled"
     if link.expires_at is not None and link.expires_at <= now:
@@ -310,10 +527,12 @@ def why_not_redirectable(link: Link, now: datetime) -> str | None:
 
 
 def ensure_redirectable(link: Link, now: datetime) -> Link:
-    """The link, or LinkGone with the reason it may no longer redirect."""
+    """The link, or LinkNotYetValid, or LinkGone with the reason it may no longer redirect."""
+    if link.valid_since is not None and link.valid_since > now:
+        raise LinkNotYetValid(link.short_id, link.fallback_url)
     reason = why_not_redirectable(link, now)
     if reason is not None:
-        raise LinkGone(link.short_id, reason)
+        raise LinkGone(link.short_id, reason, link.fallback_url)
     return link
 
 

@@ -14,16 +14,24 @@ from datetime import datetime
 
 from shortstack.domain import events
 from shortstack.domain.clock import Clock, utc_now
-from shortstack.domain.errors import AliasTaken, Conflict, LinkNotFound, ShortIdTaken
+from shortstack.domain.errors import AliasTaken, Conflict, InvalidInput, LinkNotFound, ShortIdTaken
+from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import (
     DEFAULT_REDIRECT_STATUS,
     Link,
     LinkChanges,
+    Preview,
     Target,
+    UrlCheck,
     Visit,
     cache_control,
     check_alias,
     check_changes,
+    check_fallback_url,
+    check_preview,
+    check_rules,
+    check_valid_since,
+    check_variants,
     choose_expiry,
     create_link,
     ensure_redirectable,
@@ -32,6 +40,7 @@ from shortstack.domain.links import (
     normalize_tag,
 )
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from shortstack.domain.passwords import DEFAULT_COST, ScryptCost, hash_password
 from shortstack.domain.target_urls import OwnHosts, check_target_url
 from shortstack.service_layer.ports import EventPublisher, LinkRepository
 
@@ -46,6 +55,11 @@ class LinksService:
     own_hosts: OwnHosts = field(default_factory=OwnHosts)
     clock: Clock = utc_now
     new_id: Callable[[], str] = new_short_id
+    password_cost: ScryptCost = DEFAULT_COST
+
+    def _url_check(self, request_host: str | None) -> UrlCheck:
+        own_hosts = self.own_hosts.with_request_host(request_host)
+        return lambda url: check_target_url(url, own_hosts)
 
     def create(
         self,
@@ -59,12 +73,30 @@ class LinksService:
         title: str | None = None,
         tags: Iterable[str] = (),
         max_visits: int | None = None,
+        valid_since: datetime | None = None,
+        fallback_url: str | None = None,
+        password: str | None = None,
+        forward_query: bool = False,
+        rules: Iterable[RedirectRule] = (),
+        variants: Iterable[Variant] = (),
+        preview: Preview | None = None,
         request_host: str | None = None,
     ) -> Link:
-        """Create a link under `alias` or a fresh random id; never overwrites an existing one."""
+        """Create a link under `alias` or a fresh random id; never overwrites an existing one.
+
+        Every URL it holds (target, fallback, rules, variants, preview image) passes the
+        same safety checks; a password is kept only as its hash.
+        """
         now = self.clock()
-        target = check_target_url(url, self.own_hosts.with_request_host(request_host))
+        check_url = self._url_check(request_host)
+        target = check_url(url)
         expiry = choose_expiry(now, expires_at, ttl_days)
+        check_valid_since(valid_since, expiry, now)
+        fallback = check_fallback_url(fallback_url, check_url)
+        checked_rules = check_rules(rules, check_url)
+        checked_variants = check_variants(variants, check_url)
+        checked_preview = check_preview(preview, check_url)
+        password_hash = None if password is None else hash_password(password, self.password_cost)
 
         def build(short_id: str) -> Link:
             return create_link(
@@ -77,6 +109,13 @@ class LinksService:
                 tags=tags,
                 redirect_status=redirect_status,
                 max_visits=max_visits,
+                valid_since=valid_since,
+                password_hash=password_hash,
+                forward_query=forward_query,
+                fallback_url=fallback,
+                rules=checked_rules,
+                variants=checked_variants,
+                preview=checked_preview,
             )
 
         if alias is not None:
@@ -115,19 +154,51 @@ class LinksService:
         return link
 
     def update(
-        self, owner: str, short_id: str, changes: LinkChanges, request_host: str | None = None
+        self,
+        owner: str,
+        short_id: str,
+        changes: LinkChanges,
+        request_host: str | None = None,
+        password: str | None = None,
     ) -> Link:
-        """Change only the given fields (a new URL passes the same safety checks)."""
+        """Change only the given fields (new URLs pass the same safety checks).
+
+        `password` sets a new one (kept as its hash); `changes.clear_password` removes it.
+        """
         now = self.clock()
         changes = check_changes(changes, now)
-        if changes.url is not None:
-            own_hosts = self.own_hosts.with_request_host(request_host)
-            changes = replace(changes, url=check_target_url(changes.url, own_hosts))
+        changes = self._checked_routing(changes, self._url_check(request_host))
+        if password is not None:
+            changes = replace(changes, password_hash=hash_password(password, self.password_cost))
+        if changes.valid_since is not None or changes.expires_at is not None:
+            self._check_window(owner, short_id, changes, now)
         link = self.links.update(owner, short_id, changes, now)
         self.publisher.publish(
             [events.link_updated(short_id, owner, changes.changed_fields(), now)]
         )
         return link
+
+    @staticmethod
+    def _checked_routing(changes: LinkChanges, check_url: UrlCheck) -> LinkChanges:
+        return replace(
+            changes,
+            url=None if changes.url is None else check_url(changes.url),
+            fallback_url=check_fallback_url(changes.fallback_url, check_url),
+            rules=None if changes.rules is None else check_rules(changes.rules, check_url),
+            variants=(
+                None if changes.variants is None else check_variants(changes.variants, check_url)
+            ),
+            preview=check_preview(changes.preview, check_url),
+        )
+
+    def _check_window(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> None:
+        """valid_since before expires_at, when a PATCH moves one of them and keeps the other."""
+        link = self.get(owner, short_id)
+        since = None if changes.clear_valid_since else (changes.valid_since or link.valid_since)
+        until = None if changes.clear_expiry else (changes.expires_at or link.expires_at)
+        if since is not None and until is not None and since >= until:
+            field = "valid_since" if changes.valid_since is not None else "expires_at"
+            raise InvalidInput("valid_since must be before expires_at", field=field)
 
     def delete(self, owner: str, short_id: str) -> None:
         """Delete the owner's link or raise LinkNotFound."""

@@ -28,6 +28,14 @@ from shortstack.adapters.dynamodb.owned import (
     update_owned,
 )
 from shortstack.adapters.dynamodb.sweep import DEFAULT_MAX_PAGES, Sweep, sweep
+from shortstack.adapters.link_routing_codec import (
+    preview_from_text,
+    preview_to_text,
+    rules_from_text,
+    rules_to_text,
+    variants_from_text,
+    variants_to_text,
+)
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
 from shortstack.domain.links import (
@@ -84,6 +92,14 @@ def _to_link(raw: dict[str, Any]) -> Link:
         click_count=int(values.get("click_count", 0)),
         created_at=from_iso(values["created_at"]),
         updated_at=from_iso(values["updated_at"]),
+        valid_since=from_iso(values["valid_since"]) if values.get("valid_since") else None,
+        fallback_url=values.get("fallback_url"),
+        password_hash=values.get("password_hash"),
+        forward_query=bool(values.get("forward_query", False)),
+        rules=rules_from_text(values.get("rules")),
+        variants=variants_from_text(values.get("variants")),
+        preview=preview_from_text(values.get("preview")),
+        bot_count=int(values.get("bot_count", 0)),
     )
 
 
@@ -126,6 +142,15 @@ def link_record(link: Link) -> dict[str, Any]:
         "created_at": to_iso(link.created_at),
         "updated_at": to_iso(link.updated_at),
         keys.TTL_ATTRIBUTE: storage_expiry(link.expires_at),
+        # Absent unless set: every byte of the item is paid again by each click's write.
+        "valid_since": to_iso(link.valid_since) if link.valid_since else None,
+        "fallback_url": link.fallback_url,
+        "password_hash": link.password_hash,
+        "forward_query": True if link.forward_query else None,
+        "rules": rules_to_text(link.rules),
+        "variants": variants_to_text(link.variants),
+        "preview": preview_to_text(link.preview),
+        "bot_count": link.bot_count or None,
     }
 
 
@@ -171,6 +196,21 @@ class DynamoDBLinkRepository:
             ("tags", None if changes.tags is None else list(changes.tags), changes.tags == ()),
             ("max_visits", changes.max_visits, changes.clear_max_visits),
             ("redirect_status", changes.redirect_status, False),
+            (
+                "valid_since",
+                changes.valid_since and to_iso(changes.valid_since),
+                changes.clear_valid_since,
+            ),
+            ("fallback_url", changes.fallback_url, changes.clear_fallback_url),
+            ("password_hash", changes.password_hash, changes.clear_password),
+            ("forward_query", changes.forward_query or None, changes.forward_query is False),
+            ("rules", changes.rules and rules_to_text(changes.rules), changes.rules == ()),
+            (
+                "variants",
+                changes.variants and variants_to_text(changes.variants),
+                changes.variants == (),
+            ),
+            ("preview", preview_to_text(changes.preview), changes.clear_preview),
             (
                 keys.TTL_ATTRIBUTE,
                 storage_expiry(changes.expires_at) if expiry_changed else None,

@@ -15,6 +15,14 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
+from shortstack.adapters.link_routing_codec import (
+    preview_from_text,
+    preview_to_text,
+    rules_from_text,
+    rules_to_text,
+    variants_from_text,
+    variants_to_text,
+)
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.listing import newest_first
 from shortstack.domain.clock import from_iso, to_iso
@@ -37,7 +45,15 @@ CREATE TABLE IF NOT EXISTS links (
     click_count     INTEGER NOT NULL DEFAULT 0,
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL,
-    sort_key        TEXT NOT NULL
+    sort_key        TEXT NOT NULL,
+    valid_since     TEXT,
+    fallback_url    TEXT,
+    password_hash   TEXT,
+    forward_query   INTEGER NOT NULL DEFAULT 0,
+    rules           TEXT,
+    variants        TEXT,
+    preview         TEXT,
+    bot_count       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS links_by_owner ON links (owner, sort_key);
 CREATE INDEX IF NOT EXISTS links_by_expiry ON links (expires_at, short_id)
@@ -55,8 +71,20 @@ RETURNING url, redirect_status, expires_at, max_visits
 """
 
 
-_INSERT = "INSERT INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_INSERT_NEW = "INSERT OR IGNORE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# Columns a database made before they existed lacks; added in place when it is opened.
+_ADDED_COLUMNS = (
+    ("valid_since", "TEXT"),
+    ("fallback_url", "TEXT"),
+    ("password_hash", "TEXT"),
+    ("forward_query", "INTEGER NOT NULL DEFAULT 0"),
+    ("rules", "TEXT"),
+    ("variants", "TEXT"),
+    ("preview", "TEXT"),
+    ("bot_count", "INTEGER NOT NULL DEFAULT 0"),
+)
+_PLACEHOLDERS = ", ".join("?" * 21)
+_INSERT = f"INSERT INTO links VALUES ({_PLACEHOLDERS})"  # noqa: S608 - placeholders only
+_INSERT_NEW = f"INSERT OR IGNORE INTO links VALUES ({_PLACEHOLDERS})"  # noqa: S608
 
 
 def _row(link: Link) -> tuple[object, ...]:
@@ -75,6 +103,14 @@ def _row(link: Link) -> tuple[object, ...]:
         created,
         to_iso(link.updated_at),
         f"{created}#{link.short_id}",
+        to_iso(link.valid_since) if link.valid_since else None,
+        link.fallback_url,
+        link.password_hash,
+        int(link.forward_query),
+        rules_to_text(link.rules),
+        variants_to_text(link.variants),
+        preview_to_text(link.preview),
+        link.bot_count,
     )
 
 
@@ -92,13 +128,36 @@ def _to_link(row: sqlite3.Row) -> Link:
         click_count=row["click_count"],
         created_at=from_iso(row["created_at"]),
         updated_at=from_iso(row["updated_at"]),
+        valid_since=from_iso(row["valid_since"]) if row["valid_since"] else None,
+        fallback_url=row["fallback_url"],
+        password_hash=row["password_hash"],
+        forward_query=bool(row["forward_query"]),
+        rules=rules_from_text(row["rules"]),
+        variants=variants_from_text(row["variants"]),
+        preview=preview_from_text(row["preview"]),
+        bot_count=row["bot_count"],
     )
+
+
+def add_missing_columns(db: SqliteDatabase) -> None:
+    """Give a links table made by an older version the columns it lacks (data kept)."""
+    conn = db.connection()
+    present = {row["name"] for row in conn.execute("PRAGMA table_info(links)")}
+    for column, declaration in _ADDED_COLUMNS:
+        if column in present:
+            continue
+        try:
+            conn.execute(f"ALTER TABLE links ADD COLUMN {column} {declaration}")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):  # another process added it meanwhile
+                raise
 
 
 class SqliteLinkRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
         db.ensure_schema("links", SCHEMA)
+        add_missing_columns(db)
 
     def add(self, link: Link) -> None:
         try:
@@ -147,6 +206,25 @@ class SqliteLinkRepository:
             ("tags", None if changes.tags is None else json.dumps(list(changes.tags)), False),
             ("max_visits", changes.max_visits, changes.clear_max_visits),
             ("redirect_status", changes.redirect_status, False),
+            (
+                "valid_since",
+                changes.valid_since and to_iso(changes.valid_since),
+                changes.clear_valid_since,
+            ),
+            ("fallback_url", changes.fallback_url, changes.clear_fallback_url),
+            ("password_hash", changes.password_hash, changes.clear_password),
+            (
+                "forward_query",
+                None if changes.forward_query is None else int(changes.forward_query),
+                False,
+            ),
+            ("rules", None if changes.rules is None else rules_to_text(changes.rules) or "", False),
+            (
+                "variants",
+                None if changes.variants is None else variants_to_text(changes.variants) or "",
+                False,
+            ),
+            ("preview", preview_to_text(changes.preview), changes.clear_preview),
         ):
             if cleared:
                 assignments.append(f"{column} = NULL")

@@ -1,0 +1,45 @@
+"""A links table made before links had rules and passwords is upgraded in place, data kept."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from shortstack.adapters.sqlite import SqliteDatabase, SqliteLinkRepository
+from shortstack.domain.clock import from_iso
+from shortstack.domain.links import LinkChanges
+
+OLD_SCHEMA = """
+CREATE TABLE links (
+    short_id TEXT PRIMARY KEY, owner TEXT NOT NULL, url TEXT NOT NULL, title TEXT,
+    tags TEXT NOT NULL DEFAULT '[]', is_active INTEGER NOT NULL, redirect_status INTEGER NOT NULL,
+    expires_at TEXT, max_visits INTEGER, click_count INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, sort_key TEXT NOT NULL
+);
+INSERT INTO links VALUES ('old1234', 'alice', 'https://example.com/', NULL, '[]', 1, 302,
+    NULL, NULL, 7, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z',
+    '2026-01-01T00:00:00.000Z#old1234');
+"""
+
+
+def test_an_old_links_table_gains_the_new_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(OLD_SCHEMA)
+    db = SqliteDatabase(path)
+    try:
+        repo = SqliteLinkRepository(db)
+        link = repo.get("old1234")
+        assert link is not None
+        assert (link.click_count, link.rules, link.password_protected, link.bot_count) == (
+            7,
+            (),
+            False,
+            0,
+        )
+        now = from_iso("2026-02-01T00:00:00Z")
+        changed = repo.update("alice", "old1234", LinkChanges(forward_query=True), now)
+        assert changed.forward_query is True
+        SqliteLinkRepository(db)  # a second opening finds nothing left to add
+    finally:
+        db.close()
