@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shortstack.adapters.aws import CONNECT_TIMEOUT_S, MAX_ATTEMPTS, READ_TIMEOUT_S, LazyClient
+from shortstack.adapters.aws import DEFAULT_BUDGET, REDIRECT_BUDGET, LazyClient, RetryBudget
 from shortstack.bootstrap import bootstrap
 from tests.conftest import settings_for
 from tests.lambda_support import fresh_import
@@ -59,11 +59,11 @@ def _resolve(lazy: LazyClient) -> Any:
     return lazy._client
 
 
-def assert_bounded(client: Any) -> None:
+def assert_bounded(client: Any, budget: RetryBudget = DEFAULT_BUDGET) -> None:
     config = client.meta.config
-    assert config.connect_timeout == CONNECT_TIMEOUT_S
-    assert config.read_timeout == READ_TIMEOUT_S
-    assert config.retries == {"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS}
+    assert config.connect_timeout == budget.connect_timeout_s
+    assert config.read_timeout == budget.read_timeout_s
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": budget.max_attempts}
 
 
 def test_the_dynamodb_wiring_builds_only_bounded_clients(
@@ -92,7 +92,13 @@ def test_the_redirect_lambda_builds_only_bounded_clients(
     assert set(found) == {"dynamodb", "events"}
     for clients in found.values():
         for client in clients:
-            assert_bounded(client)
+            assert_bounded(client, REDIRECT_BUDGET)
+
+
+def test_a_retry_budget_adds_every_attempt_and_every_full_backoff() -> None:
+    # 3 attempts of 2 + 5 s, and backoffs of at most 1 s and 2 s between them.
+    assert DEFAULT_BUDGET.worst_case_s() == 3 * 7 + 1 + 2
+    assert RetryBudget(1, 1, 1).worst_case_s() == 2
 
 
 def test_no_module_builds_a_client_around_adapters_aws() -> None:

@@ -8,24 +8,52 @@ never talk to AWS (the local server) do not pay its import time.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
-CONNECT_TIMEOUT_S = 2
-READ_TIMEOUT_S = 5
-MAX_ATTEMPTS = 3  # in all, the first call included
+# botocore's standard and adaptive modes sleep up to base * 2**(attempt - 1) seconds
+# (base random in [0, 1)) between attempts, at most this long.
+_MAX_BACKOFF_S = 20.0
 
 
-def make_client(service: str, endpoint_url: str | None = None) -> Any:
+@dataclass(frozen=True, slots=True)
+class RetryBudget:
+    """How long one SDK call may take at worst: every attempt times out, every backoff is full."""
+
+    connect_timeout_s: float
+    read_timeout_s: float
+    max_attempts: int  # in all, the first call included
+
+    def worst_case_s(self) -> float:
+        attempts = self.max_attempts * (self.connect_timeout_s + self.read_timeout_s)
+        backoffs = sum(min(2.0**retry, _MAX_BACKOFF_S) for retry in range(self.max_attempts - 1))
+        return attempts + backoffs
+
+
+DEFAULT_BUDGET = RetryBudget(connect_timeout_s=2, read_timeout_s=5, max_attempts=3)
+# A redirect has a visitor waiting and makes two calls (count the click, publish it); a
+# single-item call to DynamoDB or EventBridge answers in milliseconds, so two short
+# attempts fail over quickly and keep the function's timeout near one redirect's worth.
+REDIRECT_BUDGET = RetryBudget(connect_timeout_s=1, read_timeout_s=2, max_attempts=2)
+
+CONNECT_TIMEOUT_S = DEFAULT_BUDGET.connect_timeout_s
+READ_TIMEOUT_S = DEFAULT_BUDGET.read_timeout_s
+MAX_ATTEMPTS = DEFAULT_BUDGET.max_attempts
+
+
+def make_client(
+    service: str, endpoint_url: str | None = None, budget: RetryBudget = DEFAULT_BUDGET
+) -> Any:
     """A boto3 client for `service`, configured for short, bounded waits."""
     import boto3
     from botocore.config import Config
 
     config = Config(
-        connect_timeout=CONNECT_TIMEOUT_S,
-        read_timeout=READ_TIMEOUT_S,
+        connect_timeout=budget.connect_timeout_s,
+        read_timeout=budget.read_timeout_s,
         # botocore's `max_attempts` counts retries only (3 would mean 4 calls);
-        # `total_max_attempts` counts every call, which is what MAX_ATTEMPTS says.
-        retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
+        # `total_max_attempts` counts every call, which is what RetryBudget.max_attempts says.
+        retries={"mode": "adaptive", "total_max_attempts": budget.max_attempts},
         tcp_keepalive=True,
     )
     return boto3.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]

@@ -20,7 +20,7 @@ import sys
 import time
 from typing import Any
 
-from shortstack.adapters.aws import make_client
+from shortstack.adapters.aws import REDIRECT_BUDGET, make_client
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
 from shortstack.adapters.eventbridge.publisher import EventBridgePublisher
 from shortstack.correlation import choose_correlation_id
@@ -64,7 +64,8 @@ def _configure_logging(settings: RedirectSettings) -> logging.Logger:
 def make_publisher(settings: RedirectSettings) -> EventPublisher:
     """Where LinkClicked events go: the bus the API Lambda's bootstrap() publishes to."""
     return EventBridgePublisher(
-        make_client("events", settings.events_endpoint_url), settings.event_bus_name
+        make_client("events", settings.events_endpoint_url, REDIRECT_BUDGET),
+        settings.event_bus_name,
     )
 
 
@@ -80,7 +81,7 @@ def build(settings: RedirectSettings) -> RedirectService:
     if settings.storage != "dynamodb":
         raise ValueError("the redirect Lambda needs STORAGE=dynamodb (or memory)")
     repository = DynamoDBLinkRepository(
-        make_client("dynamodb", settings.aws_endpoint_url), settings.table_name
+        make_client("dynamodb", settings.aws_endpoint_url, REDIRECT_BUDGET), settings.table_name
     )
     return RedirectService(repository, make_publisher(settings))
 
