@@ -51,7 +51,7 @@ resource "aws_cloudfront_response_headers_policy" "frontend_headers" {
 }
 
 resource "aws_cloudfront_distribution" "distribution" {
-  #checkov:skip=CKV_AWS_68:WAF is the optional enable_waf variable (per-request cost); this static site has no forms
+  #checkov:skip=CKV_AWS_68:WAF is the optional enable_waf variable: about $8/month before traffic, so off by default (0401); the API's own throttling and validation apply without it
   #checkov:skip=CKV2_AWS_47:The optional web ACL (enable_waf) carries AWSManagedRulesKnownBadInputsRuleSet
   #checkov:skip=CKV_AWS_86:Standard logs cost a bucket; enable when traffic warrants it
   #checkov:skip=CKV_AWS_174:The default *.cloudfront.net certificate; a custom domain (domain_name) sets TLSv1.2_2021

@@ -10,11 +10,13 @@ data "aws_iam_policy_document" "lambda_assume" {
 
 locals {
   table_arns = [aws_dynamodb_table.table.arn, "${aws_dynamodb_table.table.arn}/index/*"]
+  # The SAM template's statements, function by function (its comments say which code
+  # calls what); tests/infra holds the two to the same actions.
   policies = {
     api_function = [
-      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"], resources = local.table_arns },
+      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources = local.table_arns },
       { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
-      { actions = ["s3:PutObject", "s3:GetObject"], resources = ["${aws_s3_bucket.imports_bucket.arn}/imports/*"] },
+      { actions = ["s3:PutObject"], resources = ["${aws_s3_bucket.imports_bucket.arn}/imports/*"] },
       { actions = ["states:StartExecution"], resources = [aws_sfn_state_machine.import_state_machine.arn] },
     ]
     redirect_function = [
@@ -22,26 +24,38 @@ locals {
       { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
     ]
     events_function = [
-      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"], resources = [aws_dynamodb_table.table.arn] },
-      { actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources = [aws_sqs_queue.events_queue.arn] },
+      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources = [aws_dynamodb_table.table.arn] },
+      { actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], resources = [aws_sqs_queue.events_queue.arn] },
     ]
     import_task_function = [
-      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], resources = local.table_arns },
+      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], resources = [aws_dynamodb_table.table.arn] },
       { actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${aws_s3_bucket.imports_bucket.arn}/imports/*"] },
-      { actions = ["s3:ListBucket"], resources = [aws_s3_bucket.imports_bucket.arn] },
+      { actions = ["s3:ListBucket"], resources = [aws_s3_bucket.imports_bucket.arn], condition = { StringLike = { "s3:prefix" = "imports/*" } } },
       { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
     ]
     maintenance_function = [
       { actions = ["dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [aws_dynamodb_table.table.arn] },
-      { actions = ["sqs:GetQueueAttributes"], resources = [aws_sqs_queue.events_dead_letter_queue.arn] },
+      { actions = ["sqs:GetQueueAttributes"], resources = concat([aws_sqs_queue.events_dead_letter_queue.arn], aws_sqs_queue.maintenance_schedule_dead_letter_queue[*].arn) },
+      { actions = ["sqs:SendMessage"], resources = aws_sqs_queue.maintenance_schedule_dead_letter_queue[*].arn },
     ]
   }
+  # What Lambda needs to attach the functions to the subnets (VPC mode only). Describe*
+  # cannot be scoped (AWS documents Resource "*"); the rest stays in this account and region.
+  network_interface_statements = var.enable_vpc ? [
+    { Effect = "Allow", Action = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], Resource = "*" },
+    {
+      Effect   = "Allow"
+      Action   = ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+      Resource = "arn:${data.aws_partition.current.partition}:ec2:${var.region}:${data.aws_caller_identity.current.account_id}:*/*"
+    },
+  ] : []
   # What each function adds to local.environment.
   function_environment = {
     api_function = { IMPORT_STATE_MACHINE_ARN = local.import_state_machine_arn }
     maintenance_function = {
-      EVENTS_DLQ_URL             = aws_sqs_queue.events_dead_letter_queue.url
-      MAINTENANCE_EXTRA_DLQ_URLS = ""
+      EVENTS_DLQ_URL = aws_sqs_queue.events_dead_letter_queue.url
+      # Its own dead letters are reported with the others (DeadLetterMessages).
+      MAINTENANCE_EXTRA_DLQ_URLS = join(",", aws_sqs_queue.maintenance_schedule_dead_letter_queue[*].url)
     }
   }
   is_zip = var.package_type == "Zip"
@@ -59,12 +73,16 @@ resource "aws_iam_role_policy" "function" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = concat(
-      [for p in local.policies[each.key] : { Effect = "Allow", Action = p.actions, Resource = p.resources }],
+      [for p in local.policies[each.key] : merge(
+        { Effect = "Allow", Action = p.actions, Resource = p.resources },
+        can(p.condition) ? { Condition = p.condition } : {},
+      )],
       [{
         Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = "${aws_cloudwatch_log_group.function[each.key].arn}:*"
-      }]
+      }],
+      local.network_interface_statements,
     )
   })
 }
@@ -75,14 +93,8 @@ resource "aws_iam_role_policy_attachment" "xray" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXrayWriteOnlyAccess"
 }
 
-resource "aws_iam_role_policy_attachment" "vpc_access" {
-  for_each   = var.enable_vpc ? local.functions : {}
-  role       = aws_iam_role.function[each.key].name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-}
-
 resource "aws_cloudwatch_log_group" "function" {
-  #checkov:skip=CKV_AWS_158:Logs carry no secrets (redacted at INFO); CloudWatch encrypts them at rest
+  #checkov:skip=CKV_AWS_158:Logs carry no secrets (redacted at INFO, tests/e2e/test_log_secrets.py); CloudWatch Logs encrypts every log group at rest
   #checkov:skip=CKV_AWS_338:Retention is the log_retention_days variable (30 days by default, for cost)
   for_each          = local.functions
   name              = "/aws/lambda/${var.stack_name}-${replace(each.key, "_", "-")}"
@@ -91,8 +103,8 @@ resource "aws_cloudwatch_log_group" "function" {
 
 resource "aws_lambda_function" "function" {
   #checkov:skip=CKV_AWS_117:VPC mode is the enable_vpc variable, off by default: DynamoDB, SQS, S3 are public endpoints and a VPC needs a NAT (0401)
-  #checkov:skip=CKV_AWS_116:Invoked synchronously (HTTP API, Step Functions), from SQS whose redrive DLQ applies, or by the scheduler with its own DLQ
-  #checkov:skip=CKV_AWS_173:Environment variables hold names and URLs, never secrets; AWS-managed encryption applies
+  #checkov:skip=CKV_AWS_116:Invoked synchronously (HTTP API, Step Functions), by an SQS mapping whose queue redrives to a DLQ, or asynchronously by the scheduler with an on-failure destination
+  #checkov:skip=CKV_AWS_173:Environment variables hold names and URLs, never secrets; Lambda encrypts them at rest with its default key
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and pipeline; the artifact is built by make package
   for_each      = local.functions
   function_name = "${var.stack_name}-${replace(each.key, "_", "-")}"
@@ -145,4 +157,8 @@ resource "aws_lambda_event_source_mapping" "events_queue" {
   batch_size                         = 10
   maximum_batching_window_in_seconds = 1
   function_response_types            = ["ReportBatchItemFailures"]
+  # Low, so that a viral link's folds do not conflict on one counter item.
+  scaling_config {
+    maximum_concurrency = var.events_max_concurrency
+  }
 }

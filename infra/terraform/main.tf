@@ -24,7 +24,7 @@ data "aws_partition" "current" {}
 locals {
   function_specs = {
     api_function         = { handler = "shortstack.entrypoints.lambda_api.handler", memory = 1024, timeout = 29 }
-    redirect_function    = { handler = "shortstack.entrypoints.lambda_redirect.handler", memory = 256, timeout = 5 }
+    redirect_function    = { handler = "shortstack.entrypoints.lambda_redirect.handler", memory = 256, timeout = 15 }
     events_function      = { handler = "shortstack.entrypoints.lambda_events.handler", memory = 512, timeout = 30 }
     import_task_function = { handler = "shortstack.entrypoints.lambda_workflow.handler", memory = 1024, timeout = 300 }
     maintenance_function = { handler = "shortstack.entrypoints.lambda_maintenance.handler", memory = 512, timeout = 300 }
@@ -51,7 +51,7 @@ locals {
 
 # ------------------------------------------------------------------ data
 resource "aws_dynamodb_table" "table" {
-  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS-owned key; a customer-managed key adds cost per request
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS-managed key (aws/dynamodb, no kms_key_arn): no monthly fee; a customer-managed key adds $1/month and key administration
   name                        = "${var.stack_name}-table"
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "PK"
@@ -113,7 +113,7 @@ resource "aws_dynamodb_table" "table" {
 
 resource "aws_s3_bucket" "imports_bucket" {
   #checkov:skip=CKV_AWS_18:Access logs cost a bucket and requests; CloudTrail data events can be enabled per account
-  #checkov:skip=CKV_AWS_21:Staged import files live 7 days and are re-creatable from the upload
+  #checkov:skip=CKV_AWS_21:Staged import files live 7 days and the client still has the file it uploaded
   #checkov:skip=CKV_AWS_144:Staging data for imports; replication would double cost for nothing durable
   #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) encryption; KMS adds cost per request
   #checkov:skip=CKV2_AWS_62:Nothing consumes S3 events for staged files
@@ -164,6 +164,9 @@ resource "aws_cloudwatch_event_bus" "event_bus" {
   name = "${var.stack_name}-events"
 }
 
+# One dead-letter queue for the event path, whoever gives up on an event: the rule's
+# target after its retries, or the queue's redrive after maxReceiveCount receives. Both
+# keep the EventBridge event as the body, so `shortstack dlq list/replay` reads either.
 resource "aws_sqs_queue" "events_dead_letter_queue" {
   name                      = "${var.stack_name}-events-dlq"
   message_retention_seconds = 1209600
@@ -171,17 +174,20 @@ resource "aws_sqs_queue" "events_dead_letter_queue" {
 }
 
 resource "aws_sqs_queue" "events_queue" {
-  name                       = "${var.stack_name}-events"
-  visibility_timeout_seconds = 180
+  name = "${var.stack_name}-events"
+  # At least 6x the consumer's timeout (30 s) plus its batching window (1 s), as AWS
+  # advises, so a batch still being processed is never handed to a second consumer.
+  visibility_timeout_seconds = 190
   message_retention_seconds  = 1209600
   sqs_managed_sse_enabled    = true
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.events_dead_letter_queue.arn
-    maxReceiveCount     = 3
+    maxReceiveCount     = 5 # throttled polls count as receives too: AWS's floor for Lambda
   })
 }
 
 resource "aws_cloudwatch_event_rule" "events_rule" {
+  name           = "${var.stack_name}-to-queue"
   event_bus_name = aws_cloudwatch_event_bus.event_bus.name
   event_pattern  = jsonencode({ source = [{ prefix = "shortstack." }] })
 }
@@ -190,10 +196,24 @@ resource "aws_cloudwatch_event_target" "events_queue" {
   event_bus_name = aws_cloudwatch_event_bus.event_bus.name
   rule           = aws_cloudwatch_event_rule.events_rule.name
   arn            = aws_sqs_queue.events_queue.arn
+  # A delivery that keeps failing (queue policy, throttling) lands in the DLQ after a day
+  # of retries instead of being dropped; FailedInvocations alarms.
+  retry_policy {
+    maximum_retry_attempts       = 185
+    maximum_event_age_in_seconds = 86400
+  }
+  dead_letter_config {
+    arn = aws_sqs_queue.events_dead_letter_queue.arn
+  }
 }
 
+# The rule delivers to the queue, and dead-letters to the DLQ what it cannot deliver.
 resource "aws_sqs_queue_policy" "events_queue_policy" {
-  queue_url = aws_sqs_queue.events_queue.id
+  for_each = {
+    events_queue             = aws_sqs_queue.events_queue
+    events_dead_letter_queue = aws_sqs_queue.events_dead_letter_queue
+  }
+  queue_url = each.value.id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -201,7 +221,7 @@ resource "aws_sqs_queue_policy" "events_queue_policy" {
       Effect    = "Allow"
       Principal = { Service = "events.amazonaws.com" }
       Action    = "sqs:SendMessage"
-      Resource  = aws_sqs_queue.events_queue.arn
+      Resource  = each.value.arn
       Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.events_rule.arn } }
     }]
   })

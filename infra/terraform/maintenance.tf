@@ -1,6 +1,9 @@
 # Optional scheduled maintenance (var.enable_maintenance_schedule): EventBridge Scheduler
 # invokes maintenance_function (in local.functions) with retries and a dead-letter queue.
 
+# Both ways a run can be lost end here: the scheduler could not invoke the function (its
+# dead_letter_config), or the function failed after Lambda's own retries (the on-failure
+# destination). An alarm watches the queue.
 resource "aws_sqs_queue" "maintenance_schedule_dead_letter_queue" {
   count                     = var.enable_maintenance_schedule ? 1 : 0
   name                      = "${var.stack_name}-maintenance-dlq"
@@ -42,7 +45,7 @@ resource "aws_iam_role_policy" "maintenance_schedule_role" {
 }
 
 resource "aws_scheduler_schedule" "maintenance_schedule" {
-  #checkov:skip=CKV_AWS_297:The schedule carries no input, only the target; the AWS-owned key encrypts it
+  #checkov:skip=CKV_AWS_297:The schedule holds its expression, target and the input "{}", nothing secret; the AWS-owned key encrypts it
   count               = var.enable_maintenance_schedule ? 1 : 0
   name                = "${var.stack_name}-maintenance"
   description         = "shortstack maintenance run"
@@ -64,6 +67,19 @@ resource "aws_scheduler_schedule" "maintenance_schedule" {
     }
     dead_letter_config {
       arn = aws_sqs_queue.maintenance_schedule_dead_letter_queue[0].arn
+    }
+  }
+}
+
+resource "aws_lambda_function_event_invoke_config" "maintenance" {
+  count                        = var.enable_maintenance_schedule ? 1 : 0
+  function_name                = aws_lambda_function.function["maintenance_function"].function_name
+  qualifier                    = "$LATEST"
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 3600
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.maintenance_schedule_dead_letter_queue[0].arn
     }
   }
 }

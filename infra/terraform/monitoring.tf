@@ -1,6 +1,9 @@
+# Alarm notifications carry alarm names and metric values, nothing from the data: the
+# topic is not encrypted, because CloudWatch cannot publish to a topic under the
+# AWS-managed SNS key and a customer-managed key costs $1 a month (decision 0400).
 resource "aws_sns_topic" "alarm_topic" {
-  name              = "${var.stack_name}-alarms"
-  kms_master_key_id = "alias/aws/sns"
+  #checkov:skip=CKV_AWS_26:Alarm metadata only; CloudWatch cannot use the AWS-managed SNS key and a customer-managed one costs $1/month (0400)
+  name = "${var.stack_name}-alarms"
 }
 
 resource "aws_sns_topic_subscription" "alarm_email" {
@@ -11,14 +14,40 @@ resource "aws_sns_topic_subscription" "alarm_email" {
 }
 
 locals {
-  # One alarm per entry: what to watch and from how much it is a problem.
+  # One alarm per entry, each on a single metric: what to watch and from how much it is a
+  # problem (the SAM template's alarms, one for one).
   alarms = merge(
     { for key, f in aws_lambda_function.function : "${replace(key, "_", "-")}-errors" => {
       namespace   = "AWS/Lambda", metric = "Errors", statistic = "Sum",
-      dimensions  = { FunctionName = f.function_name }, threshold = contains(["events_function", "maintenance_function"], key) ? 1 : 5,
+      dimensions  = { FunctionName = f.function_name }, threshold = contains(["api_function", "redirect_function"], key) ? 5 : 1,
       description = "${f.function_name} errors"
     } },
+    { for key in ["api_function", "redirect_function"] : "${replace(key, "_", "-")}-throttles" => {
+      namespace   = "AWS/Lambda", metric = "Throttles", statistic = "Sum",
+      dimensions  = { FunctionName = aws_lambda_function.function[key].function_name }, threshold = 1,
+      description = "${aws_lambda_function.function[key].function_name} throttled"
+    } },
     {
+      "http-api-5xx" = {
+        namespace   = "AWS/ApiGateway", metric = "5xx", statistic = "Sum",
+        dimensions  = { ApiId = aws_apigatewayv2_api.http_api.id }, threshold = 5,
+        description = "HTTP API answers 5xx (functions failing, timing out or throttled)"
+      }
+      "http-api-latency" = {
+        namespace   = "AWS/ApiGateway", metric = "Latency", extended_statistic = "p99",
+        dimensions  = { ApiId = aws_apigatewayv2_api.http_api.id }, threshold = 2000, periods = 3,
+        description = "HTTP API p99 latency above 2 s for 15 minutes"
+      }
+      "events-queue-age" = {
+        namespace   = "AWS/SQS", metric = "ApproximateAgeOfOldestMessage", statistic = "Maximum",
+        dimensions  = { QueueName = aws_sqs_queue.events_queue.name }, threshold = 600,
+        description = "Events waiting over 10 minutes (the consumer is failing, throttled or capped too low)"
+      }
+      "events-rule-failed-invocations" = {
+        namespace   = "AWS/Events", metric = "FailedInvocations", statistic = "Sum",
+        dimensions  = { EventBusName = aws_cloudwatch_event_bus.event_bus.name, RuleName = aws_cloudwatch_event_rule.events_rule.name }, threshold = 1,
+        description = "The bus could not deliver events to the events queue (they retry, then go to the DLQ)"
+      }
       "dead-letters" = {
         namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum",
         dimensions  = { QueueName = aws_sqs_queue.events_dead_letter_queue.name }, threshold = 1,
@@ -29,7 +58,12 @@ locals {
         dimensions  = { StateMachineArn = aws_sfn_state_machine.import_state_machine.arn }, threshold = 1,
         description = "Bulk-import executions that failed"
       }
-    }
+    },
+    { for queue in aws_sqs_queue.maintenance_schedule_dead_letter_queue : "maintenance-dead-letters" => {
+      namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum",
+      dimensions  = { QueueName = queue.name }, threshold = 1,
+      description = "A maintenance run was lost (not invoked, or failed after retries)"
+    } },
   )
   function_widgets = [for metric, stat in { Invocations = "Sum", Errors = "Sum", Throttles = "Sum", Duration = "p99" } : {
     type = "metric", width = 12, height = 6,
@@ -51,9 +85,11 @@ resource "aws_cloudwatch_metric_alarm" "alarm" {
   namespace           = each.value.namespace
   metric_name         = each.value.metric
   dimensions          = each.value.dimensions
-  statistic           = each.value.statistic
+  statistic           = try(each.value.statistic, null)
+  extended_statistic  = try(each.value.extended_statistic, null)
   period              = 300
-  evaluation_periods  = 1
+  evaluation_periods  = try(each.value.periods, 1)
+  datapoints_to_alarm = try(each.value.periods, 1)
   threshold           = each.value.threshold
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"

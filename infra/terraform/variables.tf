@@ -38,6 +38,16 @@ variable "table_deletion_protection" {
   default = true
 }
 
+variable "events_max_concurrency" {
+  description = "Most concurrent batches the events consumer runs (the SQS mapping's maximum concurrency)"
+  type        = number
+  default     = 2
+  validation {
+    condition     = var.events_max_concurrency >= 2 && var.events_max_concurrency <= 1000
+    error_message = "Between 2 and 1000 (SQS event source mappings refuse other values)."
+  }
+}
+
 variable "reserved_concurrency" {
   description = "Reserved concurrency per function; 0 leaves it unreserved"
   type        = number

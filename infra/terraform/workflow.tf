@@ -33,6 +33,13 @@ resource "aws_iam_role_policy" "import_state_machine" {
   })
 }
 
+# The tracing below sends segments with the state machine's role (SAM attaches the same
+# managed policy to the role it generates).
+resource "aws_iam_role_policy_attachment" "import_state_machine_xray" {
+  role       = aws_iam_role.import_state_machine.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXrayWriteOnlyAccess"
+}
+
 resource "aws_sfn_state_machine" "import_state_machine" {
   #checkov:skip=CKV_AWS_285:X-Ray tracing is on and Step Functions keeps 90 days of execution history
   name     = local.import_state_machine_name

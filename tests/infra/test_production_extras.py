@@ -47,7 +47,8 @@ EXTRA_RESOURCES = {
     "ShortDomainMapping", "ApiRecord", "ShortRecord", "FrontendRecord", "WebAcl",
     "MaintenanceFunction", "MaintenanceFunctionRole", "MaintenanceFunctionLogs",
     "MaintenanceSchedule", "MaintenanceScheduleRole", "MaintenanceScheduleDeadLetterQueue",
-    "MaintenanceErrorsAlarm", "FunctionSecurityGroup", "DynamoDbEndpoint", "S3Endpoint",
+    "MaintenanceErrorsAlarm", "MaintenanceDeadLettersAlarm", "MaintenanceInvokeConfig",
+    "FunctionSecurityGroup", "DynamoDbEndpoint", "S3Endpoint",
 }  # fmt: skip
 # What the maintenance tasks call (decision 0900); no UpdateItem, no BatchWriteItem.
 MAINTENANCE_TABLE_ACTIONS = {
@@ -304,20 +305,52 @@ def test_maintenance_runs_on_a_schedule_with_least_privilege(on: Stack) -> None:
     assert function["TracingConfig"] == {"Mode": "Active"}
     env = function["Environment"]["Variables"]
     assert env["EVENTS_DLQ_URL"] == {"Ref": "EventsDeadLetterQueue"}
-    assert env["MAINTENANCE_EXTRA_DLQ_URLS"] == ""
+    # Its own lost runs are counted with the other dead letters.
+    assert env["MAINTENANCE_EXTRA_DLQ_URLS"] == {"Ref": "MaintenanceScheduleDeadLetterQueue"}
+    assert function["LoggingConfig"]["LogGroup"] == {"Ref": "MaintenanceFunctionLogs"}
     logs = res["MaintenanceFunctionLogs"]["Properties"]
-    assert logs["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${MaintenanceFunction}"}
     assert logs["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
-    granted = statements(res["MaintenanceFunctionRole"])
+    granted = [s for s in statements(res["MaintenanceFunctionRole"]) if "Sid" in s]
     table = [s for s in granted if as_list(s["Action"])[0].startswith("dynamodb:")]
     [table_statement] = table
     assert set(table_statement["Action"]) == MAINTENANCE_TABLE_ACTIONS
     assert table_statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}  # no index
-    [queue_statement] = [s for s in granted if as_list(s["Action"])[0].startswith("sqs:")]
-    assert queue_statement["Action"] == "sqs:GetQueueAttributes"
-    assert queue_statement["Resource"] == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}
-    assert len(granted) == 2
+    queues = {
+        s["Sid"]: (as_list(s["Action"]), s["Resource"])
+        for s in granted
+        if as_list(s["Action"])[0].startswith("sqs:")
+    }
+    dlq = {"Fn::GetAtt": ["MaintenanceScheduleDeadLetterQueue", "Arn"]}
+    assert queues == {
+        "DeadLetterDepth": (
+            ["sqs:GetQueueAttributes"],
+            [{"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}, dlq],
+        ),
+        "FailedRuns": (["sqs:SendMessage"], dlq),
+    }
+    assert {s["Sid"] for s in granted} == {
+        "Sweep",
+        "DeadLetterDepth",
+        "FailedRuns",
+        "Describe",
+        "Manage",
+    }
+
+    # Invoked asynchronously: a run that fails after Lambda's retries is not dropped.
+    invoke_config = res["MaintenanceInvokeConfig"]["Properties"]
+    assert invoke_config["FunctionName"] == {"Ref": "MaintenanceFunction"}
+    assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == dlq
+    alarmed = {
+        json.dumps(a["Properties"]["Dimensions"])
+        for a in of_type(res, "AWS::CloudWatch::Alarm").values()
+    }
+    assert (
+        json.dumps(
+            [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq["Fn::GetAtt"][0], "QueueName"]}}]
+        )
+        in alarmed
+    )
 
     schedule = res["MaintenanceSchedule"]["Properties"]
     assert schedule["ScheduleExpression"] == {"Ref": "MaintenanceScheduleExpression"}
@@ -377,9 +410,15 @@ def test_vpc_mode_puts_every_function_in_the_subnets_with_gateway_endpoints(
             "SubnetIds": {"Ref": "SubnetIds"},
             "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}],
         }, name
-        role = res[function["Properties"]["Role"]["Fn::GetAtt"][0]]["Properties"]
-        assert any(
-            "AWSLambdaVPCAccessExecutionRole" in json.dumps(a) for a in role["ManagedPolicyArns"]
+        role = res[function["Properties"]["Role"]["Fn::GetAtt"][0]]
+        eni = {s["Sid"]: s for s in statements(role) if s.get("Sid") in ("Describe", "Manage")}
+        assert as_list(eni["Describe"]["Action"]) == [
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeSubnets",
+        ]
+        assert "ec2:CreateNetworkInterface" in eni["Manage"]["Action"]
+        assert on.value(eni["Manage"]["Resource"]).startswith(
+            "arn:${AWS::Partition}:ec2:us-east-1:"
         )
         assert function["Properties"]["ReservedConcurrentExecutions"] == {
             "Ref": "ReservedConcurrency"

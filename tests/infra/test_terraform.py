@@ -41,6 +41,11 @@ def unquote(value: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def config() -> dict[str, list[Any]]:
+    return load_config()
+
+
+def load_config() -> dict[str, list[Any]]:
+    """Every .tf file of the configuration, parsed and merged by block type."""
     merged: dict[str, list[Any]] = {}
     for path in sorted(TERRAFORM.glob("*.tf")):
         with path.open() as handle:
@@ -145,7 +150,7 @@ def test_the_rest_of_the_parity_list(config: dict[str, list[Any]]) -> None:
     assert table["point_in_time_recovery"] == [{"enabled": True}]
     queue = found["aws_sqs_queue.events_queue"]
     assert "events_dead_letter_queue.arn" in str(queue["redrive_policy"])
-    assert "maxReceiveCount = 3" in str(queue["redrive_policy"]).replace(":", " =")
+    assert "maxReceiveCount = 5" in str(queue["redrive_policy"]).replace(":", " =")
     function = found["aws_lambda_function.function"]
     assert "var.reserved_concurrency" in str(function["reserved_concurrent_executions"])
     assert "log_retention_days" in str(found["aws_cloudwatch_log_group.function"])
@@ -229,7 +234,7 @@ def test_each_extra_exists_only_with_its_variable(config: dict[str, list[Any]]) 
         "aws_sqs_queue.maintenance_schedule_dead_letter_queue": "var.enable_maintenance_schedule",
         "aws_security_group.function_security_group": "var.enable_vpc",
         "aws_vpc_endpoint.gateway_endpoint": "local.gateway_endpoints",
-        "aws_iam_role_policy_attachment.vpc_access": "var.enable_vpc",
+        "aws_lambda_function_event_invoke_config.maintenance": "var.enable_maintenance_schedule",
     }
     for key, gate in gates.items():
         assert gate in str(found[key].get("count", found[key].get("for_each"))), key
@@ -290,15 +295,21 @@ def test_the_web_acl_has_the_sam_rules(config: dict[str, list[Any]]) -> None:
 def test_maintenance_has_the_sam_permissions_schedule_and_dead_letters(
     config: dict[str, list[Any]],
 ) -> None:
-    [table, queue] = local(config, "policies")["maintenance_function"]
-    sam_statements = SAM["Resources"]["MaintenanceFunction"]["Properties"]["Policies"][0][
-        "Statement"
+    [table, queue, failed_runs] = local(config, "policies")["maintenance_function"]
+    sam_role = SAM["Resources"]["MaintenanceFunctionRole"]["Properties"]["Policies"]
+    [sam_statements] = [
+        p["PolicyDocument"]["Statement"] for p in sam_role if p.get("PolicyName") == "calls"
     ]
     sam_actions = {s["Sid"]: s["Action"] for s in sam_statements}
     assert set(table["actions"]) == set(sam_actions["Sweep"])
     assert table["resources"] == ["${aws_dynamodb_table.table.arn}"]
     assert queue["actions"] == [sam_actions["DeadLetterDepth"]]
     assert "events_dead_letter_queue.arn" in str(queue["resources"])
+    assert "maintenance_schedule_dead_letter_queue" in str(queue["resources"])
+    assert failed_runs["actions"] == [sam_actions["FailedRuns"]]
+    invoke_config = resources(config)["aws_lambda_function_event_invoke_config.maintenance"]
+    destination = invoke_config["destination_config"][0]["on_failure"][0]["destination"]
+    assert "maintenance_schedule_dead_letter_queue[0].arn" in destination
     found = resources(config)
     [target] = found["aws_scheduler_schedule.maintenance_schedule"]["target"]
     assert 'function["maintenance_function"].arn' in target["arn"]
@@ -321,8 +332,9 @@ def test_image_packaging_and_vpc_mode_on_every_function(config: dict[str, list[A
     assert "each.value.handler" in dynamic["image_config"]["for_each"]
     assert "var.enable_vpc" in dynamic["vpc_config"]["for_each"]
     assert dynamic["vpc_config"]["content"][0]["subnet_ids"] == "${var.subnet_ids}"
-    attachment = resources(config)["aws_iam_role_policy_attachment.vpc_access"]
-    assert "AWSLambdaVPCAccessExecutionRole" in attachment["policy_arn"]
+    eni = str(local(config, "network_interface_statements"))
+    assert "var.enable_vpc" in eni
+    assert "ec2:CreateNetworkInterface" in eni
     endpoint = resources(config)["aws_vpc_endpoint.gateway_endpoint"]
     assert endpoint["vpc_endpoint_type"] == "Gateway"
     assert endpoint["route_table_ids"] == "${var.route_table_ids}"

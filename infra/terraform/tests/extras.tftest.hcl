@@ -121,7 +121,8 @@ run "defaults_have_no_extras" {
       length(aws_scheduler_schedule.maintenance_schedule) == 0,
       length(aws_security_group.function_security_group) == 0,
       length(aws_vpc_endpoint.gateway_endpoint) == 0,
-      length(aws_iam_role_policy_attachment.vpc_access) == 0,
+      length(aws_lambda_function_event_invoke_config.maintenance) == 0,
+      length(local.network_interface_statements) == 0,
     ])
     error_message = "An extra exists with the default variables."
   }
@@ -233,7 +234,8 @@ run "every_extra_on" {
 
   assert {
     condition = alltrue([
-      length(aws_iam_role_policy_attachment.vpc_access) == 5,
+      length(local.network_interface_statements) == 2,
+      length(aws_lambda_function_event_invoke_config.maintenance) == 1,
       sort([for e in aws_vpc_endpoint.gateway_endpoint : e.service_name]) == tolist(["com.amazonaws.eu-west-1.dynamodb", "com.amazonaws.eu-west-1.s3"]),
     ])
     error_message = "VPC access or the gateway endpoints are not as expected."
