@@ -66,19 +66,20 @@ _IgnoreTags.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def template_settings() -> tuple[dict[str, int], int]:
-    """({entry: MemorySize in MB}, the events queue's BatchSize) from the SAM template."""
+    """({entry: MemorySize in MB}, the events queue mapping's BatchSize) from the SAM template."""
     template = yaml.load(TEMPLATE.read_text(), Loader=_IgnoreTags)  # noqa: S506 - SafeLoader subclass
     default = int(template["Globals"]["Function"].get("MemorySize", 128))
     memory: dict[str, int] = {}
-    batch = 10
+    [batch] = [
+        int(resource["Properties"]["BatchSize"])
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping"
+    ]
     for resource in template["Resources"].values():
         properties = resource.get("Properties") or {}
         for entry, handler in HANDLERS.items():
             if properties.get("Handler") == handler:
                 memory[entry] = int(properties.get("MemorySize", default))
-                for source in (properties.get("Events") or {}).values():
-                    if source.get("Type") == "SQS":
-                        batch = int(source["Properties"].get("BatchSize", 10))
     missing = set(HANDLERS) - set(memory)
     if missing:
         raise SystemExit(f"no function with the handler of {sorted(missing)} in {TEMPLATE}")
@@ -142,8 +143,10 @@ def deployed_on_moto() -> Iterator[Deployment]:
         tap = BusTap()
         plain_client = aws.make_client
 
-        def metered_client(service: str, endpoint_url: str | None = None) -> Any:
-            client = plain_client(service, endpoint_url)
+        def metered_client(
+            service: str, endpoint_url: str | None = None, *budget: aws.RetryBudget
+        ) -> Any:
+            client = plain_client(service, endpoint_url, *budget)
             if service == "dynamodb":
                 return MeteredDynamoDB(client, raw, meter)
             return CountedEvents(client, events) if service == "events" else client
