@@ -354,6 +354,9 @@ def bootstrap(
         # Stop the dispatcher before the database it reads is closed (closers run newest first).
         adapters.closers.append(dispatcher.stop)
     maintenance = _maintenance(settings, adapters, clock)
+    maintenance.imports = adapters.imports
+    # Only a workflow service is restarted from here; the local runner resumes at start.
+    maintenance.restart_import = imports.start if adapters.workflow is not None else None
     scheduler = None
     # On AWS, EventBridge Scheduler invokes the maintenance Lambda instead.
     if settings.stage == "local" and settings.maintenance_interval_s > 0:

@@ -49,7 +49,14 @@ def test_run_prints_every_report_as_json(
     seed(local_env)
     assert main(["maintenance", "run", "--json"]) == 0
     reports = {report["task"]: report for report in json.loads(capsys.readouterr().out)["tasks"]}
-    assert list(reports) == ["expired_links", "idempotency", "click_rollup", "dead_letters"]
+    assert list(reports) == [
+        "expired_links",
+        "idempotency",
+        "click_rollup",
+        "stalled_imports",
+        "dead_letters",
+    ]
+    assert reports["stalled_imports"]["left_to_local_runner"] is True
     assert reports["expired_links"]["links_deleted"] == 1
     assert reports["idempotency"]["deleted"] == {"idempotency_records": 0, "click_folds": 0}
     assert reports["idempotency"]["left_to_ttl"] is False

@@ -65,7 +65,13 @@ def test_an_empty_input_runs_every_task(
         load_event("scheduler_maintenance_all.json"), FakeLambdaContext()
     )
     tasks = {report["task"]: report for report in body["tasks"]}
-    assert list(tasks) == ["expired_links", "idempotency", "click_rollup", "dead_letters"]
+    assert list(tasks) == [
+        "expired_links",
+        "idempotency",
+        "click_rollup",
+        "stalled_imports",
+        "dead_letters",
+    ]
     assert tasks["expired_links"]["links_deleted"] == 1
     assert tasks["idempotency"] == {**tasks["idempotency"], "deleted": {}, "left_to_ttl": True}
     assert tasks["dead_letters"]["depths"] == {

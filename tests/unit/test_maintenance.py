@@ -13,6 +13,7 @@ import pytest
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.analytics import roll_up_boundary
 from shortstack.domain.errors import InvalidInput, LinkNotFound
+from shortstack.domain.imports import new_import
 from shortstack.service_layer.maintenance import (
     TASK_NAMES,
     DeadLettersReport,
@@ -198,7 +199,9 @@ def test_run_reports_every_task_in_order_and_a_failure_does_not_stop_the_rest(
 def test_unknown_task_names_are_refused_by_name() -> None:
     with pytest.raises(InvalidInput, match="vacuum") as raised:
         select_tasks(["expired_links", "vacuum"])
-    assert "known: expired_links, idempotency, click_rollup, dead_letters" in str(raised.value)
+    assert "known: expired_links, idempotency, click_rollup, stalled_imports, dead_letters" in str(
+        raised.value
+    )
     assert select_tasks(None) == TASK_NAMES
     with pytest.raises(InvalidInput, match="at least one"):
         select_tasks([])
@@ -209,3 +212,22 @@ def test_stats_of_a_purged_link_are_not_found(container: Container) -> None:
     container.maintenance.run(["expired_links"])
     with pytest.raises(LinkNotFound):
         container.analytics.report("alice", "purged1")
+
+
+def test_stalled_imports_start_again_through_a_workflow_service_only(container: Container) -> None:
+    stalled = new_import("someone", NOW - timedelta(hours=2))
+    running = new_import("someone", NOW - timedelta(minutes=5))
+    for job in (stalled, running):
+        container.imports.imports.add(job)
+
+    # No workflow service (the local runner): `shortstack serve` resumes them at start.
+    report = container.maintenance.restart_stalled_imports()
+    assert report.left_to_local_runner
+    assert (report.restarted, report.waiting) == ([], 2)
+
+    started: list[str] = []
+    container.maintenance.restart_import = started.append
+    report = container.maintenance.restart_stalled_imports()
+    assert started == [stalled.import_id]
+    assert (report.restarted, report.waiting) == ([stalled.import_id], 1)
+    assert report.untouched_since == NOW - timedelta(hours=1)

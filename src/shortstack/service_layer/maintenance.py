@@ -6,6 +6,9 @@
   not expire them itself (SQLite); DynamoDB's TTL does it on AWS.
 - `click_rollup`: roll the daily click stats of whole months older than 90 days into one
   record per month, so a link's stats stay small however old it gets.
+- `stalled_imports`: start again the imports left pending or running, untouched for an
+  hour (on AWS: a StartExecution that failed, an execution that ended without marking
+  its job); locally the server's import runner resumes them when it starts.
 - `dead_letters`: report how many events wait in the dead-letter queues.
 
 The CLI, the local server's scheduler and the maintenance Lambda all call `run`;
@@ -29,6 +32,7 @@ from shortstack.service_layer.ports import (
     ClickStatsRollUp,
     DeadLetterGauge,
     ExpiredLinkStore,
+    ImportRepository,
 )
 
 _log = logging.getLogger("shortstack.maintenance")
@@ -36,8 +40,11 @@ _log = logging.getLogger("shortstack.maintenance")
 EXPIRED_LINKS = "expired_links"
 IDEMPOTENCY = "idempotency"
 CLICK_ROLLUP = "click_rollup"
+STALLED_IMPORTS = "stalled_imports"
 DEAD_LETTERS = "dead_letters"
-TASK_NAMES = (EXPIRED_LINKS, IDEMPOTENCY, CLICK_ROLLUP, DEAD_LETTERS)
+TASK_NAMES = (EXPIRED_LINKS, IDEMPOTENCY, CLICK_ROLLUP, STALLED_IMPORTS, DEAD_LETTERS)
+# Unfinished imports looked at per run, oldest first; the next run takes the rest.
+STALLED_IMPORTS_PER_RUN = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,14 @@ class RollUpReport:
 
 
 @dataclass(frozen=True, slots=True)
+class StalledImportsReport:
+    untouched_since: datetime
+    restarted: list[str]
+    waiting: int  # unfinished, but touched recently: still running, presumably
+    left_to_local_runner: bool  # no workflow service: `shortstack serve` resumes them
+
+
+@dataclass(frozen=True, slots=True)
 class DeadLettersReport:
     depths: dict[str, int]
 
@@ -70,7 +85,13 @@ class DeadLettersReport:
         return sum(self.depths.values())
 
 
-TaskReport = ExpiredLinksReport | ExpiredRecordsReport | RollUpReport | DeadLettersReport
+TaskReport = (
+    ExpiredLinksReport
+    | ExpiredRecordsReport
+    | RollUpReport
+    | StalledImportsReport
+    | DeadLettersReport
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +145,11 @@ class MaintenanceService:
     record_expiry: Mapping[str, Callable[[], int]] = field(default_factory=dict)
     records_expire_in_store: bool = False  # DynamoDB: the table's TTL deletes them
     link_grace: timedelta = timedelta(days=30)
+    # Imports left unfinished, and how to start one again (None: the local runner does it).
+    imports: ImportRepository | None = None
+    restart_import: Callable[[str], None] | None = None
+    # Far longer than any import runs (100,000 rows take seconds per chunk of 2,000).
+    import_stall: timedelta = timedelta(hours=1)
     clock: Clock = utc_now
 
     def purge_expired_links(self) -> ExpiredLinksReport:
@@ -155,6 +181,20 @@ class MaintenanceService:
             left += len(days) - done
         return RollUpReport(boundary=boundary, links=links, days_rolled=rolled, days_left=left)
 
+    def restart_stalled_imports(self) -> StalledImportsReport:
+        """Start again every unfinished import untouched for `import_stall` (idempotent: 0301)."""
+        since = self.clock() - self.import_stall
+        unfinished = self.imports.list_unfinished(STALLED_IMPORTS_PER_RUN) if self.imports else []
+        stalled = [job.import_id for job in unfinished if job.updated_at < since]
+        if self.restart_import is None:
+            return StalledImportsReport(since, [], len(unfinished), left_to_local_runner=True)
+        for import_id in stalled:
+            _log.warning("restarting stalled import", extra={"import_id": import_id})
+            self.restart_import(import_id)
+        return StalledImportsReport(
+            since, stalled, len(unfinished) - len(stalled), left_to_local_runner=False
+        )
+
     def count_dead_letters(self) -> DeadLettersReport:
         """How many events wait in each dead-letter queue (logged as a warning if any)."""
         depths = self.dead_letters.dead_letter_depths() if self.dead_letters else {}
@@ -169,6 +209,7 @@ class MaintenanceService:
             EXPIRED_LINKS: self.purge_expired_links,
             IDEMPOTENCY: self.forget_expired_records,
             CLICK_ROLLUP: self.roll_up_clicks,
+            STALLED_IMPORTS: self.restart_stalled_imports,
             DEAD_LETTERS: self.count_dead_letters,
         }
         outcomes = []

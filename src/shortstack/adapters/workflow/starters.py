@@ -6,9 +6,11 @@ writer anyway). Unfinished imports are resumed when the server starts again:
 every step is idempotent, so running a half-done import from the top again
 loads what is missing and nothing twice.
 
-On AWS, `StartExecution` with the import id as the execution name: starting
-the same import twice is refused by Step Functions (ExecutionAlreadyExists),
-so one import runs once.
+On AWS, `StartExecution` with the import id as the execution name: starting an
+import whose execution still runs is a no-op (same name, same input), so one
+import runs once at a time. Step Functions refuses the name only once that
+execution has closed; the job is then unfinished only if the execution ended
+without marking it (a timeout, an abort), so it starts again under a new name.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -100,10 +103,11 @@ class StepFunctionsStarter:
 
     def start(self, import_id: str) -> None:
         try:
-            self._client.start_execution(
-                stateMachineArn=self._arn,
-                name=import_id,
-                input=json.dumps({"import_id": import_id}),
-            )
+            self._start(import_id, import_id)
         except self._client.exceptions.ExecutionAlreadyExists:
-            return  # this import already runs (or ran): once is enough
+            self._start(import_id, f"{import_id}-r{time.time_ns()}")
+
+    def _start(self, import_id: str, name: str) -> None:
+        self._client.start_execution(
+            stateMachineArn=self._arn, name=name, input=json.dumps({"import_id": import_id})
+        )
