@@ -3,8 +3,9 @@
     python scripts/deploy_frontend.py --stack shortstack [--region eu-west-1]
 
 assets/config.js is the only thing the page learns about its deployment: the API's
-base URL (and, when sign-in is configured, the Cognito hosted UI's domain and
-client id). It never holds a secret.
+base URL (and, when the stack has a `CognitoDomain`, the hosted UI's domain and the
+app client id). Every value comes from the stack's outputs, so the page fetches only
+what the stack's CSP allows. It never holds a secret.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ def config_js(api_url: str, cognito_domain: str = "", cognito_client_id: str = "
     }
     header = "// Written by make deploy-frontend; no secrets here.\n"
     return f"{header}export default {json.dumps(config, indent=2)};\n"
+
+
+def config_from_outputs(outputs: dict[str, str]) -> str:
+    """config.js for the stack whose outputs these are (sign-in only with CognitoDomain)."""
+    return config_js(
+        outputs["ApiUrl"], outputs.get("CognitoDomain", ""), outputs.get("CognitoClientId", "")
+    )
 
 
 def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
@@ -75,14 +83,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", required=True)
     parser.add_argument("--region")
-    parser.add_argument("--cognito-domain", default="")
-    parser.add_argument("--cognito-client-id", default="")
     args = parser.parse_args()
     session = boto3.Session(region_name=args.region)
     outputs = stack_outputs(session.client("cloudformation"), args.stack)
-    (WEB / "assets" / "config.js").write_text(
-        config_js(outputs["ApiUrl"], args.cognito_domain, args.cognito_client_id)
-    )
+    (WEB / "assets" / "config.js").write_text(config_from_outputs(outputs))
     keys = upload(session.client("s3"), outputs["FrontendBucketName"], WEB)
     invalidation = invalidate(session.client("cloudfront"), outputs["DistributionId"])
     print(f"uploaded {len(keys)} files; invalidation {invalidation}; {outputs['FrontendUrl']}")

@@ -17,18 +17,20 @@ resource "aws_s3_bucket_public_access_block" "frontend_bucket" {
 }
 
 resource "aws_cloudfront_origin_access_control" "frontend" {
-  name                              = "${var.stack_name}-frontend"
+  name                              = "${var.stack_name}-${var.region}-frontend"
   origin_access_control_origin_type = "s3"
   signing_behavior                  = "always"
   signing_protocol                  = "sigv4"
 }
 
 resource "aws_cloudfront_response_headers_policy" "frontend_headers" {
-  name = "${var.stack_name}-frontend-headers"
+  name = "${var.stack_name}-${var.region}-frontend-headers"
   security_headers_config {
     content_security_policy {
-      override                = true
-      content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${aws_apigatewayv2_api.http_api.api_endpoint}${local.has_domain ? " https://api.${var.domain_name}" : ""} https://cognito-idp.${var.region}.amazonaws.com; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+      override = true
+      # connect-src: what web/assets fetches, nothing else: the API (api.js) and the hosted
+      # UI's token endpoint (auth.js). tests/infra/test_csp.py checks both ways.
+      content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${aws_apigatewayv2_api.http_api.api_endpoint}${local.has_domain ? " https://api.${var.domain_name}" : ""}${var.cognito_domain != "" ? " https://${var.cognito_domain}" : ""}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     }
     content_type_options {
       override = true
@@ -119,6 +121,13 @@ resource "aws_s3_bucket_policy" "frontend_bucket_policy" {
       Action    = "s3:GetObject"
       Resource  = "${aws_s3_bucket.frontend_bucket.arn}/*"
       Condition = { StringEquals = { "AWS:SourceArn" = aws_cloudfront_distribution.distribution.arn } }
+      }, {
+      Sid       = "HttpsOnly"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.frontend_bucket.arn, "${aws_s3_bucket.frontend_bucket.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
     }]
   })
 }

@@ -35,6 +35,8 @@ locals {
     ]
     maintenance_function = [
       { actions = ["dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [aws_dynamodb_table.table.arn] },
+      { actions = ["dynamodb:Query"], resources = ["${aws_dynamodb_table.table.arn}/index/GSI2"] },
+      { actions = ["states:StartExecution"], resources = [aws_sfn_state_machine.import_state_machine.arn] },
       { actions = ["sqs:GetQueueAttributes"], resources = concat([aws_sqs_queue.events_dead_letter_queue.arn], aws_sqs_queue.maintenance_schedule_dead_letter_queue[*].arn) },
       { actions = ["sqs:SendMessage"], resources = aws_sqs_queue.maintenance_schedule_dead_letter_queue[*].arn },
     ]
@@ -53,7 +55,8 @@ locals {
   function_environment = {
     api_function = { IMPORT_STATE_MACHINE_ARN = local.import_state_machine_arn }
     maintenance_function = {
-      EVENTS_DLQ_URL = aws_sqs_queue.events_dead_letter_queue.url
+      EVENTS_DLQ_URL           = aws_sqs_queue.events_dead_letter_queue.url
+      IMPORT_STATE_MACHINE_ARN = local.import_state_machine_arn
       # Its own dead letters are reported with the others (DeadLetterMessages).
       MAINTENANCE_EXTRA_DLQ_URLS = join(",", aws_sqs_queue.maintenance_schedule_dead_letter_queue[*].url)
     }

@@ -8,14 +8,26 @@ terraform {
   }
 }
 
+# Every resource either provider creates carries these tags (cost allocation, ownership);
+# var.tags adds yours. The SAM deployment tags its stack the same way (samconfig.toml).
+locals {
+  default_tags = merge({ Application = "shortstack", Stack = var.stack_name }, var.tags)
+}
+
 provider "aws" {
   region = var.region
+  default_tags {
+    tags = local.default_tags
+  }
 }
 
 # CloudFront reads certificates and web ACLs only from us-east-1 (decision 0401).
 provider "aws" {
   alias  = "us_east_1"
   region = "us-east-1"
+  default_tags {
+    tags = local.default_tags
+  }
 }
 
 data "aws_caller_identity" "current" {}
@@ -135,6 +147,21 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "imports_bucket" {
       sse_algorithm = "AES256"
     }
   }
+}
+
+resource "aws_s3_bucket_policy" "imports_bucket_policy" {
+  bucket = aws_s3_bucket.imports_bucket.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "HttpsOnly"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.imports_bucket.arn, "${aws_s3_bucket.imports_bucket.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "imports_bucket" {

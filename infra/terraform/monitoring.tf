@@ -97,7 +97,7 @@ resource "aws_cloudwatch_metric_alarm" "alarm" {
 }
 
 resource "aws_cloudwatch_dashboard" "dashboard" {
-  dashboard_name = var.stack_name
+  dashboard_name = "${var.stack_name}-${var.region}"
   dashboard_body = jsonencode({
     widgets = concat(local.function_widgets, local.waf_widgets, [
       { type = "metric", width = 12, height = 6, properties = { title = "Dead letters", region = var.region, stat = "Maximum", period = 60,

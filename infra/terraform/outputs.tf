@@ -12,6 +12,16 @@ output "frontend_url" {
   value = local.has_domain ? "https://app.${var.domain_name}" : "https://${aws_cloudfront_distribution.distribution.domain_name}"
 }
 
+output "cognito_domain" {
+  description = "The hosted UI's host for web/assets/config.js (empty: no sign-in)"
+  value       = var.cognito_domain
+}
+
+output "cognito_client_id" {
+  description = "The app client the web app signs in as (the token audience)"
+  value       = var.cognito_domain == "" ? "" : var.jwt_audience
+}
+
 output "frontend_bucket_name" {
   value = aws_s3_bucket.frontend_bucket.bucket
 }

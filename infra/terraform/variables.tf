@@ -33,6 +33,22 @@ variable "jwt_audience" {
   type        = string
 }
 
+variable "cognito_domain" {
+  description = "Host of the Cognito hosted UI the web app signs in with (its CSP allows it); empty: no sign-in"
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.cognito_domain))
+    error_message = "A host name such as myapp.auth.eu-west-1.amazoncognito.com, without https://."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource, added to Application = shortstack and Stack = stack_name"
+  type        = map(string)
+  default     = {}
+}
+
 variable "table_deletion_protection" {
   type    = bool
   default = true

@@ -6,7 +6,7 @@ resource "aws_wafv2_web_acl" "web_acl" {
   #checkov:skip=CKV2_AWS_31:WAF logging needs a Firehose or a log group named aws-waf-logs-*; sampled requests and metrics are on
   count    = var.enable_waf ? 1 : 0
   provider = aws.us_east_1
-  name     = "${var.stack_name}-frontend"
+  name     = "${var.stack_name}-${var.region}-frontend"
   scope    = "CLOUDFRONT"
 
   default_action {
@@ -73,6 +73,6 @@ resource "aws_wafv2_web_acl" "web_acl" {
   visibility_config {
     sampled_requests_enabled   = true
     cloudwatch_metrics_enabled = true
-    metric_name                = "${var.stack_name}-frontend"
+    metric_name                = "${var.stack_name}-${var.region}-frontend"
   }
 }

@@ -44,6 +44,7 @@ EXPECTED = {
     "MaintenanceFunction": {
         "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem",
         "dynamodb:DeleteItem", "sqs:GetQueueAttributes", "sqs:SendMessage",
+        "states:StartExecution",
     },
 }  # fmt: skip
 # Actions AWS performs with the function's role on its behalf, not the code.

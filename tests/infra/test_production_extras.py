@@ -108,8 +108,9 @@ RULE_FUNCTIONS = {
 }  # fmt: skip
 
 
-def test_rules_use_only_rule_functions_on_parameters() -> None:
-    # CloudFormation accepts fewer functions in Rules than cfn-lint checks for.
+def test_rules_use_only_rule_functions_on_parameters_and_the_region() -> None:
+    # CloudFormation accepts fewer functions in Rules than cfn-lint checks for; a Ref may
+    # name a parameter or AWS::Region (decision 0401).
     template = source_template()
 
     def functions(node: Any) -> list[tuple[str, Any]]:
@@ -131,7 +132,9 @@ def test_rules_use_only_rule_functions_on_parameters() -> None:
     ]
     used = functions(expressions)
     assert {name for name, _ in used} <= RULE_FUNCTIONS
-    assert {target for name, target in used if name == "Ref"} <= set(template["Parameters"])
+    refs = {target for name, target in used if name == "Ref"}
+    assert refs <= set(template["Parameters"]) | {"AWS::Region"}
+    assert "AWS::Region" in refs
 
 
 def test_the_base_checks_hold_with_every_extra_on(on: Stack) -> None:
@@ -257,6 +260,25 @@ def test_outside_us_east_1_the_cloudfront_certificate_is_a_parameter(
     assert "HostedZoneId" in broken
 
 
+def test_outside_us_east_1_cloudfront_needs_fail_before_the_change_set(
+    translated: dict[str, Any],
+) -> None:
+    # Without these rules the stack failed mid-deploy, at the distribution or the web ACL,
+    # and rolled back; now CloudFormation refuses the parameters up front.
+    elsewhere = stack(translated, "eu-west-1", EnableWaf="false", FrontendCertificateArn="")
+    [broken] = elsewhere.broken_rules()
+    assert "FrontendCertificateArn" in broken
+    assert "us-east-1" in broken
+    waf = stack(
+        translated, "eu-west-1", FrontendCertificateArn="arn:aws:acm:us-east-1:1:certificate/a"
+    )
+    [broken] = waf.broken_rules()
+    assert "EnableWaf" in broken
+    assert stack(translated, "us-east-1", FrontendCertificateArn="").broken_rules() == []
+    no_domain = stack(translated, "eu-west-1", DomainName="", EnableWaf="false")
+    assert no_domain.broken_rules() == []
+
+
 # ------------------------------------------------------------------ WAF
 
 
@@ -312,8 +334,7 @@ def test_maintenance_runs_on_a_schedule_with_least_privilege(on: Stack) -> None:
     assert logs["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
     granted = [s for s in statements(res["MaintenanceFunctionRole"]) if "Sid" in s]
-    table = [s for s in granted if as_list(s["Action"])[0].startswith("dynamodb:")]
-    [table_statement] = table
+    [table_statement] = [s for s in granted if s["Sid"] == "Sweep"]
     assert set(table_statement["Action"]) == MAINTENANCE_TABLE_ACTIONS
     assert table_statement["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}  # no index
     queues = {
@@ -331,11 +352,17 @@ def test_maintenance_runs_on_a_schedule_with_least_privilege(on: Stack) -> None:
     }
     assert {s["Sid"] for s in granted} == {
         "Sweep",
+        "StalledImports",
+        "RestartImports",
         "DeadLetterDepth",
         "FailedRuns",
         "Describe",
         "Manage",
     }
+    assert env["IMPORT_STATE_MACHINE_ARN"] == {"Ref": "ImportStateMachine"}
+    restart = {s["Sid"]: s for s in granted}
+    assert restart["StalledImports"]["Resource"] == {"Fn::Sub": "${Table.Arn}/index/GSI2"}
+    assert restart["RestartImports"]["Resource"] == {"Ref": "ImportStateMachine"}
 
     # Invoked asynchronously: a run that fails after Lambda's retries is not dropped.
     invoke_config = res["MaintenanceInvokeConfig"]["Properties"]
@@ -490,6 +517,16 @@ def test_the_sam_transform_refuses_a_package_type_parameter() -> None:
     [
         ("DomainName", ["", "example.com", "links.example.co.uk"], ["Example.com", "x", "a b.com"]),
         ("MaintenanceScheduleExpression", ["rate(1 day)", "cron(0 3 * * ? *)"], ["daily", ""]),
+        (
+            "FrontendCertificateArn",
+            ["", "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa"],
+            ["arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c", "certificate"],
+        ),
+        (
+            "CognitoDomain",
+            ["", "shortstack.auth.eu-west-1.amazoncognito.com", "auth.example.com"],
+            ["https://auth.example.com", "auth.example.com/"],
+        ),
     ],
 )
 def test_parameter_patterns(parameter: str, accepted: list[str], refused: list[str]) -> None:

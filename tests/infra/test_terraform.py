@@ -295,7 +295,11 @@ def test_the_web_acl_has_the_sam_rules(config: dict[str, list[Any]]) -> None:
 def test_maintenance_has_the_sam_permissions_schedule_and_dead_letters(
     config: dict[str, list[Any]],
 ) -> None:
-    [table, queue, failed_runs] = local(config, "policies")["maintenance_function"]
+    [table, unfinished, restart, queue, failed_runs] = local(config, "policies")[
+        "maintenance_function"
+    ]
+    assert unfinished["resources"] == ["${aws_dynamodb_table.table.arn}/index/GSI2"]
+    assert restart["actions"] == ["states:StartExecution"]
     sam_role = SAM["Resources"]["MaintenanceFunctionRole"]["Properties"]["Policies"]
     [sam_statements] = [
         p["PolicyDocument"]["Statement"] for p in sam_role if p.get("PolicyName") == "calls"

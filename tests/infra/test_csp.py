@@ -1,0 +1,121 @@
+"""The frontend's CSP allows every origin the web code fetches, and nothing else, on AWS.
+
+The browser enforces `connect-src`: a fetch to an origin it does not list fails before
+it leaves the page. Sign-in exchanges its code at `https://<cognito domain>/oauth2/token`
+(web/assets/auth.js); a CSP that listed another Cognito host let every sign-in end at
+401. Here the web code's fetches are read, filled in with the config.js that
+`make deploy-frontend` writes from the stack's outputs, and compared with the CSP the
+same stack serves, for deployments with and without a custom domain and sign-in.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conditions import Stack
+from .sam_offline import REQUIRED_PARAMETERS, ROOT, source_template
+from .test_packaging_and_deploy import load_script
+from .test_terraform import load_config, resources
+
+WEB = ROOT / "web"
+VARIANTS = {
+    "no sign-in, no domain": {},
+    "sign-in": {"CognitoDomain": "shortstack-demo.auth.eu-west-1.amazoncognito.com"},
+    "sign-in on its own domain, custom domain": {
+        "CognitoDomain": "auth.example.com",
+        "DomainName": "example.com",
+        "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+        "FrontendCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c",
+    },
+}
+
+
+def fetched_url_templates() -> list[str]:
+    """Every URL the web code passes to fetch(), as its template literal."""
+    found = []
+    for path in sorted(WEB.rglob("*.js")):
+        text = path.read_text()
+        calls = re.findall(r"\bfetch\(", text)
+        templates = re.findall(r"\bfetch\(`([^`]*)`", text)
+        assert len(templates) == len(calls), f"{path}: a fetch() whose URL this test cannot read"
+        found += templates
+    assert found
+    return found
+
+
+def stack_outputs(stack: Stack) -> dict[str, str]:
+    """The outputs config.js is written from, as CloudFormation would give them."""
+    outputs = {}
+    for name, output in source_template()["Outputs"].items():
+        if name not in ("ApiUrl", "CognitoDomain", "CognitoClientId"):
+            continue
+        if "Condition" in output and not stack.condition(output["Condition"]):
+            continue
+        outputs[name] = str(stack.value(stack.resolve(output["Value"])))
+    return outputs
+
+
+def config_of(outputs: dict[str, str]) -> dict[str, str]:
+    """What `make deploy-frontend` writes into web/assets/config.js for these outputs."""
+    import json
+
+    text = load_script("deploy_frontend").config_from_outputs(outputs)
+    body = text[text.index("export default ") + len("export default ") :].rstrip().rstrip(";")
+    config: dict[str, str] = json.loads(body)
+    return config
+
+
+def origins_fetched(config: dict[str, str]) -> set[str]:
+    origins = set()
+    for template in fetched_url_templates():
+        url = re.sub(r"\$\{(?!config\.)[^}]*\}", "", template)  # the path, query, ...
+        url = re.sub(r"\$\{config\.(\w+)\}", lambda m: config[m.group(1)], url)
+        if config.get("cognitoDomain") == "" and "https:///" in url:
+            continue  # sign-in is off: auth.js never fetches
+        parts = urlsplit(url)
+        origins.add(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
+def connect_src(stack: Stack) -> list[str]:
+    headers = stack.resources()["FrontendHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    policy = str(
+        stack.value(
+            headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+        )
+    )
+    [directive] = [d.strip() for d in policy.split(";") if d.strip().startswith("connect-src ")]
+    return directive.split()[1:]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_origin_the_web_code_fetches_is_allowed_and_no_other(variant: str) -> None:
+    stack = Stack(source_template(), {**REQUIRED_PARAMETERS, **VARIANTS[variant]}, "eu-west-1")
+    assert stack.broken_rules() == []
+    config = config_of(stack_outputs(stack))
+    fetched = origins_fetched(config)
+    allowed = connect_src(stack)
+    assert fetched <= set(allowed), (fetched, allowed)
+    # No origin the code never fetches (the API answers on both of its names).
+    unused = set(allowed) - fetched - {"'self'"}
+    api_names = {
+        "https://api.example.com",
+        "https://${HttpApi}.execute-api.eu-west-1.amazonaws.com",
+    }
+    assert unused <= api_names, unused
+    assert bool(config["cognitoDomain"]) == ("CognitoDomain" in VARIANTS[variant])
+
+
+def test_terraform_csp_follows_cognito_domain_and_lists_no_other_cognito_host() -> None:
+    headers = resources(load_config())["aws_cloudfront_response_headers_policy.frontend_headers"]
+    [config] = headers["security_headers_config"]
+    [csp] = config["content_security_policy"]
+    policy: Any = csp["content_security_policy"]
+    assert "var.cognito_domain" in policy
+    assert "cognito-idp" not in policy
+    outputs = {name for block in load_config()["output"] for name in block}
+    assert {"cognito_domain", "cognito_client_id"} <= outputs
