@@ -2,8 +2,8 @@
 
 The browser enforces `connect-src`: a fetch to an origin it does not list fails before
 it leaves the page. Sign-in exchanges its code at `https://<cognito domain>/oauth2/token`
-(web/assets/auth.js); a CSP that listed another Cognito host let every sign-in end at
-401. Here the web code's fetches are read, filled in with the config.js that
+(web/assets/auth.js); a CSP that lists any other Cognito host ends every sign-in at 401.
+Here the web code's fetches are read, filled in with the config.js that
 `make deploy-frontend` writes from the stack's outputs, and compared with the CSP the
 same stack serves, for deployments with and without a custom domain and sign-in.
 """

@@ -1,10 +1,10 @@
 """Least privilege as CloudFormation receives it: the *translated* SAM template, and Terraform.
 
 SAM attaches AWS managed policies to the roles it generates (logs on `*`, ENI actions on
-`*`, and for an SQS event source `sqs:ReceiveMessage` on every queue in the account). A
-test that read only the template's inline `Policies` passed while the deployed roles held
-those grants; these tests read the roles SAM's translator outputs, with every extra off
-and on, and compare every granted action with the boto3 calls in `src/`.
+`*`, and for an SQS event source `sqs:ReceiveMessage` on every queue in the account). The
+template's inline `Policies` do not show those grants, so these tests read the roles SAM's
+translator outputs, with every extra off and on, and compare every granted action with
+the boto3 calls in `src/`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """A checkov skip is only as good as its reason: the reasons that state facts, checked.
 
-Each reason here once stated something the template contradicted (an "AWS-owned" key that
-was the AWS-managed one, a "synchronous" function that the scheduler invokes
-asynchronously, a site with "no forms" that is made of forms, a schedule with "no input").
+Each reason here states a fact the template could contradict without any linter noticing:
+which key encrypts the table, how each function is invoked, whether the site has forms,
+what input the schedule sends.
 """
 
 from __future__ import annotations
