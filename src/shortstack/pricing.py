@@ -4,8 +4,10 @@ A `Usage` is what one request of a type consumes on AWS: API Gateway requests,
 Lambda invocations (memory, billed duration), DynamoDB read and write request
 units, EventBridge events and SQS requests, fractions included (an events-Lambda
 invocation serves a batch of clicks). `make bench` measures these per request
-type and writes them to a profile; `Prices` come from one dated data file. Every
-line is pay-per-request, so no requests cost nothing: idle is $0.
+type and writes them to a profile; `Prices` come from one dated data file. The
+request lines are pay-per-request; a few resources cost a fixed amount a month
+whatever the traffic (`Standing`: alarms past CloudWatch's free ones, dashboards past
+the free ones, customer-managed KMS keys), so idle costs exactly those fixed lines.
 
 It sits beside config.py, not in domain/: it prices this deployment on AWS, it is
 no rule of the product, and only `shortstack cost` and bench/ use it.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 MILLION = 1_000_000
@@ -163,20 +165,89 @@ def per_million(usage: Usage, prices: Prices) -> float:
 
 
 @dataclass(frozen=True)
+class FixedPrices:
+    """Monthly prices of what a deployment keeps whatever its traffic, and what is free."""
+
+    cloudwatch_alarm_month: float
+    cloudwatch_dashboard_month: float
+    kms_key_month: float
+    free_cloudwatch_alarms: int
+    free_cloudwatch_dashboards: int
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> FixedPrices:
+        usd, free = data.get("usd"), data.get("free_per_account")
+        if not isinstance(usd, Mapping) or not isinstance(free, Mapping):
+            raise CostInputError("the prices file needs 'usd' and 'free_per_account' objects")
+        try:
+            return cls(
+                cloudwatch_alarm_month=_non_negative(usd, "cloudwatch_alarm_month"),
+                cloudwatch_dashboard_month=_non_negative(usd, "cloudwatch_dashboard_month"),
+                kms_key_month=_non_negative(usd, "kms_key_month"),
+                free_cloudwatch_alarms=int(_non_negative(free, "cloudwatch_alarms")),
+                free_cloudwatch_dashboards=int(_non_negative(free, "cloudwatch_dashboards")),
+            )
+        except KeyError as exc:
+            raise CostInputError(f"the prices file lacks {exc.args[0]!r}") from exc
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a deployment keeps whatever its traffic, counted from its template."""
+
+    cloudwatch_alarms: int
+    cloudwatch_dashboards: int
+    kms_keys: int
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Standing:
+        try:
+            return cls(**{name: int(_non_negative(data, name)) for name in _STANDING_NAMES})
+        except KeyError as exc:
+            raise CostInputError(f"the deployment file lacks {exc.args[0]!r}") from exc
+
+
+_STANDING_NAMES = ("cloudwatch_alarms", "cloudwatch_dashboards", "kms_keys")
+# The fixed lines of a bill, in the order they are shown.
+FIXED_LINES = ("CloudWatch alarms", "CloudWatch dashboards", "KMS keys")
+
+
+def fixed_monthly(standing: Standing, prices: FixedPrices) -> dict[str, float]:
+    """USD a month that do not depend on traffic, by bill line.
+
+    The free alarms and dashboards are per account: this assumes the deployment is
+    alone in its account, so a shared account pays from its first one.
+    """
+    alarms = max(0, standing.cloudwatch_alarms - prices.free_cloudwatch_alarms)
+    dashboards = max(0, standing.cloudwatch_dashboards - prices.free_cloudwatch_dashboards)
+    return {
+        "CloudWatch alarms": alarms * prices.cloudwatch_alarm_month,
+        "CloudWatch dashboards": dashboards * prices.cloudwatch_dashboard_month,
+        "KMS keys": standing.kms_keys * prices.kms_key_month,
+    }
+
+
+@dataclass(frozen=True)
 class Bill:
     requests_per_month: int
     mix: dict[str, float]
     lines: dict[str, float]
+    fixed: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
-        return sum(self.lines.values())
+        return sum(self.lines.values()) + sum(self.fixed.values())
 
 
 def monthly_bill(
-    requests_per_month: int, mix: Mapping[str, float], usage: Mapping[str, Usage], prices: Prices
+    requests_per_month: int,
+    mix: Mapping[str, float],
+    usage: Mapping[str, Usage],
+    prices: Prices,
+    fixed: Mapping[str, float] | None = None,
 ) -> Bill:
-    """The month's bill for `requests_per_month` requests split by `mix` (shares summing to 1)."""
+    """The month's bill for `requests_per_month` requests split by `mix` (shares summing to 1),
+    plus the `fixed` lines (fixed_monthly), which do not depend on the requests."""
     if requests_per_month < 0:
         raise CostInputError("requests per month must be >= 0")
     lines = dict.fromkeys(LINES, 0.0)
@@ -185,7 +256,7 @@ def monthly_bill(
             raise CostInputError(f"no measured profile for request type {kind!r}")
         for name, usd in cost_per_request(usage[kind], prices).items():
             lines[name] += usd * share * requests_per_month
-    return Bill(requests_per_month, dict(mix), lines)
+    return Bill(requests_per_month, dict(mix), lines, dict(fixed or {}))
 
 
 def parse_mix(text: str, known: Iterable[str]) -> dict[str, float]:

@@ -11,10 +11,13 @@ import pytest
 from shortstack.entrypoints.cli import main
 from shortstack.pricing import (
     CostInputError,
+    FixedPrices,
     Invocations,
     Prices,
+    Standing,
     Usage,
     cost_per_request,
+    fixed_monthly,
     monthly_bill,
     parse_mix,
     per_million,
@@ -67,6 +70,32 @@ def test_idle_costs_nothing() -> None:
     bill = monthly_bill(0, {"redirect": 1.0}, {"redirect": REDIRECT}, PRICES)
     assert bill.total == 0
     assert set(bill.lines.values()) == {0.0}
+
+
+FIXED_PRICES = FixedPrices(
+    cloudwatch_alarm_month=0.10,
+    cloudwatch_dashboard_month=3.0,
+    kms_key_month=1.0,
+    free_cloudwatch_alarms=10,
+    free_cloudwatch_dashboards=3,
+)
+
+
+def test_fixed_lines_charge_only_past_the_free_alarms_and_dashboards() -> None:
+    assert fixed_monthly(Standing(12, 1, 0), FIXED_PRICES) == pytest.approx(
+        {"CloudWatch alarms": 0.20, "CloudWatch dashboards": 0.0, "KMS keys": 0.0}
+    )
+    assert fixed_monthly(Standing(3, 5, 2), FIXED_PRICES) == pytest.approx(
+        {"CloudWatch alarms": 0.0, "CloudWatch dashboards": 6.0, "KMS keys": 2.0}
+    )
+
+
+def test_an_idle_month_costs_exactly_its_fixed_lines() -> None:
+    fixed = fixed_monthly(Standing(14, 4, 1), FIXED_PRICES)
+    bill = monthly_bill(0, {"redirect": 1.0}, {"redirect": REDIRECT}, PRICES, fixed)
+    assert bill.total == pytest.approx(sum(fixed.values())) == pytest.approx(0.4 + 3.0 + 1.0)
+    busy = monthly_bill(1_000_000, {"redirect": 1.0}, {"redirect": REDIRECT}, PRICES, fixed)
+    assert busy.total == pytest.approx(per_million(REDIRECT, PRICES) + sum(fixed.values()))
 
 
 def test_the_bill_splits_requests_by_the_mix() -> None:
@@ -134,8 +163,11 @@ def test_cost_command_prices_the_shipped_profile(capsys: pytest.CaptureFixture[s
     code, out, _ = run_cost(capsys, "--requests-per-month", "1000000", "--json")
     assert code == 0
     figures = json.loads(out)
+    fixed = sum(figures["fixed_monthly_usd"].values())
     assert figures["monthly_usd"]["total"] == pytest.approx(
-        0.9 * figures["usd_per_million"]["redirect"] + 0.1 * figures["usd_per_million"]["api"]
+        0.9 * figures["usd_per_million"]["redirect"]
+        + 0.1 * figures["usd_per_million"]["api"]
+        + fixed
     )
     assert figures["redirect_vs_classic"] == pytest.approx(
         figures["usd_per_million"]["redirect"] / figures["classic_redirect_usd_per_million"]
@@ -143,11 +175,25 @@ def test_cost_command_prices_the_shipped_profile(capsys: pytest.CaptureFixture[s
     assert figures["prices"]["as_of"]
 
 
-def test_cost_command_shows_zero_for_idle(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cost_command_shows_only_the_fixed_lines_for_idle(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cost(capsys, "--requests-per-month", "0", "--json")
+    assert code == 0
+    figures = json.loads(out)
+    fixed = figures["fixed_monthly_usd"]
+    assert set(fixed) == {"CloudWatch alarms", "CloudWatch dashboards", "KMS keys"}
+    requests = {k: v for k, v in figures["monthly_usd"].items() if k != "total"}
+    assert set(requests.values()) == {0.0}
+    assert figures["monthly_usd"]["total"] == pytest.approx(sum(fixed.values()))
+    # The default deployment: 12 alarms, 10 of them free at $0.10 a month past those.
+    assert figures["standing"]["cloudwatch_alarms"] == 12
+    assert fixed["CloudWatch alarms"] == pytest.approx(0.20)
+
     code, out, _ = run_cost(capsys, "--requests-per-month", "0")
     assert code == 0
-    assert "total" in out
-    assert "$        0.00" in out.split("total", 1)[1].splitlines()[0]
+    assert "$        0.20" in out.split("total", 1)[1].splitlines()[0]
+    assert "CloudWatch alarms (12)" in out
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,10 @@
 """`shortstack cost --requests-per-month N [--mix redirect=0.9,api=0.1]`: the monthly AWS bill.
 
-Prices one month of traffic from two data files shipped with the package:
-`data/aws_prices.json` (list prices, with their date) and `data/request_profile.json`
-(what one request of each type does on AWS, as `make bench` last measured it).
+Prices one month of traffic from three data files shipped with the package:
+`data/aws_prices.json` (list prices, with their date), `data/request_profile.json`
+(what one request of each type does on AWS, as `make bench` last measured it) and
+`data/deployment.json` (what the deployment keeps whatever its traffic: alarms,
+dashboards, keys), whose fixed monthly cost is the whole bill of an idle month.
 The arithmetic is shortstack/pricing.py; this module reads the files and prints.
 """
 
@@ -16,10 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from shortstack.pricing import (
+    FIXED_LINES,
     LINES,
     CostInputError,
+    FixedPrices,
     Prices,
+    Standing,
     Usage,
+    fixed_monthly,
     monthly_bill,
     parse_mix,
     per_million,
@@ -61,17 +67,27 @@ def _read(path: Path | None, shipped: str) -> Any:
 
 def report(args: argparse.Namespace) -> dict[str, Any]:
     """The bill and per-million figures as one JSON-ready dict; CostInputError when unusable."""
-    prices = Prices.from_mapping(_read(args.prices, "aws_prices.json"))
+    price_data = _read(args.prices, "aws_prices.json")
+    prices = Prices.from_mapping(price_data)
+    standing = Standing.from_mapping(_read(None, "deployment.json"))
+    fixed = fixed_monthly(standing, FixedPrices.from_mapping(price_data))
     profile = _read(args.profile, "request_profile.json")
     usage = {kind: Usage.from_mapping(data) for kind, data in profile["usage"].items()}
     classic = Usage.from_mapping(profile["reference"]["classic_redirect"])
     mix = parse_mix(args.mix, usage)
-    bill = monthly_bill(args.requests_per_month, mix, usage, prices)
+    bill = monthly_bill(args.requests_per_month, mix, usage, prices, fixed)
     redirect = per_million(usage["redirect"], prices)
     return {
         "requests_per_month": bill.requests_per_month,
         "mix": bill.mix,
+        # `total` includes the fixed lines: with no requests it is exactly their sum.
         "monthly_usd": {**bill.lines, "total": bill.total},
+        "fixed_monthly_usd": bill.fixed,
+        "standing": {
+            "cloudwatch_alarms": standing.cloudwatch_alarms,
+            "cloudwatch_dashboards": standing.cloudwatch_dashboards,
+            "kms_keys": standing.kms_keys,
+        },
         "usd_per_million": {kind: per_million(used, prices) for kind, used in usage.items()},
         "classic_redirect_usd_per_million": per_million(classic, prices),
         "redirect_vs_classic": redirect / per_million(classic, prices),
@@ -88,10 +104,21 @@ def _print(figures: dict[str, Any]) -> None:
         f"{prices['region']} as of {prices['as_of']}; profile measured "
         f"{figures['profile_measured_at']}\n"
     )
-    monthly = figures["monthly_usd"]
-    width = max(map(len, LINES))
+    monthly, fixed, standing = (
+        figures["monthly_usd"],
+        figures["fixed_monthly_usd"],
+        figures["standing"],
+    )
+    width = max(map(len, (*LINES, *FIXED_LINES))) + 8
     for line in LINES:
         print(f"  {line:<{width}}  ${monthly[line]:>12,.2f}")
+    counts = [
+        standing["cloudwatch_alarms"],
+        standing["cloudwatch_dashboards"],
+        standing["kms_keys"],
+    ]
+    for line, count in zip(FIXED_LINES, counts, strict=True):
+        print(f"  {f'{line} ({count})':<{width}}  ${fixed[line]:>12,.2f}  fixed")
     print(f"  {'total':<{width}}  ${monthly['total']:>12,.2f}\n")
     for kind, usd in figures["usd_per_million"].items():
         print(f"  per million {kind} requests: ${usd:,.2f}")
@@ -100,7 +127,11 @@ def _print(figures: dict[str, Any]) -> None:
         f"${figures['classic_redirect_usd_per_million']:,.2f} per million; "
         f"shortstack is {figures['redirect_vs_classic']:.2f}x"
     )
-    print("  idle (no requests): $0.00; every line is pay-per-request (free tiers not deducted)")
+    print(
+        f"  idle (no requests): ${sum(fixed.values()):,.2f}, the fixed lines (alarms and "
+        "dashboards past the account's free ones, keys); every other line is "
+        "pay-per-request (its free tiers not deducted)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
