@@ -159,8 +159,9 @@ def settings_for(storage: str, data_dir: Path, **extra: Any) -> Settings:
 
 
 @pytest.fixture(params=[*STORAGES, DYNAMODB_LOCAL])
-def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
-    """A wired container on each storage backend in turn."""
+def any_store_container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
+    """A container wired by bootstrap() on each store in turn: memory, SQLite, DynamoDB on
+    moto and on DynamoDB Local."""
     storage: str = request.param
     extra: dict[str, Any] = {}
     if storage == "dynamodb":
@@ -176,6 +177,7 @@ def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Contai
 
 @pytest.fixture
 def sqlite_container(tmp_path: Path) -> Iterator[Container]:
+    """A container wired by bootstrap() on a fresh SQLite file."""
     built = bootstrap(settings_for("sqlite", tmp_path))
     yield built
     built.close()

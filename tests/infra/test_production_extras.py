@@ -22,7 +22,6 @@ from .checkov import run_checkov
 from .conditions import Stack
 from .sam_offline import (
     REQUIRED_PARAMETERS,
-    ROOT,
     TEMPLATE,
     source_template,
     translate,
@@ -415,11 +414,9 @@ def test_the_schedule_expression_default_is_daily() -> None:
     assert source_template()["Parameters"]["EnableMaintenanceSchedule"]["Default"] == "false"
 
 
-def test_the_maintenance_handler_exists_in_the_package() -> None:
-    module = ROOT / "src" / "shortstack" / "entrypoints" / "lambda_maintenance.py"
-    if not module.exists():
-        pytest.skip("lambda_maintenance.py comes with the maintenance branch (issue #10 part A)")
-    assert base._handler_exists("shortstack.entrypoints.lambda_maintenance.handler")
+def test_the_maintenance_handler_exists_in_the_package(on: Stack) -> None:
+    handler = on.resources()["MaintenanceFunction"]["Properties"]["Handler"]
+    assert base._handler_exists(handler), handler
 
 
 # ------------------------------------------------------------------ VPC mode

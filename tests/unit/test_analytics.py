@@ -19,6 +19,7 @@ from shortstack.domain.events import link_clicked
 from shortstack.entrypoints.http.app import create_app
 from tests import maintenance_support
 from tests.conftest import settings_for
+from tests.fakes import FakeClock
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15"
@@ -75,28 +76,23 @@ def test_user_agents_become_browser_device_and_bot(
     assert (family.browser, family.device, family.is_bot) == (browser, device, is_bot)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def container(tmp_path: Path) -> Iterator[Container]:
-    built = bootstrap(settings_for("sqlite", tmp_path), clock=Clock())
+def sqlite_container_with_clock(tmp_path: Path) -> Iterator[Container]:
+    """SQLite on a clock stopped at 2026-11-24 10:00 UTC: the stats' default range ends then."""
+    built = bootstrap(
+        settings_for("sqlite", tmp_path), clock=FakeClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    )
     yield built
     built.close()
 
 
 @pytest.fixture
-def api(container: Container) -> TestClient:
-    return TestClient(create_app(container), follow_redirects=False)
+def api(sqlite_container_with_clock: Container) -> TestClient:
+    return TestClient(create_app(sqlite_container_with_clock), follow_redirects=False)
 
 
 def test_redirects_become_stats_once_the_queue_is_drained(
-    api: TestClient, container: Container
+    api: TestClient, sqlite_container_with_clock: Container
 ) -> None:
     short_id = api.post("/api/v1/links", json={"url": "https://example.com/"}).json()["short_id"]
     visits = [
@@ -108,7 +104,7 @@ def test_redirects_become_stats_once_the_queue_is_drained(
         assert api.get(f"/{short_id}", headers=headers).status_code == 302
     assert api.head(f"/{short_id}").status_code == 302  # HEAD counts nothing
     assert api.get(f"/api/v1/links/{short_id}/stats").json()["clicks"] == 0  # not folded yet
-    container.dispatcher.drain()
+    sqlite_container_with_clock.dispatcher.drain()
     body = api.get(f"/api/v1/links/{short_id}/stats").json()
     assert (body["from"], body["to"]) == ("2026-10-26", "2026-11-24")
     assert len(body["days"]) == 30
@@ -128,7 +124,7 @@ def test_redirects_become_stats_once_the_queue_is_drained(
 
 
 def test_stats_ranges_are_checked_and_other_owners_see_404(
-    api: TestClient, container: Container
+    api: TestClient, sqlite_container_with_clock: Container
 ) -> None:
     short_id = api.post("/api/v1/links", json={"url": "https://example.com/"}).json()["short_id"]
     ranged = api.get(f"/api/v1/links/{short_id}/stats?from=2026-11-01&to=2026-11-03").json()
@@ -144,14 +140,14 @@ def test_stats_ranges_are_checked_and_other_owners_see_404(
         # The field is named where it came from: the query string, not a body.
         assert response.json()["detail"][0]["loc"][0] == "query"
     assert api.get("/api/v1/links/nosuch1/stats").status_code == 404
-    container.links.links.delete("local", short_id)
+    sqlite_container_with_clock.links.links.delete("local", short_id)
     assert api.get(f"/api/v1/links/{short_id}/stats").status_code == 404
     with pytest.raises(Exception, match="not found"):
-        container.analytics.report("someone-else", short_id)
+        sqlite_container_with_clock.analytics.report("someone-else", short_id)
 
 
 def test_ten_thousand_clicks_with_redeliveries_fold_into_exact_aggregates(
-    container: Container,
+    sqlite_container_with_clock: Container,
 ) -> None:
     rng = random.Random(2026)
     start = datetime(2026, 11, 1, tzinfo=UTC)
@@ -166,13 +162,17 @@ def test_ten_thousand_clicks_with_redeliveries_fold_into_exact_aggregates(
         )
         for _ in range(10_000)
     ]
-    container.publisher.publish(clicks)
-    container.publisher.publish(rng.sample(clicks, 1_000))  # redelivered duplicates
+    sqlite_container_with_clock.publisher.publish(clicks)
+    sqlite_container_with_clock.publisher.publish(
+        rng.sample(clicks, 1_000)
+    )  # redelivered duplicates
     began = time.perf_counter()
-    container.dispatcher.drain(timeout_s=120)
+    sqlite_container_with_clock.dispatcher.drain(timeout_s=120)
     elapsed = time.perf_counter() - began
-    assert container.event_queue.depth() == 0, f"not drained in {elapsed:.1f} s"
-    days = container.analytics.stats.days("viral01", date(2026, 11, 1), date(2026, 11, 30))
+    assert sqlite_container_with_clock.event_queue.depth() == 0, f"not drained in {elapsed:.1f} s"
+    days = sqlite_container_with_clock.analytics.stats.days(
+        "viral01", date(2026, 11, 1), date(2026, 11, 30)
+    )
     per_day = Counter(click.time.date() for click in clicks)
     assert {d.day: d.clicks for d in days} == dict(per_day)
     assert sum(d.bots for d in days) == sum(
@@ -185,21 +185,23 @@ def test_ten_thousand_clicks_with_redeliveries_fold_into_exact_aggregates(
     assert countries == expected
 
 
-def test_a_deleted_links_stats_go_with_it(api: TestClient, container: Container) -> None:
+def test_a_deleted_links_stats_go_with_it(
+    api: TestClient, sqlite_container_with_clock: Container
+) -> None:
     short_id = api.post("/api/v1/links", json={"url": "https://example.com/"}).json()["short_id"]
     api.get(f"/{short_id}")
-    container.dispatcher.drain()
+    sqlite_container_with_clock.dispatcher.drain()
     assert api.delete(f"/api/v1/links/{short_id}").status_code == 204
-    container.dispatcher.drain()
+    sqlite_container_with_clock.dispatcher.drain()
     today = date(2026, 11, 24)
-    assert container.analytics.stats.days(short_id, today, today) == []
+    assert sqlite_container_with_clock.analytics.stats.days(short_id, today, today) == []
 
 
 def test_the_stats_answer_keeps_its_totals_after_old_days_roll_into_months(
-    api: TestClient, container: Container
+    api: TestClient, sqlite_container_with_clock: Container
 ) -> None:
     short_id = api.post("/api/v1/links", json={"url": "https://example.com/"}).json()["short_id"]
-    stats = container.analytics.stats
+    stats = sqlite_container_with_clock.analytics.stats
     for n, (day, referrer) in enumerate(
         [
             (date(2026, 6, 2), "t.co"),
@@ -213,7 +215,7 @@ def test_the_stats_answer_keeps_its_totals_after_old_days_roll_into_months(
     before = api.get(url).json()
     assert before["months"] == []
 
-    [rollup] = container.maintenance.run(["click_rollup"])
+    [rollup] = sqlite_container_with_clock.maintenance.run(["click_rollup"])
     assert rollup.as_dict()["days_rolled"] == 3  # boundary 2026-08-01: June and July
 
     after = api.get(url).json()

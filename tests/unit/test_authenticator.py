@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from shortstack.domain.auth import Principal, accepts_audience, bearer_token, ga
 from shortstack.domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.auth import Authenticator
+from tests.fakes import FakeClock
 
 ISSUER = "https://issuer.example.com/pool"
 AUDIENCE = "web-client"
@@ -33,21 +34,13 @@ class FakeVerifier:
         return {"sub": token.removeprefix("good-")}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def keys(clock: Clock) -> ApiKeysService:
+def keys(clock: FakeClock) -> ApiKeysService:
     return ApiKeysService(MemoryApiKeyRepository(), clock)
 
 
@@ -190,7 +183,7 @@ def test_an_owner_has_a_bounded_number_of_keys(keys: ApiKeysService) -> None:
     keys.create(Principal("bob", "jwt"), "bob's first")
 
 
-def test_last_use_is_recorded_at_most_once_an_hour(keys: ApiKeysService, clock: Clock) -> None:
+def test_last_use_is_recorded_at_most_once_an_hour(keys: ApiKeysService, clock: FakeClock) -> None:
     _, secret = keys.create(ALICE, "ci")
     assert keys.list("alice")[0].last_used_at is None
     first = clock.now

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,22 +14,12 @@ from shortstack.domain import events
 from shortstack.domain.events import Event
 from shortstack.entrypoints.local_events import LocalEventDispatcher
 from shortstack.service_layer.events import EventConsumer, NoIdempotency
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+from tests.fakes import FakeClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
@@ -40,7 +30,7 @@ def db(tmp_path: Path) -> Iterator[SqliteDatabase]:
 
 
 @pytest.fixture
-def queue(db: SqliteDatabase, clock: Clock) -> SqliteEventQueue:
+def queue(db: SqliteDatabase, clock: FakeClock) -> SqliteEventQueue:
     policy = RetryPolicy(
         max_attempts=3,
         visibility_timeout=timedelta(seconds=30),
@@ -49,68 +39,70 @@ def queue(db: SqliteDatabase, clock: Clock) -> SqliteEventQueue:
     return SqliteEventQueue(db, policy, clock)
 
 
-def user_created(name: str, clock: Clock) -> Event:
+def user_created(name: str, clock: FakeClock) -> Event:
     return events.user_created(name, clock())
 
 
 def test_a_received_message_is_invisible_until_its_visibility_timeout(
-    queue: SqliteEventQueue, clock: Clock
+    queue: SqliteEventQueue, clock: FakeClock
 ) -> None:
     queue.publish([user_created("kim", clock)])
     [message] = queue.receive()
     assert message.attempt == 1
     assert queue.receive() == []
-    clock.advance(31)  # the consumer died without deleting it: delivered again
+    clock.advance(seconds=31)  # the consumer died without deleting it: delivered again
     [again] = queue.receive()
     assert again.event == message.event
     assert again.attempt == 2
 
 
-def test_deleted_messages_are_gone_and_order_is_kept(queue: SqliteEventQueue, clock: Clock) -> None:
+def test_deleted_messages_are_gone_and_order_is_kept(
+    queue: SqliteEventQueue, clock: FakeClock
+) -> None:
     published = [user_created(f"user-{n}", clock) for n in range(25)]
     queue.publish(published)
     received = queue.receive(10) + queue.receive(10) + queue.receive(10)
     assert [m.event for m in received] == published
     for message in received:
         queue.delete(message)
-    clock.advance(3600)
+    clock.advance(seconds=3600)
     assert queue.receive() == []
     assert queue.depth() == 0
 
 
 def test_failures_back_off_exponentially_then_dead_letter_with_the_error(
-    queue: SqliteEventQueue, clock: Clock
+    queue: SqliteEventQueue, clock: FakeClock
 ) -> None:
     event = user_created("kim", clock)
     queue.publish([event])
     [first] = queue.receive()
     assert queue.fail(first, "ValueError: one") is False
-    clock.advance(1.9)
+    clock.advance(seconds=1.9)
     assert queue.receive() == []  # backoff after attempt 1: 2 s
-    clock.advance(0.2)
+    clock.advance(seconds=0.2)
     [second] = queue.receive()
     assert queue.fail(second, "ValueError: two") is False
-    clock.advance(3.9)
+    clock.advance(seconds=3.9)
     assert queue.receive() == []  # after attempt 2: 4 s
-    clock.advance(0.2)
+    clock.advance(seconds=0.2)
     [third] = queue.receive()
     assert third.attempt == 3
     assert queue.fail(third, "ValueError: three") is True
-    clock.advance(3600)
+    clock.advance(seconds=3600)
     assert queue.receive() == []
     [letter] = queue.dead_letters()
     assert (letter.event, letter.attempts, letter.last_error) == (event, 3, "ValueError: three")
 
 
 def test_replay_returns_letters_with_fresh_attempts_and_purge_empties(
-    queue: SqliteEventQueue, clock: Clock
+    queue: SqliteEventQueue, clock: FakeClock
 ) -> None:
     kept, replayed = user_created("a", clock), user_created("b", clock)
     queue.publish([kept, replayed])
     for _ in range(3):
         for message in queue.receive():
             queue.fail(message, "boom")
-        clock.advance(60)
+        clock.advance(seconds=60)
     assert {letter.event.id for letter in queue.dead_letters()} == {kept.id, replayed.id}
     assert queue.replay(replayed.id) == 1
     [message] = queue.receive()
@@ -121,7 +113,7 @@ def test_replay_returns_letters_with_fresh_attempts_and_purge_empties(
 
 
 def test_the_dispatcher_retries_and_dead_letters_a_poison_event_after_exactly_max_attempts(
-    queue: SqliteEventQueue, clock: Clock
+    queue: SqliteEventQueue, clock: FakeClock
 ) -> None:
     calls: list[str] = []
 
@@ -137,7 +129,7 @@ def test_the_dispatcher_retries_and_dead_letters_a_poison_event_after_exactly_ma
     queue.publish([poison, good])
     for _ in range(10):
         dispatcher.drain()
-        clock.advance(600)
+        clock.advance(seconds=600)
     assert calls.count(poison.id) == 3
     assert calls.count(good.id) == 1
     [letter] = queue.dead_letters()
@@ -147,7 +139,7 @@ def test_the_dispatcher_retries_and_dead_letters_a_poison_event_after_exactly_ma
 
 
 def test_a_replayed_letter_that_fails_again_goes_back_to_the_dead_letters(
-    queue: SqliteEventQueue, clock: Clock
+    queue: SqliteEventQueue, clock: FakeClock
 ) -> None:
     consumer = EventConsumer(NoIdempotency())
     consumer.register("UserCreated", lambda event: (_ for _ in ()).throw(KeyError("still")))
@@ -156,7 +148,7 @@ def test_a_replayed_letter_that_fails_again_goes_back_to_the_dead_letters(
     for _ in range(2):  # first life, then the replayed one
         for _ in range(4):
             dispatcher.drain()
-            clock.advance(600)
+            clock.advance(seconds=600)
         [letter] = queue.dead_letters()
         assert letter.attempts == 3
         assert letter.last_error == "KeyError: 'still'"

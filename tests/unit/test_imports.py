@@ -36,24 +36,14 @@ MIXED = (
 )
 
 
-@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
-def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
-    extra: dict[str, Any] = {}
-    if request.param == "dynamodb":
-        request.getfixturevalue("moto_dynamodb")
-    built = bootstrap(settings_for(request.param, tmp_path, **extra))
-    yield built
-    built.close()
-
-
-def test_bad_rows_are_reported_and_every_good_row_is_loaded(container: Container) -> None:
-    job = container.imports.submit("local", MIXED.encode(), "mixed.csv")
-    done = container.imports.get("local", job.import_id)
+def test_bad_rows_are_reported_and_every_good_row_is_loaded(any_store_container: Container) -> None:
+    job = any_store_container.imports.submit("local", MIXED.encode(), "mixed.csv")
+    done = any_store_container.imports.get("local", job.import_id)
     assert done.status is ImportStatus.PARTIALLY_SUCCEEDED
     counts = done.counts
     assert (counts.total, counts.valid, counts.invalid) == (8, 4, 4)
     assert (counts.loaded, counts.failed) == (3, 1)
-    _, page = container.imports.status("local", job.import_id, limit=100, cursor=None)
+    _, page = any_store_container.imports.status("local", job.import_id, limit=100, cursor=None)
     errors = page.items
     reasons = {error.row: error.reason for error in errors}
     assert set(reasons) == {3, 5, 6, 7, 8}
@@ -62,10 +52,10 @@ def test_bad_rows_are_reported_and_every_good_row_is_loaded(container: Container
     assert "ttl_days" in reasons[6]
     assert "credentials" in reasons[7]
     assert "alias" in reasons[8]
-    link = container.links.get("local", "team-page")
+    link = any_store_container.links.get("local", "team-page")
     assert link.url == "https://example.com/b"
     assert (link.expires_at - link.created_at).days == 7
-    listed = container.links.list("local", tag=None, limit=100, cursor=None).items
+    listed = any_store_container.links.list("local", tag=None, limit=100, cursor=None).items
     assert sorted(item.url for item in listed) == [
         "https://example.com/a",
         "https://example.com/b",
@@ -73,17 +63,17 @@ def test_bad_rows_are_reported_and_every_good_row_is_loaded(container: Container
     ]
 
 
-def test_a_rerun_after_a_crash_creates_nothing_twice(container: Container) -> None:
-    job = container.imports.submit("local", MIXED.encode())
+def test_a_rerun_after_a_crash_creates_nothing_twice(any_store_container: Container) -> None:
+    job = any_store_container.imports.submit("local", MIXED.encode())
     # As if the process died before `finish`: the workflow runs again from the top.
-    container.imports.imports.update(
-        job.import_id, _update(status=ImportStatus.RUNNING), container.imports.clock()
+    any_store_container.imports.imports.update(
+        job.import_id, _update(status=ImportStatus.RUNNING), any_store_container.imports.clock()
     )
-    container.imports.blobs.put(f"imports/{job.import_id}/source.csv", MIXED.encode())
-    container.imports.starter.start(job.import_id)  # type: ignore[union-attr]
-    again = container.imports.get("local", job.import_id)
+    any_store_container.imports.blobs.put(f"imports/{job.import_id}/source.csv", MIXED.encode())
+    any_store_container.imports.starter.start(job.import_id)  # type: ignore[union-attr]
+    again = any_store_container.imports.get("local", job.import_id)
     assert again.counts.loaded == 3
-    listed = container.links.list("local", tag=None, limit=100, cursor=None).items
+    listed = any_store_container.links.list("local", tag=None, limit=100, cursor=None).items
     assert len(listed) == 3
 
 
@@ -93,12 +83,12 @@ class ProcessDied(BaseException):
 
 @pytest.mark.parametrize("chunk_rows_after", [5, 2_000], ids=["same-chunks", "new-chunking"])
 def test_a_crash_mid_load_then_a_restart_loads_every_row_exactly_once(
-    container: Container, chunk_rows_after: int
+    any_store_container: Container, chunk_rows_after: int
 ) -> None:
     rows = [f"https://example.com/{n}" for n in range(45)]
     rows[7] += ",crash-alias"
     rows[30] += ",,not-a-number"
-    service = container.imports
+    service = any_store_container.imports
     service.chunk_rows = 5
     sink, loads = service.sink, 0
 
@@ -122,12 +112,12 @@ def test_a_crash_mid_load_then_a_restart_loads_every_row_exactly_once(
     assert 0 < job.counts.loaded < 44
     service.sink = sink
 
-    if container.settings.storage == "memory":  # nothing survives a restart: run it again
+    if any_store_container.settings.storage == "memory":  # nothing survives a restart: run it again
         service.chunk_rows = chunk_rows_after
         service.start(job.import_id)
-        restarted = container
+        restarted = any_store_container
     else:  # a new process on the same data (maybe a newer version chunking differently)
-        restarted = bootstrap(container.settings)
+        restarted = bootstrap(any_store_container.settings)
         restarted.imports.chunk_rows = chunk_rows_after
         restarted.start_background()  # what the server does: resume the unfinished imports
     try:
@@ -144,7 +134,7 @@ def test_a_crash_mid_load_then_a_restart_loads_every_row_exactly_once(
         )
         assert restarted.links.get("local", "crash-alias").url == "https://example.com/7"
     finally:
-        if restarted is not container:
+        if restarted is not any_store_container:
             restarted.close()
 
 
@@ -166,10 +156,10 @@ def _update(**changes: Any) -> Any:
     return ImportUpdate(**changes)
 
 
-def test_another_owner_cannot_see_an_import(container: Container) -> None:
-    job = container.imports.submit("local", b"https://example.com/x\n")
+def test_another_owner_cannot_see_an_import(any_store_container: Container) -> None:
+    job = any_store_container.imports.submit("local", b"https://example.com/x\n")
     with pytest.raises(Exception, match="not found"):
-        container.imports.get("someone-else", job.import_id)
+        any_store_container.imports.get("someone-else", job.import_id)
 
 
 @pytest.fixture
@@ -364,12 +354,12 @@ def test_the_cli_imports_into_data_dir_with_a_progress_bar(
 
 
 def test_a_derived_id_someone_else_holds_moves_that_row_to_the_next_id(
-    container: Container,
+    any_store_container: Container,
 ) -> None:
     from shortstack.domain.imports import derive_short_id
     from shortstack.domain.links import create_link
 
-    service = container.imports
+    service = any_store_container.imports
     rows = "\n".join(f"https://example.com/many/{n}" for n in range(260)).encode()
     job = service.accept("local", rows)
     secret = service.imports.get(job.import_id).secret  # type: ignore[union-attr]
@@ -382,15 +372,15 @@ def test_a_derived_id_someone_else_holds_moves_that_row_to_the_next_id(
         now=now,
         expires_at=now + timedelta(days=1),
     )
-    container.links.links.add(squatter)
+    any_store_container.links.links.add(squatter)
     service.start(job.import_id)
     done = service.get("local", job.import_id)
     assert (done.status, done.counts.loaded) == (ImportStatus.SUCCEEDED, 260)
-    mine = all_links(container)
+    mine = all_links(any_store_container)
     assert len(mine) == 260
     assert taken not in {link.short_id for link in mine}
     assert derive_short_id(secret, job.import_id, 5, attempt=1) in {link.short_id for link in mine}
-    assert container.links.links.get(taken) == squatter
+    assert any_store_container.links.links.get(taken) == squatter
 
 
 def all_links(container: Container) -> list[Any]:

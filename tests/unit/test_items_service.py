@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,17 +11,7 @@ from shortstack.adapters.memory import MemoryEventPublisher, MemoryItemRepositor
 from shortstack.domain.errors import InvalidInput, ItemNotFound
 from shortstack.domain.items import ItemChanges
 from shortstack.service_layer.items import ItemsService
-
-
-class SteppingClock:
-    """A clock that moves one second per reading, so ordering is deterministic."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
+from tests.fakes import FakeClock
 
 
 @pytest.fixture
@@ -31,7 +21,7 @@ def publisher() -> MemoryEventPublisher:
 
 @pytest.fixture
 def service(publisher: MemoryEventPublisher) -> ItemsService:
-    return ItemsService(MemoryItemRepository(), publisher, SteppingClock())
+    return ItemsService(MemoryItemRepository(), publisher, FakeClock(step=timedelta(seconds=1)))
 
 
 def add(service: ItemsService, owner: str = "alice", **fields: object) -> str:

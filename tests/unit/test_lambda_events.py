@@ -16,6 +16,7 @@ from tests.event_tap import BusTap
 from tests.lambda_support import FakeLambdaContext, fresh_import, load_event, sqs_event
 
 SHORT_ID = "launch1"
+CLICKED_AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -28,15 +29,11 @@ def events_lambda(moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         short_id=SHORT_ID,
         owner="local",
         url="https://example.com/",
-        now=_now(),
-        expires_at=_now() + timedelta(days=30),
+        now=CLICKED_AT,
+        expires_at=CLICKED_AT + timedelta(days=30),
     )
     module.container.links.links.add(link)
     return module
-
-
-def _now() -> datetime:
-    return datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def stats_of(module: Any, day: date = date(2026, 11, 20)) -> Any:
@@ -66,7 +63,9 @@ def test_published_clicks_flow_through_eventbridge_and_sqs_into_exact_stats(
 ) -> None:
     tap = BusTap()
     publisher = events_lambda.container.publisher
-    clicks = [link_clicked(SHORT_ID, _now(), "https://t.co/x", "curl/8.5", "us") for _ in range(25)]
+    clicks = [
+        link_clicked(SHORT_ID, CLICKED_AT, "https://t.co/x", "curl/8.5", "us") for _ in range(25)
+    ]
     publisher.publish(clicks)
     publisher.publish(clicks[:5])  # a publisher retry after a lost response
     messages = tap.messages()

@@ -14,6 +14,7 @@ from shortstack.domain.clock import utc_now
 from shortstack.domain.errors import InvalidInput
 from shortstack.domain.links import create_link
 from tests.conftest import TABLE_NAME
+from tests.fakes import FakeDeadLetterGauge
 from tests.lambda_support import FakeLambdaContext, fresh_import, load_event
 
 
@@ -111,11 +112,9 @@ def test_a_malformed_input_is_refused(maintenance_lambda: Any, event: Any) -> No
 def test_a_failed_task_fails_the_invocation_after_the_others_ran(
     maintenance_lambda: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    class DownGauge:
-        def dead_letter_depths(self) -> dict[str, int]:
-            raise ConnectionError("sqs unreachable")
-
-    maintenance_lambda.container.maintenance.dead_letters = DownGauge()
+    maintenance_lambda.container.maintenance.dead_letters = FakeDeadLetterGauge(
+        error=ConnectionError("sqs unreachable")
+    )
     with pytest.raises(maintenance_lambda.MaintenanceFailed, match="dead_letters"):
         maintenance_lambda.handler({}, FakeLambdaContext())
     assert maintenance_lambda.container.links.links.get("stale01") is None

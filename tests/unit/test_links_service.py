@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,22 +17,14 @@ from shortstack.domain.errors import (
     LinkNotFound,
     UnsafeUrl,
 )
-from shortstack.domain.events import Event
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import LinkChanges, Preview, Target, Visit, rule_from
 from shortstack.domain.passwords import ScryptCost, verify_password
 from shortstack.domain.target_urls import OwnHosts
 from shortstack.service_layer.links import LinksService, RedirectService
+from tests.fakes import FakeClock, UnreachablePublisher
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def ids(*values: str) -> Iterator[str]:
@@ -50,20 +42,20 @@ def publisher() -> MemoryEventPublisher:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(NOW)
 
 
 @pytest.fixture
 def links(
-    repo: MemoryLinkRepository, publisher: MemoryEventPublisher, clock: Clock
+    repo: MemoryLinkRepository, publisher: MemoryEventPublisher, clock: FakeClock
 ) -> LinksService:
     return LinksService(repo, publisher, OwnHosts.of("https://sho.rt"), clock)
 
 
 @pytest.fixture
 def redirects(
-    repo: MemoryLinkRepository, publisher: MemoryEventPublisher, clock: Clock
+    repo: MemoryLinkRepository, publisher: MemoryEventPublisher, clock: FakeClock
 ) -> RedirectService:
     return RedirectService(repo, publisher, clock)
 
@@ -124,7 +116,7 @@ def test_a_new_url_in_an_update_passes_the_safety_checks(links: LinksService) ->
 
 
 def test_every_change_is_announced(
-    links: LinksService, publisher: MemoryEventPublisher, clock: Clock
+    links: LinksService, publisher: MemoryEventPublisher, clock: FakeClock
 ) -> None:
     link = links.create("alice", url="https://example.com/", ttl_days=2)
     links.update("alice", link.short_id, LinkChanges(is_active=False, title="t"))
@@ -218,12 +210,12 @@ def test_follow_counts_publishes_and_answers(
 
 
 def test_peek_answers_without_counting(
-    links: LinksService, redirects: RedirectService, repo: MemoryLinkRepository, clock: Clock
+    links: LinksService, redirects: RedirectService, repo: MemoryLinkRepository, clock: FakeClock
 ) -> None:
     link = links.create("alice", url="https://example.com/", ttl_days=1)
     assert redirects.peek(link.short_id).location == "https://example.com/"
     assert repo.get(link.short_id).click_count == 0  # type: ignore[union-attr]
-    clock.now += timedelta(days=1)
+    clock.advance(days=1)
     with pytest.raises(LinkGone, match="expired"):
         redirects.peek(link.short_id)
 
@@ -241,19 +233,14 @@ def test_impossible_ids_are_not_found_without_a_lookup(
         redirects.follow(short_id, Visit())
 
 
-class BrokenPublisher:
-    def publish(self, events: Sequence[Event]) -> None:
-        raise ConnectionError("bus unreachable")
-
-
 def test_a_publishing_failure_still_redirects_and_is_logged(
     links: LinksService,
     repo: MemoryLinkRepository,
-    clock: Clock,
+    clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     link = links.create("alice", url="https://example.com/")
-    redirects = RedirectService(repo, BrokenPublisher(), clock)
+    redirects = RedirectService(repo, UnreachablePublisher(), clock)
     with caplog.at_level(logging.ERROR, logger="shortstack.redirects"):
         assert redirects.follow(link.short_id, Visit()).location == "https://example.com/"
     assert repo.get(link.short_id).click_count == 1  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,29 +18,19 @@ from shortstack.domain.links import is_reserved
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.redirect_layer import top_level_paths
 from tests.conftest import settings_for
+from tests.fakes import FakeClock
 
 BASE = "https://sho.rt"
 
 
-class MovableClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
-
-
-@pytest.fixture
-def container(tmp_path: Path, clock: MovableClock) -> Iterator[Container]:
-    # A recording publisher: these tests check which events each call publishes.
+def recording_sqlite_container(tmp_path: Path, clock: FakeClock) -> Iterator[Container]:
+    """SQLite on the fake clock, publishing to memory: these tests check the events too."""
     built = bootstrap(
         settings_for("sqlite", tmp_path, public_base_url=BASE + "/"),
         clock=clock,
@@ -51,8 +41,8 @@ def container(tmp_path: Path, clock: MovableClock) -> Iterator[Container]:
 
 
 @pytest.fixture
-def api(container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(container), follow_redirects=False) as test_client:
+def api(recording_sqlite_container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(recording_sqlite_container), follow_redirects=False) as test_client:
         yield test_client
 
 
@@ -72,7 +62,7 @@ def create(api: TestClient, **body: Any) -> dict[str, Any]:
 # -- POST /shorten -----------------------------------------------------------------------------
 
 
-def test_shorten_follows_the_classic_contract(api: TestClient, clock: MovableClock) -> None:
+def test_shorten_follows_the_classic_contract(api: TestClient, clock: FakeClock) -> None:
     response = api.post("/shorten", json={"url": "https://example.com/a?b=1"})
     assert response.status_code == 201
     body = response.json()
@@ -132,7 +122,7 @@ def test_shorten_of_an_oversized_body_is_a_json_413(api: TestClient) -> None:
 # -- /api/v1/links -----------------------------------------------------------------------------
 
 
-def test_create_with_every_option(api: TestClient, container: Container) -> None:
+def test_create_with_every_option(api: TestClient, recording_sqlite_container: Container) -> None:
     body = create(
         api,
         alias="launch-2026",
@@ -157,7 +147,7 @@ def test_create_with_every_option(api: TestClient, container: Container) -> None
         "updated_at": "2026-06-01T09:00:00.000Z",
     }
     assert api.get("/api/v1/links/launch-2026").json() == body
-    [event] = published(container, "LinkCreated")
+    [event] = published(recording_sqlite_container, "LinkCreated")
     assert event.detail["short_id"] == "launch-2026"
 
 
@@ -224,7 +214,7 @@ def test_invalid_creates_are_422_naming_the_field(
 
 
 def test_patch_changes_fields_and_publishes(
-    api: TestClient, container: Container, clock: MovableClock
+    api: TestClient, recording_sqlite_container: Container, clock: FakeClock
 ) -> None:
     link = create(api, title="old", tags=["a"], max_visits=5)
     clock.advance(minutes=1)
@@ -243,7 +233,7 @@ def test_patch_changes_fields_and_publishes(
     assert (body["url"], body["title"], body["tags"]) == ("https://new.example/", None, ["b"])
     assert (body["max_visits"], body["expires_at"]) == (None, None)
     assert body["updated_at"] == "2026-06-01T09:01:00.000Z"
-    [event] = published(container, "LinkUpdated")
+    [event] = published(recording_sqlite_container, "LinkUpdated")
     assert event.detail["fields"] == ["url", "expires_at", "title", "tags", "max_visits"]
     clock.advance(days=10_000)  # no expiry any more
     assert api.get(f"/{link['short_id']}").status_code == 302
@@ -276,19 +266,19 @@ def test_patch_and_delete_of_unknown_links_are_404(api: TestClient) -> None:
     assert api.get("/api/v1/links/nothing").status_code == 404
 
 
-def test_delete_then_the_id_is_gone_everywhere(api: TestClient, container: Container) -> None:
+def test_delete_then_the_id_is_gone_everywhere(
+    api: TestClient, recording_sqlite_container: Container
+) -> None:
     link = create(api)
     response = api.delete(f"/api/v1/links/{link['short_id']}")
     assert response.status_code == 204
     assert response.content == b""
     assert api.get(f"/api/v1/links/{link['short_id']}").status_code == 404
     assert api.get(f"/{link['short_id']}").status_code == 404
-    assert len(published(container, "LinkDeleted")) == 1
+    assert len(published(recording_sqlite_container, "LinkDeleted")) == 1
 
 
-def test_list_paginates_with_headers_and_filters_by_tag(
-    api: TestClient, clock: MovableClock
-) -> None:
+def test_list_paginates_with_headers_and_filters_by_tag(api: TestClient, clock: FakeClock) -> None:
     ids = []
     for n in range(5):
         clock.advance(seconds=1)
@@ -310,7 +300,7 @@ def test_list_paginates_with_headers_and_filters_by_tag(
 
 
 def test_get_redirects_counts_and_publishes_the_click(
-    api: TestClient, container: Container
+    api: TestClient, recording_sqlite_container: Container
 ) -> None:
     link = create(api)
     response = api.get(
@@ -330,7 +320,7 @@ def test_get_redirects_counts_and_publishes_the_click(
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     assert response.content == b""
     assert api.get(f"/api/v1/links/{link['short_id']}").json()["click_count"] == 1
-    [event] = published(container, "LinkClicked")
+    [event] = published(recording_sqlite_container, "LinkClicked")
     assert event.source == "shortstack.links"
     assert event.detail == {
         "short_id": link["short_id"],
@@ -341,14 +331,16 @@ def test_get_redirects_counts_and_publishes_the_click(
     }
 
 
-def test_head_answers_like_get_without_counting(api: TestClient, container: Container) -> None:
+def test_head_answers_like_get_without_counting(
+    api: TestClient, recording_sqlite_container: Container
+) -> None:
     link = create(api, max_visits=1)
     head = api.head(f"/{link['short_id']}")
     assert head.status_code == 302
     assert head.headers["location"] == "https://example.com/page"
     assert head.headers["cache-control"] == "private, max-age=0"
     assert api.get(f"/api/v1/links/{link['short_id']}").json()["click_count"] == 0
-    assert published(container, "LinkClicked") == []
+    assert published(recording_sqlite_container, "LinkClicked") == []
     assert api.get(f"/{link['short_id']}").status_code == 302
     assert api.head(f"/{link['short_id']}").status_code == 410
 
@@ -376,7 +368,7 @@ def test_unknown_ids_are_json_404s_never_cached(api: TestClient) -> None:
 
 
 def test_disabled_expired_and_used_up_links_are_json_410s(
-    api: TestClient, clock: MovableClock
+    api: TestClient, clock: FakeClock
 ) -> None:
     disabled = create(api)["short_id"]
     api.patch(f"/api/v1/links/{disabled}", json={"is_active": False})
@@ -431,14 +423,17 @@ def test_openapi_documents_links_shorten_and_redirects(api: TestClient) -> None:
 
 
 def test_a_storage_failure_during_a_redirect_is_a_logged_json_500(
-    api: TestClient, container: Container, monkeypatch: pytest.MonkeyPatch, json_logs: Any
+    api: TestClient,
+    recording_sqlite_container: Container,
+    monkeypatch: pytest.MonkeyPatch,
+    json_logs: Any,
 ) -> None:
     link = create(api)
 
     def broken(short_id: str, now: datetime) -> None:
         raise OSError("disk I/O error")
 
-    monkeypatch.setattr(container.redirects.links, "record_click", broken)
+    monkeypatch.setattr(recording_sqlite_container.redirects.links, "record_click", broken)
     response = api.get(f"/{link['short_id']}", headers={"x-correlation-id": "broken-1"})
     assert response.status_code == 500
     assert response.json() == {"message": "internal error; the correlation id identifies it"}

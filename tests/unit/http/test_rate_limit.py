@@ -12,49 +12,42 @@ from shortstack.bootstrap import bootstrap
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.ratelimit import TokenBuckets
 from tests.conftest import settings_for
+from tests.fakes import FakeMonotonicClock
 
 BOOK = {"name": "Dune", "price": 9.99, "category": "books"}
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_minutes_allowance_passes_then_the_next_waits_for_a_refill() -> None:
-    clock = FakeClock()
+    clock = FakeMonotonicClock()
     buckets = TokenBuckets(per_minute=6, clock=clock)
     assert [buckets.take("10.0.0.1") for _ in range(6)] == [None] * 6
     wait_s = buckets.take("10.0.0.1")
     assert wait_s == pytest.approx(10.0)  # 6 per minute: one token every 10 s
-    clock.now += 5
+    clock.advance(5)
     assert buckets.take("10.0.0.1") == pytest.approx(5.0)
-    clock.now += 5
+    clock.advance(5)
     assert buckets.take("10.0.0.1") is None
     assert buckets.take("10.0.0.1") is not None
 
 
 def test_each_address_has_its_own_bucket() -> None:
-    buckets = TokenBuckets(per_minute=1, clock=FakeClock())
+    buckets = TokenBuckets(per_minute=1, clock=FakeMonotonicClock())
     assert buckets.take("10.0.0.1") is None
     assert buckets.take("10.0.0.1") is not None
     assert buckets.take("10.0.0.2") is None
 
 
 def test_an_idle_bucket_refills_to_a_minute_at_most() -> None:
-    clock = FakeClock()
+    clock = FakeMonotonicClock()
     buckets = TokenBuckets(per_minute=2, clock=clock)
     buckets.take("a")
-    clock.now += 3600
+    clock.advance(3600)
     assert [buckets.take("a") for _ in range(3)][:2] == [None, None]
     assert buckets.take("a") is not None
 
 
 def test_memory_stays_bounded_under_many_addresses() -> None:
-    buckets = TokenBuckets(per_minute=10, max_keys=100, clock=FakeClock())
+    buckets = TokenBuckets(per_minute=10, max_keys=100, clock=FakeMonotonicClock())
     for n in range(10_000):
         buckets.take(f"10.0.{n // 256}.{n % 256}")
     assert len(buckets) == 100
