@@ -1,21 +1,28 @@
-"""Start the real `shortstack serve` in a subprocess on a free 127.0.0.1 port."""
+"""Start the real `shortstack serve` in a subprocess on a free 127.0.0.1 port, and call it.
+
+`call` is the one way the end-to-end tests speak HTTP to that server. Tests about the
+bytes on the wire themselves (malformed heads, 10 MB bodies) use `rawhttp.exchange`.
+"""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 STARTUP_TIMEOUT_S = 30.0
+CALL_TIMEOUT_S = 30.0
 
 
 def free_port() -> int:
@@ -41,17 +48,50 @@ class Server:
         return log
 
 
+def call(
+    server: Server,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    timeout_s: float = CALL_TIMEOUT_S,
+) -> tuple[int, dict[str, str], Any]:
+    """One request on a fresh connection: (status, lower-cased headers, body).
+
+    A body of bytes is sent as it is, anything else as JSON. The answer's body is parsed
+    when it is JSON, text otherwise, None when empty. Redirects are returned, not followed.
+    """
+    address = urlsplit(server.base_url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=timeout_s)
+    sent = dict(headers or {})
+    if body is not None and not isinstance(body, bytes):
+        body = json.dumps(body).encode()
+        sent.setdefault("content-type", "application/json")
+    try:
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        raw = response.read()
+        answered = {name.lower(): value for name, value in response.getheaders()}
+    finally:
+        connection.close()
+    if not raw:
+        return response.status, answered, None
+    if answered.get("content-type", "").startswith("application/json"):
+        return response.status, answered, json.loads(raw)
+    return response.status, answered, raw.decode(errors="replace")
+
+
 def _wait_healthy(server: Server) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.log()}")
         try:
-            with urllib.request.urlopen(f"{server.base_url}/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
+            if call(server, "GET", "/health", timeout_s=1)[0] == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.1)
     raise RuntimeError(f"server not healthy after {STARTUP_TIMEOUT_S}s:\n{server.log()}")
 
 

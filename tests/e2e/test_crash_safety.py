@@ -26,8 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import Server, running_server
-from tests.e2e.test_links_server import call
+from tests.e2e.server import Server, call, running_server
 
 CLIENTS = 6
 HOT_LINKS = 5

@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.rawhttp import RawResponse, exchange
-from tests.e2e.server import Server, running_server
-from tests.e2e.test_local_server import call
+from tests.e2e.server import Server, call, running_server
 
 TEN_MB = 10 * 1024 * 1024
 # Rounds per route, two 10 MB bodies each: 12 bodies in `make test`, 100 in `make stress`.
@@ -47,8 +46,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # No maintenance run in the background: its first run (a minute in) would lift the
     # memory peak that the 10 MB body test measures.
     with running_server(root / "data", WEB_DIR=str(web), MAINTENANCE_INTERVAL_S="0") as live:
-        assert call("POST", f"{live.base_url}/api/v1/items/", SEED_ITEM)[0] == 201
-        assert call("POST", f"{live.base_url}/api/v1/users", SEED_USER)[0] == 201
+        assert call(live, "POST", "/api/v1/items/", SEED_ITEM)[0] == 201
+        assert call(live, "POST", "/api/v1/users", SEED_USER)[0] == 201
         yield live
 
 
@@ -112,7 +111,7 @@ def test_ten_megabyte_bodies_are_refused_early_and_memory_stays_bounded(server: 
     exchange(server.base_url, post_head("/api/v1/items", 2 * 1024 * 1024), body_chunks(0, False))
     for _ in range(4):
         exchange(server.base_url, post_head("/api/v1/items", None), body_chunks(TEN_MB, True))
-    call("GET", f"{server.base_url}/api/v1/items")
+    call(server, "GET", "/api/v1/items")
     start = memory(server)
 
     # Declared size over the limit: answered from the headers; the body is never sent.
@@ -138,7 +137,7 @@ def test_ten_megabyte_bodies_are_refused_early_and_memory_stays_bounded(server: 
     end = memory(server)
     assert end["VmHWM"] - start["VmHWM"] < PEAK_GROWTH_LIMIT, (start, end)
     assert end["VmRSS"] - start["VmRSS"] < PEAK_GROWTH_LIMIT, (start, end)
-    assert call("GET", f"{server.base_url}/health")[0] == 200
+    assert call(server, "GET", "/health")[0] == 200
     assert snapshot(server) == before
 
 

@@ -15,11 +15,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.server import running_server
+from tests.e2e.server import call, running_server
 
 ROWS = 20_000
 
@@ -83,8 +82,9 @@ def test_a_killed_import_resumes_in_the_server_without_duplicates(tmp_path: Path
         summary: dict[str, Any] = json.loads(out)
         assert (summary["status"], summary["counts"]["loaded"]) == ("succeeded", 1)
         assert b"100%" in err  # the progress bar reached its end
-        with urllib.request.urlopen(f"{server.base_url}/api/v1/links/extra-page") as answer:
-            assert json.load(answer)["url"] == "https://example.com/extra"
+        assert call(server, "GET", "/api/v1/links/extra-page")[2]["url"] == (
+            "https://example.com/extra"
+        )
 
     stored = links(data_dir)
     assert len(stored) == ROWS + 1

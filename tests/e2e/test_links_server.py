@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import http.client
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from tests.concurrency import race
-from tests.e2e.server import Server, running_server
-
-
-def call(
-    server: Server, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], Any]:
-    """One request on a fresh connection; redirects are returned, not followed."""
-    address = urlsplit(server.base_url)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
-    try:
-        payload = json.dumps(body).encode() if body is not None else None
-        connection.request(
-            method,
-            path,
-            body=payload,
-            headers={"content-type": "application/json", **(headers or {})},
-        )
-        response = connection.getresponse()
-        raw = response.read()
-        response_headers = {name.lower(): value for name, value in response.getheaders()}
-        return response.status, response_headers, json.loads(raw) if raw else None
-    finally:
-        connection.close()
+from tests.e2e.server import Server, call, running_server
 
 
 @pytest.fixture(scope="module")

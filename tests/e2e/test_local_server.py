@@ -3,63 +3,46 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
-from tests.e2e.server import running_server
-
-
-def call(method: str, url: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("content-type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            raw = response.read()
-            return response.status, dict(response.headers), json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, dict(error.headers), json.loads(raw) if raw else None
+from tests.e2e.server import call, running_server
 
 
 def test_data_survives_a_restart(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with running_server(data_dir) as server:
         status, _, item = call(
-            "POST",
-            f"{server.base_url}/api/v1/items/",
-            {"name": "Kept", "price": 3, "category": "Misc"},
+            server, "POST", "/api/v1/items/", {"name": "Kept", "price": 3, "category": "Misc"}
         )
         assert status == 201
         status, _, _ = call(
+            server,
             "POST",
-            f"{server.base_url}/api/v1/users",
+            "/api/v1/users",
             {"userId": "kim", "name": "Kim", "email": "kim@example.com"},
         )
         assert status == 201
     assert (data_dir / "shortstack.sqlite3").exists()
     with running_server(data_dir) as server:
-        status, _, again = call("GET", f"{server.base_url}/api/v1/items/{item['item_id']}")
+        status, _, again = call(server, "GET", f"/api/v1/items/{item['item_id']}")
         assert status == 200
         assert again == item
-        status, _, user = call("GET", f"{server.base_url}/api/v1/users/kim")
+        status, _, user = call(server, "GET", "/api/v1/users/kim")
         assert status == 200
         assert user["email"] == "kim@example.com"
 
 
 def test_banner_health_ui_and_docs(tmp_path: Path) -> None:
     with running_server(tmp_path) as server:
-        status, headers, health = call("GET", f"{server.base_url}/health")
+        status, headers, health = call(server, "GET", "/health")
         assert status == 200
         assert health["status"] == "healthy"
         assert headers["x-correlation-id"]
-        with urllib.request.urlopen(f"{server.base_url}/", timeout=10) as response:
-            assert b"shortstack" in response.read()
-            assert "default-src 'self'" in response.headers["content-security-policy"]
-        with urllib.request.urlopen(f"{server.base_url}/openapi.json", timeout=10) as response:
-            assert json.load(response)["info"]["title"] == "shortstack"
+        status, headers, page = call(server, "GET", "/")
+        assert status == 200
+        assert "shortstack" in page
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert call(server, "GET", "/openapi.json")[2]["info"]["title"] == "shortstack"
         log = server.log()
     assert f"{server.base_url}/docs" in log
     assert f"{server.base_url}/health" in log
@@ -68,11 +51,8 @@ def test_banner_health_ui_and_docs(tmp_path: Path) -> None:
 
 def test_logs_are_json_lines_with_correlation_ids(tmp_path: Path) -> None:
     with running_server(tmp_path) as server:
-        request = urllib.request.Request(
-            f"{server.base_url}/health", headers={"x-correlation-id": "e2e-1"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.headers["x-correlation-id"] == "e2e-1"
+        _, headers, _ = call(server, "GET", "/health", headers={"x-correlation-id": "e2e-1"})
+        assert headers["x-correlation-id"] == "e2e-1"
         log = server.log_once_it_has('"correlation_id":"e2e-1"')
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert any(

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.server import running_server
-from tests.e2e.test_links_server import call
+from tests.e2e.server import call, running_server
 
 TARGET_SECRET = "utm-secret-0a1b2c3d"
 BAD_KEY = "sk_" + "Z" * 40

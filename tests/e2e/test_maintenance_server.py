@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import signal
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 from shortstack.bootstrap import bootstrap
 from shortstack.domain.clock import utc_now
 from tests.conftest import settings_for
-from tests.e2e.server import running_server
+from tests.e2e.server import call, running_server
 from tests.maintenance_support import add_link
-
-
-def status_of(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def test_the_server_purges_a_long_expired_link_on_its_schedule(tmp_path: Path) -> None:
@@ -34,12 +24,13 @@ def test_the_server_purges_a_long_expired_link_on_its_schedule(tmp_path: Path) -
     container.close()
 
     with running_server(data_dir, MAINTENANCE_INTERVAL_S="0.5") as server:
-        links = f"{server.base_url}/api/v1/links"
         deadline = time.monotonic() + 20
-        while status_of(f"{links}/stale01") != 404:
+        while call(server, "GET", "/api/v1/links/stale01")[0] != 404:
             assert time.monotonic() < deadline, server.log()
             time.sleep(0.1)
-        assert status_of(f"{links}/fresh01") == 200  # expired, but within the 30-day grace
+        assert (
+            call(server, "GET", "/api/v1/links/fresh01")[0] == 200
+        )  # expired, but within the 30-day grace
         assert "maintenance run done" in server.log_once_it_has("maintenance run done")
     # Shut down by SIGTERM within the stop helper's 10 s, not killed: the schedule let go.
     assert server.process.returncode in (0, -signal.SIGTERM), server.log()

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.concurrency import race
-from tests.e2e.server import Server, running_server
-from tests.e2e.test_links_server import call
+from tests.e2e.server import Server, call, running_server
 
 FIELDS = ("name", "description", "price", "category")
 ROUNDS = 25 if os.environ.get("STRESS") == "1" else 5
