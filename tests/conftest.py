@@ -35,9 +35,19 @@ from shortstack.config import Settings  # noqa: E402
 
 TABLE_NAME = "shortstack-test"
 IMPORT_BUCKET = "shortstack-imports-test"
-STORAGES = ("memory", "sqlite", "dynamodb")
+# DynamoDB runs on moto's in-process AWS: `-m "not moto"` keeps a run on memory and SQLite.
+STORAGES = ("memory", "sqlite", pytest.param("dynamodb", marks=pytest.mark.moto))
 # The official engine runs the DynamoDB cases once more; `-m "not dynamodb_local"` leaves it out.
 DYNAMODB_LOCAL = pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)
+# Fixtures that start moto (directly or through the fixtures they use): their tests are `moto`.
+MOTO_FIXTURES = frozenset({"moto_dynamodb", "dynamodb_local", "stepfunctions"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `moto` every test whose fixtures start moto, wherever the test lives."""
+    for item in items:
+        if MOTO_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.moto)
 
 
 _moto_lock = threading.RLock()
@@ -218,9 +228,12 @@ def json_logs() -> Iterator[Any]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say at the end of every run whether the DynamoDB Local cases ran, and if not why."""
+    """Say at the end of a run with DynamoDB Local cases whether they ran, and if not why."""
     from tests import dynamodb_local
 
+    ran = [r for key, group in terminalreporter.stats.items() if key != "deselected" for r in group]
+    if not any("dynamodb_local" in getattr(report, "keywords", {}) for report in ran):
+        return
     url = dynamodb_local.endpoint()
     if url:
         terminalreporter.write_line(f"DynamoDB Local: the engine at {url} served this run")

@@ -18,10 +18,13 @@ from playwright.sync_api import expect
 from tests.e2e.server import Server, call, running_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason="BROWSER TESTS SKIPPED: no chromium (apt-get install chromium; make test does it)",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="BROWSER TESTS SKIPPED: no chromium (apt-get install chromium; make test does it)",
+    ),
+]
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -36,7 +36,11 @@ STRESS = os.environ.get("STRESS") == "1"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300" if STRESS else "20"))
 SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", "150" if STRESS else "10"))
 STEPS = 10 if STRESS else 6
-STORAGES: list[Any] = ["sqlite", "dynamodb", *([DYNAMODB_LOCAL] if STRESS else [])]
+STORAGES: list[Any] = [
+    "sqlite",
+    pytest.param("dynamodb", marks=pytest.mark.moto),
+    *([DYNAMODB_LOCAL] if STRESS else []),
+]
 
 HYPOTHESIS = {
     "deadline": None,

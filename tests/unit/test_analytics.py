@@ -146,6 +146,7 @@ def test_stats_ranges_are_checked_and_other_owners_see_404(
         sqlite_container_with_clock.analytics.report("someone-else", short_id)
 
 
+@pytest.mark.slow
 def test_ten_thousand_clicks_with_redeliveries_fold_into_exact_aggregates(
     sqlite_container_with_clock: Container,
 ) -> None:

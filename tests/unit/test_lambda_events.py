@@ -58,6 +58,7 @@ def test_the_stored_sqs_batch_counts_each_click_once_and_reports_the_poison_reco
     assert stats_of(events_lambda).clicks == 2
 
 
+@pytest.mark.slow
 def test_published_clicks_flow_through_eventbridge_and_sqs_into_exact_stats(
     events_lambda: Any,
 ) -> None:

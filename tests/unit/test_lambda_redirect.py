@@ -269,6 +269,7 @@ def test_the_api_lambda_answers_redirect_events_the_same_way(
         assert light["body"] == full["body"]
 
 
+@pytest.mark.slow
 def test_200_parallel_redirects_count_exactly_200(
     bus_tap: BusTap, api_lambda: Any, redirect_lambda: Any
 ) -> None:
@@ -296,6 +297,7 @@ def test_50_racing_alias_creates_get_one_201_and_49_409s(api_lambda: Any) -> Non
     assert sorted(race(50, create)) == ["201"] + ["409"] * 49
 
 
+@pytest.mark.slow
 def test_the_redirect_lambda_loads_no_web_framework_validation_or_powertools() -> None:
     """In a fresh interpreter: importing the handler and answering an event loads none of HEAVY."""
     code = f"""

@@ -413,6 +413,8 @@ def test_every_top_level_route_is_a_reserved_word(api: TestClient) -> None:
     paths = top_level_paths(iter_route_contexts(api.app.routes))  # type: ignore[attr-defined]
     assert {"health", "docs", "redoc", "openapi.json", "shorten"} <= paths
     assert [path for path in paths if not is_reserved(path)] == []
+    # The redirect layer reads the routers' own paths: they must be all the app has.
+    assert api.app.redirect_layer.app_paths == paths  # type: ignore[attr-defined]
 
 
 def test_openapi_documents_links_shorten_and_redirects(api: TestClient) -> None:

@@ -74,7 +74,7 @@ def test_correlation_id_is_echoed_and_logged(client: Any, json_logs: Any) -> Non
         "evil\tvalue",  # a tab would split a log line's fields
         "a" * 129,  # one character over the limit, otherwise safe
         "<script>alert(1)</script>",
-        "quote\"d",
+        'quote"d',
         "",
     ],
 )
