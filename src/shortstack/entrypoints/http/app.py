@@ -101,7 +101,11 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(redirects.router)
     # On AWS, API Gateway throttles; a per-instance limit there would only mislead.
     rate_limited = settings.stage == "local" and settings.rate_limit_creates_per_minute > 0
-    install_openapi(app, rate_limited_posts=rate_limited)
+    install_openapi(
+        app,
+        rate_limited_posts=rate_limited,
+        unanswered={**redirects.UNANSWERED, **shorten.UNANSWERED},
+    )
 
     # add_middleware wraps: the last one added runs first on a request.
     app.add_middleware(TrailingSlashMiddleware)

@@ -6,11 +6,13 @@ URL, 431 for the headers, 400 for a malformed Content-Length), FastAPI's body pa
 `ErrorBody`, not FastAPI's default `HTTPValidationError`) and, where the local server
 limits creating requests, 429 on every POST. They are added here, once,
 so routes added later are documented as truthfully as the first ones, and schemathesis
-can hold every operation to its documented statuses.
+can hold every operation to its documented statuses. A route that can never answer one of
+them (the redirects, answered in front of the middleware) names it in `unanswered`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -50,9 +52,14 @@ def _document_operation(operation: dict[str, Any], rate_limited: bool) -> None:
 
 
 def document_edge_errors(
-    schema: dict[str, Any], rate_limited_posts: bool = False
+    schema: dict[str, Any],
+    rate_limited_posts: bool = False,
+    unanswered: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, Any]:
-    """Add the edge's error statuses to every operation of `schema` (idempotent)."""
+    """Add the edge's error statuses to every operation of `schema` (idempotent).
+
+    `unanswered` maps an operationId to the edge's statuses that operation never answers.
+    """
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault(
         "ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -60,17 +67,24 @@ def document_edge_errors(
     for path_item in schema.get("paths", {}).values():
         for method in _METHODS:
             if method in path_item:
-                _document_operation(path_item[method], rate_limited_posts and method == "post")
+                operation = path_item[method]
+                _document_operation(operation, rate_limited_posts and method == "post")
+                for status in (unanswered or {}).get(operation.get("operationId", ""), ()):
+                    operation["responses"].pop(status, None)
     return schema
 
 
-def install_openapi(app: FastAPI, rate_limited_posts: bool = False) -> None:
+def install_openapi(
+    app: FastAPI,
+    rate_limited_posts: bool = False,
+    unanswered: Mapping[str, Collection[str]] | None = None,
+) -> None:
     """Make `app.openapi()` return the document with the edge's errors added."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_edge_errors(build(), rate_limited_posts)
+            app.openapi_schema = document_edge_errors(build(), rate_limited_posts, unanswered)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
@@ -12,7 +12,7 @@ from shortstack.domain.links import LinkChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.entrypoints.http.deps import AnalyticsDep, CallerDep, LinksDep, ShortBaseDep
 from shortstack.entrypoints.http.pagination import add_next_page_headers
-from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
+from shortstack.entrypoints.http.schemas.common import ErrorBody, FullDate, Responses
 from shortstack.entrypoints.http.schemas.links import (
     LinkCreate,
     LinkPublic,
@@ -28,13 +28,34 @@ INVALID: Responses = {
     422: {"model": ErrorBody, "description": "invalid body or unsafe url; the message says why"}
 }
 NOT_NULL = ("url", "is_active", "tags", "redirect_status")
+# OpenAPI links: where an answer's short_id leads. Clients (and the stateful fuzzer, which
+# otherwise reached the redirect only from /shorten's 302 links) can follow them.
+_SHORT_ID = {"short_id": "$response.body#/short_id"}
+FOLLOW: dict[str, Any] = {
+    "links": {
+        "FollowLink": {
+            "operationId": "follow_link",
+            "parameters": _SHORT_ID,
+            "description": "the redirect, with the link's redirect_status (a GET counts a click)",
+        },
+        "CheckLink": {
+            "operationId": "check_link",
+            "parameters": _SHORT_ID,
+            "description": "the redirect's answer without counting a click",
+        },
+    }
+}
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=LinkPublic,
-    responses={409: {"model": ErrorBody, "description": "alias already taken"}, **INVALID},
+    responses={
+        201: FOLLOW,
+        409: {"model": ErrorBody, "description": "alias already taken (or no free id; retry)"},
+        **INVALID,
+    },
 )
 async def create_link(
     body: LinkCreate, request: Request, caller: CallerDep, links: LinksDep, short_base: ShortBaseDep
@@ -76,7 +97,7 @@ async def list_links(
     return [LinkPublic.of(link, short_base) for link in page.items]
 
 
-@router.get("/{short_id}", response_model=LinkPublic, responses=NOT_FOUND)
+@router.get("/{short_id}", response_model=LinkPublic, responses={200: FOLLOW, **NOT_FOUND})
 async def get_link(
     short_id: str, caller: CallerDep, links: LinksDep, short_base: ShortBaseDep
 ) -> LinkPublic:
@@ -84,7 +105,9 @@ async def get_link(
     return LinkPublic.of(links.get(caller.sub, short_id), short_base)
 
 
-@router.patch("/{short_id}", response_model=LinkPublic, responses={**NOT_FOUND, **INVALID})
+@router.patch(
+    "/{short_id}", response_model=LinkPublic, responses={200: FOLLOW, **NOT_FOUND, **INVALID}
+)
 async def update_link(
     short_id: str,
     body: LinkUpdate,
@@ -136,8 +159,12 @@ async def link_stats(
     short_id: str,
     caller: CallerDep,
     analytics: AnalyticsDep,
-    from_day: Annotated[date | None, Query(alias="from", description="first UTC day")] = None,
-    to_day: Annotated[date | None, Query(alias="to", description="last UTC day (today)")] = None,
+    from_day: Annotated[
+        date | None, FullDate, Query(alias="from", description="first UTC day")
+    ] = None,
+    to_day: Annotated[
+        date | None, FullDate, Query(alias="to", description="last UTC day (today)")
+    ] = None,
 ) -> LinkStatsPublic:
     """Clicks per day (last 30 days by default, at most 366), top referrers, browsers,
     devices and countries. Clicks are folded in by the event consumer, shortly after."""

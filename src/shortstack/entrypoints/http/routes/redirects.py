@@ -10,11 +10,17 @@ last: `/{short_id}` matches every single-segment path.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.convertors import StringConvertor, register_url_convertor
 
-from shortstack.domain.links import ALIAS_PATTERN, RESERVED_WORDS
+from shortstack.domain.links import (
+    ALIAS_PATTERN,
+    DEFAULT_REDIRECT_STATUS,
+    REDIRECT_STATUSES,
+    RESERVED_WORDS,
+)
 from shortstack.entrypoints.http.deps import RedirectsDep
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 from shortstack.entrypoints.redirects import answer
@@ -37,8 +43,24 @@ class ShortIdConvertor(StringConvertor):
 register_url_convertor("short_id", ShortIdConvertor())
 
 
+# The redirect layer answers these in front of the app's middleware: no size refusal of the
+# URL or headers (414, 431) and no validation error (422) can reach them.
+UNANSWERED = dict.fromkeys(("follow_link", "check_link"), ("414", "422", "431"))
+LOCATION = {
+    "Location": {"description": "the link's URL", "required": True, "schema": {"type": "string"}}
+}
+
+
+def _redirected(status: int) -> dict[str, Any]:
+    default = " (the default)" if status == DEFAULT_REDIRECT_STATUS else ""
+    return {
+        "description": f"to the link's URL, for a link with redirect_status {status}{default}",
+        "headers": LOCATION,
+    }
+
+
 RESPONSES: Responses = {
-    302: {"description": "to the link's URL (301, 307 or 308 if the link says so)"},
+    **{status: _redirected(status) for status in REDIRECT_STATUSES},
     404: {"model": ErrorBody, "description": "no such link"},
     410: {"model": ErrorBody, "description": "link disabled, expired or out of visits"},
 }
@@ -47,14 +69,14 @@ RESPONSES: Responses = {
 @router.get(
     "/{short_id:short_id}",
     response_class=Response,
-    status_code=302,
+    status_code=DEFAULT_REDIRECT_STATUS,
     responses=RESPONSES,
     operation_id="follow_link",
 )
 @router.head(
     "/{short_id:short_id}",
     response_class=Response,
-    status_code=302,
+    status_code=DEFAULT_REDIRECT_STATUS,
     responses=RESPONSES,
     operation_id="check_link",
 )

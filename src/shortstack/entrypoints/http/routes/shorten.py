@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import InvalidInput
 from shortstack.entrypoints.http.deps import CallerDep, LinksDep, ShortBaseDep
+from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.schemas.links import (
     LinkPublic,
     Shortened,
@@ -26,6 +27,8 @@ from shortstack.entrypoints.http.schemas.links import (
 )
 
 router = APIRouter(tags=["links"])
+# The route reads its body itself: every problem with it is the classic 400, never a 422.
+UNANSWERED = {"shorten": ("422",)}
 NOT_AN_OBJECT = 'body must be a JSON object like {"url": "https://example.com/"}'
 
 
@@ -58,7 +61,11 @@ def read_url(raw: bytes) -> str:
     "/shorten",
     status_code=status.HTTP_201_CREATED,
     response_model=Shortened,
-    responses={400: {"model": ShortenError, "description": "missing or invalid url"}},
+    responses={
+        400: {"model": ShortenError, "description": "missing or invalid url"},
+        409: {"model": ErrorBody, "description": "no free short id after several draws; retry"},
+    },
+    operation_id="shorten",
     openapi_extra={
         "requestBody": {
             "required": True,

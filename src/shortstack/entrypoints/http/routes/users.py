@@ -67,7 +67,10 @@ async def get_user(user_id: UserIdPath, caller: CallerDep, users: UsersDep) -> U
     "/{user_id:user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=NOT_FOUND,
+    responses={
+        **NOT_FOUND,
+        409: {"model": ErrorBody, "description": "the user changed during the delete; retry"},
+    },
 )
 async def delete_user(user_id: UserIdPath, caller: CallerDep, users: UsersDep) -> Response:
     """Delete a user; 204 with no body (with AUTH_MODE=jwt, only yourself)."""

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -101,9 +109,51 @@ MultiLine = _Text(allow_newlines=True)
 
 
 class StrictModel(BaseModel):
-    """Request bodies refuse fields they do not know, so typos do not pass silently."""
+    """Request bodies refuse fields they do not know, so typos do not pass silently, and
+    values of another JSON type than the schema states: no "5" for a number, 0 for a
+    boolean or 1900000000 for a date-time (lax mode took each of them)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 3.0 as an integer; strict mode alone would refuse it.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = BeforeValidator(_whole_number)
+"""For an `int` of a StrictModel: takes 3.0 as 3, as the schema's `integer` does."""
+
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# RFC 3339's date-time; the offset is left to AwareDatetime, whose error names it.
+_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})?"
+)
+
+
+def _date_time(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # a datetime passes; any other type is refused by strict mode
+    if not _DATE_TIME.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date-time like 2026-11-24T09:00:00Z")
+    return datetime.fromisoformat(value.upper())
+
+
+DateTimeText = BeforeValidator(_date_time)
+"""For a `datetime` of a StrictModel: an RFC 3339 string (strict mode takes no string)."""
+
+
+def _full_date(value: Any) -> Any:
+    if isinstance(value, str) and not _FULL_DATE.fullmatch(value):
+        raise ValueError("must be a date like 2026-11-24")
+    return value
+
+
+FullDate = BeforeValidator(_full_date)
+"""For a `date` parameter: only `YYYY-MM-DD`, as `format: date` says (not 0 or 86400,
+which lax parsing read as seconds since 1970)."""
 
 
 def no_null_defaults(schema: dict[str, Any]) -> None:

@@ -26,7 +26,13 @@ from shortstack.domain.links import (
     Link,
 )
 from shortstack.domain.target_urls import URL_MAX_LENGTH
-from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel, no_null_defaults
+from shortstack.entrypoints.http.schemas.common import (
+    DateTimeText,
+    SingleLine,
+    StrictModel,
+    WholeNumber,
+    no_null_defaults,
+)
 
 # The schema states what a pattern can (scheme, no whitespace or control characters); the
 # host rules (a real host, no credentials, not this service) are checked by the domain. The
@@ -56,15 +62,20 @@ Tag = Annotated[
     Field(json_schema_extra={"pattern": r"^\s*[A-Za-z0-9_.-]{1,32}\s*$"}),
 ]
 Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX, description="a-z 0-9 _ . - (lower-cased)")]
-TtlDays = Annotated[int, Field(ge=1, le=MAX_TTL_DAYS, description="expire this many days from now")]
-MaxVisits = Annotated[int, Field(ge=1, le=MAX_VISITS_LIMIT, description="410 after this many")]
+TtlDays = Annotated[
+    int, Field(ge=1, le=MAX_TTL_DAYS, description="expire this many days from now"), WholeNumber
+]
+MaxVisits = Annotated[
+    int, Field(ge=1, le=MAX_VISITS_LIMIT, description="410 after this many"), WholeNumber
+]
+ExpiresAt = Annotated[AwareDatetime, DateTimeText]
 RedirectStatus = Literal[301, 302, 307, 308]
 
 
 class LinkCreate(StrictModel):
     url: TargetUrl
     alias: Alias | None = None
-    expires_at: AwareDatetime | None = Field(default=None, description="default: 30 days")
+    expires_at: ExpiresAt | None = Field(default=None, description="default: 30 days")
     ttl_days: TtlDays | None = None
     redirect_status: RedirectStatus = 302
     title: Title | None = None
@@ -82,7 +93,7 @@ class LinkUpdate(StrictModel):
 
     url: TargetUrl | SkipJsonSchema[None] = None
     is_active: bool | SkipJsonSchema[None] = None
-    expires_at: AwareDatetime | None = None
+    expires_at: ExpiresAt | None = None
     title: Title | None = None
     tags: Tags | SkipJsonSchema[None] = None
     max_visits: MaxVisits | None = None
