@@ -35,10 +35,11 @@ run: sync ## serve the whole stack on http://$(HOST):$(PORT)
 test: sync lint typecheck lint-infra lint-image pytest ## lint, type-check, check the IaC and run the whole test suite
 
 # The edit-test loop: no moto, no DynamoDB Local, no browser, no server processes, nothing
-# marked slow; the schemathesis plugin stays unloaded (it adds seconds to every start).
+# marked slow; one worker per core (pytest-xdist), and the schemathesis plugin unloaded (it
+# adds seconds to every start). `make test` stays serial: DynamoDB Local has one table.
 FAST_MARKERS := not slow and not browser and not moto and not dynamodb_local
-test-fast: sync lint ## the edit-test loop: lint, unit and contract tests on memory and SQLite
-	$(RUN) pytest -q -p no:schemathesis -m "$(FAST_MARKERS)" tests/unit tests/contract
+test-fast: sync lint ## the edit-test loop (under a minute on 2 idle cores): lint, unit and contract tests
+	$(RUN) pytest -q -n auto -p no:schemathesis -m "$(FAST_MARKERS)" tests/unit tests/contract
 
 lint: sync ## ruff check and format check
 	$(RUN) ruff check $(PY_DIRS)
