@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from shortstack.adapters.useragent import classify_user_agent
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.analytics import country_code, referrer_host
+from shortstack.domain.errors import LinkNotFound
 from shortstack.domain.events import link_clicked
 from shortstack.entrypoints.http.app import create_app
 from tests import maintenance_support
@@ -142,7 +143,7 @@ def test_stats_ranges_are_checked_and_other_owners_see_404(
     assert api.get("/api/v1/links/nosuch1/stats").status_code == 404
     sqlite_container_with_clock.links.links.delete("local", short_id)
     assert api.get(f"/api/v1/links/{short_id}/stats").status_code == 404
-    with pytest.raises(Exception, match="not found"):
+    with pytest.raises(LinkNotFound):
         sqlite_container_with_clock.analytics.report("someone-else", short_id)
 
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from shortstack.adapters.workflow import LocalStateMachine
 from shortstack.bootstrap import Container, bootstrap
-from shortstack.domain.errors import ServiceUnavailable
+from shortstack.domain.errors import ImportNotFound, InvalidInput, ServiceUnavailable
 from shortstack.domain.imports import ImportStatus
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.workflow_tasks import DEFINITION, StorageUnavailable
@@ -158,7 +158,7 @@ def _update(**changes: Any) -> Any:
 
 def test_another_owner_cannot_see_an_import(any_store_container: Container) -> None:
     job = any_store_container.imports.submit("local", b"https://example.com/x\n")
-    with pytest.raises(Exception, match="not found"):
+    with pytest.raises(ImportNotFound):
         any_store_container.imports.get("someone-else", job.import_id)
 
 
@@ -230,7 +230,7 @@ def test_unusable_uploads_get_a_clear_4xx(
 def test_too_many_rows_are_refused_before_any_work(tmp_path: Path) -> None:
     built = bootstrap(settings_for("memory", tmp_path))
     built.imports.max_rows = 5
-    with pytest.raises(Exception, match="more than 5 rows"):
+    with pytest.raises(InvalidInput, match="more than 5 rows"):
         built.imports.submit("local", b"https://example.com/\n" * 6)
     built.close()
 
