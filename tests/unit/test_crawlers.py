@@ -91,6 +91,7 @@ def test_only_plain_text_patterns_are_indexed(
     assert literal_forms(pattern) == expected
 
 
+@pytest.mark.slow
 def test_the_index_answers_like_the_lists_own_patterns_on_every_sample_it_ships() -> None:
     """Each entry's sample User-Agents, matched by the index and by the plain regexes."""
     entries = json.loads(data_path().read_bytes())
