@@ -38,7 +38,7 @@ test: sync lint typecheck lint-infra lint-image pytest ## lint, type-check, chec
 # marked slow; one worker per core (pytest-xdist), and the schemathesis plugin unloaded (it
 # adds seconds to every start). `make test` stays serial: DynamoDB Local has one table.
 FAST_MARKERS := not slow and not browser and not moto and not dynamodb_local
-test-fast: sync lint ## the edit-test loop (under a minute on 2 idle cores): lint, unit and contract tests
+test-fast: sync lint ## the edit-test loop (about a minute): lint, unit and contract tests on memory and SQLite
 	$(RUN) pytest -q -n auto -p no:schemathesis -m "$(FAST_MARKERS)" tests/unit tests/contract
 
 lint: sync ## ruff check and format check
