@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench import stub_dynamodb
@@ -110,10 +111,13 @@ def environment(endpoint: str) -> dict[str, str]:
     }
 
 
-def run_python(code: str, env: dict[str, str]) -> tuple[str, float]:
+def run_python(
+    code: str, env: dict[str, str], python: Sequence[str] = (sys.executable,)
+) -> tuple[str, float]:
+    """The last line `code` prints in a fresh `python` process, and the process's wall time."""
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", code],
+        [*python, "-c", code],
         capture_output=True,
         text=True,
         env=env,
@@ -137,12 +141,19 @@ class ColdStart:
         return self.import_ms + self.first_event_ms
 
 
-def sample(entry: Entry, env: dict[str, str]) -> list[float]:
+def summarize(values: Sequence[Sequence[float]]) -> ColdStart:
+    """The medians, in milliseconds, of samples taken by sample()."""
+    return ColdStart(*(median([row[i] for row in values]) * 1000 for i in range(4)))
+
+
+def sample(
+    entry: Entry, env: dict[str, str], python: Sequence[str] = (sys.executable,)
+) -> list[float]:
     """One fresh process: [import s, first event s, second event s, process wall s]."""
     code = _SAMPLE.format(
         event=str(EVENTS / entry.event), module=entry.module, records=entry.records
     )
-    line, wall = run_python(code, env)
+    line, wall = run_python(code, env, python)
     import_s, first_s, warm_s, outcome = json.loads(line)
     if outcome != entry.expected:
         raise RuntimeError(f"{entry.module} answered {outcome!r}, not {entry.expected!r}")
@@ -163,8 +174,7 @@ def measure(samples: int) -> dict[str, dict[str, ColdStart]]:
         server.shutdown()
     results: dict[str, dict[str, ColdStart]] = {}
     for (name, variant), values in rows.items():
-        medians = [median([row[i] for row in values]) * 1000 for i in range(4)]
-        results.setdefault(name, {})[variant] = ColdStart(*medians)
+        results.setdefault(name, {})[variant] = summarize(values)
     return results
 
 

@@ -1,0 +1,218 @@
+"""Cold start of the package that ships, unpacked read-only as Lambda runs it.
+
+`make package` builds arm64 wheels, which do not load on this x86 machine, so
+this step builds its twin for the host with the same script and options
+(scripts/package_lambda.py: the same locked dependencies, the same bytecode
+from a CPython 3.12), zips it with the same code, and unpacks the zip into a
+fresh directory that nothing may write to: no `__pycache__` can be created, as on
+Lambda's read-only /var/task. boto3, which the Lambda runtime provides, is
+installed and compiled the same way into a directory of its own, on the path of
+every variant. Each sample is a fresh CPython 3.12 process importing a handler
+and answering its first event against the local DynamoDB stand-in, round-robin:
+
+- `bytecode`: the zip as shipped (`__pycache__/*.cpython-312.pyc`, unchecked-hash);
+- `sources`: the same zip without its bytecode, as a build without CPython 3.12 ships it;
+- `plain`: the hand-written boto3 handler (bench/plain_*_handler.py), a lone .py file.
+
+    python -m bench.packaged_cold_start [--samples 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import shutil
+import stat
+import sys
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from bench import cold_start, stub_dynamodb
+from bench.common import REPO
+
+TWIN = REPO / ".build" / "host-twin"
+# Entries measured, each with its plain handler (a lone module in a directory of its own).
+ENTRIES = {
+    "api": ("shortstack.entrypoints.lambda_api", "plain_api_handler", "apigw_v2_links_get.json"),
+    "redirect": (
+        "shortstack.entrypoints.lambda_redirect",
+        "plain_redirect_handler",
+        "apigw_v2_redirect_get.json",
+    ),
+}
+EXPECTED = {"api": 200, "redirect": 302}
+
+
+def package_script() -> ModuleType:
+    """scripts/package_lambda.py, the builder of the zip that ships."""
+    spec = importlib.util.spec_from_file_location(
+        "package_lambda", REPO / "scripts" / "package_lambda.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def host_platform() -> str:
+    return {"x86_64": "x86_64-manylinux2014", "aarch64": "aarch64-manylinux2014"}[
+        platform.machine()
+    ]
+
+
+def _writable(tree: Path) -> None:
+    for path in [tree, *tree.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+def _read_only(tree: Path) -> None:
+    """No write permission anywhere under `tree` (root ignores it: see _run_env)."""
+    for path in [*tree.rglob("*"), tree]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def fresh(tree: Path) -> Path:
+    if tree.exists():
+        _writable(tree)
+        shutil.rmtree(tree)
+    tree.mkdir(parents=True)
+    return tree
+
+
+def unpack(archive: Path, target: Path, bytecode: bool) -> None:
+    """Unpack the zip as Lambda does; without its bytecode when `bytecode` is False."""
+    with zipfile.ZipFile(archive) as zipped:
+        names = [n for n in zipped.namelist() if bytecode or "/__pycache__/" not in f"/{n}"]
+        zipped.extractall(target, members=names)
+
+
+def pyc_files(tree: Path) -> int:
+    return sum(1 for _ in tree.rglob("*.pyc"))
+
+
+@dataclass(frozen=True)
+class Twin:
+    """The unpacked, read-only trees a sample puts on its path."""
+
+    python: str
+    platform: str
+    zip_mib: float
+    trees: dict[str, Path]  # "bytecode", "sources", "plain", "runtime"
+
+    def path_for(self, variant: str) -> str:
+        return os.pathsep.join([str(self.trees[variant]), str(self.trees["runtime"])])
+
+
+def build_twin(python: str, out: Path = TWIN) -> Twin:
+    """Build, zip and unpack the host twin of `make package` under `out`."""
+    package = package_script()
+    uv = shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
+    fresh(out)
+    zip_path = package.build(out, uv, python, host_platform(), with_runtime=True)
+    package.write_zip(out / "lambda", zip_path)
+    trees = {"runtime": out / "runtime"}
+    for variant in ("bytecode", "sources"):
+        trees[variant] = fresh(out / "unpacked" / variant)
+        unpack(zip_path, trees[variant], bytecode=variant == "bytecode")
+    trees["plain"] = fresh(out / "unpacked" / "plain")
+    for _, plain, _ in ENTRIES.values():
+        shutil.copy(REPO / "bench" / f"{plain}.py", trees["plain"])
+    for tree in trees.values():
+        _read_only(tree)
+    return Twin(python, host_platform(), zip_path.stat().st_size / 2**20, trees)
+
+
+def _run_env(endpoint: str, path: str) -> dict[str, str]:
+    env = cold_start.environment(endpoint)
+    # Root may write into read-only directories; Lambda's Python cannot write there at all.
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONPATH"] = path
+    return env
+
+
+def measure(twin: Twin, samples: int) -> dict[str, dict[str, cold_start.ColdStart]]:
+    """{entry: {"bytecode"|"sources"|"plain": medians}}, every variant round-robin."""
+    server, endpoint = stub_dynamodb.start()
+    before = {name: pyc_files(tree) for name, tree in twin.trees.items()}
+    rows: dict[tuple[str, str], list[list[float]]] = {}
+    python = (twin.python, "-s")
+    try:
+        for _ in range(samples):
+            for name, (module, plain, event) in ENTRIES.items():
+                for variant in ("bytecode", "sources", "plain"):
+                    entry = cold_start.Entry(
+                        plain if variant == "plain" else module, event, EXPECTED[name]
+                    )
+                    env = _run_env(endpoint, twin.path_for(variant))
+                    rows.setdefault((name, variant), []).append(
+                        cold_start.sample(entry, env, python)
+                    )
+    finally:
+        server.shutdown()
+    after = {name: pyc_files(tree) for name, tree in twin.trees.items()}
+    if after != before:
+        raise RuntimeError(f"bytecode was written into the read-only trees: {before} -> {after}")
+    results: dict[str, dict[str, cold_start.ColdStart]] = {}
+    for (name, variant), values in rows.items():
+        results.setdefault(name, {})[variant] = cold_start.summarize(values)
+    return results
+
+
+def report(twin: Twin, results: dict[str, dict[str, cold_start.ColdStart]]) -> dict[str, Any]:
+    """What bench/results.json keeps under `packaged_cold_start`."""
+    return {
+        "python": twin.python,
+        "platform": twin.platform,
+        "zip_mib": round(twin.zip_mib, 2),
+        "entries": {
+            name: {
+                **{variant: asdict(result) for variant, result in variants.items()},
+                "ratio_bytecode": variants["bytecode"].total_ms / variants["plain"].total_ms,
+                "ratio_sources": variants["sources"].total_ms / variants["plain"].total_ms,
+            }
+            for name, variants in results.items()
+        },
+    }
+
+
+def lambda_python() -> str | None:
+    found: str | None = package_script().find_lambda_python()
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=9)
+    args = parser.parse_args()
+    python = lambda_python()
+    if python is None:
+        print("no CPython 3.12 on this machine: the packaged cold start cannot be measured")
+        return 1
+    twin = build_twin(python)
+    print(
+        f"{twin.platform} twin of the package ({twin.zip_mib:.1f} MiB zipped), {python}, "
+        f"median of {args.samples} fresh processes each (ms)\n\n"
+        "| entry | variant | import | first event | import + first event | process wall "
+        "| ratio |\n|---|---|---|---|---|---|---|"
+    )
+    for name, variants in measure(twin, args.samples).items():
+        plain = variants["plain"].total_ms
+        for variant, result in variants.items():
+            print(
+                f"| {name} | {variant} | {result.import_ms:.1f} | {result.first_event_ms:.1f} "
+                f"| {result.total_ms:.1f} | {result.process_wall_ms:.0f} "
+                f"| {result.total_ms / plain:.2f}x |"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
