@@ -5,7 +5,9 @@ Runs, in order: cold starts (fresh processes), warm per-invoke overhead
 and the per-request cost profile (bench/cost_profile.py, which a full run writes to
 src/shortstack/data/request_profile.json for `shortstack cost`). Prints one table and
 writes every figure, with a description of the machine and the date, to
-bench/results.json. Not part of `make test`: the figures are measured, never asserted.
+bench/results.json. A `--quick` or `--skip` run writes bench/.work/results-quick.json
+instead (untracked): smoke figures never replace the published ones. Not part of
+`make test`: the figures are measured, never asserted.
 
     python -m bench.run [--quick] [--skip throughput,bulk,...]
 """
@@ -37,6 +39,8 @@ from bench import (
 from bench.common import REPO
 
 RESULTS = REPO / "bench" / "results.json"
+# Where smoke and partial runs write: untracked (.gitignore), so results.json keeps full runs.
+SMOKE_RESULTS = REPO / "bench" / ".work" / "results-quick.json"
 STEPS = ("cold", "packaged", "warm", "throughput", "bulk", "cost")
 # Where a step's figures go in bench/results.json, when not under the step's own name.
 RESULT_KEYS = {"packaged": "packaged_cold_start"}
@@ -261,6 +265,11 @@ MEASURES: dict[str, Callable[[Run], tuple[dict[str, Any], list[Figure]]]] = {
 }
 
 
+def results_path(*, quick: bool, skipped: bool) -> Path:
+    """bench/results.json for a full run; an untracked file for a smoke or partial one."""
+    return SMOKE_RESULTS if quick or skipped else RESULTS
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples: a smoke run")
@@ -283,7 +292,9 @@ def main() -> int:
         figures.extend(found)
     report["figures"] = [asdict(figure) for figure in figures]
     report["seconds"] = round(time.monotonic() - started, 1)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    written = results_path(quick=args.quick, skipped=bool(skipped))
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.write_text(json.dumps(report, indent=2) + "\n")
     described = report["machine"]
     print(
         f"\n{described['cpu_model']}, {described['cores']} cores, Python {described['python']}, "
@@ -292,7 +303,7 @@ def main() -> int:
     )
     for figure in figures:
         print(figure.row())
-    print(f"\nwritten to {RESULTS.relative_to(REPO)}")
+    print(f"\nwritten to {written.relative_to(REPO)}")
     return 0
 
 

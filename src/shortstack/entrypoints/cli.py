@@ -7,12 +7,17 @@ sub-parser and a function that receives the parsed arguments.
 from __future__ import annotations
 
 import argparse
+import errno
 import io
+import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from shortstack import __version__
 from shortstack.config import Settings
+from shortstack.entrypoints.cli_data import create_data_dir, where
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,31 @@ class Command:
 def _configure_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="interface to bind (default: HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default: PORT or 8000)")
+
+
+def _listening_socket(host: str, port: int) -> socket.socket | str:
+    """A socket bound to host:port, or a sentence saying why it cannot be."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family=family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            return (
+                f"port {port} is already in use; set PORT=... (make run PORT={_other_port(port)}) "
+                "or stop the program that holds it"
+            )
+        if exc.errno == errno.EACCES:
+            return f"port {port} needs privileges on this system; set PORT=... (e.g. 8000)"
+        return f"cannot listen on {host}:{port}: {exc.strerror}; check HOST and PORT"
+    sock.set_inheritable(True)
+    return sock
+
+
+def _other_port(port: int) -> int:
+    return 9000 if port != 9000 else 9001
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -44,21 +74,29 @@ def _run_serve(args: argparse.Namespace) -> int:
     settings = or_refuse(lambda: Settings(**overrides))
     if isinstance(settings, int):
         return settings
+    # The port first: a taken one is said in one line, before any banner promises a URL.
+    sock = _listening_socket(settings.host, settings.port)
+    if isinstance(sock, str):
+        print(f"shortstack: {sock}", file=sys.stderr, flush=True)
+        return 1
+    create_data_dir(settings)
     container = or_refuse(lambda: bootstrap(settings))
     if isinstance(container, int):
+        sock.close()
         return container
     app = create_app(container)
     base = f"http://{settings.host}:{settings.port}"
     banner = [
         "",
-        f"  shortstack {settings.version}  storage={settings.storage}  data={settings.data_dir}",
+        f"  shortstack {settings.version}  storage={settings.storage}",
+        f"  Data          {where(settings)}",
         f"  UI            {base}/",
         f"  API docs      {base}/docs",
         f"  Health check  {base}/health",
     ]
     banner.extend(auth_banner(settings))
     print("\n".join(banner) + "\n", flush=True)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -68,6 +106,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         http=JsonErrorsH11Protocol,  # malformed requests get a JSON 400, not plain text
     )
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 
@@ -120,11 +159,39 @@ COMMANDS: list[Command] = [
 ]
 
 
+DESCRIPTION = """\
+shortstack: an items API, users and a URL shortener with click analytics, on a laptop
+(SQLite, no AWS) or on AWS (Lambda, DynamoDB).
+
+Local commands act on the SQLite data under DATA_DIR (default: ./.data, where
+`make run` keeps it); each one says which data it uses before it acts."""
+
+EPILOG = """\
+examples:
+  shortstack serve                              the UI, the API and redirects on :8000
+  shortstack import links.csv                   load a CSV of url[,alias][,ttl_days]
+  shortstack import links.csv --url http://127.0.0.1:8000   through a running server
+  shortstack --data-dir ~/shortstack/.data dlq list          another data directory
+  shortstack COMMAND --help                     the options of one command
+
+Settings come from the environment (STORAGE, DATA_DIR, PORT, AUTH_MODE, ...); the
+README lists them."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="shortstack", description=__doc__)
-    subparsers = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="shortstack",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"shortstack {__version__}")
+    parser.add_argument(
+        "--data-dir", metavar="PATH", help="the local data directory (default: DATA_DIR or .data)"
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
-        sub = subparsers.add_parser(command.name, help=command.help)
+        sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
         command.configure(sub)
         sub.set_defaults(run=command.run)
     return parser
@@ -133,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `shortstack` console script."""
     args = build_parser().parse_args(argv)
+    if args.data_dir:
+        # Settings is the only reader of the environment: the flag speaks through it.
+        os.environ["DATA_DIR"] = args.data_dir
     result: int = args.run(args)
     return result
 

@@ -16,6 +16,7 @@ from typing import Any
 from shortstack.config import Settings
 from shortstack.domain.clock import to_iso, utc_now
 from shortstack.domain.events import Event
+from shortstack.entrypoints.cli_data import command_settings
 
 
 def configure_events(parser: argparse.ArgumentParser) -> None:
@@ -38,9 +39,12 @@ def run_events(args: argparse.Namespace) -> int:
         return 2
     from shortstack.bootstrap import bootstrap
 
+    settings = command_settings()
+    if isinstance(settings, int):
+        return settings
     extra: dict[str, Any] = {"id": args.id} if args.id else {}
     event = Event(args.source, args.detail_type, detail, utc_now(), **extra)
-    container = bootstrap(Settings())
+    container = bootstrap(settings)
     try:
         container.publisher.publish([event])
     finally:
@@ -80,7 +84,10 @@ def _dead_letters(settings: Settings) -> tuple[Any, Any]:
 
 
 def run_dlq(args: argparse.Namespace) -> int:
-    store, container = _dead_letters(Settings())
+    settings = command_settings()
+    if isinstance(settings, int):
+        return settings
+    store, container = _dead_letters(settings)
     try:
         if args.action == "list":
             letters = store.dead_letters()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from shortstack.config import Settings
+from shortstack.entrypoints.cli_data import command_settings
 
 BAR_WIDTH = 30
 POLL_S = 0.25
@@ -61,11 +62,11 @@ def follow(poll: Callable[[], dict[str, Any]], quiet: bool) -> dict[str, Any]:
         time.sleep(POLL_S)
 
 
-def _local(data: bytes, filename: str, quiet: bool) -> dict[str, Any]:
+def _local(settings: Settings, data: bytes, filename: str, quiet: bool) -> dict[str, Any]:
     from shortstack.bootstrap import bootstrap
     from shortstack.entrypoints.http.schemas.imports import ImportPublic
 
-    container = bootstrap(Settings())
+    container = bootstrap(settings)
     try:
         service = container.imports
         job = service.accept("local", data, filename)
@@ -124,19 +125,58 @@ def _remote(base_url: str, data: bytes, quiet: bool, token: str | None) -> dict[
     return follow(poll, quiet)
 
 
+def _server_message(exc: urllib.error.HTTPError) -> str:
+    """The `message` of the server's JSON error body, or the body as text."""
+    body = exc.read().decode(errors="replace")
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return body.strip() or exc.reason
+    if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
+        return str(parsed["message"])
+    return body.strip()
+
+
+def _unreachable(url: str, exc: urllib.error.URLError) -> str:
+    """What to do when no server answers at `url`."""
+    reason = exc.reason
+    if isinstance(reason, ConnectionRefusedError):
+        why = "nothing is listening there (connection refused)"
+    elif isinstance(reason, TimeoutError):
+        why = "it did not answer in time"
+    else:
+        why = str(getattr(reason, "strerror", None) or reason)
+    return (
+        f"shortstack: cannot reach a server at {url}: {why}.\n"
+        "  Is it running? Start it with `make run` (or `shortstack serve`), or import into the\n"
+        "  local data directly by leaving out --url."
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         data = args.file.read_bytes()
     except OSError as exc:
         print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
+    settings: Settings | None = None
+    if args.url:
+        print(f"shortstack: data on the server at {args.url}", file=sys.stderr)
+    else:
+        chosen = command_settings()
+        if isinstance(chosen, int):
+            return chosen
+        settings = chosen
     try:
-        if args.url:
+        if settings is None:
             status = _remote(args.url, data, args.quiet, args.token)
         else:
-            status = _local(data, args.file.name, args.quiet)
+            status = _local(settings, data, args.file.name, args.quiet)
     except urllib.error.HTTPError as exc:
-        print(f"refused ({exc.code}): {exc.read().decode(errors='replace')}", file=sys.stderr)
+        print(f"refused ({exc.code}): {_server_message(exc)}", file=sys.stderr)
+        return 2
+    except urllib.error.URLError as exc:
+        print(_unreachable(args.url, exc), file=sys.stderr)
         return 2
     except Exception as exc:
         message = getattr(exc, "message", None) or str(exc)

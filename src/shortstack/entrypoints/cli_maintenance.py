@@ -11,7 +11,6 @@ import argparse
 import json
 import sys
 
-from shortstack.config import Settings
 from shortstack.service_layer.maintenance import TASK_NAMES, TaskOutcome, select_tasks
 
 
@@ -30,9 +29,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when every task succeeded, 1 when one failed (its error is in the report)."""
     from shortstack.bootstrap import bootstrap
-    from shortstack.entrypoints.cli_auth import or_refuse
+    from shortstack.entrypoints.cli_data import command_settings
 
-    settings = or_refuse(Settings)
+    settings = command_settings()
     if isinstance(settings, int):
         return settings
     container = bootstrap(settings)

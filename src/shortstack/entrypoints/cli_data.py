@@ -1,0 +1,57 @@
+"""Which data a command acts on, said before it acts.
+
+A command run from another folder would otherwise open `./.data`, create it empty and
+act there, while the server keeps reading its own copy. So every command names the
+store it uses (on stderr, so that `--json` output stays clean), and only `serve` may
+create a missing data directory; the others refuse and say how to point at the right one.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from shortstack.config import Settings
+from shortstack.entrypoints.cli_auth import REFUSED_EXIT, or_refuse
+
+
+def where(settings: Settings) -> str:
+    """A person's description of the store the settings name."""
+    if settings.storage == "sqlite":
+        return f"{settings.data_dir.resolve()} (SQLite, DATA_DIR)"
+    if settings.storage == "dynamodb":
+        endpoint = f" at {settings.aws_endpoint_url}" if settings.aws_endpoint_url else ""
+        return f"DynamoDB table {settings.table_name}{endpoint} (TABLE_NAME)"
+    return "memory (STORAGE=memory: gone when the command ends)"
+
+
+def missing_data_dir(settings: Settings) -> str:
+    """Why a command refuses a DATA_DIR that does not exist."""
+    path = settings.data_dir.resolve()
+    return (
+        f"shortstack: no data directory at {path}\n"
+        "  Run this command in the folder where `make run` keeps its data (.data/), or set\n"
+        "  DATA_DIR (or --data-dir) to that folder. To start an empty one on purpose:\n"
+        f"  mkdir -p {path}"
+    )
+
+
+def command_settings() -> Settings | int:
+    """The settings of a command after saying where its data is, or an exit status.
+
+    A SQLite DATA_DIR that does not exist is refused, never created.
+    """
+    settings = or_refuse(Settings)
+    if isinstance(settings, int):
+        return settings
+    if settings.storage == "sqlite" and not settings.data_dir.is_dir():
+        print(missing_data_dir(settings), file=sys.stderr)
+        return REFUSED_EXIT
+    print(f"shortstack: data in {where(settings)}", file=sys.stderr)
+    return settings
+
+
+def create_data_dir(settings: Settings) -> None:
+    """Create a missing SQLite DATA_DIR (the server's first start), saying so."""
+    if settings.storage == "sqlite" and not settings.data_dir.is_dir():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        print(f"shortstack: created a new data directory {where(settings)}", file=sys.stderr)
