@@ -49,14 +49,15 @@ resource "aws_apigatewayv2_stage" "default" {
 locals {
   # route key => [function, needs the JWT authorizer]
   routes = {
-    "ANY /api/{proxy+}" = ["api_function", true]
-    "POST /shorten"     = ["api_function", true]
-    "GET /health"       = ["api_function", false]
-    "GET /docs"         = ["api_function", false]
-    "GET /redoc"        = ["api_function", false]
-    "GET /openapi.json" = ["api_function", false]
-    "GET /{short_id}"   = ["redirect_function", false]
-    "HEAD /{short_id}"  = ["redirect_function", false]
+    "ANY /api/{proxy+}"       = ["api_function", true]
+    "POST /shorten"           = ["api_function", true]
+    "GET /health"             = ["api_function", false]
+    "GET /docs"               = ["api_function", false]
+    "GET /docs/static/{name}" = ["api_function", false]
+    "GET /redoc"              = ["api_function", false]
+    "GET /openapi.json"       = ["api_function", false]
+    "GET /{short_id}"         = ["redirect_function", false]
+    "HEAD /{short_id}"        = ["redirect_function", false]
   }
 }
 

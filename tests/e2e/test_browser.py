@@ -198,3 +198,25 @@ def test_the_page_is_served_with_a_strict_csp(server: Server) -> None:
     policy = call(server, "GET", "/")[1]["content-security-policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+
+
+def screenshot(page: Any, name: str) -> None:
+    """A full-page picture under test-results/screenshots/, for a reviewer to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_api_docs_render_offline_under_the_strict_csp(page: Watched, server: Server) -> None:
+    # Watched fails the test on any request to another origin and on any CSP report.
+    p = page.page
+    p.goto(f"{server.base_url}/docs")
+    expect(p.locator(".swagger-ui .info .title")).to_contain_text("shortstack")
+    expect(p.locator(".opblock-summary-path", has_text="/api/v1/links").first).to_be_visible()
+    screenshot(p, "docs-swagger")
+    p.goto(f"{server.base_url}/redoc")
+    expect(p.get_by_role("heading", name=re.compile("^shortstack"))).to_be_visible()
+    expect(p.get_by_text("API docs by Redocly")).to_be_visible()
+    screenshot(p, "docs-redoc")

@@ -23,6 +23,7 @@ from .sam_offline import REQUIRED_PARAMETERS, ROOT, TEMPLATE, source_template, t
 PUBLIC_ROUTES = {
     "GET /health",
     "GET /docs",
+    "GET /docs/static/{name}",
     "GET /redoc",
     "GET /openapi.json",
     "GET /{short_id}",

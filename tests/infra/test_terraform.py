@@ -138,8 +138,8 @@ def test_table_queue_and_routes_as_in_sam(config: dict[str, list[Any]]) -> None:
     routes = routes_block["routes"]
     public = {key for key, (_, secured) in routes.items() if not secured}
     assert public == {
-        "GET /health", "GET /docs", "GET /redoc", "GET /openapi.json",
-        "GET /{short_id}", "HEAD /{short_id}",
+        "GET /health", "GET /docs", "GET /docs/static/{name}", "GET /redoc",
+        "GET /openapi.json", "GET /{short_id}", "HEAD /{short_id}",
     }  # fmt: skip
 
 

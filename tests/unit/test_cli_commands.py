@@ -6,8 +6,8 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from bench.run import RESULTS, results_path
+
 from shortstack import __version__
 from shortstack.entrypoints.cli import main
 

@@ -19,6 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from shortstack.bootstrap import Container
 from shortstack.entrypoints.http.deps import get_caller
+from shortstack.entrypoints.http.docs import mount_docs
 from shortstack.entrypoints.http.errors import install_error_handlers
 from shortstack.entrypoints.http.middleware import (
     CorrelationIdMiddleware,
@@ -76,10 +77,14 @@ def create_app(container: Container) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         redirect_slashes=False,
+        # FastAPI's own pages load their scripts from a CDN: docs.py serves them offline.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
     app.include_router(health.router)
+    mount_docs(app)
     # Everything but health, docs and redirects needs a caller (401 without one in jwt mode).
     # In jwt mode the HTTPBearer dependency documents the scheme (Swagger UI's Authorize
     # button; get_caller does the work). In none mode no credential is required, and the
