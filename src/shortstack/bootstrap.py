@@ -316,6 +316,7 @@ def _authenticator(settings: Settings, apikeys: ApiKeysService) -> Authenticator
         trust_gateway_claims=settings.trust_gateway_claims,
         issuer=settings.jwt_issuer.strip(),
         audiences=settings.jwt_audiences,
+        admin_group=settings.admin_group.strip(),
     )
 
 

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         description="read claims API Gateway's JWT authorizer verified (set only behind it)",
     )
     api_keys_enabled: bool = True
+    admin_group: str = Field(
+        default="",
+        description="members of this group (the token's cognito:groups) see every user; "
+        "empty: nobody beyond AUTH_MODE=none's operator",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

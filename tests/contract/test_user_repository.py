@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -75,3 +75,28 @@ def test_concurrent_registrations_with_one_email_have_one_winner(adapters: dict[
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["created"] + ["taken"] * (contenders - 1)
+
+
+def test_the_directory_lists_newest_first_a_page_at_a_time(adapters: dict[str, Any]) -> None:
+    repo = adapters["users"]
+    for n in range(7):
+        repo.add(
+            create_user(
+                user_id=f"u{n}", name="N", email=f"u{n}@example.com", now=T0 + timedelta(hours=n)
+            )
+        )
+    # Two users created in the same instant sort by userId, and neither is skipped.
+    repo.add(
+        create_user(user_id="u6b", name="N", email="b@example.com", now=T0 + timedelta(hours=6))
+    )
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = repo.list(limit=3, cursor=cursor)
+        seen.extend(user.user_id for user in page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == ["u6b", "u6", "u5", "u4", "u3", "u2", "u1", "u0"]
+    repo.delete("u6b")
+    assert [user.user_id for user in repo.list(limit=2, cursor=None).items] == ["u6", "u5"]

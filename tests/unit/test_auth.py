@@ -189,6 +189,42 @@ def test_in_jwt_mode_the_user_directory_is_self_service(api: TestClient) -> None
     assert api.delete("/api/v1/users/alice", headers=alice).status_code == 204
 
 
+def register(api: TestClient, user_id: str) -> dict[str, str]:
+    headers = bearer(token(user_id))
+    profile = {"userId": user_id, "name": user_id.title(), "email": f"{user_id}@example.com"}
+    assert api.post("/api/v1/users", json=profile, headers=headers).status_code == 201
+    return headers
+
+
+def test_in_jwt_mode_the_user_list_shows_only_yourself(api: TestClient) -> None:
+    alice = register(api, "alice")
+    register(api, "bob")
+    listed = api.get("/api/v1/users", headers=alice)
+    assert listed.status_code == 200
+    assert [user["userId"] for user in listed.json()] == ["alice"]
+    unregistered = bearer(token("carol"))
+    assert api.get("/api/v1/users", headers=unregistered).json() == []
+    assert api.get("/api/v1/users").status_code == 401
+
+
+def test_members_of_the_admin_group_list_every_user(tmp_path: Path) -> None:
+    settings = settings_for(
+        "sqlite", tmp_path, auth_mode="jwt", admin_group="operators", **JWT_SETTINGS
+    )
+    container = bootstrap(settings)
+    try:
+        with TestClient(create_app(container)) as api:
+            register(api, "alice")
+            register(api, "bob")
+            admin = bearer(token("root", **{"cognito:groups": ["staff", "operators"]}))
+            other_group = bearer(token("eve", **{"cognito:groups": ["staff"]}))
+            listed = api.get("/api/v1/users", headers=admin).json()
+            assert [user["userId"] for user in listed] == ["bob", "alice"]
+            assert api.get("/api/v1/users", headers=other_group).json() == []
+    finally:
+        container.close()
+
+
 def test_api_keys_act_as_their_owner_until_revoked(api: TestClient) -> None:
     alice, bob = bearer(token("alice")), bearer(token("bob"))
     created = api.post("/api/v1/keys", json={"name": "deploy bot"}, headers=alice)

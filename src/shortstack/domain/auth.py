@@ -28,6 +28,8 @@ class Principal:
 
     sub: str
     via: Via = "none"
+    # In the group the ADMIN_GROUP setting names (Cognito's `cognito:groups` claim).
+    is_admin: bool = False
 
     @property
     def runs_the_install(self) -> bool:
@@ -43,6 +45,11 @@ class Principal:
         """Keys are made and revoked by a person, not by a key: a leaked key must not be able
         to mint successors that outlive its own revocation."""
         return self.via != "api_key"
+
+    @property
+    def sees_every_user(self) -> bool:
+        """Whether the user directory lists everyone to this caller, or only themselves."""
+        return self.runs_the_install or self.is_admin
 
     def may_manage_user(self, user_id: str) -> bool:
         """Whether this caller may read, register or delete the user record `user_id`."""
@@ -69,6 +76,14 @@ def _claim_values(value: Any) -> list[str]:
     if isinstance(value, list) and all(isinstance(part, str) for part in value):
         return list(value)
     return []
+
+
+GROUPS_CLAIM = "cognito:groups"
+
+
+def in_group(claims: Mapping[str, Any], group: str) -> bool:
+    """Whether the claims' `cognito:groups` name `group` (never true for an empty name)."""
+    return bool(group) and group in _claim_values(claims.get(GROUPS_CLAIM))
 
 
 def accepts_audience(claims: Mapping[str, Any], audiences: Iterable[str]) -> bool:

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import InvalidInput
 
 # No leading dot: "." and ".." are dot-segments that browsers, CDNs and API Gateway
@@ -24,6 +25,11 @@ class User:
     name: str
     email: str
     created_at: datetime
+
+
+def listing_position(user: User) -> str:
+    """Where a user sorts in the directory: `<created>#<userId>`, unique, newest last."""
+    return f"{to_iso(user.created_at)}#{user.user_id}"
 
 
 # Han, Hiragana and Katakana are written together; any other mix inside one label is a

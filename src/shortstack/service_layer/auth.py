@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from shortstack.domain.apikeys import looks_like_key
-from shortstack.domain.auth import LOCAL_USER, Principal, bearer_token, gateway_subject
+from shortstack.domain.auth import (
+    LOCAL_USER,
+    Principal,
+    bearer_token,
+    gateway_subject,
+    in_group,
+)
 from shortstack.domain.errors import Unauthenticated
 from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.ports import TokenVerifier
@@ -32,6 +38,7 @@ class Authenticator:
     trust_gateway_claims: bool = False
     issuer: str = ""
     audiences: tuple[str, ...] = ()
+    admin_group: str = ""  # members see what only operators see (ADMIN_GROUP)
 
     def __post_init__(self) -> None:
         if self.mode == "jwt" and self.verifier is None:
@@ -57,8 +64,9 @@ class Authenticator:
             # The gateway's verdict is final: claims that do not fit are refused, not
             # re-verified from the header (that would make two sources of truth).
             sub = gateway_subject(gateway_claims, self.issuer, self.audiences)
-            return Principal(sub, "gateway")
+            return Principal(sub, "gateway", in_group(gateway_claims, self.admin_group))
         if token is None:
             raise Unauthenticated("a bearer token is required", invalid_token=False)
         assert self.verifier is not None  # __post_init__ holds it in jwt mode
-        return Principal(str(self.verifier.claims(token)["sub"]), "jwt")
+        claims = self.verifier.claims(token)
+        return Principal(str(claims["sub"]), "jwt", in_group(claims, self.admin_group))

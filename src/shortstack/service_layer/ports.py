@@ -59,6 +59,10 @@ class UserRepository(Protocol):
         """Remove the user and free the e-mail; False when there was none."""
         ...
 
+    def list(self, *, limit: int, cursor: str | None) -> Page[User]:
+        """Every user, newest first (ties by userId, descending), a page at a time."""
+        ...
+
 
 class LinkSink(Protocol):
     """Where an import's load step writes links, a chunk at a time."""

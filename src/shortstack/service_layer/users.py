@@ -8,6 +8,7 @@ from shortstack.domain import events
 from shortstack.domain.auth import Principal
 from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.errors import Forbidden, UserNotFound
+from shortstack.domain.pagination import MAX_PAGE_SIZE, Page, decode_cursor
 from shortstack.domain.users import User, create_user
 from shortstack.service_layer.ports import EventPublisher, UserRepository
 
@@ -41,6 +42,17 @@ class UsersService:
         if user is None:
             raise UserNotFound(user_id)
         return user
+
+    def list(self, caller: Principal, *, limit: int, cursor: str | None) -> Page[User]:
+        """The directory, newest first: everyone for an operator or an admin, else only you."""
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        if caller.sees_every_user:
+            return self.users.list(limit=limit, cursor=cursor)
+        if cursor is not None:
+            decode_cursor(cursor, ("k",))  # a cursor from elsewhere is refused, not ignored
+            return Page([])
+        own = self.users.get(caller.sub)
+        return Page([own] if own is not None else [])
 
     def delete(self, user_id: str, *, caller: Principal | None = None) -> None:
         """Delete the user (freeing the e-mail) or raise UserNotFound (as for get)."""

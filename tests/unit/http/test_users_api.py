@@ -65,3 +65,18 @@ def test_unknown_user_is_404_with_message(client: Any) -> None:
     response = client.get("/api/v1/users/nobody")
     assert response.status_code == 404
     assert response.json() == {"message": "user 'nobody' not found"}
+
+
+def test_the_local_operator_lists_every_user_newest_first_in_pages(client: Any) -> None:
+    for n in range(5):
+        body = {"userId": f"user-{n}", "name": f"User {n}", "email": f"u{n}@example.com"}
+        assert client.post("/api/v1/users", json=body).status_code == 201
+    first = client.get("/api/v1/users", params={"limit": 3})
+    assert first.status_code == 200
+    cursor = first.headers["x-next-cursor"]
+    second = client.get("/api/v1/users", params={"limit": 3, "cursor": cursor})
+    assert "x-next-cursor" not in second.headers
+    listed = [user["userId"] for user in first.json() + second.json()]
+    assert sorted(listed) == [f"user-{n}" for n in range(5)]
+    assert len(set(listed)) == 5
+    assert client.get("/api/v1/users", params={"cursor": "nonsense"}).status_code == 400

@@ -3,7 +3,7 @@
 Layout (entity: PK / SK; indexes):
   item:        ITEM#<id> / ITEM;  GSI1 OWNER#<owner>#ITEMS / <created>#<id>,
                                   GSI2 OWNER#<owner>#ITEMCAT#<category> / <created>#<id>
-  user:        USER#<id> / USER
+  user:        USER#<id> / USER;  GSI2 USERS / <created>#<id> (the directory, newest first)
   user e-mail: USEREMAIL#<normalized e-mail> / USEREMAIL (uniqueness guard)
   link:        LINK#<short_id> / LINK;  GSI1 OWNER#<owner>#LINKS / <created>#<short_id>
   link stats:  LINK#<short_id> / STATS#<yyyy-mm-dd> (a day), STATS#M#<yyyy-mm-01> (a month)
@@ -60,6 +60,11 @@ def items_of_owner_in_category(owner: str, category: str) -> str:
 
 def user_key(user_id: str) -> Key:
     return {"PK": f"USER#{escape(user_id)}", "SK": "USER"}
+
+
+# Every user in one GSI2 partition: the directory is read by operators, rarely and a
+# page at a time, and its writes (registrations) are far below one partition's limits.
+ALL_USERS = "USERS"
 
 
 def user_email_key(normalized_email: str) -> Key:

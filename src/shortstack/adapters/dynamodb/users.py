@@ -9,9 +9,11 @@ from botocore.exceptions import ClientError
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attribute, to_attributes
 from shortstack.adapters.dynamodb.errors import cancellation_codes, error_code
+from shortstack.adapters.dynamodb.owned import Listing, list_newest_first
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import Conflict, EmailTaken, UserIdTaken
-from shortstack.domain.users import User, normalize_email
+from shortstack.domain.pagination import Page
+from shortstack.domain.users import User, listing_position, normalize_email
 
 ENTITY = "user"
 _DELETE_ATTEMPTS = 3
@@ -31,6 +33,8 @@ class DynamoDBUserRepository:
             "name": user.name,
             "email": user.email,
             "created_at": to_iso(user.created_at),
+            keys.GSI2PK: keys.ALL_USERS,
+            keys.GSI2SK: listing_position(user),
         }
         guard = {**email_key, "entity": "user_email", "user_id": user.user_id}
         try:
@@ -67,15 +71,17 @@ class DynamoDBUserRepository:
             TableName=self._table, Key=to_attributes(keys.user_key(user_id)), ConsistentRead=True
         )
         raw = response.get("Item")
-        if raw is None:
-            return None
-        values = from_attributes(raw)
-        return User(
-            user_id=values["user_id"],
-            name=values["name"],
-            email=values["email"],
-            created_at=from_iso(values["created_at"]),
+        return None if raw is None else _user(raw)
+
+    def list(self, *, limit: int, cursor: str | None) -> Page[User]:
+        listing = Listing(
+            index=keys.GSI2,
+            partition=keys.ALL_USERS,
+            key_of=keys.user_key,
+            parse=_user,
+            position_of=listing_position,
         )
+        return list_newest_first(self._client, self._table, listing, limit, cursor)
 
     def delete(self, user_id: str) -> bool:
         # Read the e-mail, then delete user and guard in one transaction that
@@ -113,3 +119,13 @@ class DynamoDBUserRepository:
                 raise
             return True
         raise Conflict(f"user {user_id!r} changed during the delete; try again")
+
+
+def _user(raw: dict[str, Any]) -> User:
+    values = from_attributes(raw)
+    return User(
+        user_id=values["user_id"],
+        name=values["name"],
+        email=values["email"],
+        created_at=from_iso(values["created_at"]),
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 
 from shortstack.domain.errors import EmailTaken, UserIdTaken
-from shortstack.domain.users import User, normalize_email
+from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+from shortstack.domain.users import User, listing_position, normalize_email
 
 
 class MemoryUserRepository:
@@ -34,3 +35,13 @@ class MemoryUserRepository:
                 return False
             self._emails.pop(normalize_email(user.email), None)
             return True
+
+    def list(self, *, limit: int, cursor: str | None) -> Page[User]:
+        after = decode_cursor(cursor, ("k",))["k"] if cursor else None
+        with self._lock:
+            users = sorted(self._users.values(), key=listing_position, reverse=True)
+        if after is not None:
+            users = [user for user in users if listing_position(user) < after]
+        page = users[:limit]
+        more = len(users) > limit
+        return Page(page, encode_cursor({"k": listing_position(page[-1])}) if more else None)

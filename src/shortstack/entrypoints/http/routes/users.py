@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from starlette.convertors import StringConvertor, register_url_convertor
 
+from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.domain.users import USER_ID_PATTERN
 from shortstack.entrypoints.http.deps import CallerDep, ContainerDep, UsersDep
+from shortstack.entrypoints.http.pagination import add_next_page_headers
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 from shortstack.entrypoints.http.schemas.users import Me, UserCreate, UserCreated, UserPublic
 
@@ -49,6 +51,26 @@ async def create_user(body: UserCreate, caller: CallerDep, users: UsersDep) -> U
         user_id=body.user_id, name=body.name, email=str(body.email), caller=caller
     )
     return UserCreated(userId=user.user_id)
+
+
+@router.get(
+    "",
+    response_model=list[UserPublic],
+    responses={400: {"model": ErrorBody, "description": "invalid cursor"}},
+)
+async def list_users(
+    request: Request,
+    response: Response,
+    caller: CallerDep,
+    users: UsersDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+) -> list[UserPublic]:
+    """The user directory, newest first. Everyone in AUTH_MODE=none; with real identities
+    only yourself, unless you are in the ADMIN_GROUP setting's group (cognito:groups)."""
+    page = users.list(caller, limit=limit, cursor=cursor)
+    add_next_page_headers(request, response, page.next_cursor, limit, {})
+    return [UserPublic.of(user) for user in page.items]
 
 
 @router.get("/me", response_model=Me)
