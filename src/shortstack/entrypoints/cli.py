@@ -126,7 +126,13 @@ def _run_create_table(args: argparse.Namespace) -> int:
 
 
 def _events_commands() -> list[Command]:
-    from shortstack.entrypoints import cli_cost, cli_events, cli_import, cli_maintenance
+    from shortstack.entrypoints import (
+        cli_cost,
+        cli_dev_token,
+        cli_events,
+        cli_import,
+        cli_maintenance,
+    )
 
     return [
         Command("import", "bulk-import links from a CSV", cli_import.configure, cli_import.run),
@@ -144,6 +150,12 @@ def _events_commands() -> list[Command]:
             cli_maintenance.run,
         ),
         Command("cost", "estimate the monthly AWS bill", cli_cost.configure, cli_cost.run),
+        Command(
+            "dev-token",
+            "a bearer token for trying AUTH_MODE=jwt locally (signed with a local key)",
+            cli_dev_token.configure,
+            cli_dev_token.run,
+        ),
     ]
 
 
@@ -172,6 +184,7 @@ examples:
   shortstack import links.csv                   load a CSV of url[,alias][,ttl_days]
   shortstack import links.csv --url http://127.0.0.1:8000   through a running server
   shortstack --data-dir ~/shortstack/.data dlq list          another data directory
+  eval "$(shortstack dev-token --env)"; shortstack dev-token   try AUTH_MODE=jwt locally
   shortstack COMMAND --help                     the options of one command
 
 Settings come from the environment (STORAGE, DATA_DIR, PORT, AUTH_MODE, ...); the
