@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from shortstack.domain import events
 from shortstack.domain.clock import Clock, utc_now
@@ -43,6 +44,9 @@ from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from shortstack.domain.passwords import DEFAULT_COST, ScryptCost, hash_password
 from shortstack.domain.target_urls import OwnHosts, check_target_url
 from shortstack.service_layer.ports import EventPublisher, LinkRepository
+
+if TYPE_CHECKING:
+    from shortstack.service_layer.link_browse import Browse, LinkQuery
 
 ID_ATTEMPTS = 5
 _log = logging.getLogger("shortstack.redirects")
@@ -218,6 +222,19 @@ class LinksService:
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         tag = normalize_tag(tag) if tag is not None else None
         return self.links.list(owner, tag=tag, limit=limit, cursor=cursor)
+
+    def browse(
+        self, owner: str, query: LinkQuery, *, page: int, limit: int = DEFAULT_PAGE_SIZE
+    ) -> Browse:
+        """Page `page` (from 1) of the owner's links that match `query`, with their count."""
+        # Imported here: the redirect path shares this module and never browses.
+        from shortstack.service_layer.link_browse import browse
+
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        if query.tag is not None:
+            query = replace(query, tag=normalize_tag(query.tag))
+        offset = (max(1, page) - 1) * limit
+        return browse(self.links, owner, query, self.clock(), offset, limit)
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,6 +143,7 @@ def test_create_with_every_option(api: TestClient, recording_sqlite_container: C
         "expires_at": "2026-06-08T09:00:00.000Z",
         "max_visits": 100,
         "click_count": 0,
+        "state": "active",
         "created_at": "2026-06-01T09:00:00.000Z",
         "updated_at": "2026-06-01T09:00:00.000Z",
     }
@@ -443,3 +444,23 @@ def test_a_storage_failure_during_a_redirect_is_a_logged_json_500(
     [line] = [line for line in json_logs() if line["message"] == "redirect failed"]
     assert line["correlation_id"] == "broken-1"
     assert "disk I/O error" in line["exception"]
+
+
+def test_search_state_and_totals_through_http(client: Any) -> None:
+    for n in range(3):
+        body = {"url": f"https://example.com/guide-{n}", "alias": f"guide-{n}", "title": "Guide"}
+        assert client.post("/api/v1/links", json=body).status_code == 201
+    client.post("/api/v1/links", json={"url": "https://example.com/z", "alias": "zeta"})
+    client.patch("/api/v1/links/guide-1", json={"is_active": False})
+    found = client.get("/api/v1/links", params={"q": "GUIDE", "limit": 2, "page": 1})
+    assert found.status_code == 200
+    assert found.headers["x-total-count"] == "3"
+    assert found.headers["x-total-exact"] == "true"
+    assert [link["short_id"] for link in found.json()] == ["guide-2", "guide-1"]
+    assert [link["state"] for link in found.json()] == ["active", "disabled"]
+    disabled = client.get("/api/v1/links", params=[("state", "disabled"), ("state", "expired")])
+    assert [link["short_id"] for link in disabled.json()] == ["guide-1"]
+    assert client.get("/api/v1/links", params={"state": "sleeping"}).status_code == 422
+    assert client.get("/api/v1/links", params={"sort": "title"}).status_code == 422
+    by_clicks = client.get("/api/v1/links", params={"sort": "clicks"})
+    assert by_clicks.headers["x-total-count"] == "4"

@@ -125,7 +125,14 @@ def create_app(container: Container) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
             allow_headers=["authorization", "content-type", "x-correlation-id"],
-            expose_headers=["x-next-cursor", "link", "x-correlation-id", "www-authenticate"],
+            expose_headers=[
+                "x-next-cursor",
+                "x-total-count",
+                "x-total-exact",
+                "link",
+                "x-correlation-id",
+                "www-authenticate",
+            ],
             max_age=600,
         )
     app.add_middleware(

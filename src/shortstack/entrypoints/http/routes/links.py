@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 
 from shortstack.domain.errors import InvalidInput
+from shortstack.domain.link_state import LinkState
 from shortstack.domain.links import LinkChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.entrypoints.http.deps import AnalyticsDep, CallerDep, LinksDep, ShortBaseDep
@@ -20,6 +21,7 @@ from shortstack.entrypoints.http.schemas.links import (
     LinkUpdate,
     Tag,
 )
+from shortstack.service_layer.link_browse import LinkQuery, Sort
 
 router = APIRouter(prefix="/api/v1/links", tags=["links"])
 
@@ -73,7 +75,7 @@ async def create_link(
         max_visits=body.max_visits,
         request_host=request.headers.get("host"),
     )
-    return LinkPublic.of(link, short_base)
+    return LinkPublic.of(link, short_base, links.clock())
 
 
 @router.get(
@@ -90,11 +92,38 @@ async def list_links(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
     tag: Annotated[Tag | None, Query()] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="text in the alias, target or title (any case)"),
+    ] = None,
+    state: Annotated[
+        list[LinkState] | None, Query(description="keep links in these states (repeatable)")
+    ] = None,
+    sort: Annotated[Sort | None, Query(description="created (newest first) or clicks")] = None,
+    page: Annotated[
+        int | None, Query(ge=1, le=10_000, description="page number; answers X-Total-Count")
+    ] = None,
 ) -> list[LinkPublic]:
-    """A page of your links, newest first; `?tag=` keeps those with that tag."""
-    page = links.list(caller.sub, tag=tag, limit=limit, cursor=cursor)
-    add_next_page_headers(request, response, page.next_cursor, limit, {"tag": tag})
-    return [LinkPublic.of(link, short_base) for link in page.items]
+    """A page of your links, newest first; `?tag=` keeps those with that tag.
+
+    With `q`, `state`, `sort` or `page` the answer is a numbered page of the matches and
+    `X-Total-Count` says how many matched (`X-Total-Exact: false` when you have more
+    than 10,000 links: searches then cover the newest 10,000). Without them, pages
+    follow `cursor` through every link, however many."""
+    if q is None and state is None and sort is None and page is None:
+        listed = links.list(caller.sub, tag=tag, limit=limit, cursor=cursor)
+        add_next_page_headers(request, response, listed.next_cursor, limit, {"tag": tag})
+        return [LinkPublic.of(link, short_base, links.clock()) for link in listed.items]
+    query = LinkQuery(
+        text=q.strip() or None if q else None,
+        tag=tag,
+        states=frozenset(state or ()),
+        sort=sort or "created",
+    )
+    found = links.browse(caller.sub, query, page=page or 1, limit=limit)
+    response.headers["X-Total-Count"] = str(found.total)
+    response.headers["X-Total-Exact"] = "true" if found.exact else "false"
+    return [LinkPublic.of(link, short_base, links.clock()) for link in found.items]
 
 
 @router.get("/{short_id}", response_model=LinkPublic, responses={200: FOLLOW, **NOT_FOUND})
@@ -102,7 +131,7 @@ async def get_link(
     short_id: str, caller: CallerDep, links: LinksDep, short_base: ShortBaseDep
 ) -> LinkPublic:
     """One link with its click_count, is_active and expires_at."""
-    return LinkPublic.of(links.get(caller.sub, short_id), short_base)
+    return LinkPublic.of(links.get(caller.sub, short_id), short_base, links.clock())
 
 
 @router.patch(
@@ -134,7 +163,7 @@ async def update_link(
         redirect_status=body.redirect_status,
     )
     link = links.update(caller.sub, short_id, changes, request_host=request.headers.get("host"))
-    return LinkPublic.of(link, short_base)
+    return LinkPublic.of(link, short_base, links.clock())
 
 
 @router.delete(

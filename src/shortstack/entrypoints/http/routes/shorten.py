@@ -84,7 +84,7 @@ async def shorten(
         return JSONResponse({"error": exc.reason}, status_code=status.HTTP_400_BAD_REQUEST)
     except InvalidInput as exc:
         return JSONResponse({"error": exc.message}, status_code=status.HTTP_400_BAD_REQUEST)
-    public = LinkPublic.of(link, short_base)
+    public = LinkPublic.of(link, short_base, links.clock())
     body = Shortened(
         short_id=public.short_id,
         short_url=public.short_url,

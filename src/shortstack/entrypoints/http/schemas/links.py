@@ -17,6 +17,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.analytics import StatsReport
 from shortstack.domain.clock import to_iso
+from shortstack.domain.link_state import LinkState, state_of
 from shortstack.domain.links import (
     ALIAS_PATTERN,
     MAX_TTL_DAYS,
@@ -111,6 +112,9 @@ class LinkPublic(BaseModel):
     expires_at: datetime | None
     max_visits: int | None
     click_count: int
+    state: LinkState = Field(
+        description="active, disabled, expired, used_up (max_visits reached) or scheduled"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -119,7 +123,7 @@ class LinkPublic(BaseModel):
         return to_iso(value) if value is not None else None
 
     @classmethod
-    def of(cls, link: Link, base_url: str) -> LinkPublic:
+    def of(cls, link: Link, base_url: str, now: datetime) -> LinkPublic:
         return cls(
             short_id=link.short_id,
             short_url=f"{base_url}/{link.short_id}",
@@ -131,6 +135,7 @@ class LinkPublic(BaseModel):
             expires_at=link.expires_at,
             max_visits=link.max_visits,
             click_count=link.click_count,
+            state=state_of(link, now),
             created_at=link.created_at,
             updated_at=link.updated_at,
         )
