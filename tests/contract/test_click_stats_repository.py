@@ -23,6 +23,7 @@ def facts(n: int, short_id: str = "abc1234", day: date = DAY, **overrides: Any) 
         "device": "desktop",
         "is_bot": False,
         "country": "DE",
+        "os": "Windows",
     }
     values.update(overrides)
     return ClickFacts(**values)
@@ -34,12 +35,15 @@ def test_a_fold_counts_every_dimension_and_a_redelivery_counts_nothing(
     stats = adapters["stats"]
     assert stats.fold(facts(1)) is True
     assert stats.fold(facts(1)) is False
-    assert stats.fold(facts(2, referrer="(direct)", browser="curl", device="bot", is_bot=True))
+    assert stats.fold(
+        facts(2, referrer="(direct)", browser="curl", device="bot", is_bot=True, os="Linux")
+    )
     [day] = stats.days("abc1234", DAY, DAY)
     assert (day.day, day.clicks, day.bots) == (DAY, 2, 1)
     assert day.counts == {
         "referrers": {"news.ycombinator.com": 1, "(direct)": 1},
         "browsers": {"Chrome": 1, "curl": 1},
+        "oses": {"Windows": 1, "Linux": 1},
         "devices": {"desktop": 1, "bot": 1},
         "countries": {"DE": 2},
     }

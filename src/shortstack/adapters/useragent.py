@@ -28,7 +28,7 @@ _BOT_WORDS = re.compile(r"bot|crawler|spider|slurp|preview|headless", re.IGNOREC
 
 @lru_cache(maxsize=4096)
 def classify_user_agent(user_agent: str | None) -> UserAgentFamily:
-    """Browser family, device class (desktop|mobile|tablet|bot|other) and bot flag."""
+    """Browser and OS families, device class (desktop|mobile|tablet|bot|other), bot flag."""
     if not user_agent or not user_agent.strip():
         return UserAgentFamily(browser=UNKNOWN, device="other", is_bot=False)
     from ua_parser import parse
@@ -40,8 +40,9 @@ def classify_user_agent(user_agent: str | None) -> UserAgentFamily:
     is_bot = (
         device == "Spider" or bool(_TOOL.match(user_agent)) or bool(_BOT_WORDS.search(user_agent))
     )
+    os_name = os_family or UNKNOWN
     if is_bot:
-        return UserAgentFamily(browser=browser, device="bot", is_bot=True)
+        return UserAgentFamily(browser=browser, device="bot", is_bot=True, os=os_name)
     if _TABLET.search(user_agent):
         device_class = "tablet"
     elif os_family in _MOBILE_OS:
@@ -50,4 +51,4 @@ def classify_user_agent(user_agent: str | None) -> UserAgentFamily:
         device_class = "desktop"
     else:
         device_class = "other"
-    return UserAgentFamily(browser=browser, device=device_class, is_bot=False)
+    return UserAgentFamily(browser=browser, device=device_class, is_bot=False, os=os_name)

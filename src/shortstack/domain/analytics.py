@@ -23,7 +23,7 @@ from shortstack.domain.errors import InvalidInput
 
 DIRECT = "(direct)"
 UNKNOWN = "(unknown)"
-DIMENSIONS = ("referrers", "browsers", "devices", "countries")
+DIMENSIONS = ("referrers", "browsers", "oses", "devices", "countries")
 HOST_MAX = 100
 MAX_STATS_DAYS = 366
 DEFAULT_STATS_DAYS = 30
@@ -37,6 +37,7 @@ class UserAgentFamily:
     browser: str
     device: str  # desktop | mobile | tablet | bot | other
     is_bot: bool
+    os: str = UNKNOWN  # the operating system's family (iOS, Android, Windows, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +52,13 @@ class ClickFacts:
     device: str
     is_bot: bool
     country: str
+    os: str = UNKNOWN
 
     def dimension_values(self) -> dict[str, str]:
         return {
             "referrers": self.referrer,
             "browsers": self.browser,
+            "oses": self.os,
             "devices": self.device,
             "countries": self.country,
         }
@@ -173,6 +176,7 @@ def click_facts(event_id: str, detail: Mapping[str, object], family: UserAgentFa
         device=family.device,
         is_bot=family.is_bot,
         country=country_code(country if isinstance(country, str) else None),
+        os=family.os,
     )
 
 

@@ -35,10 +35,11 @@ def missing_data_dir(settings: Settings) -> str:
     )
 
 
-def command_settings() -> Settings | int:
+def command_settings(*, quiet: bool = False) -> Settings | int:
     """The settings of a command after saying where its data is, or an exit status.
 
-    A SQLite DATA_DIR that does not exist is refused, never created.
+    A SQLite DATA_DIR that does not exist is refused, never created. `quiet` (a command's
+    --quiet) leaves out the line about where the data is, never a refusal.
     """
     settings = or_refuse(Settings)
     if isinstance(settings, int):
@@ -46,7 +47,8 @@ def command_settings() -> Settings | int:
     if settings.storage == "sqlite" and not settings.data_dir.is_dir():
         print(missing_data_dir(settings), file=sys.stderr)
         return REFUSED_EXIT
-    print(f"shortstack: data in {where(settings)}", file=sys.stderr)
+    if not quiet:
+        print(f"shortstack: data in {where(settings)}", file=sys.stderr)
     return settings
 
 

@@ -161,9 +161,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings: Settings | None = None
     if args.url:
-        print(f"shortstack: data on the server at {args.url}", file=sys.stderr)
+        if not args.quiet:
+            print(f"shortstack: data on the server at {args.url}", file=sys.stderr)
     else:
-        chosen = command_settings()
+        chosen = command_settings(quiet=args.quiet)
         if isinstance(chosen, int):
             return chosen
         settings = chosen

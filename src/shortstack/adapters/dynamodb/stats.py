@@ -27,7 +27,7 @@ from shortstack.domain.analytics import DIMENSIONS, ClickFacts, DailyStats
 
 # Longer than any redelivery can arrive: SQS keeps a dead letter 14 days, plus a replay.
 FOLD_RETENTION_S = 15 * 24 * 3600
-_PREFIX = {"referrers": "ref", "browsers": "br", "devices": "dev", "countries": "cc"}
+_PREFIX = {"referrers": "ref", "browsers": "br", "oses": "os", "devices": "dev", "countries": "cc"}
 _DIMENSION_OF = {prefix: name for name, prefix in _PREFIX.items()}
 
 

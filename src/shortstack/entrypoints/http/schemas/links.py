@@ -195,6 +195,7 @@ class LinkStatsPublic(BaseModel):
     )
     referrers: list[CountPublic] = Field(description="referrer hosts; `(direct)` when none")
     browsers: list[CountPublic]
+    oses: list[CountPublic] = Field(description="operating systems (iOS, Android, Windows, ...)")
     devices: list[CountPublic] = Field(description="desktop, mobile, tablet, bot, other")
     countries: list[CountPublic] = Field(description="ISO codes from CloudFront-Viewer-Country")
 
@@ -216,6 +217,7 @@ class LinkStatsPublic(BaseModel):
             ],
             referrers=top("referrers"),
             browsers=top("browsers"),
+            oses=top("oses"),
             devices=top("devices"),
             countries=top("countries"),
         )
