@@ -52,8 +52,9 @@ format: sync ## apply ruff fixes and formatting
 typecheck: sync ## mypy --strict on the package
 	$(RUN) mypy
 
-browser: ## install Debian's chromium for the browser tests when missing (or say why not)
+browser: ## install Debian's chromium and axe-core (npm) for the browser tests when missing (or say why not)
 	@./scripts/ensure-browser.sh
+	@./scripts/ensure-axe.sh
 
 pytest: sync dynamodb-local browser ## the pytest suite (unit, contract, e2e; DynamoDB on moto and DynamoDB Local)
 	$(DYNAMODB_LOCAL) run -- $(RUN) pytest -q

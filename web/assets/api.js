@@ -7,21 +7,17 @@ export class ApiError extends Error {
   constructor(status, message, detail) {
     super(message);
     this.status = status;
-    this.detail = detail || [];
-  }
-
-  // The message for one body field (from a 422's detail), if any.
-  fieldMessage(field) {
-    const hit = this.detail.find((d) => Array.isArray(d.loc) && d.loc[d.loc.length - 1] === field);
-    return hit ? hit.msg : "";
+    this.detail = Array.isArray(detail) ? detail : [];
   }
 }
 
-export async function api(path, { method = "GET", body, headers = {} } = {}) {
+export async function api(path, { method = "GET", body, headers = {}, form } = {}) {
   const init = { method, headers: { accept: "application/json", ...headers } };
   const token = accessToken();
   if (token) init.headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) {
+  if (form !== undefined) {
+    init.body = form; // multipart: the browser sets the content type and its boundary
+  } else if (body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -29,7 +25,7 @@ export async function api(path, { method = "GET", body, headers = {} } = {}) {
   try {
     response = await fetch(`${config.apiBaseUrl}${path}`, init);
   } catch (error) {
-    throw new ApiError(0, "The server cannot be reached. Check your connection and retry.");
+    throw new ApiError(0, "The server cannot be reached. Check your connection and try again.");
   }
   if (response.status === 204) return { data: null, headers: response.headers };
   const text = await response.text();
@@ -40,8 +36,18 @@ export async function api(path, { method = "GET", body, headers = {} } = {}) {
     data = null;
   }
   if (!response.ok) {
-    const message = (data && (data.message || data.error)) || `Request failed (${response.status})`;
+    const message = (data && (data.message || data.error)) || `The request failed (${response.status}).`;
     throw new ApiError(response.status, message, data && data.detail);
   }
   return { data, headers: response.headers };
+}
+
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (Array.isArray(value)) value.forEach((v) => search.append(name, v));
+    else if (value !== undefined && value !== null && value !== "") search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
 }

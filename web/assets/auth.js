@@ -1,5 +1,6 @@
 // Sign-in with the Cognito hosted UI (authorization code + PKCE), only when config.js
-// names a Cognito domain and client. Without it (AUTH_MODE=none) nothing here runs.
+// names a Cognito domain and client. Without one, a jwt-mode server (a local one with
+// `shortstack dev-token`, say) takes a pasted token, kept for this browser tab only.
 import config from "./config.js";
 
 const TOKEN = "shortstack.token";
@@ -42,6 +43,19 @@ export async function signIn() {
     code_challenge: challenge,
   });
   window.location.assign(`https://${config.cognitoDomain}/oauth2/authorize?${query}`);
+}
+
+// A token pasted by the person (no hosted UI): kept until it expires or they sign out.
+export function useToken(token) {
+  const trimmed = token.trim();
+  let expiresAt = Date.now() + 3600 * 1000;
+  try {
+    const claims = JSON.parse(atob(trimmed.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    if (claims.exp) expiresAt = claims.exp * 1000;
+  } catch (error) {
+    // Not a JWT we can read (an API key, say): keep it for an hour.
+  }
+  sessionStorage.setItem(TOKEN, JSON.stringify({ token: trimmed, expiresAt }));
 }
 
 export function signOut() {

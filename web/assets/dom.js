@@ -26,33 +26,35 @@ export function svg(tag, attrs = {}, ...children) {
   return element;
 }
 
-export function announce(message) {
+// The page-wide message: announced politely, cleared when the page changes (app.js) or
+// after a while, so "Deleted x" never lingers on another page.
+let statusTimer = 0;
+
+export function announce(message, { tone = "info" } = {}) {
   const status = document.getElementById("status");
+  window.clearTimeout(statusTimer);
   status.textContent = "";
-  window.setTimeout(() => { status.textContent = message; }, 10);
+  status.dataset.tone = tone;
+  // A fresh text node after a tick, so screen readers announce a repeated message too.
+  window.setTimeout(() => {
+    status.textContent = message;
+    status.hidden = false;
+  }, 10);
+  statusTimer = window.setTimeout(clearStatus, 8000);
 }
 
-// A labelled input with room for its own error message (aria-describedby).
-export function field(label, input, hint = "") {
-  const id = input.id || `f-${Math.random().toString(36).slice(2)}`;
-  input.id = id;
-  const error = h("p", { class: "field-error", id: `${id}-error`, "aria-live": "polite" });
-  input.setAttribute("aria-describedby", `${id}-error`);
-  return h("div", { class: "field" },
-    h("label", { for: id }, label), input, hint ? h("p", { class: "hint" }, hint) : null, error);
+export function clearStatus() {
+  const status = document.getElementById("status");
+  window.clearTimeout(statusTimer);
+  status.textContent = "";
+  status.hidden = true;
 }
 
-export function showFieldErrors(form, error) {
-  for (const element of form.querySelectorAll(".field-error")) element.textContent = "";
-  for (const input of form.querySelectorAll("input, select, textarea")) input.removeAttribute("aria-invalid");
-  let shown = false;
-  for (const input of form.querySelectorAll("[name]")) {
-    const message = error.fieldMessage ? error.fieldMessage(input.name) : "";
-    if (message) {
-      document.getElementById(`${input.id}-error`).textContent = message;
-      input.setAttribute("aria-invalid", "true");
-      shown = true;
-    }
-  }
-  return shown;
+export function downloadBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = h("a", { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

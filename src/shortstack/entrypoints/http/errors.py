@@ -61,17 +61,28 @@ def status_for(error: DomainError) -> int:
     return 400
 
 
+# The limits a client needs to word a refusal itself ("at most 200 characters").
+_LIMITS = ("min_length", "max_length", "ge", "gt", "le", "lt")
+
+
 def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors without echoing the input (which may be a megabyte)."""
     cleaned = []
     for error in errors:
-        cleaned.append(
-            {
-                "loc": [str(part) for part in error.get("loc", ())],
-                "msg": str(error.get("msg", "invalid value")),
-                "type": str(error.get("type", "value_error")),
-            }
-        )
+        item: dict[str, Any] = {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "invalid value")),
+            "type": str(error.get("type", "value_error")),
+        }
+        context = error.get("ctx") or {}
+        limits = {
+            name: context[name]
+            for name in _LIMITS
+            if isinstance(context.get(name), int | float) and not isinstance(context[name], bool)
+        }
+        if limits:
+            item["ctx"] = limits
+        cleaned.append(item)
     return cleaned
 
 

@@ -1,0 +1,88 @@
+// Import links from a CSV: pick a file, watch the progress, read each refused row.
+import { api, query } from "../api.js";
+import { button, dataTable, errorBox, field, pageHeader, submitButton } from "../components.js";
+import { announce, h } from "../dom.js";
+
+const FINAL = new Set(["succeeded", "partially_succeeded", "failed"]);
+const STATUS_WORDS = {
+  pending: "Waiting to start", running: "Importing", succeeded: "Done",
+  partially_succeeded: "Done, with refused rows", failed: "Failed",
+};
+
+function progressView(job) {
+  const { valid, loaded, failed, invalid, total } = job.counts;
+  const done = loaded + failed;
+  const bar = h("progress", { max: Math.max(valid, 1), value: FINAL.has(job.status) ? Math.max(valid, 1) : done,
+    "aria-label": "Import progress", "data-testid": "import-progress" });
+  return h("div", { class: "card" },
+    h("h2", {}, STATUS_WORDS[job.status] || job.status),
+    bar,
+    h("p", { "data-testid": "import-counts" },
+      `${loaded.toLocaleString()} of ${valid.toLocaleString()} valid rows loaded; ${(invalid + failed).toLocaleString()} refused; ${total.toLocaleString()} rows read.`),
+    job.error ? h("p", { class: "alert alert-error", role: "alert" }, job.error) : null);
+}
+
+function rowErrors(job, more) {
+  if (!job.errors.length) return null;
+  return h("section", { class: "card" }, h("h2", {}, "Refused rows"),
+    dataTable({
+      caption: "Rows the import refused",
+      testid: "import-errors",
+      rows: job.errors,
+      empty: "",
+      columns: [
+        { label: "Row", class: "num", cell: (e) => String(e.row) },
+        { label: "Why", cell: (e) => e.reason },
+      ],
+    }), more);
+}
+
+export function importPage({ render }) {
+  const file = h("input", { type: "file", name: "file", accept: ".csv,text/csv", required: true, "data-testid": "import-file" });
+  const submit = submitButton("Import", { "data-testid": "import-submit" });
+  const status = h("div", { "aria-live": "polite" });
+  const form = h("form", { class: "card form" },
+    h("p", {}, "A CSV with one link a row: ", h("code", {}, "url[,alias][,ttl_days]"),
+      ", an optional header row, up to 100,000 rows."),
+    field("CSV file", file), h("div", { class: "actions-row" }, submit));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!file.files.length) {
+      status.replaceChildren(h("p", { class: "alert alert-error", role: "alert" }, "Choose a CSV file first."));
+      return;
+    }
+    submit.disabled = true;
+    const upload = new FormData();
+    upload.append("file", file.files[0]);
+    try {
+      const { data } = await api("/api/v1/imports", { method: "POST", form: upload });
+      await follow(data.import_id, status);
+    } catch (error) {
+      status.replaceChildren(errorBox(error));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  render(pageHeader("Import links"), form, status);
+}
+
+async function follow(importId, status) {
+  let job;
+  for (;;) {
+    ({ data: job } = await api(`/api/v1/imports/${encodeURIComponent(importId)}`));
+    status.replaceChildren(progressView(job));
+    if (FINAL.has(job.status)) break;
+    await new Promise((resolve) => window.setTimeout(resolve, 400));
+  }
+  announce(`Import ${STATUS_WORDS[job.status].toLowerCase()}: ${job.counts.loaded} links loaded`);
+  const errors = [...job.errors];
+  let cursor = job.errors_next_cursor;
+  const more = cursor ? button("Show more refused rows", async () => {
+    const { data } = await api(`/api/v1/imports/${encodeURIComponent(importId)}${query({ cursor })}`);
+    errors.push(...data.errors);
+    cursor = data.errors_next_cursor;
+    status.replaceChildren(progressView(job), rowErrors({ ...job, errors }, cursor ? more : null));
+  }) : null;
+  status.replaceChildren(progressView(job), rowErrors(job, more),
+    h("p", {}, h("a", { href: "#/links" }, "See your links")));
+}

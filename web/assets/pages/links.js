@@ -1,0 +1,187 @@
+// Your links: search, filter by tag and state, sort, numbered pages (all kept in the URL),
+// and per link: copy, stats, QR, edit in a dialog, enable/disable and delete.
+import { api, query } from "../api.js";
+import {
+  badge, button, copyButton, dangerButton, dataTable, dateText, dialog, errorBox, field,
+  formErrors, loading, pageHeader, pager, submitButton,
+} from "../components.js";
+import { announce, h } from "../dom.js";
+import { generalSentence } from "../errors.js";
+import { expiryFields } from "../expiry.js";
+import { qrBlock } from "../qr.js";
+import { navigate } from "../router.js";
+import { LINK_LABELS, redirectSelect, splitTags } from "./shorten.js";
+
+const PAGE_SIZE = 20;
+const STATES = [["", "Any state"], ["active", "Active"], ["disabled", "Disabled"], ["expired", "Expired"],
+  ["used_up", "Used up"], ["scheduled", "Scheduled"]];
+const STATE_TONES = { active: "good", disabled: "neutral", expired: "warn", used_up: "warn", scheduled: "info" };
+const STATE_WORDS = Object.fromEntries(STATES);
+const SORTS = [["created", "Newest first"], ["clicks", "Most clicks"]];
+
+function filtersOf(params) {
+  return {
+    q: params.get("q") || "",
+    tag: params.get("tag") || "",
+    state: params.get("state") || "",
+    sort: params.get("sort") || "created",
+    page: Math.max(1, Number(params.get("page")) || 1),
+  };
+}
+
+function go(filters, replace = false) {
+  const params = { ...filters, sort: filters.sort === "created" ? "" : filters.sort, page: filters.page > 1 ? filters.page : "" };
+  navigate("/links", params, { replace });
+}
+
+function toolbar(filters) {
+  const search = h("input", { type: "search", name: "q", value: filters.q, placeholder: "Alias, URL or title",
+    "data-testid": "links-search", autocomplete: "off" });
+  const tag = h("input", { name: "tag", value: filters.tag, placeholder: "any", autocomplete: "off" });
+  const state = h("select", { name: "state", "data-testid": "links-state" }, STATES.map(([v, l]) => h("option", { value: v }, l)));
+  state.value = filters.state;
+  const sort = h("select", { name: "sort", "data-testid": "links-sort" }, SORTS.map(([v, l]) => h("option", { value: v }, l)));
+  sort.value = filters.sort;
+  let timer = 0;
+  const apply = (replace) => go({ q: search.value.trim(), tag: tag.value.trim(), state: state.value, sort: sort.value, page: 1 }, replace);
+  // Typing waits for a pause (300 ms): one request per pause, not one per keystroke.
+  const later = () => { window.clearTimeout(timer); timer = window.setTimeout(() => apply(true), 300); };
+  search.addEventListener("input", later);
+  tag.addEventListener("input", later);
+  state.addEventListener("change", () => apply(false));
+  sort.addEventListener("change", () => apply(false));
+  const form = h("form", { class: "toolbar", role: "search", onsubmit: (e) => { e.preventDefault(); apply(false); } },
+    field("Search", search), field("Tag", tag), field("State", state), field("Sort", sort));
+  return { form, focusSearch: () => { search.focus(); search.setSelectionRange(search.value.length, search.value.length); } };
+}
+
+function linkCell(link) {
+  return h("div", { class: "link-cell" },
+    h("div", { class: "short-line" },
+      h("a", { href: link.short_url, class: "short-url", "data-testid": "link-short" }, link.short_url.replace(/^https?:\/\//, "")),
+      copyButton(link.short_url, "Copy")),
+    link.title ? h("div", { class: "link-title" }, link.title) : null,
+    h("a", { href: link.url, class: "target", title: link.url, rel: "noreferrer noopener", target: "_blank" }, link.url),
+    link.tags.length ? h("div", { class: "tags" }, link.tags.map((t) =>
+      h("a", { class: "tag", href: `#/links?tag=${encodeURIComponent(t)}` }, t))) : null);
+}
+
+function dates(link) {
+  return h("div", { class: "dates" },
+    h("span", {}, h("span", { class: "muted" }, "Created "), dateText(link.created_at)),
+    h("span", {}, h("span", { class: "muted" }, "Expires "), dateText(link.expires_at, { none: "never" })));
+}
+
+export async function linksPage({ render, params }) {
+  const filters = filtersOf(params);
+  const bar = toolbar(filters);
+  const holder = h("div", { "aria-live": "polite", "aria-busy": "true" }, loading());
+  const create = h("a", { class: "btn btn-primary", href: "#/" }, "New link");
+  render(pageHeader("Your links", create), bar.form, holder);
+  if (document.activeElement === document.body && filters.q) bar.focusSearch();
+  const refresh = () => linksPage({ render, params });
+  try {
+    const path = `/api/v1/links${query({ q: filters.q, tag: filters.tag, state: filters.state || undefined,
+      sort: filters.sort, page: filters.page, limit: PAGE_SIZE })}`;
+    const { data, headers } = await api(path);
+    const total = Number(headers.get("x-total-count") || data.length);
+    const exact = headers.get("x-total-exact") !== "false";
+    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    const filtered = filters.q || filters.tag || filters.state;
+    const summary = h("p", { class: "muted total", "data-testid": "links-total" },
+      `${total.toLocaleString()}${exact ? "" : "+"} ${total === 1 ? "link" : "links"}${filtered ? " match" : ""}`);
+    const table = dataTable({
+      caption: "Your short links",
+      testid: "links-table",
+      empty: filtered ? "No link matches. Try other words or clear the filters." : "No links yet: shorten your first one.",
+      rows: data,
+      columns: [
+        { label: "Link", class: "col-link", cell: linkCell },
+        { label: "State", cell: (l) => badge(STATE_WORDS[l.state] || l.state, STATE_TONES[l.state]) },
+        { label: "Clicks", class: "num", cell: (l) => l.max_visits ? `${l.click_count} / ${l.max_visits}` : String(l.click_count) },
+        { label: "Dates", cell: dates },
+        { label: "Actions", class: "col-actions", cell: (l) => actions(l, refresh) },
+      ],
+    });
+    holder.replaceChildren(summary, table,
+      pager({ page: filters.page, pages, onPage: (page) => go({ ...filters, page }) }));
+  } catch (error) {
+    holder.replaceChildren(errorBox(error));
+  }
+  holder.removeAttribute("aria-busy");
+}
+
+function actions(link, refresh) {
+  const id = encodeURIComponent(link.short_id);
+  return h("div", { class: "row-actions" },
+    h("a", { class: "btn btn-secondary", href: `#/links/${id}/stats` }, "Stats"),
+    button("Edit", () => editLink(link, refresh), { "aria-label": `Edit ${link.short_id}` }),
+    button("QR", () => dialog(`QR code for ${link.short_id}`, qrBlock(link.short_url), { testid: "qr-dialog" }),
+      { "aria-label": `QR code for ${link.short_id}` }),
+    button(link.is_active ? "Disable" : "Enable", async () => {
+      try {
+        await api(`/api/v1/links/${id}`, { method: "PATCH", body: { is_active: !link.is_active } });
+        announce(`${link.short_id} ${link.is_active ? "disabled" : "enabled"}`);
+        refresh();
+      } catch (error) {
+        announce(generalSentence(error), { tone: "error" });
+      }
+    }, { "aria-label": `${link.is_active ? "Disable" : "Enable"} ${link.short_id}` }),
+    dangerButton("Delete", {
+      name: link.short_id,
+      question: `Delete ${link.short_id}? Its statistics go too.`,
+      action: () => api(`/api/v1/links/${id}`, { method: "DELETE" }),
+      done: `Deleted ${link.short_id}`,
+      after: refresh,
+    }));
+}
+
+// Every field of a link in one dialog; only what changed is sent.
+function editLink(link, refresh) {
+  const url = h("input", { name: "url", type: "url", value: link.url, required: true });
+  const title = h("input", { name: "title", value: link.title || "", maxlength: 200 });
+  const tags = h("input", { name: "tags", value: link.tags.join(", ") });
+  const maxVisits = h("input", { name: "max_visits", type: "number", min: 1, value: link.max_visits ?? "", placeholder: "no limit" });
+  const status = redirectSelect(link.redirect_status);
+  const active = h("input", { name: "is_active", type: "checkbox", checked: link.is_active });
+  const expiry = expiryFields({ current: link.expires_at, editing: true });
+  const save = submitButton("Save changes", { "data-testid": "link-save" });
+  const cancel = button("Cancel", () => node.close());
+  const form = h("form", { class: "form", novalidate: true },
+    h("p", { class: "muted" }, link.short_url),
+    field("Long URL", url, { wide: true }),
+    h("div", { class: "grid-fields" },
+      field("Title", title), field("Tags", tags, { hint: "Separated by commas" }),
+      ...expiry.nodes, field("Visit limit", maxVisits, { hint: "Empty: no limit" }), field("Redirect", status)),
+    h("label", { class: "check" }, active, " Active (redirects visitors)"),
+    h("div", { class: "actions-row" }, cancel, save));
+  const node = dialog(`Edit ${link.short_id}`, form, { testid: "link-edit" });
+  const errors = formErrors(form, LINK_LABELS);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const changes = {};
+    if (url.value.trim() !== link.url) changes.url = url.value.trim();
+    if ((title.value.trim() || null) !== (link.title || null)) changes.title = title.value.trim() || null;
+    const newTags = splitTags(tags.value);
+    if (newTags.join(",") !== link.tags.join(",")) changes.tags = newTags;
+    const limit = maxVisits.value === "" ? null : Number(maxVisits.value);
+    if (limit !== (link.max_visits ?? null)) changes.max_visits = limit;
+    if (Number(status.value) !== link.redirect_status) changes.redirect_status = Number(status.value);
+    if (active.checked !== link.is_active) changes.is_active = active.checked;
+    Object.assign(changes, expiry.value());
+    if (!Object.keys(changes).length) return node.close();
+    save.disabled = true;
+    try {
+      await api(`/api/v1/links/${encodeURIComponent(link.short_id)}`, { method: "PATCH", body: changes });
+      node.close();
+      announce(`Saved ${link.short_id}`);
+      refresh();
+    } catch (error) {
+      errors.show(error);
+    } finally {
+      save.disabled = false;
+    }
+    return undefined;
+  });
+  url.focus();
+}

@@ -1,0 +1,88 @@
+// One link's statistics: a range (7, 30, 90 days or custom, kept in the URL), clicks per
+// day as a chart with its table, and the breakdowns.
+import { api, query } from "../api.js";
+import { button, copyButton, errorBox, field, loading, pageHeader } from "../components.js";
+import { h } from "../dom.js";
+import { breakdown, clicksChart, daysTable } from "../chart.js";
+import { navigate } from "../router.js";
+
+const RANGES = [7, 30, 90];
+const countryNames = typeof Intl.DisplayNames === "function" ? new Intl.DisplayNames(undefined, { type: "region" }) : null;
+
+function countryName(code) {
+  if (!/^[A-Z]{2}$/.test(code) || !countryNames) return code;
+  try {
+    return `${countryNames.of(code)} (${code})`;
+  } catch (error) {
+    return code;
+  }
+}
+
+function isoDay(date) {
+  return date.toISOString().slice(0, 10);
+}
+
+function rangeOf(params) {
+  const from = params.get("from");
+  const to = params.get("to");
+  if (from && to) return { from, to, days: null };
+  const days = RANGES.includes(Number(params.get("days"))) ? Number(params.get("days")) : 30;
+  const today = new Date();
+  const first = new Date(today.getTime() - (days - 1) * 86400000);
+  return { from: isoDay(first), to: isoDay(today), days };
+}
+
+function rangePicker(shortId, range) {
+  const path = `/links/${encodeURIComponent(shortId)}/stats`;
+  const presets = RANGES.map((days) => button(`${days} days`, () => navigate(path, { days }), {
+    "aria-pressed": String(range.days === days), class: range.days === days ? "btn btn-primary" : "btn btn-secondary",
+  }));
+  const from = h("input", { type: "date", name: "from", value: range.from, max: isoDay(new Date()) });
+  const to = h("input", { type: "date", name: "to", value: range.to, max: isoDay(new Date()) });
+  const custom = h("form", { class: "range-custom" }, field("From", from), field("To", to),
+    h("button", { type: "submit", class: "btn btn-secondary" }, "Show"));
+  custom.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (from.value && to.value) navigate(path, { from: from.value, to: to.value });
+  });
+  return h("div", { class: "range", role: "group", "aria-label": "Date range" },
+    h("div", { class: "actions-row" }, presets), custom);
+}
+
+export async function statsPage({ render, params }, shortId) {
+  const range = rangeOf(params);
+  const title = `Statistics: ${shortId}`;
+  render(pageHeader(title), loading());
+  try {
+    const id = encodeURIComponent(shortId);
+    const [{ data: link }, { data: stats }] = await Promise.all([
+      api(`/api/v1/links/${id}`),
+      api(`/api/v1/links/${id}/stats${query({ from: range.from, to: range.to })}`),
+    ]);
+    const head = h("div", { class: "card stats-head" },
+      h("p", { class: "short-line" }, h("a", { href: link.short_url, class: "short-url" }, link.short_url), copyButton(link.short_url)),
+      h("p", { class: "target muted", title: link.url }, "→ ", link.url),
+      h("dl", { class: "figures" },
+        h("div", {}, h("dt", {}, "Clicks in range"), h("dd", { "data-testid": "clicks-in-range" }, String(stats.clicks))),
+        h("div", {}, h("dt", {}, "From bots"), h("dd", {}, String(stats.bots))),
+        h("div", {}, h("dt", {}, "All-time clicks"), h("dd", {}, String(link.click_count)))));
+    const chartCard = h("section", { class: "card", "data-testid": "stats" },
+      h("h2", {}, "Clicks per day"),
+      stats.days.length ? clicksChart(stats.days) : h("p", { class: "muted" }, "No days in this range."),
+      h("details", { class: "table-details", open: stats.days.length <= 31 },
+        h("summary", {}, "Table of days"), daysTable(stats.days)));
+    render(pageHeader(title, h("a", { class: "btn btn-secondary", href: "#/links" }, "All links")),
+      head, rangePicker(shortId, range), chartCard,
+      h("div", { class: "breakdowns" },
+        breakdown("Referrers", stats.referrers, { testid: "referrers" }),
+        breakdown("Countries", stats.countries, { name: countryName, testid: "countries" }),
+        breakdown("Browsers", stats.browsers),
+        breakdown("Operating systems", stats.oses || []),
+        breakdown("Devices", stats.devices)),
+      h("p", { class: "muted" }, "Clicks are folded into the statistics shortly after they happen."));
+  } catch (error) {
+    render(pageHeader(title), error.status === 404
+      ? h("p", { class: "alert alert-error", role: "alert" }, "There is no such link, or it is not yours.")
+      : errorBox(error));
+  }
+}
