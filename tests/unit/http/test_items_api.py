@@ -203,3 +203,12 @@ def test_a_trailing_control_character_is_refused_not_stripped(client: Any, contr
     assert (
         client.post("/api/v1/items/", json={**BOOK, "name": "\u3000Lamp "}).json()["name"] == "Lamp"
     )
+
+
+def test_a_422_names_the_limit_a_client_needs_to_word_the_refusal(client: Any) -> None:
+    response = client.post("/api/v1/items", json={"name": "x" * 101, "price": 0, "category": "c"})
+    assert response.status_code == 422
+    details = {item["loc"][-1]: item for item in response.json()["detail"]}
+    assert details["name"]["ctx"] == {"max_length": 100}
+    assert details["price"]["type"] in ("greater_than", "greater_than_equal")
+    assert set(details["price"]["ctx"]) & {"gt", "ge"}
