@@ -371,7 +371,11 @@ def bootstrap(
         users=UsersService(adapters.users, adapters.publisher, clock),
         publisher=adapters.publisher,
         links=LinksService(
-            adapters.links, adapters.publisher, OwnHosts.of(settings.base_url), clock
+            adapters.links,
+            adapters.publisher,
+            OwnHosts.of(settings.base_url),
+            clock,
+            default_ttl_days=settings.default_link_ttl_days or None,
         ),
         redirects=RedirectService(adapters.links, adapters.publisher, clock),
         analytics=analytics,

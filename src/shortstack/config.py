@@ -59,9 +59,20 @@ class Settings(BaseSettings):
     events_visibility_timeout_s: float = Field(default=30.0, gt=0, le=43_200)
     events_backoff_base_s: float = Field(default=1.0, ge=0, le=3600)
 
+    default_link_ttl_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="expiry of a link created with neither expires_at nor ttl_days; 0: never",
+    )
+
     # Scheduled maintenance (docs/decisions/0900-scheduled-maintenance.md).
     maintenance_expired_link_grace_days: int = Field(
-        default=30, ge=0, le=3650, description="delete links this many days after they expired"
+        default=30,
+        ge=0,
+        le=3650,
+        description="delete links (then their stats) this many days after they expired; "
+        "until then their owner still sees them and can extend them",
     )
     maintenance_interval_s: float = Field(
         default=3600.0, ge=0, description="the local server runs maintenance this often; 0: never"

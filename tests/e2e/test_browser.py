@@ -464,3 +464,18 @@ def test_the_page_is_served_with_a_strict_csp(server: Server) -> None:
         policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_a_link_made_to_last_forever_shows_never(page: Watched, server: Server) -> None:
+    p = page.page
+    p.goto(f"{server.base_url}/")
+    p.get_by_test_id("shorten-url").fill("https://example.com/evergreen")
+    p.get_by_text("More options").click()
+    p.get_by_label("Alias", exact=True).fill("evergreen")
+    p.get_by_label("Expires", exact=True).select_option("never")
+    p.get_by_test_id("shorten-submit").click()
+    expect(p.get_by_text("Never expires")).to_be_visible()
+    assert api(server, "/api/v1/links/evergreen")["expires_at"] is None
+    p.goto(f"{server.base_url}/#/links?q=evergreen")
+    row = p.get_by_test_id("links-table").locator("tbody tr", has_text="evergreen")
+    expect(row).to_contain_text("Expires never")

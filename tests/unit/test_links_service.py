@@ -245,3 +245,18 @@ def test_a_publishing_failure_still_redirects_and_is_logged(
         assert redirects.follow(link.short_id, Visit()).location == "https://example.com/"
     assert repo.get(link.short_id).click_count == 1  # type: ignore[union-attr]
     assert "LinkClicked not published" in caplog.text
+
+
+def test_expiry_null_never_expires_and_the_default_is_a_setting(
+    repo: MemoryLinkRepository, publisher: MemoryEventPublisher, clock: Clock
+) -> None:
+    service = LinksService(repo, publisher, clock=clock)
+    assert service.create("me", url="https://example.com/a", never_expires=True).expires_at is None
+    assert service.create("me", url="https://example.com/b").expires_at == NOW + timedelta(days=30)
+    with pytest.raises(InvalidInput):
+        service.create("me", url="https://example.com/c", never_expires=True, ttl_days=3)
+    forever = LinksService(repo, publisher, clock=clock, default_ttl_days=None)
+    assert forever.create("me", url="https://example.com/d").expires_at is None
+    assert forever.create(
+        "me", url="https://example.com/e", ttl_days=2
+    ).expires_at == NOW + timedelta(days=2)

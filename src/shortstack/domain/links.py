@@ -424,7 +424,7 @@ def create_link(
     owner: str,
     url: str,
     now: datetime,
-    expires_at: datetime,
+    expires_at: datetime | None,
     title: str | None = None,
     tags: Iterable[str] = (),
     redirect_status: int = DEFAULT_REDIRECT_STATUS,

@@ -19,6 +19,7 @@ from shortstack.domain.errors import AliasTaken, Conflict, InvalidInput, LinkNot
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import (
     DEFAULT_REDIRECT_STATUS,
+    DEFAULT_TTL_DAYS,
     Link,
     LinkChanges,
     Preview,
@@ -58,6 +59,8 @@ class LinksService:
     publisher: EventPublisher
     own_hosts: OwnHosts = field(default_factory=OwnHosts)
     clock: Clock = utc_now
+    # The expiry of a link created with neither expires_at nor ttl_days; None: never.
+    default_ttl_days: int | None = DEFAULT_TTL_DAYS
     new_id: Callable[[], str] = new_short_id
     password_cost: ScryptCost = DEFAULT_COST
 
@@ -85,16 +88,19 @@ class LinksService:
         variants: Iterable[Variant] = (),
         preview: Preview | None = None,
         request_host: str | None = None,
+        never_expires: bool = False,
     ) -> Link:
         """Create a link under `alias` or a fresh random id; never overwrites an existing one.
 
         Every URL it holds (target, fallback, rules, variants, preview image) passes the
-        same safety checks; a password is kept only as its hash.
+        same safety checks; a password is kept only as its hash. Its expiry: `expires_at`,
+        or `ttl_days` from now; `never_expires` (an explicit `expires_at: null`) for none;
+        without any of them, `default_ttl_days`.
         """
         now = self.clock()
         check_url = self._url_check(request_host)
         target = check_url(url)
-        expiry = choose_expiry(now, expires_at, ttl_days)
+        expiry = self._expiry(now, expires_at, ttl_days, never_expires)
         check_valid_since(valid_since, expiry, now)
         fallback = check_fallback_url(fallback_url, check_url)
         checked_rules = check_rules(rules, check_url)
@@ -134,6 +140,25 @@ class LinksService:
             [events.link_created(link.short_id, owner, link.url, link.expires_at, now)]
         )
         return link
+
+    def _expiry(
+        self,
+        now: datetime,
+        expires_at: datetime | None,
+        ttl_days: int | None,
+        never_expires: bool,
+    ) -> datetime | None:
+        if never_expires:
+            if ttl_days is not None:
+                raise InvalidInput(
+                    "give expires_at: null (never) or ttl_days, not both", "ttl_days"
+                )
+            return None
+        if expires_at is None and ttl_days is None:
+            if self.default_ttl_days is None:
+                return None
+            ttl_days = self.default_ttl_days
+        return choose_expiry(now, expires_at, ttl_days)
 
     def _add_with_fresh_id(self, build: Callable[[str], Link]) -> Link:
         # A collision among 62**7 ids is rare but possible: the conditional write refuses it

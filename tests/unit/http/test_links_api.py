@@ -464,3 +464,32 @@ def test_search_state_and_totals_through_http(client: Any) -> None:
     assert client.get("/api/v1/links", params={"sort": "title"}).status_code == 422
     by_clicks = client.get("/api/v1/links", params={"sort": "clicks"})
     assert by_clicks.headers["x-total-count"] == "4"
+
+
+def test_expires_at_null_never_expires_and_shorten_keeps_thirty_days(client: Any) -> None:
+    forever = client.post(
+        "/api/v1/links", json={"url": "https://example.com/f", "expires_at": None}
+    )
+    assert forever.status_code == 201
+    assert forever.json()["expires_at"] is None
+    assert forever.json()["state"] == "active"
+    default = client.post("/api/v1/links", json={"url": "https://example.com/d"}).json()
+    assert default["expires_at"] is not None
+    both = client.post(
+        "/api/v1/links", json={"url": "https://example.com/x", "expires_at": None, "ttl_days": 3}
+    )
+    assert both.status_code == 422
+    classic = client.post("/shorten", json={"url": "https://example.com/c"}).json()
+    assert classic["expires_at"]
+
+
+def test_a_zero_default_ttl_makes_new_links_last_forever(tmp_path: Path) -> None:
+    container = bootstrap(settings_for("memory", tmp_path, default_link_ttl_days=0))
+    try:
+        with TestClient(create_app(container)) as api:
+            plain = api.post("/api/v1/links", json={"url": "https://example.com/p"}).json()
+            assert plain["expires_at"] is None
+            classic = api.post("/shorten", json={"url": "https://example.com/c"}).json()
+            assert classic["expires_at"]  # the classic contract keeps its 30 days
+    finally:
+        container.close()

@@ -62,7 +62,10 @@ FOLLOW: dict[str, Any] = {
 async def create_link(
     body: LinkCreate, request: Request, caller: CallerDep, links: LinksDep, short_base: ShortBaseDep
 ) -> LinkPublic:
-    """Shorten a URL under a random id or a chosen alias (expiry: 30 days unless given)."""
+    """Shorten a URL under a random id or a chosen alias.
+
+    Expiry: `expires_at`, or `ttl_days` from now; `expires_at: null` never expires; with
+    neither, the DEFAULT_LINK_TTL_DAYS setting (30 days unless the deployment says)."""
     link = links.create(
         caller.sub,
         url=body.url,
@@ -74,6 +77,7 @@ async def create_link(
         tags=body.tags,
         max_visits=body.max_visits,
         request_host=request.headers.get("host"),
+        never_expires="expires_at" in body.model_fields_set and body.expires_at is None,
     )
     return LinkPublic.of(link, short_base, links.clock())
 

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import InvalidInput
+from shortstack.domain.links import DEFAULT_TTL_DAYS
 from shortstack.entrypoints.http.deps import CallerDep, LinksDep, ShortBaseDep
 from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.schemas.links import (
@@ -79,7 +80,10 @@ async def shorten(
     """Shorten a URL for 30 days under a random id (the classic tutorial's contract)."""
     try:
         url = read_url(await request.body())
-        link = links.create(caller.sub, url=url, request_host=request.headers.get("host"))
+        # The classic contract: 30 days, whatever the deployment's default for new links.
+        link = links.create(
+            caller.sub, url=url, ttl_days=DEFAULT_TTL_DAYS, request_host=request.headers.get("host")
+        )
     except BadShortenRequest as exc:
         return JSONResponse({"error": exc.reason}, status_code=status.HTTP_400_BAD_REQUEST)
     except InvalidInput as exc:

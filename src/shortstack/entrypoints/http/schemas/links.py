@@ -76,7 +76,11 @@ RedirectStatus = Literal[301, 302, 307, 308]
 class LinkCreate(StrictModel):
     url: TargetUrl
     alias: Alias | None = None
-    expires_at: ExpiresAt | None = Field(default=None, description="default: 30 days")
+    expires_at: ExpiresAt | None = Field(
+        default=None,
+        description="null: never expires; left out (with ttl_days too): the deployment's "
+        "DEFAULT_LINK_TTL_DAYS (30 days unless set)",
+    )
     ttl_days: TtlDays | None = None
     redirect_status: RedirectStatus = 302
     title: Title | None = None
