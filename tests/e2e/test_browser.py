@@ -7,8 +7,12 @@ Without it these tests are skipped with the reason printed, never silently.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -450,6 +454,14 @@ def test_every_page_fits_the_screen_passes_axe_and_is_photographed(
         assert overflow <= 0, (name, width, overflow)
         findings[name] = serious_accessibility_violations(p)
         screenshot(p, f"{name}-{width}")
+    # Dark mode follows the system: the same pages, checked and photographed dark.
+    p.emulate_media(color_scheme="dark")
+    for name in ("links", "stats"):
+        p.goto(f"{server.base_url}{PAGES[name]}")
+        expect(p.locator("main [aria-busy='true']")).to_have_count(0)
+        findings[f"{name} (dark)"] = serious_accessibility_violations(p)
+        screenshot(p, f"{name}-{width}-dark")
+    p.emulate_media(color_scheme="light")
     for name, route in (("docs", "/docs"), ("redoc", "/redoc")):
         p.goto(f"{server.base_url}{route}")
         p.wait_for_load_state("networkidle")
@@ -479,3 +491,34 @@ def test_a_link_made_to_last_forever_shows_never(page: Watched, server: Server) 
     p.goto(f"{server.base_url}/#/links?q=evergreen")
     row = p.get_by_test_id("links-table").locator("tbody tr", has_text="evergreen")
     expect(row).to_contain_text("Expires never")
+
+
+def test_jwt_mode_locally_signs_in_with_a_dev_token(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    data_dir = tmp_path_factory.mktemp("jwt")
+    cli = [sys.executable, "-m", "shortstack.entrypoints.cli"]
+    base_env = {**os.environ, "DATA_DIR": str(data_dir), "STORAGE": "sqlite"}
+    exports = subprocess.run(
+        [*cli, "dev-token", "--env"], env=base_env, capture_output=True, text=True, check=True
+    ).stdout
+    settings = dict(word.partition("=")[::2] for word in shlex.split(exports) if word != "export")
+    with running_server(data_dir, **settings) as jwt_server:
+        token = subprocess.run(
+            [*cli, "dev-token", "--sub", "alice"],
+            env={**base_env, **settings},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        context = browser.new_context()
+        p = context.new_page()
+        p.goto(f"{jwt_server.base_url}/#/links")
+        expect(p.get_by_role("alert")).to_contain_text("Sign in first")
+        p.locator("#session").get_by_role("link", name="Sign in").click()
+        p.get_by_test_id("signin-token").fill(token)
+        p.get_by_role("button", name="Sign in").click()
+        expect(p.get_by_test_id("links-total")).to_have_text("0 links")
+        expect(p.locator("#session")).to_contain_text("alice")
+        screenshot(p, "signed-in-jwt-1280")
+        context.close()
