@@ -151,7 +151,7 @@ class LinksService:
         if never_expires:
             if ttl_days is not None:
                 raise InvalidInput(
-                    "give expires_at: null (never) or ttl_days, not both", "ttl_days"
+                    "give expires_at: null (never) or ttl_days, not both", "expires_at"
                 )
             return None
         if expires_at is None and ttl_days is None:
