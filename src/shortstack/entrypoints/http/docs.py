@@ -98,17 +98,22 @@ def mount_docs(app: FastAPI, openapi_url: str = "/openapi.json") -> None:
     """/docs, /redoc and their files under /docs/static/ (FastAPI's own pages must be off)."""
     files = _asset_files()
 
-    @app.get("/docs", include_in_schema=False)
+    @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
         page = swagger_page(request.scope.get("root_path", "") + openapi_url)
         return HTMLResponse(page, headers=WEB_HEADERS)
 
-    @app.get("/redoc", include_in_schema=False)
+    @app.api_route("/redoc", methods=["GET", "HEAD"], include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         page = redoc_page(request.scope.get("root_path", "") + openapi_url)
         return HTMLResponse(page, headers=_REDOC_HEADERS)
 
-    @app.get(DOCS_STATIC + "/{name}", include_in_schema=False, response_model=None)
+    @app.api_route(
+        DOCS_STATIC + "/{name}",
+        methods=["GET", "HEAD"],
+        include_in_schema=False,
+        response_model=None,
+    )
     async def docs_asset(name: str) -> Response:
         if name == "redoc.standalone.js":
             return Response(_redoc_script(), media_type="text/javascript", headers=_ASSET_HEADERS)
