@@ -6,14 +6,12 @@ Without it these tests are skipped with the reason printed, never silently.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,13 +19,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.server import Server, running_server
+from tests.e2e.server import Server, call, running_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason="BROWSER TESTS SKIPPED: no chromium (apt-get install chromium; make test does it)",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="BROWSER TESTS SKIPPED: no chromium (apt-get install chromium; make test does it)",
+    ),
+]
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -107,16 +108,10 @@ VALIDATOR_WORDS = re.compile(r"String should|Input should|function-after|pattern
 
 
 def api(server: Server, path: str, method: str = "GET", body: Any = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        f"{server.base_url}{path}",
-        data=data,
-        method=method,
-        headers={"content-type": "application/json"} if data else {},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        text = response.read()
-    return json.loads(text) if text else None
+    """The API's JSON answer to a call the test expects to succeed."""
+    status, _, answer = call(server, method, path, body)
+    assert 200 <= status < 300, (status, answer)
+    return answer
 
 
 def link(server: Server, alias: str, **fields: Any) -> Any:
@@ -129,17 +124,7 @@ def link(server: Server, alias: str, **fields: Any) -> Any:
 
 
 def visit(server: Server, alias: str, **headers: str) -> None:
-    request = urllib.request.Request(f"{server.base_url}/{alias}", headers=headers)
-    opener = urllib.request.build_opener(NoRedirect())
-    with pytest.raises(urllib.error.HTTPError) as redirect:  # the 302 is not followed
-        opener.open(request, timeout=10)
-    redirect.value.close()
-    assert redirect.value.code == 302
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+    assert call(server, "GET", f"/{alias}", headers=headers)[0] == 302  # not followed
 
 
 def field_error(form: Any, label: str) -> Any:
@@ -418,11 +403,8 @@ def test_users_list_and_keys_page_show_a_secret_once_and_revoke(
     row = p.get_by_test_id("keys-table").locator("tr", has_text="ci runner")
     expect(row).to_have_count(1)
     screenshot(p, "keys-created-1280")
-    request = urllib.request.Request(
-        f"{server.base_url}/api/v1/users/me", headers={"authorization": f"Bearer {key}"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert json.load(response)["via"] == "api_key"
+    me = call(server, "GET", "/api/v1/users/me", headers={"authorization": f"Bearer {key}"})
+    assert me[2]["via"] == "api_key"
     p.reload()
     expect(p.get_by_test_id("keys-table")).to_be_visible()
     expect(p.get_by_test_id("key-secret")).to_have_count(0)  # shown once only
@@ -472,8 +454,7 @@ def test_every_page_fits_the_screen_passes_axe_and_is_photographed(
 
 
 def test_the_page_is_served_with_a_strict_csp(server: Server) -> None:
-    with urllib.request.urlopen(f"{server.base_url}/", timeout=10) as response:
-        policy = response.headers["content-security-policy"]
+    policy = call(server, "GET", "/")[1]["content-security-policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
 

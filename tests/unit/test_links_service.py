@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -248,7 +248,7 @@ def test_a_publishing_failure_still_redirects_and_is_logged(
 
 
 def test_expiry_null_never_expires_and_the_default_is_a_setting(
-    repo: MemoryLinkRepository, publisher: MemoryEventPublisher, clock: Clock
+    repo: MemoryLinkRepository, publisher: MemoryEventPublisher, clock: FakeClock
 ) -> None:
     service = LinksService(repo, publisher, clock=clock)
     assert service.create("me", url="https://example.com/a", never_expires=True).expires_at is None
