@@ -168,10 +168,11 @@ def test_redirect_eligibility() -> None:
 def test_cache_control_follows_the_status_and_the_links_limits() -> None:
     assert cache_control(link(), NOW) == "private, max-age=0"
     assert cache_control(link(redirect_status=307), NOW) == "private, max-age=0"
-    assert cache_control(link(redirect_status=301), NOW) == "public, max-age=3600"
-    assert cache_control(link(redirect_status=308), NOW) == "public, max-age=3600"
+    # The browser may keep a permanent redirect; no shared cache may (s-maxage=0).
+    assert cache_control(link(redirect_status=301), NOW) == "public, max-age=3600, s-maxage=0"
+    assert cache_control(link(redirect_status=308), NOW) == "public, max-age=3600, s-maxage=0"
     soon = link(redirect_status=301, expires_at=NOW + timedelta(seconds=90))
-    assert cache_control(soon, NOW) == "public, max-age=90"
+    assert cache_control(soon, NOW) == "public, max-age=90, s-maxage=0"
     limited = link(redirect_status=301, max_visits=100)
     assert cache_control(limited, NOW) == "private, max-age=0"
 

@@ -540,8 +540,10 @@ def cache_control(link: Target, now: datetime) -> str:
     """Cache-Control of a successful redirect.
 
     Temporary redirects (302/307) are never kept by shared caches, so every visit reaches
-    the service and counts. Permanent ones (301/308) may be cached, but never past the
-    link's expiry and not at all when a visit limit needs every visit counted.
+    the service and counts. Permanent ones (301/308) may be kept by the browser, but never
+    past the link's expiry and not at all when a visit limit needs every visit counted;
+    `s-maxage=0` keeps them out of shared caches (CloudFront in front of the redirect keeps
+    a short link's 404 for seconds, and would otherwise keep a 301 too).
     """
     if link.redirect_status not in PERMANENT_STATUSES or link.max_visits is not None:
         return CACHE_TEMPORARY
@@ -550,4 +552,4 @@ def cache_control(link: Target, now: datetime) -> str:
         max_age = min(max_age, int((link.expires_at - now).total_seconds()))
     if max_age <= 0:
         return CACHE_TEMPORARY
-    return f"public, max-age={max_age}"
+    return f"public, max-age={max_age}, s-maxage=0"

@@ -24,8 +24,12 @@ SECURITY_HEADERS = (
     ("referrer-policy", "strict-origin-when-cross-origin"),
 )
 COUNTRY_HEADER = "cloudfront-viewer-country"
-# An error answer is never cached: the link may exist, or be enabled again, a moment later.
+# An error answer is never cached: the link may be enabled again a moment later.
 CACHE_ERROR = "no-store"
+# Except an unknown id's 404, which a shared cache (CloudFront, whose key holds Accept) may
+# keep for seconds: a scanner's or a deleted viral link's repeats then cost no invocation,
+# and a new alias answers within that time. The browser keeps nothing (decision 0103).
+CACHE_NOT_FOUND = "max-age=0, s-maxage=5"
 INTERNAL_ERROR = "internal error; the correlation id identifies it"
 _log = logging.getLogger("shortstack.redirects")
 
@@ -50,7 +54,7 @@ def error_reply(status: int, message: str, method: str, correlation_id: str) -> 
     headers = [
         ("content-type", "application/json"),
         ("content-length", str(len(body))),
-        ("cache-control", CACHE_ERROR),
+        ("cache-control", CACHE_NOT_FOUND if status == 404 else CACHE_ERROR),
         *SECURITY_HEADERS,
         ("x-correlation-id", correlation_id),
     ]
