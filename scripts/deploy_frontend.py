@@ -2,10 +2,11 @@
 
     python scripts/deploy_frontend.py --stack shortstack [--region eu-west-1]
 
-assets/config.js is the only thing the page learns about its deployment: the API's
-base URL (and, when the stack has a `CognitoDomain`, the hosted UI's domain and the
-app client id). Every value comes from the stack's outputs, so the page fetches only
-what the stack's CSP allows. It never holds a secret.
+assets/config.js is the only thing the page learns about its deployment: when the
+stack has a `CognitoDomain`, the hosted UI's domain and the app client id, from the
+stack's outputs. The API's base stays empty: one CloudFront distribution serves the
+page and the API, so the page calls its own origin, which its CSP allows, whatever
+name the distribution answers on (docs/decisions/0404). It never holds a secret.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ WEB = ROOT / "web"
 NO_CACHE = {"index.html", "assets/config.js"}
 
 
-def config_js(api_url: str, cognito_domain: str = "", cognito_client_id: str = "") -> str:
-    """The content of web/assets/config.js for one deployment."""
+def config_js(api_url: str = "", cognito_domain: str = "", cognito_client_id: str = "") -> str:
+    """The content of web/assets/config.js for one deployment ("" : the page's own origin)."""
     config = {
         "apiBaseUrl": api_url.rstrip("/"),
         "cognitoDomain": cognito_domain,
@@ -34,10 +35,11 @@ def config_js(api_url: str, cognito_domain: str = "", cognito_client_id: str = "
 
 
 def config_from_outputs(outputs: dict[str, str]) -> str:
-    """config.js for the stack whose outputs these are (sign-in only with CognitoDomain)."""
-    return config_js(
-        outputs["ApiUrl"], outputs.get("CognitoDomain", ""), outputs.get("CognitoClientId", "")
-    )
+    """config.js for the stack whose outputs these are (sign-in only with CognitoDomain).
+
+    The API is on the page's own origin, so its base is left empty.
+    """
+    return config_js("", outputs.get("CognitoDomain", ""), outputs.get("CognitoClientId", ""))
 
 
 def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:

@@ -56,13 +56,12 @@ locals {
     "GET /docs/static/{name}" = ["api_function", false]
     "GET /redoc"              = ["api_function", false]
     "GET /openapi.json"       = ["api_function", false]
-    "GET /{short_id}"         = ["redirect_function", false]
-    "HEAD /{short_id}"        = ["redirect_function", false]
   }
 }
 
+# Short links are not routed here: CloudFront sends them to the redirect function's URL.
 resource "aws_apigatewayv2_integration" "function" {
-  for_each               = toset(["api_function", "redirect_function"])
+  for_each               = toset(["api_function"])
   api_id                 = aws_apigatewayv2_api.http_api.id
   integration_type       = "AWS_PROXY"
   integration_uri        = aws_lambda_function.function[each.key].invoke_arn
@@ -70,7 +69,7 @@ resource "aws_apigatewayv2_integration" "function" {
 }
 
 resource "aws_apigatewayv2_route" "route" {
-  #checkov:skip=CKV_AWS_309:Health, docs and redirects are public by design; every other route uses the JWT authorizer
+  #checkov:skip=CKV_AWS_309:Health and docs are public by design; every other route uses the JWT authorizer
   for_each           = local.routes
   api_id             = aws_apigatewayv2_api.http_api.id
   route_key          = each.key
@@ -80,7 +79,7 @@ resource "aws_apigatewayv2_route" "route" {
 }
 
 resource "aws_lambda_permission" "http_api" {
-  for_each      = toset(["api_function", "redirect_function"])
+  for_each      = toset(["api_function"])
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.function[each.key].function_name
   principal     = "apigateway.amazonaws.com"

@@ -1,7 +1,7 @@
-# Optional custom domains (var.domain_name): app.<domain> on CloudFront; api.<domain> and
-# the short domain as regional API Gateway domains of the same HTTP API (the SAM
-# template's ApiDomain and ShortDomain, with their mappings and records, are the two
-# keys of local.api_gateway_domains here).
+# Optional custom domains (var.domain_name): app.<domain> and the short domain are names
+# of the one CloudFront distribution (decision 0404); api.<domain> is a regional API
+# Gateway domain of the HTTP API for machine clients (the SAM template's ApiDomain, with
+# its mapping and record, is the one key of local.api_gateway_domains here).
 
 locals {
   has_domain = var.domain_name != ""
@@ -12,15 +12,18 @@ locals {
     "app.${var.domain_name}" = var.hosted_zone_id
     (local.short_host)       = var.short_domain_hosted_zone_id != "" ? var.short_domain_hosted_zone_id : var.hosted_zone_id
   }
-  # Short links point at the short domain when there is one, else at the Host the
-  # request came to (the API's own URL; decision 0400).
+  # Short links point at the short domain when there is one. Without one the API answers
+  # with the host the viewer asked CloudFront for (X-Forwarded-Host, set by the viewer
+  # host function): the distribution's name, which no function's environment can hold
+  # without a dependency cycle (decision 0404).
   domain_environment  = local.has_domain ? { PUBLIC_BASE_URL = "https://${local.short_host}" } : {}
-  api_gateway_domains = local.has_domain ? { api_domain = "api.${var.domain_name}", short_domain = local.short_host } : {}
+  api_gateway_domains = local.has_domain ? { api_domain = "api.${var.domain_name}" } : {}
+  distribution_names  = local.has_domain ? ["app.${var.domain_name}", local.short_host] : []
   # Every name the certificates cover: the keys of the validation records, known at
   # plan time (the records' contents come from ACM only after the certificates exist).
   certificate_names = local.has_domain ? concat(
-    ["api.${var.domain_name}", local.short_host],
-    var.frontend_certificate_arn == "" ? ["app.${var.domain_name}"] : [],
+    ["api.${var.domain_name}"],
+    var.frontend_certificate_arn == "" ? local.distribution_names : [],
   ) : []
   validation_options = {
     for option in concat(
@@ -31,21 +34,22 @@ locals {
 }
 
 resource "aws_acm_certificate" "api_certificate" {
-  count                     = local.has_domain ? 1 : 0
-  domain_name               = "api.${var.domain_name}"
-  subject_alternative_names = [local.short_host]
-  validation_method         = "DNS"
+  count             = local.has_domain ? 1 : 0
+  domain_name       = "api.${var.domain_name}"
+  validation_method = "DNS"
   lifecycle {
     create_before_destroy = true
   }
 }
 
-# CloudFront's certificate is issued in us-east-1 whatever var.region is.
+# CloudFront's certificate (both names of the distribution) is issued in us-east-1
+# whatever var.region is.
 resource "aws_acm_certificate" "frontend_certificate" {
-  count             = local.has_domain && var.frontend_certificate_arn == "" ? 1 : 0
-  provider          = aws.us_east_1
-  domain_name       = "app.${var.domain_name}"
-  validation_method = "DNS"
+  count                     = local.has_domain && var.frontend_certificate_arn == "" ? 1 : 0
+  provider                  = aws.us_east_1
+  domain_name               = "app.${var.domain_name}"
+  subject_alternative_names = [local.short_host]
+  validation_method         = "DNS"
   lifecycle {
     create_before_destroy = true
   }
@@ -73,7 +77,7 @@ resource "aws_acm_certificate_validation" "frontend_certificate" {
   count                   = length(aws_acm_certificate.frontend_certificate)
   provider                = aws.us_east_1
   certificate_arn         = aws_acm_certificate.frontend_certificate[0].arn
-  validation_record_fqdns = [aws_route53_record.certificate_validation["app.${var.domain_name}"].fqdn]
+  validation_record_fqdns = [for name in local.distribution_names : aws_route53_record.certificate_validation[name].fqdn]
 }
 
 resource "aws_apigatewayv2_domain_name" "api_gateway_domain" {
@@ -86,7 +90,6 @@ resource "aws_apigatewayv2_domain_name" "api_gateway_domain" {
   }
 }
 
-# The short domain maps the same API: its root paths are the redirect routes.
 resource "aws_apigatewayv2_api_mapping" "api_gateway_domain_mapping" {
   for_each    = local.api_gateway_domains
   api_id      = aws_apigatewayv2_api.http_api.id
@@ -106,11 +109,13 @@ resource "aws_route53_record" "api_gateway_domain_record" {
   }
 }
 
+# app.<domain> and the short domain: both aliases of the distribution (the SAM
+# template's FrontendRecord and ShortRecord).
 resource "aws_route53_record" "frontend_record" {
-  count   = local.has_domain ? 1 : 0
-  zone_id = var.hosted_zone_id
-  name    = "app.${var.domain_name}"
-  type    = "A"
+  for_each = toset(local.distribution_names)
+  zone_id  = local.zone_of[each.key]
+  name     = each.key
+  type     = "A"
   alias {
     name                   = aws_cloudfront_distribution.distribution.domain_name
     zone_id                = aws_cloudfront_distribution.distribution.hosted_zone_id

@@ -54,6 +54,9 @@ locals {
   # What each function adds to local.environment.
   function_environment = {
     api_function = { IMPORT_STATE_MACHINE_ARN = local.import_state_machine_arn }
+    redirect_function = {
+      VISITOR_HASH_SALT = var.visitor_hash_salt
+    }
     maintenance_function = {
       EVENTS_DLQ_URL           = aws_sqs_queue.events_dead_letter_queue.url
       IMPORT_STATE_MACHINE_ARN = local.import_state_machine_arn
@@ -164,4 +167,23 @@ resource "aws_lambda_event_source_mapping" "events_queue" {
   scaling_config {
     maximum_concurrency = var.events_max_concurrency
   }
+}
+
+# Short links reach the redirect function through its URL, behind CloudFront (decision
+# 0404). AWS_IAM: only a signed request gets in, and only the distribution may sign.
+resource "aws_lambda_function_url" "redirect_function_url" {
+  function_name      = aws_lambda_function.function["redirect_function"].function_name
+  authorization_type = "AWS_IAM"
+  invoke_mode        = "BUFFERED"
+}
+
+# Lambda asks for both actions of a function URL's caller; both name the distribution
+# (the SAM template's RedirectUrlFromCloudFront and RedirectInvokeFromCloudFront).
+resource "aws_lambda_permission" "redirect_from_cloud_front" {
+  for_each               = { "lambda:InvokeFunctionUrl" = "AWS_IAM", "lambda:InvokeFunction" = null }
+  function_name          = aws_lambda_function.function["redirect_function"].function_name
+  action                 = each.key
+  function_url_auth_type = each.value
+  principal              = "cloudfront.amazonaws.com"
+  source_arn             = aws_cloudfront_distribution.distribution.arn
 }

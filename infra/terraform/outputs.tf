@@ -1,15 +1,24 @@
+locals {
+  frontend_url = local.has_domain ? "https://app.${var.domain_name}" : "https://${aws_cloudfront_distribution.distribution.domain_name}"
+}
+
 output "api_url" {
-  description = "The HTTP API's base URL (api.<domain_name> when there is a custom domain)"
+  description = "Where the web app and API clients reach the API: the distribution, the page's own origin"
+  value       = local.frontend_url
+}
+
+output "http_api_url" {
+  description = "The HTTP API without CloudFront (api.<domain_name> with a custom domain); no WAF"
   value       = local.has_domain ? "https://api.${var.domain_name}" : aws_apigatewayv2_api.http_api.api_endpoint
 }
 
 output "short_link_base_url" {
-  description = "Where short links point (the API's own URL without a custom domain)"
-  value       = local.has_domain ? "https://${local.short_host}" : aws_apigatewayv2_api.http_api.api_endpoint
+  description = "Where short links point (the distribution's name without a custom domain)"
+  value       = local.has_domain ? "https://${local.short_host}" : "https://${aws_cloudfront_distribution.distribution.domain_name}"
 }
 
 output "frontend_url" {
-  value = local.has_domain ? "https://app.${var.domain_name}" : "https://${aws_cloudfront_distribution.distribution.domain_name}"
+  value = local.frontend_url
 }
 
 output "cognito_domain" {

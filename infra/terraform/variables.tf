@@ -91,6 +91,13 @@ variable "alarm_email" {
   default     = ""
 }
 
+variable "visitor_hash_salt" {
+  description = "Key of the daily visitor hash a click records (e.g. openssl rand -hex 32); empty records none"
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
 variable "lambda_zip" {
   description = "The package `make package` builds"
   type        = string
@@ -101,7 +108,7 @@ variable "lambda_zip" {
 # Each one is off by default; the names are the SAM parameters in snake_case.
 
 variable "domain_name" {
-  description = "Optional apex: app.<domain> (frontend), api.<domain> (API) and the short domain"
+  description = "Optional apex: app.<domain> and the short domain (the distribution), api.<domain> (the HTTP API)"
   type        = string
   default     = ""
 }
@@ -129,13 +136,13 @@ variable "short_domain_hosted_zone_id" {
 }
 
 variable "frontend_certificate_arn" {
-  description = "Existing us-east-1 ACM certificate for app.<domain>; empty issues one through the us-east-1 provider"
+  description = "Existing us-east-1 ACM certificate for app.<domain> and the short domain; empty issues one through the us-east-1 provider"
   type        = string
   default     = ""
 }
 
 variable "enable_waf" {
-  description = "A WAFv2 web ACL (scope CLOUDFRONT, created in us-east-1) on the frontend distribution"
+  description = "A WAFv2 web ACL (scope CLOUDFRONT, created in us-east-1) on the distribution: page, API and short links"
   type        = bool
   default     = false
 }

@@ -1,6 +1,5 @@
-# Optional WAF (var.enable_waf) on the frontend distribution. Scope CLOUDFRONT, so the
-# ACL is created in us-east-1. The HTTP API cannot carry a web ACL; it keeps its stage
-# throttling (decision 0401).
+# Optional WAF (var.enable_waf) on the distribution: the page, the API's paths and the
+# short links (decision 0404). Scope CLOUDFRONT, so the ACL is created in us-east-1.
 
 resource "aws_wafv2_web_acl" "web_acl" {
   #checkov:skip=CKV2_AWS_31:WAF logging needs a Firehose or a log group named aws-waf-logs-*; sampled requests and metrics are on
@@ -23,6 +22,14 @@ resource "aws_wafv2_web_acl" "web_acl" {
       managed_rule_group_statement {
         vendor_name = "AWS"
         name        = "AWSManagedRulesCommonRuleSet"
+        # Its 8 KB body limit would block CSV imports, which the API takes up to what Lambda
+        # accepts; the app bounds bodies itself (0702).
+        rule_action_override {
+          name = "SizeRestrictions_BODY"
+          action_to_use {
+            count {}
+          }
+        }
       }
     }
     visibility_config {

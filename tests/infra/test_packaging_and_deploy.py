@@ -65,10 +65,15 @@ def test_deploy_frontend_writes_config_uploads_with_types_and_invalidates(
     moto_dynamodb: Any, tmp_path: Path
 ) -> None:
     deploy = load_script("deploy_frontend")
-    config = deploy.config_js("https://abc.execute-api.eu-west-1.amazonaws.com/")
+    # The stack's outputs as a default deploy gives them: the API is the page's own origin.
+    config = deploy.config_from_outputs(
+        {"ApiUrl": "https://d111111abcdef8.cloudfront.net", "HttpApiUrl": "https://abc.x"}
+    )
     assert config.startswith("// Written by make deploy-frontend")
     body = json.loads(config.split("export default ", 1)[1].rstrip(";\n"))
-    assert body["apiBaseUrl"] == "https://abc.execute-api.eu-west-1.amazonaws.com"
+    assert body == {"apiBaseUrl": "", "cognitoDomain": "", "cognitoClientId": ""}
+    pointed = deploy.config_js("https://api.example.com/")
+    assert '"apiBaseUrl": "https://api.example.com"' in pointed
     web = tmp_path / "web"
     (web / "assets").mkdir(parents=True)
     (web / "index.html").write_text("<!doctype html>")

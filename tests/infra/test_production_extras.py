@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from . import test_distribution as distribution
 from . import test_sam_template as base
 from .checkov import run_checkov
 from .conditions import Stack
@@ -42,8 +43,8 @@ EXTRAS_ON = {
 }
 ON = {**REQUIRED_PARAMETERS, **EXTRAS_ON}
 EXTRA_RESOURCES = {
-    "ApiCertificate", "FrontendCertificate", "ApiDomain", "ShortDomain", "ApiDomainMapping",
-    "ShortDomainMapping", "ApiRecord", "ShortRecord", "FrontendRecord", "WebAcl",
+    "ApiCertificate", "FrontendCertificate", "ApiDomain", "ApiDomainMapping", "ApiRecord",
+    "ShortRecord", "FrontendRecord", "WebAcl",
     "MaintenanceFunction", "MaintenanceFunctionRole", "MaintenanceFunctionLogs",
     "MaintenanceSchedule", "MaintenanceScheduleRole", "MaintenanceScheduleDeadLetterQueue",
     "MaintenanceErrorsAlarm", "MaintenanceDeadLettersAlarm", "MaintenanceInvokeConfig",
@@ -139,7 +140,16 @@ def test_rules_use_only_rule_functions_on_parameters_and_the_region() -> None:
 def test_the_base_checks_hold_with_every_extra_on(on: Stack) -> None:
     resources = on.resources()
     base.test_iam_names_actions_on_named_resources(resources)
-    base.test_routes_need_the_jwt_authorizer_except_health_docs_and_redirects(resources)
+    base.test_routes_need_the_jwt_authorizer_except_health_and_docs(resources)
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    distribution.test_the_distribution_routes_every_path_where_the_local_server_does(config)
+    distribution.test_every_route_of_the_http_api_is_reached_through_the_distribution(
+        resources, config
+    )
+    distribution.test_short_links_reach_the_function_url_signed_by_the_distribution_alone(
+        resources, config
+    )
+    distribution.test_errors_are_kept_only_when_they_ask_and_no_page_replaces_them(config)
 
 
 def test_cfn_lint_and_the_translation_accept_the_template_with_every_extra_on(
@@ -170,26 +180,27 @@ def test_custom_domains_get_certificates_api_mappings_and_alias_records(on: Stac
     res = on.resources()
     api_certificate = res["ApiCertificate"]["Properties"]
     assert on.value(api_certificate["DomainName"]) == "api.example.com"
-    assert on.value(api_certificate["SubjectAlternativeNames"]) == ["s.example.com"]
+    assert "SubjectAlternativeNames" not in api_certificate
     assert api_certificate["ValidationMethod"] == "DNS"
-    validated = {on.value(o["DomainName"]) for o in api_certificate["DomainValidationOptions"]}
-    assert validated == {"api.example.com", "s.example.com"}
-    for domain, host in (("ApiDomain", "api.example.com"), ("ShortDomain", "s.example.com")):
-        props = res[domain]["Properties"]
-        assert on.value(props["DomainName"]) == host
-        [configuration] = props["DomainNameConfigurations"]
-        assert configuration["EndpointType"] == "REGIONAL"
-        assert configuration["SecurityPolicy"] == "TLS_1_2"
-        assert configuration["CertificateArn"] == {"Ref": "ApiCertificate"}
-    for mapping, domain in (
-        ("ApiDomainMapping", "ApiDomain"),
-        ("ShortDomainMapping", "ShortDomain"),
-    ):
-        props = res[mapping]["Properties"]
-        assert props["ApiId"] == {"Ref": "HttpApi"}
-        assert props["DomainName"] == {"Ref": domain}
-        stage = props["Stage"]["Ref"]
-        assert res[stage]["Properties"]["StageName"] == "$default"
+    # The distribution answers app.<domain> and the short domain: one certificate for both.
+    frontend_certificate = res["FrontendCertificate"]["Properties"]
+    assert on.value(frontend_certificate["DomainName"]) == "app.example.com"
+    assert on.value(frontend_certificate["SubjectAlternativeNames"]) == ["s.example.com"]
+    validated = {
+        on.value(o["DomainName"]) for o in frontend_certificate["DomainValidationOptions"]
+    }
+    assert validated == {"app.example.com", "s.example.com"}
+    props = res["ApiDomain"]["Properties"]
+    assert on.value(props["DomainName"]) == "api.example.com"
+    [configuration] = props["DomainNameConfigurations"]
+    assert configuration["EndpointType"] == "REGIONAL"
+    assert configuration["SecurityPolicy"] == "TLS_1_2"
+    assert configuration["CertificateArn"] == {"Ref": "ApiCertificate"}
+    mapping = res["ApiDomainMapping"]["Properties"]
+    assert mapping["ApiId"] == {"Ref": "HttpApi"}
+    assert mapping["DomainName"] == {"Ref": "ApiDomain"}
+    assert res[mapping["Stage"]["Ref"]]["Properties"]["StageName"] == "$default"
+    assert not of_type(res, "AWS::ApiGatewayV2::DomainName").keys() - {"ApiDomain"}
     records = {
         on.value(r["Properties"]["Name"]): r["Properties"]
         for r in of_type(res, "AWS::Route53::RecordSet").values()
@@ -198,17 +209,21 @@ def test_custom_domains_get_certificates_api_mappings_and_alias_records(on: Stac
     assert all(
         r["Type"] == "A" and r["HostedZoneId"] == {"Ref": "HostedZoneId"} for r in records.values()
     )
-    assert records["app.example.com"]["AliasTarget"]["DNSName"] == {
-        "Fn::GetAtt": ["Distribution", "DomainName"]
-    }
-    assert records["s.example.com"]["AliasTarget"]["DNSName"] == {
-        "Fn::GetAtt": ["ShortDomain", "RegionalDomainName"]
+    for name in ("app.example.com", "s.example.com"):
+        assert records[name]["AliasTarget"] == {
+            "DNSName": {"Fn::GetAtt": ["Distribution", "DomainName"]},
+            "HostedZoneId": "Z2FDTNDATAQYW2",
+        }, name
+    assert records["api.example.com"]["AliasTarget"]["DNSName"] == {
+        "Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]
     }
 
 
-def test_the_frontend_answers_on_app_domain_with_tls_1_2(on: Stack, off: Stack) -> None:
+def test_the_distribution_answers_app_and_short_domain_with_tls_1_2(
+    on: Stack, off: Stack
+) -> None:
     config = on.resources()["Distribution"]["Properties"]["DistributionConfig"]
-    assert on.value(config["Aliases"]) == ["app.example.com"]
+    assert on.value(config["Aliases"]) == ["app.example.com", "s.example.com"]
     certificate = config["ViewerCertificate"]
     assert certificate["AcmCertificateArn"] == {"Ref": "FrontendCertificate"}
     assert certificate["SslSupportMethod"] == "sni-only"
@@ -229,7 +244,8 @@ def test_short_links_point_at_the_short_domain_only_when_there_is_one(
         public_base_url(stack(translated, ShortDomainName="go.example.net"))
         == "https://go.example.net"
     )
-    assert public_base_url(off) is None  # the Host of the request: the API's own URL
+    # The host the viewer asked CloudFront for (X-Forwarded-Host): the distribution's name.
+    assert public_base_url(off) is None
 
 
 def test_a_short_domain_may_live_in_its_own_hosted_zone(translated: dict[str, Any]) -> None:
@@ -237,9 +253,9 @@ def test_a_short_domain_may_live_in_its_own_hosted_zone(translated: dict[str, An
     res = apart.resources()
     zones = {
         apart.value(o["DomainName"]): apart.value(o["HostedZoneId"])
-        for o in res["ApiCertificate"]["Properties"]["DomainValidationOptions"]
+        for o in res["FrontendCertificate"]["Properties"]["DomainValidationOptions"]
     }
-    assert zones == {"api.example.com": "Z0123456789ABCDEFGHIJ", "sho.rt": "ZSHORT"}
+    assert zones == {"app.example.com": "Z0123456789ABCDEFGHIJ", "sho.rt": "ZSHORT"}
     assert apart.value(res["ShortRecord"]["Properties"]["HostedZoneId"]) == "ZSHORT"
     assert apart.value(res["ApiRecord"]["Properties"]["HostedZoneId"]) == "Z0123456789ABCDEFGHIJ"
 

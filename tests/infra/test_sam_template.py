@@ -26,8 +26,6 @@ PUBLIC_ROUTES = {
     "GET /docs/static/{name}",
     "GET /redoc",
     "GET /openapi.json",
-    "GET /{short_id}",
-    "HEAD /{short_id}",
 }
 DATA_SERVICES = ("dynamodb:", "s3:", "sqs:", "events:", "states:", "lambda:")
 
@@ -135,7 +133,7 @@ def test_iam_names_actions_on_named_resources(resources: dict[str, Any]) -> None
                     assert "*" not in named.replace('/*"', '"'), (name, statement)
 
 
-def test_routes_need_the_jwt_authorizer_except_health_docs_and_redirects(
+def test_routes_need_the_jwt_authorizer_except_health_and_docs(
     resources: dict[str, Any],
 ) -> None:
     [api] = of_type(resources, "AWS::ApiGatewayV2::Api").values()
@@ -190,16 +188,15 @@ def test_events_flow_through_a_rule_to_an_encrypted_queue_with_a_dlq(
     }
 
 
-def test_the_frontend_is_private_behind_cloudfront_with_https_and_spa_fallback(
-    source: dict[str, Any],
-) -> None:
+def test_the_frontend_is_private_behind_cloudfront_with_https(source: dict[str, Any]) -> None:
     res = source["Resources"]
     block = res["FrontendBucket"]["Properties"]["PublicAccessBlockConfiguration"]
     assert all(block.values())
     config = res["Distribution"]["Properties"]["DistributionConfig"]
     assert config["DefaultRootObject"] == "index.html"
     assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
-    assert {e["ErrorCode"] for e in config["CustomErrorResponses"]} == {403, 404}
+    # The app routes by hash: no error is replaced by the page (test_distribution.py).
+    assert not any("ResponsePagePath" in e for e in config["CustomErrorResponses"])
     assert "OriginAccessControlId" in config["Origins"][0]
     csp = res["FrontendHeaders"]["Properties"]["ResponseHeadersPolicyConfig"][
         "SecurityHeadersConfig"

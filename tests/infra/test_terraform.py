@@ -85,13 +85,16 @@ def test_the_same_resources_under_the_same_names(config: dict[str, list[Any]]) -
         "FrontendBucketPolicy", "FrontendHeaders", "Distribution", "AlarmTopic", "Dashboard",
         "ApiCertificate", "FrontendCertificate", "FrontendRecord", "WebAcl",
         "MaintenanceSchedule", "MaintenanceScheduleRole", "MaintenanceScheduleDeadLetterQueue",
-        "FunctionSecurityGroup",
+        "FunctionSecurityGroup", "RedirectFunctionUrl", "RedirectOriginAccessControl",
+        "RedirectOriginRequests", "RedirectCachePolicy", "ViewerHostFunction",
     ):  # fmt: skip
         assert snake(logical_id) in names, logical_id
     # Pairs that are one for_each resource in Terraform, keyed by the SAM names.
     api_gateway_domains = local(config, "api_gateway_domains")
     assert "api_domain =" in api_gateway_domains
-    assert "short_domain =" in api_gateway_domains
+    # The short domain is a name of the distribution, like app.<domain> (decision 0404).
+    assert "short_domain" not in api_gateway_domains
+    assert "local.short_host" in local(config, "distribution_names")
     for kind in ("domain_name", "api_mapping"):
         found = [k for k in resources(config) if k.startswith(f"aws_apigatewayv2_{kind}.")]
         [key] = found
@@ -139,8 +142,10 @@ def test_table_queue_and_routes_as_in_sam(config: dict[str, list[Any]]) -> None:
     public = {key for key, (_, secured) in routes.items() if not secured}
     assert public == {
         "GET /health", "GET /docs", "GET /docs/static/{name}", "GET /redoc",
-        "GET /openapi.json", "GET /{short_id}", "HEAD /{short_id}",
+        "GET /openapi.json",
     }  # fmt: skip
+    # Short links reach the redirect function through its URL, behind CloudFront.
+    assert not any("{short_id}" in key for key in routes)
 
 
 def test_the_rest_of_the_parity_list(config: dict[str, list[Any]]) -> None:
@@ -155,8 +160,10 @@ def test_the_rest_of_the_parity_list(config: dict[str, list[Any]]) -> None:
     assert "var.reserved_concurrency" in str(function["reserved_concurrent_executions"])
     assert "log_retention_days" in str(found["aws_cloudwatch_log_group.function"])
     distribution = found["aws_cloudfront_distribution.distribution"]
-    [origin] = distribution["origin"]
-    assert "origin_access_control" in str(origin["origin_access_control_id"])
+    origins = {origin["origin_id"]: origin for origin in distribution["origin"]}
+    assert set(origins) == {"frontend", "api", "redirect"}
+    for signed in ("frontend", "redirect"):
+        assert "origin_access_control" in str(origins[signed]["origin_access_control_id"])
     [behavior] = distribution["default_cache_behavior"]
     assert behavior["viewer_protocol_policy"] == "redirect-to-https"
     machine = found["aws_sfn_state_machine.import_state_machine"]
@@ -227,7 +234,7 @@ def test_each_extra_exists_only_with_its_variable(config: dict[str, list[Any]]) 
     gates = {
         "aws_acm_certificate.api_certificate": "local.has_domain",
         "aws_acm_certificate.frontend_certificate": "var.frontend_certificate_arn",
-        "aws_route53_record.frontend_record": "local.has_domain",
+        "aws_route53_record.frontend_record": "local.distribution_names",
         "aws_wafv2_web_acl.web_acl": "var.enable_waf",
         "aws_scheduler_schedule.maintenance_schedule": "var.enable_maintenance_schedule",
         "aws_iam_role.maintenance_schedule_role": "var.enable_maintenance_schedule",
@@ -239,6 +246,7 @@ def test_each_extra_exists_only_with_its_variable(config: dict[str, list[Any]]) 
     for key, gate in gates.items():
         assert gate in str(found[key].get("count", found[key].get("for_each"))), key
     assert "var.domain_name" in local(config, "has_domain")
+    assert "local.has_domain" in local(config, "distribution_names")
     assert "var.enable_maintenance_schedule" in local(config, "functions")
     assert "var.enable_vpc" in local(config, "gateway_endpoints")
 

@@ -58,6 +58,9 @@ mock_provider "aws" {
   mock_resource "aws_cloudfront_distribution" {
     defaults = { arn = "arn:aws:cloudfront::123456789012:distribution/MOCK" }
   }
+  mock_resource "aws_lambda_function_url" {
+    defaults = { function_url = "https://mockurlid.lambda-url.eu-west-1.on.aws/" }
+  }
   mock_resource "aws_apigatewayv2_api" {
     defaults = { execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:mock", api_endpoint = "https://mock.execute-api.eu-west-1.amazonaws.com" }
   }
@@ -84,8 +87,7 @@ override_resource {
   values = {
     arn = "arn:aws:acm:eu-west-1:123456789012:certificate/api"
     domain_validation_options = [
-      for name in ["api.example.com", "s.example.com", "sho.rt"] :
-      { domain_name = name, resource_record_name = "_v.${name}.", resource_record_type = "CNAME", resource_record_value = "_v.acm-validations.aws." }
+      { domain_name = "api.example.com", resource_record_name = "_v.api.example.com.", resource_record_type = "CNAME", resource_record_value = "_v.acm-validations.aws." },
     ]
   }
 }
@@ -96,7 +98,8 @@ override_resource {
   values = {
     arn = "arn:aws:acm:us-east-1:123456789012:certificate/app"
     domain_validation_options = [
-      { domain_name = "app.example.com", resource_record_name = "_v.app.example.com.", resource_record_type = "CNAME", resource_record_value = "_v.acm-validations.aws." },
+      for name in ["app.example.com", "s.example.com", "sho.rt"] :
+      { domain_name = name, resource_record_name = "_v.${name}.", resource_record_type = "CNAME", resource_record_value = "_v.acm-validations.aws." }
     ]
   }
 }
@@ -146,6 +149,26 @@ run "defaults_have_no_extras" {
     error_message = "The distribution has a custom domain by default."
   }
 
+  # One distribution (decision 0404): the bucket, the HTTP API and the redirect function's
+  # URL, routed by path; no error page turns an API or short-link 404 into the app.
+  assert {
+    condition = alltrue([
+      sort([for o in aws_cloudfront_distribution.distribution.origin : o.origin_id]) == tolist(["api", "frontend", "redirect"]),
+      [for o in aws_cloudfront_distribution.distribution.origin : o.domain_name if o.origin_id == "redirect"] == ["mockurlid.lambda-url.eu-west-1.on.aws"],
+      [for o in aws_cloudfront_distribution.distribution.origin : o.domain_name if o.origin_id == "api"] == ["mock.execute-api.eu-west-1.amazonaws.com"],
+      [for b in aws_cloudfront_distribution.distribution.ordered_cache_behavior : b.path_pattern] == ["/api/*", "/shorten", "/health", "/docs", "/docs/*", "/redoc", "/openapi.json", "/assets/*", "/index.html", "/?*"],
+      alltrue([for e in aws_cloudfront_distribution.distribution.custom_error_response : e.error_caching_min_ttl == 0 && e.response_page_path == null]),
+      length(aws_cloudfront_distribution.distribution.custom_error_response) == 10,
+      aws_cloudfront_cache_policy.redirect_cache_policy.max_ttl == 5,
+      aws_cloudfront_origin_access_control.redirect_origin_access_control.origin_access_control_origin_type == "lambda",
+      aws_lambda_function_url.redirect_function_url.authorization_type == "AWS_IAM",
+      alltrue([for p in aws_lambda_permission.redirect_from_cloud_front : p.principal == "cloudfront.amazonaws.com" && p.source_arn == aws_cloudfront_distribution.distribution.arn]),
+      !contains(keys(aws_apigatewayv2_route.route), "GET /{short_id}"),
+      keys(aws_apigatewayv2_integration.function) == ["api_function"],
+    ])
+    error_message = "The distribution's origins, behaviours or the function URL's access are not as expected."
+  }
+
   assert {
     condition     = length(aws_dynamodb_table.table.replica) == 0 && !aws_dynamodb_table.table.stream_enabled
     error_message = "The table is global by default."
@@ -172,8 +195,7 @@ run "every_extra_on" {
   assert {
     condition = alltrue([
       aws_acm_certificate.api_certificate[0].domain_name == "api.example.com",
-      tolist(aws_acm_certificate.api_certificate[0].subject_alternative_names) == tolist(["s.example.com"]),
-      length(aws_acm_certificate.frontend_certificate) == 1,
+      tolist(aws_acm_certificate.frontend_certificate[0].subject_alternative_names) == tolist(["s.example.com"]),
       keys(aws_route53_record.certificate_validation) == ["api.example.com", "app.example.com", "s.example.com"],
       aws_route53_record.certificate_validation["s.example.com"].name == "_v.s.example.com.",
     ])
@@ -182,22 +204,22 @@ run "every_extra_on" {
 
   assert {
     condition = alltrue([
-      { for k, d in aws_apigatewayv2_domain_name.api_gateway_domain : k => d.domain_name } == { api_domain = "api.example.com", short_domain = "s.example.com" },
-      length(aws_apigatewayv2_api_mapping.api_gateway_domain_mapping) == 2,
-      { for k, r in aws_route53_record.api_gateway_domain_record : r.name => r.zone_id } == { "api.example.com" = "ZAPEX", "s.example.com" = "ZAPEX" },
-      aws_route53_record.frontend_record[0].name == "app.example.com",
+      { for k, d in aws_apigatewayv2_domain_name.api_gateway_domain : k => d.domain_name } == { api_domain = "api.example.com" },
+      length(aws_apigatewayv2_api_mapping.api_gateway_domain_mapping) == 1,
+      { for k, r in aws_route53_record.api_gateway_domain_record : r.name => r.zone_id } == { "api.example.com" = "ZAPEX" },
+      { for k, r in aws_route53_record.frontend_record : r.name => r.zone_id } == { "app.example.com" = "ZAPEX", "s.example.com" = "ZAPEX" },
     ])
     error_message = "The API's custom domains, mappings or records are not as expected."
   }
 
   assert {
     condition = alltrue([
-      tolist(aws_cloudfront_distribution.distribution.aliases) == tolist(["app.example.com"]),
+      sort(aws_cloudfront_distribution.distribution.aliases) == tolist(["app.example.com", "s.example.com"]),
       aws_cloudfront_distribution.distribution.viewer_certificate[0].acm_certificate_arn == "arn:aws:acm:us-east-1:123456789012:certificate/app",
       aws_cloudfront_distribution.distribution.viewer_certificate[0].minimum_protocol_version == "TLSv1.2_2021",
       aws_cloudfront_distribution.distribution.web_acl_id == aws_wafv2_web_acl.web_acl[0].arn,
     ])
-    error_message = "The distribution does not use app.example.com, its certificate and the web ACL."
+    error_message = "The distribution does not answer app.example.com and s.example.com with its certificate and the web ACL."
   }
 
   assert {
@@ -264,8 +286,9 @@ run "short_domain_in_its_own_zone_and_a_given_cloudfront_certificate" {
     condition = alltrue([
       length(aws_acm_certificate.frontend_certificate) == 0,
       aws_cloudfront_distribution.distribution.viewer_certificate[0].acm_certificate_arn == var.frontend_certificate_arn,
-      { for k, r in aws_route53_record.certificate_validation : k => r.zone_id } == { "api.example.com" = "ZAPEX", "sho.rt" = "ZSHORT" },
-      aws_route53_record.api_gateway_domain_record["short_domain"].zone_id == "ZSHORT",
+      { for k, r in aws_route53_record.certificate_validation : k => r.zone_id } == { "api.example.com" = "ZAPEX" },
+      aws_route53_record.frontend_record["sho.rt"].zone_id == "ZSHORT",
+      contains(aws_cloudfront_distribution.distribution.aliases, "sho.rt"),
       aws_lambda_function.function["redirect_function"].environment[0].variables["PUBLIC_BASE_URL"] == "https://sho.rt",
     ])
     error_message = "The short domain's zone or the given CloudFront certificate is not used."

@@ -61,14 +61,29 @@ ApiKeysDep = Annotated[ApiKeysService, Depends(_part_of_container(lambda c: c.ap
 AnalyticsDep = Annotated[AnalyticsService, Depends(_part_of_container(lambda c: c.analytics))]
 
 
-async def get_short_base(request: Request) -> str:
-    """Where short links point: PUBLIC_BASE_URL, else (on AWS) the host this request came to.
+def viewer_host(request: Request) -> str | None:
+    """The host the client addressed.
 
-    Behind API Gateway the API's own URL is only known after deployment, and the
-    template cannot pass it to the functions without a dependency cycle.
+    On AWS the API sits behind CloudFront, which cannot forward Host to API Gateway (the
+    gateway answers only on its own name); the distribution's viewer-request function
+    copies the viewer's Host into X-Forwarded-Host instead, replacing any the client sent
+    (docs/decisions/0404). Locally nothing sets it, so it is not believed there.
+    """
+    if _container_of(request).settings.stage == "aws":
+        forwarded = request.headers.get("x-forwarded-host")
+        if forwarded:
+            return forwarded
+    return request.headers.get("host")
+
+
+async def get_short_base(request: Request) -> str:
+    """Where short links point: PUBLIC_BASE_URL, else (on AWS) the host the client addressed.
+
+    Without a custom short domain that is the distribution's own name, known only after
+    deployment: the template cannot pass it to the functions without a dependency cycle.
     """
     settings = _container_of(request).settings
-    host = request.headers.get("host")
+    host = viewer_host(request)
     if not settings.public_base_url and settings.stage == "aws" and host:
         return f"https://{host}"
     return settings.base_url

@@ -11,7 +11,13 @@ from shortstack.domain.errors import InvalidInput
 from shortstack.domain.link_state import LinkState
 from shortstack.domain.links import LinkChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from shortstack.entrypoints.http.deps import AnalyticsDep, CallerDep, LinksDep, ShortBaseDep
+from shortstack.entrypoints.http.deps import (
+    AnalyticsDep,
+    CallerDep,
+    LinksDep,
+    ShortBaseDep,
+    viewer_host,
+)
 from shortstack.entrypoints.http.pagination import add_next_page_headers
 from shortstack.entrypoints.http.schemas.common import ErrorBody, FullDate, Responses
 from shortstack.entrypoints.http.schemas.links import (
@@ -76,7 +82,7 @@ async def create_link(
         title=body.title,
         tags=body.tags,
         max_visits=body.max_visits,
-        request_host=request.headers.get("host"),
+        request_host=viewer_host(request),
         never_expires="expires_at" in body.model_fields_set and body.expires_at is None,
     )
     return LinkPublic.of(link, short_base, links.clock())
@@ -166,7 +172,7 @@ async def update_link(
         clear_max_visits="max_visits" in sent and body.max_visits is None,
         redirect_status=body.redirect_status,
     )
-    link = links.update(caller.sub, short_id, changes, request_host=request.headers.get("host"))
+    link = links.update(caller.sub, short_id, changes, request_host=viewer_host(request))
     return LinkPublic.of(link, short_base, links.clock())
 
 

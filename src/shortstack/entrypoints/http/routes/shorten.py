@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import InvalidInput
 from shortstack.domain.links import DEFAULT_TTL_DAYS
-from shortstack.entrypoints.http.deps import CallerDep, LinksDep, ShortBaseDep
+from shortstack.entrypoints.http.deps import CallerDep, LinksDep, ShortBaseDep, viewer_host
 from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.schemas.links import (
     LinkPublic,
@@ -82,7 +82,7 @@ async def shorten(
         url = read_url(await request.body())
         # The classic contract: 30 days, whatever the deployment's default for new links.
         link = links.create(
-            caller.sub, url=url, ttl_days=DEFAULT_TTL_DAYS, request_host=request.headers.get("host")
+            caller.sub, url=url, ttl_days=DEFAULT_TTL_DAYS, request_host=viewer_host(request)
         )
     except BadShortenRequest as exc:
         return JSONResponse({"error": exc.reason}, status_code=status.HTTP_400_BAD_REQUEST)
