@@ -116,6 +116,7 @@ def test_terraform_csp_follows_cognito_domain_and_lists_no_other_cognito_host() 
     assert "var.cognito_domain" in policy
     assert "cognito-idp" not in policy
     assert "connect-src 'self'${" in policy  # the API is the page's own origin
-    assert "execute-api" not in policy and "http_api" not in policy
+    assert "execute-api" not in policy
+    assert "http_api" not in policy
     outputs = {name for block in load_config()["output"] for name in block}
     assert {"cognito_domain", "cognito_client_id"} <= outputs

@@ -63,7 +63,8 @@ VIEWER_HOST_JS = ROOT / "infra" / "terraform" / "viewer_host.js"
 
 @pytest.fixture(scope="module")
 def stack() -> Stack:
-    return Stack(translate(source_template(), REQUIRED_PARAMETERS), REQUIRED_PARAMETERS, "eu-west-1")
+    translated = translate(source_template(), REQUIRED_PARAMETERS)
+    return Stack(translated, REQUIRED_PARAMETERS, "eu-west-1")
 
 
 @pytest.fixture(scope="module")
@@ -144,9 +145,7 @@ def test_short_links_reach_the_function_url_signed_by_the_distribution_alone(
     assert url["AuthType"] == "AWS_IAM"
     assert url["TargetFunctionArn"] == {"Fn::GetAtt": ["RedirectFunction", "Arn"]}
     [origin] = [o for o in distribution["Origins"] if o["Id"] == "redirect"]
-    assert origin["OriginAccessControlId"] == {
-        "Fn::GetAtt": ["RedirectOriginAccessControl", "Id"]
-    }
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["RedirectOriginAccessControl", "Id"]}
     assert "RedirectFunctionUrl" in json.dumps(origin["DomainName"])
     access = resources["RedirectOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
     assert access["OriginAccessControlOriginType"] == "lambda"

@@ -186,9 +186,7 @@ def test_custom_domains_get_certificates_api_mappings_and_alias_records(on: Stac
     frontend_certificate = res["FrontendCertificate"]["Properties"]
     assert on.value(frontend_certificate["DomainName"]) == "app.example.com"
     assert on.value(frontend_certificate["SubjectAlternativeNames"]) == ["s.example.com"]
-    validated = {
-        on.value(o["DomainName"]) for o in frontend_certificate["DomainValidationOptions"]
-    }
+    validated = {on.value(o["DomainName"]) for o in frontend_certificate["DomainValidationOptions"]}
     assert validated == {"app.example.com", "s.example.com"}
     props = res["ApiDomain"]["Properties"]
     assert on.value(props["DomainName"]) == "api.example.com"
@@ -219,9 +217,7 @@ def test_custom_domains_get_certificates_api_mappings_and_alias_records(on: Stac
     }
 
 
-def test_the_distribution_answers_app_and_short_domain_with_tls_1_2(
-    on: Stack, off: Stack
-) -> None:
+def test_the_distribution_answers_app_and_short_domain_with_tls_1_2(on: Stack, off: Stack) -> None:
     config = on.resources()["Distribution"]["Properties"]["DistributionConfig"]
     assert on.value(config["Aliases"]) == ["app.example.com", "s.example.com"]
     certificate = config["ViewerCertificate"]
