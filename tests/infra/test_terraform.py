@@ -422,6 +422,9 @@ def test_terraform_validate(initialised: Path) -> None:
 
 
 @needs_provider
+# Six plans of the whole configuration, CPU-bound: past the suite's 120 s on a loaded
+# two-core machine, so it gets the subprocess's own bound.
+@pytest.mark.timeout(300)
 def test_terraform_plans_the_extras_on_and_off_with_mocked_providers(initialised: Path) -> None:
     result = terraform(initialised, "test")
     assert result.returncode == 0, result.stdout + result.stderr
