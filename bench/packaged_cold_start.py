@@ -12,7 +12,10 @@ and answering its first event against the local DynamoDB stand-in, round-robin:
 
 - `bytecode`: the zip as shipped (`__pycache__/*.cpython-312.pyc`, unchecked-hash);
 - `sources`: the same zip without its bytecode, as a build without CPython 3.12 ships it;
-- `plain`: the hand-written boto3 handler (bench/plain_*_handler.py), a lone .py file.
+- `plain`: the hand-written boto3 handler (bench/plain_*_handler.py), a lone .py file;
+- `fastapi floor` (API only): the plain handler's call behind a one-route FastAPI app and
+  Mangum (bench/floor_api_boto3_handler.py), with the package's own FastAPI: the least
+  any FastAPI API Lambda can cost.
 
     python -m bench.packaged_cold_start [--samples 9]
 """
@@ -46,6 +49,7 @@ ENTRIES = {
     ),
 }
 EXPECTED = {"api": 200, "redirect": 302}
+FLOOR = "floor_api_boto3_handler"
 
 
 def package_script() -> ModuleType:
@@ -108,7 +112,11 @@ class Twin:
     trees: dict[str, Path]  # "bytecode", "sources", "plain", "runtime"
 
     def path_for(self, variant: str) -> str:
-        return os.pathsep.join([str(self.trees[variant]), str(self.trees["runtime"])])
+        if variant == "fastapi floor":  # its module beside the plain ones, FastAPI from the zip
+            trees = [self.trees["plain"], self.trees["bytecode"], self.trees["runtime"]]
+        else:
+            trees = [self.trees[variant], self.trees["runtime"]]
+        return os.pathsep.join(str(tree) for tree in trees)
 
 
 def build_twin(python: str, out: Path = TWIN) -> Twin:
@@ -123,7 +131,7 @@ def build_twin(python: str, out: Path = TWIN) -> Twin:
         trees[variant] = fresh(out / "unpacked" / variant)
         unpack(zip_path, trees[variant], bytecode=variant == "bytecode")
     trees["plain"] = fresh(out / "unpacked" / "plain")
-    for _, plain, _ in ENTRIES.values():
+    for plain in [FLOOR, *(plain for _, plain, _ in ENTRIES.values())]:
         shutil.copy(REPO / "bench" / f"{plain}.py", trees["plain"])
     for tree in trees.values():
         _read_only(tree)
@@ -138,19 +146,26 @@ def _run_env(endpoint: str, path: str) -> dict[str, str]:
     return env
 
 
+def variants(name: str) -> dict[str, str]:
+    """{variant: handler module} of an entry."""
+    module, plain, _ = ENTRIES[name]
+    found = {"bytecode": module, "sources": module, "plain": plain}
+    if name == "api":
+        found["fastapi floor"] = FLOOR
+    return found
+
+
 def measure(twin: Twin, samples: int) -> dict[str, dict[str, cold_start.ColdStart]]:
-    """{entry: {"bytecode"|"sources"|"plain": medians}}, every variant round-robin."""
+    """{entry: {variant: medians}} (see variants()), every variant round-robin."""
     server, endpoint = stub_dynamodb.start()
     before = {name: pyc_files(tree) for name, tree in twin.trees.items()}
     rows: dict[tuple[str, str], list[list[float]]] = {}
     python = (twin.python, "-s")
     try:
         for _ in range(samples):
-            for name, (module, plain, event) in ENTRIES.items():
-                for variant in ("bytecode", "sources", "plain"):
-                    entry = cold_start.Entry(
-                        plain if variant == "plain" else module, event, EXPECTED[name]
-                    )
+            for name, (_, _, event) in ENTRIES.items():
+                for variant, module in variants(name).items():
+                    entry = cold_start.Entry(module, event, EXPECTED[name])
                     env = _run_env(endpoint, twin.path_for(variant))
                     rows.setdefault((name, variant), []).append(
                         cold_start.sample(entry, env, python)
@@ -174,11 +189,19 @@ def report(twin: Twin, results: dict[str, dict[str, cold_start.ColdStart]]) -> d
         "zip_mib": round(twin.zip_mib, 2),
         "entries": {
             name: {
-                **{variant: asdict(result) for variant, result in variants.items()},
-                "ratio_bytecode": variants["bytecode"].total_ms / variants["plain"].total_ms,
-                "ratio_sources": variants["sources"].total_ms / variants["plain"].total_ms,
+                **{variant: asdict(result) for variant, result in found.items()},
+                **{
+                    f"ratio_{variant.replace(' ', '_')}": result.total_ms / found["plain"].total_ms
+                    for variant, result in found.items()
+                    if variant != "plain"
+                },
+                **{
+                    f"cpu_ratio_{variant.replace(' ', '_')}": result.cpu_ms / found["plain"].cpu_ms
+                    for variant, result in found.items()
+                    if variant != "plain"
+                },
             }
-            for name, variants in results.items()
+            for name, found in results.items()
         },
     }
 
@@ -200,16 +223,16 @@ def main() -> int:
     print(
         f"{twin.platform} twin of the package ({twin.zip_mib:.1f} MiB zipped), {python}, "
         f"median of {args.samples} fresh processes each (ms)\n\n"
-        "| entry | variant | import | first event | import + first event | process wall "
-        "| ratio |\n|---|---|---|---|---|---|---|"
+        "| entry | variant | import | first event | import + first event | ratio "
+        "| CPU | CPU ratio |\n|---|---|---|---|---|---|---|---|"
     )
-    for name, variants in measure(twin, args.samples).items():
-        plain = variants["plain"].total_ms
-        for variant, result in variants.items():
+    for name, found in measure(twin, args.samples).items():
+        plain, plain_cpu = found["plain"].total_ms, found["plain"].cpu_ms
+        for variant, result in found.items():
             print(
                 f"| {name} | {variant} | {result.import_ms:.1f} | {result.first_event_ms:.1f} "
-                f"| {result.total_ms:.1f} | {result.process_wall_ms:.0f} "
-                f"| {result.total_ms / plain:.2f}x |"
+                f"| {result.total_ms:.1f} | {result.total_ms / plain:.2f}x "
+                f"| {result.cpu_ms:.1f} | {result.cpu_ms / plain_cpu:.2f}x |"
             )
     return 0
 

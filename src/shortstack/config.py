@@ -4,18 +4,25 @@ Everything configurable is here, with local-friendly defaults. Unsafe
 combinations refuse to start instead of running half-configured. The redirect
 Lambda, which must not load Pydantic, reads its few settings through
 `redirect_config.py`; a test keeps the two readers in agreement.
+
+Each field is read from the environment variable of the same name, in any case
+(`TABLE_NAME` or `table_name`); values given to `Settings(...)` win over the
+environment. Pydantic validates and converts the strings. pydantic-settings
+would do the same reading, and costs the API Lambda's cold start about a tenth
+of a second of imports (dotenv, its cloud secret sources, its CLI parser) for
+features we do not use (bench/README.md, "Cold starts").
 """
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from ipaddress import ip_address
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shortstack import __version__
 
@@ -31,8 +38,8 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     service_name: str = "shortstack"
     version: str = __version__
@@ -116,6 +123,16 @@ class Settings(BaseSettings):
         description="members of this group (the token's cognito:groups) see every user; "
         "empty: nobody beyond AUTH_MODE=none's operator",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_environment(cls, given: Any) -> Any:
+        """The environment's values under the ones given explicitly."""
+        if not isinstance(given, dict):
+            return given
+        environ = {name.lower(): value for name, value in os.environ.items()}
+        found = {name: environ[name] for name in cls.model_fields if name in environ}
+        return {**found, **given}
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

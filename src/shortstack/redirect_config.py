@@ -1,7 +1,7 @@
 """The redirect Lambda's settings, read from the environment with the standard library only.
 
 `config.Settings` stays the documented configuration; loading it would cost the
-redirect Lambda Pydantic and pydantic-settings on every cold start. This reader
+redirect Lambda Pydantic on every cold start. This reader
 takes the few settings the redirect path needs, under the same names, with the
 same defaults and the same refusals (tests/unit/test_redirect_config.py keeps
 them in agreement).

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
+from shortstack.bootstrap import bootstrap
+from shortstack.config import Settings
+from shortstack.entrypoints.http.app import create_app
+from shortstack.entrypoints.lambda_api import deferred_validators
 from tests.conftest import TABLE_NAME
-from tests.lambda_support import FakeLambdaContext, fresh_import, load_event, response_json
+from tests.lambda_support import (
+    EVENTS_DIR,
+    FakeLambdaContext,
+    fresh_import,
+    load_event,
+    response_json,
+)
 
 
 @pytest.fixture
@@ -111,3 +126,58 @@ def test_the_app_is_built_once_per_container(api: Any) -> None:
     invoke(api, "apigw_v2_health.json")
     invoke(api, "apigw_v2_health.json")
     assert api.app is first
+
+
+def test_models_defined_in_the_block_defer_their_validators_and_only_those() -> None:
+    with deferred_validators():
+
+        class Deferred(BaseModel):
+            n: int
+
+    class Built(BaseModel):
+        n: int
+
+    assert not Deferred.__pydantic_complete__
+    assert Built.__pydantic_complete__
+    assert "defer_build" not in BaseModel.model_config
+    assert Deferred.model_validate({"n": "3"}).n == 3  # built on first use, same rules
+    with pytest.raises(ValueError, match="valid integer"):
+        Deferred.model_validate({"n": "three"})
+
+
+# A cold container: imports the entry, answers GET /openapi.json and GET /health, and says
+# which validators were still unbuilt after the import.
+_COLD_CONTAINER = """
+import json, sys
+import shortstack.entrypoints.lambda_api as api
+from fastapi.openapi.models import OpenAPI
+from shortstack.entrypoints.http.schemas.links import LinkPublic
+unbuilt = [not OpenAPI.__pydantic_complete__, not LinkPublic.__pydantic_complete__]
+event = json.load(open(sys.argv[1]))
+health = api.handler(event, None)
+event["rawPath"] = event["requestContext"]["http"]["path"] = "/openapi.json"
+document = api.handler(event, None)
+print(json.dumps({"unbuilt": unbuilt, "health": health["statusCode"], "document": document}))
+"""
+
+
+def test_a_cold_api_container_defers_validators_and_documents_the_same_api() -> None:
+    env = {**os.environ, "STORAGE": "memory"}
+    found = subprocess.run(
+        [sys.executable, "-c", _COLD_CONTAINER, str(EVENTS_DIR / "apigw_v2_health.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    answer = json.loads(found.stdout.strip().splitlines()[-1])
+    assert answer["unbuilt"] == [True, True]
+    assert answer["health"] == 200
+    assert answer["document"]["statusCode"] == 200
+    container = bootstrap(Settings(storage="memory"))
+    try:
+        expected = create_app(container).openapi()
+    finally:
+        container.close()
+    assert response_json(answer["document"]) == json.loads(json.dumps(expected))
