@@ -34,6 +34,14 @@ def test_add_then_get_round_trips_every_field(adapters: dict[str, Any]) -> None:
     assert repo.get("missing") is None
 
 
+def test_the_format_read_is_kept_with_the_job(adapters: dict[str, Any]) -> None:
+    repo = adapters["imports"]
+    job = new_import("alice", T0, "export.csv", "bitly")
+    repo.add(job)
+    repo.update(job.import_id, ImportUpdate(status=ImportStatus.RUNNING), T0)
+    assert repo.get(job.import_id).format == "bitly"
+
+
 def test_adding_an_existing_id_conflicts(adapters: dict[str, Any]) -> None:
     repo = adapters["imports"]
     job = make()

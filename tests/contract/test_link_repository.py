@@ -36,6 +36,7 @@ def test_add_then_get_round_trips_every_field(adapters: dict[str, Any]) -> None:
         redirect_status=308,
         max_visits=5,
         url="https://example.com/a?b=c#d",
+        imported_clicks=10**12,
     )
     repo.add(link)
     assert repo.get("abc1234") == link
@@ -69,6 +70,15 @@ def test_add_then_get_round_trips_rules_variants_password_and_preview(
     assert repo.get(link.short_id).password_protected
     [listed] = repo.list("alice", tag=None, limit=5, cursor=None).items
     assert listed == link
+
+
+def test_clicks_never_touch_the_imported_clicks(adapters: dict[str, Any]) -> None:
+    repo = adapters["links"]
+    repo.add(make(imported_clicks=42))
+    repo.record_click("abc1234", T0)
+    repo.update("alice", "abc1234", LinkChanges(title="renamed"), LATER)
+    stored = repo.get("abc1234")
+    assert (stored.click_count, stored.imported_clicks, stored.title) == (1, 42, "renamed")
 
 
 def test_update_sets_and_clears_the_routing_fields(adapters: dict[str, Any]) -> None:

@@ -39,3 +39,29 @@ def test_free_ids_are_stored_and_held_ones_are_reported_not_overwritten(
     stored = links.get("team-page")
     assert (stored.owner, stored.url) == ("ann", "https://example.com/a")
     assert links.get("Xyz9876").owner == "bob"
+
+
+def test_a_migrated_link_keeps_its_title_tags_and_old_visits_without_expiry(
+    adapters: dict[str, Any],
+) -> None:
+    links = adapters["links"]
+    migrated = PlannedLink(
+        7,
+        "spring",
+        "https://example.com/spring",
+        None,
+        is_alias=True,
+        title="Spring sale, 20% off ✓",
+        tags=("marketing", "q1"),
+        imported_clicks=1523,
+    )
+    assert links.add_new("ann", [migrated], CREATED) == [None]
+    stored = links.get("spring")
+    assert (stored.title, stored.tags, stored.expires_at) == (
+        "Spring sale, 20% off ✓",
+        ("marketing", "q1"),
+        None,
+    )
+    assert (stored.imported_clicks, stored.click_count) == (1523, 0)
+    [listed] = links.list("ann", tag="q1", limit=5, cursor=None).items
+    assert listed == stored

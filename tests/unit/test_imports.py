@@ -393,3 +393,126 @@ def all_links(container: Container) -> list[Any]:
         if not page.next_cursor:
             return found
         cursor = page.next_cursor
+
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "imports"
+# Per sample export: the format, the links kept (code -> imported clicks, title, tags) and
+# the rows refused (line -> words of the reason).
+MIGRATIONS: dict[str, tuple[str, dict[str, tuple[int, str | None, tuple[str, ...]]], Any]] = {
+    "yourls.csv": (
+        "yourls",
+        {
+            "spring": (1523, "Spring sale, 20% off", ()),
+            "manual": (87, "User manual", ()),
+        },
+        {
+            4: "short code 'docs' cannot be kept: the service reserves it",
+            5: "short code 'my.page' cannot be kept: aliases are 3-64 characters",
+            6: "short code 'taken' cannot be kept: it is already taken",
+        },
+    ),
+    "bitly.csv": (
+        "bitly",
+        {
+            "spring": (2048, "Spring campaign", ("marketing", "q1-launch")),
+            "4kLmNo2": (310, "Blog post", ("blog",)),
+        },
+        {4: "short code 'status' cannot be kept: the service reserves it", 5: "ftp"},
+    ),
+    "shlink.csv": (
+        "shlink",
+        {
+            "launch": (3120, "Launch day", ("product", "launch")),
+            "k9Xw2": (45, None, ("pricing",)),
+        },
+        {
+            4: "short code 'health' cannot be kept: the service reserves it",
+            5: "short code 'a/b' cannot be kept: aliases are 3-64 characters",
+        },
+    ),
+    "kutt.csv": (
+        "kutt",
+        {
+            "newsletter": (1234, "Newsletter sign-up", ()),
+            "Xy7Qp": (56, None, ()),
+        },
+        {4: "short code 'api' cannot be kept: the service reserves it"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIGRATIONS))
+def test_another_shortener_s_export_keeps_codes_titles_tags_and_old_visits_apart(
+    any_store_container: Container, name: str
+) -> None:
+    from shortstack.domain.links import create_link
+
+    expected_format, kept, refused = MIGRATIONS[name]
+    now = any_store_container.imports.clock()
+    any_store_container.links.links.add(
+        create_link(
+            short_id="taken", owner="someone-else", url="https://other.example/", now=now,
+            expires_at=None,
+        )
+    )  # fmt: skip
+    job = any_store_container.imports.submit("local", (FIXTURES / name).read_bytes(), name)
+    assert job.format == expected_format
+    done = any_store_container.imports.get("local", job.import_id)
+    assert (done.status, done.format) == (ImportStatus.PARTIALLY_SUCCEEDED, expected_format)
+    assert done.counts.loaded == len(kept)
+    _, page = any_store_container.imports.status("local", job.import_id, limit=100, cursor=None)
+    reasons = {error.row: error.reason for error in page.items}
+    assert set(reasons) == set(refused)
+    for row, words in refused.items():
+        assert words in reasons[row]
+    for code, (clicks, title, tags) in kept.items():
+        link = any_store_container.links.get("local", code)
+        assert (link.imported_clicks, link.click_count) == (clicks, 0)
+        assert (link.title, link.tags, link.expires_at) == (title, tags, None)
+
+
+def test_the_import_status_and_the_link_show_the_format_and_the_imported_clicks(
+    api: TestClient,
+) -> None:
+    body = (FIXTURES / "kutt.csv").read_bytes()
+    accepted = api.post("/api/v1/imports", content=body, headers={"content-type": "text/csv"})
+    assert (accepted.status_code, accepted.json()["format"]) == (202, "kutt")
+    final = wait_final(api, accepted.headers["location"])
+    assert (final["format"], final["counts"]["loaded"]) == ("kutt", 2)
+    link = api.get("/api/v1/links/newsletter").json()
+    assert (link["imported_clicks"], link["click_count"], link["expires_at"]) == (1234, 0, None)
+    api.get("/newsletter", follow_redirects=False)
+    again = api.get("/api/v1/links/newsletter").json()
+    assert (again["imported_clicks"], again["click_count"]) == (1234, 1)
+
+
+def test_step_functions_runs_a_migration_through_the_task_lambda(
+    lambda_workflow: ModuleType,
+) -> None:
+    imports = lambda_workflow.container.imports
+    job = imports.submit("owner-1", (FIXTURES / "shlink.csv").read_bytes(), "shlink.csv")
+
+    def invoke(payload: dict[str, Any]) -> Any:
+        return lambda_workflow.handler(json.loads(json.dumps(payload)), FakeLambdaContext())
+
+    machine = LocalStateMachine.from_text(
+        DEFINITION.read_text(), {FUNCTION_ARN: invoke}, {"ImportTaskFunctionArn": FUNCTION_ARN}
+    )
+    result = machine.execute({"import_id": job.import_id})
+    assert (result.status, result.output) == ("SUCCEEDED", {"status": "partially_succeeded"})
+    done = imports.get("owner-1", job.import_id)
+    assert (done.format, done.counts.loaded, done.counts.invalid) == ("shlink", 2, 2)
+    launch = lambda_workflow.container.links.get("owner-1", "launch")
+    assert (launch.imported_clicks, launch.tags) == (3120, ("product", "launch"))
+
+
+def test_the_cli_names_the_format_it_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shortstack.entrypoints.cli import main
+
+    monkeypatch.setenv("STORAGE", "sqlite")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    assert main(["import", str(FIXTURES / "yourls.csv"), "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["format"], summary["counts"]["loaded"]) == ("yourls", 3)

@@ -1,4 +1,4 @@
-"""A links table made before links had rules and passwords is upgraded in place, data kept."""
+"""Tables made by an older version (links, imports) are upgraded in place, data kept."""
 
 from __future__ import annotations
 
@@ -37,9 +37,33 @@ def test_an_old_links_table_gains_the_new_columns_and_keeps_its_rows(tmp_path: P
             False,
             0,
         )
+        assert link.imported_clicks == 0
         now = from_iso("2026-02-01T00:00:00Z")
         changed = repo.update("alice", "old1234", LinkChanges(forward_query=True), now)
         assert changed.forward_query is True
         SqliteLinkRepository(db)  # a second opening finds nothing left to add
+    finally:
+        db.close()
+
+
+def test_an_old_imports_table_gains_the_format_column(tmp_path: Path) -> None:
+    from shortstack.adapters.sqlite.imports import SqliteImportRepository
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE imports (import_id TEXT PRIMARY KEY, owner TEXT NOT NULL,"
+            " status TEXT NOT NULL, total INTEGER NOT NULL DEFAULT 0,"
+            " valid INTEGER NOT NULL DEFAULT 0, invalid INTEGER NOT NULL DEFAULT 0,"
+            " chunk_count INTEGER NOT NULL DEFAULT 0, error TEXT, filename TEXT,"
+            " secret TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+            "INSERT INTO imports VALUES ('imp1', 'alice', 'succeeded', 1, 1, 0, 1, NULL,"
+            " 'a.csv', 's', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');"
+        )
+    db = SqliteDatabase(path)
+    try:
+        job = SqliteImportRepository(db).get("imp1")
+        assert job is not None
+        assert (job.format, job.filename) == ("shortstack", "a.csv")
     finally:
         db.close()

@@ -1,8 +1,10 @@
 """The CSV file of a bulk import, decoded and read row by row.
 
-The CSV is read one physical line at a time. A valid row can never span
-lines (URLs and aliases hold no whitespace), so a stray quote or a bad byte
-costs exactly one row and never swallows the rows after it, and the row
+The first non-blank row tells the format (ours, or another shortener's
+export: import_formats.py). The CSV is read one physical line at a time. A
+valid row can never span lines (URLs and codes hold no whitespace; a title
+with a line break costs its row), so a stray quote or a bad byte costs
+exactly one row and never swallows the rows after it, and the row
 number reported for an error is the line number a spreadsheet shows
 (counting the header). The file must be UTF-8 (a BOM is allowed): any other
 encoding is refused as a whole, naming the first line that is not UTF-8,
@@ -14,17 +16,31 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from shortstack.domain.errors import InvalidInput
+from shortstack.domain.import_formats import (
+    CLICKS,
+    CODE,
+    CUSTOM_SHORT_URL,
+    SHORT_URL,
+    TAGS,
+    TITLE,
+    TTL_DAYS,
+    URL,
+    ImportFormat,
+    Layout,
+    code_of_short_url,
+    detect,
+)
 from shortstack.domain.imports import MAX_ROWS, RowError
 
 MAX_ROW_CHARS = 4_096
 # Row numbers are line numbers, stored as 7 digits (ROW#<nnnnnnn> on DynamoDB).
 MAX_LINES = 9_999_999
-COLUMNS = ("url", "alias", "ttl_days")
-
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -36,6 +52,10 @@ class RawRow:
     url: str
     alias: str | None
     ttl_days: str | None
+    title: str | None = None
+    tags: str | None = None
+    clicks: str | None = None
+    source: ImportFormat = ImportFormat.SHORTSTACK
 
 
 def decode_csv(data: bytes) -> str:
@@ -75,80 +95,92 @@ def _is_blank(cells: list[str]) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Layout:
-    """Which cell holds which column, and on which line the data starts."""
-
-    positions: dict[str, int]
-    header_line: int | None
-
-
-def _layout(first_cells: list[str], line: int) -> _Layout:
-    names = [cell.strip().lower() for cell in first_cells]
-    if not names or names[0] not in COLUMNS:
-        return _Layout({name: index for index, name in enumerate(COLUMNS)}, None)
-    unknown = [name for name in names if name not in COLUMNS]
-    if unknown:
-        raise InvalidInput(
-            f"unknown column {unknown[0]!r} in the header; the columns are url, alias, ttl_days",
-            "file",
-        )
-    if len(set(names)) != len(names) or "url" not in names:
-        raise InvalidInput("the header must name url once, alias and ttl_days at most once", "file")
-    return _Layout({name: index for index, name in enumerate(names)}, line)
+class _Line:
+    number: int
+    cells: list[str]
+    problem: str | None
 
 
-def read_rows(data: bytes, max_rows: int = MAX_ROWS) -> Iterator[RawRow | RowError]:
-    """Every data row of the file in order, or the reason it cannot be read.
-
-    Blank lines (and lines of empty cells) are skipped; a first line starting
-    with a column name is a header that may reorder the columns. Raises
-    InvalidInput for problems of the whole file (encoding, header).
-    """
-    layout: _Layout | None = None
-    rows = 0
-    for number, line in _lines(decode_csv(data)):
+def _non_blank(text: str) -> Iterator[_Line]:
+    for number, line in _lines(text):
         if number > MAX_LINES:
             raise InvalidInput(f"the file has more than {MAX_LINES} lines", field="file")
         if len(line) > MAX_ROW_CHARS:
-            problem: str | None = f"row is longer than {MAX_ROW_CHARS} characters"
-        else:
-            problem = None
-            cells = _cells(line)
-            if _is_blank(cells):
-                continue
-        if layout is None:
-            layout = _layout([] if problem else cells, number)
-            if layout.header_line is not None:
-                continue
-        rows += 1
+            yield _Line(number, [], f"row is longer than {MAX_ROW_CHARS} characters")
+            continue
+        cells = _cells(line)
+        if not _is_blank(cells):
+            yield _Line(number, cells, None)
+
+
+def open_rows(
+    data: bytes, max_rows: int = MAX_ROWS
+) -> tuple[ImportFormat, Iterator[RawRow | RowError]]:
+    """The file's format (told by its first row) and every data row in order.
+
+    Blank lines (and lines of empty cells) are skipped. Raises InvalidInput for
+    problems of the whole file (encoding, header) before any row is read.
+    """
+    lines = _non_blank(decode_csv(data))
+    first = next(lines, None)
+    if first is None:
+        return ImportFormat.SHORTSTACK, iter(())
+    layout = detect(first.cells)
+    rest = lines if layout.has_header else itertools.chain((first,), lines)
+    return layout.format, _rows(rest, layout, max_rows)
+
+
+def read_rows(data: bytes, max_rows: int = MAX_ROWS) -> Iterator[RawRow | RowError]:
+    """Every data row of the file in order, or the reason it cannot be read."""
+    return open_rows(data, max_rows)[1]
+
+
+def _rows(lines: Iterator[_Line], layout: Layout, max_rows: int) -> Iterator[RawRow | RowError]:
+    for rows, line in enumerate(lines, start=1):
         if rows > max_rows:
-            yield RowError(number, f"beyond the limit of {max_rows} rows per import")
-        elif problem:
-            yield RowError(number, problem)
+            yield RowError(line.number, f"beyond the limit of {max_rows} rows per import")
+        elif line.problem:
+            yield RowError(line.number, line.problem)
         else:
-            yield _raw_row(number, cells, layout)
+            yield _raw_row(line.number, line.cells, layout)
 
 
-def _raw_row(number: int, cells: list[str], layout: _Layout) -> RawRow | RowError:
-    if len(cells) > len(layout.positions):
-        return RowError(
-            number, f"expected at most {len(layout.positions)} columns, found {len(cells)}"
-        )
+def _raw_row(number: int, cells: list[str], layout: Layout) -> RawRow | RowError:
+    if len(cells) > layout.width:
+        return RowError(number, f"expected at most {layout.width} columns, found {len(cells)}")
 
     def cell(name: str) -> str | None:
         index = layout.positions.get(name)
         value = cells[index].strip() if index is not None and index < len(cells) else ""
         return value or None
 
-    return RawRow(number, cell("url") or "", cell("alias"), cell("ttl_days"))
+    code = cell(CODE)
+    custom = cell(CUSTOM_SHORT_URL)
+    if code is None and custom is not None:  # several custom links: the first one
+        code = code_of_short_url(re.split(r"[\s,|]+", custom)[0]) or None
+    short_url = cell(SHORT_URL)
+    if code is None and short_url is not None:
+        code = code_of_short_url(short_url) or None
+    return RawRow(
+        number,
+        cell(URL) or "",
+        code,
+        cell(TTL_DAYS),
+        title=cell(TITLE),
+        tags=cell(TAGS),
+        clicks=cell(CLICKS),
+        source=layout.format,
+    )
 
 
-def check_upload(data: bytes, max_rows: int = MAX_ROWS) -> None:
-    """Refuse, before any work starts, a file that cannot be an import at all."""
+def check_upload(data: bytes, max_rows: int = MAX_ROWS) -> ImportFormat:
+    """The file's format; InvalidInput, before any work starts, if it cannot be an import."""
+    found, lines = open_rows(data, max_rows)
     rows = 0
-    for _ in read_rows(data, max_rows):
+    for _ in lines:
         rows += 1
         if rows > max_rows:
             raise InvalidInput(f"the file has more than {max_rows} rows", field="file")
     if rows == 0:
         raise InvalidInput("the file has no rows to import", field="file")
+    return found

@@ -65,6 +65,8 @@ class ImportJob:
     chunk_count: int = 0
     error: str | None = None
     filename: str | None = None
+    # Which tool's export the file is (import_formats.ImportFormat), told by its header.
+    format: str = "shortstack"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +79,16 @@ class RowError:
 
 @dataclass(frozen=True, slots=True)
 class ValidRow:
-    """A row that passed validation: a safe, normalized URL, a usable alias, a TTL in days."""
+    """A row that passed validation: a safe, normalized URL, a usable alias, a TTL in days
+    (None: the link never expires), and what a migrated link brings along."""
 
     row: int
     url: str
     alias: str | None
-    ttl_days: int
+    ttl_days: int | None
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+    imported_clicks: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +119,11 @@ class PlannedLink:
     row: int
     short_id: str
     url: str
-    expires_at: datetime
+    expires_at: datetime | None
     is_alias: bool
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+    imported_clicks: int = 0
 
 
 def link_of(owner: str, planned: PlannedLink, created_at: datetime) -> Link:
@@ -125,10 +134,15 @@ def link_of(owner: str, planned: PlannedLink, created_at: datetime) -> Link:
         url=planned.url,
         now=created_at,
         expires_at=planned.expires_at,
+        title=planned.title,
+        tags=planned.tags,
+        imported_clicks=planned.imported_clicks,
     )
 
 
-def new_import(owner: str, now: datetime, filename: str | None = None) -> ImportJob:
+def new_import(
+    owner: str, now: datetime, filename: str | None = None, format: str = "shortstack"
+) -> ImportJob:
     """A pending job with a fresh id and a fresh secret for its link ids."""
     return ImportJob(
         import_id=uuid.uuid4().hex,
@@ -138,6 +152,7 @@ def new_import(owner: str, now: datetime, filename: str | None = None) -> Import
         updated_at=now,
         secret=secrets.token_hex(16),
         filename=clean_filename(filename),
+        format=format,
     )
 
 

@@ -111,6 +111,9 @@ class Link:
     preview: Preview | None = None
     # Visits by crawlers and preview fetchers: they are redirected but never clicks.
     bot_count: int = 0
+    # Visits counted by the shortener a link was migrated from: kept apart, never added to
+    # click_count, which holds only the visits this service counted itself.
+    imported_clicks: int = 0
 
     @property
     def password_protected(self) -> bool:
@@ -436,6 +439,7 @@ def create_link(
     rules: tuple[RedirectRule, ...] = (),
     variants: tuple[Variant, ...] = (),
     preview: Preview | None = None,
+    imported_clicks: int = 0,
 ) -> Link:
     """A new link from already safety-checked parts (URLs, rules, variants, preview).
 
@@ -465,6 +469,7 @@ def create_link(
         rules=rules,
         variants=variants,
         preview=preview,
+        imported_clicks=imported_clicks,
     )
 
 

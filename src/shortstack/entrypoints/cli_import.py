@@ -27,7 +27,11 @@ FINAL = {"succeeded", "partially_succeeded", "failed"}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, help="CSV of url[,alias][,ttl_days] rows")
+    parser.add_argument(
+        "file",
+        type=Path,
+        help="CSV of url[,alias][,ttl_days] rows, or a YOURLS, Bitly, Shlink or Kutt export",
+    )
     parser.add_argument("--url", help="a running server's base URL (default: run it here)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument(
@@ -183,5 +187,6 @@ def run(args: argparse.Namespace) -> int:
         message = getattr(exc, "message", None) or str(exc)
         print(f"import refused: {message}", file=sys.stderr)
         return 2
-    print(json.dumps({k: status[k] for k in ("import_id", "status", "counts", "errors")}))
+    fields = ("import_id", "status", "format", "counts", "errors")
+    print(json.dumps({k: status[k] for k in fields}))
     return 0 if status["status"] != "failed" else 1

@@ -23,8 +23,9 @@ from datetime import timedelta
 from typing import Any
 
 from shortstack.domain.clock import Clock, from_iso, to_iso, utc_now
-from shortstack.domain.errors import DomainError, ImportNotFound
+from shortstack.domain.errors import DomainError, ImportNotFound, InvalidInput
 from shortstack.domain.import_csv import RawRow, check_upload, read_rows
+from shortstack.domain.import_formats import ImportFormat, parse_count, split_tags
 from shortstack.domain.imports import (
     MAX_ROWS,
     ExistingLink,
@@ -41,7 +42,15 @@ from shortstack.domain.imports import (
     new_import,
     truncate_reason,
 )
-from shortstack.domain.links import DEFAULT_TTL_DAYS, MAX_TTL_DAYS, check_alias
+from shortstack.domain.links import (
+    DEFAULT_TTL_DAYS,
+    MAX_TTL_DAYS,
+    TITLE_MAX_LENGTH,
+    check_alias,
+    is_possible_short_id,
+    is_reserved,
+    normalize_tags,
+)
 from shortstack.domain.pagination import Page
 from shortstack.domain.target_urls import OwnHosts, check_target_url
 from shortstack.service_layer.ports import (
@@ -54,6 +63,7 @@ from shortstack.service_layer.ports import (
 
 CHUNK_ROWS = 2_000
 ID_ATTEMPTS = 5
+MAX_IMPORTED_CLICKS = 10**15
 
 
 def source_key(import_id: str) -> str:
@@ -68,15 +78,42 @@ def check_row(raw: RawRow, own_hosts: OwnHosts) -> ValidRow | RowError:
     """One CSV row against the link rules; the error names the reason."""
     try:
         url = check_target_url(raw.url, own_hosts)
-        alias = check_alias(raw.alias) if raw.alias else None
-        ttl_days = DEFAULT_TTL_DAYS
+        alias = _kept_code(raw.alias, raw.source) if raw.alias else None
+        ttl_days: int | None = DEFAULT_TTL_DAYS if raw.source is ImportFormat.SHORTSTACK else None
         if raw.ttl_days:
             if not raw.ttl_days.isdigit() or not 1 <= int(raw.ttl_days) <= MAX_TTL_DAYS:
                 return RowError(raw.row, f"ttl_days must be a whole number 1-{MAX_TTL_DAYS}")
             ttl_days = int(raw.ttl_days)
+        tags = normalize_tags(split_tags(raw.tags)) if raw.tags else ()
+        clicks = 0
+        if raw.clicks:
+            parsed = parse_count(raw.clicks)
+            if parsed is None or parsed > MAX_IMPORTED_CLICKS:
+                return RowError(raw.row, f"the visit count {raw.clicks!r} is not a whole number")
+            clicks = parsed
     except DomainError as exc:
         return RowError(raw.row, truncate_reason(str(exc)))
-    return ValidRow(raw.row, url, alias, ttl_days)
+    return ValidRow(raw.row, url, alias, ttl_days, _title(raw.title), tags, clicks)
+
+
+def _kept_code(alias: str, source: ImportFormat) -> str:
+    """The row's alias; a migrated short code that our alias rules refuse names itself."""
+    if source is ImportFormat.SHORTSTACK:
+        return check_alias(alias)
+    if is_reserved(alias):
+        raise InvalidInput(f"short code {alias!r} cannot be kept: the service reserves it")
+    if not is_possible_short_id(alias):
+        raise InvalidInput(
+            f"short code {alias!r} cannot be kept: aliases are 3-64 characters of A-Z a-z 0-9 _ -"
+        )
+    return alias
+
+
+def _title(title: str | None) -> str | None:
+    """An imported title, cut to our limit rather than refused (it only labels the link)."""
+    if title is None:
+        return None
+    return title if len(title) <= TITLE_MAX_LENGTH else title[: TITLE_MAX_LENGTH - 1] + "…"
 
 
 @dataclass
@@ -101,8 +138,8 @@ class ImportsService:
 
     def accept(self, owner: str, data: bytes, filename: str | None = None) -> ImportJob:
         """Check the file can be an import and store it as a pending job (not started yet)."""
-        check_upload(data, self.max_rows)
-        job = new_import(owner, self.clock(), filename)
+        found = check_upload(data, self.max_rows)
+        job = new_import(owner, self.clock(), filename, str(found))
         self.blobs.put(source_key(job.import_id), data)
         self.imports.add(job)
         self.publisher.publish([import_requested(job)])
@@ -183,8 +220,15 @@ class ImportsService:
                 "row": row["row"],
                 "short_id": row["alias"] or derive_short_id(job.secret, import_id, row["row"]),
                 "url": row["url"],
-                "expires_at": to_iso(job.created_at + timedelta(days=row["ttl_days"])),
+                "expires_at": (
+                    None
+                    if row["ttl_days"] is None
+                    else to_iso(job.created_at + timedelta(days=row["ttl_days"]))
+                ),
                 "is_alias": bool(row["alias"]),
+                "title": row.get("title"),
+                "tags": row.get("tags", []),
+                "imported_clicks": row.get("imported_clicks", 0),
             }
             for row in rows
         ]
@@ -199,8 +243,11 @@ class ImportsService:
                 row=p["row"],
                 short_id=p["short_id"],
                 url=p["url"],
-                expires_at=from_iso(p["expires_at"]),
+                expires_at=from_iso(p["expires_at"]) if p["expires_at"] else None,
                 is_alias=p["is_alias"],
+                title=p.get("title"),
+                tags=tuple(p.get("tags", ())),
+                imported_clicks=p.get("imported_clicks", 0),
             )
             for p in json.loads(self.blobs.get(chunk_key(import_id, "planned", chunk)))
         ]
@@ -213,7 +260,7 @@ class ImportsService:
                 if held is None or _is_own(held, job, link):
                     loaded += 1
                 elif link.is_alias:
-                    errors.append(RowError(link.row, f"alias {link.short_id!r} is already taken"))
+                    errors.append(RowError(link.row, _taken(link.short_id, job.format)))
                 elif attempt + 1 < ID_ATTEMPTS:  # a derived id someone else holds: next one
                     retry.append(
                         replace(
@@ -249,6 +296,12 @@ class ImportsService:
                 [import_finished(replace(job, status=ImportStatus.FAILED), self.clock())]
             )
         return {"import_id": import_id, "status": str(ImportStatus.FAILED)}
+
+
+def _taken(alias: str, format: str) -> str:
+    if format == ImportFormat.SHORTSTACK:
+        return f"alias {alias!r} is already taken"
+    return f"short code {alias!r} cannot be kept: it is already taken"
 
 
 def _is_own(held: ExistingLink, job: ImportJob, link: PlannedLink) -> bool:

@@ -144,6 +144,7 @@ def test_create_with_every_option(api: TestClient, recording_sqlite_container: C
         "max_visits": 100,
         "click_count": 0,
         "state": "active",
+        "imported_clicks": 0,
         "created_at": "2026-06-01T09:00:00.000Z",
         "updated_at": "2026-06-01T09:00:00.000Z",
     }

@@ -68,6 +68,7 @@ def _to_job(raw: dict[str, Any]) -> ImportJob:
         chunk_count=int(values.get("chunk_count", 0)),
         error=values.get("error"),
         filename=values.get("filename"),
+        format=values.get("format", "shortstack"),
     )
     chunks = values.get("chunks") or {}
     return with_chunk_totals(
@@ -97,6 +98,7 @@ class DynamoDBImportRepository:
             "chunks": {},
             "error": job.error,
             "filename": job.filename,
+            "format": job.format,
             "secret": job.secret,
             "created_at": created,
             "updated_at": to_iso(job.updated_at),

@@ -100,6 +100,7 @@ def _to_link(raw: dict[str, Any]) -> Link:
         variants=variants_from_text(values.get("variants")),
         preview=preview_from_text(values.get("preview")),
         bot_count=int(values.get("bot_count", 0)),
+        imported_clicks=int(values.get("imported_clicks", 0)),
     )
 
 
@@ -151,6 +152,7 @@ def link_record(link: Link) -> dict[str, Any]:
         "variants": variants_to_text(link.variants),
         "preview": preview_to_text(link.preview),
         "bot_count": link.bot_count or None,
+        "imported_clicks": link.imported_clicks or None,
     }
 
 

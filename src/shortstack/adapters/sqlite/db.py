@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -137,6 +137,22 @@ class SqliteDatabase:
                 self._schemas.add(name)
 
         self.after_commit(made)
+
+    def add_missing_columns(self, table: str, columns: Sequence[tuple[str, str]]) -> None:
+        """Give a table made by an older version the (column, declaration) pairs it lacks.
+
+        Existing rows keep their data and get each column's default.
+        """
+        conn = self.connection()
+        present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for column, declaration in columns:
+            if column in present:
+                continue
+            try:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another process added it meanwhile
+                    raise
 
     def _ensure_checkpoints(self) -> None:
         if self._checkpointer is None:

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS imports (
     filename    TEXT,
     secret      TEXT NOT NULL,
     created_at  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL
+    updated_at  TEXT NOT NULL,
+    format      TEXT NOT NULL DEFAULT 'shortstack'
 );
 CREATE INDEX IF NOT EXISTS imports_unfinished ON imports (created_at)
     WHERE status IN ('pending', 'running');
@@ -65,6 +66,8 @@ SELECT imports.*,
            AS failed
 FROM imports
 """
+# Columns a database made before they existed lacks; added in place when it is opened.
+_ADDED_COLUMNS = (("format", "TEXT NOT NULL DEFAULT 'shortstack'"),)
 _NOT_FINAL = "status IN ('pending', 'running')"  # the unfinished statuses
 
 
@@ -86,6 +89,7 @@ def _to_job(row: sqlite3.Row) -> ImportJob:
         chunk_count=row["chunk_count"],
         error=row["error"],
         filename=row["filename"],
+        format=row["format"],
     )
 
 
@@ -93,13 +97,14 @@ class SqliteImportRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
         db.ensure_schema("imports", SCHEMA)
+        db.add_missing_columns("imports", _ADDED_COLUMNS)
 
     def add(self, job: ImportJob) -> None:
         counts = job.counts
         try:
             with self._db.transaction() as conn:
                 conn.execute(
-                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         job.import_id,
                         job.owner,
@@ -113,6 +118,7 @@ class SqliteImportRepository:
                         job.secret,
                         to_iso(job.created_at),
                         to_iso(job.updated_at),
+                        job.format,
                     ),
                 )
         except sqlite3.IntegrityError as exc:

@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS links (
     rules           TEXT,
     variants        TEXT,
     preview         TEXT,
-    bot_count       INTEGER NOT NULL DEFAULT 0
+    bot_count       INTEGER NOT NULL DEFAULT 0,
+    imported_clicks INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS links_by_owner ON links (owner, sort_key);
 CREATE INDEX IF NOT EXISTS links_by_expiry ON links (expires_at, short_id)
@@ -81,8 +82,9 @@ _ADDED_COLUMNS = (
     ("variants", "TEXT"),
     ("preview", "TEXT"),
     ("bot_count", "INTEGER NOT NULL DEFAULT 0"),
+    ("imported_clicks", "INTEGER NOT NULL DEFAULT 0"),
 )
-_PLACEHOLDERS = ", ".join("?" * 21)
+_PLACEHOLDERS = ", ".join("?" * 22)
 _INSERT = f"INSERT INTO links VALUES ({_PLACEHOLDERS})"  # noqa: S608 - placeholders only
 _INSERT_NEW = f"INSERT OR IGNORE INTO links VALUES ({_PLACEHOLDERS})"  # noqa: S608
 
@@ -111,6 +113,7 @@ def _row(link: Link) -> tuple[object, ...]:
         variants_to_text(link.variants),
         preview_to_text(link.preview),
         link.bot_count,
+        link.imported_clicks,
     )
 
 
@@ -136,28 +139,15 @@ def _to_link(row: sqlite3.Row) -> Link:
         variants=variants_from_text(row["variants"]),
         preview=preview_from_text(row["preview"]),
         bot_count=row["bot_count"],
+        imported_clicks=row["imported_clicks"],
     )
-
-
-def add_missing_columns(db: SqliteDatabase) -> None:
-    """Give a links table made by an older version the columns it lacks (data kept)."""
-    conn = db.connection()
-    present = {row["name"] for row in conn.execute("PRAGMA table_info(links)")}
-    for column, declaration in _ADDED_COLUMNS:
-        if column in present:
-            continue
-        try:
-            conn.execute(f"ALTER TABLE links ADD COLUMN {column} {declaration}")
-        except sqlite3.OperationalError as exc:
-            if "duplicate column" not in str(exc):  # another process added it meanwhile
-                raise
 
 
 class SqliteLinkRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
         db.ensure_schema("links", SCHEMA)
-        add_missing_columns(db)
+        db.add_missing_columns("links", _ADDED_COLUMNS)
 
     def add(self, link: Link) -> None:
         try:

@@ -19,7 +19,9 @@ CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-ex
 UPLOAD_DOC = {
     "requestBody": {
         "required": True,
-        "description": "a CSV of `url[,alias][,ttl_days]` rows (header optional), UTF-8",
+        "description": "a CSV of `url[,alias][,ttl_days]` rows (header optional; `title` and "
+        "`tags` columns too), or the CSV export of YOURLS, Bitly, Shlink or Kutt, told by its "
+        "header row; UTF-8",
         "content": {
             "text/csv": {"schema": {"type": "string", "minLength": 1}},
             "multipart/form-data": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, field_serializer
+from pydantic import BaseModel, Field, field_serializer
 
 from shortstack.domain.clock import to_iso
 from shortstack.domain.imports import ImportJob, RowError
@@ -28,6 +28,10 @@ class ImportPublic(BaseModel):
 
     import_id: str
     status: str
+    format: str = Field(
+        description="whose CSV the file is, told by its header: shortstack (ours), yourls, "
+        "bitly, shlink or kutt"
+    )
     filename: str | None
     counts: ImportCountsPublic
     error: str | None
@@ -46,6 +50,7 @@ class ImportPublic(BaseModel):
         return cls(
             import_id=job.import_id,
             status=str(job.status),
+            format=job.format,
             filename=job.filename,
             counts=ImportCountsPublic(
                 total=counts.total,

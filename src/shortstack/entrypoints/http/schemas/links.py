@@ -119,6 +119,10 @@ class LinkPublic(BaseModel):
     state: LinkState = Field(
         description="active, disabled, expired, used_up (max_visits reached) or scheduled"
     )
+    imported_clicks: int = Field(
+        description="visits the shortener this link was migrated from had counted; never part "
+        "of click_count"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -140,6 +144,7 @@ class LinkPublic(BaseModel):
             max_visits=link.max_visits,
             click_count=link.click_count,
             state=state_of(link, now),
+            imported_clicks=link.imported_clicks,
             created_at=link.created_at,
             updated_at=link.updated_at,
         )
