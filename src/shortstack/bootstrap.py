@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shortstack.config import Settings
 from shortstack.domain.clock import Clock, utc_now
@@ -36,6 +36,9 @@ from shortstack.service_layer.ports import (
     WorkflowStarter,
 )
 from shortstack.service_layer.users import UsersService
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 @dataclass
@@ -175,7 +178,7 @@ def _sqlite_adapters(settings: Settings) -> Adapters:
 
 
 def _dynamodb_adapters(settings: Settings) -> Adapters:
-    from shortstack.adapters.aws import LazyClient, make_client
+    from shortstack.adapters.aws import lazy_client, make_client
     from shortstack.adapters.dynamodb import (
         DynamoDBItemRepository,
         DynamoDBLinkRepository,
@@ -196,14 +199,15 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
         from shortstack.adapters.sqs import SqsDeadLetterGauge
 
         dead_letters = SqsDeadLetterGauge(
-            LazyClient("sqs", settings.events_endpoint_url), settings.dead_letter_queue_urls
+            lazy_client(lambda: make_client("sqs", settings.events_endpoint_url)),
+            settings.dead_letter_queue_urls,
         )
     workflow = None
     if settings.import_state_machine_arn:
         from shortstack.adapters.workflow.starters import StepFunctionsStarter
 
         workflow = StepFunctionsStarter(
-            LazyClient("stepfunctions", settings.events_endpoint_url),
+            lazy_client(lambda: make_client("stepfunctions", settings.events_endpoint_url)),
             settings.import_state_machine_arn,
         )
     from shortstack.adapters.dynamodb.apikeys import DynamoDBApiKeyRepository
@@ -211,12 +215,16 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
     return Adapters(
         apikeys=DynamoDBApiKeyRepository(client, settings.table_name),
         imports=DynamoDBImportRepository(client, settings.table_name),
-        blobs=S3BlobStore(LazyClient("s3", settings.events_endpoint_url), settings.imports_bucket),
+        blobs=S3BlobStore(
+            lazy_client(lambda: make_client("s3", settings.events_endpoint_url)),
+            settings.imports_bucket,
+        ),
         workflow=workflow,
         items=DynamoDBItemRepository(client, settings.table_name),
         users=DynamoDBUserRepository(client, settings.table_name),
         publisher=EventBridgePublisher(
-            LazyClient("events", settings.events_endpoint_url), settings.event_bus_name
+            lazy_client(lambda: make_client("events", settings.events_endpoint_url)),
+            settings.event_bus_name,
         ),
         links=links,
         stats=stats,
@@ -227,7 +235,7 @@ def _dynamodb_adapters(settings: Settings) -> Adapters:
     )
 
 
-def dynamodb_idempotency(table_name: str, client: Any) -> Idempotency:
+def dynamodb_idempotency(table_name: str, client: DynamoDBClient) -> Idempotency:
     from shortstack.adapters.idempotency import (
         PowertoolsIdempotency,
         SingleTableDynamoDBPersistence,

@@ -8,8 +8,16 @@ never talk to AWS (the local server) do not pay its import time.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_stepfunctions import SFNClient
 
 # botocore's standard and adaptive modes sleep up to base * 2**(attempt - 1) seconds
 # (base random in [0, 1)) between attempts, at most this long.
@@ -39,6 +47,31 @@ REDIRECT_BUDGET = RetryBudget(connect_timeout_s=1, read_timeout_s=2, max_attempt
 CONNECT_TIMEOUT_S = DEFAULT_BUDGET.connect_timeout_s
 READ_TIMEOUT_S = DEFAULT_BUDGET.read_timeout_s
 MAX_ATTEMPTS = DEFAULT_BUDGET.max_attempts
+Client = TypeVar("Client")
+
+
+# One overload per service we call: callers get mypy-boto3's typed clients, which mypy checks
+# and nothing imports at run time.
+@overload
+def make_client(
+    service: Literal["dynamodb"], endpoint_url: str | None = None, budget: RetryBudget = ...
+) -> DynamoDBClient: ...
+@overload
+def make_client(
+    service: Literal["events"], endpoint_url: str | None = None, budget: RetryBudget = ...
+) -> EventBridgeClient: ...
+@overload
+def make_client(
+    service: Literal["s3"], endpoint_url: str | None = None, budget: RetryBudget = ...
+) -> S3Client: ...
+@overload
+def make_client(
+    service: Literal["sqs"], endpoint_url: str | None = None, budget: RetryBudget = ...
+) -> SQSClient: ...
+@overload
+def make_client(
+    service: Literal["stepfunctions"], endpoint_url: str | None = None, budget: RetryBudget = ...
+) -> SFNClient: ...
 
 
 def make_client(
@@ -59,20 +92,24 @@ def make_client(
     return boto3.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
 
 
+def lazy_client(build: Callable[[], Client]) -> Client:
+    """The client `build` makes, made on first use: a LazyClient, typed as that client."""
+    return cast("Client", LazyClient(build))
+
+
 class LazyClient:
     """A boto3 client built on first use: a Lambda that never needs a service (the API
     serving a GET, which never starts an import) does not pay its set-up, tens of
     milliseconds of a cold start (bench/README.md, "Costs the code is shaped around")."""
 
-    def __init__(self, service: str, endpoint_url: str | None = None) -> None:
-        self._service = service
-        self._endpoint_url = endpoint_url
-        self._client: Any = None
+    def __init__(self, build: Callable[[], object]) -> None:
+        self._build = build
+        self._client: object = None
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = make_client(self._service, self._endpoint_url)
+                    self._client = self._build()
         return getattr(self._client, name)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import (
     BasePersistenceLayer,
@@ -36,6 +36,9 @@ from shortstack.adapters.dynamodb.codec import to_attributes
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.idempotency_records import SQLITE_SCHEMA, forget_expired_records
 from shortstack.domain.events import Event
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 # Records outlive any redelivery: SQS keeps a dead letter 14 days, then it may be replayed.
 RECORD_TTL_S = 15 * 24 * 3600
@@ -121,7 +124,7 @@ def _may_take_over(record: DataRecord) -> bool:
 class SingleTableDynamoDBPersistence(DynamoDBPersistenceLayer):
     """Powertools' DynamoDB layer with the single table's key layout and TTL attribute."""
 
-    def __init__(self, table_name: str, client: Any) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         super().__init__(
             table_name=table_name,
             key_attr="PK",

@@ -13,10 +13,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from shortstack.adapters.eventbridge import event_from_eventbridge
 from shortstack.domain.events import Event
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 LIST_VISIBILITY_S = 30
 
@@ -30,13 +34,13 @@ class SqsDeadLetter:
 
 
 class SqsDeadLetters:
-    def __init__(self, client: Any, dlq_url: str, queue_url: str | None) -> None:
+    def __init__(self, client: SQSClient, dlq_url: str, queue_url: str | None) -> None:
         self._sqs = client
         self._dlq = dlq_url
         self._queue = queue_url
 
-    def _receive_all(self, limit: int) -> list[tuple[dict[str, Any], SqsDeadLetter]]:
-        found: list[tuple[dict[str, Any], SqsDeadLetter]] = []
+    def _receive_all(self, limit: int) -> list[tuple[MessageTypeDef, SqsDeadLetter]]:
+        found: list[tuple[MessageTypeDef, SqsDeadLetter]] = []
         while len(found) < limit:
             batch = self._sqs.receive_message(
                 QueueUrl=self._dlq,
@@ -60,7 +64,7 @@ class SqsDeadLetters:
                 found.append((message, letter))
         return found
 
-    def _release(self, messages: list[dict[str, Any]]) -> None:
+    def _release(self, messages: list[MessageTypeDef]) -> None:
         for message in messages:
             self._sqs.change_message_visibility(
                 QueueUrl=self._dlq, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
@@ -95,7 +99,7 @@ class SqsDeadLetters:
         return count
 
 
-def approximate_depth(client: Any, queue_url: str) -> int:
+def approximate_depth(client: SQSClient, queue_url: str) -> int:
     """The messages SQS counts as waiting in a queue (ApproximateNumberOfMessages)."""
     attributes = client.get_queue_attributes(
         QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
@@ -111,7 +115,7 @@ def queue_name(queue_url: str) -> str:
 class SqsDeadLetterGauge:
     """The DeadLetterGauge port over SQS: one GetQueueAttributes per dead-letter queue."""
 
-    def __init__(self, client: Any, queue_urls: Sequence[str]) -> None:
+    def __init__(self, client: SQSClient, queue_urls: Sequence[str]) -> None:
         self._sqs = client
         self._urls = list(dict.fromkeys(queue_urls))  # each queue once, in the given order
 

@@ -7,7 +7,7 @@ revoked key stops working at once.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -18,6 +18,9 @@ from shortstack.adapters.dynamodb.owned import delete_owned, put_new
 from shortstack.domain.apikeys import ApiKey
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import Conflict
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 ENTITY = "apikey"
 
@@ -35,7 +38,7 @@ def _to_key(item: dict[str, Any]) -> ApiKey:
 
 
 class DynamoDBApiKeyRepository:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -34,6 +34,10 @@ from shortstack.domain.imports import (
 )
 from shortstack.domain.pagination import Page
 from shortstack.service_layer.import_pages import after_row, next_cursor, with_chunk_totals
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import WriteRequestUnionTypeDef
 
 ENTITY = "import"
 RETENTION = timedelta(days=90)
@@ -77,7 +81,7 @@ def _to_job(raw: dict[str, Any]) -> ImportJob:
 
 
 class DynamoDBImportRepository:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
@@ -200,7 +204,7 @@ class DynamoDBImportRepository:
             return
         # Rows expire with their job, give or take the minutes between the two writes.
         expires = int(time.time() + RETENTION.total_seconds())
-        requests = [
+        requests: list[WriteRequestUnionTypeDef] = [
             {
                 "PutRequest": {
                     "Item": to_attributes(
@@ -225,8 +229,8 @@ class DynamoDBImportRepository:
             for future in [pool.submit(self._write_batch, batch) for batch in batches]:
                 future.result()
 
-    def _write_batch(self, batch: list[dict[str, Any]]) -> None:
-        pending = batch
+    def _write_batch(self, batch: Sequence[WriteRequestUnionTypeDef]) -> None:
+        pending: Sequence[WriteRequestUnionTypeDef] = batch
         for attempt in range(_BATCH_ATTEMPTS):
             response = self._client.batch_write_item(RequestItems={self._table: pending})
             pending = (response.get("UnprocessedItems") or {}).get(self._table) or []

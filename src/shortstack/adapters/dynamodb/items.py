@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
@@ -18,6 +18,9 @@ from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import Conflict, ItemNotFound
 from shortstack.domain.items import Item, ItemChanges
 from shortstack.domain.pagination import Page
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 ENTITY = "item"
 
@@ -41,7 +44,7 @@ def _to_item(raw: dict[str, Any]) -> Item:
 
 
 class DynamoDBItemRepository:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
 

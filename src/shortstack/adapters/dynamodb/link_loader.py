@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
@@ -28,6 +28,9 @@ from shortstack.domain.clock import from_iso
 from shortstack.domain.errors import ServiceUnavailable
 from shortstack.domain.imports import ExistingLink, PlannedLink, link_of
 from shortstack.domain.links import Link
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 GET_BATCH = 100  # BatchGetItem's limit
 WRITE_BATCH = 25  # BatchWriteItem's limit
@@ -38,7 +41,7 @@ Record = Callable[[Link], Mapping[str, Any]]
 
 
 def add_new_links(
-    client: Any,
+    client: DynamoDBClient,
     table: str,
     owner: str,
     planned: Sequence[PlannedLink],
@@ -66,7 +69,7 @@ def add_new_links(
     return [results[index] for index in range(len(planned))]
 
 
-def _put_alias(client: Any, table: str, item: Mapping[str, Any]) -> ExistingLink | None:
+def _put_alias(client: DynamoDBClient, table: str, item: Mapping[str, Any]) -> ExistingLink | None:
     for _ in range(3):
         if put_new(client, table, item):
             return None
@@ -77,7 +80,7 @@ def _put_alias(client: Any, table: str, item: Mapping[str, Any]) -> ExistingLink
     raise ServiceUnavailable(f"alias {item['short_id']!r} keeps changing hands; try again")
 
 
-def _held(client: Any, table: str, short_ids: Sequence[str]) -> dict[str, ExistingLink]:
+def _held(client: DynamoDBClient, table: str, short_ids: Sequence[str]) -> dict[str, ExistingLink]:
     """Who holds each of `short_ids` that is taken (consistent reads)."""
     found: dict[str, ExistingLink] = {}
     for start in range(0, len(short_ids), GET_BATCH):
@@ -104,7 +107,7 @@ def _held(client: Any, table: str, short_ids: Sequence[str]) -> dict[str, Existi
     return found
 
 
-def _write(client: Any, table: str, items: Sequence[Mapping[str, Any]]) -> None:
+def _write(client: DynamoDBClient, table: str, items: Sequence[Mapping[str, Any]]) -> None:
     for start in range(0, len(items), WRITE_BATCH):
         requests = [
             {"PutRequest": {"Item": to_attributes(item)}}

@@ -47,6 +47,9 @@ from shortstack.domain.links import (
 from shortstack.domain.pagination import Page
 
 if TYPE_CHECKING:  # bulk import's types and loader stay off the redirect Lambda's cold start
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
     from shortstack.domain.imports import ExistingLink, PlannedLink
 
 ENTITY = "link"
@@ -158,7 +161,7 @@ def link_record(link: Link) -> dict[str, Any]:
 
 class DynamoDBLinkRepository:
     def __init__(
-        self, client: Any, table_name: str, *, sweep_pages: int = DEFAULT_MAX_PAGES
+        self, client: DynamoDBClient, table_name: str, *, sweep_pages: int = DEFAULT_MAX_PAGES
     ) -> None:
         self._client = client
         self._table = table_name
@@ -280,7 +283,11 @@ class DynamoDBLinkRepository:
 
     def record_click(self, short_id: str, now: datetime) -> Target:
         key = to_attributes(keys.link_key(short_id))
-        values = {":one": {"N": "1"}, ":true": {"BOOL": True}, ":now": {"S": to_iso(now)}}
+        values: dict[str, AttributeValueTypeDef] = {
+            ":one": {"N": "1"},
+            ":true": {"BOOL": True},
+            ":now": {"S": to_iso(now)},
+        }
         for _ in range(_CLICK_ATTEMPTS):
             try:
                 response = self._client.update_item(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -20,11 +20,14 @@ from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
 from shortstack.domain.errors import InvalidCursor
 from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
 T = TypeVar("T")
 _OWNED = "attribute_exists(PK) AND #owner = :owner"
 
 
-def put_new(client: Any, table: str, record: Mapping[str, Any]) -> bool:
+def put_new(client: DynamoDBClient, table: str, record: Mapping[str, Any]) -> bool:
     """Write a new item unless its key exists; False (and nothing written) if it does."""
     try:
         client.put_item(
@@ -40,7 +43,7 @@ def put_new(client: Any, table: str, record: Mapping[str, Any]) -> bool:
 
 
 def update_owned(
-    client: Any,
+    client: DynamoDBClient,
     table: str,
     key: keys.Key,
     owner: str,
@@ -77,7 +80,7 @@ def update_owned(
     return attributes
 
 
-def delete_owned(client: Any, table: str, key: keys.Key, owner: str) -> bool:
+def delete_owned(client: DynamoDBClient, table: str, key: keys.Key, owner: str) -> bool:
     """Delete the owner's item; False when there was none (or it is someone else's)."""
     try:
         client.delete_item(
@@ -112,7 +115,7 @@ class Listing(Generic[T]):
 
 
 def list_newest_first(
-    client: Any, table: str, listing: Listing[T], limit: int, cursor: str | None
+    client: DynamoDBClient, table: str, listing: Listing[T], limit: int, cursor: str | None
 ) -> Page[T]:
     """One page of `listing`, newest first, resuming after `cursor`."""
     pk_name, sk_name = f"{listing.index}PK", f"{listing.index}SK"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -25,6 +25,9 @@ from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.errors import cancellation_codes, error_code
 from shortstack.domain.analytics import DIMENSIONS, ClickFacts, DailyStats
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
 # Longer than any redelivery can arrive: SQS keeps a dead letter 14 days, plus a replay.
 FOLD_RETENTION_S = 15 * 24 * 3600
 _PREFIX = {"referrers": "ref", "browsers": "br", "oses": "os", "devices": "dev", "countries": "cc"}
@@ -32,7 +35,7 @@ _DIMENSION_OF = {prefix: name for name, prefix in _PREFIX.items()}
 
 
 class DynamoDBClickStatsRepository:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -24,12 +24,20 @@ from shortstack.adapters.dynamodb.stats import counter_attributes, period_stats
 from shortstack.adapters.dynamodb.sweep import DEFAULT_MAX_PAGES, Sweep, sweep
 from shortstack.domain.analytics import DailyStats, month_start, months_of
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        DeleteTypeDef,
+        PutTypeDef,
+        TransactWriteItemTypeDef,
+    )
+
 
 class DynamoDBClickStatsRollUp:
     """The ClickStatsRollUp port on the single table."""
 
     def __init__(
-        self, client: Any, table_name: str, *, sweep_pages: int = DEFAULT_MAX_PAGES
+        self, client: DynamoDBClient, table_name: str, *, sweep_pages: int = DEFAULT_MAX_PAGES
     ) -> None:
         self._client = client
         self._table = table_name
@@ -71,33 +79,31 @@ class DynamoDBClickStatsRollUp:
         stored = self._client.get_item(
             TableName=self._table, Key=to_attributes(month_key), ConsistentRead=True
         ).get("Item")
-        merged = DailyStats(day=month)
-        if stored is None:
-            month_condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
-        else:
-            before = period_stats(from_attributes(stored), keys.MONTH_STATS_PREFIX)
-            merged.absorb(before)
-            month_condition = _unchanged_clicks(before.clicks)
-        merged.absorb(total)
-        actions: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_attributes({**month_key, **counter_attributes(merged)}),
-                    **month_condition,
-                }
-            }
-        ]
-        actions.extend(
-            {
-                "Delete": {
-                    "TableName": self._table,
-                    "Key": to_attributes(keys.link_stats_key(short_id, stats.day.isoformat())),
-                    **_unchanged_clicks(stats.clicks),
-                }
-            }
-            for stats in days
+        before = (
+            None
+            if stored is None
+            else period_stats(from_attributes(stored), keys.MONTH_STATS_PREFIX)
         )
+        merged = DailyStats(day=month)
+        if before is not None:
+            merged.absorb(before)
+        merged.absorb(total)
+        put: PutTypeDef = {
+            "TableName": self._table,
+            "Item": to_attributes({**month_key, **counter_attributes(merged)}),
+        }
+        if before is None:
+            put["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            _unchanged_clicks(put, before.clicks)
+        actions: list[TransactWriteItemTypeDef] = [{"Put": put}]
+        for stats in days:
+            delete: DeleteTypeDef = {
+                "TableName": self._table,
+                "Key": to_attributes(keys.link_stats_key(short_id, stats.day.isoformat())),
+            }
+            _unchanged_clicks(delete, stats.clicks)
+            actions.append({"Delete": delete})
         try:
             self._client.transact_write_items(TransactItems=actions)
         except ClientError as exc:
@@ -109,10 +115,8 @@ class DynamoDBClickStatsRollUp:
         return True
 
 
-def _unchanged_clicks(clicks: int) -> dict[str, Any]:
-    """The condition that a period item still holds the clicks it was read with."""
-    return {
-        "ConditionExpression": "#clicks = :clicks",
-        "ExpressionAttributeNames": {"#clicks": "clicks"},
-        "ExpressionAttributeValues": {":clicks": {"N": str(clicks)}},
-    }
+def _unchanged_clicks(action: PutTypeDef | DeleteTypeDef, clicks: int) -> None:
+    """Make `action` conditional on its period item still holding the clicks it was read with."""
+    action["ConditionExpression"] = "#clicks = :clicks"
+    action["ExpressionAttributeNames"] = {"#clicks": "clicks"}
+    action["ExpressionAttributeValues"] = {":clicks": {"N": str(clicks)}}

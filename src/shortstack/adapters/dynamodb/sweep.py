@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import to_attributes
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 DEFAULT_MAX_PAGES = 100
 
@@ -34,7 +37,7 @@ class Sweep:
     page_items: int | None = None  # Scan's Limit; by default a page is 1 MB of table read
 
 
-def sweep(client: Any, table: str, plan: Sweep) -> Iterator[dict[str, Any]]:
+def sweep(client: DynamoDBClient, table: str, plan: Sweep) -> Iterator[dict[str, Any]]:
     """The matching items (raw attribute maps) of up to `plan.max_pages` Scan pages."""
     cursor_key = to_attributes(keys.maintenance_cursor_key(plan.name))
     saved = client.get_item(TableName=table, Key=cursor_key, ConsistentRead=True).get("Item")

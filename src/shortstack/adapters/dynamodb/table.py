@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shortstack.adapters.dynamodb import keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
@@ -34,7 +37,7 @@ def table_definition(table_name: str) -> dict[str, Any]:
     }
 
 
-def create_table(client: Any, table_name: str) -> None:
+def create_table(client: DynamoDBClient, table_name: str) -> None:
     """Create the table (with TTL on) and wait until it is active."""
     client.create_table(**table_definition(table_name))
     client.get_waiter("table_exists").wait(TableName=table_name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -15,12 +15,15 @@ from shortstack.domain.errors import Conflict, EmailTaken, UserIdTaken
 from shortstack.domain.pagination import Page
 from shortstack.domain.users import User, listing_position, normalize_email
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
 ENTITY = "user"
 _DELETE_ATTEMPTS = 3
 
 
 class DynamoDBUserRepository:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shortstack.domain.clock import from_iso
 from shortstack.domain.events import Event
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
 
 BATCH = 10  # PutEvents' limit per call
 ATTEMPTS = 3
@@ -25,7 +29,7 @@ class PublishFailed(RuntimeError):
     """Some events were not accepted after every attempt."""
 
 
-def to_entry(event: Event, bus_name: str) -> dict[str, Any]:
+def to_entry(event: Event, bus_name: str) -> PutEventsRequestEntryTypeDef:
     """One PutEvents entry; the detail carries the event's stable id."""
     return {
         "Source": event.source,
@@ -50,7 +54,9 @@ def event_from_eventbridge(data: Mapping[str, Any]) -> Event:
 
 
 class EventBridgePublisher:
-    def __init__(self, client: Any, bus_name: str, retry_pause_s: float = 0.1) -> None:
+    def __init__(
+        self, client: EventBridgeClient, bus_name: str, retry_pause_s: float = 0.1
+    ) -> None:
         self._client = client
         self._bus = bus_name
         self._pause = retry_pause_s
@@ -59,7 +65,7 @@ class EventBridgePublisher:
         for start in range(0, len(events), BATCH):
             self._put([to_entry(event, self._bus) for event in events[start : start + BATCH]])
 
-    def _put(self, entries: list[dict[str, Any]]) -> None:
+    def _put(self, entries: list[PutEventsRequestEntryTypeDef]) -> None:
         errors: list[str] = []
         for attempt in range(ATTEMPTS):
             response = self._client.put_events(Entries=entries)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from shortstack.domain.errors import ServiceUnavailable
 from shortstack.service_layer.ports import MissingBlob
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
+
 _DELETE_BATCH = 1000
 
 
 class S3BlobStore:
-    def __init__(self, client: Any, bucket: str) -> None:
+    def __init__(self, client: S3Client, bucket: str) -> None:
         self._client = client
         self._bucket = bucket
 
@@ -36,7 +40,7 @@ class S3BlobStore:
 
     def delete_prefix(self, prefix: str) -> None:
         paginator = self._client.get_paginator("list_objects_v2")
-        keys = [
+        keys: list[ObjectIdentifierTypeDef] = [
             {"Key": item["Key"]}
             for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix)
             for item in page.get("Contents", [])

@@ -21,9 +21,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from shortstack.adapters.workflow.runner import ExecutionAborted, LocalStateMachine
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
 
 _log = logging.getLogger("shortstack.imports")
 
@@ -97,7 +100,7 @@ class LocalWorkflowStarter:
 
 
 class StepFunctionsStarter:
-    def __init__(self, client: Any, state_machine_arn: str) -> None:
+    def __init__(self, client: SFNClient, state_machine_arn: str) -> None:
         self._client = client
         self._arn = state_machine_arn
 
