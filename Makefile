@@ -49,7 +49,7 @@ format: sync ## apply ruff fixes and formatting
 	$(RUN) ruff check --fix $(PY_DIRS)
 	$(RUN) ruff format $(PY_DIRS)
 
-typecheck: sync ## mypy --strict on the package
+typecheck: sync ## mypy --strict on the package and the contract suite
 	$(RUN) mypy
 
 browser: ## install Debian's chromium and axe-core (npm) for the browser tests when missing (or say why not)

@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -32,6 +32,9 @@ for _name in (
 
 from shortstack.bootstrap import Container, bootstrap  # noqa: E402
 from shortstack.config import Settings  # noqa: E402
+
+if TYPE_CHECKING:
+    from shortstack.entrypoints.local_events import LocalEventDispatcher
 
 TABLE_NAME = "shortstack-test"
 IMPORT_BUCKET = "shortstack-imports-test"
@@ -165,7 +168,15 @@ def settings_for(storage: str, data_dir: Path, **extra: Any) -> Settings:
     extra.setdefault("imports_bucket", IMPORT_BUCKET)
     # Tests fire hundreds of POSTs from one client; the limiter has tests of its own.
     extra.setdefault("rate_limit_creates_per_minute", 0)
-    return Settings(storage=storage, data_dir=data_dir, table_name=TABLE_NAME, **extra)  # type: ignore[arg-type]
+    return Settings(storage=storage, data_dir=data_dir, table_name=TABLE_NAME, **extra)
+
+
+def dispatcher_for(container: Container) -> LocalEventDispatcher:
+    """The local server's event dispatcher on `container`'s SQLite queue, not started."""
+    from shortstack.entrypoints.local_events import LocalEventDispatcher
+
+    assert container.event_queue is not None, "only the SQLite store has a local event queue"
+    return LocalEventDispatcher(container.event_queue, container.events)
 
 
 @pytest.fixture(params=[*STORAGES, DYNAMODB_LOCAL])

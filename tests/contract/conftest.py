@@ -1,19 +1,26 @@
-"""The contract suite runs every case against every storage adapter (and DynamoDB Local)."""
+"""The contract suite runs every case against every store (and DynamoDB Local).
+
+Each store's adapters come from the factory `bootstrap()` uses
+(shortstack/bootstrap/<store>.py), so the suite checks what the app runs on.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
-from tests.conftest import (
-    DYNAMODB_LOCAL,
-    IMPORT_BUCKET,
-    STORAGES,
-    TABLE_NAME,
-)
+from shortstack.bootstrap import Adapters, adapters_for
+from shortstack.bootstrap import dynamodb as dynamodb_store
+from shortstack.config import Settings
+from tests.conftest import DYNAMODB_LOCAL, STORAGES, settings_for
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+Found = TypeVar("Found")
 
 
 @pytest.fixture(params=[*STORAGES, DYNAMODB_LOCAL])
@@ -22,84 +29,38 @@ def storage(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def store_settings(storage: str, tmp_path: Path) -> Settings:
+    """The settings of one store; "dynamodb_local" is the DynamoDB store on the official engine."""
+    return settings_for("dynamodb" if storage == "dynamodb_local" else storage, tmp_path)
+
+
+@pytest.fixture
+def dynamodb_client(storage: str, request: pytest.FixtureRequest) -> DynamoDBClient | None:
+    """The table's client on the DynamoDB stores (moto, or DynamoDB Local); None elsewhere."""
+    if storage == "dynamodb":
+        client: DynamoDBClient = request.getfixturevalue("moto_dynamodb")
+        return client
+    if storage == "dynamodb_local":
+        local: DynamoDBClient = request.getfixturevalue("dynamodb_local")
+        return local
+    return None
+
+
+@pytest.fixture
 def adapters(
-    storage: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[dict[str, Any]]:
-    """Fresh repositories of one technology, keyed by port name."""
-    if storage == "memory":
-        from shortstack.adapters.memory import (
-            MemoryItemRepository,
-            MemoryLinkRepository,
-            MemoryUserRepository,
-        )
-        from shortstack.adapters.memory.apikeys import MemoryApiKeyRepository
-        from shortstack.adapters.memory.blobs import MemoryBlobStore
-        from shortstack.adapters.memory.imports import MemoryImportRepository
-        from shortstack.adapters.memory.stats import MemoryClickStatsRepository
-
-        stats = MemoryClickStatsRepository()
-        yield {
-            "items": MemoryItemRepository(),
-            "users": MemoryUserRepository(),
-            "links": MemoryLinkRepository(),
-            "stats": stats,
-            "stats_rollup": stats,
-            "imports": MemoryImportRepository(),
-            "blobs": MemoryBlobStore(),
-            "apikeys": MemoryApiKeyRepository(),
-        }
-    elif storage == "sqlite":
-        from shortstack.adapters.files import LocalBlobStore
-        from shortstack.adapters.sqlite import (
-            SqliteDatabase,
-            SqliteItemRepository,
-            SqliteLinkRepository,
-            SqliteUserRepository,
-        )
-        from shortstack.adapters.sqlite.apikeys import SqliteApiKeyRepository
-        from shortstack.adapters.sqlite.imports import SqliteImportRepository
-        from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
-        from shortstack.adapters.sqlite.stats_rollup import SqliteClickStatsRollUp
-
-        db = SqliteDatabase(tmp_path / "contract.sqlite3")
-        yield {
-            "items": SqliteItemRepository(db),
-            "users": SqliteUserRepository(db),
-            "links": SqliteLinkRepository(db),
-            "stats": SqliteClickStatsRepository(db),
-            "stats_rollup": SqliteClickStatsRollUp(db),
-            "imports": SqliteImportRepository(db),
-            "blobs": LocalBlobStore(tmp_path / "blobs"),
-            "apikeys": SqliteApiKeyRepository(db),
-            "db": db,
-        }
-        db.close()
+    store_settings: Settings, dynamodb_client: DynamoDBClient | None
+) -> Iterator[Adapters]:
+    """Fresh adapters of one store, built as bootstrap() builds them."""
+    if dynamodb_client is not None:
+        # The session's client: one built per test under moto would cost ~80 ms.
+        built = dynamodb_store.adapters_for(store_settings, client=dynamodb_client)
     else:
-        import boto3
+        built = adapters_for(store_settings)
+    yield built
+    built.close()
 
-        from shortstack.adapters.dynamodb import (
-            DynamoDBItemRepository,
-            DynamoDBLinkRepository,
-            DynamoDBUserRepository,
-        )
-        from shortstack.adapters.dynamodb.apikeys import DynamoDBApiKeyRepository
-        from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
-        from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
-        from shortstack.adapters.dynamodb.stats_rollup import DynamoDBClickStatsRollUp
-        from shortstack.adapters.s3 import S3BlobStore
 
-        # "dynamodb" is moto, "dynamodb_local" the official engine: the same table either way.
-        client = request.getfixturevalue(
-            "moto_dynamodb" if storage == "dynamodb" else "dynamodb_local"
-        )
-        yield {
-            "items": DynamoDBItemRepository(client, TABLE_NAME),
-            "users": DynamoDBUserRepository(client, TABLE_NAME),
-            "links": DynamoDBLinkRepository(client, TABLE_NAME),
-            "stats": DynamoDBClickStatsRepository(client, TABLE_NAME),
-            "stats_rollup": DynamoDBClickStatsRollUp(client, TABLE_NAME),
-            "imports": DynamoDBImportRepository(client, TABLE_NAME),
-            "apikeys": DynamoDBApiKeyRepository(client, TABLE_NAME),
-            "blobs": S3BlobStore(boto3.client("s3", region_name="us-east-1"), IMPORT_BUCKET),
-            "client": client,
-        }
+def present(found: Found | None) -> Found:
+    """What a lookup found, failing the test when it found nothing."""
+    assert found is not None, "expected a stored record, found none"
+    return found

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from shortstack.bootstrap import Adapters
+from shortstack.config import Settings
 from shortstack.domain.apikeys import ApiKey, hash_secret, new_api_key
 from shortstack.domain.errors import Conflict
+from shortstack.service_layer.ports import ApiKeyRepository
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -19,31 +27,35 @@ def make(owner: str, name: str = "ci", minutes: int = 0) -> tuple[ApiKey, str]:
 
 
 @pytest.fixture
-def repo(adapters: dict[str, Any]) -> Any:
-    return adapters["apikeys"]
+def repo(adapters: Adapters) -> ApiKeyRepository:
+    return adapters.apikeys
 
 
-def test_a_key_is_found_by_the_hash_of_its_secret(repo: Any) -> None:
+def test_a_key_is_found_by_the_hash_of_its_secret(repo: ApiKeyRepository) -> None:
     key, secret = make("alice")
     repo.add(key)
     assert repo.by_hash(hash_secret(secret)) == key
     assert repo.by_hash(hash_secret(secret + "x")) is None
 
 
-def test_the_secret_itself_is_never_stored(repo: Any, adapters: dict[str, Any]) -> None:
+def test_the_secret_itself_is_never_stored(
+    repo: ApiKeyRepository,
+    store_settings: Settings,
+    dynamodb_client: DynamoDBClient | None,
+) -> None:
     key, secret = make("alice")
     repo.add(key)
     stored = repr(repo.list("alice"))
-    if "db" in adapters:
-        rows = adapters["db"].connection().execute("SELECT * FROM api_keys").fetchall()
-        stored += repr([tuple(row) for row in rows])
-    if "client" in adapters:
-        stored += repr(adapters["client"].scan(TableName=adapters["apikeys"]._table)["Items"])
+    if store_settings.storage == "sqlite":
+        with closing(sqlite3.connect(store_settings.sqlite_path)) as connection:
+            stored += repr(connection.execute("SELECT * FROM api_keys").fetchall())
+    if dynamodb_client is not None:
+        stored += repr(dynamodb_client.scan(TableName=store_settings.table_name)["Items"])
     assert secret not in stored
     assert secret[10:20] not in stored  # beyond the shown hint, not a fragment either
 
 
-def test_the_same_hash_twice_is_a_conflict(repo: Any) -> None:
+def test_the_same_hash_twice_is_a_conflict(repo: ApiKeyRepository) -> None:
     key, _ = make("alice")
     repo.add(key)
     with pytest.raises(Conflict):
@@ -51,7 +63,7 @@ def test_the_same_hash_twice_is_a_conflict(repo: Any) -> None:
     assert repo.list("bob") == []
 
 
-def test_each_owner_lists_only_their_keys_oldest_first(repo: Any) -> None:
+def test_each_owner_lists_only_their_keys_oldest_first(repo: ApiKeyRepository) -> None:
     first, _ = make("alice", "first", minutes=0)
     second, _ = make("alice", "second", minutes=5)
     bobs, _ = make("bob", "bob's")
@@ -62,7 +74,7 @@ def test_each_owner_lists_only_their_keys_oldest_first(repo: Any) -> None:
     assert repo.list("carol") == []
 
 
-def test_owners_with_separator_characters_do_not_see_each_other(repo: Any) -> None:
+def test_owners_with_separator_characters_do_not_see_each_other(repo: ApiKeyRepository) -> None:
     tricky, _ = make("a#KEYS")
     plain, _ = make("a")
     repo.add(tricky)
@@ -71,7 +83,7 @@ def test_owners_with_separator_characters_do_not_see_each_other(repo: Any) -> No
     assert repo.list("a#KEYS") == [tricky]
 
 
-def test_revoking_is_per_owner_and_immediate(repo: Any) -> None:
+def test_revoking_is_per_owner_and_immediate(repo: ApiKeyRepository) -> None:
     key, secret = make("alice")
     repo.add(key)
     assert repo.revoke("bob", key.key_id) is False
@@ -82,7 +94,9 @@ def test_revoking_is_per_owner_and_immediate(repo: Any) -> None:
     assert repo.revoke("alice", key.key_id) is False
 
 
-def test_recording_a_use_sets_last_used_and_never_revives_a_revoked_key(repo: Any) -> None:
+def test_recording_a_use_sets_last_used_and_never_revives_a_revoked_key(
+    repo: ApiKeyRepository,
+) -> None:
     key, secret = make("alice")
     repo.add(key)
     used = T0 + timedelta(hours=3)

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from shortstack.bootstrap import Adapters
 from shortstack.domain.analytics import ClickFacts
 from tests.concurrency import race
 
@@ -30,9 +31,9 @@ def facts(n: int, short_id: str = "abc1234", day: date = DAY, **overrides: Any) 
 
 
 def test_a_fold_counts_every_dimension_and_a_redelivery_counts_nothing(
-    adapters: dict[str, Any],
+    adapters: Adapters,
 ) -> None:
-    stats = adapters["stats"]
+    stats = adapters.stats
     assert stats.fold(facts(1)) is True
     assert stats.fold(facts(1)) is False
     assert stats.fold(
@@ -49,8 +50,8 @@ def test_a_fold_counts_every_dimension_and_a_redelivery_counts_nothing(
     }
 
 
-def test_days_are_per_link_within_the_range_oldest_first(adapters: dict[str, Any]) -> None:
-    stats = adapters["stats"]
+def test_days_are_per_link_within_the_range_oldest_first(adapters: Adapters) -> None:
+    stats = adapters.stats
     for n, day in enumerate([date(2026, 11, 18), date(2026, 11, 20), date(2026, 11, 19)]):
         stats.fold(facts(n, day=day))
     stats.fold(facts(9, short_id="other01", day=date(2026, 11, 19)))
@@ -61,8 +62,8 @@ def test_days_are_per_link_within_the_range_oldest_first(adapters: dict[str, Any
     assert len(stats.days("other01", date(2026, 1, 1), date(2026, 12, 31))) == 1
 
 
-def test_concurrent_folds_with_redeliveries_stay_exact(adapters: dict[str, Any]) -> None:
-    stats = adapters["stats"]
+def test_concurrent_folds_with_redeliveries_stay_exact(adapters: Adapters) -> None:
+    stats = adapters.stats
     rng = random.Random(7)
     clicks = [
         facts(n, browser=rng.choice(["Chrome", "Firefox", "Safari"]), country=rng.choice("AB"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
+from shortstack.bootstrap import Adapters
 from shortstack.domain.errors import Conflict, InvalidCursor
 from shortstack.domain.imports import (
     ImportCounts,
@@ -18,6 +18,7 @@ from shortstack.domain.imports import (
     new_import,
 )
 from shortstack.service_layer.ports import MissingBlob
+from tests.contract.conftest import present
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -26,33 +27,33 @@ def make(owner: str = "alice", n: int = 0, filename: str | None = "links.csv") -
     return new_import(owner, T0 + timedelta(seconds=n), filename)
 
 
-def test_add_then_get_round_trips_every_field(adapters: dict[str, Any]) -> None:
-    repo = adapters["imports"]
+def test_add_then_get_round_trips_every_field(adapters: Adapters) -> None:
+    repo = adapters.imports
     job = make(filename="my links #1.csv")
     repo.add(job)
     assert repo.get(job.import_id) == job
     assert repo.get("missing") is None
 
 
-def test_the_format_read_is_kept_with_the_job(adapters: dict[str, Any]) -> None:
-    repo = adapters["imports"]
+def test_the_format_read_is_kept_with_the_job(adapters: Adapters) -> None:
+    repo = adapters.imports
     job = new_import("alice", T0, "export.csv", "bitly")
     repo.add(job)
     repo.update(job.import_id, ImportUpdate(status=ImportStatus.RUNNING), T0)
-    assert repo.get(job.import_id).format == "bitly"
+    assert present(repo.get(job.import_id)).format == "bitly"
 
 
-def test_adding_an_existing_id_conflicts(adapters: dict[str, Any]) -> None:
-    repo = adapters["imports"]
+def test_adding_an_existing_id_conflicts(adapters: Adapters) -> None:
+    repo = adapters.imports
     job = make()
     repo.add(job)
     with pytest.raises(Conflict):
         repo.add(replace(job, owner="mallory"))
-    assert repo.get(job.import_id).owner == "alice"
+    assert present(repo.get(job.import_id)).owner == "alice"
 
 
-def test_update_changes_only_the_given_fields(adapters: dict[str, Any]) -> None:
-    repo = adapters["imports"]
+def test_update_changes_only_the_given_fields(adapters: Adapters) -> None:
+    repo = adapters.imports
     job = make()
     repo.add(job)
     later = T0 + timedelta(minutes=1)
@@ -60,7 +61,7 @@ def test_update_changes_only_the_given_fields(adapters: dict[str, Any]) -> None:
         job.import_id, ImportUpdate(status=ImportStatus.RUNNING, total=5, valid=4, invalid=1), later
     )
     assert repo.update(job.import_id, ImportUpdate(chunk_count=2), later)
-    stored = repo.get(job.import_id)
+    stored = present(repo.get(job.import_id))
     assert stored.status == ImportStatus.RUNNING
     assert stored.counts == ImportCounts(total=5, valid=4, invalid=1)
     assert stored.chunk_count == 2
@@ -70,15 +71,15 @@ def test_update_changes_only_the_given_fields(adapters: dict[str, Any]) -> None:
     assert not repo.update("missing", ImportUpdate(chunk_count=1), later)
 
 
-def test_a_final_status_never_changes_again(adapters: dict[str, Any]) -> None:
-    repo = adapters["imports"]
+def test_a_final_status_never_changes_again(adapters: Adapters) -> None:
+    repo = adapters.imports
     job = make()
     repo.add(job)
     assert repo.update(job.import_id, ImportUpdate(status=ImportStatus.FAILED, error="boom"), T0)
     assert not repo.update(job.import_id, ImportUpdate(status=ImportStatus.SUCCEEDED), T0)
     assert not repo.update(job.import_id, ImportUpdate(total=9), T0)
     repo.record_chunk(job.import_id, 0, 10, 0, T0)
-    stored = repo.get(job.import_id)
+    stored = present(repo.get(job.import_id))
     assert (stored.status, stored.error, stored.counts) == (
         ImportStatus.FAILED,
         "boom",
@@ -86,35 +87,36 @@ def test_a_final_status_never_changes_again(adapters: dict[str, Any]) -> None:
     )
 
 
-def test_chunk_results_sum_up_and_a_repeated_chunk_overwrites(adapters: dict[str, Any]) -> None:
-    repo = adapters["imports"]
+def test_chunk_results_sum_up_and_a_repeated_chunk_overwrites(adapters: Adapters) -> None:
+    repo = adapters.imports
     job = make()
     repo.add(job)
     repo.record_chunk(job.import_id, 0, 90, 10, T0)
     repo.record_chunk(job.import_id, 1, 50, 0, T0)
     repo.record_chunk(job.import_id, 0, 95, 5, T0)  # a retried chunk
-    counts = repo.get(job.import_id).counts
+    counts = present(repo.get(job.import_id)).counts
     assert (counts.loaded, counts.failed) == (145, 5)
     repo.record_chunk("missing", 0, 1, 1, T0)
     assert repo.get("missing") is None
 
 
-def test_forgotten_chunks_count_nothing_unless_the_job_is_final(adapters: dict[str, Any]) -> None:
-    repo = adapters["imports"]
+def test_forgotten_chunks_count_nothing_unless_the_job_is_final(adapters: Adapters) -> None:
+    repo = adapters.imports
     job = make()
     repo.add(job)
     repo.record_chunk(job.import_id, 0, 90, 10, T0)
     repo.forget_chunks(job.import_id)
-    assert (repo.get(job.import_id).counts.loaded, repo.get(job.import_id).counts.failed) == (0, 0)
+    counts = present(repo.get(job.import_id)).counts
+    assert (counts.loaded, counts.failed) == (0, 0)
     repo.record_chunk(job.import_id, 3, 7, 1, T0)
     repo.update(job.import_id, ImportUpdate(status=ImportStatus.SUCCEEDED), T0)
     repo.forget_chunks(job.import_id)  # a final job's counts never change again
-    assert repo.get(job.import_id).counts.loaded == 7
+    assert present(repo.get(job.import_id)).counts.loaded == 7
     repo.forget_chunks("missing")
 
 
-def test_row_errors_page_in_row_order_without_duplicates(adapters: dict[str, Any]) -> None:
-    repo = adapters["imports"]
+def test_row_errors_page_in_row_order_without_duplicates(adapters: Adapters) -> None:
+    repo = adapters.imports
     job, other = make(), make(n=1)
     repo.add(job)
     repo.add(other)
@@ -142,8 +144,8 @@ def test_row_errors_page_in_row_order_without_duplicates(adapters: dict[str, Any
     assert exact.next_cursor is None
 
 
-def test_many_row_errors_are_all_stored(adapters: dict[str, Any]) -> None:
-    repo = adapters["imports"]
+def test_many_row_errors_are_all_stored(adapters: Adapters) -> None:
+    repo = adapters.imports
     job = make()
     repo.add(job)
     errors = [RowError(row, "bad") for row in range(2, 502)]
@@ -153,13 +155,13 @@ def test_many_row_errors_are_all_stored(adapters: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "eyJyIjoieCJ9", "eyJrIjoiMSJ9"])
-def test_invalid_error_cursors_are_rejected(adapters: dict[str, Any], cursor: str) -> None:
+def test_invalid_error_cursors_are_rejected(adapters: Adapters, cursor: str) -> None:
     with pytest.raises(InvalidCursor):
-        adapters["imports"].list_errors("any", limit=10, cursor=cursor)
+        adapters.imports.list_errors("any", limit=10, cursor=cursor)
 
 
-def test_unfinished_jobs_are_listed_oldest_first(adapters: dict[str, Any]) -> None:
-    repo = adapters["imports"]
+def test_unfinished_jobs_are_listed_oldest_first(adapters: Adapters) -> None:
+    repo = adapters.imports
     jobs = [make(n=n) for n in range(4)]
     for job in reversed(jobs):
         repo.add(job)
@@ -177,8 +179,8 @@ def test_unfinished_jobs_are_listed_oldest_first(adapters: dict[str, Any]) -> No
 # -- BlobStore -----------------------------------------------------------------------------------
 
 
-def test_blobs_round_trip_replace_and_delete_by_prefix(adapters: dict[str, Any]) -> None:
-    blobs = adapters["blobs"]
+def test_blobs_round_trip_replace_and_delete_by_prefix(adapters: Adapters) -> None:
+    blobs = adapters.blobs
     blobs.put("imports/a/source.csv", b"url\nhttps://example.com\n")
     blobs.put("imports/a/chunk-00000.jsonl", b"{}")
     blobs.put("imports/ab/source.csv", b"other")
@@ -193,8 +195,8 @@ def test_blobs_round_trip_replace_and_delete_by_prefix(adapters: dict[str, Any])
     blobs.delete_prefix("imports/nothing-here/")
 
 
-def test_blobs_hold_arbitrary_bytes(adapters: dict[str, Any]) -> None:
-    blobs = adapters["blobs"]
+def test_blobs_hold_arbitrary_bytes(adapters: Adapters) -> None:
+    blobs = adapters.blobs
     data = bytes(range(256)) * 64
     blobs.put("imports/b/source.csv", data)
     assert blobs.get("imports/b/source.csv") == data

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from shortstack.bootstrap import Adapters
 from shortstack.domain.errors import Conflict, InvalidCursor, ItemNotFound
 from shortstack.domain.items import PRICE_MAX, PRICE_MIN, ItemChanges, create_item
 from shortstack.domain.pagination import encode_cursor
+from tests.contract.conftest import present
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -28,32 +30,32 @@ def make(owner: str = "alice", n: int = 0, category: str = "Books", **fields: An
     )
 
 
-def test_add_then_get_round_trips_every_field(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_add_then_get_round_trips_every_field(adapters: Adapters) -> None:
+    repo = adapters.items
     item = make(description="with ünïcödé ✓ and a # sign", price=Decimal("1234.5"))
     repo.add(item)
     assert repo.get("alice", item.item_id) == item
 
 
-def test_get_of_another_owners_item_is_none(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_get_of_another_owners_item_is_none(adapters: Adapters) -> None:
+    repo = adapters.items
     item = make()
     repo.add(item)
     assert repo.get("mallory", item.item_id) is None
     assert repo.get("alice", "no-such-id") is None
 
 
-def test_adding_an_existing_id_conflicts_and_keeps_the_original(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_adding_an_existing_id_conflicts_and_keeps_the_original(adapters: Adapters) -> None:
+    repo = adapters.items
     item = make()
     repo.add(item)
     with pytest.raises(Conflict):
         repo.add(replace(item, name="impostor"))
-    assert repo.get("alice", item.item_id).name == item.name
+    assert present(repo.get("alice", item.item_id)).name == item.name
 
 
-def test_update_changes_only_given_fields(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_update_changes_only_given_fields(adapters: Adapters) -> None:
+    repo = adapters.items
     item = make(description="keep me")
     repo.add(item)
     later = T0 + timedelta(hours=1)
@@ -66,28 +68,28 @@ def test_update_changes_only_given_fields(adapters: dict[str, Any]) -> None:
     assert repo.get("alice", item.item_id) == updated
 
 
-def test_update_can_clear_the_description(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_update_can_clear_the_description(adapters: Adapters) -> None:
+    repo = adapters.items
     item = make(description="old")
     repo.add(item)
     updated = repo.update("alice", item.item_id, ItemChanges(clear_description=True), T0)
     assert updated.description is None
-    assert repo.get("alice", item.item_id).description is None
+    assert present(repo.get("alice", item.item_id)).description is None
 
 
-def test_update_of_missing_or_foreign_item_raises(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_update_of_missing_or_foreign_item_raises(adapters: Adapters) -> None:
+    repo = adapters.items
     item = make()
     repo.add(item)
     with pytest.raises(ItemNotFound):
         repo.update("alice", "missing", ItemChanges(name="x"), T0)
     with pytest.raises(ItemNotFound):
         repo.update("mallory", item.item_id, ItemChanges(name="x"), T0)
-    assert repo.get("alice", item.item_id).name == item.name
+    assert present(repo.get("alice", item.item_id)).name == item.name
 
 
-def test_category_change_moves_the_item_between_category_listings(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_category_change_moves_the_item_between_category_listings(adapters: Adapters) -> None:
+    repo = adapters.items
     item = make(category="Books")
     repo.add(item)
     repo.update("alice", item.item_id, ItemChanges(category="Games"), T0)
@@ -96,8 +98,8 @@ def test_category_change_moves_the_item_between_category_listings(adapters: dict
     assert [i.item_id for i in games] == [item.item_id]
 
 
-def test_delete(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_delete(adapters: Adapters) -> None:
+    repo = adapters.items
     item = make()
     repo.add(item)
     assert repo.delete("mallory", item.item_id) is False
@@ -106,8 +108,8 @@ def test_delete(adapters: dict[str, Any]) -> None:
     assert repo.get("alice", item.item_id) is None
 
 
-def test_list_pages_newest_first_without_gaps_or_repeats(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_list_pages_newest_first_without_gaps_or_repeats(adapters: Adapters) -> None:
+    repo = adapters.items
     created = [make(n=n) for n in range(7)]
     for item in created:
         repo.add(item)
@@ -126,8 +128,8 @@ def test_list_pages_newest_first_without_gaps_or_repeats(adapters: dict[str, Any
     assert pages == 3
 
 
-def test_exact_page_size_has_no_next_cursor(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_exact_page_size_has_no_next_cursor(adapters: Adapters) -> None:
+    repo = adapters.items
     for n in range(3):
         repo.add(make(n=n))
     page = repo.list("alice", category=None, limit=3, cursor=None)
@@ -135,8 +137,8 @@ def test_exact_page_size_has_no_next_cursor(adapters: dict[str, Any]) -> None:
     assert page.next_cursor is None
 
 
-def test_list_by_category_only_returns_that_category(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_list_by_category_only_returns_that_category(adapters: Adapters) -> None:
+    repo = adapters.items
     for n in range(4):
         repo.add(make(n=n, category="Books" if n % 2 else "Games"))
     books = repo.list("alice", category="Books", limit=10, cursor=None).items
@@ -144,8 +146,8 @@ def test_list_by_category_only_returns_that_category(adapters: dict[str, Any]) -
     assert len(books) == 2
 
 
-def test_category_with_separator_characters_does_not_leak(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_category_with_separator_characters_does_not_leak(adapters: Adapters) -> None:
+    repo = adapters.items
     repo.add(make(n=1, category="A#B"))
     repo.add(make(n=2, category="A"))
     assert len(repo.list("alice", category="A#B", limit=10, cursor=None).items) == 1
@@ -153,13 +155,13 @@ def test_category_with_separator_characters_does_not_leak(adapters: dict[str, An
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "e30", "eyJrIjoxfQ", "!!!", "x" * 2000])
-def test_invalid_cursor_is_rejected(adapters: dict[str, Any], cursor: str) -> None:
+def test_invalid_cursor_is_rejected(adapters: Adapters, cursor: str) -> None:
     with pytest.raises(InvalidCursor):
-        adapters["items"].list("alice", category=None, limit=10, cursor=cursor)
+        adapters.items.list("alice", category=None, limit=10, cursor=cursor)
 
 
-def test_concurrent_partial_updates_lose_no_field(adapters: dict[str, Any]) -> None:
-    repo = adapters["items"]
+def test_concurrent_partial_updates_lose_no_field(adapters: Adapters) -> None:
+    repo = adapters.items
     item = make(description="d0")
     repo.add(item)
     changes = [
@@ -184,7 +186,7 @@ def test_concurrent_partial_updates_lose_no_field(adapters: dict[str, Any]) -> N
     for thread in threads:
         thread.join()
     assert not errors
-    final = repo.get("alice", item.item_id)
+    final = present(repo.get("alice", item.item_id))
     assert (final.name, final.price, final.category, final.description) == (
         "new name",
         Decimal("42"),
@@ -197,22 +199,20 @@ def test_concurrent_partial_updates_lose_no_field(adapters: dict[str, Any]) -> N
     "price",
     [PRICE_MIN, PRICE_MAX, Decimal("0.30000000000000004"), Decimal("123456789.123456789")],
 )
-def test_every_price_the_domain_accepts_round_trips(
-    adapters: dict[str, Any], price: Decimal
-) -> None:
-    repo = adapters["items"]
+def test_every_price_the_domain_accepts_round_trips(adapters: Adapters, price: Decimal) -> None:
+    repo = adapters.items
     item = make(price=price)
     repo.add(item)
-    assert repo.get("alice", item.item_id).price == price
+    assert present(repo.get("alice", item.item_id)).price == price
     repo.update("alice", item.item_id, ItemChanges(price=price), T0)
-    assert repo.get("alice", item.item_id).price == price
+    assert present(repo.get("alice", item.item_id)).price == price
 
 
 @pytest.mark.parametrize("position", ["x#y", "a#b#c", "2026-01-01T00:00:00.000Z#nope", "\x00#\x00"])
 def test_a_forged_cursor_never_reaches_another_owners_items(
-    adapters: dict[str, Any], position: str
+    adapters: Adapters, position: str
 ) -> None:
-    repo = adapters["items"]
+    repo = adapters.items
     repo.add(make(owner="bob", n=1))
     repo.add(make(owner="alice", n=2))
     try:

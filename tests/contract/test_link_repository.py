@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
+from shortstack.bootstrap import Adapters
 from shortstack.domain.errors import InvalidCursor, LinkGone, LinkNotFound, ShortIdTaken
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import Link, LinkChanges, Preview, Target, create_link
 from tests.concurrency import race
+from tests.contract.conftest import present
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LATER = T0 + timedelta(days=1)
@@ -28,8 +30,8 @@ def make(short_id: str = "abc1234", owner: str = "alice", n: int = 0, **fields: 
     )
 
 
-def test_add_then_get_round_trips_every_field(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_add_then_get_round_trips_every_field(adapters: Adapters) -> None:
+    repo = adapters.links
     link = make(
         title="Ünïcödé ✓ # title",
         tags=["promo", "q1"],
@@ -61,28 +63,28 @@ ROUTING: dict[str, Any] = {
 
 
 def test_add_then_get_round_trips_rules_variants_password_and_preview(
-    adapters: dict[str, Any],
+    adapters: Adapters,
 ) -> None:
-    repo = adapters["links"]
+    repo = adapters.links
     link = make(**ROUTING)
     repo.add(link)
     assert repo.get(link.short_id) == link
-    assert repo.get(link.short_id).password_protected
+    assert present(repo.get(link.short_id)).password_protected
     [listed] = repo.list("alice", tag=None, limit=5, cursor=None).items
     assert listed == link
 
 
-def test_clicks_never_touch_the_imported_clicks(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_clicks_never_touch_the_imported_clicks(adapters: Adapters) -> None:
+    repo = adapters.links
     repo.add(make(imported_clicks=42))
     repo.record_click("abc1234", T0)
     repo.update("alice", "abc1234", LinkChanges(title="renamed"), LATER)
-    stored = repo.get("abc1234")
+    stored = present(repo.get("abc1234"))
     assert (stored.click_count, stored.imported_clicks, stored.title) == (1, 42, "renamed")
 
 
-def test_update_sets_and_clears_the_routing_fields(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_update_sets_and_clears_the_routing_fields(adapters: Adapters) -> None:
+    repo = adapters.links
     link = make()
     repo.add(link)
     changed = repo.update("alice", link.short_id, LinkChanges(**ROUTING), LATER)
@@ -114,19 +116,19 @@ def test_update_sets_and_clears_the_routing_fields(adapters: dict[str, Any]) -> 
     assert repo.get(link.short_id) == cleared
 
 
-def test_optional_fields_round_trip_when_absent(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_optional_fields_round_trip_when_absent(adapters: Adapters) -> None:
+    repo = adapters.links
     link = replace(make(), expires_at=None)
     repo.add(link)
     assert repo.get(link.short_id) == link
 
 
-def test_get_of_unknown_id_is_none(adapters: dict[str, Any]) -> None:
-    assert adapters["links"].get("nothing") is None
+def test_get_of_unknown_id_is_none(adapters: Adapters) -> None:
+    assert adapters.links.get("nothing") is None
 
 
-def test_adding_a_taken_id_raises_and_never_overwrites(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_adding_a_taken_id_raises_and_never_overwrites(adapters: Adapters) -> None:
+    repo = adapters.links
     original = make(url="https://first.example/")
     repo.add(original)
     with pytest.raises(ShortIdTaken):
@@ -134,8 +136,8 @@ def test_adding_a_taken_id_raises_and_never_overwrites(adapters: dict[str, Any])
     assert repo.get(original.short_id) == original
 
 
-def test_update_changes_only_given_fields(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_update_changes_only_given_fields(adapters: Adapters) -> None:
+    repo = adapters.links
     link = make(title="keep", tags=["a"], max_visits=9)
     repo.add(link)
     updated = repo.update(
@@ -149,8 +151,8 @@ def test_update_changes_only_given_fields(adapters: dict[str, Any]) -> None:
     assert repo.get(link.short_id) == updated
 
 
-def test_update_sets_and_clears_optional_fields(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_update_sets_and_clears_optional_fields(adapters: Adapters) -> None:
+    repo = adapters.links
     link = make(title="t", tags=["a", "b"], max_visits=3)
     repo.add(link)
     new_expiry = T0 + timedelta(days=90)
@@ -181,8 +183,8 @@ def test_update_sets_and_clears_optional_fields(adapters: dict[str, Any]) -> Non
     assert repo.get(link.short_id) == cleared
 
 
-def test_update_of_missing_or_foreign_link_raises(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_update_of_missing_or_foreign_link_raises(adapters: Adapters) -> None:
+    repo = adapters.links
     link = make()
     repo.add(link)
     with pytest.raises(LinkNotFound):
@@ -192,8 +194,8 @@ def test_update_of_missing_or_foreign_link_raises(adapters: dict[str, Any]) -> N
     assert repo.get(link.short_id) == link
 
 
-def test_delete_only_the_owners_link(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_delete_only_the_owners_link(adapters: Adapters) -> None:
+    repo = adapters.links
     link = make()
     repo.add(link)
     assert repo.delete("mallory", link.short_id) is False
@@ -215,8 +217,8 @@ def collect(repo: Any, owner: str, tag: str | None, limit: int) -> tuple[list[st
             return seen, pages
 
 
-def test_list_pages_newest_first_without_gaps_or_repeats(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_list_pages_newest_first_without_gaps_or_repeats(adapters: Adapters) -> None:
+    repo = adapters.links
     created = [make(short_id=f"link{n:03d}", n=n) for n in range(7)]
     for link in created:
         repo.add(link)
@@ -226,8 +228,8 @@ def test_list_pages_newest_first_without_gaps_or_repeats(adapters: dict[str, Any
     assert pages == 3
 
 
-def test_list_by_tag(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_list_by_tag(adapters: Adapters) -> None:
+    repo = adapters.links
     for n in range(9):
         repo.add(make(short_id=f"link{n:03d}", n=n, tags=["even"] if n % 2 == 0 else ["odd"]))
     repo.add(make(short_id="bobs001", owner="bob", n=50, tags=["even"]))
@@ -236,8 +238,8 @@ def test_list_by_tag(adapters: dict[str, Any]) -> None:
     assert repo.list("alice", tag="none", limit=5, cursor=None).items == []
 
 
-def test_exact_page_size_has_no_next_cursor(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_exact_page_size_has_no_next_cursor(adapters: Adapters) -> None:
+    repo = adapters.links
     for n in range(3):
         repo.add(make(short_id=f"link{n:03d}", n=n))
     page = repo.list("alice", tag=None, limit=3, cursor=None)
@@ -246,13 +248,13 @@ def test_exact_page_size_has_no_next_cursor(adapters: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "e30", "eyJrIjoxfQ", "!!!", "x" * 2000])
-def test_invalid_cursor_is_rejected(adapters: dict[str, Any], cursor: str) -> None:
+def test_invalid_cursor_is_rejected(adapters: Adapters, cursor: str) -> None:
     with pytest.raises(InvalidCursor):
-        adapters["links"].list("alice", tag=None, limit=10, cursor=cursor)
+        adapters.links.list("alice", tag=None, limit=10, cursor=cursor)
 
 
-def test_record_click_counts_and_returns_the_target(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_record_click_counts_and_returns_the_target(adapters: Adapters) -> None:
+    repo = adapters.links
     link = make(title="t", redirect_status=301, max_visits=5)
     repo.add(link)
     assert repo.record_click(link.short_id, T0) == Target.of(link)
@@ -262,9 +264,9 @@ def test_record_click_counts_and_returns_the_target(adapters: dict[str, Any]) ->
     assert repo.get(link.short_id) == replace(link, click_count=2)
 
 
-def test_record_click_of_unknown_link_raises_not_found(adapters: dict[str, Any]) -> None:
+def test_record_click_of_unknown_link_raises_not_found(adapters: Adapters) -> None:
     with pytest.raises(LinkNotFound):
-        adapters["links"].record_click("missing", T0)
+        adapters.links.record_click("missing", T0)
 
 
 @pytest.mark.parametrize(
@@ -277,24 +279,24 @@ def test_record_click_of_unknown_link_raises_not_found(adapters: dict[str, Any])
     ],
 )
 def test_record_click_refuses_gone_links_without_counting(
-    adapters: dict[str, Any], link: Link, reason: str
+    adapters: Adapters, link: Link, reason: str
 ) -> None:
-    repo = adapters["links"]
+    repo = adapters.links
     repo.add(link)
     with pytest.raises(LinkGone, match=reason):
         repo.record_click(link.short_id, LATER)
-    assert repo.get(link.short_id).click_count == link.click_count
+    assert present(repo.get(link.short_id)).click_count == link.click_count
 
 
-def test_link_without_expiry_never_expires(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_link_without_expiry_never_expires(adapters: Adapters) -> None:
+    repo = adapters.links
     repo.add(replace(make(), expires_at=None))
     assert repo.record_click("abc1234", T0 + timedelta(days=10_000)).expires_at is None
-    assert repo.get("abc1234").click_count == 1
+    assert present(repo.get("abc1234")).click_count == 1
 
 
-def test_concurrent_clicks_are_all_counted(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_concurrent_clicks_are_all_counted(adapters: Adapters) -> None:
+    repo = adapters.links
     repo.add(make())
 
     def click(n: int) -> str:
@@ -302,11 +304,11 @@ def test_concurrent_clicks_are_all_counted(adapters: dict[str, Any]) -> None:
         return "ok"
 
     assert race(40, click) == ["ok"] * 40
-    assert repo.get("abc1234").click_count == 40
+    assert present(repo.get("abc1234")).click_count == 40
 
 
-def test_concurrent_clicks_never_exceed_max_visits(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_concurrent_clicks_never_exceed_max_visits(adapters: Adapters) -> None:
+    repo = adapters.links
     repo.add(make(max_visits=10))
 
     def click(n: int) -> str:
@@ -318,11 +320,11 @@ def test_concurrent_clicks_never_exceed_max_visits(adapters: dict[str, Any]) -> 
 
     outcomes = race(30, click)
     assert sorted(outcomes) == ["gone"] * 20 + ["ok"] * 10
-    assert repo.get("abc1234").click_count == 10
+    assert present(repo.get("abc1234")).click_count == 10
 
 
-def test_clicks_and_updates_do_not_lose_each_other(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_clicks_and_updates_do_not_lose_each_other(adapters: Adapters) -> None:
+    repo = adapters.links
     repo.add(make())
 
     def act(n: int) -> str:
@@ -333,13 +335,13 @@ def test_clicks_and_updates_do_not_lose_each_other(adapters: dict[str, Any]) -> 
         return "ok"
 
     race(20, act)
-    final = repo.get("abc1234")
+    final = present(repo.get("abc1234"))
     assert final.click_count == 16
     assert final.title is not None
 
 
-def test_racing_creates_of_one_id_have_one_winner(adapters: dict[str, Any]) -> None:
-    repo = adapters["links"]
+def test_racing_creates_of_one_id_have_one_winner(adapters: Adapters) -> None:
+    repo = adapters.links
 
     def create(n: int) -> str:
         try:
@@ -352,4 +354,4 @@ def test_racing_creates_of_one_id_have_one_winner(adapters: dict[str, Any]) -> N
     winners = [outcome for outcome in outcomes if outcome.startswith("created")]
     assert len(winners) == 1
     assert outcomes.count("taken") == 19
-    assert repo.get("my-alias").owner == f"user{winners[0].split(':')[1]}"
+    assert present(repo.get("my-alias")).owner == f"user{winners[0].split(':')[1]}"

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from shortstack.adapters.memory import MemoryEventPublisher
+from shortstack.bootstrap import Adapters
 from shortstack.domain.errors import AliasTaken
 from shortstack.domain.links import Visit
 from shortstack.domain.target_urls import OwnHosts
 from shortstack.service_layer.links import LinksService, RedirectService
 from tests.concurrency import race
+from tests.contract.conftest import present
 
 
 @pytest.fixture
-def links(adapters: dict[str, Any]) -> LinksService:
-    return LinksService(adapters["links"], MemoryEventPublisher(), OwnHosts.of("https://sho.rt"))
+def links(adapters: Adapters) -> LinksService:
+    return LinksService(adapters.links, MemoryEventPublisher(), OwnHosts.of("https://sho.rt"))
 
 
 def test_a_random_id_collision_draws_again_and_never_overwrites(
-    links: LinksService, adapters: dict[str, Any]
+    links: LinksService, adapters: Adapters
 ) -> None:
     first = links.create("alice", url="https://first.example/")
     drawn = iter([first.short_id, first.short_id, "Fresh07"])
     links.new_id = drawn.__next__
     second = links.create("bob", url="https://second.example/")
     assert second.short_id == "Fresh07"
-    assert adapters["links"].get(first.short_id) == first
+    assert adapters.links.get(first.short_id) == first
 
 
 def test_racing_alias_creates_have_exactly_one_winner(links: LinksService) -> None:
@@ -42,16 +42,14 @@ def test_racing_alias_creates_have_exactly_one_winner(links: LinksService) -> No
     assert sorted(outcomes) == ["201"] + ["409"] * 49
 
 
-def test_concurrent_redirects_count_every_click(
-    links: LinksService, adapters: dict[str, Any]
-) -> None:
+def test_concurrent_redirects_count_every_click(links: LinksService, adapters: Adapters) -> None:
     link = links.create("alice", url="https://example.com/")
     publisher = MemoryEventPublisher()
-    redirects = RedirectService(adapters["links"], publisher)
+    redirects = RedirectService(adapters.links, publisher)
 
     def follow(n: int) -> str:
         return redirects.follow(link.short_id, Visit()).location
 
     assert set(race(60, follow)) == {"https://example.com/"}
-    assert adapters["links"].get(link.short_id).click_count == 60
+    assert present(adapters.links.get(link.short_id)).click_count == 60
     assert len(publisher.of_type("LinkClicked")) == 60

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from shortstack.bootstrap import Adapters
 from shortstack.domain.imports import ExistingLink, PlannedLink
+from tests.contract.conftest import present
 
 CREATED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -15,9 +16,9 @@ def planned(row: int, short_id: str, url: str, *, alias: bool = False) -> Planne
 
 
 def test_free_ids_are_stored_and_held_ones_are_reported_not_overwritten(
-    adapters: dict[str, Any],
+    adapters: Adapters,
 ) -> None:
-    links = adapters["links"]
+    links = adapters.links
     first = links.add_new(
         "ann",
         [
@@ -36,15 +37,15 @@ def test_free_ids_are_stored_and_held_ones_are_reported_not_overwritten(
         CREATED + timedelta(hours=1),
     )
     assert again == [ExistingLink("ann", "https://example.com/a", CREATED), None]
-    stored = links.get("team-page")
+    stored = present(links.get("team-page"))
     assert (stored.owner, stored.url) == ("ann", "https://example.com/a")
-    assert links.get("Xyz9876").owner == "bob"
+    assert present(links.get("Xyz9876")).owner == "bob"
 
 
 def test_a_migrated_link_keeps_its_title_tags_and_old_visits_without_expiry(
-    adapters: dict[str, Any],
+    adapters: Adapters,
 ) -> None:
-    links = adapters["links"]
+    links = adapters.links
     migrated = PlannedLink(
         7,
         "spring",
@@ -56,7 +57,7 @@ def test_a_migrated_link_keeps_its_title_tags_and_old_visits_without_expiry(
         imported_clicks=1523,
     )
     assert links.add_new("ann", [migrated], CREATED) == [None]
-    stored = links.get("spring")
+    stored = present(links.get("spring"))
     assert (stored.title, stored.tags, stored.expires_at) == (
         "Spring sale, 20% off ✓",
         ("marketing", "q1"),

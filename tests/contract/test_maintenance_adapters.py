@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
 
+from shortstack.bootstrap import Adapters
 from tests.maintenance_support import NOW, add_link, click
 
 
 def test_expired_links_are_found_and_deleted_only_while_still_expired(
-    adapters: dict[str, Any],
+    adapters: Adapters,
 ) -> None:
-    links = adapters["links"]
+    links, expired = adapters.links, adapters.expired_links
     add_link(links, "old#one", NOW - timedelta(days=45))  # '#' is escaped in DynamoDB keys
     add_link(links, "old2", NOW - timedelta(days=31))
     add_link(links, "young1", NOW - timedelta(days=10))
@@ -20,20 +20,20 @@ def test_expired_links_are_found_and_deleted_only_while_still_expired(
     add_link(links, "forever", None)
     cutoff = NOW - timedelta(days=30)
 
-    assert sorted(links.expired_before(cutoff)) == ["old#one", "old2"]
+    assert sorted(expired.expired_before(cutoff)) == ["old#one", "old2"]
     # Found with one cutoff, but the owner extended it: an earlier cutoff refuses the delete.
-    assert links.delete_expired("old2", NOW - timedelta(days=40)) is False
-    assert links.delete_expired("old#one", cutoff) is True
-    assert links.delete_expired("old#one", cutoff) is False
-    assert links.delete_expired("forever", cutoff) is False
+    assert expired.delete_expired("old2", NOW - timedelta(days=40)) is False
+    assert expired.delete_expired("old#one", cutoff) is True
+    assert expired.delete_expired("old#one", cutoff) is False
+    assert expired.delete_expired("forever", cutoff) is False
     assert links.get("old#one") is None
     assert [links.get(s) is not None for s in ("old2", "young1", "later1", "forever")] == [True] * 4
 
 
 def test_days_roll_into_months_that_add_up_and_keep_their_dimensions(
-    adapters: dict[str, Any],
+    adapters: Adapters,
 ) -> None:
-    stats, rollup = adapters["stats"], adapters["stats_rollup"]
+    stats, rollup = adapters.stats, adapters.stats_rollup
     click(stats, "e1", "roll#1", date(2026, 6, 3), is_bot=True, device="bot")
     click(stats, "e2", "roll#1", date(2026, 6, 3), referrer="(direct)")
     click(stats, "e3", "roll#1", date(2026, 6, 30))
@@ -72,9 +72,9 @@ def test_days_roll_into_months_that_add_up_and_keep_their_dimensions(
 
 
 def test_a_day_that_changed_after_it_was_read_keeps_its_month_daily(
-    adapters: dict[str, Any],
+    adapters: Adapters,
 ) -> None:
-    stats, rollup = adapters["stats"], adapters["stats_rollup"]
+    stats, rollup = adapters.stats, adapters.stats_rollup
     click(stats, "e1", "race001", date(2026, 5, 2))
     click(stats, "e2", "race001", date(2026, 6, 2))
     read = [replace(day) for day in stats.days("race001", date.min, date(2026, 8, 31))]

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from shortstack.bootstrap import Adapters
 from shortstack.domain.errors import EmailTaken, UserIdTaken
 from shortstack.domain.users import create_user
+from tests.contract.conftest import present
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -18,8 +20,8 @@ def user(user_id: str = "u1", email: str = "ada@example.com", name: str = "Ada")
     return create_user(user_id=user_id, name=name, email=email, now=T0)
 
 
-def test_add_get_delete(adapters: dict[str, Any]) -> None:
-    repo = adapters["users"]
+def test_add_get_delete(adapters: Adapters) -> None:
+    repo = adapters.users
     ada = user()
     repo.add(ada)
     assert repo.get("u1") == ada
@@ -28,32 +30,32 @@ def test_add_get_delete(adapters: dict[str, Any]) -> None:
     assert repo.delete("u1") is False
 
 
-def test_taken_user_id_conflicts_and_keeps_the_first(adapters: dict[str, Any]) -> None:
-    repo = adapters["users"]
+def test_taken_user_id_conflicts_and_keeps_the_first(adapters: Adapters) -> None:
+    repo = adapters.users
     repo.add(user())
     with pytest.raises(UserIdTaken):
         repo.add(user(email="other@example.com", name="Other"))
-    assert repo.get("u1").name == "Ada"
+    assert present(repo.get("u1")).name == "Ada"
 
 
-def test_taken_email_conflicts_case_insensitively(adapters: dict[str, Any]) -> None:
-    repo = adapters["users"]
+def test_taken_email_conflicts_case_insensitively(adapters: Adapters) -> None:
+    repo = adapters.users
     repo.add(user())
     with pytest.raises(EmailTaken):
         repo.add(user(user_id="u2", email="ADA@Example.com"))
     assert repo.get("u2") is None
 
 
-def test_deleting_a_user_frees_the_email(adapters: dict[str, Any]) -> None:
-    repo = adapters["users"]
+def test_deleting_a_user_frees_the_email(adapters: Adapters) -> None:
+    repo = adapters.users
     repo.add(user())
     repo.delete("u1")
     repo.add(user(user_id="u2"))
     assert repo.get("u2") is not None
 
 
-def test_concurrent_registrations_with_one_email_have_one_winner(adapters: dict[str, Any]) -> None:
-    repo = adapters["users"]
+def test_concurrent_registrations_with_one_email_have_one_winner(adapters: Adapters) -> None:
+    repo = adapters.users
     contenders = 8
     barrier = threading.Barrier(contenders)
     outcomes: list[str] = []
@@ -77,8 +79,8 @@ def test_concurrent_registrations_with_one_email_have_one_winner(adapters: dict[
     assert sorted(outcomes) == ["created"] + ["taken"] * (contenders - 1)
 
 
-def test_the_directory_lists_newest_first_a_page_at_a_time(adapters: dict[str, Any]) -> None:
-    repo = adapters["users"]
+def test_the_directory_lists_newest_first_a_page_at_a_time(adapters: Adapters) -> None:
+    repo = adapters.users
     for n in range(7):
         repo.add(
             create_user(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from shortstack.bootstrap import bootstrap
 from shortstack.domain.events import link_clicked
-from tests.conftest import settings_for
+from tests.conftest import dispatcher_for, settings_for
 
 CLICKS = 3000
 CONSUMER = textwrap.dedent(
@@ -22,6 +22,7 @@ CONSUMER = textwrap.dedent(
     import sys, time
     from shortstack.bootstrap import bootstrap
     from shortstack.config import Settings
+    from shortstack.entrypoints.local_events import LocalEventDispatcher
 
     container = bootstrap(Settings(storage="sqlite", data_dir=sys.argv[1]))
     fold = container.analytics.stats.fold
@@ -31,7 +32,7 @@ CONSUMER = textwrap.dedent(
         return fold(facts)
 
     container.analytics.stats.fold = slow_fold
-    container.dispatcher.start()
+    LocalEventDispatcher(container.event_queue, container.events).start()
     time.sleep(600)
     """
 )
@@ -78,7 +79,7 @@ def test_a_consumer_killed_mid_batch_loses_nothing_and_double_counts_nothing(
     restarted = bootstrap(settings_for("sqlite", tmp_path))
     try:
         time.sleep(1.1)
-        restarted.dispatcher.drain(timeout_s=60)
+        dispatcher_for(restarted).drain(timeout_s=60)
         assert restarted.event_queue.depth() == 0
         assert restarted.event_queue.dead_letters() == []
         [stats] = restarted.analytics.stats.days("crash01", date(2026, 11, 20), date(2026, 11, 20))

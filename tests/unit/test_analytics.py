@@ -19,7 +19,7 @@ from shortstack.domain.errors import LinkNotFound
 from shortstack.domain.events import link_clicked
 from shortstack.entrypoints.http.app import create_app
 from tests import maintenance_support
-from tests.conftest import settings_for
+from tests.conftest import dispatcher_for, settings_for
 from tests.fakes import FakeClock
 
 IPHONE = (
@@ -105,7 +105,7 @@ def test_redirects_become_stats_once_the_queue_is_drained(
         assert api.get(f"/{short_id}", headers=headers).status_code == 302
     assert api.head(f"/{short_id}").status_code == 302  # HEAD counts nothing
     assert api.get(f"/api/v1/links/{short_id}/stats").json()["clicks"] == 0  # not folded yet
-    sqlite_container_with_clock.dispatcher.drain()
+    dispatcher_for(sqlite_container_with_clock).drain()
     body = api.get(f"/api/v1/links/{short_id}/stats").json()
     assert (body["from"], body["to"]) == ("2026-10-26", "2026-11-24")
     assert len(body["days"]) == 30
@@ -169,7 +169,7 @@ def test_ten_thousand_clicks_with_redeliveries_fold_into_exact_aggregates(
         rng.sample(clicks, 1_000)
     )  # redelivered duplicates
     began = time.perf_counter()
-    sqlite_container_with_clock.dispatcher.drain(timeout_s=120)
+    dispatcher_for(sqlite_container_with_clock).drain(timeout_s=120)
     elapsed = time.perf_counter() - began
     assert sqlite_container_with_clock.event_queue.depth() == 0, f"not drained in {elapsed:.1f} s"
     days = sqlite_container_with_clock.analytics.stats.days(
@@ -192,9 +192,9 @@ def test_a_deleted_links_stats_go_with_it(
 ) -> None:
     short_id = api.post("/api/v1/links", json={"url": "https://example.com/"}).json()["short_id"]
     api.get(f"/{short_id}")
-    sqlite_container_with_clock.dispatcher.drain()
+    dispatcher_for(sqlite_container_with_clock).drain()
     assert api.delete(f"/api/v1/links/{short_id}").status_code == 204
-    sqlite_container_with_clock.dispatcher.drain()
+    dispatcher_for(sqlite_container_with_clock).drain()
     today = date(2026, 11, 24)
     assert sqlite_container_with_clock.analytics.stats.days(short_id, today, today) == []
 

@@ -44,6 +44,57 @@ def test_service_layer_does_not_import_adapters_or_entrypoints() -> None:
         assert not imported_top_level_modules(path) & FORBIDDEN_IN_DOMAIN, path
 
 
+def imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports, at its top or inside a function, by its full name."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_the_composition_root_does_not_import_entrypoints() -> None:
+    """Entrypoints build on bootstrap(), never the other way round: background work that only
+    a server runs (the event dispatcher, the maintenance schedule) is built by that server."""
+    offenders = {
+        str(path.relative_to(SRC)): sorted(
+            name for name in imported_modules(path) if name.startswith("shortstack.entrypoints")
+        )
+        for path in (SRC / "bootstrap").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+    assert not (SRC / "bootstrap.py").exists()
+
+
+def test_no_lambda_handler_loads_the_local_background_work() -> None:
+    """The dispatcher, the schedule and the import thread stand in for SQS, EventBridge
+    Scheduler and Step Functions on a laptop: no Lambda may so much as import them."""
+    import subprocess
+    import sys
+
+    local = [
+        "shortstack.entrypoints.local_background",
+        "shortstack.entrypoints.local_events",
+        "shortstack.entrypoints.local_maintenance",
+    ]
+    code = (
+        "import os, sys, json;"
+        "os.environ.update(STORAGE='dynamodb', STAGE='aws', TABLE_NAME='t',"
+        " AWS_DEFAULT_REGION='eu-west-1', AWS_ACCESS_KEY_ID='x', AWS_SECRET_ACCESS_KEY='x');"
+        "import shortstack.entrypoints.lambda_api, shortstack.entrypoints.lambda_events,"
+        " shortstack.entrypoints.lambda_maintenance, shortstack.entrypoints.lambda_workflow,"
+        " shortstack.entrypoints.lambda_redirect;"
+        f"print(json.dumps(sorted(set({local!r}) & set(sys.modules))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_domain_really_imports_without_the_heavy_libraries() -> None:
     import subprocess
     import sys

@@ -11,7 +11,7 @@ import pytest
 
 from shortstack.bootstrap import bootstrap
 from shortstack.entrypoints.cli import main
-from tests.conftest import TABLE_NAME, settings_for
+from tests.conftest import TABLE_NAME, dispatcher_for, settings_for
 
 
 @pytest.fixture
@@ -39,8 +39,9 @@ def test_put_then_a_poison_event_is_listed_replayed_and_purged(
         raise RuntimeError("downstream is down")
 
     container.events.register("ItemDeleted", always_fails)
+    dispatcher = dispatcher_for(container)
     for _ in range(3):
-        container.dispatcher.drain()
+        dispatcher.drain()
     assert failures == ["evt-1"] * 3
 
     assert main(["dlq", "list", "--json"]) == 0
@@ -52,7 +53,7 @@ def test_put_then_a_poison_event_is_listed_replayed_and_purged(
     assert main(["dlq", "replay", "evt-1"]) == 0
     assert "replayed 1" in capsys.readouterr().out
     for _ in range(3):  # fails again: back in the dead letters, nothing lost
-        container.dispatcher.drain()
+        dispatcher.drain()
     assert [letter.event.id for letter in container.event_queue.dead_letters()] == ["evt-1"]
     assert main(["dlq", "replay", "no-such-event"]) == 1
     assert main(["dlq", "purge"]) == 0

@@ -17,7 +17,7 @@ DECISIONS = ROOT / "docs" / "decisions"
 # Top-level folders a document may name with a path, and the packages it may name
 # relative to src/shortstack/ (`adapters/sqlite/db.py`), as the decision records do.
 REPO_DIRS = ("src", "tests", "bench", "infra", "scripts", "web", "docs")
-PACKAGE_DIRS = ("adapters", "domain", "entrypoints", "service_layer", "data")
+PACKAGE_DIRS = ("adapters", "bootstrap", "domain", "entrypoints", "service_layer", "data")
 _PATH_CHARS = r"[\w.-]"
 REPO_PATH = re.compile(rf"(?<![\w/.-])((?:{'|'.join(REPO_DIRS)})/(?:{_PATH_CHARS}+/?)*)")
 PACKAGE_PATH = re.compile(rf"(?<![\w/.-])((?:{'|'.join(PACKAGE_DIRS)})/(?:{_PATH_CHARS}+/?)*)")

@@ -14,11 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shortstack.adapters.workflow import LocalStateMachine
+from shortstack.adapters.workflow.tasks import DEFINITION, StorageUnavailable
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.errors import ImportNotFound, InvalidInput, ServiceUnavailable
 from shortstack.domain.imports import ImportStatus
 from shortstack.entrypoints.http.app import create_app
-from shortstack.entrypoints.workflow_tasks import DEFINITION, StorageUnavailable
+from shortstack.entrypoints.local_background import local_background
 from tests.conftest import IMPORT_BUCKET, TABLE_NAME, settings_for
 from tests.lambda_support import FakeLambdaContext, fresh_import, load_event
 
@@ -119,7 +120,8 @@ def test_a_crash_mid_load_then_a_restart_loads_every_row_exactly_once(
     else:  # a new process on the same data (maybe a newer version chunking differently)
         restarted = bootstrap(any_store_container.settings)
         restarted.imports.chunk_rows = chunk_rows_after
-        restarted.start_background()  # what the server does: resume the unfinished imports
+        assert restarted.import_runner is not None
+        restarted.import_runner.start()  # what the server does: resume the unfinished imports
     try:
         done = wait_for(restarted, job.import_id)
         assert (done.status, done.counts.loaded, done.counts.invalid) == (
@@ -165,7 +167,8 @@ def test_another_owner_cannot_see_an_import(any_store_container: Container) -> N
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[TestClient]:
     built = bootstrap(settings_for("sqlite", tmp_path, import_max_bytes=64 * 1024))
-    with TestClient(create_app(built)) as client:
+    # The local server's background: uploads queue for the import runner's thread.
+    with TestClient(create_app(built, background=local_background(built))) as client:
         yield client
     built.close()
 

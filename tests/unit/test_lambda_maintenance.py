@@ -86,10 +86,6 @@ def test_an_empty_input_runs_every_task(
     assert metrics[("MaintenanceTasksFailed", "")] == [0]
 
 
-def test_no_local_schedule_runs_inside_a_lambda(maintenance_lambda: Any) -> None:
-    assert maintenance_lambda.container.maintenance_scheduler is None
-
-
 def test_a_selection_runs_only_those_tasks(maintenance_lambda: Any) -> None:
     event = load_event("scheduler_maintenance_selected.json")
     body = maintenance_lambda.handler(event, FakeLambdaContext())

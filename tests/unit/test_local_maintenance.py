@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from shortstack.bootstrap import bootstrap
 from shortstack.entrypoints.http.app import create_app
+from shortstack.entrypoints.local_background import local_background
 from shortstack.entrypoints.local_maintenance import MaintenanceScheduler
 from shortstack.service_layer.maintenance import TaskOutcome
 from tests.conftest import settings_for
@@ -73,20 +74,23 @@ def test_the_first_run_waits_a_little_after_start() -> None:
         MaintenanceScheduler(lambda: [], interval_s=0)
 
 
+def schedulers(work: Sequence[object]) -> list[MaintenanceScheduler]:
+    return [each for each in work if isinstance(each, MaintenanceScheduler)]
+
+
 def test_the_server_starts_it_with_the_app_and_stops_it_on_shutdown(tmp_path: Path) -> None:
     container = bootstrap(settings_for("sqlite", tmp_path, maintenance_interval_s=0.05))
-    scheduler = container.maintenance_scheduler
-    assert scheduler is not None
+    background = local_background(container)
+    [scheduler] = schedulers(background)
     assert scheduler.first_run_after_s == 0.05  # never later than the interval itself
-    with TestClient(create_app(container)) as client:
+    with TestClient(create_app(container, background=background)) as client:
         assert client.get("/health").status_code == 200
         assert scheduler.running
         wait_for(lambda: scheduler.runs >= 2)
-    assert not scheduler.running  # the app's shutdown closed the container
+    assert not scheduler.running  # the app's shutdown stopped it
 
 
 def test_an_interval_of_zero_schedules_nothing(tmp_path: Path) -> None:
     container = bootstrap(settings_for("sqlite", tmp_path, maintenance_interval_s=0))
-    assert container.maintenance_scheduler is None
-    container.start_background()
+    assert schedulers(local_background(container)) == []
     container.close()

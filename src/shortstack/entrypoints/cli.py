@@ -65,6 +65,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     from shortstack.entrypoints.cli_auth import auth_banner, or_refuse
     from shortstack.entrypoints.http.app import create_app
     from shortstack.entrypoints.http.protocol import JsonErrorsH11Protocol
+    from shortstack.entrypoints.local_background import local_background
 
     # One JSON log line per write even when stdout is a file or a pipe (systemd, docker, tests).
     if isinstance(sys.stdout, io.TextIOWrapper):
@@ -84,7 +85,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     if isinstance(container, int):
         sock.close()
         return container
-    app = create_app(container)
+    app = create_app(container, background=local_background(container))
     base = f"http://{settings.host}:{settings.port}"
     banner = [
         "",

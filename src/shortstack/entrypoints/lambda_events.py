@@ -40,9 +40,7 @@ def handle_record(record: SQSRecord) -> None:
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Entry point: `{"batchItemFailures": [...]}` names the records to deliver again."""
-    use_context = getattr(container.events.idempotency, "use_lambda_context", None)
-    if use_context is not None:
-        use_context(context)
+    container.events.idempotency.use_lambda_context(context)
     response = process_partial_response(
         event=event, record_handler=handle_record, processor=processor, context=context
     )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from shortstack.adapters.workflow.tasks import run_task
 from shortstack.bootstrap import bootstrap
 from shortstack.config import Settings
-from shortstack.entrypoints.workflow_tasks import run_task
 from shortstack.observability import configure_logging
 
 settings = Settings()

@@ -27,12 +27,19 @@ class Idempotency(Protocol):
         """The handler, made to apply each event's effect at most once."""
         ...
 
+    def use_lambda_context(self, context: object) -> None:
+        """Bind the Lambda invocation being served; a guard without a time budget ignores it."""
+        ...
+
 
 class NoIdempotency:
     """For handlers and tests that need no guard (every call runs)."""
 
     def wrap(self, handler: Handler) -> Handler:
         return handler
+
+    def use_lambda_context(self, context: object) -> None:
+        return None
 
 
 class LazyIdempotency:
@@ -67,9 +74,7 @@ class LazyIdempotency:
 
     def use_lambda_context(self, context: object) -> None:
         """Forwarded to the built guard (Powertools reads the remaining time from it)."""
-        use = getattr(self.resolve(), "use_lambda_context", None)
-        if use is not None:
-            use(context)
+        self.resolve().use_lambda_context(context)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from shortstack.adapters.memory import MemoryEventPublisher
-from shortstack.bootstrap import Container, bootstrap
+from shortstack.bootstrap import Container, adapters_for, bootstrap
 from shortstack.domain.links import is_reserved
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.redirect_layer import top_level_paths
@@ -31,11 +32,9 @@ def clock() -> FakeClock:
 @pytest.fixture
 def recording_sqlite_container(tmp_path: Path, clock: FakeClock) -> Iterator[Container]:
     """SQLite on the fake clock, publishing to memory: these tests check the events too."""
-    built = bootstrap(
-        settings_for("sqlite", tmp_path, public_base_url=BASE + "/"),
-        clock=clock,
-        publisher=MemoryEventPublisher(),
-    )
+    settings = settings_for("sqlite", tmp_path, public_base_url=BASE + "/")
+    recording = replace(adapters_for(settings), publisher=MemoryEventPublisher())
+    built = bootstrap(settings, clock=clock, adapters=recording)
     yield built
     built.close()
 

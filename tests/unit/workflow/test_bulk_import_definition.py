@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from shortstack.adapters.workflow import LocalStateMachine
-from shortstack.entrypoints.workflow_tasks import DEFINITION, TASK_FUNCTION, UnknownTask, run_task
+from shortstack.adapters.workflow.tasks import DEFINITION, TASK_FUNCTION, UnknownTask, run_task
 from tests.moto_sfn import ROLE_ARN, execute_on_moto, executing_stepfunctions
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:shortstack-import-tasks"

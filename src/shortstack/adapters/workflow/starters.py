@@ -32,22 +32,28 @@ _log = logging.getLogger("shortstack.imports")
 
 
 class LocalWorkflowStarter:
+    """Runs each import inline, or queued for a thread of its own once `background` started."""
+
     def __init__(
-        self, load_machine: Callable[[], LocalStateMachine], on_crash: Callable[[str, str], object]
+        self,
+        load_machine: Callable[[], LocalStateMachine],
+        on_crash: Callable[[str, str], object],
+        unfinished: Callable[[], list[str]],
     ) -> None:
         # Loaded on the first import, not at start-up: a process that never imports (the
         # events Lambda, a CLI command) neither pays for it nor needs the file.
         self._load_machine = load_machine
         self._machine: LocalStateMachine | None = None
         self.on_crash = on_crash
+        self._unfinished = unfinished
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.background = False
+        self.background = ImportThread(self)
 
     def start(self, import_id: str) -> None:
         """Queue the import; run it now when no background thread runs (CLI, tests)."""
-        if self.background:
+        if self._thread is not None:
             self._queue.put(import_id)
         else:
             self.run(import_id)
@@ -69,13 +75,12 @@ class LocalWorkflowStarter:
         if not result.succeeded:
             _log.warning("import failed", extra={"import_id": import_id})
 
-    def start_background(self, resume: list[str]) -> None:
-        """Run queued imports in a daemon thread, beginning with the unfinished ones."""
+    def run_in_background(self) -> None:
+        """From now on run imports in a daemon thread, beginning with the unfinished ones."""
         if self._thread is not None:
             return
         self.machine  # noqa: B018 - a broken definition stops the server now, not mid-import
-        self.background = True
-        for import_id in resume:
+        for import_id in self._unfinished():
             self._queue.put(import_id)
         self._thread = threading.Thread(target=self._loop, name="imports", daemon=True)
         self._thread.start()
@@ -92,11 +97,29 @@ class LocalWorkflowStarter:
                 self.on_crash(import_id, f"{type(exc).__name__}: {exc}")
 
     def stop(self, timeout_s: float = 10.0) -> None:
+        """Pause the runs in progress (they resume on the next start) and end the thread."""
         self._stop.set()
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join(timeout_s)
             self._thread = None
+
+
+class ImportThread:
+    """The local runner's background work, started and stopped by the server.
+
+    Started, it first queues the imports left unfinished by a crash or a stop: they run
+    again from the top, which loads what is missing, nothing twice.
+    """
+
+    def __init__(self, starter: LocalWorkflowStarter) -> None:
+        self._starter = starter
+
+    def start(self) -> None:
+        self._starter.run_in_background()
+
+    def stop(self) -> None:
+        self._starter.stop()
 
 
 class StepFunctionsStarter:

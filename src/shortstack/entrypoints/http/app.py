@@ -8,7 +8,7 @@ a thread hop per invocation, several times the route's own work
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from itertools import chain
 from typing import Any
@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, Security
 from fastapi.security import HTTPBearer
 from starlette.middleware.cors import CORSMiddleware
 
-from shortstack.bootstrap import Container
+from shortstack.bootstrap import BackgroundWork, Container
 from shortstack.entrypoints.http.deps import get_caller
 from shortstack.entrypoints.http.docs import mount_docs
 from shortstack.entrypoints.http.errors import install_error_handlers
@@ -60,15 +60,22 @@ Every error body is JSON with a `message`; validation errors add `detail`.
 """
 
 
-def create_app(container: Container) -> FastAPI:
-    """Build the HTTP app around an already wired container."""
+def create_app(container: Container, *, background: Sequence[BackgroundWork] = ()) -> FastAPI:
+    """Build the HTTP app around an already wired container.
+
+    `background` starts with the app, in order, and stops, newest first, before the
+    app's shutdown closes the container (the local server's, entrypoints/local_background.py).
+    """
     settings = container.settings
     configure_logging(settings.service_name, settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        container.start_background()
+        for work in background:
+            work.start()
         yield
+        for work in reversed(background):
+            work.stop()
         container.close()
 
     app = RedirectingFastAPI(

@@ -1,11 +1,12 @@
 """The bulk-import workflow's task functions, by name: one dispatch for Lambda and local.
 
 Step Functions invokes `lambda_workflow.handler` with the state's Payload; the
-local runner calls `run_task` with the same Payload. Both end here, so a task
-behaves the same in both places. Errors keep their class name, which is what
-the definition's Retry/Catch match (`errorType` on Lambda), except failures a
-retry may fix (throttling, a dropped connection, a locked database): those
-become `StorageUnavailable`, the one transient name the definition retries.
+local runner (`bulk_import_machine`) calls `run_task` with the same Payload.
+Both end here, so a task behaves the same in both places. Errors keep their
+class name, which is what the definition's Retry/Catch match (`errorType` on
+Lambda), except failures a retry may fix (throttling, a dropped connection, a
+locked database): those become `StorageUnavailable`, the one transient name the
+definition retries.
 """
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, HTTPClientError
 
 from shortstack.domain.errors import ServiceUnavailable
 from shortstack.service_layer.imports import ImportsService
 
+if TYPE_CHECKING:  # the task Lambda runs a task, never the local runner
+    from shortstack.adapters.workflow.runner import LocalStateMachine
+
 DEFINITION = (
-    Path(__file__).resolve().parents[3] / "infra" / "statemachines" / "bulk_import.asl.json"
+    Path(__file__).resolve().parents[4] / "infra" / "statemachines" / "bulk_import.asl.json"
 )
 TASK_FUNCTION = "arn:aws:lambda:local:000000000000:function:shortstack-import-tasks"
 
@@ -73,6 +77,18 @@ def run_task(imports: ImportsService, payload: dict[str, Any]) -> dict[str, Any]
         if is_transient(exc):
             raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
         raise
+
+
+def bulk_import_machine(imports: ImportsService) -> LocalStateMachine:
+    """The definition Step Functions runs, loaded for the in-process runner (tasks on `imports`)."""
+    from shortstack.adapters.workflow.runner import LocalStateMachine
+
+    return LocalStateMachine.from_text(
+        DEFINITION.read_text(),
+        {TASK_FUNCTION: lambda payload: run_task(imports, payload)},
+        {"ImportTaskFunctionArn": TASK_FUNCTION},
+        name="bulk-import",
+    )
 
 
 def _dispatch(imports: ImportsService, payload: dict[str, Any]) -> dict[str, Any]:

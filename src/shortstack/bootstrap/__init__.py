@@ -1,0 +1,218 @@
+"""The composition root: every entrypoint builds its services here, from one Settings.
+
+`bootstrap()` takes the adapters of the store `settings.storage` names, one
+typed factory per store (`sqlite.py`, `dynamodb.py`, `memory.py`, each
+`adapters_for(settings)`), and wires the services on them. The contract suite
+builds its stores with the same factories. Tests pass a Settings of their own
+(STORAGE=memory for fakes), or `adapters` they changed.
+
+Background work (the local event dispatcher, the maintenance schedule) belongs
+to the process that runs it: the local server builds it around the container
+(entrypoints/local_background.py). The container only holds the import
+runner's thread, because the imports service needs its runner when it is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from shortstack.bootstrap.adapters import Adapters
+from shortstack.config import Settings
+from shortstack.domain.clock import Clock, utc_now
+from shortstack.domain.target_urls import OwnHosts
+from shortstack.service_layer.analytics import AnalyticsService
+from shortstack.service_layer.apikeys import ApiKeysService
+from shortstack.service_layer.auth import Authenticator
+from shortstack.service_layer.events import EventConsumer
+from shortstack.service_layer.imports import ImportsService
+from shortstack.service_layer.items import ItemsService
+from shortstack.service_layer.links import LinksService, RedirectService
+from shortstack.service_layer.maintenance import MaintenanceService
+from shortstack.service_layer.ports import EventPublisher, WorkflowStarter
+from shortstack.service_layer.users import UsersService
+
+if TYPE_CHECKING:
+    from shortstack.adapters.sqlite.event_queue import SqliteEventQueue
+    from shortstack.adapters.sqlite.group_commit import GroupCommitter
+
+__all__ = ["Adapters", "BackgroundWork", "Container", "adapters_for", "bootstrap"]
+
+# The local runner resumes at most this many unfinished imports when it starts.
+RESUMED_IMPORTS = 1000
+
+
+class BackgroundWork(Protocol):
+    """Work a long-running process does beside its requests: started once, stopped on exit."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class Container:
+    """Everything an entrypoint needs, built once per process (per Lambda container)."""
+
+    settings: Settings
+    items: ItemsService
+    users: UsersService
+    publisher: EventPublisher
+    links: LinksService
+    redirects: RedirectService
+    analytics: AnalyticsService
+    events: EventConsumer
+    imports: ImportsService
+    apikeys: ApiKeysService
+    auth: Authenticator
+    maintenance: MaintenanceService
+    # SQLite: the local event queue (on AWS, EventBridge, SQS and Lambda carry events).
+    event_queue: SqliteEventQueue | None = None
+    # SQLite: the local server's redirects commit in groups (adapters/sqlite/group_commit.py).
+    group_commit: GroupCommitter | None = None
+    # The in-process import runner's thread; None when Step Functions runs imports.
+    import_runner: BackgroundWork | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Release connections and stop the runs in progress, newest first."""
+        while self.closers:
+            self.closers.pop()()
+
+
+def adapters_for(settings: Settings) -> Adapters:
+    """The adapters of the store `settings.storage` names (each store imports only its own)."""
+    if settings.storage == "sqlite":
+        from shortstack.bootstrap import sqlite
+
+        return sqlite.adapters_for(settings)
+    if settings.storage == "dynamodb":
+        from shortstack.bootstrap import dynamodb
+
+        return dynamodb.adapters_for(settings)
+    from shortstack.bootstrap import memory
+
+    return memory.adapters_for(settings)
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = utc_now,
+    adapters: Adapters | None = None,
+) -> Container:
+    """Wire the services on `adapters` (by default those of the store `settings` names)."""
+    settings = settings or Settings()
+    adapters = adapters or adapters_for(settings)
+    from shortstack.adapters.useragent import classify_user_agent
+
+    analytics = AnalyticsService(adapters.stats, adapters.links, classify_user_agent, clock)
+    events = EventConsumer(adapters.idempotency)
+    analytics.register(events)
+    imports, import_runner = _imports(settings, adapters, clock)
+    apikeys = ApiKeysService(adapters.apikeys, clock)
+    own_hosts = OwnHosts.of(settings.base_url)
+    return Container(
+        settings=settings,
+        items=ItemsService(adapters.items, adapters.publisher, clock),
+        users=UsersService(adapters.users, adapters.publisher, clock),
+        publisher=adapters.publisher,
+        links=LinksService(
+            adapters.links,
+            adapters.publisher,
+            own_hosts,
+            clock,
+            default_ttl_days=settings.default_link_ttl_days or None,
+        ),
+        redirects=RedirectService(adapters.links, adapters.publisher, clock),
+        analytics=analytics,
+        events=events,
+        imports=imports,
+        apikeys=apikeys,
+        auth=_authenticator(settings, apikeys),
+        maintenance=_maintenance(settings, adapters, imports, clock),
+        event_queue=adapters.event_queue,
+        group_commit=adapters.group_commit,
+        import_runner=import_runner,
+        closers=adapters.closers,
+    )
+
+
+def _imports(
+    settings: Settings, adapters: Adapters, clock: Clock
+) -> tuple[ImportsService, BackgroundWork | None]:
+    """The imports service and, without Step Functions, its in-process runner's thread."""
+
+    def service_on(starter: WorkflowStarter | None) -> ImportsService:
+        return ImportsService(
+            adapters.imports,
+            adapters.blobs,
+            adapters.links,  # each link store is also the import's LinkSink
+            adapters.publisher,
+            OwnHosts.of(settings.base_url),
+            clock,
+            starter=starter,
+        )
+
+    if adapters.workflow is not None:
+        return service_on(adapters.workflow), None
+    # The local runner walks the same ASL file as Step Functions, and its tasks call the
+    # service it starts imports for: the runner refers to `service` once that exists.
+    from shortstack.adapters.workflow.starters import LocalWorkflowStarter
+    from shortstack.adapters.workflow.tasks import bulk_import_machine
+
+    service: ImportsService
+    starter = LocalWorkflowStarter(
+        lambda: bulk_import_machine(service),
+        on_crash=lambda import_id, reason: service.fail(import_id, reason),
+        unfinished=lambda: [
+            job.import_id for job in adapters.imports.list_unfinished(RESUMED_IMPORTS)
+        ],
+    )
+    service = service_on(starter)
+    # Runs in progress pause before the database closes (closers run newest first).
+    adapters.closers.append(starter.stop)
+    return service, starter.background
+
+
+def _authenticator(settings: Settings, apikeys: ApiKeysService) -> Authenticator:
+    verifier = None
+    if settings.auth_mode == "jwt":
+        # Only here: AUTH_MODE=none never imports PyJWT's crypto (cold start).
+        from shortstack.adapters.jwt_verifier import JwtVerifier
+
+        verifier = JwtVerifier(
+            settings.jwt_issuer.strip(),
+            settings.jwt_audiences,
+            jwks_url=settings.jwt_jwks_url,
+            public_key=settings.jwt_public_key,
+        )
+    return Authenticator(
+        mode=settings.auth_mode,
+        api_keys=apikeys if settings.api_keys_enabled else None,
+        verifier=verifier,
+        trust_gateway_claims=settings.trust_gateway_claims,
+        issuer=settings.jwt_issuer.strip(),
+        audiences=settings.jwt_audiences,
+        admin_group=settings.admin_group.strip(),
+    )
+
+
+def _maintenance(
+    settings: Settings, adapters: Adapters, imports: ImportsService, clock: Clock
+) -> MaintenanceService:
+    return MaintenanceService(
+        links=adapters.expired_links,
+        stats=adapters.stats,
+        rollup=adapters.stats_rollup,
+        dead_letters=adapters.dead_letters,
+        record_expiry=adapters.record_expiry,
+        records_expire_in_store=settings.storage == "dynamodb",
+        link_grace=timedelta(days=settings.maintenance_expired_link_grace_days),
+        imports=adapters.imports,
+        # Only a workflow service is restarted from here; the local runner resumes at start.
+        restart_import=imports.start if adapters.workflow is not None else None,
+        clock=clock,
+    )

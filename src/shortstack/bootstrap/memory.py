@@ -1,0 +1,40 @@
+"""The in-memory store: the fakes of the service-layer tests and the warm benchmarks."""
+
+from __future__ import annotations
+
+from shortstack.adapters.memory.apikeys import MemoryApiKeyRepository
+from shortstack.adapters.memory.blobs import MemoryBlobStore
+from shortstack.adapters.memory.events import MemoryEventPublisher
+from shortstack.adapters.memory.imports import MemoryImportRepository
+from shortstack.adapters.memory.items import MemoryItemRepository
+from shortstack.adapters.memory.links import MemoryLinkRepository
+from shortstack.adapters.memory.stats import MemoryClickStatsRepository
+from shortstack.adapters.memory.users import MemoryUserRepository
+from shortstack.bootstrap.adapters import Adapters
+from shortstack.config import Settings
+from shortstack.service_layer.events import Idempotency, LazyIdempotency
+
+
+def adapters_for(settings: Settings) -> Adapters:
+    """Fresh, empty stores (`settings` chooses nothing here; the signature is every store's)."""
+    links = MemoryLinkRepository()
+    stats = MemoryClickStatsRepository()
+    return Adapters(
+        apikeys=MemoryApiKeyRepository(),
+        imports=MemoryImportRepository(),
+        blobs=MemoryBlobStore(),
+        items=MemoryItemRepository(),
+        users=MemoryUserRepository(),
+        publisher=MemoryEventPublisher(),
+        links=links,
+        stats=stats,
+        expired_links=links,
+        stats_rollup=stats,
+        idempotency=LazyIdempotency(_memory_idempotency),
+    )
+
+
+def _memory_idempotency() -> Idempotency:
+    from shortstack.adapters.idempotency import MemoryPersistence, PowertoolsIdempotency
+
+    return PowertoolsIdempotency(MemoryPersistence())
