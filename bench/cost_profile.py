@@ -122,7 +122,7 @@ def deployed_on_moto() -> Iterator[Deployment]:
     from tests.lambda_support import fresh_import
 
     from shortstack.adapters import aws
-    from shortstack.adapters.dynamodb import create_table
+    from shortstack.adapters.dynamodb.table import create_table
 
     environment = {
         "STORAGE": "dynamodb",

@@ -80,8 +80,10 @@ def main() -> int:
     import boto3
     from moto import mock_aws
 
-    from shortstack.adapters.dynamodb import DynamoDBLinkRepository, create_table, keys
-    from shortstack.adapters.memory import MemoryEventPublisher
+    from shortstack.adapters.dynamodb import keys
+    from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
+    from shortstack.adapters.dynamodb.table import create_table
+    from shortstack.adapters.memory.events import MemoryEventPublisher
     from shortstack.domain.clock import utc_now
     from shortstack.service_layer.links import LinksService
 

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import REPO, WrkResult, child, free_port, run_wrk, wait_until_serving
-from shortstack.adapters.memory import MemoryEventPublisher
-from shortstack.adapters.sqlite import SqliteDatabase, SqliteLinkRepository
+from shortstack.adapters.memory.events import MemoryEventPublisher
+from shortstack.adapters.sqlite.db import SqliteDatabase
+from shortstack.adapters.sqlite.links import SqliteLinkRepository
 from shortstack.domain.target_urls import OwnHosts
 from shortstack.service_layer.links import LinksService
 

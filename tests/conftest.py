@@ -99,7 +99,7 @@ def moto_dynamodb() -> Iterator[Any]:
 
     serialize_moto()
 
-    from shortstack.adapters.dynamodb import create_table
+    from shortstack.adapters.dynamodb.table import create_table
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 
 from shortstack.adapters.aws import make_client
-from shortstack.adapters.dynamodb import create_table
+from shortstack.adapters.dynamodb.table import create_table
 
 ENDPOINT_VARIABLE = "DYNAMODB_LOCAL_ENDPOINT"
 UNAVAILABLE_VARIABLE = "DYNAMODB_LOCAL_UNAVAILABLE"

@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from shortstack.adapters.eventbridge import event_from_eventbridge
+from shortstack.adapters.eventbridge.publisher import event_from_eventbridge
 from shortstack.domain.events import Event
 
 REGION = "us-east-1"

@@ -110,8 +110,8 @@ def test_recording_a_use_sets_last_used_and_never_revives_a_revoked_key(
 
 
 def test_a_sqlite_file_from_before_last_used_at_gets_the_column(tmp_path: Any) -> None:
-    from shortstack.adapters.sqlite import SqliteDatabase
     from shortstack.adapters.sqlite.apikeys import SqliteApiKeyRepository
+    from shortstack.adapters.sqlite.db import SqliteDatabase
 
     db = SqliteDatabase(tmp_path / "old.sqlite3")
     db.connection().executescript(

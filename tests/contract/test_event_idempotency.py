@@ -20,7 +20,7 @@ from shortstack.adapters.idempotency import (
     SingleTableDynamoDBPersistence,
     SqlitePersistence,
 )
-from shortstack.adapters.sqlite import SqliteDatabase
+from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.domain.events import Event
 from shortstack.service_layer.events import EventConsumer
 from tests.conftest import TABLE_NAME

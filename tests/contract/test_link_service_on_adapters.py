@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shortstack.adapters.memory import MemoryEventPublisher
+from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.bootstrap import Adapters
 from shortstack.domain.errors import AliasTaken
 from shortstack.domain.links import Visit

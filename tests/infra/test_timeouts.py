@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from shortstack.adapters.aws import REDIRECT_BUDGET
-from shortstack.adapters.dynamodb import DynamoDBLinkRepository
+from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
 from shortstack.domain.links import create_link
 from tests.conftest import TABLE_NAME
 from tests.lambda_support import FakeLambdaContext, fresh_import, load_event

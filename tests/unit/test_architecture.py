@@ -95,6 +95,27 @@ def test_no_lambda_handler_loads_the_local_background_work() -> None:
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_adapter_packages_are_docstring_only() -> None:
+    """Every package under adapters/ is its docstring alone; code imports a name from the
+    module that defines it. A package that re-exported would load every sibling on first
+    import, which the redirect Lambda's cold start cannot afford (decision 0003)."""
+    adapters = SRC / "adapters"
+    packages = {path.parent for path in adapters.rglob("*.py")}
+    assert [p for p in packages if not (p / "__init__.py").exists()] == []
+    offenders = []
+    for package in sorted(packages):
+        body = ast.parse((package / "__init__.py").read_text()).body
+        only_a_docstring = (
+            len(body) == 1
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        )
+        if not only_a_docstring:
+            offenders.append(str(package.relative_to(SRC)))
+    assert offenders == []
+
+
 def test_domain_really_imports_without_the_heavy_libraries() -> None:
     import subprocess
     import sys

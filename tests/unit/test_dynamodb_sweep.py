@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shortstack.adapters.dynamodb import DynamoDBLinkRepository
+from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
 from shortstack.adapters.dynamodb.sweep import Sweep, sweep
 from shortstack.domain.links import create_link
 from tests.conftest import TABLE_NAME

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shortstack.adapters.sqlite import SqliteDatabase
+from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.event_queue import RetryPolicy, SqliteEventQueue
 from shortstack.domain import events
 from shortstack.domain.events import Event

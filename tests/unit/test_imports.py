@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from shortstack.adapters.workflow import LocalStateMachine
+from shortstack.adapters.workflow.runner import LocalStateMachine
 from shortstack.adapters.workflow.tasks import DEFINITION, StorageUnavailable
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.errors import ImportNotFound, InvalidInput, ServiceUnavailable

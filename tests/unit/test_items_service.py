@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from shortstack.adapters.memory import MemoryEventPublisher, MemoryItemRepository
+from shortstack.adapters.memory.events import MemoryEventPublisher
+from shortstack.adapters.memory.items import MemoryItemRepository
 from shortstack.domain.errors import InvalidInput, ItemNotFound
 from shortstack.domain.items import ItemChanges
 from shortstack.service_layer.items import ItemsService

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from shortstack.adapters.dynamodb import DynamoDBLinkRepository
+from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
 from shortstack.domain.links import create_link
 from tests.concurrency import race
 from tests.conftest import TABLE_NAME
@@ -305,7 +305,7 @@ import json, os, sys
 os.environ.update(STORAGE="dynamodb", STAGE="aws", TABLE_NAME="t", AWS_DEFAULT_REGION="eu-west-1")
 import shortstack.entrypoints.lambda_redirect as entry
 after_import = sorted(m for m in {HEAVY!r} if m in sys.modules)
-from shortstack.adapters.memory import MemoryLinkRepository
+from shortstack.adapters.memory.links import MemoryLinkRepository
 entry.redirects.links = MemoryLinkRepository()
 event = json.load(open({str(EVENTS_DIR / "apigw_v2_redirect_get.json")!r}))
 status = entry.handler(event, None)["statusCode"]

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shortstack.adapters.memory import MemoryEventPublisher, MemoryLinkRepository
+from shortstack.adapters.memory.events import MemoryEventPublisher
+from shortstack.adapters.memory.links import MemoryLinkRepository
 from shortstack.domain.link_state import LinkState, state_of
 from shortstack.domain.links import LinkChanges, Visit
 from shortstack.service_layer import link_browse

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shortstack.adapters.memory import MemoryEventPublisher, MemoryLinkRepository
+from shortstack.adapters.memory.events import MemoryEventPublisher
+from shortstack.adapters.memory.links import MemoryLinkRepository
 from shortstack.domain.errors import (
     AliasTaken,
     Conflict,

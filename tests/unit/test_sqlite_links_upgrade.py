@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from shortstack.adapters.sqlite import SqliteDatabase, SqliteLinkRepository
+from shortstack.adapters.sqlite.db import SqliteDatabase
+from shortstack.adapters.sqlite.links import SqliteLinkRepository
 from shortstack.domain.clock import from_iso
 from shortstack.domain.links import LinkChanges
 

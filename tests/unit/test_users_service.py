@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shortstack.adapters.memory import MemoryEventPublisher, MemoryUserRepository
+from shortstack.adapters.memory.events import MemoryEventPublisher
+from shortstack.adapters.memory.users import MemoryUserRepository
 from shortstack.domain.errors import EmailTaken, InvalidInput, UserIdTaken, UserNotFound
 from shortstack.service_layer.users import UsersService
 

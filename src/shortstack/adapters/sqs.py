@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from shortstack.adapters.eventbridge import event_from_eventbridge
+from shortstack.adapters.eventbridge.publisher import event_from_eventbridge
 from shortstack.domain.events import Event
 
 if TYPE_CHECKING:

@@ -117,7 +117,7 @@ def _configure_create_table(parser: argparse.ArgumentParser) -> None:
 
 def _run_create_table(args: argparse.Namespace) -> int:
     from shortstack.adapters.aws import make_client
-    from shortstack.adapters.dynamodb import create_table
+    from shortstack.adapters.dynamodb.table import create_table
 
     settings = Settings()
     name = args.table_name or settings.table_name

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from shortstack.adapters.eventbridge import event_from_eventbridge
+from shortstack.adapters.eventbridge.publisher import event_from_eventbridge
 from shortstack.bootstrap import bootstrap
 from shortstack.config import Settings
 from shortstack.observability import configure_logging

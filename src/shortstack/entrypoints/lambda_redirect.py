@@ -75,7 +75,8 @@ def build(settings: RedirectSettings) -> RedirectService:
     SQLite is refused: only the local server, which redirects by itself, uses it.
     """
     if settings.storage == "memory":
-        from shortstack.adapters.memory import MemoryEventPublisher, MemoryLinkRepository
+        from shortstack.adapters.memory.events import MemoryEventPublisher
+        from shortstack.adapters.memory.links import MemoryLinkRepository
 
         return RedirectService(MemoryLinkRepository(), MemoryEventPublisher())
     if settings.storage != "dynamodb":

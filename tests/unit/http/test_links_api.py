@@ -13,7 +13,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from shortstack.adapters.memory import MemoryEventPublisher
+from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.bootstrap import Container, adapters_for, bootstrap
 from shortstack.domain.links import is_reserved
 from shortstack.entrypoints.http.app import create_app

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from shortstack.adapters.workflow import LocalStateMachine
+from shortstack.adapters.workflow.runner import LocalStateMachine
 from shortstack.adapters.workflow.tasks import DEFINITION, TASK_FUNCTION, UnknownTask, run_task
 from tests.moto_sfn import ROLE_ARN, execute_on_moto, executing_stepfunctions
 

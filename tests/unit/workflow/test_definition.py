@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shortstack.adapters.workflow import DefinitionError, load_definition
+from shortstack.adapters.workflow.definition import DefinitionError, load_definition
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:tasks"
 INVOKE = "arn:aws:states:::lambda:invoke"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shortstack.adapters.workflow import ExecutionResult, LocalStateMachine
+from shortstack.adapters.workflow.runner import ExecutionResult, LocalStateMachine
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:tasks"
 INVOKE = "arn:aws:states:::lambda:invoke"

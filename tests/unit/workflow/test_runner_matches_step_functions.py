@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shortstack.adapters.workflow import LocalStateMachine
+from shortstack.adapters.workflow.runner import LocalStateMachine
 from tests.moto_sfn import execute_on_moto, executing_stepfunctions
 
 CHOICE_OPERATORS = {

@@ -1,5 +1,1 @@
-"""Blobs as files in a local directory: the BlobStore of the local server (under DATA_DIR)."""
-
-from shortstack.adapters.files.blobs import LocalBlobStore
-
-__all__ = ["LocalBlobStore"]
+"""Blobs as files in a local directory: the BlobStore of the local server (`blobs.py`)."""

@@ -2,16 +2,5 @@
 
 They follow the same contract suite as the SQLite and DynamoDB adapters, so
 a test that passes against them says something true about the real ones.
+One module per port; import from the module that defines a name.
 """
-
-from shortstack.adapters.memory.events import MemoryEventPublisher
-from shortstack.adapters.memory.items import MemoryItemRepository
-from shortstack.adapters.memory.links import MemoryLinkRepository
-from shortstack.adapters.memory.users import MemoryUserRepository
-
-__all__ = [
-    "MemoryEventPublisher",
-    "MemoryItemRepository",
-    "MemoryLinkRepository",
-    "MemoryUserRepository",
-]

@@ -1,13 +1,6 @@
-"""The local default storage: one SQLite file under DATA_DIR, in WAL mode."""
+"""The local default storage: one SQLite file under DATA_DIR, in WAL mode.
 
-from shortstack.adapters.sqlite.db import SqliteDatabase
-from shortstack.adapters.sqlite.items import SqliteItemRepository
-from shortstack.adapters.sqlite.links import SqliteLinkRepository
-from shortstack.adapters.sqlite.users import SqliteUserRepository
-
-__all__ = [
-    "SqliteDatabase",
-    "SqliteItemRepository",
-    "SqliteLinkRepository",
-    "SqliteUserRepository",
-]
+`db.py` holds the connection and schema handling; one module per repository,
+plus the local event queue (`event_queue.py`) and the redirect writer
+(`group_commit.py`). Import from the module that defines a name.
+"""

@@ -3,24 +3,7 @@
 `definition` loads an Amazon States Language file and refuses what the local
 runner cannot do (with `paths` and `choice`, the JSONPath and Choice subsets);
 `runner` executes it in-process; `starters` holds the two WorkflowStarter
-adapters, the local runner in a thread and Step Functions.
+adapters, the local runner in a thread and Step Functions; `tasks` dispatches
+the definition's tasks to the imports service, for the local runner and the
+task Lambda alike.
 """
-
-from shortstack.adapters.workflow.definition import DefinitionError, load_definition
-from shortstack.adapters.workflow.runner import (
-    Execution,
-    ExecutionAborted,
-    ExecutionResult,
-    LocalStateMachine,
-    StateError,
-)
-
-__all__ = [
-    "DefinitionError",
-    "Execution",
-    "ExecutionAborted",
-    "ExecutionResult",
-    "LocalStateMachine",
-    "StateError",
-    "load_definition",
-]
