@@ -8,6 +8,8 @@ CloudFormation parameter of infra/sam/template.yaml. This writes the same templa
 with PackageType Image, an ImageUri parameter and each function's handler as its
 image command; `make deploy PACKAGE_TYPE=Image IMAGE_URI=...` deploys it
 (decision 0401). Terraform takes `package_type` and `image_uri` as variables.
+Lambda SnapStart does not run container images, so the variant has no SnapStart
+and no parameter to ask for it (decision 0405).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from samtranslator.yaml_helper import yaml_parse
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "infra" / "sam" / "template.yaml"
+# The zip's SnapStart switch and its condition, which an image cannot use.
+SNAPSTART_PARAMETER, SNAPSTART_CONDITION = "EnableApiSnapStart", "ApiSnapStartOn"
 IMAGE_URI_PARAMETER = {
     "Type": "String",
     "Description": "arm64 image: <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>",
@@ -36,9 +40,11 @@ def image_variant(template: dict[str, Any], template_dir: Path, out_dir: Path) -
     globals_ = variant["Globals"]["Function"]
     # An image brings its own runtime and code.
     del globals_["CodeUri"], globals_["Runtime"]
+    del variant["Parameters"][SNAPSTART_PARAMETER], variant["Conditions"][SNAPSTART_CONDITION]
     for resource in variant["Resources"].values():
         properties = resource.get("Properties", {})
         if resource["Type"] == "AWS::Serverless::Function":
+            properties.pop("SnapStart", None)
             properties["PackageType"] = "Image"
             properties["ImageUri"] = {"Ref": "ImageUri"}
             properties["ImageConfig"] = {"Command": [properties.pop("Handler")]}

@@ -64,7 +64,7 @@ resource "aws_apigatewayv2_integration" "function" {
   for_each               = toset(["api_function"])
   api_id                 = aws_apigatewayv2_api.http_api.id
   integration_type       = "AWS_PROXY"
-  integration_uri        = aws_lambda_function.function[each.key].invoke_arn
+  integration_uri        = aws_lambda_alias.api_function_live.invoke_arn
   payload_format_version = "2.0"
 }
 
@@ -82,6 +82,7 @@ resource "aws_lambda_permission" "http_api" {
   for_each      = toset(["api_function"])
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.function[each.key].function_name
+  qualifier     = aws_lambda_alias.api_function_live.name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.http_api.execution_arn}/*/*"
 }

@@ -127,6 +127,16 @@ resource "aws_lambda_function" "function" {
   source_code_hash               = local.is_zip ? filebase64sha256(var.lambda_zip) : null
   image_uri                      = local.is_zip ? null : var.image_uri
   reserved_concurrent_executions = var.reserved_concurrency > 0 ? var.reserved_concurrency : -1
+  # SnapStart runs published versions only: the API function publishes one per change and
+  # the HTTP API invokes its alias, as SAM's AutoPublishAlias does (decision 0405).
+  publish = each.key == "api_function"
+
+  dynamic "snap_start" {
+    for_each = each.key == "api_function" && var.enable_api_snap_start ? ["PublishedVersions"] : []
+    content {
+      apply_on = snap_start.value
+    }
+  }
 
   dynamic "image_config" {
     for_each = local.is_zip ? [] : [each.value.handler]
@@ -155,6 +165,12 @@ resource "aws_lambda_function" "function" {
   environment {
     variables = merge(local.environment, local.domain_environment, lookup(local.function_environment, each.key, {}))
   }
+}
+
+resource "aws_lambda_alias" "api_function_live" {
+  name             = "live"
+  function_name    = aws_lambda_function.function["api_function"].function_name
+  function_version = aws_lambda_function.function["api_function"].version
 }
 
 resource "aws_lambda_event_source_mapping" "events_queue" {

@@ -141,6 +141,17 @@ variable "frontend_certificate_arn" {
   default     = ""
 }
 
+variable "enable_api_snap_start" {
+  description = "Lambda SnapStart for the API function (zip only): about $3.90 a month per active version at 1,024 MB, plus about $0.00014 per restore (us-east-1); decision 0405"
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.enable_api_snap_start || var.package_type == "Zip"
+    error_message = "Lambda SnapStart does not run container images: enable_api_snap_start needs package_type Zip."
+  }
+}
+
 variable "enable_waf" {
   description = "A WAFv2 web ACL (scope CLOUDFRONT, created in us-east-1) on the distribution: page, API and short links"
   type        = bool

@@ -58,6 +58,12 @@ mock_provider "aws" {
   mock_resource "aws_cloudfront_distribution" {
     defaults = { arn = "arn:aws:cloudfront::123456789012:distribution/MOCK" }
   }
+  mock_resource "aws_lambda_alias" {
+    defaults = {
+      arn        = "arn:aws:lambda:eu-west-1:123456789012:function:mock:live"
+      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:mock:live/invocations"
+    }
+  }
   mock_resource "aws_lambda_function_url" {
     defaults = { function_url = "https://mockurlid.lambda-url.eu-west-1.on.aws/" }
   }
@@ -318,4 +324,44 @@ run "a_domain_needs_its_zone" {
     domain_name = "example.com"
   }
   expect_failures = [var.hosted_zone_id]
+}
+
+run "api_snap_start_off_by_default_on_when_asked" {
+  command = plan
+  assert {
+    condition     = alltrue([for f in aws_lambda_function.function : length(f.snap_start) == 0])
+    error_message = "SnapStart is on by default."
+  }
+  assert {
+    condition = alltrue([
+      aws_lambda_function.function["api_function"].publish,
+      !aws_lambda_function.function["redirect_function"].publish,
+      aws_lambda_permission.http_api["api_function"].qualifier == "live",
+    ])
+    error_message = "The HTTP API must invoke the API function's published alias."
+  }
+}
+
+run "api_snap_start_on" {
+  command = plan
+  variables {
+    enable_api_snap_start = true
+  }
+  assert {
+    condition = (
+      aws_lambda_function.function["api_function"].snap_start[0].apply_on == "PublishedVersions"
+      && length(aws_lambda_function.function["redirect_function"].snap_start) == 0
+    )
+    error_message = "SnapStart must apply to the API function's published versions only."
+  }
+}
+
+run "api_snap_start_needs_the_zip" {
+  command = plan
+  variables {
+    enable_api_snap_start = true
+    package_type          = "Image"
+    image_uri             = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shortstack:1"
+  }
+  expect_failures = [var.enable_api_snap_start]
 }
