@@ -2,7 +2,8 @@
 
 Runs, in order: cold starts (fresh processes), warm per-invoke overhead
 (STORAGE=memory), local redirect throughput under wrk, the 100k-row bulk import,
-and the per-request cost profile (bench/cost_profile.py, which a full run writes to
+1,000 links as one batch against 1,000 single POSTs, and the per-request cost profile
+(bench/cost_profile.py, which a full run writes to
 src/shortstack/data/request_profile.json for `shortstack cost`). Prints one table and
 writes every figure, with a description of the machine and the date, to
 bench/results.json. A `--quick` or `--skip` run writes bench/.work/results-quick.json
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    batch_create,
     bulk_import,
     cold_start,
     cost_profile,
@@ -41,7 +43,7 @@ from bench.common import REPO
 RESULTS = REPO / "bench" / "results.json"
 # Where smoke and partial runs write: untracked (.gitignore), so results.json keeps full runs.
 SMOKE_RESULTS = REPO / "bench" / ".work" / "results-quick.json"
-STEPS = ("cold", "packaged", "warm", "throughput", "bulk", "cost")
+STEPS = ("cold", "packaged", "warm", "throughput", "bulk", "batch", "cost")
 # Where a step's figures go in bench/results.json, when not under the step's own name.
 RESULT_KEYS = {"packaged": "packaged_cold_start"}
 COLD_START_LIMITS = {"api": 1.3, "redirect": 1.1}
@@ -239,6 +241,20 @@ def bulk(run: Run) -> tuple[dict[str, Any], list[Figure]]:
     ]
 
 
+def batch(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    """1,000 links as single POSTs, then as one batch, through `shortstack serve`."""
+    result = batch_create.measure(links=1000)
+    return result, [
+        Figure(
+            f"1,000 links as one batch (1,000 single POSTs: {result['single_posts_s']:.2f} s)",
+            result["batch_s"],
+            "s",
+            f"{result['speedup']:.1f}x faster than single POSTs",
+            None,
+        )
+    ]
+
+
 def cost(run: Run) -> tuple[dict[str, Any], list[Figure]]:
     """Measure the request profile, write it where `shortstack cost` reads it, and price it."""
     from shortstack.pricing import Prices, Usage, per_million
@@ -273,6 +289,7 @@ MEASURES: dict[str, Callable[[Run], tuple[dict[str, Any], list[Figure]]]] = {
     "warm": warm,
     "throughput": throughput,
     "bulk": bulk,
+    "batch": batch,
     "cost": cost,
 }
 

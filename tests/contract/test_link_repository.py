@@ -355,3 +355,36 @@ def test_racing_creates_of_one_id_have_one_winner(adapters: Adapters) -> None:
     assert len(winners) == 1
     assert outcomes.count("taken") == 19
     assert present(repo.get("my-alias")).owner == f"user{winners[0].split(':')[1]}"
+
+
+def test_add_many_stores_free_ids_in_order_and_never_overwrites_a_held_one(
+    adapters: Adapters,
+) -> None:
+    repo = adapters.links
+    held = make("held123", owner="bob", url="https://bob.example/")
+    repo.add(held)
+    wanted = [make("free001", n=1), make("held123", n=2), make("free002", n=3, title="ü ✓")]
+    results = repo.add_many(wanted)
+    assert results[0] is None
+    assert results[2] is None
+    assert isinstance(results[1], ShortIdTaken)
+    assert repo.get("held123") == held
+    assert [repo.get(link.short_id) for link in (wanted[0], wanted[2])] == [wanted[0], wanted[2]]
+    assert repo.add_many([]) == []
+
+
+def test_racing_batches_on_one_alias_store_it_once_and_every_other_link(
+    adapters: Adapters,
+) -> None:
+    repo = adapters.links
+
+    def batch(n: int) -> str:
+        mine = [make(f"own{n:02d}{i}", owner=f"user{n}", n=n) for i in range(3)]
+        results = repo.add_many([*mine[:2], make("contested", owner=f"user{n}", n=n), mine[2]])
+        assert [results[i] for i in (0, 1, 3)] == [None, None, None]
+        return "stored" if results[2] is None else type(results[2]).__name__
+
+    outcomes = race(12, batch)
+    assert sorted(outcomes) == ["ShortIdTaken"] * 11 + ["stored"]
+    assert present(repo.get("contested")).owner.startswith("user")
+    assert all(repo.get(f"own{n:02d}{i}") is not None for n in range(12) for i in range(3))

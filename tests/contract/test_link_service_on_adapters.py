@@ -53,3 +53,22 @@ def test_concurrent_redirects_count_every_click(links: LinksService, adapters: A
     assert set(race(60, follow)) == {"https://example.com/"}
     assert present(adapters.links.get(link.short_id)).click_count == 60
     assert len(publisher.of_type("LinkClicked")) == 60
+
+
+def test_racing_batches_settle_each_alias_per_entry(
+    links: LinksService, adapters: Adapters
+) -> None:
+    def batch(n: int) -> str:
+        entries = [
+            {"url": f"https://example.com/{n}/a"},
+            {"url": f"https://example.com/{n}/b", "alias": "launch"},
+            {"url": f"https://example.com/{n}/c", "alias": f"mine-{n}"},
+        ]
+        outcomes = links.create_many(f"user{n}", entries)
+        assert not isinstance(outcomes[0], Exception)
+        assert not isinstance(outcomes[2], Exception)
+        return "409" if isinstance(outcomes[1], AliasTaken) else "201"
+
+    outcomes = race(20, batch)
+    assert sorted(outcomes) == ["201"] + ["409"] * 19
+    assert all(present(adapters.links.get(f"mine-{n}")).owner == f"user{n}" for n in range(20))

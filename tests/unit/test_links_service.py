@@ -261,3 +261,47 @@ def test_expiry_null_never_expires_and_the_default_is_a_setting(
     assert forever.create(
         "me", url="https://example.com/e", ttl_days=2
     ).expires_at == NOW + timedelta(days=2)
+
+
+def test_a_batch_answers_each_entry_as_a_single_create_would(
+    links: LinksService, repo: MemoryLinkRepository, publisher: MemoryEventPublisher
+) -> None:
+    links.create("bob", url="https://bob.example/", alias="held")
+    links.new_id = ids("held", "account", "rand001", "rand002").__next__
+    outcomes = links.create_many(
+        "alice",
+        [
+            {"url": "https://example.com/1"},  # draws "held" (taken), then "rand001"
+            {"url": "javascript:alert(1)"},
+            {"url": "https://example.com/2", "alias": "held"},
+            {"url": "https://example.com/3", "alias": "mine"},
+            {"url": "https://example.com/4", "alias": "mine"},
+            {"url": "https://example.com/5", "title": "t" * 201},
+            {"url": "https://example.com/6"},  # draws "account" (reserved), then "rand002"
+        ],
+    )
+    kinds = [type(outcome).__name__ for outcome in outcomes]
+    assert kinds == [
+        "Link",
+        "UnsafeUrl",
+        "AliasTaken",
+        "Link",
+        "AliasTaken",
+        "InvalidInput",
+        "Link",
+    ]
+    assert [outcomes[i].short_id for i in (0, 3, 6)] == ["rand001", "mine", "rand002"]  # type: ignore[union-attr]
+    assert repo.get("held").owner == "bob"  # type: ignore[union-attr]
+    created = [event.detail["short_id"] for event in publisher.of_type("LinkCreated")]
+    assert created == ["held", "rand001", "mine", "rand002"]  # bob's single create, then the batch
+
+
+def test_a_batch_of_random_ids_that_keep_colliding_ends_in_a_conflict_per_entry(
+    links: LinksService,
+) -> None:
+    links.create("alice", url="https://example.com/", alias="same-id")
+    links.new_id = lambda: "same-id"
+    outcomes = links.create_many(
+        "bob", [{"url": "https://a.example/"}, {"url": "https://b.example/"}]
+    )
+    assert [type(outcome) for outcome in outcomes] == [Conflict, Conflict]

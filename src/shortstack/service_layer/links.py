@@ -8,14 +8,21 @@ without loading FastAPI or Pydantic.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shortstack.domain import events
 from shortstack.domain.clock import Clock, utc_now
-from shortstack.domain.errors import AliasTaken, Conflict, InvalidInput, LinkNotFound, ShortIdTaken
+from shortstack.domain.errors import (
+    AliasTaken,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    LinkNotFound,
+    ShortIdTaken,
+)
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import (
     DEFAULT_REDIRECT_STATUS,
@@ -68,9 +75,104 @@ class LinksService:
         own_hosts = self.own_hosts.with_request_host(request_host)
         return lambda url: check_target_url(url, own_hosts)
 
-    def create(
+    def create(self, owner: str, *, request_host: str | None = None, **fields: Any) -> Link:
+        """Create a link under `alias` or a fresh random id; never overwrites an existing one.
+
+        `fields` are those of `prepare`. Raises what the entry's outcome in `create_many`
+        would hold, so a single create and a batch entry always answer alike.
+        """
+        [outcome] = self.create_many(owner, [fields], request_host=request_host)
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return outcome
+
+    def create_many(
         self,
         owner: str,
+        entries: Sequence[Mapping[str, Any]],
+        *,
+        request_host: str | None = None,
+    ) -> list[Link | DomainError]:
+        """Create each entry (the fields of `prepare`); per entry, its link or its error.
+
+        A bad entry never stops the others. Each link is its own conditional write, so an
+        alias taken by anyone, before or meanwhile, is that entry's AliasTaken; of two
+        entries asking for one alias, the earlier wins. One LinkCreated per link created.
+        """
+        now = self.clock()
+        check_url = self._url_check(request_host)
+        outcomes: list[Link | DomainError | None] = [None] * len(entries)
+        with_alias: list[tuple[int, Link]] = []
+        fresh: dict[int, Link] = {}
+        asked: set[str] = set()
+        for index, entry in enumerate(entries):
+            try:
+                alias, link = self.prepare(owner, now, check_url, **entry)
+            except DomainError as exc:
+                outcomes[index] = exc
+                continue
+            if alias is None:
+                fresh[index] = link
+            elif alias in asked:
+                outcomes[index] = AliasTaken(alias)
+            else:
+                asked.add(alias)
+                with_alias.append((index, link))
+        self._store(with_alias, fresh, outcomes)
+        created = [outcome for outcome in outcomes if isinstance(outcome, Link)]
+        if created:
+            self.publisher.publish(
+                [
+                    events.link_created(ln.short_id, owner, ln.url, ln.expires_at, now)
+                    for ln in created
+                ]
+            )
+        return [
+            outcome if outcome is not None else Conflict("the link was not stored; try again")
+            for outcome in outcomes
+        ]
+
+    def _store(
+        self,
+        with_alias: list[tuple[int, Link]],
+        fresh: dict[int, Link],
+        outcomes: list[Link | DomainError | None],
+    ) -> None:
+        """Write the links; entries on a random id draw again while theirs is taken.
+
+        A collision among 62**7 ids is rare but possible: the conditional write refuses it
+        and the entry draws again, so an existing link is never overwritten.
+        """
+        batch = with_alias
+        for _ in range(ID_ATTEMPTS):
+            for index, link in fresh.items():
+                candidate = self.new_id()
+                if is_possible_short_id(candidate):  # not e.g. "account", drawn at random
+                    batch.append((index, replace(link, short_id=candidate)))
+            if not batch:
+                continue
+            results = self.links.add_many([link for _, link in batch])
+            for (index, link), result in zip(batch, results, strict=True):
+                if result is None:
+                    outcomes[index] = link
+                    fresh.pop(index, None)
+                elif index not in fresh:
+                    taken = isinstance(result, ShortIdTaken)
+                    outcomes[index] = AliasTaken(link.short_id) if taken else result
+                elif not isinstance(result, ShortIdTaken):
+                    outcomes[index] = result
+                    del fresh[index]
+            batch = []
+            if not fresh:
+                return
+        for index in fresh:
+            outcomes[index] = Conflict("could not allocate a free short id; please try again")
+
+    def prepare(
+        self,
+        owner: str,
+        now: datetime,
+        check_url: UrlCheck,
         *,
         url: str,
         alias: str | None = None,
@@ -87,18 +189,15 @@ class LinksService:
         rules: Iterable[RedirectRule] = (),
         variants: Iterable[Variant] = (),
         preview: Preview | None = None,
-        request_host: str | None = None,
         never_expires: bool = False,
-    ) -> Link:
-        """Create a link under `alias` or a fresh random id; never overwrites an existing one.
+    ) -> tuple[str | None, Link]:
+        """The checked alias (None: a random id) and the link, under the alias or no id yet.
 
         Every URL it holds (target, fallback, rules, variants, preview image) passes the
         same safety checks; a password is kept only as its hash. Its expiry: `expires_at`,
         or `ttl_days` from now; `never_expires` (an explicit `expires_at: null`) for none;
-        without any of them, `default_ttl_days`.
+        without any of them, `default_ttl_days`. Raises InvalidInput.
         """
-        now = self.clock()
-        check_url = self._url_check(request_host)
         target = check_url(url)
         expiry = self._expiry(now, expires_at, ttl_days, never_expires)
         check_valid_since(valid_since, expiry, now)
@@ -106,40 +205,27 @@ class LinksService:
         checked_rules = check_rules(rules, check_url)
         checked_variants = check_variants(variants, check_url)
         checked_preview = check_preview(preview, check_url)
+        checked_alias = None if alias is None else check_alias(alias)
         password_hash = None if password is None else hash_password(password, self.password_cost)
 
-        def build(short_id: str) -> Link:
-            return create_link(
-                short_id=short_id,
-                owner=owner,
-                url=target,
-                now=now,
-                expires_at=expiry,
-                title=title,
-                tags=tags,
-                redirect_status=redirect_status,
-                max_visits=max_visits,
-                valid_since=valid_since,
-                password_hash=password_hash,
-                forward_query=forward_query,
-                fallback_url=fallback,
-                rules=checked_rules,
-                variants=checked_variants,
-                preview=checked_preview,
-            )
-
-        if alias is not None:
-            link = build(check_alias(alias))
-            try:
-                self.links.add(link)
-            except ShortIdTaken as exc:
-                raise AliasTaken(alias) from exc
-        else:
-            link = self._add_with_fresh_id(build)
-        self.publisher.publish(
-            [events.link_created(link.short_id, owner, link.url, link.expires_at, now)]
+        return checked_alias, create_link(
+            short_id=checked_alias or "",
+            owner=owner,
+            url=target,
+            now=now,
+            expires_at=expiry,
+            title=title,
+            tags=tags,
+            redirect_status=redirect_status,
+            max_visits=max_visits,
+            valid_since=valid_since,
+            password_hash=password_hash,
+            forward_query=forward_query,
+            fallback_url=fallback,
+            rules=checked_rules,
+            variants=checked_variants,
+            preview=checked_preview,
         )
-        return link
 
     def _expiry(
         self,
@@ -159,21 +245,6 @@ class LinksService:
                 return None
             ttl_days = self.default_ttl_days
         return choose_expiry(now, expires_at, ttl_days)
-
-    def _add_with_fresh_id(self, build: Callable[[str], Link]) -> Link:
-        # A collision among 62**7 ids is rare but possible: the conditional write refuses it
-        # and we draw again, so an existing link is never overwritten.
-        for _ in range(ID_ATTEMPTS):
-            candidate = self.new_id()
-            if not is_possible_short_id(candidate):
-                continue  # e.g. "account": a reserved word drawn at random
-            link = build(candidate)
-            try:
-                self.links.add(link)
-            except ShortIdTaken:
-                continue
-            return link
-        raise Conflict("could not allocate a free short id; please try again")
 
     def get(self, owner: str, short_id: str) -> Link:
         """The owner's link; another owner's link is reported as missing."""

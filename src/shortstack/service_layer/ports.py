@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from shortstack.domain.analytics import ClickFacts, DailyStats, UserAgentFamily
 from shortstack.domain.apikeys import ApiKey
+from shortstack.domain.errors import DomainError
 from shortstack.domain.events import Event
 from shortstack.domain.imports import (
     ExistingLink,
@@ -84,6 +85,12 @@ class LinkRepository(LinkSink, Protocol):
 
     def add(self, link: Link) -> None:
         """Store a new link with a conditional write; raises ShortIdTaken, never overwrites."""
+        ...
+
+    def add_many(self, links: Sequence[Link]) -> list[DomainError | None]:
+        """Store each link with its own conditional write, never overwriting; per link in
+        order: None if stored, ShortIdTaken if its id is held, ServiceUnavailable if the
+        store would not take it now. One link's failure never stops another's write."""
         ...
 
     def get(self, short_id: str, *, consistent: bool = True) -> Link | None:

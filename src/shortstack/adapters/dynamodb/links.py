@@ -37,7 +37,7 @@ from shortstack.adapters.link_routing_codec import (
     variants_to_text,
 )
 from shortstack.domain.clock import from_iso, to_iso
-from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
+from shortstack.domain.errors import DomainError, LinkGone, LinkNotFound, ShortIdTaken
 from shortstack.domain.links import (
     Link,
     LinkChanges,
@@ -170,6 +170,12 @@ class DynamoDBLinkRepository:
     def add(self, link: Link) -> None:
         if not put_new(self._client, self._table, link_record(link)):
             raise ShortIdTaken(link.short_id)
+
+    def add_many(self, links: Sequence[Link]) -> list[DomainError | None]:
+        """Conditional PutItems, a few in flight (see link_batch.py)."""
+        from shortstack.adapters.dynamodb.link_batch import put_each
+
+        return put_each(self._client, self._table, links, link_record)
 
     def add_new(
         self, owner: str, links: Sequence[PlannedLink], created_at: datetime

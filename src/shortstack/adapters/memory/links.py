@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from shortstack.domain.clock import to_iso
-from shortstack.domain.errors import LinkNotFound, ShortIdTaken
+from shortstack.domain.errors import DomainError, LinkNotFound, ShortIdTaken
 from shortstack.domain.imports import ExistingLink, PlannedLink, link_of
 from shortstack.domain.links import (
     Link,
@@ -35,6 +35,17 @@ class MemoryLinkRepository:
             if link.short_id in self._links:
                 raise ShortIdTaken(link.short_id)
             self._links[link.short_id] = link
+
+    def add_many(self, links: Sequence[Link]) -> list[DomainError | None]:
+        results: list[DomainError | None] = []
+        with self._lock:
+            for link in links:
+                if link.short_id in self._links:
+                    results.append(ShortIdTaken(link.short_id))
+                else:
+                    self._links[link.short_id] = link
+                    results.append(None)
+        return results
 
     def add_new(
         self, owner: str, links: Sequence[PlannedLink], created_at: datetime

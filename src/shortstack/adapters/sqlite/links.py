@@ -26,7 +26,7 @@ from shortstack.adapters.link_routing_codec import (
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.listing import newest_first
 from shortstack.domain.clock import from_iso, to_iso
-from shortstack.domain.errors import LinkGone, LinkNotFound, ShortIdTaken
+from shortstack.domain.errors import DomainError, LinkGone, LinkNotFound, ShortIdTaken
 from shortstack.domain.imports import ExistingLink, PlannedLink, link_of
 from shortstack.domain.links import Link, LinkChanges, Target, ensure_redirectable
 from shortstack.domain.pagination import Page
@@ -155,6 +155,16 @@ class SqliteLinkRepository:
                 conn.execute(_INSERT, _row(link))
         except sqlite3.IntegrityError as exc:
             raise ShortIdTaken(link.short_id) from exc
+
+    def add_many(self, links: Sequence[Link]) -> list[DomainError | None]:
+        """One transaction: the primary key refuses a held id, the other rows go in."""
+        with self._db.transaction() as conn:
+            return [
+                None
+                if conn.execute(_INSERT_NEW, _row(link)).rowcount
+                else ShortIdTaken(link.short_id)
+                for link in links
+            ]
 
     def add_new(
         self, owner: str, links: Sequence[PlannedLink], created_at: datetime

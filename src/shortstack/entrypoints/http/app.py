@@ -39,6 +39,7 @@ from shortstack.entrypoints.http.routes import (
     imports,
     items,
     keys,
+    link_batch,
     links,
     redirects,
     shorten,
@@ -52,7 +53,9 @@ BEARER = HTTPBearer(
     auto_error=False,
     description="a JWT from the identity provider (AUTH_MODE=jwt) or an API key `sk_...`",
 )
-PROTECTED_ROUTERS = tuple(module.router for module in (items, users, links, shorten, imports, keys))
+PROTECTED_ROUTERS = tuple(
+    module.router for module in (items, users, link_batch, links, shorten, imports, keys)
+)
 ALL_ROUTERS = (health.router, *PROTECTED_ROUTERS, redirects.router)
 DESCRIPTION = """
 Items catalog, users and short links, with click analytics and bulk imports.
@@ -145,12 +148,12 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
     app.add_middleware(
         RequestLimitsMiddleware,
         default_limit=settings.max_body_bytes,
-        # CSV uploads may be larger than any JSON body: 100,000 rows of links.
-        limit_for=lambda path: (
-            settings.import_max_bytes
-            if path.rstrip("/") == imports.router.prefix
-            else settings.max_body_bytes
-        ),
+        # CSV uploads may be larger than any JSON body: 100,000 rows of links; a batch
+        # holds up to 1,000 link bodies.
+        limit_for=lambda path: {
+            imports.router.prefix: settings.import_max_bytes,
+            link_batch.PATH: max(link_batch.MAX_BODY_BYTES, settings.max_body_bytes),
+        }.get(path.rstrip("/"), settings.max_body_bytes),
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationIdMiddleware)

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -65,6 +66,20 @@ def status_for(error: DomainError) -> int:
 _LIMITS = ("min_length", "max_length", "ge", "gt", "le", "lt")
 
 
+def domain_error_body(exc: DomainError, where: str = "body") -> dict[str, Any]:
+    """The JSON body of a domain error; a field's 422 names it as FastAPI's own 422s do."""
+    body: dict[str, Any] = {"message": exc.message}
+    if isinstance(exc, InvalidInput) and exc.field and status_for(exc) == 422:
+        body["detail"] = [{"loc": [where, exc.field], "msg": exc.message, "type": "value_error"}]
+    return body
+
+
+def validation_error_body(errors: list[Any]) -> dict[str, Any]:
+    """The JSON body of a 422 from the request models: a summary and per-field details."""
+    cleaned = field_errors(errors)
+    return {"message": summarize(cleaned), "detail": cleaned}
+
+
 def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors without echoing the input (which may be a megabyte)."""
     cleaned = []
@@ -100,17 +115,38 @@ def allowed_methods(request: Request) -> str:
 
     The router answers a 405 from the first route whose path matched, so its own Allow
     names one route's methods (`POST` for /api/v1/items, which also serves GET). Asking
-    every route about every method also covers routers nested in routers.
+    every route, routers unfolded, about every method covers routers in routers. A concrete
+    path wins over a templated one, as OpenAPI matches them: /api/v1/links/batch is not
+    the link named "batch" (a reserved word, so no link has that name).
     """
+    serving = {
+        method: [
+            route
+            for route in _leaf_routes(request.app)
+            if route.matches({**request.scope, "method": method})[0] == Match.FULL
+        ]
+        for method in _METHODS
+    }
+    concrete = any(not _templated(route) for routes in serving.values() for route in routes)
     allowed = [
         method
-        for method in _METHODS
-        if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL
-            for route in request.app.router.routes
-        )
+        for method, routes in serving.items()
+        if any(not (concrete and _templated(route)) for route in routes)
     ]
     return ", ".join(allowed)
+
+
+def _leaf_routes(app: Any) -> list[Any]:
+    """Every route of the app with its full path, routers unfolded (found once per app)."""
+    leaves: list[Any] | None = getattr(app.state, "leaf_routes", None)
+    if leaves is None:
+        leaves = [context.route for context in iter_route_contexts(app.routes)]
+        app.state.leaf_routes = leaves
+    return leaves
+
+
+def _templated(route: Any) -> bool:
+    return "{" in str(getattr(route, "path", ""))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -119,13 +155,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
         status = status_for(exc)
-        body: dict[str, Any] = {"message": exc.message}
-        if isinstance(exc, InvalidInput) and exc.field and status == 422:
-            # Where the field came from, as FastAPI's own 422s say it.
-            where = "query" if exc.field in request.query_params else "body"
-            body["detail"] = [
-                {"loc": [where, exc.field], "msg": exc.message, "type": "value_error"}
-            ]
+        where = (
+            "query"
+            if isinstance(exc, InvalidInput) and exc.field in request.query_params
+            else "body"
+        )
+        body = domain_error_body(exc, where)
         headers = None
         if isinstance(exc, Unauthenticated):
             headers = {"WWW-Authenticate": bearer_challenge(exc)}
@@ -133,8 +168,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = field_errors(list(exc.errors()))
-        return JSONResponse({"message": summarize(errors), "detail": errors}, status_code=422)
+        return JSONResponse(validation_error_body(list(exc.errors())), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -72,20 +72,23 @@ async def create_link(
 
     Expiry: `expires_at`, or `ttl_days` from now; `expires_at: null` never expires; with
     neither, the DEFAULT_LINK_TTL_DAYS setting (30 days unless the deployment says)."""
-    link = links.create(
-        caller.sub,
-        url=body.url,
-        alias=body.alias,
-        expires_at=body.expires_at,
-        ttl_days=body.ttl_days,
-        redirect_status=body.redirect_status,
-        title=body.title,
-        tags=body.tags,
-        max_visits=body.max_visits,
-        request_host=viewer_host(request),
-        never_expires="expires_at" in body.model_fields_set and body.expires_at is None,
-    )
+    link = links.create(caller.sub, request_host=viewer_host(request), **create_fields(body))
     return LinkPublic.of(link, short_base, links.clock())
+
+
+def create_fields(body: LinkCreate) -> dict[str, Any]:
+    """What LinksService.create takes from a body: one mapping for a POST and a batch entry."""
+    return {
+        "url": body.url,
+        "alias": body.alias,
+        "expires_at": body.expires_at,
+        "ttl_days": body.ttl_days,
+        "redirect_status": body.redirect_status,
+        "title": body.title,
+        "tags": body.tags,
+        "max_visits": body.max_visits,
+        "never_expires": "expires_at" in body.model_fields_set and body.expires_at is None,
+    }
 
 
 @router.get(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -29,6 +29,7 @@ from shortstack.domain.links import (
 from shortstack.domain.target_urls import URL_MAX_LENGTH
 from shortstack.entrypoints.http.schemas.common import (
     DateTimeText,
+    ErrorBody,
     SingleLine,
     StrictModel,
     WholeNumber,
@@ -148,6 +149,32 @@ class LinkPublic(BaseModel):
             created_at=link.created_at,
             updated_at=link.updated_at,
         )
+
+
+BATCH_MAX = 1_000
+
+
+class LinkBatchCreate(StrictModel):
+    """Up to 1,000 link bodies; each is checked on its own, so a bad one fails alone."""
+
+    links: list[Any] = Field(
+        max_length=BATCH_MAX,
+        description=f"at most {BATCH_MAX:,} bodies as POST /api/v1/links takes them",
+        json_schema_extra={"items": {"$ref": "#/components/schemas/LinkCreate"}},
+    )
+
+
+class LinkBatchResult(BaseModel):
+    """One entry's outcome: the status a single POST of it would have answered."""
+
+    index: int = Field(description="the entry's position in `links`, from 0")
+    status: int = Field(description="201, or the error status (409 alias taken, 422 ...)")
+    link: LinkPublic | None = Field(default=None, description="the link, when created")
+    error: ErrorBody | None = Field(default=None, description="why not, otherwise")
+
+
+class LinkBatchPublic(BaseModel):
+    results: list[LinkBatchResult] = Field(description="one per entry, in order")
 
 
 class ShortenRequest(BaseModel):
