@@ -311,17 +311,25 @@ def main() -> int:
     run = Run(args.quick, machine())
     report: dict[str, Any] = {"machine": run.machine, "quick": args.quick, "results": {}}
     figures: list[Figure] = []
+    failed: list[str] = []
     started = time.monotonic()
     for step in STEPS:
         if step in skipped:
             continue
         print(f"[{time.monotonic() - started:5.0f} s] {step} ...", flush=True)
-        raw, found = MEASURES[step](run)
+        try:
+            raw, found = MEASURES[step](run)
+        except (subprocess.SubprocessError, RuntimeError, OSError) as error:
+            # A step that fails (a child timing out on a loaded machine) costs its own
+            # figures, not the other steps' minutes; the run then counts as partial.
+            print(f"FAILED {step}: {error!r}", flush=True)
+            failed.append(step)
+            raw, found = {"failed": repr(error)}, []
         report["results"][RESULT_KEYS.get(step, step)] = raw
         figures.extend(found)
     report["figures"] = [asdict(figure) for figure in figures]
     report["seconds"] = round(time.monotonic() - started, 1)
-    written = results_path(quick=args.quick, skipped=bool(skipped))
+    written = results_path(quick=args.quick, skipped=bool(skipped) or bool(failed))
     written.parent.mkdir(parents=True, exist_ok=True)
     written.write_text(json.dumps(report, indent=2) + "\n")
     described = report["machine"]
@@ -333,7 +341,7 @@ def main() -> int:
     for figure in figures:
         print(figure.row())
     print(f"\nwritten to {written.relative_to(REPO)}")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from mangum import Mangum
 from pydantic import BaseModel
 
 from shortstack.bootstrap import bootstrap
+from shortstack.entrypoints.lambda_init import freeze_what_init_built
 
 
 @contextmanager
@@ -57,6 +58,7 @@ if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
     # from: building the document builds every route and model here, not in each restored
     # environment's first request. It calls nothing outside the process (decision 0405).
     app.openapi()
+freeze_what_init_built()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

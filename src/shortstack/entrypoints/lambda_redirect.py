@@ -24,6 +24,7 @@ from shortstack.adapters.aws import REDIRECT_BUDGET, make_client
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
 from shortstack.adapters.eventbridge.publisher import EventBridgePublisher
 from shortstack.correlation import choose_correlation_id
+from shortstack.entrypoints.lambda_init import freeze_what_init_built
 from shortstack.entrypoints.redirects import REDIRECT_METHODS, Reply, answer, error_reply
 from shortstack.redirect_config import RedirectSettings, load_redirect_settings
 from shortstack.service_layer.links import RedirectService
@@ -90,6 +91,7 @@ def build(settings: RedirectSettings) -> RedirectService:
 settings = load_redirect_settings()
 log = _configure_logging(settings)
 redirects = build(settings)
+freeze_what_init_built()
 
 
 def to_response(reply: Reply) -> dict[str, Any]:
