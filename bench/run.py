@@ -2,7 +2,8 @@
 
 Runs, in order: cold starts (fresh processes), warm per-invoke overhead
 (STORAGE=memory), local redirect throughput under wrk, the 100k-row bulk import,
-1,000 links as one batch against 1,000 single POSTs, and the per-request cost profile
+1,000 links as one batch against 1,000 single POSTs, the server's peak memory while it
+streams a CSV of 100,000 links, and the per-request cost profile
 (bench/cost_profile.py, which a full run writes to
 src/shortstack/data/request_profile.json for `shortstack cost`). Prints one table and
 writes every figure, with a description of the machine and the date, to
@@ -34,6 +35,7 @@ from bench import (
     bulk_import,
     cold_start,
     cost_profile,
+    link_export,
     packaged_cold_start,
     redirect_throughput,
     warm_overhead,
@@ -43,7 +45,7 @@ from bench.common import REPO
 RESULTS = REPO / "bench" / "results.json"
 # Where smoke and partial runs write: untracked (.gitignore), so results.json keeps full runs.
 SMOKE_RESULTS = REPO / "bench" / ".work" / "results-quick.json"
-STEPS = ("cold", "packaged", "warm", "throughput", "bulk", "batch", "cost")
+STEPS = ("cold", "packaged", "warm", "throughput", "bulk", "batch", "export", "cost")
 # Where a step's figures go in bench/results.json, when not under the step's own name.
 RESULT_KEYS = {"packaged": "packaged_cold_start"}
 COLD_START_LIMITS = {"api": 1.3, "redirect": 1.1}
@@ -255,6 +257,24 @@ def batch(run: Run) -> tuple[dict[str, Any], list[Figure]]:
     ]
 
 
+def export(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    """The server's peak RSS while it streams a CSV of 10,000 and of 100,000 links."""
+    sizes = (1_000, 10_000) if run.quick else (10_000, 100_000)
+    result = link_export.measure(sizes)
+    small, large = result["runs"][0], result["runs"][-1]
+    ratio = result["growth_ratio"]
+    return result, [
+        Figure(
+            f"CSV export of {large['links']:,} links, server peak RSS growth "
+            f"({small['links']:,} links: {small['peak_growth_mib']:.1f} MiB)",
+            large["peak_growth_mib"],
+            "MiB",
+            f"bounded: <= 2x the smaller export's: {ratio:.2f}x",
+            ratio <= 2,
+        )
+    ]
+
+
 def cost(run: Run) -> tuple[dict[str, Any], list[Figure]]:
     """Measure the request profile, write it where `shortstack cost` reads it, and price it."""
     from shortstack.pricing import Prices, Usage, per_million
@@ -290,6 +310,7 @@ MEASURES: dict[str, Callable[[Run], tuple[dict[str, Any], list[Figure]]]] = {
     "throughput": throughput,
     "bulk": bulk,
     "batch": batch,
+    "export": export,
     "cost": cost,
 }
 

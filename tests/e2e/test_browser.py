@@ -359,6 +359,37 @@ def test_stats_page_has_a_chart_a_day_table_ranges_and_breakdowns(
     expect(p.get_by_test_id("stats-table").locator("tbody tr")).to_have_count(90)
 
 
+def test_export_buttons_download_the_links_and_a_link_s_stats_as_csv(
+    page: Watched, server: Server
+) -> None:
+    import csv
+    import io
+
+    link(server, "export-me", title="Export, with a comma", tags=["exported"])
+    link(server, "export-too", tags=["exported"])
+    visit(server, "export-me", referer="https://blog.example.org/post")
+    p = page.page
+    p.goto(f"{server.base_url}/#/links?tag=exported")
+    expect(p.get_by_test_id("links-total")).to_contain_text("2 links")
+    with p.expect_download() as downloading:
+        p.get_by_test_id("links-export").click()
+    links_file = downloading.value
+    assert links_file.suggested_filename == "links.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(links_file.path()).read_text())))
+    assert sorted(row["short_id"] for row in rows) == ["export-me", "export-too"]  # the filter
+    assert {row["title"] for row in rows} == {"Export, with a comma", ""}
+
+    p.goto(f"{server.base_url}/#/links/export-me/stats?days=7")
+    expect(p.get_by_test_id("stats-table").locator("tbody tr")).to_have_count(7)
+    with p.expect_download() as downloading:
+        p.get_by_test_id("stats-export").click()
+    stats_file = downloading.value
+    assert stats_file.suggested_filename == "export-me-stats.csv"
+    stats = list(csv.DictReader(io.StringIO(Path(stats_file.path()).read_text())))
+    assert len([row for row in stats if row["dimension"] == "all"]) == 7
+    expect(p.locator("#status")).to_contain_text("Downloaded export-me-stats.csv")
+
+
 def test_import_page_shows_progress_and_each_refused_row(page: Watched, server: Server) -> None:
     p = page.page
     p.goto(f"{server.base_url}/#/import")
@@ -373,6 +404,16 @@ def test_import_page_shows_progress_and_each_refused_row(page: Watched, server: 
     expect(errors).to_contain_text("3")
     screenshot(p, "import-done-1280")
     assert api(server, "/api/v1/links/imported-2")["url"] == "https://example.com/i2"
+    expect(p.get_by_test_id("import-format")).to_have_text("Read as shortstack CSV.")
+
+    shlink = (Path(__file__).parents[1] / "fixtures" / "imports" / "shlink.csv").read_bytes()
+    p.get_by_test_id("import-file").set_input_files(
+        files=[{"name": "short_urls.csv", "mimeType": "text/csv", "buffer": shlink}]
+    )
+    p.get_by_test_id("import-submit").click()
+    expect(p.get_by_test_id("import-format")).to_have_text("Read as Shlink export.")
+    expect(p.get_by_test_id("import-errors")).to_contain_text("short code 'health' cannot be kept")
+    assert api(server, "/api/v1/links/launch")["imported_clicks"] == 3120
 
 
 def test_users_list_and_keys_page_show_a_secret_once_and_revoke(

@@ -83,3 +83,17 @@ def test_links_and_counts_survive_a_restart(tmp_path: Path) -> None:
         assert (status, headers["location"]) == (302, "https://example.com/kept")
         _, _, again = call(second, "GET", f"/api/v1/links/{link['short_id']}")
         assert again["click_count"] == 2
+
+
+def test_a_csv_export_goes_out_chunked_as_it_is_read(server: Server) -> None:
+    entries = [{"url": f"https://example.com/export/{n}"} for n in range(1000)]
+    status, _, answer = call(server, "POST", "/api/v1/links/batch", {"links": entries})
+    assert status == 200
+    assert {result["status"] for result in answer["results"]} == {201}
+    status, headers, body = call(server, "GET", "/api/v1/links?format=csv")
+    assert status == 200
+    # No Content-Length: the server did not hold the whole file before the first byte.
+    assert "content-length" not in headers
+    assert headers["transfer-encoding"] == "chunked"
+    assert headers["content-type"] == "text/csv; charset=utf-8"
+    assert body.count("https://example.com/export/") == 1000

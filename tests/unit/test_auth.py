@@ -164,6 +164,20 @@ def test_in_jwt_mode_each_caller_sees_only_their_own(api: TestClient) -> None:
     assert api.get(f"/{link['short_id']}", follow_redirects=False).status_code == 302
 
 
+def test_in_jwt_mode_exports_hold_only_the_callers_own(api: TestClient) -> None:
+    alice, bob = bearer(token("alice")), bearer(token("bob"))
+    mine = api.post("/api/v1/links", json={"url": "https://example.com/a"}, headers=alice).json()
+    theirs = api.post("/api/v1/links", json={"url": "https://example.com/b"}, headers=bob).json()
+    exported = api.get("/api/v1/links?format=csv", headers=alice).text.splitlines()
+    assert len(exported) == 2
+    assert exported[1].startswith(f"{mine['short_id']},")
+    assert theirs["short_id"] not in api.get("/api/v1/links?format=csv", headers=alice).text
+    stats = f"/api/v1/links/{theirs['short_id']}/stats?format=csv"
+    assert api.get(stats, headers=alice).status_code == 404
+    assert api.get(stats, headers=bob).status_code == 200
+    assert api.get("/api/v1/links?format=csv").status_code == 401
+
+
 def test_in_jwt_mode_imports_belong_to_their_submitter(api: TestClient) -> None:
     alice, bob = bearer(token("alice")), bearer(token("bob"))
     submitted = api.post(

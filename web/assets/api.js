@@ -51,3 +51,37 @@ export function query(params) {
   const text = search.toString();
   return text ? `?${text}` : "";
 }
+
+// A CSV export as a file download. Fetched (not a plain link) so that the bearer token
+// goes along in jwt mode; the file name is the one the server's Content-Disposition gives.
+export async function download(path, fallbackName) {
+  const headers = { accept: "text/csv" };
+  const token = accessToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(`${config.apiBaseUrl}${path}`, { headers });
+  } catch (error) {
+    throw new ApiError(0, "The server cannot be reached. Check your connection and try again.");
+  }
+  if (!response.ok) {
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = null;
+    }
+    throw new ApiError(response.status, (data && data.message) || `The export failed (${response.status}).`);
+  }
+  const disposition = response.headers.get("content-disposition") || "";
+  const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallbackName;
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
+  return name;
+}

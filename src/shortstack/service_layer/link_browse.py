@@ -23,6 +23,7 @@ from shortstack.service_layer.ports import LinkRepository
 
 READ_LIMIT = 10_000
 _PAGE = 100
+EXPORT_PAGE = 500
 Sort = Literal["created", "clicks"]
 
 
@@ -68,6 +69,23 @@ def _walk(links: LinkRepository, owner: str, tag: str | None, cut: list[bool]) -
             return
         if read >= READ_LIMIT:
             cut.append(True)
+            return
+
+
+def every_match(
+    links: LinkRepository, owner: str, query: LinkQuery, now: datetime
+) -> Iterator[Link]:
+    """Every link of the owner that matches `query`, newest first, one store page at a time.
+
+    For exports: nothing is kept, so memory stays flat however many links there are; the
+    query's sort does not apply (a sort by clicks would have to hold them all).
+    """
+    cursor: str | None = None
+    while True:
+        page = links.list(owner, tag=query.tag, limit=EXPORT_PAGE, cursor=cursor)
+        yield from (link for link in page.items if query.matches(link, now))
+        cursor = page.next_cursor
+        if cursor is None:
             return
 
 

@@ -8,7 +8,7 @@ without loading FastAPI or Pydantic.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -331,6 +331,14 @@ class LinksService:
             query = replace(query, tag=normalize_tag(query.tag))
         offset = (max(1, page) - 1) * limit
         return browse(self.links, owner, query, self.clock(), offset, limit)
+
+    def export(self, owner: str, query: LinkQuery) -> Iterator[Link]:
+        """Every one of the owner's links that matches `query`, newest first, as read."""
+        from shortstack.service_layer.link_browse import every_match
+
+        if query.tag is not None:
+            query = replace(query, tag=normalize_tag(query.tag))
+        return every_match(self.links, owner, query, self.clock())
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,8 @@ import { button, dataTable, errorBox, field, pageHeader, submitButton } from "..
 import { announce, h } from "../dom.js";
 
 const FINAL = new Set(["succeeded", "partially_succeeded", "failed"]);
+const FORMAT_WORDS = { shortstack: "shortstack CSV", yourls: "YOURLS export", bitly: "Bitly export",
+  shlink: "Shlink export", kutt: "Kutt export" };
 const STATUS_WORDS = {
   pending: "Waiting to start", running: "Importing", succeeded: "Done",
   partially_succeeded: "Done, with refused rows", failed: "Failed",
@@ -17,6 +19,8 @@ function progressView(job) {
   return h("div", { class: "card" },
     h("h2", {}, STATUS_WORDS[job.status] || job.status),
     bar,
+    job.format ? h("p", { class: "muted", "data-testid": "import-format" },
+      `Read as ${FORMAT_WORDS[job.format] || job.format}.`) : null,
     h("p", { "data-testid": "import-counts" },
       `${loaded.toLocaleString()} of ${valid.toLocaleString()} valid rows loaded; ${(invalid + failed).toLocaleString()} refused; ${total.toLocaleString()} rows read.`),
     job.error ? h("p", { class: "alert alert-error", role: "alert" }, job.error) : null);
@@ -43,7 +47,8 @@ export function importPage({ render }) {
   const status = h("div", { "aria-live": "polite" });
   const form = h("form", { class: "card form" },
     h("p", {}, "A CSV with one link a row: ", h("code", {}, "url[,alias][,ttl_days]"),
-      ", an optional header row, up to 100,000 rows."),
+      ", an optional header row, up to 100,000 rows. The CSV exports of YOURLS, Bitly, Shlink and Kutt ",
+      "work as they are: their short codes, titles, tags and visit counts come along."),
     field("CSV file", file), h("div", { class: "actions-row" }, submit));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -1,6 +1,6 @@
 // Your links: search, filter by tag and state, sort, numbered pages (all kept in the URL),
 // and per link: copy, stats, QR, edit in a dialog, enable/disable and delete.
-import { api, query } from "../api.js";
+import { api, download, query } from "../api.js";
 import {
   badge, button, copyButton, dangerButton, dataTable, dateText, dialog, errorBox, field,
   formErrors, loading, pageHeader, pager, submitButton,
@@ -77,7 +77,16 @@ export async function linksPage({ render, params }) {
   const bar = toolbar(filters);
   const holder = h("div", { "aria-live": "polite", "aria-busy": "true" }, loading());
   const create = h("a", { class: "btn btn-primary", href: "#/" }, "New link");
-  render(pageHeader("Your links", create), bar.form, holder);
+  const exportCsv = button("Export CSV", async () => {
+    // Every link that matches the search and filters, not only this page.
+    const path = `/api/v1/links${query({ q: filters.q, tag: filters.tag, state: filters.state || undefined, format: "csv" })}`;
+    try {
+      announce(`Downloaded ${await download(path, "links.csv")}`);
+    } catch (error) {
+      announce(generalSentence(error), { tone: "error" });
+    }
+  }, { "data-testid": "links-export" });
+  render(pageHeader("Your links", exportCsv, create), bar.form, holder);
   if (document.activeElement === document.body && filters.q) bar.focusSearch();
   const refresh = () => linksPage({ render, params });
   try {

@@ -1,8 +1,9 @@
 // One link's statistics: a range (7, 30, 90 days or custom, kept in the URL), clicks per
 // day as a chart with its table, and the breakdowns.
-import { api, query } from "../api.js";
+import { api, download, query } from "../api.js";
 import { button, copyButton, errorBox, field, loading, pageHeader } from "../components.js";
-import { h } from "../dom.js";
+import { announce, h } from "../dom.js";
+import { generalSentence } from "../errors.js";
 import { breakdown, clicksChart, daysTable } from "../chart.js";
 import { navigate } from "../router.js";
 
@@ -71,7 +72,15 @@ export async function statsPage({ render, params }, shortId) {
       stats.days.length ? clicksChart(stats.days) : h("p", { class: "muted" }, "No days in this range."),
       h("details", { class: "table-details", open: stats.days.length <= 31 },
         h("summary", {}, "Table of days"), daysTable(stats.days)));
-    render(pageHeader(title, h("a", { class: "btn btn-secondary", href: "#/links" }, "All links")),
+    const exportCsv = button("Export CSV", async () => {
+      try {
+        const path = `/api/v1/links/${id}/stats${query({ from: range.from, to: range.to, format: "csv" })}`;
+        announce(`Downloaded ${await download(path, `${shortId}-stats.csv`)}`);
+      } catch (error) {
+        announce(generalSentence(error), { tone: "error" });
+      }
+    }, { "data-testid": "stats-export" });
+    render(pageHeader(title, exportCsv, h("a", { class: "btn btn-secondary", href: "#/links" }, "All links")),
       head, rangePicker(shortId, range), chartCard,
       h("div", { class: "breakdowns" },
         breakdown("Referrers", stats.referrers, { testid: "referrers" }),

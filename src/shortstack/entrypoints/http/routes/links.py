@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from shortstack.domain.csv_export import LINK_COLUMNS, STATS_COLUMNS, link_row, stats_rows
 from shortstack.domain.errors import InvalidInput
 from shortstack.domain.link_state import LinkState
 from shortstack.domain.links import LinkChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shortstack.entrypoints.http.csv_export import CSV_CONTENT, Format, csv_response, wants_csv
 from shortstack.entrypoints.http.deps import (
     AnalyticsDep,
     CallerDep,
@@ -91,10 +93,17 @@ def create_fields(body: LinkCreate) -> dict[str, Any]:
     }
 
 
+FORMAT_DOC = "csv for a streamed CSV download (or send Accept: text/csv)"
+
+
 @router.get(
     "",
     response_model=list[LinkPublic],
-    responses={400: {"model": ErrorBody, "description": "invalid cursor"}, **INVALID},
+    responses={
+        200: {"content": CSV_CONTENT, "description": "JSON: a page; CSV: every match"},
+        400: {"model": ErrorBody, "description": "invalid cursor"},
+        **INVALID,
+    },
 )
 async def list_links(
     request: Request,
@@ -116,13 +125,25 @@ async def list_links(
     page: Annotated[
         int | None, Query(ge=1, le=10_000, description="page number; answers X-Total-Count")
     ] = None,
-) -> list[LinkPublic]:
+    format: Annotated[Format | None, Query(description=FORMAT_DOC)] = None,
+) -> list[LinkPublic] | Response:
     """A page of your links, newest first; `?tag=` keeps those with that tag.
 
     With `q`, `state`, `sort` or `page` the answer is a numbered page of the matches and
     `X-Total-Count` says how many matched (`X-Total-Exact: false` when you have more
     than 10,000 links: searches then cover the newest 10,000). Without them, pages
-    follow `cursor` through every link, however many."""
+    follow `cursor` through every link, however many.
+
+    As CSV (`?format=csv` or `Accept: text/csv`): every link that matches `q`, `tag` and
+    `state`, newest first, streamed (`sort`, `page`, `limit` and `cursor` shape JSON
+    pages only); a header row, then one row a link with its click counts."""
+    if wants_csv(request, format):
+        query = LinkQuery(
+            text=q.strip() or None if q else None, tag=tag, states=frozenset(state or ())
+        )
+        now = links.clock()
+        rows = (link_row(link, short_base, now) for link in links.export(caller.sub, query))
+        return csv_response(LINK_COLUMNS, rows, "links.csv")
     if q is None and state is None and sort is None and page is None:
         listed = links.list(caller.sub, tag=tag, limit=limit, cursor=cursor)
         add_next_page_headers(request, response, listed.next_cursor, limit, {"tag": tag})
@@ -195,10 +216,15 @@ async def delete_link(short_id: str, caller: CallerDep, links: LinksDep) -> Resp
     "/{short_id}/stats",
     response_model=LinkStatsPublic,
     response_model_by_alias=True,
-    responses={**NOT_FOUND, **INVALID},
+    responses={
+        200: {"content": CSV_CONTENT, "description": "JSON: the report; CSV: the rows"},
+        **NOT_FOUND,
+        **INVALID,
+    },
 )
 async def link_stats(
     short_id: str,
+    request: Request,
     caller: CallerDep,
     analytics: AnalyticsDep,
     from_day: Annotated[
@@ -207,8 +233,16 @@ async def link_stats(
     to_day: Annotated[
         date | None, FullDate, Query(alias="to", description="last UTC day (today)")
     ] = None,
-) -> LinkStatsPublic:
+    format: Annotated[Format | None, Query(description=FORMAT_DOC)] = None,
+) -> LinkStatsPublic | Response:
     """Clicks per day (last 30 days by default, at most 366), top referrers, browsers,
-    devices and countries. Clicks are folded in by the event consumer, shortly after."""
+    devices and countries. Clicks are folded in by the event consumer, shortly after.
+
+    As CSV (`?format=csv` or `Accept: text/csv`): one row per day (and rolled-up month)
+    and dimension value: `period_start,period,dimension,value,clicks`, the dimension
+    `all` and `bots` giving each period's totals."""
     report = analytics.report(caller.sub, short_id, from_day, to_day)
+    if wants_csv(request, format):
+        rows = stats_rows(report.days, report.months)
+        return csv_response(STATS_COLUMNS, rows, f"{report.short_id}-stats.csv")
     return LinkStatsPublic.of(report)
