@@ -2,7 +2,8 @@
 
 Each sample is a fresh Python process that imports a handler module and answers
 its first event (redirect: `GET /{short_id}`; API: `GET /api/v1/links/{id}`;
-events: an SQS batch of two LinkClicked events), then a second (warm) one, against
+events: an SQS batch of two LinkClicked events; stream: the six records of a link's
+life captured from DynamoDB Local, in a tumbling window), then a second (warm) one, against
 a local stub DynamoDB endpoint (bench/stub_dynamodb.py). The variants run
 round-robin so that machine noise spreads evenly; medians are reported.
 
@@ -27,6 +28,13 @@ from bench import stub_dynamodb
 from bench.common import REPO, median
 
 EVENTS = REPO / "tests" / "events"
+STREAM_EVENT = "ddb_stream_link_lifecycle.json"
+WINDOW: tuple[tuple[str, object], ...] = (
+    ("window", {"start": "2026-12-01T10:00:00Z", "end": "2026-12-01T10:15:00Z"}),
+    ("state", {}),
+    ("shardId", "shardId-00000001796167000000-bench001"),
+    ("isFinalInvokeForWindow", False),
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,8 @@ class Entry:
     expected: object
     # SQS batches keep their first records only: the file's later ones are deliberately bad.
     records: int = 2
+    # Fields added to the event (a stream's tumbling-window fields).
+    extra: tuple[tuple[str, object], ...] = ()
 
 
 # Each shortstack entry next to the hand-written boto3 handler making the same storage call.
@@ -53,6 +63,10 @@ PAIRS = {
     "events": (
         Entry("shortstack.entrypoints.lambda_events", "sqs_eventbridge_link_clicked.json", []),
         Entry("bench.plain_events_handler", "sqs_eventbridge_link_clicked.json", []),
+    ),
+    "stream": (
+        Entry("shortstack.entrypoints.lambda_stream", STREAM_EVENT, [], 6, WINDOW),
+        Entry("bench.plain_stream_handler", STREAM_EVENT, [], 6, WINDOW),
     ),
 }
 # Statements timed alone in a fresh interpreter; "prelude" runs first, untimed.
@@ -74,6 +88,7 @@ text = open({event!r}).read()
 event = json.loads(text.replace("{{id}}", "abc1234").replace("{{short_id}}", "abc1234"))
 if "Records" in event:
     event["Records"] = event["Records"][:{records}]
+event.update({extra})
 c0 = time.process_time()
 t0 = time.perf_counter()
 import {module} as entry
@@ -155,7 +170,10 @@ def sample(
 ) -> list[float]:
     """One fresh process: [import, first event, second event, CPU, process wall] in seconds."""
     code = _SAMPLE.format(
-        event=str(EVENTS / entry.event), module=entry.module, records=entry.records
+        event=str(EVENTS / entry.event),
+        module=entry.module,
+        records=entry.records,
+        extra=repr(dict(entry.extra)),
     )
     line, wall = run_python(code, env, python)
     import_s, first_s, warm_s, cpu_s, outcome = json.loads(line)

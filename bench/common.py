@@ -20,6 +20,18 @@ REPO = Path(__file__).resolve().parents[1]
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
+def offline_aws_credentials() -> None:
+    """Fake credentials and region for moto, unless the environment has its own."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        # botocore's account-based endpoints would hide the streams API from moto.
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    }.items():
+        os.environ.setdefault(name, value)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,20 +1,30 @@
 """Measure what each request type does on AWS; write the profile `shortstack cost` prices.
 
-Under moto, the three Lambda entries run as deployed (STORAGE=dynamodb, the
-EventBridge bus, a rule to a queue as in the SAM template), with every DynamoDB
-client wrapped by bench/capacity_meter.py and every EventBridge client counted:
+Under moto, the Lambda entries run as deployed (STORAGE=dynamodb, the table's
+stream relayed by the stream consumer through tests/stream_esm.py, the events rule
+to a queue as in the SAM template), with every DynamoDB client wrapped by
+bench/capacity_meter.py and every EventBridge client counted:
 
-- api: `POST /api/v1/links` (a typical link with a title and two tags);
-- redirect: `GET /{short_id}` of that link, averaged over 20 redirects;
-- the events each publishes are delivered through the rule and queue to the
-  events Lambda, whose DynamoDB work is charged to the request that caused it.
+- api: `POST /api/v1/links` (a typical link with a title and two tags) through API
+  Gateway, then the stream consumer relaying its change (LinkCreated to the bus) and
+  the events Lambda receiving it from the queue;
+- redirect: `GET /{short_id}` of that link through CloudFront and the function URL
+  (the function-URL fixture, with CloudFront's viewer headers), averaged over 20;
+  the stream consumer relays its clicks and folds them at the window's end.
+
+The fold's cost depends on how clicks spread over links: it is one write per
+(link, day) a tumbling window touches. It is measured on its own, with the metered
+client, over FOLD_WINDOWS windows of clicks drawn from a Zipf distribution over
+FOLD_LINKS active links at FOLD_CLICKS_PER_MONTH (the assumption, written into the
+profile), so that day items grow as they would during a day.
 
 Durations are the warm invocations bench/cold_start.py measured against a local
-DynamoDB stand-in, plus an assumed in-region round trip per AWS call; memory is
-each function's MemorySize in the SAM template. SQS: one SendMessage per event
-(the rule's delivery), one ReceiveMessage and one DeleteMessageBatch per batch
-of the template's BatchSize. The classic tutorial design (one strongly consistent
-GetItem and one write per redirect, no events) is priced from the same item.
+DynamoDB stand-in, plus an assumed in-region round trip per AWS call; memory is each
+function's MemorySize in the SAM template (the stream consumer's from decision 0105
+until the template declares it). Bytes out: the reply's status line and headers as
+measured, plus EDGE_HEADER_BYTES the edge adds (Via, X-Cache, ids). The classic
+tutorial design (API Gateway, one strongly consistent GetItem and one write per
+redirect, no events) is priced from the same link.
 
     python -m bench.cost_profile        # rewrites src/shortstack/data/request_profile.json
 """
@@ -23,11 +33,13 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -43,12 +55,26 @@ PROFILE = REPO / "src" / "shortstack" / "data" / "request_profile.json"
 TEMPLATE = REPO / "infra" / "sam" / "template.yaml"
 TABLE = "shortstack"
 REDIRECTS = 20
-# In-region latency of one DynamoDB or EventBridge call from Lambda: an assumption, not
-# a measurement (the stand-in answers from 127.0.0.1); it is written into the profile.
+# In-region latency of one AWS call from Lambda: an assumption, not a measurement (the
+# stand-in answers from 127.0.0.1); it is written into the profile.
 AWS_ROUND_TRIP_MS = 5.0
+# What CloudFront or API Gateway adds to a reply's headers on its way out (Via, X-Cache,
+# X-Amz-Cf-Pop, X-Amz-Cf-Id or apigw-requestid, Date): an estimate, the same for both.
+EDGE_HEADER_BYTES = 200
+# The stream consumer's event source mapping and memory (decision 0105's interface).
+STREAM_BATCH = 1000
+STREAM_MEMORY_MB = 512
+WINDOW_WRITERS = 8  # add_window's parallel UpdateItems
+# The fold's assumption: how clicks spread over links in a 15-minute tumbling window.
+FOLD_CLICKS_PER_MONTH = 5_000_000
+FOLD_WINDOW_S = 900
+FOLD_LINKS = 1000
+FOLD_ZIPF_S = 1.2
+FOLD_WINDOWS = 8
 HANDLERS = {
     "api": "shortstack.entrypoints.lambda_api.handler",
     "redirect": "shortstack.entrypoints.lambda_redirect.handler",
+    "stream": "shortstack.entrypoints.lambda_stream.handler",
     "events": "shortstack.entrypoints.lambda_events.handler",
 }
 LINK_BODY = {
@@ -70,16 +96,19 @@ def template_settings() -> tuple[dict[str, int], int]:
     template = yaml.load(TEMPLATE.read_text(), Loader=_IgnoreTags)  # noqa: S506 - SafeLoader subclass
     default = int(template["Globals"]["Function"].get("MemorySize", 128))
     memory: dict[str, int] = {}
+    # The queue's mapping: a stream's mapping always names a StartingPosition.
     [batch] = [
         int(resource["Properties"]["BatchSize"])
         for resource in template["Resources"].values()
         if resource["Type"] == "AWS::Lambda::EventSourceMapping"
+        and "StartingPosition" not in resource["Properties"]
     ]
     for resource in template["Resources"].values():
         properties = resource.get("Properties") or {}
         for entry, handler in HANDLERS.items():
             if properties.get("Handler") == handler:
                 memory[entry] = int(properties.get("MemorySize", default))
+    memory.setdefault("stream", STREAM_MEMORY_MB)
     missing = set(HANDLERS) - set(memory)
     if missing:
         raise SystemExit(f"no function with the handler of {sorted(missing)} in {TEMPLATE}")
@@ -104,22 +133,24 @@ class CountedEvents:
 
 @dataclass
 class Deployment:
-    """The three entries on moto, with the meters around their clients."""
+    """The entries on moto, with the meters around their clients."""
 
     meter: Meter
     events: Counter[str]
     tap: Any  # tests.event_tap.BusTap: what the bus's rule delivered to a queue
     modules: dict[str, Any]  # entry name -> freshly imported handler module
+    mapping: Any  # tests.stream_esm.StreamMapping: the stream consumer's event source
     dynamodb: Any  # an unmetered client, to look at items
 
 
 @contextmanager
 def deployed_on_moto() -> Iterator[Deployment]:
-    """The entries as deployed (STORAGE=dynamodb, a bus, a rule to a queue) in one moto mock."""
+    """The entries as deployed (STORAGE=dynamodb, the stream, a bus, a rule to a queue)."""
     import boto3
     from moto import mock_aws
     from tests.event_tap import REGION, BusTap
     from tests.lambda_support import fresh_import
+    from tests.stream_esm import StreamMapping
 
     from shortstack.adapters import aws
     from shortstack.adapters.dynamodb.table import create_table
@@ -132,7 +163,9 @@ def deployed_on_moto() -> Iterator[Deployment]:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "PUBLIC_BASE_URL": "https://sho.rt",
+        "VISITOR_HASH_SALT": "bench",
         "LOG_LEVEL": "WARNING",
     }
     meter, events = Meter(), Counter[str]()
@@ -155,7 +188,12 @@ def deployed_on_moto() -> Iterator[Deployment]:
             modules = {
                 entry: fresh_import(path.rpartition(".")[0]) for entry, path in HANDLERS.items()
             }
-            yield Deployment(meter, events, tap, modules, raw)
+            sqs = boto3.client("sqs", region_name=REGION)
+            dlq = sqs.create_queue(QueueName="stream-dlq")["QueueUrl"]
+            streams = boto3.client("dynamodbstreams", region_name=REGION)
+            stream_handler = modules["stream"].handler
+            mapping = StreamMapping(raw, streams, TABLE, stream_handler, dlq, sqs, STREAM_BATCH)
+            yield Deployment(meter, events, tap, modules, mapping, raw)
         modules["api"].app.state.container.close()
 
 
@@ -181,6 +219,13 @@ def _snapshot(meter: Meter, events: Counter[str], per: int) -> dict[str, Any]:
     return figures
 
 
+def reply_bytes(response: dict[str, Any]) -> int:
+    """Bytes of a Lambda HTTP reply on the wire: status line, headers, body, edge headers."""
+    headers = sum(len(f"{name}: {value}\r\n") for name, value in response["headers"].items())
+    status_line = len(f"HTTP/1.1 {response['statusCode']} Found\r\n")
+    return status_line + headers + 2 + len(response.get("body") or "") + EDGE_HEADER_BYTES
+
+
 def _consume(deployed: Deployment) -> Any:
     """Deliver what the bus routed to the queue to the events Lambda; its totals per event."""
     from tests.lambda_support import sqs_event
@@ -194,31 +239,102 @@ def _consume(deployed: Deployment) -> Any:
     return _snapshot(deployed.meter, deployed.events, max(1, len(messages)))
 
 
+def fold_cost(client: Any, meter: Meter) -> dict[str, Any]:
+    """WRU per click of the window fold under the stated spread of clicks over links."""
+    from shortstack.adapters.dynamodb import stats as stats_module
+    from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
+    from shortstack.domain.analytics import ClickFacts
+    from shortstack.service_layer.relay import ClickWindow
+
+    stats = DynamoDBClickStatsRepository(client, TABLE)
+    rng = random.Random(2026)
+    links = [f"L{n:05d}" for n in range(FOLD_LINKS)]
+    weights = [1 / (rank**FOLD_ZIPF_S) for rank in range(1, FOLD_LINKS + 1)]
+    hosts = ["(direct)", "t.co", "news.ycombinator.com", "www.google.com", "l.facebook.com"]
+    hosts += [f"blog{n}.example" for n in range(40)]
+    countries = ["US", "DE", "FR", "GB", "IN", "BR", "JP", "(unknown)"]
+    countries += [f"C{n}" for n in range(20)]
+    browsers = ["Chrome", "Safari", "Firefox", "Edge", "Samsung Internet", "Googlebot"]
+    per_window = round(FOLD_CLICKS_PER_MONTH / (30 * 86400) * FOLD_WINDOW_S)
+    start = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    clicks = groups = 0
+    wru = 0.0
+    for window in range(FOLD_WINDOWS):
+        state = ClickWindow()
+        for n in range(per_window):
+            facts = ClickFacts(
+                event_id=f"w{window}c{n}",
+                short_id=rng.choices(links, weights)[0],
+                day=start.date(),
+                referrer=rng.choice(hosts[: 5 + window * 5]),
+                browser=rng.choice(browsers),
+                device=rng.choice(["desktop", "mobile", "tablet"]),
+                is_bot=False,
+                country=rng.choice(countries),
+            )
+            state.add(str(window * per_window + n), facts)
+        window_start = (start + timedelta(seconds=FOLD_WINDOW_S * window)).isoformat()
+        meter.reset()
+        # One writer: the meter adds up each write exactly (moto is not thread-safe either).
+        with mock.patch.object(stats_module, "_WINDOW_WRITERS", 1):
+            stats.add_window("shardId-bench", window_start, state.days)
+        if window:  # the first window meets empty day items; later ones grown ones
+            clicks += per_window
+            groups += len(state.days)
+            wru += meter.wru
+    meter.reset()
+    return {
+        "assumption": {
+            "clicks_per_month": FOLD_CLICKS_PER_MONTH,
+            "window_s": FOLD_WINDOW_S,
+            "clicks_per_window": per_window,
+            "active_links": FOLD_LINKS,
+            "zipf_s": FOLD_ZIPF_S,
+            "windows": FOLD_WINDOWS,
+        },
+        "links_per_click": round(groups / clicks, 4),
+        "wru_per_click": round(wru / clicks, 4),
+    }
+
+
 def measure_work() -> dict[str, Any]:
     """What one api request and one redirect do on AWS, and what their events then cost."""
     with deployed_on_moto() as deployed:
+        meter, events = deployed.meter, deployed.events
         create = _load("apigw_v2_links_create.json")
         create["body"] = json.dumps(LINK_BODY)
         created = deployed.modules["api"].handler(create, None)
         if created["statusCode"] != 201:
             raise RuntimeError(f"creating the link failed: {created}")
         short_id = json.loads(created["body"])["short_id"]
-        api = _snapshot(deployed.meter, deployed.events, 1)
+        api = _snapshot(meter, events, 1)
+        deployed.mapping.run()
+        deployed.mapping.close_windows()
+        api_relay = _snapshot(meter, events, 1)
         api_consumer = _consume(deployed)
-        redirect_event = _load("apigw_v2_redirect_get.json", id=short_id)
-        for _ in range(REDIRECTS):
-            status = deployed.modules["redirect"].handler(redirect_event, None)["statusCode"]
-            if status != 302:
-                raise RuntimeError(f"the redirect answered {status}")
-        redirect = _snapshot(deployed.meter, deployed.events, REDIRECTS)
-        redirect_consumer = _consume(deployed)
+        redirect_event = _load("lambda_url_redirect_get.json", id=short_id)
+        handler = deployed.modules["redirect"].handler
+        answers = [handler(redirect_event, None) for _ in range(REDIRECTS)]
+        if {answer["statusCode"] for answer in answers} != {302}:
+            raise RuntimeError(f"the redirect answered {answers[-1]}")
+        redirect = _snapshot(meter, events, REDIRECTS)
+        deployed.mapping.run()  # the relay alone: clicks go to the window's state
+        redirect_relay = _snapshot(meter, events, REDIRECTS)
+        deployed.mapping.close_windows()
+        meter.reset()
         link_item = deployed.dynamodb.get_item(
             TableName=TABLE, Key={"PK": {"S": f"LINK#{short_id}"}, "SK": {"S": "LINK"}}
         )["Item"]
+        fold = fold_cost(MeteredDynamoDB(deployed.dynamodb, deployed.dynamodb, meter), meter)
+    classic_item = {name: value for name, value in link_item.items() if name != "visit"}
     return {
-        "api": {"request": api, "per_event_consumed": api_consumer},
-        "redirect": {"request": redirect, "per_event_consumed": redirect_consumer},
+        "api": {"request": api, "relayed": api_relay, "per_event_consumed": api_consumer},
+        "redirect": {"request": redirect, "relayed": redirect_relay},
+        "fold": fold,
         "link_item_bytes": item_size(link_item),
+        "classic_link_item_bytes": item_size(classic_item),
+        "redirect_reply_bytes": reply_bytes(answers[-1]),
+        "api_reply_bytes": reply_bytes(created),
     }
 
 
@@ -226,39 +342,61 @@ def _calls(figures: dict[str, Any]) -> float:
     return float(sum(figures["dynamodb_requests"].values()) + figures["eventbridge_calls"])
 
 
+def _stream_share(warm_ms: dict[str, float], memory: dict[str, int], extra_ms: float) -> Any:
+    """The stream consumer's part of one relayed change: a share of a full batch."""
+    return {
+        "function": "stream",
+        "memory_mb": memory["stream"],
+        "per_request": 1 / STREAM_BATCH,
+        "duration_ms": round((warm_ms["stream_per_record"] + extra_ms) * STREAM_BATCH, 3),
+    }
+
+
 def usage(
-    kind: str,
-    work: dict[str, Any],
-    warm_ms: dict[str, float],
-    memory: dict[str, int],
-    batch: int,
+    kind: str, work: dict[str, Any], warm_ms: dict[str, float], memory: dict[str, int], batch: int
 ) -> dict[str, Any]:
-    """One request type's Usage (shortstack/pricing.py), its events' fan-out included."""
-    request, consumed = work[kind]["request"], work[kind]["per_event_consumed"]
-    published = request["eventbridge_events"]
-    per_event_ms = warm_ms["events_per_record"] + _calls(consumed) * AWS_ROUND_TRIP_MS
-    lambdas = [
-        {
-            "function": kind,
-            "memory_mb": memory[kind],
-            "per_request": 1,
-            "duration_ms": round(warm_ms[kind] + _calls(request) * AWS_ROUND_TRIP_MS, 3),
+    """One request type's Usage (shortstack/pricing.py), its relaying and fan-out included."""
+    request = work[kind]["request"]
+    entry = {
+        "function": kind,
+        "memory_mb": memory[kind],
+        "per_request": 1,
+        "duration_ms": round(warm_ms[kind] + _calls(request) * AWS_ROUND_TRIP_MS, 3),
+    }
+    if kind == "redirect":
+        fold = work["fold"]
+        # The window's writes run WINDOW_WRITERS at a time, one per (link, day) touched.
+        fold_ms = fold["links_per_click"] * AWS_ROUND_TRIP_MS / WINDOW_WRITERS
+        return {
+            "cloudfront_requests": 1,
+            "cloudfront_bytes_out": work["redirect_reply_bytes"],
+            "lambdas": [entry, _stream_share(warm_ms, memory, fold_ms)],
+            "dynamodb_rru": request["dynamodb_rru"],
+            "dynamodb_wru": request["dynamodb_wru"] + fold["wru_per_click"],
+            "stream_read_requests": 1 / STREAM_BATCH,
+            "eventbridge_events": 0,
+            "sqs_requests": 0,
         }
-    ]
-    if published:
-        lambdas.append(
+    relayed, consumed = work[kind]["relayed"], work[kind]["per_event_consumed"]
+    published = relayed["eventbridge_events"]
+    put_ms = relayed["eventbridge_calls"] * AWS_ROUND_TRIP_MS
+    per_event_ms = warm_ms["events_per_record"] + _calls(consumed) * AWS_ROUND_TRIP_MS
+    return {
+        "api_gateway_requests": 1,
+        "api_gateway_bytes_out": work["api_reply_bytes"],
+        "lambdas": [
+            entry,
+            _stream_share(warm_ms, memory, put_ms),
             {
                 "function": "events",
                 "memory_mb": memory["events"],
                 "per_request": published / batch,
                 "duration_ms": round(per_event_ms * batch, 3),
-            }
-        )
-    return {
-        "api_gateway_requests": 1,
-        "lambdas": lambdas,
+            },
+        ],
         "dynamodb_rru": request["dynamodb_rru"] + published * consumed["dynamodb_rru"],
         "dynamodb_wru": request["dynamodb_wru"] + published * consumed["dynamodb_wru"],
+        "stream_read_requests": 1 / STREAM_BATCH,
         "eventbridge_events": published,
         "sqs_requests": published * (1 + 2 / batch),
     }
@@ -267,10 +405,11 @@ def usage(
 def classic_redirect(
     work: dict[str, Any], warm_ms: dict[str, float], memory: dict[str, int]
 ) -> dict[str, Any]:
-    """The tutorial design: a strongly consistent GetItem, then a write; no index, no events."""
-    size = work["link_item_bytes"]
+    """The tutorial design: API Gateway, a strongly consistent GetItem, then a write."""
+    size = work["classic_link_item_bytes"]
     return {
         "api_gateway_requests": 1,
+        "api_gateway_bytes_out": work["redirect_reply_bytes"],
         "lambdas": [
             {
                 "function": "redirect",
@@ -288,11 +427,13 @@ def classic_redirect(
 
 def warm_durations(cold: dict[str, dict[str, cold_start.ColdStart]]) -> dict[str, float]:
     """Warm invocation milliseconds against the stand-in, from a cold-start run."""
-    records = cold_start.PAIRS["events"][0].records
     return {
         "api": cold["api"]["shortstack"].warm_event_ms,
         "redirect": cold["redirect"]["shortstack"].warm_event_ms,
-        "events_per_record": cold["events"]["shortstack"].warm_event_ms / records,
+        "events_per_record": cold["events"]["shortstack"].warm_event_ms
+        / cold_start.PAIRS["events"][0].records,
+        "stream_per_record": cold["stream"]["shortstack"].warm_event_ms
+        / cold_start.PAIRS["stream"][0].records,
         "plain_redirect": cold["redirect"]["plain"].warm_event_ms,
     }
 
@@ -313,8 +454,11 @@ def build_profile(
         "how": " ".join(__doc__.split("\n\n    python")[0].split()),
         "assumptions": {
             "aws_round_trip_ms": AWS_ROUND_TRIP_MS,
+            "edge_header_bytes": EDGE_HEADER_BYTES,
             "sqs_batch_size": batch,
+            "stream_batch_size": STREAM_BATCH,
             "memory_mb": memory,
+            "fold": work["fold"]["assumption"],
             "warm_invocation_ms_against_local_stand_in": warm_ms,
         },
         "measured": work,

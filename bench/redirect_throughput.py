@@ -30,13 +30,16 @@ from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.links import SqliteLinkRepository
 from shortstack.domain.target_urls import OwnHosts
+from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.links import LinksService
 
 
 def seed(data_dir: Path, count: int) -> dict[str, str]:
     """`count` links in DATA_DIR's database, as the server will find them: {id: url}."""
     db = SqliteDatabase(data_dir / "shortstack.sqlite3")
-    links = LinksService(SqliteLinkRepository(db), MemoryEventPublisher(), OwnHosts())
+    links = LinksService(
+        SqliteLinkRepository(db), PublishingUnitOfWork(MemoryEventPublisher()), OwnHosts()
+    )
     created = {}
     for n in range(count):
         link = links.create("bench", url=f"https://example.com/articles/{n}?ref=bench")

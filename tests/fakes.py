@@ -7,10 +7,7 @@ and collaborators that are unreachable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-
-from shortstack.domain.events import Event
 
 A_MORNING = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -61,10 +58,3 @@ class FakeDeadLetterGauge:
         if self.error is not None:
             raise self.error
         return dict(self.depths)
-
-
-class UnreachablePublisher:
-    """An event bus that cannot be reached: every publish raises `ConnectionError`."""
-
-    def publish(self, events: Sequence[Event]) -> None:
-        raise ConnectionError("bus unreachable")

@@ -78,11 +78,43 @@ resource "aws_dynamodb_table" "table" {
     }
   }
 
+  # The listings' attributes only: a click (click_count, visit) writes no index entry.
   global_secondary_index {
     name            = "GSI1"
     hash_key        = "GSI1PK"
     range_key       = "GSI1SK"
-    projection_type = "ALL"
+    projection_type = "INCLUDE"
+    non_key_attributes = [
+      "entity",
+      "owner",
+      "created_at",
+      "updated_at",
+      "item_id",
+      "name",
+      "description",
+      "price",
+      "category",
+      "short_id",
+      "url",
+      "title",
+      "tags",
+      "is_active",
+      "redirect_status",
+      "expires_at",
+      "max_visits",
+      "valid_since",
+      "fallback_url",
+      "password_hash",
+      "forward_query",
+      "rules",
+      "variants",
+      "preview",
+      "imported_clicks",
+      "key_id",
+      "hint",
+      "key_hash",
+      "last_used_at",
+    ]
   }
 
   global_secondary_index {
@@ -105,9 +137,10 @@ resource "aws_dynamodb_table" "table" {
     enabled = true
   }
 
-  # Replicas make it a global table (docs/multi-region.md); they need the stream.
-  stream_enabled   = length(var.replica_regions) > 0
-  stream_view_type = length(var.replica_regions) > 0 ? "NEW_AND_OLD_IMAGES" : null
+  # The outbox: the stream consumer derives every domain event from it (decision 0105);
+  # replicas (docs/multi-region.md) need it too.
+  stream_enabled   = true
+  stream_view_type = "NEW_AND_OLD_IMAGES"
 
   dynamic "replica" {
     for_each = toset(var.replica_regions)

@@ -62,6 +62,13 @@ class Settings(BaseModel):
     import_max_bytes: int = Field(
         default=32 * 1024 * 1024, ge=1024, description="body limit of POST /api/v1/imports"
     )
+    click_events_on_bus: bool = Field(
+        default=False,
+        description="also forward LinkClicked to the EventBridge bus (AWS; $1 per million)",
+    )
+    visitor_hash_salt: str = Field(
+        default="", description="key of the daily visitor hash of clicks; empty: none is kept"
+    )
     events_max_attempts: int = Field(default=3, ge=1, le=100)
     events_visibility_timeout_s: float = Field(default=30.0, gt=0, le=43_200)
     events_backoff_base_s: float = Field(default=1.0, ge=0, le=3600)

@@ -1,13 +1,18 @@
 """The monthly AWS bill from what each request really does: pure arithmetic, no AWS calls.
 
-A `Usage` is what one request of a type consumes on AWS: API Gateway requests,
-Lambda invocations (memory, billed duration), DynamoDB read and write request
-units, EventBridge events and SQS requests, fractions included (an events-Lambda
-invocation serves a batch of clicks). `make bench` measures these per request
-type and writes them to a profile; `Prices` come from one dated data file. The
-request lines are pay-per-request; a few resources cost a fixed amount a month
-whatever the traffic (`Standing`: alarms past CloudWatch's free ones, dashboards past
-the free ones, customer-managed KMS keys), so idle costs exactly those fixed lines.
+A `Usage` is what one request of a type consumes on AWS: CloudFront requests and
+bytes out, API Gateway requests and bytes out, Lambda invocations (memory, billed
+duration), DynamoDB read and write request units, stream reads, EventBridge events
+and SQS requests, fractions included (a stream-consumer invocation serves a batch of
+clicks). `make bench` measures these per request type and writes them to a profile;
+`Prices` come from one data file in which every price carries its date and source.
+
+A month is priced from its total quantities, so the free allowances that never expire
+(CloudFront's requests and bytes out, Lambda's requests and GB-seconds) can be deducted
+once, from the month, for every design alike (`FreeTier`). The request lines are
+pay-per-request; a few resources cost a fixed amount a month whatever the traffic
+(`Standing`: alarms past CloudWatch's free ones, dashboards past the free ones,
+customer-managed KMS keys), so idle costs exactly those fixed lines.
 
 It sits beside config.py, not in domain/: it prices this deployment on AWS, it is
 no rule of the product, and only `shortstack cost` and bench/ use it.
@@ -17,10 +22,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 MILLION = 1_000_000
+GB = 1024**3  # bytes in the GB that data transfer is billed by
 # Lambda bills duration in 1 ms steps, rounded up, per invocation.
 LAMBDA_BILLING_STEP_MS = 1
 
@@ -31,17 +37,22 @@ class CostInputError(ValueError):
 
 @dataclass(frozen=True)
 class Prices:
-    """On-demand list prices in USD, for one region, as of one date."""
+    """On-demand list prices in USD, for one region; each one's date and page in `sources`."""
 
     region: str
     as_of: str
+    cloudfront_https_per_million: float
+    cloudfront_data_out_per_gb: float
     api_gateway_http_per_million: float
+    api_gateway_data_out_per_gb: float
     lambda_requests_per_million: float
     lambda_gb_second: float
     dynamodb_rru_per_million: float
     dynamodb_wru_per_million: float
+    dynamodb_stream_reads_by_lambda_per_million: float
     eventbridge_events_per_million: float
     sqs_requests_per_million: float
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Prices:
@@ -53,27 +64,56 @@ class Prices:
                 region=str(data["region"]),
                 as_of=str(data["as_of"]),
                 **{name: _non_negative(usd, name) for name in _PRICE_NAMES},
+                sources={name: dated_source(usd, name) for name in _PRICE_NAMES},
             )
         except KeyError as exc:
             raise CostInputError(f"the prices file lacks {exc.args[0]!r}") from exc
 
 
-_PRICE_NAMES = (
-    "api_gateway_http_per_million",
-    "lambda_requests_per_million",
-    "lambda_gb_second",
-    "dynamodb_rru_per_million",
-    "dynamodb_wru_per_million",
-    "eventbridge_events_per_million",
-    "sqs_requests_per_million",
-)
+_PRICE_NAMES = tuple(f.name for f in fields(Prices) if f.name not in ("region", "as_of", "sources"))
 
 
 def _non_negative(data: Mapping[str, Any], name: str) -> float:
+    """A number >= 0 under `name`: plain, or the `usd`/`amount` of a dated entry."""
     value = data[name]
+    if isinstance(value, Mapping):
+        value = value["usd"] if "usd" in value else value["amount"]
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise CostInputError(f"{name} must be a number >= 0, not {value!r}")
     return float(value)
+
+
+def dated_source(data: Mapping[str, Any], name: str) -> str:
+    """`<date>, <page>` of a dated entry; CostInputError when either is missing."""
+    entry = data[name]
+    if not isinstance(entry, Mapping) or not entry.get("as_of") or not entry.get("source"):
+        raise CostInputError(f"{name} needs its as_of date and its source page")
+    return f"{entry['as_of']}, {entry['source']}"
+
+
+@dataclass(frozen=True)
+class FreeTier:
+    """Monthly allowances that never expire, deducted from a month's quantities."""
+
+    cloudfront_requests: float = 0
+    cloudfront_gb_out: float = 0
+    lambda_requests: float = 0
+    lambda_gb_seconds: float = 0
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> FreeTier:
+        free = data.get("free_tier")
+        if not isinstance(free, Mapping):
+            raise CostInputError("the prices file needs a 'free_tier' object of allowances")
+        try:
+            for name in _FREE_NAMES:
+                dated_source(free, name)
+            return cls(**{name: _non_negative(free, name) for name in _FREE_NAMES})
+        except KeyError as exc:
+            raise CostInputError(f"the prices file's free tier lacks {exc.args[0]!r}") from exc
+
+
+_FREE_NAMES = tuple(f.name for f in fields(FreeTier))
 
 
 @dataclass(frozen=True)
@@ -99,12 +139,16 @@ class Invocations:
 class Usage:
     """What one request of a type consumes."""
 
-    api_gateway_requests: float
     lambdas: tuple[Invocations, ...]
     dynamodb_rru: float
     dynamodb_wru: float
     eventbridge_events: float
     sqs_requests: float
+    api_gateway_requests: float = 0
+    api_gateway_bytes_out: float = 0
+    cloudfront_requests: float = 0
+    cloudfront_bytes_out: float = 0
+    stream_read_requests: float = 0
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Usage:
@@ -118,50 +162,138 @@ class Usage:
                 )
                 for entry in data["lambdas"]
             )
+            optional = {name: _non_negative(data, name) for name in _OPTIONAL_USAGE if name in data}
             return cls(
-                api_gateway_requests=_non_negative(data, "api_gateway_requests"),
                 lambdas=lambdas,
                 dynamodb_rru=_non_negative(data, "dynamodb_rru"),
                 dynamodb_wru=_non_negative(data, "dynamodb_wru"),
                 eventbridge_events=_non_negative(data, "eventbridge_events"),
                 sqs_requests=_non_negative(data, "sqs_requests"),
+                **optional,
             )
         except KeyError as exc:
             raise CostInputError(f"a request profile lacks {exc.args[0]!r}") from exc
 
 
+_OPTIONAL_USAGE = (
+    "api_gateway_requests",
+    "api_gateway_bytes_out",
+    "cloudfront_requests",
+    "cloudfront_bytes_out",
+    "stream_read_requests",
+)
+
+
+@dataclass(frozen=True)
+class Quantities:
+    """What a month (or any number of requests) consumes, in the units AWS bills."""
+
+    cloudfront_requests: float = 0
+    cloudfront_gb_out: float = 0
+    api_gateway_requests: float = 0
+    api_gateway_gb_out: float = 0
+    lambda_requests: float = 0
+    lambda_gb_seconds: float = 0
+    dynamodb_rru: float = 0
+    dynamodb_wru: float = 0
+    stream_read_requests: float = 0
+    eventbridge_events: float = 0
+    sqs_requests: float = 0
+
+    @classmethod
+    def of(cls, usage: Usage, requests: float) -> Quantities:
+        """What `requests` requests of one type consume."""
+        return cls(
+            cloudfront_requests=usage.cloudfront_requests * requests,
+            cloudfront_gb_out=usage.cloudfront_bytes_out * requests / GB,
+            api_gateway_requests=usage.api_gateway_requests * requests,
+            api_gateway_gb_out=usage.api_gateway_bytes_out * requests / GB,
+            lambda_requests=sum(entry.per_request for entry in usage.lambdas) * requests,
+            lambda_gb_seconds=sum(entry.gb_seconds for entry in usage.lambdas) * requests,
+            dynamodb_rru=usage.dynamodb_rru * requests,
+            dynamodb_wru=usage.dynamodb_wru * requests,
+            stream_read_requests=usage.stream_read_requests * requests,
+            eventbridge_events=usage.eventbridge_events * requests,
+            sqs_requests=usage.sqs_requests * requests,
+        )
+
+    def __add__(self, other: Quantities) -> Quantities:
+        return Quantities(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+    def less(self, free: FreeTier) -> Quantities:
+        """What is billed once the free allowances are used up (never below zero)."""
+        return Quantities(
+            **{
+                **{f.name: getattr(self, f.name) for f in fields(self)},
+                "cloudfront_requests": max(
+                    0.0, self.cloudfront_requests - free.cloudfront_requests
+                ),
+                "cloudfront_gb_out": max(0.0, self.cloudfront_gb_out - free.cloudfront_gb_out),
+                "lambda_requests": max(0.0, self.lambda_requests - free.lambda_requests),
+                "lambda_gb_seconds": max(0.0, self.lambda_gb_seconds - free.lambda_gb_seconds),
+            }
+        )
+
+
 # The lines of a bill, in the order they are shown.
 LINES = (
+    "CloudFront requests",
+    "CloudFront data out",
     "API Gateway HTTP API",
+    "API Gateway data out",
     "Lambda requests",
     "Lambda duration (GB-s)",
     "DynamoDB reads (RRU)",
     "DynamoDB writes (WRU)",
+    "DynamoDB Streams reads (by Lambda)",
     "EventBridge events",
     "SQS requests",
 )
 
 
-def cost_per_request(usage: Usage, prices: Prices) -> dict[str, float]:
-    """USD of one request, by bill line."""
-    invocations = sum(entry.per_request for entry in usage.lambdas)
-    gb_seconds = sum(entry.gb_seconds for entry in usage.lambdas)
-    per_million = {
-        "API Gateway HTTP API": usage.api_gateway_requests * prices.api_gateway_http_per_million,
-        "Lambda requests": invocations * prices.lambda_requests_per_million,
-        "DynamoDB reads (RRU)": usage.dynamodb_rru * prices.dynamodb_rru_per_million,
-        "DynamoDB writes (WRU)": usage.dynamodb_wru * prices.dynamodb_wru_per_million,
-        "EventBridge events": usage.eventbridge_events * prices.eventbridge_events_per_million,
-        "SQS requests": usage.sqs_requests * prices.sqs_requests_per_million,
+def price(quantities: Quantities, prices: Prices, free: FreeTier | None = None) -> dict[str, float]:
+    """USD by bill line for `quantities`, the free allowances deducted first if given."""
+    q = quantities.less(free) if free is not None else quantities
+    return {
+        "CloudFront requests": q.cloudfront_requests
+        / MILLION
+        * prices.cloudfront_https_per_million,
+        "CloudFront data out": q.cloudfront_gb_out * prices.cloudfront_data_out_per_gb,
+        "API Gateway HTTP API": q.api_gateway_requests
+        / MILLION
+        * prices.api_gateway_http_per_million,
+        "API Gateway data out": q.api_gateway_gb_out * prices.api_gateway_data_out_per_gb,
+        "Lambda requests": q.lambda_requests / MILLION * prices.lambda_requests_per_million,
+        "Lambda duration (GB-s)": q.lambda_gb_seconds * prices.lambda_gb_second,
+        "DynamoDB reads (RRU)": q.dynamodb_rru / MILLION * prices.dynamodb_rru_per_million,
+        "DynamoDB writes (WRU)": q.dynamodb_wru / MILLION * prices.dynamodb_wru_per_million,
+        "DynamoDB Streams reads (by Lambda)": q.stream_read_requests
+        / MILLION
+        * prices.dynamodb_stream_reads_by_lambda_per_million,
+        "EventBridge events": q.eventbridge_events
+        / MILLION
+        * prices.eventbridge_events_per_million,
+        "SQS requests": q.sqs_requests / MILLION * prices.sqs_requests_per_million,
     }
-    lines = {name: value / MILLION for name, value in per_million.items()}
-    lines["Lambda duration (GB-s)"] = gb_seconds * prices.lambda_gb_second
-    return {name: lines[name] for name in LINES}
+
+
+def cost_per_request(usage: Usage, prices: Prices) -> dict[str, float]:
+    """USD of one request at list prices, by bill line."""
+    return price(Quantities.of(usage, 1), prices)
 
 
 def per_million(usage: Usage, prices: Prices) -> float:
-    """USD per million requests of one type."""
-    return sum(cost_per_request(usage, prices).values()) * MILLION
+    """USD per million requests of one type, at list prices."""
+    return sum(price(Quantities.of(usage, MILLION), prices).values())
+
+
+def monthly_usd(
+    requests: float, usage: Usage, prices: Prices, free: FreeTier | None = None
+) -> float:
+    """USD of a month of `requests` requests of one type, alone on the account."""
+    return sum(price(Quantities.of(usage, requests), prices, free).values())
 
 
 @dataclass(frozen=True)
@@ -245,17 +377,19 @@ def monthly_bill(
     usage: Mapping[str, Usage],
     prices: Prices,
     fixed: Mapping[str, float] | None = None,
+    free: FreeTier | None = None,
 ) -> Bill:
     """The month's bill for `requests_per_month` requests split by `mix` (shares summing to 1),
-    plus the `fixed` lines (fixed_monthly), which do not depend on the requests."""
+    plus the `fixed` lines (fixed_monthly), which do not depend on the requests; with
+    `free`, the free allowances are deducted from the month's total quantities."""
     if requests_per_month < 0:
         raise CostInputError("requests per month must be >= 0")
-    lines = dict.fromkeys(LINES, 0.0)
+    total = Quantities()
     for kind, share in mix.items():
         if kind not in usage:
             raise CostInputError(f"no measured profile for request type {kind!r}")
-        for name, usd in cost_per_request(usage[kind], prices).items():
-            lines[name] += usd * share * requests_per_month
+        total = total + Quantities.of(usage[kind], share * requests_per_month)
+    lines = price(total, prices, free)
     return Bill(requests_per_month, dict(mix), lines, dict(fixed or {}))
 
 

@@ -27,9 +27,8 @@ class RedirectSettings:
     storage: str = "sqlite"
     table_name: str = "shortstack"
     aws_endpoint_url: str | None = None
-    event_bus_name: str = "shortstack"
-    events_endpoint_url: str | None = None
     log_level: str = "INFO"
+    visitor_hash_salt: str = ""
 
 
 def load_redirect_settings(environ: Mapping[str, str] | None = None) -> RedirectSettings:

@@ -12,6 +12,7 @@ from shortstack.bootstrap import Adapters
 from shortstack.domain.errors import InvalidCursor, LinkGone, LinkNotFound, ShortIdTaken
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import Link, LinkChanges, Preview, Target, create_link
+from shortstack.domain.visits import Click
 from tests.concurrency import race
 from tests.contract.conftest import present
 
@@ -77,7 +78,7 @@ def test_add_then_get_round_trips_rules_variants_password_and_preview(
 def test_clicks_never_touch_the_imported_clicks(adapters: Adapters) -> None:
     repo = adapters.links
     repo.add(make(imported_clicks=42))
-    repo.record_click("abc1234", T0)
+    repo.record_click("abc1234", Click(T0))
     repo.update("alice", "abc1234", LinkChanges(title="renamed"), LATER)
     stored = present(repo.get("abc1234"))
     assert (stored.click_count, stored.imported_clicks, stored.title) == (1, 42, "renamed")
@@ -257,8 +258,8 @@ def test_record_click_counts_and_returns_the_target(adapters: Adapters) -> None:
     repo = adapters.links
     link = make(title="t", redirect_status=301, max_visits=5)
     repo.add(link)
-    assert repo.record_click(link.short_id, T0) == Target.of(link)
-    assert repo.record_click(link.short_id, T0) == Target(
+    assert repo.record_click(link.short_id, Click(T0)) == Target.of(link)
+    assert repo.record_click(link.short_id, Click(T0)) == Target(
         "https://example.com/0", 301, link.expires_at, 5
     )
     assert repo.get(link.short_id) == replace(link, click_count=2)
@@ -266,7 +267,7 @@ def test_record_click_counts_and_returns_the_target(adapters: Adapters) -> None:
 
 def test_record_click_of_unknown_link_raises_not_found(adapters: Adapters) -> None:
     with pytest.raises(LinkNotFound):
-        adapters.links.record_click("missing", T0)
+        adapters.links.record_click("missing", Click(T0))
 
 
 @pytest.mark.parametrize(
@@ -284,14 +285,14 @@ def test_record_click_refuses_gone_links_without_counting(
     repo = adapters.links
     repo.add(link)
     with pytest.raises(LinkGone, match=reason):
-        repo.record_click(link.short_id, LATER)
+        repo.record_click(link.short_id, Click(LATER))
     assert present(repo.get(link.short_id)).click_count == link.click_count
 
 
 def test_link_without_expiry_never_expires(adapters: Adapters) -> None:
     repo = adapters.links
     repo.add(replace(make(), expires_at=None))
-    assert repo.record_click("abc1234", T0 + timedelta(days=10_000)).expires_at is None
+    assert repo.record_click("abc1234", Click(T0 + timedelta(days=10_000))).expires_at is None
     assert present(repo.get("abc1234")).click_count == 1
 
 
@@ -300,7 +301,7 @@ def test_concurrent_clicks_are_all_counted(adapters: Adapters) -> None:
     repo.add(make())
 
     def click(n: int) -> str:
-        repo.record_click("abc1234", T0)
+        repo.record_click("abc1234", Click(T0))
         return "ok"
 
     assert race(40, click) == ["ok"] * 40
@@ -313,7 +314,7 @@ def test_concurrent_clicks_never_exceed_max_visits(adapters: Adapters) -> None:
 
     def click(n: int) -> str:
         try:
-            repo.record_click("abc1234", T0)
+            repo.record_click("abc1234", Click(T0))
         except LinkGone:
             return "gone"
         return "ok"
@@ -331,7 +332,7 @@ def test_clicks_and_updates_do_not_lose_each_other(adapters: Adapters) -> None:
         if n % 5 == 0:
             repo.update("alice", "abc1234", LinkChanges(title=f"t{n}"), LATER)
         else:
-            repo.record_click("abc1234", T0)
+            repo.record_click("abc1234", Click(T0))
         return "ok"
 
     race(20, act)

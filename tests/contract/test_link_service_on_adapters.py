@@ -7,8 +7,9 @@ import pytest
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.bootstrap import Adapters
 from shortstack.domain.errors import AliasTaken
-from shortstack.domain.links import Visit
 from shortstack.domain.target_urls import OwnHosts
+from shortstack.domain.visits import Visit
+from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.links import LinksService, RedirectService
 from tests.concurrency import race
 from tests.contract.conftest import present
@@ -16,7 +17,11 @@ from tests.contract.conftest import present
 
 @pytest.fixture
 def links(adapters: Adapters) -> LinksService:
-    return LinksService(adapters.links, MemoryEventPublisher(), OwnHosts.of("https://sho.rt"))
+    return LinksService(
+        adapters.links,
+        PublishingUnitOfWork(MemoryEventPublisher()),
+        OwnHosts.of("https://sho.rt"),
+    )
 
 
 def test_a_random_id_collision_draws_again_and_never_overwrites(
@@ -45,7 +50,7 @@ def test_racing_alias_creates_have_exactly_one_winner(links: LinksService) -> No
 def test_concurrent_redirects_count_every_click(links: LinksService, adapters: Adapters) -> None:
     link = links.create("alice", url="https://example.com/")
     publisher = MemoryEventPublisher()
-    redirects = RedirectService(adapters.links, publisher)
+    redirects = RedirectService(adapters.links, PublishingUnitOfWork(publisher))
 
     def follow(n: int) -> str:
         return redirects.follow(link.short_id, Visit()).location

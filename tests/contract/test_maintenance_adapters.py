@@ -22,10 +22,10 @@ def test_expired_links_are_found_and_deleted_only_while_still_expired(
 
     assert sorted(expired.expired_before(cutoff)) == ["old#one", "old2"]
     # Found with one cutoff, but the owner extended it: an earlier cutoff refuses the delete.
-    assert expired.delete_expired("old2", NOW - timedelta(days=40)) is False
-    assert expired.delete_expired("old#one", cutoff) is True
-    assert expired.delete_expired("old#one", cutoff) is False
-    assert expired.delete_expired("forever", cutoff) is False
+    assert expired.delete_expired("old2", NOW - timedelta(days=40)) is None
+    assert expired.delete_expired("old#one", cutoff) == "alice"
+    assert expired.delete_expired("old#one", cutoff) is None
+    assert expired.delete_expired("forever", cutoff) is None
     assert links.get("old#one") is None
     assert [links.get(s) is not None for s in ("old2", "young1", "later1", "forever")] == [True] * 4
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from shortstack.bootstrap import bootstrap
 from shortstack.domain.events import link_clicked
+from shortstack.domain.visits import Click
 from tests.conftest import dispatcher_for, settings_for
 
 CLICKS = 3000
@@ -53,7 +54,7 @@ def test_a_consumer_killed_mid_batch_loses_nothing_and_double_counts_nothing(
     producer = bootstrap(settings_for("sqlite", tmp_path))
     producer.publisher.publish(
         [
-            link_clicked("crash01", day + timedelta(seconds=n), None, "curl/8", "DE")
+            link_clicked("crash01", Click(day + timedelta(seconds=n), None, "curl/8", "DE"))
             for n in range(CLICKS)
         ]
     )

@@ -75,6 +75,9 @@ def test_the_table_is_the_one_the_code_creates(source: dict[str, Any]) -> None:
         expected["AttributeDefinitions"], key=str
     )
     assert table["GlobalSecondaryIndexes"] == expected["GlobalSecondaryIndexes"]
+    assert table["StreamSpecification"] == {
+        "StreamViewType": expected["StreamSpecification"]["StreamViewType"]
+    }
     assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}

@@ -17,6 +17,7 @@ from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.analytics import country_code, referrer_host
 from shortstack.domain.errors import LinkNotFound
 from shortstack.domain.events import link_clicked
+from shortstack.domain.visits import Click
 from shortstack.entrypoints.http.app import create_app
 from tests import maintenance_support
 from tests.conftest import dispatcher_for, settings_for
@@ -157,10 +158,12 @@ def test_ten_thousand_clicks_with_redeliveries_fold_into_exact_aggregates(
     clicks = [
         link_clicked(
             "viral01",
-            start + timedelta(minutes=rng.randrange(0, 14 * 24 * 60)),
-            rng.choice([None, "https://t.co/x", "https://news.ycombinator.com/"]),
-            rng.choice(agents),
-            rng.choice(["DE", "US", None]),
+            Click(
+                start + timedelta(minutes=rng.randrange(0, 14 * 24 * 60)),
+                rng.choice([None, "https://t.co", "https://news.ycombinator.com"]),
+                rng.choice(agents),
+                rng.choice(["DE", "US", None]),
+            ),
         )
         for _ in range(10_000)
     ]

@@ -89,7 +89,7 @@ def test_the_redirect_lambda_builds_only_bounded_clients(
     monkeypatch.setenv("STORAGE", "dynamodb")
     module = fresh_import("shortstack.entrypoints.lambda_redirect")
     found = clients_in(module.redirects)
-    assert set(found) == {"dynamodb", "events"}
+    assert set(found) == {"dynamodb"}  # it publishes nothing: the table's stream is the outbox
     for clients in found.values():
         for client in clients:
             assert_bounded(client, REDIRECT_BUDGET)

@@ -11,6 +11,7 @@ from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.memory.items import MemoryItemRepository
 from shortstack.domain.errors import InvalidInput, ItemNotFound
 from shortstack.domain.items import ItemChanges
+from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.items import ItemsService
 from tests.fakes import FakeClock
 
@@ -22,7 +23,11 @@ def publisher() -> MemoryEventPublisher:
 
 @pytest.fixture
 def service(publisher: MemoryEventPublisher) -> ItemsService:
-    return ItemsService(MemoryItemRepository(), publisher, FakeClock(step=timedelta(seconds=1)))
+    return ItemsService(
+        MemoryItemRepository(),
+        PublishingUnitOfWork(publisher),
+        FakeClock(step=timedelta(seconds=1)),
+    )
 
 
 def add(service: ItemsService, owner: str = "alice", **fields: object) -> str:

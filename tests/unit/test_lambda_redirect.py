@@ -17,10 +17,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
 from shortstack.domain.links import create_link
+from shortstack.domain.visits import visitor_hash
 from tests.concurrency import race
 from tests.conftest import TABLE_NAME
 from tests.event_tap import BusTap
@@ -31,6 +33,7 @@ from tests.lambda_support import (
     load_event,
     response_json,
 )
+from tests.stream_esm import committed_events
 
 HEAVY = ("fastapi", "pydantic", "pydantic_settings", "starlette", "mangum", "aws_lambda_powertools")
 
@@ -82,8 +85,11 @@ def clicks(api_lambda: Any, short_id: str) -> int:
 
 
 def clicked_events(tap: BusTap) -> list[Any]:
-    """The LinkClicked events EventBridge delivered (through a rule to a queue)."""
-    return tap.events("LinkClicked")
+    """The LinkClicked events the table's stream announces (nothing goes to the bus)."""
+    assert tap.events("LinkClicked") == []  # the redirect Lambda publishes nothing
+    return committed_events(
+        boto3.client("dynamodb", region_name="us-east-1"), TABLE_NAME, "LinkClicked"
+    )
 
 
 def test_shorten_then_follow_through_both_lambdas(
@@ -105,13 +111,12 @@ def test_shorten_then_follow_through_both_lambdas(
     assert event.detail == {
         "short_id": body["short_id"],
         "occurred_at": event.detail["occurred_at"],
-        "referrer": "https://news.example.org/item?id=42",
+        "referrer": "https://news.example.org",
         "user_agent": load_event("apigw_v2_redirect_get.json")["headers"]["user-agent"],
         "country": "FR",
+        "visitor": None,  # API Gateway sends no CloudFront-Viewer-Address
     }
-    # EventBridge keeps the envelope's time to the second; the detail keeps milliseconds.
-    occurred_at = datetime.fromisoformat(event.detail["occurred_at"])
-    assert occurred_at.replace(microsecond=0) == event.time
+    assert datetime.fromisoformat(event.detail["occurred_at"]) == event.time
 
 
 def test_mobile_visit_keeps_the_callers_correlation_id(
@@ -340,7 +345,7 @@ def test_storage_memory_builds_the_in_memory_fakes(monkeypatch: pytest.MonkeyPat
     statuses.append(invoke(entry, "apigw_v2_redirect_get.json", id="memlink1")["statusCode"])
     assert statuses == [302, 302]
     assert entry.redirects.links.get("memlink1").click_count == 2
-    assert len(entry.redirects.publisher.of_type("LinkClicked")) == 2
+    assert len(entry.redirects.uow.publisher.of_type("LinkClicked")) == 2
 
 
 def test_sqlite_storage_is_refused_by_the_redirect_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -348,3 +353,36 @@ def test_sqlite_storage_is_refused_by_the_redirect_lambda(monkeypatch: pytest.Mo
     monkeypatch.setenv("STAGE", "local")
     with pytest.raises(ValueError, match="STORAGE=dynamodb"):
         fresh_import("shortstack.entrypoints.lambda_redirect")
+
+
+def test_a_function_url_event_through_cloudfront_redirects_and_records_the_viewer(
+    aws_env: Any, api_lambda: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Payload 2.0 from a function URL: no route parameters, the path is the id."""
+    monkeypatch.setenv("VISITOR_HASH_SALT", "s3cret")
+    redirect_lambda = fresh_import("shortstack.entrypoints.lambda_redirect")
+    short_id = shorten(api_lambda)
+    response = invoke(redirect_lambda, "lambda_url_redirect_get.json", id=short_id)
+    assert response["statusCode"] == 302
+    assert response["headers"]["location"].startswith("https://www.example.com/")
+    assert response["headers"]["x-correlation-id"] == "5d1f2c3b-8a9e-4f70-b6c1-2d3e4f5a6b7c"
+    [event] = committed_events(aws_env, TABLE_NAME, "LinkClicked")
+    assert (event.detail["country"], event.detail["referrer"]) == ("DE", "https://mail.example.net")
+    expected = visitor_hash(
+        "s3cret",
+        event.time,
+        "203.0.113.77",
+        load_event("lambda_url_redirect_get.json")["headers"]["user-agent"],
+    )
+    assert event.detail["visitor"] == expected  # the viewer's, not CloudFront's address
+
+
+@pytest.mark.parametrize("path", ["/", "/a/b", "/favicon.ico", "/api"])
+def test_a_function_url_path_that_is_not_one_short_id_is_404(
+    redirect_lambda: Any, path: str
+) -> None:
+    event = load_event("lambda_url_redirect_get.json", id="x")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    response = redirect_lambda.handler(event, None)
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["message"]

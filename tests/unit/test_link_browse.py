@@ -9,8 +9,10 @@ import pytest
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.memory.links import MemoryLinkRepository
 from shortstack.domain.link_state import LinkState, state_of
-from shortstack.domain.links import LinkChanges, Visit
+from shortstack.domain.links import LinkChanges
+from shortstack.domain.visits import Visit
 from shortstack.service_layer import link_browse
+from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.link_browse import LinkQuery
 from shortstack.service_layer.links import LinksService, RedirectService
 
@@ -38,11 +40,11 @@ def repo() -> MemoryLinkRepository:
 
 @pytest.fixture
 def links(repo: MemoryLinkRepository, clock: Clock) -> LinksService:
-    return LinksService(repo, MemoryEventPublisher(), clock=clock)
+    return LinksService(repo, PublishingUnitOfWork(MemoryEventPublisher()), clock=clock)
 
 
 def click(repo: MemoryLinkRepository, clock: Clock, short_id: str, times: int) -> None:
-    redirects = RedirectService(repo, MemoryEventPublisher(), clock=clock)
+    redirects = RedirectService(repo, PublishingUnitOfWork(MemoryEventPublisher()), clock=clock)
     for _ in range(times):
         redirects.follow(short_id, Visit())
 

@@ -17,7 +17,6 @@ from shortstack.domain.links import (
     Link,
     LinkChanges,
     Preview,
-    Visit,
     apply_changes,
     cache_control,
     check_alias,
@@ -195,15 +194,6 @@ def test_changes_apply_and_report_their_fields() -> None:
     assert updated.updated_at == NOW + timedelta(minutes=1)
     with pytest.raises(InvalidInput, match="future"):
         check_changes(LinkChanges(expires_at=NOW - timedelta(days=1)), NOW)
-
-
-def test_visit_headers_are_bounded_and_cleaned() -> None:
-    visit = Visit.from_headers("https://ref.example/" + "x" * 5000, "UA" * 1000, "de")
-    assert len(visit.referrer or "") == Visit.REFERRER_MAX
-    assert len(visit.user_agent or "") == Visit.USER_AGENT_MAX
-    assert visit.country == "DE"
-    assert Visit.from_headers(None, None, "XYZ").country is None
-    assert Visit.from_headers("", "", "1A") == Visit()
 
 
 # -- rules, variants, preview, fallback and valid_since --------------------------------------

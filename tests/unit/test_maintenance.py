@@ -83,7 +83,7 @@ def test_a_link_whose_expiry_moved_meanwhile_is_kept(
     store = memory_container_with_clock.maintenance.links
     found = list(store.expired_before(NOW - timedelta(days=30)))
     assert found == ["renewed"]
-    assert store.delete_expired("renewed", NOW - timedelta(days=90)) is False
+    assert store.delete_expired("renewed", NOW - timedelta(days=90)) is None
     assert memory_container_with_clock.links.links.get("renewed") is not None
 
 

@@ -10,8 +10,10 @@ import pytest
 
 from shortstack.entrypoints.cli import main
 from shortstack.pricing import (
+    GB,
     CostInputError,
     FixedPrices,
+    FreeTier,
     Invocations,
     Prices,
     Standing,
@@ -19,6 +21,7 @@ from shortstack.pricing import (
     cost_per_request,
     fixed_monthly,
     monthly_bill,
+    monthly_usd,
     parse_mix,
     per_million,
 )
@@ -26,14 +29,19 @@ from shortstack.pricing import (
 PRICES = Prices(
     region="test-1",
     as_of="2026-01-01",
+    cloudfront_https_per_million=1.0,
+    cloudfront_data_out_per_gb=0.085,
     api_gateway_http_per_million=1.0,
+    api_gateway_data_out_per_gb=0.09,
     lambda_requests_per_million=0.2,
     lambda_gb_second=0.00001,
     dynamodb_rru_per_million=0.25,
     dynamodb_wru_per_million=1.25,
+    dynamodb_stream_reads_by_lambda_per_million=0.0,
     eventbridge_events_per_million=1.0,
     sqs_requests_per_million=0.4,
 )
+SHIPPED_PRICES = Path(__file__).parents[2] / "src" / "shortstack" / "data" / "aws_prices.json"
 REDIRECT = Usage(
     api_gateway_requests=1,
     lambdas=(Invocations("redirect", 256, 1, 9.2), Invocations("events", 512, 0.1, 40)),
@@ -141,11 +149,8 @@ def test_a_negative_month_is_refused() -> None:
 
 
 def test_a_price_that_is_not_a_number_is_refused() -> None:
-    data: dict[str, Any] = {
-        "region": "r",
-        "as_of": "d",
-        "usd": {"api_gateway_http_per_million": "1"},
-    }
+    data: dict[str, Any] = json.loads(SHIPPED_PRICES.read_text())
+    data["usd"]["api_gateway_http_per_million"]["usd"] = "1"
     with pytest.raises(CostInputError, match="api_gateway_http_per_million must be a number"):
         Prices.from_mapping(data)
 
@@ -173,6 +178,7 @@ def test_cost_command_prices_the_shipped_profile(capsys: pytest.CaptureFixture[s
         figures["usd_per_million"]["redirect"] / figures["classic_redirect_usd_per_million"]
     )
     assert figures["prices"]["as_of"]
+    assert all(", https://aws.amazon.com/" in s for s in figures["prices"]["sources"].values())
 
 
 def test_cost_command_shows_only_the_fixed_lines_for_idle(
@@ -220,3 +226,86 @@ def test_cost_command_names_a_broken_prices_file(
     code, _, err = run_cost(capsys, "--requests-per-month", "1", "--prices", str(broken))
     assert code == 2
     assert "needs a 'usd' object" in err
+
+
+STREAM_REDIRECT = Usage(
+    cloudfront_requests=1,
+    cloudfront_bytes_out=GB / 1_000_000,  # a million redirects: one GB out
+    lambdas=(Invocations("redirect", 256, 1, 10), Invocations("stream", 512, 0.001, 2000)),
+    dynamodb_rru=0,
+    dynamodb_wru=1.2,
+    stream_read_requests=0.001,
+    eventbridge_events=0,
+    sqs_requests=0,
+)
+
+
+def test_the_cloudfront_path_prices_requests_bytes_and_free_stream_reads() -> None:
+    lines = cost_per_request(STREAM_REDIRECT, PRICES)
+    per_m = {name: usd * 1_000_000 for name, usd in lines.items()}
+    assert per_m["CloudFront requests"] == pytest.approx(1.0)
+    assert per_m["CloudFront data out"] == pytest.approx(0.085)
+    assert per_m["API Gateway HTTP API"] == 0
+    assert per_m["DynamoDB Streams reads (by Lambda)"] == 0
+    assert per_m["DynamoDB writes (WRU)"] == pytest.approx(1.5)
+    # 0.25 GB x 10 ms and 0.001 x 0.5 GB x 2 s, a million times.
+    assert per_m["Lambda duration (GB-s)"] == pytest.approx((2_500 + 1_000) * 0.00001)
+
+
+FREE = FreeTier(
+    cloudfront_requests=10_000_000,
+    cloudfront_gb_out=1024,
+    lambda_requests=1_000_000,
+    lambda_gb_seconds=400_000,
+)
+
+
+def test_the_free_tier_is_deducted_from_the_months_totals_once() -> None:
+    month = monthly_usd(5_000_000, STREAM_REDIRECT, PRICES, FREE)
+    # CloudFront: 5M requests and 5 GB, all free; Lambda: 5.005M requests - 1M free,
+    # 17,500 GB-s (free); DynamoDB: 6M WRU.
+    assert month == pytest.approx(4.005 * 0.2 + 6 * 1.25)
+    assert monthly_usd(5_000_000, STREAM_REDIRECT, PRICES) > month
+    assert monthly_usd(0, STREAM_REDIRECT, PRICES, FREE) == 0
+    # 100M: 90M CloudFront requests billed, 100 GB out (free), 99.1M Lambda requests,
+    # 350,000 GB-s (free), 120M WRU.
+    huge = monthly_usd(100_000_000, STREAM_REDIRECT, PRICES, FREE)
+    assert huge == pytest.approx(90 * 1.0 + 99.1 * 0.2 + 120 * 1.25)
+
+
+def test_every_shipped_price_and_allowance_carries_its_date_and_page() -> None:
+    data = json.loads(SHIPPED_PRICES.read_text())
+    for section in ("usd", "free_tier", "free_per_account"):
+        for name, entry in data[section].items():
+            assert entry["as_of"] >= "2026-01-01", name
+            assert entry["source"].startswith("https://aws.amazon.com/"), name
+    prices = Prices.from_mapping(data)
+    assert set(prices.sources) >= {"cloudfront_https_per_million", "lambda_gb_second"}
+    assert FreeTier.from_mapping(data) == FREE
+
+
+def test_a_price_without_its_source_is_refused() -> None:
+    data = json.loads(SHIPPED_PRICES.read_text())
+    del data["usd"]["cloudfront_data_out_per_gb"]["source"]
+    with pytest.raises(CostInputError, match="cloudfront_data_out_per_gb needs its as_of"):
+        Prices.from_mapping(data)
+
+
+def test_cost_command_compares_a_month_of_redirects_with_the_classic_design(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ("--requests-per-month", "5000000", "--mix", "redirect=1", "--json")
+    code, out, _ = run_cost(capsys, *args, "--free-tier")
+    assert code == 0
+    free = json.loads(out)
+    assert free["free_tier"] is True
+    assert free["redirects_compared"] == 5_000_000
+    months = free["redirect_monthly_usd"]
+    assert free["redirect_vs_classic"] == pytest.approx(months["shortstack"] / months["classic"])
+    code, out, _ = run_cost(capsys, *args)
+    listed = json.loads(out)
+    assert listed["free_tier"] is False
+    assert listed["redirect_vs_classic"] == pytest.approx(
+        listed["usd_per_million"]["redirect"] / listed["classic_redirect_usd_per_million"]
+    )
+    assert free["monthly_usd"]["total"] < listed["monthly_usd"]["total"]

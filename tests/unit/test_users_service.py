@@ -7,6 +7,7 @@ import pytest
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.memory.users import MemoryUserRepository
 from shortstack.domain.errors import EmailTaken, InvalidInput, UserIdTaken, UserNotFound
+from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.users import UsersService
 
 
@@ -17,7 +18,7 @@ def publisher() -> MemoryEventPublisher:
 
 @pytest.fixture
 def service(publisher: MemoryEventPublisher) -> UsersService:
-    return UsersService(MemoryUserRepository(), publisher)
+    return UsersService(MemoryUserRepository(), PublishingUnitOfWork(publisher))
 
 
 def test_register_publishes_user_created(

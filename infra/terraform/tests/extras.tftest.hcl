@@ -176,7 +176,7 @@ run "defaults_have_no_extras" {
   }
 
   assert {
-    condition     = length(aws_dynamodb_table.table.replica) == 0 && !aws_dynamodb_table.table.stream_enabled
+    condition     = length(aws_dynamodb_table.table.replica) == 0
     error_message = "The table is global by default."
   }
 }

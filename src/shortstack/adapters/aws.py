@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
@@ -39,9 +40,9 @@ class RetryBudget:
 
 
 DEFAULT_BUDGET = RetryBudget(connect_timeout_s=2, read_timeout_s=5, max_attempts=3)
-# A redirect has a visitor waiting and makes two calls (count the click, publish it); a
-# single-item call to DynamoDB or EventBridge answers in milliseconds, so two short
-# attempts fail over quickly and keep the function's timeout near one redirect's worth.
+# A redirect has a visitor waiting and makes one call (count the click); a single-item
+# call to DynamoDB answers in milliseconds, so two short attempts fail over quickly and
+# keep the function's timeout near one redirect's worth.
 REDIRECT_BUDGET = RetryBudget(connect_timeout_s=1, read_timeout_s=2, max_attempts=2)
 
 CONNECT_TIMEOUT_S = DEFAULT_BUDGET.connect_timeout_s
@@ -56,6 +57,10 @@ Client = TypeVar("Client")
 def make_client(
     service: Literal["dynamodb"], endpoint_url: str | None = None, budget: RetryBudget = ...
 ) -> DynamoDBClient: ...
+@overload
+def make_client(
+    service: Literal["dynamodbstreams"], endpoint_url: str | None = None, budget: RetryBudget = ...
+) -> DynamoDBStreamsClient: ...
 @overload
 def make_client(
     service: Literal["events"], endpoint_url: str | None = None, budget: RetryBudget = ...

@@ -1,19 +1,26 @@
 """The events dead-letter queue on AWS: list, replay and purge SQS dead letters.
 
 The same operations as the local `SqliteEventQueue` dead letters, over SQS:
-listing receives the letters and makes them visible again at once; replaying
-sends each letter's body back to the events queue and only then deletes it
-from the DLQ (a crash in between duplicates a letter, which the idempotent
-consumers absorb, and never loses one).
+listing receives the letters and makes them visible again at once. The queue
+holds two kinds of letter:
+- an EventBridge event the events queue gave up on: replaying sends its body back
+  to the events queue and only then deletes it from the DLQ (a crash in between
+  duplicates a letter, which the idempotent consumers absorb, and never loses one);
+- a batch of the table's stream the stream consumer gave up on, as Lambda's
+  on-failure destination writes it: the shard and sequence range, not the records.
+  Replaying hands the batch to `replay_batch`, which reads the range back from the
+  stream and re-processes it; the letter is deleted only when nothing failed again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shortstack.adapters.eventbridge.publisher import event_from_eventbridge
 from shortstack.domain.events import Event
@@ -23,6 +30,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 LIST_VISIBILITY_S = 30
+_log = logging.getLogger("shortstack.events")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,15 +40,80 @@ class SqsDeadLetter:
     first_received: datetime | None
     receipt_handle: str
 
+    @property
+    def id(self) -> str:
+        return self.event.id
+
+
+@dataclass(frozen=True, slots=True)
+class StreamBatch:
+    """Where a dead-lettered batch of the table's stream was: shard and sequence range."""
+
+    stream_arn: str
+    shard_id: str
+    first: str
+    last: str
+    size: int
+    condition: str
+
+    @classmethod
+    def of(cls, body: Mapping[str, Any]) -> StreamBatch:
+        """From the message Lambda's on-failure destination sends (DDBStreamBatchInfo)."""
+        info = body["DDBStreamBatchInfo"]
+        return cls(
+            stream_arn=str(info["streamArn"]),
+            shard_id=str(info["shardId"]),
+            first=str(info["startSequenceNumber"]),
+            last=str(info["endSequenceNumber"]),
+            size=int(info.get("batchSize", 0)),
+            condition=str((body.get("requestContext") or {}).get("condition", "")),
+        )
+
+    @property
+    def id(self) -> str:
+        """A short, stable name for the letter (the range is what identifies it)."""
+        digest = hashlib.sha256(f"{self.shard_id}#{self.first}#{self.last}".encode()).hexdigest()
+        return f"batch-{digest[:12]}"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamBatchLetter:
+    batch: StreamBatch
+    attempts: int
+    first_received: datetime | None
+    receipt_handle: str
+
+    @property
+    def id(self) -> str:
+        return self.batch.id
+
+
+Letter = SqsDeadLetter | StreamBatchLetter
+# Re-process a dead-lettered stream batch; the sequence numbers that failed again.
+ReplayBatch = Callable[[StreamBatch], list[str]]
+
+
+def _no_stream_replay(batch: StreamBatch) -> list[str]:
+    raise ValueError(
+        "replaying a stream batch needs the stream consumer's wiring (STORAGE=dynamodb)"
+    )
+
 
 class SqsDeadLetters:
-    def __init__(self, client: SQSClient, dlq_url: str, queue_url: str | None) -> None:
+    def __init__(
+        self,
+        client: SQSClient,
+        dlq_url: str,
+        queue_url: str | None,
+        replay_batch: ReplayBatch | None = None,
+    ) -> None:
         self._sqs = client
         self._dlq = dlq_url
         self._queue = queue_url
+        self._replay_batch = replay_batch
 
-    def _receive_all(self, limit: int) -> list[tuple[MessageTypeDef, SqsDeadLetter]]:
-        found: list[tuple[MessageTypeDef, SqsDeadLetter]] = []
+    def _receive_all(self, limit: int) -> list[tuple[MessageTypeDef, Letter]]:
+        found: list[tuple[MessageTypeDef, Letter]] = []
         while len(found) < limit:
             batch = self._sqs.receive_message(
                 QueueUrl=self._dlq,
@@ -51,17 +124,7 @@ class SqsDeadLetters:
             if not batch:
                 break
             for message in batch:
-                attributes = message.get("Attributes", {})
-                first = attributes.get("ApproximateFirstReceiveTimestamp")
-                letter = SqsDeadLetter(
-                    event=event_from_eventbridge(json.loads(message["Body"])),
-                    attempts=int(attributes.get("ApproximateReceiveCount", 0)),
-                    first_received=(
-                        datetime.fromtimestamp(int(first) / 1000, UTC) if first else None
-                    ),
-                    receipt_handle=message["ReceiptHandle"],
-                )
-                found.append((message, letter))
+                found.append((message, _letter(message)))
         return found
 
     def _release(self, messages: list[MessageTypeDef]) -> None:
@@ -70,23 +133,39 @@ class SqsDeadLetters:
                 QueueUrl=self._dlq, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
             )
 
-    def dead_letters(self, limit: int = 1000) -> list[SqsDeadLetter]:
+    def dead_letters(self, limit: int = 1000) -> list[Letter]:
         """The letters now in the DLQ (made visible again before returning)."""
         found = self._receive_all(limit)
         self._release([message for message, _ in found])
         return [letter for _, letter in found]
 
-    def replay(self, event_id: str | None = None) -> int:
-        """Send letters (one event id, or all) back to the events queue; how many moved."""
-        if not self._queue:
-            raise ValueError("EVENTS_QUEUE_URL is needed to replay dead letters")
+    def replay(self, letter_id: str | None = None) -> int:
+        """Replay letters (one id, or all); how many were replayed and left the DLQ.
+
+        An event goes back to the events queue; a stream batch is read back from the
+        stream and re-processed, and stays a letter if any of its records fails again.
+        """
         found = self._receive_all(10_000)
         moved, kept = 0, []
         for message, letter in found:
-            if event_id is not None and letter.event.id != event_id:
+            if letter_id is not None and letter.id != letter_id:
                 kept.append(message)
                 continue
-            self._sqs.send_message(QueueUrl=self._queue, MessageBody=message["Body"])
+            if isinstance(letter, StreamBatchLetter):
+                if self._replay_batch is None:
+                    raise ValueError("replaying a stream batch needs the stream consumer's wiring")
+                failed = self._replay_batch(letter.batch)
+                if failed:
+                    _log.error(
+                        "stream batch failed again",
+                        extra={"letter": letter.id, "sequences": failed[:10]},
+                    )
+                    kept.append(message)
+                    continue
+            else:
+                if not self._queue:
+                    raise ValueError("EVENTS_QUEUE_URL is needed to replay dead letters")
+                self._sqs.send_message(QueueUrl=self._queue, MessageBody=message["Body"])
             self._sqs.delete_message(QueueUrl=self._dlq, ReceiptHandle=message["ReceiptHandle"])
             moved += 1
         self._release(kept)
@@ -97,6 +176,19 @@ class SqsDeadLetters:
         count = approximate_depth(self._sqs, self._dlq)
         self._sqs.purge_queue(QueueUrl=self._dlq)
         return count
+
+
+def _letter(message: MessageTypeDef) -> Letter:
+    """A received DLQ message as the letter it holds (an event or a stream batch)."""
+    attributes = message.get("Attributes", {})
+    first = attributes.get("ApproximateFirstReceiveTimestamp")
+    received = datetime.fromtimestamp(int(first) / 1000, UTC) if first else None
+    attempts = int(attributes.get("ApproximateReceiveCount", 0))
+    body = json.loads(message["Body"])
+    if "DDBStreamBatchInfo" in body:
+        return StreamBatchLetter(StreamBatch.of(body), attempts, received, message["ReceiptHandle"])
+    event = event_from_eventbridge(body)
+    return SqsDeadLetter(event, attempts, received, message["ReceiptHandle"])
 
 
 def approximate_depth(client: SQSClient, queue_url: str) -> int:

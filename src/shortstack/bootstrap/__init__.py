@@ -32,6 +32,7 @@ from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService, RedirectService
 from shortstack.service_layer.maintenance import MaintenanceService
 from shortstack.service_layer.ports import EventPublisher, WorkflowStarter
+from shortstack.service_layer.relay import OutboxRelay
 from shortstack.service_layer.users import UsersService
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ class Container:
     group_commit: GroupCommitter | None = None
     # The in-process import runner's thread; None when Step Functions runs imports.
     import_runner: BackgroundWork | None = None
+    # DynamoDB: what the stream consumer runs (the table's stream is the outbox there).
+    relay: OutboxRelay | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -110,23 +113,23 @@ def bootstrap(
 
     analytics = AnalyticsService(adapters.stats, adapters.links, classify_user_agent, clock)
     events = EventConsumer(adapters.idempotency)
-    analytics.register(events)
+    analytics.register(events, fold_clicks=adapters.window_fold is None)
     imports, import_runner = _imports(settings, adapters, clock)
     apikeys = ApiKeysService(adapters.apikeys, clock)
     own_hosts = OwnHosts.of(settings.base_url)
     return Container(
         settings=settings,
-        items=ItemsService(adapters.items, adapters.publisher, clock),
-        users=UsersService(adapters.users, adapters.publisher, clock),
+        items=ItemsService(adapters.items, adapters.uow, clock),
+        users=UsersService(adapters.users, adapters.uow, clock),
         publisher=adapters.publisher,
         links=LinksService(
             adapters.links,
-            adapters.publisher,
+            adapters.uow,
             own_hosts,
             clock,
             default_ttl_days=settings.default_link_ttl_days or None,
         ),
-        redirects=RedirectService(adapters.links, adapters.publisher, clock),
+        redirects=RedirectService(adapters.links, adapters.uow, clock, settings.visitor_hash_salt),
         analytics=analytics,
         events=events,
         imports=imports,
@@ -136,7 +139,23 @@ def bootstrap(
         event_queue=adapters.event_queue,
         group_commit=adapters.group_commit,
         import_runner=import_runner,
+        relay=_relay(settings, adapters, analytics),
         closers=adapters.closers,
+    )
+
+
+def _relay(
+    settings: Settings, adapters: Adapters, analytics: AnalyticsService
+) -> OutboxRelay | None:
+    """What the stream consumer runs, where the table's stream is the outbox (DynamoDB)."""
+    if adapters.window_fold is None:
+        return None
+    return OutboxRelay(
+        adapters.publisher,
+        adapters.window_fold,
+        analytics.click_facts,
+        adapters.stats,
+        clicks_on_bus=settings.click_events_on_bus,
     )
 
 
@@ -150,7 +169,7 @@ def _imports(
             adapters.imports,
             adapters.blobs,
             adapters.links,  # each link store is also the import's LinkSink
-            adapters.publisher,
+            adapters.uow,
             OwnHosts.of(settings.base_url),
             clock,
             starter=starter,
@@ -207,6 +226,7 @@ def _maintenance(
         links=adapters.expired_links,
         stats=adapters.stats,
         rollup=adapters.stats_rollup,
+        uow=adapters.uow,
         dead_letters=adapters.dead_letters,
         record_expiry=adapters.record_expiry,
         records_expire_in_store=settings.storage == "dynamodb",

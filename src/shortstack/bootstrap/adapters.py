@@ -22,9 +22,11 @@ from shortstack.service_layer.ports import (
     ImportRepository,
     ItemRepository,
     LinkRepository,
+    UnitOfWork,
     UserRepository,
     WorkflowStarter,
 )
+from shortstack.service_layer.relay import WindowedClickFold
 
 if TYPE_CHECKING:
     from shortstack.adapters.sqlite.event_queue import SqliteEventQueue
@@ -36,6 +38,8 @@ class Adapters:
     items: ItemRepository
     users: UserRepository
     publisher: EventPublisher
+    # Where a change and its events commit together (SQLite transaction, DynamoDB stream).
+    uow: UnitOfWork
     links: LinkRepository
     stats: ClickStatsRepository
     idempotency: Idempotency
@@ -54,6 +58,8 @@ class Adapters:
     # writer that commits the local server's redirects in groups.
     event_queue: SqliteEventQueue | None = None
     group_commit: GroupCommitter | None = None
+    # Where a stream window's clicks are added (DynamoDB; elsewhere events are folded one by one).
+    window_fold: WindowedClickFold | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:

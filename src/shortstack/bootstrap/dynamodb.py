@@ -12,6 +12,7 @@ from shortstack.adapters.dynamodb.apikeys import DynamoDBApiKeyRepository
 from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
 from shortstack.adapters.dynamodb.items import DynamoDBItemRepository
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
+from shortstack.adapters.dynamodb.outbox import StreamUnitOfWork
 from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
 from shortstack.adapters.dynamodb.stats_rollup import DynamoDBClickStatsRollUp
 from shortstack.adapters.dynamodb.users import DynamoDBUserRepository
@@ -36,6 +37,7 @@ def adapters_for(settings: Settings, *, client: DynamoDBClient | None = None) ->
     endpoint = settings.events_endpoint_url
     pages = settings.maintenance_scan_pages
     links = DynamoDBLinkRepository(dynamodb, table, sweep_pages=pages)
+    stats = DynamoDBClickStatsRepository(dynamodb, table)
     return Adapters(
         apikeys=DynamoDBApiKeyRepository(dynamodb, table),
         imports=DynamoDBImportRepository(dynamodb, table),
@@ -48,8 +50,11 @@ def adapters_for(settings: Settings, *, client: DynamoDBClient | None = None) ->
         publisher=EventBridgePublisher(
             lazy_client(lambda: aws.make_client("events", endpoint)), settings.event_bus_name
         ),
+        # The table's stream is the outbox: a change commits alone, its record is its event.
+        uow=StreamUnitOfWork(),
         links=links,
-        stats=DynamoDBClickStatsRepository(dynamodb, table),
+        stats=stats,
+        window_fold=stats,
         expired_links=links,
         stats_rollup=DynamoDBClickStatsRollUp(dynamodb, table, sweep_pages=pages),
         dead_letters=_dead_letter_gauge(settings),

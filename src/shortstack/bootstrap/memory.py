@@ -12,20 +12,22 @@ from shortstack.adapters.memory.stats import MemoryClickStatsRepository
 from shortstack.adapters.memory.users import MemoryUserRepository
 from shortstack.bootstrap.adapters import Adapters
 from shortstack.config import Settings
-from shortstack.service_layer.events import Idempotency, LazyIdempotency
+from shortstack.service_layer.events import Idempotency, LazyIdempotency, PublishingUnitOfWork
 
 
 def adapters_for(settings: Settings) -> Adapters:
     """Fresh, empty stores (`settings` chooses nothing here; the signature is every store's)."""
     links = MemoryLinkRepository()
     stats = MemoryClickStatsRepository()
+    publisher = MemoryEventPublisher()
     return Adapters(
         apikeys=MemoryApiKeyRepository(),
         imports=MemoryImportRepository(),
         blobs=MemoryBlobStore(),
         items=MemoryItemRepository(),
         users=MemoryUserRepository(),
-        publisher=MemoryEventPublisher(),
+        publisher=publisher,
+        uow=PublishingUnitOfWork(publisher),
         links=links,
         stats=stats,
         expired_links=links,

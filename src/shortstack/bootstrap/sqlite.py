@@ -18,6 +18,7 @@ from shortstack.adapters.sqlite.items import SqliteItemRepository
 from shortstack.adapters.sqlite.links import SqliteLinkRepository
 from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
 from shortstack.adapters.sqlite.stats_rollup import SqliteClickStatsRollUp
+from shortstack.adapters.sqlite.unit_of_work import SqliteUnitOfWork
 from shortstack.adapters.sqlite.users import SqliteUserRepository
 from shortstack.bootstrap.adapters import Adapters
 from shortstack.config import Settings
@@ -58,6 +59,7 @@ def adapters_for(settings: Settings) -> Adapters:
         items=SqliteItemRepository(db),
         users=SqliteUserRepository(db),
         publisher=queue,
+        uow=SqliteUnitOfWork(db, queue),
         links=links,
         stats=stats,
         expired_links=links,

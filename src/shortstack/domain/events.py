@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from shortstack.domain.clock import from_iso, to_iso
+from shortstack.domain.visits import Click
 
 SOURCE_ITEMS = "shortstack.items"
 SOURCE_USERS = "shortstack.users"
@@ -103,23 +104,18 @@ def link_deleted(short_id: str, owner: str, now: datetime) -> Event:
     return Event(SOURCE_LINKS, "LinkDeleted", {"short_id": short_id, "owner": owner}, now)
 
 
-def link_clicked(
-    short_id: str,
-    occurred_at: datetime,
-    referrer: str | None = None,
-    user_agent: str | None = None,
-    country: str | None = None,
-) -> Event:
-    """One counted redirect; the analytics consumer folds these into per-day stats.
+def link_clicked(short_id: str, click: Click) -> Event:
+    """One counted redirect; the analytics fold adds these to per-day stats.
 
     Every key is always present (null when the request did not say), so consumers can
-    read the detail without guessing which keys exist.
+    read the detail without guessing which keys exist. `referrer` is an origin only.
     """
     detail = {
         "short_id": short_id,
-        "occurred_at": to_iso(occurred_at),
-        "referrer": referrer,
-        "user_agent": user_agent,
-        "country": country,
+        "occurred_at": to_iso(click.at),
+        "referrer": click.referrer,
+        "user_agent": click.user_agent,
+        "country": click.country,
+        "visitor": click.visitor,
     }
-    return Event(SOURCE_LINKS, "LinkClicked", detail, occurred_at)
+    return Event(SOURCE_LINKS, "LinkClicked", detail, click.at)

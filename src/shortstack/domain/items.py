@@ -51,6 +51,19 @@ class ItemChanges:
             and self.category is None
         )
 
+    def changed_fields(self) -> list[str]:
+        """The names of the fields this change touches, for events."""
+        return [
+            name
+            for name, value in (
+                ("name", self.name),
+                ("description", self.description if not self.clear_description else ""),
+                ("price", self.price),
+                ("category", self.category),
+            )
+            if value is not None
+        ]
+
 
 def new_item_id() -> str:
     """A random, unguessable item id."""

@@ -186,30 +186,6 @@ class LinkChanges:
         return names
 
 
-@dataclass(frozen=True, slots=True)
-class Visit:
-    """What a redirect request tells about its visitor; every part is optional."""
-
-    referrer: str | None = None
-    user_agent: str | None = None
-    country: str | None = None
-
-    REFERRER_MAX = 1024
-    USER_AGENT_MAX = 512
-
-    @classmethod
-    def from_headers(
-        cls, referrer: str | None, user_agent: str | None, country: str | None
-    ) -> Visit:
-        """Bounded, cleaned header values: long ones are cut, a malformed country is dropped."""
-        country = country.strip().upper() if country else None
-        return cls(
-            referrer=referrer[: cls.REFERRER_MAX] if referrer else None,
-            user_agent=user_agent[: cls.USER_AGENT_MAX] if user_agent else None,
-            country=country if country and len(country) == 2 and country.isalpha() else None,
-        )
-
-
 # -- short ids and aliases ------------------------------------------------------------------
 
 

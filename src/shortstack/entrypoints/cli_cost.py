@@ -1,11 +1,14 @@
-"""`shortstack cost --requests-per-month N [--mix redirect=0.9,api=0.1]`: the monthly AWS bill.
+"""`shortstack cost --requests-per-month N [--mix ...] [--free-tier]`: the monthly AWS bill.
 
 Prices one month of traffic from three data files shipped with the package:
 `data/aws_prices.json` (list prices, with their date), `data/request_profile.json`
 (what one request of each type does on AWS, as `make bench` last measured it) and
 `data/deployment.json` (what the deployment keeps whatever its traffic: alarms,
 dashboards, keys), whose fixed monthly cost is the whole bill of an idle month.
-The arithmetic is shortstack/pricing.py; this module reads the files and prints.
+`redirect_vs_classic` compares a month of the same redirects served by shortstack and
+by the classic tutorial design (API Gateway, a consistent read and a write), free
+allowances deducted from both with --free-tier. The arithmetic is shortstack/pricing.py;
+this module reads the files and prints.
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ from typing import Any
 from shortstack.pricing import (
     FIXED_LINES,
     LINES,
+    MILLION,
     CostInputError,
     FixedPrices,
+    FreeTier,
     Prices,
     Standing,
     Usage,
     fixed_monthly,
     monthly_bill,
+    monthly_usd,
     parse_mix,
     per_million,
 )
@@ -44,6 +50,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--prices", type=Path, help="another prices file (default: shipped)")
     parser.add_argument("--profile", type=Path, help="another request profile (default: shipped)")
+    parser.add_argument(
+        "--free-tier",
+        action="store_true",
+        help="deduct the allowances that never expire (CloudFront, Lambda) from both designs",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -69,17 +80,22 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
     """The bill and per-million figures as one JSON-ready dict; CostInputError when unusable."""
     price_data = _read(args.prices, "aws_prices.json")
     prices = Prices.from_mapping(price_data)
+    free = FreeTier.from_mapping(price_data) if args.free_tier else None
     standing = Standing.from_mapping(_read(None, "deployment.json"))
     fixed = fixed_monthly(standing, FixedPrices.from_mapping(price_data))
     profile = _read(args.profile, "request_profile.json")
     usage = {kind: Usage.from_mapping(data) for kind, data in profile["usage"].items()}
     classic = Usage.from_mapping(profile["reference"]["classic_redirect"])
     mix = parse_mix(args.mix, usage)
-    bill = monthly_bill(args.requests_per_month, mix, usage, prices, fixed)
-    redirect = per_million(usage["redirect"], prices)
+    bill = monthly_bill(args.requests_per_month, mix, usage, prices, fixed, free)
+    # The same month of redirects both ways (a million when the mix holds none).
+    redirects = args.requests_per_month * mix.get("redirect", 0.0) or MILLION
+    ours = monthly_usd(redirects, usage["redirect"], prices, free)
+    theirs = monthly_usd(redirects, classic, prices, free)
     return {
         "requests_per_month": bill.requests_per_month,
         "mix": bill.mix,
+        "free_tier": free is not None,
         # `total` includes the fixed lines: with no requests it is exactly their sum.
         "monthly_usd": {**bill.lines, "total": bill.total},
         "fixed_monthly_usd": bill.fixed,
@@ -90,8 +106,10 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
         },
         "usd_per_million": {kind: per_million(used, prices) for kind, used in usage.items()},
         "classic_redirect_usd_per_million": per_million(classic, prices),
-        "redirect_vs_classic": redirect / per_million(classic, prices),
-        "prices": {"region": prices.region, "as_of": prices.as_of},
+        "redirects_compared": redirects,
+        "redirect_monthly_usd": {"shortstack": ours, "classic": theirs},
+        "redirect_vs_classic": ours / theirs if theirs else 0.0,
+        "prices": {"region": prices.region, "as_of": prices.as_of, "sources": prices.sources},
         "profile_measured_at": profile.get("measured_at"),
     }
 
@@ -122,15 +140,20 @@ def _print(figures: dict[str, Any]) -> None:
     print(f"  {'total':<{width}}  ${monthly['total']:>12,.2f}\n")
     for kind, usd in figures["usd_per_million"].items():
         print(f"  per million {kind} requests: ${usd:,.2f}")
+    compared = figures["redirect_monthly_usd"]
+    allowances = "free allowances deducted" if figures["free_tier"] else "list prices"
     print(
-        f"  classic tutorial redirect (strongly consistent GetItem + one write, no events): "
-        f"${figures['classic_redirect_usd_per_million']:,.2f} per million; "
+        f"  classic tutorial redirect (API Gateway, strongly consistent GetItem + one write, "
+        f"no events): ${figures['classic_redirect_usd_per_million']:,.2f} per million; "
+        f"{figures['redirects_compared']:,.0f} redirects a month ({allowances}): "
+        f"${compared['shortstack']:,.2f} against ${compared['classic']:,.2f}, "
         f"shortstack is {figures['redirect_vs_classic']:.2f}x"
     )
+    free = "deducted" if figures["free_tier"] else "not deducted (--free-tier deducts them)"
     print(
         f"  idle (no requests): ${sum(fixed.values()):,.2f}, the fixed lines (alarms and "
         "dashboards past the account's free ones, keys); every other line is "
-        "pay-per-request (its free tiers not deducted)"
+        f"pay-per-request, its never-expiring free allowances {free}"
     )
 
 

@@ -3,7 +3,8 @@
 They act on the deployment the settings name: locally the SQLite queue under
 DATA_DIR (a running server's dispatcher picks a put event up within a second);
 with STORAGE=dynamodb the EventBridge bus and the SQS dead-letter queue
-(EVENTS_DLQ_URL, EVENTS_QUEUE_URL).
+(EVENTS_DLQ_URL, EVENTS_QUEUE_URL), which also holds the stream consumer's failed
+batches: those are replayed by reading their range back from the table's stream.
 """
 
 from __future__ import annotations
@@ -11,12 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 from shortstack.config import Settings
 from shortstack.domain.clock import to_iso, utc_now
 from shortstack.domain.events import Event
 from shortstack.entrypoints.cli_data import command_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+
+    from shortstack.adapters.sqs import ReplayBatch, StreamBatch
+    from shortstack.bootstrap import Container
 
 
 def configure_events(parser: argparse.ArgumentParser) -> None:
@@ -59,28 +67,79 @@ def configure_dlq(parser: argparse.ArgumentParser) -> None:
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     replay = actions.add_parser("replay", help="send dead letters back to the queue")
     which = replay.add_mutually_exclusive_group(required=True)
-    which.add_argument("event_id", nargs="?", help="the event id of one letter")
+    which.add_argument("event_id", nargs="?", help="the id of one letter (event or batch-...)")
     which.add_argument("--all", action="store_true", help="every letter")
     actions.add_parser("purge", help="delete every dead letter")
 
 
 def _dead_letters(settings: Settings) -> tuple[Any, Any]:
     """The dead-letter store of this deployment, and what to close afterwards."""
+    from shortstack.bootstrap import bootstrap
+
+    container = bootstrap(settings)
     if settings.storage == "dynamodb":
         if not settings.events_dlq_url:
+            container.close()
             raise SystemExit("EVENTS_DLQ_URL is not set (the events dead-letter queue's URL)")
         from shortstack.adapters.aws import make_client
         from shortstack.adapters.sqs import SqsDeadLetters
 
         client = make_client("sqs", settings.events_endpoint_url)
-        return SqsDeadLetters(client, settings.events_dlq_url, settings.events_queue_url), None
-    from shortstack.bootstrap import bootstrap
-
-    container = bootstrap(settings)
+        streams = make_client("dynamodbstreams", settings.aws_endpoint_url)
+        replay = _stream_replayer(container, streams)
+        letters = SqsDeadLetters(
+            client, settings.events_dlq_url, settings.events_queue_url, replay_batch=replay
+        )
+        return letters, container
     if container.event_queue is None:
         container.close()
         raise SystemExit(f"STORAGE={settings.storage} keeps no dead letters")
     return container.event_queue, container
+
+
+def _stream_replayer(container: Container, streams: DynamoDBStreamsClient) -> ReplayBatch:
+    """Read a dead-lettered stream batch back and re-process it, one record at a time."""
+    from shortstack.adapters.dynamodb.stream_events import UnreadableRecord, change_of, sequence_of
+    from shortstack.adapters.dynamodb.stream_reader import StreamReader
+
+    reader = StreamReader(streams)
+    relay = container.relay
+    if relay is None:
+        raise SystemExit("replaying a stream batch needs STORAGE=dynamodb")
+
+    def replay(batch: StreamBatch) -> list[str]:
+        failed: list[str] = []
+        changes = []
+        for record in reader.records(batch.stream_arn, batch.shard_id, batch.first, batch.last):
+            try:
+                changes.append(change_of(record))
+            except UnreadableRecord:
+                failed.append(sequence_of(record))
+        return failed + relay.replay(changes)
+
+    return replay
+
+
+def _row(letter: Any) -> dict[str, Any]:
+    """One dead letter as a JSON object: an event, or a stream batch (its range only)."""
+    batch = getattr(letter, "batch", None)
+    if batch is not None:
+        return {
+            "id": letter.id,
+            "detail_type": "(stream batch)",
+            "attempts": letter.attempts,
+            "last_error": f"{batch.condition}: shard {batch.shard_id}, sequence {batch.first}"
+            f" to {batch.last} ({batch.size} records)",
+            "batch": asdict(batch),
+        }
+    return {
+        "id": letter.event.id,
+        "source": letter.event.source,
+        "detail_type": letter.event.detail_type,
+        "attempts": letter.attempts,
+        "last_error": getattr(letter, "last_error", None),
+        "event": letter.event.to_dict(),
+    }
 
 
 def run_dlq(args: argparse.Namespace) -> int:
@@ -92,18 +151,11 @@ def run_dlq(args: argparse.Namespace) -> int:
         if args.action == "list":
             letters = store.dead_letters()
             for letter in letters:
-                row = {
-                    "id": letter.event.id,
-                    "source": letter.event.source,
-                    "detail_type": letter.event.detail_type,
-                    "attempts": letter.attempts,
-                    "last_error": getattr(letter, "last_error", None),
-                    "event": letter.event.to_dict(),
-                }
+                row = _row(letter)
                 if args.json:
                     print(json.dumps(row))
                 else:
-                    error = (row["last_error"] or "")[:80]
+                    error = (row["last_error"] or "")[:110]
                     print(f"{row['id']}  {row['detail_type']:<14} x{row['attempts']}  {error}")
             if not args.json:
                 print(f"{len(letters)} dead letter(s)")

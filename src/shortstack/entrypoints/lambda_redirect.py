@@ -1,4 +1,8 @@
-"""AWS Lambda entry for redirects: API Gateway HTTP API (payload 2.0) `GET/HEAD /{short_id}`.
+"""AWS Lambda entry for redirects: `GET/HEAD /{short_id}` from a function URL or an HTTP API.
+
+Behind CloudFront the function is reached through its function URL (origin access
+control); the event is payload format 2.0 without route parameters, so the short
+id is the path itself. API Gateway's payload-2.0 events (`pathParameters`) work too.
 
 Light on purpose: it imports neither FastAPI, Pydantic, pydantic-settings nor
 Powertools, only boto3 (which it needs) and the stdlib-only domain, service
@@ -22,13 +26,13 @@ from typing import Any
 
 from shortstack.adapters.aws import REDIRECT_BUDGET, make_client
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
-from shortstack.adapters.eventbridge.publisher import EventBridgePublisher
+from shortstack.adapters.dynamodb.outbox import StreamUnitOfWork
 from shortstack.correlation import choose_correlation_id
 from shortstack.entrypoints.lambda_init import freeze_what_init_built
 from shortstack.entrypoints.redirects import REDIRECT_METHODS, Reply, answer, error_reply
 from shortstack.redirect_config import RedirectSettings, load_redirect_settings
+from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.links import RedirectService
-from shortstack.service_layer.ports import EventPublisher
 
 
 class JsonLines(logging.Formatter):
@@ -62,14 +66,6 @@ def _configure_logging(settings: RedirectSettings) -> logging.Logger:
     return log
 
 
-def make_publisher(settings: RedirectSettings) -> EventPublisher:
-    """Where LinkClicked events go: the bus the API Lambda's bootstrap() publishes to."""
-    return EventBridgePublisher(
-        make_client("events", settings.events_endpoint_url, REDIRECT_BUDGET),
-        settings.event_bus_name,
-    )
-
-
 def build(settings: RedirectSettings) -> RedirectService:
     """The redirect use case on DynamoDB, or on the in-memory fakes for tests and benchmarks.
 
@@ -79,13 +75,14 @@ def build(settings: RedirectSettings) -> RedirectService:
         from shortstack.adapters.memory.events import MemoryEventPublisher
         from shortstack.adapters.memory.links import MemoryLinkRepository
 
-        return RedirectService(MemoryLinkRepository(), MemoryEventPublisher())
+        return RedirectService(MemoryLinkRepository(), PublishingUnitOfWork(MemoryEventPublisher()))
     if settings.storage != "dynamodb":
         raise ValueError("the redirect Lambda needs STORAGE=dynamodb (or memory)")
     repository = DynamoDBLinkRepository(
         make_client("dynamodb", settings.aws_endpoint_url, REDIRECT_BUDGET), settings.table_name
     )
-    return RedirectService(repository, make_publisher(settings))
+    # Nothing is published: the click's UpdateItem is the record the stream consumer reads.
+    return RedirectService(repository, StreamUnitOfWork(), visitor_salt=settings.visitor_hash_salt)
 
 
 settings = load_redirect_settings()
@@ -104,10 +101,21 @@ def to_response(reply: Reply) -> dict[str, Any]:
     }
 
 
+def short_id_of(event: dict[str, Any]) -> str:
+    """The short id an event asks for: a route parameter, else the one-segment path."""
+    parameters = event.get("pathParameters") or {}
+    if "short_id" in parameters:
+        return str(parameters["short_id"])
+    # A function URL hands every path to the function: only `/<id>` can be a short link.
+    path = str(event.get("rawPath") or "")
+    return path[1:] if path.count("/") == 1 else ""
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answer one `GET/HEAD /{short_id}` event."""
     request = event.get("requestContext") or {}
-    method = str((request.get("http") or {}).get("method", "")).upper()
+    http = request.get("http") or {}
+    method = str(http.get("method", "")).upper()
     # Payload 2.0 delivers header names in lower case (and joins repeated ones with commas),
     # so the mapping is used as it comes: a copy is a visible share of a warm invocation
     # (bench/README.md, "Redirect warm overhead").
@@ -115,7 +123,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     correlation_id = choose_correlation_id(
         headers.get("x-correlation-id") or request.get("requestId")
     )
-    short_id = str((event.get("pathParameters") or {}).get("short_id", ""))
     if method not in REDIRECT_METHODS:
         return to_response(error_reply(405, "method not allowed", method, correlation_id))
-    return to_response(answer(redirects, method, short_id, headers, correlation_id))
+    # The viewer's address is CloudFront's header alone: behind CloudFront `sourceIp` is the edge's.
+    return to_response(answer(redirects, method, short_id_of(event), headers, correlation_id))

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shortstack.domain.errors import LinkGone, LinkNotFound
-from shortstack.domain.links import Visit
+from shortstack.domain.visits import Visit, cloudfront_viewer_ip
 from shortstack.service_layer.links import RedirectService
 
 REDIRECT_METHODS = frozenset({"GET", "HEAD"})
@@ -24,6 +24,7 @@ SECURITY_HEADERS = (
     ("referrer-policy", "strict-origin-when-cross-origin"),
 )
 COUNTRY_HEADER = "cloudfront-viewer-country"
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
 # An error answer is never cached: the link may be enabled again a moment later.
 CACHE_ERROR = "no-store"
 # Except an unknown id's 404, which a shared cache (CloudFront, whose key holds Accept) may
@@ -41,10 +42,15 @@ class Reply:
     body: bytes = b""
 
 
-def visit_from(headers: Mapping[str, str]) -> Visit:
-    """The visitor details a redirect records, from lower-case request headers."""
+def visit_from(headers: Mapping[str, str], peer: str | None = None) -> Visit:
+    """The visitor details a redirect records, from lower-case request headers.
+
+    The viewer's address comes from CloudFront's header when the request passed through
+    CloudFront, otherwise from the connection (`peer`, the local server).
+    """
+    address = cloudfront_viewer_ip(headers.get(VIEWER_ADDRESS_HEADER)) or peer
     return Visit.from_headers(
-        headers.get("referer"), headers.get("user-agent"), headers.get(COUNTRY_HEADER)
+        headers.get("referer"), headers.get("user-agent"), headers.get(COUNTRY_HEADER), address
     )
 
 
@@ -68,6 +74,7 @@ def answer(
     short_id: str,
     headers: Mapping[str, str],
     correlation_id: str,
+    peer: str | None = None,
 ) -> Reply:
     """The reply to one redirect request; a GET counts the visit, a HEAD only looks.
 
@@ -77,7 +84,7 @@ def answer(
         if method == "HEAD":
             redirect = redirects.peek(short_id)
         else:
-            redirect = redirects.follow(short_id, visit_from(headers))
+            redirect = redirects.follow(short_id, visit_from(headers, peer))
     except LinkNotFound as exc:
         return error_reply(404, exc.message, method, correlation_id)
     except LinkGone as exc:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from shortstack.domain import analytics
-from shortstack.domain.analytics import StatsReport
+from shortstack.domain.analytics import ClickFacts, StatsReport
 from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.errors import LinkNotFound
 from shortstack.domain.events import Event
@@ -25,11 +25,15 @@ class AnalyticsService:
     classify: UserAgentClassifier
     clock: Clock = utc_now
 
-    def fold_click(self, event: Event) -> bool:
-        """Add one LinkClicked to its link's day; False when it was already counted."""
+    def click_facts(self, event: Event) -> ClickFacts:
+        """What one LinkClicked adds to its link's day; InvalidInput when unreadable."""
         user_agent = event.detail.get("user_agent")
         family = self.classify(user_agent if isinstance(user_agent, str) else None)
-        return self.stats.fold(analytics.click_facts(event.id, event.detail, family))
+        return analytics.click_facts(event.id, event.detail, family)
+
+    def fold_click(self, event: Event) -> bool:
+        """Add one LinkClicked to its link's day; False when it was already counted."""
+        return self.stats.fold(self.click_facts(event))
 
     def forget_link(self, event: Event) -> None:
         """A deleted link's stats go with it."""
@@ -53,9 +57,14 @@ class AnalyticsService:
             self.stats.months(short_id, analytics.month_start(first), last),
         )
 
-    def register(self, consumer: EventConsumer) -> None:
-        """Subscribe to the events analytics needs."""
-        consumer.register("LinkClicked", self.fold_click_handler, self_idempotent=True)
+    def register(self, consumer: EventConsumer, *, fold_clicks: bool = True) -> None:
+        """Subscribe to the events analytics needs.
+
+        Without `fold_clicks` (DynamoDB, where the stream consumer folds every click) a
+        LinkClicked on the bus is left to the other subscribers.
+        """
+        if fold_clicks:
+            consumer.register("LinkClicked", self.fold_click_handler, self_idempotent=True)
         consumer.register("LinkDeleted", self.forget_link)
 
     def fold_click_handler(self, event: Event) -> None:

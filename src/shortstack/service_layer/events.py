@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from shortstack.domain.events import Event
+from shortstack.service_layer.ports import EventPublisher
 
 Handler = Callable[[Event], None]
 _log = logging.getLogger("shortstack.events")
@@ -100,3 +102,28 @@ class EventConsumer:
             return
         for handler in handlers:
             handler(event)
+
+
+class _Pending:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def add(self, events: Sequence[Event]) -> None:
+        self.events.extend(events)
+
+
+@dataclass
+class PublishingUnitOfWork:
+    """A UnitOfWork for stores with no outbox of their own (the memory fakes).
+
+    The unit's events are published once its block has succeeded; a failure between
+    the write and the publish would lose them, which only the fakes may accept.
+    """
+
+    publisher: EventPublisher
+
+    @contextmanager
+    def begin(self) -> Iterator[_Pending]:
+        pending = _Pending()
+        yield pending
+        self.publisher.publish(pending.events)

@@ -39,6 +39,7 @@ from shortstack.domain.imports import (
     final_status,
     import_finished,
     import_requested,
+    link_of,
     new_import,
     truncate_reason,
 )
@@ -53,11 +54,12 @@ from shortstack.domain.links import (
 )
 from shortstack.domain.pagination import Page
 from shortstack.domain.target_urls import OwnHosts, check_target_url
+from shortstack.service_layer.links import announce_created
 from shortstack.service_layer.ports import (
     BlobStore,
-    EventPublisher,
     ImportRepository,
     LinkSink,
+    UnitOfWork,
     WorkflowStarter,
 )
 
@@ -121,7 +123,7 @@ class ImportsService:
     imports: ImportRepository
     blobs: BlobStore
     sink: LinkSink
-    publisher: EventPublisher
+    uow: UnitOfWork
     own_hosts: OwnHosts
     clock: Clock = utc_now
     starter: WorkflowStarter | None = None
@@ -141,8 +143,9 @@ class ImportsService:
         found = check_upload(data, self.max_rows)
         job = new_import(owner, self.clock(), filename, str(found))
         self.blobs.put(source_key(job.import_id), data)
-        self.imports.add(job)
-        self.publisher.publish([import_requested(job)])
+        with self.uow.begin() as outbox:
+            self.imports.add(job)
+            outbox.add([import_requested(job)])
         return job
 
     def start(self, import_id: str) -> None:
@@ -254,7 +257,10 @@ class ImportsService:
         loaded, errors = 0, []
         pending = planned
         for attempt in range(ID_ATTEMPTS):
-            results = self.sink.add_new(job.owner, pending, job.created_at)
+            with self.uow.begin() as outbox:
+                results = self.sink.add_new(job.owner, pending, job.created_at)
+                stored = [link for link, held in zip(pending, results, strict=True) if not held]
+                announce_created(outbox, *(link_of(job.owner, p, job.created_at) for p in stored))
             retry = []
             for link, held in zip(pending, results, strict=True):
                 if held is None or _is_own(held, job, link):
@@ -282,8 +288,10 @@ class ImportsService:
         """Settle the final status from the counts, announce it, drop the staged files."""
         job = self._job(import_id)
         status = final_status(job.counts)
-        if self.imports.update(import_id, ImportUpdate(status=status), self.clock()):
-            self.publisher.publish([import_finished(replace(job, status=status), self.clock())])
+        now = self.clock()
+        with self.uow.begin() as outbox:
+            if self.imports.update(import_id, ImportUpdate(status=status), now):
+                outbox.add([import_finished(replace(job, status=status), now)])
         self.blobs.delete_prefix(f"imports/{import_id}/")
         return {"import_id": import_id, "status": str(status)}
 
@@ -291,10 +299,10 @@ class ImportsService:
         """The workflow gave up: the job is failed with the reason (rows loaded stay)."""
         job = self._job(import_id)
         update = ImportUpdate(status=ImportStatus.FAILED, error=truncate_reason(error, 1000))
-        if self.imports.update(import_id, update, self.clock()):
-            self.publisher.publish(
-                [import_finished(replace(job, status=ImportStatus.FAILED), self.clock())]
-            )
+        now = self.clock()
+        with self.uow.begin() as outbox:
+            if self.imports.update(import_id, update, now):
+                outbox.add([import_finished(replace(job, status=ImportStatus.FAILED), now)])
         return {"import_id": import_id, "status": str(ImportStatus.FAILED)}
 
 

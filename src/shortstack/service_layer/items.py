@@ -10,13 +10,13 @@ from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.errors import ItemNotFound
 from shortstack.domain.items import Item, ItemChanges, check_item_fields, create_item
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
-from shortstack.service_layer.ports import EventPublisher, ItemRepository
+from shortstack.service_layer.ports import ItemRepository, UnitOfWork
 
 
 @dataclass
 class ItemsService:
     items: ItemRepository
-    publisher: EventPublisher
+    uow: UnitOfWork
     clock: Clock = utc_now
 
     def create(
@@ -27,8 +27,9 @@ class ItemsService:
         item = create_item(
             owner=owner, name=name, description=description, price=price, category=category, now=now
         )
-        self.items.add(item)
-        self.publisher.publish([events.item_created(item.item_id, owner, item.category, now)])
+        with self.uow.begin() as outbox:
+            self.items.add(item)
+            outbox.add([events.item_created(item.item_id, owner, item.category, now)])
         return item
 
     def get(self, owner: str, item_id: str) -> Item:
@@ -42,25 +43,17 @@ class ItemsService:
         """Change only the fields given; `updated_at` moves even for an empty change."""
         check_item_fields(changes.name, changes.description, changes.price, changes.category)
         now = self.clock()
-        item = self.items.update(owner, item_id, changes, now)
-        changed = [
-            name
-            for name, value in (
-                ("name", changes.name),
-                ("description", changes.description if not changes.clear_description else ""),
-                ("price", changes.price),
-                ("category", changes.category),
-            )
-            if value is not None
-        ]
-        self.publisher.publish([events.item_updated(item_id, owner, changed, now)])
+        with self.uow.begin() as outbox:
+            item = self.items.update(owner, item_id, changes, now)
+            outbox.add([events.item_updated(item_id, owner, changes.changed_fields(), now)])
         return item
 
     def delete(self, owner: str, item_id: str) -> None:
         """Delete the owner's item or raise ItemNotFound."""
-        if not self.items.delete(owner, item_id):
-            raise ItemNotFound(item_id)
-        self.publisher.publish([events.item_deleted(item_id, owner, self.clock())])
+        with self.uow.begin() as outbox:
+            if not self.items.delete(owner, item_id):
+                raise ItemNotFound(item_id)
+            outbox.add([events.item_deleted(item_id, owner, self.clock())])
 
     def list(
         self,

@@ -7,7 +7,6 @@ without loading FastAPI or Pydantic.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -32,7 +31,6 @@ from shortstack.domain.links import (
     Preview,
     Target,
     UrlCheck,
-    Visit,
     cache_control,
     check_alias,
     check_changes,
@@ -51,19 +49,19 @@ from shortstack.domain.links import (
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from shortstack.domain.passwords import DEFAULT_COST, ScryptCost, hash_password
 from shortstack.domain.target_urls import OwnHosts, check_target_url
-from shortstack.service_layer.ports import EventPublisher, LinkRepository
+from shortstack.domain.visits import Click, Visit
+from shortstack.service_layer.ports import LinkRepository, Outbox, UnitOfWork
 
 if TYPE_CHECKING:
     from shortstack.service_layer.link_browse import Browse, LinkQuery
 
 ID_ATTEMPTS = 5
-_log = logging.getLogger("shortstack.redirects")
 
 
 @dataclass
 class LinksService:
     links: LinkRepository
-    publisher: EventPublisher
+    uow: UnitOfWork
     own_hosts: OwnHosts = field(default_factory=OwnHosts)
     clock: Clock = utc_now
     # The expiry of a link created with neither expires_at nor ttl_days; None: never.
@@ -97,7 +95,8 @@ class LinksService:
 
         A bad entry never stops the others. Each link is its own conditional write, so an
         alias taken by anyone, before or meanwhile, is that entry's AliasTaken; of two
-        entries asking for one alias, the earlier wins. One LinkCreated per link created.
+        entries asking for one alias, the earlier wins. One LinkCreated per link created,
+        in the unit of work of the writes (on SQLite the batch is one transaction).
         """
         now = self.clock()
         check_url = self._url_check(request_host)
@@ -118,15 +117,9 @@ class LinksService:
             else:
                 asked.add(alias)
                 with_alias.append((index, link))
-        self._store(with_alias, fresh, outcomes)
-        created = [outcome for outcome in outcomes if isinstance(outcome, Link)]
-        if created:
-            self.publisher.publish(
-                [
-                    events.link_created(ln.short_id, owner, ln.url, ln.expires_at, now)
-                    for ln in created
-                ]
-            )
+        with self.uow.begin() as outbox:
+            self._store(with_alias, fresh, outcomes)
+            announce_created(outbox, *[link for link in outcomes if isinstance(link, Link)])
         return [
             outcome if outcome is not None else Conflict("the link was not stored; try again")
             for outcome in outcomes
@@ -272,10 +265,9 @@ class LinksService:
             changes = replace(changes, password_hash=hash_password(password, self.password_cost))
         if changes.valid_since is not None or changes.expires_at is not None:
             self._check_window(owner, short_id, changes, now)
-        link = self.links.update(owner, short_id, changes, now)
-        self.publisher.publish(
-            [events.link_updated(short_id, owner, changes.changed_fields(), now)]
-        )
+        with self.uow.begin() as outbox:
+            link = self.links.update(owner, short_id, changes, now)
+            outbox.add([events.link_updated(short_id, owner, changes.changed_fields(), now)])
         return link
 
     @staticmethod
@@ -302,9 +294,10 @@ class LinksService:
 
     def delete(self, owner: str, short_id: str) -> None:
         """Delete the owner's link or raise LinkNotFound."""
-        if not self.links.delete(owner, short_id):
-            raise LinkNotFound(short_id)
-        self.publisher.publish([events.link_deleted(short_id, owner, self.clock())])
+        with self.uow.begin() as outbox:
+            if not self.links.delete(owner, short_id):
+                raise LinkNotFound(short_id)
+            outbox.add([events.link_deleted(short_id, owner, self.clock())])
 
     def list(
         self,
@@ -350,30 +343,37 @@ class Redirect:
     cache_control: str
 
 
+def announce_created(outbox: Outbox, *links: Link) -> None:
+    """LinkCreated for links just stored (by a create or an import's load)."""
+    outbox.add(
+        [
+            events.link_created(new.short_id, new.owner, new.url, new.expires_at, new.created_at)
+            for new in links
+        ]
+    )
+
+
 @dataclass
 class RedirectService:
     links: LinkRepository
-    publisher: EventPublisher
+    uow: UnitOfWork
     clock: Clock = utc_now
+    # The key of the daily visitor hash (domain/visits.py); empty: no hash is kept.
+    visitor_salt: str = ""
 
     def follow(self, short_id: str, visit: Visit) -> Redirect:
-        """A GET: count the visit atomically, announce it, and say where to go.
+        """A GET: count the visit and announce it atomically, and say where to go.
 
-        Raises LinkNotFound or LinkGone. The LinkClicked event is handed to the
-        backbone; folding it into statistics happens later, off this path.
+        Raises LinkNotFound or LinkGone. The LinkClicked event commits with the count;
+        folding it into statistics happens later, off this path.
         """
         if not is_possible_short_id(short_id):
             raise LinkNotFound(short_id)
-        now = self.clock()
-        target = self.links.record_click(short_id, now)
-        event = events.link_clicked(short_id, now, visit.referrer, visit.user_agent, visit.country)
-        try:
-            self.publisher.publish([event])
-        except Exception:
-            # The click is counted and the visitor must still get their redirect; the
-            # missing event is logged with its id so that it can be traced.
-            _log.exception("LinkClicked not published", extra={"event_id": event.id})
-        return Redirect(target.url, target.redirect_status, cache_control(target, now))
+        click = Click.of(visit, self.clock(), self.visitor_salt)
+        with self.uow.begin() as outbox:
+            target = self.links.record_click(short_id, click)
+            outbox.add([events.link_clicked(short_id, click)])
+        return Redirect(target.url, target.redirect_status, cache_control(target, click.at))
 
     def peek(self, short_id: str) -> Redirect:
         """A HEAD: the same answer as a GET, without counting a visit (link checkers use HEAD)."""

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from shortstack.domain import events
 from shortstack.domain.analytics import roll_up_boundary
 from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.errors import InvalidInput
@@ -33,6 +34,7 @@ from shortstack.service_layer.ports import (
     DeadLetterGauge,
     ExpiredLinkStore,
     ImportRepository,
+    UnitOfWork,
 )
 
 _log = logging.getLogger("shortstack.maintenance")
@@ -140,6 +142,7 @@ class MaintenanceService:
     links: ExpiredLinkStore
     stats: ClickStatsRepository
     rollup: ClickStatsRollUp
+    uow: UnitOfWork
     dead_letters: DeadLetterGauge | None = None
     # Name -> "delete what expired, return how many", where the store does not do it itself.
     record_expiry: Mapping[str, Callable[[], int]] = field(default_factory=dict)
@@ -154,10 +157,16 @@ class MaintenanceService:
 
     def purge_expired_links(self) -> ExpiredLinksReport:
         """Delete links expired more than the grace period ago, with their click stats."""
-        cutoff = self.clock() - self.link_grace
+        now = self.clock()
+        cutoff = now - self.link_grace
         deleted = kept = 0
         for short_id in self.links.expired_before(cutoff):
-            if self.links.delete_expired(short_id, cutoff):
+            # LinkDeleted as for any other removal (on DynamoDB the stream derives it).
+            with self.uow.begin() as outbox:
+                owner = self.links.delete_expired(short_id, cutoff)
+                if owner is not None:
+                    outbox.add([events.link_deleted(short_id, owner, now)])
+            if owner is not None:
                 self.stats.delete_link(short_id)
                 deleted += 1
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -21,6 +22,7 @@ from shortstack.domain.items import Item, ItemChanges
 from shortstack.domain.links import Link, LinkChanges, Target
 from shortstack.domain.pagination import Page
 from shortstack.domain.users import User
+from shortstack.domain.visits import Click
 
 
 class ItemRepository(Protocol):
@@ -109,11 +111,12 @@ class LinkRepository(LinkSink, Protocol):
         """The owner's links, newest first, optionally with one tag; never a table scan."""
         ...
 
-    def record_click(self, short_id: str, now: datetime) -> Target:
-        """Count one visit if the link may redirect at `now`, atomically; where it leads.
+    def record_click(self, short_id: str, click: Click) -> Target:
+        """Count one visit if the link may redirect at `click.at`, atomically; where it leads.
 
         Raises LinkNotFound, or LinkGone (disabled, expired, visit limit reached) without
         counting. Concurrent calls never lose or double a count, and never exceed max_visits.
+        A store whose change feed is the outbox keeps the click's details with the count.
         """
         ...
 
@@ -121,6 +124,25 @@ class LinkRepository(LinkSink, Protocol):
 class EventPublisher(Protocol):
     def publish(self, events: Sequence[Event]) -> None:
         """Hand events to the backbone; returns once they are durably accepted."""
+        ...
+
+
+class Outbox(Protocol):
+    def add(self, events: Sequence[Event]) -> None:
+        """Announce `events` if, and only if, the unit of work they belong to commits."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """A change and the events announcing it commit together, or neither does.
+
+    SQLite: one transaction holds the writes and the queued events. DynamoDB: each use
+    case writes once, atomically, and the table's stream is the outbox, from which the
+    stream consumer derives the same events; nothing is published after the write.
+    """
+
+    def begin(self) -> AbstractContextManager[Outbox]:
+        """A unit of work: the writes inside and the events added to its outbox."""
         ...
 
 
@@ -172,8 +194,11 @@ class ExpiredLinkStore(Protocol):
         """The ids of links whose expiry is before `cutoff`, a page at a time."""
         ...
 
-    def delete_expired(self, short_id: str, cutoff: datetime) -> bool:
-        """Delete the link if its expiry is still before `cutoff` (an owner may have moved it)."""
+    def delete_expired(self, short_id: str, cutoff: datetime) -> str | None:
+        """Delete the link if its expiry is still before `cutoff`; its owner, or None if kept.
+
+        None also when an owner moved the expiry meanwhile or the link is gone already.
+        """
         ...
 
 

@@ -10,13 +10,13 @@ from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.errors import Forbidden, UserNotFound
 from shortstack.domain.pagination import MAX_PAGE_SIZE, Page, decode_cursor
 from shortstack.domain.users import User, create_user
-from shortstack.service_layer.ports import EventPublisher, UserRepository
+from shortstack.service_layer.ports import UnitOfWork, UserRepository
 
 
 @dataclass
 class UsersService:
     users: UserRepository
-    publisher: EventPublisher
+    uow: UnitOfWork
     clock: Clock = utc_now
 
     def register(
@@ -30,8 +30,9 @@ class UsersService:
             raise Forbidden("you can register only yourself: userId must be your own sub")
         now = self.clock()
         user = create_user(user_id=user_id, name=name, email=email, now=now)
-        self.users.add(user)
-        self.publisher.publish([events.user_created(user.user_id, now)])
+        with self.uow.begin() as outbox:
+            self.users.add(user)
+            outbox.add([events.user_created(user.user_id, now)])
         return user
 
     def get(self, user_id: str, *, caller: Principal | None = None) -> User:
@@ -58,6 +59,7 @@ class UsersService:
         """Delete the user (freeing the e-mail) or raise UserNotFound (as for get)."""
         if caller is not None and not caller.may_manage_user(user_id):
             raise UserNotFound(user_id)
-        if not self.users.delete(user_id):
-            raise UserNotFound(user_id)
-        self.publisher.publish([events.user_deleted(user_id, self.clock())])
+        with self.uow.begin() as outbox:
+            if not self.users.delete(user_id):
+                raise UserNotFound(user_id)
+            outbox.add([events.user_deleted(user_id, self.clock())])

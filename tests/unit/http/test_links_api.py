@@ -18,6 +18,7 @@ from shortstack.bootstrap import Container, adapters_for, bootstrap
 from shortstack.domain.links import is_reserved
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.redirect_layer import top_level_paths
+from shortstack.service_layer.events import PublishingUnitOfWork
 from tests.conftest import settings_for
 from tests.fakes import FakeClock
 
@@ -33,7 +34,10 @@ def clock() -> FakeClock:
 def recording_sqlite_container(tmp_path: Path, clock: FakeClock) -> Iterator[Container]:
     """SQLite on the fake clock, publishing to memory: these tests check the events too."""
     settings = settings_for("sqlite", tmp_path, public_base_url=BASE + "/")
-    recording = replace(adapters_for(settings), publisher=MemoryEventPublisher())
+    publisher = MemoryEventPublisher()
+    recording = replace(
+        adapters_for(settings), publisher=publisher, uow=PublishingUnitOfWork(publisher)
+    )
     built = bootstrap(settings, clock=clock, adapters=recording)
     yield built
     built.close()
@@ -326,9 +330,10 @@ def test_get_redirects_counts_and_publishes_the_click(
     assert event.detail == {
         "short_id": link["short_id"],
         "occurred_at": "2026-06-01T09:00:00.000Z",
-        "referrer": "https://news.example/item?id=1",
+        "referrer": "https://news.example",
         "user_agent": "Mozilla/5.0 (iPhone)",
         "country": "FR",
+        "visitor": None,
     }
 
 

@@ -13,7 +13,7 @@ after the import was created.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -56,7 +56,11 @@ def _expiry(created_at: datetime) -> int:
 
 
 def _to_job(raw: dict[str, Any]) -> ImportJob:
-    values = from_attributes(raw)
+    return job_of(from_attributes(raw))
+
+
+def job_of(values: Mapping[str, Any]) -> ImportJob:
+    """The job an import item holds, its attributes already read into plain values."""
     job = ImportJob(
         import_id=values["import_id"],
         owner=values["owner"],

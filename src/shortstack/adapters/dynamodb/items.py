@@ -14,6 +14,7 @@ from shortstack.adapters.dynamodb.owned import (
     put_new,
     update_owned,
 )
+from shortstack.adapters.dynamodb.streamed import CHANGED
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import Conflict, ItemNotFound
 from shortstack.domain.items import Item, ItemChanges
@@ -80,7 +81,8 @@ class DynamoDBItemRepository:
 
     def update(self, owner: str, item_id: str, changes: ItemChanges, now: datetime) -> Item:
         # SET only the fields sent, so concurrent partial updates never lose each other's fields.
-        sets: dict[str, Any] = {"updated_at": to_iso(now)}
+        # `changed_fields` tells the stream consumer what ItemUpdated names (stream_events.py).
+        sets: dict[str, Any] = {"updated_at": to_iso(now), CHANGED: changes.changed_fields()}
         for name, value in (
             ("name", changes.name),
             ("description", changes.description),

@@ -7,6 +7,7 @@ Layout (entity: PK / SK; indexes):
   user e-mail: USEREMAIL#<normalized e-mail> / USEREMAIL (uniqueness guard)
   link:        LINK#<short_id> / LINK;  GSI1 OWNER#<owner>#LINKS / <created>#<short_id>
   link stats:  LINK#<short_id> / STATS#<yyyy-mm-dd> (a day), STATS#M#<yyyy-mm-01> (a month)
+  hot link:    HOTLINK#<short_id>#<n> / CLICKS (a throttled link's counter shards, hot_links.py)
   click fold:  CLICKFOLD#<event id> / CLICKFOLD (TTL)
   idempotency: IDEMPOTENCY#<key> / IDEMPOTENCY (TTL)
   import:      IMPORT#<id> / IMPORT;  GSI2 IMPORTS#UNFINISHED / <created>#<id> while unfinished
@@ -107,6 +108,11 @@ def maintenance_cursor_key(sweep: str) -> Key:
 
 def link_stats_key(short_id: str, day: str) -> Key:
     return {"PK": link_partition(short_id), "SK": f"{STATS_PREFIX}{day}"}
+
+
+def hot_link_shard_key(short_id: str, shard: int) -> Key:
+    """One of a hot link's counter shards: its own partition, so it takes its own writes."""
+    return {"PK": f"HOTLINK#{escape(short_id)}#{shard}", "SK": "CLICKS"}
 
 
 def click_fold_key(event_id: str) -> Key:

@@ -10,23 +10,41 @@ concurrency. When the condition fails, the old item
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
-from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
+from shortstack.adapters.dynamodb.errors import (
+    cancellation_codes,
+    error_code,
+    is_conditional_check_failure,
+)
+from shortstack.adapters.dynamodb.hot_links import (
+    EXACT_WAIT_S,
+    MARKER,
+    SEALED,
+    CountOnTheLink,
+    HotLinks,
+    backoff_s,
+    is_throttle,
+    shard_keys,
+)
 from shortstack.adapters.dynamodb.owned import (
     Listing,
     delete_owned,
     list_newest_first,
+    owned_update,
     put_new,
     update_owned,
 )
+from shortstack.adapters.dynamodb.streamed import BOTS, CHANGED, CLICKS, VISIT, visit_attribute
 from shortstack.adapters.dynamodb.sweep import DEFAULT_MAX_PAGES, Sweep, sweep
 from shortstack.adapters.link_routing_codec import (
     preview_from_text,
@@ -37,7 +55,13 @@ from shortstack.adapters.link_routing_codec import (
     variants_to_text,
 )
 from shortstack.domain.clock import from_iso, to_iso
-from shortstack.domain.errors import DomainError, LinkGone, LinkNotFound, ShortIdTaken
+from shortstack.domain.errors import (
+    DomainError,
+    LinkGone,
+    LinkNotFound,
+    ServiceUnavailable,
+    ShortIdTaken,
+)
 from shortstack.domain.links import (
     Link,
     LinkChanges,
@@ -45,10 +69,11 @@ from shortstack.domain.links import (
     ensure_redirectable,
 )
 from shortstack.domain.pagination import Page
+from shortstack.domain.visits import Click
 
 if TYPE_CHECKING:  # bulk import's types and loader stay off the redirect Lambda's cold start
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
 
     from shortstack.domain.imports import ExistingLink, PlannedLink
 
@@ -56,9 +81,12 @@ ENTITY = "link"
 # The table's TTL may delete an expired link this long after it expired; until then it answers 410.
 RETENTION_AFTER_EXPIRY = timedelta(days=30)
 _CLICK_ATTEMPTS = 3
+_COUNT_ATTEMPTS = 5
+_BATCH_GET = 100  # BatchGetItem's limit
+_COUNT_BACKOFF_S = 0.05
 
 _CLICK_REQUEST: dict[str, Any] = {
-    "UpdateExpression": "ADD #clicks :one",
+    "UpdateExpression": "ADD #clicks :one SET #visit = :visit",
     "ConditionExpression": (
         "attribute_exists(PK) AND #active = :true"
         " AND (attribute_not_exists(#expires) OR #expires > :now)"
@@ -69,6 +97,7 @@ _CLICK_REQUEST: dict[str, Any] = {
         "#active": "is_active",
         "#expires": "expires_at",
         "#max": "max_visits",
+        "#visit": VISIT,
     },
     "ReturnValues": "ALL_NEW",
     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -126,6 +155,39 @@ def storage_expiry(expires_at: datetime | None) -> int | None:
     return int((expires_at + RETENTION_AFTER_EXPIRY).timestamp())
 
 
+def _shard_seal(table: str, key: dict[str, Any], count: int | None, seal: bool) -> dict[str, Any]:
+    """A transaction's action on one shard: seal it and take its count away, or unseal it.
+
+    `count` is the shard's clicks as read (None: no such shard); each action is
+    conditioned on it, so a click that lands meanwhile cancels the transaction.
+    """
+    update: dict[str, Any] = {
+        "TableName": table,
+        "Key": key,
+        "ExpressionAttributeNames": {"#sealed": SEALED},
+    }
+    if not seal:
+        update["UpdateExpression"] = "REMOVE #sealed"
+        update["ConditionExpression"] = "attribute_exists(PK)"
+        return {"Update": update}
+    values: dict[str, Any] = {":true": {"BOOL": True}}
+    if count is None:  # a shard never used: create it sealed
+        update["UpdateExpression"] = "SET #sealed = :true"
+        update["ConditionExpression"] = "attribute_not_exists(PK)"
+    elif count == 0:
+        update["UpdateExpression"] = "SET #sealed = :true"
+        update["ConditionExpression"] = "attribute_not_exists(#clicks) OR #clicks = :zero"
+        update["ExpressionAttributeNames"]["#clicks"] = CLICKS
+        values[":zero"] = {"N": "0"}
+    else:
+        update["UpdateExpression"] = "SET #sealed = :true ADD #clicks :minus"
+        update["ConditionExpression"] = "#clicks = :count"
+        update["ExpressionAttributeNames"]["#clicks"] = CLICKS
+        values.update({":minus": {"N": str(-count)}, ":count": {"N": str(count)}})
+    update["ExpressionAttributeValues"] = values
+    return {"Update": update}
+
+
 def link_record(link: Link) -> dict[str, Any]:
     """The item a link is stored as (keys, GSI1 for the owner's listing, TTL)."""
     return {
@@ -161,11 +223,21 @@ def link_record(link: Link) -> dict[str, Any]:
 
 class DynamoDBLinkRepository:
     def __init__(
-        self, client: DynamoDBClient, table_name: str, *, sweep_pages: int = DEFAULT_MAX_PAGES
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        *,
+        sweep_pages: int = DEFAULT_MAX_PAGES,
+        hot: HotLinks | None = None,
+        wait: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._table = table_name
         self._sweep_pages = sweep_pages
+        self.hot = hot or HotLinks(client, table_name, expiry=storage_expiry)
+        self._wait = wait
+        self._clock = clock
 
     def add(self, link: Link) -> None:
         if not put_new(self._client, self._table, link_record(link)):
@@ -186,17 +258,67 @@ class DynamoDBLinkRepository:
         return add_new_links(self._client, self._table, owner, links, created_at, link_record)
 
     def get(self, short_id: str, *, consistent: bool = True) -> Link | None:
+        found = self._read(short_id, consistent=consistent)
+        if found is None:
+            return None
+        link, marked = found
+        if not marked:
+            return link
+        extra = self._shard_totals([short_id], consistent=consistent)
+        return replace(link, click_count=link.click_count + extra.get(short_id, 0))
+
+    def _read(self, short_id: str, *, consistent: bool) -> tuple[Link, bool] | None:
+        """The link item as stored, and whether its clicks are spread over shards too."""
         response = self._client.get_item(
             TableName=self._table,
             Key=to_attributes(keys.link_key(short_id)),
             ConsistentRead=consistent,
         )
         raw = response.get("Item")
-        return _to_link(raw) if raw is not None else None
+        return (_to_link(raw), MARKER in raw) if raw is not None else None
+
+    def _shard_totals(self, short_ids: Sequence[str], *, consistent: bool) -> dict[str, int]:
+        """The clicks counted on the shards of marked links, by short id."""
+        wanted = [key for short_id in short_ids for key in shard_keys(short_id, self.hot.shards)]
+        totals: dict[str, int] = {}
+        for start in range(0, len(wanted), _BATCH_GET):
+            for raw in self._batch_get(
+                wanted[start : start + _BATCH_GET], "short_id, #clicks", consistent
+            ):
+                short_id = raw["short_id"]["S"]
+                clicks = int(raw.get(CLICKS, {}).get("N", "0"))
+                totals[short_id] = totals.get(short_id, 0) + clicks
+        return totals
+
+    def _batch_get(
+        self, wanted: list[dict[str, Any]], projection: str, consistent: bool
+    ) -> list[dict[str, Any]]:
+        """BatchGetItem of up to 100 keys, retrying unprocessed ones with backoff."""
+        found: list[dict[str, Any]] = []
+        pending: dict[str, Any] = {}
+        if wanted:
+            request: dict[str, Any] = {
+                "Keys": wanted,
+                "ProjectionExpression": projection,
+                "ConsistentRead": consistent,
+            }
+            if "#clicks" in projection:
+                request["ExpressionAttributeNames"] = {"#clicks": CLICKS}
+            pending = {self._table: request}
+        for attempt in range(_COUNT_ATTEMPTS):
+            if not pending:
+                return found
+            if attempt:
+                self._wait(_COUNT_BACKOFF_S * 2 ** (attempt - 1))
+            response = self._client.batch_get_item(RequestItems=pending)
+            found.extend(response.get("Responses", {}).get(self._table, []))
+            pending = response.get("UnprocessedKeys") or {}
+        raise ServiceUnavailable("DynamoDB kept click counts unprocessed (throttled); try again")
 
     def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
         # SET only the fields sent: concurrent updates and clicks never lose each other's work.
-        sets: dict[str, Any] = {"updated_at": to_iso(now)}
+        # `changed_fields` tells the stream consumer what LinkUpdated names (stream_events.py).
+        sets: dict[str, Any] = {"updated_at": to_iso(now), CHANGED: changes.changed_fields()}
         removes: list[str] = []
         expiry_changed = changes.expires_at is not None or changes.clear_expiry
         for name, value, cleared in (
@@ -232,10 +354,76 @@ class DynamoDBLinkRepository:
                 removes.append(name)
             elif value is not None:
                 sets[name] = value
+        if (changes.max_visits is not None or changes.clear_max_visits) and self._has_shards(
+            short_id
+        ):
+            seal = changes.max_visits is not None
+            return self._update_with_shards(owner, short_id, sets, removes, seal=seal)
         raw = update_owned(self._client, self._table, keys.link_key(short_id), owner, sets, removes)
         if raw is None:
             raise LinkNotFound(short_id)
-        return _to_link(raw)
+        return self._with_shards(_to_link(raw), raw)
+
+    def _with_shards(self, link: Link, raw: dict[str, Any]) -> Link:
+        if MARKER not in raw:
+            return link
+        extra = self._shard_totals([link.short_id], consistent=True).get(link.short_id, 0)
+        return replace(link, click_count=link.click_count + extra)
+
+    def _has_shards(self, short_id: str) -> bool:
+        """Whether any click was ever counted on the link's shards (a consistent look)."""
+        wanted = shard_keys(short_id, self.hot.shards)
+        return bool(self._batch_get(wanted, "PK", consistent=True))
+
+    def _update_with_shards(
+        self, owner: str, short_id: str, sets: dict[str, Any], removes: list[str], *, seal: bool
+    ) -> Link:
+        """Change `max_visits` of a link with shards, in one transaction with its shards.
+
+        Setting a limit seals every shard (no more shard clicks) and moves their counts
+        onto the link item, so the limit counts every click; lifting it unseals them. Each
+        shard is conditioned on the count read, so a click landing in between retries it.
+        """
+        for _ in range(_CLICK_ATTEMPTS):
+            counts = {
+                raw["PK"]["S"]: int(raw.get(CLICKS, {}).get("N", "0"))
+                for raw in self._batch_get(
+                    shard_keys(short_id, self.hot.shards), "PK, #clicks", consistent=True
+                )
+            }
+            actions = [
+                _shard_seal(self._table, key, counts.get(key["PK"]["S"]), seal)
+                for key in shard_keys(short_id, self.hot.shards)
+                if seal or key["PK"]["S"] in counts  # only existing shards are unsealed
+            ]
+            moved = sum(counts.values()) if seal else 0
+            link_update = owned_update(
+                self._table,
+                keys.link_key(short_id),
+                owner,
+                sets,
+                removes,
+                {CLICKS: moved} if moved else None,
+            )
+            # The requests are built as plain dicts (owned.py); the stubs see them as such.
+            transaction = cast(
+                "list[TransactWriteItemTypeDef]", [*actions, {"Update": link_update}]
+            )
+            try:
+                self._client.transact_write_items(TransactItems=transaction)
+            except ClientError as exc:
+                codes = cancellation_codes(exc)
+                if codes[-1:] == ["ConditionalCheckFailed"]:
+                    raise LinkNotFound(short_id) from exc
+                if error_code(exc) == "TransactionCanceledException":
+                    continue  # a shard counted a click meanwhile: read them again
+                raise
+            self.hot.forget(short_id)
+            link = self.get(short_id)
+            if link is None:
+                raise LinkNotFound(short_id)
+            return link
+        raise ServiceUnavailable("this link is too busy to change its visit limit; try again")
 
     def delete(self, owner: str, short_id: str) -> bool:
         return delete_owned(self._client, self._table, keys.link_key(short_id), owner)
@@ -253,20 +441,21 @@ class DynamoDBLinkRepository:
         for item in sweep(self._client, self._table, plan):
             yield keys.short_id_of_partition(item["PK"]["S"])
 
-    def delete_expired(self, short_id: str, cutoff: datetime) -> bool:
+    def delete_expired(self, short_id: str, cutoff: datetime) -> str | None:
         try:
-            self._client.delete_item(
+            response = self._client.delete_item(
                 TableName=self._table,
                 Key=to_attributes(keys.link_key(short_id)),
                 ConditionExpression="#expires < :cutoff",
                 ExpressionAttributeNames={"#expires": "expires_at"},
                 ExpressionAttributeValues={":cutoff": {"S": to_iso(cutoff)}},
+                ReturnValues="ALL_OLD",
             )
         except ClientError as exc:
             if is_conditional_check_failure(exc):
-                return False
+                return None
             raise
-        return True
+        return str(response["Attributes"]["owner"]["S"])
 
     def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:
         listing = Listing(
@@ -285,16 +474,51 @@ class DynamoDBLinkRepository:
                 filter_names={"#tags": "tags"},
                 filter_values={":tag": tag},
             )
-        return list_newest_first(self._client, self._table, listing, limit, cursor)
+        page = list_newest_first(self._client, self._table, listing, limit, cursor)
+        counts = self._counts([link.short_id for link in page.items])
+        return Page(
+            [
+                replace(link, click_count=clicks, bot_count=bots)
+                for link in page.items
+                for clicks, bots in [counts.get(link.short_id, (0, 0))]
+            ],
+            page.next_cursor,
+        )
 
-    def record_click(self, short_id: str, now: datetime) -> Target:
+    def _counts(self, short_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(clicks, bots) of listed links: GSI1 leaves them out, so a click writes no index."""
+        counts: dict[str, tuple[int, int]] = {}
+        marked: list[str] = []
+        keys_wanted = [to_attributes(keys.link_key(short_id)) for short_id in short_ids]
+        projection = f"short_id, #clicks, {BOTS}, {MARKER}"
+        for raw in self._batch_get(keys_wanted, projection, False):
+            short_id = raw["short_id"]["S"]
+            clicks = int(raw.get(CLICKS, {}).get("N", "0"))
+            counts[short_id] = (clicks, int(raw.get(BOTS, {}).get("N", "0")))
+            if MARKER in raw:
+                marked.append(short_id)
+        for short_id, extra in self._shard_totals(marked, consistent=False).items():
+            clicks, bots = counts[short_id]
+            counts[short_id] = (clicks + extra, bots)
+        return counts
+
+    def record_click(self, short_id: str, click: Click) -> Target:
+        if self.hot.is_hot(short_id):
+            try:
+                return self.hot.count(short_id, click, self._rules(short_id))
+            except CountOnTheLink:
+                pass
+        now = click.at
         key = to_attributes(keys.link_key(short_id))
         values: dict[str, AttributeValueTypeDef] = {
             ":one": {"N": "1"},
             ":true": {"BOOL": True},
             ":now": {"S": to_iso(now)},
+            ":visit": visit_attribute(click),
         }
-        for _ in range(_CLICK_ATTEMPTS):
+        refused = 0
+        waited_since: float | None = None
+        for attempt in itertools.count():
             try:
                 response = self._client.update_item(
                     TableName=self._table,
@@ -303,12 +527,49 @@ class DynamoDBLinkRepository:
                     **_CLICK_REQUEST,
                 )
             except ClientError as exc:
+                if is_throttle(exc):
+                    waited_since = waited_since or self._clock()
+                    target = self._throttled(short_id, click, attempt, waited_since)
+                    if target is not None:
+                        return target
+                    continue
                 if not is_conditional_check_failure(exc):
                     raise
                 old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
                 if old is None:
                     raise LinkNotFound(short_id) from exc
                 ensure_redirectable(_to_link(old), now)
-                continue  # redirectable after all: re-enabled concurrently; count again
+                refused += 1  # redirectable after all: re-enabled concurrently; count again
+                if refused >= _CLICK_ATTEMPTS:
+                    raise LinkGone(short_id, "link is changing; try again") from exc
+                continue
             return _to_target(response["Attributes"])
-        raise LinkGone(short_id, "link is changing; try again")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _rules(self, short_id: str) -> Callable[[], tuple[Link, bool] | None]:
+        return lambda: self._read(short_id, consistent=False)
+
+    def _throttled(
+        self, short_id: str, click: Click, attempt: int, waited_since: float
+    ) -> Target | None:
+        """The link's item refused the click for capacity: a Target, or None to try again.
+
+        A link without a visit limit counts the click on a shard (hot_links.py); one with a
+        limit, or whose shards cannot be used yet, waits and tries its own item again, up
+        to EXACT_WAIT_S, then answers 503.
+        """
+        found = self._read(short_id, consistent=False)
+        if found is None:
+            raise LinkNotFound(short_id)
+        link, marked = found
+        ensure_redirectable(link, click.at)  # gone links answer 410 without another write
+        if link.max_visits is None:
+            self.hot.adopt(link, marked)
+            try:
+                return self.hot.count(short_id, click, lambda: found)
+            except CountOnTheLink:
+                pass
+        if self._clock() - waited_since > EXACT_WAIT_S:
+            raise ServiceUnavailable("this link is too busy right now; try again in a second")
+        self._wait(backoff_s(attempt))
+        return None

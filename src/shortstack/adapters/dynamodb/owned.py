@@ -42,15 +42,15 @@ def put_new(client: DynamoDBClient, table: str, record: Mapping[str, Any]) -> bo
     return True
 
 
-def update_owned(
-    client: DynamoDBClient,
+def owned_update(
     table: str,
     key: keys.Key,
     owner: str,
     sets: Mapping[str, Any],
     removes: Sequence[str] = (),
-) -> dict[str, Any] | None:
-    """SET `sets` and REMOVE `removes` on the owner's item; its new attributes, or None."""
+    adds: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """The UpdateItem request (also a transaction's Update) of `update_owned`."""
     names = {"#owner": "owner"}
     values: dict[str, Any] = {":owner": to_attribute(owner)}
     assignments = []
@@ -62,15 +62,32 @@ def update_owned(
     if removes:
         names.update({f"#r{index}": name for index, name in enumerate(removes)})
         expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(removes)))
+    if adds:
+        names.update({f"#a{index}": name for index, name in enumerate(adds)})
+        values.update({f":a{index}": to_attribute(n) for index, n in enumerate(adds.values())})
+        expression += " ADD " + ", ".join(f"#a{index} :a{index}" for index in range(len(adds)))
+    return {
+        "TableName": table,
+        "Key": to_attributes(key),
+        "UpdateExpression": expression,
+        "ConditionExpression": _OWNED,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def update_owned(
+    client: DynamoDBClient,
+    table: str,
+    key: keys.Key,
+    owner: str,
+    sets: Mapping[str, Any],
+    removes: Sequence[str] = (),
+) -> dict[str, Any] | None:
+    """SET `sets` and REMOVE `removes` on the owner's item; its new attributes, or None."""
     try:
         response = client.update_item(
-            TableName=table,
-            Key=to_attributes(key),
-            UpdateExpression=expression,
-            ConditionExpression=_OWNED,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW",
+            **owned_update(table, key, owner, sets, removes), ReturnValues="ALL_NEW"
         )
     except ClientError as exc:
         if is_conditional_check_failure(exc):

@@ -10,11 +10,20 @@ Counters are top-level attributes named `<dimension>#<value>` (`ref#example.com`
 fails when the map does not exist yet. The day item lives in the link's own
 partition, next to the link, and so do the rolled-up months (`STATS#M#<yyyy-mm-01>`,
 written by stats_rollup.py) in the same counter layout.
+
+On AWS clicks arrive through the table's stream instead, summed per tumbling window
+(service_layer/relay.py): `add_window` adds a window's sums with one UpdateItem per
+day, no marker and no transaction, and remembers the window in the day's slot for
+its stream shard; `fold` stays for dead letters replayed one by one.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +32,7 @@ from botocore.exceptions import ClientError
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.errors import cancellation_codes, error_code
+from shortstack.adapters.dynamodb.hot_links import HOT_SHARDS, shard_keys
 from shortstack.domain.analytics import DIMENSIONS, ClickFacts, DailyStats
 
 if TYPE_CHECKING:
@@ -32,6 +42,14 @@ if TYPE_CHECKING:
 FOLD_RETENTION_S = 15 * 24 * 3600
 _PREFIX = {"referrers": "ref", "browsers": "br", "oses": "os", "devices": "dev", "countries": "cc"}
 _DIMENSION_OF = {prefix: name for name, prefix in _PREFIX.items()}
+# A day's "window of this stream shard already added" slots: `w#<hash of the shard id>`.
+_WINDOW_SLOT = "w#"
+_WINDOW_WRITERS = 8
+
+
+def _short_hash(text: str) -> str:
+    """8 URL-safe characters (48 bits) naming `text`, short enough for an attribute name."""
+    return base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()[:6]).decode()
 
 
 class DynamoDBClickStatsRepository:
@@ -82,6 +100,43 @@ class DynamoDBClickStatsRepository:
             raise
         return True
 
+    def add_window(
+        self, source: str, window: str, days: Mapping[tuple[str, date], DailyStats]
+    ) -> None:
+        """The WindowedClickFold port: one UpdateItem per (link, day), in parallel.
+
+        Each ADDs the window's counts and sets the day's slot for `source` (the stream
+        shard, hashed to 8 characters) to `window`, on condition that the slot holds an
+        earlier window: a retried close finds its days done and skips them.
+        """
+        slot = f"{_WINDOW_SLOT}{_short_hash(source)}"
+        updates = [(short_id, day, stats) for (short_id, day), stats in days.items()]
+        with ThreadPoolExecutor(max_workers=_WINDOW_WRITERS) as pool:
+            for future in [pool.submit(self._add_day, slot, window, *u) for u in updates]:
+                future.result()
+
+    def _add_day(self, slot: str, window: str, short_id: str, day: date, stats: DailyStats) -> None:
+        names = {"#slot": slot}
+        values: dict[str, Any] = {":window": {"S": window}}
+        adds = []
+        for index, (name, count) in enumerate(counter_attributes(stats).items()):
+            if count:
+                names[f"#c{index}"] = name
+                values[f":c{index}"] = {"N": str(count)}
+                adds.append(f"#c{index} :c{index}")
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_attributes(keys.link_stats_key(short_id, day.isoformat())),
+                UpdateExpression="ADD " + ", ".join(adds) + " SET #slot = :window",
+                ConditionExpression="attribute_not_exists(#slot) OR #slot < :window",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
     def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
         return self._query_periods(short_id, keys.STATS_PREFIX, first, last)
 
@@ -113,6 +168,7 @@ class DynamoDBClickStatsRepository:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def delete_link(self, short_id: str) -> None:
+        self._delete_shards(short_id)
         request: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :stats)",
@@ -128,6 +184,18 @@ class DynamoDBClickStatsRepository:
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _delete_shards(self, short_id: str) -> None:
+        """A hot link's counter shards go with its stats (a new link may take its id)."""
+        wanted = shard_keys(short_id, HOT_SHARDS)
+        found = self._client.batch_get_item(
+            RequestItems={self._table: {"Keys": wanted, "ProjectionExpression": "PK, SK"}}
+        )
+        for key in found.get("Responses", {}).get(self._table, []):
+            self._client.delete_item(TableName=self._table, Key=key)
+        unprocessed = found.get("UnprocessedKeys", {}).get(self._table)
+        for key in unprocessed["Keys"] if unprocessed else []:
+            self._client.delete_item(TableName=self._table, Key=key)
 
 
 def counter_attributes(stats: DailyStats) -> dict[str, int]:

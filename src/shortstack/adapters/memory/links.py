@@ -18,6 +18,7 @@ from shortstack.domain.links import (
     ensure_redirectable,
 )
 from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+from shortstack.domain.visits import Click
 
 
 def sort_position(link: Link) -> str:
@@ -91,13 +92,13 @@ class MemoryLinkRepository:
             ]
         yield from found
 
-    def delete_expired(self, short_id: str, cutoff: datetime) -> bool:
+    def delete_expired(self, short_id: str, cutoff: datetime) -> str | None:
         with self._lock:
             link = self._links.get(short_id)
             if link is None or link.expires_at is None or link.expires_at >= cutoff:
-                return False
+                return None
             del self._links[short_id]
-            return True
+            return link.owner
 
     def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:
         after = decode_cursor(cursor, ("k",))["k"] if cursor else None
@@ -114,12 +115,12 @@ class MemoryLinkRepository:
         more = len(mine) > limit
         return Page(page, encode_cursor({"k": sort_position(page[-1])}) if more else None)
 
-    def record_click(self, short_id: str, now: datetime) -> Target:
+    def record_click(self, short_id: str, click: Click) -> Target:
         with self._lock:
             link = self._links.get(short_id)
             if link is None:
                 raise LinkNotFound(short_id)
-            ensure_redirectable(link, now)
+            ensure_redirectable(link, click.at)
             counted = _one_more_click(link)
             self._links[short_id] = counted
             return Target.of(counted)

@@ -30,6 +30,7 @@ from shortstack.domain.errors import DomainError, LinkGone, LinkNotFound, ShortI
 from shortstack.domain.imports import ExistingLink, PlannedLink, link_of
 from shortstack.domain.links import Link, LinkChanges, Target, ensure_redirectable
 from shortstack.domain.pagination import Page
+from shortstack.domain.visits import Click
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS links (
@@ -270,13 +271,13 @@ class SqliteLinkRepository:
                 return
             position = (rows[-1]["expires_at"], rows[-1]["short_id"])
 
-    def delete_expired(self, short_id: str, cutoff: datetime) -> bool:
+    def delete_expired(self, short_id: str, cutoff: datetime) -> str | None:
         with self._db.transaction() as conn:
-            cursor = conn.execute(
-                "DELETE FROM links WHERE short_id = ? AND expires_at < ?",
+            row = conn.execute(
+                "DELETE FROM links WHERE short_id = ? AND expires_at < ? RETURNING owner",
                 (short_id, to_iso(cutoff)),
-            )
-        return cursor.rowcount > 0
+            ).fetchone()
+        return str(row["owner"]) if row else None
 
     def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:
         filters: list[tuple[str, object]] = []
@@ -289,7 +290,8 @@ class SqliteLinkRepository:
         )
         return Page([_to_link(row) for row in rows], next_cursor)
 
-    def record_click(self, short_id: str, now: datetime) -> Target:
+    def record_click(self, short_id: str, click: Click) -> Target:
+        now = click.at
         # Autocommit: the statement is its own transaction. fetchall() runs it to the end,
         # which is what commits it (a half-read RETURNING statement would hold the lock).
         for _ in range(_CLICK_ATTEMPTS):

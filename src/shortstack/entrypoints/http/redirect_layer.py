@@ -35,7 +35,9 @@ from shortstack.entrypoints.redirects import (
 from shortstack.service_layer.links import RedirectService
 
 _log = logging.getLogger("shortstack.redirects")
-_VISIT_HEADERS = frozenset({b"referer", b"user-agent", b"cloudfront-viewer-country"})
+_VISIT_HEADERS = frozenset(
+    {b"referer", b"user-agent", b"cloudfront-viewer-country", b"cloudfront-viewer-address"}
+)
 
 
 def top_level_paths(routes: Iterable[Any]) -> set[str]:
@@ -85,9 +87,11 @@ class RedirectLayer:
         }
         correlation_id = choose_correlation_id(offered_correlation_id(scope))
         method = scope["method"]
+        client = scope.get("client")
+        peer = str(client[0]) if client else None
 
         def work() -> Reply:
-            return answer(self.redirects, method, short_id, headers, correlation_id)
+            return answer(self.redirects, method, short_id, headers, correlation_id, peer)
 
         if self.writer is None or method == "HEAD":  # a HEAD counts nothing: no write
             return work()

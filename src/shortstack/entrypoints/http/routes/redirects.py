@@ -83,5 +83,6 @@ RESPONSES: Responses = {
 async def follow_link(short_id: str, request: Request, redirects: RedirectsDep) -> Response:
     """Redirect to the link's URL; a GET counts one click, a HEAD counts none."""
     correlation_id: str = request.scope.get("state", {}).get("correlation_id", "")
-    reply = answer(redirects, request.method, short_id, request.headers, correlation_id)
+    peer = request.client.host if request.client else None
+    reply = answer(redirects, request.method, short_id, request.headers, correlation_id, peer)
     return Response(reply.body, status_code=reply.status, headers=dict(reply.headers))

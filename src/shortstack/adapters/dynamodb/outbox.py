@@ -1,0 +1,54 @@
+"""On DynamoDB the table's stream is the outbox: a use case publishes nothing after its write.
+
+Each use case writes once, atomically, and that committed change is a record in
+the table's stream, from which the stream consumer derives the very event the
+use case announces (stream_events.py; docs/decisions/0105). A second call to
+EventBridge after the write, which a crash or a throttle could lose, is what
+this replaces. An event type the consumer cannot derive is refused here, loudly:
+announcing it would lose it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from shortstack.domain.events import Event
+
+# Every event a use case announces; the stream consumer's tests derive each one.
+DERIVED_DETAIL_TYPES = frozenset(
+    {
+        "ItemCreated",
+        "ItemUpdated",
+        "ItemDeleted",
+        "UserCreated",
+        "UserDeleted",
+        "LinkCreated",
+        "LinkUpdated",
+        "LinkDeleted",
+        "LinkClicked",
+        "ImportRequested",
+        "ImportFinished",
+    }
+)
+
+
+class UnderivableEvent(LookupError):
+    """A use case announced an event the table's stream does not carry."""
+
+
+class StreamOutbox:
+    def add(self, events: Sequence[Event]) -> None:
+        unknown = sorted({event.detail_type for event in events} - DERIVED_DETAIL_TYPES)
+        if unknown:
+            raise UnderivableEvent(f"the stream consumer derives no {', '.join(unknown)} event")
+
+
+class StreamUnitOfWork:
+    """The UnitOfWork port on DynamoDB: the write commits alone; the stream announces it."""
+
+    _outbox = StreamOutbox()
+
+    @contextmanager
+    def begin(self) -> Iterator[StreamOutbox]:
+        yield self._outbox

@@ -1,0 +1,173 @@
+"""The domain events a committed change announces, read from one record of the table's stream.
+
+The stream (new and old images) is the outbox on AWS: each use case writes once,
+and this module turns the committed change back into the event the use case
+announces locally (the contract suite checks that both runtimes announce the
+same). Rules, by the `entity` of the item:
+
+- item, user, link, import: a new item is its Created (`ImportRequested` for an
+  import), a removed one its Deleted (also when maintenance or the TTL removed
+  it); an update that moved `updated_at` is its Updated, with the field names
+  the update stored in `changed_fields`;
+- link: an update that added exactly one click (`click_count`, with the click's
+  `visit` facts) is a LinkClicked; the same for a hot link's counter shard
+  (hot_links.py), whose clicks belong to its link;
+- import: an update into a final status is its ImportFinished.
+
+Anything else (stats, fold watermarks, idempotency records, API keys, row
+errors, e-mail guards, the stream consumer's own writes) announces nothing.
+
+An event's id is derived from the stream record's `eventID`, which stays the
+same however often the record is delivered or read back, so consumers
+recognise a redelivery as the same event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from shortstack.adapters.dynamodb.codec import from_attributes
+from shortstack.adapters.dynamodb.streamed import BOTS, CHANGED, CLICKS, VISIT, click_of
+from shortstack.domain import events
+from shortstack.domain.clock import from_iso
+from shortstack.domain.events import Event
+from shortstack.domain.imports import ImportStatus, import_finished, import_requested
+from shortstack.service_layer.relay import Change
+
+HOT_SHARD_ENTITY = "link_clicks"
+
+
+class UnreadableRecord(ValueError):
+    """A stream record this module cannot read: it is reported failed, never skipped."""
+
+
+def sequence_of(record: Mapping[str, Any]) -> str:
+    return str(record["dynamodb"]["SequenceNumber"])
+
+
+def change_of(record: Mapping[str, Any]) -> Change:
+    """The events of one stream record (Lambda's or GetRecords' shape); UnreadableRecord."""
+    try:
+        return Change(sequence_of(record), tuple(_events_of(record)))
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise UnreadableRecord(f"{type(exc).__name__}: {exc}") from exc
+
+
+def stable_id(event_id: str, detail_type: str) -> str:
+    """A 32-hex-digit event id, the same for every delivery of one stream record."""
+    return hashlib.sha256(f"{event_id}#{detail_type}".encode()).hexdigest()[:32]
+
+
+def _when(record: Mapping[str, Any]) -> datetime:
+    """When the change happened as the stream saw it (epoch seconds from Lambda)."""
+    value = record["dynamodb"]["ApproximateCreationDateTime"]
+    if isinstance(value, datetime):  # GetRecords through boto3
+        return value.astimezone(UTC)
+    return datetime.fromtimestamp(float(value), UTC)
+
+
+def _events_of(record: Mapping[str, Any]) -> list[Event]:
+    stream = record["dynamodb"]
+    raw_new, raw_old = stream.get("NewImage"), stream.get("OldImage")
+    new = _image(raw_new) if raw_new else None
+    old = _image(raw_old) if raw_old else None
+    derive = _DERIVE.get(str((new or old or {}).get("entity")))
+    if derive is None or (new is None and old is None):
+        return []
+    return [_with_stable_id(event, str(record["eventID"])) for event in derive(new, old, record)]
+
+
+def _image(raw: Mapping[str, Any]) -> dict[str, Any]:
+    # DynamoDB Local streams an empty map or list as `{}`, with no type: read it as absent.
+    return from_attributes({name: value for name, value in raw.items() if value})
+
+
+def _with_stable_id(event: Event, event_id: str) -> Event:
+    return Event(
+        event.source,
+        event.detail_type,
+        event.detail,
+        event.time,
+        id=stable_id(event_id, event.detail_type),
+    )
+
+
+def _updated(new: Mapping[str, Any] | None, old: Mapping[str, Any] | None) -> bool:
+    return bool(new and old and new.get("updated_at") != old.get("updated_at"))
+
+
+def _fields(new: Mapping[str, Any]) -> list[str]:
+    return [str(name) for name in new.get(CHANGED) or ()]
+
+
+def _item(new: Any, old: Any, record: Mapping[str, Any]) -> list[Event]:
+    if old is None:
+        return [events.item_created(new["item_id"], new["owner"], new["category"], _at(new))]
+    if new is None:
+        return [events.item_deleted(old["item_id"], old["owner"], _when(record))]
+    if _updated(new, old):
+        updated_at = from_iso(new["updated_at"])
+        return [events.item_updated(new["item_id"], new["owner"], _fields(new), updated_at)]
+    return []
+
+
+def _user(new: Any, old: Any, record: Mapping[str, Any]) -> list[Event]:
+    if old is None:
+        return [events.user_created(new["user_id"], _at(new))]
+    if new is None:
+        return [events.user_deleted(old["user_id"], _when(record))]
+    return []
+
+
+def _link(new: Any, old: Any, record: Mapping[str, Any]) -> list[Event]:
+    if old is None:
+        expires = from_iso(new["expires_at"]) if new.get("expires_at") else None
+        return [events.link_created(new["short_id"], new["owner"], new["url"], expires, _at(new))]
+    if new is None:
+        return [events.link_deleted(old["short_id"], old["owner"], _when(record))]
+    if _updated(new, old):
+        updated_at = from_iso(new["updated_at"])
+        return [events.link_updated(new["short_id"], new["owner"], _fields(new), updated_at)]
+    return _clicks(new, old, record)
+
+
+def _clicks(new: Any, old: Any, record: Mapping[str, Any]) -> list[Event]:
+    """LinkClicked when this write added one visit (a person's or a bot's) with its facts."""
+    if new is None or VISIT not in new:
+        return []
+    if _visits(new) != _visits(old or {}) + 1:
+        return []  # not a visit: counts moved between items, or a shard was sealed
+    return [events.link_clicked(new["short_id"], click_of(new[VISIT]))]
+
+
+def _visits(image: Mapping[str, Any]) -> int:
+    return int(image.get(CLICKS, 0)) + int(image.get(BOTS, 0))
+
+
+def _import(new: Any, old: Any, record: Mapping[str, Any]) -> list[Event]:
+    from shortstack.adapters.dynamodb.imports import job_of
+
+    if old is None:
+        return [import_requested(job_of(new))]
+    if new is None:
+        return []
+    was, now = ImportStatus(old["status"]), ImportStatus(new["status"])
+    if now.is_final and not was.is_final:
+        return [import_finished(job_of(new), from_iso(new["updated_at"]))]
+    return []
+
+
+def _at(values: Mapping[str, Any]) -> datetime:
+    return from_iso(values["created_at"])
+
+
+_DERIVE = {
+    "item": _item,
+    "user": _user,
+    "link": _link,
+    "import": _import,
+    HOT_SHARD_ENTITY: _clicks,
+}

@@ -1,0 +1,185 @@
+"""Relaying the outbox on AWS: the table's stream, to the event bus and into the click stats.
+
+Every committed change is a record of the table's stream; the stream consumer
+turns each into the events the use case announced (adapters/dynamodb/stream_events.py)
+and hands them here, a batch at a time, in stream order:
+
+- events other than LinkClicked go to the bus (PutEvents, ten at a time), and
+  LinkClicked too when `clicks_on_bus` says so (subscribers such as webhooks pay
+  for it: $1 per million);
+- clicks are summed per link and UTC day in the shard's ClickWindow, which Lambda
+  keeps between the invocations of a tumbling window; when the window closes its
+  sums are added to the stats once (WindowedClickFold), a write per link and day
+  per window instead of one per click.
+
+Only a prefix of a batch is ever relayed: at the first record that fails, or when
+the invocation's time runs short, the rest is reported failed and redelivered
+from there, so a record sent to the dead-letter queue was never relayed.
+`replay` re-processes such records one by one (dead letters, read back from the
+stream): a click is folded with its own "already counted" marker, which the
+window never wrote, so nothing is counted twice (docs/decisions/0105).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from shortstack.domain.analytics import DIMENSIONS, ClickFacts, DailyStats
+from shortstack.domain.events import Event
+from shortstack.service_layer.ports import ClickStatsRepository, EventPublisher
+
+CLICKED = "LinkClicked"
+PUT_EVENTS_BATCH = 10  # PutEvents' limit per call
+# Stop relaying when an invocation has less time than this left: the rest is redelivered.
+TIME_MARGIN_S = 5.0
+_log = logging.getLogger("shortstack.relay")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One committed change: its place in its stream shard and the events it announces."""
+
+    sequence: str
+    events: tuple[Event, ...]
+
+
+class WindowedClickFold(Protocol):
+    def add_window(
+        self, source: str, window: str, days: Mapping[tuple[str, date], DailyStats]
+    ) -> None:
+        """Add a window's clicks to each (link, day)'s stats, once per `source` and `window`.
+
+        `source` names the stream shard, `window` the window's start (later windows sort
+        after earlier ones). Safe to call again after a failure: a day that already holds
+        this window is left alone, so a retried window never counts a click twice.
+        """
+        ...
+
+
+@dataclass
+class ClickWindow:
+    """One shard's clicks of one tumbling window, summed per link and UTC day.
+
+    Its state travels with the window's invocations (Lambda keeps it, at most 1 MB a
+    shard); `last` is the sequence number of the last click added, so a click
+    delivered again within the window is not added twice.
+    """
+
+    last: int = -1
+    days: dict[tuple[str, date], DailyStats] = field(default_factory=dict)
+
+    def add(self, sequence: str, facts: ClickFacts) -> None:
+        position = int(sequence)
+        if position <= self.last:
+            return
+        key = (facts.short_id, facts.day)
+        self.days.setdefault(key, DailyStats(day=facts.day)).add(facts)
+        self.last = position
+
+    @property
+    def clicks(self) -> int:
+        return sum(stats.clicks for stats in self.days.values())
+
+    def to_state(self) -> dict[str, Any]:
+        """The JSON state Lambda hands back to the window's next invocation."""
+        return {
+            "last": str(self.last),
+            "days": [
+                [short_id, day.isoformat(), stats.clicks, stats.bots, stats.counts]
+                for (short_id, day), stats in self.days.items()
+            ],
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any] | None) -> ClickWindow:
+        """The window a state holds; an empty state (a new window) is an empty window."""
+        if not state:
+            return cls()
+        days: dict[tuple[str, date], DailyStats] = {}
+        for short_id, day_text, clicks, bots, counts in state.get("days", []):
+            day = date.fromisoformat(day_text)
+            stats = DailyStats(day=day, clicks=int(clicks), bots=int(bots))
+            for dimension in DIMENSIONS:
+                stats.counts[dimension] = {k: int(v) for k, v in counts.get(dimension, {}).items()}
+            days[(str(short_id), day)] = stats
+        return cls(last=int(state.get("last", -1)), days=days)
+
+
+@dataclass
+class OutboxRelay:
+    publisher: EventPublisher
+    fold: WindowedClickFold
+    facts_of: Callable[[Event], ClickFacts]
+    stats: ClickStatsRepository
+    clicks_on_bus: bool = False
+
+    def relay(
+        self,
+        changes: Sequence[Change],
+        window: ClickWindow,
+        time_left_s: Callable[[], float] = lambda: float("inf"),
+    ) -> int:
+        """Relay a prefix of `changes` (stream order); how many were relayed in full."""
+        facts: list[tuple[str, ClickFacts]] = []
+        ready = 0
+        for change in changes:
+            try:
+                facts.extend(
+                    (change.sequence, self.facts_of(e))
+                    for e in change.events
+                    if e.detail_type == CLICKED
+                )
+            except Exception:
+                _log.exception("unreadable click", extra={"sequence": change.sequence})
+                break
+            ready += 1
+        relayed = self._forward(changes[:ready], time_left_s)
+        last = int(changes[relayed - 1].sequence) if relayed else -1
+        for sequence, one in facts:
+            if int(sequence) <= last:
+                window.add(sequence, one)
+        return relayed
+
+    def _forward(self, changes: Sequence[Change], time_left_s: Callable[[], float]) -> int:
+        """Put the changes' bus events, ten at a time; how many changes are fully forwarded."""
+        pending: list[tuple[int, Event]] = [
+            (index, event)
+            for index, change in enumerate(changes)
+            for event in change.events
+            if self.clicks_on_bus or event.detail_type != CLICKED
+        ]
+        done = len(changes)
+        for start in range(0, len(pending), PUT_EVENTS_BATCH):
+            batch = pending[start : start + PUT_EVENTS_BATCH]
+            if time_left_s() < TIME_MARGIN_S:
+                return batch[0][0]
+            try:
+                self.publisher.publish([event for _, event in batch])
+            except Exception:
+                _log.exception("events not put on the bus", extra={"events": len(batch)})
+                return batch[0][0]
+        return done
+
+    def close(self, source: str, window_start: str, window: ClickWindow) -> None:
+        """The window ended: add its sums to the stats (raises to have the close retried)."""
+        if window.days:
+            self.fold.add_window(source, window_start, window.days)
+
+    def replay(self, changes: Iterable[Change]) -> list[str]:
+        """Re-process dead-lettered changes one by one; the sequences that failed again."""
+        failed = []
+        for change in changes:
+            try:
+                for event in change.events:
+                    if event.detail_type == CLICKED:
+                        self.stats.fold(self.facts_of(event))
+                    if self.clicks_on_bus or event.detail_type != CLICKED:
+                        self.publisher.publish([event])
+            except Exception:
+                _log.exception("replay failed", extra={"sequence": change.sequence})
+                failed.append(change.sequence)
+        return failed

@@ -1,0 +1,216 @@
+"""One behaviour on both runtimes: the same use cases announce the same events and stats.
+
+Locally the events are the SQLite outbox's rows and the dispatcher folds the clicks;
+on DynamoDB (moto and the official DynamoDB Local engine) they are derived from the
+table's stream, which the stream consumer Lambda relays through tests/stream_esm.py.
+Either way the announced events, in order, and the folded stats must be equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from shortstack.bootstrap import Container, bootstrap
+from shortstack.domain.analytics import DailyStats
+from shortstack.domain.events import Event
+from shortstack.domain.items import ItemChanges
+from shortstack.domain.links import LinkChanges
+from shortstack.domain.visits import Visit
+from tests.conftest import DYNAMODB_LOCAL, TABLE_NAME, dispatcher_for, settings_for
+from tests.lambda_support import fresh_import
+from tests.stream_esm import StreamMapping, StreamTail
+
+START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+VISITS = [
+    Visit.from_headers("https://news.ycombinator.com/item?id=1", "Mozilla/5.0 Chrome/131", "DE"),
+    Visit.from_headers(None, "Mozilla/5.0 (iPhone) Mobile Safari/604.1", "FR", "2001:db8::9"),
+    Visit.from_headers("https://t.co/x", "Googlebot/2.1 (+http://www.google.com/bot.html)", None),
+]
+
+
+class SteppingClock:
+    """One second later at every reading: the same times on every runtime."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+class Runtime:
+    def __init__(self, container: Container, mapping: StreamMapping | None, tail: Any) -> None:
+        self.container = container
+        self.mapping = mapping
+        self.tail = tail
+        self.queued: list[Event] = []
+        if tail is None:  # the dispatcher deletes queue rows it handled: note them as queued
+            queue = container.event_queue
+            assert queue is not None
+            enqueue = queue.enqueue
+
+            def noting(conn: Any, events: Any) -> None:
+                enqueue(conn, events)
+                self.queued.extend(events)
+
+            queue.enqueue = noting  # type: ignore[method-assign]
+            self.dispatcher = dispatcher_for(container)
+
+    def events(self) -> list[Event]:
+        """Every event announced so far, in order."""
+        if self.tail is None:
+            return list(self.queued)
+        found: list[Event] = self.tail.events()
+        return found
+
+    def fold(self) -> None:
+        """Fold the announced clicks into the stats, as the runtime does."""
+        if self.mapping is None:
+            self.dispatcher.drain()
+        else:
+            self.mapping.run()
+            self.mapping.close_windows()
+
+    def stats(self, short_id: str) -> DailyStats:
+        total = DailyStats(day=START.date())
+        for day in self.container.analytics.stats.days(
+            short_id, date(2026, 1, 1), date(2027, 1, 1)
+        ):
+            total.absorb(day)
+        return total
+
+
+@pytest.fixture(params=["sqlite", "dynamodb", DYNAMODB_LOCAL])
+def runtime(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Runtime]:
+    storage: str = request.param
+    extra: dict[str, Any] = {"visitor_hash_salt": "parity"}
+    if storage == "sqlite":
+        container = bootstrap(settings_for("sqlite", tmp_path, **extra), clock=SteppingClock())
+        yield Runtime(container, None, None)
+        container.close()
+        return
+    if storage == "dynamodb":
+        client = request.getfixturevalue("moto_dynamodb")
+        streams = boto3.client("dynamodbstreams", region_name="us-east-1")
+    else:
+        client = request.getfixturevalue("dynamodb_local")
+        endpoint = request.getfixturevalue("dynamodb_local_endpoint")
+        extra["aws_endpoint_url"] = endpoint
+        streams = boto3.client("dynamodbstreams", region_name="us-east-1", endpoint_url=endpoint)
+    container = bootstrap(settings_for("dynamodb", tmp_path, **extra), clock=SteppingClock())
+    for name, value in {"STORAGE": "dynamodb", "TABLE_NAME": TABLE_NAME}.items():
+        monkeypatch.setenv(name, value)
+    consumer = fresh_import("shortstack.entrypoints.lambda_stream")
+    monkeypatch.setattr(consumer, "container", container)  # the same wiring as the services
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq = sqs.create_queue(QueueName="parity-dlq")["QueueUrl"]
+    mapping = StreamMapping(client, streams, TABLE_NAME, consumer.handler, dlq, sqs, batch_size=4)
+    mapping.start_at_the_tail()
+    yield Runtime(container, mapping, StreamTail(client, TABLE_NAME, streams))
+    container.close()
+
+
+def comparable(event: Event, names: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """An event without what differs by nature between runs: random ids become names."""
+    detail = dict(event.detail)
+    for key in ("item_id", "import_id"):
+        if key in detail:
+            detail[key] = names.setdefault(str(detail[key]), f"{key}-{len(names)}")
+    return event.detail_type, detail
+
+
+def test_the_same_use_cases_announce_the_same_events_and_fold_the_same_stats(
+    runtime: Runtime,
+) -> None:
+    app = runtime.container
+    item = app.items.create("alice", name="Lamp", description=None, price=Decimal(9), category="x")
+    app.items.update("alice", item.item_id, ItemChanges(price=Decimal(8)))
+    app.items.delete("alice", item.item_id)
+    app.users.register(user_id="ann", name="Ann", email="ann@example.com")
+    app.users.delete("ann")
+    link = app.links.create("alice", url="https://example.com/a", alias="parity", title="A")
+    for n in range(12):
+        app.redirects.follow(link.short_id, VISITS[n % len(VISITS)])
+    app.links.update("alice", link.short_id, LinkChanges(title="B", tags=("x",)))
+    app.imports.submit("alice", b"url,alias\nhttps://example.com/b,imported\nnot a url,\n")
+    runtime.fold()
+
+    stats = runtime.stats("parity")
+    assert (stats.clicks, stats.bots) == (12, 4)
+    assert stats.counts["referrers"] == {"news.ycombinator.com": 4, "(direct)": 4, "t.co": 4}
+    assert stats.counts["countries"] == {"DE": 4, "FR": 4, "(unknown)": 4}
+    assert app.links.get("alice", "parity").click_count == 12
+
+    app.links.delete("alice", link.short_id)
+    names: dict[str, str] = {}
+    announced = [comparable(event, names) for event in runtime.events()]
+    clicked = [detail for kind, detail in announced if kind == "LinkClicked"]
+    assert [kind for kind, _ in announced if kind != "LinkClicked"] == [
+        "ItemCreated",
+        "ItemUpdated",
+        "ItemDeleted",
+        "UserCreated",
+        "UserDeleted",
+        "LinkCreated",
+        "LinkUpdated",
+        "ImportRequested",
+        "LinkCreated",
+        "ImportFinished",
+        "LinkDeleted",
+    ]
+    assert len(clicked) == 12
+    assert clicked[1]["visitor"] is not None  # the one visit with an address
+    assert clicked[0] == {
+        "short_id": "parity",
+        "occurred_at": clicked[0]["occurred_at"],
+        "referrer": "https://news.ycombinator.com",
+        "user_agent": "Mozilla/5.0 Chrome/131",
+        "country": "DE",
+        "visitor": None,
+    }
+    expected_details = EXPECTED_DETAILS
+    assert [detail for kind, detail in announced if kind != "LinkClicked"] == expected_details
+
+
+EXPECTED_DETAILS: list[dict[str, Any]] = [
+    {"item_id": "item_id-0", "owner": "alice", "category": "x"},
+    {"item_id": "item_id-0", "owner": "alice", "fields": ["price"]},
+    {"item_id": "item_id-0", "owner": "alice"},
+    {"user_id": "ann"},
+    {"user_id": "ann"},
+    {
+        "short_id": "parity",
+        "owner": "alice",
+        "url": "https://example.com/a",
+        "expires_at": "2026-03-31T09:00:06.000Z",
+    },
+    {"short_id": "parity", "owner": "alice", "fields": ["title", "tags"]},
+    {"import_id": "import_id-1", "owner": "alice", "filename": None},
+    {
+        "short_id": "imported",
+        "owner": "alice",
+        "url": "https://example.com/b",
+        "expires_at": "2026-03-31T09:00:20.000Z",
+    },
+    {
+        "import_id": "import_id-1",
+        "owner": "alice",
+        "status": "partially_succeeded",
+        "total": 2,
+        "valid": 1,
+        "invalid": 1,
+        "loaded": 1,
+        "failed": 0,
+    },
+    {"short_id": "parity", "owner": "alice"},
+]

@@ -1,0 +1,210 @@
+"""A viral link on DynamoDB: past its item's write limit every visitor still gets the redirect.
+
+The link's item is throttled by tests/throttling.py (moto cannot throttle); clicks go to
+counter shards, totals and folded stats stay exact, and a link with `max_visits` keeps
+counting on its own item, so its limit holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
+from shortstack.bootstrap import Container, adapters_for, bootstrap
+from shortstack.domain.analytics import DailyStats
+from shortstack.domain.errors import LinkGone, ServiceUnavailable
+from shortstack.domain.links import LinkChanges
+from shortstack.domain.visits import Visit
+from tests.concurrency import race
+from tests.conftest import DYNAMODB_LOCAL, TABLE_NAME, settings_for
+from tests.lambda_support import fresh_import
+from tests.stream_esm import StreamMapping
+from tests.throttling import ThrottlingDynamoDB
+
+BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0.0.0 Safari/537.36"
+
+
+class FakeTime:
+    """A monotonic clock the repository waits on without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def wait(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Hot:
+    def __init__(self, app: Container, client: ThrottlingDynamoDB, clock: FakeTime, mapping: Any):
+        self.app = app
+        self.client = client
+        self.clock = clock
+        self.mapping = mapping
+
+    def link(self, alias: str, **fields: Any) -> str:
+        self.app.links.create("alice", url="https://example.com/", alias=alias, **fields)
+        self.client.throttled.add(f"LINK#{alias}")
+        return alias
+
+    def follow(self, short_id: str, times: int = 1) -> list[int]:
+        statuses = []
+        for _ in range(times):
+            try:
+                self.app.redirects.follow(short_id, Visit.from_headers(None, BROWSER, "DE"))
+                statuses.append(302)
+            except LinkGone:
+                statuses.append(410)
+            self.clock.now += 0.05
+        return statuses
+
+    def stats(self, short_id: str) -> DailyStats:
+        self.mapping.run()
+        self.mapping.close_windows()
+        total = DailyStats(day=date(2020, 1, 1))
+        for day in self.app.analytics.stats.days(short_id, date(2020, 1, 1), date(2040, 1, 1)):
+            total.absorb(day)
+        return total
+
+
+@pytest.fixture(params=["dynamodb", DYNAMODB_LOCAL])
+def hot(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Hot]:
+    extra: dict[str, Any] = {}
+    if request.param == "dynamodb":
+        raw = request.getfixturevalue("moto_dynamodb")
+        streams = boto3.client("dynamodbstreams", region_name="us-east-1")
+    else:
+        raw = request.getfixturevalue("dynamodb_local")
+        extra["aws_endpoint_url"] = request.getfixturevalue("dynamodb_local_endpoint")
+        streams = boto3.client(
+            "dynamodbstreams", region_name="us-east-1", endpoint_url=extra["aws_endpoint_url"]
+        )
+    clock = FakeTime()
+    client = ThrottlingDynamoDB(raw)
+    links = DynamoDBLinkRepository(client, TABLE_NAME, wait=clock.wait, clock=clock)
+    links.hot._clock = clock
+    settings = settings_for("dynamodb", tmp_path, **extra)
+    throttled = replace(adapters_for(settings), links=links, expired_links=links)
+    app = bootstrap(settings, adapters=throttled)
+    for name, value in {"STORAGE": "dynamodb", "TABLE_NAME": TABLE_NAME}.items():
+        monkeypatch.setenv(name, value)
+    consumer = fresh_import("shortstack.entrypoints.lambda_stream")
+    monkeypatch.setattr(consumer, "container", app)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq = sqs.create_queue(QueueName="hot-dlq")["QueueUrl"]
+    mapping = StreamMapping(raw, streams, TABLE_NAME, consumer.handler, dlq, sqs)
+    mapping.start_at_the_tail()
+    yield Hot(app, client, clock, mapping)
+    app.close()
+
+
+@pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "ThrottlingException"])
+def test_a_throttled_link_redirects_every_visitor_and_counts_every_click(
+    hot: Hot, code: str
+) -> None:
+    hot.client.code = code
+    hot.client.let_through = 10  # the item takes one write in ten: it is past its limit
+    viral = hot.link("viral")
+    assert hot.follow(viral, 300) == [302] * 300
+    assert hot.app.links.links.hot.shard_clicks == 300
+    assert hot.app.links.get("alice", viral).click_count == 300
+    listed = hot.app.links.list("alice").items
+    assert [link.click_count for link in listed] == [300]
+    stats = hot.stats(viral)
+    assert (stats.clicks, stats.counts["countries"]) == (300, {"DE": 300})
+
+
+def test_a_hot_link_disabled_stops_redirecting_within_a_second(hot: Hot) -> None:
+    hot.client.let_through = 10
+    viral = hot.link("viral")
+    hot.follow(viral, 10)
+    hot.client.throttled.clear()
+    hot.app.links.update("alice", viral, LinkChanges(is_active=False))
+    hot.client.throttled.add(f"LINK#{viral}")
+    hot.clock.now += 1.0  # the rules this container remembers are read again
+    assert hot.follow(viral, 3) == [410, 410, 410]
+
+
+def test_a_one_time_link_stays_exact_and_pays_with_latency(hot: Hot) -> None:
+    once = hot.link("once", max_visits=1)
+    hot.client.let_through = 4  # the partition takes one write in four
+    began = hot.clock.now
+    statuses = hot.follow(once, 20)
+    assert statuses.count(302) == 1
+    assert statuses.count(410) == 19
+    assert hot.app.links.links.hot.shard_clicks == 0
+    assert hot.app.links.get("alice", once).click_count == 1
+    assert hot.clock.now - began > 20 * 0.05  # it waited for its item
+
+
+def test_a_limited_link_past_the_wait_answers_503_not_a_wrong_count(hot: Hot) -> None:
+    """Its item refuses every write for longer than EXACT_WAIT_S."""
+    limited = hot.link("limited", max_visits=10)
+    with pytest.raises(ServiceUnavailable):
+        hot.follow(limited)
+    assert hot.app.links.get("alice", limited).click_count == 0
+
+
+def test_setting_a_limit_on_a_hot_link_seals_its_shards_and_moves_their_counts(hot: Hot) -> None:
+    hot.client.let_through = 10
+    viral = hot.link("viral")
+    hot.follow(viral, 40)
+    hot.client.throttled.clear()
+    hot.client.throttled.add("LINK#other")  # the PATCH goes through; the link cooled down
+    changed = hot.app.links.update("alice", viral, LinkChanges(max_visits=45))
+    assert changed.click_count == 40
+    hot.client.throttled.add(f"LINK#{viral}")
+    hot.client.let_through = 2
+    hot.clock.now += 1.0  # this container reads the new rules
+    statuses = hot.follow(viral, 20)
+    assert statuses.count(302) == 5  # 45 in all, whatever the shards
+    assert hot.app.links.get("alice", viral).click_count == 45
+    assert hot.stats(viral).clicks == 45
+    hot.client.throttled.clear()
+    lifted = hot.app.links.update("alice", viral, LinkChanges(clear_max_visits=True))
+    assert lifted.click_count == 45
+
+
+def test_racing_visitors_of_a_throttled_link_are_all_counted(hot: Hot) -> None:
+    viral = hot.link("viral")
+    hot.client.let_through = 3
+
+    def follow(n: int) -> int:
+        return hot.follow(viral)[0]
+
+    assert race(60, follow) == [302] * 60
+    assert hot.app.links.get("alice", viral).click_count == 60
+    assert hot.stats(viral).clicks == 60
+
+
+def test_a_deleted_hot_link_leaves_no_shards_for_the_next_link_with_its_id(hot: Hot) -> None:
+    hot.client.let_through = 10
+    viral = hot.link("viral")
+    hot.follow(viral, 25)
+    hot.client.throttled.clear()
+    hot.app.links.delete("alice", viral)
+    hot.app.analytics.stats.delete_link(viral)  # what LinkDeleted does on the bus
+    hot.app.links.create("bob", url="https://example.org/", alias=viral)
+    assert hot.app.links.get("bob", viral).click_count == 0
+
+
+def test_the_marker_never_delays_a_click_an_unmarked_link_is_summed_once_marked(hot: Hot) -> None:
+    viral = hot.link("viral")  # every write to its item refused: not even the marker lands
+    assert hot.follow(viral, 30) == [302] * 30
+    assert hot.app.links.links.hot.shard_clicks == 30
+    hot.client.throttled.clear()  # the item cools down; the next marking attempt lands
+    hot.clock.now += 1.0
+    hot.follow(viral)
+    assert hot.app.links.get("alice", viral).click_count == 31
+    assert hot.stats(viral).clicks == 31
