@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.bootstrap import Container, adapters_for, bootstrap
 from shortstack.entrypoints.http.app import create_app
+from shortstack.service_layer.events import PublishingUnitOfWork
 from tests.conftest import settings_for
 
 URL = "https://example.com/page"
@@ -25,7 +26,11 @@ def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Contai
     if request.param == "dynamodb":
         request.getfixturevalue("moto_dynamodb")
     settings = settings_for(request.param, tmp_path)
-    recording = replace(adapters_for(settings), publisher=MemoryEventPublisher())
+    # Events recorded as announced, on both stores (the stream's side: test_outbox_parity).
+    publisher = MemoryEventPublisher()
+    recording = replace(
+        adapters_for(settings), publisher=publisher, uow=PublishingUnitOfWork(publisher)
+    )
     built = bootstrap(settings, adapters=recording)
     yield built
     built.close()
