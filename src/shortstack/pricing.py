@@ -284,9 +284,14 @@ def cost_per_request(usage: Usage, prices: Prices) -> dict[str, float]:
     return price(Quantities.of(usage, 1), prices)
 
 
+def lines_per_million(usage: Usage, prices: Prices) -> dict[str, float]:
+    """USD per million requests of one type, at list prices, by bill line."""
+    return price(Quantities.of(usage, MILLION), prices)
+
+
 def per_million(usage: Usage, prices: Prices) -> float:
     """USD per million requests of one type, at list prices."""
-    return sum(price(Quantities.of(usage, MILLION), prices).values())
+    return sum(lines_per_million(usage, prices).values())
 
 
 def monthly_usd(

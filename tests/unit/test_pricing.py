@@ -309,3 +309,33 @@ def test_cost_command_compares_a_month_of_redirects_with_the_classic_design(
         listed["usd_per_million"]["redirect"] / listed["classic_redirect_usd_per_million"]
     )
     assert free["monthly_usd"]["total"] < listed["monthly_usd"]["total"]
+
+
+def test_cost_command_shows_the_redirect_line_by_line_and_why_list_prices_do_not_halve_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ("--requests-per-month", "10000000", "--mix", "redirect=1")
+    code, out, _ = run_cost(capsys, *args, "--json")
+    assert code == 0
+    figures = json.loads(out)
+    by_line = figures["redirect_usd_per_million_by_line"]
+    assert sum(by_line["shortstack"].values()) == pytest.approx(
+        figures["usd_per_million"]["redirect"]
+    )
+    assert sum(by_line["classic"].values()) == pytest.approx(
+        figures["classic_redirect_usd_per_million"]
+    )
+    assert by_line["shortstack"]["API Gateway HTTP API"] == 0
+    assert by_line["classic"]["CloudFront requests"] == 0
+    ratios = figures["redirect_vs_classic_by_pricing"]
+    assert ratios["list"] == pytest.approx(figures["redirect_vs_classic"])
+    assert ratios["free_tier"] < 0.5 < ratios["list"]
+
+    code, out, _ = run_cost(capsys, *args)
+    assert code == 0
+    assert (
+        f"shortstack is {ratios['list']:.2f}x (with --free-tier: {ratios['free_tier']:.2f}x)" in out
+    )
+    assert "Why not half at list prices: a request through CloudFront costs $1.00" in out
+    *_, edge_line = (line for line in out.splitlines() if "API Gateway HTTP API" in line)
+    assert edge_line.split() == ["API", "Gateway", "HTTP", "API", "$", "0.00", "$", "1.00"]
