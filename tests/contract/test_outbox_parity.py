@@ -24,6 +24,7 @@ from shortstack.domain.items import ItemChanges
 from shortstack.domain.links import LinkChanges
 from shortstack.domain.visits import Visit
 from tests.conftest import DYNAMODB_LOCAL, TABLE_NAME, dispatcher_for, settings_for
+from tests.fakes import FakeClock
 from tests.lambda_support import fresh_import
 from tests.stream_esm import StreamMapping, StreamTail
 
@@ -35,15 +36,9 @@ VISITS = [
 ]
 
 
-class SteppingClock:
+def stepping() -> FakeClock:
     """One second later at every reading: the same times on every runtime."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
+    return FakeClock(START, step=timedelta(seconds=1))
 
 
 class Runtime:
@@ -95,7 +90,7 @@ def runtime(
     storage: str = request.param
     extra: dict[str, Any] = {"visitor_hash_salt": "parity"}
     if storage == "sqlite":
-        container = bootstrap(settings_for("sqlite", tmp_path, **extra), clock=SteppingClock())
+        container = bootstrap(settings_for("sqlite", tmp_path, **extra), clock=stepping())
         yield Runtime(container, None, None)
         container.close()
         return
@@ -107,7 +102,7 @@ def runtime(
         endpoint = request.getfixturevalue("dynamodb_local_endpoint")
         extra["aws_endpoint_url"] = endpoint
         streams = boto3.client("dynamodbstreams", region_name="us-east-1", endpoint_url=endpoint)
-    container = bootstrap(settings_for("dynamodb", tmp_path, **extra), clock=SteppingClock())
+    container = bootstrap(settings_for("dynamodb", tmp_path, **extra), clock=stepping())
     for name, value in {"STORAGE": "dynamodb", "TABLE_NAME": TABLE_NAME}.items():
         monkeypatch.setenv(name, value)
     consumer = fresh_import("shortstack.entrypoints.lambda_stream")
