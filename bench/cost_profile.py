@@ -255,6 +255,7 @@ def fold_cost(client: Any, meter: Meter) -> dict[str, Any]:
     countries = ["US", "DE", "FR", "GB", "IN", "BR", "JP", "(unknown)"]
     countries += [f"C{n}" for n in range(20)]
     browsers = ["Chrome", "Safari", "Firefox", "Edge", "Samsung Internet", "Googlebot"]
+    oses = ["Windows", "macOS", "iOS", "Android", "Linux", "ChromeOS", "(unknown)"]
     per_window = round(FOLD_CLICKS_PER_MONTH / (30 * 86400) * FOLD_WINDOW_S)
     start = datetime(2026, 12, 1, 8, tzinfo=UTC)
     clicks = groups = 0
@@ -271,6 +272,7 @@ def fold_cost(client: Any, meter: Meter) -> dict[str, Any]:
                 device=rng.choice(["desktop", "mobile", "tablet"]),
                 is_bot=False,
                 country=rng.choice(countries),
+                os=rng.choice(oses),
             )
             state.add(str(window * per_window + n), facts)
         window_start = (start + timedelta(seconds=FOLD_WINDOW_S * window)).isoformat()
