@@ -281,38 +281,44 @@ class DynamoDBLinkRepository:
         """The clicks counted on the shards of marked links, by short id."""
         wanted = [key for short_id in short_ids for key in shard_keys(short_id, self.hot.shards)]
         totals: dict[str, int] = {}
-        for start in range(0, len(wanted), _BATCH_GET):
-            for raw in self._batch_get(
-                wanted[start : start + _BATCH_GET], "short_id, #clicks", consistent
-            ):
-                short_id = raw["short_id"]["S"]
-                clicks = int(raw.get(CLICKS, {}).get("N", "0"))
-                totals[short_id] = totals.get(short_id, 0) + clicks
+        for raw in self._batch_get(wanted, "short_id, #clicks", consistent):
+            short_id = raw["short_id"]["S"]
+            clicks = int(raw.get(CLICKS, {}).get("N", "0"))
+            totals[short_id] = totals.get(short_id, 0) + clicks
         return totals
 
     def _batch_get(
         self, wanted: list[dict[str, Any]], projection: str, consistent: bool
     ) -> list[dict[str, Any]]:
-        """BatchGetItem of up to 100 keys, retrying unprocessed ones with backoff."""
+        """BatchGetItem of any number of keys, 100 a call (its limit), retrying unprocessed
+        ones with backoff."""
         found: list[dict[str, Any]] = []
-        pending: dict[str, Any] = {}
-        if wanted:
-            request: dict[str, Any] = {
-                "Keys": wanted,
-                "ProjectionExpression": projection,
-                "ConsistentRead": consistent,
-            }
-            if "#clicks" in projection:
-                request["ExpressionAttributeNames"] = {"#clicks": CLICKS}
-            pending = {self._table: request}
+        for start in range(0, len(wanted), _BATCH_GET):
+            found.extend(
+                self._batch_get_chunk(wanted[start : start + _BATCH_GET], projection, consistent)
+            )
+        return found
+
+    def _batch_get_chunk(
+        self, wanted: list[dict[str, Any]], projection: str, consistent: bool
+    ) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        request: dict[str, Any] = {
+            "Keys": wanted,
+            "ProjectionExpression": projection,
+            "ConsistentRead": consistent,
+        }
+        if "#clicks" in projection:
+            request["ExpressionAttributeNames"] = {"#clicks": CLICKS}
+        pending: dict[str, Any] = {self._table: request}
         for attempt in range(_COUNT_ATTEMPTS):
-            if not pending:
-                return found
             if attempt:
                 self._wait(_COUNT_BACKOFF_S * 2 ** (attempt - 1))
             response = self._client.batch_get_item(RequestItems=pending)
             found.extend(response.get("Responses", {}).get(self._table, []))
             pending = response.get("UnprocessedKeys") or {}
+            if not pending:
+                return found
         raise ServiceUnavailable("DynamoDB kept click counts unprocessed (throttled); try again")
 
     def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
