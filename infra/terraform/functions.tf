@@ -14,27 +14,32 @@ locals {
   # calls what); tests/infra holds the two to the same actions.
   policies = {
     api_function = [
-      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources = local.table_arns },
-      { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
+      { actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources = local.table_arns },
       { actions = ["s3:PutObject"], resources = ["${aws_s3_bucket.imports_bucket.arn}/imports/*"] },
       { actions = ["states:StartExecution"], resources = [aws_sfn_state_machine.import_state_machine.arn] },
     ]
     redirect_function = [
-      { actions = ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources = [aws_dynamodb_table.table.arn] },
-      { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
+      { actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"], resources = [aws_dynamodb_table.table.arn] },
     ]
     events_function = [
-      { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources = [aws_dynamodb_table.table.arn] },
+      { actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources = [aws_dynamodb_table.table.arn] },
       { actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], resources = [aws_sqs_queue.events_queue.arn] },
+    ]
+    # The only publisher (decision 0105); the stream reads and the failed batches' messages
+    # are the mapping's, made with this role.
+    stream_function = [
+      { actions = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], resources = ["${aws_dynamodb_table.table.arn}/stream/*"] },
+      { actions = ["dynamodb:PutItem", "dynamodb:UpdateItem"], resources = [aws_dynamodb_table.table.arn] },
+      { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
+      { actions = ["sqs:SendMessage"], resources = [aws_sqs_queue.events_dead_letter_queue.arn] },
     ]
     import_task_function = [
       { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], resources = [aws_dynamodb_table.table.arn] },
       { actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = ["${aws_s3_bucket.imports_bucket.arn}/imports/*"] },
       { actions = ["s3:ListBucket"], resources = [aws_s3_bucket.imports_bucket.arn], condition = { StringLike = { "s3:prefix" = "imports/*" } } },
-      { actions = ["events:PutEvents"], resources = [aws_cloudwatch_event_bus.event_bus.arn] },
     ]
     maintenance_function = [
-      { actions = ["dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [aws_dynamodb_table.table.arn] },
+      { actions = ["dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [aws_dynamodb_table.table.arn] },
       { actions = ["dynamodb:Query"], resources = ["${aws_dynamodb_table.table.arn}/index/GSI2"] },
       { actions = ["states:StartExecution"], resources = [aws_sfn_state_machine.import_state_machine.arn] },
       { actions = ["sqs:GetQueueAttributes"], resources = concat([aws_sqs_queue.events_dead_letter_queue.arn], aws_sqs_queue.maintenance_schedule_dead_letter_queue[*].arn) },
@@ -56,6 +61,9 @@ locals {
     api_function = { IMPORT_STATE_MACHINE_ARN = local.import_state_machine_arn }
     redirect_function = {
       VISITOR_HASH_SALT = var.visitor_hash_salt
+    }
+    stream_function = {
+      CLICK_EVENTS_ON_BUS = var.click_events_on_bus ? "true" : "false"
     }
     maintenance_function = {
       EVENTS_DLQ_URL           = aws_sqs_queue.events_dead_letter_queue.url
@@ -202,4 +210,36 @@ resource "aws_lambda_permission" "redirect_from_cloud_front" {
   function_url_auth_type = each.value
   principal              = "cloudfront.amazonaws.com"
   source_arn             = aws_cloudfront_distribution.distribution.arn
+}
+
+# The table's stream is the outbox (decision 0105, which explains each setting): a
+# 15-minute tumbling window folds each link's day once per window; a failure is retried
+# from the failed record, bisected, and after 5 retries its range goes to the events DLQ.
+resource "aws_lambda_event_source_mapping" "stream_mapping" {
+  event_source_arn                   = aws_dynamodb_table.table.stream_arn
+  function_name                      = aws_lambda_function.function["stream_function"].arn
+  starting_position                  = "TRIM_HORIZON"
+  batch_size                         = 1000
+  maximum_batching_window_in_seconds = 30
+  tumbling_window_in_seconds         = 900
+  parallelization_factor             = 1
+  function_response_types            = ["ReportBatchItemFailures"]
+  bisect_batch_on_function_error     = true
+  maximum_retry_attempts             = 5
+  maximum_record_age_in_seconds      = 86400
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.events_dead_letter_queue.arn
+    }
+  }
+  # Only the entities that announce events (adapters/dynamodb/stream_events.py): the fold's
+  # own stats writes do not invoke the function again.
+  filter_criteria {
+    dynamic "filter" {
+      for_each = ["NewImage", "OldImage"]
+      content {
+        pattern = jsonencode({ dynamodb = { (filter.value) = { entity = { S = ["item", "user", "link", "import", "link_clicks"] } } } })
+      }
+    }
+  }
 }

@@ -38,6 +38,7 @@ locals {
     api_function         = { handler = "shortstack.entrypoints.lambda_api.handler", memory = 1024, timeout = 29 }
     redirect_function    = { handler = "shortstack.entrypoints.lambda_redirect.handler", memory = 256, timeout = 15 }
     events_function      = { handler = "shortstack.entrypoints.lambda_events.handler", memory = 512, timeout = 30 }
+    stream_function      = { handler = "shortstack.entrypoints.lambda_stream.handler", memory = 512, timeout = 60 }
     import_task_function = { handler = "shortstack.entrypoints.lambda_workflow.handler", memory = 1024, timeout = 300 }
     maintenance_function = { handler = "shortstack.entrypoints.lambda_maintenance.handler", memory = 512, timeout = 300 }
   }

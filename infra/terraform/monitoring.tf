@@ -48,6 +48,12 @@ locals {
         dimensions  = { EventBusName = aws_cloudwatch_event_bus.event_bus.name, RuleName = aws_cloudwatch_event_rule.events_rule.name }, threshold = 1,
         description = "The bus could not deliver events to the events queue (they retry, then go to the DLQ)"
       }
+      # Relaying lags ten minutes: events and stats are late, and past 24 hours records expire.
+      "stream-iterator-age" = {
+        namespace   = "AWS/Lambda", metric = "IteratorAge", statistic = "Maximum",
+        dimensions  = { FunctionName = aws_lambda_function.function["stream_function"].function_name }, threshold = 600000,
+        description = "The stream consumer is more than ten minutes behind the table"
+      }
       "dead-letters" = {
         namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum",
         dimensions  = { QueueName = aws_sqs_queue.events_dead_letter_queue.name }, threshold = 1,

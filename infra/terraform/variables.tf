@@ -91,6 +91,12 @@ variable "alarm_email" {
   default     = ""
 }
 
+variable "click_events_on_bus" {
+  description = "Also forward every LinkClicked from the stream to the bus, for webhooks and other subscribers ($1.00 per million clicks)"
+  type        = bool
+  default     = false
+}
+
 variable "visitor_hash_salt" {
   description = "Key of the daily visitor hash a click records (e.g. openssl rand -hex 32); empty records none"
   type        = string

@@ -22,6 +22,7 @@ from .test_terraform import TERRAFORM, load_config, local, resources
 REQUIRED = {
     ("AWS/Lambda", "Errors"),
     ("AWS/Lambda", "Throttles"),
+    ("AWS/Lambda", "IteratorAge"),  # the stream consumer's lag
     ("AWS/ApiGateway", "5xx"),
     ("AWS/ApiGateway", "Latency"),
     ("AWS/SQS", "ApproximateAgeOfOldestMessage"),

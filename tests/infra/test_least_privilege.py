@@ -27,23 +27,30 @@ DATA_PLANE = ("dynamodb:", "s3:", "sqs:", "events:", "states:", "lambda:", "logs
 UNSCOPABLE = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}
 # What each function's code calls (the SAM statements' comments say where), beyond logs.
 EXPECTED = {
+    # No function publishes but the stream consumer: the table's stream is the outbox (0105).
     "ApiFunction": {
-        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-        "dynamodb:Query", "events:PutEvents", "s3:PutObject", "states:StartExecution",
+        "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem", "dynamodb:Query", "s3:PutObject", "states:StartExecution",
     },
-    "RedirectFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents"},
+    "RedirectFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"},
     "EventsFunction": {
-        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-        "dynamodb:Query", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+        "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem", "dynamodb:Query", "sqs:ReceiveMessage", "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    },
+    "StreamFunction": {
+        "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams", "dynamodb:PutItem", "dynamodb:UpdateItem", "events:PutEvents",
+        "sqs:SendMessage",
     },
     "ImportTaskFunction": {
         "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem",
         "dynamodb:BatchWriteItem", "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
-        "s3:ListBucket", "events:PutEvents",
+        "s3:ListBucket",
     },
     "MaintenanceFunction": {
-        "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem",
-        "dynamodb:DeleteItem", "sqs:GetQueueAttributes", "sqs:SendMessage",
+        "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem",
+        "dynamodb:PutItem", "dynamodb:DeleteItem", "sqs:GetQueueAttributes", "sqs:SendMessage",
         "states:StartExecution",
     },
 }  # fmt: skip
@@ -52,7 +59,11 @@ ON_BEHALF = {
     "sqs:ReceiveMessage": "the SQS event source mapping",
     "sqs:DeleteMessage": "the SQS event source mapping",
     "sqs:GetQueueAttributes": "the SQS event source mapping",
-    "sqs:SendMessage": "the asynchronous invocation's on-failure destination",
+    "sqs:SendMessage": "an on-failure destination (asynchronous invocations, the stream)",
+    "dynamodb:DescribeStream": "the stream event source mapping",
+    "dynamodb:GetRecords": "the stream event source mapping",
+    "dynamodb:GetShardIterator": "the stream event source mapping",
+    "dynamodb:ListStreams": "the stream event source mapping",
 }
 # How the code calls an action, where that is not `.<snake_case>(`.
 CALLED_AS = {

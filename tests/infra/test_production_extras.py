@@ -50,10 +50,11 @@ EXTRA_RESOURCES = {
     "MaintenanceErrorsAlarm", "MaintenanceDeadLettersAlarm", "MaintenanceInvokeConfig",
     "FunctionSecurityGroup", "DynamoDbEndpoint", "S3Endpoint",
 }  # fmt: skip
-# What the maintenance tasks call (decision 0900); no UpdateItem, no BatchWriteItem.
+# What the maintenance tasks call (decision 0900; a purged link's counter shards, 0105);
+# no UpdateItem, no BatchWriteItem.
 MAINTENANCE_TABLE_ACTIONS = {
-    "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem",
-    "dynamodb:DeleteItem",
+    "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem",
+    "dynamodb:PutItem", "dynamodb:DeleteItem",
 }  # fmt: skip
 
 
@@ -439,7 +440,7 @@ def test_vpc_mode_puts_every_function_in_the_subnets_with_gateway_endpoints(
 ) -> None:
     res = on.resources()
     functions = of_type(res, "AWS::Lambda::Function")
-    assert len(functions) == 5
+    assert len(functions) == 6
     for name, function in functions.items():
         vpc = function["Properties"]["VpcConfig"]
         assert vpc == {

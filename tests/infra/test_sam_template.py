@@ -98,6 +98,7 @@ def test_every_function_is_arm64_bounded_traced_logged_and_points_at_real_code(
         "ApiFunction",
         "RedirectFunction",
         "EventsFunction",
+        "StreamFunction",
         "ImportTaskFunction",
     }
     for name, function in functions.items():

@@ -192,14 +192,14 @@ def test_cost_command_shows_only_the_fixed_lines_for_idle(
     requests = {k: v for k, v in figures["monthly_usd"].items() if k != "total"}
     assert set(requests.values()) == {0.0}
     assert figures["monthly_usd"]["total"] == pytest.approx(sum(fixed.values()))
-    # The default deployment: 12 alarms, 10 of them free at $0.10 a month past those.
-    assert figures["standing"]["cloudwatch_alarms"] == 12
-    assert fixed["CloudWatch alarms"] == pytest.approx(0.20)
+    # The default deployment: 14 alarms, 10 of them free at $0.10 a month past those.
+    assert figures["standing"]["cloudwatch_alarms"] == 14
+    assert fixed["CloudWatch alarms"] == pytest.approx(0.40)
 
     code, out, _ = run_cost(capsys, "--requests-per-month", "0")
     assert code == 0
-    assert "$        0.20" in out.split("total", 1)[1].splitlines()[0]
-    assert "CloudWatch alarms (12)" in out
+    assert "$        0.40" in out.split("total", 1)[1].splitlines()[0]
+    assert "CloudWatch alarms (14)" in out
 
 
 @pytest.mark.parametrize(

@@ -133,13 +133,13 @@ run "defaults_have_no_extras" {
       length(aws_lambda_function_event_invoke_config.maintenance) == 0,
       length(local.network_interface_statements) == 0,
       # shortstack cost's fixed lines count these (src/shortstack/data/deployment.json).
-      length(aws_cloudwatch_metric_alarm.alarm) == 12,
+      length(aws_cloudwatch_metric_alarm.alarm) == 14,
     ])
     error_message = "An extra exists with the default variables."
   }
 
   assert {
-    condition     = keys(aws_lambda_function.function) == ["api_function", "events_function", "import_task_function", "redirect_function"]
+    condition     = keys(aws_lambda_function.function) == ["api_function", "events_function", "import_task_function", "redirect_function", "stream_function"]
     error_message = "The maintenance function exists without its schedule."
   }
 
