@@ -36,17 +36,20 @@ def test_a_fold_counts_every_dimension_and_a_redelivery_counts_nothing(
     stats = adapters.stats
     assert stats.fold(facts(1)) is True
     assert stats.fold(facts(1)) is False
-    assert stats.fold(
-        facts(2, referrer="(direct)", browser="curl", device="bot", is_bot=True, os="Linux")
-    )
+    assert stats.fold(facts(2, variant=1, rule=0, os="Linux"))
+    # A crawler's visit is no click: it counts in `bots` and under its name only.
+    assert stats.fold(facts(3, referrer="(direct)", browser="Googlebot", device="bot", is_bot=True))
     [day] = stats.days("abc1234", DAY, DAY)
     assert (day.day, day.clicks, day.bots) == (DAY, 2, 1)
     assert day.counts == {
-        "referrers": {"news.ycombinator.com": 1, "(direct)": 1},
-        "browsers": {"Chrome": 1, "curl": 1},
+        "referrers": {"news.ycombinator.com": 2},
+        "browsers": {"Chrome": 2},
         "oses": {"Windows": 1, "Linux": 1},
-        "devices": {"desktop": 1, "bot": 1},
+        "devices": {"desktop": 2},
         "countries": {"DE": 2},
+        "variants": {"1": 1},
+        "rules": {"0": 1},
+        "bots": {"Googlebot": 1},
     }
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from shortstack.adapters.crawlers import crawler_kind
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.bootstrap import Adapters
 from shortstack.domain.errors import AliasTaken
 from shortstack.domain.target_urls import OwnHosts
 from shortstack.domain.visits import Visit
 from shortstack.service_layer.events import PublishingUnitOfWork
-from shortstack.service_layer.links import LinksService, RedirectService
+from shortstack.service_layer.links import LinksService
+from shortstack.service_layer.redirects import Redirect, RedirectService
 from tests.concurrency import race
 from tests.contract.conftest import present
 
@@ -50,10 +52,17 @@ def test_racing_alias_creates_have_exactly_one_winner(links: LinksService) -> No
 def test_concurrent_redirects_count_every_click(links: LinksService, adapters: Adapters) -> None:
     link = links.create("alice", url="https://example.com/")
     publisher = MemoryEventPublisher()
-    redirects = RedirectService(adapters.links, PublishingUnitOfWork(publisher))
+    redirects = RedirectService(
+        adapters.links,
+        PublishingUnitOfWork(publisher),
+        adapters.password_attempts,
+        crawler_kind,
+    )
 
     def follow(n: int) -> str:
-        return redirects.follow(link.short_id, Visit()).location
+        answer = redirects.follow(link.short_id, Visit())
+        assert isinstance(answer, Redirect)
+        return answer.location
 
     assert set(race(60, follow)) == {"https://example.com/"}
     assert present(adapters.links.get(link.short_id)).click_count == 60

@@ -21,7 +21,8 @@ from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.analytics import DailyStats
 from shortstack.domain.events import Event
 from shortstack.domain.items import ItemChanges
-from shortstack.domain.links import LinkChanges
+from shortstack.domain.link_routing import Variant
+from shortstack.domain.links import LinkChanges, rule_from
 from shortstack.domain.visits import Visit
 from tests.conftest import DYNAMODB_LOCAL, TABLE_NAME, dispatcher_for, settings_for
 from tests.fakes import FakeClock
@@ -141,16 +142,27 @@ def test_the_same_use_cases_announce_the_same_events_and_fold_the_same_stats(
     runtime.fold()
 
     stats = runtime.stats("parity")
-    assert (stats.clicks, stats.bots) == (12, 4)
-    assert stats.counts["referrers"] == {"news.ycombinator.com": 4, "(direct)": 4, "t.co": 4}
-    assert stats.counts["countries"] == {"DE": 4, "FR": 4, "(unknown)": 4}
-    assert app.links.get("alice", "parity").click_count == 12
+    # Googlebot's four visits were redirected but are counted apart (decision 0106).
+    assert (stats.clicks, stats.bots) == (8, 4)
+    assert stats.counts["referrers"] == {"news.ycombinator.com": 4, "(direct)": 4}
+    assert stats.counts["countries"] == {"DE": 4, "FR": 4}
+    assert stats.counts["bots"] == {"Googlebot": 4}
+    assert app.links.get("alice", "parity").click_count == 8
 
     app.links.delete("alice", link.short_id)
     names: dict[str, str] = {}
     announced = [comparable(event, names) for event in runtime.events()]
     clicked = [detail for kind, detail in announced if kind == "LinkClicked"]
-    assert [kind for kind, _ in announced if kind != "LinkClicked"] == [
+    crawled = [detail for kind, detail in announced if kind == "LinkVisitedByBot"]
+    assert len(crawled) == 4
+    assert crawled[0] == {
+        "short_id": "parity",
+        "occurred_at": crawled[0]["occurred_at"],
+        "user_agent": "Googlebot/2.1 (+http://www.google.com/bot.html)",
+        "country": None,
+        "bot": "crawler",
+    }
+    assert [kind for kind, _ in announced if kind not in ("LinkClicked", "LinkVisitedByBot")] == [
         "ItemCreated",
         "ItemUpdated",
         "ItemDeleted",
@@ -163,7 +175,7 @@ def test_the_same_use_cases_announce_the_same_events_and_fold_the_same_stats(
         "ImportFinished",
         "LinkDeleted",
     ]
-    assert len(clicked) == 12
+    assert len(clicked) == 8
     assert clicked[1]["visitor"] is not None  # the one visit with an address
     assert clicked[0] == {
         "short_id": "parity",
@@ -172,9 +184,52 @@ def test_the_same_use_cases_announce_the_same_events_and_fold_the_same_stats(
         "user_agent": "Mozilla/5.0 Chrome/131",
         "country": "DE",
         "visitor": None,
+        "rule": None,
+        "variant": None,
     }
     expected_details = EXPECTED_DETAILS
-    assert [detail for kind, detail in announced if kind != "LinkClicked"] == expected_details
+    others = [d for kind, d in announced if kind not in ("LinkClicked", "LinkVisitedByBot")]
+    assert others == expected_details
+
+
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) Mobile/15E148 Safari/604.1"
+
+
+def test_rules_and_variants_are_attributed_alike_on_both_runtimes(runtime: Runtime) -> None:
+    """The redirect decides after its write; the stream consumer finds the same rule/variant."""
+    app = runtime.container
+    spins = iter(range(0, 1_000_000, 37_000))
+    app.redirects.spin = lambda: next(spins)
+    link = app.links.create(
+        "alice",
+        url="https://example.com/",
+        alias="routed",
+        rules=[
+            rule_from("https://ios.example/", device="ios"),
+            rule_from("https://de.example/", language="de"),
+        ],
+        variants=[Variant("https://a.example/", 1), Variant("https://b.example/", 3)],
+    )
+    visits = [
+        Visit.from_headers(None, IPHONE, None),
+        Visit.from_headers(None, "Mozilla/5.0 Chrome/131", None, accept_language="de-AT,de"),
+        Visit.from_headers(None, "Mozilla/5.0 Chrome/131", None, query="utm=1"),
+    ]
+    places = [app.redirects.follow(link.short_id, visits[n % 3]).location for n in range(24)]  # type: ignore[union-attr]
+    runtime.fold()
+    clicked = [e.detail for e in runtime.events() if e.detail_type == "LinkClicked"]
+    assert [(d["rule"], d["variant"]) for d in clicked][:3] == [(0, None), (1, None), (None, 0)]
+    chosen = [
+        ["https://ios.example/", "https://de.example/"][d["rule"]]
+        if d["rule"] is not None
+        else ["https://a.example/", "https://b.example/"][d["variant"]]
+        for d in clicked
+    ]
+    assert chosen == places
+    stats = runtime.stats("routed")
+    assert stats.counts["rules"] == {"0": 8, "1": 8}
+    assert sum(stats.counts["variants"].values()) == 8
+    assert sum(stats.counts["rules"].values()) + 8 == stats.clicks == 24
 
 
 EXPECTED_DETAILS: list[dict[str, Any]] = [

@@ -69,7 +69,10 @@ def filter_path_parameters(context: Any, path_parameters: dict[str, Any] | None)
     return not (isinstance(short_id, str) and is_reserved(short_id))
 
 
-UNSTATED_RULES = ("email", "url", "expires_at", "file", "alias", "from")
+UNSTATED_RULES = (
+    *("email", "url", "expires_at", "file", "alias", "from"),
+    *("fallback_url", "image_url", "valid_since"),
+)
 # Any text is a CSV: rows that are not links are reported one by one in the import's
 # status (202), so "schema-violating" bodies are accepted here by design.
 ANY_BODY_IS_DATA = {("POST", "/api/v1/imports")}
@@ -78,6 +81,7 @@ ANY_BODY_IS_DATA = {("POST", "/api/v1/imports")}
 # The envelope (not {"links": [...]}, over 1,000 entries) is still held to a 4xx.
 PER_ENTRY_REFUSALS = {("POST", "/api/v1/links/batch")}
 REDIRECTS = {"GET /{short_id}", "HEAD /{short_id}"}
+UNLOCKS = {"POST /{short_id}", "POST /api/v1/unlock/{short_id}"}
 # Refusals by the edge's size limits (documented on every operation): schemathesis's
 # negative-data check does not count them as refusals, though they are.
 EDGE_REFUSALS = {413, 414, 431}
@@ -94,15 +98,22 @@ def _refused_for_a_rule_the_schema_cannot_state(response: Any, case: Any) -> boo
       host name or IP, no credentials, not this service's own host) are the domain's (422
       on the url only, or the classic `POST /shorten`'s documented 400 `{"error"}`);
     - `expires_at` must lie in the future: a rule relative to the clock (422 on it only);
+    - `fallback_url`, the `url` of a rule or variant and a preview's `image_url` follow the
+      url's host rules; `valid_since` must come before the expiry (two fields) and within
+      3,650 days of the clock (422 on the field only);
     - an import's file must hold 1-100,000 rows of UTF-8 text (422 on the file only);
     - an alias must not be one of the service's reserved words, in any letter case (the
       schema's description says so; a pattern cannot say "not these words, any case");
     - a stats range spans at most 366 days: a rule on two parameters (422 on `from`);
     - a redirect to a link that is disabled, expired or used up is 410: the link's state,
       not the request, decides (documented; a stateful run meets it once a PATCH or a
-      max_visits has had its effect).
+      max_visits has had its effect);
+    - a password form posted to a link without a password is 405 (documented, with Allow):
+      the link decides, and the stateful run posts to the links it made, most without one.
     """
-    if response.status_code == 410 and case.operation.label in REDIRECTS:
+    if response.status_code == 410 and case.operation.label in REDIRECTS | UNLOCKS:
+        return True
+    if response.status_code == 405 and case.operation.label in UNLOCKS:
         return True
     if response.status_code == 400 and "cursor" in (case.query or {}):
         return True

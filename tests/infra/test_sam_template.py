@@ -26,6 +26,7 @@ PUBLIC_ROUTES = {
     "GET /docs/static/{name}",
     "GET /redoc",
     "GET /openapi.json",
+    "POST /api/v1/unlock/{short_id}",
 }
 DATA_SERVICES = ("dynamodb:", "s3:", "sqs:", "events:", "states:", "lambda:")
 

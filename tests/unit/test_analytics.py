@@ -6,6 +6,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from shortstack.adapters.useragent import classify_user_agent
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.analytics import country_code, referrer_host
 from shortstack.domain.errors import LinkNotFound
-from shortstack.domain.events import link_clicked
+from shortstack.domain.events import link_clicked, link_visited_by_bot
 from shortstack.domain.visits import Click
 from shortstack.entrypoints.http.app import create_app
 from tests import maintenance_support
@@ -67,7 +68,7 @@ def test_countries_are_two_letter_codes(header: str | None, code: str) -> None:
         (IPAD, "Mobile Safari UI/WKWebView", "tablet", False),
         (GOOGLEBOT, "Googlebot", "bot", True),
         (SLACK, "Slackbot-LinkExpanding", "bot", True),
-        ("curl/8.5.0", "curl", "bot", True),
+        ("curl/8.5.0", "curl", "other", False),  # a tool a person drives: never a bot
         (None, "(unknown)", "other", False),
     ],
 )
@@ -110,19 +111,16 @@ def test_redirects_become_stats_once_the_queue_is_drained(
     body = api.get(f"/api/v1/links/{short_id}/stats").json()
     assert (body["from"], body["to"]) == ("2026-10-26", "2026-11-24")
     assert len(body["days"]) == 30
-    assert body["days"][-1] == {"day": "2026-11-24", "clicks": 3, "bots": 1}
-    assert (body["clicks"], body["bots"]) == (3, 1)
+    # The crawler was redirected, but it is counted apart: bots, never clicks.
+    assert body["days"][-1] == {"day": "2026-11-24", "clicks": 2, "bots": 1}
+    assert (body["clicks"], body["bots"]) == (2, 1)
+    assert body["bot_agents"] == [{"value": "Googlebot", "clicks": 1}]
     assert body["referrers"] == [
-        {"value": "(direct)", "clicks": 1},
         {"value": "google.com", "clicks": 1},
         {"value": "t.co", "clicks": 1},
     ]
-    assert {d["value"]: d["clicks"] for d in body["devices"]} == {
-        "mobile": 1,
-        "desktop": 1,
-        "bot": 1,
-    }
-    assert {c["value"]: c["clicks"] for c in body["countries"]} == {"JP": 1, "(unknown)": 2}
+    assert {d["value"]: d["clicks"] for d in body["devices"]} == {"mobile": 1, "desktop": 1}
+    assert {c["value"]: c["clicks"] for c in body["countries"]} == {"JP": 1, "(unknown)": 1}
 
 
 def test_stats_ranges_are_checked_and_other_owners_see_404(
@@ -155,38 +153,37 @@ def test_ten_thousand_clicks_with_redeliveries_fold_into_exact_aggregates(
     rng = random.Random(2026)
     start = datetime(2026, 11, 1, tzinfo=UTC)
     agents = [IPHONE, WINDOWS_CHROME, IPAD, GOOGLEBOT]
-    clicks = [
-        link_clicked(
-            "viral01",
-            Click(
-                start + timedelta(minutes=rng.randrange(0, 14 * 24 * 60)),
-                rng.choice([None, "https://t.co", "https://news.ycombinator.com"]),
-                rng.choice(agents),
-                rng.choice(["DE", "US", None]),
-            ),
+    visits = [
+        Click(
+            start + timedelta(minutes=rng.randrange(0, 14 * 24 * 60)),
+            rng.choice([None, "https://t.co", "https://news.ycombinator.com"]),
+            rng.choice(agents),
+            rng.choice(["DE", "US", None]),
         )
         for _ in range(10_000)
     ]
-    sqlite_container_with_clock.publisher.publish(clicks)
-    sqlite_container_with_clock.publisher.publish(
-        rng.sample(clicks, 1_000)
-    )  # redelivered duplicates
+    clicks = [
+        link_visited_by_bot("viral01", replace(visit, bot="crawler"))
+        if visit.user_agent == GOOGLEBOT
+        else link_clicked("viral01", visit)
+        for visit in visits
+    ]
+    container = sqlite_container_with_clock
+    container.publisher.publish(clicks)
+    container.publisher.publish(rng.sample(clicks, 1_000))  # redelivered duplicates
     began = time.perf_counter()
-    dispatcher_for(sqlite_container_with_clock).drain(timeout_s=120)
+    dispatcher_for(container).drain(timeout_s=120)
     elapsed = time.perf_counter() - began
-    assert sqlite_container_with_clock.event_queue.depth() == 0, f"not drained in {elapsed:.1f} s"
-    days = sqlite_container_with_clock.analytics.stats.days(
-        "viral01", date(2026, 11, 1), date(2026, 11, 30)
-    )
-    per_day = Counter(click.time.date() for click in clicks)
+    assert container.event_queue.depth() == 0, f"not drained in {elapsed:.1f} s"
+    days = container.analytics.stats.days("viral01", date(2026, 11, 1), date(2026, 11, 30))
+    people = [event for event in clicks if event.detail_type == "LinkClicked"]
+    per_day = Counter(event.time.date() for event in people)
     assert {d.day: d.clicks for d in days} == dict(per_day)
-    assert sum(d.bots for d in days) == sum(
-        1 for c in clicks if c.detail["user_agent"] == GOOGLEBOT
-    )
+    assert sum(d.bots for d in days) == len(clicks) - len(people) > 2000
     countries: Counter[str] = Counter()
     for day in days:
         countries.update(day.counts["countries"])
-    expected = Counter(c.detail["country"] or "(unknown)" for c in clicks)
+    expected = Counter(c.detail["country"] or "(unknown)" for c in people)
     assert countries == expected
 
 
@@ -232,3 +229,26 @@ def test_the_stats_answer_keeps_its_totals_after_old_days_roll_into_months(
     ]
     assert after["days"][0]["day"] == "2026-08-01"  # June and July answer as months
     assert len(after["days"]) == len(before["days"]) - 61
+
+
+def test_variant_clicks_add_up_to_the_click_count_and_bots_stay_apart(
+    api: TestClient, sqlite_container_with_clock: Container
+) -> None:
+    variants = [
+        {"url": "https://a.example/", "weight": 1},
+        {"url": "https://b.example/", "weight": 3},
+    ]
+    short_id = api.post(
+        "/api/v1/links", json={"url": "https://example.com/", "variants": variants}
+    ).json()["short_id"]
+    for _ in range(40):
+        assert api.get(f"/{short_id}").status_code == 302
+    for _ in range(5):
+        assert api.get(f"/{short_id}", headers={"user-agent": GOOGLEBOT}).status_code == 302
+    dispatcher_for(sqlite_container_with_clock).drain()
+    body = api.get(f"/api/v1/links/{short_id}/stats").json()
+    link = api.get(f"/api/v1/links/{short_id}").json()
+    assert (body["clicks"], body["bots"], link["click_count"]) == (40, 5, 40)
+    assert sum(entry["clicks"] for entry in body["variants"]) == 40
+    assert {entry["value"] for entry in body["variants"]} == {"0", "1"}
+    assert body["bot_agents"] == [{"value": "Googlebot", "clicks": 5}]

@@ -64,10 +64,17 @@ def api_lambda(aws_env: Any) -> Iterator[Any]:
     module.app.state.container.close()
 
 
-def invoke(module: Any, fixture: str, **placeholders: str) -> dict[str, Any]:
-    response: dict[str, Any] = module.handler(
-        load_event(fixture, **placeholders), FakeLambdaContext()
-    )
+JSON = "application/json"
+
+
+def invoke(
+    module: Any, fixture: str, accept: str | None = None, **placeholders: str
+) -> dict[str, Any]:
+    """The handler's answer to a fixture event; `accept` replaces the browser's Accept."""
+    event = load_event(fixture, **placeholders)
+    if accept is not None:
+        event["headers"]["accept"] = accept
+    response: dict[str, Any] = module.handler(event, FakeLambdaContext())
     return response
 
 
@@ -115,6 +122,8 @@ def test_shorten_then_follow_through_both_lambdas(
         "user_agent": load_event("apigw_v2_redirect_get.json")["headers"]["user-agent"],
         "country": "FR",
         "visitor": None,  # API Gateway sends no CloudFront-Viewer-Address
+        "rule": None,
+        "variant": None,
     }
     assert datetime.fromisoformat(event.detail["occurred_at"]) == event.time
 
@@ -161,16 +170,24 @@ def test_full_link_lifecycle_across_the_two_lambdas(api_lambda: Any, redirect_la
 
     disabled = invoke(api_lambda, "apigw_v2_links_update.json", id="summer-sale")
     assert response_json(disabled)["is_active"] is False
-    gone = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id="summer-sale")
+    gone = invoke(redirect_lambda, "apigw_v2_redirect_get.json", JSON, id="summer-sale")
     assert gone["statusCode"] == 410
     assert json.loads(gone["body"]) == {"message": "link is disabled"}
     assert gone["headers"]["cache-control"] == "no-store"
     assert gone["headers"]["content-type"] == "application/json"
+    page = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id="summer-sale")  # a browser
+    assert (page["statusCode"], page["headers"]["content-type"]) == (
+        410,
+        "text/html; charset=utf-8",
+    )
+    assert "This link has been turned off" in page["body"]
 
     assert invoke(api_lambda, "apigw_v2_links_delete.json", id="summer-sale")["statusCode"] == 204
-    missing = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id="summer-sale")
+    missing = invoke(redirect_lambda, "apigw_v2_redirect_get.json", JSON, id="summer-sale")
     assert missing["statusCode"] == 404
     assert "not found" in json.loads(missing["body"])["message"]
+    missing_page = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id="summer-sale")
+    assert (missing_page["statusCode"], "No link here" in missing_page["body"]) == (404, True)
 
 
 def test_invalid_shorten_is_a_400_with_error(api_lambda: Any) -> None:
@@ -202,7 +219,7 @@ def test_expired_and_used_up_links_are_410(aws_env: Any, redirect_lambda: Any) -
             max_visits=2,
         )
     )
-    expired = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id="old-link")
+    expired = invoke(redirect_lambda, "apigw_v2_redirect_get.json", JSON, id="old-link")
     assert (expired["statusCode"], json.loads(expired["body"])) == (
         410,
         {"message": "link has expired"},
@@ -218,14 +235,14 @@ def test_expired_and_used_up_links_are_410(aws_env: Any, redirect_lambda: Any) -
 
 @pytest.mark.parametrize("short_id", ["ab", "api", "health", "has.dot", "%F0%9F%92%A9"])
 def test_ids_that_cannot_be_links_are_404(redirect_lambda: Any, short_id: str) -> None:
-    response = invoke(redirect_lambda, "apigw_v2_redirect_get.json", id=short_id)
+    response = invoke(redirect_lambda, "apigw_v2_redirect_get.json", JSON, id=short_id)
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["message"]
 
 
 def test_other_methods_are_405(redirect_lambda: Any) -> None:
     event = load_event("apigw_v2_redirect_get.json", id="abc1234")
-    event["requestContext"]["http"]["method"] = "POST"
+    event["requestContext"]["http"]["method"] = "PUT"
     response = redirect_lambda.handler(event, FakeLambdaContext())
     assert response["statusCode"] == 405
 
@@ -382,6 +399,7 @@ def test_a_function_url_path_that_is_not_one_short_id_is_404(
     redirect_lambda: Any, path: str
 ) -> None:
     event = load_event("lambda_url_redirect_get.json", id="x")
+    event["headers"]["accept"] = JSON
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     response = redirect_lambda.handler(event, None)
     assert response["statusCode"] == 404

@@ -101,7 +101,8 @@ def test_n_redirects_delivered_twice_fold_into_exactly_n_clicks(deployment: Depl
         second, 4, **{"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"}
     )
     deployment.deliver()
-    assert (deployment.stats(first).clicks, deployment.stats(second).clicks) == (45, 4)
+    # Googlebot is redirected but counted apart: bots, never clicks (decision 0106).
+    assert (deployment.stats(first).clicks, deployment.stats(second).clicks) == (45, 0)
     assert deployment.stats(second).bots == 4
     deployment.follow(first, 5)
     deployment.deliver()
@@ -239,5 +240,6 @@ def test_real_stream_records_from_dynamodb_local_become_bus_events_and_stats(
         "LinkDeleted",
     ]
     stats = deployment.stats("launch")
-    assert (stats.clicks, stats.bots) == (3, 1)
-    assert stats.counts["referrers"] == {"news.ycombinator.com": 1, "(direct)": 1, "t.co": 1}
+    assert (stats.clicks, stats.bots) == (2, 1)
+    assert stats.counts["referrers"] == {"news.ycombinator.com": 1, "(direct)": 1}
+    assert stats.counts["bots"] == {"Googlebot": 1}

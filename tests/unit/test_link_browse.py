@@ -6,15 +6,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from shortstack.adapters.crawlers import crawler_kind
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.memory.links import MemoryLinkRepository
+from shortstack.adapters.memory.password_attempts import MemoryPasswordAttempts
 from shortstack.domain.link_state import LinkState, state_of
 from shortstack.domain.links import LinkChanges
 from shortstack.domain.visits import Visit
 from shortstack.service_layer import link_browse
 from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.link_browse import LinkQuery
-from shortstack.service_layer.links import LinksService, RedirectService
+from shortstack.service_layer.links import LinksService
+from shortstack.service_layer.redirects import RedirectService
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -44,7 +47,8 @@ def links(repo: MemoryLinkRepository, clock: Clock) -> LinksService:
 
 
 def click(repo: MemoryLinkRepository, clock: Clock, short_id: str, times: int) -> None:
-    redirects = RedirectService(repo, PublishingUnitOfWork(MemoryEventPublisher()), clock=clock)
+    uow = PublishingUnitOfWork(MemoryEventPublisher())
+    redirects = RedirectService(repo, uow, MemoryPasswordAttempts(), crawler_kind, clock)
     for _ in range(times):
         redirects.follow(short_id, Visit())
 

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from shortstack.domain.link_routing import (
+    SPIN_RANGE,
     Destination,
     RedirectRule,
     Variant,
@@ -15,11 +16,10 @@ from shortstack.domain.link_routing import (
     devices_of,
     forward_query,
     matching_rule,
+    new_spin,
     preferred_languages,
     query_pairs,
-    variant_counts,
     variant_for,
-    variant_schedule,
 )
 
 IPHONE = (
@@ -158,44 +158,41 @@ def test_query_conditions_compare_decoded_pairs_exactly() -> None:
 @pytest.mark.parametrize(
     "weights", [(1, 1), (1, 3), (50, 30, 20), (1, 1, 1, 1, 1), (100, 1), (7, 13, 100, 2, 55)]
 )
-def test_each_period_of_the_schedule_holds_each_variant_weight_times(
-    weights: tuple[int, ...],
-) -> None:
-    schedule = variant_schedule(weights)
-    assert len(schedule) == sum(weights)
-    assert Counter(schedule) == {index: weight for index, weight in enumerate(weights)}
+def test_spins_split_in_proportion_to_the_weights(weights: tuple[int, ...]) -> None:
+    variants = [Variant(f"https://{n}.example/", weight) for n, weight in enumerate(weights)]
+    step = 97  # every 97th spin of the million: a fine, even sample
+    landed = Counter(variant_for(variants, spin) for spin in range(0, SPIN_RANGE, step))
+    total = sum(landed.values())
+    for index, weight in enumerate(weights):
+        assert landed[index] / total == pytest.approx(weight / sum(weights), abs=0.001)
 
 
-def test_the_schedule_interleaves_instead_of_running_in_blocks() -> None:
-    assert variant_schedule((1, 1)) == (0, 1)
-    assert variant_schedule((2, 1)) == (0, 1, 0)
-    # Never more than weight-share runs: 50/50 alternates, 3:1 has no two 1s in a row.
-    assert "1, 1" not in str(variant_schedule((3, 1)))
+def test_the_lowest_and_highest_spins_land_on_the_first_and_last_variant() -> None:
+    variants = [Variant("https://a.example/", 1), Variant("https://b.example/", 3)]
+    assert variant_for(variants, 0) == 0
+    assert variant_for(variants, SPIN_RANGE // 4 - 1) == 0
+    assert variant_for(variants, SPIN_RANGE // 4) == 1
+    assert variant_for(variants, SPIN_RANGE - 1) == 1
 
 
-@pytest.mark.parametrize("visits", [0, 1, 2, 7, 99, 100, 101, 1234])
-def test_variant_counts_add_up_to_the_visits_and_match_the_ordinals(visits: int) -> None:
-    variants = [Variant("https://a.example/", 50), Variant("https://b.example/", 30)]
-    variants.append(Variant("https://c.example/", 20))
-    counts = variant_counts([v.weight for v in variants], visits)
-    assert sum(counts) == visits
-    chosen = Counter(variant_for(variants, ordinal) for ordinal in range(1, visits + 1))
-    assert [chosen.get(index, 0) for index in range(3)] == counts
+def test_new_spins_stay_in_range() -> None:
+    assert all(0 <= new_spin() < SPIN_RANGE for _ in range(1000))
 
 
 def test_destination_is_the_rule_else_the_variant_else_the_url() -> None:
     rules = [RedirectRule("https://ios.example/", device="ios")]
     variants = [Variant("https://a.example/", 1), Variant("https://b.example/", 1)]
-    assert choose_destination("https://u.example/", rules, variants, facts(IPHONE), 1) == (
+    low, high = 0, SPIN_RANGE - 1
+    assert choose_destination("https://u.example/", rules, variants, facts(IPHONE), low) == (
         Destination("https://ios.example/", rule=0)
     )
-    assert choose_destination("https://u.example/", rules, variants, facts(PIXEL), 1) == (
+    assert choose_destination("https://u.example/", rules, variants, facts(PIXEL), low) == (
         Destination("https://a.example/", variant=0)
     )
-    assert choose_destination("https://u.example/", rules, variants, facts(PIXEL), 2) == (
+    assert choose_destination("https://u.example/", rules, variants, facts(PIXEL), high) == (
         Destination("https://b.example/", variant=1)
     )
-    assert choose_destination("https://u.example/", rules, (), facts(PIXEL), 2) == (
+    assert choose_destination("https://u.example/", rules, (), facts(PIXEL), high) == (
         Destination("https://u.example/")
     )
 

@@ -13,17 +13,15 @@ from shortstack.domain.errors import (
     AliasTaken,
     Conflict,
     InvalidInput,
-    LinkGone,
     LinkNotFound,
     UnsafeUrl,
 )
 from shortstack.domain.link_routing import RedirectRule, Variant
-from shortstack.domain.links import LinkChanges, Preview, Target, rule_from
+from shortstack.domain.links import LinkChanges, Preview, rule_from
 from shortstack.domain.passwords import ScryptCost, verify_password
 from shortstack.domain.target_urls import OwnHosts
-from shortstack.domain.visits import Click, Visit
 from shortstack.service_layer.events import PublishingUnitOfWork
-from shortstack.service_layer.links import LinksService, RedirectService
+from shortstack.service_layer.links import LinksService
 from tests.fakes import FakeClock
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -53,13 +51,6 @@ def links(
     repo: MemoryLinkRepository, publisher: MemoryEventPublisher, clock: FakeClock
 ) -> LinksService:
     return LinksService(repo, PublishingUnitOfWork(publisher), OwnHosts.of("https://sho.rt"), clock)
-
-
-@pytest.fixture
-def redirects(
-    repo: MemoryLinkRepository, publisher: MemoryEventPublisher, clock: FakeClock
-) -> RedirectService:
-    return RedirectService(repo, PublishingUnitOfWork(publisher), clock)
 
 
 def test_a_colliding_random_id_is_drawn_again_and_never_overwrites(
@@ -191,48 +182,6 @@ def test_list_normalizes_the_tag_and_clamps_the_limit(links: LinksService) -> No
         links.create("alice", url="https://example.com/", tags=["promo"])
     assert len(links.list("alice", tag=" PROMO ", limit=0).items) == 1
     assert len(links.list("alice", tag="promo", limit=10_000).items) == 3
-
-
-def test_follow_counts_publishes_and_answers(
-    links: LinksService,
-    redirects: RedirectService,
-    publisher: MemoryEventPublisher,
-    repo: MemoryLinkRepository,
-) -> None:
-    link = links.create("alice", url="https://example.com/", redirect_status=307)
-    redirect = redirects.follow(link.short_id, Visit(referrer="https://r.example/", country="DE"))
-    assert (redirect.location, redirect.status) == ("https://example.com/", 307)
-    assert redirect.cache_control == "private, max-age=0"
-    [clicked] = publisher.of_type("LinkClicked")
-    assert clicked.detail["referrer"] == "https://r.example"
-    assert clicked.detail["country"] == "DE"
-    assert clicked.detail["user_agent"] is None
-    assert clicked.time == NOW
-    assert repo.get(link.short_id).click_count == 1  # type: ignore[union-attr]
-
-
-def test_peek_answers_without_counting(
-    links: LinksService, redirects: RedirectService, repo: MemoryLinkRepository, clock: FakeClock
-) -> None:
-    link = links.create("alice", url="https://example.com/", ttl_days=1)
-    assert redirects.peek(link.short_id).location == "https://example.com/"
-    assert repo.get(link.short_id).click_count == 0  # type: ignore[union-attr]
-    clock.advance(days=1)
-    with pytest.raises(LinkGone, match="expired"):
-        redirects.peek(link.short_id)
-
-
-@pytest.mark.parametrize("short_id", ["", "ab", "api", "a/b", "x" * 65])
-def test_impossible_ids_are_not_found_without_a_lookup(
-    redirects: RedirectService, short_id: str
-) -> None:
-    class NoLookups(MemoryLinkRepository):
-        def record_click(self, short_id: str, click: Click) -> Target:
-            raise AssertionError("looked up")
-
-    redirects.links = NoLookups()
-    with pytest.raises(LinkNotFound):
-        redirects.follow(short_id, Visit())
 
 
 def test_expiry_null_never_expires_and_the_default_is_a_setting(

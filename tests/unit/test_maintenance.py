@@ -112,7 +112,7 @@ def test_old_days_roll_into_months_and_the_stats_answer_keeps_its_totals(
     assert (after.totals.clicks, after.totals.bots) == (before.totals.clicks, before.totals.bots)
     assert after.totals.counts == before.totals.counts
     assert [(m.day, m.clicks, m.bots) for m in after.months] == [
-        (date(2026, 6, 1), 2, 1),
+        (date(2026, 6, 1), 1, 1),  # a bot's visit is no click
         (date(2026, 7, 1), 1, 0),
         (date(2026, 8, 1), 1, 0),
     ]

@@ -32,7 +32,7 @@ def test_a_link_announces_its_creation_clicks_update_and_deletion() -> None:
         "LinkCreated",
         "LinkClicked",
         "LinkClicked",
-        "LinkClicked",
+        "LinkVisitedByBot",  # Googlebot: redirected, counted apart (decision 0106)
         "LinkUpdated",
         "LinkDeleted",
     ]
@@ -44,7 +44,9 @@ def test_a_link_announces_its_creation_clicks_update_and_deletion() -> None:
     assert len(first.detail["visitor"]) == 16
     assert "198.51.100.10" not in str(first.detail)
     assert (second.detail["referrer"], second.detail["country"]) == (None, "FR")
-    assert third.detail["visitor"] is None  # no address, no hash
+    assert (first.detail["rule"], first.detail["variant"]) == (None, None)
+    assert third.detail["bot"] == "crawler"
+    assert "visitor" not in third.detail
     assert first.time < second.time < third.time
     assert updated.detail["fields"] == ["is_active"]
     assert deleted.detail == {"short_id": "launch", "owner": "user-7f3a9c"}

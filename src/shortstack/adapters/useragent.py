@@ -17,13 +17,6 @@ from shortstack.domain.analytics import UNKNOWN, UserAgentFamily
 _TABLET = re.compile(r"ipad|tablet|kindle|silk|playbook|nexus (7|9|10)|sm-t\d", re.IGNORECASE)
 _MOBILE_OS = frozenset({"iOS", "Android", "Windows Phone", "BlackBerry OS", "KaiOS"})
 _DESKTOP_OS = frozenset({"Windows", "Mac OS X", "Linux", "Ubuntu", "Chrome OS", "Fedora"})
-# Clients that are programs rather than people, which uap-core does not flag as spiders.
-_TOOL = re.compile(
-    r"^(curl|wget|python-requests|python-urllib|go-http-client|okhttp|java|libwww-perl|"
-    r"httpie|axios|node-fetch|postmanruntime)\b",
-    re.IGNORECASE,
-)
-_BOT_WORDS = re.compile(r"bot|crawler|spider|slurp|preview|headless", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
@@ -37,11 +30,10 @@ def classify_user_agent(user_agent: str | None) -> UserAgentFamily:
     browser = result.user_agent.family if result.user_agent else "Other"
     os_family = result.os.family if result.os else ""
     device = result.device.family if result.device else ""
-    is_bot = (
-        device == "Spider" or bool(_TOOL.match(user_agent)) or bool(_BOT_WORDS.search(user_agent))
-    )
     os_name = os_family or UNKNOWN
-    if is_bot:
+    # Whether a visit counted as a bot's is the redirect's decision (crawlers.py); this flag
+    # only names uap-core's own spiders for the device breakdown.
+    if device == "Spider":
         return UserAgentFamily(browser=browser, device="bot", is_bot=True, os=os_name)
     if _TABLET.search(user_agent):
         device_class = "tablet"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from shortstack.adapters.crawlers import crawler_kind
 from shortstack.bootstrap.adapters import Adapters
 from shortstack.config import Settings
 from shortstack.domain.clock import Clock, utc_now
@@ -29,9 +30,10 @@ from shortstack.service_layer.auth import Authenticator
 from shortstack.service_layer.events import EventConsumer
 from shortstack.service_layer.imports import ImportsService
 from shortstack.service_layer.items import ItemsService
-from shortstack.service_layer.links import LinksService, RedirectService
+from shortstack.service_layer.links import LinksService
 from shortstack.service_layer.maintenance import MaintenanceService
 from shortstack.service_layer.ports import EventPublisher, WorkflowStarter
+from shortstack.service_layer.redirects import RedirectService
 from shortstack.service_layer.relay import OutboxRelay
 from shortstack.service_layer.users import UsersService
 
@@ -129,7 +131,14 @@ def bootstrap(
             clock,
             default_ttl_days=settings.default_link_ttl_days or None,
         ),
-        redirects=RedirectService(adapters.links, adapters.uow, clock, settings.visitor_hash_salt),
+        redirects=RedirectService(
+            adapters.links,
+            adapters.uow,
+            adapters.password_attempts,
+            crawler_kind,
+            clock,
+            settings.visitor_hash_salt,
+        ),
         analytics=analytics,
         events=events,
         imports=imports,

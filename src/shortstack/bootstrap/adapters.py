@@ -22,6 +22,7 @@ from shortstack.service_layer.ports import (
     ImportRepository,
     ItemRepository,
     LinkRepository,
+    PasswordAttempts,
     UnitOfWork,
     UserRepository,
     WorkflowStarter,
@@ -41,6 +42,7 @@ class Adapters:
     # Where a change and its events commit together (SQLite transaction, DynamoDB stream).
     uow: UnitOfWork
     links: LinkRepository
+    password_attempts: PasswordAttempts
     stats: ClickStatsRepository
     idempotency: Idempotency
     imports: ImportRepository

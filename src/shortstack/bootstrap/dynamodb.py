@@ -13,6 +13,7 @@ from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
 from shortstack.adapters.dynamodb.items import DynamoDBItemRepository
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
 from shortstack.adapters.dynamodb.outbox import StreamUnitOfWork
+from shortstack.adapters.dynamodb.password_attempts import DynamoDBPasswordAttempts
 from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
 from shortstack.adapters.dynamodb.stats_rollup import DynamoDBClickStatsRollUp
 from shortstack.adapters.dynamodb.users import DynamoDBUserRepository
@@ -53,6 +54,7 @@ def adapters_for(settings: Settings, *, client: DynamoDBClient | None = None) ->
         # The table's stream is the outbox: a change commits alone, its record is its event.
         uow=StreamUnitOfWork(),
         links=links,
+        password_attempts=DynamoDBPasswordAttempts(dynamodb, table),
         stats=stats,
         window_fold=stats,
         expired_links=links,

@@ -8,6 +8,7 @@ from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.memory.imports import MemoryImportRepository
 from shortstack.adapters.memory.items import MemoryItemRepository
 from shortstack.adapters.memory.links import MemoryLinkRepository
+from shortstack.adapters.memory.password_attempts import MemoryPasswordAttempts
 from shortstack.adapters.memory.stats import MemoryClickStatsRepository
 from shortstack.adapters.memory.users import MemoryUserRepository
 from shortstack.bootstrap.adapters import Adapters
@@ -29,6 +30,7 @@ def adapters_for(settings: Settings) -> Adapters:
         publisher=publisher,
         uow=PublishingUnitOfWork(publisher),
         links=links,
+        password_attempts=MemoryPasswordAttempts(),
         stats=stats,
         expired_links=links,
         stats_rollup=stats,

@@ -16,6 +16,7 @@ from shortstack.adapters.sqlite.idempotency_records import (
 from shortstack.adapters.sqlite.imports import SqliteImportRepository
 from shortstack.adapters.sqlite.items import SqliteItemRepository
 from shortstack.adapters.sqlite.links import SqliteLinkRepository
+from shortstack.adapters.sqlite.password_attempts import SqlitePasswordAttempts
 from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
 from shortstack.adapters.sqlite.stats_rollup import SqliteClickStatsRollUp
 from shortstack.adapters.sqlite.unit_of_work import SqliteUnitOfWork
@@ -61,6 +62,7 @@ def adapters_for(settings: Settings) -> Adapters:
         publisher=queue,
         uow=SqliteUnitOfWork(db, queue),
         links=links,
+        password_attempts=SqlitePasswordAttempts(db),
         stats=stats,
         expired_links=links,
         stats_rollup=SqliteClickStatsRollUp(db),

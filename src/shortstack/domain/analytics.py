@@ -2,7 +2,10 @@
 
 A click is reduced to a few low-cardinality dimensions before it is stored:
 the referrer's host (never its path or query, which may carry tokens), the
-browser family, the device class, a bot flag and the edge's country code.
+browser family, the device class, the edge's country code, and the link's rule
+or A/B variant that chose the destination. A crawler's or preview fetcher's
+visit (LinkVisitedByBot) is no click: it adds to `bots` and to the `bots`
+dimension (the bot's name) only, so `clicks` matches the link's click_count.
 Aggregates are per link and per UTC day, so a link's stats stay one small
 record per day however many clicks it gets. Scheduled maintenance rolls the
 days of whole months older than ROLL_UP_AFTER_DAYS into one record per month
@@ -23,7 +26,16 @@ from shortstack.domain.errors import InvalidInput
 
 DIRECT = "(direct)"
 UNKNOWN = "(unknown)"
-DIMENSIONS = ("referrers", "browsers", "oses", "devices", "countries")
+DIMENSIONS = (
+    "referrers",
+    "browsers",
+    "oses",
+    "devices",
+    "countries",
+    "variants",
+    "rules",
+    "bots",
+)
 HOST_MAX = 100
 MAX_STATS_DAYS = 366
 DEFAULT_STATS_DAYS = 30
@@ -53,15 +65,29 @@ class ClickFacts:
     is_bot: bool
     country: str
     os: str = UNKNOWN
+    variant: int | None = None
+    rule: int | None = None
+
+    @property
+    def clicks(self) -> int:
+        """What this visit adds to `clicks` (a bot's adds nothing there)."""
+        return 0 if self.is_bot else 1
 
     def dimension_values(self) -> dict[str, str]:
-        return {
+        if self.is_bot:
+            return {"bots": self.browser}
+        values = {
             "referrers": self.referrer,
             "browsers": self.browser,
             "oses": self.os,
             "devices": self.device,
             "countries": self.country,
         }
+        if self.variant is not None:
+            values["variants"] = str(self.variant)
+        if self.rule is not None:
+            values["rules"] = str(self.rule)
+        return values
 
 
 @dataclass(slots=True)
@@ -76,7 +102,7 @@ class DailyStats:
     )
 
     def add(self, facts: ClickFacts) -> None:
-        self.clicks += 1
+        self.clicks += facts.clicks
         self.bots += int(facts.is_bot)
         for dimension, value in facts.dimension_values().items():
             bucket = self.counts[dimension]
@@ -153,8 +179,22 @@ def country_code(country: str | None) -> str:
     return code if _COUNTRY.match(code) else UNKNOWN
 
 
-def click_facts(event_id: str, detail: Mapping[str, object], family: UserAgentFamily) -> ClickFacts:
-    """Reduce a LinkClicked detail to its dimensions; InvalidInput when it cannot be read."""
+def _index(detail: Mapping[str, object], name: str) -> int | None:
+    value = detail.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 100:
+        raise InvalidInput(f"{name} must be a small index or null", field=name)
+    return value
+
+
+def click_facts(
+    event_id: str, detail: Mapping[str, object], family: UserAgentFamily, is_bot: bool = False
+) -> ClickFacts:
+    """Reduce a LinkClicked (or, with `is_bot`, a LinkVisitedByBot) detail to its dimensions.
+
+    InvalidInput when it cannot be read.
+    """
     short_id = detail.get("short_id")
     occurred_at = detail.get("occurred_at")
     if not isinstance(short_id, str) or not short_id:
@@ -174,9 +214,11 @@ def click_facts(event_id: str, detail: Mapping[str, object], family: UserAgentFa
         referrer=referrer_host(referrer if isinstance(referrer, str) else None),
         browser=family.browser,
         device=family.device,
-        is_bot=family.is_bot,
+        is_bot=is_bot,
         country=country_code(country if isinstance(country, str) else None),
         os=family.os,
+        variant=_index(detail, "variant"),
+        rule=_index(detail, "rule"),
     )
 
 

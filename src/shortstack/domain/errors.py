@@ -96,6 +96,14 @@ class PasswordRequired(DomainError):
         self.wrong = wrong
 
 
+class NoPassword(DomainError):
+    """A password was sent to a link that has none: it is followed with GET."""
+
+    def __init__(self, short_id: str) -> None:
+        super().__init__(f"short link {short_id!r} has no password; follow it with GET")
+        self.short_id = short_id
+
+
 class TooManyAttempts(DomainError):
     """Too many wrong passwords for one link from one client; try again after a while."""
 

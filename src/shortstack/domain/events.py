@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from shortstack.domain.clock import from_iso, to_iso
+from shortstack.domain.link_routing import Destination
 from shortstack.domain.visits import Click
 
 SOURCE_ITEMS = "shortstack.items"
@@ -104,11 +105,13 @@ def link_deleted(short_id: str, owner: str, now: datetime) -> Event:
     return Event(SOURCE_LINKS, "LinkDeleted", {"short_id": short_id, "owner": owner}, now)
 
 
-def link_clicked(short_id: str, click: Click) -> Event:
+def link_clicked(short_id: str, click: Click, destination: Destination | None = None) -> Event:
     """One counted redirect; the analytics fold adds these to per-day stats.
 
     Every key is always present (null when the request did not say), so consumers can
     read the detail without guessing which keys exist. `referrer` is an origin only.
+    `rule` and `variant` are the indexes of the link's rule or A/B variant that chose
+    the destination (null: none did).
     """
     detail = {
         "short_id": short_id,
@@ -117,5 +120,25 @@ def link_clicked(short_id: str, click: Click) -> Event:
         "user_agent": click.user_agent,
         "country": click.country,
         "visitor": click.visitor,
+        "rule": destination.rule if destination else None,
+        "variant": destination.variant if destination else None,
     }
     return Event(SOURCE_LINKS, "LinkClicked", detail, click.at)
+
+
+BOT_VISIT = "LinkVisitedByBot"
+
+
+def link_visited_by_bot(short_id: str, click: Click) -> Event:
+    """A crawler or preview fetcher was redirected (or shown the preview): never a click.
+
+    `bot` is `crawler` or `preview`; the stats count these apart from clicks.
+    """
+    detail = {
+        "short_id": short_id,
+        "occurred_at": to_iso(click.at),
+        "user_agent": click.user_agent,
+        "country": click.country,
+        "bot": click.bot,
+    }
+    return Event(SOURCE_LINKS, BOT_VISIT, detail, click.at)

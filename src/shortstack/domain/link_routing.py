@@ -9,12 +9,11 @@ visitor who prefers French over German gets the French rule even when the German
 one comes first. With no matching rule the visit goes to one of the link's
 variants, if it has some, otherwise to its `url`.
 
-Variants are chosen by the visit's ordinal (the link's click count once this
-click is counted) on a fixed, interleaved schedule whose period is the sum of
-the weights. Every counted visit has its own ordinal, so any N visits split
-exactly by weight, and whoever knows the ordinal and the weights (the stream
-consumer reading the link's new image) knows the variant without being told.
-Uncounted visits (bots, HEAD) have no ordinal and take the next one's variant.
+Variants are chosen by weight with a number the visit draws before anything is
+written (its `spin`, 0 to SPIN_RANGE - 1). The spin is stored with the click's
+other facts, so whoever reads the click and the link's variants (the stream
+consumer reading the link's new image) finds the same variant without being told,
+though the redirect only learns the variants from the write's answer.
 
 Everything the rules look at is reduced first (`VisitorFacts`): devices from the
 User-Agent, at most LANGUAGES_MAX primary language subtags, the edge's country,
@@ -27,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +44,7 @@ WEIGHT_MIN = 1
 WEIGHT_MAX = 100
 LANGUAGES_MAX = 6
 QUERY_PAIRS_MAX = 20
+SPIN_RANGE = 1_000_000
 LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 _LANGUAGE = re.compile(LANGUAGE_PATTERN)
@@ -150,6 +151,8 @@ def devices_of(user_agent: str | None) -> frozenset[str]:
     return frozenset()
 
 
+# Browsers send a handful of distinct Accept-Language values: parse each once.
+@lru_cache(maxsize=1024)
 def preferred_languages(accept_language: str | None) -> tuple[str, ...]:
     """Primary language subtags in the visitor's order of preference (q, then position).
 
@@ -223,39 +226,19 @@ def matching_rule(rules: Sequence[RedirectRule], facts: VisitorFacts) -> int | N
     return None
 
 
-@lru_cache(maxsize=256)
-def variant_schedule(weights: tuple[int, ...]) -> tuple[int, ...]:
-    """One period of variant indexes, sum(weights) long, each arm as spread out as it can be.
-
-    Smooth weighted round robin: every step each arm gains its weight, the richest arm is
-    chosen and pays the total. Each arm appears exactly `weight` times per period.
-    """
-    total = sum(weights)
-    credit = [0] * len(weights)
-    schedule = []
-    for _ in range(total):
-        for index, weight in enumerate(weights):
-            credit[index] += weight
-        chosen = max(range(len(weights)), key=lambda i: (credit[i], -i))
-        credit[chosen] -= total
-        schedule.append(chosen)
-    return tuple(schedule)
+def variant_for(variants: Sequence[Variant], spin: int) -> int:
+    """The variant a visit's spin (0 to SPIN_RANGE - 1) lands on, in proportion to the weights."""
+    point = spin * sum(variant.weight for variant in variants) // SPIN_RANGE
+    for index, variant in enumerate(variants):
+        if point < variant.weight:
+            return index
+        point -= variant.weight
+    return len(variants) - 1
 
 
-def variant_for(variants: Sequence[Variant], ordinal: int) -> int:
-    """The variant of the `ordinal`-th counted visit (1 is the first)."""
-    schedule = variant_schedule(tuple(variant.weight for variant in variants))
-    return schedule[(ordinal - 1) % len(schedule)]
-
-
-def variant_counts(weights: Sequence[int], visits: int) -> list[int]:
-    """How many of the first `visits` ordinals each variant receives."""
-    schedule = variant_schedule(tuple(weights))
-    periods, rest = divmod(visits, len(schedule))
-    counts = [weight * periods for weight in weights]
-    for index in schedule[:rest]:
-        counts[index] += 1
-    return counts
+def new_spin() -> int:
+    """A visit's draw for the A/B split (not a secret: any uniform source will do)."""
+    return int(random.random() * SPIN_RANGE)
 
 
 def choose_destination(
@@ -263,14 +246,14 @@ def choose_destination(
     rules: Sequence[RedirectRule],
     variants: Sequence[Variant],
     facts: VisitorFacts,
-    ordinal: int,
+    spin: int,
 ) -> Destination:
-    """Where the visit with this ordinal goes: its rule, else its variant, else `url`."""
+    """Where a visit goes: its rule, else the variant its spin lands on, else `url`."""
     rule = matching_rule(rules, facts)
     if rule is not None:
         return Destination(rules[rule].url, rule=rule)
     if variants:
-        chosen = variant_for(variants, ordinal)
+        chosen = variant_for(variants, spin)
         return Destination(variants[chosen].url, variant=chosen)
     return Destination(url)
 

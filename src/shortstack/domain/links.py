@@ -19,7 +19,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from shortstack.domain.errors import InvalidInput, LinkGone, LinkNotYetValid, UnsafeUrl
+from shortstack.domain.errors import (
+    InvalidInput,
+    LinkGone,
+    LinkNotYetValid,
+    PasswordRequired,
+    UnsafeUrl,
+)
 from shortstack.domain.link_routing import (
     COUNTRY_PATTERN,
     DEVICES,
@@ -121,19 +127,43 @@ class Link:
     def password_protected(self) -> bool:
         return self.password_hash is not None
 
+    @property
+    def personal(self) -> bool:
+        """Whether two visitors may be sent to different places (never cache for everyone)."""
+        return bool(self.rules or self.variants or self.forward_query)
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What a redirect needs of a link: where to, with which status, and how long to cache."""
+    """What a redirect needs of a link: where to and why (rules, variants), with which status,
+    and how long to cache."""
 
     url: str
     redirect_status: int
     expires_at: datetime | None
     max_visits: int | None
+    rules: tuple[RedirectRule, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    forward_query: bool = False
+    preview: Preview | None = None
 
     @classmethod
     def of(cls, link: Link) -> Target:
-        return cls(link.url, link.redirect_status, link.expires_at, link.max_visits)
+        return cls(
+            link.url,
+            link.redirect_status,
+            link.expires_at,
+            link.max_visits,
+            link.rules,
+            link.variants,
+            link.forward_query,
+            link.preview,
+        )
+
+    @property
+    def personal(self) -> bool:
+        """Whether two visitors may be sent to different places (never cache for everyone)."""
+        return bool(self.rules or self.variants or self.forward_query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -519,16 +549,31 @@ def ensure_redirectable(link: Link, now: datetime) -> Link:
     return link
 
 
+def ensure_countable(link: Link, now: datetime, unlocked_with: str | None = None) -> Link:
+    """The link if a visit may count now: redirectable, and unlocked if it has a password.
+
+    `unlocked_with` is the password hash a correct password was checked against; a
+    password link visited without it raises PasswordRequired and counts nothing.
+    """
+    ensure_redirectable(link, now)
+    if link.password_hash is not None and link.password_hash != unlocked_with:
+        raise PasswordRequired(link.short_id)
+    return link
+
+
 def cache_control(link: Target, now: datetime) -> str:
     """Cache-Control of a successful redirect.
 
     Temporary redirects (302/307) are never kept by shared caches, so every visit reaches
     the service and counts. Permanent ones (301/308) may be kept by the browser, but never
-    past the link's expiry and not at all when a visit limit needs every visit counted;
+    past the link's expiry, and not at all when a visit limit needs every visit counted or
+    when rules, variants or a forwarded query may send two visitors to different places;
     `s-maxage=0` keeps them out of shared caches (CloudFront in front of the redirect keeps
     a short link's 404 for seconds, and would otherwise keep a 301 too).
     """
     if link.redirect_status not in PERMANENT_STATUSES or link.max_visits is not None:
+        return CACHE_TEMPORARY
+    if link.personal:
         return CACHE_TEMPORARY
     max_age = PERMANENT_MAX_AGE_S
     if link.expires_at is not None:

@@ -14,6 +14,7 @@ import hmac
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from shortstack.domain.errors import InvalidInput
 
@@ -38,6 +39,22 @@ class ScryptCost:
 
 
 DEFAULT_COST = ScryptCost()
+
+# Wrong passwords allowed per link and client in one window; then 429 until it ends.
+WRONG_ATTEMPTS_MAX = 5
+ATTEMPT_WINDOW = timedelta(minutes=15)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def attempt_window(now: datetime) -> tuple[datetime, datetime]:
+    """The fixed window `now` falls in: its start and its end."""
+    start = _EPOCH + ATTEMPT_WINDOW * ((now - _EPOCH) // ATTEMPT_WINDOW)
+    return start, start + ATTEMPT_WINDOW
+
+
+def client_key(address: str | None) -> str:
+    """Who is guessing, as a key: a hash of the client's address (the address is not kept)."""
+    return hashlib.sha256((address or "unknown").encode()).hexdigest()[:20]
 
 
 def check_password(password: str) -> str:

@@ -6,7 +6,11 @@ A click is reduced before anything stores or announces it:
   markers sit at the front of real User-Agents);
 - the edge's country code (`CloudFront-Viewer-Country`), or nothing;
 - the viewer's address to a salted hash that changes every UTC day (`visitor`),
-  enough to count unique visitors per day, never the address itself.
+  enough to count unique visitors per day, never the address itself;
+- what redirect rules look at (link_routing.py): the preferred languages' primary
+  subtags and the query pairs as short digests (never the query string), plus the
+  visit's draw for an A/B split (`spin`) and, for a crawler or preview fetcher,
+  which of the two it is (`bot`).
 
 On DynamoDB these facts ride on the click's own UpdateItem as one small map on
 the link item, so the table's stream carries them to the consumer while the item
@@ -25,8 +29,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from shortstack.domain.link_routing import (
+    VisitorFacts,
+    devices_of,
+    preferred_languages,
+    query_digest,
+    query_pairs,
+)
+
 REFERRER_MAX = 1024
 USER_AGENT_MAX = 256
+ACCEPT_LANGUAGE_MAX = 512
+QUERY_MAX = 2048
 ORIGIN_MAX = 200
 VISITOR_HASH_BYTES = 12
 
@@ -39,6 +53,8 @@ class Visit:
     user_agent: str | None = None
     country: str | None = None
     address: str | None = None
+    accept_language: str | None = None
+    query: str | None = None
 
     @classmethod
     def from_headers(
@@ -47,6 +63,9 @@ class Visit:
         user_agent: str | None,
         country: str | None,
         address: str | None = None,
+        *,
+        accept_language: str | None = None,
+        query: str | None = None,
     ) -> Visit:
         """Cleaned header values: long ones cut, a malformed country or address dropped."""
         country = country.strip().upper() if country else None
@@ -55,6 +74,8 @@ class Visit:
             user_agent=user_agent[:USER_AGENT_MAX] if user_agent else None,
             country=country if country and len(country) == 2 and country.isalpha() else None,
             address=viewer_ip(address),
+            accept_language=accept_language[:ACCEPT_LANGUAGE_MAX] if accept_language else None,
+            query=query[:QUERY_MAX] if query else None,
         )
 
 
@@ -67,14 +88,42 @@ class Click:
     user_agent: str | None = None
     country: str | None = None
     visitor: str | None = None
+    languages: tuple[str, ...] = ()
+    query_digests: tuple[str, ...] = ()
+    spin: int = 0
+    # A crawler or a preview fetcher (link_routing.CRAWLER / PREVIEW_FETCHER); None: a person.
+    bot: str | None = None
 
     @classmethod
-    def of(cls, visit: Visit, at: datetime, salt: str = "") -> Click:
+    def of(
+        cls, visit: Visit, at: datetime, salt: str = "", spin: int = 0, bot: str | None = None
+    ) -> Click:
         """The click a visit makes at `at`; without a salt no visitor hash is kept."""
         visitor = None
         if salt and visit.address:
             visitor = visitor_hash(salt, at, visit.address, visit.user_agent)
-        return cls(at, referrer_origin(visit.referrer), visit.user_agent, visit.country, visitor)
+        return cls(
+            at,
+            referrer_origin(visit.referrer),
+            visit.user_agent,
+            visit.country,
+            visitor,
+            preferred_languages(visit.accept_language),
+            query_digests(visit.query) if visit.query else (),
+            spin,
+            bot,
+        )
+
+    def facts(self) -> VisitorFacts:
+        """What redirect rules look at, from what this click keeps."""
+        return VisitorFacts(
+            devices_of(self.user_agent), self.languages, self.country, frozenset(self.query_digests)
+        )
+
+
+def query_digests(query: str | None) -> tuple[str, ...]:
+    """The distinct digests of a query string's pairs, sorted (what a click keeps of it)."""
+    return tuple(sorted({query_digest(key, value) for key, value in query_pairs(query)}))
 
 
 def referrer_origin(referrer: str | None) -> str | None:

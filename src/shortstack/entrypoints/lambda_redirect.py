@@ -18,6 +18,7 @@ event already).
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import sys
@@ -25,14 +26,22 @@ import time
 from typing import Any
 
 from shortstack.adapters.aws import REDIRECT_BUDGET, make_client
+from shortstack.adapters.crawlers import crawler_kind
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
 from shortstack.adapters.dynamodb.outbox import StreamUnitOfWork
+from shortstack.adapters.dynamodb.password_attempts import DynamoDBPasswordAttempts
 from shortstack.correlation import choose_correlation_id
 from shortstack.entrypoints.lambda_init import freeze_what_init_built
-from shortstack.entrypoints.redirects import REDIRECT_METHODS, Reply, answer, error_reply
+from shortstack.entrypoints.redirects import (
+    FORM_BODY_MAX,
+    REDIRECT_METHODS,
+    Reply,
+    answer,
+    error_reply,
+)
 from shortstack.redirect_config import RedirectSettings, load_redirect_settings
 from shortstack.service_layer.events import PublishingUnitOfWork
-from shortstack.service_layer.links import RedirectService
+from shortstack.service_layer.redirects import RedirectService
 
 
 class JsonLines(logging.Formatter):
@@ -74,15 +83,25 @@ def build(settings: RedirectSettings) -> RedirectService:
     if settings.storage == "memory":
         from shortstack.adapters.memory.events import MemoryEventPublisher
         from shortstack.adapters.memory.links import MemoryLinkRepository
+        from shortstack.adapters.memory.password_attempts import MemoryPasswordAttempts
 
-        return RedirectService(MemoryLinkRepository(), PublishingUnitOfWork(MemoryEventPublisher()))
+        return RedirectService(
+            MemoryLinkRepository(),
+            PublishingUnitOfWork(MemoryEventPublisher()),
+            MemoryPasswordAttempts(),
+            crawler_kind,
+        )
     if settings.storage != "dynamodb":
         raise ValueError("the redirect Lambda needs STORAGE=dynamodb (or memory)")
-    repository = DynamoDBLinkRepository(
-        make_client("dynamodb", settings.aws_endpoint_url, REDIRECT_BUDGET), settings.table_name
-    )
+    client = make_client("dynamodb", settings.aws_endpoint_url, REDIRECT_BUDGET)
     # Nothing is published: the click's UpdateItem is the record the stream consumer reads.
-    return RedirectService(repository, StreamUnitOfWork(), visitor_salt=settings.visitor_hash_salt)
+    return RedirectService(
+        DynamoDBLinkRepository(client, settings.table_name),
+        StreamUnitOfWork(),
+        DynamoDBPasswordAttempts(client, settings.table_name),
+        crawler_kind,
+        visitor_salt=settings.visitor_hash_salt,
+    )
 
 
 settings = load_redirect_settings()
@@ -112,7 +131,7 @@ def short_id_of(event: dict[str, Any]) -> str:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Answer one `GET/HEAD /{short_id}` event."""
+    """Answer one `GET/HEAD/POST /{short_id}` event."""
     request = event.get("requestContext") or {}
     http = request.get("http") or {}
     method = str(http.get("method", "")).upper()
@@ -125,5 +144,29 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
     if method not in REDIRECT_METHODS:
         return to_response(error_reply(405, "method not allowed", method, correlation_id))
+    body = body_of(event) if method == "POST" else b""
     # The viewer's address is CloudFront's header alone: behind CloudFront `sourceIp` is the edge's.
-    return to_response(answer(redirects, method, short_id_of(event), headers, correlation_id))
+    reply = answer(
+        redirects,
+        method,
+        short_id_of(event),
+        headers,
+        correlation_id,
+        query=str(event.get("rawQueryString") or ""),
+        body=body,
+    )
+    return to_response(reply)
+
+
+def body_of(event: dict[str, Any]) -> bytes:
+    """A POST's body (a password form), cut one byte past the longest form.
+
+    A body that is not valid base64 reads as bytes no form holds (not UTF-8).
+    """
+    raw = str(event.get("body") or "")[: FORM_BODY_MAX * 2]
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(raw)[: FORM_BODY_MAX + 1]
+        except ValueError:
+            return b"\xff"
+    return raw.encode()[: FORM_BODY_MAX + 1]

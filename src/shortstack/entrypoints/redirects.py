@@ -1,8 +1,25 @@
-"""Answering `GET/HEAD /{short_id}`: one function for the local server and the redirect Lambda.
+"""Answering a short link: one function for the local server, the API and the redirect Lambda.
 
-Both the pure-ASGI redirect layer (in front of FastAPI) and the API Gateway
-handler turn a request into the same `Reply`, so statuses, headers and error
-bodies cannot drift apart. Imports neither FastAPI nor Pydantic: this is the
+The pure-ASGI redirect layer (in front of FastAPI), the FastAPI routes that
+document the same paths, and the Lambda handler all turn a request into the same
+`Reply` with `answer`, so statuses, headers and bodies cannot drift apart:
+
+- GET counts and redirects (302 by default, or the link's 301/307/308), a crawler
+  is redirected without counting, a preview fetcher of a link with a preview gets
+  the Open Graph page (200);
+- HEAD answers like GET without counting or a body;
+- POST (the password form: `password=...`, nothing else) redirects and counts when
+  the password is right, 401 with the form again when not, 429 after too many;
+- a link that cannot redirect sends people to its fallback (302, not counted),
+  else 404 (unknown, not yet valid) or 410 (disabled, expired, used up): a page
+  for a browser (Accept names text/html), JSON for anyone else; a password link's
+  GET is the form for a browser (200), a 401 naming the form for anyone else.
+
+The password form posts to the API's `/api/v1/unlock/{short_id}`, a plain route
+on every runtime: on AWS a POST through CloudFront to a function URL behind
+origin access control must carry `x-amz-content-sha256`, which a form cannot
+send (docs/decisions/0106). `POST /{short_id}` works the same wherever it is
+routed (the local server). Imports neither FastAPI nor Pydantic: this is the
 redirect Lambda's cold-start path.
 """
 
@@ -12,12 +29,29 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
-from shortstack.domain.errors import LinkGone, LinkNotFound
+from shortstack.domain.errors import (
+    LinkGone,
+    LinkNotFound,
+    LinkNotYetValid,
+    NoPassword,
+    PasswordRequired,
+    TooManyAttempts,
+)
 from shortstack.domain.visits import Visit, cloudfront_viewer_ip
-from shortstack.service_layer.links import RedirectService
+from shortstack.entrypoints.redirect_pages import (
+    CACHE_NO_STORE,
+    Page,
+    gone_page,
+    not_found_page,
+    password_page,
+    preview_page,
+    too_many_attempts_page,
+)
+from shortstack.service_layer.redirects import PreviewCard, RedirectService
 
-REDIRECT_METHODS = frozenset({"GET", "HEAD"})
+REDIRECT_METHODS = frozenset({"GET", "HEAD", "POST"})
 # The same two headers SecurityHeadersMiddleware puts on every other response.
 SECURITY_HEADERS = (
     ("x-content-type-options", "nosniff"),
@@ -25,8 +59,23 @@ SECURITY_HEADERS = (
 )
 COUNTRY_HEADER = "cloudfront-viewer-country"
 VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
+# Every request header `answer` reads (the local layer copies only these).
+REQUEST_HEADERS = frozenset(
+    {
+        "referer",
+        "user-agent",
+        "accept",
+        "accept-language",
+        "content-type",
+        "host",
+        COUNTRY_HEADER,
+        VIEWER_ADDRESS_HEADER,
+    }
+)
+FORM_TYPE = "application/x-www-form-urlencoded"
+FORM_BODY_MAX = 1024
 # An error answer is never cached: the link may be enabled again a moment later.
-CACHE_ERROR = "no-store"
+CACHE_ERROR = CACHE_NO_STORE
 # Except an unknown id's 404, which a shared cache (CloudFront, whose key holds Accept) may
 # keep for seconds: a scanner's or a deleted viral link's repeats then cost no invocation,
 # and a new alias answers within that time. The browser keeps nothing (decision 0103).
@@ -42,30 +91,150 @@ class Reply:
     body: bytes = b""
 
 
-def visit_from(headers: Mapping[str, str], peer: str | None = None) -> Visit:
-    """The visitor details a redirect records, from lower-case request headers.
+class BadForm(ValueError):
+    """A password POST whose body is not the one-field form."""
+
+    status = 400
+
+
+class FormTooLarge(BadForm):
+    """A password POST longer than any password form (FORM_BODY_MAX)."""
+
+    status = 413
+
+
+def unlock_path(short_id: str) -> str:
+    """Where a password form posts (an API route on every runtime)."""
+    return f"/api/v1/unlock/{short_id}"
+
+
+def visit_from(headers: Mapping[str, str], peer: str | None = None, query: str = "") -> Visit:
+    """The visitor details a redirect reads, from lower-case request headers.
 
     The viewer's address comes from CloudFront's header when the request passed through
     CloudFront, otherwise from the connection (`peer`, the local server).
     """
     address = cloudfront_viewer_ip(headers.get(VIEWER_ADDRESS_HEADER)) or peer
     return Visit.from_headers(
-        headers.get("referer"), headers.get("user-agent"), headers.get(COUNTRY_HEADER), address
+        headers.get("referer"),
+        headers.get("user-agent"),
+        headers.get(COUNTRY_HEADER),
+        address,
+        accept_language=headers.get("accept-language"),
+        query=query,
     )
 
 
-def error_reply(status: int, message: str, method: str, correlation_id: str) -> Reply:
+def wants_html(headers: Mapping[str, str]) -> bool:
+    """A browser navigating: its Accept names text/html (API clients send JSON or */*)."""
+    return "text/html" in headers.get("accept", "")
+
+
+def password_from(headers: Mapping[str, str], body: bytes) -> str:
+    """The one field of a password form; BadForm for any other body."""
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM_TYPE:
+        raise BadForm(f"send the password as {FORM_TYPE}")
+    if len(body) > FORM_BODY_MAX:
+        raise FormTooLarge(f"a password form is at most {FORM_BODY_MAX} bytes")
+    try:
+        fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadForm("the form is not valid UTF-8 form data") from exc
+    if [name for name, _ in fields] != ["password"]:
+        raise BadForm("the form takes one field: password")
+    return fields[0][1]
+
+
+def _with_common(headers: list[tuple[str, str]], correlation_id: str) -> list[tuple[str, str]]:
+    return [*headers, *SECURITY_HEADERS, ("x-correlation-id", correlation_id)]
+
+
+def error_reply(
+    status: int,
+    message: str,
+    method: str,
+    correlation_id: str,
+    extra: Mapping[str, object] | None = None,
+    headers: tuple[tuple[str, str], ...] = (),
+    cache: str = CACHE_ERROR,
+) -> Reply:
     """A JSON error with the headers every redirect answer carries."""
-    body = json.dumps({"message": message}).encode()
-    headers = [
+    body = json.dumps({"message": message, **(extra or {})}).encode()
+    all_headers = [
         ("content-type", "application/json"),
         ("content-length", str(len(body))),
-        ("cache-control", CACHE_NOT_FOUND if status == 404 else CACHE_ERROR),
-        *SECURITY_HEADERS,
-        ("x-correlation-id", correlation_id),
+        ("cache-control", cache),
+        *headers,
     ]
     # A HEAD answer carries the headers a GET would get, without the body.
-    return Reply(status, headers, b"" if method == "HEAD" else body)
+    return Reply(
+        status, _with_common(all_headers, correlation_id), b"" if method == "HEAD" else body
+    )
+
+
+def page_reply(
+    page: Page,
+    method: str,
+    correlation_id: str,
+    headers: tuple[tuple[str, str], ...] = (),
+    cache: str | None = None,
+) -> Reply:
+    """An HTML page with the headers every redirect answer carries (`cache` replaces its own)."""
+    own = [h for h in page.headers if cache is None or h[0] != "cache-control"]
+    cached = [("cache-control", cache)] if cache is not None else []
+    all_headers = [*own, *cached, ("content-length", str(len(page.body))), *headers]
+    return Reply(
+        page.status,
+        _with_common(all_headers, correlation_id),
+        b"" if method == "HEAD" else page.body,
+    )
+
+
+def _redirect_reply(location: str, status: int, cache: str, correlation_id: str) -> Reply:
+    # The hot path's reply: one list, built in one go.
+    return Reply(
+        status,
+        [
+            ("location", location),
+            ("cache-control", cache),
+            ("content-length", "0"),
+            *SECURITY_HEADERS,
+            ("x-correlation-id", correlation_id),
+        ],
+    )
+
+
+def _unavailable(
+    exc: LinkNotFound | LinkGone, html: bool, method: str, correlation_id: str
+) -> Reply:
+    """404/410 as a page or JSON, or the owner's fallback (302, never cached, never counted)."""
+    fallback = getattr(exc, "fallback_url", None)
+    if fallback:
+        return _redirect_reply(fallback, 302, CACHE_ERROR, correlation_id)
+    cache = CACHE_ERROR
+    if isinstance(exc, LinkGone):
+        status, page = 410, gone_page(exc.reason)
+    elif isinstance(exc, LinkNotYetValid):
+        status, page = 404, not_found_page(not_yet_valid=True)
+    else:
+        status, page, cache = 404, not_found_page(), CACHE_NOT_FOUND
+    if html:
+        return page_reply(page, method, correlation_id, cache=cache)
+    return error_reply(status, exc.message, method, correlation_id, cache=cache)
+
+
+def _locked(
+    exc: PasswordRequired, short_id: str, html: bool, method: str, correlation_id: str
+) -> Reply:
+    """The password form (200, or 401 after a wrong one) or a 401 naming the form."""
+    action = unlock_path(short_id)
+    challenge = (("www-authenticate", f'LinkPassword realm="short link", form="{action}"'),)
+    if html:
+        page = password_page(action, wrong=exc.wrong)
+        return page_reply(page, method, correlation_id, challenge if exc.wrong else ())
+    form = {"method": "POST", "action": action, "content_type": FORM_TYPE, "field": "password"}
+    return error_reply(401, exc.message, method, correlation_id, {"form": form}, challenge)
 
 
 def answer(
@@ -75,31 +244,44 @@ def answer(
     headers: Mapping[str, str],
     correlation_id: str,
     peer: str | None = None,
+    query: str = "",
+    body: bytes = b"",
+    base_url: str | None = None,
 ) -> Reply:
-    """The reply to one redirect request; a GET counts the visit, a HEAD only looks.
+    """The reply to one request for a short link (see the module docstring).
 
-    Never raises: unknown ids are 404, gone links 410, and any failure a logged 500.
+    Never raises: every outcome is a reply, and any failure a logged JSON 500.
     """
     try:
+        visit = visit_from(headers, peer, query)
         if method == "HEAD":
-            redirect = redirects.peek(short_id)
+            outcome = redirects.peek(short_id, visit)
+        elif method == "POST":
+            outcome = redirects.unlock(short_id, visit, password_from(headers, body))
         else:
-            redirect = redirects.follow(short_id, visit_from(headers, peer))
-    except LinkNotFound as exc:
-        return error_reply(404, exc.message, method, correlation_id)
-    except LinkGone as exc:
-        return error_reply(410, exc.message, method, correlation_id)
+            outcome = redirects.follow(short_id, visit)
+    except (LinkNotFound, LinkGone) as exc:
+        return _unavailable(exc, wants_html(headers), method, correlation_id)
+    except PasswordRequired as exc:
+        return _locked(exc, short_id, wants_html(headers), method, correlation_id)
+    except TooManyAttempts as exc:
+        retry = (("retry-after", str(exc.retry_after_s)),)
+        if wants_html(headers):
+            return page_reply(
+                too_many_attempts_page(exc.retry_after_s), method, correlation_id, retry
+            )
+        return error_reply(429, exc.message, method, correlation_id, headers=retry)
+    except NoPassword as exc:
+        allow = (("allow", "GET, HEAD"),)
+        return error_reply(405, exc.message, method, correlation_id, headers=allow)
+    except BadForm as exc:
+        return error_reply(exc.status, str(exc), method, correlation_id)
     except Exception:
         # Storage unreachable, say: a JSON 500 the caller can quote, and the details logged.
         _log.exception("redirect failed", extra={"correlation_id": correlation_id})
         return error_reply(500, INTERNAL_ERROR, method, correlation_id)
-    return Reply(
-        redirect.status,
-        [
-            ("location", redirect.location),
-            ("cache-control", redirect.cache_control),
-            ("content-length", "0"),
-            *SECURITY_HEADERS,
-            ("x-correlation-id", correlation_id),
-        ],
-    )
+    if isinstance(outcome, PreviewCard):
+        base = base_url or f"https://{headers.get('host', 'localhost')}"
+        page = preview_page(outcome.preview, f"{base.rstrip('/')}/{short_id}")
+        return page_reply(page, method, correlation_id)
+    return _redirect_reply(outcome.location, outcome.status, outcome.cache_control, correlation_id)

@@ -9,7 +9,7 @@ from shortstack.domain import analytics
 from shortstack.domain.analytics import ClickFacts, StatsReport
 from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.errors import LinkNotFound
-from shortstack.domain.events import Event
+from shortstack.domain.events import BOT_VISIT, Event
 from shortstack.service_layer.events import EventConsumer
 from shortstack.service_layer.ports import (
     ClickStatsRepository,
@@ -26,10 +26,15 @@ class AnalyticsService:
     clock: Clock = utc_now
 
     def click_facts(self, event: Event) -> ClickFacts:
-        """What one LinkClicked adds to its link's day; InvalidInput when unreadable."""
+        """What one LinkClicked or LinkVisitedByBot adds to its link's day.
+
+        InvalidInput when unreadable. Whether a visit was a bot's is the redirect's
+        decision (the event's type), never guessed again here.
+        """
         user_agent = event.detail.get("user_agent")
         family = self.classify(user_agent if isinstance(user_agent, str) else None)
-        return analytics.click_facts(event.id, event.detail, family)
+        is_bot = event.detail_type == BOT_VISIT
+        return analytics.click_facts(event.id, event.detail, family, is_bot)
 
     def fold_click(self, event: Event) -> bool:
         """Add one LinkClicked to its link's day; False when it was already counted."""
@@ -65,6 +70,7 @@ class AnalyticsService:
         """
         if fold_clicks:
             consumer.register("LinkClicked", self.fold_click_handler, self_idempotent=True)
+            consumer.register(BOT_VISIT, self.fold_click_handler, self_idempotent=True)
         consumer.register("LinkDeleted", self.forget_link)
 
     def fold_click_handler(self, event: Event) -> None:

@@ -1,8 +1,6 @@
-"""Use cases of short links: managing them (LinksService) and following them (RedirectService).
+"""Use cases of managing short links: create, read, change, delete, list.
 
-RedirectService is the hot path. It imports nothing beyond the domain and the
-ports, so the redirect Lambda and the local server's redirect layer share it
-without loading FastAPI or Pydantic.
+Following them is service_layer/redirects.py.
 """
 
 from __future__ import annotations
@@ -29,9 +27,7 @@ from shortstack.domain.links import (
     Link,
     LinkChanges,
     Preview,
-    Target,
     UrlCheck,
-    cache_control,
     check_alias,
     check_changes,
     check_fallback_url,
@@ -41,7 +37,6 @@ from shortstack.domain.links import (
     check_variants,
     choose_expiry,
     create_link,
-    ensure_redirectable,
     is_possible_short_id,
     new_short_id,
     normalize_tag,
@@ -49,7 +44,6 @@ from shortstack.domain.links import (
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from shortstack.domain.passwords import DEFAULT_COST, ScryptCost, hash_password
 from shortstack.domain.target_urls import OwnHosts, check_target_url
-from shortstack.domain.visits import Click, Visit
 from shortstack.service_layer.ports import LinkRepository, Outbox, UnitOfWork
 
 if TYPE_CHECKING:
@@ -334,15 +328,6 @@ class LinksService:
         return every_match(self.links, owner, query, self.clock())
 
 
-@dataclass(frozen=True, slots=True)
-class Redirect:
-    """Where a short link sends a visitor, with which status and cache policy."""
-
-    location: str
-    status: int
-    cache_control: str
-
-
 def announce_created(outbox: Outbox, *links: Link) -> None:
     """LinkCreated for links just stored (by a create or an import's load)."""
     outbox.add(
@@ -351,37 +336,3 @@ def announce_created(outbox: Outbox, *links: Link) -> None:
             for new in links
         ]
     )
-
-
-@dataclass
-class RedirectService:
-    links: LinkRepository
-    uow: UnitOfWork
-    clock: Clock = utc_now
-    # The key of the daily visitor hash (domain/visits.py); empty: no hash is kept.
-    visitor_salt: str = ""
-
-    def follow(self, short_id: str, visit: Visit) -> Redirect:
-        """A GET: count the visit and announce it atomically, and say where to go.
-
-        Raises LinkNotFound or LinkGone. The LinkClicked event commits with the count;
-        folding it into statistics happens later, off this path.
-        """
-        if not is_possible_short_id(short_id):
-            raise LinkNotFound(short_id)
-        click = Click.of(visit, self.clock(), self.visitor_salt)
-        with self.uow.begin() as outbox:
-            target = self.links.record_click(short_id, click)
-            outbox.add([events.link_clicked(short_id, click)])
-        return Redirect(target.url, target.redirect_status, cache_control(target, click.at))
-
-    def peek(self, short_id: str) -> Redirect:
-        """A HEAD: the same answer as a GET, without counting a visit (link checkers use HEAD)."""
-        if not is_possible_short_id(short_id):
-            raise LinkNotFound(short_id)
-        now = self.clock()
-        link = self.links.get(short_id, consistent=False)
-        if link is None:
-            raise LinkNotFound(short_id)
-        ensure_redirectable(link, now)
-        return Redirect(link.url, link.redirect_status, cache_control(Target.of(link), now))

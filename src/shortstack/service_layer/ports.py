@@ -111,13 +111,45 @@ class LinkRepository(LinkSink, Protocol):
         """The owner's links, newest first, optionally with one tag; never a table scan."""
         ...
 
-    def record_click(self, short_id: str, click: Click) -> Target:
-        """Count one visit if the link may redirect at `click.at`, atomically; where it leads.
+    def record_click(self, short_id: str, click: Click, unlocked_with: str | None = None) -> Target:
+        """Count one visit if the link may count one at `click.at`, atomically; where it leads.
 
-        Raises LinkNotFound, or LinkGone (disabled, expired, visit limit reached) without
-        counting. Concurrent calls never lose or double a count, and never exceed max_visits.
-        A store whose change feed is the outbox keeps the click's details with the count.
+        Raises LinkNotFound, LinkNotYetValid, LinkGone (disabled, expired, visit limit
+        reached) or PasswordRequired (a password link, unless `unlocked_with` is its current
+        hash), all without counting. Concurrent calls never lose or double a count, and
+        never exceed max_visits. A store whose change feed is the outbox keeps the click's
+        details with the count.
         """
+        ...
+
+    def record_bot_visit(self, short_id: str, click: Click) -> Target:
+        """Count a crawler's visit in `bot_count` under the same rules as record_click.
+
+        Neither `click_count` nor the visit limit moves; a used-up link refuses it too.
+        A store may leave the visit uncounted when the link is too busy to take the write.
+        """
+        ...
+
+
+class PasswordAttempts(Protocol):
+    """Password attempts per link and client, counted in fixed windows (passwords.py).
+
+    An attempt is claimed before the password is checked, so that concurrent guesses
+    cannot all pass a "fewer than the limit so far" read; a right one is given back.
+    """
+
+    def claim(
+        self, short_id: str, client: str, window: datetime, forget_after: datetime, limit: int
+    ) -> bool:
+        """Count one attempt atomically unless `limit` are counted in the window already.
+
+        False (and nothing counted) at the limit. The count may be dropped after
+        `forget_after`.
+        """
+        ...
+
+    def give_back(self, short_id: str, client: str, window: datetime) -> None:
+        """Uncount one claimed attempt that was not a wrong password."""
         ...
 
 
@@ -205,6 +237,12 @@ class ExpiredLinkStore(Protocol):
 class DeadLetterGauge(Protocol):
     def dead_letter_depths(self) -> dict[str, int]:
         """How many messages wait in each dead-letter queue, by queue name."""
+        ...
+
+
+class BotDetector(Protocol):
+    def __call__(self, user_agent: str | None) -> str | None:
+        """CRAWLER or PREVIEW_FETCHER (domain/link_routing.py) for a bot; None for a person."""
         ...
 
 

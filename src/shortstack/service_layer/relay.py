@@ -29,10 +29,13 @@ from datetime import date
 from typing import Any, Protocol
 
 from shortstack.domain.analytics import DIMENSIONS, ClickFacts, DailyStats
-from shortstack.domain.events import Event
+from shortstack.domain.events import BOT_VISIT, Event
 from shortstack.service_layer.ports import ClickStatsRepository, EventPublisher
 
 CLICKED = "LinkClicked"
+# What the stats fold: clicks, and bots' visits (counted apart). Both are high-volume,
+# so both go to the bus only when clicks do.
+VISITS = frozenset({CLICKED, BOT_VISIT})
 PUT_EVENTS_BATCH = 10  # PutEvents' limit per call
 # Stop relaying when an invocation has less time than this left: the rest is redelivered.
 TIME_MARGIN_S = 5.0
@@ -131,7 +134,7 @@ class OutboxRelay:
                 facts.extend(
                     (change.sequence, self.facts_of(e))
                     for e in change.events
-                    if e.detail_type == CLICKED
+                    if e.detail_type in VISITS
                 )
             except Exception:
                 _log.exception("unreadable click", extra={"sequence": change.sequence})
@@ -150,7 +153,7 @@ class OutboxRelay:
             (index, event)
             for index, change in enumerate(changes)
             for event in change.events
-            if self.clicks_on_bus or event.detail_type != CLICKED
+            if self.clicks_on_bus or event.detail_type not in VISITS
         ]
         done = len(changes)
         for start in range(0, len(pending), PUT_EVENTS_BATCH):
@@ -175,9 +178,9 @@ class OutboxRelay:
         for change in changes:
             try:
                 for event in change.events:
-                    if event.detail_type == CLICKED:
+                    if event.detail_type in VISITS:
                         self.stats.fold(self.facts_of(event))
-                    if self.clicks_on_bus or event.detail_type != CLICKED:
+                    if self.clicks_on_bus or event.detail_type not in VISITS:
                         self.publisher.publish([event])
             except Exception:
                 _log.exception("replay failed", extra={"sequence": change.sequence})

@@ -146,10 +146,18 @@ def test_create_with_every_option(api: TestClient, recording_sqlite_container: C
         "expires_at": "2026-06-08T09:00:00.000Z",
         "max_visits": 100,
         "click_count": 0,
+        "bot_count": 0,
         "state": "active",
         "imported_clicks": 0,
         "created_at": "2026-06-01T09:00:00.000Z",
         "updated_at": "2026-06-01T09:00:00.000Z",
+        "valid_since": None,
+        "fallback_url": None,
+        "password_protected": False,
+        "forward_query": False,
+        "rules": [],
+        "variants": [],
+        "preview": None,
     }
     assert api.get("/api/v1/links/launch-2026").json() == body
     [event] = published(recording_sqlite_container, "LinkCreated")
@@ -334,6 +342,8 @@ def test_get_redirects_counts_and_publishes_the_click(
         "user_agent": "Mozilla/5.0 (iPhone)",
         "country": "FR",
         "visitor": None,
+        "rule": None,
+        "variant": None,
     }
 
 
@@ -412,7 +422,8 @@ def test_app_paths_are_never_treated_as_short_links(api: TestClient) -> None:
     assert api.get("/docs").status_code == 200
     assert api.get("/openapi.json").status_code == 200
     assert api.get("/").status_code == 200
-    assert api.post("/abc1234").status_code == 405
+    assert api.put("/abc1234").status_code == 405
+    assert api.post("/abc1234").status_code == 400  # a password form without its field
 
 
 def test_every_top_level_route_is_a_reserved_word(api: TestClient) -> None:
@@ -427,8 +438,15 @@ def test_every_top_level_route_is_a_reserved_word(api: TestClient) -> None:
 def test_openapi_documents_links_shorten_and_redirects(api: TestClient) -> None:
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/api/v1/links", "/api/v1/links/{short_id}", "/shorten", "/{short_id}"} <= set(paths)
-    assert set(paths["/{short_id}"]) == {"get", "head"}
+    assert set(paths["/{short_id}"]) == {"get", "head", "post"}
+    assert set(paths["/api/v1/unlock/{short_id}"]) == {"post"}
     assert "requestBody" in paths["/shorten"]["post"]
+    follow = paths["/{short_id}"]["get"]["responses"]
+    assert {"200", "301", "302", "307", "308", "401", "404", "410"} <= set(follow)
+    unlock = paths["/api/v1/unlock/{short_id}"]["post"]["responses"]
+    assert {"301", "302", "307", "308", "400", "401", "404", "405", "410", "429"} <= set(unlock)
+    form = paths["/{short_id}"]["post"]["requestBody"]["content"]
+    assert "application/x-www-form-urlencoded" in form
 
 
 def test_a_storage_failure_during_a_redirect_is_a_logged_json_500(
@@ -499,3 +517,333 @@ def test_a_zero_default_ttl_makes_new_links_last_forever(tmp_path: Path) -> None
             assert classic["expires_at"]  # the classic contract keeps its 30 days
     finally:
         container.close()
+
+
+# -- scheduling, fallback, passwords, rules, variants, previews ---------------------------
+
+EVERYTHING = {
+    "valid_since": "2026-06-02T00:00:00Z",
+    "fallback_url": "https://Fallback.example/soon",
+    "password": "  open sesame  ",
+    "forward_query": True,
+    "rules": [
+        {"url": "https://ios.example/", "device": "ios"},
+        {"url": "https://fr.example/", "language": "FR", "country": "fr", "query": {"a": "1"}},
+    ],
+    "variants": [
+        {"url": "https://a.example/", "weight": 70},
+        {"url": "https://b.example/", "weight": 30},
+    ],
+    "preview": {
+        "title": "Launch",
+        "description": "All about it",
+        "image_url": "https://i.ex/p.png",
+    },
+}
+
+
+def test_create_with_rules_variants_password_and_preview(api: TestClient) -> None:
+    body = create(api, alias="all-of-it", **EVERYTHING)
+    assert {key: body[key] for key in EVERYTHING if key != "password"} == {
+        "valid_since": "2026-06-02T00:00:00.000Z",
+        "fallback_url": "https://fallback.example/soon",
+        "forward_query": True,
+        "rules": [
+            {"url": "https://ios.example/", "device": "ios", "language": None, "country": None,
+             "query": None},
+            {"url": "https://fr.example/", "device": None, "language": "fr", "country": "FR",
+             "query": {"a": "1"}},
+        ],
+        "variants": [
+            {"url": "https://a.example/", "weight": 70},
+            {"url": "https://b.example/", "weight": 30},
+        ],
+        "preview": {"title": "Launch", "description": "All about it", "image_url": "https://i.ex/p.png"},
+    }  # fmt: skip
+    assert body["password_protected"] is True
+    assert "password" not in body
+    fetched = api.get("/api/v1/links/all-of-it")
+    assert fetched.json() == body
+    assert "sesame" not in fetched.text
+    assert "scrypt" not in fetched.text
+    assert "scrypt" not in api.get("/api/v1/links").text
+
+
+def test_patch_sets_and_removes_a_password_and_the_routing(api: TestClient) -> None:
+    create(api, alias="patchme")
+    changed = api.patch("/api/v1/links/patchme", json=EVERYTHING)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["password_protected"] is True
+    assert len(changed.json()["rules"]) == 2
+    kept = api.patch("/api/v1/links/patchme", json={"title": "t"}).json()
+    assert kept["password_protected"] is True
+    assert kept["variants"] == changed.json()["variants"]
+    removed = api.patch(
+        "/api/v1/links/patchme",
+        json={
+            "password": None,
+            "valid_since": None,
+            "fallback_url": None,
+            "preview": None,
+            "rules": [],
+            "variants": [],
+            "forward_query": False,
+        },
+    ).json()
+    assert removed["password_protected"] is False
+    assert (removed["rules"], removed["variants"], removed["preview"]) == ([], [], None)
+    assert (removed["valid_since"], removed["fallback_url"], removed["forward_query"]) == (
+        None,
+        None,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "location"),
+    [
+        ({"rules": [{"url": "https://x.example/", "device": "tablet"}]}, ["rules", "0", "device"]),
+        (
+            {"rules": [{"url": "https://x.example/", "language": "en-US"}]},
+            ["rules", "0", "language"],
+        ),
+        ({"rules": [{"url": "https://x.example/", "country": "DEU"}]}, ["rules", "0", "country"]),
+        ({"rules": [{"url": "https://x.example/"}]}, ["rules", "0"]),
+        ({"rules": [{"url": "https://x.example/", "device": None}]}, ["rules", "0"]),
+        ({"rules": [{"url": "https://x.example/", "query": {}}]}, ["rules", "0", "query"]),
+        ({"rules": [{"url": "https://x.example/", "device": "ios", "x": 1}]}, ["rules", "0", "x"]),
+        ({"rules": [{"url": "javascript:alert(1)", "device": "ios"}]}, ["rules", "0", "url"]),
+        ({"rules": [{"url": "https://sho.rt/x", "device": "ios"}]}, ["rules", "0", "url"]),
+        ({"rules": [{"url": "https://x.example/", "device": "ios"}] * 11}, ["rules"]),
+        ({"variants": [{"url": "https://a.example/", "weight": 0}]}, ["variants", "0", "weight"]),
+        ({"variants": [{"url": "https://a.example/", "weight": 101}]}, ["variants", "0", "weight"]),
+        ({"variants": [{"url": "https://a.example/", "weight": 5}] * 6}, ["variants"]),
+        ({"variants": [{"url": "ftp://a.example/", "weight": 5}]}, ["variants", "0", "url"]),
+        ({"fallback_url": "https://sho.rt/loop"}, ["fallback_url"]),
+        ({"fallback_url": "data:text/html,hi"}, ["fallback_url"]),
+        ({"password": "abc"}, ["password"]),
+        ({"password": "x" * 129}, ["password"]),
+        ({"password": "tab\there"}, ["password"]),
+        ({"preview": {}}, ["preview"]),
+        ({"preview": {"image_url": "javascript:x"}}, ["preview", "image_url"]),
+        ({"preview": {"title": "t" * 201}}, ["preview", "title"]),
+        ({"valid_since": "2026-06-10T00:00:00Z", "ttl_days": 2}, ["valid_since"]),
+        ({"valid_since": "2026-06-10T00:00:00"}, ["valid_since"]),
+    ],
+)
+def test_bad_options_are_422_naming_the_field(
+    api: TestClient, body: dict[str, Any], location: list[str]
+) -> None:
+    response = api.post("/api/v1/links", json={"url": "https://example.com/", **body})
+    assert response.status_code == 422, response.text
+    locations = [error["loc"] for error in response.json()["detail"]]
+    assert any(loc[1 : 1 + len(location)] == location for loc in locations), locations
+    assert api.get("/api/v1/links").json() == []
+
+
+def test_a_patch_cannot_move_valid_since_past_the_expiry(api: TestClient) -> None:
+    create(api, alias="window", ttl_days=2)
+    late = api.patch("/api/v1/links/window", json={"valid_since": "2026-06-05T00:00:00Z"})
+    assert late.status_code == 422
+    assert late.json()["detail"][0]["loc"] == ["body", "valid_since"]
+    fine = api.patch("/api/v1/links/window", json={"valid_since": "2026-06-02T00:00:00Z"})
+    assert fine.status_code == 200
+    early = api.patch("/api/v1/links/window", json={"expires_at": "2026-06-01T12:00:00Z"})
+    assert early.status_code == 422
+    assert early.json()["detail"][0]["loc"] == ["body", "expires_at"]
+    for null_field in ("rules", "variants", "forward_query"):
+        refused = api.patch("/api/v1/links/window", json={null_field: None})
+        assert refused.status_code == 422, null_field
+
+
+# -- the redirect of such links, through HTTP ------------------------------------------------
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+IPHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148 Safari/604.1"
+GOOGLEBOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def clicks_of(api: TestClient, short_id: str) -> int:
+    count: int = api.get(f"/api/v1/links/{short_id}").json()["click_count"]
+    return count
+
+
+def test_a_password_link_shows_a_form_to_browsers_and_names_it_to_others(
+    api: TestClient,
+) -> None:
+    create(api, alias="locked", password="open sesame")
+    page = api.get("/locked", headers=BROWSER)
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert 'action="/api/v1/unlock/locked"' in page.text
+    machine = api.get("/locked")
+    assert machine.status_code == 401
+    assert machine.json()["form"] == {
+        "method": "POST",
+        "action": "/api/v1/unlock/locked",
+        "content_type": "application/x-www-form-urlencoded",
+        "field": "password",
+    }
+    assert machine.headers["www-authenticate"].startswith("LinkPassword ")
+    head = api.head("/locked", headers=BROWSER)
+    assert (head.status_code, head.content) == (200, b"")
+    assert clicks_of(api, "locked") == 0
+
+
+@pytest.mark.parametrize("path", ["/api/v1/unlock/locked", "/locked"])
+def test_the_right_password_redirects_and_counts_a_wrong_one_shows_the_form_again(
+    api: TestClient, path: str
+) -> None:
+    create(api, alias="locked", password="open sesame")
+    wrong = api.post(path, content=b"password=open+says+me", headers={**FORM, **BROWSER})
+    assert wrong.status_code == 401
+    assert "That password is not right." in wrong.text
+    assert clicks_of(api, "locked") == 0
+    right = api.post(path, content=b"password=open+sesame", headers={**FORM, **BROWSER})
+    assert right.status_code == 302
+    assert right.headers["location"] == "https://example.com/page"
+    assert clicks_of(api, "locked") == 1
+    json_wrong = api.post(path, content=b"password=nope", headers=FORM)
+    assert json_wrong.status_code == 401
+    assert json_wrong.json()["message"] == "wrong password"
+
+
+def test_wrong_passwords_are_limited_then_answered_429_with_retry_after(
+    api: TestClient, clock: FakeClock
+) -> None:
+    create(api, alias="locked", password="open sesame")
+    for _ in range(5):
+        assert api.post("/locked", content=b"password=guess", headers=FORM).status_code == 401
+    limited = api.post("/locked", content=b"password=open+sesame", headers={**FORM, **BROWSER})
+    assert limited.status_code == 429
+    assert 0 < int(limited.headers["retry-after"]) <= 900
+    assert "Too many wrong passwords" in limited.text
+    assert api.post(
+        "/api/v1/unlock/locked", content=b"password=x1234", headers=FORM
+    ).status_code == (429)
+    clock.advance(minutes=15)
+    assert api.post("/locked", content=b"password=open+sesame", headers=FORM).status_code == 302
+    assert clicks_of(api, "locked") == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (b"password=open+sesame&extra=1", FORM, 400),
+        (b"pass=open+sesame", FORM, 400),
+        (b'{"password": "open sesame"}', {"content-type": "application/json"}, 400),
+        (b"password=" + b"x" * 2000, FORM, 413),
+    ],
+)
+def test_a_post_that_is_not_the_one_field_form_is_refused(
+    api: TestClient, body: bytes, headers: dict[str, str], status: int
+) -> None:
+    create(api, alias="locked", password="open sesame")
+    response = api.post("/locked", content=body, headers=headers)
+    assert response.status_code == status, response.text
+    assert clicks_of(api, "locked") == 0
+
+
+def test_a_password_post_to_a_link_without_one_is_a_405(api: TestClient) -> None:
+    create(api, alias="plain")
+    response = api.post("/plain", content=b"password=abcd", headers=FORM)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_people_get_pages_and_machines_json_for_links_that_cannot_redirect(
+    api: TestClient, clock: FakeClock
+) -> None:
+    create(api, alias="later", valid_since="2026-06-02T00:00:00Z")
+    create(api, alias="off")
+    api.patch("/api/v1/links/off", json={"is_active": False})
+    # Only an unknown id's 404 may sit in a shared cache for seconds; a link that exists
+    # may start or come back at any moment.
+    for path, status, words, cache in (
+        ("/later", 404, "not active yet", "no-store"),
+        ("/off", 410, "turned off", "no-store"),
+        ("/nosuch1", 404, "No link here", "max-age=0, s-maxage=5"),
+    ):
+        page = api.get(path, headers=BROWSER)
+        assert (page.status_code, page.headers["content-type"]) == (
+            status,
+            "text/html; charset=utf-8",
+        )
+        assert words in page.text
+        assert page.headers["cache-control"] == cache
+        machine = api.get(path)
+        assert machine.json()["message"]
+        assert machine.headers["cache-control"] == cache
+    clock.advance(days=1)
+    assert api.get("/later").status_code == 302
+
+
+def test_the_fallback_takes_visitors_who_cannot_be_redirected_and_counts_nothing(
+    api: TestClient,
+) -> None:
+    create(api, alias="once", max_visits=1, fallback_url="https://fallback.example/")
+    assert api.get("/once").headers["location"] == "https://example.com/page"
+    fallback = api.get("/once", headers=BROWSER)
+    assert (fallback.status_code, fallback.headers["location"]) == (
+        302,
+        "https://fallback.example/",
+    )
+    assert fallback.headers["cache-control"] == "no-store"
+    assert clicks_of(api, "once") == 1
+
+
+def test_rules_send_an_iphone_elsewhere_and_the_query_is_forwarded(api: TestClient) -> None:
+    create(
+        api,
+        alias="ruled",
+        forward_query=True,
+        rules=[{"url": "https://apps.apple.com/app/x", "device": "ios"}],
+    )
+    iphone = api.get("/ruled?utm_source=mail", headers={"user-agent": IPHONE_UA})
+    assert iphone.headers["location"] == "https://apps.apple.com/app/x?utm_source=mail"
+    other = api.get("/ruled?utm_source=mail")
+    assert other.headers["location"] == "https://example.com/page?utm_source=mail"
+    assert clicks_of(api, "ruled") == 2
+
+
+def test_crawlers_are_redirected_counted_apart_and_never_use_up_a_link(
+    api: TestClient, recording_sqlite_container: Container
+) -> None:
+    create(api, alias="once", max_visits=1, preview={"title": "Launch day"})
+    crawled = api.get("/once", headers={"user-agent": GOOGLEBOT_UA})
+    assert crawled.status_code == 302
+    slack = api.get("/once", headers={"user-agent": "Slackbot-LinkExpanding 1.0"})
+    assert slack.status_code == 200
+    assert '<meta property="og:title" content="Launch day">' in slack.text
+    assert clicks_of(api, "once") == 0
+    assert api.get("/api/v1/links/once").json()["bot_count"] == 2
+    assert api.get("/once", headers={"user-agent": "curl/8.5.0"}).status_code == 302
+    assert api.get("/once").status_code == 410
+    bots = published(recording_sqlite_container, "LinkVisitedByBot")
+    assert [event.detail["bot"] for event in bots] == [
+        "crawler",
+        "preview",
+    ]
+    assert len(published(recording_sqlite_container, "LinkClicked")) == 1
+
+
+def test_variants_are_chosen_per_visit_and_named_in_each_click(
+    api: TestClient, recording_sqlite_container: Container
+) -> None:
+    create(
+        api,
+        alias="abtest",
+        variants=[
+            {"url": "https://a.example/", "weight": 50},
+            {"url": "https://b.example/", "weight": 50},
+        ],
+    )
+    places = [api.get("/abtest").headers["location"] for _ in range(30)]
+    assert set(places) == {"https://a.example/", "https://b.example/"}
+    clicked = published(recording_sqlite_container, "LinkClicked")
+    variants = [event.detail["variant"] for event in clicked]
+    assert [["https://a.example/", "https://b.example/"][v] for v in variants] == places
+    assert len(variants) == 30 == clicks_of(api, "abtest")

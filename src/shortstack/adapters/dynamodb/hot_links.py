@@ -40,7 +40,7 @@ from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import to_attributes
 from shortstack.adapters.dynamodb.errors import error_code, is_conditional_check_failure
 from shortstack.adapters.dynamodb.streamed import CLICKS, VISIT, visit_attribute
-from shortstack.domain.links import Link, Target, ensure_redirectable
+from shortstack.domain.links import Link, Target, ensure_countable
 from shortstack.domain.visits import Click
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ class HotLinks:
         redirect would.
         """
         entry = self._fresh(short_id, read)
-        link = ensure_redirectable(entry.link, click.at)
+        link = ensure_countable(entry.link, click.at)
         if link.max_visits is not None:
             self.forget(short_id)
             raise CountOnTheLink(short_id)

@@ -14,6 +14,7 @@ Layout (entity: PK / SK; indexes):
   import row:  IMPORT#<id> / ROW#<nnnnnnn> (one per-row error)
   API key:     APIKEY#<sha256 of the key> / APIKEY;  GSI1 OWNER#<owner>#KEYS / <created>#<key id>
   maintenance: MAINTENANCE#<sweep name> / CURSOR (where a paginated sweep resumes)
+  wrong passwords: UNLOCK#<short_id>#<client hash> / WINDOW#<window start> (TTL)
 Free-text parts are escaped so that a '#' inside a value cannot forge another key.
 """
 
@@ -100,6 +101,11 @@ def short_id_of_partition(partition: str) -> str:
 
 def link_month_stats_key(short_id: str, month_start: str) -> Key:
     return {"PK": link_partition(short_id), "SK": f"{MONTH_STATS_PREFIX}{month_start}"}
+
+
+def password_attempts_key(short_id: str, client: str, window: str) -> Key:
+    """Wrong passwords for one link from one client in one window (expires with the TTL)."""
+    return {"PK": f"UNLOCK#{escape(short_id)}#{escape(client)}", "SK": f"WINDOW#{window}"}
 
 
 def maintenance_cursor_key(sweep: str) -> Key:

@@ -2,10 +2,13 @@
 
 A redirect is one UpdateItem (docs/decisions/0100-redirect-click-counting.md):
 `ADD click_count 1` under a condition that holds the redirect rules (exists,
-active, not expired, under max_visits), returning the whole item. It reads and
-counts in one request, and the count is exact, so a visit limit holds under any
-concurrency. When the condition fails, the old item
-(ReturnValuesOnConditionCheckFailure) tells 404 from 410 without another read.
+active, started, not expired, under max_visits, and no password unless the visit
+brings its hash), returning the whole item, rules and variants included. It reads
+and counts in one request, and the count is exact, so a visit limit holds under
+any concurrency. A crawler's visit is the same request with `ADD bot_count 1`:
+it leaves `click_count` and the visit limit alone (decision 0106). When the
+condition fails, the old item (ReturnValuesOnConditionCheckFailure) tells 404,
+410, a fallback or a password form apart without another read.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ from shortstack.domain.links import (
     Link,
     LinkChanges,
     Target,
-    ensure_redirectable,
+    ensure_countable,
 )
 from shortstack.domain.pagination import Page
 from shortstack.domain.visits import Click
@@ -85,23 +88,38 @@ _COUNT_ATTEMPTS = 5
 _BATCH_GET = 100  # BatchGetItem's limit
 _COUNT_BACKOFF_S = 0.05
 
+_COUNTABLE = (
+    "attribute_exists(PK) AND #active = :true"
+    " AND (attribute_not_exists(#since) OR #since <= :now)"
+    " AND (attribute_not_exists(#expires) OR #expires > :now)"
+    " AND (attribute_not_exists(#max) OR #clicks < #max)"
+    " AND (attribute_not_exists(#password) OR #password = :unlocked)"
+)
+_NAMES = {
+    "#clicks": CLICKS,
+    "#active": "is_active",
+    "#since": "valid_since",
+    "#expires": "expires_at",
+    "#max": "max_visits",
+    "#password": "password_hash",
+    "#visit": VISIT,
+}
 _CLICK_REQUEST: dict[str, Any] = {
     "UpdateExpression": "ADD #clicks :one SET #visit = :visit",
-    "ConditionExpression": (
-        "attribute_exists(PK) AND #active = :true"
-        " AND (attribute_not_exists(#expires) OR #expires > :now)"
-        " AND (attribute_not_exists(#max) OR #clicks < #max)"
-    ),
-    "ExpressionAttributeNames": {
-        "#clicks": "click_count",
-        "#active": "is_active",
-        "#expires": "expires_at",
-        "#max": "max_visits",
-        "#visit": VISIT,
-    },
+    "ConditionExpression": _COUNTABLE,
+    "ExpressionAttributeNames": _NAMES,
     "ReturnValues": "ALL_NEW",
     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
 }
+# A crawler's visit: the same condition (it must not reach a link a person could not), but
+# its own counter, so neither click_count nor the visit limit moves.
+_BOT_VISIT_REQUEST: dict[str, Any] = {
+    **_CLICK_REQUEST,
+    "UpdateExpression": "ADD #bots :one SET #visit = :visit",
+    "ExpressionAttributeNames": {**_NAMES, "#bots": BOTS},
+}
+# No hash starts with this: a visit without a password never passes `#password = :unlocked`.
+_NOT_UNLOCKED = "-"
 
 
 def sort_position(created_at: datetime, short_id: str) -> str:
@@ -137,14 +155,19 @@ def _to_link(raw: dict[str, Any]) -> Link:
 
 
 def _to_target(raw: dict[str, Any]) -> Target:
-    # Read only the four attributes a redirect needs, straight from the wire format.
+    # Read only the attributes a redirect needs, straight from the wire format.
     expires_at = raw.get("expires_at")
     max_visits = raw.get("max_visits")
+    rules, variants, preview = raw.get("rules"), raw.get("variants"), raw.get("preview")
     return Target(
         url=raw["url"]["S"],
         redirect_status=int(raw["redirect_status"]["N"]),
         expires_at=from_iso(expires_at["S"]) if expires_at else None,
         max_visits=int(max_visits["N"]) if max_visits else None,
+        rules=rules_from_text(rules["S"]) if rules else (),
+        variants=variants_from_text(variants["S"]) if variants else (),
+        forward_query=bool(raw.get("forward_query", {}).get("BOOL", False)),
+        preview=preview_from_text(preview["S"]) if preview else None,
     )
 
 
@@ -508,12 +531,21 @@ class DynamoDBLinkRepository:
             counts[short_id] = (clicks + extra, bots)
         return counts
 
-    def record_click(self, short_id: str, click: Click) -> Target:
-        if self.hot.is_hot(short_id):
+    def record_click(self, short_id: str, click: Click, unlocked_with: str | None = None) -> Target:
+        # An unlock checks the password hash in its own condition: never on a shard.
+        if unlocked_with is None and self.hot.is_hot(short_id):
             try:
                 return self.hot.count(short_id, click, self._rules(short_id))
             except CountOnTheLink:
                 pass
+        return self._count(short_id, click, _CLICK_REQUEST, unlocked_with)
+
+    def record_bot_visit(self, short_id: str, click: Click) -> Target:
+        return self._count(short_id, click, _BOT_VISIT_REQUEST, None)
+
+    def _count(
+        self, short_id: str, click: Click, request: dict[str, Any], unlocked_with: str | None
+    ) -> Target:
         now = click.at
         key = to_attributes(keys.link_key(short_id))
         values: dict[str, AttributeValueTypeDef] = {
@@ -521,6 +553,7 @@ class DynamoDBLinkRepository:
             ":true": {"BOOL": True},
             ":now": {"S": to_iso(now)},
             ":visit": visit_attribute(click),
+            ":unlocked": {"S": unlocked_with or _NOT_UNLOCKED},
         }
         refused = 0
         waited_since: float | None = None
@@ -530,12 +563,12 @@ class DynamoDBLinkRepository:
                     TableName=self._table,
                     Key=key,
                     ExpressionAttributeValues=values,
-                    **_CLICK_REQUEST,
+                    **request,
                 )
             except ClientError as exc:
                 if is_throttle(exc):
                     waited_since = waited_since or self._clock()
-                    target = self._throttled(short_id, click, attempt, waited_since)
+                    target = self._throttled(short_id, click, attempt, waited_since, unlocked_with)
                     if target is not None:
                         return target
                     continue
@@ -544,7 +577,7 @@ class DynamoDBLinkRepository:
                 old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
                 if old is None:
                     raise LinkNotFound(short_id) from exc
-                ensure_redirectable(_to_link(old), now)
+                ensure_countable(_to_link(old), now, unlocked_with)
                 refused += 1  # redirectable after all: re-enabled concurrently; count again
                 if refused >= _CLICK_ATTEMPTS:
                     raise LinkGone(short_id, "link is changing; try again") from exc
@@ -556,20 +589,30 @@ class DynamoDBLinkRepository:
         return lambda: self._read(short_id, consistent=False)
 
     def _throttled(
-        self, short_id: str, click: Click, attempt: int, waited_since: float
+        self,
+        short_id: str,
+        click: Click,
+        attempt: int,
+        waited_since: float,
+        unlocked_with: str | None = None,
     ) -> Target | None:
         """The link's item refused the click for capacity: a Target, or None to try again.
 
         A link without a visit limit counts the click on a shard (hot_links.py); one with a
         limit, or whose shards cannot be used yet, waits and tries its own item again, up
-        to EXACT_WAIT_S, then answers 503.
+        to EXACT_WAIT_S, then answers 503. A crawler is redirected without being counted:
+        its visit is worth no wait. An unlock keeps to the item, whose condition checks the
+        password.
         """
         found = self._read(short_id, consistent=False)
         if found is None:
             raise LinkNotFound(short_id)
         link, marked = found
-        ensure_redirectable(link, click.at)  # gone links answer 410 without another write
-        if link.max_visits is None:
+        # Gone or locked links answer without another write.
+        ensure_countable(link, click.at, unlocked_with)
+        if click.bot is not None:
+            return Target.of(link)
+        if link.max_visits is None and unlocked_with is None:
             self.hot.adopt(link, marked)
             try:
                 return self.hot.count(short_id, click, lambda: found)

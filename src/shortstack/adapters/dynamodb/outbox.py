@@ -27,6 +27,7 @@ DERIVED_DETAIL_TYPES = frozenset(
         "LinkUpdated",
         "LinkDeleted",
         "LinkClicked",
+        "LinkVisitedByBot",
         "ImportRequested",
         "ImportFinished",
     }

@@ -40,7 +40,16 @@ if TYPE_CHECKING:
 
 # Longer than any redelivery can arrive: SQS keeps a dead letter 14 days, plus a replay.
 FOLD_RETENTION_S = 15 * 24 * 3600
-_PREFIX = {"referrers": "ref", "browsers": "br", "oses": "os", "devices": "dev", "countries": "cc"}
+_PREFIX = {
+    "referrers": "ref",
+    "browsers": "br",
+    "oses": "os",
+    "devices": "dev",
+    "countries": "cc",
+    "variants": "var",
+    "rules": "rule",
+    "bots": "bot",
+}
 _DIMENSION_OF = {prefix: name for name, prefix in _PREFIX.items()}
 # A day's "window of this stream shard already added" slots: `w#<hash of the shard id>`.
 _WINDOW_SLOT = "w#"
@@ -59,8 +68,12 @@ class DynamoDBClickStatsRepository:
 
     def fold(self, facts: ClickFacts) -> bool:
         names = {"#clicks": "clicks", "#bots": "bots"}
-        values: dict[str, Any] = {":one": {"N": "1"}, ":bot": {"N": str(int(facts.is_bot))}}
-        adds = ["#clicks :one", "#bots :bot"]
+        values: dict[str, Any] = {
+            ":one": {"N": "1"},
+            ":click": {"N": str(facts.clicks)},
+            ":bot": {"N": str(int(facts.is_bot))},
+        }
+        adds = ["#clicks :click", "#bots :bot"]
         for index, (dimension, value) in enumerate(facts.dimension_values().items()):
             names[f"#d{index}"] = f"{_PREFIX[dimension]}#{value}"
             adds.append(f"#d{index} :one")

@@ -10,8 +10,11 @@ same). Rules, by the `entity` of the item:
   it); an update that moved `updated_at` is its Updated, with the field names
   the update stored in `changed_fields`;
 - link: an update that added exactly one click (`click_count`, with the click's
-  `visit` facts) is a LinkClicked; the same for a hot link's counter shard
-  (hot_links.py), whose clicks belong to its link;
+  `visit` facts) is a LinkClicked, with the rule or variant that chose the
+  destination found again from the facts and the link's new image (decision
+  0106); the same for a hot link's counter shard (hot_links.py), whose clicks
+  belong to its link (a shard holds no rules: its clicks name none); an update
+  that added exactly one `bot_count` is a LinkVisitedByBot;
 - import: an update into a final status is its ImportFinished.
 
 Anything else (stats, fold watermarks, idempotency records, API keys, row
@@ -31,10 +34,12 @@ from typing import Any
 
 from shortstack.adapters.dynamodb.codec import from_attributes
 from shortstack.adapters.dynamodb.streamed import BOTS, CHANGED, CLICKS, VISIT, click_of
+from shortstack.adapters.link_routing_codec import rules_from_text, variants_from_text
 from shortstack.domain import events
 from shortstack.domain.clock import from_iso
 from shortstack.domain.events import Event
 from shortstack.domain.imports import ImportStatus, import_finished, import_requested
+from shortstack.domain.link_routing import choose_destination
 from shortstack.service_layer.relay import Change
 
 HOT_SHARD_ENTITY = "link_clicks"
@@ -135,16 +140,28 @@ def _link(new: Any, old: Any, record: Mapping[str, Any]) -> list[Event]:
 
 
 def _clicks(new: Any, old: Any, record: Mapping[str, Any]) -> list[Event]:
-    """LinkClicked when this write added one visit (a person's or a bot's) with its facts."""
+    """LinkClicked (or LinkVisitedByBot) when this write added exactly one and its facts."""
     if new is None or VISIT not in new:
         return []
-    if _visits(new) != _visits(old or {}) + 1:
-        return []  # not a visit: counts moved between items, or a shard was sealed
-    return [events.link_clicked(new["short_id"], click_of(new[VISIT]))]
+    click = click_of(new[VISIT])
+    if _added_one(new, old, BOTS):
+        return [events.link_visited_by_bot(new["short_id"], click)]
+    if not _added_one(new, old, CLICKS):
+        return []  # not a click: counts moved between items, or a shard was sealed
+    destination = None
+    if new.get("entity") == "link":
+        destination = choose_destination(
+            new["url"],
+            rules_from_text(new.get("rules")),
+            variants_from_text(new.get("variants")),
+            click.facts(),
+            click.spin,
+        )
+    return [events.link_clicked(new["short_id"], click, destination)]
 
 
-def _visits(image: Mapping[str, Any]) -> int:
-    return int(image.get(CLICKS, 0)) + int(image.get(BOTS, 0))
+def _added_one(new: Mapping[str, Any], old: Mapping[str, Any] | None, counter: str) -> bool:
+    return int(new.get(counter, 0)) == int((old or {}).get(counter, 0)) + 1
 
 
 def _import(new: Any, old: Any, record: Mapping[str, Any]) -> list[Event]:

@@ -15,7 +15,7 @@ from shortstack.domain.links import (
     LinkChanges,
     Target,
     apply_changes,
-    ensure_redirectable,
+    ensure_countable,
 )
 from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
 from shortstack.domain.visits import Click
@@ -115,17 +115,21 @@ class MemoryLinkRepository:
         more = len(mine) > limit
         return Page(page, encode_cursor({"k": sort_position(page[-1])}) if more else None)
 
-    def record_click(self, short_id: str, click: Click) -> Target:
+    def record_click(self, short_id: str, click: Click, unlocked_with: str | None = None) -> Target:
         with self._lock:
             link = self._links.get(short_id)
             if link is None:
                 raise LinkNotFound(short_id)
-            ensure_redirectable(link, click.at)
-            counted = _one_more_click(link)
+            ensure_countable(link, click.at, unlocked_with)
+            counted = replace(link, click_count=link.click_count + 1)
             self._links[short_id] = counted
             return Target.of(counted)
 
-
-def _one_more_click(link: Link) -> Link:
-    """`link` counted once more (replace() keeps every field, those added later too)."""
-    return replace(link, click_count=link.click_count + 1)
+    def record_bot_visit(self, short_id: str, click: Click) -> Target:
+        with self._lock:
+            link = self._links.get(short_id)
+            if link is None:
+                raise LinkNotFound(short_id)
+            ensure_countable(link, click.at)
+            self._links[short_id] = replace(link, bot_count=link.bot_count + 1)
+            return Target.of(link)

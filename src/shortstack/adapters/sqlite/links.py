@@ -28,7 +28,7 @@ from shortstack.adapters.sqlite.listing import newest_first
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import DomainError, LinkGone, LinkNotFound, ShortIdTaken
 from shortstack.domain.imports import ExistingLink, PlannedLink, link_of
-from shortstack.domain.links import Link, LinkChanges, Target, ensure_redirectable
+from shortstack.domain.links import Link, LinkChanges, Target, ensure_countable
 from shortstack.domain.pagination import Page
 from shortstack.domain.visits import Click
 
@@ -64,13 +64,20 @@ CREATE INDEX IF NOT EXISTS links_by_expiry ON links (expires_at, short_id)
 
 _CLICK_ATTEMPTS = 3
 _EXPIRED_PAGE = 500
-_COUNT_CLICK = """
-UPDATE links SET click_count = click_count + 1
+# One statement decides and counts: started, active, not expired, under the limit, and no
+# password unless the visit brings its hash (a NULL parameter never equals one). A crawler's
+# visit has its own counter: it never moves click_count or uses up the limit.
+_COUNT = """
+UPDATE links SET {counter} = {counter} + 1
 WHERE short_id = ? AND is_active = 1
+  AND (valid_since IS NULL OR valid_since <= ?)
   AND (expires_at IS NULL OR expires_at > ?)
   AND (max_visits IS NULL OR click_count < max_visits)
-RETURNING url, redirect_status, expires_at, max_visits
+  AND (password_hash IS NULL OR password_hash = ?)
+RETURNING url, redirect_status, expires_at, max_visits, rules, variants, forward_query, preview
 """
+_COUNT_CLICK = _COUNT.format(counter="click_count")
+_COUNT_BOT_VISIT = _COUNT.format(counter="bot_count")
 
 
 # Columns a database made before they existed lacks; added in place when it is opened.
@@ -141,6 +148,20 @@ def _to_link(row: sqlite3.Row) -> Link:
         preview=preview_from_text(row["preview"]),
         bot_count=row["bot_count"],
         imported_clicks=row["imported_clicks"],
+    )
+
+
+def _to_target(row: sqlite3.Row) -> Target:
+    url, status, expires_at, max_visits, rules, variants, forward_query, preview = row
+    return Target(
+        url,
+        status,
+        from_iso(expires_at) if expires_at else None,
+        max_visits,
+        rules_from_text(rules),
+        variants_from_text(variants),
+        bool(forward_query),
+        preview_from_text(preview),
     )
 
 
@@ -290,18 +311,29 @@ class SqliteLinkRepository:
         )
         return Page([_to_link(row) for row in rows], next_cursor)
 
-    def record_click(self, short_id: str, click: Click) -> Target:
-        now = click.at
+    def record_click(self, short_id: str, click: Click, unlocked_with: str | None = None) -> Target:
+        return self._count(_COUNT_CLICK, short_id, click.at, unlocked_with)
+
+    def record_bot_visit(self, short_id: str, click: Click) -> Target:
+        return self._count(_COUNT_BOT_VISIT, short_id, click.at, None)
+
+    def _count(
+        self, statement: str, short_id: str, now: datetime, unlocked_with: str | None
+    ) -> Target:
         # Autocommit: the statement is its own transaction. fetchall() runs it to the end,
         # which is what commits it (a half-read RETURNING statement would hold the lock).
+        at = to_iso(now)
         for _ in range(_CLICK_ATTEMPTS):
-            rows = self._db.connection().execute(_COUNT_CLICK, (short_id, to_iso(now))).fetchall()
+            rows = (
+                self._db.connection()
+                .execute(statement, (short_id, at, at, unlocked_with))
+                .fetchall()
+            )
             if rows:
-                url, status, expires_at, max_visits = rows[0]
-                return Target(url, status, from_iso(expires_at) if expires_at else None, max_visits)
+                return _to_target(rows[0])
             link = self.get(short_id)
             if link is None:
                 raise LinkNotFound(short_id)
-            ensure_redirectable(link, now)
-            # Redirectable after all: a concurrent PATCH re-enabled it in between. Count again.
+            ensure_countable(link, now, unlocked_with)
+            # Countable after all: a concurrent PATCH re-enabled it in between. Count again.
         raise LinkGone(short_id, "link is changing; try again")

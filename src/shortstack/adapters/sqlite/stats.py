@@ -58,8 +58,9 @@ CREATE TABLE IF NOT EXISTS click_month_counts (
 """
 
 _ADD_DAY = """
-INSERT INTO click_days (short_id, day, clicks, bots) VALUES (?, ?, 1, ?)
-ON CONFLICT (short_id, day) DO UPDATE SET clicks = clicks + 1, bots = bots + excluded.bots
+INSERT INTO click_days (short_id, day, clicks, bots) VALUES (?, ?, ?, ?)
+ON CONFLICT (short_id, day) DO UPDATE
+SET clicks = clicks + excluded.clicks, bots = bots + excluded.bots
 """
 _ADD_COUNT = """
 INSERT INTO click_counts (short_id, day, dimension, value, count) VALUES (?, ?, ?, ?, 1)
@@ -81,7 +82,7 @@ class SqliteClickStatsRepository:
             ).rowcount
             if not inserted:
                 return False
-            conn.execute(_ADD_DAY, (facts.short_id, day, int(facts.is_bot)))
+            conn.execute(_ADD_DAY, (facts.short_id, day, facts.clicks, int(facts.is_bot)))
             conn.executemany(
                 _ADD_COUNT,
                 [

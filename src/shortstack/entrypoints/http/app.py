@@ -166,5 +166,6 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
         container.redirects,
         top_level_paths(chain(app.routes, own_routes)),
         writer=container.group_commit,
+        base_url=container.settings.base_url,
     )
     return app

@@ -13,7 +13,8 @@ from shortstack.entrypoints.http.auth import authenticate
 from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.items import ItemsService
-from shortstack.service_layer.links import LinksService, RedirectService
+from shortstack.service_layer.links import LinksService
+from shortstack.service_layer.redirects import RedirectService
 from shortstack.service_layer.users import UsersService
 
 # Every dependency is `async def` although none awaits: FastAPI runs a plain `def`

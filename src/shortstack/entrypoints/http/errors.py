@@ -44,6 +44,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
 REALM = "shortstack"
 # RFC 6750 3: error_description is a quoted-string limited to these characters.
 _DESCRIPTION_CHARS = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+_FIELD_PATH = re.compile(r"[.\[\]]")
 
 
 def bearer_challenge(error: Unauthenticated) -> str:
@@ -70,7 +71,9 @@ def domain_error_body(exc: DomainError, where: str = "body") -> dict[str, Any]:
     """The JSON body of a domain error; a field's 422 names it as FastAPI's own 422s do."""
     body: dict[str, Any] = {"message": exc.message}
     if isinstance(exc, InvalidInput) and exc.field and status_for(exc) == 422:
-        body["detail"] = [{"loc": [where, exc.field], "msg": exc.message, "type": "value_error"}]
+        # `rules[2].url` becomes ["body", "rules", "2", "url"].
+        path = [part for part in _FIELD_PATH.split(exc.field) if part]
+        body["detail"] = [{"loc": [where, *path], "msg": exc.message, "type": "value_error"}]
     return body
 
 

@@ -1,4 +1,4 @@
-"""A pure-ASGI front that answers `GET/HEAD /{short_id}` before FastAPI's stack runs at all.
+"""A pure-ASGI front that answers `GET/HEAD/POST /{short_id}` before FastAPI runs at all.
 
 Redirects are the hot path of the local server, and FastAPI's own layers
 (error and telemetry middleware, body limits, routing, dependency injection)
@@ -20,24 +20,25 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from shortstack.correlation import choose_correlation_id
 from shortstack.domain.links import is_possible_short_id
 from shortstack.entrypoints.http.middleware import offered_correlation_id
 from shortstack.entrypoints.redirects import (
+    FORM_BODY_MAX,
     INTERNAL_ERROR,
     REDIRECT_METHODS,
+    REQUEST_HEADERS,
     Reply,
     answer,
     error_reply,
 )
-from shortstack.service_layer.links import RedirectService
+from shortstack.service_layer.redirects import RedirectService
 
 _log = logging.getLogger("shortstack.redirects")
-_VISIT_HEADERS = frozenset(
-    {b"referer", b"user-agent", b"cloudfront-viewer-country", b"cloudfront-viewer-address"}
-)
+_REQUEST_HEADERS = frozenset(name.encode() for name in REQUEST_HEADERS)
 
 
 def top_level_paths(routes: Iterable[Any]) -> set[str]:
@@ -62,8 +63,10 @@ class RedirectLayer:
         redirects: RedirectService,
         app_paths: Iterable[str] = (),
         writer: RunsWrites | None = None,
+        base_url: str | None = None,
     ) -> None:
         self.redirects = redirects
+        self.base_url = base_url
         # The app's own single-segment routes win even if a link id could look like one.
         self.app_paths = frozenset(path.lower() for path in app_paths)
         # Counting GETs go through the writer when there is one (SQLite: group commit).
@@ -78,21 +81,37 @@ class RedirectLayer:
             return None
         return short_id
 
-    async def reply_to(self, scope: Scope, short_id: str) -> Reply:
-        """The redirect, or the JSON error, for one request."""
+    async def reply_to(self, scope: Scope, short_id: str, receive: Receive) -> Reply:
+        """The redirect, page or JSON error for one request."""
         headers = {
             name.decode(): value.decode("latin-1")
             for name, value in scope["headers"]
-            if name in _VISIT_HEADERS
+            if name in _REQUEST_HEADERS
         }
         correlation_id = choose_correlation_id(offered_correlation_id(scope))
         method = scope["method"]
         client = scope.get("client")
         peer = str(client[0]) if client else None
+        query = scope.get("query_string", b"").decode("latin-1")
+        body = await read_form(receive) if method == "POST" else b""
 
         def work() -> Reply:
-            return answer(self.redirects, method, short_id, headers, correlation_id, peer)
+            return answer(
+                self.redirects,
+                method,
+                short_id,
+                headers,
+                correlation_id,
+                peer,
+                query,
+                body,
+                self.base_url,
+            )
 
+        if method == "POST":
+            # The password check is slow on purpose (scrypt): off the event loop and off the
+            # group-commit writer, which other redirects wait on.
+            return await run_in_threadpool(work)
         if self.writer is None or method == "HEAD":  # a HEAD counts nothing: no write
             return work()
         try:
@@ -100,6 +119,19 @@ class RedirectLayer:
         except Exception:
             _log.exception("redirect not committed", extra={"correlation_id": correlation_id})
             return error_reply(500, INTERNAL_ERROR, method, correlation_id)
+
+
+async def read_form(receive: Receive) -> bytes:
+    """A POST's body, up to one byte more than a password form may hold (the rest unread)."""
+    body = b""
+    while len(body) <= FORM_BODY_MAX:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    return body[: FORM_BODY_MAX + 1]
 
 
 async def send_reply(send: Send, reply: Reply) -> None:
@@ -125,4 +157,4 @@ class RedirectingFastAPI(FastAPI):
         if layer is None or short_id is None:
             await super().__call__(scope, receive, send)
             return
-        await send_reply(send, await layer.reply_to(scope, short_id))
+        await send_reply(send, await layer.reply_to(scope, short_id, receive))

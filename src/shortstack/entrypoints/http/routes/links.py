@@ -37,7 +37,7 @@ NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such link (
 INVALID: Responses = {
     422: {"model": ErrorBody, "description": "invalid body or unsafe url; the message says why"}
 }
-NOT_NULL = ("url", "is_active", "tags", "redirect_status")
+NOT_NULL = ("url", "is_active", "tags", "redirect_status", "forward_query", "rules", "variants")
 # OpenAPI links: where an answer's short_id leads. Clients (and the stateful fuzzer, which
 # otherwise reached the redirect only from /shorten's 302 links) can follow them.
 _SHORT_ID = {"short_id": "$response.body#/short_id"}
@@ -89,6 +89,13 @@ def create_fields(body: LinkCreate) -> dict[str, Any]:
         "title": body.title,
         "tags": body.tags,
         "max_visits": body.max_visits,
+        "valid_since": body.valid_since,
+        "fallback_url": body.fallback_url,
+        "password": body.password,
+        "forward_query": body.forward_query,
+        "rules": [rule.to_domain() for rule in body.rules],
+        "variants": [variant.to_domain() for variant in body.variants],
+        "preview": body.preview.to_domain() if body.preview else None,
         "never_expires": "expires_at" in body.model_fields_set and body.expires_at is None,
     }
 
@@ -179,7 +186,8 @@ async def update_link(
     links: LinksDep,
     short_base: ShortBaseDep,
 ) -> LinkPublic:
-    """Change only the fields sent: is_active, url, expires_at, title, tags, max_visits..."""
+    """Change only the fields sent: is_active, url, expires_at, title, tags, max_visits,
+    rules, variants, password (null removes it)..."""
     sent = body.model_fields_set
     for field in NOT_NULL:
         if field in sent and getattr(body, field) is None:
@@ -195,8 +203,24 @@ async def update_link(
         max_visits=body.max_visits,
         clear_max_visits="max_visits" in sent and body.max_visits is None,
         redirect_status=body.redirect_status,
+        valid_since=body.valid_since,
+        clear_valid_since="valid_since" in sent and body.valid_since is None,
+        fallback_url=body.fallback_url,
+        clear_fallback_url="fallback_url" in sent and body.fallback_url is None,
+        clear_password="password" in sent and body.password is None,
+        forward_query=body.forward_query,
+        rules=None if body.rules is None else tuple(rule.to_domain() for rule in body.rules),
+        variants=(None if body.variants is None else tuple(v.to_domain() for v in body.variants)),
+        preview=body.preview.to_domain() if body.preview else None,
+        clear_preview="preview" in sent and body.preview is None,
     )
-    link = links.update(caller.sub, short_id, changes, request_host=viewer_host(request))
+    link = links.update(
+        caller.sub,
+        short_id,
+        changes,
+        request_host=viewer_host(request),
+        password=body.password,
+    )
     return LinkPublic.of(link, short_base, links.clock())
 
 

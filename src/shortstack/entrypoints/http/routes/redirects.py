@@ -1,10 +1,12 @@
-"""`GET/HEAD /{short_id}` as a FastAPI route: documentation, and the path the layer leaves over.
+"""Short links as FastAPI routes: `GET/HEAD/POST /{short_id}` and `POST /api/v1/unlock/{short_id}`.
 
-The RedirectLayer answers almost every redirect before FastAPI runs. This route
-documents them in OpenAPI and answers what reaches the app anyway (`/abc1234/`
+The RedirectLayer answers almost every redirect before FastAPI runs. These routes
+document them in OpenAPI and answer what reaches the app anyway (`/abc1234/`
 after the trailing-slash rewrite, or an app built without the layer), with the
-same `answer` function, so both give identical replies. It must be included
-last: `/{short_id}` matches every single-segment path.
+same `answer` function, so both give identical replies. The unlock route is where
+the password form posts on every runtime (entrypoints/redirects.py says why); it
+is public, like the redirects. `/{short_id}` must be included last: it matches
+every single-segment path.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from shortstack.domain.links import (
@@ -21,9 +24,10 @@ from shortstack.domain.links import (
     REDIRECT_STATUSES,
     RESERVED_WORDS,
 )
+from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
 from shortstack.entrypoints.http.deps import RedirectsDep
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
-from shortstack.entrypoints.redirects import answer
+from shortstack.entrypoints.redirects import FORM_BODY_MAX, FORM_TYPE, answer, unlock_path
 
 router = APIRouter(tags=["redirects"])
 
@@ -44,45 +48,168 @@ register_url_convertor("short_id", ShortIdConvertor())
 
 
 # The redirect layer answers these in front of the app's middleware: no size refusal of the
-# URL or headers (414, 431) and no validation error (422) can reach them.
-UNANSWERED = dict.fromkeys(("follow_link", "check_link"), ("414", "422", "431"))
+# URL or headers (414, 431) and no validation error (422) can reach them. The unlock route
+# reads its form itself, so no validation error reaches it either.
+UNANSWERED = {
+    **dict.fromkeys(("follow_link", "check_link", "unlock_link_here"), ("414", "422", "431")),
+    "unlock_link": ("422",),
+}
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
 LOCATION = {
-    "Location": {"description": "the link's URL", "required": True, "schema": {"type": "string"}}
+    "Location": {
+        "description": "where the visit goes",
+        "required": True,
+        "schema": {"type": "string"},
+    }
 }
 
 
 def _redirected(status: int) -> dict[str, Any]:
     default = " (the default)" if status == DEFAULT_REDIRECT_STATUS else ""
     return {
-        "description": f"to the link's URL, for a link with redirect_status {status}{default}",
+        "description": f"for a link with redirect_status {status}{default}: to the first "
+        "matching rule's URL, else a variant's, else the link's (with the visitor's query "
+        "when forward_query); a link that cannot redirect sends people to its fallback_url "
+        "with a 302 that counts nothing",
         "headers": LOCATION,
     }
 
 
-RESPONSES: Responses = {
-    **{status: _redirected(status) for status in REDIRECT_STATUSES},
-    404: {"model": ErrorBody, "description": "no such link"},
-    410: {"model": ErrorBody, "description": "link disabled, expired or out of visits"},
+REDIRECTS: Responses = {status: _redirected(status) for status in REDIRECT_STATUSES}
+UNAVAILABLE: Responses = {
+    404: {
+        "content": {**_JSON_ERROR, **_HTML},
+        "description": "no such link, or not valid yet; a page for a browser (Accept: "
+        "text/html), JSON otherwise",
+    },
+    410: {
+        "content": {**_JSON_ERROR, **_HTML},
+        "description": "link disabled, expired or used up; a page for a browser",
+    },
 }
+_FORM_NAMED = {
+    "content": {**_JSON_ERROR, **_HTML},
+    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+}
+FOLLOW_RESPONSES: Responses = {
+    **REDIRECTS,
+    200: {
+        "content": _HTML,
+        "description": "a page instead of a redirect: the password form (a browser on a "
+        "password link) or the link's Open Graph preview (a link-preview fetcher)",
+    },
+    401: {**_FORM_NAMED, "description": "a password link: the JSON names the form to post"},
+    **UNAVAILABLE,
+}
+UNLOCK_RESPONSES: Responses = {
+    **REDIRECTS,
+    400: {"model": ErrorBody, "description": "the body is not the one-field form"},
+    413: {"model": ErrorBody, "description": f"a body longer than {FORM_BODY_MAX} bytes"},
+    401: {**_FORM_NAMED, "description": "wrong password: the form again (a page for a browser)"},
+    405: {
+        "model": ErrorBody,
+        "headers": {"Allow": {"schema": {"type": "string"}}},
+        "description": "the link has no password: follow it with GET",
+    },
+    **UNAVAILABLE,
+    429: {
+        "content": {**_JSON_ERROR, **_HTML},
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        "description": "too many wrong passwords for this link from this client",
+    },
+}
+PASSWORD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            FORM_TYPE: {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "password": {
+                            "type": "string",
+                            "minLength": PASSWORD_MIN,
+                            "maxLength": PASSWORD_MAX,
+                        }
+                    },
+                    "required": ["password"],
+                    "additionalProperties": False,
+                }
+            }
+        },
+    }
+}
+
+
+async def _answer(short_id: str, request: Request, redirects: RedirectsDep) -> Response:
+    correlation_id: str = request.scope.get("state", {}).get("correlation_id", "")
+    peer = request.client.host if request.client else None
+    body = b""
+    if request.method == "POST":
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > FORM_BODY_MAX:
+                break
+    query = request.url.query
+    settings = request.app.state.container.settings
+    method = request.method
+
+    def work() -> Response:
+        reply = answer(
+            redirects, method, short_id, request.headers, correlation_id, peer, query, body,
+            settings.base_url,
+        )  # fmt: skip
+        return Response(reply.body, status_code=reply.status, headers=dict(reply.headers))
+
+    # A password check is slow on purpose (scrypt): never on the event loop.
+    return await run_in_threadpool(work) if method == "POST" else work()
+
+
+@router.post(
+    unlock_path("{short_id:short_id}"),
+    response_class=Response,
+    status_code=DEFAULT_REDIRECT_STATUS,
+    responses=UNLOCK_RESPONSES,
+    operation_id="unlock_link",
+    openapi_extra=PASSWORD_FORM,
+)
+async def unlock_link(short_id: str, request: Request, redirects: RedirectsDep) -> Response:
+    """Open a password link: the form field `password`, and nothing else (no session, so
+    no token). Right: the redirect, counted. Wrong: 401 with the form again; after five
+    wrong ones from one client in 15 minutes, 429 with Retry-After."""
+    return await _answer(short_id, request, redirects)
 
 
 @router.get(
     "/{short_id:short_id}",
     response_class=Response,
     status_code=DEFAULT_REDIRECT_STATUS,
-    responses=RESPONSES,
+    responses=FOLLOW_RESPONSES,
     operation_id="follow_link",
 )
 @router.head(
     "/{short_id:short_id}",
     response_class=Response,
     status_code=DEFAULT_REDIRECT_STATUS,
-    responses=RESPONSES,
+    responses=FOLLOW_RESPONSES,
     operation_id="check_link",
 )
 async def follow_link(short_id: str, request: Request, redirects: RedirectsDep) -> Response:
-    """Redirect to the link's URL; a GET counts one click, a HEAD counts none."""
-    correlation_id: str = request.scope.get("state", {}).get("correlation_id", "")
-    peer = request.client.host if request.client else None
-    reply = answer(redirects, request.method, short_id, request.headers, correlation_id, peer)
-    return Response(reply.body, status_code=reply.status, headers=dict(reply.headers))
+    """Redirect to where the visit goes; a GET counts one click (crawlers and preview
+    fetchers apart), a HEAD counts none."""
+    return await _answer(short_id, request, redirects)
+
+
+@router.post(
+    "/{short_id:short_id}",
+    response_class=Response,
+    status_code=DEFAULT_REDIRECT_STATUS,
+    responses=UNLOCK_RESPONSES,
+    operation_id="unlock_link_here",
+    openapi_extra=PASSWORD_FORM,
+)
+async def unlock_link_here(short_id: str, request: Request, redirects: RedirectsDep) -> Response:
+    """The same as `POST /api/v1/unlock/{short_id}`, where a link's own origin takes a POST
+    (the local server; not a CloudFront function-URL origin)."""
+    return await _answer(short_id, request, redirects)

@@ -12,20 +12,37 @@ from pydantic import (
     Field,
     StringConstraints,
     field_serializer,
+    model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.analytics import StatsReport
 from shortstack.domain.clock import to_iso
+from shortstack.domain.link_routing import (
+    QUERY_KEY_MAX,
+    QUERY_VALUE_MAX,
+    RULE_QUERY_MAX,
+    RULES_MAX,
+    VARIANTS_MAX,
+    WEIGHT_MAX,
+    WEIGHT_MIN,
+    RedirectRule,
+    Variant,
+)
 from shortstack.domain.link_state import LinkState, state_of
 from shortstack.domain.links import (
     ALIAS_PATTERN,
     MAX_TTL_DAYS,
     MAX_VISITS_LIMIT,
+    PREVIEW_DESCRIPTION_MAX,
+    PREVIEW_TITLE_MAX,
     TAGS_MAX,
     TITLE_MAX_LENGTH,
     Link,
+    Preview,
+    rule_from,
 )
+from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
 from shortstack.domain.target_urls import URL_MAX_LENGTH
 from shortstack.entrypoints.http.schemas.common import (
     DateTimeText,
@@ -72,6 +89,133 @@ MaxVisits = Annotated[
 ]
 ExpiresAt = Annotated[AwareDatetime, DateTimeText]
 RedirectStatus = Literal[301, 302, 307, 308]
+Device = Literal["ios", "android", "mobile", "desktop"]
+# Passwords are taken exactly as typed: no stripping, so "  secret" stays what it is.
+Password = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX),
+    Field(
+        pattern=r"^[^\x00-\x1f\x7f-\x9f]*$",
+        json_schema_extra={"writeOnly": True},
+        description="write-only: stored as a salted scrypt hash, never returned",
+    ),
+]
+QueryKey = Annotated[str, StringConstraints(min_length=1, max_length=QUERY_KEY_MAX)]
+QueryValue = Annotated[str, StringConstraints(max_length=QUERY_VALUE_MAX)]
+PreviewTitle = Annotated[
+    str, StringConstraints(min_length=1, max_length=PREVIEW_TITLE_MAX), SingleLine
+]
+PreviewText = Annotated[
+    str, StringConstraints(min_length=1, max_length=PREVIEW_DESCRIPTION_MAX), SingleLine
+]
+
+
+def _refuse_nulls(values: object) -> object:
+    """Absent means "no condition"; an explicit null is refused (the schema does not allow it)."""
+    if isinstance(values, dict):
+        for name, value in values.items():
+            if value is None:
+                raise ValueError(f"{name} cannot be null: leave it out instead")
+    return values
+
+
+class RuleIn(BaseModel):
+    """One redirect rule: every condition it names must hold (at least one is named)."""
+
+    # Codes are compared exactly, so nothing is stripped: " en" is refused, not guessed at.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [{"required": [name]} for name in ("device", "language", "country", "query")]
+        },
+    )
+
+    url: TargetUrl
+    device: Device | SkipJsonSchema[None] = None
+    language: (
+        Annotated[
+            str,
+            Field(
+                pattern=r"^[A-Za-z]{2,3}$",
+                description="a primary language subtag (en, fr, pt); matched against the "
+                "visitor's Accept-Language in its order of preference",
+            ),
+        ]
+        | SkipJsonSchema[None]
+    ) = None
+    country: (
+        Annotated[
+            str,
+            Field(
+                pattern=r"^[A-Za-z]{2}$",
+                description="ISO 3166 alpha-2, from the edge's CloudFront-Viewer-Country",
+            ),
+        ]
+        | SkipJsonSchema[None]
+    ) = None
+    query: (
+        Annotated[
+            dict[QueryKey, QueryValue],
+            Field(
+                min_length=1,
+                max_length=RULE_QUERY_MAX,
+                description="param: value pairs the visitor's query string must all hold",
+            ),
+        ]
+        | SkipJsonSchema[None]
+    ) = None
+
+    _no_nulls = model_validator(mode="before")(_refuse_nulls)
+
+    def to_domain(self) -> RedirectRule:
+        return rule_from(self.url, self.device, self.language, self.country, self.query)
+
+
+class VariantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: TargetUrl
+    weight: Annotated[int, Field(ge=WEIGHT_MIN, le=WEIGHT_MAX)]
+
+    def to_domain(self) -> Variant:
+        return Variant(self.url, self.weight)
+
+
+class PreviewIn(StrictModel):
+    """What link-preview fetchers (Slack, WhatsApp, ...) show: at least one part."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    title: PreviewTitle | SkipJsonSchema[None] = None
+    description: PreviewText | SkipJsonSchema[None] = None
+    image_url: TargetUrl | SkipJsonSchema[None] = None
+
+    _no_nulls = model_validator(mode="before")(_refuse_nulls)
+
+    def to_domain(self) -> Preview:
+        return Preview(self.title, self.description, self.image_url)
+
+
+Rules = Annotated[
+    list[RuleIn],
+    Field(max_length=RULES_MAX, description="ordered; the first matching rule wins"),
+]
+Variants = Annotated[
+    list[VariantIn],
+    Field(max_length=VARIANTS_MAX, description="A/B split by weight, chosen per visit"),
+]
+ValidSince = Annotated[
+    AwareDatetime,
+    DateTimeText,
+    Field(description="before this moment the link answers 404 (or the fallback)"),
+]
+FallbackUrl = Annotated[
+    TargetUrl,
+    Field(
+        description="where visitors go (302, not counted) when the link is not valid yet, "
+        "expired, disabled or used up"
+    ),
+]
 
 
 class LinkCreate(StrictModel):
@@ -87,12 +231,22 @@ class LinkCreate(StrictModel):
     title: Title | None = None
     tags: Tags = Field(default_factory=list)
     max_visits: MaxVisits | None = None
+    valid_since: ValidSince | None = None
+    fallback_url: FallbackUrl | None = None
+    password: Password | None = None
+    forward_query: bool = Field(
+        default=False, description="add the visitor's query string to the target"
+    )
+    rules: Rules = Field(default_factory=list)
+    variants: Variants = Field(default_factory=list)
+    preview: PreviewIn | None = None
 
 
 class LinkUpdate(StrictModel):
-    """A partial update: only the fields present change; null clears expires_at, title and
-    max_visits (a link without expires_at never expires); url, is_active, tags and
-    redirect_status cannot be null."""
+    """A partial update: only the fields present change; null clears expires_at, title,
+    max_visits, valid_since, fallback_url, password and preview (a link without expires_at
+    never expires); url, is_active, tags, redirect_status, forward_query, rules and variants
+    cannot be null ([] removes rules or variants)."""
 
     # The route answers 422 to a null where null means nothing: keep it out of the schema.
     model_config = ConfigDict(json_schema_extra=no_null_defaults)
@@ -104,6 +258,42 @@ class LinkUpdate(StrictModel):
     tags: Tags | SkipJsonSchema[None] = None
     max_visits: MaxVisits | None = None
     redirect_status: RedirectStatus | SkipJsonSchema[None] = None
+    valid_since: ValidSince | None = None
+    fallback_url: FallbackUrl | None = None
+    password: Password | None = None
+    forward_query: bool | SkipJsonSchema[None] = None
+    rules: Rules | SkipJsonSchema[None] = None
+    variants: Variants | SkipJsonSchema[None] = None
+    preview: PreviewIn | None = None
+
+
+class RulePublic(BaseModel):
+    url: str
+    device: Device | None = None
+    language: str | None = None
+    country: str | None = None
+    query: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, rule: RedirectRule) -> RulePublic:
+        return cls(
+            url=rule.url,
+            device=rule.device,
+            language=rule.language,
+            country=rule.country,
+            query=dict(rule.query) or None,
+        )
+
+
+class VariantPublic(BaseModel):
+    url: str
+    weight: int
+
+
+class PreviewPublic(BaseModel):
+    title: str | None
+    description: str | None
+    image_url: str | None
 
 
 class LinkPublic(BaseModel):
@@ -117,6 +307,10 @@ class LinkPublic(BaseModel):
     expires_at: datetime | None
     max_visits: int | None
     click_count: int
+    bot_count: int = Field(
+        description="crawlers' and preview fetchers' visits: redirected, never in click_count "
+        "or against max_visits"
+    )
     state: LinkState = Field(
         description="active, disabled, expired, used_up (max_visits reached) or scheduled"
     )
@@ -126,8 +320,15 @@ class LinkPublic(BaseModel):
     )
     created_at: datetime
     updated_at: datetime
+    valid_since: datetime | None
+    fallback_url: str | None
+    password_protected: bool = Field(description="whether a password is set (it is never shown)")
+    forward_query: bool
+    rules: list[RulePublic]
+    variants: list[VariantPublic]
+    preview: PreviewPublic | None
 
-    @field_serializer("created_at", "updated_at", "expires_at")
+    @field_serializer("created_at", "updated_at", "expires_at", "valid_since")
     def _iso(self, value: datetime | None) -> str | None:
         return to_iso(value) if value is not None else None
 
@@ -144,10 +345,26 @@ class LinkPublic(BaseModel):
             expires_at=link.expires_at,
             max_visits=link.max_visits,
             click_count=link.click_count,
+            bot_count=link.bot_count,
             state=state_of(link, now),
             imported_clicks=link.imported_clicks,
             created_at=link.created_at,
             updated_at=link.updated_at,
+            valid_since=link.valid_since,
+            fallback_url=link.fallback_url,
+            password_protected=link.password_protected,
+            forward_query=link.forward_query,
+            rules=[RulePublic.of(rule) for rule in link.rules],
+            variants=[VariantPublic(url=v.url, weight=v.weight) for v in link.variants],
+            preview=(
+                PreviewPublic(
+                    title=link.preview.title,
+                    description=link.preview.description,
+                    image_url=link.preview.image_url,
+                )
+                if link.preview
+                else None
+            ),
         )
 
 
@@ -224,7 +441,7 @@ class LinkStatsPublic(BaseModel):
     from_day: date = Field(serialization_alias="from")
     to_day: date = Field(serialization_alias="to")
     clicks: int = Field(description="clicks folded into the stats so far (the analytics lag)")
-    bots: int
+    bots: int = Field(description="crawlers' and preview fetchers' visits, not in clicks")
     days: list[DayPublic]
     months: list[MonthPublic] = Field(
         description="months older than 90 days, rolled up: counted whole, their days left out"
@@ -234,6 +451,14 @@ class LinkStatsPublic(BaseModel):
     oses: list[CountPublic] = Field(description="operating systems (iOS, Android, Windows, ...)")
     devices: list[CountPublic] = Field(description="desktop, mobile, tablet, bot, other")
     countries: list[CountPublic] = Field(description="ISO codes from CloudFront-Viewer-Country")
+    variants: list[CountPublic] = Field(
+        description="clicks per A/B variant, by its index in the link's variants"
+    )
+    rules: list[CountPublic] = Field(description="clicks per redirect rule, by its index")
+    bot_agents: list[CountPublic] = Field(
+        description="crawlers' and preview fetchers' visits by bot name: redirected, never "
+        "counted as clicks"
+    )
 
     @classmethod
     def of(cls, report: StatsReport) -> LinkStatsPublic:
@@ -256,4 +481,7 @@ class LinkStatsPublic(BaseModel):
             oses=top("oses"),
             devices=top("devices"),
             countries=top("countries"),
+            variants=top("variants"),
+            rules=top("rules"),
+            bot_agents=top("bots"),
         )

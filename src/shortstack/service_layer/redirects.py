@@ -1,0 +1,182 @@
+"""Following short links: a visit, a look (HEAD), and unlocking a password link.
+
+The hot path. A visit is one call to the store, which decides and counts in one
+atomic write (ports.LinkRepository.record_click) and answers with what the rules
+and variants need; where the visit goes is decided after it, in memory. Crawlers
+and preview fetchers take the same path with their own counter. Only unlocking a
+password link reads first: it must see the hash before it may count.
+
+It imports nothing beyond the domain and the ports, so the redirect Lambda and
+the local server's redirect layer share it without loading FastAPI or Pydantic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shortstack.domain import events
+from shortstack.domain.clock import Clock, utc_now
+from shortstack.domain.errors import LinkNotFound, NoPassword, PasswordRequired, TooManyAttempts
+from shortstack.domain.link_routing import (
+    PREVIEW_FETCHER,
+    Destination,
+    choose_destination,
+    forward_query,
+    new_spin,
+)
+from shortstack.domain.links import (
+    Preview,
+    Target,
+    cache_control,
+    ensure_countable,
+    ensure_redirectable,
+    is_possible_short_id,
+)
+from shortstack.domain.passwords import (
+    WRONG_ATTEMPTS_MAX,
+    attempt_window,
+    client_key,
+    verify_password,
+)
+from shortstack.domain.visits import Click, Visit
+from shortstack.service_layer.ports import (
+    BotDetector,
+    LinkRepository,
+    PasswordAttempts,
+    UnitOfWork,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """Where a short link sends a visitor, with which status and cache policy."""
+
+    location: str
+    status: int
+    cache_control: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewCard:
+    """What a link-preview fetcher is shown instead of a redirect."""
+
+    preview: Preview
+
+
+Answer = Redirect | PreviewCard
+
+
+@dataclass
+class RedirectService:
+    links: LinkRepository
+    uow: UnitOfWork
+    attempts: PasswordAttempts
+    bots: BotDetector
+    clock: Clock = utc_now
+    # The key of the daily visitor hash (domain/visits.py); empty: no hash is kept.
+    visitor_salt: str = ""
+    spin: Callable[[], int] = new_spin
+
+    def follow(self, short_id: str, visit: Visit) -> Answer:
+        """A GET: count the visit and announce it atomically, and say where to go.
+
+        Raises LinkNotFound (LinkNotYetValid), LinkGone or PasswordRequired, each
+        without counting. A crawler is counted apart (LinkVisitedByBot); a preview
+        fetcher gets the link's preview when it has one.
+        """
+        if not is_possible_short_id(short_id):
+            raise LinkNotFound(short_id)
+        bot = self.bots(visit.user_agent)
+        click = Click.of(visit, self.clock(), self.visitor_salt, self.spin(), bot)
+        if click.bot is not None:
+            return self._bot_visit(short_id, click, visit)
+        with self.uow.begin() as outbox:
+            target = self.links.record_click(short_id, click)
+            routed = target.rules or target.variants or target.forward_query
+            destination = _destination(target, click) if routed else None
+            outbox.add([events.link_clicked(short_id, click, destination)])
+        if destination is None:
+            # A plain link, the most common: nothing about the visitor decides where it goes.
+            return Redirect(target.url, target.redirect_status, cache_control(target, click.at))
+        return _redirect(target, destination, visit, click)
+
+    def _bot_visit(self, short_id: str, click: Click, visit: Visit) -> Answer:
+        try:
+            with self.uow.begin() as outbox:
+                target = self.links.record_bot_visit(short_id, click)
+                outbox.add([events.link_visited_by_bot(short_id, click)])
+        except PasswordRequired:
+            # A password link may still show its preview: the owner chose what it says.
+            link = self.links.get(short_id, consistent=False)
+            if click.bot == PREVIEW_FETCHER and link is not None and link.preview is not None:
+                return PreviewCard(link.preview)
+            raise
+        if click.bot == PREVIEW_FETCHER and target.preview is not None:
+            return PreviewCard(target.preview)
+        return _redirect(target, _destination(target, click), visit, click)
+
+    def peek(self, short_id: str, visit: Visit) -> Answer:
+        """A HEAD: the answer a GET would get now, counting nothing (link checkers use HEAD)."""
+        if not is_possible_short_id(short_id):
+            raise LinkNotFound(short_id)
+        click = Click.of(visit, self.clock(), spin=self.spin(), bot=self.bots(visit.user_agent))
+        link = self.links.get(short_id, consistent=False)
+        if link is None:
+            raise LinkNotFound(short_id)
+        ensure_countable(link, click.at)
+        target = Target.of(link)
+        if click.bot == PREVIEW_FETCHER and target.preview is not None:
+            return PreviewCard(target.preview)
+        return _redirect(target, _destination(target, click), visit, click)
+
+    def unlock(self, short_id: str, visit: Visit, password: str) -> Redirect:
+        """A password form's POST: check the password, then count and redirect like a GET.
+
+        Raises TooManyAttempts once a client has sent WRONG_ATTEMPTS_MAX wrong passwords
+        for this link in the current window, PasswordRequired(wrong=True) for a wrong one
+        (and counts it), NoPassword for a link without a password, and what `follow`
+        raises. The attempt is counted before the (slow) check and given back unless the
+        password was wrong, so concurrent guesses cannot overrun the limit.
+        """
+        if not is_possible_short_id(short_id):
+            raise LinkNotFound(short_id)
+        now = self.clock()
+        client = client_key(visit.address)
+        window, window_end = attempt_window(now)
+        if not self.attempts.claim(short_id, client, window, window_end, WRONG_ATTEMPTS_MAX):
+            raise TooManyAttempts(max(1, int((window_end - now).total_seconds())))
+        wrong = False
+        try:
+            link = self.links.get(short_id)
+            if link is None:
+                raise LinkNotFound(short_id)
+            ensure_redirectable(link, now)
+            if link.password_hash is None:
+                raise NoPassword(short_id)
+            wrong = not verify_password(password, link.password_hash)
+        finally:
+            if not wrong:
+                self.attempts.give_back(short_id, client, window)
+        if wrong:
+            raise PasswordRequired(short_id, wrong=True)
+        # Counted as a click whatever the User-Agent says: a person typed the password.
+        click = Click.of(visit, now, self.visitor_salt, self.spin())
+        with self.uow.begin() as outbox:
+            target = self.links.record_click(short_id, click, unlocked_with=link.password_hash)
+            destination = _destination(target, click)
+            outbox.add([events.link_clicked(short_id, click, destination)])
+        return _redirect(target, destination, visit, click)
+
+
+def _destination(target: Target, click: Click) -> Destination:
+    if not target.rules and not target.variants:
+        return Destination(target.url)  # a plain link: nothing about the visitor matters
+    return choose_destination(target.url, target.rules, target.variants, click.facts(), click.spin)
+
+
+def _redirect(target: Target, destination: Destination, visit: Visit, click: Click) -> Redirect:
+    location = destination.url
+    if target.forward_query:
+        location = forward_query(location, visit.query)
+    return Redirect(location, target.redirect_status, cache_control(target, click.at))

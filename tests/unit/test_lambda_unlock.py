@@ -1,0 +1,138 @@
+"""The password flow on AWS, fed real payload-2.0 events.
+
+A browser's GET reaches the redirect function through its URL (CloudFront) and gets
+the form; the form posts to the public route `POST /api/v1/unlock/{short_id}`, which
+API Gateway hands to the API function (docs/decisions/0106), the body base64-encoded
+as API Gateway delivers a form.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
+from shortstack.domain.links import create_link
+from shortstack.domain.passwords import WRONG_ATTEMPTS_MAX, ScryptCost, hash_password
+from tests.conftest import TABLE_NAME
+from tests.lambda_support import FakeLambdaContext, fresh_import, load_event
+
+PASSWORD = "open sesame"
+
+
+@pytest.fixture
+def aws(moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("STORAGE", "dynamodb")
+    monkeypatch.setenv("STAGE", "aws")
+    monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://sho.rt")
+    now = datetime.now(UTC)
+    DynamoDBLinkRepository(moto_dynamodb, TABLE_NAME).add(
+        create_link(
+            short_id="locked1",
+            owner="alice",
+            url="https://example.com/secret",
+            now=now,
+            expires_at=now + timedelta(days=1),
+            password_hash=hash_password(PASSWORD, ScryptCost(log2_n=4, r=1, p=1)),
+        )
+    )
+    return moto_dynamodb
+
+
+@pytest.fixture
+def redirect_lambda(aws: Any) -> Any:
+    return fresh_import("shortstack.entrypoints.lambda_redirect")
+
+
+@pytest.fixture
+def api_lambda(aws: Any) -> Iterator[Any]:
+    module = fresh_import("shortstack.entrypoints.lambda_api")
+    yield module
+    module.app.state.container.close()
+
+
+def unlock(
+    module: Any,
+    password: str,
+    accept: str | None = None,
+    source_ip: str = "198.51.100.23",
+    **fields: str,
+) -> Any:
+    event = load_event("apigw_v2_unlock_post.json", id="locked1")
+    event["requestContext"]["http"]["sourceIp"] = source_ip
+    body = urlencode({"password": password, **fields}).encode()
+    event["body"] = base64.b64encode(body).decode()
+    if accept is not None:
+        event["headers"]["accept"] = accept
+    return module.handler(event, FakeLambdaContext())
+
+
+def follow(module: Any, accept: str) -> Any:
+    event = load_event("lambda_url_redirect_get.json", id="locked1")
+    event["headers"]["accept"] = accept
+    return module.handler(event, FakeLambdaContext())
+
+
+def clicks(moto_dynamodb: Any) -> int:
+    link = DynamoDBLinkRepository(moto_dynamodb, TABLE_NAME).get("locked1")
+    assert link is not None
+    return link.click_count
+
+
+def test_a_browser_gets_the_form_posting_to_the_public_unlock_route(
+    redirect_lambda: Any, moto_dynamodb: Any
+) -> None:
+    page = follow(redirect_lambda, "text/html")
+    assert page["statusCode"] == 200
+    assert page["headers"]["cache-control"] == "no-store"
+    # No script may run on the page: the form is plain HTML, nothing hashes its body.
+    assert page["headers"]["content-security-policy"].startswith("default-src 'none'; ")
+    assert "script-src" not in page["headers"]["content-security-policy"]
+    assert 'action="/api/v1/unlock/locked1"' in page["body"]
+    machine = follow(redirect_lambda, "application/json")
+    assert machine["statusCode"] == 401
+    assert json.loads(machine["body"])["form"]["action"] == "/api/v1/unlock/locked1"
+    assert clicks(moto_dynamodb) == 0
+
+
+def test_the_right_password_redirects_and_counts_a_wrong_one_is_401_with_the_form(
+    api_lambda: Any, moto_dynamodb: Any
+) -> None:
+    wrong = unlock(api_lambda, "not it")
+    assert wrong["statusCode"] == 401
+    assert 'name="password"' in wrong["body"]
+    assert clicks(moto_dynamodb) == 0
+    right = unlock(api_lambda, PASSWORD)
+    assert (right["statusCode"], right["headers"]["location"]) == (
+        302,
+        "https://example.com/secret",
+    )
+    assert clicks(moto_dynamodb) == 1
+
+
+def test_wrong_passwords_from_one_client_end_in_429_with_retry_after(
+    api_lambda: Any, moto_dynamodb: Any
+) -> None:
+    statuses = [unlock(api_lambda, f"guess {n}")["statusCode"] for n in range(7)]
+    assert statuses == [401] * WRONG_ATTEMPTS_MAX + [429] * (7 - WRONG_ATTEMPTS_MAX)
+    limited = unlock(api_lambda, PASSWORD, accept="application/json")
+    assert limited["statusCode"] == 429
+    assert 1 <= int(limited["headers"]["retry-after"]) <= 15 * 60
+    assert clicks(moto_dynamodb) == 0
+    # The limit is per client: API Gateway's sourceIp names it.
+    other = unlock(api_lambda, PASSWORD, source_ip="203.0.113.50")
+    assert other["statusCode"] == 302
+    assert clicks(moto_dynamodb) == 1
+
+
+def test_a_form_with_another_field_is_a_400(api_lambda: Any) -> None:
+    response = unlock(api_lambda, PASSWORD, accept="application/json", csrf="x")
+    assert response["statusCode"] == 400
+    assert "one field" in json.loads(response["body"])["message"]
