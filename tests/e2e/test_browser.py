@@ -12,7 +12,10 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +155,16 @@ def screenshot(page: Any, name: str) -> None:
     """A full-page picture under test-results/screenshots/, for a reviewer to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_for_folded_clicks(p: Any, clicks: str) -> None:
+    """Reload the stats page until the fold, which runs shortly after the clicks, shows them."""
+    for _ in range(30):
+        if p.get_by_test_id("clicks-in-range").inner_text() == clicks:
+            break
+        p.wait_for_timeout(500)
+        p.reload()
+    expect(p.get_by_test_id("clicks-in-range")).to_have_text(clicks)
 
 
 def test_api_docs_render_offline_under_the_strict_csp(page: Watched, server: Server) -> None:
@@ -345,13 +358,7 @@ def test_stats_page_has_a_chart_a_day_table_ranges_and_breakdowns(
     p.goto(f"{server.base_url}/#/links/page-tour/stats?days=7")
     expect(p.get_by_test_id("stats-table").locator("tbody tr")).to_have_count(7)
     expect(p.get_by_test_id("clicks-chart").locator("canvas")).to_have_count(1)
-    # The fold runs shortly after the clicks: the numbers arrive within the expect() wait.
-    for _ in range(30):
-        if p.get_by_test_id("clicks-in-range").inner_text() == "3":
-            break
-        p.wait_for_timeout(500)
-        p.reload()
-    expect(p.get_by_test_id("clicks-in-range")).to_have_text("3")
+    wait_for_folded_clicks(p, "3")
     expect(p.get_by_test_id("referrers")).to_contain_text("news.example.com")
     expect(p.get_by_role("heading", name="Operating systems")).to_be_visible()
     p.get_by_role("button", name="90 days").click()
@@ -544,3 +551,133 @@ def test_jwt_mode_locally_signs_in_with_a_dev_token(
         expect(p.locator("#session")).to_contain_text("alice")
         screenshot(p, "signed-in-jwt-1280")
         context.close()
+
+
+IPHONE_SAFARI = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15"
+    " (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+)
+
+
+@contextmanager
+def landing_site() -> Iterator[str]:
+    """A site on 127.0.0.1 that answers every path with a page naming it; its origin.
+
+    The browser reaches it as `apps.example` (a host resolver rule): the service refuses
+    links to its own host, and Playwright cannot fulfil a request a redirect leads to.
+    """
+
+    class Landing(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = f"<!doctype html><title>Landing</title><h1>{self.path}</h1>".encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    site = ThreadingHTTPServer(("127.0.0.1", 0), Landing)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        yield f"http://apps.example:{site.server_address[1]}"
+    finally:
+        site.shutdown()
+        site.server_close()
+
+
+def test_a_link_with_rules_made_in_the_form_sends_an_iphone_to_its_rule(
+    page: Watched, server: Server, browser: Any
+) -> None:
+    with landing_site() as apps:
+        p = page.page
+        p.goto(f"{server.base_url}/#/")
+        p.get_by_test_id("shorten-url").fill(f"{apps}/desktop")
+        p.get_by_text("More options: alias").click()
+        p.get_by_label("Alias", exact=True).fill("get-the-app")
+        p.get_by_test_id("link-options").locator("summary").click()
+        for path, device in (("/ios", "ios"), ("/android", "android")):
+            p.get_by_test_id("add-rules").click()
+            rule = p.get_by_test_id("rule-row").last
+            expect(rule.get_by_label("Go to")).to_be_focused()
+            rule.get_by_label("Go to").fill(apps + path)
+            rule.get_by_label("Device").select_option(device)
+        p.get_by_label("Password", exact=True).fill("for the team")
+        screenshot(p, "shorten-with-rules-1280")
+        assert serious_accessibility_violations(p) == []
+        p.get_by_test_id("shorten-submit").click()
+        expect(p.get_by_test_id("short-url")).to_have_text(f"{server.base_url}/get-the-app")
+        saved = api(server, "/api/v1/links/get-the-app")
+        assert [(rule["url"], rule["device"]) for rule in saved["rules"]] == [
+            (f"{apps}/ios", "ios"),
+            (f"{apps}/android", "android"),
+        ]
+        assert saved["password_protected"] is True
+        expect(p.get_by_test_id("rule-row")).to_have_count(0)  # the form is empty again
+
+        p.goto(f"{server.base_url}/#/links?q=get-the-app")
+        row = p.get_by_test_id("links-table").locator("tbody tr").first
+        expect(row.get_by_test_id("link-badges")).to_contain_text("Protected")
+        expect(row.get_by_test_id("link-badges")).to_contain_text("2 rules")
+        p.get_by_role("button", name="Edit get-the-app").click()
+        editor = p.get_by_test_id("link-edit")
+        expect(editor.get_by_test_id("password-status")).to_contain_text("A password is set")
+        expect(editor.get_by_test_id("rule-row")).to_have_count(2)
+        editor.get_by_test_id("remove-password").check()
+        editor.get_by_role("button", name="Remove rule 2").click()
+        editor.get_by_test_id("link-save").click()
+        expect(p.get_by_test_id("link-edit")).to_have_count(0)
+        edited = api(server, "/api/v1/links/get-the-app")
+        assert (edited["password_protected"], len(edited["rules"])) == (False, 1)
+
+        # Followed from an iPhone, the link leads to its rule's URL; from a desktop, to its own.
+        resolving = browser.browser_type.launch(
+            executable_path=CHROMIUM,
+            args=[*FLAGS, "--host-resolver-rules=MAP apps.example 127.0.0.1"],
+        )
+        try:
+            phone = resolving.new_context(
+                user_agent=IPHONE_SAFARI,
+                viewport={"width": 390, "height": 844},
+                device_scale_factor=3,
+                is_mobile=True,
+                has_touch=True,
+            ).new_page()
+            phone.goto(f"{server.base_url}/get-the-app")
+            expect(phone).to_have_url(f"{apps}/ios")
+            expect(phone.get_by_role("heading")).to_have_text("/ios")
+            desktop = resolving.new_context().new_page()
+            desktop.goto(f"{server.base_url}/get-the-app")
+            expect(desktop).to_have_url(f"{apps}/desktop")
+        finally:
+            resolving.close()
+    assert api(server, "/api/v1/links/get-the-app")["click_count"] == 2
+
+
+def test_stats_show_clicks_per_variant_and_bots_apart(page: Watched, server: Server) -> None:
+    variants = [
+        {"url": "https://a.example/", "weight": 50},
+        {"url": "https://b.example/", "weight": 50},
+    ]
+    link(server, "ab-test", variants=variants)
+    for _ in range(6):
+        visit(server, "ab-test")
+    for _ in range(2):
+        visit(server, "ab-test", **{"user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1)"})
+    p = page.page
+    p.goto(f"{server.base_url}/#/links?q=ab-test")
+    row = p.get_by_test_id("links-table").locator("tbody tr").first
+    expect(row.get_by_test_id("link-badges")).to_contain_text("A/B")
+    expect(row).to_contain_text("+2 bots")
+    p.goto(f"{server.base_url}/#/links/ab-test/stats")
+    wait_for_folded_clicks(p, "6")
+    stats = api(server, "/api/v1/links/ab-test/stats")
+    split = p.get_by_test_id("variants")
+    for entry in stats["variants"]:
+        name = "AB"[int(entry["value"])] + ": " + variants[int(entry["value"])]["url"]
+        expect(split.locator(".bar-row", has_text=name)).to_contain_text(str(entry["clicks"]))
+    assert sum(entry["clicks"] for entry in stats["variants"]) == 6
+    expect(p.get_by_test_id("bots")).to_contain_text("Googlebot")
+    screenshot(p, "stats-variants-bots-1280")

@@ -69,7 +69,7 @@ export function daysTable(days) {
 
 // One breakdown (referrers, browsers, ...) as bars; long names are cut with an ellipsis
 // and shown whole on hover and to screen readers.
-export function breakdown(title, rows, { name = (v) => v, testid } = {}) {
+export function breakdown(title, rows, { name = (v) => v, testid, empty = "No clicks in this range." } = {}) {
   const max = Math.max(1, ...rows.map((r) => r.clicks));
   const total = rows.reduce((sum, r) => sum + r.clicks, 0);
   const list = rows.length
@@ -83,6 +83,6 @@ export function breakdown(title, rows, { name = (v) => v, testid } = {}) {
         h("span", { class: "bar-track", "aria-hidden": "true" }, bar),
         h("span", { class: "bar-value" }, `${row.clicks}`, h("span", { class: "muted" }, ` ${share}%`)));
     }))
-    : h("p", { class: "muted" }, "No clicks in this range.");
+    : h("p", { class: "muted" }, empty);
   return h("section", { class: "card breakdown", "data-testid": testid }, h("h2", {}, title), list);
 }

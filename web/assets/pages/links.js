@@ -8,6 +8,7 @@ import {
 import { announce, h } from "../dom.js";
 import { generalSentence } from "../errors.js";
 import { expiryFields } from "../expiry.js";
+import { linkOptions, optionBadges } from "../linkoptions.js";
 import { qrBlock } from "../qr.js";
 import { navigate } from "../router.js";
 import { LINK_LABELS, redirectSelect, splitTags } from "./shorten.js";
@@ -66,6 +67,14 @@ function linkCell(link) {
       h("a", { class: "tag", href: `#/links?tag=${encodeURIComponent(t)}` }, t))) : null);
 }
 
+// Bots are redirected but never counted as clicks: shown apart, under the clicks.
+function clicksCell(link) {
+  const clicks = link.max_visits ? `${link.click_count} / ${link.max_visits}` : String(link.click_count);
+  return link.bot_count
+    ? h("span", {}, clicks, h("span", { class: "muted bots-count" }, ` +${link.bot_count} bots`))
+    : clicks;
+}
+
 function dates(link) {
   return h("div", { class: "dates" },
     h("span", {}, h("span", { class: "muted" }, "Created "), dateText(link.created_at)),
@@ -106,8 +115,9 @@ export async function linksPage({ render, params }) {
       rows: data,
       columns: [
         { label: "Link", class: "col-link", cell: linkCell },
-        { label: "State", cell: (l) => badge(STATE_WORDS[l.state] || l.state, STATE_TONES[l.state]) },
-        { label: "Clicks", class: "num", cell: (l) => l.max_visits ? `${l.click_count} / ${l.max_visits}` : String(l.click_count) },
+        { label: "State", cell: (l) => h("div", { class: "badges", "data-testid": "link-badges" },
+          badge(STATE_WORDS[l.state] || l.state, STATE_TONES[l.state]), ...optionBadges(l, badge)) },
+        { label: "Clicks", class: "num", cell: clicksCell },
         { label: "Dates", cell: dates },
         { label: "Actions", class: "col-actions", cell: (l) => actions(l, refresh) },
       ],
@@ -154,6 +164,9 @@ function editLink(link, refresh) {
   const status = redirectSelect(link.redirect_status);
   const active = h("input", { name: "is_active", type: "checkbox", checked: link.is_active });
   const expiry = expiryFields({ current: link.expires_at, editing: true });
+  const options = linkOptions(link);
+  const routed = link.valid_since || link.fallback_url || link.password_protected || link.forward_query
+    || link.rules.length || link.variants.length || link.preview;
   const save = submitButton("Save changes", { "data-testid": "link-save" });
   const cancel = button("Cancel", () => node.close());
   const form = h("form", { class: "form", novalidate: true },
@@ -163,6 +176,8 @@ function editLink(link, refresh) {
       field("Title", title), field("Tags", tags, { hint: "Separated by commas" }),
       ...expiry.nodes, field("Visit limit", maxVisits, { hint: "Empty: no limit" }), field("Redirect", status)),
     h("label", { class: "check" }, active, " Active (redirects visitors)"),
+    h("details", { class: "more", open: Boolean(routed), "data-testid": "link-options" },
+      h("summary", {}, "Rules, A/B split, password, start date, fallback, preview"), ...options.nodes),
     h("div", { class: "actions-row" }, cancel, save));
   const node = dialog(`Edit ${link.short_id}`, form, { testid: "link-edit" });
   const errors = formErrors(form, LINK_LABELS);
@@ -177,7 +192,7 @@ function editLink(link, refresh) {
     if (limit !== (link.max_visits ?? null)) changes.max_visits = limit;
     if (Number(status.value) !== link.redirect_status) changes.redirect_status = Number(status.value);
     if (active.checked !== link.is_active) changes.is_active = active.checked;
-    Object.assign(changes, expiry.value());
+    Object.assign(changes, expiry.value(), options.value());
     if (!Object.keys(changes).length) return node.close();
     save.disabled = true;
     try {

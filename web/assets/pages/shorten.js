@@ -3,11 +3,13 @@ import { api } from "../api.js";
 import { copyButton, field, formErrors, submitButton } from "../components.js";
 import { announce, h } from "../dom.js";
 import { expiryFields } from "../expiry.js";
+import { OPTION_LABELS, linkOptions } from "../linkoptions.js";
 import { qrBlock } from "../qr.js";
 
 export const LINK_LABELS = {
   url: "Long URL", alias: "Alias", title: "Title", tags: "Tags", max_visits: "Visit limit",
   redirect_status: "Redirect", expires_at: "Expires on", ttl_days: "Expires", is_active: "Active",
+  ...OPTION_LABELS,
 };
 
 export function splitTags(text) {
@@ -33,6 +35,7 @@ export function shortenPage({ render }) {
   const maxVisits = h("input", { name: "max_visits", type: "number", min: 1, inputmode: "numeric", placeholder: "no limit" });
   const status = redirectSelect();
   const expiry = expiryFields();
+  const options = linkOptions();
   const result = h("div", { class: "result", "aria-live": "polite" });
   const submit = submitButton("Shorten", { "data-testid": "shorten-submit" });
   const form = h("form", { class: "card form", novalidate: true },
@@ -44,7 +47,10 @@ export function shortenPage({ render }) {
         field("Tags", tags, { hint: "Separated by commas" }),
         ...expiry.nodes,
         field("Visit limit", maxVisits, { hint: "Empty: no limit" }),
-        field("Redirect", status))));
+        field("Redirect", status))),
+    h("details", { class: "more", "data-testid": "link-options" },
+      h("summary", {}, "Rules, A/B split, password, start date, fallback, preview"),
+      ...options.nodes));
   const errors = formErrors(form, LINK_LABELS);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -55,6 +61,7 @@ export function shortenPage({ render }) {
     if (title.value.trim()) body.title = title.value.trim();
     if (tags.value.trim()) body.tags = splitTags(tags.value);
     if (maxVisits.value) body.max_visits = Number(maxVisits.value);
+    Object.assign(body, options.value());
     try {
       const { data } = await api("/api/v1/links", { method: "POST", body });
       const short = h("a", { href: data.short_url, "data-testid": "short-url", class: "short-url" }, data.short_url);
@@ -67,6 +74,7 @@ export function shortenPage({ render }) {
         qrBlock(data.short_url)));
       announce(`Short link created: ${data.short_url}`);
       form.reset();
+      options.clear();
       url.focus();
     } catch (error) {
       errors.show(error);

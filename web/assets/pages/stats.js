@@ -19,6 +19,21 @@ function countryName(code) {
   }
 }
 
+// Stats name a variant or rule by its index in the link as it is now.
+function variantName(link) {
+  return (index) => {
+    const variant = link.variants[Number(index)];
+    return `${String.fromCharCode(65 + Number(index))}: ${variant ? variant.url : "(removed)"}`;
+  };
+}
+
+function ruleName(link) {
+  return (index) => {
+    const rule = link.rules[Number(index)];
+    return `Rule ${Number(index) + 1}: ${rule ? rule.url : "(removed)"}`;
+  };
+}
+
 function isoDay(date) {
   return date.toISOString().slice(0, 10);
 }
@@ -87,7 +102,10 @@ export async function statsPage({ render, params }, shortId) {
         breakdown("Countries", stats.countries, { name: countryName, testid: "countries" }),
         breakdown("Browsers", stats.browsers),
         breakdown("Operating systems", stats.oses || []),
-        breakdown("Devices", stats.devices)),
+        breakdown("Devices", stats.devices),
+        link.variants.length ? breakdown("A/B split", stats.variants, { name: variantName(link), testid: "variants" }) : null,
+        link.rules.length ? breakdown("Redirect rules", stats.rules, { name: ruleName(link), testid: "rules" }) : null,
+        breakdown("Bots", stats.bot_agents, { testid: "bots", empty: "No bots in this range." })),
       h("p", { class: "muted" }, "Clicks are folded into the statistics shortly after they happen."));
   } catch (error) {
     render(pageHeader(title), error.status === 404
