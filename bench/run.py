@@ -2,8 +2,9 @@
 
 Runs, in order: cold starts (fresh processes), warm per-invoke overhead
 (STORAGE=memory), local redirect throughput under wrk, the 100k-row bulk import,
-1,000 links as one batch against 1,000 single POSTs, the server's peak memory while it
-streams a CSV of 100,000 links, and the per-request cost profile
+a 50 MB file through the local upload flow, 1,000 links as one batch against 1,000 single
+POSTs, the server's peak memory while it streams a CSV of 100,000 links, and the per-request
+cost profile
 (bench/cost_profile.py, which a full run writes to
 src/shortstack/data/request_profile.json for `shortstack cost`). Prints one table and
 writes every figure, with a description of the machine and the date, to
@@ -38,6 +39,7 @@ from bench import (
     link_export,
     packaged_cold_start,
     redirect_throughput,
+    upload_import,
     warm_overhead,
 )
 from bench.common import REPO
@@ -45,7 +47,7 @@ from bench.common import REPO
 RESULTS = REPO / "bench" / "results.json"
 # Where smoke and partial runs write: untracked (.gitignore), so results.json keeps full runs.
 SMOKE_RESULTS = REPO / "bench" / ".work" / "results-quick.json"
-STEPS = ("cold", "packaged", "warm", "throughput", "bulk", "batch", "export", "cost")
+STEPS = ("cold", "packaged", "warm", "throughput", "bulk", "upload", "batch", "export", "cost")
 # Where a step's figures go in bench/results.json, when not under the step's own name.
 RESULT_KEYS = {"packaged": "packaged_cold_start"}
 COLD_START_LIMITS = {"api": 1.3, "redirect": 1.1}
@@ -102,11 +104,13 @@ def ensure_wrk() -> bool:
 
 @dataclass
 class Run:
-    """What one step hands to a later one (the cost profile reuses the cold-start run)."""
+    """What one step hands to a later one (the cost profile reuses the cold-start run, the
+    upload step compares itself with the bulk step)."""
 
     quick: bool
     machine: dict[str, Any]
     cold: dict[str, dict[str, cold_start.ColdStart]] | None = None
+    bulk_seconds: float | None = None
 
 
 def cold(run: Run) -> tuple[dict[str, Any], list[Figure]]:
@@ -238,9 +242,21 @@ def bulk(run: Run) -> tuple[dict[str, Any], list[Figure]]:
     rows = 10_000 if run.quick else 100_000
     result = bulk_import.measure(rows)
     seconds = float(result["seconds"])
+    run.bulk_seconds = seconds
     return result, [
         Figure(f"bulk import of {rows:,} rows (SQLite)", seconds, "s", "< 30 s", seconds < 30)
     ]
+
+
+def upload(run: Run) -> tuple[dict[str, Any], list[Figure]]:
+    rows = 10_000 if run.quick else 100_000
+    result = upload_import.measure(rows, row_bytes=500)
+    seconds = float(result["seconds"])
+    bulk_seconds = run.bulk_seconds
+    ratio = seconds / bulk_seconds if bulk_seconds else None
+    target = f"<= 1.5x the bulk step: {ratio:.2f}x" if ratio else "<= 1.5x the bulk step"
+    name = f"{result['megabytes']} MB, {rows:,} rows through the local upload URL"
+    return result, [Figure(name, seconds, "s", target, ratio <= 1.5 if ratio else None)]
 
 
 def batch(run: Run) -> tuple[dict[str, Any], list[Figure]]:
@@ -326,6 +342,7 @@ MEASURES: dict[str, Callable[[Run], tuple[dict[str, Any], list[Figure]]]] = {
     "warm": warm,
     "throughput": throughput,
     "bulk": bulk,
+    "upload": upload,
     "batch": batch,
     "export": export,
     "cost": cost,

@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shortstack import __version__
+from shortstack.domain.imports import MAX_ROWS
+from shortstack.domain.uploads import LAMBDA_IMPORT_MAX_BYTES
 
 _REPO_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
@@ -60,7 +62,10 @@ class Settings(BaseModel):
         default="", description="the bulk-import state machine; empty: run it in-process"
     )
     import_max_bytes: int = Field(
-        default=32 * 1024 * 1024, ge=1024, description="body limit of POST /api/v1/imports"
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="body limit of POST /api/v1/imports; on AWS at most, and by default, "
+        "what a Lambda event can carry (domain/uploads.py)",
     )
     click_events_on_bus: bool = Field(
         default=False,
@@ -69,6 +74,16 @@ class Settings(BaseModel):
     visitor_hash_salt: str = Field(
         default="", description="key of the daily visitor hash of clicks; empty: none is kept"
     )
+    import_upload_max_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024,
+        le=5 * 1024**3,
+        description="the largest file POST /api/v1/imports/uploads takes (one S3 PUT: 5 GiB)",
+    )
+    import_upload_url_ttl_s: int = Field(
+        default=900, ge=60, le=43_200, description="how long an upload URL stays valid"
+    )
+    import_max_rows: int = Field(default=MAX_ROWS, ge=1, le=1_000_000)
     events_max_attempts: int = Field(default=3, ge=1, le=100)
     events_visibility_timeout_s: float = Field(default=30.0, gt=0, le=43_200)
     events_backoff_base_s: float = Field(default=1.0, ge=0, le=3600)
@@ -149,7 +164,21 @@ class Settings(BaseModel):
             self._check_jwt_settings()
         if self.stage == "aws" and self.storage != "dynamodb":
             raise ValueError("STAGE=aws needs STORAGE=dynamodb: Lambda has no durable local disk")
+        if self.stage == "aws":
+            self._fit_direct_imports_to_lambda()
         return self
+
+    def _fit_direct_imports_to_lambda(self) -> None:
+        # A bigger body never reaches the function: API Gateway would answer a bare error
+        # instead of the 413 that points to the upload flow.
+        if "import_max_bytes" not in self.model_fields_set:
+            self.import_max_bytes = LAMBDA_IMPORT_MAX_BYTES
+        elif self.import_max_bytes > LAMBDA_IMPORT_MAX_BYTES:
+            raise ValueError(
+                f"IMPORT_MAX_BYTES={self.import_max_bytes} on AWS: a Lambda event carries a "
+                f"body of at most {LAMBDA_IMPORT_MAX_BYTES} bytes (larger files go through "
+                "POST /api/v1/imports/uploads)"
+            )
 
     def _check_jwt_settings(self) -> None:
         missing = [

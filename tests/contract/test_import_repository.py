@@ -15,9 +15,11 @@ from shortstack.domain.imports import (
     ImportStatus,
     ImportUpdate,
     RowError,
+    UploadTerms,
     new_import,
 )
 from shortstack.service_layer.ports import MissingBlob
+from tests.concurrency import race
 from tests.contract.conftest import present
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -25,6 +27,12 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 def make(owner: str = "alice", n: int = 0, filename: str | None = "links.csv") -> ImportJob:
     return new_import(owner, T0 + timedelta(seconds=n), filename)
+
+
+def awaiting(n: int = 0, size: int | None = 1234) -> ImportJob:
+    """A job created for an upload URL: no file yet."""
+    terms = UploadTerms(T0 + timedelta(minutes=15), size)
+    return new_import("alice", T0 + timedelta(seconds=n), "big.csv", upload=terms)
 
 
 def test_add_then_get_round_trips_every_field(adapters: Adapters) -> None:
@@ -176,6 +184,74 @@ def test_unfinished_jobs_are_listed_oldest_first(adapters: Adapters) -> None:
     assert len(repo.list_unfinished(1)) == 1
 
 
+# -- imports awaiting their upload --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [1234, None], ids=["declared-size", "no-size"])
+def test_an_awaiting_job_round_trips_its_upload_terms(adapters: Adapters, size: int | None) -> None:
+    repo = adapters.imports
+    job = awaiting(size=size)
+    repo.add(job)
+    assert repo.get(job.import_id) == job
+    assert job.status is ImportStatus.AWAITING_UPLOAD
+
+
+def test_a_job_awaiting_its_upload_is_no_work_for_the_workflow(adapters: Adapters) -> None:
+    repo = adapters.imports
+    job = awaiting()
+    repo.add(job)
+    assert repo.list_unfinished(10) == []
+    assert not repo.update(job.import_id, ImportUpdate(status=ImportStatus.RUNNING), T0)
+    repo.record_chunk(job.import_id, 0, 5, 0, T0)
+    assert present(repo.get(job.import_id)).counts == ImportCounts()
+
+
+def test_settling_an_upload_happens_once_and_then_lists_the_job_as_unfinished(
+    adapters: Adapters,
+) -> None:
+    repo = adapters.imports
+    older, job = make(n=0), awaiting(n=1)
+    repo.add(older)
+    repo.add(job)
+    later = T0 + timedelta(minutes=2)
+    assert repo.settle_upload(job, ImportStatus.PENDING, later, format="bitly")
+    assert not repo.settle_upload(job, ImportStatus.FAILED, later, "too late")
+    stored = present(repo.get(job.import_id))
+    assert (stored.status, stored.error, stored.updated_at) == (ImportStatus.PENDING, None, later)
+    assert (stored.upload, stored.format) == (job.upload, "bitly")
+    assert [unfinished.import_id for unfinished in repo.list_unfinished(10)] == [
+        older.import_id,
+        job.import_id,
+    ]
+    assert repo.update(job.import_id, ImportUpdate(status=ImportStatus.RUNNING), later)
+
+
+def test_a_failed_upload_keeps_its_reason_and_stays_out_of_the_workflow(
+    adapters: Adapters,
+) -> None:
+    repo = adapters.imports
+    job = awaiting()
+    repo.add(job)
+    assert repo.settle_upload(job, ImportStatus.FAILED, T0, "the file is empty")
+    stored = present(repo.get(job.import_id))
+    assert (stored.status, stored.error) == (ImportStatus.FAILED, "the file is empty")
+    assert repo.list_unfinished(10) == []
+    assert not repo.settle_upload(job, ImportStatus.PENDING, T0)
+    assert not repo.settle_upload(make(), ImportStatus.PENDING, T0)  # never stored
+
+
+def test_of_racing_settlements_exactly_one_wins(adapters: Adapters) -> None:
+    repo = adapters.imports
+    job = awaiting()
+    repo.add(job)
+
+    def settle(worker: int) -> str:
+        status = ImportStatus.PENDING if worker % 2 else ImportStatus.FAILED
+        return "won" if repo.settle_upload(job, status, T0, None) else "lost"
+
+    assert sorted(race(8, settle)) == ["lost"] * 7 + ["won"]
+
+
 # -- BlobStore -----------------------------------------------------------------------------------
 
 
@@ -193,6 +269,17 @@ def test_blobs_round_trip_replace_and_delete_by_prefix(adapters: Adapters) -> No
         blobs.get("imports/a/chunk-00000.jsonl")
     assert blobs.get("imports/ab/source.csv") == b"other"
     blobs.delete_prefix("imports/nothing-here/")
+
+
+def test_deleting_one_blob_leaves_the_keys_it_prefixes(adapters: Adapters) -> None:
+    blobs = adapters.blobs
+    blobs.put("uploads/tag/a.csv", b"a")
+    blobs.put("uploads/tag/a.csv.more", b"b")
+    blobs.delete("uploads/tag/a.csv")
+    blobs.delete("uploads/tag/a.csv")  # nothing there any more: no error
+    with pytest.raises(MissingBlob):
+        blobs.get("uploads/tag/a.csv")
+    assert blobs.get("uploads/tag/a.csv.more") == b"b"
 
 
 def test_blobs_hold_arbitrary_bytes(adapters: Adapters) -> None:

@@ -84,9 +84,30 @@ def make_client(
 ) -> Any:
     """A boto3 client for `service`, configured for short, bounded waits."""
     import boto3
+
+    config = _bounded(budget)
+    return boto3.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
+
+
+def make_presigning_client(endpoint_url: str | None = None) -> S3Client:
+    """An S3 client for presigned URLs: SigV4, virtual-hosted on the regional endpoint.
+
+    boto3's default for presigning can still be the older query signature, which signs
+    no header, and a path-style URL on the global endpoint is redirected outside
+    us-east-1, which a PUT does not survive (docs/decisions/0302).
+    """
+    import boto3
     from botocore.config import Config
 
-    config = Config(
+    signing = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    config = _bounded(DEFAULT_BUDGET).merge(signing)
+    return boto3.client("s3", endpoint_url=endpoint_url, config=config)
+
+
+def _bounded(budget: RetryBudget) -> Any:
+    from botocore.config import Config
+
+    return Config(
         connect_timeout=budget.connect_timeout_s,
         read_timeout=budget.read_timeout_s,
         # botocore's `max_attempts` counts retries only (3 would mean 4 calls);
@@ -94,7 +115,6 @@ def make_client(
         retries={"mode": "adaptive", "total_max_attempts": budget.max_attempts},
         tcp_keepalive=True,
     )
-    return boto3.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
 
 
 def lazy_client(build: Callable[[], Client]) -> Client:

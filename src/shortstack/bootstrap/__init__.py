@@ -28,6 +28,7 @@ from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.auth import Authenticator
 from shortstack.service_layer.events import EventConsumer
+from shortstack.service_layer.import_uploads import ImportUploadsService
 from shortstack.service_layer.imports import ImportsService
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService
@@ -68,6 +69,7 @@ class Container:
     analytics: AnalyticsService
     events: EventConsumer
     imports: ImportsService
+    uploads: ImportUploadsService
     apikeys: ApiKeysService
     auth: Authenticator
     maintenance: MaintenanceService
@@ -142,6 +144,12 @@ def bootstrap(
         analytics=analytics,
         events=events,
         imports=imports,
+        uploads=ImportUploadsService(
+            imports,
+            adapters.upload_inbox,
+            max_bytes=settings.import_upload_max_bytes,
+            url_ttl=timedelta(seconds=settings.import_upload_url_ttl_s),
+        ),
         apikeys=apikeys,
         auth=_authenticator(settings, apikeys),
         maintenance=_maintenance(settings, adapters, imports, clock),
@@ -182,6 +190,7 @@ def _imports(
             OwnHosts.of(settings.base_url),
             clock,
             starter=starter,
+            max_rows=settings.import_max_rows,
         )
 
     if adapters.workflow is not None:

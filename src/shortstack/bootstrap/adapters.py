@@ -24,6 +24,7 @@ from shortstack.service_layer.ports import (
     LinkRepository,
     PasswordAttempts,
     UnitOfWork,
+    UploadInbox,
     UserRepository,
     WorkflowStarter,
 )
@@ -47,6 +48,8 @@ class Adapters:
     idempotency: Idempotency
     imports: ImportRepository
     blobs: BlobStore
+    # Where clients send import files themselves: S3 on AWS, this server's own URL locally.
+    upload_inbox: UploadInbox
     apikeys: ApiKeyRepository
     # Maintenance ports, served by the same objects as links and stats above.
     expired_links: ExpiredLinkStore

@@ -19,6 +19,7 @@ from shortstack.adapters.dynamodb.stats_rollup import DynamoDBClickStatsRollUp
 from shortstack.adapters.dynamodb.users import DynamoDBUserRepository
 from shortstack.adapters.eventbridge.publisher import EventBridgePublisher
 from shortstack.adapters.s3.blobs import S3BlobStore
+from shortstack.adapters.s3.upload_urls import S3UploadInbox
 from shortstack.bootstrap.adapters import Adapters
 from shortstack.config import Settings
 from shortstack.service_layer.events import Idempotency, LazyIdempotency
@@ -44,6 +45,11 @@ def adapters_for(settings: Settings, *, client: DynamoDBClient | None = None) ->
         imports=DynamoDBImportRepository(dynamodb, table),
         blobs=S3BlobStore(
             lazy_client(lambda: aws.make_client("s3", endpoint)), settings.imports_bucket
+        ),
+        # Most API invocations never hand out an upload URL: the signer is built on first use.
+        upload_inbox=S3UploadInbox(
+            settings.imports_bucket,
+            lazy_client(lambda: aws.make_presigning_client(endpoint)),
         ),
         workflow=_step_functions(settings),
         items=DynamoDBItemRepository(dynamodb, table),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shortstack.adapters.files.upload_urls import LocalUploadInbox
 from shortstack.adapters.memory.apikeys import MemoryApiKeyRepository
 from shortstack.adapters.memory.blobs import MemoryBlobStore
 from shortstack.adapters.memory.events import MemoryEventPublisher
@@ -25,6 +26,7 @@ def adapters_for(settings: Settings) -> Adapters:
         apikeys=MemoryApiKeyRepository(),
         imports=MemoryImportRepository(),
         blobs=MemoryBlobStore(),
+        upload_inbox=LocalUploadInbox(),
         items=MemoryItemRepository(),
         users=MemoryUserRepository(),
         publisher=publisher,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shortstack.adapters.files.blobs import LocalBlobStore
+from shortstack.adapters.files.upload_urls import LocalUploadInbox
 from shortstack.adapters.sqlite.apikeys import SqliteApiKeyRepository
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.event_queue import RetryPolicy, SqliteEventQueue
@@ -57,6 +58,7 @@ def adapters_for(settings: Settings) -> Adapters:
         imports=SqliteImportRepository(db),
         # Keys start with imports/: uploads land under DATA_DIR/imports/<import id>/.
         blobs=LocalBlobStore(settings.data_dir),
+        upload_inbox=LocalUploadInbox(),
         items=SqliteItemRepository(db),
         users=SqliteUserRepository(db),
         publisher=queue,

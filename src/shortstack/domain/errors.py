@@ -137,6 +137,17 @@ class ImportNotFound(NotFound):
         super().__init__(f"import {import_id!r} not found")
 
 
+class ImportAlreadyUploaded(Conflict):
+    """A second file for an import that has its file (or whose upload ended)."""
+
+    def __init__(self, import_id: str, status: str) -> None:
+        super().__init__(f"import {import_id!r} takes no more files (it is {status})")
+
+
+class TooLarge(DomainError):
+    """A body or file over the size its destination accepts."""
+
+
 class ServiceUnavailable(DomainError):
     """A dependency the request needs is missing or down; retrying later may work."""
 

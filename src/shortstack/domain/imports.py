@@ -26,6 +26,8 @@ ERROR_MAX = 1_000
 
 
 class ImportStatus(StrEnum):
+    # Created by POST /api/v1/imports/uploads: nothing runs until the client's file lands.
+    AWAITING_UPLOAD = "awaiting_upload"
     PENDING = "pending"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -39,6 +41,8 @@ class ImportStatus(StrEnum):
 
 
 _FINAL = frozenset({ImportStatus.SUCCEEDED, ImportStatus.PARTIALLY_SUCCEEDED, ImportStatus.FAILED})
+# The statuses a workflow owns, which a restarted server runs again. An import awaiting its
+# upload is not among them: without its file there is nothing to run.
 UNFINISHED = (ImportStatus.PENDING, ImportStatus.RUNNING)
 
 
@@ -51,6 +55,14 @@ class ImportCounts:
     invalid: int = 0
     loaded: int = 0
     failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class UploadTerms:
+    """What an upload URL accepts: until when, and (when the client declared it) how many bytes."""
+
+    expires_at: datetime
+    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,8 @@ class ImportJob:
     filename: str | None = None
     # Which tool's export the file is (import_formats.ImportFormat), told by its header.
     format: str = "shortstack"
+    # Set for an import whose file the client sends to an upload URL (domain/uploads.py).
+    upload: UploadTerms | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,18 +155,24 @@ def link_of(owner: str, planned: PlannedLink, created_at: datetime) -> Link:
 
 
 def new_import(
-    owner: str, now: datetime, filename: str | None = None, format: str = "shortstack"
+    owner: str,
+    now: datetime,
+    filename: str | None = None,
+    format: str = "shortstack",
+    upload: UploadTerms | None = None,
 ) -> ImportJob:
-    """A pending job with a fresh id and a fresh secret for its link ids."""
+    """A job with a fresh id and a fresh secret for its link ids: pending when its file is
+    already stored, awaiting its upload when the client sends it to an upload URL."""
     return ImportJob(
         import_id=uuid.uuid4().hex,
         owner=owner,
-        status=ImportStatus.PENDING,
+        status=ImportStatus.PENDING if upload is None else ImportStatus.AWAITING_UPLOAD,
         created_at=now,
         updated_at=now,
         secret=secrets.token_hex(16),
         filename=clean_filename(filename),
         format=format,
+        upload=upload,
     )
 
 

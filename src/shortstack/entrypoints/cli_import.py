@@ -1,8 +1,11 @@
 """`shortstack import FILE.csv`: bulk-import links, with a progress bar on the terminal.
 
 Without `--url` the import runs in this process against the local DATA_DIR
-(the same workflow the server runs); with `--url` the file is uploaded to a
-running server (`POST /api/v1/imports`) and its status is polled.
+(the same workflow the server runs). With `--url` the file always goes through
+the upload flow (docs/decisions/0302): `POST /api/v1/imports/uploads` for a URL,
+the file sent there (a presigned S3 URL on AWS, the server itself locally), then
+the import's status is polled. One path for every size: a direct POST would stop
+at the Lambda event's limit on AWS.
 """
 
 from __future__ import annotations
@@ -106,27 +109,38 @@ def _local(settings: Settings, data: bytes, filename: str, quiet: bool) -> dict[
         container.close()
 
 
-def _remote(base_url: str, data: bytes, quiet: bool, token: str | None) -> dict[str, Any]:
+def _remote(
+    base_url: str, data: bytes, filename: str, quiet: bool, token: str | None
+) -> dict[str, Any]:
     base = base_url.rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ValueError("--url must be an http:// or https:// address")
     auth = {"authorization": f"Bearer {token}"} if token else {}
-    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        f"{base}/api/v1/imports",
-        data=data,
-        headers={"content-type": "text/csv", **auth},
-        method="POST",
+    upload = _call(
+        f"{base}/api/v1/imports/uploads",
+        "POST",
+        json.dumps({"filename": filename, "size": len(data), "content_type": "text/csv"}).encode(),
+        {"content-type": "application/json", **auth},
     )
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (user's URL)
-        location = response.headers["location"]
+    if not str(upload.get("upload_url", "")).startswith(("http://", "https://")):
+        raise ValueError(f"the server answered no usable upload URL: {upload}")
+    if not quiet:
+        print(f"uploading {len(data):,} bytes", file=sys.stderr, flush=True)
+    # The upload URL is its own credential (a presigned S3 URL on AWS): no auth header.
+    _call(upload["upload_url"], upload["method"], data, dict(upload["headers"]), timeout=600)
+    location = f"{base}/api/v1/imports/{upload['import_id']}"
+    return follow(lambda: _call(location, "GET", None, auth), quiet)
 
-    def poll() -> dict[str, Any]:
-        asking = urllib.request.Request(f"{base}{location}", headers=auth)  # noqa: S310
-        with urllib.request.urlopen(asking, timeout=30) as answer:  # noqa: S310
-            status: dict[str, Any] = json.load(answer)
-            return status
 
-    return follow(poll, quiet)
+def _call(
+    url: str, method: str, body: bytes | None, headers: dict[str, str], timeout: float = 60
+) -> dict[str, Any]:
+    """One HTTP exchange; its JSON answer ({} when the answer has no body, as S3's PUT)."""
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (user's URL)
+        raw = response.read()
+    answer: dict[str, Any] = json.loads(raw) if raw.strip() else {}
+    return answer
 
 
 def _server_message(exc: urllib.error.HTTPError) -> str:
@@ -174,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         settings = chosen
     try:
         if settings is None:
-            status = _remote(args.url, data, args.quiet, args.token)
+            status = _remote(args.url, data, args.file.name, args.quiet, args.token)
         else:
             status = _local(settings, data, args.file.name, args.quiet)
     except urllib.error.HTTPError as exc:

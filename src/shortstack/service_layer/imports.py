@@ -1,6 +1,7 @@
 """Bulk import use cases: accept a CSV, and the workflow's steps validate, transform, load.
 
-`submit` stores the upload and starts the workflow; the workflow (Step
+`submit` stores the file and starts the workflow (a file sent to an upload
+URL takes the same path from service_layer/import_uploads.py); the workflow (Step
 Functions on AWS, the local runner on a laptop, both walking
 infra/statemachines/bulk_import.asl.json) calls the step functions below by
 name. Every step is safe to run twice:
@@ -54,6 +55,7 @@ from shortstack.domain.links import (
 )
 from shortstack.domain.pagination import Page
 from shortstack.domain.target_urls import OwnHosts, check_target_url
+from shortstack.domain.uploads import never_uploaded
 from shortstack.service_layer.links import announce_created
 from shortstack.service_layer.ports import (
     BlobStore,
@@ -163,9 +165,25 @@ class ImportsService:
     def status(
         self, owner: str, import_id: str, *, limit: int, cursor: str | None
     ) -> tuple[ImportJob, Page[RowError]]:
-        """The owner's job and one page of its row errors (one read of the job)."""
+        """The owner's job and one page of its row errors.
+
+        A job still awaiting a file its upload URL can no longer bring is failed here,
+        when someone asks: nothing else would ever end it.
+        """
         job = self.get(owner, import_id)
+        if job.upload is not None and never_uploaded(job, self.clock()):
+            expired = to_iso(job.upload.expires_at)
+            self.fail_upload(job, f"no file arrived before the upload URL expired ({expired})")
+            job = self.get(owner, import_id)
         return job, self.imports.list_errors(import_id, limit=limit, cursor=cursor)
+
+    def fail_upload(self, job: ImportJob, reason: str) -> bool:
+        """End a job awaiting its upload as failed with `reason`; False if it no longer awaits."""
+        failed = self.imports.settle_upload(job, ImportStatus.FAILED, self.clock(), reason)
+        if failed:
+            ended = replace(job, status=ImportStatus.FAILED, error=reason)
+            self.publisher.publish([import_finished(ended, self.clock())])
+        return failed
 
     # -- the workflow's steps (each takes and returns JSON-ready dicts) --------------------
 

@@ -14,6 +14,7 @@ from shortstack.domain.events import Event
 from shortstack.domain.imports import (
     ExistingLink,
     ImportJob,
+    ImportStatus,
     ImportUpdate,
     PlannedLink,
     RowError,
@@ -21,6 +22,7 @@ from shortstack.domain.imports import (
 from shortstack.domain.items import Item, ItemChanges
 from shortstack.domain.links import Link, LinkChanges, Target
 from shortstack.domain.pagination import Page
+from shortstack.domain.uploads import UploadTarget
 from shortstack.domain.users import User
 from shortstack.domain.visits import Click
 
@@ -264,7 +266,21 @@ class ImportRepository(Protocol):
         ...
 
     def update(self, import_id: str, changes: ImportUpdate, now: datetime) -> bool:
-        """Apply `changes` unless the job is missing or already final (then False)."""
+        """Apply `changes` to a pending or running job; False for any other (or none)."""
+        ...
+
+    def settle_upload(
+        self,
+        job: ImportJob,
+        status: ImportStatus,
+        now: datetime,
+        error: str | None = None,
+        format: str | None = None,
+    ) -> bool:
+        """Move `job`, awaiting its upload, to `status` (pending: its file is stored, read as
+        `format`; failed: the file never came or was refused), atomically: of racing calls
+        one wins; the others, and calls for a job that no longer awaits its upload, return
+        False."""
         ...
 
     def record_chunk(
@@ -305,8 +321,25 @@ class BlobStore(Protocol):
         """The bytes under `key`; MissingBlob when there are none."""
         ...
 
+    def delete(self, key: str) -> None:
+        """Remove the one blob under `key`, if there is one."""
+        ...
+
     def delete_prefix(self, prefix: str) -> None:
         """Remove every key that starts with `prefix`."""
+        ...
+
+
+class UploadInbox(Protocol):
+    """Where clients send an import's file themselves, and how their URL is proven."""
+
+    def target(self, job: ImportJob, content_type: str) -> UploadTarget:
+        """The URL, method and headers that store the file of `job` under its terms."""
+        ...
+
+    def verify(self, job: ImportJob, expires: int, signature: str) -> None:
+        """Accept a body sent to this server for `job`, or raise Forbidden (a forged or
+        foreign signature; an inbox whose URLs point elsewhere refuses every body)."""
         ...
 
 

@@ -178,6 +178,7 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/links/{short_id}"): {"title": "Launch"},
     ("POST", "/api/v1/keys"): {"name": "ci"},
     ("POST", "/shorten"): {"url": "https://example.com/"},
+    ("POST", "/api/v1/imports/uploads"): {"filename": "links.csv", "size": 1024},
 }
 # The classic tutorial's endpoint refuses with 400 `{"error"}` (README); the rest with 422.
 REFUSAL = {("POST", "/shorten"): 400}

@@ -6,8 +6,9 @@ in row order. Chunk results live in a map attribute of the job item
 (`chunks.<n> = {loaded, failed}`): a repeated chunk overwrites its own entry,
 and reading a job with its progress stays one GetItem. While a job is
 unfinished it is also in the sparse GSI2 partition `IMPORTS#UNFINISHED`,
-which lists stuck jobs without a scan. Every item expires (TTL) 90 days
-after the import was created.
+which lists stuck jobs without a scan; a job awaiting its upload joins it
+when its file arrives. Every item expires (TTL) 90 days after the import was
+created.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import Conflict
 from shortstack.domain.imports import (
+    UNFINISHED,
     ImportCounts,
     ImportJob,
     ImportStatus,
     ImportUpdate,
     RowError,
+    UploadTerms,
 )
 from shortstack.domain.pagination import Page
 from shortstack.service_layer.import_pages import after_row, next_cursor, with_chunk_totals
@@ -55,6 +58,11 @@ def _expiry(created_at: datetime) -> int:
     return int((created_at + RETENTION).timestamp())
 
 
+def _unfinished_index(import_id: str, created: str) -> dict[str, str]:
+    """The sparse GSI2 entry that lists a job a workflow owns, oldest first."""
+    return {keys.GSI2PK: keys.UNFINISHED_IMPORTS, keys.GSI2SK: f"{created}#{import_id}"}
+
+
 def _to_job(raw: dict[str, Any]) -> ImportJob:
     return job_of(from_attributes(raw))
 
@@ -77,6 +85,14 @@ def job_of(values: Mapping[str, Any]) -> ImportJob:
         error=values.get("error"),
         filename=values.get("filename"),
         format=values.get("format", "shortstack"),
+        upload=(
+            UploadTerms(
+                from_iso(values["upload_expires_at"]),
+                int(values["upload_size"]) if "upload_size" in values else None,
+            )
+            if "upload_expires_at" in values
+            else None
+        ),
     )
     chunks = values.get("chunks") or {}
     return with_chunk_totals(
@@ -91,10 +107,10 @@ class DynamoDBImportRepository:
 
     def add(self, job: ImportJob) -> None:
         created = to_iso(job.created_at)
+        upload = job.upload
         record = {
             **keys.import_key(job.import_id),
-            keys.GSI2PK: keys.UNFINISHED_IMPORTS,
-            keys.GSI2SK: f"{created}#{job.import_id}",
+            **(_unfinished_index(job.import_id, created) if job.status in UNFINISHED else {}),
             "entity": ENTITY,
             "import_id": job.import_id,
             "owner": job.owner,
@@ -110,6 +126,8 @@ class DynamoDBImportRepository:
             "secret": job.secret,
             "created_at": created,
             "updated_at": to_iso(job.updated_at),
+            "upload_expires_at": to_iso(upload.expires_at) if upload else None,
+            "upload_size": upload.size if upload else None,
             keys.TTL_ATTRIBUTE: _expiry(job.created_at),
         }
         try:
@@ -158,6 +176,43 @@ class DynamoDBImportRepository:
             expression += " REMOVE #g2pk, #g2sk"
         return self._conditional_update(import_id, expression, names, values)
 
+    def settle_upload(
+        self,
+        job: ImportJob,
+        status: ImportStatus,
+        now: datetime,
+        error: str | None = None,
+        format: str | None = None,
+    ) -> bool:
+        names = {"#status": "status", "#updated": "updated_at"}
+        values = {
+            ":awaiting": to_attribute(str(ImportStatus.AWAITING_UPLOAD)),
+            ":status": to_attribute(str(status)),
+            ":now": to_attribute(to_iso(now)),
+        }
+        sets = ["#status = :status", "#updated = :now"]
+        if error is not None:
+            names["#error"] = "error"
+            values[":error"] = to_attribute(error)
+            sets.append("#error = :error")
+        if format is not None:
+            names["#format"] = "format"
+            values[":format"] = to_attribute(format)
+            sets.append("#format = :format")
+        if status in UNFINISHED:
+            # Its file is stored: from now on a stalled run is found like any other.
+            for name, value in _unfinished_index(job.import_id, to_iso(job.created_at)).items():
+                names[f"#{name}"] = name
+                values[f":{name}"] = to_attribute(value)
+                sets.append(f"#{name} = :{name}")
+        return self._conditional_update(
+            job.import_id,
+            "SET " + ", ".join(sets),
+            names,
+            values,
+            condition="attribute_exists(PK) AND #status = :awaiting",
+        )
+
     def record_chunk(
         self, import_id: str, chunk: int, loaded: int, failed: int, now: datetime
     ) -> None:
@@ -186,14 +241,19 @@ class DynamoDBImportRepository:
         )
 
     def _conditional_update(
-        self, import_id: str, expression: str, names: dict[str, str], values: dict[str, Any]
+        self,
+        import_id: str,
+        expression: str,
+        names: dict[str, str],
+        values: dict[str, Any],
+        condition: str = _NOT_FINAL,
     ) -> bool:
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=to_attributes(keys.import_key(import_id)),
                 UpdateExpression=expression,
-                ConditionExpression=_NOT_FINAL,
+                ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )

@@ -1,1 +1,2 @@
-"""Blobs as files in a local directory: the BlobStore of the local server (`blobs.py`)."""
+"""The local server's import files: blobs under DATA_DIR (`blobs.py`), and upload URLs on the
+server itself (`upload_urls.py`)."""

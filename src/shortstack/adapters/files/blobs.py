@@ -46,6 +46,9 @@ class LocalBlobStore:
         except FileNotFoundError as exc:
             raise MissingBlob(key) from exc
 
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
     def delete_prefix(self, prefix: str) -> None:
         prefix = prefix.rstrip("/")
         path = self._path(prefix)

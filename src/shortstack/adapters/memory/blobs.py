@@ -22,6 +22,10 @@ class MemoryBlobStore:
                 raise MissingBlob(key)
             return self._blobs[key]
 
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._blobs.pop(key, None)
+
     def delete_prefix(self, prefix: str) -> None:
         with self._lock:
             for key in [key for key in self._blobs if key.startswith(prefix)]:

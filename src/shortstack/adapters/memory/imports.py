@@ -8,7 +8,13 @@ from dataclasses import replace
 from datetime import datetime
 
 from shortstack.domain.errors import Conflict
-from shortstack.domain.imports import UNFINISHED, ImportJob, ImportUpdate, RowError
+from shortstack.domain.imports import (
+    UNFINISHED,
+    ImportJob,
+    ImportStatus,
+    ImportUpdate,
+    RowError,
+)
 from shortstack.domain.pagination import Page
 from shortstack.service_layer.import_pages import error_page, with_chunk_totals
 
@@ -38,7 +44,7 @@ class MemoryImportRepository:
     def update(self, import_id: str, changes: ImportUpdate, now: datetime) -> bool:
         with self._lock:
             job = self._jobs.get(import_id)
-            if job is None or job.status.is_final:
+            if job is None or job.status not in UNFINISHED:
                 return False
             counts = replace(
                 job.counts,
@@ -58,12 +64,33 @@ class MemoryImportRepository:
             )
             return True
 
+    def settle_upload(
+        self,
+        job: ImportJob,
+        status: ImportStatus,
+        now: datetime,
+        error: str | None = None,
+        format: str | None = None,
+    ) -> bool:
+        with self._lock:
+            stored = self._jobs.get(job.import_id)
+            if stored is None or stored.status is not ImportStatus.AWAITING_UPLOAD:
+                return False
+            self._jobs[job.import_id] = replace(
+                stored,
+                status=status,
+                error=error if error is not None else stored.error,
+                format=format if format is not None else stored.format,
+                updated_at=max(now, stored.updated_at),
+            )
+            return True
+
     def record_chunk(
         self, import_id: str, chunk: int, loaded: int, failed: int, now: datetime
     ) -> None:
         with self._lock:
             job = self._jobs.get(import_id)
-            if job is None or job.status.is_final:
+            if job is None or job.status not in UNFINISHED:
                 return
             self._chunks[import_id][chunk] = (loaded, failed)
             self._jobs[import_id] = replace(job, updated_at=max(now, job.updated_at))
@@ -71,7 +98,7 @@ class MemoryImportRepository:
     def forget_chunks(self, import_id: str) -> None:
         with self._lock:
             job = self._jobs.get(import_id)
-            if job is not None and not job.status.is_final:
+            if job is not None and job.status in UNFINISHED:
                 self._chunks[import_id].clear()
 
     def add_errors(self, import_id: str, errors: Sequence[RowError]) -> None:

@@ -38,6 +38,9 @@ class S3BlobStore:
         body: bytes = response["Body"].read()
         return body
 
+    def delete(self, key: str) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=key)
+
     def delete_prefix(self, prefix: str) -> None:
         paginator = self._client.get_paginator("list_objects_v2")
         keys: list[ObjectIdentifierTypeDef] = [

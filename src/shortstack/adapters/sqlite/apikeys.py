@@ -40,15 +40,8 @@ class SqliteApiKeyRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
         db.ensure_schema("api_keys", SCHEMA)
-        self._add_last_used_column()
-
-    def _add_last_used_column(self) -> None:
-        # Files made before `last_used_at` existed get the column; the rows keep NULL (never).
-        conn = self._db.connection()
-        columns = {row["name"] for row in conn.execute("PRAGMA table_info(api_keys)")}
-        if "last_used_at" not in columns:
-            with self._db.transaction() as tx:
-                tx.execute("ALTER TABLE api_keys ADD COLUMN last_used_at TEXT")
+        # Keys made before `last_used_at` existed keep NULL there: never used.
+        db.add_missing_columns("api_keys", (("last_used_at", "TEXT"),))
 
     def add(self, key: ApiKey) -> None:
         try:

@@ -21,6 +21,7 @@ from shortstack.domain.imports import (
     ImportStatus,
     ImportUpdate,
     RowError,
+    UploadTerms,
 )
 from shortstack.domain.pagination import Page
 from shortstack.service_layer.import_pages import after_row, next_cursor
@@ -39,7 +40,9 @@ CREATE TABLE IF NOT EXISTS imports (
     secret      TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
-    format      TEXT NOT NULL DEFAULT 'shortstack'
+    format      TEXT NOT NULL DEFAULT 'shortstack',
+    upload_expires_at TEXT,
+    upload_size       INTEGER
 );
 CREATE INDEX IF NOT EXISTS imports_unfinished ON imports (created_at)
     WHERE status IN ('pending', 'running');
@@ -67,7 +70,12 @@ SELECT imports.*,
 FROM imports
 """
 # Columns a database made before they existed lacks; added in place when it is opened.
-_ADDED_COLUMNS = (("format", "TEXT NOT NULL DEFAULT 'shortstack'"),)
+# Files made by older versions lack these; their imports were all sent directly.
+_ADDED_COLUMNS = (
+    ("format", "TEXT NOT NULL DEFAULT 'shortstack'"),
+    ("upload_expires_at", "TEXT"),
+    ("upload_size", "INTEGER"),
+)
 _NOT_FINAL = "status IN ('pending', 'running')"  # the unfinished statuses
 
 
@@ -90,6 +98,11 @@ def _to_job(row: sqlite3.Row) -> ImportJob:
         error=row["error"],
         filename=row["filename"],
         format=row["format"],
+        upload=(
+            UploadTerms(from_iso(row["upload_expires_at"]), row["upload_size"])
+            if row["upload_expires_at"]
+            else None
+        ),
     )
 
 
@@ -101,10 +114,14 @@ class SqliteImportRepository:
 
     def add(self, job: ImportJob) -> None:
         counts = job.counts
+        upload = job.upload
         try:
             with self._db.transaction() as conn:
                 conn.execute(
-                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO imports (import_id, owner, status, total, valid, invalid, "
+                    "chunk_count, error, filename, secret, created_at, updated_at, format, "
+                    "upload_expires_at, upload_size) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         job.import_id,
                         job.owner,
@@ -119,6 +136,8 @@ class SqliteImportRepository:
                         to_iso(job.created_at),
                         to_iso(job.updated_at),
                         job.format,
+                        to_iso(upload.expires_at) if upload else None,
+                        upload.size if upload else None,
                     ),
                 )
         except sqlite3.IntegrityError as exc:
@@ -151,6 +170,30 @@ class SqliteImportRepository:
                 f"UPDATE imports SET {', '.join(assignments)} "  # noqa: S608 - fixed column names
                 f"WHERE import_id = ? AND {_NOT_FINAL}",
                 (*params, import_id),
+            )
+        return cursor.rowcount > 0
+
+    def settle_upload(
+        self,
+        job: ImportJob,
+        status: ImportStatus,
+        now: datetime,
+        error: str | None = None,
+        format: str | None = None,
+    ) -> bool:
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE imports SET status = ?, error = coalesce(?, error), "
+                "format = coalesce(?, format), updated_at = max(updated_at, ?) "
+                "WHERE import_id = ? AND status = ?",
+                (
+                    str(status),
+                    error,
+                    format,
+                    to_iso(now),
+                    job.import_id,
+                    str(ImportStatus.AWAITING_UPLOAD),
+                ),
             )
         return cursor.rowcount > 0
 

@@ -8,7 +8,7 @@ a thread hop per invocation, several times the route's own work
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from itertools import chain
 from typing import Any
@@ -18,10 +18,12 @@ from fastapi.security import HTTPBearer
 from starlette.middleware.cors import CORSMiddleware
 
 from shortstack.bootstrap import BackgroundWork, Container
+from shortstack.config import Settings
 from shortstack.entrypoints.http.deps import get_caller
 from shortstack.entrypoints.http.docs import mount_docs
 from shortstack.entrypoints.http.errors import install_error_handlers
 from shortstack.entrypoints.http.middleware import (
+    BodyLimit,
     CorrelationIdMiddleware,
     RequestLimitsMiddleware,
     SecurityHeadersMiddleware,
@@ -43,6 +45,7 @@ from shortstack.entrypoints.http.routes import (
     links,
     redirects,
     shorten,
+    uploads,
     users,
 )
 from shortstack.entrypoints.http.schemas.common import ErrorBody
@@ -54,9 +57,9 @@ BEARER = HTTPBearer(
     description="a JWT from the identity provider (AUTH_MODE=jwt) or an API key `sk_...`",
 )
 PROTECTED_ROUTERS = tuple(
-    module.router for module in (items, users, link_batch, links, shorten, imports, keys)
+    module.router for module in (items, users, link_batch, links, shorten, imports, uploads, keys)
 )
-ALL_ROUTERS = (health.router, *PROTECTED_ROUTERS, redirects.router)
+ALL_ROUTERS = (health.router, *PROTECTED_ROUTERS, uploads.landing, redirects.router)
 DESCRIPTION = """
 Items catalog, users and short links, with click analytics and bulk imports.
 Every error body is JSON with a `message`; validation errors add `detail`.
@@ -111,6 +114,8 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
         logger.warning("AUTH_MODE=none on AWS: every caller acts as the user 'local'")
     for router in PROTECTED_ROUTERS:
         app.include_router(router, **protected)
+    # The local upload URL: its signature is its credential, like a presigned S3 URL's.
+    app.include_router(uploads.landing)
     mount_frontend(app, settings.web_dir)
     # Last: its /{short_id} matches every single-segment path that no route above claims.
     app.include_router(redirects.router)
@@ -148,12 +153,7 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
     app.add_middleware(
         RequestLimitsMiddleware,
         default_limit=settings.max_body_bytes,
-        # CSV uploads may be larger than any JSON body: 100,000 rows of links; a batch
-        # holds up to 1,000 link bodies.
-        limit_for=lambda path: {
-            imports.router.prefix: settings.import_max_bytes,
-            link_batch.PATH: max(link_batch.MAX_BODY_BYTES, settings.max_body_bytes),
-        }.get(path.rstrip("/"), settings.max_body_bytes),
+        limit_for=_body_limits(settings),
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
@@ -169,3 +169,27 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
         base_url=container.settings.base_url,
     )
     return app
+
+
+def _body_limits(settings: Settings) -> Callable[[str], BodyLimit]:
+    """Each path's body limit: CSV files and batches may be larger than any other body."""
+    direct = BodyLimit(
+        settings.import_max_bytes,
+        f"send larger files through POST {uploads.PREFIX} (up to "
+        f"{settings.import_upload_max_bytes} bytes)",
+    )
+    uploaded = BodyLimit(settings.import_upload_max_bytes)
+    # A batch holds up to 1,000 link bodies.
+    batch = BodyLimit(max(link_batch.MAX_BODY_BYTES, settings.max_body_bytes))
+    default = BodyLimit(settings.max_body_bytes)
+    upload_urls = uploads.PREFIX + "/"
+
+    def limit_for(path: str) -> BodyLimit:
+        exact = path.rstrip("/")
+        if exact == imports.router.prefix:
+            return direct
+        if exact == link_batch.PATH:
+            return batch
+        return uploaded if path.startswith(upload_urls) else default
+
+    return limit_for

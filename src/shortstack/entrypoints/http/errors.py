@@ -25,6 +25,7 @@ from shortstack.domain.errors import (
     InvalidInput,
     NotFound,
     ServiceUnavailable,
+    TooLarge,
     Unauthenticated,
 )
 from shortstack.observability import logger
@@ -40,6 +41,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (ServiceUnavailable, 503),
     (Unauthenticated, 401),
     (Forbidden, 403),
+    (TooLarge, 413),
 ]
 REALM = "shortstack"
 # RFC 6750 3: error_description is a quoted-string limited to these characters.

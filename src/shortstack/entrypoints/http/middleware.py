@@ -17,6 +17,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -131,14 +132,29 @@ def refused_head(scope: Scope) -> tuple[int, str] | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class BodyLimit:
+    """A path's body limit, and what to tell a client over it (where else to send it)."""
+
+    max_bytes: int
+    advice: str = ""
+
+    def message(self) -> str:
+        refusal = f"request body larger than {self.max_bytes} bytes"
+        return f"{refusal}: {self.advice}" if self.advice else refusal
+
+
 class RequestLimitsMiddleware:
     """The request-line, header and body limits; `limit_for` gives a path its body limit."""
 
     def __init__(
-        self, app: ASGIApp, default_limit: int, limit_for: Callable[[str], int] | None = None
+        self,
+        app: ASGIApp,
+        default_limit: int,
+        limit_for: Callable[[str], BodyLimit] | None = None,
     ) -> None:
         self.app = app
-        self.default_limit = default_limit
+        self.default_limit = BodyLimit(default_limit)
         self.limit_for = limit_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -149,14 +165,16 @@ class RequestLimitsMiddleware:
         if refused is not None:
             await send_json(send, refused[0], {"message": refused[1]})
             return
-        limit = self.limit_for(scope["path"]) if self.limit_for else self.default_limit
+        body_limit = self.limit_for(scope["path"]) if self.limit_for else self.default_limit
+        limit = body_limit.max_bytes
+        too_large = {"message": body_limit.message()}
         declared = _header(scope, b"content-length")
         if declared is not None:
             if not declared.isdigit():
                 await send_json(send, 400, {"message": "invalid Content-Length header"})
                 return
             if int(declared) > limit:
-                await send_json(send, 413, {"message": f"request body larger than {limit} bytes"})
+                await send_json(send, 413, too_large)
                 return
         received = 0
         exceeded = False
@@ -179,9 +197,7 @@ class RequestLimitsMiddleware:
             if exceeded:
                 if message["type"] == "http.response.start" and not response_started:
                     response_started = True
-                    await send_json(
-                        send, 413, {"message": f"request body larger than {limit} bytes"}
-                    )
+                    await send_json(send, 413, too_large)
                 return
             if message["type"] == "http.response.start":
                 response_started = True
@@ -191,7 +207,7 @@ class RequestLimitsMiddleware:
             await self.app(scope, limited_receive, guarded_send)
         except BodyTooLarge:
             if not response_started:
-                await send_json(send, 413, {"message": f"request body larger than {limit} bytes"})
+                await send_json(send, 413, too_large)
 
 
 class TrailingSlashMiddleware:

@@ -11,10 +11,9 @@ from starlette.datastructures import UploadFile
 from shortstack.domain.errors import InvalidInput
 from shortstack.entrypoints.http.deps import CallerDep, ContainerDep
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
-from shortstack.entrypoints.http.schemas.imports import ImportPublic
+from shortstack.entrypoints.http.schemas.imports import CSV_TYPES, ImportPublic
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
-CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel")
 
 UPLOAD_DOC = {
     "requestBody": {
