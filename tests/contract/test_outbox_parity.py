@@ -264,3 +264,29 @@ EXPECTED_DETAILS: list[dict[str, Any]] = [
     },
     {"short_id": "parity", "owner": "alice"},
 ]
+
+
+def test_an_upload_is_requested_when_its_file_lands_and_finished_when_it_never_comes(
+    runtime: Runtime,
+) -> None:
+    """A job made for an upload URL announces nothing until its file lands (or never does)."""
+    app = runtime.container
+    clock = app.imports.clock
+    assert isinstance(clock, FakeClock)
+    landed, _ = app.uploads.request("alice", "landed.csv")
+    never, _ = app.uploads.request("alice", "never.csv")
+    assert runtime.events() == []
+    app.uploads.receive(landed, b"url,alias\nhttps://example.com/u,uploaded\n")
+    clock.advance(days=1)  # well past the URL's expiry: asking for the status ends the wait
+    job, _ = app.imports.status("alice", never.import_id, limit=10, cursor=None)
+    assert job.status == "failed"
+
+    names: dict[str, str] = {}
+    announced = [comparable(event, names) for event in runtime.events()]
+    assert [(kind, detail.get("import_id"), detail.get("status")) for kind, detail in announced] == [
+        ("ImportRequested", "import_id-0", None),
+        ("LinkCreated", None, None),
+        ("ImportFinished", "import_id-0", "succeeded"),
+        ("ImportFinished", "import_id-1", "failed"),
+    ]
+    assert announced[0][1]["filename"] == "landed.csv"

@@ -165,12 +165,14 @@ class ImportUploadsService:
         imports = self.imports
         imports.blobs.put(source_key(job.import_id), data)
         taken = replace(job, format=str(found))
-        settled = imports.imports.settle_upload(
-            job, ImportStatus.PENDING, imports.clock(), format=taken.format
-        )
+        with imports.uow.begin() as outbox:
+            settled = imports.imports.settle_upload(
+                job, ImportStatus.PENDING, imports.clock(), format=taken.format
+            )
+            if settled:
+                outbox.add([import_requested(taken)])
         if not settled:
             return False
-        imports.publisher.publish([import_requested(taken)])
         imports.start(job.import_id)
         return True
 

@@ -179,10 +179,12 @@ class ImportsService:
 
     def fail_upload(self, job: ImportJob, reason: str) -> bool:
         """End a job awaiting its upload as failed with `reason`; False if it no longer awaits."""
-        failed = self.imports.settle_upload(job, ImportStatus.FAILED, self.clock(), reason)
-        if failed:
-            ended = replace(job, status=ImportStatus.FAILED, error=reason)
-            self.publisher.publish([import_finished(ended, self.clock())])
+        now = self.clock()
+        with self.uow.begin() as outbox:
+            failed = self.imports.settle_upload(job, ImportStatus.FAILED, now, reason)
+            if failed:
+                ended = replace(job, status=ImportStatus.FAILED, error=reason)
+                outbox.add([import_finished(ended, now)])
         return failed
 
     # -- the workflow's steps (each takes and returns JSON-ready dicts) --------------------

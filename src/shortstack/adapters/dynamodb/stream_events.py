@@ -15,7 +15,9 @@ same). Rules, by the `entity` of the item:
   0106); the same for a hot link's counter shard (hot_links.py), whose clicks
   belong to its link (a shard holds no rules: its clicks name none); an update
   that added exactly one `bot_count` is a LinkVisitedByBot;
-- import: an update into a final status is its ImportFinished.
+- import: one made for an upload URL (`awaiting_upload`) announces nothing until its
+  file lands, when the update to `pending` is its ImportRequested; an update into a
+  final status is its ImportFinished (also for an upload that never came).
 
 Anything else (stats, fold watermarks, idempotency records, API keys, row
 errors, e-mail guards, the stream consumer's own writes) announces nothing.
@@ -167,11 +169,15 @@ def _added_one(new: Mapping[str, Any], old: Mapping[str, Any] | None, counter: s
 def _import(new: Any, old: Any, record: Mapping[str, Any]) -> list[Event]:
     from shortstack.adapters.dynamodb.imports import job_of
 
-    if old is None:
-        return [import_requested(job_of(new))]
     if new is None:
         return []
-    was, now = ImportStatus(old["status"]), ImportStatus(new["status"])
+    now = ImportStatus(new["status"])
+    if old is None:
+        # A job made for an upload URL is requested when its file lands, not before.
+        return [] if now is ImportStatus.AWAITING_UPLOAD else [import_requested(job_of(new))]
+    was = ImportStatus(old["status"])
+    if was is ImportStatus.AWAITING_UPLOAD and now is ImportStatus.PENDING:
+        return [import_requested(job_of(new))]
     if now.is_final and not was.is_final:
         return [import_finished(job_of(new), from_iso(new["updated_at"]))]
     return []
