@@ -21,6 +21,8 @@ from shortstack.domain.events import SOURCE_IMPORTS, Event
 from shortstack.domain.links import BASE62, SHORT_ID_LENGTH, Link, create_link
 
 MAX_ROWS = 100_000
+# Every import id is a uuid4 in 32 lowercase hex digits (new_import).
+IMPORT_ID_PATTERN = "[0-9a-f]{32}"
 REASON_MAX = 300
 ERROR_MAX = 1_000
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from shortstack.domain.imports import ImportJob, ImportStatus, UploadTerms
+from shortstack.domain.imports import IMPORT_ID_PATTERN, ImportJob, ImportStatus, UploadTerms
 
 UPLOAD_PREFIX = "uploads/"
 # The body limit of a direct POST /api/v1/imports on Lambda (docs/decisions/0302): API
@@ -33,7 +33,7 @@ LATE_UPLOAD_GRACE = timedelta(hours=1)
 
 _OWNER_TAG_HEX = 32
 _UPLOAD_KEY = re.compile(
-    rf"^{UPLOAD_PREFIX}(?P<tag>[0-9a-f]{{{_OWNER_TAG_HEX}}})/(?P<id>[0-9a-f]{{32}})\.csv$"
+    rf"^{UPLOAD_PREFIX}(?P<tag>[0-9a-f]{{{_OWNER_TAG_HEX}}})/(?P<id>{IMPORT_ID_PATTERN})\.csv$"
 )
 
 

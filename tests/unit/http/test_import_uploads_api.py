@@ -164,3 +164,13 @@ def test_a_bad_file_at_the_upload_url_fails_the_import_with_the_reason(api: Test
     failed = api.get(f"/api/v1/imports/{upload['import_id']}", headers=ALICE).json()
     assert failed["status"] == "failed"
     assert "not UTF-8" in failed["error"]
+
+
+def test_the_uploads_path_is_no_import_id(api: TestClient) -> None:
+    wrong_method = api.get("/api/v1/imports/uploads", headers=ALICE)
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["allow"] == "POST"
+    assert api.get("/api/v1/imports/not-an-import-id", headers=ALICE).status_code == 404
+    documented = api.get("/openapi.json").json()
+    size = documented["components"]["schemas"]["ImportUploadCreate"]["properties"]["size"]
+    assert [choice.get("maximum") for choice in size["anyOf"]] == [UPLOAD_MAX, None]

@@ -125,6 +125,7 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
         app,
         rate_limited_posts=rate_limited,
         unanswered={**redirects.UNANSWERED, **shorten.UNANSWERED},
+        maximums={("ImportUploadCreate", "size"): settings.import_upload_max_bytes},
     )
 
     # add_middleware wraps: the last one added runs first on a request.

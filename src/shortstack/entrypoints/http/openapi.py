@@ -55,8 +55,10 @@ def document_edge_errors(
     schema: dict[str, Any],
     rate_limited_posts: bool = False,
     unanswered: Mapping[str, Collection[str]] | None = None,
+    maximums: Mapping[tuple[str, str], int] | None = None,
 ) -> dict[str, Any]:
-    """Add the edge's error statuses to every operation of `schema` (idempotent).
+    """Add the edge's error statuses to every operation of `schema` (idempotent), and the
+    `maximums` that settings give fields: {(model, field): maximum}.
 
     `unanswered` maps an operationId to the edge's statuses that operation never answers.
     """
@@ -64,6 +66,11 @@ def document_edge_errors(
     components.setdefault(
         "ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
     )
+    for (model, name), maximum in (maximums or {}).items():
+        field = components[model]["properties"][name]
+        for choice in field.get("anyOf", [field]):  # an optional field: its non-null choice
+            if choice.get("type") == "integer":
+                choice["maximum"] = maximum
     for path_item in schema.get("paths", {}).values():
         for method in _METHODS:
             if method in path_item:
@@ -78,13 +85,16 @@ def install_openapi(
     app: FastAPI,
     rate_limited_posts: bool = False,
     unanswered: Mapping[str, Collection[str]] | None = None,
+    maximums: Mapping[tuple[str, str], int] | None = None,
 ) -> None:
     """Make `app.openapi()` return the document with the edge's errors added."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_edge_errors(build(), rate_limited_posts, unanswered)
+            app.openapi_schema = document_edge_errors(
+                build(), rate_limited_posts, unanswered=unanswered, maximums=maximums
+            )
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

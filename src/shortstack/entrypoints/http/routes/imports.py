@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import UploadFile
 
 from shortstack.domain.errors import InvalidInput
+from shortstack.domain.imports import IMPORT_ID_PATTERN
 from shortstack.entrypoints.http.deps import CallerDep, ContainerDep
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 from shortstack.entrypoints.http.schemas.imports import CSV_TYPES, ImportPublic
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+
+
+class ImportIdConvertor(Convertor[str]):
+    """Matches import ids only, so `/api/v1/imports/uploads` is no import's path: a GET there
+    is a 405 naming POST, not an import that is not found."""
+
+    regex = IMPORT_ID_PATTERN
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("import_id", ImportIdConvertor())
 
 UPLOAD_DOC = {
     "requestBody": {
@@ -84,12 +102,12 @@ async def create_import(
 
 
 @router.get(
-    "/{import_id}",
+    "/{import_id:import_id}",
     response_model=ImportPublic,
     responses={404: {"model": ErrorBody, "description": "no such import (or not yours)"}},
 )
 async def get_import(
-    import_id: str,
+    import_id: Annotated[str, Path(pattern=f"^{IMPORT_ID_PATTERN}$")],
     response: Response,
     caller: CallerDep,
     container: ContainerDep,
