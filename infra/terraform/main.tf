@@ -41,6 +41,7 @@ locals {
     stream_function      = { handler = "shortstack.entrypoints.lambda_stream.handler", memory = 512, timeout = 60 }
     import_task_function = { handler = "shortstack.entrypoints.lambda_workflow.handler", memory = 1024, timeout = 300 }
     maintenance_function = { handler = "shortstack.entrypoints.lambda_maintenance.handler", memory = 512, timeout = 300 }
+    uploads_function     = { handler = "shortstack.entrypoints.lambda_uploads.handler", memory = 1024, timeout = 300 }
   }
   # The maintenance function exists only with its schedule.
   functions = { for name, spec in local.function_specs : name => spec if name != "maintenance_function" || var.enable_maintenance_schedule }
@@ -162,7 +163,6 @@ resource "aws_s3_bucket" "imports_bucket" {
   #checkov:skip=CKV_AWS_21:Staged import files live 7 days and the client still has the file it uploaded
   #checkov:skip=CKV_AWS_144:Staging data for imports; replication would double cost for nothing durable
   #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) encryption; KMS adds cost per request
-  #checkov:skip=CKV2_AWS_62:Nothing consumes S3 events for staged files
   bucket_prefix = "${var.stack_name}-imports-"
 }
 
@@ -208,6 +208,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "imports_bucket" {
     }
     expiration {
       days = 7
+    }
+  }
+  # The uploads function deletes every file it takes; this catches what it never saw.
+  rule {
+    id     = "expire-abandoned-uploads"
+    status = "Enabled"
+    filter {
+      prefix = "uploads/"
+    }
+    expiration {
+      days = 1
     }
   }
   rule {

@@ -65,6 +65,13 @@ locals {
         description = "Bulk-import executions that failed"
       }
     },
+    {
+      "uploads-dead-letters" = {
+        namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum",
+        dimensions  = { QueueName = aws_sqs_queue.uploads_dead_letter_queue.name }, threshold = 1,
+        description = "An uploaded import file was never taken (its S3 event is in the uploads DLQ)"
+      }
+    },
     { for queue in aws_sqs_queue.maintenance_schedule_dead_letter_queue : "maintenance-dead-letters" => {
       namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum",
       dimensions  = { QueueName = queue.name }, threshold = 1,
@@ -107,7 +114,7 @@ resource "aws_cloudwatch_dashboard" "dashboard" {
   dashboard_body = jsonencode({
     widgets = concat(local.function_widgets, local.waf_widgets, [
       { type = "metric", width = 12, height = 6, properties = { title = "Dead letters", region = var.region, stat = "Maximum", period = 60,
-      metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.events_dead_letter_queue.name]] } },
+      metrics = [for q in [aws_sqs_queue.events_dead_letter_queue, aws_sqs_queue.uploads_dead_letter_queue] : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q.name]] } },
       { type = "metric", width = 12, height = 6, properties = { title = "Table consumed capacity", region = var.region, stat = "Sum", period = 60,
       metrics = [["AWS/DynamoDB", "ConsumedReadCapacityUnits", "TableName", aws_dynamodb_table.table.name], ["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", aws_dynamodb_table.table.name]] } },
     ])

@@ -283,7 +283,8 @@ def test_an_upload_is_requested_when_its_file_lands_and_finished_when_it_never_c
 
     names: dict[str, str] = {}
     announced = [comparable(event, names) for event in runtime.events()]
-    assert [(kind, detail.get("import_id"), detail.get("status")) for kind, detail in announced] == [
+    outline = [(kind, detail.get("import_id"), detail.get("status")) for kind, detail in announced]
+    assert outline == [
         ("ImportRequested", "import_id-0", None),
         ("LinkCreated", None, None),
         ("ImportFinished", "import_id-0", "succeeded"),

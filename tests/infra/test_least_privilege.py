@@ -48,6 +48,10 @@ EXPECTED = {
         "dynamodb:BatchWriteItem", "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
         "s3:ListBucket",
     },
+    "UploadsFunction": {
+        "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:GetObject", "s3:DeleteObject",
+        "s3:PutObject", "events:PutEvents", "states:StartExecution", "sqs:SendMessage",
+    },
     "MaintenanceFunction": {
         "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem",
         "dynamodb:PutItem", "dynamodb:DeleteItem", "sqs:GetQueueAttributes", "sqs:SendMessage",
@@ -68,7 +72,7 @@ ON_BEHALF = {
 # How the code calls an action, where that is not `.<snake_case>(`.
 CALLED_AS = {
     "s3:ListBucket": ['"list_objects_v2"'],  # a paginator
-    "s3:DeleteObject": [".delete_objects("],
+    "s3:DeleteObject": [".delete_object(", ".delete_objects("],
     # TransactWriteItems is authorised per action inside it.
     "dynamodb:PutItem": [".put_item(", '"Put": {'],
     "dynamodb:UpdateItem": [".update_item(", '"Update": {'],

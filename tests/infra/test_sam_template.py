@@ -101,6 +101,7 @@ def test_every_function_is_arm64_bounded_traced_logged_and_points_at_real_code(
         "EventsFunction",
         "StreamFunction",
         "ImportTaskFunction",
+        "UploadsFunction",
     }
     for name, function in functions.items():
         props = function["Properties"]

@@ -41,16 +41,26 @@ def test_the_table_reason_names_the_key_that_encrypts_it() -> None:
 
 
 def functions_invoked_asynchronously() -> set[str]:
-    return {
+    """What a schedule targets and what a bucket notifies: both invoke asynchronously."""
+    scheduled = {
         r["Properties"]["Target"]["Arn"]["Fn::GetAtt"][0]
         for r in TEMPLATE.values()
         if r["Type"] == "AWS::Scheduler::Schedule"
     }
+    notified = {
+        notification["Function"]["Fn::GetAtt"][0]
+        for r in TEMPLATE.values()
+        if r["Type"] == "AWS::S3::Bucket"
+        for notification in r["Properties"]
+        .get("NotificationConfiguration", {})
+        .get("LambdaConfigurations", [])
+    }
+    return scheduled | notified
 
 
 def test_dead_letter_reasons_say_how_each_function_is_invoked() -> None:
     asynchronous = functions_invoked_asynchronously()
-    assert asynchronous == {"MaintenanceFunction"}
+    assert asynchronous == {"MaintenanceFunction", "UploadsFunction"}
     invoke_configs = {
         r["Properties"]["FunctionName"]["Ref"]: r["Properties"]
         for r in TEMPLATE.values()

@@ -89,6 +89,7 @@ def test_the_same_resources_under_the_same_names(config: dict[str, list[Any]]) -
         "MaintenanceSchedule", "MaintenanceScheduleRole", "MaintenanceScheduleDeadLetterQueue",
         "FunctionSecurityGroup", "RedirectFunctionUrl", "RedirectOriginAccessControl",
         "RedirectOriginRequests", "RedirectCachePolicy", "ViewerHostFunction",
+        "UploadsDeadLetterQueue",
     ):  # fmt: skip
         assert snake(logical_id) in names, logical_id
     # Pairs that are one for_each resource in Terraform, keyed by the SAM names.

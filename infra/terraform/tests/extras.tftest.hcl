@@ -139,7 +139,7 @@ run "defaults_have_no_extras" {
   }
 
   assert {
-    condition     = keys(aws_lambda_function.function) == ["api_function", "events_function", "import_task_function", "redirect_function", "stream_function"]
+    condition     = keys(aws_lambda_function.function) == ["api_function", "events_function", "import_task_function", "redirect_function", "stream_function", "uploads_function"]
     error_message = "The maintenance function exists without its schedule."
   }
 
