@@ -2,13 +2,15 @@
 
 Everything a client might consider secret goes through the server here, in successful and
 failing requests: API keys (created, used, wrong), bearer tokens, target URLs with tokens in
-their query strings (created, followed, refused), and query strings of API calls. Then the
+their query strings (created, followed, refused), query strings of API calls, and an upload
+URL's signature (used, and refused once tampered with). Then the
 whole log (access lines, errors, start-up) is searched for each of them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from tests.e2e.server import call, running_server
 
@@ -37,8 +39,17 @@ def test_no_secret_reaches_the_log_at_info(tmp_path: Path) -> None:
             0
         ] in (200, 401)
         assert call(server, "GET", f"/api/v1/links?cursor={TARGET_SECRET}", headers=auth)[0] == 400
+        # An upload URL's signature is its only credential: sent, then sent tampered with.
+        status, _, upload = call(server, "POST", "/api/v1/imports/uploads", {"filename": "a.csv"})
+        assert status == 201
+        upload_path = upload["upload_url"].removeprefix(server.base_url)
+        signature = parse_qs(urlsplit(upload_path).query)["signature"][0]
+        rows = b"https://example.com/imported\n"
+        tampered = upload_path.replace("expires=", "expires=1")
+        assert call(server, "PUT", tampered, rows, upload["headers"])[0] == 403
+        assert call(server, "PUT", upload_path, rows, upload["headers"])[0] == 200
         call(server, "GET", "/health?done=1")
         log = server.log_once_it_has('"/health"')
-    assert log.count('"path"') >= 8, "every request must have been logged"
-    for secret in (key, key[3:], BAD_KEY, BEARER, TARGET_SECRET):
+    assert log.count('"path"') >= 10, "every request must have been logged"
+    for secret in (key, key[3:], BAD_KEY, BEARER, TARGET_SECRET, signature):
         assert secret not in log
