@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.group_commit import GroupCommitter
-
-T = TypeVar("T")
-
-
-def run_on_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run `coroutine` on a loop of its own, leaving the thread's current loop alone.
-
-    asyncio.run() would set the thread's loop to None when done, orphaning the loop
-    Mangum's handler made current in earlier tests: its self-pipe sockets would then
-    be reported unclosed in whatever test the garbage collector happens to run in.
-    """
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.close()
+from tests.concurrency import run_on_own_loop
 
 
 @pytest.fixture

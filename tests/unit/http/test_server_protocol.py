@@ -9,6 +9,7 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from shortstack.entrypoints.http.protocol import JsonErrorsH11Protocol
+from tests.concurrency import run_on_own_loop
 
 
 async def _accepted_socket_has_nodelay() -> int:
@@ -49,4 +50,4 @@ def test_keep_alive_responses_never_wait_for_a_delayed_ack() -> None:
     made_without_tcp_proto = probe.proto != socket.IPPROTO_TCP
     probe.close()
     assert made_without_tcp_proto  # why asyncio leaves Nagle on by itself
-    assert asyncio.run(_accepted_socket_has_nodelay()) != 0
+    assert run_on_own_loop(_accepted_socket_has_nodelay()) != 0
