@@ -83,7 +83,9 @@ def test_health_docs_frontend_and_redirects_stay_public(api: TestClient) -> None
     paths = api.get("/openapi.json").json()["paths"]
     public = {p for p, item in paths.items() if not any(o.get("security") for o in item.values())}
     assert public == {
-        "/health", "/{short_id}", "/api/v1/unlock/{short_id}",
+        "/health",
+        "/{short_id}",
+        "/api/v1/unlock/{short_id}",
         # The local upload URL carries its own credential, a signature, like a presigned URL.
         "/api/v1/imports/uploads/{import_id}",
     }

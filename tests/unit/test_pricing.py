@@ -192,9 +192,9 @@ def test_cost_command_shows_only_the_fixed_lines_for_idle(
     requests = {k: v for k, v in figures["monthly_usd"].items() if k != "total"}
     assert set(requests.values()) == {0.0}
     assert figures["monthly_usd"]["total"] == pytest.approx(sum(fixed.values()))
-    # The default deployment: 14 alarms, 10 of them free at $0.10 a month past those.
-    assert figures["standing"]["cloudwatch_alarms"] == 14
-    assert fixed["CloudWatch alarms"] == pytest.approx(0.40)
+    # The default deployment: 16 alarms, 10 of them free at $0.10 a month past those.
+    assert figures["standing"]["cloudwatch_alarms"] == 16
+    assert fixed["CloudWatch alarms"] == pytest.approx(0.60)
 
     code, out, _ = run_cost(capsys, "--requests-per-month", "0")
     assert code == 0
