@@ -198,8 +198,8 @@ def test_cost_command_shows_only_the_fixed_lines_for_idle(
 
     code, out, _ = run_cost(capsys, "--requests-per-month", "0")
     assert code == 0
-    assert "$        0.40" in out.split("total", 1)[1].splitlines()[0]
-    assert "CloudWatch alarms (14)" in out
+    assert "$        0.60" in out.split("total", 1)[1].splitlines()[0]
+    assert "CloudWatch alarms (16)" in out
 
 
 @pytest.mark.parametrize(

@@ -17,11 +17,13 @@ async def _accepted_socket_has_nodelay() -> int:
     config.load()
     listener = config.bind_socket()  # as `shortstack serve` binds it: no IPPROTO_TCP given
     options: list[int] = []
+    accepted: list[asyncio.Transport] = []
     state = ServerState()
 
     class Recording(JsonErrorsH11Protocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            accepted.append(transport)
             sock = transport.get_extra_info("socket")
             options.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
 
@@ -36,6 +38,9 @@ async def _accepted_socket_has_nodelay() -> int:
             break
         await asyncio.sleep(0.01)
     writer.close()
+    await writer.wait_closed()
+    for transport in accepted:  # a closing server leaves its connections open (3.11)
+        transport.close()
     server.close()
     await server.wait_closed()
     return options[0]
