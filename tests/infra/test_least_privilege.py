@@ -50,7 +50,7 @@ EXPECTED = {
     },
     "UploadsFunction": {
         "dynamodb:GetItem", "dynamodb:UpdateItem", "s3:GetObject", "s3:DeleteObject",
-        "s3:PutObject", "events:PutEvents", "states:StartExecution", "sqs:SendMessage",
+        "s3:PutObject", "states:StartExecution", "sqs:SendMessage",
     },
     "MaintenanceFunction": {
         "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem",

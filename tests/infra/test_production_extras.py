@@ -440,7 +440,7 @@ def test_vpc_mode_puts_every_function_in_the_subnets_with_gateway_endpoints(
 ) -> None:
     res = on.resources()
     functions = of_type(res, "AWS::Lambda::Function")
-    assert len(functions) == 6
+    assert len(functions) == 7
     for name, function in functions.items():
         vpc = function["Properties"]["VpcConfig"]
         assert vpc == {

@@ -133,7 +133,7 @@ run "defaults_have_no_extras" {
       length(aws_lambda_function_event_invoke_config.maintenance) == 0,
       length(local.network_interface_statements) == 0,
       # shortstack cost's fixed lines count these (src/shortstack/data/deployment.json).
-      length(aws_cloudwatch_metric_alarm.alarm) == 14,
+      length(aws_cloudwatch_metric_alarm.alarm) == 16,
     ])
     error_message = "An extra exists with the default variables."
   }
