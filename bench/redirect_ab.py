@@ -146,8 +146,8 @@ def warm_child(scenario: str, invokes: int, runs: int) -> dict[str, float]:
     text = (REPO / "tests" / "events" / "apigw_v2_redirect_get.json").read_text()
     event: dict[str, Any] = json.loads(text.replace("{id}", warm_overhead.SHORT_ID))
     if scenario == "rules":
+        from shortstack.domain.link_options import rule_from
         from shortstack.domain.link_routing import Variant
-        from shortstack.domain.links import rule_from
 
         options = {
             "rules": (

@@ -10,8 +10,9 @@ import pytest
 
 from shortstack.bootstrap import Adapters
 from shortstack.domain.errors import InvalidCursor, LinkGone, LinkNotFound, ShortIdTaken
+from shortstack.domain.link_options import Preview
 from shortstack.domain.link_routing import RedirectRule, Variant
-from shortstack.domain.links import Link, LinkChanges, Preview, Target, create_link
+from shortstack.domain.links import Link, LinkChanges, Target, create_link
 from shortstack.domain.visits import Click
 from tests.concurrency import race
 from tests.contract.conftest import present

@@ -21,8 +21,9 @@ from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.analytics import DailyStats
 from shortstack.domain.events import Event
 from shortstack.domain.items import ItemChanges
+from shortstack.domain.link_options import rule_from
 from shortstack.domain.link_routing import Variant
-from shortstack.domain.links import LinkChanges, rule_from
+from shortstack.domain.links import LinkChanges
 from shortstack.domain.visits import Visit
 from tests.conftest import DYNAMODB_LOCAL, TABLE_NAME, dispatcher_for, settings_for
 from tests.fakes import FakeClock

@@ -23,8 +23,9 @@ from shortstack.domain.errors import (
     PasswordRequired,
     TooManyAttempts,
 )
+from shortstack.domain.link_options import rule_from
 from shortstack.domain.link_routing import Variant
-from shortstack.domain.links import Link, LinkChanges, rule_from
+from shortstack.domain.links import Link, LinkChanges
 from shortstack.domain.passwords import WRONG_ATTEMPTS_MAX, ScryptCost, attempt_window
 from shortstack.domain.target_urls import OwnHosts
 from shortstack.domain.visits import Visit

@@ -10,29 +10,31 @@ from typing import Any
 import pytest
 
 from shortstack.domain.errors import InvalidInput, LinkGone, LinkNotYetValid
+from shortstack.domain.link_options import (
+    Preview,
+    check_fallback_url,
+    check_preview,
+    check_rules,
+    check_variants,
+    rule_from,
+)
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import (
     BASE62,
     RESERVED_WORDS,
     Link,
     LinkChanges,
-    Preview,
     apply_changes,
     cache_control,
     check_alias,
     check_changes,
-    check_fallback_url,
-    check_preview,
-    check_rules,
     check_valid_since,
-    check_variants,
     choose_expiry,
     create_link,
     ensure_redirectable,
     is_possible_short_id,
     new_short_id,
     normalize_tags,
-    rule_from,
     why_not_redirectable,
 )
 from shortstack.domain.target_urls import OwnHosts, check_target_url

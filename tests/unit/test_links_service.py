@@ -16,8 +16,9 @@ from shortstack.domain.errors import (
     LinkNotFound,
     UnsafeUrl,
 )
+from shortstack.domain.link_options import Preview, rule_from
 from shortstack.domain.link_routing import RedirectRule, Variant
-from shortstack.domain.links import LinkChanges, Preview, rule_from
+from shortstack.domain.links import LinkChanges
 from shortstack.domain.passwords import ScryptCost, verify_password
 from shortstack.domain.target_urls import OwnHosts
 from shortstack.service_layer.events import PublishingUnitOfWork

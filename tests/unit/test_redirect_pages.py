@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from shortstack.domain.links import Preview
+from shortstack.domain.link_options import Preview
 from shortstack.entrypoints.redirect_pages import (
     Page,
     gone_page,

@@ -21,8 +21,9 @@ from shortstack.domain.errors import (
     PasswordRequired,
     TooManyAttempts,
 )
+from shortstack.domain.link_options import Preview, rule_from
 from shortstack.domain.link_routing import SPIN_RANGE, Variant
-from shortstack.domain.links import Link, Preview, Target, rule_from
+from shortstack.domain.links import Link, Target
 from shortstack.domain.passwords import WRONG_ATTEMPTS_MAX, ScryptCost
 from shortstack.domain.target_urls import OwnHosts
 from shortstack.domain.visits import Click, Visit

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from shortstack.domain.link_options import Preview
 from shortstack.domain.link_routing import RedirectRule, Variant
-from shortstack.domain.links import Preview
 
 
 def _dump(value: object) -> str:

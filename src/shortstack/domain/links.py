@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -24,23 +24,9 @@ from shortstack.domain.errors import (
     LinkGone,
     LinkNotYetValid,
     PasswordRequired,
-    UnsafeUrl,
 )
-from shortstack.domain.link_routing import (
-    COUNTRY_PATTERN,
-    DEVICES,
-    LANGUAGE_PATTERN,
-    QUERY_KEY_MAX,
-    QUERY_VALUE_MAX,
-    RULE_QUERY_MAX,
-    RULES_MAX,
-    VARIANTS_MAX,
-    VARIANTS_MIN,
-    WEIGHT_MAX,
-    WEIGHT_MIN,
-    RedirectRule,
-    Variant,
-)
+from shortstack.domain.link_options import Preview
+from shortstack.domain.link_routing import RedirectRule, Variant
 
 T = TypeVar("T")
 
@@ -54,10 +40,6 @@ TAG_PATTERN = r"^[a-z0-9_.-]{1,32}$"
 TAGS_MAX = 10
 _TAG = re.compile(TAG_PATTERN)
 MAX_VISITS_LIMIT = 1_000_000_000
-PREVIEW_TITLE_MAX = 200
-PREVIEW_DESCRIPTION_MAX = 500
-_LANGUAGE = re.compile(LANGUAGE_PATTERN)
-_COUNTRY = re.compile(COUNTRY_PATTERN)
 
 REDIRECT_STATUSES = (301, 302, 307, 308)
 PERMANENT_STATUSES = frozenset({301, 308})
@@ -84,15 +66,6 @@ RESERVED_WORDS = frozenset(
         "web", "www", ".well-known",
     }
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Preview:
-    """What a link-preview fetcher is shown instead of the redirect (Open Graph, Twitter card)."""
-
-    title: str | None = None
-    description: str | None = None
-    image_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,118 +288,6 @@ def check_valid_since(
         raise InvalidInput(f"valid_since must be within {MAX_TTL_DAYS} days", "valid_since")
     if expires_at is not None and valid_since >= expires_at:
         raise InvalidInput("valid_since must be before expires_at", field="valid_since")
-
-
-# Checks a URL against the target rules and returns its stored form (target_urls.py);
-# the caller binds the service's own hosts.
-UrlCheck = Callable[[str], str]
-
-
-def _checked_url(check_url: UrlCheck, url: str, name: str) -> str:
-    try:
-        return check_url(url)
-    except UnsafeUrl as exc:
-        raise InvalidInput(f"{name}: {exc.message}", field=name) from exc
-
-
-def _rule(raw: RedirectRule, index: int, check_url: UrlCheck) -> RedirectRule:
-    name = f"rules[{index}]"
-    url = _checked_url(check_url, raw.url, f"{name}.url")
-    device = raw.device
-    if device is not None and device not in DEVICES:
-        raise InvalidInput(f"{name}.device must be one of {', '.join(DEVICES)}", f"{name}.device")
-    language = raw.language.strip().lower() if raw.language is not None else None
-    if language is not None and not _LANGUAGE.match(language):
-        raise InvalidInput(
-            f"{name}.language must be a primary language subtag such as en or fr (2-3 letters)",
-            f"{name}.language",
-        )
-    country = raw.country.strip().upper() if raw.country is not None else None
-    if country is not None and not _COUNTRY.match(country):
-        raise InvalidInput(
-            f"{name}.country must be an ISO 3166 alpha-2 code such as DE", f"{name}.country"
-        )
-    if len(raw.query) > RULE_QUERY_MAX:
-        raise InvalidInput(f"{name}.query: at most {RULE_QUERY_MAX} pairs", f"{name}.query")
-    for key, value in raw.query:
-        if not 1 <= len(key) <= QUERY_KEY_MAX or len(value) > QUERY_VALUE_MAX:
-            raise InvalidInput(
-                f"{name}.query: keys are 1-{QUERY_KEY_MAX} characters, values at most "
-                f"{QUERY_VALUE_MAX}",
-                f"{name}.query",
-            )
-    rule = RedirectRule(url, device, language, country, tuple(sorted(raw.query)))
-    if not rule.conditions():
-        raise InvalidInput(
-            f"{name} needs at least one condition: device, language, country or query", name
-        )
-    return rule
-
-
-def check_rules(rules: Iterable[RedirectRule], check_url: UrlCheck) -> tuple[RedirectRule, ...]:
-    """Rules as stored: URLs checked, languages lower-case, countries upper-case, in order."""
-    given = list(rules)
-    if len(given) > RULES_MAX:
-        raise InvalidInput(f"at most {RULES_MAX} rules", field="rules")
-    return tuple(_rule(rule, index, check_url) for index, rule in enumerate(given))
-
-
-def check_variants(variants: Iterable[Variant], check_url: UrlCheck) -> tuple[Variant, ...]:
-    """Variants as stored: none at all, or VARIANTS_MIN-VARIANTS_MAX with weights in range."""
-    given = list(variants)
-    if given and not VARIANTS_MIN <= len(given) <= VARIANTS_MAX:
-        raise InvalidInput(
-            f"variants: give {VARIANTS_MIN}-{VARIANTS_MAX} (or none)", field="variants"
-        )
-    checked = []
-    for index, variant in enumerate(given):
-        name = f"variants[{index}]"
-        if not WEIGHT_MIN <= variant.weight <= WEIGHT_MAX:
-            raise InvalidInput(
-                f"{name}.weight must be {WEIGHT_MIN}-{WEIGHT_MAX}", field=f"{name}.weight"
-            )
-        checked.append(Variant(_checked_url(check_url, variant.url, f"{name}.url"), variant.weight))
-    return tuple(checked)
-
-
-def check_preview(preview: Preview | None, check_url: UrlCheck) -> Preview | None:
-    """A preview with bounded text and a safe image URL; None when every part is empty."""
-    if preview is None:
-        return None
-    title = preview.title or None
-    description = preview.description or None
-    if title is not None and len(title) > PREVIEW_TITLE_MAX:
-        raise InvalidInput(
-            f"preview.title must be at most {PREVIEW_TITLE_MAX} characters", "preview.title"
-        )
-    if description is not None and len(description) > PREVIEW_DESCRIPTION_MAX:
-        raise InvalidInput(
-            f"preview.description must be at most {PREVIEW_DESCRIPTION_MAX} characters",
-            "preview.description",
-        )
-    image = preview.image_url
-    image = _checked_url(check_url, image, "preview.image_url") if image else None
-    if title is None and description is None and image is None:
-        raise InvalidInput("preview needs a title, a description or an image_url", "preview")
-    return Preview(title, description, image)
-
-
-def check_fallback_url(fallback_url: str | None, check_url: UrlCheck) -> str | None:
-    """The fallback in its stored form: it follows the same rules as `url`."""
-    if fallback_url is None:
-        return None
-    return _checked_url(check_url, fallback_url, "fallback_url")
-
-
-def rule_from(
-    url: str,
-    device: str | None = None,
-    language: str | None = None,
-    country: str | None = None,
-    query: Mapping[str, str] | None = None,
-) -> RedirectRule:
-    """A rule as a client gives it (unchecked: `check_rules` validates and normalizes it)."""
-    return RedirectRule(url, device, language, country, tuple(sorted((query or {}).items())))
 
 
 def create_link(

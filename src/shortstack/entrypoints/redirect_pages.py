@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
 
-from shortstack.domain.links import Preview
+from shortstack.domain.link_options import Preview
 
 CACHE_NO_STORE = "no-store"
 _STYLE = (

@@ -20,21 +20,23 @@ from shortstack.domain.errors import (
     LinkNotFound,
     ShortIdTaken,
 )
+from shortstack.domain.link_options import (
+    Preview,
+    UrlCheck,
+    check_fallback_url,
+    check_preview,
+    check_rules,
+    check_variants,
+)
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import (
     DEFAULT_REDIRECT_STATUS,
     DEFAULT_TTL_DAYS,
     Link,
     LinkChanges,
-    Preview,
-    UrlCheck,
     check_alias,
     check_changes,
-    check_fallback_url,
-    check_preview,
-    check_rules,
     check_valid_since,
-    check_variants,
     choose_expiry,
     create_link,
     is_possible_short_id,

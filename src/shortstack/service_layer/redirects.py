@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from shortstack.domain import events
 from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.errors import LinkNotFound, NoPassword, PasswordRequired, TooManyAttempts
+from shortstack.domain.link_options import Preview
 from shortstack.domain.link_routing import (
     PREVIEW_FETCHER,
     Destination,
@@ -26,7 +27,6 @@ from shortstack.domain.link_routing import (
     new_spin,
 )
 from shortstack.domain.links import (
-    Preview,
     Target,
     cache_control,
     ensure_countable,

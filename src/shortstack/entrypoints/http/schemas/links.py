@@ -18,6 +18,12 @@ from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.analytics import StatsReport
 from shortstack.domain.clock import to_iso
+from shortstack.domain.link_options import (
+    PREVIEW_DESCRIPTION_MAX,
+    PREVIEW_TITLE_MAX,
+    Preview,
+    rule_from,
+)
 from shortstack.domain.link_routing import (
     QUERY_KEY_MAX,
     QUERY_VALUE_MAX,
@@ -34,13 +40,9 @@ from shortstack.domain.links import (
     ALIAS_PATTERN,
     MAX_TTL_DAYS,
     MAX_VISITS_LIMIT,
-    PREVIEW_DESCRIPTION_MAX,
-    PREVIEW_TITLE_MAX,
     TAGS_MAX,
     TITLE_MAX_LENGTH,
     Link,
-    Preview,
-    rule_from,
 )
 from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
 from shortstack.domain.target_urls import URL_MAX_LENGTH
