@@ -82,7 +82,9 @@ def upload_signature(job: ImportJob, expires: int) -> str:
 
 
 def signature_matches(job: ImportJob, expires: int, signature: str) -> bool:
-    return hmac.compare_digest(upload_signature(job, expires), signature.lower())
+    # compare_digest takes str only when both are ASCII: a URL may carry anything.
+    given = signature.lower().encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(upload_signature(job, expires).encode(), given)
 
 
 def epoch_seconds(moment: datetime) -> int:

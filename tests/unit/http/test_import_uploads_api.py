@@ -128,6 +128,8 @@ def test_the_upload_url_refuses_what_a_presigned_url_would(api: TestClient) -> N
     cases = [
         (url.replace(upload["import_id"], other["import_id"]), ROWS, headers, 403),
         (url.replace("signature=", "signature=00"), ROWS, headers, 403),
+        # Not hex at all, and not ASCII: still a refused signature, never a 500.
+        (url.split("&signature=")[0] + "&signature=%C3%96%F3%BF%85%AE", ROWS, headers, 403),
         (url.replace("expires=", "expires=1"), ROWS, headers, 403),
         (url.replace(upload["import_id"], "f" * 32), ROWS, headers, 404),
         (url, ROWS, {"content-type": "application/json"}, 415),
