@@ -140,6 +140,17 @@ class Settings(BaseModel):
         description="read claims API Gateway's JWT authorizer verified (set only behind it)",
     )
     api_keys_enabled: bool = True
+    webhooks_refuse_private_addresses: bool | None = Field(
+        default=None,
+        description="refuse webhook URLs whose host resolves to a private, loopback or "
+        "link-local address; unset: refused unless AUTH_MODE=none (a receiver on the laptop)",
+    )
+    webhook_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=10,
+        description="the time every delivery of one event shares, connect to answer",
+    )
     admin_group: str = Field(
         default="",
         description="members of this group (the token's cognito:groups) see every user; "
@@ -226,6 +237,17 @@ class Settings(BaseModel):
         if self.public_base_url:
             return self.public_base_url.rstrip("/")
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def webhooks_refuse_private(self) -> bool:
+        if self.webhooks_refuse_private_addresses is not None:
+            return self.webhooks_refuse_private_addresses
+        return self.auth_mode != "none"
+
+    @property
+    def webhooks_allow_http(self) -> bool:
+        """Plain http only for the local mode, where the receiver is on the same machine."""
+        return self.auth_mode == "none"
 
     @property
     def sqlite_path(self) -> Path:

@@ -33,10 +33,11 @@ from shortstack.service_layer.imports import ImportsService
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService
 from shortstack.service_layer.maintenance import MaintenanceService
-from shortstack.service_layer.ports import EventPublisher, WorkflowStarter
+from shortstack.service_layer.ports import EventPublisher, WebhookTransport, WorkflowStarter
 from shortstack.service_layer.redirects import RedirectService
 from shortstack.service_layer.relay import OutboxRelay
 from shortstack.service_layer.users import UsersService
+from shortstack.service_layer.webhooks import WebhooksService
 
 if TYPE_CHECKING:
     from shortstack.adapters.sqlite.event_queue import SqliteEventQueue
@@ -73,6 +74,7 @@ class Container:
     apikeys: ApiKeysService
     auth: Authenticator
     maintenance: MaintenanceService
+    webhooks: WebhooksService
     # SQLite: the local event queue (on AWS, EventBridge, SQS and Lambda carry events).
     event_queue: SqliteEventQueue | None = None
     # SQLite: the local server's redirects commit in groups (adapters/sqlite/group_commit.py).
@@ -109,15 +111,30 @@ def bootstrap(
     *,
     clock: Clock = utc_now,
     adapters: Adapters | None = None,
+    webhook_transport: WebhookTransport | None = None,
 ) -> Container:
     """Wire the services on `adapters` (by default those of the store `settings` names)."""
     settings = settings or Settings()
     adapters = adapters or adapters_for(settings)
+    if webhook_transport is None:
+        from shortstack.adapters.webhooks.http import HttpWebhookTransport
+
+        webhook_transport = HttpWebhookTransport()
     from shortstack.adapters.useragent import classify_user_agent
 
     analytics = AnalyticsService(adapters.stats, adapters.links, classify_user_agent, clock)
     events = EventConsumer(adapters.idempotency)
     analytics.register(events, fold_clicks=adapters.window_fold is None)
+    webhooks = WebhooksService(
+        adapters.webhooks,
+        webhook_transport,
+        adapters.links,
+        clock,
+        allow_http=settings.webhooks_allow_http,
+        refuse_private=settings.webhooks_refuse_private,
+        budget_s=settings.webhook_timeout_s,
+    )
+    webhooks.register(events)
     imports, import_runner = _imports(settings, adapters, clock)
     apikeys = ApiKeysService(adapters.apikeys, clock)
     own_hosts = OwnHosts.of(settings.base_url)
@@ -153,6 +170,7 @@ def bootstrap(
         apikeys=apikeys,
         auth=_authenticator(settings, apikeys),
         maintenance=_maintenance(settings, adapters, imports, clock),
+        webhooks=webhooks,
         event_queue=adapters.event_queue,
         group_commit=adapters.group_commit,
         import_runner=import_runner,

@@ -26,6 +26,7 @@ from shortstack.service_layer.ports import (
     UnitOfWork,
     UploadInbox,
     UserRepository,
+    WebhookRepository,
     WorkflowStarter,
 )
 from shortstack.service_layer.relay import WindowedClickFold
@@ -51,6 +52,7 @@ class Adapters:
     # Where clients send import files themselves: S3 on AWS, this server's own URL locally.
     upload_inbox: UploadInbox
     apikeys: ApiKeyRepository
+    webhooks: WebhookRepository
     # Maintenance ports, served by the same objects as links and stats above.
     expired_links: ExpiredLinkStore
     stats_rollup: ClickStatsRollUp

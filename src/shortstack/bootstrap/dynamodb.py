@@ -17,6 +17,7 @@ from shortstack.adapters.dynamodb.password_attempts import DynamoDBPasswordAttem
 from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
 from shortstack.adapters.dynamodb.stats_rollup import DynamoDBClickStatsRollUp
 from shortstack.adapters.dynamodb.users import DynamoDBUserRepository
+from shortstack.adapters.dynamodb.webhooks import DynamoDBWebhookRepository
 from shortstack.adapters.eventbridge.publisher import EventBridgePublisher
 from shortstack.adapters.s3.blobs import S3BlobStore
 from shortstack.adapters.s3.upload_urls import S3UploadInbox
@@ -42,6 +43,7 @@ def adapters_for(settings: Settings, *, client: DynamoDBClient | None = None) ->
     stats = DynamoDBClickStatsRepository(dynamodb, table)
     return Adapters(
         apikeys=DynamoDBApiKeyRepository(dynamodb, table),
+        webhooks=DynamoDBWebhookRepository(dynamodb, table),
         imports=DynamoDBImportRepository(dynamodb, table),
         blobs=S3BlobStore(
             lazy_client(lambda: aws.make_client("s3", endpoint)), settings.imports_bucket

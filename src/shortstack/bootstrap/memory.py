@@ -12,6 +12,7 @@ from shortstack.adapters.memory.links import MemoryLinkRepository
 from shortstack.adapters.memory.password_attempts import MemoryPasswordAttempts
 from shortstack.adapters.memory.stats import MemoryClickStatsRepository
 from shortstack.adapters.memory.users import MemoryUserRepository
+from shortstack.adapters.memory.webhooks import MemoryWebhookRepository
 from shortstack.bootstrap.adapters import Adapters
 from shortstack.config import Settings
 from shortstack.service_layer.events import Idempotency, LazyIdempotency, PublishingUnitOfWork
@@ -24,6 +25,7 @@ def adapters_for(settings: Settings) -> Adapters:
     publisher = MemoryEventPublisher()
     return Adapters(
         apikeys=MemoryApiKeyRepository(),
+        webhooks=MemoryWebhookRepository(),
         imports=MemoryImportRepository(),
         blobs=MemoryBlobStore(),
         upload_inbox=LocalUploadInbox(),

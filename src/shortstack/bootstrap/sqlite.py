@@ -22,6 +22,7 @@ from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
 from shortstack.adapters.sqlite.stats_rollup import SqliteClickStatsRollUp
 from shortstack.adapters.sqlite.unit_of_work import SqliteUnitOfWork
 from shortstack.adapters.sqlite.users import SqliteUserRepository
+from shortstack.adapters.sqlite.webhooks import SqliteWebhookRepository
 from shortstack.bootstrap.adapters import Adapters
 from shortstack.config import Settings
 from shortstack.domain.clock import utc_now
@@ -55,6 +56,7 @@ def adapters_for(settings: Settings) -> Adapters:
 
     return Adapters(
         apikeys=SqliteApiKeyRepository(db),
+        webhooks=SqliteWebhookRepository(db),
         imports=SqliteImportRepository(db),
         # Keys start with imports/: uploads land under DATA_DIR/imports/<import id>/.
         blobs=LocalBlobStore(settings.data_dir),

@@ -41,6 +41,9 @@ def handle_record(record: SQSRecord) -> None:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Entry point: `{"batchItemFailures": [...]}` names the records to deliver again."""
     container.events.idempotency.use_lambda_context(context)
+    # Ten records each allowed the webhook budget would outlast the function's timeout:
+    # deliveries stop where the invocation must, and the records left are retried.
+    container.webhooks.time_left = lambda: context.get_remaining_time_in_millis() / 1000
     response = process_partial_response(
         event=event, record_handler=handle_record, processor=processor, context=context
     )

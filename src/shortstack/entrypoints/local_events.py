@@ -42,33 +42,48 @@ class LocalEventDispatcher:
         batch = self.queue.receive(self.batch_size)
         if not batch:
             return 0
+        # Calls to other systems (webhooks) run before the transaction opens: a slow
+        # receiver must never hold the database's write lock, which redirects wait on.
+        sent = [message for message in batch if self._sent(message)]
         # One commit for the whole batch; each event in a savepoint, so a failing handler
         # leaves none of its writes behind while the others' stay.
         with self.queue.transaction():
-            done = [message for message in batch if self._handled(message)]
+            done = [message for message in sent if self._handled(message)]
             if done:
                 self.queue.delete(*done)
         return len(batch)
+
+    def _sent(self, message: QueuedEvent) -> bool:
+        """Run the event's outbound handlers; on failure, schedule its retry and say so."""
+        try:
+            self.consumer.handle_outbound(message.event)
+        except Exception as exc:  # any failure means: deliver it again later
+            self._failed(message, exc)
+            return False
+        return True
 
     def _handled(self, message: QueuedEvent) -> bool:
         """Handle one event; on failure, schedule its retry (or dead-letter it) and say so."""
         try:
             with self.queue.transaction():
-                self.consumer.handle(message.event)
+                self.consumer.handle_in_store(message.event)
         except Exception as exc:  # any failure means: deliver it again later
-            dead = self.queue.fail(message, f"{type(exc).__name__}: {exc}")
-            log = _log.error if dead else _log.warning
-            log(
-                "event handler failed" + (" (dead-lettered)" if dead else ", will retry"),
-                extra={
-                    "event_id": message.event.id,
-                    "detail_type": message.event.detail_type,
-                    "attempt": message.attempt,
-                    "error": f"{type(exc).__name__}: {exc}"[:500],
-                },
-            )
+            self._failed(message, exc)
             return False
         return True
+
+    def _failed(self, message: QueuedEvent, exc: Exception) -> None:
+        dead = self.queue.fail(message, f"{type(exc).__name__}: {exc}")
+        log = _log.error if dead else _log.warning
+        log(
+            "event handler failed" + (" (dead-lettered)" if dead else ", will retry"),
+            extra={
+                "event_id": message.event.id,
+                "detail_type": message.event.detail_type,
+                "attempt": message.attempt,
+                "error": f"{type(exc).__name__}: {exc}"[:500],
+            },
+        )
 
     def drain(self, timeout_s: float = 10.0) -> None:
         """Handle messages until none is visible now (tests and the CLI use it)."""

@@ -83,24 +83,43 @@ class LazyIdempotency:
 class EventConsumer:
     idempotency: Idempotency
     _handlers: dict[str, list[Handler]] = field(default_factory=dict)
+    _outbound: dict[str, list[Handler]] = field(default_factory=dict)
 
     def register(
-        self, detail_type: str, handler: Handler, *, self_idempotent: bool = False
+        self,
+        detail_type: str,
+        handler: Handler,
+        *,
+        self_idempotent: bool = False,
+        outbound: bool = False,
     ) -> None:
-        """Handle `detail_type` with `handler`; guarded unless it is idempotent by itself."""
+        """Handle `detail_type` with `handler`; guarded unless it is idempotent by itself.
+
+        An `outbound` handler calls other systems over the network (webhooks): a consumer
+        that holds a store transaction while it handles events runs these outside it.
+        """
         guarded = handler if self_idempotent else self.idempotency.wrap(handler)
-        self._handlers.setdefault(detail_type, []).append(guarded)
+        (self._outbound if outbound else self._handlers).setdefault(detail_type, []).append(guarded)
 
     def handles(self, detail_type: str) -> bool:
-        return detail_type in self._handlers
+        return detail_type in self._handlers or detail_type in self._outbound
 
     def handle(self, event: Event) -> None:
         """Run every handler of the event's type; an exception means "deliver it again"."""
-        handlers = self._handlers.get(event.detail_type)
-        if not handlers:
+        if not self.handles(event.detail_type):
             _log.debug("no handler", extra={"event_id": event.id, "detail_type": event.detail_type})
             return
-        for handler in handlers:
+        self.handle_in_store(event)
+        self.handle_outbound(event)
+
+    def handle_in_store(self, event: Event) -> None:
+        """Only the handlers that work on our own stores."""
+        for handler in self._handlers.get(event.detail_type, ()):
+            handler(event)
+
+    def handle_outbound(self, event: Event) -> None:
+        """Only the handlers that call other systems."""
+        for handler in self._outbound.get(event.detail_type, ()):
             handler(event)
 
 

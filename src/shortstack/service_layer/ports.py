@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from shortstack.domain.pagination import Page
 from shortstack.domain.uploads import UploadTarget
 from shortstack.domain.users import User
 from shortstack.domain.visits import Click
+from shortstack.domain.webhooks import Delivery, IPAddress, Webhook
 
 
 class ItemRepository(Protocol):
@@ -368,6 +370,46 @@ class ApiKeyRepository(Protocol):
 
     def record_use(self, key_hash: str, now: datetime) -> None:
         """Set the key's `last_used_at` to `now`; a revoked key stays revoked (no upsert)."""
+        ...
+
+
+class WebhookRepository(Protocol):
+    def add(self, webhook: Webhook) -> None:
+        """Store a new subscription (its id is unique by construction)."""
+        ...
+
+    def get(self, owner: str, webhook_id: str) -> Webhook | None:
+        """The owner's subscription; None for another owner's or none."""
+        ...
+
+    def list(self, owner: str) -> list[Webhook]:
+        """The owner's subscriptions, oldest first; one small read, never a scan."""
+        ...
+
+    def revoke(self, owner: str, webhook_id: str) -> bool:
+        """Delete the owner's subscription; False if the owner has no such one."""
+        ...
+
+    def record_delivery(self, delivery: Delivery) -> None:
+        """Keep one delivery attempt (a store may forget old ones)."""
+        ...
+
+    def deliveries(self, webhook_id: str, limit: int) -> builtins.list[Delivery]:
+        """The subscription's latest attempts, newest first, at most `limit`."""
+        ...
+
+
+class WebhookTransport(Protocol):
+    """Sends a delivery over HTTP to an address that was checked first."""
+
+    def resolve(self, host: str, port: int) -> list[IPAddress]:
+        """The addresses `host` resolves to; an OSError when it resolves to none."""
+        ...
+
+    def post(
+        self, url: str, address: IPAddress, headers: dict[str, str], body: bytes, timeout_s: float
+    ) -> int:
+        """POST `body` to `url`, connected to `address`; the status code, or an OSError."""
         ...
 
 

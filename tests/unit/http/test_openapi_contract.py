@@ -177,6 +177,10 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/links/batch"): {"links": [{"url": "https://example.com/"}]},
     ("PATCH", "/api/v1/links/{short_id}"): {"title": "Launch"},
     ("POST", "/api/v1/keys"): {"name": "ci"},
+    ("POST", "/api/v1/webhooks"): {
+        "url": "https://hooks.example.com/in",
+        "events": ["LinkCreated"],
+    },
     ("POST", "/shorten"): {"url": "https://example.com/"},
     ("POST", "/api/v1/imports/uploads"): {"filename": "links.csv", "size": 1024},
 }

@@ -13,6 +13,8 @@ Layout (entity: PK / SK; indexes):
   import:      IMPORT#<id> / IMPORT;  GSI2 IMPORTS#UNFINISHED / <created>#<id> while unfinished
   import row:  IMPORT#<id> / ROW#<nnnnnnn> (one per-row error)
   API key:     APIKEY#<sha256 of the key> / APIKEY;  GSI1 OWNER#<owner>#KEYS / <created>#<key id>
+  webhook:     OWNER#<owner>#WEBHOOKS / WEBHOOK#<id> (an owner's few subscriptions, one Query)
+  delivery:    WEBHOOK#<id> / DELIVERY#<attempted at>#<delivery id> (TTL)
   maintenance: MAINTENANCE#<sweep name> / CURSOR (where a paginated sweep resumes)
   wrong passwords: UNLOCK#<short_id>#<client hash> / WINDOW#<window start> (TTL)
 Free-text parts are escaped so that a '#' inside a value cannot forge another key.
@@ -151,3 +153,28 @@ def api_key_key(key_hash: str) -> Key:
 def api_keys_of_owner(owner: str) -> str:
     """The GSI1 partition listing one owner's API keys."""
     return f"OWNER#{escape(owner)}#KEYS"
+
+
+WEBHOOK_PREFIX = "WEBHOOK#"
+DELIVERY_PREFIX = "DELIVERY#"
+
+
+def webhooks_of_owner(owner: str) -> str:
+    """The partition holding one owner's webhook subscriptions (at most a few items)."""
+    return f"OWNER#{escape(owner)}#WEBHOOKS"
+
+
+def webhook_key(owner: str, webhook_id: str) -> Key:
+    return {"PK": webhooks_of_owner(owner), "SK": f"{WEBHOOK_PREFIX}{escape(webhook_id)}"}
+
+
+def webhook_deliveries(webhook_id: str) -> str:
+    """The partition of one subscription's delivery attempts, sorted by time."""
+    return f"{WEBHOOK_PREFIX}{escape(webhook_id)}"
+
+
+def webhook_delivery_key(webhook_id: str, attempted_at: str, delivery_id: str) -> Key:
+    return {
+        "PK": webhook_deliveries(webhook_id),
+        "SK": f"{DELIVERY_PREFIX}{attempted_at}#{escape(delivery_id)}",
+    }

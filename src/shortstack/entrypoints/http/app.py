@@ -47,6 +47,7 @@ from shortstack.entrypoints.http.routes import (
     shorten,
     uploads,
     users,
+    webhooks,
 )
 from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.web import mount_frontend
@@ -57,7 +58,8 @@ BEARER = HTTPBearer(
     description="a JWT from the identity provider (AUTH_MODE=jwt) or an API key `sk_...`",
 )
 PROTECTED_ROUTERS = tuple(
-    module.router for module in (items, users, link_batch, links, shorten, imports, uploads, keys)
+    module.router
+    for module in (items, users, link_batch, links, shorten, imports, uploads, keys, webhooks)
 )
 ALL_ROUTERS = (health.router, *PROTECTED_ROUTERS, uploads.landing, redirects.router)
 DESCRIPTION = """

@@ -16,6 +16,7 @@ from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService
 from shortstack.service_layer.redirects import RedirectService
 from shortstack.service_layer.users import UsersService
+from shortstack.service_layer.webhooks import WebhooksService
 
 # Every dependency is `async def` although none awaits: FastAPI runs a plain `def`
 # dependency in a worker thread, which is dear on Lambda, where each invocation's event
@@ -59,6 +60,7 @@ UsersDep = Annotated[UsersService, Depends(_part_of_container(lambda c: c.users)
 LinksDep = Annotated[LinksService, Depends(_part_of_container(lambda c: c.links))]
 RedirectsDep = Annotated[RedirectService, Depends(_part_of_container(lambda c: c.redirects))]
 ApiKeysDep = Annotated[ApiKeysService, Depends(_part_of_container(lambda c: c.apikeys))]
+WebhooksDep = Annotated[WebhooksService, Depends(_part_of_container(lambda c: c.webhooks))]
 AnalyticsDep = Annotated[AnalyticsService, Depends(_part_of_container(lambda c: c.analytics))]
 
 

@@ -1,0 +1,147 @@
+"""Webhook subscriptions and their latest delivery attempts in SQLite."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import sqlite3
+
+from shortstack.adapters.sqlite.db import SqliteDatabase
+from shortstack.domain.clock import from_iso, to_iso
+from shortstack.domain.errors import Conflict
+from shortstack.domain.webhooks import DELIVERIES_SHOWN, Delivery, Webhook
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS webhooks (
+    webhook_id TEXT PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    events     TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhooks_by_owner ON webhooks (owner, created_at);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id   TEXT NOT NULL,
+    delivery_id  TEXT NOT NULL,
+    message_id   TEXT NOT NULL,
+    event_type   TEXT NOT NULL,
+    event_id     TEXT NOT NULL,
+    attempted_at TEXT NOT NULL,
+    ok           INTEGER NOT NULL,
+    status_code  INTEGER,
+    error        TEXT,
+    duration_ms  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, seq);
+"""
+
+
+def _to_webhook(row: sqlite3.Row) -> Webhook:
+    return Webhook(
+        webhook_id=row["webhook_id"],
+        owner=row["owner"],
+        url=row["url"],
+        events=tuple(json.loads(row["events"])),
+        secret=row["secret"],
+        created_at=from_iso(row["created_at"]),
+    )
+
+
+def _to_delivery(row: sqlite3.Row) -> Delivery:
+    return Delivery(
+        webhook_id=row["webhook_id"],
+        delivery_id=row["delivery_id"],
+        message_id=row["message_id"],
+        event_type=row["event_type"],
+        event_id=row["event_id"],
+        attempted_at=from_iso(row["attempted_at"]),
+        ok=bool(row["ok"]),
+        status_code=row["status_code"],
+        error=row["error"],
+        duration_ms=row["duration_ms"],
+    )
+
+
+class SqliteWebhookRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+        db.ensure_schema("webhooks", SCHEMA)
+
+    def add(self, webhook: Webhook) -> None:
+        try:
+            with self._db.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO webhooks (webhook_id, owner, url, events, secret, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        webhook.webhook_id,
+                        webhook.owner,
+                        webhook.url,
+                        json.dumps(list(webhook.events)),
+                        webhook.secret,
+                        to_iso(webhook.created_at),
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict("a webhook with this id already exists") from exc
+
+    def get(self, owner: str, webhook_id: str) -> Webhook | None:
+        row = (
+            self._db.connection()
+            .execute(
+                "SELECT * FROM webhooks WHERE owner = ? AND webhook_id = ?", (owner, webhook_id)
+            )
+            .fetchone()
+        )
+        return _to_webhook(row) if row else None
+
+    def list(self, owner: str) -> list[Webhook]:
+        rows = self._db.connection().execute(
+            "SELECT * FROM webhooks WHERE owner = ? ORDER BY created_at, webhook_id", (owner,)
+        )
+        return [_to_webhook(row) for row in rows]
+
+    def revoke(self, owner: str, webhook_id: str) -> bool:
+        with self._db.transaction() as conn:
+            deleted = conn.execute(
+                "DELETE FROM webhooks WHERE owner = ? AND webhook_id = ?", (owner, webhook_id)
+            ).rowcount
+            if deleted:
+                conn.execute("DELETE FROM webhook_deliveries WHERE webhook_id = ?", (webhook_id,))
+        return bool(deleted)
+
+    def record_delivery(self, delivery: Delivery) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO webhook_deliveries (webhook_id, delivery_id, message_id, event_type,"
+                " event_id, attempted_at, ok, status_code, error, duration_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    delivery.webhook_id,
+                    delivery.delivery_id,
+                    delivery.message_id,
+                    delivery.event_type,
+                    delivery.event_id,
+                    to_iso(delivery.attempted_at),
+                    int(delivery.ok),
+                    delivery.status_code,
+                    delivery.error,
+                    delivery.duration_ms,
+                ),
+            )
+            # Only the latest attempts are ever shown: older ones go as new ones come.
+            conn.execute(
+                "DELETE FROM webhook_deliveries WHERE webhook_id = ? AND seq <= ("
+                " SELECT seq FROM webhook_deliveries WHERE webhook_id = ?"
+                " ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                (delivery.webhook_id, delivery.webhook_id, DELIVERIES_SHOWN),
+            )
+
+    def deliveries(self, webhook_id: str, limit: int) -> builtins.list[Delivery]:
+        rows = self._db.connection().execute(
+            "SELECT * FROM webhook_deliveries WHERE webhook_id = ? ORDER BY seq DESC LIMIT ?",
+            (webhook_id, limit),
+        )
+        return [_to_delivery(row) for row in rows]

@@ -1,0 +1,1 @@
+"""Sending webhook deliveries over HTTP(S), to addresses checked before the connection."""

@@ -1,0 +1,98 @@
+"""Deliveries over HTTP(S) with the standard library, connected to a checked address.
+
+The connection goes to the address the service checked, not to whatever the name
+resolves to a moment later, while TLS still verifies the certificate against the
+URL's host name. One timer bounds the whole request (connect, send, the answer's
+head): a receiver that trickles its answer a byte at a time is cut off too.
+Redirects are not followed; the answer's body is not read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import ipaddress
+import socket
+import ssl
+import threading
+from urllib.parse import urlsplit
+
+from shortstack.domain.webhooks import IPAddress, target_host
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, address: IPAddress, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((str(self._address), self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(
+        self, host: str, port: int, address: IPAddress, timeout: float, context: ssl.SSLContext
+    ) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._address = address
+        self._tls = context
+
+    def connect(self) -> None:
+        raw = socket.create_connection((str(self._address), self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
+
+
+class HttpWebhookTransport:
+    def __init__(self, context: ssl.SSLContext | None = None) -> None:
+        self._context = context or ssl.create_default_context()
+
+    def resolve(self, host: str, port: int) -> list[IPAddress]:
+        try:
+            return [ipaddress.ip_address(host.strip("[]"))]
+        except ValueError:
+            pass
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise OSError(f"cannot resolve {host!r}: {exc}") from exc
+        found: list[IPAddress] = []
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+            if address not in found:
+                found.append(address)
+        if not found:
+            raise OSError(f"{host!r} resolves to no address")
+        return found
+
+    def post(
+        self, url: str, address: IPAddress, headers: dict[str, str], body: bytes, timeout_s: float
+    ) -> int:
+        parts = urlsplit(url)
+        host, port = target_host(url)
+        connection: http.client.HTTPConnection
+        if parts.scheme == "https":
+            connection = _PinnedHTTPSConnection(host, port, address, timeout_s, self._context)
+        else:
+            connection = _PinnedHTTPConnection(host, port, address, timeout_s)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        deadline = threading.Timer(timeout_s, _cut, args=(connection,))
+        deadline.daemon = True
+        deadline.start()
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            return connection.getresponse().status
+        except http.client.HTTPException as exc:
+            raise OSError(f"{type(exc).__name__}: {exc}") from exc
+        except ValueError as exc:  # a socket the timer closed mid-read
+            raise TimeoutError(f"no answer within {timeout_s:.1f} s") from exc
+        finally:
+            deadline.cancel()
+            connection.close()
+
+
+def _cut(connection: http.client.HTTPConnection) -> None:
+    """End a request that outlived its time: the blocked read or write fails at once."""
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)

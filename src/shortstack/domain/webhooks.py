@@ -1,0 +1,144 @@
+"""Webhook subscriptions: where an owner's events are sent, and the rules for that address.
+
+A subscription names an https URL (http only where the server allows it, i.e.
+locally) and the event types to send there. Its signing secret is `whsec_` and
+the base64 of 32 random bytes, the Standard Webhooks form; it is shown once and
+stored, since every delivery is signed with it. Which addresses a delivery may
+reach is decided here on IP addresses; resolving names is the adapters' job.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from shortstack.domain.errors import Conflict, InvalidInput, NotFound, UnsafeUrl
+from shortstack.domain.hosts import canonical_host
+
+EVENT_TYPES = ("LinkClicked", "LinkCreated", "LinkUpdated", "LinkDeleted", "ImportFinished")
+SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
+URL_MAX_LENGTH = 2048
+# Bounds what finding an owner's subscriptions costs on every event (one small read).
+MAX_WEBHOOKS_PER_OWNER = 10
+# What GET .../deliveries shows; older attempts are forgotten.
+DELIVERIES_SHOWN = 50
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    webhook_id: str
+    owner: str
+    url: str
+    events: tuple[str, ...]
+    secret: str
+    created_at: datetime
+
+    def wants(self, event_type: str) -> bool:
+        return event_type in self.events
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One attempt to deliver one event to one webhook."""
+
+    webhook_id: str
+    delivery_id: str
+    message_id: str  # the webhook-id header: the same on every attempt of one event
+    event_type: str
+    event_id: str
+    attempted_at: datetime
+    ok: bool
+    status_code: int | None  # the receiver's answer; None when none came
+    error: str | None
+    duration_ms: int
+
+
+class WebhookNotFound(NotFound):
+    def __init__(self, webhook_id: str) -> None:
+        super().__init__(f"webhook {webhook_id!r} not found")
+
+
+class TooManyWebhooks(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            f"you already have {MAX_WEBHOOKS_PER_OWNER} webhooks; delete one before adding another"
+        )
+
+
+class RefusedAddress(UnsafeUrl):
+    """The URL's host is, or resolves to, an address deliveries may not reach."""
+
+
+def new_webhook(
+    owner: str, url: str, events: tuple[str, ...], now: datetime, *, allow_http: bool
+) -> Webhook:
+    """A new subscription and its secret (in `secret`, to show once)."""
+    checked = check_target(url, allow_http=allow_http)
+    if not events:
+        raise InvalidInput("name at least one event type", field="events")
+    unknown = [name for name in events if name not in EVENT_TYPES]
+    if unknown:
+        raise InvalidInput(f"unknown event type {unknown[0]!r}", field="events")
+    return Webhook(
+        webhook_id=uuid.uuid4().hex,
+        owner=owner,
+        url=checked,
+        events=tuple(dict.fromkeys(events)),
+        secret=SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode(),
+        created_at=now,
+    )
+
+
+def check_target(url: str, *, allow_http: bool) -> str:
+    """`url` if a delivery may be sent there by its form alone; UnsafeUrl with the reason."""
+    if len(url) > URL_MAX_LENGTH:
+        raise UnsafeUrl(f"url must be at most {URL_MAX_LENGTH} characters")
+    if not url.isascii() or any(ch <= " " or ch == "\x7f" for ch in url):
+        raise UnsafeUrl("url must be ASCII without spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeUrl("url is not a valid URL") from exc
+    schemes = ("https", "http") if allow_http else ("https",)
+    if parts.scheme not in schemes:
+        raise UnsafeUrl("url must be " + " or ".join(schemes))
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeUrl("url must not carry credentials")
+    if not parts.hostname or canonical_host(parts.hostname) is None:
+        raise UnsafeUrl("url must name a host")
+    if port == 0:
+        raise UnsafeUrl("url must not use port 0")
+    return url
+
+
+def target_host(url: str) -> tuple[str, int]:
+    """The host and port a checked URL connects to."""
+    parts = urlsplit(url)
+    host = canonical_host(parts.hostname or "") or ""
+    return host, parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def refused(address: IPAddress) -> bool:
+    """Whether deliveries must not reach `address`: private, loopback, link-local and the like.
+
+    Only globally routable addresses pass; an IPv6 address that embeds an IPv4 one
+    (mapped, or NAT64's well-known prefix) is judged by the address it embeds.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return refused(address.ipv4_mapped)
+        if address in _NAT64:
+            return refused(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return not address.is_global or address.is_multicast
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")

@@ -1,0 +1,68 @@
+"""Signed webhooks: /api/v1/webhooks (create, list, get, revoke, recent deliveries)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from shortstack.entrypoints.http.deps import CallerDep, WebhooksDep
+from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
+from shortstack.entrypoints.http.schemas.webhooks import (
+    DeliveryPublic,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookPublic,
+)
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such webhook (or another's)"}}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WebhookCreated,
+    responses={
+        409: {"model": ErrorBody, "description": "too many webhooks"},
+        422: {
+            "model": ErrorBody,
+            "description": "invalid body or refused url; the message says why",
+        },
+    },
+)
+async def create_webhook(
+    body: WebhookCreate, caller: CallerDep, webhooks: WebhooksDep
+) -> WebhookCreated:
+    """Subscribe a URL to events; the signing secret is in `secret`, shown this once."""
+    webhook = webhooks.create(caller.sub, body.url, list(body.events))
+    return WebhookCreated(**WebhookPublic.of(webhook).model_dump(), secret=webhook.secret)
+
+
+@router.get("", response_model=list[WebhookPublic])
+async def list_webhooks(caller: CallerDep, webhooks: WebhooksDep) -> list[WebhookPublic]:
+    """Your webhooks (never their secrets), oldest first."""
+    return [WebhookPublic.of(webhook) for webhook in webhooks.list(caller.sub)]
+
+
+@router.get("/{webhook_id}", response_model=WebhookPublic, responses=NOT_FOUND)
+async def get_webhook(webhook_id: str, caller: CallerDep, webhooks: WebhooksDep) -> WebhookPublic:
+    return WebhookPublic.of(webhooks.get(caller.sub, webhook_id))
+
+
+@router.delete(
+    "/{webhook_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=NOT_FOUND,
+)
+async def revoke_webhook(webhook_id: str, caller: CallerDep, webhooks: WebhooksDep) -> Response:
+    """Delete a webhook: no event is sent to it from now on."""
+    webhooks.revoke(caller.sub, webhook_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{webhook_id}/deliveries", response_model=list[DeliveryPublic], responses=NOT_FOUND)
+async def list_deliveries(
+    webhook_id: str, caller: CallerDep, webhooks: WebhooksDep
+) -> list[DeliveryPublic]:
+    """The latest delivery attempts (up to 50), newest first, with their outcome."""
+    return [DeliveryPublic.of(d) for d in webhooks.deliveries(caller.sub, webhook_id)]

@@ -1,0 +1,80 @@
+"""Webhooks as the HTTP API shows them: the signing secret only in the answer to a create."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, field_serializer
+
+from shortstack.domain.clock import to_iso
+from shortstack.domain.webhooks import URL_MAX_LENGTH, Delivery, Webhook
+from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel
+
+EventType = Literal["LinkClicked", "LinkCreated", "LinkUpdated", "LinkDeleted", "ImportFinished"]
+WebhookUrl = Annotated[str, StringConstraints(min_length=1, max_length=URL_MAX_LENGTH), SingleLine]
+
+
+class WebhookCreate(StrictModel):
+    url: WebhookUrl = Field(
+        description="https (http only in AUTH_MODE=none); private addresses are refused "
+        "outside AUTH_MODE=none"
+    )
+    events: list[EventType] = Field(min_length=1, max_length=5)
+
+
+class WebhookPublic(BaseModel):
+    webhook_id: str
+    url: str
+    events: list[EventType]
+    created_at: datetime
+
+    @field_serializer("created_at")
+    def _iso(self, value: datetime) -> str:
+        return to_iso(value)
+
+    @classmethod
+    def of(cls, webhook: Webhook) -> WebhookPublic:
+        return cls(
+            webhook_id=webhook.webhook_id,
+            url=webhook.url,
+            events=list(webhook.events),
+            created_at=webhook.created_at,
+        )
+
+
+class WebhookCreated(WebhookPublic):
+    secret: str = Field(
+        description="the signing secret (whsec_...): shown this once; verify each delivery's "
+        "webhook-signature with it (Standard Webhooks)"
+    )
+
+
+class DeliveryPublic(BaseModel):
+    delivery_id: str
+    message_id: str = Field(description="the webhook-id header: the same on every attempt")
+    event_type: str
+    event_id: str
+    attempted_at: datetime
+    ok: bool
+    status_code: int | None = Field(description="the receiver's answer; null: none came")
+    error: str | None
+    duration_ms: int
+
+    @field_serializer("attempted_at")
+    def _iso(self, value: datetime) -> str:
+        return to_iso(value)
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> DeliveryPublic:
+        return cls(
+            delivery_id=delivery.delivery_id,
+            message_id=delivery.message_id,
+            event_type=delivery.event_type,
+            event_id=delivery.event_id,
+            attempted_at=delivery.attempted_at,
+            ok=delivery.ok,
+            status_code=delivery.status_code,
+            error=delivery.error,
+            duration_ms=delivery.duration_ms,
+        )

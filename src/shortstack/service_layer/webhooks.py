@@ -1,0 +1,212 @@
+"""Signed webhooks: subscriptions per owner, and the deliveries the event consumers send.
+
+Deliveries follow the Standard Webhooks specification (signed with its reference
+package): `webhook-id` is the same on every attempt of one event to one
+subscription, so a receiver can drop repeats; `webhook-timestamp` is the attempt's
+time; `webhook-signature` is `v1,` and the base64 HMAC-SHA256 of
+"{id}.{timestamp}.{body}". A delivery that fails raises, so the queue delivers the
+event again with backoff and, in the end, dead-letters it (decision 0201).
+
+Every attempt of one event shares one time budget: a slow receiver holds the
+consumer at most that long. Addresses are checked after resolution and the
+connection goes to the checked address, so a name cannot resolve one way for the
+check and another way for the request.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from standardwebhooks import Webhook as Signer
+
+from shortstack.domain.clock import Clock, to_iso, utc_now
+from shortstack.domain.events import Event
+from shortstack.domain.webhooks import (
+    DELIVERIES_SHOWN,
+    EVENT_TYPES,
+    MAX_WEBHOOKS_PER_OWNER,
+    Delivery,
+    IPAddress,
+    RefusedAddress,
+    TooManyWebhooks,
+    Webhook,
+    WebhookNotFound,
+    new_webhook,
+    refused,
+    target_host,
+)
+from shortstack.service_layer.events import EventConsumer
+from shortstack.service_layer.ports import LinkRepository, WebhookRepository, WebhookTransport
+
+_log = logging.getLogger("shortstack.webhooks")
+ERROR_MAX = 300
+# What a Lambda keeps for itself after its deliveries: reporting the batch's failures.
+INVOCATION_MARGIN_S = 2.0
+# Facts of an event a receiver is not sent: the visitor's daily hash is ours to count with.
+_WITHHELD = frozenset({"visitor"})
+
+
+class WebhookDeliveryFailed(Exception):
+    """Some deliveries of an event failed: the event is delivered again later."""
+
+
+@dataclass
+class WebhooksService:
+    webhooks: WebhookRepository
+    transport: WebhookTransport
+    links: LinkRepository
+    clock: Clock = utc_now
+    allow_http: bool = False
+    refuse_private: bool = True
+    budget_s: float = 5.0
+    # Seconds the running invocation has left (a Lambda's); deliveries never outlast it.
+    time_left: Callable[[], float] | None = None
+
+    def create(self, owner: str, url: str, events: list[str]) -> Webhook:
+        """A new subscription; its `secret` is shown to the caller this once."""
+        webhook = new_webhook(owner, url, tuple(events), self.clock(), allow_http=self.allow_http)
+        # Counted before the write, like API keys: the limit bounds cost, not security.
+        if len(self.webhooks.list(owner)) >= MAX_WEBHOOKS_PER_OWNER:
+            raise TooManyWebhooks()
+        if self.refuse_private:
+            self._address_of(webhook.url)
+        self.webhooks.add(webhook)
+        return webhook
+
+    def list(self, owner: str) -> list[Webhook]:
+        return self.webhooks.list(owner)
+
+    def get(self, owner: str, webhook_id: str) -> Webhook:
+        webhook = self.webhooks.get(owner, webhook_id)
+        if webhook is None:
+            raise WebhookNotFound(webhook_id)
+        return webhook
+
+    def revoke(self, owner: str, webhook_id: str) -> None:
+        """Delete the subscription: no event is sent to it from now on."""
+        if not self.webhooks.revoke(owner, webhook_id):
+            raise WebhookNotFound(webhook_id)
+
+    def deliveries(self, owner: str, webhook_id: str) -> builtins.list[Delivery]:
+        """The subscription's latest attempts, newest first (404 for another owner's)."""
+        self.get(owner, webhook_id)
+        return self.webhooks.deliveries(webhook_id, DELIVERIES_SHOWN)
+
+    def register(self, consumer: EventConsumer) -> None:
+        """Send every event type a subscription may name; each event's attempts share a budget.
+
+        Idempotent enough by itself: a redelivered event is sent again with the same
+        `webhook-id`, which receivers use to drop repeats (at least once, by design).
+        """
+        for event_type in EVENT_TYPES:
+            consumer.register(event_type, self.deliver, self_idempotent=True, outbound=True)
+
+    def deliver(self, event: Event) -> None:
+        """Send `event` to each subscription of its owner that names its type."""
+        owner = self._owner_of(event)
+        if owner is None:
+            return
+        targets = [hook for hook in self.webhooks.list(owner) if hook.wants(event.detail_type)]
+        if not targets:
+            return
+        body = _payload(event)
+        budget = self.budget_s
+        if self.time_left is not None:
+            budget = min(budget, self.time_left() - INVOCATION_MARGIN_S)
+        deadline = time.monotonic() + budget
+        failed = sum(not self._attempt(hook, event, body, deadline) for hook in targets)
+        if failed:
+            raise WebhookDeliveryFailed(
+                f"{failed} of {len(targets)} webhook deliveries of {event.detail_type} failed"
+            )
+
+    def _owner_of(self, event: Event) -> str | None:
+        owner = event.detail.get("owner")
+        if isinstance(owner, str):
+            return owner
+        short_id = event.detail.get("short_id")
+        if event.detail_type == "LinkClicked" and isinstance(short_id, str):
+            link = self.links.get(short_id, consistent=False)
+            return link.owner if link is not None else None
+        return None
+
+    def _attempt(self, hook: Webhook, event: Event, body: str, deadline: float) -> bool:
+        now = self.clock()
+        message_id = f"msg_{event.id}_{hook.webhook_id}"
+        started = time.monotonic()
+        status: int | None = None
+        error: str | None = None
+        try:
+            remaining = deadline - started
+            if remaining <= 0:
+                raise TimeoutError("the event's delivery time budget was spent on other receivers")
+            address = self._address_of(hook.url)
+            headers = {
+                "content-type": "application/json",
+                "user-agent": "shortstack-webhooks",
+                "webhook-id": message_id,
+                "webhook-timestamp": str(int(now.timestamp())),
+                "webhook-signature": Signer(hook.secret).sign(message_id, now, body),
+            }
+            status = self.transport.post(hook.url, address, headers, body.encode(), remaining)
+            if not 200 <= status < 300:
+                error = f"the receiver answered {status}"
+        except (OSError, RefusedAddress) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
+        delivery = Delivery(
+            webhook_id=hook.webhook_id,
+            delivery_id=uuid.uuid4().hex,
+            message_id=message_id,
+            event_type=event.detail_type,
+            event_id=event.id,
+            attempted_at=now,
+            ok=error is None,
+            status_code=status,
+            error=error,
+            duration_ms=round((time.monotonic() - started) * 1000),
+        )
+        try:
+            self.webhooks.record_delivery(delivery)
+        except Exception:
+            # Bookkeeping: failing to note an attempt must not send the event again.
+            _log.exception(
+                "could not record a webhook delivery", extra={"webhook": hook.webhook_id}
+            )
+        if error is not None:
+            _log.warning(
+                "webhook delivery failed",
+                extra={"webhook": hook.webhook_id, "event_id": event.id, "error": error},
+            )
+        return error is None
+
+    def _address_of(self, url: str) -> IPAddress:
+        """The address a delivery to `url` connects to, checked when private ones are refused."""
+        host, port = target_host(url)
+        try:
+            addresses = self.transport.resolve(host, port)
+        except OSError as exc:
+            if not self.refuse_private:
+                raise
+            raise RefusedAddress(f"url's host {host!r} does not resolve") from exc
+        if self.refuse_private:
+            bad = [address for address in addresses if refused(address)]
+            if bad:
+                raise RefusedAddress(
+                    f"url's host resolves to {bad[0]}, a private, loopback or link-local address"
+                )
+        return addresses[0]
+
+
+def _payload(event: Event) -> str:
+    """The body of a delivery: the Standard Webhooks envelope (type, timestamp, data)."""
+    data: dict[str, Any] = {k: v for k, v in event.detail.items() if k not in _WITHHELD}
+    data["event_id"] = event.id
+    envelope = {"type": event.detail_type, "timestamp": to_iso(event.time), "data": data}
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,109 @@
+"""WebhookRepository contract: per-owner subscriptions and their latest delivery attempts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shortstack.bootstrap import Adapters
+from shortstack.domain.errors import Conflict
+from shortstack.domain.webhooks import DELIVERIES_SHOWN, Delivery, Webhook, new_webhook
+from shortstack.service_layer.ports import WebhookRepository
+from tests.contract.conftest import present
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def make(owner: str, minutes: int = 0, events: tuple[str, ...] = ("LinkCreated",)) -> Webhook:
+    return new_webhook(
+        owner,
+        "https://hooks.example.com/in",
+        events,
+        T0 + timedelta(minutes=minutes),
+        allow_http=False,
+    )
+
+
+def attempt(hook: Webhook, n: int, *, ok: bool = True) -> Delivery:
+    return Delivery(
+        webhook_id=hook.webhook_id,
+        delivery_id=f"d{n:04d}",
+        message_id=f"msg_e{n}_{hook.webhook_id}",
+        event_type="LinkCreated",
+        event_id=f"e{n}",
+        attempted_at=T0 + timedelta(seconds=n),
+        ok=ok,
+        status_code=204 if ok else None,
+        error=None if ok else "TimeoutError: no answer",
+        duration_ms=12,
+    )
+
+
+@pytest.fixture
+def repo(adapters: Adapters) -> WebhookRepository:
+    return adapters.webhooks
+
+
+def test_a_subscription_round_trips_with_its_secret(repo: WebhookRepository) -> None:
+    hook = make("alice", events=("LinkClicked", "ImportFinished"))
+    repo.add(hook)
+    assert present(repo.get("alice", hook.webhook_id)) == hook
+    assert repo.list("alice") == [hook]
+
+
+def test_another_owner_neither_sees_nor_revokes_it(repo: WebhookRepository) -> None:
+    hook = make("alice")
+    repo.add(hook)
+    assert repo.get("bob", hook.webhook_id) is None
+    assert repo.list("bob") == []
+    assert repo.revoke("bob", hook.webhook_id) is False
+    assert repo.list("alice") == [hook]
+
+
+def test_owner_names_cannot_forge_each_others_partition(repo: WebhookRepository) -> None:
+    repo.add(make("a#WEBHOOKS"))
+    assert repo.list("a") == []
+
+
+def test_lists_are_oldest_first(repo: WebhookRepository) -> None:
+    later, earlier = make("alice", minutes=5), make("alice", minutes=1)
+    repo.add(later)
+    repo.add(earlier)
+    assert repo.list("alice") == [earlier, later]
+
+
+def test_the_same_id_twice_is_a_conflict(repo: WebhookRepository) -> None:
+    hook = make("alice")
+    repo.add(hook)
+    with pytest.raises(Conflict):
+        repo.add(hook)
+
+
+def test_revoke_deletes_once(repo: WebhookRepository) -> None:
+    hook = make("alice")
+    repo.add(hook)
+    assert repo.revoke("alice", hook.webhook_id) is True
+    assert repo.get("alice", hook.webhook_id) is None
+    assert repo.revoke("alice", hook.webhook_id) is False
+
+
+def test_deliveries_are_newest_first_and_bounded(repo: WebhookRepository) -> None:
+    hook, other = make("alice"), make("alice", minutes=1)
+    repo.add(hook)
+    repo.add(other)
+    repo.record_delivery(attempt(hook, 1, ok=False))
+    repo.record_delivery(attempt(hook, 2))
+    repo.record_delivery(attempt(other, 3))
+    assert repo.deliveries(hook.webhook_id, 10) == [attempt(hook, 2), attempt(hook, 1, ok=False)]
+    assert repo.deliveries(hook.webhook_id, 1) == [attempt(hook, 2)]
+    assert repo.deliveries("none", 10) == []
+
+
+def test_at_least_the_shown_number_of_deliveries_is_kept(repo: WebhookRepository) -> None:
+    hook = make("alice")
+    repo.add(hook)
+    for n in range(DELIVERIES_SHOWN + 5):
+        repo.record_delivery(attempt(hook, n))
+    kept = repo.deliveries(hook.webhook_id, DELIVERIES_SHOWN)
+    assert [d.event_id for d in kept] == [f"e{n}" for n in range(DELIVERIES_SHOWN + 4, 4, -1)]

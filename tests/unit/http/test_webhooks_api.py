@@ -1,0 +1,155 @@
+"""Webhooks through HTTP, and a real delivery to a receiver on 127.0.0.1 (AUTH_MODE=none)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from standardwebhooks import Webhook as Verifier
+
+from shortstack.bootstrap import Container, bootstrap
+from shortstack.entrypoints.http.app import create_app
+from tests.conftest import dispatcher_for, settings_for
+from tests.webhook_support import Receiver, webhook_receiver
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with webhook_receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def local(tmp_path: Path) -> Iterator[Container]:
+    # Backoff 0: a failed event is visible again at once, so a drain sees every attempt.
+    container = bootstrap(
+        settings_for("sqlite", tmp_path, events_backoff_base_s=0, webhook_timeout_s=1)
+    )
+    yield container
+    container.close()
+
+
+@pytest.fixture
+def api(local: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(local)) as client:
+        yield client
+
+
+def subscribe(api: TestClient, url: str, events: list[str]) -> dict[str, Any]:
+    created = api.post("/api/v1/webhooks", json={"url": url, "events": events})
+    assert created.status_code == 201, created.text
+    body: dict[str, Any] = created.json()
+    return body
+
+
+def test_a_real_delivery_over_http_verifies_with_the_secret(
+    api: TestClient, local: Container, receiver: Receiver
+) -> None:
+    hook = subscribe(api, receiver.url, ["LinkCreated", "LinkClicked"])
+    assert hook["secret"].startswith("whsec_")
+    link = api.post("/api/v1/links", json={"url": "https://example.com/landing"}).json()
+    assert api.get(f"/{link['short_id']}", follow_redirects=False).status_code == 302
+    dispatcher_for(local).drain()
+
+    assert [r.path for r in receiver.requests] == ["/hooks/in", "/hooks/in"]
+    kinds = []
+    for request in receiver.requests:
+        payload = Verifier(hook["secret"]).verify(request.body, request.headers)
+        assert payload["data"]["short_id"] == link["short_id"]
+        kinds.append(payload["type"])
+        assert request.headers["content-type"] == "application/json"
+    assert kinds == ["LinkCreated", "LinkClicked"]
+    tampered = receiver.requests[0].body.replace(b"landing", b"landinG")
+    with pytest.raises(Exception, match="signature"):
+        Verifier(hook["secret"]).verify(tampered, receiver.requests[0].headers)
+
+    deliveries = api.get(f"/api/v1/webhooks/{hook['webhook_id']}/deliveries").json()
+    assert [(d["event_type"], d["ok"], d["status_code"]) for d in deliveries] == [
+        ("LinkClicked", True, 204),
+        ("LinkCreated", True, 204),
+    ]
+
+
+def test_a_failing_receiver_is_retried_then_dead_lettered(
+    api: TestClient, local: Container, receiver: Receiver
+) -> None:
+    receiver.status = 500
+    hook = subscribe(api, receiver.url, ["LinkCreated"])
+    api.post("/api/v1/links", json={"url": "https://example.com/x"})
+    dispatcher_for(local).drain()
+
+    attempts = local.settings.events_max_attempts
+    assert len(receiver.requests) == attempts
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
+    assert local.event_queue is not None
+    [letter] = local.event_queue.dead_letters()
+    assert "WebhookDeliveryFailed" in letter.last_error
+    deliveries = api.get(f"/api/v1/webhooks/{hook['webhook_id']}/deliveries").json()
+    assert [d["status_code"] for d in deliveries] == [500] * attempts
+    assert not any(d["ok"] for d in deliveries)
+
+
+def test_a_slow_receiver_is_cut_off_at_the_time_budget(
+    api: TestClient, local: Container, receiver: Receiver
+) -> None:
+    receiver.delay_s = 5
+    hook = subscribe(api, receiver.url, ["LinkCreated"])
+    api.post("/api/v1/links", json={"url": "https://example.com/x"})
+    assert local.event_queue is not None
+    dispatcher_for(local).run_once()
+    [delivery] = api.get(f"/api/v1/webhooks/{hook['webhook_id']}/deliveries").json()
+    assert not delivery["ok"]
+    assert delivery["duration_ms"] < 2500  # the budget is 1 s here
+
+
+def test_revoking_stops_deliveries(api: TestClient, local: Container, receiver: Receiver) -> None:
+    hook = subscribe(api, receiver.url, ["LinkCreated"])
+    assert api.delete(f"/api/v1/webhooks/{hook['webhook_id']}").status_code == 204
+    api.post("/api/v1/links", json={"url": "https://example.com/x"})
+    dispatcher_for(local).drain()
+    assert receiver.requests == []
+    assert api.get("/api/v1/webhooks").json() == []
+    assert api.delete(f"/api/v1/webhooks/{hook['webhook_id']}").status_code == 404
+    assert api.get(f"/api/v1/webhooks/{hook['webhook_id']}/deliveries").status_code == 404
+
+
+def test_the_list_never_shows_secrets(api: TestClient, receiver: Receiver) -> None:
+    hook = subscribe(api, receiver.url, ["LinkCreated"])
+    listed = api.get("/api/v1/webhooks").json()
+    assert [h["webhook_id"] for h in listed] == [hook["webhook_id"]]
+    assert hook["secret"] not in json.dumps(listed)
+    one = api.get(f"/api/v1/webhooks/{hook['webhook_id']}").json()
+    assert "secret" not in one
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"url": "https://example.com/in"},
+        {"url": "https://example.com/in", "events": []},
+        {"url": "https://example.com/in", "events": ["ItemCreated"]},
+        {"url": "https://example.com/in", "events": "LinkCreated"},
+        {"url": "ftp://example.com/in", "events": ["LinkCreated"]},
+        {"url": "https://user:pw@example.com/in", "events": ["LinkCreated"]},
+        {"url": "https://example.com/\u0000", "events": ["LinkCreated"]},
+        {"url": "https://" + "a" * 3000, "events": ["LinkCreated"]},
+        {"url": "https://example.com/in", "events": ["LinkCreated"], "secret": "mine"},
+        {"url": 5, "events": ["LinkCreated"]},
+    ],
+)
+def test_bad_bodies_are_4xx_with_a_message(api: TestClient, body: Any) -> None:
+    response = api.post("/api/v1/webhooks", json=body)
+    assert 400 <= response.status_code < 500
+    assert response.json()["message"]
+    assert api.get("/api/v1/webhooks").json() == []
+
+
+def test_unknown_ids_are_404(api: TestClient) -> None:
+    assert api.get("/api/v1/webhooks/nope").status_code == 404
+    assert api.get("/api/v1/webhooks/nope/deliveries").status_code == 404
+    assert api.delete("/api/v1/webhooks/nope").status_code == 404

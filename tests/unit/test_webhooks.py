@@ -1,0 +1,266 @@
+"""Signed webhooks at the service layer: subscriptions, SSRF refusals, signed deliveries."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from standardwebhooks import Webhook as Verifier
+
+from shortstack.bootstrap import Container, bootstrap
+from shortstack.domain import events
+from shortstack.domain.errors import InvalidInput, UnsafeUrl
+from shortstack.domain.visits import Click
+from shortstack.domain.webhooks import (
+    MAX_WEBHOOKS_PER_OWNER,
+    RefusedAddress,
+    TooManyWebhooks,
+    WebhookNotFound,
+    check_target,
+    refused,
+)
+from shortstack.service_layer.webhooks import WebhookDeliveryFailed
+from tests.conftest import settings_for
+from tests.webhook_support import ScriptedTransport
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+RECEIVER = "https://hooks.example.com/in"
+
+
+def container_for(transport: ScriptedTransport, **settings: object) -> Container:
+    # The wall clock: receivers refuse a signature more than five minutes off their own time.
+    return bootstrap(
+        settings_for("memory", Path("/nonexistent"), **settings), webhook_transport=transport
+    )
+
+
+@pytest.fixture
+def transport() -> ScriptedTransport:
+    return ScriptedTransport(names={"hooks.example.com": ["93.184.215.14"]})
+
+
+@pytest.fixture
+def jwt_like(transport: ScriptedTransport) -> Container:
+    """Private addresses refused and https only, as in every deployed mode."""
+    return container_for(transport, webhooks_refuse_private_addresses=True)
+
+
+def test_the_specifications_example_signature_is_what_we_sign_with() -> None:
+    """The Standard Webhooks specification's documented example, through the package we use."""
+    signer = Verifier("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    signature = signer.sign(
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        datetime.fromtimestamp(1614265330, UTC),
+        '{"test": 2432232314}',
+    )
+    assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.8.9.1",
+        "10.0.0.5",
+        "172.16.3.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "100.64.0.1",
+        "::1",
+        "fe80::1",
+        "fd00::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.1.2.3",
+        "64:ff9b::a9fe:a9fe",
+        "224.0.0.1",
+    ],
+)
+def test_private_loopback_and_link_local_addresses_are_refused(address: str) -> None:
+    assert refused(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"])
+def test_public_addresses_pass(address: str) -> None:
+    assert not refused(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.com/in",
+        "ftp://hooks.example.com/in",
+        "https://user:pw@hooks.example.com/in",
+        "https:///nohost",
+        "https://hooks.example.com/in with space",
+        "https://hooks.example.com:0/",
+        "https://hooks.example.com:99999/",
+        "https://exämple.com/",
+        "https://" + "a" * 2100 + ".com/",
+    ],
+)
+def test_malformed_or_plain_http_targets_are_refused(url: str) -> None:
+    with pytest.raises(UnsafeUrl):
+        check_target(url, allow_http=False)
+
+
+def test_plain_http_is_allowed_only_when_asked() -> None:
+    assert check_target("http://127.0.0.1:9/x", allow_http=True) == "http://127.0.0.1:9/x"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/in",
+        "https://10.1.2.3/in",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/in",
+        "https://internal.example.com/in",
+        "https://unknown.example.com/in",
+    ],
+)
+def test_registration_refuses_private_targets_after_resolution(
+    jwt_like: Container, transport: ScriptedTransport, url: str
+) -> None:
+    transport.names["internal.example.com"] = ["93.184.215.14", "10.0.0.7"]
+    with pytest.raises(RefusedAddress):
+        jwt_like.webhooks.create("alice", url, ["LinkCreated"])
+    assert jwt_like.webhooks.list("alice") == []
+
+
+def test_the_local_mode_allows_a_receiver_on_the_same_machine(transport: ScriptedTransport) -> None:
+    local = container_for(transport)
+    hook = local.webhooks.create("alice", "http://127.0.0.1:8123/in", ["LinkCreated"])
+    assert hook.url == "http://127.0.0.1:8123/in"
+    refusing = container_for(transport, webhooks_refuse_private_addresses=True)
+    with pytest.raises(RefusedAddress):
+        refusing.webhooks.create("alice", "http://127.0.0.1:8123/in", ["LinkCreated"])
+
+
+def test_plain_http_and_private_addresses_follow_the_auth_mode() -> None:
+    local = settings_for("memory", Path("/nonexistent"))
+    assert (local.webhooks_allow_http, local.webhooks_refuse_private) == (True, False)
+    deployed = local.model_copy(update={"auth_mode": "jwt"})
+    assert (deployed.webhooks_allow_http, deployed.webhooks_refuse_private) == (False, True)
+    overridden = local.model_copy(update={"webhooks_refuse_private_addresses": True})
+    assert overridden.webhooks_refuse_private
+
+
+def test_event_types_are_checked(jwt_like: Container) -> None:
+    with pytest.raises(InvalidInput):
+        jwt_like.webhooks.create("alice", RECEIVER, [])
+    with pytest.raises(InvalidInput):
+        jwt_like.webhooks.create("alice", RECEIVER, ["ItemCreated"])
+
+
+def test_the_secret_is_a_standard_webhooks_secret(jwt_like: Container) -> None:
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated", "LinkCreated"])
+    assert hook.secret.startswith("whsec_")
+    Verifier(hook.secret)  # decodes
+    assert hook.events == ("LinkCreated",)
+
+
+def test_each_owner_sees_and_revokes_only_their_own(jwt_like: Container) -> None:
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated"])
+    assert [h.webhook_id for h in jwt_like.webhooks.list("alice")] == [hook.webhook_id]
+    assert jwt_like.webhooks.list("bob") == []
+    for call in (jwt_like.webhooks.get, jwt_like.webhooks.revoke, jwt_like.webhooks.deliveries):
+        with pytest.raises(WebhookNotFound):
+            call("bob", hook.webhook_id)
+    jwt_like.webhooks.revoke("alice", hook.webhook_id)
+    assert jwt_like.webhooks.list("alice") == []
+
+
+def test_an_owner_has_a_bounded_number_of_webhooks(jwt_like: Container) -> None:
+    for _ in range(MAX_WEBHOOKS_PER_OWNER):
+        jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated"])
+    with pytest.raises(TooManyWebhooks):
+        jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated"])
+
+
+def test_a_delivery_is_signed_and_verifies_with_the_secret(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated"])
+    event = events.link_created("abc1234", "alice", "https://example.com/", None, NOW)
+    jwt_like.events.handle(event)
+    [(url, address, headers, body)] = transport.posts
+    assert (url, str(address)) == (RECEIVER, "93.184.215.14")
+    assert headers["webhook-id"] == f"msg_{event.id}_{hook.webhook_id}"
+    payload = Verifier(hook.secret).verify(body, headers)
+    assert payload["type"] == "LinkCreated"
+    assert payload["data"]["short_id"] == "abc1234"
+    [delivery] = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
+    assert (delivery.ok, delivery.status_code, delivery.error) == (True, 200, None)
+
+
+def test_only_the_owners_subscribed_event_types_are_sent(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    jwt_like.events.handle(events.link_created("a1", "alice", "https://e.com/", None, NOW))
+    jwt_like.events.handle(events.link_deleted("a1", "bob", NOW))
+    assert transport.posts == []
+    jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+    assert len(transport.posts) == 1
+
+
+def test_a_click_goes_to_the_links_owner_without_the_visitor_hash(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    link = jwt_like.links.create("alice", url="https://example.com/")
+    jwt_like.webhooks.create("alice", RECEIVER, ["LinkClicked"])
+    click = Click(at=NOW, referrer="https://ref.example", visitor="v-hash")
+    jwt_like.events.handle(events.link_clicked(link.short_id, click))
+    [(_, _, _, body)] = transport.posts
+    data = json.loads(body)["data"]
+    assert data["short_id"] == link.short_id
+    assert "visitor" not in data
+
+
+def test_a_failed_delivery_raises_so_the_event_is_delivered_again(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    transport.status = 503
+    with pytest.raises(WebhookDeliveryFailed):
+        jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+    [delivery] = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
+    assert (delivery.ok, delivery.status_code) == (False, 503)
+
+
+def test_each_delivery_checks_the_address_again(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    """A name that resolved to a public address at registration and to a private one later."""
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    transport.names["hooks.example.com"] = ["169.254.169.254"]
+    with pytest.raises(WebhookDeliveryFailed):
+        jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+    assert transport.posts == []
+    [delivery] = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
+    assert delivery.status_code is None
+    assert "169.254.169.254" in (delivery.error or "")
+
+
+def test_revoking_stops_deliveries(jwt_like: Container, transport: ScriptedTransport) -> None:
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    jwt_like.webhooks.revoke("alice", hook.webhook_id)
+    jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+    assert transport.posts == []
+
+
+def test_deliveries_never_outlast_the_invocation(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    """A Lambda with too little time left sends nothing and has the event retried."""
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    jwt_like.webhooks.time_left = lambda: 1.5
+    with pytest.raises(WebhookDeliveryFailed):
+        jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+    assert transport.posts == []
+    [delivery] = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
+    assert "TimeoutError" in (delivery.error or "")
