@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_serializer
 from shortstack.domain.clock import to_iso
 from shortstack.domain.imports import ImportJob, ImportStatus, RowError
 from shortstack.domain.uploads import UploadTarget
-from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel
+from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel, WholeNumber
 
 # What a CSV upload may be labelled (browsers on Windows call a .csv application/vnd.ms-excel).
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel")
@@ -101,8 +101,8 @@ class ImportUploadCreate(StrictModel):
     """Ask for an upload URL. Declaring `size` binds the URL to exactly that many bytes."""
 
     filename: FileName = Field(description="the file's name, shown with the import")
-    size: int | None = Field(
-        default=None, ge=1, strict=True, description="the file's size in bytes"
+    size: Annotated[int, Field(ge=1), WholeNumber] | None = Field(
+        default=None, description="the file's size in bytes"
     )
     content_type: CsvType = Field(
         default="text/csv", description="the Content-Type the upload will be sent with"
