@@ -22,6 +22,8 @@ locals {
     redirect_function = [
       { actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"], resources = [aws_dynamodb_table.table.arn] },
     ]
+    # Webhooks need nothing more: subscriptions are a Query, a clicked link's owner a
+    # GetItem, each attempt a PutItem; the deliveries are outbound HTTPS (decision 0201).
     events_function = [
       { actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources = [aws_dynamodb_table.table.arn] },
       { actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], resources = [aws_sqs_queue.events_queue.arn] },

@@ -239,15 +239,19 @@ class Settings(BaseModel):
         return f"http://{self.host}:{self.port}"
 
     @property
+    def _laptop(self) -> bool:
+        """The local mode on a local stage: the one place a receiver may be this machine."""
+        return self.auth_mode == "none" and self.stage == "local"
+
+    @property
     def webhooks_refuse_private(self) -> bool:
         if self.webhooks_refuse_private_addresses is not None:
             return self.webhooks_refuse_private_addresses
-        return self.auth_mode != "none"
+        return not self._laptop
 
     @property
     def webhooks_allow_http(self) -> bool:
-        """Plain http only for the local mode, where the receiver is on the same machine."""
-        return self.auth_mode == "none"
+        return self._laptop
 
     @property
     def sqlite_path(self) -> Path:

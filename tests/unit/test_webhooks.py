@@ -147,6 +147,8 @@ def test_plain_http_and_private_addresses_follow_the_auth_mode() -> None:
     assert (deployed.webhooks_allow_http, deployed.webhooks_refuse_private) == (False, True)
     overridden = local.model_copy(update={"webhooks_refuse_private_addresses": True})
     assert overridden.webhooks_refuse_private
+    on_aws = local.model_copy(update={"stage": "aws"})
+    assert (on_aws.webhooks_allow_http, on_aws.webhooks_refuse_private) == (False, True)
 
 
 def test_event_types_are_checked(jwt_like: Container) -> None:

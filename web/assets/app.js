@@ -13,6 +13,7 @@ import { shortenPage } from "./pages/shorten.js";
 import { signInPage } from "./pages/signin.js";
 import { statsPage } from "./pages/stats.js";
 import { usersPage } from "./pages/users.js";
+import { webhooksPage } from "./pages/webhooks.js";
 
 const main = document.getElementById("main");
 const ROUTES = [
@@ -23,6 +24,7 @@ const ROUTES = [
   [/^\/items$/, () => itemsPage],
   [/^\/users$/, () => usersPage],
   [/^\/keys$/, () => keysPage],
+  [/^\/webhooks$/, () => webhooksPage],
   [/^\/signin$/, () => signInPage],
 ];
 
