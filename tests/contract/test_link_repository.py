@@ -390,3 +390,13 @@ def test_racing_batches_on_one_alias_store_it_once_and_every_other_link(
     assert sorted(outcomes) == ["ShortIdTaken"] * 11 + ["stored"]
     assert present(repo.get("contested")).owner.startswith("user")
     assert all(repo.get(f"own{n:02d}{i}") is not None for n in range(12) for i in range(3))
+
+
+def test_owner_of_names_the_owner_and_nothing_for_a_missing_or_deleted_link(
+    adapters: Adapters,
+) -> None:
+    adapters.links.add(make("own1234", owner="alice"))
+    assert adapters.links.owner_of("own1234") == "alice"
+    assert adapters.links.owner_of("nope123") is None
+    assert adapters.links.delete("alice", "own1234")
+    assert adapters.links.owner_of("own1234") is None

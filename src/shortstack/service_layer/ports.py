@@ -103,6 +103,10 @@ class LinkRepository(LinkSink, Protocol):
         """The link whoever owns it, or None; `consistent=False` may read a moment stale."""
         ...
 
+    def owner_of(self, short_id: str) -> str | None:
+        """Who owns the link, or None; reads only that (a consumer asks it for every click)."""
+        ...
+
     def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
         """Apply only the changed fields atomically; LinkNotFound also for others' links."""
         ...

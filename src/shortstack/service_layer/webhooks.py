@@ -133,8 +133,7 @@ class WebhooksService:
             return owner
         short_id = event.detail.get("short_id")
         if event.detail_type == "LinkClicked" and isinstance(short_id, str):
-            link = self.links.get(short_id, consistent=False)
-            return link.owner if link is not None else None
+            return self.links.owner_of(short_id)
         return None
 
     def _attempt(self, hook: Webhook, event: Event, body: str, deadline: float) -> bool:

@@ -290,6 +290,16 @@ class DynamoDBLinkRepository:
         extra = self._shard_totals([short_id], consistent=consistent)
         return replace(link, click_count=link.click_count + extra.get(short_id, 0))
 
+    def owner_of(self, short_id: str) -> str | None:
+        # Eventually consistent and projected: half a read unit, whatever the item's size.
+        item = self._client.get_item(
+            TableName=self._table,
+            Key=to_attributes(keys.link_key(short_id)),
+            ProjectionExpression="#owner",
+            ExpressionAttributeNames={"#owner": "owner"},
+        ).get("Item")
+        return str(from_attributes(item)["owner"]) if item else None
+
     def _read(self, short_id: str, *, consistent: bool) -> tuple[Link, bool] | None:
         """The link item as stored, and whether its clicks are spread over shards too."""
         response = self._client.get_item(

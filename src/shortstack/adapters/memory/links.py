@@ -66,6 +66,10 @@ class MemoryLinkRepository:
     def get(self, short_id: str, *, consistent: bool = True) -> Link | None:
         return self._links.get(short_id)
 
+    def owner_of(self, short_id: str) -> str | None:
+        link = self._links.get(short_id)
+        return link.owner if link is not None else None
+
     def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
         with self._lock:
             link = self._links.get(short_id)

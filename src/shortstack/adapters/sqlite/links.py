@@ -215,6 +215,14 @@ class SqliteLinkRepository:
         )
         return _to_link(row) if row else None
 
+    def owner_of(self, short_id: str) -> str | None:
+        row = (
+            self._db.connection()
+            .execute("SELECT owner FROM links WHERE short_id = ?", (short_id,))
+            .fetchone()
+        )
+        return str(row["owner"]) if row else None
+
     def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
         # One UPDATE that sets only the given columns: concurrent partial updates of
         # different fields, and concurrent clicks, never overwrite each other.
