@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.server import Server, call, running_server
+from tests.webhook_support import webhook_receiver
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
@@ -104,6 +105,7 @@ PAGES = {
     "items": "/#/items",
     "users": "/#/users",
     "keys": "/#/keys",
+    "webhooks": "/#/webhooks",
     "signin": "/#/signin",
 }
 # Words of validators that must never reach a person.
@@ -460,6 +462,39 @@ def test_users_list_and_keys_page_show_a_secret_once_and_revoke(
     p.get_by_role("button", name="Revoke ci runner").click()
     p.get_by_test_id("confirm").get_by_role("button", name="Revoke").click()
     expect(p.get_by_test_id("keys-table").locator("tr", has_text="ci runner")).to_have_count(0)
+
+
+def test_webhooks_page_adds_a_receiver_shows_its_deliveries_and_deletes_it(
+    page: Watched, server: Server
+) -> None:
+    p = page.page
+    p.goto(f"{server.base_url}/#/webhooks")
+    form = p.get_by_test_id("webhook-form")
+    p.get_by_test_id("webhook-url").fill("ftp://example.com/in")
+    p.get_by_test_id("webhook-create").click()
+    expect(field_error(form, "Receiver URL")).to_have_text("Receiver URL must be https or http.")
+    with webhook_receiver() as receiver:
+        p.get_by_test_id("webhook-url").fill(receiver.url)
+        p.get_by_test_id("webhook-create").click()
+        secret = p.get_by_test_id("webhook-secret").locator(".secret-value")
+        expect(secret).to_have_text(re.compile(r"^whsec_"))
+        row = p.get_by_test_id("webhooks-table").locator("tr", has_text=receiver.url)
+        expect(row).to_have_count(1)
+        link(server, "hooked")
+        for _ in range(30):
+            if receiver.requests:
+                break
+            p.wait_for_timeout(200)
+        row.get_by_test_id("webhook-deliveries").click()
+        table = p.get_by_test_id("deliveries-table")
+        expect(table.locator("tr", has_text="LinkCreated")).to_have_count(1)
+        expect(table).to_contain_text("delivered")
+        screenshot(p, "webhooks-deliveries-1280")
+        p.get_by_role("button", name=f"Delete {receiver.url}").click()
+        p.get_by_test_id("confirm").get_by_role("button", name="Delete").click()
+        expect(
+            p.get_by_test_id("webhooks-table").locator("tr", has_text=receiver.url)
+        ).to_have_count(0)
 
 
 @pytest.mark.parametrize("width", [1280, 390])

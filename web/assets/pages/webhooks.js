@@ -1,0 +1,103 @@
+// Signed webhooks: add a receiver (its signing secret is shown once), list, revoke, and the
+// latest delivery attempts of one. The server checks the URL; its refusals come back as
+// field errors through errors.js like every form's.
+import { api } from "../api.js";
+import {
+  badge, button, copyButton, dangerButton, dataTable, dateText, errorBox, field, formErrors, loading, pageHeader,
+  submitButton,
+} from "../components.js";
+import { h } from "../dom.js";
+
+const EVENTS = [
+  ["LinkClicked", "a link was clicked"],
+  ["LinkCreated", "a link was created"],
+  ["LinkUpdated", "a link was changed"],
+  ["LinkDeleted", "a link was deleted"],
+  ["ImportFinished", "an import finished"],
+];
+
+export async function webhooksPage({ render }) {
+  const refresh = () => webhooksPage({ render });
+  const url = h("input", { name: "url", type: "url", required: true, maxlength: 2048, placeholder: "https://example.com/hooks/shortstack", "data-testid": "webhook-url" });
+  const boxes = EVENTS.map(([name]) => h("input", { type: "checkbox", value: name, checked: name !== "LinkClicked", "data-testid": `webhook-event-${name}` }));
+  const eventsError = h("p", { class: "field-error", id: "webhook-events-error" });
+  const events = h("fieldset", { class: "field field-wide option-list", name: "events", id: "webhook-events", "aria-describedby": "webhook-events-error" },
+    h("legend", {}, "Events"),
+    ...EVENTS.map(([name, words], index) => h("label", { class: "check" }, boxes[index], ` ${name}: ${words}`)),
+    eventsError);
+  const form = h("form", { class: "form", novalidate: true, "data-testid": "webhook-form" },
+    field("Receiver URL", url, { wide: true, hint: "https; the server must answer 2xx within 5 seconds." }),
+    events, submitButton("Add webhook", { "data-testid": "webhook-create" }));
+  const errors = formErrors(form, { url: "Receiver URL", events: "Events" });
+  const revealed = h("div", { "aria-live": "polite" });
+  const holder = h("div", {}, loading());
+  const deliveries = h("div", { "aria-live": "polite" });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosen = boxes.filter((box) => box.checked).map((box) => box.value);
+    try {
+      const { data } = await api("/api/v1/webhooks", { method: "POST", body: { url: url.value.trim(), events: chosen } });
+      errors.clear();
+      form.reset();
+      revealed.replaceChildren(h("div", { class: "card secret", role: "alert", "data-testid": "webhook-secret" },
+        h("h2", {}, "Your webhook's signing secret"),
+        h("p", {}, "Copy it now: it is shown only this once and cannot be read again."),
+        h("p", { class: "short-line" }, h("code", { class: "secret-value" }, data.secret), copyButton(data.secret, "Copy secret")),
+        h("p", { class: "muted" }, "Each delivery carries ", h("code", {}, "webhook-id"), ", ", h("code", {}, "webhook-timestamp"),
+          " and ", h("code", {}, "webhook-signature"), " (Standard Webhooks): verify them with this secret.")));
+      await listWebhooks(holder, deliveries, refresh);
+    } catch (error) {
+      errors.show(error);
+    }
+  });
+  render(pageHeader("Webhooks"),
+    h("p", { class: "lead muted" }, "Webhooks tell your own systems about your links as things happen, signed so they can tell it was us."),
+    h("section", { class: "card" }, h("h2", {}, "Add a webhook"), form), revealed, holder, deliveries);
+  await listWebhooks(holder, deliveries, refresh);
+}
+
+async function listWebhooks(holder, deliveries, refresh) {
+  try {
+    const { data } = await api("/api/v1/webhooks");
+    holder.replaceChildren(dataTable({
+      caption: "Your webhooks", testid: "webhooks-table", rows: data, empty: "No webhooks yet.",
+      columns: [
+        { label: "Receiver", cell: (w) => h("code", { class: "strong" }, w.url) },
+        { label: "Events", cell: (w) => w.events.join(", ") },
+        { label: "Created", cell: (w) => dateText(w.created_at) },
+        { label: "Actions", class: "col-actions", cell: (w) => h("div", { class: "row-actions" },
+          button("Deliveries", () => showDeliveries(deliveries, w), { "data-testid": "webhook-deliveries" }),
+          dangerButton("Delete", {
+            name: w.url,
+            question: `Delete the webhook to ${w.url}? No event is sent there from now on.`,
+            action: () => api(`/api/v1/webhooks/${encodeURIComponent(w.webhook_id)}`, { method: "DELETE" }),
+            done: `Deleted the webhook to ${w.url}`,
+            after: refresh,
+          })) },
+      ],
+    }));
+  } catch (error) {
+    holder.replaceChildren(errorBox(error));
+  }
+}
+
+async function showDeliveries(holder, webhook) {
+  holder.replaceChildren(loading());
+  try {
+    const { data } = await api(`/api/v1/webhooks/${encodeURIComponent(webhook.webhook_id)}/deliveries`);
+    holder.replaceChildren(h("section", { class: "card" },
+      h("h2", {}, `Latest deliveries to ${webhook.url}`),
+      dataTable({
+        caption: "Delivery attempts, newest first", testid: "deliveries-table", rows: data, empty: "Nothing sent yet.",
+        columns: [
+          { label: "When", cell: (d) => dateText(d.attempted_at, { withTime: true }) },
+          { label: "Event", cell: (d) => d.event_type },
+          { label: "Outcome", cell: (d) => (d.ok ? badge("delivered", "good") : badge("failed", "warn")) },
+          { label: "Answer", cell: (d) => (d.status_code === null ? d.error || "none" : String(d.status_code)) },
+          { label: "Took", cell: (d) => `${d.duration_ms} ms` },
+        ],
+      })));
+  } catch (error) {
+    holder.replaceChildren(errorBox(error));
+  }
+}
