@@ -92,6 +92,16 @@ def test_a_failing_receiver_is_retried_then_dead_lettered(
     assert [d["status_code"] for d in deliveries] == [500] * attempts
     assert not any(d["ok"] for d in deliveries)
 
+    # The receiver is fixed; `shortstack dlq replay` sends the letter again, same id.
+    receiver.status = 204
+    assert local.event_queue.replay(letter.event.id) == 1
+    dispatcher_for(local).drain()
+    assert len(receiver.requests) == attempts + 1
+    assert receiver.requests[-1].headers["webhook-id"] == receiver.requests[0].headers["webhook-id"]
+    assert local.event_queue.dead_letters() == []
+    latest = api.get(f"/api/v1/webhooks/{hook['webhook_id']}/deliveries").json()[0]
+    assert (latest["ok"], latest["status_code"]) == (True, 204)
+
 
 def test_a_slow_receiver_is_cut_off_at_the_time_budget(
     api: TestClient, local: Container, receiver: Receiver
