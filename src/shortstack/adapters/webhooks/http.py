@@ -75,23 +75,28 @@ class HttpWebhookTransport:
         else:
             connection = _PinnedHTTPConnection(host, port, address, timeout_s)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        deadline = threading.Timer(timeout_s, _cut, args=(connection,))
+        expired = threading.Event()
+        deadline = threading.Timer(timeout_s, _cut, args=(connection, expired))
         deadline.daemon = True
         deadline.start()
         try:
             connection.request("POST", target, body=body, headers=headers)
             return connection.getresponse().status
-        except http.client.HTTPException as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            # Whatever a socket shut mid-read raises, the cause is the time limit.
+            if expired.is_set():
+                raise TimeoutError(f"no answer within {timeout_s:.1f} s") from exc
+            if isinstance(exc, OSError):
+                raise
             raise OSError(f"{type(exc).__name__}: {exc}") from exc
-        except ValueError as exc:  # a socket the timer closed mid-read
-            raise TimeoutError(f"no answer within {timeout_s:.1f} s") from exc
         finally:
             deadline.cancel()
             connection.close()
 
 
-def _cut(connection: http.client.HTTPConnection) -> None:
+def _cut(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
     """End a request that outlived its time: the blocked read or write fails at once."""
+    expired.set()
     sock = connection.sock
     if sock is not None:
         with contextlib.suppress(OSError):
