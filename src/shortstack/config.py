@@ -74,6 +74,16 @@ class Settings(BaseModel):
     visitor_hash_salt: str = Field(
         default="", description="key of the daily visitor hash of clicks; empty: none is kept"
     )
+    orphan_visits_daily_keys: int = Field(
+        default=1000,
+        ge=0,
+        le=1_000_000,
+        description="distinct (path, referrer host, browser) counters of orphan visits a UTC "
+        "day may add; 0: orphan visits are not counted",
+    )
+    orphan_visits_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="days orphan-visit counters are kept"
+    )
     import_upload_max_bytes: int = Field(
         default=100 * 1024 * 1024,
         ge=1024,

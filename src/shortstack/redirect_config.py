@@ -12,11 +12,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
+
+from shortstack.domain.orphan_visits import DAILY_KEYS_DEFAULT, RETENTION_DAYS_DEFAULT
 
 _CHOICES = {
     "stage": ("local", "aws"),
     "storage": ("sqlite", "dynamodb", "memory"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+}
+# Whole-number settings and their ranges, as config.Settings bounds them.
+_RANGES = {
+    "orphan_visits_daily_keys": (0, 1_000_000),
+    "orphan_visits_retention_days": (1, 3650),
 }
 
 
@@ -29,6 +37,8 @@ class RedirectSettings:
     aws_endpoint_url: str | None = None
     log_level: str = "INFO"
     visitor_hash_salt: str = ""
+    orphan_visits_daily_keys: int = DAILY_KEYS_DEFAULT
+    orphan_visits_retention_days: int = RETENTION_DAYS_DEFAULT
 
 
 def load_redirect_settings(environ: Mapping[str, str] | None = None) -> RedirectSettings:
@@ -37,9 +47,17 @@ def load_redirect_settings(environ: Mapping[str, str] | None = None) -> Redirect
     env = {
         name.lower(): value for name, value in (os.environ if environ is None else environ).items()
     }
-    values = {
+    values: dict[str, Any] = {
         field.name: env[field.name] for field in fields(RedirectSettings) if field.name in env
     }
+    for name, (low, high) in _RANGES.items():
+        if name in values:
+            try:
+                values[name] = int(values[name])
+            except ValueError:
+                raise ValueError(f"{name.upper()} must be a whole number") from None
+            if not low <= values[name] <= high:
+                raise ValueError(f"{name.upper()} must be between {low} and {high}")
     for name, allowed in _CHOICES.items():
         if name in values and values[name] not in allowed:
             raise ValueError(f"{name.upper()} must be one of {', '.join(allowed)}")

@@ -22,6 +22,7 @@ import pytest
 
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
 from shortstack.domain.links import create_link
+from shortstack.domain.orphan_visits import browser_family
 from shortstack.domain.visits import visitor_hash
 from tests.concurrency import race
 from tests.conftest import TABLE_NAME
@@ -404,3 +405,27 @@ def test_a_function_url_path_that_is_not_one_short_id_is_404(
     response = redirect_lambda.handler(event, None)
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["message"]
+
+
+def test_an_unknown_id_through_cloudfront_is_an_orphan_visit_the_api_lists(
+    aws_env: Any, api_lambda: Any, redirect_lambda: Any
+) -> None:
+    for _ in range(2):
+        response = invoke(redirect_lambda, "lambda_url_redirect_get.json", JSON, id="no-such-id")
+        assert response["statusCode"] == 404
+    assert (
+        invoke(redirect_lambda, "lambda_url_redirect_get.json", JSON, id="api")["statusCode"] == 404
+    )
+    assert committed_events(aws_env, TABLE_NAME, "LinkClicked") == []
+    event = load_event("apigw_v2_links_list.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/api/v1/visits/orphan"
+    event["rawQueryString"] = ""
+    listed = response_json(api_lambda.handler(event, FakeLambdaContext()))
+    [row] = listed
+    user_agent = load_event("lambda_url_redirect_get.json")["headers"]["user-agent"]
+    assert (row["path"], row["visits"], row["referrer_host"]) == (
+        "/no-such-id",
+        2,
+        "mail.example.net",
+    )
+    assert row["browser"] == browser_family(user_agent)

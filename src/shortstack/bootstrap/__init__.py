@@ -33,6 +33,7 @@ from shortstack.service_layer.imports import ImportsService
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService
 from shortstack.service_layer.maintenance import MaintenanceService
+from shortstack.service_layer.orphan_visits import OrphanVisitsService
 from shortstack.service_layer.ports import EventPublisher, WebhookTransport, WorkflowStarter
 from shortstack.service_layer.redirects import RedirectService
 from shortstack.service_layer.relay import OutboxRelay
@@ -75,6 +76,7 @@ class Container:
     auth: Authenticator
     maintenance: MaintenanceService
     webhooks: WebhooksService
+    orphan_visits: OrphanVisitsService
     # SQLite: the local event queue (on AWS, EventBridge, SQS and Lambda carry events).
     event_queue: SqliteEventQueue | None = None
     # SQLite: the local server's redirects commit in groups (adapters/sqlite/group_commit.py).
@@ -157,6 +159,9 @@ def bootstrap(
             crawler_kind,
             clock,
             settings.visitor_hash_salt,
+            orphans=adapters.orphan_visits,
+            orphan_daily_keys=settings.orphan_visits_daily_keys,
+            orphan_retention_days=settings.orphan_visits_retention_days,
         ),
         analytics=analytics,
         events=events,
@@ -171,6 +176,7 @@ def bootstrap(
         auth=_authenticator(settings, apikeys),
         maintenance=_maintenance(settings, adapters, imports, clock),
         webhooks=webhooks,
+        orphan_visits=OrphanVisitsService(adapters.orphan_visits),
         event_queue=adapters.event_queue,
         group_commit=adapters.group_commit,
         import_runner=import_runner,

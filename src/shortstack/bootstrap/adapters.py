@@ -22,6 +22,7 @@ from shortstack.service_layer.ports import (
     ImportRepository,
     ItemRepository,
     LinkRepository,
+    OrphanVisitRepository,
     PasswordAttempts,
     UnitOfWork,
     UploadInbox,
@@ -56,6 +57,8 @@ class Adapters:
     # Maintenance ports, served by the same objects as links and stats above.
     expired_links: ExpiredLinkStore
     stats_rollup: ClickStatsRollUp
+    # Visits to paths that name no link (counted by the redirect, listed to operators).
+    orphan_visits: OrphanVisitRepository
     dead_letters: DeadLetterGauge | None = None
     # Local stand-ins for a TTL: name -> "delete what expired, say how many".
     record_expiry: dict[str, Callable[[], int]] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from shortstack.adapters.dynamodb.apikeys import DynamoDBApiKeyRepository
 from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
 from shortstack.adapters.dynamodb.items import DynamoDBItemRepository
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
+from shortstack.adapters.dynamodb.orphan_visits import DynamoDBOrphanVisitRepository
 from shortstack.adapters.dynamodb.outbox import StreamUnitOfWork
 from shortstack.adapters.dynamodb.password_attempts import DynamoDBPasswordAttempts
 from shortstack.adapters.dynamodb.stats import DynamoDBClickStatsRepository
@@ -41,6 +42,9 @@ def adapters_for(settings: Settings, *, client: DynamoDBClient | None = None) ->
     pages = settings.maintenance_scan_pages
     links = DynamoDBLinkRepository(dynamodb, table, sweep_pages=pages)
     stats = DynamoDBClickStatsRepository(dynamodb, table)
+    orphans = DynamoDBOrphanVisitRepository(
+        dynamodb, table, retention_days=settings.orphan_visits_retention_days
+    )
     return Adapters(
         apikeys=DynamoDBApiKeyRepository(dynamodb, table),
         webhooks=DynamoDBWebhookRepository(dynamodb, table),
@@ -67,6 +71,7 @@ def adapters_for(settings: Settings, *, client: DynamoDBClient | None = None) ->
         window_fold=stats,
         expired_links=links,
         stats_rollup=DynamoDBClickStatsRollUp(dynamodb, table, sweep_pages=pages),
+        orphan_visits=orphans,
         dead_letters=_dead_letter_gauge(settings),
         idempotency=LazyIdempotency(lambda: _dynamodb_idempotency(table, dynamodb)),
     )

@@ -9,6 +9,7 @@ from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.memory.imports import MemoryImportRepository
 from shortstack.adapters.memory.items import MemoryItemRepository
 from shortstack.adapters.memory.links import MemoryLinkRepository
+from shortstack.adapters.memory.orphan_visits import MemoryOrphanVisitRepository
 from shortstack.adapters.memory.password_attempts import MemoryPasswordAttempts
 from shortstack.adapters.memory.stats import MemoryClickStatsRepository
 from shortstack.adapters.memory.users import MemoryUserRepository
@@ -38,6 +39,7 @@ def adapters_for(settings: Settings) -> Adapters:
         stats=stats,
         expired_links=links,
         stats_rollup=stats,
+        orphan_visits=MemoryOrphanVisitRepository(),
         idempotency=LazyIdempotency(_memory_idempotency),
     )
 

@@ -17,6 +17,7 @@ from shortstack.adapters.sqlite.idempotency_records import (
 from shortstack.adapters.sqlite.imports import SqliteImportRepository
 from shortstack.adapters.sqlite.items import SqliteItemRepository
 from shortstack.adapters.sqlite.links import SqliteLinkRepository
+from shortstack.adapters.sqlite.orphan_visits import SqliteOrphanVisitRepository
 from shortstack.adapters.sqlite.password_attempts import SqlitePasswordAttempts
 from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
 from shortstack.adapters.sqlite.stats_rollup import SqliteClickStatsRollUp
@@ -47,6 +48,8 @@ def adapters_for(settings: Settings) -> Adapters:
     )
     stats = SqliteClickStatsRepository(db)
     links = SqliteLinkRepository(db)
+    orphans = SqliteOrphanVisitRepository(db)
+    keep_orphans = timedelta(days=settings.orphan_visits_retention_days)
 
     def sqlite_idempotency() -> Idempotency:
         from shortstack.adapters.idempotency import PowertoolsIdempotency, SqlitePersistence
@@ -70,12 +73,14 @@ def adapters_for(settings: Settings) -> Adapters:
         stats=stats,
         expired_links=links,
         stats_rollup=SqliteClickStatsRollUp(db),
+        orphan_visits=orphans,
         dead_letters=queue,
         idempotency=LazyIdempotency(sqlite_idempotency),
         event_queue=queue,
         record_expiry={
             "idempotency_records": lambda: forget_expired_records(db),
             "click_folds": lambda: stats.forget_folds_before(utc_now() - CLICK_FOLD_RETENTION),
+            "orphan_visits": lambda: orphans.forget_before((utc_now() - keep_orphans).date()),
         },
         group_commit=group_commit,
         closers=[db.close, group_commit.close],  # newest first: the writer stops first

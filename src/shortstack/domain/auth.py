@@ -49,6 +49,11 @@ class Principal:
     @property
     def sees_every_user(self) -> bool:
         """Whether the user directory lists everyone to this caller, or only themselves."""
+        return self.operates_the_service
+
+    @property
+    def operates_the_service(self) -> bool:
+        """Whether this caller may read what concerns the whole service (orphan visits)."""
         return self.runs_the_install or self.is_admin
 
     def may_manage_user(self, user_id: str) -> bool:

@@ -28,6 +28,7 @@ from typing import Any
 from shortstack.adapters.aws import REDIRECT_BUDGET, make_client
 from shortstack.adapters.crawlers import crawler_kind
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
+from shortstack.adapters.dynamodb.orphan_visits import DynamoDBOrphanVisitRepository
 from shortstack.adapters.dynamodb.outbox import StreamUnitOfWork
 from shortstack.adapters.dynamodb.password_attempts import DynamoDBPasswordAttempts
 from shortstack.correlation import choose_correlation_id
@@ -101,6 +102,9 @@ def build(settings: RedirectSettings) -> RedirectService:
         DynamoDBPasswordAttempts(client, settings.table_name),
         crawler_kind,
         visitor_salt=settings.visitor_hash_salt,
+        orphans=DynamoDBOrphanVisitRepository(client, settings.table_name),
+        orphan_daily_keys=settings.orphan_visits_daily_keys,
+        orphan_retention_days=settings.orphan_visits_retention_days,
     )
 
 

@@ -2,8 +2,9 @@
 
 - `expired_links`: delete links that expired more than the grace period ago, and their
   click stats (nobody can read them once the link is gone).
-- `idempotency`: delete expired idempotency and click-fold records where the store does
-  not expire them itself (SQLite); DynamoDB's TTL does it on AWS.
+- `idempotency`: delete expired idempotency and click-fold records, and orphan-visit
+  counters past their retention, where the store does not expire them itself (SQLite);
+  DynamoDB's TTL does it on AWS.
 - `click_rollup`: roll the daily click stats of whole months older than 90 days into one
   record per month, so a link's stats stay small however old it gets.
 - `stalled_imports`: start again the imports left pending or running, untouched for an

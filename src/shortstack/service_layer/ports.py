@@ -22,6 +22,7 @@ from shortstack.domain.imports import (
 )
 from shortstack.domain.items import Item, ItemChanges
 from shortstack.domain.links import Link, LinkChanges, Target
+from shortstack.domain.orphan_visits import OrphanVisitKey, OrphanVisits
 from shortstack.domain.pagination import Page
 from shortstack.domain.uploads import UploadTarget
 from shortstack.domain.users import User
@@ -158,6 +159,30 @@ class PasswordAttempts(Protocol):
 
     def give_back(self, short_id: str, client: str, window: datetime) -> None:
         """Uncount one claimed attempt that was not a wrong password."""
+        ...
+
+
+class OrphanVisitRepository(Protocol):
+    """Counters of visits to paths that name no link, per (day, path, referrer host, browser)."""
+
+    def record(
+        self, key: OrphanVisitKey, at: datetime, *, daily_keys: int, forget_after: datetime
+    ) -> bool:
+        """Count one visit under `key`, atomically; False when it was dropped.
+
+        A key already counted always counts; a new one only while its day holds fewer
+        than `daily_keys` keys (a concurrent burst may pass the cap by the burst's size on a
+        store without transactions, never by more). The counter may be deleted after
+        `forget_after`.
+        """
+        ...
+
+    def list(self, *, limit: int, cursor: str | None) -> Page[OrphanVisits]:
+        """Counters newest day first, then by path, referrer host and browser."""
+        ...
+
+    def forget_before(self, day: date) -> int:
+        """Delete the counters of days before `day` (where no TTL does); how many went."""
         ...
 
 

@@ -12,12 +12,20 @@ the local server's redirect layer share it without loading FastAPI or Pydantic.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from shortstack.domain import events
 from shortstack.domain.clock import Clock, utc_now
-from shortstack.domain.errors import LinkNotFound, NoPassword, PasswordRequired, TooManyAttempts
+from shortstack.domain.errors import (
+    LinkNotFound,
+    LinkNotYetValid,
+    NoPassword,
+    PasswordRequired,
+    TooManyAttempts,
+)
 from shortstack.domain.link_options import Preview
 from shortstack.domain.link_routing import (
     PREVIEW_FETCHER,
@@ -33,6 +41,12 @@ from shortstack.domain.links import (
     ensure_redirectable,
     is_possible_short_id,
 )
+from shortstack.domain.orphan_visits import (
+    DAILY_KEYS_DEFAULT,
+    RETENTION_DAYS_DEFAULT,
+    forget_after,
+    orphan_visit_key,
+)
 from shortstack.domain.passwords import (
     WRONG_ATTEMPTS_MAX,
     attempt_window,
@@ -43,9 +57,12 @@ from shortstack.domain.visits import Click, Visit
 from shortstack.service_layer.ports import (
     BotDetector,
     LinkRepository,
+    OrphanVisitRepository,
     PasswordAttempts,
     UnitOfWork,
 )
+
+_log = logging.getLogger("shortstack.redirects")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +94,10 @@ class RedirectService:
     # The key of the daily visitor hash (domain/visits.py); empty: no hash is kept.
     visitor_salt: str = ""
     spin: Callable[[], int] = new_spin
+    # Where GETs of paths that name no link are counted; None: they are not.
+    orphans: OrphanVisitRepository | None = None
+    orphan_daily_keys: int = DAILY_KEYS_DEFAULT
+    orphan_retention_days: int = RETENTION_DAYS_DEFAULT
 
     def follow(self, short_id: str, visit: Visit) -> Answer:
         """A GET: count the visit and announce it atomically, and say where to go.
@@ -91,15 +112,36 @@ class RedirectService:
         click = Click.of(visit, self.clock(), self.visitor_salt, self.spin(), bot)
         if click.bot is not None:
             return self._bot_visit(short_id, click, visit)
-        with self.uow.begin() as outbox:
-            target = self.links.record_click(short_id, click)
-            routed = target.rules or target.variants or target.forward_query
-            destination = _destination(target, click) if routed else None
-            outbox.add([events.link_clicked(short_id, click, destination)])
+        try:
+            with self.uow.begin() as outbox:
+                target = self.links.record_click(short_id, click)
+                routed = target.rules or target.variants or target.forward_query
+                destination = _destination(target, click) if routed else None
+                outbox.add([events.link_clicked(short_id, click, destination)])
+        except LinkNotYetValid:
+            raise  # the link exists
+        except LinkNotFound:
+            self._count_orphan(short_id, visit, click.at)
+            raise
         if destination is None:
             # A plain link, the most common: nothing about the visitor decides where it goes.
             return Redirect(target.url, target.redirect_status, cache_control(target, click.at))
         return _redirect(target, destination, visit, click)
+
+    def _count_orphan(self, short_id: str, visit: Visit, at: datetime) -> None:
+        """Count a visit to a path that names no link; a failure is logged, the 404 stands."""
+        if self.orphans is None or self.orphan_daily_keys <= 0:
+            return
+        key = orphan_visit_key(short_id, at, visit.referrer, visit.user_agent)
+        try:
+            self.orphans.record(
+                key,
+                at,
+                daily_keys=self.orphan_daily_keys,
+                forget_after=forget_after(key.day, self.orphan_retention_days),
+            )
+        except Exception:
+            _log.warning("orphan visit not counted", exc_info=True)
 
     def _bot_visit(self, short_id: str, click: Click, visit: Visit) -> Answer:
         try:

@@ -17,6 +17,8 @@ Layout (entity: PK / SK; indexes):
   delivery:    WEBHOOK#<id> / DELIVERY#<attempted at>#<delivery id> (TTL)
   maintenance: MAINTENANCE#<sweep name> / CURSOR (where a paginated sweep resumes)
   wrong passwords: UNLOCK#<short_id>#<client hash> / WINDOW#<window start> (TTL)
+  orphan visits: ORPHANS#<yyyy-mm-dd> / <path>#<referrer host>#<browser> (TTL)
+  orphan keys of a day: ORPHANKEYS#<yyyy-mm-dd> / KEYS (how many a day holds; TTL)
 Free-text parts are escaped so that a '#' inside a value cannot forge another key.
 """
 
@@ -108,6 +110,24 @@ def link_month_stats_key(short_id: str, month_start: str) -> Key:
 def password_attempts_key(short_id: str, client: str, window: str) -> Key:
     """Wrong passwords for one link from one client in one window (expires with the TTL)."""
     return {"PK": f"UNLOCK#{escape(short_id)}#{escape(client)}", "SK": f"WINDOW#{window}"}
+
+
+def orphan_visits_of_day(day: str) -> str:
+    """The partition of one UTC day's orphan-visit counters."""
+    return f"ORPHANS#{day}"
+
+
+def orphan_visit_key(day: str, path: str, referrer_host: str, browser: str) -> Key:
+    """One orphan-visit counter; its sort key orders a day's counters as the listing does."""
+    return {
+        "PK": orphan_visits_of_day(day),
+        "SK": f"{escape(path)}#{escape(referrer_host)}#{escape(browser)}",
+    }
+
+
+def orphan_day_keys_key(day: str) -> Key:
+    """How many orphan-visit counters a day holds (the cap is checked on this one item)."""
+    return {"PK": f"ORPHANKEYS#{day}", "SK": "KEYS"}
 
 
 def maintenance_cursor_key(sweep: str) -> Key:

@@ -47,6 +47,7 @@ from shortstack.entrypoints.http.routes import (
     shorten,
     uploads,
     users,
+    visits,
     webhooks,
 )
 from shortstack.entrypoints.http.schemas.common import ErrorBody
@@ -59,7 +60,18 @@ BEARER = HTTPBearer(
 )
 PROTECTED_ROUTERS = tuple(
     module.router
-    for module in (items, users, link_batch, links, shorten, imports, uploads, keys, webhooks)
+    for module in (
+        items,
+        users,
+        link_batch,
+        links,
+        shorten,
+        imports,
+        uploads,
+        keys,
+        webhooks,
+        visits,
+    )
 )
 ALL_ROUTERS = (health.router, *PROTECTED_ROUTERS, uploads.landing, redirects.router)
 DESCRIPTION = """

@@ -14,6 +14,7 @@ from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService
+from shortstack.service_layer.orphan_visits import OrphanVisitsService
 from shortstack.service_layer.redirects import RedirectService
 from shortstack.service_layer.users import UsersService
 from shortstack.service_layer.webhooks import WebhooksService
@@ -62,6 +63,9 @@ RedirectsDep = Annotated[RedirectService, Depends(_part_of_container(lambda c: c
 ApiKeysDep = Annotated[ApiKeysService, Depends(_part_of_container(lambda c: c.apikeys))]
 WebhooksDep = Annotated[WebhooksService, Depends(_part_of_container(lambda c: c.webhooks))]
 AnalyticsDep = Annotated[AnalyticsService, Depends(_part_of_container(lambda c: c.analytics))]
+OrphanVisitsDep = Annotated[
+    OrphanVisitsService, Depends(_part_of_container(lambda c: c.orphan_visits))
+]
 
 
 def viewer_host(request: Request) -> str | None:
