@@ -12,6 +12,7 @@ from shortstack.bootstrap import bootstrap
 from shortstack.domain.analytics import ClickFacts
 from shortstack.domain.clock import utc_now
 from shortstack.domain.events import Event
+from shortstack.domain.orphan_visits import orphan_visit_key
 from shortstack.entrypoints.cli import main
 from tests.conftest import settings_for
 from tests.maintenance_support import add_link
@@ -36,6 +37,10 @@ def seed(data_dir: Path) -> None:
         container.analytics.stats.fold(
             ClickFacts(f"e{n}", short_id, old_day, "(direct)", "curl", "bot", True, "DE")
         )
+    for days_ago in (31, 30):  # past the 30 days orphan visits are kept, and just within
+        day = now - timedelta(days=days_ago)
+        key = orphan_visit_key("typo", day, None, "curl/8")
+        container.orphan_visits.visits.record(key, day, daily_keys=10, forget_after=day)
     queue = container.event_queue
     queue.publish([Event("shortstack.items", "ItemDeleted", {"item_id": "i-1"}, now)])
     [message] = queue.receive(1)
@@ -58,7 +63,11 @@ def test_run_prints_every_report_as_json(
     ]
     assert reports["stalled_imports"]["left_to_local_runner"] is True
     assert reports["expired_links"]["links_deleted"] == 1
-    assert reports["idempotency"]["deleted"] == {"idempotency_records": 0, "click_folds": 0}
+    assert reports["idempotency"]["deleted"] == {
+        "idempotency_records": 0,
+        "click_folds": 0,
+        "orphan_visits": 1,
+    }
     assert reports["idempotency"]["left_to_ttl"] is False
     # stale01's days went with it; fresh01's old day became a month.
     assert reports["click_rollup"]["links"] == 1
