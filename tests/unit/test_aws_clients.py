@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
-from shortstack.adapters.aws import DEFAULT_BUDGET, REDIRECT_BUDGET, LazyClient, RetryBudget
+from shortstack.adapters.aws import (
+    DEFAULT_BUDGET,
+    ORPHAN_VISIT_BUDGET,
+    REDIRECT_BUDGET,
+    LazyClient,
+    RetryBudget,
+)
 from shortstack.bootstrap import bootstrap
 from tests.conftest import settings_for
 from tests.lambda_support import fresh_import
@@ -90,9 +96,10 @@ def test_the_redirect_lambda_builds_only_bounded_clients(
     module = fresh_import("shortstack.entrypoints.lambda_redirect")
     found = clients_in(module.redirects)
     assert set(found) == {"dynamodb"}  # it publishes nothing: the table's stream is the outbox
-    for clients in found.values():
-        for client in clients:
-            assert_bounded(client, REDIRECT_BUDGET)
+    # The link's client, and the orphan visits' own with its shorter budget (decision 0112).
+    link_client, orphan_client = found["dynamodb"]
+    assert_bounded(link_client, REDIRECT_BUDGET)
+    assert_bounded(orphan_client, ORPHAN_VISIT_BUDGET)
 
 
 def test_a_retry_budget_adds_every_attempt_and_every_full_backoff() -> None:

@@ -44,6 +44,9 @@ DEFAULT_BUDGET = RetryBudget(connect_timeout_s=2, read_timeout_s=5, max_attempts
 # call to DynamoDB answers in milliseconds, so two short attempts fail over quickly and
 # keep the function's timeout near one redirect's worth.
 REDIRECT_BUDGET = RetryBudget(connect_timeout_s=1, read_timeout_s=2, max_attempts=2)
+# Counting an orphan visit is worth less than the 404 it follows: one short attempt, and a
+# slow table drops the count instead of holding the visitor (decision 0112).
+ORPHAN_VISIT_BUDGET = RetryBudget(connect_timeout_s=0.5, read_timeout_s=0.5, max_attempts=1)
 
 CONNECT_TIMEOUT_S = DEFAULT_BUDGET.connect_timeout_s
 READ_TIMEOUT_S = DEFAULT_BUDGET.read_timeout_s

@@ -25,7 +25,7 @@ import sys
 import time
 from typing import Any
 
-from shortstack.adapters.aws import REDIRECT_BUDGET, make_client
+from shortstack.adapters.aws import ORPHAN_VISIT_BUDGET, REDIRECT_BUDGET, lazy_client, make_client
 from shortstack.adapters.crawlers import crawler_kind
 from shortstack.adapters.dynamodb.links import DynamoDBLinkRepository
 from shortstack.adapters.dynamodb.orphan_visits import DynamoDBOrphanVisitRepository
@@ -102,7 +102,14 @@ def build(settings: RedirectSettings) -> RedirectService:
         DynamoDBPasswordAttempts(client, settings.table_name),
         crawler_kind,
         visitor_salt=settings.visitor_hash_salt,
-        orphans=DynamoDBOrphanVisitRepository(client, settings.table_name),
+        # Its own client, built at the first orphan visit: its budget is its own (0112), and
+        # a container that never answers one never pays for it.
+        orphans=DynamoDBOrphanVisitRepository(
+            lazy_client(
+                lambda: make_client("dynamodb", settings.aws_endpoint_url, ORPHAN_VISIT_BUDGET)
+            ),
+            settings.table_name,
+        ),
         orphan_daily_keys=settings.orphan_visits_daily_keys,
         orphan_retention_days=settings.orphan_visits_retention_days,
     )
