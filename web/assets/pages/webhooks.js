@@ -26,7 +26,7 @@ export async function webhooksPage({ render }) {
     ...EVENTS.map(([name, words], index) => h("label", { class: "check" }, boxes[index], ` ${name}: ${words}`)),
     eventsError);
   const form = h("form", { class: "form", novalidate: true, "data-testid": "webhook-form" },
-    field("Receiver URL", url, { wide: true, hint: "https; the server must answer 2xx within 5 seconds." }),
+    field("Receiver URL", url, { wide: true, hint: "https (plain http only in local mode); the receiver must answer 2xx within 5 seconds." }),
     events, submitButton("Add webhook", { "data-testid": "webhook-create" }));
   const errors = formErrors(form, { url: "Receiver URL", events: "Events" });
   const revealed = h("div", { "aria-live": "polite" });
