@@ -71,6 +71,10 @@ FOLD_WINDOW_S = 900
 FOLD_LINKS = 1000
 FOLD_ZIPF_S = 1.2
 FOLD_WINDOWS = 8
+# Who clicks and whose links: a day's visitors drawn from a pool (a visitor clicks about
+# twice a day), the active links spread over owners (each owner's day is one more write).
+FOLD_VISITORS_PER_DAY = 80_000
+FOLD_OWNERS = 50
 HANDLERS = {
     "api": "shortstack.entrypoints.lambda_api.handler",
     "redirect": "shortstack.entrypoints.lambda_redirect.handler",
@@ -256,10 +260,11 @@ def fold_cost(client: Any, meter: Meter) -> dict[str, Any]:
     countries += [f"C{n}" for n in range(20)]
     browsers = ["Chrome", "Safari", "Firefox", "Edge", "Samsung Internet", "Googlebot"]
     oses = ["Windows", "macOS", "iOS", "Android", "Linux", "ChromeOS", "(unknown)"]
+    owners = {link: f"owner{n % FOLD_OWNERS}" for n, link in enumerate(links)}
     per_window = round(FOLD_CLICKS_PER_MONTH / (30 * 86400) * FOLD_WINDOW_S)
     start = datetime(2026, 12, 1, 8, tzinfo=UTC)
-    clicks = groups = 0
-    wru = 0.0
+    clicks = groups = owner_groups = 0
+    wru = rru = 0.0
     for window in range(FOLD_WINDOWS):
         state = ClickWindow()
         for n in range(per_window):
@@ -273,17 +278,21 @@ def fold_cost(client: Any, meter: Meter) -> dict[str, Any]:
                 is_bot=False,
                 country=rng.choice(countries),
                 os=rng.choice(oses),
+                visitor=f"visitor{rng.randrange(FOLD_VISITORS_PER_DAY)}",
             )
             state.add(str(window * per_window + n), facts)
         window_start = (start + timedelta(seconds=FOLD_WINDOW_S * window)).isoformat()
         meter.reset()
         # One writer: the meter adds up each write exactly (moto is not thread-safe either).
         with mock.patch.object(stats_module, "_WINDOW_WRITERS", 1):
-            stats.add_window("shardId-bench", window_start, state.days)
+            owner_days = state.owner_days(owners)
+            stats.add_window("shardId-bench", window_start, state.days, owner_days)
         if window:  # the first window meets empty day items; later ones grown ones
             clicks += per_window
             groups += len(state.days)
+            owner_groups += len(owner_days)
             wru += meter.wru
+            rru += meter.rru
     meter.reset()
     return {
         "assumption": {
@@ -293,9 +302,15 @@ def fold_cost(client: Any, meter: Meter) -> dict[str, Any]:
             "active_links": FOLD_LINKS,
             "zipf_s": FOLD_ZIPF_S,
             "windows": FOLD_WINDOWS,
+            "visitors_per_day": FOLD_VISITORS_PER_DAY,
+            "owners": FOLD_OWNERS,
         },
         "links_per_click": round(groups / clicks, 4),
+        "owner_days_per_click": round(owner_groups / clicks, 4),
         "wru_per_click": round(wru / clicks, 4),
+        # Reading each day's visitor sketch before merging it, plus the close's look-up of
+        # each clicked link's owner (an eventually consistent GetItem of a link under 4 KB).
+        "rru_per_click": round((rru + 0.5 * groups) / clicks, 4),
     }
 
 
@@ -367,13 +382,16 @@ def usage(
     }
     if kind == "redirect":
         fold = work["fold"]
-        # The window's writes run WINDOW_WRITERS at a time, one per (link, day) touched.
-        fold_ms = fold["links_per_click"] * AWS_ROUND_TRIP_MS / WINDOW_WRITERS
+        # The window's writes run WINDOW_WRITERS at a time, one per (link, day) and (owner,
+        # day) touched, each after reading its visitor sketch, plus a look-up of each owner.
+        days = fold["links_per_click"] + fold.get("owner_days_per_click", 0.0)
+        calls = 2 * days + fold["links_per_click"]
+        fold_ms = calls * AWS_ROUND_TRIP_MS / WINDOW_WRITERS
         return {
             "cloudfront_requests": 1,
             "cloudfront_bytes_out": work["redirect_reply_bytes"],
             "lambdas": [entry, _stream_share(warm_ms, memory, fold_ms)],
-            "dynamodb_rru": request["dynamodb_rru"],
+            "dynamodb_rru": request["dynamodb_rru"] + fold["rru_per_click"],
             "dynamodb_wru": request["dynamodb_wru"] + fold["wru_per_click"],
             "stream_read_requests": 1 / STREAM_BATCH,
             "eventbridge_events": 0,

@@ -32,10 +32,11 @@ resource "aws_apigatewayv2_stage" "default" {
   api_id      = aws_apigatewayv2_api.http_api.id
   name        = "$default"
   auto_deploy = true
+  # No client address in the access log: no raw IP is written anywhere.
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.http_api_access_logs.arn
     format = jsonencode({
-      requestId        = "$context.requestId", ip = "$context.identity.sourceIp", method = "$context.httpMethod",
+      requestId        = "$context.requestId", method = "$context.httpMethod",
       route            = "$context.routeKey", status = "$context.status", latencyMs = "$context.responseLatency",
       integrationError = "$context.integrationErrorMessage"
     })

@@ -292,3 +292,45 @@ def test_an_upload_is_requested_when_its_file_lands_and_finished_when_it_never_c
         ("ImportFinished", "import_id-1", "failed"),
     ]
     assert announced[0][1]["filename"] == "landed.csv"
+
+
+def test_the_overview_equals_the_sum_of_the_links_stats_on_both_runtimes(
+    runtime: Runtime,
+) -> None:
+    """Per-owner roll-ups come from the same fold as each link's days, on every runtime."""
+    app = runtime.container
+    links = [
+        app.links.create("alice", url=f"https://example.com/{n}", alias=f"over{n}")
+        for n in range(3)
+    ]
+    other = app.links.create("bob", url="https://example.com/bob", alias="bobs1")
+    addresses = ["198.51.100.1", "198.51.100.2", "2001:db8::5"]
+    for n in range(12):
+        visit = Visit.from_headers(
+            "https://t.co/x" if n % 2 else None,
+            "Mozilla/5.0 (iPhone) Mobile Safari/604.1" if n % 3 else "Mozilla/5.0 Chrome/131",
+            "DE" if n % 4 else "FR",
+            addresses[n % 3],
+        )
+        app.redirects.follow(links[n % 3 if n < 9 else 0].short_id, visit)
+    app.redirects.follow(other.short_id, VISITS[1])
+    app.redirects.follow(links[1].short_id, VISITS[2])  # a crawler: a bot, never a click
+    runtime.fold()
+
+    overview = app.analytics.overview("alice", START.date(), START.date()).report
+    per_link = [runtime.stats(link.short_id) for link in links]
+    assert overview.totals.clicks == sum(s.clicks for s in per_link) == 12
+    assert overview.totals.bots == sum(s.bots for s in per_link) == 1
+    for dimension in ("referrers", "browsers", "devices", "countries"):
+        summed: dict[str, int] = {}
+        for stats in per_link:
+            for value, count in stats.counts[dimension].items():
+                summed[value] = summed.get(value, 0) + count
+        assert overview.totals.counts[dimension] == summed, dimension
+    assert overview.top("links") == [("over0", 6), ("over1", 3), ("over2", 3)]
+    # Three addresses with two User-Agents: each (address, agent) pair once across links.
+    pairs = {(addresses[n % 3], bool(n % 3)) for n in range(12)}
+    assert overview.totals.unique_visitors == len(pairs)
+    assert overview.totals.unique_visitors <= sum(s.unique_visitors for s in per_link)
+    bobs = app.analytics.overview("bob", START.date(), START.date()).report
+    assert (bobs.totals.clicks, bobs.top("links")) == (1, [("bobs1", 1)])

@@ -99,6 +99,7 @@ SCREENSHOTS = ROOT / "test-results" / "screenshots"
 AXE = ROOT / ".tools" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = {
     "shorten": "/#/",
+    "dashboard": "/#/dashboard",
     "links": "/#/links",
     "stats": "/#/links/page-tour/stats",
     "import": "/#/import",
@@ -368,6 +369,55 @@ def test_stats_page_has_a_chart_a_day_table_ranges_and_breakdowns(
     expect(p.get_by_test_id("stats-table").locator("tbody tr")).to_have_count(90)
 
 
+def test_the_dashboard_shows_every_link_at_once_and_leads_to_each_ones_stats(
+    browser: Any, server: Server
+) -> None:
+    link(server, "dash-top", title="The most clicked")
+    link(server, "dash-two")
+    phone = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131 Mobile"
+    for n in range(4):
+        visit(
+            server,
+            "dash-top",
+            referer="https://news.example.com/x",
+            **{"user-agent": phone, "cloudfront-viewer-address": f"198.51.100.{n}:443"},
+        )
+    visit(
+        server, "dash-two", **{"user-agent": phone, "cloudfront-viewer-address": "198.51.100.0:443"}
+    )
+    for width in (1280, 390):
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, is_mobile=width < 500
+        )
+        watched = Watched(context.new_page(), server.base_url)
+        p = watched.page
+        p.goto(f"{server.base_url}/#/dashboard?days=7")
+        for _ in range(30):  # the fold runs shortly after the clicks
+            expect(p.locator("main [aria-busy='true']")).to_have_count(0)
+            clicks = p.get_by_test_id("overview-clicks")
+            if clicks.count() and int(clicks.inner_text()) >= 5:
+                break
+            p.wait_for_timeout(500)
+            p.reload()
+        assert int(p.get_by_test_id("overview-clicks").inner_text()) >= 5
+        assert int(p.get_by_test_id("overview-visitors").inner_text()) >= 4
+        expect(p.get_by_test_id("clicks-chart").locator("canvas")).to_have_count(1)
+        expect(p.get_by_test_id("stats-table").locator("tbody tr")).to_have_count(7)
+        expect(p.get_by_test_id("referrers")).to_contain_text("news.example.com")
+        expect(p.locator("nav a[href='#/dashboard']")).to_have_attribute("aria-current", "page")
+        overflow = p.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (width, overflow)
+        if AXE.exists():
+            assert serious_accessibility_violations(p) == []
+        screenshot(p, f"dashboard-tour-{width}")
+        top = p.get_by_test_id("top-links").get_by_role("link", name="The most clicked")
+        top.click()
+        expect(p).to_have_url(re.compile(r"#/links/dash-top/stats"))
+        expect(p.get_by_test_id("clicks-in-range")).to_have_text("4")
+        assert watched.problems == []
+        context.close()
+
+
 def test_export_buttons_download_the_links_and_a_link_s_stats_as_csv(
     page: Watched, server: Server
 ) -> None:
@@ -521,7 +571,7 @@ def test_every_page_fits_the_screen_passes_axe_and_is_photographed(
         screenshot(p, f"{name}-{width}")
     # Dark mode follows the system: the same pages, checked and photographed dark.
     p.emulate_media(color_scheme="dark")
-    for name in ("links", "stats"):
+    for name in ("links", "stats", "dashboard"):
         p.goto(f"{server.base_url}{PAGES[name]}")
         expect(p.locator("main [aria-busy='true']")).to_have_count(0)
         findings[f"{name} (dark)"] = serious_accessibility_violations(p)

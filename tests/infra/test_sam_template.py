@@ -217,3 +217,13 @@ def test_alarms_cover_errors_and_dead_letters(source: dict[str, Any]) -> None:
         if r["Type"] == "AWS::CloudWatch::Alarm"
     }
     assert {"Errors", "ApproximateNumberOfMessagesVisible", "ExecutionsFailed"} <= alarms
+
+
+def test_no_access_log_carries_the_client_address() -> None:
+    """No raw IP is written anywhere: unique visitors count a daily salted hash instead."""
+    root = Path(__file__).resolve().parents[2]
+    for template in ("infra/sam/template.yaml", "infra/terraform/api.tf"):
+        text = (root / template).read_text()
+        assert "AccessLogSettings" in text or "access_log_settings" in text, template
+        assert "sourceIp" not in text, template
+        assert "$context.identity" not in text, template

@@ -112,7 +112,8 @@ def test_redirects_become_stats_once_the_queue_is_drained(
     assert (body["from"], body["to"]) == ("2026-10-26", "2026-11-24")
     assert len(body["days"]) == 30
     # The crawler was redirected, but it is counted apart: bots, never clicks.
-    assert body["days"][-1] == {"day": "2026-11-24", "clicks": 2, "bots": 1}
+    # No visitor hash without a client address (the test client sends none).
+    assert body["days"][-1] == {"day": "2026-11-24", "clicks": 2, "bots": 1, "unique_visitors": 0}
     assert (body["clicks"], body["bots"]) == (2, 1)
     assert body["bot_agents"] == [{"value": "Googlebot", "clicks": 1}]
     assert body["referrers"] == [
@@ -212,7 +213,7 @@ def test_the_stats_answer_keeps_its_totals_after_old_days_roll_into_months(
             (date(2026, 11, 20), "google.com"),
         ]
     ):
-        maintenance_support.click(stats, f"c{n}", short_id, day, referrer=referrer)
+        maintenance_support.click(stats, f"c{n}", short_id, day, referrer=referrer, visitor=f"v{n}")
     url = f"/api/v1/links/{short_id}/stats?from=2026-06-01&to=2026-11-24"
     before = api.get(url).json()
     assert before["months"] == []
@@ -221,11 +222,13 @@ def test_the_stats_answer_keeps_its_totals_after_old_days_roll_into_months(
     assert rollup.as_dict()["days_rolled"] == 3  # boundary 2026-08-01: June and July
 
     after = api.get(url).json()
-    for field in ("clicks", "bots", "referrers", "browsers", "devices", "countries"):
+    fields = ("clicks", "bots", "unique_visitors", "referrers", "browsers", "devices")
+    for field in (*fields, "countries"):
         assert after[field] == before[field], field
+    assert before["unique_visitors"] == 4
     assert after["months"] == [
-        {"month": "2026-06", "clicks": 2, "bots": 0},
-        {"month": "2026-07", "clicks": 1, "bots": 0},
+        {"month": "2026-06", "clicks": 2, "bots": 0, "unique_visitors": 2},
+        {"month": "2026-07", "clicks": 1, "bots": 0, "unique_visitors": 1},
     ]
     assert after["days"][0]["day"] == "2026-08-01"  # June and July answer as months
     assert len(after["days"]) == len(before["days"]) - 61

@@ -160,12 +160,12 @@ def test_a_batch_that_fails_halfway_is_redelivered_and_stats_equal_the_counts(
     calls: list[int] = []
     real_add = window.add_window
 
-    def crash_once(source: str, start: str, days: Any) -> None:
-        real_add(source, start, dict(list(days.items())[:1]))  # part of the window lands
+    def crash_once(source: str, start: str, days: Any, owner_days: Any) -> None:
+        real_add(source, start, dict(list(days.items())[:1]), {})  # part of the window lands
         calls.append(1)
         if len(calls) == 1:
             raise TimeoutError("the final call died half-way")
-        real_add(source, start, days)
+        real_add(source, start, days, owner_days)
 
     monkeypatch.setattr(window, "add_window", crash_once)
     with pytest.raises(TimeoutError):

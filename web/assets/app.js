@@ -5,6 +5,7 @@ import { accessToken, completeSignIn, signIn, signInConfigured, signOut } from "
 import { button } from "./components.js";
 import { clearStatus, h } from "./dom.js";
 import { currentRoute } from "./router.js";
+import { dashboardPage } from "./pages/dashboard.js";
 import { importPage } from "./pages/importer.js";
 import { itemsPage } from "./pages/items.js";
 import { keysPage } from "./pages/keys.js";
@@ -18,6 +19,7 @@ import { webhooksPage } from "./pages/webhooks.js";
 const main = document.getElementById("main");
 const ROUTES = [
   [/^\/$/, () => shortenPage],
+  [/^\/dashboard$/, () => dashboardPage],
   [/^\/links$/, () => linksPage],
   [/^\/links\/([^/]+)\/stats$/, (m) => (view) => statsPage(view, decodeURIComponent(m[1]))],
   [/^\/import$/, () => importPage],

@@ -62,9 +62,11 @@ export function daysTable(days) {
   return h("div", { class: "table-wrap table-scroll", tabindex: "0", role: "region", "aria-label": "Clicks per day, table" },
     h("table", { class: "data-table compact", "data-testid": "stats-table" },
       h("caption", {}, "Clicks per day (UTC)"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Day"), h("th", { scope: "col", class: "num" }, "Clicks"), h("th", { scope: "col", class: "num" }, "Bots"))),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Day"), h("th", { scope: "col", class: "num" }, "Clicks"),
+        h("th", { scope: "col", class: "num" }, "Visitors"), h("th", { scope: "col", class: "num" }, "Bots"))),
       h("tbody", {}, [...days].reverse().map((d) => h("tr", {},
-        h("th", { scope: "row" }, dayLabel(d.day)), h("td", { class: "num" }, d.clicks), h("td", { class: "num" }, d.bots))))));
+        h("th", { scope: "row" }, dayLabel(d.day)), h("td", { class: "num" }, d.clicks),
+        h("td", { class: "num" }, d.unique_visitors ?? 0), h("td", { class: "num" }, d.bots))))));
 }
 
 // One breakdown (referrers, browsers, ...) as bars; long names are cut with an ellipsis

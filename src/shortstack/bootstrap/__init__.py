@@ -14,6 +14,7 @@ runner's thread, because the imports service needs its runner when it is built.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -158,7 +159,7 @@ def bootstrap(
             adapters.password_attempts,
             crawler_kind,
             clock,
-            settings.visitor_hash_salt,
+            visitor_salt(settings),
             orphans=adapters.orphan_visits,
             orphan_daily_keys=settings.orphan_visits_daily_keys,
             orphan_retention_days=settings.orphan_visits_retention_days,
@@ -185,6 +186,16 @@ def bootstrap(
     )
 
 
+def visitor_salt(settings: Settings) -> str:
+    """The key of clicks' daily visitor hashes: VISITOR_HASH_SALT, or on one local server
+    a random one made at start and never stored (restarting it re-counts that day's
+    visitors once). On AWS many containers must agree, so there only the setting counts.
+    """
+    if settings.visitor_hash_salt or settings.storage == "dynamodb":
+        return settings.visitor_hash_salt
+    return secrets.token_urlsafe(32)
+
+
 def _relay(
     settings: Settings, adapters: Adapters, analytics: AnalyticsService
 ) -> OutboxRelay | None:
@@ -196,6 +207,7 @@ def _relay(
         adapters.window_fold,
         analytics.click_facts,
         adapters.stats,
+        analytics.owners_of,
         clicks_on_bus=settings.click_events_on_bus,
     )
 

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from shortstack.domain.clock import from_iso
 from shortstack.domain.errors import InvalidInput
+from shortstack.domain.visitor_sketch import VisitorSketch
 
 DIRECT = "(direct)"
 UNKNOWN = "(unknown)"
@@ -36,6 +37,11 @@ DIMENSIONS = (
     "rules",
     "bots",
 )
+# An owner's day keeps what the overview shows, and clicks per link (its top links): every
+# counter makes the item, written once per owner a window, bigger (docs/decisions/0110).
+LINKS = "links"
+OWNER_DIMENSIONS = ("referrers", "browsers", "devices", "countries", LINKS)
+VISITOR_MAX = 64
 HOST_MAX = 100
 MAX_STATS_DAYS = 366
 DEFAULT_STATS_DAYS = 30
@@ -67,6 +73,8 @@ class ClickFacts:
     os: str = UNKNOWN
     variant: int | None = None
     rule: int | None = None
+    visitor: str | None = None  # the visitor's daily hash (visits.visitor_hash), if kept
+    owner: str | None = None  # whose link: the fold adds the click to the owner's day too
 
     @property
     def clicks(self) -> int:
@@ -89,10 +97,28 @@ class ClickFacts:
             values["rules"] = str(self.rule)
         return values
 
+    def owner_values(self) -> dict[str, str]:
+        """What the click adds to its owner's day: the overview's dimensions, and the link."""
+        if self.is_bot:
+            return {}
+        values = {
+            name: value
+            for name, value in self.dimension_values().items()
+            if name in OWNER_DIMENSIONS
+        }
+        values[LINKS] = self.short_id
+        return values
+
 
 @dataclass(slots=True)
 class DailyStats:
-    """One link's clicks on one UTC day, with a count per value of each dimension."""
+    """One link's (or owner's) clicks on one UTC day, with a count per value of each dimension.
+
+    `visitors` holds the day's distinct visitor hashes (a sketch); a period made of
+    several days (a rolled-up month, a report's totals) keeps the sum of its days'
+    unique visitors in `rolled_visitors` instead, because a visitor's hash changes
+    every day: over a range, unique visitors are visitor-days.
+    """
 
     day: date
     clicks: int = 0
@@ -100,19 +126,42 @@ class DailyStats:
     counts: dict[str, dict[str, int]] = field(
         default_factory=lambda: {name: {} for name in DIMENSIONS}
     )
+    visitors: VisitorSketch = field(default_factory=VisitorSketch)
+    rolled_visitors: int = 0
 
-    def add(self, facts: ClickFacts) -> None:
+    @property
+    def unique_visitors(self) -> int:
+        return self.visitors.estimate() + self.rolled_visitors
+
+    def add(self, facts: ClickFacts, values: Mapping[str, str] | None = None) -> None:
+        """Count one click with its dimension values (by default the link's own)."""
         self.clicks += facts.clicks
         self.bots += int(facts.is_bot)
-        for dimension, value in facts.dimension_values().items():
-            bucket = self.counts[dimension]
+        if facts.visitor and not facts.is_bot:
+            self.visitors.add(facts.visitor)
+        for dimension, value in (values or facts.dimension_values()).items():
+            bucket = self.counts.setdefault(dimension, {})
             bucket[value] = bucket.get(value, 0) + 1
 
     def absorb(self, other: DailyStats) -> None:
-        """Add another period's counts to this one."""
+        """Add another period's counts to this one (its unique visitors as a number)."""
+        self._add_counts(other)
+        self.rolled_visitors += other.unique_visitors
+
+    def merge_day(self, other: DailyStats, dimensions: Iterable[str] | None = None) -> None:
+        """Add counts of the same day (of `dimensions` only, if given): its visitor sketch
+        merges, a visitor counting once."""
+        self._add_counts(other, dimensions)
+        self.visitors.merge(other.visitors)
+        self.rolled_visitors += other.rolled_visitors
+
+    def _add_counts(self, other: DailyStats, dimensions: Iterable[str] | None = None) -> None:
         self.clicks += other.clicks
         self.bots += other.bots
+        kept = None if dimensions is None else set(dimensions)
         for dimension, counts in other.counts.items():
+            if kept is not None and dimension not in kept:
+                continue
             bucket = self.counts.setdefault(dimension, {})
             for value, count in counts.items():
                 bucket[value] = bucket.get(value, 0) + count
@@ -153,7 +202,9 @@ class StatsReport:
     months: list[DailyStats] = field(default_factory=list)
 
     def top(self, dimension: str, n: int = TOP_N) -> list[tuple[str, int]]:
-        ranked = sorted(self.totals.counts[dimension].items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(
+            self.totals.counts.get(dimension, {}).items(), key=lambda kv: (-kv[1], kv[0])
+        )
         return ranked[:n]
 
 
@@ -207,6 +258,7 @@ def click_facts(
         raise InvalidInput("occurred_at is not ISO 8601", field="occurred_at") from exc
     referrer = detail.get("referrer")
     country = detail.get("country")
+    visitor = detail.get("visitor")
     return ClickFacts(
         event_id=event_id,
         short_id=short_id,
@@ -219,6 +271,7 @@ def click_facts(
         os=family.os,
         variant=_index(detail, "variant"),
         rule=_index(detail, "rule"),
+        visitor=visitor if isinstance(visitor, str) and 0 < len(visitor) <= VISITOR_MAX else None,
     )
 
 

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 
 from shortstack.domain import analytics
-from shortstack.domain.analytics import ClickFacts, StatsReport
+from shortstack.domain.analytics import LINKS, TOP_N, ClickFacts, StatsReport
 from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.errors import LinkNotFound
 from shortstack.domain.events import BOT_VISIT, Event
+from shortstack.domain.links import Link
 from shortstack.service_layer.events import EventConsumer
 from shortstack.service_layer.ports import (
     ClickStatsRepository,
     LinkRepository,
     UserAgentClassifier,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class TopLink:
+    link: Link
+    clicks: int
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The owner's clicks per day across links, the breakdowns, and the top links."""
+
+    report: StatsReport
+    top_links: list[TopLink]
 
 
 @dataclass
@@ -36,9 +52,27 @@ class AnalyticsService:
         is_bot = event.detail_type == BOT_VISIT
         return analytics.click_facts(event.id, event.detail, family, is_bot)
 
+    def owned_click_facts(self, event: Event) -> ClickFacts:
+        """click_facts with the link's owner, whose day the fold adds the click to as well.
+
+        No owner when the link is gone: its stats go with it, so its clicks stay out of
+        the owner's overview too.
+        """
+        facts = self.click_facts(event)
+        return replace(facts, owner=self.owners_of([facts.short_id]).get(facts.short_id))
+
+    def owners_of(self, short_ids: Iterable[str]) -> dict[str, str]:
+        """Each existing link's owner (eventually consistent: owners never change)."""
+        owners = {}
+        for short_id in set(short_ids):
+            link = self.links.get(short_id, consistent=False)
+            if link is not None:
+                owners[short_id] = link.owner
+        return owners
+
     def fold_click(self, event: Event) -> bool:
-        """Add one LinkClicked to its link's day; False when it was already counted."""
-        return self.stats.fold(self.click_facts(event))
+        """Add one LinkClicked to its link's and owner's day; False when already counted."""
+        return self.stats.fold(self.owned_click_facts(event))
 
     def forget_link(self, event: Event) -> None:
         """A deleted link's stats go with it."""
@@ -61,6 +95,23 @@ class AnalyticsService:
             self.stats.days(short_id, first, last),
             self.stats.months(short_id, analytics.month_start(first), last),
         )
+
+    def overview(self, owner: str, first: date | None = None, last: date | None = None) -> Overview:
+        """All the owner's links over a range of days, from the owner's daily roll-ups."""
+        first, last = analytics.stats_range(first, last, self.clock().date())
+        report = analytics.report(owner, first, last, self.stats.owner_days(owner, first, last))
+        return Overview(report, self._top_links(owner, report))
+
+    def _top_links(self, owner: str, report: StatsReport) -> list[TopLink]:
+        """The owner's most clicked links that still exist and are still theirs."""
+        top: list[TopLink] = []
+        for short_id, clicks in report.top(LINKS, n=TOP_N * 3):
+            link = self.links.get(short_id, consistent=False)
+            if link is not None and link.owner == owner:
+                top.append(TopLink(link, clicks))
+                if len(top) == TOP_N:
+                    break
+        return top
 
     def register(self, consumer: EventConsumer, *, fold_clicks: bool = True) -> None:
         """Subscribe to the events analytics needs.

@@ -224,6 +224,14 @@ class ClickStatsRepository(Protocol):
         """The stored days of one link within [first, last], oldest first."""
         ...
 
+    def owner_days(self, owner: str, first: date, last: date) -> list[DailyStats]:
+        """The roll-ups of one owner's links per day within [first, last], oldest first.
+
+        The same fold as the links' days keeps them (a click with its `owner` adds to
+        both); their counts add a `links` dimension: clicks per link.
+        """
+        ...
+
     def months(self, short_id: str, first: date, last: date) -> list[DailyStats]:
         """The rolled-up months of one link starting within [first, last], oldest first.
 

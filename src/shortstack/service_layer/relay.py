@@ -10,7 +10,8 @@ and hands them here, a batch at a time, in stream order:
 - clicks are summed per link and UTC day in the shard's ClickWindow, which Lambda
   keeps between the invocations of a tumbling window; when the window closes its
   sums are added to the stats once (WindowedClickFold), a write per link and day
-  per window instead of one per click.
+  per window instead of one per click, plus one per owner and day: the close looks
+  up each clicked link's owner and sums its links' days into the owner's roll-up.
 
 Only a prefix of a batch is ever relayed: at the first record that fails, or when
 the invocation's time runs short, the rest is reported failed and redelivered
@@ -22,14 +23,16 @@ window never wrote, so nothing is counted twice (docs/decisions/0105).
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Protocol
 
-from shortstack.domain.analytics import DIMENSIONS, ClickFacts, DailyStats
+from shortstack.domain.analytics import LINKS, OWNER_DIMENSIONS, ClickFacts, DailyStats
 from shortstack.domain.events import BOT_VISIT, Event
+from shortstack.domain.visitor_sketch import VisitorSketch
 from shortstack.service_layer.ports import ClickStatsRepository, EventPublisher
 
 CLICKED = "LinkClicked"
@@ -52,9 +55,14 @@ class Change:
 
 class WindowedClickFold(Protocol):
     def add_window(
-        self, source: str, window: str, days: Mapping[tuple[str, date], DailyStats]
+        self,
+        source: str,
+        window: str,
+        days: Mapping[tuple[str, date], DailyStats],
+        owner_days: Mapping[tuple[str, date], DailyStats],
     ) -> None:
-        """Add a window's clicks to each (link, day)'s stats, once per `source` and `window`.
+        """Add a window's clicks to each (link, day)'s and (owner, day)'s stats, once per
+        `source` and `window`.
 
         `source` names the stream shard, `window` the window's start (later windows sort
         after earlier ones). Safe to call again after a failure: a day that already holds
@@ -87,12 +95,33 @@ class ClickWindow:
     def clicks(self) -> int:
         return sum(stats.clicks for stats in self.days.values())
 
+    def owner_days(self, owners: Mapping[str, str]) -> dict[tuple[str, date], DailyStats]:
+        """The window's days summed per owner (links without an owner, deleted ones, left out)."""
+        rolled: dict[tuple[str, date], DailyStats] = {}
+        for (short_id, day), stats in self.days.items():
+            owner = owners.get(short_id)
+            if owner is None:
+                continue
+            owner_day = rolled.setdefault((owner, day), DailyStats(day=day))
+            owner_day.merge_day(stats, OWNER_DIMENSIONS)
+            if stats.clicks:
+                links = owner_day.counts.setdefault(LINKS, {})
+                links[short_id] = links.get(short_id, 0) + stats.clicks
+        return rolled
+
     def to_state(self) -> dict[str, Any]:
         """The JSON state Lambda hands back to the window's next invocation."""
         return {
             "last": str(self.last),
             "days": [
-                [short_id, day.isoformat(), stats.clicks, stats.bots, stats.counts]
+                [
+                    short_id,
+                    day.isoformat(),
+                    stats.clicks,
+                    stats.bots,
+                    stats.counts,
+                    base64.b64encode(stats.visitors.to_bytes()).decode(),
+                ]
                 for (short_id, day), stats in self.days.items()
             ],
         }
@@ -103,11 +132,13 @@ class ClickWindow:
         if not state:
             return cls()
         days: dict[tuple[str, date], DailyStats] = {}
-        for short_id, day_text, clicks, bots, counts in state.get("days", []):
+        for short_id, day_text, clicks, bots, counts, *visitors in state.get("days", []):
             day = date.fromisoformat(day_text)
             stats = DailyStats(day=day, clicks=int(clicks), bots=int(bots))
-            for dimension in DIMENSIONS:
+            for dimension in stats.counts:
                 stats.counts[dimension] = {k: int(v) for k, v in counts.get(dimension, {}).items()}
+            if visitors:
+                stats.visitors = VisitorSketch.from_bytes(base64.b64decode(visitors[0]))
             days[(str(short_id), day)] = stats
         return cls(last=int(state.get("last", -1)), days=days)
 
@@ -118,6 +149,7 @@ class OutboxRelay:
     fold: WindowedClickFold
     facts_of: Callable[[Event], ClickFacts]
     stats: ClickStatsRepository
+    owners_of: Callable[[Iterable[str]], Mapping[str, str]]
     clicks_on_bus: bool = False
 
     def relay(
@@ -170,7 +202,8 @@ class OutboxRelay:
     def close(self, source: str, window_start: str, window: ClickWindow) -> None:
         """The window ended: add its sums to the stats (raises to have the close retried)."""
         if window.days:
-            self.fold.add_window(source, window_start, window.days)
+            owners = self.owners_of({short_id for short_id, _ in window.days})
+            self.fold.add_window(source, window_start, window.days, window.owner_days(owners))
 
     def replay(self, changes: Iterable[Change]) -> list[str]:
         """Re-process dead-lettered changes one by one; the sequences that failed again."""
@@ -179,7 +212,9 @@ class OutboxRelay:
             try:
                 for event in change.events:
                     if event.detail_type in VISITS:
-                        self.stats.fold(self.facts_of(event))
+                        facts = self.facts_of(event)
+                        owner = self.owners_of([facts.short_id]).get(facts.short_id)
+                        self.stats.fold(replace(facts, owner=owner))
                     if self.clicks_on_bus or event.detail_type not in VISITS:
                         self.publisher.publish([event])
             except Exception:

@@ -10,7 +10,7 @@ import { navigate } from "../router.js";
 const RANGES = [7, 30, 90];
 const countryNames = typeof Intl.DisplayNames === "function" ? new Intl.DisplayNames(undefined, { type: "region" }) : null;
 
-function countryName(code) {
+export function countryName(code) {
   if (!/^[A-Z]{2}$/.test(code) || !countryNames) return code;
   try {
     return `${countryNames.of(code)} (${code})`;
@@ -38,7 +38,7 @@ function isoDay(date) {
   return date.toISOString().slice(0, 10);
 }
 
-function rangeOf(params) {
+export function rangeOf(params) {
   const from = params.get("from");
   const to = params.get("to");
   if (from && to) return { from, to, days: null };
@@ -48,8 +48,8 @@ function rangeOf(params) {
   return { from: isoDay(first), to: isoDay(today), days };
 }
 
-function rangePicker(shortId, range) {
-  const path = `/links/${encodeURIComponent(shortId)}/stats`;
+// `path`: the page's route, which keeps the range in its query.
+export function rangePicker(path, range) {
   const presets = RANGES.map((days) => button(`${days} days`, () => navigate(path, { days }), {
     "aria-pressed": String(range.days === days), class: range.days === days ? "btn btn-primary" : "btn btn-secondary",
   }));
@@ -96,7 +96,7 @@ export async function statsPage({ render, params }, shortId) {
       }
     }, { "data-testid": "stats-export" });
     render(pageHeader(title, exportCsv, h("a", { class: "btn btn-secondary", href: "#/links" }, "All links")),
-      head, rangePicker(shortId, range), chartCard,
+      head, rangePicker(`/links/${id}/stats`, range), chartCard,
       h("div", { class: "breakdowns" },
         breakdown("Referrers", stats.referrers, { testid: "referrers" }),
         breakdown("Countries", stats.countries, { name: countryName, testid: "countries" }),

@@ -7,6 +7,7 @@ Layout (entity: PK / SK; indexes):
   user e-mail: USEREMAIL#<normalized e-mail> / USEREMAIL (uniqueness guard)
   link:        LINK#<short_id> / LINK;  GSI1 OWNER#<owner>#LINKS / <created>#<short_id>
   link stats:  LINK#<short_id> / STATS#<yyyy-mm-dd> (a day), STATS#M#<yyyy-mm-01> (a month)
+  owner stats: OWNERSTATS#<owner> / DAY#<yyyy-mm-dd> (the owner's links summed per day)
   hot link:    HOTLINK#<short_id>#<n> / CLICKS (a throttled link's counter shards, hot_links.py)
   click fold:  CLICKFOLD#<event id> / CLICKFOLD (TTL)
   idempotency: IDEMPOTENCY#<key> / IDEMPOTENCY (TTL)
@@ -105,6 +106,17 @@ def short_id_of_partition(partition: str) -> str:
 
 def link_month_stats_key(short_id: str, month_start: str) -> Key:
     return {"PK": link_partition(short_id), "SK": f"{MONTH_STATS_PREFIX}{month_start}"}
+
+
+OWNER_DAY_PREFIX = "DAY#"
+
+
+def owner_stats_partition(owner: str) -> str:
+    return f"OWNERSTATS#{escape(owner)}"
+
+
+def owner_stats_key(owner: str, day: str) -> Key:
+    return {"PK": owner_stats_partition(owner), "SK": f"{OWNER_DAY_PREFIX}{day}"}
 
 
 def password_attempts_key(short_id: str, client: str, window: str) -> Key:

@@ -14,7 +14,17 @@ written by stats_rollup.py) in the same counter layout.
 On AWS clicks arrive through the table's stream instead, summed per tumbling window
 (service_layer/relay.py): `add_window` adds a window's sums with one UpdateItem per
 day, no marker and no transaction, and remembers the window in the day's slot for
-its stream shard; `fold` stays for dead letters replayed one by one.
+its stream shard; `fold` stays for dead letters replayed one by one. The owner's
+roll-up (`OWNERSTATS#<owner>` / `DAY#<day>`, with a `lnk#<short_id>` counter per
+link) is written the same way, one UpdateItem per owner and day a window touches.
+
+A day's distinct visitors are a VisitorSketch in the binary attribute `vis`.
+DynamoDB cannot merge one in an update, so a day whose window saw visitors is read
+first (consistently: a read costs no write unit) and written back merged, on
+condition that `vis` is still what was read; a lost race reads again. A rolled-up
+month keeps the sum of its days' unique visitors in `uv`. The one-by-one `fold`
+counts a replayed click but not its visitor: dead letters are rare, and the
+transaction would have to read first.
 """
 
 from __future__ import annotations
@@ -33,10 +43,12 @@ from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.errors import cancellation_codes, error_code
 from shortstack.adapters.dynamodb.hot_links import HOT_SHARDS, shard_keys
-from shortstack.domain.analytics import DIMENSIONS, ClickFacts, DailyStats
+from shortstack.domain.analytics import LINKS, ClickFacts, DailyStats
+from shortstack.domain.visitor_sketch import VisitorSketch
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateTypeDef
 
 # Longer than any redelivery can arrive: SQS keeps a dead letter 14 days, plus a replay.
 FOLD_RETENTION_S = 15 * 24 * 3600
@@ -49,11 +61,16 @@ _PREFIX = {
     "variants": "var",
     "rules": "rule",
     "bots": "bot",
+    LINKS: "lnk",
 }
 _DIMENSION_OF = {prefix: name for name, prefix in _PREFIX.items()}
 # A day's "window of this stream shard already added" slots: `w#<hash of the shard id>`.
 _WINDOW_SLOT = "w#"
 _WINDOW_WRITERS = 8
+_VISITORS = "vis"
+_ROLLED_VISITORS = "uv"
+# Concurrent writers of one day's sketch are the few stream shards holding its clicks.
+_SKETCH_ATTEMPTS = 10
 
 
 def _short_hash(text: str) -> str:
@@ -67,6 +84,53 @@ class DynamoDBClickStatsRepository:
         self._table = table_name
 
     def fold(self, facts: ClickFacts) -> bool:
+        marker = {
+            **keys.click_fold_key(facts.event_id),
+            "short_id": facts.short_id,
+            keys.TTL_ATTRIBUTE: int(time.time()) + FOLD_RETENTION_S,
+        }
+        day = facts.day.isoformat()
+        visitors = VisitorSketch()
+        if facts.visitor and not facts.is_bot:
+            visitors.add(facts.visitor)
+        for _ in range(_SKETCH_ATTEMPTS):
+            actions: list[TransactWriteItemTypeDef] = [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_attributes(marker),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {
+                    "Update": self._add_one(
+                        keys.link_stats_key(facts.short_id, day), facts, facts.dimension_values()
+                    )
+                },
+            ]
+            if facts.owner:
+                owner_key = keys.owner_stats_key(facts.owner, day)
+                actions.append({"Update": self._add_one(owner_key, facts, facts.owner_values())})
+            if visitors:
+                for action in actions[1:]:
+                    self._merge_visitors(action.get("Update"), visitors)
+            try:
+                self._client.transact_write_items(TransactItems=actions)
+                return True
+            except ClientError as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise
+                codes = cancellation_codes(exc)
+                if codes[:1] == ["ConditionalCheckFailed"]:
+                    return False  # the marker exists: already counted
+                if "ConditionalCheckFailed" not in codes:
+                    raise
+        raise RuntimeError(f"the visitors of {facts.short_id} kept changing: the fold retries")
+
+    def _add_one(
+        self, key: keys.Key, facts: ClickFacts, dimension_values: Mapping[str, str]
+    ) -> UpdateTypeDef:
+        """One click's ADDs to a day item, as a transaction's Update."""
         names = {"#clicks": "clicks", "#bots": "bots"}
         values: dict[str, Any] = {
             ":one": {"N": "1"},
@@ -74,61 +138,72 @@ class DynamoDBClickStatsRepository:
             ":bot": {"N": str(int(facts.is_bot))},
         }
         adds = ["#clicks :click", "#bots :bot"]
-        for index, (dimension, value) in enumerate(facts.dimension_values().items()):
+        for index, (dimension, value) in enumerate(dimension_values.items()):
             names[f"#d{index}"] = f"{_PREFIX[dimension]}#{value}"
             adds.append(f"#d{index} :one")
-        marker = {
-            **keys.click_fold_key(facts.event_id),
-            "short_id": facts.short_id,
-            keys.TTL_ATTRIBUTE: int(time.time()) + FOLD_RETENTION_S,
+        return {
+            "TableName": self._table,
+            "Key": to_attributes(key),
+            "UpdateExpression": "ADD " + ", ".join(adds),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
         }
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": to_attributes(marker),
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_attributes(
-                                keys.link_stats_key(facts.short_id, facts.day.isoformat())
-                            ),
-                            "UpdateExpression": "ADD " + ", ".join(adds),
-                            "ExpressionAttributeNames": names,
-                            "ExpressionAttributeValues": values,
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException" and (
-                cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]
-            ):
-                return False
-            raise
-        return True
+
+    def _merge_visitors(
+        self, update: Any, visitors: VisitorSketch, stored: Mapping[str, Any] | None = None
+    ) -> None:
+        """Make `update` also write the day's sketch merged with `visitors`, on condition that
+        the sketch is still the one read (`stored`, or read now, consistently)."""
+        if stored is None:
+            stored = self._client.get_item(
+                TableName=self._table,
+                Key=update["Key"],
+                ConsistentRead=True,
+                ProjectionExpression="#vis",
+                ExpressionAttributeNames={"#vis": _VISITORS},
+            ).get("Item", {})
+        before = stored.get(_VISITORS, {}).get("B")
+        merged = VisitorSketch.from_bytes(before)
+        merged.merge(visitors)
+        set_visitors = "SET #vis = :vis"
+        if " SET " in update["UpdateExpression"]:
+            set_visitors = ", #vis = :vis"
+        update["UpdateExpression"] += " " + set_visitors
+        update["ExpressionAttributeNames"]["#vis"] = _VISITORS
+        update["ExpressionAttributeValues"][":vis"] = {"B": merged.to_bytes()}
+        guard = "attribute_not_exists(#vis)"
+        if before is not None:
+            guard = "#vis = :before"
+            update["ExpressionAttributeValues"][":before"] = {"B": before}
+        condition = update.get("ConditionExpression")
+        update["ConditionExpression"] = f"{condition} AND {guard}" if condition else guard
 
     def add_window(
-        self, source: str, window: str, days: Mapping[tuple[str, date], DailyStats]
+        self,
+        source: str,
+        window: str,
+        days: Mapping[tuple[str, date], DailyStats],
+        owner_days: Mapping[tuple[str, date], DailyStats],
     ) -> None:
-        """The WindowedClickFold port: one UpdateItem per (link, day), in parallel.
+        """The WindowedClickFold port: one UpdateItem per (link, day) and (owner, day).
 
         Each ADDs the window's counts and sets the day's slot for `source` (the stream
         shard, hashed to 8 characters) to `window`, on condition that the slot holds an
         earlier window: a retried close finds its days done and skips them.
         """
         slot = f"{_WINDOW_SLOT}{_short_hash(source)}"
-        updates = [(short_id, day, stats) for (short_id, day), stats in days.items()]
+        updates = [
+            (keys.link_stats_key(short_id, day.isoformat()), stats)
+            for (short_id, day), stats in days.items()
+        ] + [
+            (keys.owner_stats_key(owner, day.isoformat()), stats)
+            for (owner, day), stats in owner_days.items()
+        ]
         with ThreadPoolExecutor(max_workers=_WINDOW_WRITERS) as pool:
             for future in [pool.submit(self._add_day, slot, window, *u) for u in updates]:
                 future.result()
 
-    def _add_day(self, slot: str, window: str, short_id: str, day: date, stats: DailyStats) -> None:
+    def _add_day(self, slot: str, window: str, key: keys.Key, stats: DailyStats) -> None:
         names = {"#slot": slot}
         values: dict[str, Any] = {":window": {"S": window}}
         adds = []
@@ -137,27 +212,51 @@ class DynamoDBClickStatsRepository:
                 names[f"#c{index}"] = name
                 values[f":c{index}"] = {"N": str(count)}
                 adds.append(f"#c{index} :c{index}")
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_attributes(keys.link_stats_key(short_id, day.isoformat())),
-                UpdateExpression="ADD " + ", ".join(adds) + " SET #slot = :window",
-                ConditionExpression="attribute_not_exists(#slot) OR #slot < :window",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        update = "ADD " + ", ".join(adds) + " SET #slot = :window"
+        condition = "(attribute_not_exists(#slot) OR #slot < :window)"
+        for _ in range(_SKETCH_ATTEMPTS):
+            request: dict[str, Any] = {
+                "TableName": self._table,
+                "Key": to_attributes(key),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": dict(names),
+                "ExpressionAttributeValues": dict(values),
+            }
+            if stats.visitors:
+                stored = self._client.get_item(
+                    TableName=self._table,
+                    Key=request["Key"],
+                    ConsistentRead=True,
+                    ProjectionExpression="#slot, #vis",
+                    ExpressionAttributeNames={"#slot": slot, "#vis": _VISITORS},
+                ).get("Item", {})
+                if slot in stored and stored[slot]["S"] >= window:
+                    return  # a retried close: this window is in already
+                self._merge_visitors(request, stats.visitors, stored)
+            try:
+                self._client.update_item(**request)
+                return
+            except ClientError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+                if not stats.visitors:
+                    return  # only the slot can have failed: a retried close
+        raise RuntimeError(f"the visitors of {key} kept changing: the window's close retries")
 
     def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
         return self._query_periods(short_id, keys.STATS_PREFIX, first, last)
+
+    def owner_days(self, owner: str, first: date, last: date) -> list[DailyStats]:
+        return self._query_periods(
+            owner, keys.OWNER_DAY_PREFIX, first, last, keys.owner_stats_partition(owner)
+        )
 
     def months(self, short_id: str, first: date, last: date) -> list[DailyStats]:
         return self._query_periods(short_id, keys.MONTH_STATS_PREFIX, first, last)
 
     def _query_periods(
-        self, short_id: str, prefix: str, first: date, last: date
+        self, short_id: str, prefix: str, first: date, last: date, partition: str | None = None
     ) -> list[DailyStats]:
         found: list[DailyStats] = []
         request: dict[str, Any] = {
@@ -165,7 +264,7 @@ class DynamoDBClickStatsRepository:
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
             "ExpressionAttributeValues": to_attributes(
                 {
-                    ":pk": keys.link_partition(short_id),
+                    ":pk": partition or keys.link_partition(short_id),
                     ":first": f"{prefix}{first.isoformat()}",
                     ":last": f"{prefix}{last.isoformat()}",
                 }
@@ -213,7 +312,7 @@ class DynamoDBClickStatsRepository:
 
 def counter_attributes(stats: DailyStats) -> dict[str, int]:
     """A period's counts as an item's top-level counter attributes (period_stats' inverse)."""
-    counters = {"clicks": stats.clicks, "bots": stats.bots}
+    counters = {"clicks": stats.clicks, "bots": stats.bots, _ROLLED_VISITORS: stats.rolled_visitors}
     for dimension, counts in stats.counts.items():
         for value, count in counts.items():
             counters[f"{_PREFIX[dimension]}#{value}"] = count
@@ -226,10 +325,12 @@ def period_stats(item: dict[str, Any], sort_prefix: str) -> DailyStats:
         day=date.fromisoformat(str(item["SK"]).removeprefix(sort_prefix)),
         clicks=int(item.get("clicks", 0)),
         bots=int(item.get("bots", 0)),
+        visitors=VisitorSketch.from_bytes(bytes(item[_VISITORS]) if _VISITORS in item else None),
+        rolled_visitors=int(item.get(_ROLLED_VISITORS, 0)),
     )
     for name, count in item.items():
         short, sep, value = name.partition("#")
         dimension = _DIMENSION_OF.get(short)
-        if sep and dimension in DIMENSIONS:
-            stats.counts[dimension][value] = int(count)
+        if sep and dimension is not None:
+            stats.counts.setdefault(dimension, {})[value] = int(count)
     return stats

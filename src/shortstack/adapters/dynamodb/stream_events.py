@@ -79,11 +79,14 @@ def _when(record: Mapping[str, Any]) -> datetime:
 def _events_of(record: Mapping[str, Any]) -> list[Event]:
     stream = record["dynamodb"]
     raw_new, raw_old = stream.get("NewImage"), stream.get("OldImage")
+    # Told apart before reading the images whole: items that announce nothing (the stats,
+    # with their binary visitor sketches) are never decoded.
+    entity = ((raw_new or raw_old or {}).get("entity") or {}).get("S")
+    derive = _DERIVE.get(str(entity))
+    if derive is None:
+        return []
     new = _image(raw_new) if raw_new else None
     old = _image(raw_old) if raw_old else None
-    derive = _DERIVE.get(str((new or old or {}).get("entity")))
-    if derive is None or (new is None and old is None):
-        return []
     return [_with_stable_id(event, str(record["eventID"])) for event in derive(new, old, record)]
 
 

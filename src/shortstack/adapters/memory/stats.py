@@ -13,6 +13,7 @@ class MemoryClickStatsRepository:
     def __init__(self) -> None:
         self._days: dict[tuple[str, date], DailyStats] = {}
         self._months: dict[tuple[str, date], DailyStats] = {}
+        self._owner_days: dict[tuple[str, date], DailyStats] = {}
         self._folded: set[str] = set()
         self._lock = threading.Lock()
 
@@ -24,7 +25,21 @@ class MemoryClickStatsRepository:
             key = (facts.short_id, facts.day)
             stats = self._days.setdefault(key, DailyStats(day=facts.day))
             stats.add(facts)
+            if facts.owner:
+                owner_day = self._owner_days.setdefault(
+                    (facts.owner, facts.day), DailyStats(day=facts.day)
+                )
+                owner_day.add(facts, facts.owner_values())
             return True
+
+    def owner_days(self, owner: str, first: date, last: date) -> list[DailyStats]:
+        with self._lock:
+            found = [
+                _copy_day(stats)
+                for (who, day), stats in self._owner_days.items()
+                if who == owner and first <= day <= last
+            ]
+        return sorted(found, key=lambda stats: stats.day)
 
     def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
         with self._lock:
@@ -72,6 +87,12 @@ class MemoryClickStatsRepository:
     def _clicks_now(self, short_id: str, day: date) -> int | None:
         stored = self._days.get((short_id, day))
         return stored.clicks if stored is not None else None
+
+
+def _copy_day(stats: DailyStats) -> DailyStats:
+    copied = DailyStats(day=stats.day)
+    copied.merge_day(stats)
+    return copied
 
 
 def _copy(stats: DailyStats) -> DailyStats:

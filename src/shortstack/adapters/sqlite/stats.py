@@ -7,6 +7,12 @@ than the retention are deleted by `forget_folds_before` (the local stand-in for
 DynamoDB's TTL), well after any redelivery could still arrive. Maintenance
 moves old days into `click_months`/`click_month_counts` (stats_rollup.py; a
 month is dated by its first day).
+
+The same transaction adds the click to its owner's day (`owner_click_days`,
+`owner_click_counts`, which also count clicks per link): the overview of all an
+owner's links reads those, never every link. A day's distinct visitors are a
+VisitorSketch kept encoded in `visitors` (read, merged and written back inside the
+transaction); a rolled-up month keeps their sum in `uniques`.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from datetime import date, datetime
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.domain.analytics import ClickFacts, DailyStats
+from shortstack.domain.visitor_sketch import VisitorSketch
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS click_folds (
@@ -55,7 +62,28 @@ CREATE TABLE IF NOT EXISTS click_month_counts (
     count     INTEGER NOT NULL,
     PRIMARY KEY (short_id, month, dimension, value)
 );
+CREATE TABLE IF NOT EXISTS owner_click_days (
+    owner    TEXT NOT NULL,
+    day      TEXT NOT NULL,
+    clicks   INTEGER NOT NULL,
+    bots     INTEGER NOT NULL,
+    visitors BLOB,
+    PRIMARY KEY (owner, day)
+);
+CREATE TABLE IF NOT EXISTS owner_click_counts (
+    owner     TEXT NOT NULL,
+    day       TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    PRIMARY KEY (owner, day, dimension, value)
+);
 """
+# Columns that tables made by an older version lack.
+_ADDED_COLUMNS = (
+    ("click_days", (("visitors", "BLOB"),)),
+    ("click_months", (("uniques", "INTEGER NOT NULL DEFAULT 0"),)),
+)
 
 _ADD_DAY = """
 INSERT INTO click_days (short_id, day, clicks, bots) VALUES (?, ?, ?, ?)
@@ -66,12 +94,28 @@ _ADD_COUNT = """
 INSERT INTO click_counts (short_id, day, dimension, value, count) VALUES (?, ?, ?, ?, 1)
 ON CONFLICT (short_id, day, dimension, value) DO UPDATE SET count = count + 1
 """
+_ADD_OWNER_DAY = """
+INSERT INTO owner_click_days (owner, day, clicks, bots) VALUES (?, ?, ?, ?)
+ON CONFLICT (owner, day) DO UPDATE
+SET clicks = clicks + excluded.clicks, bots = bots + excluded.bots
+"""
+_ADD_OWNER_COUNT = """
+INSERT INTO owner_click_counts (owner, day, dimension, value, count) VALUES (?, ?, ?, ?, 1)
+ON CONFLICT (owner, day, dimension, value) DO UPDATE SET count = count + 1
+"""
+
+
+def ensure_click_schema(db: SqliteDatabase) -> None:
+    """The click tables, with the columns later versions added."""
+    db.ensure_schema("click_stats", SCHEMA)
+    for table, columns in _ADDED_COLUMNS:
+        db.add_missing_columns(table, columns)
 
 
 class SqliteClickStatsRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        db.ensure_schema("click_stats", SCHEMA)
+        ensure_click_schema(db)
 
     def fold(self, facts: ClickFacts) -> bool:
         day = facts.day.isoformat()
@@ -90,7 +134,32 @@ class SqliteClickStatsRepository:
                     for dimension, value in facts.dimension_values().items()
                 ],
             )
+            if facts.visitor and not facts.is_bot:
+                _add_visitor(conn, "click_days", "short_id", facts.short_id, day, facts.visitor)
+            if facts.owner:
+                conn.execute(_ADD_OWNER_DAY, (facts.owner, day, facts.clicks, int(facts.is_bot)))
+                conn.executemany(
+                    _ADD_OWNER_COUNT,
+                    [
+                        (facts.owner, day, dimension, value)
+                        for dimension, value in facts.owner_values().items()
+                    ],
+                )
+                if facts.visitor and not facts.is_bot:
+                    _add_visitor(conn, "owner_click_days", "owner", facts.owner, day, facts.visitor)
         return True
+
+    def owner_days(self, owner: str, first: date, last: date) -> list[DailyStats]:
+        return _read_periods(
+            self._db.connection(),
+            "owner_click_days",
+            "owner_click_counts",
+            "day",
+            owner,
+            first,
+            last,
+            key="owner",
+        )
 
     def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
         return _read_periods(
@@ -123,34 +192,61 @@ class SqliteClickStatsRepository:
             ).rowcount
 
 
+def _add_visitor(
+    conn: sqlite3.Connection, table: str, key: str, owner_id: str, day: str, visitor: str
+) -> None:
+    """Merge one visitor into a day's sketch (the row exists: the click was just added)."""
+    # The table and column names are this module's constants, never input.
+    row = conn.execute(
+        f"SELECT visitors FROM {table} WHERE {key} = ? AND day = ?",  # noqa: S608
+        (owner_id, day),
+    ).fetchone()
+    sketch = VisitorSketch.from_bytes(row["visitors"] if row else None)
+    sketch.add(visitor)
+    conn.execute(
+        f"UPDATE {table} SET visitors = ? WHERE {key} = ? AND day = ?",  # noqa: S608
+        (sketch.to_bytes(), owner_id, day),
+    )
+
+
 def _read_periods(
     conn: sqlite3.Connection,
     totals_table: str,
     counts_table: str,
     period: str,
-    short_id: str,
+    owner_id: str,
     first: date,
     last: date,
+    *,
+    key: str = "short_id",
 ) -> list[DailyStats]:
-    """The days (or months) of one link in [first, last] with their counts, oldest first."""
-    bounds = (short_id, first.isoformat(), last.isoformat())
+    """The days (or months) of one link (or owner) in [first, last], oldest first."""
+    bounds = (owner_id, first.isoformat(), last.isoformat())
+    visitors = "uniques" if period == "month" else "visitors"
     # The table and column names are this module's constants, never input.
     found = {
-        row[period]: DailyStats(
-            day=date.fromisoformat(row[period]), clicks=row["clicks"], bots=row["bots"]
-        )
+        row[period]: _period(row, period, visitors)
         for row in conn.execute(
-            f"SELECT {period}, clicks, bots FROM {totals_table}"  # noqa: S608
-            f" WHERE short_id = ? AND {period} BETWEEN ? AND ? ORDER BY {period}",
+            f"SELECT {period}, clicks, bots, {visitors} FROM {totals_table}"  # noqa: S608
+            f" WHERE {key} = ? AND {period} BETWEEN ? AND ? ORDER BY {period}",
             bounds,
         )
     }
     for row in conn.execute(
         f"SELECT {period}, dimension, value, count FROM {counts_table}"  # noqa: S608
-        f" WHERE short_id = ? AND {period} BETWEEN ? AND ?",
+        f" WHERE {key} = ? AND {period} BETWEEN ? AND ?",
         bounds,
     ):
         stats = found.get(row[period])
-        if stats is not None and row["dimension"] in stats.counts:
-            stats.counts[row["dimension"]][row["value"]] = row["count"]
+        if stats is not None:
+            stats.counts.setdefault(row["dimension"], {})[row["value"]] = row["count"]
     return list(found.values())
+
+
+def _period(row: sqlite3.Row, period: str, visitors: str) -> DailyStats:
+    stats = DailyStats(day=date.fromisoformat(row[period]), clicks=row["clicks"], bots=row["bots"])
+    if visitors == "uniques":
+        stats.rolled_visitors = row["uniques"] or 0
+    else:
+        stats.visitors = VisitorSketch.from_bytes(row["visitors"])
+    return stats

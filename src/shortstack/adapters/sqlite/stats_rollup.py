@@ -13,13 +13,14 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
-from shortstack.adapters.sqlite.stats import SCHEMA
+from shortstack.adapters.sqlite.stats import ensure_click_schema
 from shortstack.domain.analytics import DailyStats, month_start, months_of
 
 _ADD_MONTH = """
-INSERT INTO click_months (short_id, month, clicks, bots) VALUES (?, ?, ?, ?)
+INSERT INTO click_months (short_id, month, clicks, bots, uniques) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (short_id, month) DO UPDATE
-SET clicks = clicks + excluded.clicks, bots = bots + excluded.bots
+SET clicks = clicks + excluded.clicks, bots = bots + excluded.bots,
+    uniques = uniques + excluded.uniques
 """
 _ADD_MONTH_COUNT = """
 INSERT INTO click_month_counts (short_id, month, dimension, value, count) VALUES (?, ?, ?, ?, ?)
@@ -32,7 +33,7 @@ class SqliteClickStatsRollUp:
 
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
-        db.ensure_schema("click_stats", SCHEMA)
+        ensure_click_schema(db)
 
     def links_with_days_before(self, boundary: date) -> Iterator[str]:
         rows = (
@@ -53,7 +54,10 @@ class SqliteClickStatsRollUp:
                 if not _unchanged(conn, short_id, in_month):
                     continue  # a late click: the next run takes the whole month again
                 month_text = month.isoformat()
-                conn.execute(_ADD_MONTH, (short_id, month_text, total.clicks, total.bots))
+                conn.execute(
+                    _ADD_MONTH,
+                    (short_id, month_text, total.clicks, total.bots, total.unique_visitors),
+                )
                 conn.executemany(
                     _ADD_MONTH_COUNT,
                     [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -21,7 +20,7 @@ from shortstack.entrypoints.http.deps import (
     viewer_host,
 )
 from shortstack.entrypoints.http.pagination import add_next_page_headers
-from shortstack.entrypoints.http.schemas.common import ErrorBody, FullDate, Responses
+from shortstack.entrypoints.http.schemas.common import ErrorBody, FromDay, Responses, ToDay
 from shortstack.entrypoints.http.schemas.links import (
     LinkCreate,
     LinkPublic,
@@ -251,12 +250,8 @@ async def link_stats(
     request: Request,
     caller: CallerDep,
     analytics: AnalyticsDep,
-    from_day: Annotated[
-        date | None, FullDate, Query(alias="from", description="first UTC day")
-    ] = None,
-    to_day: Annotated[
-        date | None, FullDate, Query(alias="to", description="last UTC day (today)")
-    ] = None,
+    from_day: FromDay = None,
+    to_day: ToDay = None,
     format: Annotated[Format | None, Query(description=FORMAT_DOC)] = None,
 ) -> LinkStatsPublic | Response:
     """Clicks per day (last 30 days by default, at most 366), top referrers, browsers,

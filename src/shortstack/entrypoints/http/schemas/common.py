@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, cast
+from datetime import date, datetime
+from typing import Annotated, Any, cast
 
+from fastapi import Query
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -152,6 +153,9 @@ def _full_date(value: Any) -> Any:
 
 
 FullDate = BeforeValidator(_full_date)
+# A stats range's query parameters (a link's stats, the overview).
+FromDay = Annotated[date | None, FullDate, Query(alias="from", description="first UTC day")]
+ToDay = Annotated[date | None, FullDate, Query(alias="to", description="last UTC day (today)")]
 """For a `date` parameter: only `YYYY-MM-DD`, as `format: date` says (not 0 or 86400,
 which lax parsing read as seconds since 1970)."""
 

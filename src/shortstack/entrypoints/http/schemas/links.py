@@ -16,7 +16,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from shortstack.domain.analytics import StatsReport
+from shortstack.domain.analytics import DailyStats, StatsReport
 from shortstack.domain.clock import to_iso
 from shortstack.domain.link_options import (
     PREVIEW_DESCRIPTION_MAX,
@@ -424,16 +424,39 @@ class CountPublic(BaseModel):
     clicks: int
 
 
+UNIQUE_VISITORS_DOC = (
+    "distinct visitors (a daily salted hash of address and User-Agent): exact up to 24 a "
+    "day, a HyperLogLog estimate (about 6.5 % standard error) above; over several days "
+    "the sum of each day's, since a visitor's hash changes every UTC day"
+)
+
+
+def top_counts(report: StatsReport, dimension: str) -> list[CountPublic]:
+    """The most frequent values of a dimension over a report's range."""
+    return [CountPublic(value=v, clicks=n) for v, n in report.top(dimension)]
+
+
 class DayPublic(BaseModel):
     day: date
     clicks: int
     bots: int
+    unique_visitors: int = Field(description=UNIQUE_VISITORS_DOC)
+
+    @classmethod
+    def of(cls, stats: DailyStats) -> DayPublic:
+        return cls(
+            day=stats.day,
+            clicks=stats.clicks,
+            bots=stats.bots,
+            unique_visitors=stats.unique_visitors,
+        )
 
 
 class MonthPublic(BaseModel):
     month: str = Field(description="YYYY-MM", examples=["2026-01"])
     clicks: int
     bots: int
+    unique_visitors: int = Field(description=UNIQUE_VISITORS_DOC)
 
 
 class LinkStatsPublic(BaseModel):
@@ -444,6 +467,7 @@ class LinkStatsPublic(BaseModel):
     to_day: date = Field(serialization_alias="to")
     clicks: int = Field(description="clicks folded into the stats so far (the analytics lag)")
     bots: int = Field(description="crawlers' and preview fetchers' visits, not in clicks")
+    unique_visitors: int = Field(description=UNIQUE_VISITORS_DOC)
     days: list[DayPublic]
     months: list[MonthPublic] = Field(
         description="months older than 90 days, rolled up: counted whole, their days left out"
@@ -465,7 +489,7 @@ class LinkStatsPublic(BaseModel):
     @classmethod
     def of(cls, report: StatsReport) -> LinkStatsPublic:
         def top(dimension: str) -> list[CountPublic]:
-            return [CountPublic(value=v, clicks=n) for v, n in report.top(dimension)]
+            return top_counts(report, dimension)
 
         return cls(
             short_id=report.short_id,
@@ -473,9 +497,15 @@ class LinkStatsPublic(BaseModel):
             to_day=report.last_day,
             clicks=report.totals.clicks,
             bots=report.totals.bots,
-            days=[DayPublic(day=d.day, clicks=d.clicks, bots=d.bots) for d in report.days],
+            unique_visitors=report.totals.unique_visitors,
+            days=[DayPublic.of(d) for d in report.days],
             months=[
-                MonthPublic(month=m.day.strftime("%Y-%m"), clicks=m.clicks, bots=m.bots)
+                MonthPublic(
+                    month=m.day.strftime("%Y-%m"),
+                    clicks=m.clicks,
+                    bots=m.bots,
+                    unique_visitors=m.unique_visitors,
+                )
                 for m in report.months
             ],
             referrers=top("referrers"),

@@ -1,0 +1,52 @@
+// The dashboard: every link of the caller at once (GET /api/v1/stats). Clicks per day as a
+// chart with its table, the totals, the top links (each to its own statistics), and the
+// breakdowns; the range as on a link's statistics, kept in the URL.
+import { api, query } from "../api.js";
+import { errorBox, loading, pageHeader } from "../components.js";
+import { h } from "../dom.js";
+import { breakdown, clicksChart, daysTable } from "../chart.js";
+import { countryName, rangeOf, rangePicker } from "./stats.js";
+
+const TITLE = "Dashboard";
+
+function figure(label, value, testid) {
+  return h("div", {}, h("dt", {}, label), h("dd", { "data-testid": testid }, String(value)));
+}
+
+function topLinks(rows) {
+  if (!rows.length) return h("p", { class: "muted" }, "No clicks in this range.");
+  return h("ol", { class: "top-links", "data-testid": "top-links" }, rows.map((row) =>
+    h("li", {},
+      h("a", { href: `#/links/${encodeURIComponent(row.short_id)}/stats` }, row.title || row.short_id),
+      h("span", { class: "muted top-target", title: row.url }, row.url),
+      h("span", { class: "num" }, `${row.clicks} ${row.clicks === 1 ? "click" : "clicks"}`))));
+}
+
+export async function dashboardPage({ render, params }) {
+  const range = rangeOf(params);
+  render(pageHeader(TITLE), loading());
+  try {
+    const { data: stats } = await api(`/api/v1/stats${query({ from: range.from, to: range.to })}`);
+    const totals = h("dl", { class: "card figures" },
+      figure("Clicks", stats.clicks, "overview-clicks"),
+      figure("Unique visitors", stats.unique_visitors, "overview-visitors"),
+      figure("From bots", stats.bots, "overview-bots"));
+    const chartCard = h("section", { class: "card", "data-testid": "overview" },
+      h("h2", {}, "Clicks per day, all links"),
+      clicksChart(stats.days),
+      h("details", { class: "table-details", open: stats.days.length <= 31 },
+        h("summary", {}, "Table of days"), daysTable(stats.days)));
+    render(pageHeader(TITLE, h("a", { class: "btn btn-secondary", href: "#/links" }, "All links")),
+      rangePicker("/dashboard", range), totals, chartCard,
+      h("section", { class: "card" }, h("h2", {}, "Top links"), topLinks(stats.top_links)),
+      h("div", { class: "breakdowns" },
+        breakdown("Referrers", stats.referrers, { testid: "referrers" }),
+        breakdown("Countries", stats.countries, { name: countryName, testid: "countries" }),
+        breakdown("Browsers", stats.browsers),
+        breakdown("Devices", stats.devices),
+        breakdown("Operating systems", stats.oses)),
+      h("p", { class: "muted" }, "Unique visitors are counted per day (a visitor's hash changes every UTC day), so a range adds its days up. Clicks are folded in shortly after they happen."));
+  } catch (error) {
+    render(pageHeader(TITLE), errorBox(error));
+  }
+}
