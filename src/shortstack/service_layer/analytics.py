@@ -62,12 +62,12 @@ class AnalyticsService:
         return replace(facts, owner=self.owners_of([facts.short_id]).get(facts.short_id))
 
     def owners_of(self, short_ids: Iterable[str]) -> dict[str, str]:
-        """Each existing link's owner (eventually consistent: owners never change)."""
+        """Each existing link's owner (a projected, eventually consistent read each)."""
         owners = {}
         for short_id in set(short_ids):
-            link = self.links.get(short_id, consistent=False)
-            if link is not None:
-                owners[short_id] = link.owner
+            owner = self.links.owner_of(short_id)
+            if owner is not None:
+                owners[short_id] = owner
         return owners
 
     def fold_click(self, event: Event) -> bool:
