@@ -80,6 +80,7 @@ export async function statsPage({ render, params }, shortId) {
       h("p", { class: "target muted", title: link.url }, "→ ", link.url),
       h("dl", { class: "figures" },
         h("div", {}, h("dt", {}, "Clicks in range"), h("dd", { "data-testid": "clicks-in-range" }, String(stats.clicks))),
+        h("div", {}, h("dt", {}, "Unique visitors"), h("dd", { "data-testid": "visitors-in-range" }, String(stats.unique_visitors))),
         h("div", {}, h("dt", {}, "From bots"), h("dd", {}, String(stats.bots))),
         h("div", {}, h("dt", {}, "All-time clicks"), h("dd", {}, String(link.click_count)))));
     const chartCard = h("section", { class: "card", "data-testid": "stats" },
