@@ -133,7 +133,6 @@ class DynamoDBClickStatsRepository:
         """One click's ADDs to a day item, as a transaction's Update."""
         names = {"#clicks": "clicks", "#bots": "bots"}
         values: dict[str, Any] = {
-            ":one": {"N": "1"},
             ":click": {"N": str(facts.clicks)},
             ":bot": {"N": str(int(facts.is_bot))},
         }
@@ -141,6 +140,8 @@ class DynamoDBClickStatsRepository:
         for index, (dimension, value) in enumerate(dimension_values.items()):
             names[f"#d{index}"] = f"{_PREFIX[dimension]}#{value}"
             adds.append(f"#d{index} :one")
+        if dimension_values:  # DynamoDB refuses a value no expression uses (a bot's owner day)
+            values[":one"] = {"N": "1"}
         return {
             "TableName": self._table,
             "Key": to_attributes(key),
