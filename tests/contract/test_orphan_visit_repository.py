@@ -136,3 +136,10 @@ def test_old_days_are_forgotten_by_the_store_or_its_ttl(
     assert {
         int(item["ttl"]["N"]) for item in orphan_items if old.isoformat() in item["PK"]["S"]
     } == {expected}
+
+
+def test_several_visits_are_added_in_one_call(repo: OrphanVisitRepository) -> None:
+    k = key("nope")
+    assert repo.record(k, at(TODAY), daily_keys=CAP, forget_after=forget_after(TODAY, 30), visits=5)
+    assert repo.record(k, at(TODAY), daily_keys=CAP, forget_after=forget_after(TODAY, 30), visits=2)
+    assert everything(repo) == [(k, 7)]

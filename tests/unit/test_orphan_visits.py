@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.memory.links import MemoryLinkRepository
 from shortstack.adapters.memory.orphan_visits import MemoryOrphanVisitRepository
 from shortstack.adapters.memory.password_attempts import MemoryPasswordAttempts
+from shortstack.bootstrap import bootstrap
 from shortstack.domain.auth import Principal
 from shortstack.domain.errors import Forbidden, LinkGone, LinkNotFound
 from shortstack.domain.orphan_visits import (
@@ -24,8 +26,9 @@ from shortstack.domain.target_urls import OwnHosts
 from shortstack.domain.visits import Visit
 from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.links import LinksService
-from shortstack.service_layer.orphan_visits import OrphanVisitsService
+from shortstack.service_layer.orphan_visits import OrphanVisitBuffer, OrphanVisitsService
 from shortstack.service_layer.redirects import RedirectService
+from tests.conftest import settings_for
 from tests.fakes import FakeClock
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -171,3 +174,61 @@ def test_only_the_operator_or_an_admin_may_list_them() -> None:
     for caller in (Principal("bob", "jwt"), Principal("bob", "api_key")):
         with pytest.raises(Forbidden):
             service.list(caller, limit=10, cursor=None)
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def buffered(every_s: float = 1.0) -> tuple[OrphanVisitBuffer, MemoryOrphanVisitRepository, Ticks]:
+    store, ticks = MemoryOrphanVisitRepository(), Ticks()
+    return OrphanVisitBuffer(store, every_s, ticks), store, ticks
+
+
+def add(buffer: OrphanVisitBuffer, path: str, daily_keys: int = 1000) -> None:
+    key = orphan_visit_key(path, NOW, None, CHROME)
+    buffer.record(key, NOW, daily_keys=daily_keys, forget_after=forget_after(key.day, 30))
+
+
+def stored(store: MemoryOrphanVisitRepository) -> dict[str, int]:
+    return {row.key.path: row.visits for row in store.list(limit=100, cursor=None).items}
+
+
+def test_the_buffer_writes_its_sums_once_a_second_and_before_a_listing() -> None:
+    buffer, store, ticks = buffered()
+    for path in ("a", "a", "b"):
+        add(buffer, path)
+    assert stored(store) == {}
+    ticks.now = 1.0
+    add(buffer, "a")  # the visit that finds the buffer a second old writes it out
+    assert stored(store) == {"a": 3, "b": 1}
+    add(buffer, "b")
+    assert {row.key.path: row.visits for row in buffer.list(limit=10, cursor=None).items} == {
+        "a": 3,
+        "b": 2,
+    }
+
+
+def test_the_buffer_holds_at_most_a_days_cap_of_keys_and_the_store_keeps_the_cap() -> None:
+    buffer, store, _ = buffered()
+    for path in ("a", "b", "c", "d", "a"):
+        add(buffer, path, daily_keys=2)
+    buffer.flush()
+    assert stored(store) == {"a": 2, "b": 1}
+
+
+def test_the_local_server_buffers_and_its_shutdown_writes_the_rest(tmp_path: Path) -> None:
+    container = bootstrap(settings_for("sqlite", tmp_path))
+    with pytest.raises(LinkNotFound):
+        container.redirects.follow("nothing", visit())
+    container.close()
+    reopened = bootstrap(settings_for("sqlite", tmp_path))
+    try:
+        listed = reopened.orphan_visits.list(Principal("local"), limit=10, cursor=None).items
+        assert [(row.key.path, row.visits) for row in listed] == [("nothing", 1)]
+    finally:
+        reopened.close()

@@ -34,8 +34,13 @@ from shortstack.service_layer.imports import ImportsService
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService
 from shortstack.service_layer.maintenance import MaintenanceService
-from shortstack.service_layer.orphan_visits import OrphanVisitsService
-from shortstack.service_layer.ports import EventPublisher, WebhookTransport, WorkflowStarter
+from shortstack.service_layer.orphan_visits import OrphanVisitBuffer, OrphanVisitsService
+from shortstack.service_layer.ports import (
+    EventPublisher,
+    OrphanVisitRepository,
+    WebhookTransport,
+    WorkflowStarter,
+)
 from shortstack.service_layer.redirects import RedirectService
 from shortstack.service_layer.relay import OutboxRelay
 from shortstack.service_layer.users import UsersService
@@ -141,6 +146,7 @@ def bootstrap(
     imports, import_runner = _imports(settings, adapters, clock)
     apikeys = ApiKeysService(adapters.apikeys, clock)
     own_hosts = OwnHosts.of(settings.base_url)
+    orphans = _orphan_visits(settings, adapters)
     return Container(
         settings=settings,
         items=ItemsService(adapters.items, adapters.uow, clock),
@@ -160,7 +166,7 @@ def bootstrap(
             crawler_kind,
             clock,
             visitor_salt(settings),
-            orphans=adapters.orphan_visits,
+            orphans=orphans,
             orphan_daily_keys=settings.orphan_visits_daily_keys,
             orphan_retention_days=settings.orphan_visits_retention_days,
         ),
@@ -177,7 +183,7 @@ def bootstrap(
         auth=_authenticator(settings, apikeys),
         maintenance=_maintenance(settings, adapters, imports, clock),
         webhooks=webhooks,
-        orphan_visits=OrphanVisitsService(adapters.orphan_visits),
+        orphan_visits=OrphanVisitsService(orphans),
         event_queue=adapters.event_queue,
         group_commit=adapters.group_commit,
         import_runner=import_runner,
@@ -194,6 +200,15 @@ def visitor_salt(settings: Settings) -> str:
     if settings.visitor_hash_salt or settings.storage == "dynamodb":
         return settings.visitor_hash_salt
     return secrets.token_urlsafe(32)
+
+
+def _orphan_visits(settings: Settings, adapters: Adapters) -> OrphanVisitRepository:
+    """Where orphan visits go: the local server adds them up in memory first (0112)."""
+    if settings.storage != "sqlite":
+        return adapters.orphan_visits
+    buffer = OrphanVisitBuffer(adapters.orphan_visits)
+    adapters.closers.append(buffer.flush)  # closers run newest first: before the database's
+    return buffer
 
 
 def _relay(

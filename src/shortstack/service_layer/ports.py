@@ -166,9 +166,15 @@ class OrphanVisitRepository(Protocol):
     """Counters of visits to paths that name no link, per (day, path, referrer host, browser)."""
 
     def record(
-        self, key: OrphanVisitKey, at: datetime, *, daily_keys: int, forget_after: datetime
+        self,
+        key: OrphanVisitKey,
+        at: datetime,
+        *,
+        daily_keys: int,
+        forget_after: datetime,
+        visits: int = 1,
     ) -> bool:
-        """Count one visit under `key`, atomically; False when it was dropped.
+        """Count `visits` visits under `key`, atomically; False when they were dropped.
 
         A key already counted always counts; a new one only while its day holds fewer
         than `daily_keys` keys (a concurrent burst may pass the cap by the burst's size on a

@@ -53,20 +53,27 @@ class DynamoDBOrphanVisitRepository:
         self._today = today
 
     def record(
-        self, key: OrphanVisitKey, at: datetime, *, daily_keys: int, forget_after: datetime
+        self,
+        key: OrphanVisitKey,
+        at: datetime,
+        *,
+        daily_keys: int,
+        forget_after: datetime,
+        visits: int = 1,
     ) -> bool:
         day = key.day.isoformat()
         item_key = to_attributes(
             keys.orphan_visit_key(day, key.path, key.referrer_host, key.browser)
         )
         at_value = {"S": to_iso(at)}
+        count = {"N": str(visits)}
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=item_key,
-                UpdateExpression="ADD visits :one SET last_visit_at = :at",
+                UpdateExpression="ADD visits :n SET last_visit_at = :at",
                 ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeValues={":one": {"N": "1"}, ":at": at_value},
+                ExpressionAttributeValues={":n": count, ":at": at_value},
             )
             return True
         except ClientError as exc:
@@ -96,12 +103,12 @@ class DynamoDBOrphanVisitRepository:
             TableName=self._table,
             Key=item_key,
             UpdateExpression=(
-                "ADD visits :one SET last_visit_at = :at, #day = :day, #path = :path,"
+                "ADD visits :n SET last_visit_at = :at, #day = :day, #path = :path,"
                 " referrer_host = :referrer, browser = :browser, #ttl = :ttl"
             ),
             ExpressionAttributeNames={**_NAMES, "#day": "day", "#path": "path"},
             ExpressionAttributeValues={
-                ":one": {"N": "1"},
+                ":n": count,
                 ":at": at_value,
                 ":day": {"S": day},
                 ":path": {"S": key.path},

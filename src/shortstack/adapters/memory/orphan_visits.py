@@ -20,17 +20,23 @@ class MemoryOrphanVisitRepository:
         self._lock = threading.Lock()
 
     def record(
-        self, key: OrphanVisitKey, at: datetime, *, daily_keys: int, forget_after: datetime
+        self,
+        key: OrphanVisitKey,
+        at: datetime,
+        *,
+        daily_keys: int,
+        forget_after: datetime,
+        visits: int = 1,
     ) -> bool:
         with self._lock:
             known = self._counts.get(key)
             if known is None:
                 if sum(1 for other in self._counts if other.day == key.day) >= daily_keys:
                     return False
-                self._counts[key] = OrphanVisits(key, 1, at)
+                self._counts[key] = OrphanVisits(key, visits, at)
             else:
                 self._counts[key] = OrphanVisits(
-                    key, known.visits + 1, max(at, known.last_visit_at)
+                    key, known.visits + visits, max(at, known.last_visit_at)
                 )
             return True
 

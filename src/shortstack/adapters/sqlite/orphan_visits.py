@@ -31,15 +31,16 @@ CREATE TABLE IF NOT EXISTS orphan_visits (
 ) WITHOUT ROWID;
 """
 _COUNT = (
-    "UPDATE orphan_visits SET visits = visits + 1, last_visit_at = max(last_visit_at, ?)"
+    "UPDATE orphan_visits SET visits = visits + ?, last_visit_at = max(last_visit_at, ?)"
     " WHERE day = ? AND path = ? AND referrer_host = ? AND browser = ?"
 )
 # A new key, unless its day is full; a concurrent insert of the same key counts instead.
 _ADD = (
-    "INSERT INTO orphan_visits SELECT ?, ?, ?, ?, 1, ?"
+    "INSERT INTO orphan_visits SELECT ?, ?, ?, ?, ?, ?"
     " WHERE (SELECT count(*) FROM orphan_visits WHERE day = ?) < ?"
     " ON CONFLICT (day, path, referrer_host, browser)"
-    " DO UPDATE SET visits = visits + 1, last_visit_at = max(last_visit_at, excluded.last_visit_at)"
+    " DO UPDATE SET visits = visits + excluded.visits,"
+    " last_visit_at = max(last_visit_at, excluded.last_visit_at)"
 )
 _AFTER = "(day < ? OR (day = ? AND (path, referrer_host, browser) > (?, ?, ?)))"
 
@@ -50,15 +51,22 @@ class SqliteOrphanVisitRepository:
         db.ensure_schema("orphan_visits", SCHEMA)
 
     def record(
-        self, key: OrphanVisitKey, at: datetime, *, daily_keys: int, forget_after: datetime
+        self,
+        key: OrphanVisitKey,
+        at: datetime,
+        *,
+        daily_keys: int,
+        forget_after: datetime,
+        visits: int = 1,
     ) -> bool:
         # Autocommit outside a transaction; a savepoint's statements inside the group commit.
         conn = self._db.connection()
         day = key.day.isoformat()
         fields = (key.path, key.referrer_host, key.browser)
-        if conn.execute(_COUNT, (to_iso(at), day, *fields)).rowcount:
+        if conn.execute(_COUNT, (visits, to_iso(at), day, *fields)).rowcount:
             return True
-        return conn.execute(_ADD, (day, *fields, to_iso(at), day, daily_keys)).rowcount == 1
+        added = (day, *fields, visits, to_iso(at), day, daily_keys)
+        return conn.execute(_ADD, added).rowcount == 1
 
     def list(self, *, limit: int, cursor: str | None) -> Page[OrphanVisits]:
         where, params = "", tuple[str, ...]()
