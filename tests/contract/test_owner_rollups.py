@@ -121,3 +121,8 @@ def test_the_window_fold_adds_owners_days_once_per_window(adapters: Adapters) ->
     [link] = stats.days("link0002", DAY, DAY)
     assert (link.clicks, link.unique_visitors) == (2, 2)
     assert stats.owner_days("nobody", DAY, DAY) == []
+    # A dead letter replayed one by one adds to the same owner's day.
+    assert stats.fold(facts(99, short_id="link0002", owner="alice", country="FR", visitor="v1"))
+    [today] = stats.owner_days("alice", DAY, DAY)
+    assert (today.clicks, today.counts[LINKS]["link0002"]) == (44, 3)
+    assert today.counts["countries"] == {"DE": 42, "FR": 2}

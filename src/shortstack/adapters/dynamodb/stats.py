@@ -15,8 +15,8 @@ On AWS clicks arrive through the table's stream instead, summed per tumbling win
 (service_layer/relay.py): `add_window` adds a window's sums with one UpdateItem per
 day, no marker and no transaction, and remembers the window in the day's slot for
 its stream shard; `fold` stays for dead letters replayed one by one. The owner's
-roll-up (`OWNERSTATS#<owner>` / `DAY#<day>`, with a `lnk#<short_id>` counter per
-link) is written the same way, one UpdateItem per owner and day a window touches.
+roll-up (`OWNERSTATS#<owner>` / `DAY#<day>`, counting clicks per link too) is written
+once per owner and day a window touches, its dimension counts packed in one attribute.
 
 A day's distinct visitors are a VisitorSketch in the binary attribute `vis`.
 DynamoDB cannot merge one in an update, so a day whose window saw visitors is read
@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import time
+import zlib
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -71,6 +73,10 @@ _VISITORS = "vis"
 _ROLLED_VISITORS = "uv"
 # Concurrent writers of one day's sketch are the few stream shards holding its clicks.
 _SKETCH_ATTEMPTS = 10
+# An owner's day keeps the window fold's counts in one zlib-compressed JSON attribute: its
+# referrers, countries and clicked links would make hundreds of counters, and a write
+# costs a WRU per KB of the whole item (docs/decisions/0110).
+_PACKED = "cnt"
 
 
 def _short_hash(text: str) -> str:
@@ -194,27 +200,35 @@ class DynamoDBClickStatsRepository:
         """
         slot = f"{_WINDOW_SLOT}{_short_hash(source)}"
         updates = [
-            (keys.link_stats_key(short_id, day.isoformat()), stats)
+            (keys.link_stats_key(short_id, day.isoformat()), stats, False)
             for (short_id, day), stats in days.items()
         ] + [
-            (keys.owner_stats_key(owner, day.isoformat()), stats)
+            (keys.owner_stats_key(owner, day.isoformat()), stats, True)
             for (owner, day), stats in owner_days.items()
         ]
         with ThreadPoolExecutor(max_workers=_WINDOW_WRITERS) as pool:
             for future in [pool.submit(self._add_day, slot, window, *u) for u in updates]:
                 future.result()
 
-    def _add_day(self, slot: str, window: str, key: keys.Key, stats: DailyStats) -> None:
+    def _add_day(
+        self, slot: str, window: str, key: keys.Key, stats: DailyStats, packed: bool = False
+    ) -> None:
+        """One day's window: its counters ADDed, or with `packed` (an owner's day) its
+        dimension counts merged into the one compressed `cnt` attribute, read first."""
+        counters = counter_attributes(stats)
+        if packed:
+            counters = {"clicks": stats.clicks, "bots": stats.bots}
         names = {"#slot": slot}
         values: dict[str, Any] = {":window": {"S": window}}
         adds = []
-        for index, (name, count) in enumerate(counter_attributes(stats).items()):
+        for index, (name, count) in enumerate(counters.items()):
             if count:
                 names[f"#c{index}"] = name
                 values[f":c{index}"] = {"N": str(count)}
                 adds.append(f"#c{index} :c{index}")
-        update = "ADD " + ", ".join(adds) + " SET #slot = :window"
+        update = ("ADD " + ", ".join(adds) + " " if adds else "") + "SET #slot = :window"
         condition = "(attribute_not_exists(#slot) OR #slot < :window)"
+        reads = bool(stats.visitors) or packed
         for _ in range(_SKETCH_ATTEMPTS):
             request: dict[str, Any] = {
                 "TableName": self._table,
@@ -224,26 +238,29 @@ class DynamoDBClickStatsRepository:
                 "ExpressionAttributeNames": dict(names),
                 "ExpressionAttributeValues": dict(values),
             }
-            if stats.visitors:
+            if reads:
                 stored = self._client.get_item(
                     TableName=self._table,
                     Key=request["Key"],
                     ConsistentRead=True,
-                    ProjectionExpression="#slot, #vis",
-                    ExpressionAttributeNames={"#slot": slot, "#vis": _VISITORS},
+                    ProjectionExpression="#slot, #vis, #cnt",
+                    ExpressionAttributeNames={"#slot": slot, "#vis": _VISITORS, "#cnt": _PACKED},
                 ).get("Item", {})
                 if slot in stored and stored[slot]["S"] >= window:
                     return  # a retried close: this window is in already
-                self._merge_visitors(request, stats.visitors, stored)
+                if stats.visitors:
+                    self._merge_visitors(request, stats.visitors, stored)
+                if packed:
+                    _merge_packed(request, stats, stored.get(_PACKED, {}).get("B"))
             try:
                 self._client.update_item(**request)
                 return
             except ClientError as exc:
                 if error_code(exc) != "ConditionalCheckFailedException":
                     raise
-                if not stats.visitors:
+                if not reads:
                     return  # only the slot can have failed: a retried close
-        raise RuntimeError(f"the visitors of {key} kept changing: the window's close retries")
+        raise RuntimeError(f"the counts of {key} kept changing: the window's close retries")
 
     def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
         return self._query_periods(short_id, keys.STATS_PREFIX, first, last)
@@ -311,6 +328,34 @@ class DynamoDBClickStatsRepository:
             self._client.delete_item(TableName=self._table, Key=key)
 
 
+def _merge_packed(request: dict[str, Any], stats: DailyStats, before: bytes | None) -> None:
+    """Make `request` SET the packed counts plus the window's, on condition they are unchanged."""
+    counts = unpack_counts(before)
+    for dimension, found in stats.counts.items():
+        bucket = counts.setdefault(dimension, {})
+        for value, count in found.items():
+            bucket[value] = bucket.get(value, 0) + count
+    packed = zlib.compress(
+        json.dumps({d: c for d, c in counts.items() if c}, separators=(",", ":")).encode(), 9
+    )
+    request["UpdateExpression"] += ", #cnt = :cnt"
+    request["ExpressionAttributeNames"]["#cnt"] = _PACKED
+    request["ExpressionAttributeValues"][":cnt"] = {"B": packed}
+    if before is None:
+        request["ConditionExpression"] += " AND attribute_not_exists(#cnt)"
+    else:
+        request["ConditionExpression"] += " AND #cnt = :cnt_before"
+        request["ExpressionAttributeValues"][":cnt_before"] = {"B": before}
+
+
+def unpack_counts(data: bytes | None) -> dict[str, dict[str, int]]:
+    """The packed counts of an owner's day; empty when there are none."""
+    if not data:
+        return {}
+    loaded = json.loads(zlib.decompress(data))
+    return {str(d): {str(v): int(n) for v, n in c.items()} for d, c in loaded.items()}
+
+
 def counter_attributes(stats: DailyStats) -> dict[str, int]:
     """A period's counts as an item's top-level counter attributes (period_stats' inverse)."""
     counters = {"clicks": stats.clicks, "bots": stats.bots, _ROLLED_VISITORS: stats.rolled_visitors}
@@ -334,4 +379,11 @@ def period_stats(item: dict[str, Any], sort_prefix: str) -> DailyStats:
         dimension = _DIMENSION_OF.get(short)
         if sep and dimension is not None:
             stats.counts.setdefault(dimension, {})[value] = int(count)
+    # An owner's day: the window fold's packed counts, plus what replays ADDed one by one.
+    for dimension, counts in unpack_counts(
+        bytes(item[_PACKED]) if _PACKED in item else None
+    ).items():
+        bucket = stats.counts.setdefault(dimension, {})
+        for value, count in counts.items():
+            bucket[value] = bucket.get(value, 0) + count
     return stats
