@@ -132,10 +132,14 @@ def _events_commands() -> list[Command]:
         cli_dev_token,
         cli_events,
         cli_import,
+        cli_links,
         cli_maintenance,
     )
 
     return [
+        Command(
+            "links", "create, list, show or delete short links", cli_links.configure, cli_links.run
+        ),
         Command("import", "bulk-import links from a CSV", cli_import.configure, cli_import.run),
         Command("events", "publish events", cli_events.configure_events, cli_events.run_events),
         Command(
@@ -182,6 +186,8 @@ Local commands act on the SQLite data under DATA_DIR (default: ./.data, where
 EPILOG = """\
 examples:
   shortstack serve                              the UI, the API and redirects on :8000
+  shortstack links create https://example.com --alias launch --max-visits 100
+  shortstack links list                         every link, newest first
   shortstack import links.csv                   load a CSV of url[,alias][,ttl_days]
   shortstack import links.csv --url http://127.0.0.1:8000   through a running server
   shortstack --data-dir ~/shortstack/.data dlq list          another data directory
