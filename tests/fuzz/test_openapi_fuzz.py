@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.config import Settings
-from shortstack.domain.links import is_reserved
+from shortstack.domain.short_ids import is_reserved
 from shortstack.entrypoints.http.app import create_app
 from tests.conftest import DYNAMODB_LOCAL, TABLE_NAME, settings_for
 from tests.dynamodb_local import reset_table

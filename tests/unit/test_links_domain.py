@@ -1,8 +1,7 @@
-"""Link rules: aliases, ids, fields, expiry, changes, redirects and their cache rules."""
+"""Link rules: fields, expiry, changes, redirects and their cache rules."""
 
 from __future__ import annotations
 
-import string
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,79 +19,21 @@ from shortstack.domain.link_options import (
 )
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import (
-    BASE62,
-    RESERVED_WORDS,
     Link,
     LinkChanges,
     apply_changes,
     cache_control,
-    check_alias,
     check_changes,
     check_valid_since,
     choose_expiry,
     create_link,
     ensure_redirectable,
-    is_possible_short_id,
-    new_short_id,
     normalize_tags,
     why_not_redirectable,
 )
 from shortstack.domain.target_urls import OwnHosts, check_target_url
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize("alias", ["abc", "my-link_2026", "A" * 64, "Docs2"])
-def test_valid_aliases(alias: str) -> None:
-    assert check_alias(alias) == alias
-
-
-@pytest.mark.parametrize(
-    ("alias", "reason"),
-    [
-        ("ab", "3-64"),
-        ("a" * 65, "3-64"),
-        ("has space", "3-64"),
-        ("dot.ted", "3-64"),
-        ("slash/ed", "3-64"),
-        ("ünï", "3-64"),
-        ("api", "reserved"),
-        ("API", "reserved"),
-        ("Docs", "reserved"),
-        ("health", "reserved"),
-        ("shorten", "reserved"),
-        ("static", "reserved"),
-        ("assets", "reserved"),
-        ("redoc", "reserved"),
-    ],
-)
-def test_invalid_aliases_name_the_rule(alias: str, reason: str) -> None:
-    with pytest.raises(InvalidInput, match=reason):
-        check_alias(alias)
-
-
-def test_reserved_words_include_every_documented_path() -> None:
-    documented = {"api", "docs", "redoc", "openapi.json", "health", "static", "assets", "shorten"}
-    assert documented | {"favicon.ico", "robots.txt"} <= RESERVED_WORDS
-    assert all(word == word.lower() for word in RESERVED_WORDS)
-
-
-def test_short_ids_are_random_base62() -> None:
-    ids = {new_short_id() for _ in range(2000)}
-    assert len(ids) == 2000
-    assert all(len(i) == 7 and set(i) <= set(BASE62) for i in ids)
-    assert set(BASE62) == set(string.ascii_letters + string.digits)
-    # Every position uses the whole alphabet (no counter-like structure).
-    for position in range(7):
-        assert len({i[position] for i in ids}) > 55
-
-
-@pytest.mark.parametrize(
-    ("segment", "possible"),
-    [("abc1234", True), ("my-alias", True), ("ab", False), ("api", False), ("a.b", False)],
-)
-def test_possible_short_ids(segment: str, possible: bool) -> None:
-    assert is_possible_short_id(segment) is possible
 
 
 def test_expiry_defaults_to_30_days_and_accepts_either_form() -> None:

@@ -18,7 +18,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from shortstack.domain.events import SOURCE_IMPORTS, Event
-from shortstack.domain.links import BASE62, SHORT_ID_LENGTH, Link, create_link
+from shortstack.domain.links import Link, create_link
+from shortstack.domain.short_ids import BASE62, SHORT_ID_LENGTH
 
 MAX_ROWS = 100_000
 # Every import id is a uuid4 in 32 lowercase hex digits (new_import).

@@ -1,10 +1,10 @@
-"""Short links: the Link model, short ids and aliases, field rules and redirect rules.
+"""Short links: the Link model, field rules and redirect rules.
 
 Where a link may point is `target_urls`; where one visit goes (rules, variants)
-is `link_routing`; how it is stored is each adapter's business. The cache rules
-of a redirect are here, not at the HTTP edge: a cached redirect is a visit the
-service never sees, so how long one may be kept follows from the link's own
-expiry and visit limit.
+is `link_routing`; which ids and aliases it may have is `short_ids`; how it is
+stored is each adapter's business. The cache rules of a redirect are here, not at
+the HTTP edge: a cached redirect is a visit the service never sees, so how long
+one may be kept follows from the link's own expiry and visit limit.
 
 Standard library only: the redirect Lambda imports this module on its
 cold-start path, next to boto3 and nothing heavier.
@@ -13,7 +13,6 @@ cold-start path, next to boto3 and nothing heavier.
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -30,11 +29,6 @@ from shortstack.domain.link_routing import RedirectRule, Variant
 
 T = TypeVar("T")
 
-BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-SHORT_ID_LENGTH = 7
-ALIAS_PATTERN = r"^[A-Za-z0-9_-]{3,64}$"
-_ALIAS = re.compile(ALIAS_PATTERN)
-
 TITLE_MAX_LENGTH = 200
 TAG_PATTERN = r"^[a-z0-9_.-]{1,32}$"
 TAGS_MAX = 10
@@ -50,22 +44,6 @@ MAX_TTL_DAYS = 3650
 # short enough that disabling or retargeting the link takes effect within the hour.
 PERMANENT_MAX_AGE_S = 3600
 CACHE_TEMPORARY = "private, max-age=0"
-
-# Top-level paths the service itself uses (or may use), compared case-insensitively: an alias
-# must never shadow one of them. Names with a dot cannot be aliases anyway (the alias alphabet
-# has no dot); they are listed so that the redirect path also leaves them to the web app.
-# `batch` names no top-level path: /api/v1/links/batch must never also be a link's address.
-RESERVED_WORDS = frozenset(
-    {
-        "about", "account", "admin", "api", "app", "assets", "auth", "batch", "callback",
-        "dashboard", "docs", "favicon.ico", "graphql", "health", "healthz", "help", "imports",
-        "index.html",
-        "items", "links", "login", "logout", "manifest.json", "metrics", "oauth", "openapi.json",
-        "privacy", "redoc", "register", "robots.txt", "security.txt", "settings", "shorten",
-        "signup", "sitemap.xml", "static", "stats", "status", "terms", "users", "v1", "v2",
-        "web", "www", ".well-known",
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,33 +165,6 @@ class LinkChanges:
             if value is not None or cleared:
                 names.append(name)
         return names
-
-
-# -- short ids and aliases ------------------------------------------------------------------
-
-
-def new_short_id(length: int = SHORT_ID_LENGTH) -> str:
-    """A random base62 id from the OS's cryptographic source (62**7 ~ 3.5e12 ids)."""
-    return "".join(secrets.choice(BASE62) for _ in range(length))
-
-
-def is_reserved(word: str) -> bool:
-    """True for the service's own top-level path names, whatever their case."""
-    return word.lower() in RESERVED_WORDS
-
-
-def check_alias(alias: str) -> str:
-    """The alias if it is usable as a short id; InvalidInput naming the rule otherwise."""
-    if not _ALIAS.match(alias):
-        raise InvalidInput("alias must be 3-64 characters of A-Z a-z 0-9 _ -", field="alias")
-    if is_reserved(alias):
-        raise InvalidInput(f"alias {alias!r} is reserved by the service", field="alias")
-    return alias
-
-
-def is_possible_short_id(candidate: str) -> bool:
-    """Whether a path segment could name a link at all (a cheap check before any lookup)."""
-    return _ALIAS.match(candidate) is not None and not is_reserved(candidate)
 
 
 # -- fields ----------------------------------------------------------------------------------

@@ -34,17 +34,15 @@ from shortstack.domain.links import (
     DEFAULT_TTL_DAYS,
     Link,
     LinkChanges,
-    check_alias,
     check_changes,
     check_valid_since,
     choose_expiry,
     create_link,
-    is_possible_short_id,
-    new_short_id,
     normalize_tag,
 )
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from shortstack.domain.passwords import DEFAULT_COST, ScryptCost, hash_password
+from shortstack.domain.short_ids import check_alias, is_possible_short_id, new_short_id
 from shortstack.domain.target_urls import OwnHosts, check_target_url
 from shortstack.service_layer.ports import LinkRepository, Outbox, UnitOfWork
 

@@ -34,13 +34,7 @@ from shortstack.domain.link_routing import (
     forward_query,
     new_spin,
 )
-from shortstack.domain.links import (
-    Target,
-    cache_control,
-    ensure_countable,
-    ensure_redirectable,
-    is_possible_short_id,
-)
+from shortstack.domain.links import Target, cache_control, ensure_countable, ensure_redirectable
 from shortstack.domain.orphan_visits import (
     DAILY_KEYS_DEFAULT,
     RETENTION_DAYS_DEFAULT,
@@ -53,6 +47,7 @@ from shortstack.domain.passwords import (
     client_key,
     verify_password,
 )
+from shortstack.domain.short_ids import is_possible_short_id
 from shortstack.domain.visits import Click, Visit
 from shortstack.service_layer.ports import (
     BotDetector,

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.bootstrap import Container, adapters_for, bootstrap
-from shortstack.domain.links import is_reserved
+from shortstack.domain.short_ids import is_reserved
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.redirect_layer import top_level_paths
 from shortstack.service_layer.events import PublishingUnitOfWork

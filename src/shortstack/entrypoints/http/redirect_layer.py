@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from shortstack.correlation import choose_correlation_id
-from shortstack.domain.links import is_possible_short_id
+from shortstack.domain.short_ids import is_possible_short_id
 from shortstack.entrypoints.http.middleware import offered_correlation_id
 from shortstack.entrypoints.redirects import (
     FORM_BODY_MAX,

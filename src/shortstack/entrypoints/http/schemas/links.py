@@ -36,15 +36,9 @@ from shortstack.domain.link_routing import (
     Variant,
 )
 from shortstack.domain.link_state import LinkState, state_of
-from shortstack.domain.links import (
-    ALIAS_PATTERN,
-    MAX_TTL_DAYS,
-    MAX_VISITS_LIMIT,
-    TAGS_MAX,
-    TITLE_MAX_LENGTH,
-    Link,
-)
+from shortstack.domain.links import MAX_TTL_DAYS, MAX_VISITS_LIMIT, TAGS_MAX, TITLE_MAX_LENGTH, Link
 from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
+from shortstack.domain.short_ids import ALIAS_PATTERN
 from shortstack.domain.target_urls import URL_MAX_LENGTH
 from shortstack.entrypoints.http.schemas.common import (
     DateTimeText,
