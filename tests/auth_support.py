@@ -1,4 +1,5 @@
-"""Test identities: signing keys made per run, tokens signed with them, and a local JWKS server."""
+"""Test identities: signing keys made per run, tokens signed with them, a local JWKS server,
+and an app in AUTH_MODE=jwt that trusts those tokens."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from fastapi.testclient import TestClient
+
+from shortstack.bootstrap import Container, bootstrap
+from shortstack.domain.clock import Clock, utc_now
+from shortstack.entrypoints.http.app import create_app
+from shortstack.service_layer.ports import WebhookTransport
+from tests.conftest import settings_for
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI"
 AUDIENCE = "1h2j3k4l5m6n7o8p9q0r1"
@@ -30,6 +39,11 @@ def pem(private_key: Any) -> str:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
+
+
+# What makes a server trust `token()`'s tokens (without AUTH_MODE, so that tests of the
+# configuration can leave a part out).
+JWT_SETTINGS = {"jwt_issuer": ISSUER, "jwt_audience": AUDIENCE, "jwt_public_key": pem(RSA_KEY)}
 
 
 def token(
@@ -130,3 +144,40 @@ def jwks_server(keys: list[dict[str, Any]]) -> Iterator[JwksServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def jwt_mode_container(
+    tmp_path: Path,
+    *,
+    clock: Clock = utc_now,
+    webhook_transport: WebhookTransport | None = None,
+    **settings: Any,
+) -> Iterator[Container]:
+    """A SQLite container in AUTH_MODE=jwt that trusts `token()`'s tokens; `settings` add
+    to the Settings or override them."""
+    container = bootstrap(
+        settings_for("sqlite", tmp_path, **{"auth_mode": "jwt", **JWT_SETTINGS, **settings}),
+        clock=clock,
+        webhook_transport=webhook_transport,
+    )
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+@contextmanager
+def jwt_mode_client(
+    tmp_path: Path,
+    *,
+    follow_redirects: bool = True,
+    webhook_transport: WebhookTransport | None = None,
+    **settings: Any,
+) -> Iterator[TestClient]:
+    """The HTTP app on a `jwt_mode_container`, its lifespan started."""
+    with (
+        jwt_mode_container(tmp_path, webhook_transport=webhook_transport, **settings) as built,
+        TestClient(create_app(built), follow_redirects=follow_redirects) as client,
+    ):
+        yield client

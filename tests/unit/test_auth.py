@@ -19,10 +19,12 @@ from shortstack.entrypoints.http.app import create_app
 from tests.auth_support import (
     AUDIENCE,
     ISSUER,
+    JWT_SETTINGS,
     RSA_KEY,
     access_token,
     bearer,
     hs256_signed_with_the_public_key,
+    jwt_mode_client,
     pem,
     tampered,
     token,
@@ -31,20 +33,12 @@ from tests.auth_support import (
 from tests.conftest import TABLE_NAME, settings_for
 from tests.lambda_support import FakeLambdaContext, fresh_import, load_event, response_json
 
-JWT_SETTINGS = {"jwt_issuer": ISSUER, "jwt_audience": AUDIENCE, "jwt_public_key": pem(RSA_KEY)}
 ITEM = {"name": "Lamp", "price": 10, "category": "home"}
 
 
 @pytest.fixture
-def jwt_container(tmp_path: Path) -> Iterator[Container]:
-    container = bootstrap(settings_for("sqlite", tmp_path, auth_mode="jwt", **JWT_SETTINGS))
-    yield container
-    container.close()
-
-
-@pytest.fixture
-def api(jwt_container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(jwt_container)) as client:
+def api(tmp_path: Path) -> Iterator[TestClient]:
+    with jwt_mode_client(tmp_path) as client:
         yield client
 
 
@@ -238,21 +232,14 @@ def test_in_jwt_mode_the_user_list_shows_only_yourself(api: TestClient) -> None:
 
 
 def test_members_of_the_admin_group_list_every_user(tmp_path: Path) -> None:
-    settings = settings_for(
-        "sqlite", tmp_path, auth_mode="jwt", admin_group="operators", **JWT_SETTINGS
-    )
-    container = bootstrap(settings)
-    try:
-        with TestClient(create_app(container)) as api:
-            register(api, "alice")
-            register(api, "bob")
-            admin = bearer(token("root", **{"cognito:groups": ["staff", "operators"]}))
-            other_group = bearer(token("eve", **{"cognito:groups": ["staff"]}))
-            listed = api.get("/api/v1/users", headers=admin).json()
-            assert [user["userId"] for user in listed] == ["bob", "alice"]
-            assert api.get("/api/v1/users", headers=other_group).json() == []
-    finally:
-        container.close()
+    with jwt_mode_client(tmp_path, admin_group="operators") as api:
+        register(api, "alice")
+        register(api, "bob")
+        admin = bearer(token("root", **{"cognito:groups": ["staff", "operators"]}))
+        other_group = bearer(token("eve", **{"cognito:groups": ["staff"]}))
+        listed = api.get("/api/v1/users", headers=admin).json()
+        assert [user["userId"] for user in listed] == ["bob", "alice"]
+        assert api.get("/api/v1/users", headers=other_group).json() == []
 
 
 def test_api_keys_act_as_their_owner_until_revoked(api: TestClient) -> None:

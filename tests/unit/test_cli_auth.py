@@ -7,7 +7,7 @@ import pytest
 from shortstack.config import Settings
 from shortstack.entrypoints.cli import main
 from shortstack.entrypoints.cli_auth import auth_banner
-from tests.auth_support import AUDIENCE, ISSUER, RSA_KEY, pem
+from tests.auth_support import AUDIENCE, ISSUER, JWT_SETTINGS
 
 
 @pytest.mark.parametrize(
@@ -48,9 +48,7 @@ def test_none_mode_banner_is_loud_and_louder_beyond_loopback() -> None:
 
 
 def test_jwt_banner_names_the_key_source() -> None:
-    settings = Settings(
-        auth_mode="jwt", jwt_issuer=ISSUER, jwt_audience=AUDIENCE, jwt_public_key=pem(RSA_KEY)
-    )
+    settings = Settings(auth_mode="jwt", **JWT_SETTINGS)
     banner = "\n".join(auth_banner(settings))
     assert f"issuer={ISSUER}" in banner
     assert "keys=JWT_PUBLIC_KEY" in banner

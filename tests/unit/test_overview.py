@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from shortstack.bootstrap import Container, bootstrap
+from shortstack.bootstrap import Container
 from shortstack.entrypoints.http.app import create_app
-from tests.auth_support import AUDIENCE, ISSUER, RSA_KEY, bearer, pem, token
-from tests.conftest import dispatcher_for, settings_for
+from tests.auth_support import bearer, jwt_mode_container, token
+from tests.conftest import dispatcher_for
 from tests.fakes import FakeClock
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -31,18 +31,9 @@ IPHONE = (
 
 @pytest.fixture
 def container(tmp_path: Path) -> Iterator[Container]:
-    settings = settings_for(
-        "sqlite",
-        tmp_path,
-        auth_mode="jwt",
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        jwt_public_key=pem(RSA_KEY),
-        visitor_hash_salt="a-deployment-secret",
-    )
-    built = bootstrap(settings, clock=FakeClock(NOW))
-    yield built
-    built.close()
+    salt = "a-deployment-secret"
+    with jwt_mode_container(tmp_path, clock=FakeClock(NOW), visitor_hash_salt=salt) as built:
+        yield built
 
 
 @pytest.fixture

@@ -14,10 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from shortstack.bootstrap import bootstrap
-from shortstack.entrypoints.http.app import create_app
-from tests.auth_support import AUDIENCE, ISSUER, RSA_KEY, pem, token
-from tests.conftest import settings_for
+from tests.auth_support import jwt_mode_client, token
 
 DIRECT_MAX = 2048
 UPLOAD_MAX = 64 * 1024
@@ -31,18 +28,8 @@ def bearer(sub: str) -> dict[str, str]:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[TestClient]:
-    settings = settings_for(
-        "sqlite",
-        tmp_path,
-        auth_mode="jwt",
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        jwt_public_key=pem(RSA_KEY),
-        import_max_bytes=DIRECT_MAX,
-        import_upload_max_bytes=UPLOAD_MAX,
-    )
-    container = bootstrap(settings)
-    with TestClient(create_app(container)) as client:
+    limits = {"import_max_bytes": DIRECT_MAX, "import_upload_max_bytes": UPLOAD_MAX}
+    with jwt_mode_client(tmp_path, **limits) as client:
         yield client
 
 

@@ -12,10 +12,9 @@ from fastapi.testclient import TestClient
 
 from shortstack.bootstrap import bootstrap
 from shortstack.entrypoints.http.app import create_app
-from tests.auth_support import AUDIENCE, ISSUER, RSA_KEY, bearer, pem, token
+from tests.auth_support import bearer, jwt_mode_client, token
 from tests.conftest import settings_for
 
-JWT_SETTINGS = {"jwt_issuer": ISSUER, "jwt_audience": AUDIENCE, "jwt_public_key": pem(RSA_KEY)}
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36"
 ORPHANS = "/api/v1/visits/orphan"
 
@@ -100,7 +99,7 @@ def test_the_404_answers_the_same_with_orphan_counting_on_and_off(tmp_path: Path
 
 @pytest.fixture
 def jwt_api(tmp_path: Path) -> Iterator[TestClient]:
-    with served(tmp_path, auth_mode="jwt", admin_group="operators", **JWT_SETTINGS) as client:
+    with jwt_mode_client(tmp_path, follow_redirects=False, admin_group="operators") as client:
         yield client
 
 
@@ -120,5 +119,5 @@ def test_with_jwt_only_members_of_the_admin_group_see_them(jwt_api: TestClient) 
 
 def test_with_jwt_and_no_admin_group_nobody_sees_them(tmp_path: Path) -> None:
     member = bearer(token("root", **{"cognito:groups": ["operators"]}))
-    with served(tmp_path, auth_mode="jwt", **JWT_SETTINGS) as client:
+    with jwt_mode_client(tmp_path, follow_redirects=False) as client:
         assert client.get(ORPHANS, headers=member).status_code == 403

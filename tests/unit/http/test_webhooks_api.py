@@ -166,40 +166,28 @@ def test_unknown_ids_are_404(api: TestClient) -> None:
 
 
 def test_in_jwt_mode_another_callers_webhook_is_404_and_never_listed(tmp_path: Path) -> None:
-    from tests.auth_support import AUDIENCE, ISSUER, RSA_KEY, bearer, pem, token
+    from tests.auth_support import bearer, jwt_mode_client, token
     from tests.webhook_support import ScriptedTransport
 
-    settings = settings_for(
-        "sqlite",
-        tmp_path,
-        auth_mode="jwt",
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        jwt_public_key=pem(RSA_KEY),
-    )
     transport = ScriptedTransport(names={"hooks.example.com": ["93.184.215.14"]})
-    container = bootstrap(settings, webhook_transport=transport)
     alice, bob = bearer(token("alice")), bearer(token("bob"))
-    try:
-        with TestClient(create_app(container)) as api:
-            body = {"url": "https://hooks.example.com/in", "events": ["LinkCreated"]}
-            created = api.post("/api/v1/webhooks", json=body, headers=alice)
-            assert created.status_code == 201, created.text
-            hook = created.json()["webhook_id"]
-            for method, path in [
-                ("GET", f"/api/v1/webhooks/{hook}"),
-                ("GET", f"/api/v1/webhooks/{hook}/deliveries"),
-                ("DELETE", f"/api/v1/webhooks/{hook}"),
-            ]:
-                assert api.request(method, path, headers=bob).status_code == 404, path
-            assert api.get("/api/v1/webhooks", headers=bob).json() == []
-            assert [h["webhook_id"] for h in api.get("/api/v1/webhooks", headers=alice).json()] == [
-                hook
-            ]
-            # Outside AUTH_MODE=none: plain http and private addresses are refused with a 422.
-            for url in ("http://hooks.example.com/in", "https://127.0.0.1/in", "https://[::1]/"):
-                refused = api.post("/api/v1/webhooks", json={**body, "url": url}, headers=alice)
-                assert refused.status_code == 422, url
-                assert refused.json()["detail"][0]["loc"] == ["body", "url"]
-    finally:
-        container.close()
+    with jwt_mode_client(tmp_path, webhook_transport=transport) as api:
+        body = {"url": "https://hooks.example.com/in", "events": ["LinkCreated"]}
+        created = api.post("/api/v1/webhooks", json=body, headers=alice)
+        assert created.status_code == 201, created.text
+        hook = created.json()["webhook_id"]
+        for method, path in [
+            ("GET", f"/api/v1/webhooks/{hook}"),
+            ("GET", f"/api/v1/webhooks/{hook}/deliveries"),
+            ("DELETE", f"/api/v1/webhooks/{hook}"),
+        ]:
+            assert api.request(method, path, headers=bob).status_code == 404, path
+        assert api.get("/api/v1/webhooks", headers=bob).json() == []
+        assert [h["webhook_id"] for h in api.get("/api/v1/webhooks", headers=alice).json()] == [
+            hook
+        ]
+        # Outside AUTH_MODE=none: plain http and private addresses are refused with a 422.
+        for url in ("http://hooks.example.com/in", "https://127.0.0.1/in", "https://[::1]/"):
+            refused = api.post("/api/v1/webhooks", json={**body, "url": url}, headers=alice)
+            assert refused.status_code == 422, url
+            assert refused.json()["detail"][0]["loc"] == ["body", "url"]
