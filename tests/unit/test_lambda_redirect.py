@@ -26,6 +26,7 @@ from shortstack.domain.orphan_visits import browser_family
 from shortstack.domain.visits import visitor_hash
 from tests.concurrency import race
 from tests.conftest import TABLE_NAME
+from tests.counting import count_clients_built, count_events_built
 from tests.event_tap import BusTap
 from tests.lambda_support import (
     EVENTS_DIR,
@@ -36,6 +37,7 @@ from tests.lambda_support import (
 )
 from tests.stream_esm import committed_events
 
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 HEAVY = ("fastapi", "pydantic", "pydantic_settings", "starlette", "mangum", "aws_lambda_powertools")
 
 
@@ -393,6 +395,41 @@ def test_a_function_url_event_through_cloudfront_redirects_and_records_the_viewe
         load_event("lambda_url_redirect_get.json")["headers"]["user-agent"],
     )
     assert event.detail["visitor"] == expected  # the viewer's, not CloudFront's address
+
+
+def test_on_dynamodb_the_redirect_lambda_builds_one_boto3_client_for_the_table(
+    api_lambda: Any, aws_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its cold start builds the table's client alone; the first orphan visit builds its own."""
+    short_id = shorten(api_lambda)
+    built = count_clients_built(monkeypatch)
+    redirect_lambda = fresh_import("shortstack.entrypoints.lambda_redirect")
+    assert built == {"dynamodb": 1}
+    for fixture in ("apigw_v2_redirect_get.json", "lambda_url_redirect_get.json"):
+        assert invoke(redirect_lambda, fixture, id=short_id)["statusCode"] == 302
+    assert invoke(redirect_lambda, "apigw_v2_redirect_head.json", id=short_id)["statusCode"] == 302
+    assert built == {"dynamodb": 1}
+    orphan = invoke(redirect_lambda, "lambda_url_redirect_get.json", JSON, id="no-such-id")
+    assert orphan["statusCode"] == 404
+    assert built == {"dynamodb": 2}
+
+
+def test_a_dynamodb_redirect_builds_no_event_and_the_stream_announces_it(
+    aws_env: Any, api_lambda: Any, redirect_lambda: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The click's UpdateItem carries the visit; the stream consumer derives the event."""
+    short_id = shorten(api_lambda)
+    crawler = load_event("apigw_v2_redirect_get.json", id=short_id)
+    crawler["headers"]["user-agent"] = GOOGLEBOT
+    built = count_events_built(monkeypatch)
+    assert invoke(redirect_lambda, "apigw_v2_redirect_get.json", id=short_id)["statusCode"] == 302
+    assert redirect_lambda.handler(crawler, None)["statusCode"] == 302
+    assert built == []
+    monkeypatch.undo()
+    [clicked] = committed_events(aws_env, TABLE_NAME, "LinkClicked")
+    [crawled] = committed_events(aws_env, TABLE_NAME, "LinkVisitedByBot")
+    assert clicked.detail["short_id"] == crawled.detail["short_id"] == short_id
+    assert crawled.detail["bot"] == "crawler"
 
 
 @pytest.mark.parametrize("path", ["/", "/a/b", "/favicon.ico", "/api"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -21,6 +23,7 @@ from shortstack.domain.errors import (
     PasswordRequired,
     TooManyAttempts,
 )
+from shortstack.domain.events import Event
 from shortstack.domain.link_options import Preview, rule_from
 from shortstack.domain.link_routing import SPIN_RANGE, Variant
 from shortstack.domain.links import Link, Target
@@ -30,6 +33,7 @@ from shortstack.domain.visits import Click, Visit
 from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.links import LinksService
 from shortstack.service_layer.redirects import PreviewCard, Redirect, RedirectService
+from tests.counting import count_events_built
 from tests.fakes import FakeClock
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -253,3 +257,46 @@ def test_a_used_up_link_names_its_fallback_and_counts_nothing_more(world: World)
         world.redirects.follow(link.short_id, Visit())
     assert gone.value.fallback_url == "https://fallback.example/"
     assert world.clicks(link.short_id) == 1
+
+
+class _StreamLikeUnitOfWork:
+    """A unit of work whose committed write is the announcement, as on DynamoDB."""
+
+    keeps_events = False
+
+    @contextmanager
+    def begin(self) -> Iterator[Any]:
+        yield self
+
+    def add(self, events: Sequence[Event]) -> None:
+        raise AssertionError(f"a visit added {[e.detail_type for e in events]} to its outbox")
+
+
+def test_a_unit_of_work_that_keeps_no_events_gets_none_built(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clicks, crawlers and unlocks count as usual; no Event object is built for them."""
+    plain = world.create()
+    routed = world.create(rules=[rule_from("https://ios.example/", device="ios")])
+    secret = world.create(password="open sesame")
+    world.redirects.uow = _StreamLikeUnitOfWork()
+    built = count_events_built(monkeypatch)
+    assert follow(world, plain.short_id).location == "https://example.com/"
+    assert follow(world, routed.short_id, user_agent=IPHONE).location == "https://ios.example/"
+    assert follow(world, plain.short_id, user_agent=GOOGLEBOT).location == "https://example.com/"
+    unlocked = world.redirects.unlock(secret.short_id, Visit(address="192.0.2.1"), "open sesame")
+    assert unlocked.location == "https://example.com/"
+    assert built == []
+    assert (world.clicks(plain.short_id), world.bots(plain.short_id)) == (1, 1)
+    assert (world.clicks(routed.short_id), world.clicks(secret.short_id)) == (1, 1)
+    assert world.publisher.of_type("LinkClicked") == []
+
+
+def test_a_unit_of_work_that_keeps_events_gets_one_per_visit(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = world.create()
+    built = count_events_built(monkeypatch)
+    follow(world, link.short_id)
+    follow(world, link.short_id, user_agent=GOOGLEBOT)
+    assert built == ["LinkClicked", "LinkVisitedByBot"]

@@ -140,6 +140,7 @@ class PublishingUnitOfWork:
     """
 
     publisher: EventPublisher
+    keeps_events = True
 
     @contextmanager
     def begin(self) -> Iterator[_Pending]:

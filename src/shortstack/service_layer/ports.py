@@ -212,6 +212,15 @@ class UnitOfWork(Protocol):
     stream consumer derives the same events; nothing is published after the write.
     """
 
+    @property
+    def keeps_events(self) -> bool:
+        """False when the committed write is itself the announcement (DynamoDB's stream).
+
+        Its outbox then only checks what is added and keeps nothing, so a use case on a
+        hot path (a redirect) may leave building the events out.
+        """
+        ...
+
     def begin(self) -> AbstractContextManager[Outbox]:
         """A unit of work: the writes inside and the events added to its outbox."""
         ...

@@ -6,6 +6,11 @@ and variants need; where the visit goes is decided after it, in memory. Crawlers
 and preview fetchers take the same path with their own counter. Only unlocking a
 password link reads first: it must see the hash before it may count.
 
+A visit's event (LinkClicked, LinkVisitedByBot) is built only for a unit of work
+that keeps events (SQLite's queue, in the click's transaction). On DynamoDB the
+click's write carries the visit's facts and the stream consumer derives the event
+from it, so nothing is built that the outbox would drop.
+
 It imports nothing beyond the domain and the ports, so the redirect Lambda and
 the local server's redirect layer share it without loading FastAPI or Pydantic.
 """
@@ -112,7 +117,8 @@ class RedirectService:
                 target = self.links.record_click(short_id, click)
                 routed = target.rules or target.variants or target.forward_query
                 destination = _destination(target, click) if routed else None
-                outbox.add([events.link_clicked(short_id, click, destination)])
+                if self.uow.keeps_events:
+                    outbox.add([events.link_clicked(short_id, click, destination)])
         except LinkNotYetValid:
             raise  # the link exists
         except LinkNotFound:
@@ -142,7 +148,8 @@ class RedirectService:
         try:
             with self.uow.begin() as outbox:
                 target = self.links.record_bot_visit(short_id, click)
-                outbox.add([events.link_visited_by_bot(short_id, click)])
+                if self.uow.keeps_events:
+                    outbox.add([events.link_visited_by_bot(short_id, click)])
         except PasswordRequired:
             # A password link may still show its preview: the owner chose what it says.
             link = self.links.get(short_id, consistent=False)
@@ -202,7 +209,8 @@ class RedirectService:
         with self.uow.begin() as outbox:
             target = self.links.record_click(short_id, click, unlocked_with=link.password_hash)
             destination = _destination(target, click)
-            outbox.add([events.link_clicked(short_id, click, destination)])
+            if self.uow.keeps_events:
+                outbox.add([events.link_clicked(short_id, click, destination)])
         return _redirect(target, destination, visit, click)
 
 

@@ -48,6 +48,9 @@ class StreamOutbox:
 class StreamUnitOfWork:
     """The UnitOfWork port on DynamoDB: the write commits alone; the stream announces it."""
 
+    # The outbox keeps nothing: the redirect, whose click's UpdateItem carries the visit's
+    # facts for the stream consumer, builds no LinkClicked at all.
+    keeps_events = False
     _outbox = StreamOutbox()
 
     @contextmanager

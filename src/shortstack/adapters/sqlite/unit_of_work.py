@@ -25,6 +25,8 @@ class _QueueOutbox:
 
 
 class SqliteUnitOfWork:
+    keeps_events = True  # the queue's rows are the events the dispatcher hands on
+
     def __init__(self, db: SqliteDatabase, queue: SqliteEventQueue) -> None:
         self._db = db
         self._outbox = _QueueOutbox(queue)
