@@ -16,12 +16,14 @@ UpdateItem on the link is throttled. The link repository then reads the link onc
 This container then treats the link as hot for HOT_WINDOW_S after the last throttle:
 its clicks go straight to the shards, and its rules (active, expiry, limit) are read
 again at most once every RULES_MAX_AGE_S, so disabling a hot link takes effect within
-a second. It also marks the link item (`hot_shards`, tried once a second until a write
-gets through, which it soon does once the clicks have moved to the shards): reads of
-a marked link add the shards' counts to `click_count`. A change of `max_visits` looks
-at the shards themselves, seals them and moves their counts onto the link in one
-transaction (the repository's update), after which no shard takes a click and the
-limit counts every one.
+a second. Before its first click on a shard it marks the link item (`hot_shards`):
+reads of a marked link add the shards' counts to `click_count`, so no shard ever holds
+a click that a read of the link would miss. Until the mark gets through (tried at most
+every MARK_EVERY_S, a write to the busy item like any click), clicks keep to the item
+with backoff; the partition takes part of the load, so the mark soon lands. A change
+of `max_visits` looks at the shards themselves, seals them and moves their counts onto
+the link in one transaction (the repository's update), after which no shard takes a
+click and the limit counts every one.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 HOT_SHARDS = 10
 HOT_WINDOW_S = 10.0
 RULES_MAX_AGE_S = 1.0
+MARK_EVERY_S = 0.05
 EXACT_WAIT_S = 5.0
 BACKOFF_S = 0.02
 MARKER = "hot_shards"
@@ -109,7 +112,12 @@ class HotLinks:
         """The link's item was throttled: count its clicks on shards for a while."""
         now = self._clock()
         with self._lock:
-            self._hot[link.short_id] = _HotLink(link, marked, now, now + HOT_WINDOW_S)
+            known = self._hot.get(link.short_id)
+            entry = _HotLink(link, marked, now, now + HOT_WINDOW_S)
+            if known is not None:  # what this container already wrote, or tried to
+                entry.marked = marked or known.marked
+                entry.marking_tried_at = known.marking_tried_at
+            self._hot[link.short_id] = entry
 
     def forget(self, short_id: str) -> None:
         with self._lock:
@@ -129,10 +137,15 @@ class HotLinks:
         if link.max_visits is not None:
             self.forget(short_id)
             raise CountOnTheLink(short_id)
-        now = self._clock()
-        if not entry.marked and now - entry.marking_tried_at >= RULES_MAX_AGE_S:
-            entry.marking_tried_at = now  # a write to the busy item: once a second at most
-            entry.marked = self._mark(short_id)
+        if not entry.marked:
+            now = self._clock()
+            if now - entry.marking_tried_at >= MARK_EVERY_S:
+                entry.marking_tried_at = now  # a write to the busy item: spaced out
+                entry.marked = self._mark(short_id)
+            if not entry.marked:
+                # Reads add the shards only to a marked link: until the mark lands, a click
+                # on a shard could be missing from `click_count` for good.
+                raise CountOnTheLink(short_id)
         for attempt in range(self.shards):
             shard = (self._pick(self.shards) + attempt) % self.shards
             try:
@@ -162,8 +175,11 @@ class HotLinks:
             raise LinkNotFound(short_id)
         link, marked = found
         with self._lock:
-            until = entry.until if entry is not None else now + HOT_WINDOW_S
-            entry = self._hot[short_id] = _HotLink(link, marked, now, until)
+            fresh = _HotLink(link, marked, now, now + HOT_WINDOW_S)
+            if entry is not None:  # an eventually consistent read may not show our mark yet
+                fresh.until, fresh.marked = entry.until, marked or entry.marked
+                fresh.marking_tried_at = entry.marking_tried_at
+            entry = self._hot[short_id] = fresh
         return entry
 
     def _mark(self, short_id: str) -> bool:

@@ -315,6 +315,8 @@ class DynamoDBLinkRepository:
         wanted = [key for short_id in short_ids for key in shard_keys(short_id, self.hot.shards)]
         totals: dict[str, int] = {}
         for raw in self._batch_get(wanted, "short_id, #clicks", consistent):
+            if "short_id" not in raw:
+                continue  # a shard a limit created sealed: it never took a click
             short_id = raw["short_id"]["S"]
             clicks = int(raw.get(CLICKS, {}).get("N", "0"))
             totals[short_id] = totals.get(short_id, 0) + clicks
