@@ -68,6 +68,7 @@ class ScriptedTransport:
     names: dict[str, list[str]] = field(default_factory=dict)
     status: int = 200
     posts: list[tuple[str, IPAddress, dict[str, str], bytes]] = field(default_factory=list)
+    fails_with: OSError | None = None  # raised by every POST after it is recorded
 
     def resolve(self, host: str, port: int) -> list[IPAddress]:
         try:
@@ -82,4 +83,6 @@ class ScriptedTransport:
         self, url: str, address: IPAddress, headers: dict[str, str], body: bytes, timeout_s: float
     ) -> int:
         self.posts.append((url, address, headers, body))
+        if self.fails_with is not None:
+            raise self.fails_with
         return self.status

@@ -161,6 +161,13 @@ class Settings(BaseModel):
         le=10,
         description="the time every delivery of one event shares, connect to answer",
     )
+    webhook_rest_s: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="how long the local dispatcher leaves a receiver that did not answer in "
+        "time before it tries it again; its events wait without spending an attempt (0: never)",
+    )
     admin_group: str = Field(
         default="",
         description="members of this group (the token's cognito:groups) see every user; "

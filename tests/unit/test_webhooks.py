@@ -22,6 +22,7 @@ from shortstack.domain.webhooks import (
     check_target,
     refused,
 )
+from shortstack.service_layer.events import Deferred
 from shortstack.service_layer.webhooks import WebhookDeliveryFailed
 from tests.conftest import settings_for
 from tests.webhook_support import ScriptedTransport
@@ -266,3 +267,33 @@ def test_deliveries_never_outlast_the_invocation(
     assert transport.posts == []
     [delivery] = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
     assert "TimeoutError" in (delivery.error or "")
+
+
+def test_a_lambda_tries_a_receiver_that_timed_out_again_at_once(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    """SQS counts every receive: resting the receiver would spend attempts without trying."""
+    jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    transport.fails_with = TimeoutError("no answer within 5.0 s")
+    jwt_like.webhooks.time_left = lambda: 25.0
+    for _ in range(2):
+        with pytest.raises(WebhookDeliveryFailed):
+            jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+    assert len(transport.posts) == 2
+
+
+def test_locally_a_receiver_that_timed_out_rests_and_the_event_is_deferred(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    transport.fails_with = OSError("connection refused")  # a quick failure: no rest
+    for n in range(2):
+        with pytest.raises(WebhookDeliveryFailed):
+            jwt_like.events.handle(events.link_deleted(f"a{n}", "alice", NOW))
+    transport.fails_with = TimeoutError("no answer within 5.0 s")
+    with pytest.raises(WebhookDeliveryFailed):
+        jwt_like.events.handle(events.link_deleted("a2", "alice", NOW))
+    with pytest.raises(Deferred) as deferred:
+        jwt_like.events.handle(events.link_deleted("a3", "alice", NOW))
+    assert 0 < deferred.value.retry_in_s <= jwt_like.settings.webhook_rest_s
+    assert len(transport.posts) == 3

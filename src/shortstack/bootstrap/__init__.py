@@ -141,6 +141,7 @@ def bootstrap(
         allow_http=settings.webhooks_allow_http,
         refuse_private=settings.webhooks_refuse_private,
         budget_s=settings.webhook_timeout_s,
+        rest_s=settings.webhook_rest_s,
     )
     webhooks.register(events)
     imports, import_runner = _imports(settings, adapters, clock)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from shortstack.adapters.sqlite.event_queue import QueuedEvent, SqliteEventQueue
 from shortstack.domain.clock import utc_now
-from shortstack.service_layer.events import EventConsumer
+from shortstack.service_layer.events import Deferred, EventConsumer
 
 _log = logging.getLogger("shortstack.events")
 IDLE_WAIT_S = 1.0
@@ -44,23 +45,35 @@ class LocalEventDispatcher:
             return 0
         # Calls to other systems (webhooks) run before the transaction opens: a slow
         # receiver must never hold the database's write lock, which redirects wait on.
-        sent = [message for message in batch if self._sent(message)]
+        sent = {message.seq: self._send(message) for message in batch}
         # One commit for the whole batch; each event in a savepoint, so a failing handler
-        # leaves none of its writes behind while the others' stay.
+        # leaves none of its writes behind while the others' stay. Our own stores take
+        # every event, whatever its receivers answered: a receiver that is down must not
+        # keep clicks out of the stats. The handlers apply an event once, so the retry a
+        # failed delivery brings changes nothing here.
         with self.queue.transaction():
-            done = [message for message in sent if self._handled(message)]
+            done = []
+            for message in batch:
+                if not self._handled(message):
+                    continue
+                outcome = sent[message.seq]
+                if outcome is None:
+                    done.append(message)
+                elif isinstance(outcome, Deferred):
+                    self.queue.defer(message, timedelta(seconds=outcome.retry_in_s))
+                else:
+                    self._failed(message, outcome)
             if done:
                 self.queue.delete(*done)
         return len(batch)
 
-    def _sent(self, message: QueuedEvent) -> bool:
-        """Run the event's outbound handlers; on failure, schedule its retry and say so."""
+    def _send(self, message: QueuedEvent) -> Exception | None:
+        """Run the event's outbound handlers; what stopped them, or None."""
         try:
             self.consumer.handle_outbound(message.event)
         except Exception as exc:  # any failure means: deliver it again later
-            self._failed(message, exc)
-            return False
-        return True
+            return exc
+        return None
 
     def _handled(self, message: QueuedEvent) -> bool:
         """Handle one event; on failure, schedule its retry (or dead-letter it) and say so."""

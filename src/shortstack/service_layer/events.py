@@ -21,6 +21,20 @@ from shortstack.domain.events import Event
 from shortstack.service_layer.ports import EventPublisher
 
 Handler = Callable[[Event], None]
+
+
+class Deferred(Exception):
+    """A handler asks for the event again later, without it counting as a failed attempt.
+
+    Only a consumer that can hand an attempt back (the local queue) catches it; to any
+    other it is a failure like another.
+    """
+
+    def __init__(self, reason: str, retry_in_s: float) -> None:
+        super().__init__(reason)
+        self.retry_in_s = retry_in_s
+
+
 _log = logging.getLogger("shortstack.events")
 
 

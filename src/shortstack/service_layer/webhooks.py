@@ -8,7 +8,11 @@ time; `webhook-signature` is `v1,` and the base64 HMAC-SHA256 of
 event again with backoff and, in the end, dead-letters it (decision 0201).
 
 Every attempt of one event shares one time budget: a slow receiver holds the
-consumer at most that long. Addresses are checked after resolution and the
+consumer at most that long. A receiver that let the budget run out then rests for
+`rest_s`: the local dispatcher's next events for it wait until then without spending
+an attempt, so one dead receiver cannot hold the dispatcher five seconds an event. A
+Lambda never rests one: SQS counts every receive, so a wait would spend an attempt
+without trying. Addresses are checked after resolution and the
 connection goes to the checked address, so a name cannot resolve one way for the
 check and another way for the request.
 """
@@ -21,7 +25,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from standardwebhooks import Webhook as Signer
@@ -42,7 +46,7 @@ from shortstack.domain.webhooks import (
     refused,
     target_host,
 )
-from shortstack.service_layer.events import EventConsumer
+from shortstack.service_layer.events import Deferred, EventConsumer
 from shortstack.service_layer.ports import LinkRepository, WebhookRepository, WebhookTransport
 
 _log = logging.getLogger("shortstack.webhooks")
@@ -66,8 +70,11 @@ class WebhooksService:
     allow_http: bool = False
     refuse_private: bool = True
     budget_s: float = 5.0
+    rest_s: float = 0.0
     # Seconds the running invocation has left (a Lambda's); deliveries never outlast it.
     time_left: Callable[[], float] | None = None
+    # Receivers resting after a timeout: webhook id -> time.monotonic() they are tried again.
+    _resting: dict[str, float] = field(default_factory=dict, init=False, repr=False)
 
     def create(self, owner: str, url: str, events: list[str]) -> Webhook:
         """A new subscription; its `secret` is shown to the caller this once."""
@@ -120,11 +127,23 @@ class WebhooksService:
         budget = self.budget_s
         if self.time_left is not None:
             budget = min(budget, self.time_left() - INVOCATION_MARGIN_S)
-        deadline = time.monotonic() + budget
-        failed = sum(not self._attempt(hook, event, body, deadline) for hook in targets)
+        now = time.monotonic()
+        deadline = now + budget
+        resting = {
+            hook.webhook_id: until
+            for hook in targets
+            if self.time_left is None and (until := self._resting.get(hook.webhook_id, now)) > now
+        }
+        live = [hook for hook in targets if hook.webhook_id not in resting]
+        failed = sum(not self._attempt(hook, event, body, deadline) for hook in live)
         if failed:
             raise WebhookDeliveryFailed(
                 f"{failed} of {len(targets)} webhook deliveries of {event.detail_type} failed"
+            )
+        if resting:
+            raise Deferred(
+                f"{len(resting)} webhook receivers rest after a timeout",
+                min(resting.values()) - now,
             )
 
     def _owner_of(self, event: Event) -> str | None:
@@ -142,6 +161,7 @@ class WebhooksService:
         started = time.monotonic()
         status: int | None = None
         error: str | None = None
+        sending = False
         try:
             remaining = deadline - started
             if remaining <= 0:
@@ -154,11 +174,16 @@ class WebhooksService:
                 "webhook-timestamp": str(int(now.timestamp())),
                 "webhook-signature": Signer(hook.secret).sign(message_id, now, body),
             }
+            sending = True
             status = self.transport.post(hook.url, address, headers, body.encode(), remaining)
             if not 200 <= status < 300:
                 error = f"the receiver answered {status}"
         except (OSError, RefusedAddress) as exc:
             error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
+            if sending and isinstance(exc, TimeoutError) and self.rest_s:
+                self._resting[hook.webhook_id] = time.monotonic() + self.rest_s
+        if error is None:
+            self._resting.pop(hook.webhook_id, None)
         delivery = Delivery(
             webhook_id=hook.webhook_id,
             delivery_id=uuid.uuid4().hex,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,64 @@ def test_a_slow_receiver_is_cut_off_at_the_time_budget(
     [delivery] = api.get(f"/api/v1/webhooks/{hook['webhook_id']}/deliveries").json()
     assert not delivery["ok"]
     assert delivery["duration_ms"] < 2500  # the budget is 1 s here
+
+
+def test_a_failing_receiver_never_keeps_a_click_out_of_the_stats(
+    api: TestClient, local: Container, receiver: Receiver
+) -> None:
+    receiver.status = 500
+    subscribe(api, receiver.url, ["LinkClicked"])
+    short_id = api.post("/api/v1/links", json={"url": "https://example.com/x"}).json()["short_id"]
+    for _ in range(3):
+        assert api.get(f"/{short_id}", follow_redirects=False).status_code == 302
+    dispatcher_for(local).drain()
+    assert local.event_queue is not None
+    assert len(local.event_queue.dead_letters()) == 3  # no click reached the receiver
+    assert api.get(f"/api/v1/links/{short_id}/stats").json()["clicks"] == 3
+
+    receiver.status = 204  # fixed: the replayed clicks reach it and are not counted twice
+    assert local.event_queue.replay() == 3
+    dispatcher_for(local).drain()
+    assert len(receiver.requests) == 3 * local.settings.events_max_attempts + 3
+    assert api.get(f"/api/v1/links/{short_id}/stats").json()["clicks"] == 3
+
+
+def attempts_waiting(container: Container) -> list[int]:
+    assert container.event_queue is not None
+    return [message.attempt for message in container.event_queue.waiting()]
+
+
+def test_a_receiver_that_timed_out_rests_while_its_events_wait_with_their_attempts(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    settings = settings_for(
+        "sqlite", tmp_path, events_backoff_base_s=0, webhook_timeout_s=0.3, webhook_rest_s=2
+    )
+    local = bootstrap(settings)
+    try:
+        with TestClient(create_app(local)) as api:
+            receiver.delay_s = 3
+            subscribe(api, receiver.url, ["LinkCreated"])
+            for n in range(4):
+                api.post("/api/v1/links", json={"url": f"https://example.com/{n}"})
+            dispatcher = dispatcher_for(local)
+            assert dispatcher.run_once() == 4
+            # One delivery ran out of time; the other three did not wait for the same answer.
+            assert len(receiver.requests) == 1
+            assert attempts_waiting(local) == [1, 0, 0, 0]
+            dispatcher.drain()  # the failed one is due again at once: it waits for the rest too
+            assert len(receiver.requests) == 1
+            assert attempts_waiting(local) == [1, 0, 0, 0]
+
+            receiver.delay_s = 0
+            time.sleep(2.1)
+            dispatcher.drain()
+            assert len(receiver.requests) == 5
+            assert attempts_waiting(local) == []
+            assert local.event_queue is not None
+            assert local.event_queue.dead_letters() == []
+    finally:
+        local.close()
 
 
 def test_revoking_stops_deliveries(api: TestClient, local: Container, receiver: Receiver) -> None:

@@ -181,6 +181,17 @@ class SqliteEventQueue:
             )
             return False
 
+    def defer(self, message: QueuedEvent, retry_in: timedelta) -> None:
+        """Hand the message back for later with the attempt it was received with returned:
+        its handler did not try (a webhook receiver resting after a timeout)."""
+        retry_at = self._clock() + max(retry_in, timedelta(0))
+        with self._db.transaction() as conn:
+            conn.execute(
+                "UPDATE event_queue SET visible_at = ?, attempts = MAX(attempts - 1, 0)"
+                " WHERE seq = ?",
+                (to_iso(retry_at), message.seq),
+            )
+
     def next_visible_at(self) -> datetime | None:
         """When the earliest waiting message becomes visible (None: the queue is empty)."""
         row = (
@@ -189,6 +200,18 @@ class SqliteEventQueue:
             .fetchone()
         )
         return from_iso(row["at"]) if row and row["at"] else None
+
+    def waiting(self) -> list[QueuedEvent]:
+        """Every message not yet done, in order, with the receives it has had so far."""
+        rows = (
+            self._db.connection()
+            .execute("SELECT seq, body, attempts FROM event_queue ORDER BY seq")
+            .fetchall()
+        )
+        return [
+            QueuedEvent(row["seq"], Event.from_dict(json.loads(row["body"])), row["attempts"])
+            for row in rows
+        ]
 
     def depth(self) -> int:
         return int(self._db.connection().execute("SELECT COUNT(*) FROM event_queue").fetchone()[0])
