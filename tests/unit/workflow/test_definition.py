@@ -95,6 +95,19 @@ def choice(rule: dict[str, Any]) -> dict[str, Any]:
         (choice({"Variable": "$.t", "TimestampEquals": "2026-01-01T00:00:00Z"}), "Timestamp"),
         (choice({"Variable": "$.x", "NumericEqualsPath": "$.y"}), "['NumericEqualsPath']"),
         (choice({"Variable": "$.x", "IsNull": True}), "['IsNull']"),
+        (choice({"Variable": "$.x", "IsPresent": True}), "['IsPresent']"),
+        (choice({"Variable": "$.x[0]", "NumericEquals": 1}), "no [0]"),
+        (one({"Type": "Pass", "Parameters": {"a.$": "$.items[0]"}, "End": True}), "no [0]"),
+        (one({"Type": "Pass", "ResultPath": "$.a[1]", "End": True}), "no [0]"),
+        (
+            one({"Type": "Pass", "Parameters": {"n.$": "$$.Execution.Name"}, "End": True}),
+            "only $$.Map.Item.Value and $$.Map.Item.Index are supported",
+        ),
+        (
+            one({"Type": "Pass", "Parameters": {"v.$": "$$.Map.Item.Value"}, "End": True}),
+            "in a Map's ItemSelector",
+        ),
+        (one({"Type": "Pass", "ResultPath": "$$.Map.Item.Value", "End": True}), "context object"),
         (choice({"Not": {"Variable": "$.x", "IsPresent": True}}), "['Not']"),
         (choice({"Variable": "$.x", "NumericEquals": "1"}), "numeric operand"),
         (one({"Type": "Choice", "Choices": [{"Variable": "$.x", "StringEquals": "a"}]}), "Next"),
@@ -117,7 +130,7 @@ def choice(rule: dict[str, Any]) -> dict[str, Any]:
         (one({"Type": "Map", "Parameters": {}, "End": True}), "'Parameters' is not supported"),
         (
             {"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {"Type": "Succeed"}}},
-            "JSONata",
+            "['QueryLanguage'] are not supported",
         ),
         (
             {"StartAt": "S", "TimeoutSeconds": 10, "States": {"S": {"Type": "Succeed"}}},

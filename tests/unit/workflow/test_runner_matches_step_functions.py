@@ -26,7 +26,7 @@ CHOICE_OPERATORS = {
                 {"Variable": "$.b", "BooleanEquals": True, "Next": "Small"},
                 {"Variable": "$.s", "StringEquals": "small", "Next": "Small"},
                 {"Variable": "$.n", "NumericLessThan": 0, "Next": "Negative"},
-                {"Variable": "$.missing", "IsPresent": True, "Next": "Big"},
+                {"Variable": "$.s", "StringEquals": "huge", "Next": "Big"},
                 {"Variable": "$.n", "NumericEquals": 5, "Next": "Small"},
             ],
             "Default": "Zeroish",
@@ -83,7 +83,7 @@ PATHS_AND_MAP = {
         },
         "Any": {
             "Type": "Choice",
-            "Choices": [{"Variable": "$.results[0].done", "BooleanEquals": True, "Next": "Out"}],
+            "Choices": [{"Variable": "$.shaped.id", "StringEquals": "j1", "Next": "Out"}],
             "Default": "Out",
         },
         "Out": {"Type": "Succeed", "OutputPath": "$.results"},
@@ -133,7 +133,7 @@ CASES = [
     (CHOICE_OPERATORS, {"n": 1, "s": "x", "b": True}),
     (CHOICE_OPERATORS, {"n": 5, "s": "x", "b": False}),
     (CHOICE_OPERATORS, {"n": 0, "s": "x", "b": False}),
-    (CHOICE_OPERATORS, {"n": 0, "s": "x", "b": False, "missing": None}),
+    (CHOICE_OPERATORS, {"n": 0, "s": "huge", "b": False}),
     (CHOICE_OPERATORS, {"n": -1, "s": "x", "b": False}),
     (CHOICE_OPERATORS, {"n": "12", "s": "big", "b": "true"}),
     (PATHS_AND_MAP, {"job": {"id": "j1", "chunks": [0, 1, 2, 3, 4]}, "other": 1}),
@@ -158,7 +158,7 @@ def test_local_runner_agrees_with_moto(
     assert local.error == reference.error
     if reference.status == "SUCCEEDED":
         assert local.output == reference.output
-    assert sorted(local.states_entered()) == sorted(reference.states_entered)
+    assert sorted(local.entered) == sorted(reference.states_entered)
 
 
 # Where moto's interpreter departs from the documented service, the runner follows the

@@ -1,33 +1,26 @@
 """Load an Amazon States Language definition into checked, typed states.
 
-The local runner implements the part of ASL our workflows use, and this module
-refuses the rest at load time, naming the state and the field, so a definition
-that loads runs without "unsupported" surprises half-way through an import.
-
-Supported: Task, Pass, Choice, Map (INLINE), Succeed and Fail states; Parameters,
-ResultSelector, ResultPath and OutputPath; Retry (interval, attempts, backoff)
-and Catch; Map's ItemsPath, ItemSelector and MaxConcurrency; the Choice
-comparisons in `choice`; the reference paths in `paths`. A Task calls the Python
-function bound to the literal `Parameters.FunctionName` of
-`arn:aws:states:::lambda:invoke` (its result arrives wrapped as
-`{"Payload": ...}`, as on AWS).
-
-Refused: Parallel and Wait states, InputPath (Parameters selects the input),
-Fail's ErrorPath and CausePath, Lambda ARNs and other services as a Resource,
-timeouts and heartbeats, retry jitter and MaxDelaySeconds, the legacy Map
-Iterator and Parameters, distributed Maps, intrinsic functions, JSONata.
+The local runner implements the part of ASL our workflows use (decision 0300 says
+which and why); this module refuses the rest at load time, naming the state and
+the field, so a definition that loads runs without "unsupported" surprises
+half-way through an import. Supported: Task, Pass, Choice, Map (INLINE), Succeed
+and Fail with the fields `_FIELDS` lists; Retry (interval, attempts, backoff);
+Choice rules comparing one Variable with a literal (`COMPARISONS`); the paths of
+`paths`. A Task calls the Python function bound to the literal
+`Parameters.FunctionName` of `arn:aws:states:::lambda:invoke` (its result arrives
+wrapped as `{"Payload": ...}`, as on AWS). Everything else is refused.
 """
 
 from __future__ import annotations
 
 import json
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from shortstack.adapters.workflow.choice import ChoiceRuleError, Rule, compile_rule
-from shortstack.adapters.workflow.paths import Path, PathSyntaxError, Template
+from shortstack.adapters.workflow.paths import Path, PathSyntaxError, compile_template
 
 TaskFunction = Callable[[Any], Any]
 
@@ -50,6 +43,26 @@ _FIELDS: dict[str, set[str]] = {
 }  # fmt: skip
 _RETRY_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "Comment"}
 _CATCH_FIELDS = {"ErrorEquals", "Next", "ResultPath", "Comment"}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# Choice operator -> (the type both sides must have, the relation between them). Values of
+# different types never compare true, as on Step Functions: "1" is not 1, true is not a number.
+COMPARISONS: dict[str, tuple[Callable[[Any], bool], Callable[[Any, Any], bool]]] = {
+    "StringEquals": (lambda value: isinstance(value, str), operator.eq),
+    "BooleanEquals": (lambda value: isinstance(value, bool), operator.eq),
+    "NumericEquals": (_is_number, operator.eq),
+    "NumericLessThan": (_is_number, operator.lt),
+    "NumericLessThanEquals": (_is_number, operator.le),
+    "NumericGreaterThan": (_is_number, operator.gt),
+    "NumericGreaterThanEquals": (_is_number, operator.ge),
+}
+
+
+H = TypeVar("H", "Retrier", "Catcher")
 
 
 class DefinitionError(ValueError):
@@ -77,8 +90,16 @@ class Catcher:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    rule: Rule
+    variable: Path
+    operator: str
+    operand: Any
     next: str
+
+    def matches(self, data: Any) -> bool:
+        """Whether the rule holds; States.Runtime when the Variable names nothing."""
+        accepts, relation = COMPARISONS[self.operator]
+        value = self.variable.get(data)
+        return accepts(value) and bool(relation(value, self.operand))
 
 
 @dataclass(slots=True)
@@ -91,8 +112,9 @@ class State:
     end: bool = False
     output_path: Path | None = ROOT
     result_path: Path | None = ROOT
-    parameters: Template | None = None
-    result_selector: Template | None = None
+    # Parameters, or a Map's ItemSelector: compiled by `paths.compile_template`.
+    parameters: Any = None
+    result_selector: Any = None
     retry: tuple[Retrier, ...] = ()
     catch: tuple[Catcher, ...] = ()
     # Task
@@ -137,153 +159,146 @@ def load_definition(
         raise DefinitionError(f"the definition is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise DefinitionError("the definition must be a JSON object")
-    query_language = document.get("QueryLanguage", "JSONPath")
-    if query_language != "JSONPath":
-        raise DefinitionError(f"QueryLanguage {query_language!r} is not supported: use JSONPath")
-    unknown = set(document) - {"StartAt", "States", "Comment", "Version", "QueryLanguage"}
+    unknown = set(document) - {"StartAt", "States", "Comment"}
     if unknown:
         raise DefinitionError(f"top-level fields {sorted(unknown)} are not supported")
-    return _Loader(functions).machine(document, "definition")
+    return _machine(document, "definition", functions)
 
 
-class _Loader:
-    def __init__(self, functions: Mapping[str, TaskFunction]) -> None:
-        self.functions = functions
-
-    def machine(self, spec: Any, where: str) -> Machine:
-        if not isinstance(spec, dict) or not isinstance(spec.get("States"), dict):
-            raise DefinitionError(f"{where}: needs StartAt and a States object")
-        states_spec: dict[str, Any] = spec["States"]
-        start_at = spec.get("StartAt")
-        if start_at not in states_spec:
-            raise DefinitionError(f"{where}: StartAt {start_at!r} is not a state")
-        machine = Machine(start_at)
-        for name, state_spec in states_spec.items():
-            if len(name) > 80:
-                raise DefinitionError(f"{where}: state name {name[:20]!r}... is over 80 characters")
-            machine.states[name] = self.state(name, state_spec)
-        _check_transitions(machine, where)
-        return machine
-
-    def state(self, name: str, spec: Any) -> State:
-        where = f"state {name!r}"
-        if not isinstance(spec, dict):
-            raise DefinitionError(f"{where}: must be an object")
-        kind = spec.get("Type")
-        if kind not in _FIELDS:
-            raise DefinitionError(
-                f"{where}: Type {kind!r} is not supported by the local runner "
-                f"(supported: {', '.join(sorted(_FIELDS))})"
-            )
-        for key in spec:
-            if key not in _FIELDS[kind]:
-                raise DefinitionError(
-                    f"{where}: field {key!r} is not supported by the local runner in a {kind} "
-                    f"state (supported: {', '.join(sorted(_FIELDS[kind]))})"
-                )
-        state = State(name=name, type=kind)
+def _machine(spec: Any, where: str, functions: Mapping[str, TaskFunction]) -> Machine:
+    if not isinstance(spec, dict) or not isinstance(spec.get("States"), dict):
+        raise DefinitionError(f"{where}: needs StartAt and a States object")
+    if spec.get("StartAt") not in spec["States"]:
+        raise DefinitionError(f"{where}: StartAt {spec.get('StartAt')!r} is not a state")
+    machine = Machine(spec["StartAt"])
+    for name, state_spec in spec["States"].items():
+        if len(name) > 80:
+            raise DefinitionError(f"{where}: state name {name[:20]!r}... is over 80 characters")
+        where_state = f"state {name!r}"
         try:
-            self._fill(state, spec, where)
-        except (PathSyntaxError, ChoiceRuleError) as exc:
-            raise DefinitionError(f"{where}: {exc}") from exc
-        return state
+            machine.states[name] = _state(name, state_spec, where_state, functions)
+        except PathSyntaxError as exc:
+            raise DefinitionError(f"{where_state}: {exc}") from exc
+    _check_transitions(machine, where)
+    return machine
 
-    def _fill(self, state: State, spec: dict[str, Any], where: str) -> None:
-        if "Next" in _FIELDS[state.type]:
-            has_next, has_end = "Next" in spec, spec.get("End") is True
-            if has_next == has_end:
-                raise DefinitionError(f"{where}: needs exactly one of Next or End: true")
-            state.next, state.end = spec.get("Next"), has_end
-        # Fields a type does not allow were refused above, so these read only their own.
-        state.result, state.has_result = spec.get("Result"), "Result" in spec
-        state.error, state.cause = spec.get("Error"), spec.get("Cause")
-        state.output_path = _optional_path(spec, "OutputPath")
-        state.result_path = _optional_path(spec, "ResultPath")
-        for key, attribute in (
-            ("Parameters", "parameters"),
-            ("ItemSelector", "parameters"),
-            ("ResultSelector", "result_selector"),
-        ):
-            if key in spec:
-                setattr(state, attribute, _template(spec[key], f"{where}.{key}"))
-        state.retry = tuple(
-            _retrier(item, f"{where}.Retry[{i}]") for i, item in enumerate(spec.get("Retry", []))
+
+def _state(name: str, spec: Any, where: str, functions: Mapping[str, TaskFunction]) -> State:
+    if not isinstance(spec, dict):
+        raise DefinitionError(f"{where}: must be an object")
+    kind = spec.get("Type")
+    if kind not in _FIELDS:
+        raise DefinitionError(
+            f"{where}: Type {kind!r} is not supported by the local runner "
+            f"(supported: {', '.join(sorted(_FIELDS))})"
         )
-        state.catch = tuple(
-            _catcher(item, f"{where}.Catch[{i}]") for i, item in enumerate(spec.get("Catch", []))
-        )
-        _check_error_lists([r.errors for r in state.retry], f"{where}.Retry")
-        _check_error_lists([c.errors for c in state.catch], f"{where}.Catch")
-        fill = getattr(self, f"_fill_{state.type.lower()}", None)
-        if fill is not None:
-            fill(state, spec, where)
-
-    def _fill_task(self, state: State, spec: dict[str, Any], where: str) -> None:
-        if spec.get("Resource") != LAMBDA_INVOKE:
+    for key in spec:
+        if key not in _FIELDS[kind]:
             raise DefinitionError(
-                f"{where}: Resource {spec.get('Resource')!r} is not supported by the local "
-                f"runner (use {LAMBDA_INVOKE})"
+                f"{where}: field {key!r} is not supported by the local runner in a {kind} "
+                f"state (supported: {', '.join(sorted(_FIELDS[kind]))})"
             )
-        parameters = spec.get("Parameters")
-        function = parameters.get("FunctionName") if isinstance(parameters, dict) else None
-        if not isinstance(function, str):
-            raise DefinitionError(
-                f"{where}: {LAMBDA_INVOKE} needs a literal Parameters.FunctionName"
-            )
-        unknown = set(parameters or {}) - {"FunctionName", "Payload", "Payload.$"}
-        if unknown:
-            raise DefinitionError(
-                f"{where}: Parameters {sorted(unknown)} are not supported locally"
-            )
-        if function not in self.functions:
-            raise DefinitionError(f"{where}: no local function is bound to {function!r}")
-        state.function = function
-
-    def _fill_choice(self, state: State, spec: dict[str, Any], where: str) -> None:
+    if "Next" in _FIELDS[kind] and ("Next" in spec) == (spec.get("End") is True):
+        raise DefinitionError(f"{where}: needs exactly one of Next or End: true")
+    # Fields a type does not allow were refused above, so these read only its own.
+    state = State(
+        name,
+        kind,
+        next=spec.get("Next"),
+        end=spec.get("End") is True,
+        output_path=_optional_path(spec, "OutputPath"),
+        result_path=_optional_path(spec, "ResultPath"),
+        parameters=_template(spec, "ItemSelector", where, map_item=True)
+        if kind == "Map"
+        else _template(spec, "Parameters", where),
+        result_selector=_template(spec, "ResultSelector", where),
+        retry=_handlers(spec.get("Retry", []), f"{where}.Retry", _retrier),
+        catch=_handlers(spec.get("Catch", []), f"{where}.Catch", _catcher),
+        result=spec.get("Result"),
+        has_result="Result" in spec,
+        error=spec.get("Error"),
+        cause=spec.get("Cause"),
+        default=spec.get("Default"),
+    )
+    if kind == "Task":
+        state.function = _task_function(spec, where, functions)
+    elif kind == "Choice":
         choices = spec.get("Choices")
         if not isinstance(choices, list) or not choices:
             raise DefinitionError(f"{where}: Choices must be a non-empty list")
-        state.choices = tuple(
-            Choice(compile_rule(rule, f"{where}.Choices[{i}]"), rule["Next"])
-            for i, rule in enumerate(choices)
-        )
-        state.default = spec.get("Default")
-
-    def _fill_map(self, state: State, spec: dict[str, Any], where: str) -> None:
+        state.choices = tuple(_choice(c, f"{where}.Choices[{i}]") for i, c in enumerate(choices))
+    elif kind == "Map":
         state.items_path = Path.parse(spec.get("ItemsPath", "$"))
-        concurrency = spec.get("MaxConcurrency", 0)
-        if not _is_int(concurrency) or concurrency < 0:
+        state.max_concurrency = spec.get("MaxConcurrency", 0)
+        if not _is_int(state.max_concurrency) or state.max_concurrency < 0:
             raise DefinitionError(f"{where}: MaxConcurrency must be a non-negative integer")
-        state.max_concurrency = concurrency
-        processor = spec.get("ItemProcessor")
-        if not isinstance(processor, dict):
-            raise DefinitionError(f"{where}: needs an ItemProcessor object")
-        processor = dict(processor)
-        mode = (processor.pop("ProcessorConfig", None) or {}).get("Mode", "INLINE")
-        if mode != "INLINE":
-            raise DefinitionError(
-                f"{where}: ProcessorConfig.Mode {mode!r} is not supported: use INLINE"
-            )
-        unknown = set(processor) - {"StartAt", "States", "Comment"}
-        if unknown:
-            raise DefinitionError(
-                f"{where}: ItemProcessor fields {sorted(unknown)} are not supported"
-            )
-        state.processor = self.machine(processor, f"{where}.ItemProcessor")
+        state.processor = _processor(spec.get("ItemProcessor"), where, functions)
+    return state
+
+
+def _task_function(spec: dict[str, Any], where: str, functions: Mapping[str, TaskFunction]) -> str:
+    if spec.get("Resource") != LAMBDA_INVOKE:
+        raise DefinitionError(
+            f"{where}: Resource {spec.get('Resource')!r} is not supported by the local "
+            f"runner (use {LAMBDA_INVOKE})"
+        )
+    parameters = spec.get("Parameters")
+    function = parameters.get("FunctionName") if isinstance(parameters, dict) else None
+    if not isinstance(function, str):
+        raise DefinitionError(f"{where}: {LAMBDA_INVOKE} needs a literal Parameters.FunctionName")
+    unknown = set(parameters or {}) - {"FunctionName", "Payload", "Payload.$"}
+    if unknown:
+        raise DefinitionError(f"{where}: Parameters {sorted(unknown)} are not supported locally")
+    if function not in functions:
+        raise DefinitionError(f"{where}: no local function is bound to {function!r}")
+    return function
+
+
+def _choice(spec: Any, where: str) -> Choice:
+    if not isinstance(spec, dict):
+        raise DefinitionError(f"{where}: a choice rule must be an object")
+    unknown = set(spec) - {"Next", "Comment", "Variable"} - set(COMPARISONS)
+    if unknown:
+        raise DefinitionError(
+            f"{where}: unsupported choice fields {sorted(unknown)} (the local runner knows "
+            f"{', '.join(sorted(COMPARISONS))})"
+        )
+    operators = [name for name in spec if name in COMPARISONS]
+    if "Variable" not in spec or len(operators) != 1 or not isinstance(spec.get("Next"), str):
+        raise DefinitionError(f"{where}: a rule needs a Variable, exactly one operator and Next")
+    name = operators[0]
+    if not COMPARISONS[name][0](spec[name]):
+        kind = next(kind for kind in ("String", "Boolean", "Numeric") if name.startswith(kind))
+        raise DefinitionError(f"{where}: {name} needs a {kind.lower()} operand")
+    return Choice(Path.parse(spec["Variable"]), name, spec[name], spec["Next"])
+
+
+def _processor(spec: Any, where: str, functions: Mapping[str, TaskFunction]) -> Machine:
+    if not isinstance(spec, dict):
+        raise DefinitionError(f"{where}: needs an ItemProcessor object")
+    processor = dict(spec)
+    mode = (processor.pop("ProcessorConfig", None) or {}).get("Mode", "INLINE")
+    if mode != "INLINE":
+        raise DefinitionError(f"{where}: ProcessorConfig.Mode {mode!r} is not supported")
+    unknown = set(processor) - {"StartAt", "States", "Comment"}
+    if unknown:
+        raise DefinitionError(f"{where}: ItemProcessor fields {sorted(unknown)} are not supported")
+    return _machine(processor, f"{where}.ItemProcessor", functions)
 
 
 def _optional_path(spec: Mapping[str, Any], key: str) -> Path | None:
     """A path field: absent means `$`, JSON null means "nothing"."""
     if key not in spec:
         return ROOT
-    value = spec[key]
-    return None if value is None else Path.parse(value)
+    return None if spec[key] is None else Path.parse(spec[key])
 
 
-def _template(spec: Any, where: str) -> Template:
-    if not isinstance(spec, dict):
-        raise DefinitionError(f"{where}: must be a JSON object")
-    return Template(spec, where)
+def _template(spec: Mapping[str, Any], key: str, where: str, *, map_item: bool = False) -> Any:
+    if key not in spec:
+        return None
+    if not isinstance(spec[key], dict):
+        raise DefinitionError(f"{where}.{key}: must be a JSON object")
+    return compile_template(spec[key], map_item=map_item)
 
 
 def _error_names(spec: Mapping[str, Any], where: str) -> tuple[str, ...]:
@@ -307,7 +322,7 @@ def _retrier(spec: Any, where: str) -> Retrier:
         raise DefinitionError(f"{where}: IntervalSeconds must be a positive integer")
     if not _is_int(attempts) or attempts < 0:
         raise DefinitionError(f"{where}: MaxAttempts must be a non-negative integer")
-    if not isinstance(backoff, int | float) or isinstance(backoff, bool) or backoff < 1.0:
+    if not _is_number(backoff) or backoff < 1.0:
         raise DefinitionError(f"{where}: BackoffRate must be a number >= 1.0")
     return Retrier(_error_names(spec, where), float(interval), attempts, float(backoff))
 
@@ -319,21 +334,20 @@ def _catcher(spec: Any, where: str) -> Catcher:
         )
     if not isinstance(spec.get("Next"), str):
         raise DefinitionError(f"{where}: a catcher needs Next")
-    try:
-        result_path = _optional_path(spec, "ResultPath")
-    except PathSyntaxError as exc:
-        raise DefinitionError(f"{where}: {exc}") from exc
-    return Catcher(_error_names(spec, where), spec["Next"], result_path)
+    return Catcher(_error_names(spec, where), spec["Next"], _optional_path(spec, "ResultPath"))
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_error_lists(lists: list[tuple[str, ...]], where: str) -> None:
-    for index, errors in enumerate(lists[:-1]):
-        if "States.ALL" in errors:
+def _handlers(items: Any, where: str, parse: Callable[[Any, str], H]) -> tuple[H, ...]:
+    """A Retry or Catch list parsed; States.ALL only in its last entry."""
+    parsed = tuple(parse(item, f"{where}[{index}]") for index, item in enumerate(items))
+    for index, entry in enumerate(parsed[:-1]):
+        if "States.ALL" in entry.errors:
             raise DefinitionError(f"{where}[{index}]: States.ALL must be in the last entry")
+    return parsed
 
 
 def _check_transitions(machine: Machine, where: str) -> None:

@@ -1,11 +1,11 @@
-"""The JSONPath subset Amazon States Language needs, and payload templates built from it.
+"""The JSONPath subset our workflows use, and the payload templates built from it.
 
-Step Functions uses JSONPath in OutputPath, ItemsPath, Choice variables and
-`.$` fields, and "reference paths" (no wildcards) in ResultPath. The local
-runner supports the reference-path subset everywhere: `$`, `$.name`,
-`$.list[0]`, and the context object `$$.…`. Bracketed names, wildcards,
-filters, slices and recursive descent are refused when the definition is
-loaded, never half-evaluated mid-run.
+A path is `$` or `$.name.name...` against the state's data; a Map's ItemSelector
+may also read `$$.Map.Item.Value` and `$$.Map.Item.Index`, the only parts of the
+context object a workflow reads. List indexes, bracketed names, wildcards,
+filters, slices, recursive descent, intrinsic functions and the rest of the
+context object are refused when the definition is loaded, never half-evaluated
+mid-run.
 """
 
 from __future__ import annotations
@@ -15,141 +15,112 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-Segment = str | int
-
-_NAME = re.compile(r"\.([^.\[\]'\"*@?()]+)")
-_INDEX = re.compile(r"\[\s*(\d+)\s*\]")
+_NAMES = re.compile(r"(?:\.[^.\[\]'\"*@?()]+)*")
+_MAP_ITEM = frozenset({"$$.Map.Item.Value", "$$.Map.Item.Index"})
 
 
 class PathSyntaxError(ValueError):
     """A path outside the supported subset; raised while the definition loads."""
 
 
-class PathNotFound(LookupError):
-    """A path that names nothing in the document it is applied to."""
+class StateError(Exception):
+    """An ASL-level error inside an execution: a name for Retry/Catch and a cause.
 
+    A path that names nothing is a States.Runtime error, a ResultPath that cannot be
+    written a States.ResultPathMatchFailure, as on Step Functions.
+    """
 
-class ResultPathMismatch(LookupError):
-    """A ResultPath that cannot be written into the input (States.ResultPathMatchFailure)."""
+    def __init__(self, error: str, cause: str) -> None:
+        super().__init__(f"{error}: {cause}")
+        self.error = error
+        self.cause = cause
 
 
 @dataclass(frozen=True, slots=True)
 class Path:
-    """A parsed reference path: against the state's data (`$`) or the context object (`$$`)."""
+    """A parsed path: names from the state's data (`$`) or from the context object (`$$`)."""
 
     text: str
-    segments: tuple[Segment, ...]
+    names: tuple[str, ...]
     context: bool = False
 
     @classmethod
-    def parse(cls, text: str) -> Path:
-        """Parse `text` or raise PathSyntaxError naming what is unsupported."""
+    def parse(cls, text: Any, *, map_item: bool = False) -> Path:
+        """Parse `text`, or raise PathSyntaxError naming what is unsupported.
+
+        `map_item`: the path is in a Map's ItemSelector, where `$$.Map.Item.*` is known.
+        """
         if not isinstance(text, str) or not text.startswith("$"):
             raise PathSyntaxError(f"{text!r} is not a JSONPath (it must start with '$')")
-        context = text.startswith("$$")
-        rest = text[2:] if context else text[1:]
-        segments: list[Segment] = []
-        position = 0
-        while position < len(rest):
-            if match := _NAME.match(rest, position):
-                segments.append(match.group(1))
-            elif match := _INDEX.match(rest, position):
-                segments.append(int(match.group(1)))
-            else:
+        if text.startswith("$$"):
+            if not (map_item and text in _MAP_ITEM):
                 raise PathSyntaxError(
-                    f"{text!r}: only $.name and $.list[0] steps are supported "
-                    "(no ['name'], wildcards, filters, slices or '..')"
+                    f"{text!r}: of the context object only $$.Map.Item.Value and "
+                    "$$.Map.Item.Index are supported, in a Map's ItemSelector"
                 )
-            position = match.end()
-        return cls(text, tuple(segments), context)
+            return cls(text, tuple(text[3:].split(".")), context=True)
+        if not _NAMES.fullmatch(text, 1):
+            raise PathSyntaxError(
+                f"{text!r}: only $.name steps are supported "
+                "(no [0], no ['name'], no wildcards, filters, slices or '..')"
+            )
+        return cls(text, tuple(text[2:].split(".")) if len(text) > 1 else ())
 
     def get(self, data: Any, context: Mapping[str, Any] | None = None) -> Any:
-        """The value this path names; PathNotFound when it names nothing."""
+        """The value this path names; States.Runtime when it names nothing."""
         current: Any = (context or {}) if self.context else data
-        for segment in self.segments:
-            if isinstance(segment, int):
-                if not isinstance(current, list) or segment >= len(current):
-                    raise PathNotFound(f"the JSONPath {self.text!r} could not be found")
-            elif not isinstance(current, dict) or segment not in current:
-                raise PathNotFound(f"the JSONPath {self.text!r} could not be found")
-            current = current[segment]
+        for name in self.names:
+            if not isinstance(current, dict) or name not in current:
+                raise StateError("States.Runtime", f"the JSONPath {self.text!r} was not found")
+            current = current[name]
         return current
-
-    def exists(self, data: Any, context: Mapping[str, Any] | None = None) -> bool:
-        """Whether the path names something."""
-        try:
-            self.get(data, context)
-        except PathNotFound:
-            return False
-        return True
 
     def put(self, data: Any, value: Any) -> Any:
         """A copy of `data` with `value` at this path (objects created on the way)."""
-        if self.context:
-            raise ResultPathMismatch(f"{self.text!r}: a result cannot be written to the context")
-        if not self.segments:
-            return value
-        return _put(data, self.segments, value, self.text)
+        return _put(data, self.names, value, self.text)
 
 
-def _put(node: Any, segments: tuple[Segment, ...], value: Any, text: str) -> Any:
-    head, rest = segments[0], segments[1:]
-    if isinstance(head, int):
-        if not isinstance(node, list) or head >= len(node):
-            raise ResultPathMismatch(f"unable to apply ResultPath {text!r} to the input")
-        copy: list[Any] = list(node)
-        copy[head] = _put(copy[head], rest, value, text) if rest else value
-        return copy
+def _put(node: Any, names: tuple[str, ...], value: Any, text: str) -> Any:
+    if not names:
+        return value
     if node is None:
         node = {}
     if not isinstance(node, dict):
-        raise ResultPathMismatch(f"unable to apply ResultPath {text!r} to the input")
-    updated = dict(node)
-    updated[head] = _put(updated.get(head), rest, value, text) if rest else value
-    return updated
+        cause = f"unable to apply ResultPath {text!r} to the input"
+        raise StateError("States.ResultPathMatchFailure", cause)
+    return {**node, names[0]: _put(node.get(names[0]), names[1:], value, text)}
 
 
-class Template:
-    """A Parameters / ItemSelector / ResultSelector object: literals plus `"key.$": path` fields."""
-
-    def __init__(self, spec: Any, where: str) -> None:
-        self._compiled = _compile(spec, where)
-
-    def render(self, data: Any, context: Mapping[str, Any]) -> Any:
-        """The template with every `.$` field replaced by the value its path names."""
-        return _render(self._compiled, data, context)
-
-
-def _compile(spec: Any, where: str) -> Any:
-    if isinstance(spec, dict):
-        compiled: dict[str, Any] = {}
-        for key, value in spec.items():
-            if key.endswith(".$"):
-                if not isinstance(value, str):
-                    raise PathSyntaxError(f"{where}: {key!r} must hold a JSONPath string")
-                if value.startswith("States."):
-                    raise PathSyntaxError(
-                        f"{where}: intrinsic function {value.split('(')[0]!r} in {key!r} "
-                        "is not supported by the local runner"
-                    )
-                compiled[key] = Path.parse(value)
-            else:
-                compiled[key] = _compile(value, where)
-        return compiled
+def compile_template(spec: Any, *, map_item: bool = False) -> Any:
+    """A Parameters / ItemSelector / ResultSelector object: literals, and a Path for each
+    `"key.$"` field (intrinsic functions refused)."""
     if isinstance(spec, list):
-        return [_compile(item, where) for item in spec]
-    return spec
+        return [compile_template(item, map_item=map_item) for item in spec]
+    if not isinstance(spec, dict):
+        return spec
+    compiled: dict[str, Any] = {}
+    for key, value in spec.items():
+        if not key.endswith(".$"):
+            compiled[key] = compile_template(value, map_item=map_item)
+        elif isinstance(value, str) and value.startswith("States."):
+            raise PathSyntaxError(
+                f"intrinsic function {value.split('(')[0]!r} in {key!r} is not supported"
+            )
+        else:
+            compiled[key] = Path.parse(value, map_item=map_item)
+    return compiled
 
 
-def _render(node: Any, data: Any, context: Mapping[str, Any]) -> Any:
+def render(node: Any, data: Any, context: Mapping[str, Any] | None = None) -> Any:
+    """The template with every `.$` field replaced by the value its path names."""
     if isinstance(node, dict):
         rendered: dict[str, Any] = {}
         for key, value in node.items():
             if isinstance(value, Path):
                 rendered[key[:-2]] = value.get(data, context)
             else:
-                rendered[key] = _render(value, data, context)
+                rendered[key] = render(value, data, context)
         return rendered
     if isinstance(node, list):
-        return [_render(item, data, context) for item in node]
+        return [render(item, data, context) for item in node]
     return node

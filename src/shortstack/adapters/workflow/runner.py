@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
-from shortstack.adapters.workflow.choice import RuleRuntimeError
 from shortstack.adapters.workflow.definition import (
     Catcher,
     Machine,
@@ -35,23 +32,15 @@ from shortstack.adapters.workflow.definition import (
     TaskFunction,
     load_definition,
 )
-from shortstack.adapters.workflow.paths import Path, PathNotFound, ResultPathMismatch, Template
+from shortstack.adapters.workflow.paths import Path, StateError, render
 
 MAX_PAYLOAD_BYTES = 256 * 1024
 MAX_TRANSITIONS = 25_000
 MAX_MAP_WORKERS = 40
 # Never retried nor caught, even by States.ALL (as on AWS).
 _TERMINAL_ERRORS = frozenset({"States.Runtime"})
-_NOT_TASK_FAILURES = frozenset({"States.Timeout", "States.Runtime", "States.DataLimitExceeded"})
-
-
-class StateError(Exception):
-    """An ASL-level error inside an execution: a name for Retry/Catch and a cause."""
-
-    def __init__(self, error: str, cause: str) -> None:
-        super().__init__(f"{error}: {cause}")
-        self.error = error
-        self.cause = cause
+# Errors of the runner itself, not of a task: States.TaskFailed does not match them.
+_NOT_TASK_FAILURES = frozenset({"States.Runtime", "States.DataLimitExceeded"})
 
 
 class ExecutionAborted(Exception):
@@ -64,119 +53,81 @@ class ExecutionResult:
     output: Any = None
     error: str | None = None
     cause: str | None = None
+    # The names of the states entered, in order (Map iterations interleave).
     entered: list[str] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
         return self.status == "SUCCEEDED"
 
-    def states_entered(self) -> list[str]:
-        """Names of the states entered, in order (Map iterations interleave)."""
-        return list(self.entered)
 
+class LocalStateMachine:
+    """A checked definition plus the functions its Task states call; runs executions."""
 
-def error_from_exception(exc: Exception) -> StateError:
-    """A task function's exception as Lambda reports it: errorType as the error name."""
-    name = type(exc).__name__
-    cause = json.dumps({"errorMessage": str(exc), "errorType": name})
-    return StateError(name, cause)
+    def __init__(self, machine: Machine, functions: Mapping[str, TaskFunction]) -> None:
+        self.machine = machine
+        self.functions = functions
 
-
-def _matches(errors: tuple[str, ...], error: str, is_task: bool) -> bool:
-    if error in _TERMINAL_ERRORS:
-        return False
-    if error in errors:
-        return True
-    if "States.ALL" in errors:
-        return error != "States.DataLimitExceeded"
-    return "States.TaskFailed" in errors and is_task and error not in _NOT_TASK_FAILURES
-
-
-def _as_json(value: Any, what: str) -> Any:
-    """A deep JSON copy of `value`, refusing what Step Functions would refuse."""
-    try:
-        text = json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise StateError("States.Runtime", f"{what} is not JSON: {exc}") from exc
-    if len(text.encode()) > MAX_PAYLOAD_BYTES:
-        raise StateError(
-            "States.DataLimitExceeded",
-            f"{what} is {len(text.encode())} bytes, over the {MAX_PAYLOAD_BYTES}-byte limit",
-        )
-    return json.loads(text)
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-class Execution:
-    """One run of a machine; create it, call `run()` once."""
-
-    def __init__(
-        self,
-        machine: Machine,
+    @classmethod
+    def from_text(
+        cls,
+        text: str,
         functions: Mapping[str, TaskFunction],
+        substitutions: Mapping[str, str] | None = None,
+    ) -> LocalStateMachine:
+        """Load (and check) a definition; see `load_definition`."""
+        return cls(load_definition(text, functions, substitutions), functions)
+
+    def execute(
+        self,
+        execution_input: Any,
         *,
-        name: str | None = None,
-        state_machine_name: str = "local",
         stop: threading.Event | None = None,
         sleep: Callable[[float], None] | None = None,
         max_transitions: int = MAX_TRANSITIONS,
-    ) -> None:
-        self.machine = machine
-        self.functions = functions
-        self.name = name or uuid.uuid4().hex
-        self.state_machine_name = state_machine_name
-        self.stop = stop or threading.Event()
-        self._sleep = sleep or self._interruptible_sleep
-        self.max_transitions = max_transitions
-        self.entered: list[str] = []
-        self._lock = threading.Lock()
-        self._context: dict[str, Any] = {}
-
-    def run(self, execution_input: Any) -> ExecutionResult:
-        """Walk the machine to a Succeed, a Fail, an unhandled error or an abort."""
-        arn = f"arn:aws:states:local:000000000000:execution:{self.state_machine_name}:{self.name}"
+    ) -> ExecutionResult:
+        """Run one execution to a Succeed, a Fail, an unhandled error or an abort (`stop`)."""
+        execution = _Execution(self.functions, stop or threading.Event(), sleep, max_transitions)
         try:
-            data = _as_json(execution_input, "the execution input")
-            self._context = {
-                "Execution": {"Id": arn, "Name": self.name, "Input": data, "StartTime": _now_iso()},
-                "StateMachine": {"Id": arn.rsplit(":", 1)[0], "Name": self.state_machine_name},
-            }
-            output = self._run_machine(self.machine, data)
+            output = execution.run(self.machine, _as_json(execution_input, "the execution input"))
         except StateError as err:
-            return ExecutionResult("FAILED", None, err.error, err.cause, self.entered)
+            return ExecutionResult("FAILED", None, err.error, err.cause, execution.entered)
         except ExecutionAborted:
-            return ExecutionResult("ABORTED", entered=self.entered)
-        return ExecutionResult("SUCCEEDED", output, entered=self.entered)
+            return ExecutionResult("ABORTED", entered=execution.entered)
+        return ExecutionResult("SUCCEEDED", output, entered=execution.entered)
 
-    def _enter(self, state: State) -> None:
-        if self.stop.is_set():
+
+@dataclass
+class _Execution:
+    """One run: the functions it calls, when to stop, the states entered so far."""
+
+    functions: Mapping[str, TaskFunction]
+    stop: threading.Event
+    sleep: Callable[[float], None] | None
+    max_transitions: int
+    entered: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait(self, seconds: float) -> None:
+        """Sleep before a retry; a stop during the wait aborts the execution."""
+        if self.sleep is not None:
+            self.sleep(seconds)
+        elif self.stop.wait(seconds):
             raise ExecutionAborted()
-        with self._lock:
-            self.entered.append(state.name)
-            transitions = len(self.entered)
-        if transitions > self.max_transitions:
-            raise StateError(
-                "States.Runtime", f"more than {self.max_transitions} state transitions"
-            )
 
-    def _interruptible_sleep(self, seconds: float) -> None:
-        if self.stop.wait(seconds):
-            raise ExecutionAborted()
-
-    def _context_for(self, state: State, retry_count: int = 0) -> dict[str, Any]:
-        state_info = {"Name": state.name, "EnteredTime": _now_iso(), "RetryCount": retry_count}
-        return {**self._context, "State": state_info}
-
-    # -- the walk ----------------------------------------------------------------------------
-
-    def _run_machine(self, machine: Machine, data: Any) -> Any:
+    def run(self, machine: Machine, data: Any) -> Any:
         name: str | None = machine.start_at
         while name is not None:
             state = machine.states[name]
-            self._enter(state)
+            if self.stop.is_set():
+                raise ExecutionAborted()
+            with self.lock:
+                self.entered.append(state.name)
+                transitions = len(self.entered)
+            if transitions > self.max_transitions:
+                raise StateError(
+                    "States.Runtime", f"more than {self.max_transitions} state transitions"
+                )
             name, data = self._run_state(state, data)
         return data
 
@@ -187,31 +138,25 @@ class Execution:
         if state.type in ("Task", "Map"):
             return self._run_with_retries(state, data)
         if state.type == "Choice":
-            return self._choose(state, data), _select(state.output_path, data, "OutputPath")
+            return self._choose(state, data), _select(state.output_path, data)
         if state.type == "Succeed":
-            return None, _select(state.output_path, data, "OutputPath")
+            return None, _select(state.output_path, data)
         # Pass: its Result if it has one, else its Parameters (or its input).
-        selected = data
-        if state.parameters is not None:
-            selected = _render(state.parameters, data, self._context_for(state))
-        return self._leave(state, data, state.result if state.has_result else selected)
+        if state.has_result:
+            return self._leave(state, data, state.result)
+        selected = data if state.parameters is None else render(state.parameters, data)
+        return self._leave(state, data, selected)
 
     def _leave(self, state: State, data: Any, result: Any) -> tuple[str | None, Any]:
         """Place the result at ResultPath in the input, then apply OutputPath."""
-        combined = _place(state.result_path, data, result)
-        output = _as_json(
-            _select(state.output_path, combined, "OutputPath"), f"the output of {state.name!r}"
-        )
+        combined = data if state.result_path is None else state.result_path.put(data, result)
+        output = _as_json(_select(state.output_path, combined), f"the output of {state.name!r}")
         return (None if state.end else state.next), output
 
     def _choose(self, state: State, data: Any) -> str:
-        context = self._context_for(state)
         for choice in state.choices:
-            try:
-                if choice.rule(data, context):
-                    return choice.next
-            except RuleRuntimeError as exc:
-                raise StateError("States.Runtime", f"state {state.name!r}: {exc}") from exc
+            if choice.matches(data):
+                return choice.next
         if state.default is None:
             raise StateError("States.NoChoiceMatched", f"no choice rule matched in {state.name!r}")
         return state.default
@@ -221,44 +166,43 @@ class Execution:
         is_task = state.type == "Task"
         while True:
             try:
-                return self._leave(state, data, self._attempt(state, data, sum(attempts.values())))
+                return self._leave(state, data, self._attempt(state, data))
             except StateError as err:
                 delay = _retry_delay(state.retry, attempts, err.error, is_task)
                 if delay is not None:
-                    self._sleep(delay)
+                    self.wait(delay)
                     continue
                 catcher = _find_catcher(state.catch, err.error, is_task)
                 if catcher is None:
                     raise
                 error_output = {"Error": err.error, "Cause": err.cause}
-                return catcher.next, _as_json(
-                    _place(catcher.result_path, data, error_output), "the catcher output"
-                )
+                if catcher.result_path is not None:
+                    data = catcher.result_path.put(data, error_output)
+                return catcher.next, _as_json(data, "the catcher output")
 
-    def _attempt(self, state: State, data: Any, retry_count: int) -> Any:
-        context = self._context_for(state, retry_count)
+    def _attempt(self, state: State, data: Any) -> Any:
         if state.type == "Map":
-            result: Any = self._run_map(state, data, context)
+            result: Any = self._run_map(state, data)
         else:
-            assert state.parameters is not None  # a Task names its function in Parameters
-            result = self._invoke(state, _render(state.parameters, data, context))
+            result = self._invoke(state, render(state.parameters, data))
         if state.result_selector is not None:
-            result = _render(state.result_selector, result, context)
+            result = render(state.result_selector, result)
         return result
 
     def _invoke(self, state: State, parameters: Any) -> Any:
         assert state.function is not None
         try:
             value = self.functions[state.function](parameters.get("Payload", {}))
-        except ExecutionAborted:
-            raise
         except Exception as exc:
-            raise error_from_exception(exc) from exc
+            # As Lambda reports it: the exception's class is the error name (`errorType`).
+            name = type(exc).__name__
+            cause = json.dumps({"errorMessage": str(exc), "errorType": name})
+            raise StateError(name, cause) from exc
         value = _as_json(value, f"the result of {state.name!r}")
         return {"Payload": value, "StatusCode": 200, "ExecutedVersion": "$LATEST"}
 
-    def _run_map(self, state: State, data: Any, context: dict[str, Any]) -> list[Any]:
-        items = _select(state.items_path, data, "ItemsPath")
+    def _run_map(self, state: State, data: Any) -> list[Any]:
+        items = state.items_path.get(data)
         if not isinstance(items, list):
             raise StateError("States.Runtime", f"ItemsPath of {state.name!r} is not a JSON array")
         assert state.processor is not None
@@ -266,7 +210,7 @@ class Execution:
         inputs = [
             item
             if selector is None
-            else _render(selector, data, {**context, "Map": {"Item": {"Index": i, "Value": item}}})
+            else render(selector, data, {"Map": {"Item": {"Index": i, "Value": item}}})
             for i, item in enumerate(items)
         ]
         if not inputs:
@@ -277,7 +221,7 @@ class Execution:
             if failed.is_set() or self.stop.is_set():
                 return None
             try:
-                return self._run_machine(processor, item_input)
+                return self.run(processor, item_input)
             except BaseException:
                 failed.set()
                 raise
@@ -292,6 +236,16 @@ class Execution:
         if self.stop.is_set():
             raise ExecutionAborted()
         return [f.result() for f in futures]
+
+
+def _matches(errors: tuple[str, ...], error: str, is_task: bool) -> bool:
+    if error in _TERMINAL_ERRORS:
+        return False
+    if error in errors:
+        return True
+    if "States.ALL" in errors:
+        return error != "States.DataLimitExceeded"
+    return "States.TaskFailed" in errors and is_task and error not in _NOT_TASK_FAILURES
 
 
 def _retry_delay(
@@ -311,52 +265,20 @@ def _find_catcher(catchers: tuple[Catcher, ...], error: str, is_task: bool) -> C
     return next((c for c in catchers if _matches(c.errors, error, is_task)), None)
 
 
-def _select(path: Path | None, data: Any, field_name: str) -> Any:
-    """Apply an OutputPath or ItemsPath; None (JSON null) gives an empty object."""
-    if path is None:
-        return {}
+def _as_json(value: Any, what: str) -> Any:
+    """A deep JSON copy of `value`, refusing what Step Functions would refuse."""
     try:
-        return path.get(data)
-    except PathNotFound as exc:
-        raise StateError("States.Runtime", f"{field_name}: {exc}") from exc
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise StateError("States.Runtime", f"{what} is not JSON: {exc}") from exc
+    if len(text.encode()) > MAX_PAYLOAD_BYTES:
+        raise StateError(
+            "States.DataLimitExceeded",
+            f"{what} is {len(text.encode())} bytes, over the {MAX_PAYLOAD_BYTES}-byte limit",
+        )
+    return json.loads(text)
 
 
-def _place(path: Path | None, data: Any, result: Any) -> Any:
-    if path is None:
-        return data
-    try:
-        return path.put(data, result)
-    except ResultPathMismatch as exc:
-        raise StateError("States.ResultPathMatchFailure", str(exc)) from exc
-
-
-def _render(template: Template, data: Any, context: Mapping[str, Any]) -> Any:
-    try:
-        return template.render(data, context)
-    except PathNotFound as exc:
-        raise StateError("States.Runtime", str(exc)) from exc
-
-
-class LocalStateMachine:
-    """A checked definition plus the functions its Task states call; runs executions."""
-
-    def __init__(self, machine: Machine, functions: Mapping[str, TaskFunction], name: str) -> None:
-        self.machine = machine
-        self.functions = functions
-        self.name = name
-
-    @classmethod
-    def from_text(
-        cls,
-        text: str,
-        functions: Mapping[str, TaskFunction],
-        substitutions: Mapping[str, str] | None = None,
-        name: str = "local",
-    ) -> LocalStateMachine:
-        """Load (and check) a definition; see `load_definition`."""
-        return cls(load_definition(text, functions, substitutions), functions, name)
-
-    def execute(self, execution_input: Any, **options: Any) -> ExecutionResult:
-        """Run one execution to its end; `options` go to `Execution` (name, stop, sleep...)."""
-        execution = Execution(self.machine, self.functions, state_machine_name=self.name, **options)
-        return execution.run(execution_input)
+def _select(path: Path | None, data: Any) -> Any:
+    """Apply an OutputPath; null gives an empty object."""
+    return {} if path is None else path.get(data)

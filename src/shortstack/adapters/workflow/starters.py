@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from shortstack.adapters.workflow.runner import ExecutionAborted, LocalStateMachine
+from shortstack.adapters.workflow.runner import LocalStateMachine
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -67,12 +67,10 @@ class LocalWorkflowStarter:
 
     def run(self, import_id: str) -> None:
         """One execution, to its end (or until stop)."""
-        try:
-            result = self.machine.execute({"import_id": import_id}, name=import_id, stop=self._stop)
-        except ExecutionAborted:
+        result = self.machine.execute({"import_id": import_id}, stop=self._stop)
+        if result.status == "ABORTED":
             _log.info("import paused by shutdown", extra={"import_id": import_id})
-            return
-        if not result.succeeded:
+        elif not result.succeeded:
             _log.warning("import failed", extra={"import_id": import_id})
 
     def run_in_background(self) -> None:

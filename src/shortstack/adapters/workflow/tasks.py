@@ -87,7 +87,6 @@ def bulk_import_machine(imports: ImportsService) -> LocalStateMachine:
         DEFINITION.read_text(),
         {TASK_FUNCTION: lambda payload: run_task(imports, payload)},
         {"ImportTaskFunctionArn": TASK_FUNCTION},
-        name="bulk-import",
     )
 
 
