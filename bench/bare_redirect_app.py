@@ -1,7 +1,8 @@
-"""The baseline: a bare ASGI app that answers `GET /{id}` with a 302 from a dict, nothing else.
+"""The baseline: a raw ASGI app that answers `GET /{id}` with a 302 from a dict, nothing else.
 
-Run by redirect_throughput.py on the same uvicorn, with the same options as
-`shortstack serve`; BENCH_LINKS names a JSON file of {id: url}.
+Run by redirect_throughput.py on granian (bench/serve_with.py), and with --servers on
+each server it compares; BENCH_LINKS names a JSON file of {id: url}. Run alone, it is
+served like `shortstack serve`.
 """
 
 from __future__ import annotations

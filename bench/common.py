@@ -124,6 +124,8 @@ def serve_like_shortstack(app: Any) -> None:
     """uvicorn with the options `shortstack serve` uses (entrypoints/cli.py), on PORT."""
     import uvicorn
 
+    from shortstack.entrypoints.http.protocol import JsonErrorsH11Protocol, httptools_protocol
+
     uvicorn.run(
         app,
         host="127.0.0.1",
@@ -132,4 +134,6 @@ def serve_like_shortstack(app: Any) -> None:
         access_log=False,
         server_header=False,
         proxy_headers=False,
+        http=httptools_protocol() or JsonErrorsH11Protocol,
+        loop="auto",
     )

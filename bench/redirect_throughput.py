@@ -1,17 +1,21 @@
-"""Local redirect throughput: `shortstack serve` next to a bare ASGI dict app on the same uvicorn.
+"""Local redirect throughput: `shortstack serve` next to a raw ASGI dict app on granian.
 
 Both serve `GET /{id}` for the same N links on 127.0.0.1; wrk (1 thread, bounded
 duration) asks for random ids among them. shortstack counts every click in
-SQLite (one UPDATE per redirect) and publishes a LinkClicked event; the bare
-app only looks the id up in a dict. After each shortstack run the clicks stored
-are compared with the redirects wrk saw, so a fast but uncounted run cannot
+SQLite (one UPDATE per redirect, committed before the 302) and publishes a
+LinkClicked event; the baseline app (bench/bare_redirect_app.py) only looks the id up
+in a dict, served by granian, a Rust HTTP server. After each shortstack run the clicks
+stored are compared with the redirects wrk saw, so a fast but uncounted run cannot
 pass unnoticed.
 
     python -m bench.redirect_throughput [--links 10000] [--seconds 10] [--connections 32]
-                                        [--rounds 1] [--floors]
+                                        [--rounds 1] [--floors] [--servers]
 
 --floors adds bench/floor_apps.py's two minimal SQLite apps (one UPDATE per
-redirect; group commit), which show what any design could reach here.
+redirect; group commit), which show what any design could reach here. --servers
+serves both the dict app and shortstack's app on each server bench/serve_with.py knows
+(uvicorn with h11, uvicorn with httptools and uvloop, granian): how the local server's
+HTTP server was chosen (decision 0113).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import REPO, WrkResult, child, free_port, run_wrk, wait_until_serving
+from bench.serve_with import SERVERS
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.links import SqliteLinkRepository
@@ -33,10 +38,14 @@ from shortstack.domain.target_urls import OwnHosts
 from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.links import LinksService
 
+# The baseline of the throughput target (README, "Performance"): the dict app on granian.
+BASELINE_SERVER = "granian"
+
 
 def seed(data_dir: Path, count: int) -> dict[str, str]:
     """`count` links in DATA_DIR's database, as the server will find them: {id: url}."""
-    db = SqliteDatabase(data_dir / "shortstack.sqlite3")
+    # Set-up, not measured: no fsync per link.
+    db = SqliteDatabase(data_dir / "shortstack.sqlite3", synchronous="normal")
     links = LinksService(
         SqliteLinkRepository(db), PublishingUnitOfWork(MemoryEventPublisher()), OwnHosts()
     )
@@ -66,12 +75,34 @@ def stored_clicks(data_dir: Path) -> int:
         return int(conn.execute("SELECT coalesce(sum(click_count), 0) FROM links").fetchone()[0])
 
 
-def measure_bare(work: Path, links_file: Path, script: Path, args: argparse.Namespace) -> WrkResult:
+def measure_bare(
+    work: Path,
+    links_file: Path,
+    script: Path,
+    args: argparse.Namespace,
+    server: str = BASELINE_SERVER,
+) -> WrkResult:
+    """The dict app on `server` (the baseline: granian)."""
     port = free_port()
     env = {"BENCH_LINKS": str(links_file), "PORT": str(port)}
-    with child([sys.executable, "-m", "bench.bare_redirect_app"], env, work / "bare.log"):
+    command = [sys.executable, "-m", "bench.serve_with", server, "bare"]
+    with child(command, env, work / f"bare-{server}.log"):
         wait_until_serving(f"http://127.0.0.1:{port}/-")
         return run_wrk(f"http://127.0.0.1:{port}", script, args.seconds, args.connections)
+
+
+def measure_app_on(
+    server: str, work: Path, data_dir: Path, script: Path, args: argparse.Namespace
+) -> tuple[WrkResult, int]:
+    """shortstack's app, built as `shortstack serve` builds it, on `server`."""
+    port = free_port()
+    env = {"HOST": "127.0.0.1", "PORT": str(port), "DATA_DIR": str(data_dir), "STORAGE": "sqlite"}
+    before = stored_clicks(data_dir)
+    command = [sys.executable, "-m", "bench.serve_with", server, "shortstack"]
+    with child(command, env, work / f"shortstack-{server}.log"):
+        wait_until_serving(f"http://127.0.0.1:{port}/health")
+        result = run_wrk(f"http://127.0.0.1:{port}", script, args.seconds, args.connections)
+    return result, stored_clicks(data_dir) - before
 
 
 def measure_floor(
@@ -88,10 +119,17 @@ def measure_floor(
 
 
 def measure_shortstack(
-    work: Path, data_dir: Path, script: Path, args: argparse.Namespace
+    work: Path, data_dir: Path, script: Path, args: argparse.Namespace, synchronous: str = "full"
 ) -> tuple[WrkResult, int]:
+    """`shortstack serve` as `make run` starts it; SQLITE_SYNCHRONOUS=`synchronous`."""
     port = free_port()
-    env = {"HOST": "127.0.0.1", "PORT": str(port), "DATA_DIR": str(data_dir), "STORAGE": "sqlite"}
+    env = {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DATA_DIR": str(data_dir),
+        "STORAGE": "sqlite",
+        "SQLITE_SYNCHRONOUS": synchronous,
+    }
     before = stored_clicks(data_dir)
     command = [sys.executable, "-m", "shortstack.entrypoints.cli", "serve"]
     with child(command, env, work / "shortstack.log"):
@@ -103,9 +141,17 @@ def measure_shortstack(
 @dataclass(frozen=True)
 class Throughput:
     bare: WrkResult
-    shortstack: WrkResult
+    shortstack: WrkResult  # SQLITE_SYNCHRONOUS=full, the default
     clicks_stored: int
     connections: int
+    normal: WrkResult | None = None  # the same server with SQLITE_SYNCHRONOUS=normal
+
+    @property
+    def full_cost(self) -> float | None:
+        """synchronous=FULL's requests/s as a fraction of NORMAL's, in the same run."""
+        if self.normal is None:
+            return None
+        return self.shortstack.requests_per_s / self.normal.requests_per_s
 
     @property
     def ratio(self) -> float:
@@ -127,8 +173,9 @@ class Throughput:
         return self.shortstack.bad_responses == 0 and in_flight
 
 
-def measure(links: int, seconds: int, connections: int) -> Throughput:
-    """One bare run and one `shortstack serve` run over the same freshly seeded links."""
+def measure(links: int, seconds: int, connections: int, normal: bool = True) -> Throughput:
+    """The baseline's run and `shortstack serve`'s over the same freshly seeded links, then
+    (`normal`) `shortstack serve` with SQLITE_SYNCHRONOUS=normal on the same data."""
     args = argparse.Namespace(seconds=seconds, connections=connections)
     (REPO / "bench" / ".work").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=REPO / "bench" / ".work") as tmp:
@@ -140,7 +187,8 @@ def measure(links: int, seconds: int, connections: int) -> Throughput:
         script = wrk_script(list(seeded), work / "random_ids.lua")
         bare = measure_bare(work, links_file, script, args)
         mine, counted = measure_shortstack(work, data_dir, script, args)
-    return Throughput(bare, mine, counted, connections)
+        relaxed = measure_shortstack(work, data_dir, script, args, "normal")[0] if normal else None
+    return Throughput(bare, mine, counted, connections, relaxed)
 
 
 def main() -> int:
@@ -151,6 +199,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument(
         "--floors", action="store_true", help="also run the minimal SQLite apps of floor_apps.py"
+    )
+    parser.add_argument(
+        "--servers",
+        action="store_true",
+        help="also serve the dict app and shortstack's app on every server serve_with.py knows",
     )
     args = parser.parse_args()
     (REPO / "bench" / ".work").mkdir(exist_ok=True)
@@ -168,9 +221,17 @@ def main() -> int:
         )
         for _ in range(args.rounds):
             bare = measure_bare(work, links_file, script, args)
-            print(bare.row("bare ASGI dict app"), flush=True)
+            print(bare.row(f"raw ASGI dict app on {BASELINE_SERVER}"), flush=True)
             mine, counted = measure_shortstack(work, data_dir, script, args)
-            print(mine.row("shortstack serve (SQLite, counted)"), flush=True)
+            print(mine.row("shortstack serve (SQLite, counted, synchronous=FULL)"), flush=True)
+            normal, _ = measure_shortstack(work, data_dir, script, args, "normal")
+            print(normal.row("shortstack serve, synchronous=NORMAL"), flush=True)
+            if args.servers:
+                for server in SERVERS:
+                    on = measure_bare(work, links_file, script, args, server)
+                    print(on.row(f"dict app on {server}"), flush=True)
+                    app, _ = measure_app_on(server, work, data_dir, script, args)
+                    print(app.row(f"shortstack's app on {server}"), flush=True)
             if args.floors:
                 for floor, label in (
                     ("sync", "minimal: 1 UPDATE per redirect"),

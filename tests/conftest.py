@@ -168,6 +168,9 @@ def settings_for(storage: str, data_dir: Path, **extra: Any) -> Settings:
     extra.setdefault("imports_bucket", IMPORT_BUCKET)
     # Tests fire hundreds of POSTs from one client; the limiter has tests of its own.
     extra.setdefault("rate_limit_creates_per_minute", 0)
+    # An fsync per commit (the default, FULL) made the SQLite contract suite 2.7x slower, and
+    # no test can cut the power; the end-to-end servers run the default.
+    extra.setdefault("sqlite_synchronous", "normal")
     return Settings(storage=storage, data_dir=data_dir, table_name=TABLE_NAME, **extra)
 
 

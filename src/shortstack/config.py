@@ -49,6 +49,12 @@ class Settings(BaseModel):
 
     storage: Literal["sqlite", "dynamodb", "memory"] = "sqlite"
     data_dir: Path = Path(".data")
+    sqlite_synchronous: Literal["full", "normal"] = Field(
+        default="full",
+        description="full: every acknowledged write, a click before its 302 included, is "
+        "on disk (fsync) and survives a power cut; normal: it survives a crash of the "
+        "process, the last writes may not survive a power cut (decision 0104)",
+    )
     table_name: str = "shortstack"
     aws_endpoint_url: str | None = Field(default=None, description="for DynamoDB Local and tests")
     event_bus_name: str = Field(default="shortstack", description="the EventBridge bus on AWS")

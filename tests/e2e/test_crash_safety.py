@@ -4,8 +4,8 @@ Several clients create items and links and follow redirects while the server is 
 with SIGKILL (no shutdown hook runs). Then a new server starts on the same DATA_DIR.
 What the local durability promises (decision 0001, adapters/sqlite/db.py):
 
-- a 2xx means the write was committed (WAL, synchronous=NORMAL): it survives a process
-  kill (only a power cut may take the last transactions);
+- a 2xx means the write was committed (WAL, synchronous=FULL: fsynced, decision 0104): it
+  survives a process kill, and a power cut too (which no test here can cut);
 - a link's click_count is at least the 302s the clients received and at most the
   redirects they sent (a request in flight at the kill may or may not have committed);
 - the click and its LinkClicked event commit in one transaction (the group commit of

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,3 +116,39 @@ def test_close_answers_what_is_waiting_then_stops(db: SqliteDatabase) -> None:
     assert run_on_own_loop(one()) == 7
     committer.close()
     committer.close()  # idempotent
+
+
+def _synchronous(db: SqliteDatabase) -> int:
+    return int(db.connection().execute("PRAGMA synchronous").fetchone()[0])
+
+
+def test_every_connection_syncs_each_commit_to_disk_by_default(tmp_path: Path) -> None:
+    # FULL (2): a commit, a group's included, returns once the WAL is fsynced, so a click
+    # answered with its 302 survives a power cut, not only a crash of the process.
+    database = SqliteDatabase(tmp_path / "full.sqlite3")
+    seen: list[int] = []
+    other = threading.Thread(target=lambda: seen.append(_synchronous(database)))
+    other.start()
+    other.join()
+    assert [_synchronous(database), *seen] == [2, 2]
+    database.close()
+    relaxed = SqliteDatabase(tmp_path / "normal.sqlite3", synchronous="normal")
+    assert _synchronous(relaxed) == 1
+    relaxed.close()
+
+
+def test_the_setting_reaches_the_server_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shortstack.bootstrap import bootstrap
+    from shortstack.config import Settings
+
+    assert Settings().sqlite_synchronous == "full"
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", "normal")
+    container = bootstrap(Settings(data_dir=tmp_path))
+    assert container.group_commit is not None
+    assert _synchronous(container.group_commit._db) == 1
+    container.close()
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", "off")
+    with pytest.raises(ValueError, match="sqlite_synchronous"):
+        Settings()

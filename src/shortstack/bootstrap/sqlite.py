@@ -35,7 +35,7 @@ CLICK_FOLD_RETENTION = timedelta(days=15)
 
 def adapters_for(settings: Settings) -> Adapters:
     """Every port on the database at `settings.sqlite_path` (created if missing)."""
-    db = SqliteDatabase(settings.sqlite_path)
+    db = SqliteDatabase(settings.sqlite_path, synchronous=settings.sqlite_synchronous)
     ensure_idempotency_schema(db)
     group_commit = GroupCommitter(db)
     queue = SqliteEventQueue(

@@ -64,7 +64,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     from shortstack.bootstrap import bootstrap
     from shortstack.entrypoints.cli_auth import auth_banner, or_refuse
     from shortstack.entrypoints.http.app import create_app
-    from shortstack.entrypoints.http.protocol import JsonErrorsH11Protocol
+    from shortstack.entrypoints.http.protocol import JsonErrorsH11Protocol, httptools_protocol
     from shortstack.entrypoints.local_background import local_background
 
     # One JSON log line per write even when stdout is a file or a pipe (systemd, docker, tests).
@@ -105,7 +105,10 @@ def _run_serve(args: argparse.Namespace) -> int:
         access_log=False,
         server_header=False,
         proxy_headers=False,
-        http=JsonErrorsH11Protocol,  # malformed requests get a JSON 400, not plain text
+        # httptools and uvloop when installed (make sync does): decision 0113. Either
+        # protocol answers malformed requests with a JSON 400, not plain text.
+        http=httptools_protocol() or JsonErrorsH11Protocol,
+        loop="auto",
     )
     uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -126,6 +126,7 @@ class LocalEventDispatcher:
         return max(0.0, min(IDLE_WAIT_S, (due - utc_now()).total_seconds()))
 
     def _loop(self) -> None:
+        self.queue.consume_in_this_thread()
         while not self._stop.is_set():
             try:
                 if self.run_once():

@@ -1,9 +1,12 @@
 """One SQLite database file shared by every local adapter.
 
 Why these settings: WAL lets readers run while one writer commits;
-`synchronous=NORMAL` in WAL mode keeps every committed transaction across a
-process crash or SIGKILL (the WAL is in the OS page cache) and only risks the
-last transactions on a power cut, which is the documented local durability.
+`synchronous=FULL` (the default, SQLITE_SYNCHRONOUS) makes each COMMIT return only
+once the WAL is fsynced, so an acknowledged write, a click answered with its 302
+included, survives a power cut; group commit (group_commit.py) pays one fsync for a
+whole group of redirects. `synchronous=NORMAL` keeps committed transactions across
+a process crash or SIGKILL (the WAL is in the OS page cache) but may lose the last
+ones on a power cut (decision 0104 measures the difference).
 Each thread gets its own connection because sqlite3 connections must not be
 shared across threads; writes use BEGIN IMMEDIATE so that two writers queue
 on the lock instead of failing half-way with SQLITE_BUSY.
@@ -17,15 +20,18 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 BUSY_TIMEOUT_MS = 10_000
+_SYNCHRONOUS = {"full": "FULL", "normal": "NORMAL"}
 CHECKPOINT_EVERY_S = 1.0
 _log = logging.getLogger("shortstack.sqlite")
 
 
 class SqliteDatabase:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, synchronous: Literal["full", "normal"] = "full") -> None:
         self.path = Path(path)
+        self.synchronous = synchronous
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -48,7 +54,7 @@ class SqliteDatabase:
             )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA synchronous={_SYNCHRONOUS[self.synchronous]}")
             conn.execute("PRAGMA foreign_keys=ON")
             # No checkpoint inside a COMMIT: a writer would hold the write lock through the
             # checkpoint's fsync and stall every other writer; _checkpoint_forever does it.
@@ -57,6 +63,17 @@ class SqliteDatabase:
             with self._lock:
                 self._connections.append(conn)
         return conn
+
+    def relax_this_threads_durability(self) -> None:
+        """This thread's commits return before they reach the disk (synchronous=NORMAL).
+
+        For a background thread whose writes no client waits on and which are redone when
+        lost: the event dispatcher (a batch lost to a power cut leaves its events in the
+        queue, handled again). Its commits then skip the fsync that held the write lock,
+        and redirects waited on, for milliseconds; the next synced commit of any thread
+        makes them durable too, since the WAL is one file, synced whole.
+        """
+        self.connection().execute("PRAGMA synchronous=NORMAL")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -146,6 +146,14 @@ class SqliteEventQueue:
         ]
         return sorted(received, key=lambda message: message.seq)
 
+    def consume_in_this_thread(self) -> None:
+        """The consumer's thread: its receives, handling and deletes need no fsync each.
+
+        A batch a power cut takes is received again, and its events handled again, as
+        after any failure (delivery is at least once; the consumers are idempotent).
+        """
+        self._db.relax_this_threads_durability()
+
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One transaction for handling a batch, or a savepoint inside one (see db.py).
 
