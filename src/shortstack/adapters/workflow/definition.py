@@ -159,9 +159,7 @@ def load_definition(
         raise DefinitionError(f"the definition is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise DefinitionError("the definition must be a JSON object")
-    unknown = set(document) - {"StartAt", "States", "Comment"}
-    if unknown:
-        raise DefinitionError(f"top-level fields {sorted(unknown)} are not supported")
+    _only(document, {"StartAt", "States", "Comment"}, "top-level fields")
     return _machine(document, "definition", functions)
 
 
@@ -192,12 +190,7 @@ def _state(name: str, spec: Any, where: str, functions: Mapping[str, TaskFunctio
             f"{where}: Type {kind!r} is not supported by the local runner "
             f"(supported: {', '.join(sorted(_FIELDS))})"
         )
-    for key in spec:
-        if key not in _FIELDS[kind]:
-            raise DefinitionError(
-                f"{where}: field {key!r} is not supported by the local runner in a {kind} "
-                f"state (supported: {', '.join(sorted(_FIELDS[kind]))})"
-            )
+    _only(spec, _FIELDS[kind], f"{where}: {kind} fields")
     if "Next" in _FIELDS[kind] and ("Next" in spec) == (spec.get("End") is True):
         raise DefinitionError(f"{where}: needs exactly one of Next or End: true")
     # Fields a type does not allow were refused above, so these read only its own.
@@ -246,9 +239,7 @@ def _task_function(spec: dict[str, Any], where: str, functions: Mapping[str, Tas
     function = parameters.get("FunctionName") if isinstance(parameters, dict) else None
     if not isinstance(function, str):
         raise DefinitionError(f"{where}: {LAMBDA_INVOKE} needs a literal Parameters.FunctionName")
-    unknown = set(parameters or {}) - {"FunctionName", "Payload", "Payload.$"}
-    if unknown:
-        raise DefinitionError(f"{where}: Parameters {sorted(unknown)} are not supported locally")
+    _only(parameters or {}, {"FunctionName", "Payload", "Payload.$"}, f"{where}: Parameters")
     if function not in functions:
         raise DefinitionError(f"{where}: no local function is bound to {function!r}")
     return function
@@ -257,12 +248,7 @@ def _task_function(spec: dict[str, Any], where: str, functions: Mapping[str, Tas
 def _choice(spec: Any, where: str) -> Choice:
     if not isinstance(spec, dict):
         raise DefinitionError(f"{where}: a choice rule must be an object")
-    unknown = set(spec) - {"Next", "Comment", "Variable"} - set(COMPARISONS)
-    if unknown:
-        raise DefinitionError(
-            f"{where}: unsupported choice fields {sorted(unknown)} (the local runner knows "
-            f"{', '.join(sorted(COMPARISONS))})"
-        )
+    _only(spec, {"Next", "Comment", "Variable", *COMPARISONS}, f"{where}: choice fields")
     operators = [name for name in spec if name in COMPARISONS]
     if "Variable" not in spec or len(operators) != 1 or not isinstance(spec.get("Next"), str):
         raise DefinitionError(f"{where}: a rule needs a Variable, exactly one operator and Next")
@@ -280,9 +266,7 @@ def _processor(spec: Any, where: str, functions: Mapping[str, TaskFunction]) -> 
     mode = (processor.pop("ProcessorConfig", None) or {}).get("Mode", "INLINE")
     if mode != "INLINE":
         raise DefinitionError(f"{where}: ProcessorConfig.Mode {mode!r} is not supported")
-    unknown = set(processor) - {"StartAt", "States", "Comment"}
-    if unknown:
-        raise DefinitionError(f"{where}: ItemProcessor fields {sorted(unknown)} are not supported")
+    _only(processor, {"StartAt", "States", "Comment"}, f"{where}: ItemProcessor fields")
     return _machine(processor, f"{where}.ItemProcessor", functions)
 
 
@@ -311,10 +295,9 @@ def _error_names(spec: Mapping[str, Any], where: str) -> tuple[str, ...]:
 
 
 def _retrier(spec: Any, where: str) -> Retrier:
-    if not isinstance(spec, dict) or set(spec) - _RETRY_FIELDS:
-        raise DefinitionError(
-            f"{where}: unsupported retrier fields (supported: {sorted(_RETRY_FIELDS)})"
-        )
+    if not isinstance(spec, dict):
+        raise DefinitionError(f"{where}: a retrier must be an object")
+    _only(spec, _RETRY_FIELDS, f"{where}: retrier fields")
     interval = spec.get("IntervalSeconds", 1)
     attempts = spec.get("MaxAttempts", 3)
     backoff = spec.get("BackoffRate", 2.0)
@@ -328,13 +311,22 @@ def _retrier(spec: Any, where: str) -> Retrier:
 
 
 def _catcher(spec: Any, where: str) -> Catcher:
-    if not isinstance(spec, dict) or set(spec) - _CATCH_FIELDS:
-        raise DefinitionError(
-            f"{where}: unsupported catcher fields (supported: {sorted(_CATCH_FIELDS)})"
-        )
+    if not isinstance(spec, dict):
+        raise DefinitionError(f"{where}: a catcher must be an object")
+    _only(spec, _CATCH_FIELDS, f"{where}: catcher fields")
     if not isinstance(spec.get("Next"), str):
         raise DefinitionError(f"{where}: a catcher needs Next")
     return Catcher(_error_names(spec, where), spec["Next"], _optional_path(spec, "ResultPath"))
+
+
+def _only(spec: Mapping[str, Any], allowed: set[str], what: str) -> None:
+    """Refuse the fields of `spec` outside `allowed`, naming them and what is supported."""
+    unknown = sorted(set(spec) - allowed)
+    if unknown:
+        raise DefinitionError(
+            f"{what} {unknown} are not supported by the local runner "
+            f"(supported: {', '.join(sorted(allowed))})"
+        )
 
 
 def _is_int(value: Any) -> bool:
