@@ -15,9 +15,10 @@ from fastapi.testclient import TestClient
 
 from shortstack.adapters.useragent import classify_user_agent
 from shortstack.bootstrap import Container, bootstrap
-from shortstack.domain.analytics import country_code, referrer_host
+from shortstack.domain.analytics import country_code
 from shortstack.domain.errors import LinkNotFound
 from shortstack.domain.events import link_clicked, link_visited_by_bot
+from shortstack.domain.referrers import referrer_host
 from shortstack.domain.visits import Click
 from shortstack.entrypoints.http.app import create_app
 from tests import maintenance_support

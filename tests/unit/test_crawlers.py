@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+from shortstack.adapters import crawlers
 from shortstack.adapters.crawlers import (
     NOT_BOTS,
     PREVIEW_TAG,
+    SHIPPED_INDEX,
     CrawlerIndex,
+    crawler_index,
     crawler_kind,
     data_path,
     literal_forms,
+    shipped_index,
 )
 from shortstack.domain.link_routing import CRAWLER, PREVIEW_FETCHER
 
@@ -107,3 +112,40 @@ def test_the_index_answers_like_the_lists_own_patterns_on_every_sample_it_ships(
         hits = [is_preview for pattern, is_preview in compiled if pattern.search(sample)]
         expected = (PREVIEW_FETCHER if any(hits) else CRAWLER) if hits else None
         assert index.kind_of(sample) == expected, sample
+
+
+def test_the_shipped_index_is_made_from_the_installed_list() -> None:
+    shipped = json.loads(SHIPPED_INDEX.read_text())
+    made = json.loads(json.dumps(shipped_index(data_path().read_bytes())))
+    assert shipped == made, "the list changed: run .venv/bin/python scripts/crawler_index.py"
+    assert CrawlerIndex.from_parts(shipped) == CrawlerIndex.of(json.loads(data_path().read_bytes()))
+
+
+def test_the_installed_list_is_indexed_from_the_shipped_file_without_sorting_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(entries: object) -> None:
+        raise AssertionError("the list was indexed again")
+
+    monkeypatch.setattr(crawlers, "_index", None)
+    monkeypatch.setattr(crawlers, "index_parts", refuse)
+    assert crawler_index().kind_of(CRAWLERS[0]) == CRAWLER
+
+
+def test_a_list_the_shipped_index_was_not_made_from_is_indexed_from_scratch(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    entries = json.loads(data_path().read_bytes())
+    entries.append({"pattern": "ShortstackTestCrawler", "tags": ["seo"]})
+    upgraded = tmp_path / "crawler-user-agents.json"
+    upgraded.write_text(json.dumps(entries))
+    assert (
+        CrawlerIndex.from_parts(json.loads(SHIPPED_INDEX.read_text())).kind_of(
+            "ShortstackTestCrawler/1.0"
+        )
+        is None
+    )
+    monkeypatch.setattr(crawlers, "_index", None)
+    monkeypatch.setattr(crawlers, "data_path", lambda: upgraded)
+    assert crawler_index().kind_of("ShortstackTestCrawler/1.0") == CRAWLER
+    assert crawler_index().kind_of(CRAWLERS[0]) == CRAWLER

@@ -14,10 +14,18 @@ are plain text, so they are matched through an index of their first three
 characters (tens of microseconds, nothing to compile); the few real regular
 expressions are compiled together. The list is read on the first call, not at
 import, and each distinct User-Agent's answer is cached.
+
+Even so, reading the list (545 KB of JSON) and sorting its patterns took most of a
+cold redirect's first event (bench/README.md, "Cold starts"). The package therefore
+ships that work done: `data/crawler_index.json`, the index's parts, keyed by the
+SHA-256 of the list it was made from. A list that is not that one (the package
+upgraded, the file not regenerated with scripts/crawler_index.py) is indexed from
+scratch as before: the answers never depend on the shipped file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -26,11 +34,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 from shortstack.domain.link_routing import CRAWLER, PREVIEW_FETCHER
 
 PACKAGE = "crawleruseragents"
 DATA_FILE = "crawler-user-agents.json"
+SHIPPED_INDEX = Path(__file__).resolve().parent.parent / "data" / "crawler_index.json"
 NOT_BOTS = frozenset({"http-library", "browser-automation"})
 PREVIEW_TAG = "social-preview"
 GRAM = 3
@@ -82,29 +92,17 @@ class CrawlerIndex:
 
     @classmethod
     def of(cls, entries: Iterable[Mapping[str, object]]) -> CrawlerIndex:
-        index = cls()
-        expressions: dict[str, list[str]] = {CRAWLER: [], PREVIEW_FETCHER: []}
-        for entry in entries:
-            tags = entry.get("tags") or ()
-            pattern = entry.get("pattern")
-            if not isinstance(pattern, str) or not isinstance(tags, list):
-                continue
-            if NOT_BOTS.intersection(tags):
-                continue
-            kind = PREVIEW_FETCHER if PREVIEW_TAG in tags else CRAWLER
-            literal = literal_forms(pattern)
-            if literal is None:
-                expressions[kind].append(f"(?:{pattern})")
-                continue
-            anchored, forms = literal
-            for form in forms:
-                if anchored:
-                    index.prefixes[form] = _stronger(index.prefixes.get(form), kind)
-                else:
-                    index.by_gram.setdefault(form[:GRAM], []).append((form, kind))
-        for kind, parts in expressions.items():
-            if parts:
-                index.patterns.append((re.compile("|".join(parts)), kind))
+        return cls.from_parts(index_parts(entries))
+
+    @classmethod
+    def from_parts(cls, parts: Mapping[str, Any]) -> CrawlerIndex:
+        """The index of what index_parts() kept (or its JSON form, read back)."""
+        index = cls(prefixes=dict(parts["prefixes"]))
+        for form, kind in parts["texts"]:
+            index.by_gram.setdefault(form[:GRAM], []).append((form, kind))
+        for kind, expressions in parts["expressions"].items():
+            if expressions:
+                index.patterns.append((re.compile("|".join(expressions)), kind))
         return index
 
     def kind_of(self, user_agent: str) -> str | None:
@@ -127,6 +125,44 @@ class CrawlerIndex:
             if (found is None or kind == PREVIEW_FETCHER) and pattern.search(user_agent):
                 found = _stronger(found, kind)
         return found
+
+
+def index_parts(entries: Iterable[Mapping[str, object]]) -> dict[str, Any]:
+    """The list reduced to what matching needs, in the list's order, JSON-ready.
+
+    `prefixes`: anchored plain text -> kind; `texts`: [text, kind] pairs matched
+    anywhere; `expressions`: kind -> the real regular expressions, each grouped.
+    """
+    prefixes: dict[str, str] = {}
+    texts: list[tuple[str, str]] = []
+    expressions: dict[str, list[str]] = {CRAWLER: [], PREVIEW_FETCHER: []}
+    for entry in entries:
+        tags = entry.get("tags") or ()
+        pattern = entry.get("pattern")
+        if not isinstance(pattern, str) or not isinstance(tags, list):
+            continue
+        if NOT_BOTS.intersection(tags):
+            continue
+        kind = PREVIEW_FETCHER if PREVIEW_TAG in tags else CRAWLER
+        literal = literal_forms(pattern)
+        if literal is None:
+            expressions[kind].append(f"(?:{pattern})")
+            continue
+        anchored, forms = literal
+        for form in forms:
+            if anchored:
+                prefixes[form] = _stronger(prefixes.get(form), kind)
+            else:
+                texts.append((form, kind))
+    return {"prefixes": prefixes, "texts": texts, "expressions": expressions}
+
+
+def shipped_index(raw_list: bytes) -> dict[str, Any]:
+    """What data/crawler_index.json holds for the list whose bytes are `raw_list`."""
+    return {
+        "list_sha256": hashlib.sha256(raw_list).hexdigest(),
+        **index_parts(json.loads(raw_list)),
+    }
 
 
 def _stronger(current: str | None, new: str) -> str:
@@ -153,8 +189,19 @@ def crawler_index() -> CrawlerIndex:
     if _index is None:
         with _index_lock:
             if _index is None:
-                _index = CrawlerIndex.of(json.loads(data_path().read_bytes()))
+                _index = CrawlerIndex.from_parts(_parts_of(data_path().read_bytes()))
     return _index
+
+
+def _parts_of(raw_list: bytes) -> Mapping[str, Any]:
+    """The shipped parts when they were made from this very list, else the list's own."""
+    try:
+        shipped: dict[str, Any] = json.loads(SHIPPED_INDEX.read_bytes())
+    except (OSError, ValueError):
+        shipped = {}
+    if shipped.get("list_sha256") == hashlib.sha256(raw_list).hexdigest():
+        return shipped
+    return index_parts(json.loads(raw_list))
 
 
 @lru_cache(maxsize=4096)

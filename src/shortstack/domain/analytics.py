@@ -19,14 +19,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
 
 from shortstack.domain.clock import from_iso
 from shortstack.domain.errors import InvalidInput
+
+# UNKNOWN is every dimension's value for what a request did not say readably.
+from shortstack.domain.referrers import UNKNOWN as UNKNOWN
+from shortstack.domain.referrers import referrer_host
 from shortstack.domain.visitor_sketch import VisitorSketch
 
-DIRECT = "(direct)"
-UNKNOWN = "(unknown)"
 DIMENSIONS = (
     "referrers",
     "browsers",
@@ -42,7 +43,6 @@ DIMENSIONS = (
 LINKS = "links"
 OWNER_DIMENSIONS = ("referrers", "browsers", "devices", "countries", LINKS)
 VISITOR_MAX = 64
-HOST_MAX = 100
 MAX_STATS_DAYS = 366
 DEFAULT_STATS_DAYS = 30
 TOP_N = 10
@@ -206,22 +206,6 @@ class StatsReport:
             self.totals.counts.get(dimension, {}).items(), key=lambda kv: (-kv[1], kv[0])
         )
         return ranked[:n]
-
-
-def referrer_host(referrer: str | None) -> str:
-    """The referrer's host in lower case, without `www.`; `(direct)` when there is none."""
-    if not referrer:
-        return DIRECT
-    try:
-        host = urlsplit(referrer.strip()).hostname
-    except ValueError:
-        return UNKNOWN
-    if not host:
-        return UNKNOWN
-    host = host.lower().removeprefix("www.")
-    if len(host) > HOST_MAX or not host.isascii() or not host.isprintable():
-        return UNKNOWN
-    return host
 
 
 def country_code(country: str | None) -> str:

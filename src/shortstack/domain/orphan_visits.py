@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from shortstack.domain.analytics import UNKNOWN, referrer_host
 from shortstack.domain.errors import InvalidCursor
 from shortstack.domain.pagination import decode_cursor, encode_cursor
+from shortstack.domain.referrers import UNKNOWN, referrer_host
 
 DAILY_KEYS_DEFAULT = 1000
 RETENTION_DAYS_DEFAULT = 30

@@ -41,7 +41,6 @@ from shortstack.entrypoints.redirects import (
     error_reply,
 )
 from shortstack.redirect_config import RedirectSettings, load_redirect_settings
-from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.redirects import RedirectService
 
 
@@ -85,6 +84,7 @@ def build(settings: RedirectSettings) -> RedirectService:
         from shortstack.adapters.memory.events import MemoryEventPublisher
         from shortstack.adapters.memory.links import MemoryLinkRepository
         from shortstack.adapters.memory.password_attempts import MemoryPasswordAttempts
+        from shortstack.service_layer.events import PublishingUnitOfWork
 
         return RedirectService(
             MemoryLinkRepository(),

@@ -6,28 +6,33 @@ import builtins
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from shortstack.domain.analytics import ClickFacts, DailyStats, UserAgentFamily
-from shortstack.domain.apikeys import ApiKey
-from shortstack.domain.errors import DomainError
-from shortstack.domain.events import Event
-from shortstack.domain.imports import (
-    ExistingLink,
-    ImportJob,
-    ImportStatus,
-    ImportUpdate,
-    PlannedLink,
-    RowError,
-)
-from shortstack.domain.items import Item, ItemChanges
-from shortstack.domain.links import Link, LinkChanges, Target
-from shortstack.domain.orphan_visits import OrphanVisitKey, OrphanVisits
-from shortstack.domain.pagination import Page
-from shortstack.domain.uploads import UploadTarget
-from shortstack.domain.users import User
-from shortstack.domain.visits import Click
-from shortstack.domain.webhooks import Delivery, IPAddress, Webhook
+# The domain's types, for the type checker only: a port is a Protocol whose annotations
+# nothing evaluates at run time, and the redirect Lambda, which loads this module, uses few
+# of these modules (importing them all was a visible share of its cold start:
+# bench/README.md, "Cold starts").
+if TYPE_CHECKING:
+    from shortstack.domain.analytics import ClickFacts, DailyStats, UserAgentFamily
+    from shortstack.domain.apikeys import ApiKey
+    from shortstack.domain.errors import DomainError
+    from shortstack.domain.events import Event
+    from shortstack.domain.imports import (
+        ExistingLink,
+        ImportJob,
+        ImportStatus,
+        ImportUpdate,
+        PlannedLink,
+        RowError,
+    )
+    from shortstack.domain.items import Item, ItemChanges
+    from shortstack.domain.links import Link, LinkChanges, Target
+    from shortstack.domain.orphan_visits import OrphanVisitKey, OrphanVisits
+    from shortstack.domain.pagination import Page
+    from shortstack.domain.uploads import UploadTarget
+    from shortstack.domain.users import User
+    from shortstack.domain.visits import Click
+    from shortstack.domain.webhooks import Delivery, IPAddress, Webhook
 
 
 class ItemRepository(Protocol):

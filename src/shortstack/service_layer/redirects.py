@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from shortstack.domain import events
 from shortstack.domain.clock import Clock, utc_now
@@ -54,13 +55,15 @@ from shortstack.domain.passwords import (
 )
 from shortstack.domain.short_ids import is_possible_short_id
 from shortstack.domain.visits import Click, Visit
-from shortstack.service_layer.ports import (
-    BotDetector,
-    LinkRepository,
-    OrphanVisitRepository,
-    PasswordAttempts,
-    UnitOfWork,
-)
+
+if TYPE_CHECKING:  # the ports are Protocols: the redirect's cold start need not build them
+    from shortstack.service_layer.ports import (
+        BotDetector,
+        LinkRepository,
+        OrphanVisitRepository,
+        PasswordAttempts,
+        UnitOfWork,
+    )
 
 _log = logging.getLogger("shortstack.redirects")
 
