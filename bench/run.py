@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ class Figure:
     unit: str
     target: str
     met: bool | None  # None: no target, shown for context
+    step: str = ""  # the step that measured it (`--update` replaces a step's figures)
 
     def row(self) -> str:
         verdict = {True: "met", False: "MISSED", None: ""}[self.met]
@@ -379,11 +380,47 @@ def results_path(*, quick: bool, skipped: bool) -> Path:
     return SMOKE_RESULTS if quick or skipped else RESULTS
 
 
+def update(steps: list[str]) -> int:
+    """Measure `steps` again and replace their results and figures in bench/results.json.
+
+    The file keeps the other steps' figures from the run that wrote them, and says which
+    steps were measured again, when and on what (`updated`). A step that fails leaves the
+    file as it was.
+    """
+    unknown = set(steps) - set(STEPS)
+    if unknown or not steps:
+        print(f"unknown steps {sorted(unknown)}; choose among {', '.join(STEPS)}")
+        return 2
+    report = json.loads(RESULTS.read_text())
+    run = Run(False, machine())
+    for step in steps:
+        print(f"{step} ...", flush=True)
+        raw, found = MEASURES[step](run)
+        report["results"][RESULT_KEYS.get(step, step)] = raw
+        kept = [figure for figure in report["figures"] if figure.get("step") != step]
+        report["figures"] = kept + [asdict(replace(figure, step=step)) for figure in found]
+        report.setdefault("updated", {})[step] = run.machine
+        for figure in found:
+            print(figure.row())
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten to {RESULTS.relative_to(REPO)}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples: a smoke run")
     parser.add_argument("--skip", default="", help=f"comma-separated steps of {', '.join(STEPS)}")
+    parser.add_argument(
+        "--update",
+        default="",
+        help="comma-separated steps: measure only these and replace their figures in "
+        "bench/results.json, keeping the other steps' (each step's ratios are taken "
+        "within the step)",
+    )
     args = parser.parse_args()
+    if args.update:
+        return update([step.strip() for step in args.update.split(",") if step.strip()])
     skipped = {step.strip() for step in args.skip.split(",") if step.strip()}
     unknown = skipped - set(STEPS)
     if unknown:
@@ -406,7 +443,7 @@ def main() -> int:
             failed.append(step)
             raw, found = {"failed": repr(error)}, []
         report["results"][RESULT_KEYS.get(step, step)] = raw
-        figures.extend(found)
+        figures.extend(replace(figure, step=step) for figure in found)
     report["figures"] = [asdict(figure) for figure in figures]
     report["seconds"] = round(time.monotonic() - started, 1)
     written = results_path(quick=args.quick, skipped=bool(skipped) or bool(failed))

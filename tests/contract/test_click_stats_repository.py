@@ -80,3 +80,29 @@ def test_concurrent_folds_with_redeliveries_stay_exact(adapters: Adapters) -> No
     assert day.clicks == 60
     assert day.counts["browsers"] == dict(Counter(f.browser for f in clicks))
     assert day.counts["countries"] == dict(Counter(f.country for f in clicks))
+
+
+def test_folding_many_at_once_counts_as_folding_each_in_turn(adapters: Adapters) -> None:
+    stats = adapters.stats
+    assert stats.fold(facts(1, owner="kim")) is True
+    batch = [
+        facts(1, owner="kim"),  # folded before: counted nothing
+        facts(2, owner="kim", visitor="v1"),
+        facts(2, owner="kim", visitor="v1"),  # twice in one batch: once
+        facts(3, owner="kim", visitor="v2", browser="Firefox", variant=0),
+        facts(4, short_id="other01", owner="kim", visitor="v1"),
+        facts(5, referrer="(direct)", browser="Googlebot", device="bot", is_bot=True, owner="kim"),
+        facts(6, day=date(2026, 11, 21), owner="lee"),
+    ]
+    assert stats.fold_many(batch) == [False, True, False, True, True, True, True]
+    assert stats.fold_many([]) == []
+    [day] = stats.days("abc1234", DAY, DAY)
+    assert (day.clicks, day.bots, day.unique_visitors) == (3, 1, 2)
+    assert day.counts["browsers"] == {"Chrome": 2, "Firefox": 1}
+    assert day.counts["variants"] == {"0": 1}
+    assert day.counts["bots"] == {"Googlebot": 1}
+    [owner_day] = stats.owner_days("kim", DAY, DAY)
+    assert (owner_day.clicks, owner_day.bots, owner_day.unique_visitors) == (4, 1, 2)
+    assert owner_day.counts["links"] == {"abc1234": 3, "other01": 1}
+    [other_owner] = stats.owner_days("lee", date(2026, 11, 21), date(2026, 11, 21))
+    assert other_owner.clicks == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -154,3 +154,42 @@ def test_a_replayed_letter_that_fails_again_goes_back_to_the_dead_letters(
         assert letter.last_error == "KeyError: 'still'"
         assert queue.replay() == 1
     assert queue.depth() == 1
+
+
+def test_runs_of_batchable_events_are_handled_at_once_in_order_and_a_failure_isolates(
+    queue: SqliteEventQueue, clock: FakeClock
+) -> None:
+    seen: list[list[str]] = []
+
+    def one(event: Event) -> None:
+        seen.append([event.detail["user_id"]])
+        if event.detail["user_id"] == "poison":
+            raise RuntimeError("cannot handle poison")
+
+    def many(batch: Sequence[Event]) -> None:
+        names = [event.detail["user_id"] for event in batch]
+        seen.append(names)
+        if "poison" in names:
+            raise RuntimeError("cannot handle poison")
+
+    consumer = EventConsumer(NoIdempotency())
+    consumer.register("UserCreated", one, self_idempotent=True, batch=many)
+    consumer.register("UserDeleted", lambda event: seen.append(["deleted"]))
+    dispatcher = LocalEventDispatcher(queue, consumer)
+    a, b = user_created("a", clock), user_created("b", clock)
+    gone = events.user_deleted("a", clock())
+    c, poison, d = user_created("c", clock), user_created("poison", clock), user_created("d", clock)
+    queue.publish([a, b, gone, c, poison, d])
+    dispatcher.run_once()
+    # Runs of one batchable type at once, other events between them in their place; the run
+    # holding the poison falls back to one by one, so only the poison is retried.
+    assert seen == [["a", "b"], ["deleted"], ["c", "poison", "d"], ["c"], ["poison"], ["d"]]
+    clock.advance(seconds=600)
+    [left] = queue.receive()
+    assert left.event == poison
+
+
+def test_a_batch_handler_must_be_idempotent_by_itself() -> None:
+    consumer = EventConsumer(NoIdempotency())
+    with pytest.raises(ValueError, match="idempotent"):
+        consumer.register("UserCreated", lambda event: None, batch=lambda batch: None)

@@ -12,14 +12,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 from shortstack.adapters.sqlite.event_queue import QueuedEvent, SqliteEventQueue
 from shortstack.domain.clock import utc_now
-from shortstack.service_layer.events import Deferred, EventConsumer
+from shortstack.service_layer.events import BatchHandler, Deferred, EventConsumer
 
 _log = logging.getLogger("shortstack.events")
 IDLE_WAIT_S = 1.0
+GATHER_S = 0.05
 
 
 class LocalEventDispatcher:
@@ -28,7 +30,7 @@ class LocalEventDispatcher:
         queue: SqliteEventQueue,
         consumer: EventConsumer,
         *,
-        batch_size: int = 50,
+        batch_size: int = 500,
     ) -> None:
         self.queue = queue
         self.consumer = consumer
@@ -52,9 +54,10 @@ class LocalEventDispatcher:
         # keep clicks out of the stats. The handlers apply an event once, so the retry a
         # failed delivery brings changes nothing here.
         with self.queue.transaction():
+            handled = self._handle_all(batch)
             done = []
             for message in batch:
-                if not self._handled(message):
+                if message.seq not in handled:
                     continue
                 outcome = sent[message.seq]
                 if outcome is None:
@@ -74,6 +77,33 @@ class LocalEventDispatcher:
         except Exception as exc:  # any failure means: deliver it again later
             return exc
         return None
+
+    def _handle_all(self, batch: list[QueuedEvent]) -> set[int]:
+        """Handle each event in order, runs of one batchable type at once; the seqs handled.
+
+        A run of clicks is folded with a statement per table instead of ~15 a click
+        (bench/README.md, "Local redirect throughput"); one failing event sends its run
+        back to one event at a time, so only that one is retried.
+        """
+        handled: set[int] = set()
+        for run in _runs(batch, self.consumer):
+            if len(run) > 1 and self._handled_together(run):
+                handled.update(message.seq for message in run)
+            else:
+                handled.update(message.seq for message in run if self._handled(message))
+        return handled
+
+    def _handled_together(self, run: list[QueuedEvent]) -> bool:
+        """Handle a run with its batch handler in one savepoint; False (nothing kept) on failure."""
+        handle = self.consumer.batch_handler(run[0].event.detail_type)
+        if handle is None:
+            return False
+        try:
+            with self.queue.transaction():
+                handle([message.event for message in run])
+        except Exception:  # which event failed is unknown: each on its own, then
+            return False
+        return True
 
     def _handled(self, message: QueuedEvent) -> bool:
         """Handle one event; on failure, schedule its retry (or dead-letter it) and say so."""
@@ -129,7 +159,14 @@ class LocalEventDispatcher:
         self.queue.consume_in_this_thread()
         while not self._stop.is_set():
             try:
-                if self.run_once():
+                received = self.run_once()
+                if received >= self.batch_size:
+                    continue
+                if received:
+                    # A part batch: let more events gather before the next one (they are
+                    # durable in the queue already), so busy times fold in fewer, larger
+                    # batches; a stop still ends the wait at once.
+                    self._stop.wait(GATHER_S)
                     continue
                 self._wake.clear()
                 if self._stop.is_set():  # stop() may have set the wake-up we just cleared
@@ -138,3 +175,19 @@ class LocalEventDispatcher:
             except Exception:  # the database may be closing; never let the thread die silently
                 _log.exception("event dispatcher error")
                 self._stop.wait(IDLE_WAIT_S)
+
+
+def _runs(batch: list[QueuedEvent], consumer: EventConsumer) -> Iterator[list[QueuedEvent]]:
+    """The batch in order, cut into runs of consecutive events of one batch handler (an
+    event with none is a run of its own)."""
+    run: list[QueuedEvent] = []
+    current: BatchHandler | None = None
+    for message in batch:
+        handler = consumer.batch_handler(message.event.detail_type)
+        if run and (handler is None or handler != current):
+            yield run
+            run = []
+        run.append(message)
+        current = handler
+    if run:
+        yield run

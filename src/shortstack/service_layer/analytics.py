@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -74,6 +74,12 @@ class AnalyticsService:
         """Add one LinkClicked to its link's and owner's day; False when already counted."""
         return self.stats.fold(self.owned_click_facts(event))
 
+    def fold_clicks(self, events: Sequence[Event]) -> None:
+        """fold_click of each, at once: one owner lookup per link, the sums written once."""
+        facts = [self.click_facts(event) for event in events]
+        owners = self.owners_of(each.short_id for each in facts)
+        self.stats.fold_many([replace(each, owner=owners.get(each.short_id)) for each in facts])
+
     def forget_link(self, event: Event) -> None:
         """A deleted link's stats go with it."""
         short_id = event.detail.get("short_id")
@@ -120,8 +126,13 @@ class AnalyticsService:
         LinkClicked on the bus is left to the other subscribers.
         """
         if fold_clicks:
-            consumer.register("LinkClicked", self.fold_click_handler, self_idempotent=True)
-            consumer.register(BOT_VISIT, self.fold_click_handler, self_idempotent=True)
+            for detail_type in ("LinkClicked", BOT_VISIT):
+                consumer.register(
+                    detail_type,
+                    self.fold_click_handler,
+                    self_idempotent=True,
+                    batch=self.fold_clicks,
+                )
         consumer.register("LinkDeleted", self.forget_link)
 
     def fold_click_handler(self, event: Event) -> None:

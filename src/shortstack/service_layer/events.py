@@ -21,6 +21,7 @@ from shortstack.domain.events import Event
 from shortstack.service_layer.ports import EventPublisher
 
 Handler = Callable[[Event], None]
+BatchHandler = Callable[[Sequence[Event]], None]
 
 
 class Deferred(Exception):
@@ -98,6 +99,7 @@ class EventConsumer:
     idempotency: Idempotency
     _handlers: dict[str, list[Handler]] = field(default_factory=dict)
     _outbound: dict[str, list[Handler]] = field(default_factory=dict)
+    _batched: dict[str, BatchHandler] = field(default_factory=dict)
 
     def register(
         self,
@@ -106,14 +108,31 @@ class EventConsumer:
         *,
         self_idempotent: bool = False,
         outbound: bool = False,
+        batch: BatchHandler | None = None,
     ) -> None:
         """Handle `detail_type` with `handler`; guarded unless it is idempotent by itself.
 
         An `outbound` handler calls other systems over the network (webhooks): a consumer
         that holds a store transaction while it handles events runs these outside it.
+        `batch`, when given, does what `handler` does to each of a run of such events, at
+        once (the local dispatcher's batches; see `batch_handler`).
         """
+        if batch is not None:
+            if outbound or not self_idempotent:
+                raise ValueError("a batch handler works on our stores and is idempotent by itself")
+            self._batched[detail_type] = batch
         guarded = handler if self_idempotent else self.idempotency.wrap(handler)
         (self._outbound if outbound else self._handlers).setdefault(detail_type, []).append(guarded)
+
+    def batch_handler(self, detail_type: str) -> BatchHandler | None:
+        """What handles a run of such events at once, when it is their only store handler.
+
+        A failing run leaves nothing behind only inside a transaction the caller opens, and
+        says nothing of which event failed: the caller then handles each on its own.
+        """
+        if len(self._handlers.get(detail_type, ())) != 1:
+            return None
+        return self._batched.get(detail_type)
 
     def handles(self, detail_type: str) -> bool:
         return detail_type in self._handlers or detail_type in self._outbound

@@ -240,6 +240,10 @@ class ClickStatsRepository(Protocol):
         """
         ...
 
+    def fold_many(self, batch: Sequence[ClickFacts]) -> list[bool]:
+        """`fold` of each click, in order, atomically as a whole; what each fold answered."""
+        ...
+
     def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
         """The stored days of one link within [first, last], oldest first."""
         ...

@@ -34,7 +34,7 @@ import hashlib
 import json
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -88,6 +88,11 @@ class DynamoDBClickStatsRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
+
+    def fold_many(self, batch: Sequence[ClickFacts]) -> list[bool]:
+        # Not atomic as a whole here: each fold is its own transaction, and a failed one
+        # leaves the earlier ones done, which a redelivery then finds folded.
+        return [self.fold(facts) for facts in batch]
 
     def fold(self, facts: ClickFacts) -> bool:
         marker = {

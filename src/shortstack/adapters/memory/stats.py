@@ -32,6 +32,9 @@ class MemoryClickStatsRepository:
                 owner_day.add(facts, facts.owner_values())
             return True
 
+    def fold_many(self, batch: Sequence[ClickFacts]) -> list[bool]:
+        return [self.fold(facts) for facts in batch]
+
     def owner_days(self, owner: str, first: date, last: date) -> list[DailyStats]:
         with self._lock:
             found = [

@@ -18,6 +18,7 @@ transaction); a rolled-up month keeps their sum in `uniques`.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
@@ -91,8 +92,8 @@ ON CONFLICT (short_id, day) DO UPDATE
 SET clicks = clicks + excluded.clicks, bots = bots + excluded.bots
 """
 _ADD_COUNT = """
-INSERT INTO click_counts (short_id, day, dimension, value, count) VALUES (?, ?, ?, ?, 1)
-ON CONFLICT (short_id, day, dimension, value) DO UPDATE SET count = count + 1
+INSERT INTO click_counts (short_id, day, dimension, value, count) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (short_id, day, dimension, value) DO UPDATE SET count = count + excluded.count
 """
 _ADD_OWNER_DAY = """
 INSERT INTO owner_click_days (owner, day, clicks, bots) VALUES (?, ?, ?, ?)
@@ -100,9 +101,11 @@ ON CONFLICT (owner, day) DO UPDATE
 SET clicks = clicks + excluded.clicks, bots = bots + excluded.bots
 """
 _ADD_OWNER_COUNT = """
-INSERT INTO owner_click_counts (owner, day, dimension, value, count) VALUES (?, ?, ?, ?, 1)
-ON CONFLICT (owner, day, dimension, value) DO UPDATE SET count = count + 1
+INSERT INTO owner_click_counts (owner, day, dimension, value, count) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (owner, day, dimension, value) DO UPDATE SET count = count + excluded.count
 """
+# Event ids per `IN (...)` query: under SQLite's default limit of bound parameters.
+_IDS_PER_QUERY = 500
 
 
 def ensure_click_schema(db: SqliteDatabase) -> None:
@@ -118,36 +121,38 @@ class SqliteClickStatsRepository:
         ensure_click_schema(db)
 
     def fold(self, facts: ClickFacts) -> bool:
-        day = facts.day.isoformat()
+        return self.fold_many([facts])[0]
+
+    def fold_many(self, batch: Sequence[ClickFacts]) -> list[bool]:
+        """fold() of each in one transaction, with the counts summed per row first.
+
+        The local event dispatcher folds a received run of clicks at once: each row a run
+        adds to is written once, with a statement per table, instead of ~15 statements a
+        click (bench/README.md, "Local redirect throughput").
+        """
+        if not batch:
+            return []
         with self._db.transaction() as conn:
-            inserted = conn.execute(
-                "INSERT OR IGNORE INTO click_folds VALUES (?, ?, ?)",
-                (facts.event_id, facts.short_id, datetime.now().timestamp()),
-            ).rowcount
-            if not inserted:
-                return False
-            conn.execute(_ADD_DAY, (facts.short_id, day, facts.clicks, int(facts.is_bot)))
-            conn.executemany(
-                _ADD_COUNT,
-                [
-                    (facts.short_id, day, dimension, value)
-                    for dimension, value in facts.dimension_values().items()
-                ],
-            )
-            if facts.visitor and not facts.is_bot:
-                _add_visitor(conn, "click_days", "short_id", facts.short_id, day, facts.visitor)
-            if facts.owner:
-                conn.execute(_ADD_OWNER_DAY, (facts.owner, day, facts.clicks, int(facts.is_bot)))
-                conn.executemany(
-                    _ADD_OWNER_COUNT,
-                    [
-                        (facts.owner, day, dimension, value)
-                        for dimension, value in facts.owner_values().items()
-                    ],
+            ids = list({facts.event_id for facts in batch})
+            known = {
+                row[0]
+                for start in range(0, len(ids), _IDS_PER_QUERY)
+                for row in conn.execute(
+                    "SELECT event_id FROM click_folds WHERE event_id IN "  # noqa: S608
+                    f"({','.join('?' * len(ids[start : start + _IDS_PER_QUERY]))})",
+                    ids[start : start + _IDS_PER_QUERY],
                 )
-                if facts.visitor and not facts.is_bot:
-                    _add_visitor(conn, "owner_click_days", "owner", facts.owner, day, facts.visitor)
-        return True
+            }
+            added: list[bool] = []
+            fresh: list[ClickFacts] = []
+            for facts in batch:
+                added.append(facts.event_id not in known)
+                if added[-1]:
+                    known.add(facts.event_id)
+                    fresh.append(facts)
+            if fresh:
+                _write_sums(conn, fresh)
+        return added
 
     def owner_days(self, owner: str, first: date, last: date) -> list[DailyStats]:
         return _read_periods(
@@ -192,21 +197,65 @@ class SqliteClickStatsRepository:
             ).rowcount
 
 
-def _add_visitor(
-    conn: sqlite3.Connection, table: str, key: str, owner_id: str, day: str, visitor: str
+def _add_visitors(
+    conn: sqlite3.Connection, table: str, key: str, owner_id: str, day: str, visitors: list[str]
 ) -> None:
-    """Merge one visitor into a day's sketch (the row exists: the click was just added)."""
+    """Merge visitors into a day's sketch (the row exists: their clicks were just added)."""
     # The table and column names are this module's constants, never input.
     row = conn.execute(
         f"SELECT visitors FROM {table} WHERE {key} = ? AND day = ?",  # noqa: S608
         (owner_id, day),
     ).fetchone()
     sketch = VisitorSketch.from_bytes(row["visitors"] if row else None)
-    sketch.add(visitor)
+    for visitor in visitors:
+        sketch.add(visitor)
     conn.execute(
         f"UPDATE {table} SET visitors = ? WHERE {key} = ? AND day = ?",  # noqa: S608
         (sketch.to_bytes(), owner_id, day),
     )
+
+
+class _Sums:
+    """What a run of clicks adds to the days of one kind of key (links, or owners)."""
+
+    def __init__(self) -> None:
+        self.days: dict[tuple[str, str], list[int]] = {}
+        self.counts: dict[tuple[str, str, str, str], int] = {}
+        self.visitors: dict[tuple[str, str], list[str]] = {}
+
+    def add(self, key: str, day: str, facts: ClickFacts, values: dict[str, str]) -> None:
+        totals = self.days.setdefault((key, day), [0, 0])
+        totals[0] += facts.clicks
+        totals[1] += int(facts.is_bot)
+        counts = self.counts
+        for dimension, value in values.items():
+            where = (key, day, dimension, value)
+            counts[where] = counts.get(where, 0) + 1
+        if facts.visitor and not facts.is_bot:
+            self.visitors.setdefault((key, day), []).append(facts.visitor)
+
+
+def _write_sums(conn: sqlite3.Connection, batch: Sequence[ClickFacts]) -> None:
+    """Add new clicks (never folded before) to their links' and owners' days."""
+    now = datetime.now().timestamp()
+    conn.executemany(
+        "INSERT INTO click_folds VALUES (?, ?, ?)",
+        [(facts.event_id, facts.short_id, now) for facts in batch],
+    )
+    links, owners = _Sums(), _Sums()
+    for facts in batch:
+        day = facts.day.isoformat()
+        links.add(facts.short_id, day, facts, facts.dimension_values())
+        if facts.owner:
+            owners.add(facts.owner, day, facts, facts.owner_values())
+    for sums, days, counts, table, key in (
+        (links, _ADD_DAY, _ADD_COUNT, "click_days", "short_id"),
+        (owners, _ADD_OWNER_DAY, _ADD_OWNER_COUNT, "owner_click_days", "owner"),
+    ):
+        conn.executemany(days, [(*where, *totals) for where, totals in sums.days.items()])
+        conn.executemany(counts, [(*where, n) for where, n in sums.counts.items()])
+        for (owner_id, day), visitors in sums.visitors.items():
+            _add_visitors(conn, table, key, owner_id, day, visitors)
 
 
 def _read_periods(
