@@ -23,15 +23,21 @@ resource "aws_cloudfront_origin_access_control" "frontend" {
   signing_protocol                  = "sigv4"
 }
 
+locals {
+  # Where a links export's presigned URL points: boto3 signs on the global name in us-east-1.
+  export_origin = var.region == "us-east-1" ? "https://${aws_s3_bucket.imports_bucket.bucket}.s3.amazonaws.com" : "https://${aws_s3_bucket.imports_bucket.bucket}.s3.${var.region}.amazonaws.com"
+}
+
 resource "aws_cloudfront_response_headers_policy" "frontend_headers" {
   name = "${var.stack_name}-${var.region}-frontend-headers"
   security_headers_config {
     content_security_policy {
       override = true
       # connect-src: what web/assets fetches, nothing else: the API on the page's own origin
-      # (api.js; the distribution serves both) and the hosted UI's token endpoint (auth.js).
-      # tests/infra/test_csp.py checks both ways.
-      content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'${var.cognito_domain != "" ? " https://${var.cognito_domain}" : ""}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+      # (api.js; the distribution serves both), the imports bucket that a links export's
+      # 303 leads to (api.js follows it; the host boto3 presigns for this region) and the
+      # hosted UI's token endpoint (auth.js). tests/infra/test_csp.py checks both ways.
+      content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${local.export_origin}${var.cognito_domain != "" ? " https://${var.cognito_domain}" : ""}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     }
     content_type_options {
       override = true

@@ -16,7 +16,9 @@ locals {
     api_function = [
       { actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources = local.table_arns },
       # A direct POST stages under imports/; a presigned upload URL acts with this role.
-      { actions = ["s3:PutObject"], resources = ["${aws_s3_bucket.imports_bucket.arn}/imports/*", "${aws_s3_bucket.imports_bucket.arn}/uploads/*"] },
+      { actions = ["s3:PutObject"], resources = ["${aws_s3_bucket.imports_bucket.arn}/imports/*", "${aws_s3_bucket.imports_bucket.arn}/uploads/*", "${aws_s3_bucket.imports_bucket.arn}/exports/*"] },
+      # A links export is written under exports/ and fetched through a URL presigned with this role.
+      { actions = ["s3:GetObject", "s3:AbortMultipartUpload"], resources = ["${aws_s3_bucket.imports_bucket.arn}/exports/*"] },
       { actions = ["states:StartExecution"], resources = [aws_sfn_state_machine.import_state_machine.arn] },
     ]
     redirect_function = [

@@ -221,6 +221,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "imports_bucket" {
       days = 1
     }
   }
+  # Links exports (decision 0109): fetched within 15 minutes of being written.
+  rule {
+    id     = "expire-exports"
+    status = "Enabled"
+    filter {
+      prefix = "exports/"
+    }
+    expiration {
+      days = 1
+    }
+  }
   rule {
     id     = "abort-failed-uploads"
     status = "Enabled"

@@ -32,6 +32,14 @@ resource "aws_s3_bucket_cors_configuration" "imports_bucket" {
     allowed_headers = ["content-type"]
     max_age_seconds = 600
   }
+  # The web app follows an export's 303 here and reads the file (decision 0109). Any
+  # origin: only a presigned URL opens an object, and the URL is the secret.
+  cors_rule {
+    allowed_methods = ["GET"]
+    allowed_origins = ["*"]
+    expose_headers  = ["content-disposition"]
+    max_age_seconds = 600
+  }
 }
 
 # A landing that fails after Lambda's own retries ends here, with the S3 event that names

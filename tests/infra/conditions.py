@@ -17,7 +17,11 @@ NO_VALUE = {"Ref": "AWS::NoValue"}
 class Stack:
     def __init__(self, template: dict[str, Any], overrides: dict[str, str], region: str) -> None:
         self.template = template
-        self.values: dict[str, Any] = {"AWS::Region": region}
+        self.values: dict[str, Any] = {
+            "AWS::Region": region,
+            "AWS::StackId": f"arn:aws:cloudformation:{region}:123456789012:stack/shortstack/"
+            "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        }
         for name, spec in template.get("Parameters", {}).items():
             raw = str(overrides.get(name, spec.get("Default", "")))
             is_list = spec["Type"] == "CommaDelimitedList"
@@ -31,6 +35,12 @@ class Stack:
             [(function, argument)] = expression.items()
             if function == "Ref":
                 return self.values[argument]
+            if function == "Fn::Split":
+                separator, text = argument
+                return str(self.value(text)).split(separator)
+            if function == "Fn::Select":
+                index, items = argument
+                return self.value(items)[int(index)]
             if function == "Fn::Join":
                 separator, items = argument
                 return separator.join(str(item) for item in self.value(items))

@@ -21,7 +21,7 @@ import pytest
 from .conditions import Stack
 from .sam_offline import REQUIRED_PARAMETERS, ROOT, source_template
 from .test_packaging_and_deploy import load_script
-from .test_terraform import load_config, resources
+from .test_terraform import load_config, local, resources
 
 WEB = ROOT / "web"
 VARIANTS = {
@@ -83,6 +83,32 @@ def origins_fetched(config: dict[str, str]) -> set[str]:
     return origins
 
 
+def export_origin(stack: Stack) -> str:
+    """Where api.js's download() goes when it follows a links export's 303 (decision 0109):
+    the origin of the URL the API's presigning client signs for the stack's bucket."""
+    import os
+
+    from shortstack.adapters import aws
+
+    variables = source_template()["Globals"]["Function"]["Environment"]["Variables"]
+    bucket = str(stack.value(variables["IMPORTS_BUCKET"]))
+    saved = {name: os.environ.get(name) for name in ("AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID")}
+    os.environ.update(AWS_DEFAULT_REGION=stack.values["AWS::Region"], AWS_ACCESS_KEY_ID="test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    try:
+        url = aws.make_presigning_client().generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": "exports/x/links.csv"}
+        )
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def connect_src(stack: Stack) -> list[str]:
     headers = stack.resources()["FrontendHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
     policy = str(
@@ -94,12 +120,18 @@ def connect_src(stack: Stack) -> list[str]:
     return directive.split()[1:]
 
 
+@pytest.mark.parametrize("region", ["eu-west-1", "us-east-1"])
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_every_origin_the_web_code_fetches_is_allowed_and_no_other(variant: str) -> None:
-    stack = Stack(source_template(), {**REQUIRED_PARAMETERS, **VARIANTS[variant]}, "eu-west-1")
+def test_every_origin_the_web_code_fetches_is_allowed_and_no_other(
+    variant: str, region: str
+) -> None:
+    overrides = {**REQUIRED_PARAMETERS, **VARIANTS[variant]}
+    if region == "us-east-1":
+        overrides.pop("FrontendCertificateArn", None)  # made by the stack there
+    stack = Stack(source_template(), overrides, region)
     assert stack.broken_rules() == []
     config = config_of(stack_outputs(stack))
-    fetched = origins_fetched(config)
+    fetched = origins_fetched(config) | {export_origin(stack)}
     allowed = connect_src(stack)
     assert fetched <= set(allowed), (fetched, allowed)
     assert set(allowed) - fetched == set(), "an origin the web code never fetches"
@@ -115,7 +147,12 @@ def test_terraform_csp_follows_cognito_domain_and_lists_no_other_cognito_host() 
     policy: Any = csp["content_security_policy"]
     assert "var.cognito_domain" in policy
     assert "cognito-idp" not in policy
-    assert "connect-src 'self'${" in policy  # the API is the page's own origin
+    # The API is the page's own origin; then where a links export's 303 leads.
+    assert "connect-src 'self' ${local.export_origin}${" in policy
+    origin = str(local(load_config(), "export_origin"))
+    assert 'var.region == "us-east-1"' in origin
+    assert "${aws_s3_bucket.imports_bucket.bucket}.s3.amazonaws.com" in origin
+    assert "${aws_s3_bucket.imports_bucket.bucket}.s3.${var.region}.amazonaws.com" in origin
     assert "execute-api" not in policy
     assert "http_api" not in policy
     outputs = {name for block in load_config()["output"] for name in block}

@@ -31,6 +31,7 @@ EXPECTED = {
     "ApiFunction": {
         "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
         "dynamodb:DeleteItem", "dynamodb:Query", "s3:PutObject", "states:StartExecution",
+        "s3:GetObject", "s3:AbortMultipartUpload",
     },
     "RedirectFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"},
     "EventsFunction": {

@@ -111,10 +111,18 @@ def test_the_signer_may_put_uploads_and_leftovers_expire(deployed: dict[str, Any
     assert {"Prefix": UPLOAD_PREFIX, "ExpirationInDays": 1}.items() <= next(
         r for r in rules if r.get("Prefix") == UPLOAD_PREFIX
     ).items()
-    [cors] = bucket["CorsConfiguration"]["CorsRules"]
+    [cors, exports] = bucket["CorsConfiguration"]["CorsRules"]
     assert cors["AllowedMethods"] == ["PUT"]
     assert cors["AllowedOrigins"] == {"Ref": "FrontendOrigins"}
     assert cors["AllowedHeaders"] == ["content-type"]
+    # A links export is read by the web app after its 303 (decision 0109): GET only, and
+    # the download's name readable.
+    assert exports["AllowedMethods"] == ["GET"]
+    assert exports["ExposedHeaders"] == ["content-disposition"]
+    assert "AllowedHeaders" not in exports
+    assert {"Prefix": "exports/", "ExpirationInDays": 1}.items() <= next(
+        r for r in rules if r.get("Prefix") == "exports/"
+    ).items()
 
 
 def test_terraform_wires_the_same_flow() -> None:
@@ -136,8 +144,11 @@ def test_terraform_wires_the_same_flow() -> None:
     assert "uploads_dead_letter_queue.name" in str(local(config, "alarms"))
     lifecycle = str(found["aws_s3_bucket_lifecycle_configuration.imports_bucket"]["rule"])
     assert f"'prefix': '{UPLOAD_PREFIX}'" in lifecycle
-    [cors] = found["aws_s3_bucket_cors_configuration.imports_bucket"]["cors_rule"]
+    assert "'prefix': 'exports/'" in lifecycle
+    [cors, exports] = found["aws_s3_bucket_cors_configuration.imports_bucket"]["cors_rule"]
     assert cors["allowed_methods"] == ["PUT"]
+    assert exports["allowed_methods"] == ["GET"]
+    assert exports["expose_headers"] == ["content-disposition"]
     environment = local(config, "function_environment")["uploads_function"]
     sam = source_template()["Resources"]["UploadsFunction"]["Properties"]["Environment"]
     assert set(environment) == set(sam["Variables"])

@@ -37,6 +37,7 @@ from shortstack.service_layer.maintenance import MaintenanceService
 from shortstack.service_layer.orphan_visits import OrphanVisitBuffer, OrphanVisitsService
 from shortstack.service_layer.ports import (
     EventPublisher,
+    ExportStore,
     OrphanVisitRepository,
     WebhookTransport,
     WorkflowStarter,
@@ -91,6 +92,8 @@ class Container:
     import_runner: BackgroundWork | None = None
     # DynamoDB: what the stream consumer runs (the table's stream is the outbox there).
     relay: OutboxRelay | None = None
+    # AWS: where a links export is written and fetched from (a response holds 6 MB there).
+    exports: ExportStore | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -189,6 +192,7 @@ def bootstrap(
         group_commit=adapters.group_commit,
         import_runner=import_runner,
         relay=_relay(settings, adapters, analytics),
+        exports=adapters.exports,
         closers=adapters.closers,
     )
 

@@ -19,6 +19,7 @@ from shortstack.service_layer.ports import (
     DeadLetterGauge,
     EventPublisher,
     ExpiredLinkStore,
+    ExportStore,
     ImportRepository,
     ItemRepository,
     LinkRepository,
@@ -64,6 +65,8 @@ class Adapters:
     record_expiry: dict[str, Callable[[], int]] = field(default_factory=dict)
     # Step Functions on AWS; None means the in-process runner bootstrap() builds.
     workflow: WorkflowStarter | None = None
+    # Where a CSV export goes when a response cannot carry it (S3 on AWS); None: streamed.
+    exports: ExportStore | None = None
     # SQLite only: the local event queue (its dispatcher runs in the server) and the
     # writer that commits the local server's redirects in groups.
     event_queue: SqliteEventQueue | None = None

@@ -21,6 +21,7 @@ from shortstack.adapters.dynamodb.users import DynamoDBUserRepository
 from shortstack.adapters.dynamodb.webhooks import DynamoDBWebhookRepository
 from shortstack.adapters.eventbridge.publisher import EventBridgePublisher
 from shortstack.adapters.s3.blobs import S3BlobStore
+from shortstack.adapters.s3.exports import S3ExportStore
 from shortstack.adapters.s3.upload_urls import S3UploadInbox
 from shortstack.bootstrap.adapters import Adapters
 from shortstack.config import Settings
@@ -58,6 +59,11 @@ def adapters_for(settings: Settings, *, client: DynamoDBClient | None = None) ->
             lazy_client(lambda: aws.make_presigning_client(endpoint)),
         ),
         workflow=_step_functions(settings),
+        exports=S3ExportStore(
+            lazy_client(lambda: aws.make_client("s3", endpoint)),
+            lazy_client(lambda: aws.make_presigning_client(endpoint)),
+            settings.imports_bucket,
+        ),
         items=DynamoDBItemRepository(dynamodb, table),
         users=DynamoDBUserRepository(dynamodb, table),
         publisher=EventBridgePublisher(

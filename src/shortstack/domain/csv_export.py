@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from shortstack.domain.analytics import DIMENSIONS, DailyStats
@@ -27,6 +28,14 @@ LINK_COLUMNS = (
 # countries) one row per value.
 STATS_COLUMNS = ("period_start", "period", "dimension", "value", "clicks")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportLink:
+    """Where a finished export file can be fetched, and until when."""
+
+    url: str
+    expires_at: datetime
 
 
 def safe_cell(value: object) -> str:

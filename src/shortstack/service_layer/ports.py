@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from shortstack.domain.analytics import ClickFacts, DailyStats, UserAgentFamily
     from shortstack.domain.apikeys import ApiKey
+    from shortstack.domain.csv_export import ExportLink
     from shortstack.domain.errors import DomainError
     from shortstack.domain.events import Event
     from shortstack.domain.imports import (
@@ -390,6 +391,15 @@ class BlobStore(Protocol):
 
     def delete_prefix(self, prefix: str) -> None:
         """Remove every key that starts with `prefix`."""
+        ...
+
+
+class ExportStore(Protocol):
+    """Where an export too large for one response is written, then fetched (S3 on AWS)."""
+
+    def publish(self, owner: str, filename: str, chunks: Iterable[bytes]) -> ExportLink:
+        """Store the file `chunks` make up (read once, in order, never held whole) and
+        hand out a link that fetches it as `filename`."""
         ...
 
 

@@ -4,6 +4,10 @@ A client asks with `?format=csv` or with an Accept header that prefers `text/csv
 JSON. The rows go out as they are read, in chunks of a few hundred lines: one chunk per
 hop to the thread pool (a sync iterator is read there, off the event loop), so 100,000
 links cost a few hundred hops, not 100,000.
+
+Where a response cannot carry a large file (a Lambda answers at most 6 MB), the same
+chunks are written to an ExportStore instead and the client is sent there with a 303
+See Other (decision 0109).
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ from itertools import islice
 from typing import Any, Literal
 
 from fastapi import Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
+from shortstack.domain.clock import to_iso
 from shortstack.domain.csv_export import csv_lines
+from shortstack.service_layer.ports import ExportStore
 
 Format = Literal["json", "csv"]
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -55,6 +62,30 @@ def csv_response(
         _chunks(csv_lines(header, rows)),
         media_type=CSV_MEDIA_TYPE,
         headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+async def csv_download(
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    filename: str,
+    *,
+    store: ExportStore | None,
+    owner: str,
+) -> StreamingResponse | JSONResponse:
+    """The CSV streamed in the response or, with a `store`, written there and pointed at."""
+    if store is None:
+        return csv_response(header, rows, filename)
+    chunks = _chunks(csv_lines(header, rows))
+    link = await run_in_threadpool(store.publish, owner, filename, chunks)
+    return JSONResponse(
+        {
+            "message": "the export is ready: follow the Location header to download it",
+            "url": link.url,
+            "expires_at": to_iso(link.expires_at),
+        },
+        status_code=303,
+        headers={"location": link.url, "cache-control": "no-store"},
     )
 
 

@@ -15,6 +15,7 @@ from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService
 from shortstack.service_layer.orphan_visits import OrphanVisitsService
+from shortstack.service_layer.ports import ExportStore
 from shortstack.service_layer.redirects import RedirectService
 from shortstack.service_layer.users import UsersService
 from shortstack.service_layer.webhooks import WebhooksService
@@ -66,6 +67,7 @@ AnalyticsDep = Annotated[AnalyticsService, Depends(_part_of_container(lambda c: 
 OrphanVisitsDep = Annotated[
     OrphanVisitsService, Depends(_part_of_container(lambda c: c.orphan_visits))
 ]
+ExportsDep = Annotated[ExportStore | None, Depends(_part_of_container(lambda c: c.exports))]
 
 
 def viewer_host(request: Request) -> str | None:

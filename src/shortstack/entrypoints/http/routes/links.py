@@ -11,10 +11,17 @@ from shortstack.domain.errors import InvalidInput
 from shortstack.domain.link_state import LinkState
 from shortstack.domain.links import LinkChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from shortstack.entrypoints.http.csv_export import CSV_CONTENT, Format, csv_response, wants_csv
+from shortstack.entrypoints.http.csv_export import (
+    CSV_CONTENT,
+    Format,
+    csv_download,
+    csv_response,
+    wants_csv,
+)
 from shortstack.entrypoints.http.deps import (
     AnalyticsDep,
     CallerDep,
+    ExportsDep,
     LinksDep,
     ShortBaseDep,
     viewer_host,
@@ -22,6 +29,7 @@ from shortstack.entrypoints.http.deps import (
 from shortstack.entrypoints.http.pagination import add_next_page_headers
 from shortstack.entrypoints.http.schemas.common import ErrorBody, FromDay, Responses, ToDay
 from shortstack.entrypoints.http.schemas.links import (
+    ExportReady,
     LinkCreate,
     LinkPublic,
     LinkStatsPublic,
@@ -107,6 +115,11 @@ FORMAT_DOC = "csv for a streamed CSV download (or send Accept: text/csv)"
     response_model=list[LinkPublic],
     responses={
         200: {"content": CSV_CONTENT, "description": "JSON: a page; CSV: every match"},
+        303: {
+            "model": ExportReady,
+            "description": "CSV where a response cannot carry it (AWS): the file was "
+            "written to storage; Location fetches it until expires_at",
+        },
         400: {"model": ErrorBody, "description": "invalid cursor"},
         **INVALID,
     },
@@ -116,6 +129,7 @@ async def list_links(
     response: Response,
     caller: CallerDep,
     links: LinksDep,
+    exports: ExportsDep,
     short_base: ShortBaseDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
@@ -142,14 +156,16 @@ async def list_links(
 
     As CSV (`?format=csv` or `Accept: text/csv`): every link that matches `q`, `tag` and
     `state`, newest first, streamed (`sort`, `page`, `limit` and `cursor` shape JSON
-    pages only); a header row, then one row a link with its click counts."""
+    pages only); a header row, then one row a link with its click counts. On AWS, where
+    a response holds at most 6 MB, the file is written to storage instead and the answer
+    is a 303 whose `Location` fetches it for 15 minutes."""
     if wants_csv(request, format):
         query = LinkQuery(
             text=q.strip() or None if q else None, tag=tag, states=frozenset(state or ())
         )
         now = links.clock()
         rows = (link_row(link, short_base, now) for link in links.export(caller.sub, query))
-        return csv_response(LINK_COLUMNS, rows, "links.csv")
+        return await csv_download(LINK_COLUMNS, rows, "links.csv", store=exports, owner=caller.sub)
     if q is None and state is None and sort is None and page is None:
         listed = links.list(caller.sub, tag=tag, limit=limit, cursor=cursor)
         add_next_page_headers(request, response, listed.next_cursor, limit, {"tag": tag})

@@ -453,6 +453,14 @@ class MonthPublic(BaseModel):
     unique_visitors: int = Field(description=UNIQUE_VISITORS_DOC)
 
 
+class ExportReady(BaseModel):
+    """A CSV export written to storage (AWS): `Location` and `url` fetch it."""
+
+    message: str
+    url: str
+    expires_at: datetime
+
+
 class LinkStatsPublic(BaseModel):
     """A link's clicks per UTC day and the top values of each dimension over the range."""
 
