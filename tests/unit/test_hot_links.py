@@ -24,6 +24,7 @@ from shortstack.domain.links import LinkChanges
 from shortstack.domain.visits import Visit
 from tests.concurrency import race
 from tests.conftest import DYNAMODB_LOCAL, TABLE_NAME, settings_for
+from tests.fakes import FakeMonotonicClock
 from tests.lambda_support import fresh_import
 from tests.stream_esm import StreamMapping
 from tests.throttling import ThrottlingDynamoDB
@@ -31,21 +32,10 @@ from tests.throttling import ThrottlingDynamoDB
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0.0.0 Safari/537.36"
 
 
-class FakeTime:
-    """A monotonic clock the repository waits on without sleeping."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def wait(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class Hot:
-    def __init__(self, app: Container, client: ThrottlingDynamoDB, clock: FakeTime, mapping: Any):
+    def __init__(
+        self, app: Container, client: ThrottlingDynamoDB, clock: FakeMonotonicClock, mapping: Any
+    ):
         self.app = app
         self.client = client
         self.clock = clock
@@ -90,9 +80,9 @@ def hot(
         streams = boto3.client(
             "dynamodbstreams", region_name="us-east-1", endpoint_url=extra["aws_endpoint_url"]
         )
-    clock = FakeTime()
+    clock = FakeMonotonicClock()  # the repository waits on it without sleeping
     client = ThrottlingDynamoDB(raw)
-    links = DynamoDBLinkRepository(client, TABLE_NAME, wait=clock.wait, clock=clock)
+    links = DynamoDBLinkRepository(client, TABLE_NAME, wait=clock.advance, clock=clock)
     links.hot._clock = clock
     settings = settings_for("dynamodb", tmp_path, **extra)
     throttled = replace(adapters_for(settings), links=links, expired_links=links)

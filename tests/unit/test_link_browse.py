@@ -18,22 +18,14 @@ from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.link_browse import LinkQuery
 from shortstack.service_layer.links import LinksService
 from shortstack.service_layer.redirects import RedirectService
+from tests.fakes import FakeClock
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)  # every link gets its own creation time
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(NOW, step=timedelta(seconds=1))  # every link its own creation time
 
 
 @pytest.fixture
@@ -42,11 +34,11 @@ def repo() -> MemoryLinkRepository:
 
 
 @pytest.fixture
-def links(repo: MemoryLinkRepository, clock: Clock) -> LinksService:
+def links(repo: MemoryLinkRepository, clock: FakeClock) -> LinksService:
     return LinksService(repo, PublishingUnitOfWork(MemoryEventPublisher()), clock=clock)
 
 
-def click(repo: MemoryLinkRepository, clock: Clock, short_id: str, times: int) -> None:
+def click(repo: MemoryLinkRepository, clock: FakeClock, short_id: str, times: int) -> None:
     uow = PublishingUnitOfWork(MemoryEventPublisher())
     redirects = RedirectService(repo, uow, MemoryPasswordAttempts(), crawler_kind, clock)
     for _ in range(times):
@@ -69,7 +61,7 @@ def test_search_matches_alias_target_and_title_in_any_case(links: LinksService) 
 
 
 def test_every_state_is_told_apart_and_filtered(
-    links: LinksService, repo: MemoryLinkRepository, clock: Clock
+    links: LinksService, repo: MemoryLinkRepository, clock: FakeClock
 ) -> None:
     links.create("me", url="https://example.com/a", alias="live")
     links.create("me", url="https://example.com/b", alias="off")
@@ -97,7 +89,7 @@ def test_every_state_is_told_apart_and_filtered(
 
 
 def test_sort_by_clicks_then_newest_and_numbered_pages(
-    links: LinksService, repo: MemoryLinkRepository, clock: Clock
+    links: LinksService, repo: MemoryLinkRepository, clock: FakeClock
 ) -> None:
     for n in range(7):
         links.create("me", url=f"https://example.com/{n}", alias=f"link-{n}", tags=["promo"])
