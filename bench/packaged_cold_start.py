@@ -15,9 +15,12 @@ and answering its first event against the local DynamoDB stand-in, round-robin:
 - `plain`: the hand-written boto3 handler (bench/plain_*_handler.py), a lone .py file;
 - `fastapi floor` (API only): the plain handler's call behind a one-route FastAPI app and
   Mangum (bench/floor_api_boto3_handler.py), with the package's own FastAPI: the least
-  any FastAPI API Lambda can cost.
+  any FastAPI API Lambda can cost;
+- `before` (with `--before REV`): the `shortstack` package of a git revision, compiled the
+  same way and put ahead of the zip's on the path, with this tree's dependencies: an A/B of
+  a change in the same minutes, as bench/redirect_ab.py does for the source tree.
 
-    python -m bench.packaged_cold_start [--samples 9]
+    python -m bench.packaged_cold_start [--samples 9] [--before REV] [--entries redirect]
 """
 
 from __future__ import annotations
@@ -114,6 +117,8 @@ class Twin:
     def path_for(self, variant: str) -> str:
         if variant == "fastapi floor":  # its module beside the plain ones, FastAPI from the zip
             trees = [self.trees["plain"], self.trees["bytecode"], self.trees["runtime"]]
+        elif variant == "before":  # its shortstack package first, the zip's dependencies after
+            trees = [self.trees["before"], self.trees["bytecode"], self.trees["runtime"]]
         else:
             trees = [self.trees[variant], self.trees["runtime"]]
         return os.pathsep.join(str(tree) for tree in trees)
@@ -138,6 +143,24 @@ def build_twin(python: str, out: Path = TWIN) -> Twin:
     return Twin(python, host_platform(), zip_path.stat().st_size / 2**20, trees)
 
 
+def add_before(twin: Twin, revision: str) -> None:
+    """Put the `shortstack` package of `revision`, compiled like the zip's, into the twin."""
+    from bench.redirect_ab import checkout
+
+    target = fresh(twin.trees["bytecode"].parent / "before")
+    with checkout(revision) as tree:
+        shutil.copytree(
+            tree / "src" / "shortstack",
+            target / "shortstack",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+    failed = package_script().compile_bytecode(target, twin.python)
+    if failed:
+        raise RuntimeError(f"{revision}: these sources do not compile: {failed}")
+    _read_only(target)
+    twin.trees["before"] = target
+
+
 def _run_env(endpoint: str, path: str) -> dict[str, str]:
     env = cold_start.environment(endpoint)
     # Root may write into read-only directories; Lambda's Python cannot write there at all.
@@ -146,16 +169,20 @@ def _run_env(endpoint: str, path: str) -> dict[str, str]:
     return env
 
 
-def variants(name: str) -> dict[str, str]:
+def variants(name: str, with_before: bool = False) -> dict[str, str]:
     """{variant: handler module} of an entry."""
     module, plain, _ = ENTRIES[name]
     found = {"bytecode": module, "sources": module, "plain": plain}
+    if with_before:
+        found = {"before": module, **found}
     if name == "api":
         found["fastapi floor"] = FLOOR
     return found
 
 
-def measure(twin: Twin, samples: int) -> dict[str, dict[str, cold_start.ColdStart]]:
+def measure(
+    twin: Twin, samples: int, entries: tuple[str, ...] = tuple(ENTRIES)
+) -> dict[str, dict[str, cold_start.ColdStart]]:
     """{entry: {variant: medians}} (see variants()), every variant round-robin."""
     server, endpoint = stub_dynamodb.start()
     before = {name: pyc_files(tree) for name, tree in twin.trees.items()}
@@ -163,8 +190,9 @@ def measure(twin: Twin, samples: int) -> dict[str, dict[str, cold_start.ColdStar
     python = (twin.python, "-s")
     try:
         for _ in range(samples):
-            for name, (_, _, event) in ENTRIES.items():
-                for variant, module in variants(name).items():
+            for name in entries:
+                event = ENTRIES[name][2]
+                for variant, module in variants(name, "before" in twin.trees).items():
                     entry = cold_start.Entry(module, event, EXPECTED[name])
                     env = _run_env(endpoint, twin.path_for(variant))
                     rows.setdefault((name, variant), []).append(
@@ -214,19 +242,30 @@ def lambda_python() -> str | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=9)
+    parser.add_argument("--before", help="also the shortstack package of this git revision")
+    parser.add_argument(
+        "--entries", default=",".join(ENTRIES), help="which entries (default: api,redirect)"
+    )
     args = parser.parse_args()
+    entries = tuple(name for name in args.entries.split(",") if name)
+    unknown = set(entries) - set(ENTRIES)
+    if unknown:
+        parser.error(f"no entry {', '.join(sorted(unknown))}; choose among {', '.join(ENTRIES)}")
     python = lambda_python()
     if python is None:
         print("no CPython 3.12 on this machine: the packaged cold start cannot be measured")
         return 1
     twin = build_twin(python)
+    if args.before:
+        add_before(twin, args.before)
+    before = f"; before = the shortstack package of {args.before}" if args.before else ""
     print(
         f"{twin.platform} twin of the package ({twin.zip_mib:.1f} MiB zipped), {python}, "
-        f"median of {args.samples} fresh processes each (ms)\n\n"
+        f"median of {args.samples} fresh processes each (ms){before}\n\n"
         "| entry | variant | import | first event | import + first event | ratio "
         "| CPU | CPU ratio |\n|---|---|---|---|---|---|---|---|"
     )
-    for name, found in measure(twin, args.samples).items():
+    for name, found in measure(twin, args.samples, entries).items():
         plain, plain_cpu = found["plain"].total_ms, found["plain"].cpu_ms
         for variant, result in found.items():
             print(

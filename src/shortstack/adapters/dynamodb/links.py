@@ -39,16 +39,7 @@ from shortstack.adapters.dynamodb.hot_links import (
     is_throttle,
     shard_keys,
 )
-from shortstack.adapters.dynamodb.owned import (
-    Listing,
-    delete_owned,
-    list_newest_first,
-    owned_update,
-    put_new,
-    update_owned,
-)
 from shortstack.adapters.dynamodb.streamed import BOTS, CHANGED, CLICKS, VISIT, visit_attribute
-from shortstack.adapters.dynamodb.sweep import DEFAULT_MAX_PAGES, Sweep, sweep
 from shortstack.adapters.link_routing_codec import (
     preview_from_text,
     preview_to_text,
@@ -245,12 +236,17 @@ def link_record(link: Link) -> dict[str, Any]:
 
 
 class DynamoDBLinkRepository:
+    """Links in the table. The redirect Lambda loads this module to count clicks and nothing
+    else, so the modules of owners' writes and listings (owned.py) and of the maintenance
+    Scan (sweep.py) are imported where they are used, off its cold start (bench/README.md,
+    "Cold starts")."""
+
     def __init__(
         self,
         client: DynamoDBClient,
         table_name: str,
         *,
-        sweep_pages: int = DEFAULT_MAX_PAGES,
+        sweep_pages: int | None = None,  # None: sweep.DEFAULT_MAX_PAGES
         hot: HotLinks | None = None,
         wait: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -263,6 +259,8 @@ class DynamoDBLinkRepository:
         self._clock = clock
 
     def add(self, link: Link) -> None:
+        from shortstack.adapters.dynamodb.owned import put_new
+
         if not put_new(self._client, self._table, link_record(link)):
             raise ShortIdTaken(link.short_id)
 
@@ -400,6 +398,8 @@ class DynamoDBLinkRepository:
         ):
             seal = changes.max_visits is not None
             return self._update_with_shards(owner, short_id, sets, removes, seal=seal)
+        from shortstack.adapters.dynamodb.owned import update_owned
+
         raw = update_owned(self._client, self._table, keys.link_key(short_id), owner, sets, removes)
         if raw is None:
             raise LinkNotFound(short_id)
@@ -438,6 +438,8 @@ class DynamoDBLinkRepository:
                 if seal or key["PK"]["S"] in counts  # only existing shards are unsealed
             ]
             moved = sum(counts.values()) if seal else 0
+            from shortstack.adapters.dynamodb.owned import owned_update
+
             link_update = owned_update(
                 self._table,
                 keys.link_key(short_id),
@@ -467,17 +469,21 @@ class DynamoDBLinkRepository:
         raise ServiceUnavailable("this link is too busy to change its visit limit; try again")
 
     def delete(self, owner: str, short_id: str) -> bool:
+        from shortstack.adapters.dynamodb.owned import delete_owned
+
         return delete_owned(self._client, self._table, keys.link_key(short_id), owner)
 
     def expired_before(self, cutoff: datetime) -> Iterator[str]:
         """Expired links found by the resumable maintenance Scan (sweep.py says why)."""
+        from shortstack.adapters.dynamodb.sweep import DEFAULT_MAX_PAGES, Sweep, sweep
+
         plan = Sweep(
             name="expired_links",
             filter_expression="SK = :link AND #expires < :cutoff",
             names={"#expires": "expires_at"},
             values={":link": keys.link_key("")["SK"], ":cutoff": to_iso(cutoff)},
             projection="PK",
-            max_pages=self._sweep_pages,
+            max_pages=DEFAULT_MAX_PAGES if self._sweep_pages is None else self._sweep_pages,
         )
         for item in sweep(self._client, self._table, plan):
             yield keys.short_id_of_partition(item["PK"]["S"])
@@ -499,6 +505,8 @@ class DynamoDBLinkRepository:
         return str(response["Attributes"]["owner"]["S"])
 
     def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:
+        from shortstack.adapters.dynamodb.owned import Listing, list_newest_first
+
         listing = Listing(
             index=keys.GSI1,
             partition=keys.links_of_owner(owner),
