@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from shortstack.adapters.useragent import classify_user_agent
 from shortstack.bootstrap import Container, bootstrap
-from shortstack.domain.analytics import country_code
+from shortstack.domain.analytics import country_code, report, stats_range
 from shortstack.domain.errors import LinkNotFound
 from shortstack.domain.events import link_clicked, link_visited_by_bot
 from shortstack.domain.referrers import referrer_host
@@ -256,3 +256,11 @@ def test_variant_clicks_add_up_to_the_click_count_and_bots_stay_apart(
     assert sum(entry["clicks"] for entry in body["variants"]) == 40
     assert {entry["value"] for entry in body["variants"]} == {"0", "1"}
     assert body["bot_agents"] == [{"value": "Googlebot", "clicks": 5}]
+
+
+def test_a_stats_range_at_the_calendar_edges_stays_inside_it() -> None:
+    today = date(2026, 12, 2)
+    assert stats_range(None, date(1, 1, 3), today) == (date.min, date(1, 1, 3))
+    assert stats_range(None, date.max, today) == (date.max - timedelta(days=29), date.max)
+    last_days = report("abc", date.max - timedelta(days=1), date.max, [])
+    assert [day.day for day in last_days.days] == [date.max - timedelta(days=1), date.max]

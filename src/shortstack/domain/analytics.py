@@ -270,7 +270,8 @@ def parse_day(value: str, name: str) -> date:
 def stats_range(first: date | None, last: date | None, today: date) -> tuple[date, date]:
     """The days a stats request covers: the last 30 by default, at most 366, oldest first."""
     last = last or today
-    first = first or last - timedelta(days=DEFAULT_STATS_DAYS - 1)
+    # The default range starts no earlier than the calendar does (a `to` in January of year 1).
+    first = first or last - timedelta(days=min(DEFAULT_STATS_DAYS - 1, (last - date.min).days))
     if first > last:
         raise InvalidInput("from must not be after to", field="from")
     if (last - first).days + 1 > MAX_STATS_DAYS:
@@ -296,13 +297,13 @@ def report(
     totals = DailyStats(day=first)
     for month in months:
         totals.absorb(month)
-    current = first
-    while current <= last:
+    # Counted, not stepped past `last`: the day after 9999-12-31 does not exist.
+    for offset in range((last - first).days + 1):
+        current = first + timedelta(days=offset)
         stored_day = by_day.get(current)
         if stored_day is None and month_start(current) not in rolled:
             stored_day = DailyStats(day=current)
         if stored_day is not None:
             days.append(stored_day)
             totals.absorb(stored_day)
-        current += timedelta(days=1)
     return StatsReport(short_id, first, last, days, totals, months)

@@ -39,6 +39,7 @@ from shortstack.domain.errors import (
     PasswordRequired,
     TooManyAttempts,
 )
+from shortstack.domain.passwords import PASSWORD_MAX
 from shortstack.domain.visits import Visit, cloudfront_viewer_ip
 from shortstack.entrypoints.redirect_pages import (
     CACHE_NO_STORE,
@@ -73,7 +74,9 @@ REQUEST_HEADERS = frozenset(
     }
 )
 FORM_TYPE = "application/x-www-form-urlencoded"
-FORM_BODY_MAX = 1024
+# The longest form a valid password makes (1,545 bytes): a character is up to 4 UTF-8 bytes,
+# each percent-encoded as 3, so 128 CJK characters or emoji fit, not only 128 ASCII ones.
+FORM_BODY_MAX = len("password=") + PASSWORD_MAX * 4 * 3
 # An error answer is never cached: the link may be enabled again a moment later.
 CACHE_ERROR = CACHE_NO_STORE
 # Except an unknown id's 404, which a shared cache (CloudFront, whose key holds Accept) may

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -13,6 +14,7 @@ from shortstack.domain.clock import utc_now
 from shortstack.domain.links import REDIRECT_STATUSES
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.routes import redirects, shorten
+from shortstack.entrypoints.redirects import FORM_TYPE
 from tests.conftest import settings_for
 
 HTTP_METHODS = {"get", "head", "put", "post", "delete", "patch"}
@@ -229,15 +231,21 @@ def test_every_json_body_operation_has_a_valid_body_to_mutate(document: dict[str
     assert with_json_bodies == set(VALID_BODIES)
 
 
+def json_body_schema(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    """The JSON request body's schema of an operation, its $ref resolved."""
+    content = document["paths"][path][method.lower()]["requestBody"]["content"]
+    schema: dict[str, Any] = content["application/json"]["schema"]
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
 @pytest.mark.parametrize(("method", "path"), sorted(VALID_BODIES))
 def test_a_field_of_the_wrong_json_type_is_refused(
     client: Any, document: dict[str, Any], method: str, path: str
 ) -> None:
     """Lax parsing took "5" for a price, 0 for a boolean and 1900000000 for a date-time."""
-    content = document["paths"][path][method.lower()]["requestBody"]["content"]
-    schema = content["application/json"]["schema"]
-    if "$ref" in schema:
-        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    schema = json_body_schema(document, method, path)
     url = path.replace("{item_id}", "some-item").replace("{short_id}", "some-link")
     refusal = REFUSAL.get((method, path), 422)
     tried = 0
@@ -263,3 +271,95 @@ def test_a_stats_day_is_a_date_as_format_date_says(client: Any, day: str) -> Non
         assert response.json()["detail"][0]["loc"] == ["query", parameter]
     recent = (utc_now().date() - timedelta(days=10)).isoformat()
     assert client.get(f"/api/v1/links/{short_id}/stats?from={recent}").status_code == 200
+
+
+# The calendar's first and last days, and moments whose offset puts them outside it in UTC:
+# the parsers take them all, and arithmetic on them (a default range ending in year 1, the
+# day after 9999-12-31, a conversion to UTC) raised OverflowError, a 500.
+EDGE_DAYS = ("0001-01-01", "0001-01-02", "9999-12-30", "9999-12-31")
+EDGE_MOMENTS = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00")
+
+
+def _path_for(client: Any, path: str) -> str:
+    if "{short_id}" in path:
+        short_id = client.post("/api/v1/links", json={"url": "https://example.com/"}).json()
+        path = path.replace("{short_id}", short_id["short_id"])
+    return path
+
+
+def test_every_date_parameter_takes_the_calendar_edges_without_a_server_error(
+    client: Any, document: dict[str, Any]
+) -> None:
+    tried = 0
+    for method, path, operation in operations(document):
+        names = [
+            p["name"]
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and "date" in {v.get("format") for v in _variants(p["schema"])}
+        ]
+        if not names:
+            continue
+        url = _path_for(client, path)
+        for day in EDGE_DAYS:
+            for params in [{name: day} for name in names] + [dict.fromkeys(names, day)]:
+                response = client.request(method, url, params=params)
+                assert response.status_code in (200, 422), (path, params, response.text)
+                tried += 1
+        last_two = dict(zip(names, EDGE_DAYS[2:], strict=True))
+        assert client.request(method, url, params=last_two).status_code == 200, (path, last_two)
+    assert tried >= 2 * len(EDGE_DAYS)
+
+
+def _variants(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(schema.get("anyOf", [schema]))
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(VALID_BODIES))
+def test_a_date_time_outside_the_utc_calendar_is_refused_naming_its_field(
+    client: Any, document: dict[str, Any], method: str, path: str
+) -> None:
+    schema = json_body_schema(document, method, path)
+    fields = [
+        name
+        for name, field in schema["properties"].items()
+        if "date-time" in {v.get("format") for v in _variants(field)}
+    ]
+    url = path.replace("{item_id}", "some-item").replace("{short_id}", "some-link")
+    for field in fields:
+        for moment in EDGE_MOMENTS:
+            body = {**VALID_BODIES[(method, path)], field: moment}
+            response = client.request(method, url, json=body)
+            assert response.status_code == 422, (field, moment, response.text)
+            assert response.json()["detail"][0]["loc"][-1] == field
+
+
+def test_a_batch_entry_outside_the_utc_calendar_is_refused_in_its_result(client: Any) -> None:
+    entries = [{"url": "https://example.com/", "valid_since": m} for m in EDGE_MOMENTS]
+    response = client.post("/api/v1/links/batch", json={"links": entries})
+    assert response.status_code == 200
+    assert [result["status"] for result in response.json()["results"]] == [422, 422]
+
+
+def test_the_longest_documented_password_fits_every_password_form(
+    client: Any, document: dict[str, Any]
+) -> None:
+    """A password of the documented maximum length, in characters of 4 UTF-8 bytes each,
+    percent-encoded as a browser sends it, is still a form the server reads."""
+    forms = [
+        (method, path, operation["requestBody"]["content"][FORM_TYPE]["schema"])
+        for method, path, operation in operations(document)
+        if FORM_TYPE in operation.get("requestBody", {}).get("content", {})
+    ]
+    assert len(forms) == 2
+    for method, path, schema in forms:
+        password = "\U0001f511" * schema["properties"]["password"]["maxLength"]
+        body = {"url": "https://example.com/locked", "password": password}
+        created = client.post("/api/v1/links", json=body)
+        assert created.status_code == 201, created.text
+        url = path.replace("{short_id}", created.json()["short_id"])
+        form = urlencode({"password": password})
+        response = client.request(
+            method, url, content=form, headers={"content-type": FORM_TYPE}, follow_redirects=False
+        )
+        assert response.status_code == 302, (path, len(form), response.text)
+        assert response.headers["location"] == body["url"]

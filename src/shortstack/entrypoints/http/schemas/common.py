@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, cast
 
 from fastapi import Query
@@ -139,7 +139,14 @@ def _date_time(value: Any) -> Any:
         return value  # a datetime passes; any other type is refused by strict mode
     if not _DATE_TIME.fullmatch(value):
         raise ValueError("must be an RFC 3339 date-time like 2026-11-24T09:00:00Z")
-    return datetime.fromisoformat(value.upper())
+    parsed = datetime.fromisoformat(value.upper())
+    if parsed.tzinfo is not None:
+        # Every moment is kept in UTC: 0001-01-01T00:00:00+14:00 has no UTC year to keep.
+        try:
+            parsed.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("must lie between the years 0001 and 9999 in UTC") from None
+    return parsed
 
 
 DateTimeText = BeforeValidator(_date_time)
