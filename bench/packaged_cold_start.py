@@ -20,7 +20,12 @@ and answering its first event against the local DynamoDB stand-in, round-robin:
   same way and put ahead of the zip's on the path, with this tree's dependencies: an A/B of
   a change in the same minutes, as bench/redirect_ab.py does for the source tree.
 
+`--instructions` counts machine instructions of the import and first event instead
+(valgrind's cachegrind, one process a variant, no `sources`), which the machine's
+neighbours cannot move.
+
     python -m bench.packaged_cold_start [--samples 9] [--before REV] [--entries redirect]
+    python -m bench.packaged_cold_start --instructions [--before REV] [--entries redirect]
 """
 
 from __future__ import annotations
@@ -209,6 +214,60 @@ def measure(
     return results
 
 
+_COUNTED = """
+import json
+event = json.loads(open({event!r}).read().replace("{{id}}", "abc1234"))
+import {module} as entry
+if {with_event}:
+    answer = entry.handler(event, None)
+    assert answer["statusCode"] == {expected}, answer
+"""
+
+
+def instructions(twin: Twin, entries: tuple[str, ...]) -> dict[str, dict[str, tuple[int, int]]]:
+    """{entry: {variant: (import, import + first event)}} in instructions (cachegrind)."""
+    from bench.redirect_ab import counted
+
+    server, endpoint = stub_dynamodb.start()
+    found: dict[str, dict[str, tuple[int, int]]] = {}
+    try:
+        for name in entries:
+            event = str(cold_start.EVENTS / ENTRIES[name][2])
+            for variant, module in variants(name, "before" in twin.trees).items():
+                if variant == "sources":
+                    continue
+                env = {**_run_env(endpoint, twin.path_for(variant)), "PYTHONHASHSEED": "0"}
+                counts = [
+                    counted(
+                        [twin.python, "-s", "-c", _COUNTED.format(
+                            event=event, module=module, with_event=with_event,
+                            expected=EXPECTED[name],
+                        )],
+                        env,
+                    )
+                    for with_event in (False, True)
+                ]  # fmt: skip
+                found.setdefault(name, {})[variant] = (counts[0], counts[1])
+    finally:
+        server.shutdown()
+    return found
+
+
+def print_instructions(found: dict[str, dict[str, tuple[int, int]]]) -> None:
+    print(
+        "| entry | variant | import | first event | import + first event | ratio |\n"
+        "|---|---|---|---|---|---|"
+    )
+    for name, variants_found in found.items():
+        plain = variants_found["plain"][1]
+        for variant, (imported, total) in variants_found.items():
+            first = total - imported
+            print(
+                f"| {name} | {variant} | {imported / 1e6:,.1f} M | {first / 1e6:,.1f} M "
+                f"| {total / 1e6:,.1f} M | {total / plain:.3f}x |"
+            )
+
+
 def report(twin: Twin, results: dict[str, dict[str, cold_start.ColdStart]]) -> dict[str, Any]:
     """What bench/results.json keeps under `packaged_cold_start`."""
     return {
@@ -244,6 +303,9 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=9)
     parser.add_argument("--before", help="also the shortstack package of this git revision")
     parser.add_argument(
+        "--instructions", action="store_true", help="count instructions (valgrind) instead"
+    )
+    parser.add_argument(
         "--entries", default=",".join(ENTRIES), help="which entries (default: api,redirect)"
     )
     args = parser.parse_args()
@@ -259,6 +321,10 @@ def main() -> int:
     if args.before:
         add_before(twin, args.before)
     before = f"; before = the shortstack package of {args.before}" if args.before else ""
+    if args.instructions:
+        print(f"{twin.platform} twin, {python}, machine instructions (cachegrind){before}\n")
+        print_instructions(instructions(twin, entries))
+        return 0
     print(
         f"{twin.platform} twin of the package ({twin.zip_mib:.1f} MiB zipped), {python}, "
         f"median of {args.samples} fresh processes each (ms){before}\n\n"
