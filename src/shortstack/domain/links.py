@@ -184,8 +184,11 @@ def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
 
 
 def normalize_tag(tag: str) -> str:
-    """One tag as stored (for list filters)."""
-    return normalize_tags([tag])[0]
+    """One tag as stored (for list filters, whose parameter is `tag`, not `tags`)."""
+    try:
+        return normalize_tags([tag])[0]
+    except InvalidInput as exc:
+        raise InvalidInput("a tag is 1-32 characters of a-z 0-9 _ . -", field="tag") from exc
 
 
 def _check_title(title: str | None) -> None:

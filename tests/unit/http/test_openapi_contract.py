@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -363,3 +364,32 @@ def test_the_longest_documented_password_fits_every_password_form(
         )
         assert response.status_code == 302, (path, len(form), response.text)
         assert response.headers["location"] == body["url"]
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(set(VALID_BODIES) - set(REFUSAL)))
+def test_a_body_that_is_not_a_json_object_is_refused_saying_what_to_send(
+    client: Any, method: str, path: str
+) -> None:
+    """Not "Input should be a valid dictionary" for a JSON object sent as text/plain, nor a
+    field named by a character offset ("7: JSON decode error") for a truncated one."""
+    url = path.replace("{item_id}", "some-item").replace("{short_id}", "some-link")
+    valid = json.dumps(VALID_BODIES[(method, path)])
+    for content, content_type, said in [
+        (valid, "text/plain", "sent as Content-Type: application/json"),
+        (valid, None, "sent as Content-Type: application/json"),
+        (valid[:-1], "application/json", "the body is not valid JSON"),
+        ("[1]", "application/json", "the body must be a JSON object"),
+        ("", "application/json", "the body must be a JSON object"),
+    ]:
+        headers = {"content-type": content_type} if content_type else {}
+        response = client.request(method, url, content=content, headers=headers)
+        assert response.status_code == 422, (content_type, content, response.text)
+        assert said in response.json()["message"], (content_type, content, response.text)
+        assert [error["loc"] for error in response.json()["detail"]] == [["body"]]
+
+
+def test_a_bad_tag_filter_names_the_query_parameter(client: Any) -> None:
+    for params in ({"tag": "é"}, {"tag": "é", "format": "csv"}):
+        response = client.get("/api/v1/links", params=params)
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"][0]["loc"] == ["query", "tag"]

@@ -106,6 +106,39 @@ def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     return cleaned
 
 
+def is_json(content_type: str) -> bool:
+    """A media type FastAPI reads as JSON (application/json, application/*+json)."""
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def about_the_body(error: Any, content_type: str) -> Any:
+    """A pydantic error about the whole body, said the way a client can act on it.
+
+    FastAPI reports JSON that does not parse as a field named by a character offset
+    ("29: JSON decode error"), and a body it did not read as JSON, because of its
+    Content-Type, as "Input should be a valid dictionary" though the client sent one.
+    """
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "")
+        where = f" (character {loc[1]})" if len(loc) > 1 else ""
+        return {**error, "loc": ("body",), "msg": f"the body is not valid JSON: {reason}{where}"}
+    if loc != ("body",) or error.get("type") not in (
+        "model_attributes_type",
+        "dict_type",
+        "missing",
+    ):
+        return error
+    if not is_json(content_type) and error.get("type") != "missing":
+        message = "the body must be a JSON object sent as Content-Type: application/json"
+    else:
+        message = "the body must be a JSON object"
+    return {**error, "msg": message}
+
+
 def summarize(errors: list[dict[str, Any]]) -> str:
     parts = []
     for error in errors[:5]:
@@ -173,7 +206,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(validation_error_body(list(exc.errors())), status_code=422)
+        content_type = request.headers.get("content-type", "")
+        errors = [about_the_body(error, content_type) for error in exc.errors()]
+        return JSONResponse(validation_error_body(errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

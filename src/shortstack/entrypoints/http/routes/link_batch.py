@@ -16,7 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from shortstack.domain.errors import DomainError
 from shortstack.entrypoints.http.deps import CallerDep, LinksDep, ShortBaseDep, viewer_host
-from shortstack.entrypoints.http.errors import domain_error_body, status_for, validation_error_body
+from shortstack.entrypoints.http.errors import (
+    about_the_body,
+    domain_error_body,
+    status_for,
+    validation_error_body,
+)
 from shortstack.entrypoints.http.routes.links import create_fields
 from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.schemas.links import (
@@ -58,7 +63,11 @@ async def create_links(
             parsed = LinkCreate.model_validate(raw, from_attributes=True)
             valid.append((index, create_fields(parsed)))
         except ValidationError as exc:
-            located = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+            # Worded as a single POST of the entry would be: each entry is a JSON body.
+            located = [
+                about_the_body({**error, "loc": ("body", *error["loc"])}, "application/json")
+                for error in exc.errors()
+            ]
             error = ErrorBody(**validation_error_body(located))
             results[index] = LinkBatchResult(index=index, status=422, error=error)
     # Off the event loop: a thousand writes would hold up every other request meanwhile.
