@@ -48,6 +48,8 @@ def test_runtime_requirements_leave_out_what_lambda_provides() -> None:
     names = {line.split("==")[0].lower() for line in requirements}
     assert {"fastapi", "mangum", "aws-lambda-powertools", "pyjwt"} <= names
     assert not names & {"boto3", "botocore", "pytest", "moto", "ruff"}
+    # The local server (the `serve` extra) is not Lambda's: no function imports it.
+    assert not names & {"uvicorn", "httptools", "uvloop", "h11", "click", "granian"}
 
 
 def test_deploy_refuses_without_the_sam_cli(tmp_path: Path) -> None:
