@@ -393,3 +393,26 @@ def test_a_bad_tag_filter_names_the_query_parameter(client: Any) -> None:
         response = client.get("/api/v1/links", params=params)
         assert response.status_code == 422, response.text
         assert response.json()["detail"][0]["loc"] == ["query", "tag"]
+
+
+@pytest.mark.parametrize(
+    ("url", "matches"),
+    [
+        ("https://hooks.example.com/in", True),
+        (" HTTPS://hooks.example.com/in?a=1 ", True),
+        ("0", False),
+        ("ftp://hooks.example.com/in", False),
+        ("https://hooks.example.com/ä", False),
+        ("https://hooks.example.com/a b", False),
+        ("https://hooks.example.com/\u205f", True),
+        ("https://hooks.example.com/\u205fin", False),
+    ],
+)
+def test_the_webhook_url_pattern_refuses_what_the_domain_refuses_for_its_form(
+    client: Any, document: dict[str, Any], url: str, matches: bool
+) -> None:
+    """Any string was schema-valid, so "0" or "ftp://..." read as a valid request refused."""
+    schema = document["components"]["schemas"]["WebhookCreate"]["properties"]["url"]
+    assert bool(re.match(schema["pattern"], url)) is matches
+    response = client.post("/api/v1/webhooks", json={"url": url, "events": ["LinkCreated"]})
+    assert response.status_code == (201 if matches else 422), response.text

@@ -12,7 +12,15 @@ from shortstack.domain.webhooks import URL_MAX_LENGTH, Delivery, Webhook
 from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel
 
 EventType = Literal["LinkClicked", "LinkCreated", "LinkUpdated", "LinkDeleted", "ImportFinished"]
-WebhookUrl = Annotated[str, StringConstraints(min_length=1, max_length=URL_MAX_LENGTH), SingleLine]
+# What a pattern can state of a delivery's address (domain.webhooks.check_target): an http(s)
+# scheme, then printable ASCII without spaces. Documentation only: the domain checks it too.
+WEBHOOK_URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[\x21-\x7e]+\s*$"
+WebhookUrl = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=URL_MAX_LENGTH),
+    SingleLine,
+    Field(json_schema_extra={"pattern": WEBHOOK_URL_PATTERN}),
+]
 
 
 class WebhookCreate(StrictModel):
