@@ -18,8 +18,12 @@ from dataclasses import dataclass
 from html import escape
 
 from shortstack.domain.link_options import Preview
+from shortstack.domain.passwords import PASSWORD_MAX
 
 CACHE_NO_STORE = "no-store"
+# A browser counts an input's length in UTF-16 code units, the domain in characters: an emoji
+# is two units, so a field of PASSWORD_MAX units could not hold a valid password of emoji.
+PASSWORD_FIELD_MAX = 2 * PASSWORD_MAX
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:12vh auto;padding:0 1rem;"
     "color:#1d2530;background:#fff}h1{font-size:1.4rem;margin:0 0 .5rem}p{margin:.5rem 0}"
@@ -107,7 +111,7 @@ def password_page(action: str, wrong: bool = False) -> Page:
         f'<form method="post" action="{escape(action)}">'
         '<label for="password" hidden>Password</label>'
         '<input id="password" name="password" type="password" required minlength="4" '
-        'maxlength="128" autocomplete="off" autofocus aria-label="Password">'
+        f'maxlength="{PASSWORD_FIELD_MAX}" autocomplete="off" autofocus aria-label="Password">'
         '<button type="submit">Open</button></form>'
     )
     return _page(

@@ -13,6 +13,7 @@ import pytest
 from shortstack.bootstrap import bootstrap
 from shortstack.domain.clock import utc_now
 from shortstack.domain.links import REDIRECT_STATUSES
+from shortstack.domain.passwords import PASSWORD_MAX
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.routes import redirects, shorten
 from shortstack.entrypoints.redirects import FORM_TYPE
@@ -364,6 +365,18 @@ def test_the_longest_documented_password_fits_every_password_form(
         )
         assert response.status_code == 302, (path, len(form), response.text)
         assert response.headers["location"] == body["url"]
+
+
+def test_the_password_page_field_holds_the_longest_documented_password(client: Any) -> None:
+    """A browser counts maxlength in UTF-16 code units: 128 emoji are 256 of them."""
+    password = "\U0001f511" * PASSWORD_MAX
+    created = client.post(
+        "/api/v1/links", json={"url": "https://example.com/", "password": password}
+    )
+    page = client.get(f"/{created.json()['short_id']}", headers={"accept": "text/html"}).text
+    field = re.search(r'<input id="password"[^>]*maxlength="(\d+)"', page)
+    assert field is not None, page
+    assert len(password.encode("utf-16-le")) // 2 <= int(field.group(1))
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(set(VALID_BODIES) - set(REFUSAL)))
