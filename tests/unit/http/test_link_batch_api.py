@@ -111,7 +111,11 @@ def test_a_thousand_entries_are_created_and_one_more_is_refused_naming_the_limit
         (b"{}", 422, "links"),
         (b'{"links": [], "extra": 1}', 422, "extra"),
         # Not UTF-8: the JSON parser refuses it, as on every JSON route.
-        ('{"links": [{"url": "https://example.com/caf\u00e9"}]}'.encode("latin-1"), 400, "parsing"),
+        (
+            '{"links": [{"url": "https://example.com/caf\u00e9"}]}'.encode("latin-1"),
+            400,
+            "not UTF-8",
+        ),
         (b'{"links": [{"url": "https://example.com/\x00"}]}', 422, ""),
     ],
 )

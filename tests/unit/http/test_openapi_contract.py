@@ -429,3 +429,17 @@ def test_the_webhook_url_pattern_refuses_what_the_domain_refuses_for_its_form(
     assert bool(re.match(schema["pattern"], url)) is matches
     response = client.post("/api/v1/webhooks", json={"url": url, "events": ["LinkCreated"]})
     assert response.status_code == (201 if matches else 422), response.text
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(set(VALID_BODIES) - set(REFUSAL)))
+def test_a_body_json_cannot_read_is_a_400_saying_why(client: Any, method: str, path: str) -> None:
+    url = path.replace("{item_id}", "some-item").replace("{short_id}", "some-link")
+    for content, said in [
+        (b'{"url": "https://example.com/\xff"}', "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ]:
+        response = client.request(
+            method, url, content=content, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400, response.text
+        assert said in response.json()["message"]

@@ -106,6 +106,14 @@ def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     return cleaned
 
 
+# FastAPI answers "There was an error parsing the body" for any failure to read JSON other
+# than its syntax; these two are a client's to fix, so the answer names them.
+_BODY_NOT_PARSED: dict[type[BaseException], str] = {
+    UnicodeDecodeError: "the body is not valid JSON: it is not UTF-8 text",
+    RecursionError: "the body is not valid JSON: it is nested too deeply",
+}
+
+
 def is_json(content_type: str) -> bool:
     """A media type FastAPI reads as JSON (application/json, application/*+json)."""
     media = content_type.split(";")[0].strip().lower()
@@ -213,6 +221,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            message = _BODY_NOT_PARSED.get(type(exc.__cause__), message)
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
