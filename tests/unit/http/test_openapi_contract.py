@@ -443,3 +443,66 @@ def test_a_body_json_cannot_read_is_a_400_saying_why(client: Any, method: str, p
         )
         assert response.status_code == 400, response.text
         assert said in response.json()["message"]
+
+
+def _documented_links(document: dict[str, Any]) -> list[tuple[str, str, str, str, dict[str, Any]]]:
+    """(method, path, status, link name, link) for every OpenAPI link the document offers."""
+    return [
+        (method.upper(), path, status, name, link)
+        for method, path, operation in operations(document)
+        for status, response in operation["responses"].items()
+        for name, link in response.get("links", {}).items()
+    ]
+
+
+def test_every_link_names_an_operation_its_parameters_and_a_field_of_the_answer(
+    document: dict[str, Any],
+) -> None:
+    by_id = {operation["operationId"]: operation for _, _, operation in operations(document)}
+    links = _documented_links(document)
+    assert {name for *_, name, _ in links} >= {"FollowLink", "GetUser", "GetWebhook"}
+    for method, path, status, name, link in links:
+        label = f"{method} {path} {status} {name}"
+        target = by_id.get(link["operationId"])
+        assert target is not None, label
+        target_path = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+        answer = document["paths"][path][method.lower()]["responses"][status]
+        schema_ref = answer["content"]["application/json"]["schema"]["$ref"]
+        fields = document["components"]["schemas"][schema_ref.rpartition("/")[2]]["properties"]
+        for parameter, expression in link["parameters"].items():
+            assert parameter in target_path, label
+            assert expression.startswith("$response.body#/"), label
+            assert expression.removeprefix("$response.body#/") in fields, label
+
+
+def test_following_every_link_from_a_real_answer_reaches_a_documented_success(
+    document: dict[str, Any], client: Any
+) -> None:
+    """Each link is followed from a resource of its own, made for real, with the id it got."""
+    targets = {
+        operation["operationId"]: (method.upper(), path, operation)
+        for method, path, operation in operations(document)
+    }
+    followed = 0
+    for n, (method, path, status, name, link) in enumerate(_documented_links(document)):
+        if method != "POST" or (method, path) not in VALID_BODIES:
+            continue  # links from reads and changes lead where the create's links lead
+        body = VALID_BODIES[(method, path)] | _unique(path, n)
+        answer = client.request(method, path, json=body)
+        assert answer.status_code == int(status), (name, answer.text)
+        target_method, target_path, target = targets[link["operationId"]]
+        for parameter, expression in link["parameters"].items():
+            value = answer.json()[expression.removeprefix("$response.body#/")]
+            target_path = target_path.replace("{" + parameter + "}", value)
+        reached = client.request(target_method, target_path, follow_redirects=False)
+        documented = {code for code in target["responses"] if code[0] in "23"}
+        assert str(reached.status_code) in documented, (name, reached.status_code, reached.text)
+        followed += 1
+    assert followed >= 7
+
+
+def _unique(path: str, n: int) -> dict[str, Any]:
+    """Fields that keep the n-th create of a kind from colliding with the earlier ones."""
+    if path == "/api/v1/users":
+        return {"userId": f"kim{n}", "email": f"kim{n}@example.com"}
+    return {}

@@ -27,7 +27,13 @@ from shortstack.entrypoints.http.deps import (
     viewer_host,
 )
 from shortstack.entrypoints.http.pagination import add_next_page_headers
-from shortstack.entrypoints.http.schemas.common import ErrorBody, FromDay, Responses, ToDay
+from shortstack.entrypoints.http.schemas.common import (
+    ErrorBody,
+    FromDay,
+    Responses,
+    ToDay,
+    leads_to,
+)
 from shortstack.entrypoints.http.schemas.links import (
     ExportReady,
     LinkCreate,
@@ -47,21 +53,15 @@ INVALID: Responses = {
 NOT_NULL = ("url", "is_active", "tags", "redirect_status", "forward_query", "rules", "variants")
 # OpenAPI links: where an answer's short_id leads. Clients (and the stateful fuzzer, which
 # otherwise reached the redirect only from /shorten's 302 links) can follow them.
-_SHORT_ID = {"short_id": "$response.body#/short_id"}
-FOLLOW: dict[str, Any] = {
-    "links": {
-        "FollowLink": {
-            "operationId": "follow_link",
-            "parameters": _SHORT_ID,
-            "description": "the redirect, with the link's redirect_status (a GET counts a click)",
-        },
-        "CheckLink": {
-            "operationId": "check_link",
-            "parameters": _SHORT_ID,
-            "description": "the redirect's answer without counting a click",
-        },
-    }
-}
+FOLLOW = leads_to(
+    "short_id",
+    "short_id",
+    FollowLink=(
+        "follow_link",
+        "the redirect, with the link's redirect_status (a GET counts a click)",
+    ),
+    CheckLink=("check_link", "the redirect's answer without counting a click"),
+)
 
 
 @router.post(

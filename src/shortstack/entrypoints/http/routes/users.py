@@ -11,7 +11,7 @@ from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.domain.users import USER_ID_PATTERN
 from shortstack.entrypoints.http.deps import CallerDep, ContainerDep, UsersDep
 from shortstack.entrypoints.http.pagination import add_next_page_headers
-from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
+from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses, leads_to
 from shortstack.entrypoints.http.schemas.users import Me, UserCreate, UserCreated, UserPublic
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
@@ -37,6 +37,12 @@ NOT_FOUND: Responses = {
     status_code=status.HTTP_201_CREATED,
     response_model=UserCreated,
     responses={
+        201: leads_to(
+            "userId",
+            "user_id",
+            GetUser=("get_user_api_v1_users__user_id__get", "the user just registered"),
+            DeleteUser=("delete_user_api_v1_users__user_id__delete", "remove that user"),
+        ),
         403: {"model": ErrorBody, "description": "with AUTH_MODE=jwt, a userId not your own"},
         409: {"model": ErrorBody, "description": "userId or email already taken"},
         422: {"model": ErrorBody, "description": "invalid body"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from shortstack.entrypoints.http.deps import CallerDep, WebhooksDep
-from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
+from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses, leads_to
 from shortstack.entrypoints.http.schemas.webhooks import (
     DeliveryPublic,
     WebhookCreate,
@@ -22,6 +22,19 @@ NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such webhoo
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookCreated,
     responses={
+        201: leads_to(
+            "webhook_id",
+            "webhook_id",
+            GetWebhook=("get_webhook_api_v1_webhooks__webhook_id__get", "the subscription"),
+            ListDeliveries=(
+                "list_deliveries_api_v1_webhooks__webhook_id__deliveries_get",
+                "its recent deliveries",
+            ),
+            RevokeWebhook=(
+                "revoke_webhook_api_v1_webhooks__webhook_id__delete",
+                "stop sending events to it",
+            ),
+        ),
         409: {"model": ErrorBody, "description": "too many webhooks"},
         422: {
             "model": ErrorBody,

@@ -183,3 +183,23 @@ class ErrorBody(BaseModel):
 
 Responses = dict[int | str, dict[str, Any]]
 """The type FastAPI's `responses=` takes: extra documented statuses of a route."""
+
+
+def leads_to(field: str, parameter: str, **operations: tuple[str, str]) -> dict[str, Any]:
+    """OpenAPI links from a created resource to the operations its id opens.
+
+    `operations` maps a link's name to (target operationId, what the link does); each link
+    fills the target's path `parameter` from the answer's `field`. A client, or a stateful
+    fuzzer, can then follow a create to its read, delete and sub-resources with the id the
+    server made, instead of guessing ids that are never there.
+    """
+    return {
+        "links": {
+            name: {
+                "operationId": operation_id,
+                "parameters": {parameter: f"$response.body#/{field}"},
+                "description": description,
+            }
+            for name, (operation_id, description) in operations.items()
+        }
+    }
