@@ -105,3 +105,18 @@ def test_another_owners_click_sends_nothing(
     events_lambda.container.webhooks.create("someone-else", RECEIVER, ["LinkClicked"])
     assert events_lambda.handler(clicked(), FakeLambdaContext()) == {"batchItemFailures": []}
     assert transport.posts == []
+
+
+class AlmostOver(FakeLambdaContext):
+    def get_remaining_time_in_millis(self) -> int:
+        return 1_500
+
+
+def test_an_invocation_about_to_end_sends_nothing_and_has_every_record_retried(
+    events_lambda: Any, transport: ScriptedTransport
+) -> None:
+    events_lambda.container.webhooks.create(OWNER, RECEIVER, ["LinkClicked"])
+    event = clicked()
+    response = events_lambda.handler(event, AlmostOver())
+    assert response == {"batchItemFailures": every_record(event)}
+    assert transport.posts == []

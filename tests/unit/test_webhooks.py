@@ -23,7 +23,12 @@ from shortstack.domain.webhooks import (
     refused,
 )
 from shortstack.service_layer.events import Deferred
-from shortstack.service_layer.webhooks import WebhookDeliveryFailed
+from shortstack.service_layer.webhooks import (
+    LOCAL_DISPATCHER,
+    DeliveryRuntime,
+    WebhookDeliveryFailed,
+    sqs_lambda,
+)
 from tests.conftest import settings_for
 from tests.webhook_support import ScriptedTransport
 
@@ -31,11 +36,21 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 RECEIVER = "https://hooks.example.com/in"
 
 
-def container_for(transport: ScriptedTransport, **settings: object) -> Container:
+def container_for(
+    transport: ScriptedTransport, runtime: DeliveryRuntime = LOCAL_DISPATCHER, **settings: object
+) -> Container:
     # The wall clock: receivers refuse a signature more than five minutes off their own time.
     return bootstrap(
-        settings_for("memory", Path("/nonexistent"), **settings), webhook_transport=transport
+        settings_for("memory", Path("/nonexistent"), **settings),
+        webhook_transport=transport,
+        webhook_runtime=runtime,
     )
+
+
+def on_lambda(transport: ScriptedTransport, seconds_left: float) -> Container:
+    """The events Lambda's container, its invocation having `seconds_left`."""
+    runtime = sqs_lambda(lambda: seconds_left)
+    return container_for(transport, runtime, webhooks_refuse_private_addresses=True)
 
 
 @pytest.fixture
@@ -256,29 +271,27 @@ def test_revoking_stops_deliveries(jwt_like: Container, transport: ScriptedTrans
     assert transport.posts == []
 
 
-def test_deliveries_never_outlast_the_invocation(
-    jwt_like: Container, transport: ScriptedTransport
-) -> None:
+def test_deliveries_never_outlast_the_invocation(transport: ScriptedTransport) -> None:
     """A Lambda with too little time left sends nothing and has the event retried."""
-    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
-    jwt_like.webhooks.time_left = lambda: 1.5
+    lambda_like = on_lambda(transport, seconds_left=1.5)
+    hook = lambda_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
     with pytest.raises(WebhookDeliveryFailed):
-        jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+        lambda_like.events.handle(events.link_deleted("a1", "alice", NOW))
     assert transport.posts == []
-    [delivery] = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
+    [delivery] = lambda_like.webhooks.deliveries("alice", hook.webhook_id)
     assert "TimeoutError" in (delivery.error or "")
 
 
 def test_a_lambda_tries_a_receiver_that_timed_out_again_at_once(
-    jwt_like: Container, transport: ScriptedTransport
+    transport: ScriptedTransport,
 ) -> None:
     """SQS counts every receive: resting the receiver would spend attempts without trying."""
-    jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    lambda_like = on_lambda(transport, seconds_left=25.0)
+    lambda_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
     transport.fails_with = TimeoutError("no answer within 5.0 s")
-    jwt_like.webhooks.time_left = lambda: 25.0
     for _ in range(2):
         with pytest.raises(WebhookDeliveryFailed):
-            jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+            lambda_like.events.handle(events.link_deleted("a1", "alice", NOW))
     assert len(transport.posts) == 2
 
 

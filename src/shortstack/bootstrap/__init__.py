@@ -45,7 +45,7 @@ from shortstack.service_layer.ports import (
 from shortstack.service_layer.redirects import RedirectService
 from shortstack.service_layer.relay import OutboxRelay
 from shortstack.service_layer.users import UsersService
-from shortstack.service_layer.webhooks import WebhooksService
+from shortstack.service_layer.webhooks import LOCAL_DISPATCHER, DeliveryRuntime, WebhooksService
 
 if TYPE_CHECKING:
     from shortstack.adapters.sqlite.event_queue import SqliteEventQueue
@@ -123,8 +123,13 @@ def bootstrap(
     clock: Clock = utc_now,
     adapters: Adapters | None = None,
     webhook_transport: WebhookTransport | None = None,
+    webhook_runtime: DeliveryRuntime = LOCAL_DISPATCHER,
 ) -> Container:
-    """Wire the services on `adapters` (by default those of the store `settings` names)."""
+    """Wire the services on `adapters` (by default those of the store `settings` names).
+
+    `webhook_runtime` names the consumer that runs webhook deliveries: the local
+    dispatcher unless an entrypoint says otherwise (the SQS events Lambda).
+    """
     settings = settings or Settings()
     adapters = adapters or adapters_for(settings)
     if webhook_transport is None:
@@ -145,6 +150,7 @@ def bootstrap(
         refuse_private=settings.webhooks_refuse_private,
         budget_s=settings.webhook_timeout_s,
         rest_s=settings.webhook_rest_s,
+        runtime=webhook_runtime,
     )
     webhooks.register(events)
     imports, import_runner = _imports(settings, adapters, clock)

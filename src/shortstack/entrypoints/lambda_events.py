@@ -24,10 +24,24 @@ from shortstack.adapters.eventbridge.publisher import event_from_eventbridge
 from shortstack.bootstrap import bootstrap
 from shortstack.config import Settings
 from shortstack.observability import configure_logging
+from shortstack.service_layer.webhooks import sqs_lambda
+
+
+class _Invocation:
+    """The invocation being served, which deliveries must finish inside."""
+
+    context: Any = None
+
+    def time_left_s(self) -> float:
+        return float(self.context.get_remaining_time_in_millis()) / 1000
+
 
 settings = Settings()
 configure_logging(settings.service_name, settings.log_level)
-container = bootstrap(settings)
+invocation = _Invocation()
+# Ten records each allowed the webhook budget would outlast the function's timeout:
+# deliveries stop where the invocation must, and the records left are retried.
+container = bootstrap(settings, webhook_runtime=sqs_lambda(invocation.time_left_s))
 # A batch whose every record failed is reported like any other, not raised: SQS then
 # retries exactly the records it names, and the invocation does not count as an error.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -41,9 +55,7 @@ def handle_record(record: SQSRecord) -> None:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Entry point: `{"batchItemFailures": [...]}` names the records to deliver again."""
     container.events.idempotency.use_lambda_context(context)
-    # Ten records each allowed the webhook budget would outlast the function's timeout:
-    # deliveries stop where the invocation must, and the records left are retried.
-    container.webhooks.time_left = lambda: context.get_remaining_time_in_millis() / 1000
+    invocation.context = context
     response = process_partial_response(
         event=event, record_handler=handle_record, processor=processor, context=context
     )

@@ -10,11 +10,13 @@ event again with backoff and, in the end, dead-letters it (decision 0201).
 Every attempt of one event shares one time budget: a slow receiver holds the
 consumer at most that long. A receiver that let the budget run out then rests for
 `rest_s`: the local dispatcher's next events for it wait until then without spending
-an attempt, so one dead receiver cannot hold the dispatcher five seconds an event. A
-Lambda never rests one: SQS counts every receive, so a wait would spend an attempt
-without trying. Addresses are checked after resolution and the
-connection goes to the checked address, so a name cannot resolve one way for the
-check and another way for the request.
+an attempt, so one dead receiver cannot hold the dispatcher five seconds an event. The
+service is told which consumer runs it (`DeliveryRuntime`): the SQS Lambda never rests
+one, since SQS counts every receive and a wait would spend an attempt without trying,
+and it gives the invocation's remaining time, which deliveries never outlast.
+Addresses are checked after resolution and the connection goes to the checked
+address, so a name cannot resolve one way for the check and another way for the
+request.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import builtins
 import json
 import logging
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -61,6 +64,29 @@ class WebhookDeliveryFailed(Exception):
     """Some deliveries of an event failed: the event is delivered again later."""
 
 
+def _no_deadline() -> float:
+    return math.inf
+
+
+@dataclass(frozen=True)
+class DeliveryRuntime:
+    """What the consumer that runs the deliveries allows them, given when the service is built."""
+
+    # Seconds the running invocation has left (a Lambda's); deliveries never outlast it.
+    time_left: Callable[[], float] = _no_deadline
+    # Whether a receiver that ran out of time rests. Only a consumer that hands an event
+    # back without spending an attempt may (the local dispatcher); SQS counts every receive.
+    rests_receivers: bool = True
+
+
+LOCAL_DISPATCHER = DeliveryRuntime()
+
+
+def sqs_lambda(time_left: Callable[[], float]) -> DeliveryRuntime:
+    """The events Lambda's terms: its invocation's time, and no receiver rests."""
+    return DeliveryRuntime(time_left=time_left, rests_receivers=False)
+
+
 @dataclass
 class WebhooksService:
     webhooks: WebhookRepository
@@ -71,8 +97,7 @@ class WebhooksService:
     refuse_private: bool = True
     budget_s: float = 5.0
     rest_s: float = 0.0
-    # Seconds the running invocation has left (a Lambda's); deliveries never outlast it.
-    time_left: Callable[[], float] | None = None
+    runtime: DeliveryRuntime = LOCAL_DISPATCHER
     # Receivers resting after a timeout: webhook id -> time.monotonic() they are tried again.
     _resting: dict[str, float] = field(default_factory=dict, init=False, repr=False)
 
@@ -124,15 +149,13 @@ class WebhooksService:
         if not targets:
             return
         body = _payload(event)
-        budget = self.budget_s
-        if self.time_left is not None:
-            budget = min(budget, self.time_left() - INVOCATION_MARGIN_S)
+        budget = min(self.budget_s, self.runtime.time_left() - INVOCATION_MARGIN_S)
         now = time.monotonic()
         deadline = now + budget
         resting = {
             hook.webhook_id: until
             for hook in targets
-            if self.time_left is None and (until := self._resting.get(hook.webhook_id, now)) > now
+            if (until := self._resting.get(hook.webhook_id, now)) > now
         }
         live = [hook for hook in targets if hook.webhook_id not in resting]
         failed = sum(not self._attempt(hook, event, body, deadline) for hook in live)
@@ -180,7 +203,8 @@ class WebhooksService:
                 error = f"the receiver answered {status}"
         except (OSError, RefusedAddress) as exc:
             error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
-            if sending and isinstance(exc, TimeoutError) and self.rest_s:
+            timed_out = sending and isinstance(exc, TimeoutError)
+            if timed_out and self.rest_s and self.runtime.rests_receivers:
                 self._resting[hook.webhook_id] = time.monotonic() + self.rest_s
         if error is None:
             self._resting.pop(hook.webhook_id, None)
