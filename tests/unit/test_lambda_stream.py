@@ -243,3 +243,29 @@ def test_real_stream_records_from_dynamodb_local_become_bus_events_and_stats(
     assert (stats.clicks, stats.bots) == (2, 1)
     assert stats.counts["referrers"] == {"news.ycombinator.com": 1, "(direct)": 1}
     assert stats.counts["bots"] == {"Googlebot": 1}
+
+
+def test_the_close_takes_each_links_owner_from_its_click_records(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner's roll-up is fed from the clicks' own records: no look-up per clicked link."""
+    links = [deployment.shorten() for _ in range(3)]
+    for n, short_id in enumerate(links):
+        deployment.follow(short_id, n + 2)
+    item = boto3.client("dynamodb", region_name="us-east-1").get_item(
+        TableName=TABLE_NAME, Key={"PK": {"S": f"LINK#{links[0]}"}, "SK": {"S": "LINK"}}
+    )["Item"]
+    owner = item["owner"]["S"]
+    relay = deployment.stream.container.relay
+    looked_up: list[set[str]] = []
+
+    def owners_of(short_ids: Any) -> dict[str, str]:
+        looked_up.append(set(short_ids))
+        return {}
+
+    monkeypatch.setattr(relay, "owners_of", owners_of)
+    deployment.deliver()
+    assert looked_up == []
+    [today] = relay.stats.owner_days(owner, *DAYS)
+    assert today.clicks == 2 + 3 + 4
+    assert today.counts["links"] == {links[0]: 2, links[1]: 3, links[2]: 4}

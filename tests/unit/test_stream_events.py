@@ -52,6 +52,15 @@ def test_a_link_announces_its_creation_clicks_update_and_deletion() -> None:
     assert deleted.detail == {"short_id": "launch", "owner": "user-7f3a9c"}
 
 
+def test_a_links_records_name_its_owner_for_the_click_fold() -> None:
+    changes = [change_of(record) for record in records("ddb_stream_link_lifecycle.json")]
+    # A removal has no new image: no owner, and no click either.
+    assert [change.owner for change in changes] == ["user-7f3a9c"] * 5 + [None]
+    shard = copy.deepcopy(records("ddb_stream_link_lifecycle.json")[1])
+    shard["dynamodb"]["NewImage"]["entity"] = {"S": "link_clicks"}
+    assert change_of(shard).owner is None  # a hot link's counter shard: looked up
+
+
 def test_items_users_and_imports_announce_what_their_use_cases_announce() -> None:
     found = events_of("ddb_stream_items_users_imports.json")
     assert [event.detail_type for event in found] == [

@@ -10,8 +10,10 @@ and hands them here, a batch at a time, in stream order:
 - clicks are summed per link and UTC day in the shard's ClickWindow, which Lambda
   keeps between the invocations of a tumbling window; when the window closes its
   sums are added to the stats once (WindowedClickFold), a write per link and day
-  per window instead of one per click, plus one per owner and day: the close looks
-  up each clicked link's owner and sums its links' days into the owner's roll-up.
+  per window instead of one per click, plus one per owner and day: each click's
+  record names its link's owner (the link's new image holds it), and the close sums
+  the links' days into their owners' roll-ups; only links no click named an owner
+  for (a hot link's counter shard holds none) have theirs looked up.
 
 Only a prefix of a batch is ever relayed: at the first record that fails, or when
 the invocation's time runs short, the rest is reported failed and redelivered
@@ -47,10 +49,15 @@ _log = logging.getLogger("shortstack.relay")
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One committed change: its place in its stream shard and the events it announces."""
+    """One committed change: its place in its stream shard and the events it announces.
+
+    `owner` is the owner of the link the change is a click of, when its item says
+    (a link's does; a hot link's counter shard's does not).
+    """
 
     sequence: str
     events: tuple[Event, ...]
+    owner: str | None = None
 
 
 class WindowedClickFold(Protocol):
@@ -77,11 +84,13 @@ class ClickWindow:
 
     Its state travels with the window's invocations (Lambda keeps it, at most 1 MB a
     shard); `last` is the sequence number of the last click added, so a click
-    delivered again within the window is not added twice.
+    delivered again within the window is not added twice. `owners` holds the owner
+    each click named for its link, so the close need not look them up.
     """
 
     last: int = -1
     days: dict[tuple[str, date], DailyStats] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
 
     def add(self, sequence: str, facts: ClickFacts) -> None:
         position = int(sequence)
@@ -89,17 +98,26 @@ class ClickWindow:
             return
         key = (facts.short_id, facts.day)
         self.days.setdefault(key, DailyStats(day=facts.day)).add(facts)
+        if facts.owner is not None:
+            self.owners[facts.short_id] = facts.owner
         self.last = position
 
     @property
     def clicks(self) -> int:
         return sum(stats.clicks for stats in self.days.values())
 
-    def owner_days(self, owners: Mapping[str, str]) -> dict[tuple[str, date], DailyStats]:
-        """The window's days summed per owner (links without an owner, deleted ones, left out)."""
+    def unowned(self) -> set[str]:
+        """The window's links whose clicks named no owner."""
+        return {short_id for short_id, _ in self.days if short_id not in self.owners}
+
+    def owner_days(
+        self, owners: Mapping[str, str] | None = None
+    ) -> dict[tuple[str, date], DailyStats]:
+        """The window's days summed per owner: the one its clicks named, else `owners`'
+        (links with neither, such as a deleted link's counter shard, left out)."""
         rolled: dict[tuple[str, date], DailyStats] = {}
         for (short_id, day), stats in self.days.items():
-            owner = owners.get(short_id)
+            owner = self.owners.get(short_id) or (owners or {}).get(short_id)
             if owner is None:
                 continue
             owner_day = rolled.setdefault((owner, day), DailyStats(day=day))
@@ -113,6 +131,7 @@ class ClickWindow:
         """The JSON state Lambda hands back to the window's next invocation."""
         return {
             "last": str(self.last),
+            "owners": self.owners,
             "days": [
                 [
                     short_id,
@@ -140,7 +159,8 @@ class ClickWindow:
             if visitors:
                 stats.visitors = VisitorSketch.from_bytes(base64.b64decode(visitors[0]))
             days[(str(short_id), day)] = stats
-        return cls(last=int(state.get("last", -1)), days=days)
+        owners = {str(k): str(v) for k, v in (state.get("owners") or {}).items()}
+        return cls(last=int(state.get("last", -1)), days=days, owners=owners)
 
 
 @dataclass
@@ -164,7 +184,7 @@ class OutboxRelay:
         for change in changes:
             try:
                 facts.extend(
-                    (change.sequence, self.facts_of(e))
+                    (change.sequence, _owned(self.facts_of(e), change.owner))
                     for e in change.events
                     if e.detail_type in VISITS
                 )
@@ -202,7 +222,8 @@ class OutboxRelay:
     def close(self, source: str, window_start: str, window: ClickWindow) -> None:
         """The window ended: add its sums to the stats (raises to have the close retried)."""
         if window.days:
-            owners = self.owners_of({short_id for short_id, _ in window.days})
+            unowned = window.unowned()
+            owners = self.owners_of(unowned) if unowned else {}
             self.fold.add_window(source, window_start, window.days, window.owner_days(owners))
 
     def replay(self, changes: Iterable[Change]) -> list[str]:
@@ -213,7 +234,7 @@ class OutboxRelay:
                 for event in change.events:
                     if event.detail_type in VISITS:
                         facts = self.facts_of(event)
-                        owner = self.owners_of([facts.short_id]).get(facts.short_id)
+                        owner = change.owner or self.owners_of([facts.short_id]).get(facts.short_id)
                         self.stats.fold(replace(facts, owner=owner))
                     if self.clicks_on_bus or event.detail_type not in VISITS:
                         self.publisher.publish([event])
@@ -221,3 +242,7 @@ class OutboxRelay:
                 _log.exception("replay failed", extra={"sequence": change.sequence})
                 failed.append(change.sequence)
         return failed
+
+
+def _owned(facts: ClickFacts, owner: str | None) -> ClickFacts:
+    return facts if owner is None else replace(facts, owner=owner)

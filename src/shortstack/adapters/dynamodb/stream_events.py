@@ -58,9 +58,18 @@ def sequence_of(record: Mapping[str, Any]) -> str:
 def change_of(record: Mapping[str, Any]) -> Change:
     """The events of one stream record (Lambda's or GetRecords' shape); UnreadableRecord."""
     try:
-        return Change(sequence_of(record), tuple(_events_of(record)))
+        return Change(sequence_of(record), tuple(_events_of(record)), _link_owner(record))
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise UnreadableRecord(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _link_owner(record: Mapping[str, Any]) -> str | None:
+    """The owner in a link's new image (the click fold's owner roll-up reads it from here)."""
+    new = record["dynamodb"].get("NewImage") or {}
+    if (new.get("entity") or {}).get("S") != "link":
+        return None
+    owner = (new.get("owner") or {}).get("S")
+    return str(owner) if owner else None
 
 
 def stable_id(event_id: str, detail_type: str) -> str:
