@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shortstack.domain.errors import InvalidInput, LinkGone, LinkNotYetValid
+from shortstack.domain.link_fields import check_valid_since, choose_expiry, normalize_tags
 from shortstack.domain.link_options import (
     Preview,
     check_fallback_url,
@@ -24,11 +25,8 @@ from shortstack.domain.links import (
     apply_changes,
     cache_control,
     check_changes,
-    check_valid_since,
-    choose_expiry,
     create_link,
     ensure_redirectable,
-    normalize_tags,
     why_not_redirectable,
 )
 from shortstack.domain.target_urls import OwnHosts, check_target_url

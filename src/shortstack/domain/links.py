@@ -1,8 +1,9 @@
-"""Short links: the Link model, field rules and redirect rules.
+"""Short links: the Link model, its creation and changes, and redirect rules.
 
 Where a link may point is `target_urls`; where one visit goes (rules, variants)
-is `link_routing`; which ids and aliases it may have is `short_ids`; how it is
-stored is each adapter's business. The cache rules of a redirect are here, not at
+is `link_routing`; which ids and aliases it may have is `short_ids`; which values
+its other fields may take is `link_fields`; how it is stored is each adapter's
+business. The cache rules of a redirect are here, not at
 the HTTP edge: a cached redirect is a visit the service never sees, so how long
 one may be kept follows from the link's own expiry and visit limit.
 
@@ -12,34 +13,27 @@ cold-start path, next to boto3 and nothing heavier.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
-from shortstack.domain.errors import (
-    InvalidInput,
-    LinkGone,
-    LinkNotYetValid,
-    PasswordRequired,
+from shortstack.domain.errors import LinkGone, LinkNotYetValid, PasswordRequired
+from shortstack.domain.link_fields import (
+    DEFAULT_REDIRECT_STATUS,
+    check_expiry,
+    check_max_visits,
+    check_redirect_status,
+    check_title,
+    check_valid_since,
+    normalize_tags,
 )
 from shortstack.domain.link_options import Preview
 from shortstack.domain.link_routing import RedirectRule, Variant
 
 T = TypeVar("T")
 
-TITLE_MAX_LENGTH = 200
-TAG_PATTERN = r"^[a-z0-9_.-]{1,32}$"
-TAGS_MAX = 10
-_TAG = re.compile(TAG_PATTERN)
-MAX_VISITS_LIMIT = 1_000_000_000
-
-REDIRECT_STATUSES = (301, 302, 307, 308)
 PERMANENT_STATUSES = frozenset({301, 308})
-DEFAULT_REDIRECT_STATUS = 302
-DEFAULT_TTL_DAYS = 30
-MAX_TTL_DAYS = 3650
 # How long a browser or CDN may keep a permanent redirect: long enough to spare repeat visits,
 # short enough that disabling or retargeting the link takes effect within the hour.
 PERMANENT_MAX_AGE_S = 3600
@@ -167,83 +161,6 @@ class LinkChanges:
         return names
 
 
-# -- fields ----------------------------------------------------------------------------------
-
-
-def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    """Tags lower-cased, trimmed and de-duplicated in order; InvalidInput on a bad one."""
-    seen: dict[str, None] = {}
-    for raw in tags:
-        tag = raw.strip().lower()
-        if not _TAG.match(tag):
-            raise InvalidInput("each tag must be 1-32 characters of a-z 0-9 _ . -", field="tags")
-        seen.setdefault(tag, None)
-    if len(seen) > TAGS_MAX:
-        raise InvalidInput(f"at most {TAGS_MAX} tags", field="tags")
-    return tuple(seen)
-
-
-def normalize_tag(tag: str) -> str:
-    """One tag as stored (for list filters, whose parameter is `tag`, not `tags`)."""
-    try:
-        return normalize_tags([tag])[0]
-    except InvalidInput as exc:
-        raise InvalidInput("a tag is 1-32 characters of a-z 0-9 _ . -", field="tag") from exc
-
-
-def _check_title(title: str | None) -> None:
-    if title is not None and len(title) > TITLE_MAX_LENGTH:
-        raise InvalidInput(f"title must be at most {TITLE_MAX_LENGTH} characters", field="title")
-
-
-def _check_max_visits(max_visits: int | None) -> None:
-    if max_visits is not None and not 1 <= max_visits <= MAX_VISITS_LIMIT:
-        raise InvalidInput(f"max_visits must be 1-{MAX_VISITS_LIMIT}", field="max_visits")
-
-
-def _check_redirect_status(status: int | None) -> None:
-    if status is not None and status not in REDIRECT_STATUSES:
-        raise InvalidInput("redirect_status must be 301, 302, 307 or 308", "redirect_status")
-
-
-def _check_future(expires_at: datetime, now: datetime) -> None:
-    if expires_at.tzinfo is None:
-        raise InvalidInput("expires_at needs a time zone (e.g. a trailing Z)", "expires_at")
-    if expires_at <= now:
-        raise InvalidInput("expires_at must be in the future", field="expires_at")
-    if expires_at > now + timedelta(days=MAX_TTL_DAYS):
-        raise InvalidInput(f"expires_at must be within {MAX_TTL_DAYS} days", "expires_at")
-
-
-def choose_expiry(
-    now: datetime, expires_at: datetime | None = None, ttl_days: int | None = None
-) -> datetime:
-    """When a new link expires: an explicit moment, or now plus ttl_days (30 by default)."""
-    if expires_at is not None and ttl_days is not None:
-        raise InvalidInput("give expires_at or ttl_days, not both", field="expires_at")
-    if expires_at is not None:
-        _check_future(expires_at, now)
-        return expires_at
-    days = DEFAULT_TTL_DAYS if ttl_days is None else ttl_days
-    if not 1 <= days <= MAX_TTL_DAYS:
-        raise InvalidInput(f"ttl_days must be 1-{MAX_TTL_DAYS}", field="ttl_days")
-    return now + timedelta(days=days)
-
-
-def check_valid_since(
-    valid_since: datetime | None, expires_at: datetime | None, now: datetime
-) -> None:
-    """A start that has a time zone, is not too far ahead and comes before the expiry."""
-    if valid_since is None:
-        return
-    if valid_since.tzinfo is None:
-        raise InvalidInput("valid_since needs a time zone (e.g. a trailing Z)", "valid_since")
-    if valid_since > now + timedelta(days=MAX_TTL_DAYS):
-        raise InvalidInput(f"valid_since must be within {MAX_TTL_DAYS} days", "valid_since")
-    if expires_at is not None and valid_since >= expires_at:
-        raise InvalidInput("valid_since must be before expires_at", field="valid_since")
-
-
 def create_link(
     *,
     short_id: str,
@@ -268,9 +185,9 @@ def create_link(
 
     The scalar fields are validated here.
     """
-    _check_title(title)
-    _check_max_visits(max_visits)
-    _check_redirect_status(redirect_status)
+    check_title(title)
+    check_max_visits(max_visits)
+    check_redirect_status(redirect_status)
     check_valid_since(valid_since, expires_at, now)
     return Link(
         short_id=short_id,
@@ -298,11 +215,11 @@ def create_link(
 
 def check_changes(changes: LinkChanges, now: datetime) -> LinkChanges:
     """Validate a partial update (the URL is checked by the caller, who knows the hosts)."""
-    _check_title(changes.title)
-    _check_max_visits(changes.max_visits)
-    _check_redirect_status(changes.redirect_status)
+    check_title(changes.title)
+    check_max_visits(changes.max_visits)
+    check_redirect_status(changes.redirect_status)
     if changes.expires_at is not None:
-        _check_future(changes.expires_at, now)
+        check_expiry(changes.expires_at, now)
     check_valid_since(changes.valid_since, changes.expires_at, now)
     if changes.tags is not None:
         changes = replace(changes, tags=normalize_tags(changes.tags))

@@ -44,7 +44,12 @@ from shortstack.domain.imports import (
     new_import,
     truncate_reason,
 )
-from shortstack.domain.links import DEFAULT_TTL_DAYS, MAX_TTL_DAYS, TITLE_MAX_LENGTH, normalize_tags
+from shortstack.domain.link_fields import (
+    DEFAULT_TTL_DAYS,
+    MAX_TTL_DAYS,
+    TITLE_MAX_LENGTH,
+    normalize_tags,
+)
 from shortstack.domain.pagination import Page
 from shortstack.domain.short_ids import check_alias, is_possible_short_id, is_reserved
 from shortstack.domain.target_urls import OwnHosts, check_target_url

@@ -20,6 +20,13 @@ from shortstack.domain.errors import (
     LinkNotFound,
     ShortIdTaken,
 )
+from shortstack.domain.link_fields import (
+    DEFAULT_REDIRECT_STATUS,
+    DEFAULT_TTL_DAYS,
+    check_valid_since,
+    choose_expiry,
+    normalize_tag,
+)
 from shortstack.domain.link_options import (
     Preview,
     UrlCheck,
@@ -29,17 +36,7 @@ from shortstack.domain.link_options import (
     check_variants,
 )
 from shortstack.domain.link_routing import RedirectRule, Variant
-from shortstack.domain.links import (
-    DEFAULT_REDIRECT_STATUS,
-    DEFAULT_TTL_DAYS,
-    Link,
-    LinkChanges,
-    check_changes,
-    check_valid_since,
-    choose_expiry,
-    create_link,
-    normalize_tag,
-)
+from shortstack.domain.links import Link, LinkChanges, check_changes, create_link
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from shortstack.domain.passwords import DEFAULT_COST, ScryptCost, hash_password
 from shortstack.domain.short_ids import check_alias, is_possible_short_id, new_short_id

@@ -12,7 +12,7 @@ import pytest
 
 from shortstack.bootstrap import bootstrap
 from shortstack.domain.clock import utc_now
-from shortstack.domain.links import REDIRECT_STATUSES
+from shortstack.domain.link_fields import REDIRECT_STATUSES
 from shortstack.domain.passwords import PASSWORD_MAX
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.routes import redirects, shorten

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor, register_url_convertor
 
-from shortstack.domain.links import DEFAULT_REDIRECT_STATUS, REDIRECT_STATUSES
+from shortstack.domain.link_fields import DEFAULT_REDIRECT_STATUS, REDIRECT_STATUSES
 from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
 from shortstack.domain.short_ids import ALIAS_PATTERN, RESERVED_WORDS
 from shortstack.entrypoints.http.deps import RedirectsDep

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import InvalidInput
-from shortstack.domain.links import DEFAULT_TTL_DAYS
+from shortstack.domain.link_fields import DEFAULT_TTL_DAYS
 from shortstack.entrypoints.http.deps import CallerDep, LinksDep, ShortBaseDep, viewer_host
 from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.schemas.links import (

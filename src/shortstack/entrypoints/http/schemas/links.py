@@ -18,6 +18,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.analytics import DailyStats, StatsReport
 from shortstack.domain.clock import to_iso
+from shortstack.domain.link_fields import MAX_TTL_DAYS, MAX_VISITS_LIMIT, TAGS_MAX, TITLE_MAX_LENGTH
 from shortstack.domain.link_options import (
     PREVIEW_DESCRIPTION_MAX,
     PREVIEW_TITLE_MAX,
@@ -36,7 +37,7 @@ from shortstack.domain.link_routing import (
     Variant,
 )
 from shortstack.domain.link_state import LinkState, state_of
-from shortstack.domain.links import MAX_TTL_DAYS, MAX_VISITS_LIMIT, TAGS_MAX, TITLE_MAX_LENGTH, Link
+from shortstack.domain.links import Link
 from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
 from shortstack.domain.short_ids import ALIAS_PATTERN
 from shortstack.domain.target_urls import URL_MAX_LENGTH
