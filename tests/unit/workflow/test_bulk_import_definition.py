@@ -3,7 +3,7 @@ and, with its Task states stubbed, walked the same way by moto's interpreter and
 
 The Task-less skeleton keeps every other state as written (Pass, Choice, Map with its
 ItemSelector, Succeed, Fail, the Map's Catch): only each Task becomes a Pass whose
-Result is what the task's ResultSelector would produce. So the data flow between the
+Parameters are what the task's ResultSelector would produce. So the data flow between the
 real states is checked by two independent interpreters, not just by our reading of ASL.
 """
 
@@ -128,7 +128,7 @@ def stubbed(results: dict[str, Any], failing: str | None = None) -> dict[str, An
             if name == failing:
                 states[name] = {"Type": "Fail", "Error": "StorageUnavailable", "Cause": "stub"}
                 continue
-            stub: dict[str, Any] = {"Type": "Pass", "Result": results.get(name, {})}
+            stub: dict[str, Any] = {"Type": "Pass", "Parameters": results.get(name, {})}
             for field in ("ResultPath", "Next", "End"):
                 if field in state:
                     stub[field] = state[field]

@@ -104,7 +104,24 @@ def choice(rule: dict[str, Any]) -> dict[str, Any]:
         (one({"Type": "Pass", "ResultPath": "$.a[1]", "End": True}), "no [0]"),
         (
             one({"Type": "Pass", "Parameters": {"n.$": "$$.Execution.Name"}, "End": True}),
-            "only $$.Map.Item.Value and $$.Map.Item.Index are supported",
+            "only $$.Map.Item.Value is supported",
+        ),
+        (
+            one(
+                {
+                    "Type": "Map",
+                    "ItemSelector": {"i.$": "$$.Map.Item.Index"},
+                    "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+                    "End": True,
+                }
+            ),
+            "only $$.Map.Item.Value is supported",
+        ),
+        (one({"Type": "Pass", "Result": 1, "End": True}), "['Result'] are not supported"),
+        (one({"Type": "Pass", "OutputPath": None, "End": True}), "None is not a JSONPath"),
+        (
+            one({"Type": "Map", "ResultSelector": {}, "End": True}),
+            "['ResultSelector'] are not supported",
         ),
         (
             one({"Type": "Pass", "Parameters": {"v.$": "$$.Map.Item.Value"}, "End": True}),

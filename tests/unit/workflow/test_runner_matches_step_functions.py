@@ -40,9 +40,9 @@ CHOICE_OPERATORS = {
             ],
             "Default": "Zeroish",
         },
-        "Big": {"Type": "Pass", "Result": "big", "End": True},
-        "Small": {"Type": "Pass", "Result": "small", "End": True},
-        "Zeroish": {"Type": "Pass", "Result": "zeroish", "End": True},
+        "Big": {"Type": "Pass", "Parameters": {"size": "big"}, "End": True},
+        "Small": {"Type": "Pass", "Parameters": {"size": "small"}, "End": True},
+        "Zeroish": {"Type": "Pass", "Parameters": {"size": "zeroish"}, "End": True},
         "Negative": {"Type": "Fail", "Error": "Negative", "Cause": "n < 0"},
     },
 }
@@ -63,7 +63,6 @@ PATHS_AND_MAP = {
             "ItemSelector": {
                 "id.$": "$.shaped.id",
                 "chunk.$": "$$.Map.Item.Value",
-                "index.$": "$$.Map.Item.Index",
             },
             "ItemProcessor": {
                 "ProcessorConfig": {"Mode": "INLINE"},
@@ -71,7 +70,7 @@ PATHS_AND_MAP = {
                 "States": {
                     "Tag": {
                         "Type": "Pass",
-                        "Result": {"done": True},
+                        "Parameters": {"done": True, "chunk.$": "$.chunk"},
                         "ResultPath": "$.tag",
                         "Next": "Keep",
                     },
@@ -93,7 +92,7 @@ PATHS_AND_MAP = {
 RESULT_PATHS = {
     "StartAt": "A",
     "States": {
-        "A": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.deep.er.x", "Next": "B"},
+        "A": {"Type": "Pass", "Parameters": {"x": 1}, "ResultPath": "$.deep.er.x", "Next": "B"},
         "B": {"Type": "Pass", "ResultPath": None, "Parameters": {"ignored": 1}, "Next": "C"},
         "C": {
             "Type": "Pass",

@@ -4,11 +4,12 @@ The local runner implements the part of ASL our workflows use (decision 0300 say
 which and why); this module refuses the rest at load time, naming the state and
 the field, so a definition that loads runs without "unsupported" surprises
 half-way through an import. Supported: Task, Pass, Choice, Map (INLINE), Succeed
-and Fail with the fields `_FIELDS` lists; Retry (interval, attempts, backoff);
-Choice rules comparing one Variable with a literal (`COMPARISONS`); the paths of
-`paths`. A Task calls the Python function bound to the literal
-`Parameters.FunctionName` of `arn:aws:states:::lambda:invoke` (its result arrives
-wrapped as `{"Payload": ...}`, as on AWS). Everything else is refused.
+and Fail with the fields `_FIELDS` lists (an OutputPath is a path, never null);
+Retry (interval, attempts, backoff); Choice rules comparing one Variable with a
+literal (`COMPARISONS`); the paths of `paths`. A Task calls the Python function
+bound to the literal `Parameters.FunctionName` of `arn:aws:states:::lambda:invoke`
+(its result arrives wrapped as `{"Payload": ...}`, as on AWS). Everything else is
+refused.
 """
 
 from __future__ import annotations
@@ -32,14 +33,16 @@ _COMMON = {"Type", "Comment"}
 _FLOW = {"Next", "End"}
 _RESULT = {"ResultPath", "OutputPath"}
 _ERRORS = {"Retry", "Catch"}
+# A Pass's Result is Parameters without paths; a Map's ResultSelector, Parameters on its
+# results, which no workflow needs: both are refused with the field named.
 _FIELDS: dict[str, set[str]] = {
     "Task": _COMMON | _FLOW | _RESULT | _ERRORS | {"Resource", "Parameters", "ResultSelector"},
-    "Pass": _COMMON | _FLOW | _RESULT | {"Result", "Parameters"},
+    "Pass": _COMMON | _FLOW | _RESULT | {"Parameters"},
     "Choice": _COMMON | {"Choices", "Default", "OutputPath"},
     "Succeed": _COMMON | {"OutputPath"},
     "Fail": _COMMON | {"Error", "Cause"},
     "Map": _COMMON | _FLOW | _RESULT | _ERRORS
-    | {"ItemsPath", "ItemSelector", "ItemProcessor", "MaxConcurrency", "ResultSelector"},
+    | {"ItemsPath", "ItemSelector", "ItemProcessor", "MaxConcurrency"},
 }  # fmt: skip
 _RETRY_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "Comment"}
 _CATCH_FIELDS = {"ErrorEquals", "Next", "ResultPath", "Comment"}
@@ -110,7 +113,7 @@ class State:
     type: str
     next: str | None = None
     end: bool = False
-    output_path: Path | None = ROOT
+    output_path: Path = ROOT
     result_path: Path | None = ROOT
     # Parameters, or a Map's ItemSelector: compiled by `paths.compile_template`.
     parameters: Any = None
@@ -119,9 +122,6 @@ class State:
     catch: tuple[Catcher, ...] = ()
     # Task
     function: str | None = None
-    # Pass
-    result: Any = None
-    has_result: bool = False
     # Choice
     choices: tuple[Choice, ...] = ()
     default: str | None = None
@@ -199,7 +199,7 @@ def _state(name: str, spec: Any, where: str, functions: Mapping[str, TaskFunctio
         kind,
         next=spec.get("Next"),
         end=spec.get("End") is True,
-        output_path=_optional_path(spec, "OutputPath"),
+        output_path=Path.parse(spec.get("OutputPath", "$")),
         result_path=_optional_path(spec, "ResultPath"),
         parameters=_template(spec, "ItemSelector", where, map_item=True)
         if kind == "Map"
@@ -207,8 +207,6 @@ def _state(name: str, spec: Any, where: str, functions: Mapping[str, TaskFunctio
         result_selector=_template(spec, "ResultSelector", where),
         retry=_handlers(spec.get("Retry", []), f"{where}.Retry", _retrier),
         catch=_handlers(spec.get("Catch", []), f"{where}.Catch", _catcher),
-        result=spec.get("Result"),
-        has_result="Result" in spec,
         error=spec.get("Error"),
         cause=spec.get("Cause"),
         default=spec.get("Default"),

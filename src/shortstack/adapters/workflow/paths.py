@@ -1,8 +1,8 @@
 """The JSONPath subset our workflows use, and the payload templates built from it.
 
 A path is `$` or `$.name.name...` against the state's data; a Map's ItemSelector
-may also read `$$.Map.Item.Value` and `$$.Map.Item.Index`, the only parts of the
-context object a workflow reads. List indexes, bracketed names, wildcards,
+may also read `$$.Map.Item.Value`, the only part of the context object a workflow
+reads. List indexes, bracketed names, wildcards,
 filters, slices, recursive descent, intrinsic functions and the rest of the
 context object are refused when the definition is loaded, never half-evaluated
 mid-run.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _NAMES = re.compile(r"(?:\.[^.\[\]'\"*@?()]+)*")
-_MAP_ITEM = frozenset({"$$.Map.Item.Value", "$$.Map.Item.Index"})
+_MAP_ITEM = "$$.Map.Item.Value"
 
 
 class PathSyntaxError(ValueError):
@@ -48,15 +48,15 @@ class Path:
     def parse(cls, text: Any, *, map_item: bool = False) -> Path:
         """Parse `text`, or raise PathSyntaxError naming what is unsupported.
 
-        `map_item`: the path is in a Map's ItemSelector, where `$$.Map.Item.*` is known.
+        `map_item`: the path is in a Map's ItemSelector, where `$$.Map.Item.Value` is known.
         """
         if not isinstance(text, str) or not text.startswith("$"):
             raise PathSyntaxError(f"{text!r} is not a JSONPath (it must start with '$')")
         if text.startswith("$$"):
-            if not (map_item and text in _MAP_ITEM):
+            if not (map_item and text == _MAP_ITEM):
                 raise PathSyntaxError(
-                    f"{text!r}: of the context object only $$.Map.Item.Value and "
-                    "$$.Map.Item.Index are supported, in a Map's ItemSelector"
+                    f"{text!r}: of the context object only {_MAP_ITEM} is supported, "
+                    "in a Map's ItemSelector"
                 )
             return cls(text, tuple(text[3:].split(".")), context=True)
         if not _NAMES.fullmatch(text, 1):

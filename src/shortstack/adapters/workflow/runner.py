@@ -32,7 +32,7 @@ from shortstack.adapters.workflow.definition import (
     TaskFunction,
     load_definition,
 )
-from shortstack.adapters.workflow.paths import Path, StateError, render
+from shortstack.adapters.workflow.paths import StateError, render
 
 MAX_PAYLOAD_BYTES = 256 * 1024
 MAX_TRANSITIONS = 25_000
@@ -138,19 +138,17 @@ class _Execution:
         if state.type in ("Task", "Map"):
             return self._run_with_retries(state, data)
         if state.type == "Choice":
-            return self._choose(state, data), _select(state.output_path, data)
+            return self._choose(state, data), state.output_path.get(data)
         if state.type == "Succeed":
-            return None, _select(state.output_path, data)
-        # Pass: its Result if it has one, else its Parameters (or its input).
-        if state.has_result:
-            return self._leave(state, data, state.result)
+            return None, state.output_path.get(data)
+        # Pass: its Parameters, or its input.
         selected = data if state.parameters is None else render(state.parameters, data)
         return self._leave(state, data, selected)
 
     def _leave(self, state: State, data: Any, result: Any) -> tuple[str | None, Any]:
         """Place the result at ResultPath in the input, then apply OutputPath."""
         combined = data if state.result_path is None else state.result_path.put(data, result)
-        output = _as_json(_select(state.output_path, combined), f"the output of {state.name!r}")
+        output = _as_json(state.output_path.get(combined), f"the output of {state.name!r}")
         return (None if state.end else state.next), output
 
     def _choose(self, state: State, data: Any) -> str:
@@ -208,10 +206,8 @@ class _Execution:
         assert state.processor is not None
         processor, selector = state.processor, state.parameters
         inputs = [
-            item
-            if selector is None
-            else render(selector, data, {"Map": {"Item": {"Index": i, "Value": item}}})
-            for i, item in enumerate(items)
+            item if selector is None else render(selector, data, {"Map": {"Item": {"Value": item}}})
+            for item in items
         ]
         if not inputs:
             return []
@@ -277,8 +273,3 @@ def _as_json(value: Any, what: str) -> Any:
             f"{what} is {len(text.encode())} bytes, over the {MAX_PAYLOAD_BYTES}-byte limit",
         )
     return json.loads(text)
-
-
-def _select(path: Path | None, data: Any) -> Any:
-    """Apply an OutputPath; null gives an empty object."""
-    return {} if path is None else path.get(data)
