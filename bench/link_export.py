@@ -8,7 +8,13 @@ page and a small export (so their code is loaded), its peak RSS is reset
 grows the peak by about the same few MiB for both sizes; one built in memory would grow
 it tenfold from the first to the second. The rows received are counted and checked.
 
+With `--s3`, the AWS side instead: `S3ExportStore` writes a CSV of `--megabytes` to S3
+through a real boto3 client whose requests are answered in-process (an https endpoint,
+so botocore frames each part as on Lambda, its checksum trailer included), and
+tracemalloc reports the Python heap's peak over what a part holds (PART_SIZE).
+
     python -m bench.link_export [--sizes 10000,100000]
+    python -m bench.link_export --s3 [--megabytes 40]
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO, free_port, wait_until_serving
+from bench.common import REPO, free_port, offline_aws_credentials, wait_until_serving
 
 SEED_CHUNK = 5_000
 
@@ -136,10 +142,73 @@ def measure(sizes: tuple[int, ...] = (10_000, 100_000)) -> dict[str, Any]:
     return {"runs": runs, "growth_ratio": round(growth_ratio, 2)}
 
 
+class _Answer:
+    """What botocore reads of an HTTP response: a status, headers and a body stream."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+
+def _answer_in_process(request: Any, **_: Any) -> Any:
+    """S3's answer to the export's requests, after reading the body as a socket would."""
+    from botocore.awsrequest import AWSResponse
+
+    body = request.body
+    if hasattr(body, "read"):
+        while body.read(64 * 1024):
+            pass
+    xml = b""
+    if request.method == "POST" and "uploads" in request.url:
+        xml = (
+            b"<InitiateMultipartUploadResult><UploadId>u</UploadId></InitiateMultipartUploadResult>"
+        )
+    elif request.method == "POST":
+        xml = b"<CompleteMultipartUploadResult><ETag>e</ETag></CompleteMultipartUploadResult>"
+    return AWSResponse(request.url, 200, {"ETag": '"e"'}, _Answer(xml))
+
+
+def s3_part_peak(megabytes: int = 40, part_size: int | None = None) -> dict[str, Any]:
+    """The heap's peak while `megabytes` of CSV go to S3 in parts, over one part's size."""
+    import tracemalloc
+
+    import boto3
+
+    from shortstack.adapters.s3.exports import PART_SIZE, S3ExportStore
+
+    offline_aws_credentials()
+    client = boto3.client("s3", region_name="eu-west-1")
+    client.meta.events.register("before-send.s3", _answer_in_process)
+    line = b"x0000001,https://example.com/articles/1?utm_source=bench,Article,bench,0\n"
+    chunk = line * (64 * 1024 // len(line))
+    chunks = megabytes * 1024 * 1024 // len(chunk)
+    part_size = part_size or PART_SIZE
+    store = S3ExportStore(client, client, "bucket", part_size=part_size)
+    store.publish("warm-up", "links.csv", [chunk])  # botocore's models loaded before measuring
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    store.publish("local", "links.csv", (chunk for _ in range(chunks)))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "megabytes": round(chunks * len(chunk) / 2**20, 1),
+        "part_mib": part_size / 2**20,
+        "peak_heap_mib": round(peak / 2**20, 1),
+        "peak_over_part": round(peak / part_size, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--s3", action="store_true", help="measure the S3 writer's heap peak")
+    parser.add_argument("--megabytes", type=int, default=40)
     args = parser.parse_args()
+    if args.s3:
+        print(json.dumps(s3_part_peak(args.megabytes)))
+        return
     sizes = tuple(int(size) for size in args.sizes.split(","))
     print(json.dumps(measure(sizes)))
 

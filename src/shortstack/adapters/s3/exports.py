@@ -11,6 +11,7 @@ exports after a day; the URL works for URL_TTL_S.
 from __future__ import annotations
 
 import contextlib
+import io
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -66,13 +67,16 @@ class S3ExportStore:
         return ExportLink(url=url, expires_at=self._clock() + timedelta(seconds=URL_TTL_S))
 
     def _write(self, key: str, disposition: str, chunks: Iterable[bytes]) -> None:
-        part = bytearray()
+        # Each part is handed to botocore as the file it was written into: bytes(part) would
+        # copy it, and botocore copies a bytearray into a BytesIO to frame it (checksum
+        # trailer), so either way the heap would hold two parts at once.
+        part = io.BytesIO()
         upload_id: str | None = None
         parts: list[CompletedPartTypeDef] = []
         try:
             for chunk in chunks:
-                part += chunk
-                if len(part) >= self._part_size:
+                part.write(chunk)
+                if part.tell() >= self._part_size:
                     if upload_id is None:
                         upload_id = self._client.create_multipart_upload(
                             Bucket=self._bucket,
@@ -81,20 +85,21 @@ class S3ExportStore:
                             ContentDisposition=disposition,
                             ServerSideEncryption="AES256",
                         )["UploadId"]
-                    parts.append(self._upload_part(key, upload_id, len(parts) + 1, bytes(part)))
-                    part.clear()
+                    parts.append(self._upload_part(key, upload_id, len(parts) + 1, part))
+                    part = io.BytesIO()
             if upload_id is None:  # the whole file fits in one part
+                part.seek(0)
                 self._client.put_object(
                     Bucket=self._bucket,
                     Key=key,
-                    Body=bytes(part),
+                    Body=part,
                     ContentType=CONTENT_TYPE,
                     ContentDisposition=disposition,
                     ServerSideEncryption="AES256",
                 )
                 return
-            if part or not parts:
-                parts.append(self._upload_part(key, upload_id, len(parts) + 1, bytes(part)))
+            if part.tell() or not parts:
+                parts.append(self._upload_part(key, upload_id, len(parts) + 1, part))
             self._client.complete_multipart_upload(
                 Bucket=self._bucket,
                 Key=key,
@@ -112,8 +117,9 @@ class S3ExportStore:
             raise
 
     def _upload_part(
-        self, key: str, upload_id: str, number: int, body: bytes
+        self, key: str, upload_id: str, number: int, body: io.BytesIO
     ) -> CompletedPartTypeDef:
+        body.seek(0)
         answer = self._client.upload_part(
             Bucket=self._bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
         )
