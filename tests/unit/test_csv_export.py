@@ -22,6 +22,7 @@ from shortstack.domain.csv_export import LINK_COLUMNS, csv_lines, link_row, safe
 from shortstack.domain.links import create_link
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.csv_export import LINES_PER_CHUNK, csv_response, wants_csv
+from shortstack.entrypoints.http.schemas.links import ExportReady
 from tests.conftest import settings_for
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -159,7 +160,9 @@ def download(api: TestClient, path: str, **options: Any) -> Download:
         assert response.status_code == 200, response.text
         return Download(response.headers, response.text)
     assert response.status_code == 303, response.text
-    assert response.json()["url"] == response.headers["location"]
+    body = ExportReady.model_validate(response.json())  # the body the OpenAPI document states
+    assert set(response.json()) == set(ExportReady.model_fields)
+    assert body.url == response.headers["location"]
     fetched = requests.get(response.headers["location"], timeout=10)
     assert fetched.status_code == 200
     return Download(fetched.headers, fetched.text)

@@ -20,8 +20,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from shortstack.domain.clock import to_iso
 from shortstack.domain.csv_export import csv_lines
+from shortstack.entrypoints.http.schemas.links import ExportReady
 from shortstack.service_layer.ports import ExportStore
 
 Format = Literal["json", "csv"]
@@ -79,11 +79,7 @@ async def csv_download(
     chunks = _chunks(csv_lines(header, rows))
     link = await run_in_threadpool(store.publish, owner, filename, chunks)
     return JSONResponse(
-        {
-            "message": "the export is ready: follow the Location header to download it",
-            "url": link.url,
-            "expires_at": to_iso(link.expires_at),
-        },
+        ExportReady.of(link).model_dump(mode="json"),
         status_code=303,
         headers={"location": link.url, "cache-control": "no-store"},
     )

@@ -18,6 +18,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.analytics import DailyStats, StatsReport
 from shortstack.domain.clock import to_iso
+from shortstack.domain.csv_export import ExportLink
 from shortstack.domain.link_fields import MAX_TTL_DAYS, MAX_VISITS_LIMIT, TAGS_MAX, TITLE_MAX_LENGTH
 from shortstack.domain.link_options import (
     PREVIEW_DESCRIPTION_MAX,
@@ -454,12 +455,24 @@ class MonthPublic(BaseModel):
     unique_visitors: int = Field(description=UNIQUE_VISITORS_DOC)
 
 
+EXPORT_READY = "the export is ready: follow the Location header to download it"
+
+
 class ExportReady(BaseModel):
     """A CSV export written to storage (AWS): `Location` and `url` fetch it."""
 
     message: str
     url: str
-    expires_at: datetime
+    # Rendered by to_iso like every other time in the API, and still stated a date-time.
+    expires_at: datetime = Field(json_schema_extra={"format": "date-time"})
+
+    @field_serializer("expires_at")
+    def _iso(self, value: datetime) -> str:
+        return to_iso(value)
+
+    @classmethod
+    def of(cls, link: ExportLink) -> ExportReady:
+        return cls(message=EXPORT_READY, url=link.url, expires_at=link.expires_at)
 
 
 class LinkStatsPublic(BaseModel):
