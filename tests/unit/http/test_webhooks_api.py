@@ -138,8 +138,11 @@ def test_a_failing_receiver_never_keeps_a_click_out_of_the_stats(
 
 
 def attempts_waiting(container: Container) -> list[int]:
+    """The receives each event still in the SQLite queue has had, oldest event first."""
     assert container.event_queue is not None
-    return [message.attempt for message in container.event_queue.waiting()]
+    conn = container.event_queue._db.connection()
+    rows = conn.execute("SELECT attempts FROM event_queue ORDER BY seq").fetchall()
+    return [row["attempts"] for row in rows]
 
 
 def test_a_receiver_that_timed_out_rests_while_its_events_wait_with_their_attempts(

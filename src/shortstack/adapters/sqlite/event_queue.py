@@ -209,18 +209,6 @@ class SqliteEventQueue:
         )
         return from_iso(row["at"]) if row and row["at"] else None
 
-    def waiting(self) -> list[QueuedEvent]:
-        """Every message not yet done, in order, with the receives it has had so far."""
-        rows = (
-            self._db.connection()
-            .execute("SELECT seq, body, attempts FROM event_queue ORDER BY seq")
-            .fetchall()
-        )
-        return [
-            QueuedEvent(row["seq"], Event.from_dict(json.loads(row["body"])), row["attempts"])
-            for row in rows
-        ]
-
     def depth(self) -> int:
         return int(self._db.connection().execute("SELECT COUNT(*) FROM event_queue").fetchone()[0])
 
