@@ -145,21 +145,28 @@ def test_models_defined_in_the_block_defer_their_validators_and_only_those() -> 
         Deferred.model_validate({"n": "three"})
 
 
-# A cold container: imports the entry, answers GET /openapi.json and GET /health, and says
-# which validators were still unbuilt after the import.
+# A cold container: imports the entry, answers GET /health (the light front), then GET
+# /api/v1/items and GET /openapi.json (the app); says which frameworks were loaded when,
+# and which validators were still unbuilt once the app was.
 _COLD_CONTAINER = """
 import json, sys
 import shortstack.entrypoints.lambda_api as api
+frameworks = ("fastapi", "starlette", "mangum")
+loaded = [any(name in sys.modules for name in frameworks)]
+event = json.load(open(sys.argv[1]))
+health = api.handler(event, None)
+loaded.append(any(name in sys.modules for name in frameworks))
+event["rawPath"] = event["requestContext"]["http"]["path"] = "/api/v1/items"
+items = api.handler(event, None)
 from fastapi.openapi.models import OpenAPI
 from shortstack.entrypoints.http.schemas.links import LinkPublic
 unbuilt = [not OpenAPI.__pydantic_complete__, not LinkPublic.__pydantic_complete__]
 document_keys = len(api.app.openapi_schema or {})
-event = json.load(open(sys.argv[1]))
-health = api.handler(event, None)
 event["rawPath"] = event["requestContext"]["http"]["path"] = "/openapi.json"
 document = api.handler(event, None)
-print(json.dumps({"unbuilt": unbuilt, "document_keys": document_keys,
-                  "health": health["statusCode"], "document": document}))
+print(json.dumps({"loaded": loaded, "unbuilt": unbuilt, "document_keys": document_keys,
+                  "health": health["statusCode"], "items": items["statusCode"],
+                  "document": document}))
 """
 
 
@@ -187,6 +194,8 @@ def cold_container(**environ: str) -> dict[str, Any]:
 
 def test_a_cold_api_container_defers_the_openapi_models_and_documents_the_same_api() -> None:
     answer = cold_container()
+    assert answer["loaded"] == [False, False]  # no framework for the import and GET /health
+    assert answer["items"] == 200  # the app answered, loaded on demand
     assert answer["unbuilt"] == [True, False]  # FastAPI's OpenAPI models, not ours
     assert answer["document_keys"] == 0  # no document built at import
     assert answer["health"] == 200
@@ -201,6 +210,7 @@ def test_a_cold_api_container_defers_the_openapi_models_and_documents_the_same_a
 
 def test_under_snapstart_the_document_and_every_model_are_built_before_the_snapshot() -> None:
     answer = cold_container(AWS_LAMBDA_INITIALIZATION_TYPE="snap-start")
+    assert answer["loaded"] == [True, True]  # the app is built before the snapshot
     assert answer["unbuilt"] == [False, False]
     assert answer["document_keys"] > 0
     assert answer["health"] == 200

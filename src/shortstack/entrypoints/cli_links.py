@@ -86,7 +86,7 @@ def _create(container: Any, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from shortstack.entrypoints.http.errors import field_errors, summarize
-    from shortstack.entrypoints.http.routes.links import create_fields
+    from shortstack.entrypoints.http.operations import create_fields
     from shortstack.entrypoints.http.schemas.links import LinkCreate
 
     try:

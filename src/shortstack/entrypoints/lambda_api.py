@@ -1,28 +1,38 @@
-"""AWS Lambda entry for the HTTP API (API Gateway HTTP API, payload 2.0) through Mangum.
+"""AWS Lambda entry for the HTTP API (API Gateway HTTP API, payload 2.0).
 
-The container and app are built once per Lambda container, at import, so
-warm invocations only route the request.
+Two ways in, one container, built once per Lambda container at import:
 
-FastAPI's ~50 OpenAPI models defer building their validators until the
-document is first asked for (`/openapi.json`, `/docs`): no API request uses
-them. Our own request and response models are built at import as usual:
-FastAPI builds the validators of every route it tries while matching the
-first request anyway, so deferring them saved nothing, and a deferred model
-is built through another path of Pydantic's (bench/README.md, "Cold starts").
+- the light front (lambda_api_front.py) answers the hot routes (health, a link, a page of
+  links, a new link) without importing FastAPI, Starlette or Mangum;
+- every other request, and any the front does not fully understand, goes to the FastAPI
+  app through Mangum, imported and built on the first such request (`full_app()`).
+
+A container that only ever serves the hot routes never loads the framework: that is
+what the cold start saves (docs/decisions/0405-the-api-lambdas-cold-start.md).
+
+When the app is loaded, FastAPI's ~50 OpenAPI models defer building their validators
+until the document is first asked for (`/openapi.json`, `/docs`): no API request uses
+them. Our own request and response models are built as usual: FastAPI builds the
+validators of every route it tries while matching a request anyway, so deferring them
+saved nothing, and a deferred model is built through another path of Pydantic's
+(bench/README.md, "Cold starts").
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mangum import Mangum
 from pydantic import BaseModel
 
 from shortstack.bootstrap import bootstrap
+from shortstack.entrypoints.lambda_api_front import FallThrough, Front
 from shortstack.entrypoints.lambda_init import freeze_what_init_built
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 @contextmanager
@@ -46,22 +56,46 @@ def deferred_validators() -> Iterator[None]:
             config["defer_build"] = previous
 
 
-with deferred_validators():
-    import fastapi.openapi.models  # noqa: F401
+container = bootstrap()
+front = Front(container)
+_full: tuple[FastAPI, Callable[[dict[str, Any], Any], dict[str, Any]]] | None = None
 
-from shortstack.entrypoints.http.app import create_app  # noqa: E402
 
-app = create_app(bootstrap())
-_mangum = Mangum(app, lifespan="off")
+def full_app() -> tuple[FastAPI, Callable[[dict[str, Any], Any], dict[str, Any]]]:
+    """The FastAPI app on this container and its Mangum adapter, built on first need."""
+    global _full
+    if _full is None:
+        with deferred_validators():
+            import fastapi.openapi.models  # noqa: F401
+        from mangum import Mangum
+
+        from shortstack.entrypoints.http.app import create_app
+
+        app = create_app(container)
+        _full = app, Mangum(app, lifespan="off")
+    return _full
+
+
 if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
     # Under SnapStart this runs once, before the snapshot every new environment resumes
-    # from: building the document builds every route and model here, not in each restored
-    # environment's first request. It calls nothing outside the process (decision 0405).
-    app.openapi()
+    # from: importing the app and building its document builds every route and model
+    # here, not in each restored environment's first request. It calls nothing outside
+    # the process (decision 0405).
+    full_app()[0].openapi()
 freeze_what_init_built()
+
+
+def __getattr__(name: str) -> Any:
+    """`app`: the FastAPI app, built if no request has needed it yet (tests read it)."""
+    if name == "app":
+        return full_app()[0]
+    raise AttributeError(name)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answer one API Gateway event."""
-    response: dict[str, Any] = _mangum(event, context)
-    return response
+    try:
+        return front(event)
+    except FallThrough:
+        response: dict[str, Any] = full_app()[1](event, context)
+        return response

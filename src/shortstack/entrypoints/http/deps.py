@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from shortstack.bootstrap import Container
 from shortstack.domain.auth import Principal
+from shortstack.entrypoints.http import operations
 from shortstack.entrypoints.http.auth import authenticate
 from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.apikeys import ApiKeysService
@@ -71,31 +72,13 @@ ExportsDep = Annotated[ExportStore | None, Depends(_part_of_container(lambda c: 
 
 
 def viewer_host(request: Request) -> str | None:
-    """The host the client addressed.
-
-    On AWS the API sits behind CloudFront, which cannot forward Host to API Gateway (the
-    gateway answers only on its own name); the distribution's viewer-request function
-    copies the viewer's Host into X-Forwarded-Host instead, replacing any the client sent
-    (docs/decisions/0404). Locally nothing sets it, so it is not believed there.
-    """
-    if _container_of(request).settings.stage == "aws":
-        forwarded = request.headers.get("x-forwarded-host")
-        if forwarded:
-            return forwarded
-    return request.headers.get("host")
+    """The host the client addressed (operations.viewer_host says which header on AWS)."""
+    return operations.viewer_host(_container_of(request).settings, request.headers.get)
 
 
 async def get_short_base(request: Request) -> str:
-    """Where short links point: PUBLIC_BASE_URL, else (on AWS) the host the client addressed.
-
-    Without a custom short domain that is the distribution's own name, known only after
-    deployment: the template cannot pass it to the functions without a dependency cycle.
-    """
-    settings = _container_of(request).settings
-    host = viewer_host(request)
-    if not settings.public_base_url and settings.stage == "aws" and host:
-        return f"https://{host}"
-    return settings.base_url
+    """Where short links point (operations.short_base)."""
+    return operations.short_base(_container_of(request).settings, viewer_host(request))
 
 
 ShortBaseDep = Annotated[str, Depends(get_short_base)]

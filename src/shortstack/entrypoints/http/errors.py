@@ -6,7 +6,6 @@ add `detail`, a list of per-field problems the frontend shows next to fields.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,67 +15,17 @@ from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from shortstack.domain.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    Gone,
-    InvalidCursor,
-    InvalidInput,
-    NotFound,
-    ServiceUnavailable,
-    TooLarge,
-    Unauthenticated,
-)
+from shortstack.domain.errors import DomainError
+from shortstack.entrypoints.http.error_bodies import bearer_challenge as bearer_challenge
+from shortstack.entrypoints.http.error_bodies import domain_error_answer
+from shortstack.entrypoints.http.error_bodies import domain_error_body as domain_error_body
+from shortstack.entrypoints.http.error_bodies import status_for as status_for
 from shortstack.observability import logger
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
-STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
-    (NotFound, 404),
-    (Conflict, 409),
-    (Gone, 410),
-    (InvalidCursor, 400),
-    (InvalidInput, 422),
-    (ServiceUnavailable, 503),
-    (Unauthenticated, 401),
-    (Forbidden, 403),
-    (TooLarge, 413),
-]
-REALM = "shortstack"
-# RFC 6750 3: error_description is a quoted-string limited to these characters.
-_DESCRIPTION_CHARS = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
-_FIELD_PATH = re.compile(r"[.\[\]]")
-
-
-def bearer_challenge(error: Unauthenticated) -> str:
-    """The `WWW-Authenticate` value of a 401 (RFC 6750 3: no error code without a token)."""
-    if not error.invalid_token:
-        return f'Bearer realm="{REALM}"'
-    description = _DESCRIPTION_CHARS.sub("", error.message)[:200]
-    return f'Bearer realm="{REALM}", error="invalid_token", error_description="{description}"'
-
-
-def status_for(error: DomainError) -> int:
-    """The HTTP status of a domain error (most specific class first)."""
-    for error_type, status in STATUS_BY_ERROR:
-        if isinstance(error, error_type):
-            return status
-    return 400
-
-
 # The limits a client needs to word a refusal itself ("at most 200 characters").
 _LIMITS = ("min_length", "max_length", "ge", "gt", "le", "lt")
-
-
-def domain_error_body(exc: DomainError, where: str = "body") -> dict[str, Any]:
-    """The JSON body of a domain error; a field's 422 names it as FastAPI's own 422s do."""
-    body: dict[str, Any] = {"message": exc.message}
-    if isinstance(exc, InvalidInput) and exc.field and status_for(exc) == 422:
-        # `rules[2].url` becomes ["body", "rules", "2", "url"].
-        path = [part for part in _FIELD_PATH.split(exc.field) if part]
-        body["detail"] = [{"loc": [where, *path], "msg": exc.message, "type": "value_error"}]
-    return body
 
 
 def validation_error_body(errors: list[Any]) -> dict[str, Any]:
@@ -200,16 +149,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        status = status_for(exc)
-        where = (
-            "query"
-            if isinstance(exc, InvalidInput) and exc.field in request.query_params
-            else "body"
-        )
-        body = domain_error_body(exc, where)
-        headers = None
-        if isinstance(exc, Unauthenticated):
-            headers = {"WWW-Authenticate": bearer_challenge(exc)}
+        status, body, headers = domain_error_answer(exc, request.query_params)
         return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -22,7 +22,7 @@ from shortstack.entrypoints.http.errors import (
     status_for,
     validation_error_body,
 )
-from shortstack.entrypoints.http.routes.links import create_fields
+from shortstack.entrypoints.http.operations import create_fields
 from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.schemas.links import (
     LinkBatchCreate,

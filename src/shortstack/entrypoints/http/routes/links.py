@@ -11,6 +11,7 @@ from shortstack.domain.errors import InvalidInput
 from shortstack.domain.link_state import LinkState
 from shortstack.domain.links import LinkChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shortstack.entrypoints.http import operations
 from shortstack.entrypoints.http.csv_export import (
     CSV_CONTENT,
     Format,
@@ -27,13 +28,8 @@ from shortstack.entrypoints.http.deps import (
     viewer_host,
 )
 from shortstack.entrypoints.http.pagination import add_next_page_headers
-from shortstack.entrypoints.http.schemas.common import (
-    ErrorBody,
-    FromDay,
-    Responses,
-    ToDay,
-    leads_to,
-)
+from shortstack.entrypoints.http.query import FromDay, ToDay
+from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses, leads_to
 from shortstack.entrypoints.http.schemas.links import (
     ExportReady,
     LinkCreate,
@@ -81,30 +77,7 @@ async def create_link(
 
     Expiry: `expires_at`, or `ttl_days` from now; `expires_at: null` never expires; with
     neither, the DEFAULT_LINK_TTL_DAYS setting (30 days unless the deployment says)."""
-    link = links.create(caller.sub, request_host=viewer_host(request), **create_fields(body))
-    return LinkPublic.of(link, short_base, links.clock())
-
-
-def create_fields(body: LinkCreate) -> dict[str, Any]:
-    """What LinksService.create takes from a body: one mapping for a POST and a batch entry."""
-    return {
-        "url": body.url,
-        "alias": body.alias,
-        "expires_at": body.expires_at,
-        "ttl_days": body.ttl_days,
-        "redirect_status": body.redirect_status,
-        "title": body.title,
-        "tags": body.tags,
-        "max_visits": body.max_visits,
-        "valid_since": body.valid_since,
-        "fallback_url": body.fallback_url,
-        "password": body.password,
-        "forward_query": body.forward_query,
-        "rules": [rule.to_domain() for rule in body.rules],
-        "variants": [variant.to_domain() for variant in body.variants],
-        "preview": body.preview.to_domain() if body.preview else None,
-        "never_expires": "expires_at" in body.model_fields_set and body.expires_at is None,
-    }
+    return operations.create_link(links, caller.sub, body, viewer_host(request), short_base)
 
 
 FORMAT_DOC = "csv for a streamed CSV download (or send Accept: text/csv)"
@@ -167,9 +140,11 @@ async def list_links(
         rows = (link_row(link, short_base, now) for link in links.export(caller.sub, query))
         return await csv_download(LINK_COLUMNS, rows, "links.csv", store=exports, owner=caller.sub)
     if q is None and state is None and sort is None and page is None:
-        listed = links.list(caller.sub, tag=tag, limit=limit, cursor=cursor)
-        add_next_page_headers(request, response, listed.next_cursor, limit, {"tag": tag})
-        return [LinkPublic.of(link, short_base, links.clock()) for link in listed.items]
+        page_of_links, next_cursor = operations.list_links(
+            links, caller.sub, short_base, tag=tag, limit=limit, cursor=cursor
+        )
+        add_next_page_headers(request, response, next_cursor, limit, {"tag": tag})
+        return page_of_links
     query = LinkQuery(
         text=q.strip() or None if q else None,
         tag=tag,
@@ -187,7 +162,7 @@ async def get_link(
     short_id: str, caller: CallerDep, links: LinksDep, short_base: ShortBaseDep
 ) -> LinkPublic:
     """One link with its click_count, is_active and expires_at."""
-    return LinkPublic.of(links.get(caller.sub, short_id), short_base, links.clock())
+    return operations.read_link(links, caller.sub, short_id, short_base)
 
 
 @router.patch(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from shortstack.entrypoints.http.deps import AnalyticsDep, CallerDep
-from shortstack.entrypoints.http.schemas.common import ErrorBody, FromDay, ToDay
+from shortstack.entrypoints.http.query import FromDay, ToDay
+from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.schemas.stats import OverviewPublic
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])

@@ -1,14 +1,17 @@
-"""Field types shared by the request models."""
+"""Field types shared by the request models.
+
+FastAPI-free (no `Query` here, see query.py): the API Lambda's light front builds these
+models without importing FastAPI.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Annotated, Any, cast
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from fastapi import Query
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -160,9 +163,6 @@ def _full_date(value: Any) -> Any:
 
 
 FullDate = BeforeValidator(_full_date)
-# A stats range's query parameters (a link's stats, the overview).
-FromDay = Annotated[date | None, FullDate, Query(alias="from", description="first UTC day")]
-ToDay = Annotated[date | None, FullDate, Query(alias="to", description="last UTC day (today)")]
 """For a `date` parameter: only `YYYY-MM-DD`, as `format: date` says (not 0 or 86400,
 which lax parsing read as seconds since 1970)."""
 

@@ -1,0 +1,95 @@
+"""What the hot routes do, free of any web framework.
+
+The FastAPI routes (routes/health.py, routes/links.py) and the API Lambda's light front
+(entrypoints/lambda_api_front.py) both call these: one definition of each operation's
+work and answer, whichever way the request arrived. What is left to each caller is reading
+the request (FastAPI's parameters, or the API Gateway event) and writing the response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from shortstack.config import Settings
+from shortstack.entrypoints.http.schemas.links import LinkCreate, LinkPublic
+from shortstack.service_layer.links import LinksService
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+    version: str
+
+
+def health(settings: Settings) -> Health:
+    return Health(status="healthy", service=settings.service_name, version=settings.version)
+
+
+def viewer_host(settings: Settings, header: Callable[[str], str | None]) -> str | None:
+    """The host the client addressed (`header` reads a request header by lower-case name).
+
+    On AWS the API sits behind CloudFront, which cannot forward Host to API Gateway (the
+    gateway answers only on its own name); the distribution's viewer-request function
+    copies the viewer's Host into X-Forwarded-Host instead, replacing any the client sent
+    (docs/decisions/0404). Locally nothing sets it, so it is not believed there.
+    """
+    if settings.stage == "aws":
+        forwarded = header("x-forwarded-host")
+        if forwarded:
+            return forwarded
+    return header("host")
+
+
+def short_base(settings: Settings, host: str | None) -> str:
+    """Where short links point: PUBLIC_BASE_URL, else (on AWS) the host the client addressed.
+
+    Without a custom short domain that is the distribution's own name, known only after
+    deployment: the template cannot pass it to the functions without a dependency cycle.
+    """
+    if not settings.public_base_url and settings.stage == "aws" and host:
+        return f"https://{host}"
+    return settings.base_url
+
+
+def read_link(links: LinksService, owner: str, short_id: str, base: str) -> LinkPublic:
+    return LinkPublic.of(links.get(owner, short_id), base, links.clock())
+
+
+def list_links(
+    links: LinksService, owner: str, base: str, *, tag: str | None, limit: int, cursor: str | None
+) -> tuple[list[LinkPublic], str | None]:
+    """A cursor page of the owner's links, newest first, and the next page's cursor."""
+    listed = links.list(owner, tag=tag, limit=limit, cursor=cursor)
+    return [LinkPublic.of(link, base, links.clock()) for link in listed.items], listed.next_cursor
+
+
+def create_link(
+    links: LinksService, owner: str, body: LinkCreate, host: str | None, base: str
+) -> LinkPublic:
+    link = links.create(owner, request_host=host, **create_fields(body))
+    return LinkPublic.of(link, base, links.clock())
+
+
+def create_fields(body: LinkCreate) -> dict[str, Any]:
+    """What LinksService.create takes from a body: one mapping for a POST and a batch entry."""
+    return {
+        "url": body.url,
+        "alias": body.alias,
+        "expires_at": body.expires_at,
+        "ttl_days": body.ttl_days,
+        "redirect_status": body.redirect_status,
+        "title": body.title,
+        "tags": body.tags,
+        "max_visits": body.max_visits,
+        "valid_since": body.valid_since,
+        "fallback_url": body.fallback_url,
+        "password": body.password,
+        "forward_query": body.forward_query,
+        "rules": [rule.to_domain() for rule in body.rules],
+        "variants": [variant.to_domain() for variant in body.variants],
+        "preview": body.preview.to_domain() if body.preview else None,
+        "never_expires": "expires_at" in body.model_fields_set and body.expires_at is None,
+    }

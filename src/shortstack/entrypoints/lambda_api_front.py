@@ -1,0 +1,335 @@
+"""The API Lambda's light front: the hot routes answered from the API Gateway event itself.
+
+`GET /health`, `GET /api/v1/links/{short_id}`, `GET /api/v1/links` (a cursor page, with
+`limit`, `cursor` and `tag`) and `POST /api/v1/links` are most of what the API serves.
+Behind Mangum and FastAPI each cold start of the function paid for importing the
+framework before the first of them could be answered (decision 0405). This front answers
+them without FastAPI, Starlette or Mangum, through what the FastAPI routes call
+themselves: the service, `entrypoints/http/operations.py` (the work and the response
+model), the request models of `schemas/`, and `error_bodies.py` for domain errors. It
+adds what the middleware adds (correlation id, security headers, CORS).
+
+It answers only what it fully understands. Anything else, an unusual method, path, query
+parameter, header or body, any request it would have to refuse with a 4xx of its own
+(bad JSON, a body that does not validate, a body or URL over a limit), returns None, and
+the caller hands the event to the whole FastAPI app (entrypoints/lambda_api.py), which
+answers it as it always has. A refusal that only FastAPI words is therefore always
+FastAPI's; tests/unit/test_lambda_api_front.py sends the same events through both and
+compares statuses, headers and bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from pydantic import BaseModel, ValidationError
+
+from shortstack.bootstrap import Container
+from shortstack.correlation import choose_correlation_id
+from shortstack.domain.auth import Principal
+from shortstack.domain.errors import DomainError
+from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shortstack.entrypoints.http import operations
+from shortstack.entrypoints.http.error_bodies import domain_error_answer
+from shortstack.entrypoints.http.pagination import next_page_headers
+from shortstack.entrypoints.http.schemas.links import LinkCreate
+from shortstack.observability import bind_correlation_id, configure_logging, logger
+
+LINKS = "/api/v1/links"
+# A short id or alias as the path holds it; anything else (percent-escapes, dots, a
+# trailing slash) goes to FastAPI, which decodes and matches it itself.
+_SHORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Single segments under /api/v1/links that are routes of their own, not link ids.
+_NOT_IDS = frozenset({"batch"})
+# Far below the 8 KiB URL and 16 KiB header limits (RequestLimitsMiddleware): near them,
+# FastAPI measures and answers.
+_URL_BUDGET = 4 * 1024
+_HEADER_BUDGET = 8 * 1024
+_LIST_PARAMETERS = frozenset({"limit", "cursor", "tag"})
+_LIMIT = re.compile(r"[1-9][0-9]{0,3}")
+_CURSOR_MAX = 1024
+_TAG_MAX = 64
+_JSON_TYPES = frozenset({"application/json", "application/json; charset=utf-8"})
+_SECURITY_HEADERS = (
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+)
+# The CORS middleware's Access-Control-Expose-Headers (entrypoints/http/app.py).
+EXPOSED = ("x-next-cursor", "x-total-count", "x-total-exact", "link", "x-correlation-id")
+EXPOSED_HEADERS = ", ".join((*EXPOSED, "www-authenticate"))
+
+
+INTERNAL_ERROR = b'{"message":"internal error; the correlation id identifies it"}'
+
+
+class FallThrough(Exception):
+    """The request is not one the front answers: the whole app will."""
+
+
+class Request:
+    """What the front reads of a payload-2.0 event, as Mangum hands it to the app."""
+
+    __slots__ = ("event", "headers", "method", "path", "query")
+
+    def __init__(self, event: Mapping[str, Any]) -> None:
+        context = event.get("requestContext")
+        http = context.get("http") if isinstance(context, dict) else None
+        headers = event.get("headers")
+        if (
+            event.get("version") != "2.0"
+            or event.get("cookies")
+            or not isinstance(http, dict)
+            or not isinstance(http.get("method"), str)
+            or not isinstance(http.get("path"), str)
+            or not isinstance(headers, dict)
+            or not isinstance(event.get("rawQueryString") or "", str)
+            or not isinstance(event.get("body") or "", str)
+        ):
+            raise FallThrough
+        self.event = event
+        self.method: str = http["method"]
+        self.path: str = http["path"]
+        self.query: str = event.get("rawQueryString") or ""
+        self.headers: dict[str, str] = headers
+        if len(self.path) + len(self.query) > _URL_BUDGET:
+            raise FallThrough
+        size = 0
+        for name, value in headers.items():
+            if name != name.lower():
+                raise FallThrough
+            size += len(name) + len(value)
+        if size > _HEADER_BUDGET:
+            raise FallThrough
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    def gateway_claims(self) -> Mapping[str, Any] | None:
+        """The JWT claims API Gateway's authorizer verified (entrypoints/http/auth.py)."""
+        context = self.event.get("requestContext") or {}
+        authorizer = context.get("authorizer") if isinstance(context, Mapping) else None
+        jwt = authorizer.get("jwt") if isinstance(authorizer, Mapping) else None
+        claims = jwt.get("claims") if isinstance(jwt, Mapping) else None
+        return claims if isinstance(claims, Mapping) else None
+
+    def parameters(self) -> dict[str, str]:
+        """The query string's parameters, each at most once, as Starlette parses them."""
+        pairs = parse_qsl(self.query, keep_blank_values=True)
+        found = dict(pairs)
+        if len(found) != len(pairs):
+            raise FallThrough
+        return found
+
+    def body(self, limit: int) -> bytes:
+        declared = self.headers.get("content-length")
+        if declared is not None and not (declared.isdigit() and int(declared) <= limit):
+            raise FallThrough
+        raw = self.event.get("body") or ""
+        if self.event.get("isBase64Encoded"):
+            try:
+                data = base64.b64decode(raw, validate=True)
+            except ValueError:
+                raise FallThrough from None
+        else:
+            data = raw.encode()
+        if len(data) > limit:
+            raise FallThrough
+        return data
+
+
+Route = Callable[["Front", Request], tuple[int, bytes, dict[str, str]]]
+
+
+class Front:
+    """Answers the hot routes of one container, or raises FallThrough."""
+
+    def __init__(self, container: Container) -> None:
+        settings = container.settings
+        self.container = container
+        self.settings = settings
+        self.origins = settings.cors_origins
+        self.any_origin = "*" in self.origins
+        self.max_body = settings.max_body_bytes
+        # Locally the app may rate-limit creates (app.py): those stay with it.
+        self.creates = not (settings.stage == "local" and settings.rate_limit_creates_per_minute)
+        configure_logging(settings.service_name, settings.log_level)
+
+    def route(self, request: Request) -> Route:
+        path, method = request.path, request.method
+        if method == "GET":
+            if path == "/health":
+                return Front.health
+            if path == LINKS:
+                return Front.list_links
+            if path.startswith(LINKS + "/"):
+                short_id = path[len(LINKS) + 1 :]
+                if _SHORT_ID.fullmatch(short_id) and short_id not in _NOT_IDS:
+                    return Front.read_link
+        elif method == "POST" and path == LINKS and self.creates:
+            return Front.create_link
+        raise FallThrough
+
+    def __call__(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """The Lambda response to `event`; raises FallThrough for the whole app to answer."""
+        request = Request(event)
+        route = self.route(request)
+        started = time.perf_counter()
+        offered = request.header("x-correlation-id")
+        if offered is None:
+            offered = event["requestContext"].get("requestId")
+        correlation_id = choose_correlation_id(offered)
+        bind_correlation_id(correlation_id)
+        try:
+            status, body, headers = route(self, request)
+        except DomainError as error:
+            status, content, extra = domain_error_answer(error, request.parameters())
+            body = render(content)
+            headers = {name.lower(): value for name, value in (extra or {}).items()}
+            response = self.respond(request, status, body, headers, correlation_id)
+        except FallThrough:
+            raise
+        except Exception:
+            # As the app's handler of last resort answers (errors.py): Starlette sends its
+            # 500 from outside every middleware, so it carries none of their headers.
+            logger.exception("unhandled error")
+            status = 500
+            response = {
+                "statusCode": status,
+                "body": INTERNAL_ERROR.decode(),
+                "headers": {
+                    "content-length": str(len(INTERNAL_ERROR)),
+                    "content-type": "application/json",
+                },
+                "isBase64Encoded": False,
+            }
+        else:
+            response = self.respond(request, status, body, headers, correlation_id)
+        # The access line CorrelationIdMiddleware writes for the app's requests.
+        logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            },
+        )
+        return response
+
+    def respond(
+        self,
+        request: Request,
+        status: int,
+        body: bytes,
+        headers: dict[str, str],
+        correlation_id: str,
+    ) -> dict[str, Any]:
+        """The payload-2.0 response Mangum would make of the app's answer."""
+        out = {
+            **headers,
+            "content-length": str(len(body)),
+            "content-type": "application/json",
+        }
+        if self.origins:  # Starlette's CORSMiddleware on a request that is not a preflight
+            origin = request.header("origin")
+            if origin is not None:
+                if self.any_origin:
+                    out["access-control-allow-origin"] = "*"
+                out["access-control-expose-headers"] = EXPOSED_HEADERS
+                if not self.any_origin and origin in self.origins:
+                    out["access-control-allow-origin"] = origin
+            out["vary"] = "Origin"
+        for name, value in _SECURITY_HEADERS:
+            out.setdefault(name, value)
+        out["x-correlation-id"] = correlation_id
+        return {
+            "statusCode": status,
+            "body": body.decode(),
+            "headers": out,
+            "isBase64Encoded": False,
+        }
+
+    def caller(self, request: Request) -> Principal:
+        return self.container.auth.authenticate(
+            request.header("authorization"), request.gateway_claims()
+        )
+
+    def short_base(self, request: Request) -> tuple[str | None, str]:
+        host = operations.viewer_host(self.settings, request.header)
+        return host, operations.short_base(self.settings, host)
+
+    def health(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
+        return 200, dump(operations.health(self.settings)), {}
+
+    def read_link(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
+        short_id = request.path[len(LINKS) + 1 :]
+        caller = self.caller(request)
+        _, base = self.short_base(request)
+        link = operations.read_link(self.container.links, caller.sub, short_id, base)
+        return 200, dump(link), {}
+
+    def list_links(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
+        parameters = request.parameters()
+        accept = request.header("accept")
+        if not parameters.keys() <= _LIST_PARAMETERS or (accept and "csv" in accept.lower()):
+            raise FallThrough  # searches, pages, CSV: FastAPI's
+        limit = parameters.get("limit", str(DEFAULT_PAGE_SIZE))
+        cursor = parameters.get("cursor")
+        tag = parameters.get("tag")
+        if (
+            not _LIMIT.fullmatch(limit)
+            or int(limit) > MAX_PAGE_SIZE
+            or (cursor is not None and len(cursor) > _CURSOR_MAX)
+            or (tag is not None and len(tag) > _TAG_MAX)
+        ):
+            raise FallThrough  # FastAPI's 422 words these
+        caller = self.caller(request)
+        _, base = self.short_base(request)
+        links, next_cursor = operations.list_links(
+            self.container.links, caller.sub, base, tag=tag, limit=int(limit), cursor=cursor
+        )
+        headers = next_page_headers(request.path, next_cursor, int(limit), {"tag": tag})
+        return 200, dump_list(links), {name.lower(): value for name, value in headers.items()}
+
+    def create_link(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
+        content_type = request.header("content-type")
+        if request.query or content_type is None or content_type.lower() not in _JSON_TYPES:
+            raise FallThrough
+        data = request.body(self.max_body)
+        try:
+            parsed = json.loads(data)
+        except Exception:  # what FastAPI answers depends on why: it words it
+            raise FallThrough from None
+        if not isinstance(parsed, dict):
+            raise FallThrough
+        # FastAPI solves the caller before it validates the body: a 401 comes first.
+        caller = self.caller(request)
+        try:
+            body = LinkCreate.model_validate(parsed)
+        except ValidationError:
+            raise FallThrough from None
+        host, base = self.short_base(request)
+        link = operations.create_link(self.container.links, caller.sub, body, host, base)
+        return 201, dump(link), {}
+
+
+def dump(model: BaseModel) -> bytes:
+    """A response model as FastAPI sends it (by alias, compact, Pydantic's own JSON)."""
+    return model.model_dump_json(by_alias=True).encode()
+
+
+def dump_list(models: list[Any]) -> bytes:
+    return b"[" + b",".join(dump(model) for model in models) + b"]"
+
+
+def render(content: dict[str, Any]) -> bytes:
+    """An error body as Starlette's JSONResponse renders it."""
+    return json.dumps(
+        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode()

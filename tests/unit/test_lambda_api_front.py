@@ -1,0 +1,323 @@
+"""The API Lambda's light front answers exactly as the FastAPI app behind Mangum does.
+
+Two containers, on two tables of one moto DynamoDB, with the same clock and the same
+sequence of random ids: the first answers through the Lambda's handler logic (the front,
+or the app when the front passes), the second through the app alone. Every event, good
+and bad, must get the same status, headers and body bytes from both.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from mangum import Mangum
+
+from shortstack.adapters.dynamodb.table import create_table
+from shortstack.bootstrap import Container, bootstrap
+from shortstack.config import Settings
+from shortstack.domain.auth import Principal
+from shortstack.entrypoints.http.app import create_app
+from shortstack.entrypoints.lambda_api_front import FallThrough, Front
+from tests.auth_support import JWT_SETTINGS, access_token
+from tests.conftest import TABLE_NAME
+from tests.lambda_support import FakeLambdaContext, load_event
+
+TWIN_TABLE = "shortstack-twin"
+NOW = datetime(2026, 11, 24, 9, 15, 42, 123456, tzinfo=UTC)
+ORIGIN = "https://app.example.com"
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class Pair:
+    """The same deployment twice: through the front (and its fallback), and through the app."""
+
+    def __init__(self, moto: Any, **settings: Any) -> None:
+        create_table(moto, TWIN_TABLE)
+        self.containers = [self._container(table, settings) for table in (TABLE_NAME, TWIN_TABLE)]
+        self.front = Front(self.containers[0])
+        self.apps = [Mangum(create_app(c), lifespan="off") for c in self.containers]
+        self.answered_by_front: list[bool] = []
+
+    @staticmethod
+    def _container(table: str, settings: dict[str, Any]) -> Container:
+        fields = {
+            "storage": "dynamodb",
+            "stage": "aws",
+            "table_name": table,
+            "frontend_origin": ORIGIN,
+            **settings,
+        }
+        container = bootstrap(Settings(**fields), clock=lambda: NOW)
+        ids = (f"id{n:05d}" for n in itertools.count())
+        container.links.new_id = lambda: next(ids)
+        return container
+
+    def light(self, event: dict[str, Any]) -> dict[str, Any]:
+        try:
+            answer = self.front(copy.deepcopy(event))
+        except FallThrough:
+            self.answered_by_front.append(False)
+            return self.apps[0](copy.deepcopy(event), FakeLambdaContext())
+        self.answered_by_front.append(True)
+        return answer
+
+    def full(self, event: dict[str, Any]) -> dict[str, Any]:
+        response: dict[str, Any] = self.apps[1](copy.deepcopy(event), FakeLambdaContext())
+        return response
+
+    def same(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Both answers, which must be equal; returns the light one."""
+        light, full = self.light(event), self.full(event)
+        assert light == full
+        return light
+
+    def by_front(self, event: dict[str, Any]) -> dict[str, Any]:
+        answer = self.same(event)
+        assert self.answered_by_front[-1], "the front passed a request it should answer"
+        return answer
+
+    def by_app(self, event: dict[str, Any]) -> dict[str, Any]:
+        answer = self.same(event)
+        assert not self.answered_by_front[-1], "the front answered a request it should pass"
+        return answer
+
+    def close(self) -> None:
+        for container in self.containers:
+            container.close()
+
+
+@pytest.fixture
+def pair(moto_dynamodb: Any) -> Iterator[Pair]:
+    made = Pair(moto_dynamodb)
+    yield made
+    made.close()
+
+
+def event(name: str, **placeholders: str) -> dict[str, Any]:
+    return load_event(name, **placeholders)
+
+
+def at(path: str, query: str = "", method: str = "GET", **headers: str) -> dict[str, Any]:
+    found = event("apigw_v2_links_get.json")
+    found["rawPath"] = found["requestContext"]["http"]["path"] = path
+    found["requestContext"]["http"]["method"] = method
+    found["rawQueryString"] = query
+    found["headers"].update(headers)
+    return found
+
+
+def create(
+    body: Any, *, raw: bytes | None = None, content_type: str = "application/json", **headers: str
+) -> dict[str, Any]:
+    found = event("apigw_v2_links_create.json")
+    data = raw if raw is not None else json.dumps(body).encode()
+    found["headers"]["content-type"] = content_type
+    found["headers"]["content-length"] = str(len(data))
+    found["headers"].update(headers)
+    try:
+        found["body"] = data.decode()
+        found["isBase64Encoded"] = False
+    except UnicodeDecodeError:
+        found["body"] = base64.b64encode(data).decode()
+        found["isBase64Encoded"] = True
+    return found
+
+
+BODY = {"url": "https://shop.example.com/sale", "alias": "summer-sale", "tags": ["promo"]}
+
+
+def test_health_and_the_correlation_id(pair: Pair) -> None:
+    health = pair.by_front(event("apigw_v2_health.json"))
+    assert health["statusCode"] == 200
+    assert health["headers"]["x-correlation-id"] == "client-supplied-42"
+    for offered in ("", "not safe!", "x" * 200):
+        changed = event("apigw_v2_health.json")
+        changed["headers"]["x-correlation-id"] = offered
+        light = pair.light(changed)
+        full = pair.full(changed)
+        # A refused id is replaced by a fresh random one: only that header may differ.
+        assert light["headers"].pop("x-correlation-id") != offered
+        assert full["headers"].pop("x-correlation-id") != offered
+        assert light == full
+    assert pair.by_front(at("/health", "anything=1"))["statusCode"] == 200
+
+
+def test_create_read_and_list_links(pair: Pair) -> None:
+    created = pair.by_front(event("apigw_v2_links_create.json"))
+    assert created["statusCode"] == 201
+    random_id = pair.by_front(create({"url": "https://example.org/a", "tags": ["promo"]}))
+    assert json.loads(random_id["body"])["short_id"] == "id00000"
+    for n in range(3):
+        pair.by_front(create({"url": f"https://example.org/{n}", "expires_at": None}))
+    got = pair.by_front(event("apigw_v2_links_get.json", id="summer-sale"))
+    assert got["statusCode"] == 200
+    assert json.loads(got["body"])["short_url"].startswith("https://a1b2c3d4e5.execute-api")
+    assert pair.by_front(event("apigw_v2_links_get.json", id="nope"))["statusCode"] == 404
+    assert pair.by_front(event("apigw_v2_links_list.json"))["statusCode"] == 200
+    page = pair.by_front(at("/api/v1/links", "limit=2"))
+    assert page["headers"]["x-next-cursor"]
+    assert page["headers"]["link"].endswith('rel="next"')
+    cursor = page["headers"]["x-next-cursor"]
+    pair.by_front(at("/api/v1/links", f"limit=2&cursor={cursor}"))
+    pair.by_front(at("/api/v1/links", "tag=promo&limit=1"))
+    pair.by_front(at("/api/v1/links", "tag="))
+    assert pair.by_front(at("/api/v1/links", "cursor=garbage"))["statusCode"] == 400
+    # Behind CloudFront the short URL takes the viewer's host.
+    behind = at("/api/v1/links/summer-sale", **{"x-forwarded-host": "go.example.com"})
+    assert json.loads(pair.by_front(behind)["body"])["short_url"] == (
+        "https://go.example.com/summer-sale"
+    )
+
+
+def test_domain_errors_of_a_create(pair: Pair) -> None:
+    pair.by_front(create(BODY))
+    taken = pair.by_front(create(BODY))
+    assert taken["statusCode"] == 409
+    unsafe = pair.by_front(create({"url": "http://127.0.0.1/admin"}))
+    assert unsafe["statusCode"] == 422
+    reserved = pair.by_front(create({"url": "https://example.org", "alias": "health"}))
+    assert reserved["statusCode"] == 422
+    own = pair.by_front(create({"url": "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/x"}))
+    assert own["statusCode"] == 422
+
+
+def test_bad_bodies_are_the_apps_to_word(pair: Pair) -> None:
+    cases = [
+        create(None, raw=b'{"url": '),  # not JSON
+        create(None, raw=b'{"url": "https://example.org/\xff"}'),  # not UTF-8
+        create(None, raw=b"[" * 100_000 + b"]" * 100_000),  # nested too deeply
+        create(None, raw=b""),
+        create([BODY]),  # not an object
+        create({"url": "https://example.org", "colour": "red"}),  # unknown field
+        create({"url": 5}),
+        create({"url": "https://example.org", "ttl_days": "5"}),
+        create({"url": "https://example.org", "expires_at": "tomorrow"}),
+        create(BODY, content_type="text/plain"),
+        create(BODY, content_type="application/merge-patch+json"),
+        create({"url": "https://example.org/" + "a" * 1_100_000}),  # over the body limit
+    ]
+    huge = create(BODY)
+    huge["headers"]["content-length"] = "99999999"
+    declared_wrong = create(BODY)
+    declared_wrong["headers"]["content-length"] = "twelve"
+    with_query = create(BODY)
+    with_query["rawQueryString"] = "url=x"
+    statuses = [pair.by_app(case)["statusCode"] for case in [*cases, huge, declared_wrong]]
+    # application/*+json is JSON to FastAPI: the app created that one.
+    assert statuses == [422, 400, 400, 422, 422, 422, 422, 422, 422, 422, 201, 413, 413, 400]
+    assert pair.by_app(with_query)["statusCode"] == 409
+
+
+def test_unusual_requests_are_the_apps(pair: Pair) -> None:
+    pair.by_front(create(BODY))
+    for path, query in [
+        ("/api/v1/links/", ""),
+        ("/api/v1/links/summer%2Dsale", ""),
+        ("/api/v1/links/with.dot", ""),
+        ("/api/v1/links/batch", ""),
+        ("/api/v1/links", "limit=0"),
+        ("/api/v1/links", "limit=101"),
+        ("/api/v1/links", "limit=ten"),
+        ("/api/v1/links", "limit=1&limit=2"),
+        ("/api/v1/links", "q=sale"),
+        ("/api/v1/links", "state=active"),
+        ("/api/v1/links", "sort=clicks&page=1"),
+        ("/api/v1/links", "tag=" + "t" * 65),
+        ("/api/v1/links", "cursor=" + "c" * 1025),
+        ("/api/v1/links", "x=" + "y" * 9000),  # 414
+        ("/api/v1/links/summer-sale/stats", ""),
+        ("/health/", ""),
+        ("/openapi.json", ""),
+    ]:
+        pair.by_app(at(path, query))
+    assert pair.by_app(at("/api/v1/links", "x=" + "y" * 9000))["statusCode"] == 414
+    big_headers = at("/api/v1/links", **{f"x-h{n}": "v" * 1000 for n in range(20)})
+    assert pair.by_app(big_headers)["statusCode"] == 431
+    pair.by_app(at("/api/v1/links", method="HEAD"))
+    pair.by_app(at("/api/v1/links/summer-sale", method="DELETE"))
+    pair.by_app(event("apigw_v2_items_preflight.json"))
+    pair.by_app(at("/api/v1/links", accept="text/csv"))
+    pair.by_app(at("/api/v1/links", **{"X-Upper": "1"}))
+    with_cookies = at("/api/v1/links")
+    with_cookies["cookies"] = ["a=b"]
+    pair.by_app(with_cookies)
+
+
+def test_cors_headers(pair: Pair) -> None:
+    allowed = pair.by_front(at("/api/v1/links", origin=ORIGIN))
+    assert allowed["headers"]["access-control-allow-origin"] == ORIGIN
+    refused = pair.by_front(at("/api/v1/links", origin="https://evil.example"))
+    assert "access-control-allow-origin" not in refused["headers"]
+    assert pair.by_front(create(BODY, origin=ORIGIN))["statusCode"] == 201
+    assert pair.by_front(at("/api/v1/links/nope", origin=ORIGIN))["statusCode"] == 404
+
+
+@pytest.fixture
+def jwt_pair(moto_dynamodb: Any) -> Iterator[Pair]:
+    made = Pair(moto_dynamodb, auth_mode="jwt", trust_gateway_claims=True, **JWT_SETTINGS)
+    yield made
+    made.close()
+
+
+def claims_event(path: str, method: str = "GET", **changes: Any) -> dict[str, Any]:
+    found = event("apigw_v2_users_me_jwt.json")
+    found["rawPath"] = found["requestContext"]["http"]["path"] = path
+    found["requestContext"]["http"]["method"] = method
+    found.update(changes)
+    return found
+
+
+def test_callers_in_jwt_mode(jwt_pair: Pair) -> None:
+    body = create(BODY)
+    with_claims = claims_event("/api/v1/links", "POST", body=body["body"], isBase64Encoded=False)
+    with_claims["headers"].update({"content-type": "application/json"})
+    with_claims["headers"].pop("content-length", None)
+    assert jwt_pair.by_front(with_claims)["statusCode"] == 201
+    assert jwt_pair.by_front(claims_event("/api/v1/links/summer-sale"))["statusCode"] == 200
+    assert jwt_pair.by_front(claims_event("/api/v1/links"))["statusCode"] == 200
+    # Another user pool's claims, no credentials at all, a token that does not verify.
+    foreign = claims_event("/api/v1/links/summer-sale")
+    foreign["requestContext"]["authorizer"]["jwt"]["claims"]["iss"] = "https://evil.example/"
+    assert jwt_pair.by_front(foreign)["statusCode"] == 401
+    anonymous = at("/api/v1/links/summer-sale")
+    refused = jwt_pair.by_front(anonymous)
+    assert refused["statusCode"] == 401
+    assert refused["headers"]["www-authenticate"].startswith("Bearer")
+    assert jwt_pair.by_front(at("/api/v1/links"))["statusCode"] == 401
+    forged = at("/api/v1/links/summer-sale", authorization="Bearer not-a-token")
+    assert "invalid_token" in jwt_pair.by_front(forged)["headers"]["www-authenticate"]
+    # The caller is solved before the body is validated, and after it is parsed.
+    assert jwt_pair.by_front(create({"url": 5}))["statusCode"] == 401
+    assert jwt_pair.by_app(create(None, raw=b"{"))["statusCode"] == 422
+    signed = at("/api/v1/links", authorization=f"Bearer {access_token('erin')}")
+    assert jwt_pair.by_front(signed)["statusCode"] == 200
+
+
+def test_api_keys(jwt_pair: Pair) -> None:
+    owner = Principal(sub="kim", via="jwt")
+    secrets = [container.apikeys.create(owner, "ci")[1] for container in jwt_pair.containers]
+    answers = []
+    for secret, handler in zip(secrets, (jwt_pair.light, jwt_pair.full), strict=True):
+        answers.append(handler(create(BODY, authorization=f"Bearer {secret}")))
+        answers.append(handler(at("/api/v1/links", authorization=f"Bearer {secret}")))
+        answers.append(handler(at("/api/v1/links", authorization=f"Bearer {secret}x")))
+    assert answers[:3] == answers[3:]
+    assert [a["statusCode"] for a in answers[:3]] == [201, 200, 401]
+    assert jwt_pair.answered_by_front == [True, True, True]
+
+
+def test_an_unexpected_error_is_the_apps_500(pair: Pair) -> None:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the table is gone")
+
+    for container in pair.containers:
+        container.links.get = fail  # type: ignore[method-assign]
+    answer = pair.by_front(at("/api/v1/links/abc"))
+    assert answer["statusCode"] == 500
