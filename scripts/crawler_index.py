@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import json
 
-from shortstack.adapters.crawlers import SHIPPED_INDEX, data_path, shipped_index
+from shortstack.adapters.crawlers import (
+    SHIPPED_INDEX,
+    data_path,
+    installed_version,
+    shipped_index,
+)
 
 
 def main() -> None:
-    index = shipped_index(data_path().read_bytes())
+    index = shipped_index(data_path().read_bytes(), installed_version())
     # One text a line, so that a new version of the list shows as the lines it changed.
     lines = [",\n".join(json.dumps(pair) for pair in index.pop("texts"))]
     head = json.dumps(index, indent=1)[:-2]

@@ -38,6 +38,7 @@ def test_the_zip_is_deterministic_and_leaves_caches_out(tmp_path: Path) -> None:
     package.write_zip(source, second)
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(first) as archive:
+        # The dist-info directories stay: the crawler index reads the list's version there.
         assert archive.namelist() == ["dep-1.0.dist-info/METADATA", "shortstack/__init__.py"]
 
 

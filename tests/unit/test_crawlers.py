@@ -17,6 +17,7 @@ from shortstack.adapters.crawlers import (
     crawler_index,
     crawler_kind,
     data_path,
+    installed_version,
     literal_forms,
     shipped_index,
 )
@@ -115,29 +116,40 @@ def test_the_index_answers_like_the_lists_own_patterns_on_every_sample_it_ships(
 
 
 def test_the_shipped_index_is_made_from_the_installed_list() -> None:
+    """Its version and the list's SHA-256, recomputed here: a cold start checks neither."""
     shipped = json.loads(SHIPPED_INDEX.read_text())
-    made = json.loads(json.dumps(shipped_index(data_path().read_bytes())))
+    made = json.loads(json.dumps(shipped_index(data_path().read_bytes(), installed_version())))
     assert shipped == made, "the list changed: run .venv/bin/python scripts/crawler_index.py"
     assert CrawlerIndex.from_parts(shipped) == CrawlerIndex.of(json.loads(data_path().read_bytes()))
 
 
-def test_the_installed_list_is_indexed_from_the_shipped_file_without_sorting_it(
+def test_the_installed_list_is_indexed_from_the_shipped_file_without_reading_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def refuse(entries: object) -> None:
         raise AssertionError("the list was indexed again")
 
+    the_list = data_path()
+    read_bytes = Path.read_bytes
+
+    def read_all_but_the_list(path: Path) -> bytes:
+        assert path != the_list, "the 545 KB list was read (and hashed) at a cold start"
+        return read_bytes(path)
+
     monkeypatch.setattr(crawlers, "_index", None)
     monkeypatch.setattr(crawlers, "index_parts", refuse)
+    monkeypatch.setattr(Path, "read_bytes", read_all_but_the_list)
     assert crawler_index().kind_of(CRAWLERS[0]) == CRAWLER
 
 
-def test_a_list_the_shipped_index_was_not_made_from_is_indexed_from_scratch(
+def test_a_version_the_shipped_index_was_not_made_from_is_indexed_from_scratch(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     entries = json.loads(data_path().read_bytes())
     entries.append({"pattern": "ShortstackTestCrawler", "tags": ["seo"]})
-    upgraded = tmp_path / "crawler-user-agents.json"
+    (tmp_path / "crawler_user_agents-999.0.0.dist-info").mkdir()
+    upgraded = tmp_path / "crawleruseragents" / "crawler-user-agents.json"
+    upgraded.parent.mkdir()
     upgraded.write_text(json.dumps(entries))
     assert (
         CrawlerIndex.from_parts(json.loads(SHIPPED_INDEX.read_text())).kind_of(

@@ -18,9 +18,12 @@ import, and each distinct User-Agent's answer is cached.
 Even so, reading the list (545 KB of JSON) and sorting its patterns took most of a
 cold redirect's first event (bench/README.md, "Cold starts"). The package therefore
 ships that work done: `data/crawler_index.json`, the index's parts, keyed by the
-SHA-256 of the list it was made from. A list that is not that one (the package
-upgraded, the file not regenerated with scripts/crawler_index.py) is indexed from
-scratch as before: the answers never depend on the shipped file.
+version of the list it was made from. A cold start checks that version with one
+`stat` of the installed package's dist-info directory, neither reading nor hashing the
+list; another version (the package upgraded, the file not regenerated with
+scripts/crawler_index.py) is indexed from scratch as before, so the answers never
+depend on the shipped file. The file also records the list's SHA-256, which a test
+recomputes: a stale index fails the suite, not a cold start.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ from typing import Any
 from shortstack.domain.link_routing import CRAWLER, PREVIEW_FETCHER
 
 PACKAGE = "crawleruseragents"
+# The list's distribution as pip names it, and as its dist-info directory spells it.
+DISTRIBUTION = "crawler-user-agents"
+DIST_INFO_NAME = "crawler_user_agents"
 DATA_FILE = "crawler-user-agents.json"
 SHIPPED_INDEX = Path(__file__).resolve().parent.parent / "data" / "crawler_index.json"
 NOT_BOTS = frozenset({"http-library", "browser-automation"})
@@ -157,12 +163,26 @@ def index_parts(entries: Iterable[Mapping[str, object]]) -> dict[str, Any]:
     return {"prefixes": prefixes, "texts": texts, "expressions": expressions}
 
 
-def shipped_index(raw_list: bytes) -> dict[str, Any]:
+def shipped_index(raw_list: bytes, version: str) -> dict[str, Any]:
     """What data/crawler_index.json holds for the list whose bytes are `raw_list`."""
     return {
+        "list_version": version,
         "list_sha256": hashlib.sha256(raw_list).hexdigest(),
         **index_parts(json.loads(raw_list)),
     }
+
+
+def installed_version() -> str:
+    """The installed list's version, from its metadata (for the script and tests: the
+    import of importlib.metadata alone costs a cold start more than the lookup saves)."""
+    from importlib.metadata import version
+
+    return version(DISTRIBUTION)
+
+
+def _installed_is(list_path: Path, version: str) -> bool:
+    """Whether the list at `list_path` is `version`: its dist-info directory says so."""
+    return (list_path.parent.parent / f"{DIST_INFO_NAME}-{version}.dist-info").is_dir()
 
 
 def _stronger(current: str | None, new: str) -> str:
@@ -189,19 +209,20 @@ def crawler_index() -> CrawlerIndex:
     if _index is None:
         with _index_lock:
             if _index is None:
-                _index = CrawlerIndex.from_parts(_parts_of(data_path().read_bytes()))
+                _index = CrawlerIndex.from_parts(_parts_of(data_path()))
     return _index
 
 
-def _parts_of(raw_list: bytes) -> Mapping[str, Any]:
-    """The shipped parts when they were made from this very list, else the list's own."""
+def _parts_of(list_path: Path) -> Mapping[str, Any]:
+    """The shipped parts when they were made from the installed version, else the list's own."""
     try:
         shipped: dict[str, Any] = json.loads(SHIPPED_INDEX.read_bytes())
     except (OSError, ValueError):
         shipped = {}
-    if shipped.get("list_sha256") == hashlib.sha256(raw_list).hexdigest():
+    version = shipped.get("list_version")
+    if isinstance(version, str) and _installed_is(list_path, version):
         return shipped
-    return index_parts(json.loads(raw_list))
+    return index_parts(json.loads(list_path.read_bytes()))
 
 
 @lru_cache(maxsize=4096)
