@@ -126,3 +126,164 @@ def test_the_window_fold_adds_owners_days_once_per_window(adapters: Adapters) ->
     [today] = stats.owner_days("alice", DAY, DAY)
     assert (today.clicks, today.counts[LINKS]["link0002"]) == (44, 3)
     assert today.counts["countries"] == {"DE": 42, "FR": 2}
+
+
+class CountingClient:
+    """A DynamoDB client that counts the calls made through it, by operation."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.calls: list[str] = []
+        self.failed_writes = 0
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self._inner, name)
+
+        def counted(**request: Any) -> Any:
+            self.calls.append(name)
+            try:
+                return call(**request)
+            except Exception:
+                self.failed_writes += name == "update_item"
+                raise
+
+        return counted
+
+
+def _two_containers(
+    adapters: Adapters,
+) -> tuple[
+    DynamoDBClickStatsRepository,
+    CountingClient,
+    DynamoDBClickStatsRepository,
+    DynamoDBClickStatsRepository,
+]:
+    """The store's stats, and two stream consumers' folds on its table: the first's calls
+    counted."""
+    stats = adapters.stats
+    assert isinstance(stats, DynamoDBClickStatsRepository)
+    client = CountingClient(stats._client)
+    counted = DynamoDBClickStatsRepository(client, stats._table)  # type: ignore[arg-type]
+    return stats, client, counted, DynamoDBClickStatsRepository(stats._client, stats._table)
+
+
+def _windows_of(n: int, link: str, clicks: int, offset: int = 0) -> ClickWindow:
+    return _window(
+        [
+            owned(offset * 1000 + c, link, referrer=f"site{c % 60}.example", visitor=f"v{c}")
+            for c in range(clicks)
+        ]
+    )
+
+
+def _start(n: int) -> str:
+    return f"2026-11-20T{10 + n // 4:02d}:{15 * (n % 4):02d}:00+00:00"
+
+
+@pytest.mark.parametrize("storage", [STORAGES[-1], DYNAMODB_LOCAL], indirect=True)
+def test_a_containers_next_window_merges_into_what_it_wrote_without_reading(
+    adapters: Adapters,
+) -> None:
+    """A link's day is written by its shard's container alone: it merges the day's packed
+    counts and sketch into what it wrote at the shard's previous window, read nowhere;
+    a container that did not close the previous window reads, and stays exact."""
+    stats, client, mine, other = _two_containers(adapters)
+    for n in range(3):
+        window = _windows_of(n, "link0001", 30, offset=n)
+        mine.add_window("shard-1", _start(n), window.days, {})
+    assert client.calls == ["get_item", "update_item", "update_item", "update_item"]
+    # Another container closes the next window; this one closes the one after: it reads.
+    window = _windows_of(3, "link0001", 30, offset=3)
+    other.add_window("shard-1", _start(3), window.days, {})
+    client.calls.clear()
+    window = _windows_of(4, "link0001", 30, offset=4)
+    mine.add_window("shard-1", _start(4), window.days, {})
+    assert client.calls == ["get_item", "update_item"]
+    assert client.failed_writes == 0
+    [day] = stats.days("link0001", DAY, DAY)
+    assert day.clicks == 150
+    assert sum(day.counts["referrers"].values()) == 150
+    assert len(day.counts["referrers"]) == 30
+    assert day.unique_visitors == 30  # the same 30 visitors every window
+
+
+@pytest.mark.parametrize("storage", [STORAGES[-1], DYNAMODB_LOCAL], indirect=True)
+def test_a_guess_another_writer_broke_is_read_again_and_counts_stay_exact(
+    adapters: Adapters,
+) -> None:
+    """A hot link's counter shard folds into the same day from another shard: the guess
+    fails its condition, the close reads and merges, and later windows read first."""
+    stats, client, mine, other = _two_containers(adapters)
+    for n in range(4):
+        mine.add_window("shard-1", _start(n), _windows_of(n, "link0001", 10, n).days, {})
+        hot = _window([owned(9000 + n, "link0001", visitor=f"hot{n}")])
+        other.add_window("shard-9", _start(n), hot.days, {})
+    assert client.failed_writes == 1  # the guess of window 1; windows 2 and 3 read first
+    assert client.calls.count("get_item") == 4
+    # A retried close of either changes nothing.
+    mine.add_window("shard-1", _start(3), _windows_of(3, "link0001", 10, 3).days, {})
+    other.add_window("shard-9", _start(3), hot.days, {})
+    [day] = stats.days("link0001", DAY, DAY)
+    assert (day.clicks, day.unique_visitors) == (44, 14)
+    assert day.counts["countries"] == {"DE": 44}
+
+
+@pytest.mark.parametrize("storage", [STORAGES[-1], DYNAMODB_LOCAL], indirect=True)
+def test_a_busy_links_day_stays_under_one_kilobyte(adapters: Adapters) -> None:
+    """Its counts are packed: 60 referrers, 28 countries, 7 systems and a dense sketch."""
+    stats = adapters.stats
+    assert isinstance(stats, DynamoDBClickStatsRepository)
+    for n in range(8):
+        window = _window(
+            [
+                owned(
+                    n * 1000 + c,
+                    "link0001",
+                    referrer=f"blog{c % 60}.example",
+                    country=f"C{c % 28}",
+                    os=f"os{c % 7}",
+                    visitor=f"v{n}-{c}",
+                )
+                for c in range(200)
+            ]
+        )
+        stats.add_window("shard-1", _start(n), window.days, window.owner_days())
+    item = stats._client.get_item(
+        TableName=stats._table, Key={"PK": {"S": "LINK#link0001"}, "SK": {"S": f"STATS#{DAY}"}}
+    )["Item"]
+    assert _size(item) < 1024
+    [day] = stats.days("link0001", DAY, DAY)
+    assert (day.clicks, len(day.counts["referrers"]), len(day.counts["countries"])) == (
+        1600,
+        60,
+        28,
+    )
+    assert abs(day.unique_visitors - 1600) <= 1600 * 0.2
+
+
+def _size(item: dict[str, Any]) -> int:
+    """An item's size by DynamoDB's rules for the types a day item holds (names and values;
+    a number is about one byte per two digits, plus one)."""
+    total = 0
+    for name, value in item.items():
+        [(kind, held)] = value.items()
+        size = len(held) if kind == "B" else len(str(held).encode())
+        total += len(name.encode()) + (len(str(held)) // 2 + 1 if kind == "N" else size)
+    return total
+
+
+@pytest.mark.parametrize("storage", [STORAGES[-1], DYNAMODB_LOCAL], indirect=True)
+def test_an_owners_day_written_from_two_shards_stays_exact(adapters: Adapters) -> None:
+    """Alice's links are in two shards: each container's guess of her day fails once,
+    then it reads her day before each merge; her day is the sum of her links' days."""
+    stats, client, first, second = _two_containers(adapters)
+    for n in range(4):
+        one = _windows_of(n, "link0001", 5, n)
+        first.add_window("shard-1", _start(n), one.days, one.owner_days())
+        two = _window([owned(8000 + n, "link0002", visitor=f"other{n}", country="FR")])
+        second.add_window("shard-2", _start(n), two.days, two.owner_days())
+    assert client.failed_writes == 1
+    [today] = stats.owner_days("alice", DAY, DAY)
+    assert today.counts[LINKS] == {"link0001": 20, "link0002": 4}
+    assert today.counts["countries"] == {"DE": 20, "FR": 4}
+    assert (today.clicks, today.unique_visitors) == (24, 9)

@@ -16,14 +16,30 @@ On AWS clicks arrive through the table's stream instead, summed per tumbling win
 day, no marker and no transaction, and remembers the window in the day's slot for
 its stream shard; `fold` stays for dead letters replayed one by one. The owner's
 roll-up (`OWNERSTATS#<owner>` / `DAY#<day>`, counting clicks per link too) is written
-once per owner and day a window touches, its dimension counts packed in one attribute.
+once per owner and day a window touches.
 
-A day's distinct visitors are a VisitorSketch in the binary attribute `vis`.
-DynamoDB cannot merge one in an update, so a day whose window saw visitors is read
-first (consistently: a read costs no write unit) and written back merged, on
-condition that `vis` is still what was read; a lost race reads again. A rolled-up
-month keeps the sum of its days' unique visitors in `uv`. The one-by-one `fold`
-counts a replayed click but not its visitor: dead letters are rare, and the
+A window's write keeps the day's dimension counts packed in one zlib-compressed JSON
+attribute (`cnt`; a read adds the top-level counters the one-by-one fold ADDs) and
+its distinct visitors as a VisitorSketch in the binary attribute `vis`: as counters,
+a busy link's day passed 1 KB and cost two WRU a write (docs/decisions/0110).
+DynamoDB can merge neither in an update, so the write SETs both merged, on condition
+that they are still what the merge started from; a lost race reads again. What it
+started from:
+
+- what this container wrote there at an earlier window, without a read: a link's
+  clicks are in its partition's stream shard, whose windows Lambda hands to one
+  invocation at a time, so a link's day has one writer, and so does an owner's day
+  while the owner's links are in one shard. A container that did not close the
+  shard's previous window forgets what it wrote (another one may have written
+  since), and a partition whose guess failed for another writer (an owner's links
+  in several shards; a hot link's counter shards, which fold into its day too) is
+  read from then on;
+- otherwise a read: eventually consistent for a link's day (its last write is a
+  window old; the condition catches a stale read, and the retry reads consistently),
+  consistent for an owner's (other shards close the same window at the same time).
+
+A rolled-up month keeps the sum of its days' unique visitors in `uv`. The one-by-one
+`fold` counts a replayed click but not its visitor: dead letters are rare, and the
 transaction would have to read first.
 """
 
@@ -36,8 +52,8 @@ import time
 import zlib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -77,6 +93,10 @@ _SKETCH_ATTEMPTS = 10
 # referrers, countries and clicked links would make hundreds of counters, and a write
 # costs a WRU per KB of the whole item (docs/decisions/0110).
 _PACKED = "cnt"
+# The event source mapping's TumblingWindowInSeconds (docs/decisions/0105).
+WINDOW_S = 900
+# How many link days a container remembers per shard (a few hundred bytes each).
+_WRITTEN_MAX = 50_000
 
 
 def _short_hash(text: str) -> str:
@@ -85,9 +105,17 @@ def _short_hash(text: str) -> str:
 
 
 class DynamoDBClickStatsRepository:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, *, window_s: int = WINDOW_S
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._window_s = window_s
+        # Per stream shard: the days this container wrote, as written, and the last window
+        # it closed; and the partitions whose days another writer changed behind a guess.
+        self._written: dict[str, dict[tuple[str, str], _Merged]] = {}
+        self._last_window: dict[str, str] = {}
+        self._contended: set[str] = set()
 
     def fold_many(self, batch: Sequence[ClickFacts]) -> list[bool]:
         # Not atomic as a whole here: each fold is its own transaction, and a failed one
@@ -95,6 +123,9 @@ class DynamoDBClickStatsRepository:
         return [self.fold(facts) for facts in batch]
 
     def fold(self, facts: ClickFacts) -> bool:
+        day_key = keys.link_stats_key(facts.short_id, facts.day.isoformat())
+        for written in self._written.values():  # this write changes what a window wrote
+            written.pop((str(day_key["PK"]), str(day_key["SK"])), None)
         marker = {
             **keys.click_fold_key(facts.event_id),
             "short_id": facts.short_id,
@@ -199,72 +230,112 @@ class DynamoDBClickStatsRepository:
     ) -> None:
         """The WindowedClickFold port: one UpdateItem per (link, day) and (owner, day).
 
-        Each ADDs the window's counts and sets the day's slot for `source` (the stream
+        Each ADDs the window's clicks and bots, merges its counts and visitors into the
+        day's packed `cnt` and `vis`, and sets the day's slot for `source` (the stream
         shard, hashed to 8 characters) to `window`, on condition that the slot holds an
-        earlier window: a retried close finds its days done and skips them.
+        earlier window and `cnt` and `vis` are still what the merge started from: a
+        retried close finds its days done and skips them.
         """
         slot = f"{_WINDOW_SLOT}{_short_hash(source)}"
+        written = self._written_by(source, window)
         updates = [
-            (keys.link_stats_key(short_id, day.isoformat()), stats, False)
+            (keys.link_stats_key(short_id, day.isoformat()), stats, written, False)
             for (short_id, day), stats in days.items()
         ] + [
-            (keys.owner_stats_key(owner, day.isoformat()), stats, True)
+            (keys.owner_stats_key(owner, day.isoformat()), stats, written, True)
             for (owner, day), stats in owner_days.items()
         ]
         with ThreadPoolExecutor(max_workers=_WINDOW_WRITERS) as pool:
             for future in [pool.submit(self._add_day, slot, window, *u) for u in updates]:
                 future.result()
+        self._last_window[source] = window
+
+    def _written_by(self, source: str, window: str) -> dict[tuple[str, str], _Merged]:
+        """What this container last wrote to `source`'s link days, if it closed the window
+        right before `window` (else another container may have written since: forgotten)."""
+        written = self._written.get(source)
+        if written is None or not _follows(self._last_window.get(source), window, self._window_s):
+            written = self._written[source] = {}
+        if len(written) > _WRITTEN_MAX:
+            written.clear()
+        return written
 
     def _add_day(
-        self, slot: str, window: str, key: keys.Key, stats: DailyStats, packed: bool = False
+        self,
+        slot: str,
+        window: str,
+        key: keys.Key,
+        stats: DailyStats,
+        written: dict[tuple[str, str], _Merged],
+        shared: bool,
     ) -> None:
-        """One day's window: its counters ADDed, or with `packed` (an owner's day) its
-        dimension counts merged into the one compressed `cnt` attribute, read first."""
-        counters = counter_attributes(stats)
-        if packed:
-            counters = {"clicks": stats.clicks, "bots": stats.bots}
+        """One day's window, merged into what this container last wrote there (`written`)
+        or else into what a read finds; `shared`: an owner's day, which every shard whose
+        window clicked the owner's links writes."""
         names = {"#slot": slot}
         values: dict[str, Any] = {":window": {"S": window}}
         adds = []
-        for index, (name, count) in enumerate(counters.items()):
+        for name, count in (("clicks", stats.clicks), ("bots", stats.bots)):
             if count:
-                names[f"#c{index}"] = name
-                values[f":c{index}"] = {"N": str(count)}
-                adds.append(f"#c{index} :c{index}")
+                names[f"#{name}"] = name
+                values[f":{name}"] = {"N": str(count)}
+                adds.append(f"#{name} :{name}")
         update = ("ADD " + ", ".join(adds) + " " if adds else "") + "SET #slot = :window"
         condition = "(attribute_not_exists(#slot) OR #slot < :window)"
-        reads = bool(stats.visitors) or packed
-        for _ in range(_SKETCH_ATTEMPTS):
+        item_key = to_attributes(key)
+        place = (str(key["PK"]), str(key["SK"]))
+        before = written.pop(place, None) if place[0] not in self._contended else None
+        before_guessed, before_failed = before is not None, False
+        for attempt in range(_SKETCH_ATTEMPTS):
+            if before is None:
+                stored = self._client.get_item(
+                    TableName=self._table,
+                    Key=item_key,
+                    # A link's day was last written a window ago: an eventually consistent
+                    # read is current, and the write's condition catches one that is not;
+                    # an owner's day may have been written by another shard just now.
+                    ConsistentRead=shared or attempt > 0,
+                    ProjectionExpression="#slot, #vis, #cnt",
+                    ExpressionAttributeNames={"#slot": slot, "#vis": _VISITORS, "#cnt": _PACKED},
+                ).get("Item", {})
+                if slot in stored and stored[slot]["S"] >= window:
+                    if before_failed:
+                        self._contended.discard(place[0])  # no other writer: a retried close
+                    return  # a retried close: this window is in already
+                before = _Merged(
+                    stored.get(_VISITORS, {}).get("B"), stored.get(_PACKED, {}).get("B")
+                )
             request: dict[str, Any] = {
                 "TableName": self._table,
-                "Key": to_attributes(key),
+                "Key": item_key,
                 "UpdateExpression": update,
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": dict(names),
                 "ExpressionAttributeValues": dict(values),
             }
-            if reads:
-                stored = self._client.get_item(
-                    TableName=self._table,
-                    Key=request["Key"],
-                    ConsistentRead=True,
-                    ProjectionExpression="#slot, #vis, #cnt",
-                    ExpressionAttributeNames={"#slot": slot, "#vis": _VISITORS, "#cnt": _PACKED},
-                ).get("Item", {})
-                if slot in stored and stored[slot]["S"] >= window:
-                    return  # a retried close: this window is in already
-                if stats.visitors:
-                    self._merge_visitors(request, stats.visitors, stored)
-                if packed:
-                    _merge_packed(request, stats, stored.get(_PACKED, {}).get("B"))
+            after = _Merged(before.visitors, _merge_packed(request, stats, before.counts))
+            if stats.visitors:
+                merged = VisitorSketch.from_bytes(before.visitors)
+                merged.merge(stats.visitors)
+                after = _Merged(merged.to_bytes(), after.counts)
+                assert after.visitors is not None
+                _set_binary(request, _VISITORS, after.visitors, before.visitors)
             try:
                 self._client.update_item(**request)
-                return
             except ClientError as exc:
                 if error_code(exc) != "ConditionalCheckFailedException":
                     raise
-                if not reads:
-                    return  # only the slot can have failed: a retried close
+                # Changed since: by this window's retried close (the read says so), or by
+                # another writer, whose item this container stops guessing.
+                if before_guessed:
+                    self._contended.add(place[0])
+                before_failed, before_guessed, before = before_guessed, False, None
+                continue
+            if place[0] not in self._contended:
+                written[place] = after
+            if len(self._contended) > _WRITTEN_MAX:
+                self._contended.clear()
+            return
         raise RuntimeError(f"the counts of {key} kept changing: the window's close retries")
 
     def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
@@ -333,8 +404,40 @@ class DynamoDBClickStatsRepository:
             self._client.delete_item(TableName=self._table, Key=key)
 
 
-def _merge_packed(request: dict[str, Any], stats: DailyStats, before: bytes | None) -> None:
-    """Make `request` SET the packed counts plus the window's, on condition they are unchanged."""
+class _Merged(NamedTuple):
+    """A day's packed sketch and counts, as last read or written."""
+
+    visitors: bytes | None
+    counts: bytes | None
+
+
+def _follows(last: str | None, window: str, window_s: int) -> bool:
+    """Whether `window` starts `window_s` after `last` started (both ISO 8601)."""
+    if last is None:
+        return False
+    try:
+        gap = datetime.fromisoformat(window) - datetime.fromisoformat(last)
+    except ValueError:
+        return False
+    return gap == timedelta(seconds=window_s)
+
+
+def _set_binary(request: dict[str, Any], name: str, value: bytes, before: bytes | None) -> None:
+    """Make `request` SET the binary attribute `name` to `value`, on condition that it
+    still holds `before` (None: that it is absent)."""
+    request["UpdateExpression"] += f", #{name} = :{name}"
+    request["ExpressionAttributeNames"][f"#{name}"] = name
+    request["ExpressionAttributeValues"][f":{name}"] = {"B": value}
+    if before is None:
+        request["ConditionExpression"] += f" AND attribute_not_exists(#{name})"
+    else:
+        request["ConditionExpression"] += f" AND #{name} = :{name}_before"
+        request["ExpressionAttributeValues"][f":{name}_before"] = {"B": before}
+
+
+def _merge_packed(request: dict[str, Any], stats: DailyStats, before: bytes | None) -> bytes:
+    """Make `request` SET the packed counts plus the window's, on condition they are
+    unchanged; the packed counts it writes."""
     counts = unpack_counts(before)
     for dimension, found in stats.counts.items():
         bucket = counts.setdefault(dimension, {})
@@ -343,14 +446,8 @@ def _merge_packed(request: dict[str, Any], stats: DailyStats, before: bytes | No
     packed = zlib.compress(
         json.dumps({d: c for d, c in counts.items() if c}, separators=(",", ":")).encode(), 9
     )
-    request["UpdateExpression"] += ", #cnt = :cnt"
-    request["ExpressionAttributeNames"]["#cnt"] = _PACKED
-    request["ExpressionAttributeValues"][":cnt"] = {"B": packed}
-    if before is None:
-        request["ConditionExpression"] += " AND attribute_not_exists(#cnt)"
-    else:
-        request["ConditionExpression"] += " AND #cnt = :cnt_before"
-        request["ExpressionAttributeValues"][":cnt_before"] = {"B": before}
+    _set_binary(request, _PACKED, packed, before)
+    return packed
 
 
 def unpack_counts(data: bytes | None) -> dict[str, dict[str, int]]:
