@@ -82,14 +82,18 @@ IMPORTS = {
     "mangum": ("", "import mangum"),
 }
 
-_SAMPLE = """
+# Loads an entry's event (a format string: event, records, extra); what samples share.
+EVENT_PRELUDE = """
 import json, time
 text = open({event!r}).read()
 event = json.loads(text.replace("{{id}}", "abc1234").replace("{{short_id}}", "abc1234"))
 if "Records" in event:
     event["Records"] = event["Records"][:{records}]
 event.update({extra})
-c0 = time.process_time()
+"""
+_SAMPLE = (
+    EVENT_PRELUDE
+    + """c0 = time.process_time()
 t0 = time.perf_counter()
 import {module} as entry
 t1 = time.perf_counter()
@@ -101,6 +105,7 @@ t3 = time.perf_counter()
 outcome = first.get("statusCode", first.get("batchItemFailures"))
 print(json.dumps([t1 - t0, t2 - t1, t3 - t2, c2 - c0, outcome]))
 """
+)
 
 _IMPORT = """
 import time

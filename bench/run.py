@@ -337,8 +337,7 @@ def cost(run: Run) -> tuple[dict[str, Any], list[Figure]]:
     """Measure the request profile, write it where `shortstack cost` reads it, and price it."""
     from shortstack.pricing import FreeTier, Prices, Usage, monthly_usd, per_million
 
-    measured = run.cold or cold_start.measure(samples=3)
-    profile = cost_profile.build_profile(measured, run.machine)
+    profile = cost_profile.build_profile(run.machine)
     if not run.quick:  # the shipped profile comes from full runs only
         cost_profile.write_profile(profile)
     price_data = json.loads((REPO / "src" / "shortstack" / "data" / "aws_prices.json").read_text())
