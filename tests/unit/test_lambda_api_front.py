@@ -25,6 +25,7 @@ from shortstack.config import Settings
 from shortstack.domain.auth import Principal
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.lambda_api_front import FallThrough, Front
+from shortstack.light_wiring import front_services
 from tests.auth_support import JWT_SETTINGS, access_token
 from tests.conftest import TABLE_NAME
 from tests.lambda_support import FakeLambdaContext, load_event
@@ -41,7 +42,11 @@ class Pair:
     def __init__(self, moto: Any, **settings: Any) -> None:
         create_table(moto, TWIN_TABLE)
         self.containers = [self._container(table, settings) for table in (TABLE_NAME, TWIN_TABLE)]
-        self.front = Front(self.containers[0])
+        # The front runs on its own light wiring, as on Lambda before the app is needed;
+        # the app it falls back to draws from the same sequence of ids.
+        services = front_services(self.containers[0].settings, moto, clock=lambda: NOW)
+        services.links.new_id = self.containers[0].links.new_id
+        self.front = Front(services)
         self.apps = [Mangum(create_app(c), lifespan="off") for c in self.containers]
         self.answered_by_front: list[bool] = []
 
@@ -303,6 +308,7 @@ def test_callers_in_jwt_mode(jwt_pair: Pair) -> None:
 def test_api_keys(jwt_pair: Pair) -> None:
     owner = Principal(sub="kim", via="jwt")
     secrets = [container.apikeys.create(owner, "ci")[1] for container in jwt_pair.containers]
+    # The front's own ApiKeysService reads the same table as the first container's.
     answers = []
     for secret, handler in zip(secrets, (jwt_pair.light, jwt_pair.full), strict=True):
         answers.append(handler(create(BODY, authorization=f"Bearer {secret}")))
@@ -317,7 +323,7 @@ def test_an_unexpected_error_is_the_apps_500(pair: Pair) -> None:
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the table is gone")
 
-    for container in pair.containers:
-        container.links.get = fail  # type: ignore[method-assign]
+    for links in (pair.front.services.links, pair.containers[1].links):
+        links.get = fail  # type: ignore[method-assign]
     answer = pair.by_front(at("/api/v1/links/abc"))
     assert answer["statusCode"] == 500

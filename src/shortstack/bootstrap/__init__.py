@@ -25,6 +25,7 @@ from shortstack.bootstrap.adapters import Adapters
 from shortstack.config import Settings
 from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.target_urls import OwnHosts
+from shortstack.light_wiring import authenticator, links_service
 from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.apikeys import ApiKeysService
 from shortstack.service_layer.auth import Authenticator
@@ -155,20 +156,13 @@ def bootstrap(
     webhooks.register(events)
     imports, import_runner = _imports(settings, adapters, clock)
     apikeys = ApiKeysService(adapters.apikeys, clock)
-    own_hosts = OwnHosts.of(settings.base_url)
     orphans = _orphan_visits(settings, adapters)
     return Container(
         settings=settings,
         items=ItemsService(adapters.items, adapters.uow, clock),
         users=UsersService(adapters.users, adapters.uow, clock),
         publisher=adapters.publisher,
-        links=LinksService(
-            adapters.links,
-            adapters.uow,
-            own_hosts,
-            clock,
-            default_ttl_days=settings.default_link_ttl_days or None,
-        ),
+        links=links_service(settings, adapters.links, adapters.uow, clock),
         redirects=RedirectService(
             adapters.links,
             adapters.uow,
@@ -190,7 +184,7 @@ def bootstrap(
             url_ttl=timedelta(seconds=settings.import_upload_url_ttl_s),
         ),
         apikeys=apikeys,
-        auth=_authenticator(settings, apikeys),
+        auth=authenticator(settings, apikeys),
         maintenance=_maintenance(settings, adapters, imports, clock),
         webhooks=webhooks,
         orphan_visits=OrphanVisitsService(orphans),
@@ -274,29 +268,6 @@ def _imports(
     # Runs in progress pause before the database closes (closers run newest first).
     adapters.closers.append(starter.stop)
     return service, starter.background
-
-
-def _authenticator(settings: Settings, apikeys: ApiKeysService) -> Authenticator:
-    verifier = None
-    if settings.auth_mode == "jwt":
-        # Only here: AUTH_MODE=none never imports PyJWT's crypto (cold start).
-        from shortstack.adapters.jwt_verifier import JwtVerifier
-
-        verifier = JwtVerifier(
-            settings.jwt_issuer.strip(),
-            settings.jwt_audiences,
-            jwks_url=settings.jwt_jwks_url,
-            public_key=settings.jwt_public_key,
-        )
-    return Authenticator(
-        mode=settings.auth_mode,
-        api_keys=apikeys if settings.api_keys_enabled else None,
-        verifier=verifier,
-        trust_gateway_claims=settings.trust_gateway_claims,
-        issuer=settings.jwt_issuer.strip(),
-        audiences=settings.jwt_audiences,
-        admin_group=settings.admin_group.strip(),
-    )
 
 
 def _maintenance(

@@ -1,14 +1,18 @@
 """AWS Lambda entry for the HTTP API (API Gateway HTTP API, payload 2.0).
 
-Two ways in, one container, built once per Lambda container at import:
+Two ways in, built once per Lambda container:
 
 - the light front (lambda_api_front.py) answers the hot routes (health, a link, a page of
-  links, a new link) without importing FastAPI, Starlette or Mangum;
+  links, a new link) without importing FastAPI, Starlette or Mangum. On DynamoDB it runs
+  on the few services it needs (light_wiring.front_services), not on the whole container;
 - every other request, and any the front does not fully understand, goes to the FastAPI
-  app through Mangum, imported and built on the first such request (`full_app()`).
+  app through Mangum. The container (bootstrap) and the app are built on the first such
+  request (`full_app()`), on the same DynamoDB client; the front then uses the container.
 
-A container that only ever serves the hot routes never loads the framework: that is
-what the cold start saves (docs/decisions/0405-the-api-lambdas-cold-start.md).
+A container that only ever serves the hot routes never loads the framework nor the rest
+of the application: that is what the cold start saves
+(docs/decisions/0405-the-api-lambdas-cold-start.md). Under SnapStart everything is built
+at initialisation, before the snapshot, since restored environments do not pay for it.
 
 When the app is loaded, FastAPI's ~50 OpenAPI models defer building their validators
 until the document is first asked for (`/openapi.json`, `/docs`): no API request uses
@@ -27,12 +31,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from shortstack.bootstrap import bootstrap
+from shortstack.adapters import aws
+from shortstack.config import Settings
 from shortstack.entrypoints.lambda_api_front import FallThrough, Front
 from shortstack.entrypoints.lambda_init import freeze_what_init_built
+from shortstack.light_wiring import front_services
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from shortstack.bootstrap import Container
 
 
 @contextmanager
@@ -56,13 +64,36 @@ def deferred_validators() -> Iterator[None]:
             config["defer_build"] = previous
 
 
-container = bootstrap()
-front = Front(container)
+settings = Settings()
+_snap_start = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+# On DynamoDB the front's services and, later, the container share one client (looked up
+# in `aws` at call time: bench/cost_profile.py meters clients by substituting make_client).
+_client = (
+    aws.make_client("dynamodb", settings.aws_endpoint_url)
+    if settings.storage == "dynamodb"
+    else None
+)
+_container: Container | None = None
 _full: tuple[FastAPI, Callable[[dict[str, Any], Any], dict[str, Any]]] | None = None
 
 
+def container() -> Container:
+    """Every service (bootstrap), built on first need."""
+    global _container
+    if _container is None:
+        from shortstack.bootstrap import bootstrap
+
+        if _client is not None:
+            from shortstack.bootstrap.dynamodb import adapters_for
+
+            _container = bootstrap(settings, adapters=adapters_for(settings, client=_client))
+        else:
+            _container = bootstrap(settings)
+    return _container
+
+
 def full_app() -> tuple[FastAPI, Callable[[dict[str, Any], Any], dict[str, Any]]]:
-    """The FastAPI app on this container and its Mangum adapter, built on first need."""
+    """The FastAPI app on the container and its Mangum adapter, built on first need."""
     global _full
     if _full is None:
         with deferred_validators():
@@ -71,12 +102,16 @@ def full_app() -> tuple[FastAPI, Callable[[dict[str, Any], Any], dict[str, Any]]
 
         from shortstack.entrypoints.http.app import create_app
 
-        app = create_app(container)
+        app = create_app(container())
         _full = app, Mangum(app, lifespan="off")
+        front.services = container()  # one set of services from now on
     return _full
 
 
-if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+front = Front(
+    front_services(settings, _client) if _client is not None and not _snap_start else container()
+)
+if _snap_start:
     # Under SnapStart this runs once, before the snapshot every new environment resumes
     # from: importing the app and building its document builds every route and model
     # here, not in each restored environment's first request. It calls nothing outside

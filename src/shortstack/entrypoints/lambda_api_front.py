@@ -25,12 +25,11 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
 
-from shortstack.bootstrap import Container
 from shortstack.correlation import choose_correlation_id
 from shortstack.domain.auth import Principal
 from shortstack.domain.errors import DomainError
@@ -56,6 +55,11 @@ _LIMIT = re.compile(r"[1-9][0-9]{0,3}")
 _CURSOR_MAX = 1024
 _TAG_MAX = 64
 _JSON_TYPES = frozenset({"application/json", "application/json; charset=utf-8"})
+if TYPE_CHECKING:
+    from shortstack.config import Settings
+    from shortstack.service_layer.auth import Authenticator
+    from shortstack.service_layer.links import LinksService
+
 _SECURITY_HEADERS = (
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "strict-origin-when-cross-origin"),
@@ -146,12 +150,25 @@ class Request:
 Route = Callable[["Front", Request], tuple[int, bytes, dict[str, str]]]
 
 
-class Front:
-    """Answers the hot routes of one container, or raises FallThrough."""
+class Services(Protocol):
+    """What the front uses: a Container, or light_wiring.FrontServices before there is one."""
 
-    def __init__(self, container: Container) -> None:
-        settings = container.settings
-        self.container = container
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def links(self) -> LinksService: ...
+
+    @property
+    def auth(self) -> Authenticator: ...
+
+
+class Front:
+    """Answers the hot routes on `services`, or raises FallThrough."""
+
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
+        self.services = services
         self.settings = settings
         self.origins = settings.cors_origins
         self.any_origin = "*" in self.origins
@@ -256,7 +273,7 @@ class Front:
         }
 
     def caller(self, request: Request) -> Principal:
-        return self.container.auth.authenticate(
+        return self.services.auth.authenticate(
             request.header("authorization"), request.gateway_claims()
         )
 
@@ -271,7 +288,7 @@ class Front:
         short_id = request.path[len(LINKS) + 1 :]
         caller = self.caller(request)
         _, base = self.short_base(request)
-        link = operations.read_link(self.container.links, caller.sub, short_id, base)
+        link = operations.read_link(self.services.links, caller.sub, short_id, base)
         return 200, dump(link), {}
 
     def list_links(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
@@ -292,7 +309,7 @@ class Front:
         caller = self.caller(request)
         _, base = self.short_base(request)
         links, next_cursor = operations.list_links(
-            self.container.links, caller.sub, base, tag=tag, limit=int(limit), cursor=cursor
+            self.services.links, caller.sub, base, tag=tag, limit=int(limit), cursor=cursor
         )
         headers = next_page_headers(request.path, next_cursor, int(limit), {"tag": tag})
         return 200, dump_list(links), {name.lower(): value for name, value in headers.items()}
@@ -315,7 +332,7 @@ class Front:
         except ValidationError:
             raise FallThrough from None
         host, base = self.short_base(request)
-        link = operations.create_link(self.container.links, caller.sub, body, host, base)
+        link = operations.create_link(self.services.links, caller.sub, body, host, base)
         return 201, dump(link), {}
 
 
