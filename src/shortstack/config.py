@@ -25,8 +25,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shortstack import __version__
-from shortstack.domain.imports import MAX_ROWS
-from shortstack.domain.uploads import LAMBDA_IMPORT_MAX_BYTES
+from shortstack.domain.import_limits import LAMBDA_IMPORT_MAX_BYTES, MAX_ROWS
 
 _REPO_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 

@@ -12,6 +12,8 @@ import base64
 import copy
 import itertools
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -327,3 +329,20 @@ def test_an_unexpected_error_is_the_apps_500(pair: Pair) -> None:
         links.get = fail  # type: ignore[method-assign]
     answer = pair.by_front(at("/api/v1/links/abc"))
     assert answer["statusCode"] == 500
+
+
+def test_a_cold_api_container_on_dynamodb_loads_only_what_the_front_needs() -> None:
+    """What the cold start saves, kept: no framework, no container, no request models."""
+    code = (
+        "import json, os, sys;"
+        "os.environ.update(STORAGE='dynamodb', STAGE='aws', TABLE_NAME='t',"
+        " AWS_DEFAULT_REGION='eu-west-1', AWS_ACCESS_KEY_ID='x', AWS_SECRET_ACCESS_KEY='x');"
+        "import shortstack.entrypoints.lambda_api;"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('fastapi', 'starlette', 'mangum') or m in ('shortstack.bootstrap',"
+        " 'shortstack.entrypoints.http.schemas.links', 'shortstack.domain.imports'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -18,10 +18,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from shortstack.domain.events import SOURCE_IMPORTS, Event
+from shortstack.domain.import_limits import MAX_ROWS as MAX_ROWS
 from shortstack.domain.links import Link, create_link
 from shortstack.domain.short_ids import BASE62, SHORT_ID_LENGTH
 
-MAX_ROWS = 100_000
 # Every import id is a uuid4 in 32 lowercase hex digits (new_import).
 IMPORT_ID_PATTERN = "[0-9a-f]{32}"
 REASON_MAX = 300

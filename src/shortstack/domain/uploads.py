@@ -16,17 +16,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from shortstack.domain.import_limits import (
+    LAMBDA_EVENT_ENVELOPE_BYTES as LAMBDA_EVENT_ENVELOPE_BYTES,
+)
+from shortstack.domain.import_limits import LAMBDA_EVENT_MAX_BYTES as LAMBDA_EVENT_MAX_BYTES
+from shortstack.domain.import_limits import LAMBDA_IMPORT_MAX_BYTES as LAMBDA_IMPORT_MAX_BYTES
 from shortstack.domain.imports import IMPORT_ID_PATTERN, ImportJob, ImportStatus, UploadTerms
 
 UPLOAD_PREFIX = "uploads/"
-# The body limit of a direct POST /api/v1/imports on Lambda (docs/decisions/0302): API
-# Gateway hands Lambda the request as one JSON event of at most 6 MiB (6,291,456 bytes),
-# with the body base64-encoded (4 bytes per 3) unless it is text. 64 KiB is kept for the
-# event's other fields: headers and URL (10 KiB at most on an HTTP API, some repeated in
-# requestContext), the JWT's claims and the fixed fields.
-LAMBDA_EVENT_MAX_BYTES = 6 * 1024 * 1024
-LAMBDA_EVENT_ENVELOPE_BYTES = 64 * 1024
-LAMBDA_IMPORT_MAX_BYTES = (LAMBDA_EVENT_MAX_BYTES - LAMBDA_EVENT_ENVELOPE_BYTES) // 4 * 3
 # An upload URL is checked when the request starts; a slow upload may finish later, so an
 # import counts as never uploaded only this long after its URL expired.
 LATE_UPLOAD_GRACE = timedelta(hours=1)

@@ -37,7 +37,6 @@ from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.entrypoints.http import operations
 from shortstack.entrypoints.http.error_bodies import domain_error_answer
 from shortstack.entrypoints.http.pagination import next_page_headers
-from shortstack.entrypoints.http.schemas.links import LinkCreate
 from shortstack.observability import bind_correlation_id, configure_logging, logger
 
 LINKS = "/api/v1/links"
@@ -327,6 +326,10 @@ class Front:
             raise FallThrough
         # FastAPI solves the caller before it validates the body: a 401 comes first.
         caller = self.caller(request)
+        # The request models (~40 M instructions) load with the first create, not at init:
+        # a container whose first requests read links does not wait for them.
+        from shortstack.entrypoints.http.schemas.links import LinkCreate
+
         try:
             body = LinkCreate.model_validate(parsed)
         except ValidationError:

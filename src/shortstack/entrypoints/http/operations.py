@@ -9,13 +9,17 @@ the request (FastAPI's parameters, or the API Gateway event) and writing the res
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from shortstack.config import Settings
-from shortstack.entrypoints.http.schemas.links import LinkCreate, LinkPublic
+from shortstack.entrypoints.http.schemas.link_public import LinkPublic
 from shortstack.service_layer.links import LinksService
+
+if TYPE_CHECKING:
+    # The request models load with the first create (lambda_api_front.py), not with reads.
+    from shortstack.entrypoints.http.schemas.links import LinkCreate
 
 
 class Health(BaseModel):
