@@ -8,6 +8,7 @@ tumbling window's state, retries, bisection, duplicates, and a dead-letter queue
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -269,3 +270,45 @@ def test_the_close_takes_each_links_owner_from_its_click_records(
     [today] = relay.stats.owner_days(owner, *DAYS)
     assert today.clicks == 2 + 3 + 4
     assert today.counts["links"] == {links[0]: 2, links[1]: 3, links[2]: 4}
+
+
+def test_later_windows_merge_without_reading_and_stats_equal_the_counts(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the Lambda, window after window: only the first window reads the link's and
+    its owner's day; every later one merges into what the consumer wrote, exactly."""
+    short_id = deployment.shorten()
+    fold = deployment.stream.container.relay.fold
+    client = fold._client
+    reads: list[str] = []
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            if name == "get_item":
+                reads.append(name)
+            return getattr(client, name)
+
+    monkeypatch.setattr(fold, "_client", Spy())
+    for n in range(4):
+        address = {"cloudfront-viewer-address": f"203.0.113.{n}:443"}
+        deployment.follow(short_id, 3, **address)  # a new visitor each window
+        deployment.deliver()
+    assert len(reads) == 2  # the link's day and its owner's, at the first window
+    stats = deployment.stats(short_id)
+    assert stats.clicks == deployment.click_count(short_id) == 12
+    assert stats.unique_visitors == 4
+
+
+def test_the_fold_knows_the_mappings_window_length() -> None:
+    """add_window trusts what it wrote only at the window right after: its length is the
+    event source mapping's, in both templates."""
+    from pathlib import Path
+
+    from shortstack.adapters.dynamodb.stats import WINDOW_S
+
+    infra = Path(__file__).resolve().parents[2] / "infra"
+    sam = re.findall(r"TumblingWindowInSeconds: (\d+)", (infra / "sam/template.yaml").read_text())
+    terraform = re.findall(
+        r"tumbling_window_in_seconds\s*=\s*(\d+)", (infra / "terraform/functions.tf").read_text()
+    )
+    assert [int(n) for n in sam + terraform] == [WINDOW_S, WINDOW_S]
