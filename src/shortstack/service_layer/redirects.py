@@ -57,10 +57,12 @@ from shortstack.domain.short_ids import is_possible_short_id
 from shortstack.domain.visits import Click, Visit
 
 if TYPE_CHECKING:  # the ports are Protocols: the redirect's cold start need not build them
+    from shortstack.domain.events import Event
     from shortstack.service_layer.ports import (
         BotDetector,
         LinkRepository,
         OrphanVisitRepository,
+        Outbox,
         PasswordAttempts,
         UnitOfWork,
     )
@@ -120,8 +122,7 @@ class RedirectService:
                 target = self.links.record_click(short_id, click)
                 routed = target.rules or target.variants or target.forward_query
                 destination = _destination(target, click) if routed else None
-                if self.uow.keeps_events:
-                    outbox.add([events.link_clicked(short_id, click, destination)])
+                self._announce(outbox, lambda: events.link_clicked(short_id, click, destination))
         except LinkNotYetValid:
             raise  # the link exists
         except LinkNotFound:
@@ -131,6 +132,12 @@ class RedirectService:
             # A plain link, the most common: nothing about the visitor decides where it goes.
             return Redirect(target.url, target.redirect_status, cache_control(target, click.at))
         return _redirect(target, destination, visit, click)
+
+    def _announce(self, outbox: Outbox, event: Callable[[], Event]) -> None:
+        """Add the visit's event, built only for a unit of work that keeps events (on
+        DynamoDB the click's write is what the stream consumer derives it from)."""
+        if self.uow.keeps_events:
+            outbox.add([event()])
 
     def _count_orphan(self, short_id: str, visit: Visit, at: datetime) -> None:
         """Count a visit to a path that names no link; a failure is logged, the 404 stands."""
@@ -151,8 +158,7 @@ class RedirectService:
         try:
             with self.uow.begin() as outbox:
                 target = self.links.record_bot_visit(short_id, click)
-                if self.uow.keeps_events:
-                    outbox.add([events.link_visited_by_bot(short_id, click)])
+                self._announce(outbox, lambda: events.link_visited_by_bot(short_id, click))
         except PasswordRequired:
             # A password link may still show its preview: the owner chose what it says.
             link = self.links.get(short_id, consistent=False)
@@ -212,8 +218,7 @@ class RedirectService:
         with self.uow.begin() as outbox:
             target = self.links.record_click(short_id, click, unlocked_with=link.password_hash)
             destination = _destination(target, click)
-            if self.uow.keeps_events:
-                outbox.add([events.link_clicked(short_id, click, destination)])
+            self._announce(outbox, lambda: events.link_clicked(short_id, click, destination))
         return _redirect(target, destination, visit, click)
 
 
