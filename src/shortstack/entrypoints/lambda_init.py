@@ -14,5 +14,8 @@ def freeze_what_init_built() -> None:
     about 40 ms of CPU, most of the redirect's first event (bench/README.md, "Cold
     starts"). Frozen, they are never scanned again. The cyclic garbage the imports left
     behind is frozen with them, once: collecting it here would cost the same walk.
+
+    Collection is on afterwards, for an entry that turned it off for its imports.
     """
     gc.freeze()
+    gc.enable()
