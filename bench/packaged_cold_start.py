@@ -16,6 +16,9 @@ and answering its first event against the local DynamoDB stand-in, round-robin:
 - `fastapi floor` (API only): the plain handler's call behind a one-route FastAPI app and
   Mangum (bench/floor_api_boto3_handler.py), with the package's own FastAPI: the least
   any FastAPI API Lambda can cost;
+- `pydantic floor` (API only): the plain handler's call answered through one Pydantic
+  model (bench/floor_api_pydantic_handler.py): the least an API Lambda that validates
+  and writes with Pydantic can cost, which the light front does;
 - `before` (with `--before REV`): the `shortstack` package of a git revision, compiled the
   same way and put ahead of the zip's on the path, with this tree's dependencies: an A/B of
   a change in the same minutes, as bench/redirect_ab.py does for the source tree.
@@ -58,6 +61,8 @@ ENTRIES = {
 }
 EXPECTED = {"api": 200, "redirect": 302}
 FLOOR = "floor_api_boto3_handler"
+# The plain call answered through one Pydantic model: what Pydantic alone costs.
+PYDANTIC_FLOOR = "floor_api_pydantic_handler"
 
 
 def package_script() -> ModuleType:
@@ -120,7 +125,7 @@ class Twin:
     trees: dict[str, Path]  # "bytecode", "sources", "plain", "runtime"
 
     def path_for(self, variant: str) -> str:
-        if variant == "fastapi floor":  # its module beside the plain ones, FastAPI from the zip
+        if variant in ("fastapi floor", "pydantic floor"):  # beside the plain ones, the zip's deps
             trees = [self.trees["plain"], self.trees["bytecode"], self.trees["runtime"]]
         elif variant == "before":  # its shortstack package first, the zip's dependencies after
             trees = [self.trees["before"], self.trees["bytecode"], self.trees["runtime"]]
@@ -141,7 +146,7 @@ def build_twin(python: str, out: Path = TWIN) -> Twin:
         trees[variant] = fresh(out / "unpacked" / variant)
         unpack(zip_path, trees[variant], bytecode=variant == "bytecode")
     trees["plain"] = fresh(out / "unpacked" / "plain")
-    for plain in [FLOOR, *(plain for _, plain, _ in ENTRIES.values())]:
+    for plain in [FLOOR, PYDANTIC_FLOOR, *(plain for _, plain, _ in ENTRIES.values())]:
         shutil.copy(REPO / "bench" / f"{plain}.py", trees["plain"])
     for tree in trees.values():
         _read_only(tree)
@@ -182,6 +187,7 @@ def variants(name: str, with_before: bool = False) -> dict[str, str]:
         found = {"before": module, **found}
     if name == "api":
         found["fastapi floor"] = FLOOR
+        found["pydantic floor"] = PYDANTIC_FLOOR
     return found
 
 

@@ -169,17 +169,21 @@ def packaged(run: Run) -> tuple[dict[str, Any], list[Figure]]:
                 None,
             ),
         ]
-        floor = variants.get("fastapi floor")
-        if floor is not None:
-            figures.append(
-                Figure(
-                    f"{name} cold start floor: one FastAPI route + Mangum, the same call",
-                    floor.total_ms,
-                    "ms",
-                    f"{floor.total_ms / plain:.2f}x plain (CPU {cpu['fastapi floor']:.2f}x)",
-                    None,
+        for variant, what in (
+            ("fastapi floor", "one FastAPI route + Mangum"),
+            ("pydantic floor", "one Pydantic model, no framework"),
+        ):
+            floor = variants.get(variant)
+            if floor is not None:
+                figures.append(
+                    Figure(
+                        f"{name} cold start floor: {what}, the same call",
+                        floor.total_ms,
+                        "ms",
+                        f"{floor.total_ms / plain:.2f}x plain (CPU {cpu[variant]:.2f}x)",
+                        None,
+                    )
                 )
-            )
     return packaged_cold_start.report(twin, results), figures
 
 
