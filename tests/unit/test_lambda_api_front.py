@@ -175,6 +175,9 @@ def test_create_read_and_list_links(pair: Pair) -> None:
     pair.by_front(at("/api/v1/links", f"limit=2&cursor={cursor}"))
     pair.by_front(at("/api/v1/links", "tag=promo&limit=1"))
     pair.by_front(at("/api/v1/links", "tag="))
+    pair.by_front(at("/api/v1/links", "tag=%C3%A9t%C3%A9&limit=5"))
+    pair.by_front(at("/api/v1/links", "tag=bad%00tag"))
+    pair.by_front(at("/api/v1/links", "cursor="))
     assert pair.by_front(at("/api/v1/links", "cursor=garbage"))["statusCode"] == 400
     # Behind CloudFront the short URL takes the viewer's host.
     behind = at("/api/v1/links/summer-sale", **{"x-forwarded-host": "go.example.com"})
@@ -237,6 +240,7 @@ def test_unusual_requests_are_the_apps(pair: Pair) -> None:
         ("/api/v1/links", "state=active"),
         ("/api/v1/links", "sort=clicks&page=1"),
         ("/api/v1/links", "tag=" + "t" * 65),
+        ("/api/v1/links", "tag=été"),
         ("/api/v1/links", "cursor=" + "c" * 1025),
         ("/api/v1/links", "x=" + "y" * 9000),  # 414
         ("/api/v1/links/summer-sale/stats", ""),
@@ -251,6 +255,12 @@ def test_unusual_requests_are_the_apps(pair: Pair) -> None:
     pair.by_app(at("/api/v1/links/summer-sale", method="DELETE"))
     pair.by_app(event("apigw_v2_items_preflight.json"))
     pair.by_app(at("/api/v1/links", accept="text/csv"))
+    assert pair.by_app(at("/api/v1/links", **{"content-length": "99999999"}))["statusCode"] == 413
+    assert pair.by_app(at("/api/v1/links", **{"content-length": "many"}))["statusCode"] == 400
+    with_body = at("/api/v1/links/summer-sale")
+    with_body["body"] = "{}"
+    pair.by_app(with_body)
+    pair.by_app(at("/api/v1/links/summer-sale", **{"x-forwarded-host": "gö.example"}))
     pair.by_app(at("/api/v1/links", **{"X-Upper": "1"}))
     with_cookies = at("/api/v1/links")
     with_cookies["cookies"] = ["a=b"]

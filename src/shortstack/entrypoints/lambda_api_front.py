@@ -100,11 +100,13 @@ class Request:
         self.path: str = http["path"]
         self.query: str = event.get("rawQueryString") or ""
         self.headers: dict[str, str] = headers
-        if len(self.path) + len(self.query) > _URL_BUDGET:
+        if len(self.path) + len(self.query) > _URL_BUDGET or not self.query.isascii():
             raise FallThrough
         size = 0
         for name, value in headers.items():
-            if name != name.lower():
+            # Starlette reads header bytes as Latin-1, Mangum writes them as UTF-8: only
+            # ASCII reads the same both ways.
+            if name != name.lower() or not value.isascii():
                 raise FallThrough
             size += len(name) + len(value)
         if size > _HEADER_BUDGET:
@@ -179,6 +181,10 @@ class Front:
     def route(self, request: Request) -> Route:
         path, method = request.path, request.method
         if method == "GET":
+            # The app's body limits apply to a GET too (RequestLimitsMiddleware): a GET
+            # that declares or carries a body is its to answer.
+            if request.event.get("body") or request.headers.get("content-length", "0") != "0":
+                raise FallThrough
             if path == "/health":
                 return Front.health
             if path == LINKS:
