@@ -691,7 +691,8 @@ def test_a_link_with_rules_made_in_the_form_sends_an_iphone_to_its_rule(
             rule.get_by_label("Device").select_option(device)
         p.get_by_label("Password", exact=True).fill("for the team")
         screenshot(p, "shorten-with-rules-1280")
-        assert serious_accessibility_violations(p) == []
+        if AXE.exists():  # without axe-core the page tour's skip says so, once
+            assert serious_accessibility_violations(p) == []
         p.get_by_test_id("shorten-submit").click()
         expect(p.get_by_test_id("short-url")).to_have_text(f"{server.base_url}/get-the-app")
         saved = api(server, "/api/v1/links/get-the-app")
