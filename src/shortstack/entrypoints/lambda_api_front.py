@@ -35,6 +35,11 @@ from shortstack.domain.auth import Principal
 from shortstack.domain.errors import DomainError
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.entrypoints.http import operations
+from shortstack.entrypoints.http.answer_parts import (
+    EXPOSED_HEADERS,
+    INTERNAL_ERROR,
+    SECURITY_HEADERS,
+)
 from shortstack.entrypoints.http.error_bodies import domain_error_answer
 from shortstack.entrypoints.http.pagination import next_page_headers
 from shortstack.observability import bind_correlation_id, configure_logging, logger
@@ -59,16 +64,8 @@ if TYPE_CHECKING:
     from shortstack.service_layer.auth import Authenticator
     from shortstack.service_layer.links import LinksService
 
-_SECURITY_HEADERS = (
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "strict-origin-when-cross-origin"),
-)
-# The CORS middleware's Access-Control-Expose-Headers (entrypoints/http/app.py).
-EXPOSED = ("x-next-cursor", "x-total-count", "x-total-exact", "link", "x-correlation-id")
-EXPOSED_HEADERS = ", ".join((*EXPOSED, "www-authenticate"))
-
-
-INTERNAL_ERROR = b'{"message":"internal error; the correlation id identifies it"}'
+# As Starlette's CORSMiddleware writes the app's list (entrypoints/http/app.py).
+EXPOSED = ", ".join(EXPOSED_HEADERS)
 
 
 class FallThrough(Exception):
@@ -221,11 +218,12 @@ class Front:
             # 500 from outside every middleware, so it carries none of their headers.
             logger.exception("unhandled error")
             status = 500
+            failed = render({"message": INTERNAL_ERROR})
             response = {
                 "statusCode": status,
-                "body": INTERNAL_ERROR.decode(),
+                "body": failed.decode(),
                 "headers": {
-                    "content-length": str(len(INTERNAL_ERROR)),
+                    "content-length": str(len(failed)),
                     "content-type": "application/json",
                 },
                 "isBase64Encoded": False,
@@ -263,11 +261,11 @@ class Front:
             if origin is not None:
                 if self.any_origin:
                     out["access-control-allow-origin"] = "*"
-                out["access-control-expose-headers"] = EXPOSED_HEADERS
+                out["access-control-expose-headers"] = EXPOSED
                 if not self.any_origin and origin in self.origins:
                     out["access-control-allow-origin"] = origin
             out["vary"] = "Origin"
-        for name, value in _SECURITY_HEADERS:
+        for name, value in SECURITY_HEADERS:
             out.setdefault(name, value)
         out["x-correlation-id"] = correlation_id
         return {

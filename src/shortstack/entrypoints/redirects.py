@@ -41,6 +41,7 @@ from shortstack.domain.errors import (
 )
 from shortstack.domain.passwords import PASSWORD_MAX
 from shortstack.domain.visits import Visit, cloudfront_viewer_ip
+from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR, SECURITY_HEADERS
 from shortstack.entrypoints.redirect_pages import (
     CACHE_NO_STORE,
     Page,
@@ -53,11 +54,6 @@ from shortstack.entrypoints.redirect_pages import (
 from shortstack.service_layer.redirects import PreviewCard, RedirectService
 
 REDIRECT_METHODS = frozenset({"GET", "HEAD", "POST"})
-# The same two headers SecurityHeadersMiddleware puts on every other response.
-SECURITY_HEADERS = (
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "strict-origin-when-cross-origin"),
-)
 COUNTRY_HEADER = "cloudfront-viewer-country"
 VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
 # Every request header `answer` reads (the local layer copies only these).
@@ -83,7 +79,6 @@ CACHE_ERROR = CACHE_NO_STORE
 # keep for seconds: a scanner's or a deleted viral link's repeats then cost no invocation,
 # and a new alias answers within that time. The browser keeps nothing (decision 0103).
 CACHE_NOT_FOUND = "max-age=0, s-maxage=5"
-INTERNAL_ERROR = "internal error; the correlation id identifies it"
 _log = logging.getLogger("shortstack.redirects")
 
 

@@ -19,6 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from shortstack.bootstrap import BackgroundWork, Container
 from shortstack.config import Settings
+from shortstack.entrypoints.http.answer_parts import EXPOSED_HEADERS
 from shortstack.entrypoints.http.deps import get_caller
 from shortstack.entrypoints.http.docs import mount_docs
 from shortstack.entrypoints.http.errors import install_error_handlers
@@ -157,14 +158,7 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
             allow_headers=["authorization", "content-type", "x-correlation-id"],
-            expose_headers=[
-                "x-next-cursor",
-                "x-total-count",
-                "x-total-exact",
-                "link",
-                "x-correlation-id",
-                "www-authenticate",
-            ],
+            expose_headers=list(EXPOSED_HEADERS),
             max_age=600,
         )
     app.add_middleware(

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from shortstack.domain.errors import DomainError
+from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR
 from shortstack.entrypoints.http.error_bodies import bearer_challenge as bearer_challenge
 from shortstack.entrypoints.http.error_bodies import domain_error_answer
 from shortstack.entrypoints.http.error_bodies import domain_error_body as domain_error_body
@@ -171,4 +172,4 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error")
-        return JSONResponse({"message": "internal error; the correlation id identifies it"}, 500)
+        return JSONResponse({"message": INTERNAL_ERROR}, 500)

@@ -22,6 +22,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shortstack.entrypoints.http.answer_parts import SECURITY_HEADERS
 from shortstack.observability import bind_correlation_id, choose_correlation_id, logger
 
 CORRELATION_HEADER = b"x-correlation-id"
@@ -108,6 +109,7 @@ MAX_HEADER_BYTES = 16 * 1024
 
 
 # C0 controls and DEL: no route, short id or file name holds one.
+_SECURITY_HEADERS = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS]
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -237,10 +239,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                for name, value in (
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-                ):
+                for name, value in _SECURITY_HEADERS:
                     if name not in present:
                         headers.append((name, value))
                 message = {**message, "headers": headers}
