@@ -317,9 +317,9 @@ class DynamoDBClickStatsRepository:
             if stats.visitors:
                 merged = VisitorSketch.from_bytes(before.visitors)
                 merged.merge(stats.visitors)
-                after = _Merged(merged.to_bytes(), after.counts)
-                assert after.visitors is not None
-                _set_binary(request, _VISITORS, after.visitors, before.visitors)
+                sketch = merged.to_bytes()
+                after = _Merged(sketch, after.counts)
+                _set_binary(request, _VISITORS, sketch, before.visitors)
             try:
                 self._client.update_item(**request)
             except ClientError as exc:
