@@ -205,7 +205,8 @@ def test_a_batch_answers_each_entry_as_a_single_create_would(
     links: LinksService, repo: MemoryLinkRepository, publisher: MemoryEventPublisher
 ) -> None:
     links.create("bob", url="https://bob.example/", alias="held")
-    links.new_id = ids("held", "account", "rand001", "rand002").__next__
+    # An entry draws its id once its fields pass; the title's check comes with the link's.
+    links.new_id = ids("held", "spent01", "account", "rand001", "rand002").__next__
     outcomes = links.create_many(
         "alice",
         [
@@ -214,7 +215,7 @@ def test_a_batch_answers_each_entry_as_a_single_create_would(
             {"url": "https://example.com/2", "alias": "held"},
             {"url": "https://example.com/3", "alias": "mine"},
             {"url": "https://example.com/4", "alias": "mine"},
-            {"url": "https://example.com/5", "title": "t" * 201},
+            {"url": "https://example.com/5", "title": "t" * 201},  # draws "spent01", refused
             {"url": "https://example.com/6"},  # draws "account" (reserved), then "rand002"
         ],
     )

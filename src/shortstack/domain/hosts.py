@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 LOOPBACK = "localhost"
@@ -58,18 +59,26 @@ def canonical_host(hostname: str) -> str | None:
             return None
     if _NUMBER_PART.match(host.split(".")[-1]):
         return _whatwg_ipv4(host)
-    try:
-        ascii_host = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return None
+    if host.isascii():
+        # The IDNA codec returns an ASCII name as it is once its labels are 1-63 long,
+        # which _LABEL checks below anyway.
+        ascii_host = host
+    else:
+        try:
+            ascii_host = host.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            return None
     if len(ascii_host) > _HOST_MAX or not all(_LABEL.match(p) for p in ascii_host.split(".")):
         return None
     return ascii_host
 
 
 def _is_loopback(host: str) -> bool:
+    """Whether a canonical host (canonical_host's answer) is this machine."""
     if host == LOOPBACK or host.endswith("." + LOOPBACK):
         return True
+    if ":" not in host and not host.replace(".", "").isdigit():
+        return False  # a name: only an IPv6 or dotted IPv4 address could be an address
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
@@ -85,9 +94,16 @@ def host_key(hostname: str) -> str | None:
     host = canonical_host(hostname)
     if host is None:
         return None
+    return canonical_key(host)
+
+
+def canonical_key(host: str) -> str:
+    """host_key of a host already in canonical_host's spelling."""
     return LOOPBACK if _is_loopback(host) else host
 
 
+# A request's Host header is one of a few values a container sees again and again.
+@lru_cache(maxsize=256)
 def request_host(value: str) -> str | None:
     """The host key of a base URL (`https://s.example/`) or a Host header (`s.example:8443`)."""
     try:

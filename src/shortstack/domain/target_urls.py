@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from shortstack.domain.errors import UnsafeUrl
-from shortstack.domain.hosts import canonical_host, host_key, request_host
+from shortstack.domain.hosts import canonical_host, canonical_key, request_host
 
 URL_MAX_LENGTH = 2048
 _ALLOWED_SCHEMES = ("http", "https")
@@ -46,7 +46,7 @@ class OwnHosts:
     def with_request_host(self, host_header: str | None) -> OwnHosts:
         """These hosts plus the one a request was addressed to."""
         extra = request_host(host_header) if host_header else None
-        return self if extra is None else OwnHosts(self.keys | {extra})
+        return self if extra is None or extra in self.keys else OwnHosts(self.keys | {extra})
 
 
 def _percent_encode_non_ascii(text: str) -> str:
@@ -96,7 +96,7 @@ def check_target_url(url: str, own_hosts: OwnHosts) -> str:
     host = canonical_host(parts.hostname or "")
     if host is None:
         raise UnsafeUrl("url host is not a valid host name or IP address")
-    if host_key(host) in own_hosts.keys:
+    if canonical_key(host) in own_hosts.keys:
         raise UnsafeUrl("url points back at this service's own host (a redirect loop)")
     netloc = f"[{host}]" if ":" in host else host
     if port is not None:

@@ -128,11 +128,12 @@ class LinksService:
         and the entry draws again, so an existing link is never overwritten.
         """
         batch = with_alias
-        for _ in range(ID_ATTEMPTS):
+        for attempt in range(ID_ATTEMPTS):
             for index, link in fresh.items():
-                candidate = self.new_id()
-                if is_possible_short_id(candidate):  # not e.g. "account", drawn at random
-                    batch.append((index, replace(link, short_id=candidate)))
+                # The first attempt writes the id `prepare` drew; each further one draws anew.
+                candidate = link if attempt == 0 else replace(link, short_id=self.new_id())
+                if is_possible_short_id(candidate.short_id):  # not e.g. "account", drawn at random
+                    batch.append((index, candidate))
             if not batch:
                 continue
             results = self.links.add_many([link for _, link in batch])
@@ -175,7 +176,7 @@ class LinksService:
         preview: Preview | None = None,
         never_expires: bool = False,
     ) -> tuple[str | None, Link]:
-        """The checked alias (None: a random id) and the link, under the alias or no id yet.
+        """The checked alias (None: a random id) and the link, under the alias or a drawn id.
 
         Every URL it holds (target, fallback, rules, variants, preview image) passes the
         same safety checks; a password is kept only as its hash. Its expiry: `expires_at`,
@@ -193,7 +194,8 @@ class LinksService:
         password_hash = None if password is None else hash_password(password, self.password_cost)
 
         return checked_alias, create_link(
-            short_id=checked_alias or "",
+            # Drawn here, not copied onto the link afterwards: the first attempt writes it.
+            short_id=self.new_id() if checked_alias is None else checked_alias,
             owner=owner,
             url=target,
             now=now,
