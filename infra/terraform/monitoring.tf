@@ -14,9 +14,21 @@ resource "aws_sns_topic_subscription" "alarm_email" {
 }
 
 locals {
+  # var.alarm_set "essential" (the default) keeps ten alarms, the account's free ones: work
+  # lost or about to be (both DLQs, the stream consumer's errors and lag, the events queue's
+  # age, failed imports) and what visitors and API clients see (the redirect's errors and
+  # throttles, the API's errors and 5xx). "all" adds six early warnings of failures that
+  # end in one of those (decision 0406). The maintenance schedule brings its DLQ's alarm
+  # to either set, its errors' alarm to "all".
+  essential_alarms = [
+    "api-function-errors", "redirect-function-errors", "stream-function-errors",
+    "redirect-function-throttles", "http-api-5xx", "events-queue-age", "stream-iterator-age",
+    "dead-letters", "import-failures", "uploads-dead-letters", "maintenance-dead-letters",
+  ]
+  alarms = { for key, alarm in local.alarm_definitions : key => alarm if var.alarm_set == "all" || contains(local.essential_alarms, key) }
   # One alarm per entry, each on a single metric: what to watch and from how much it is a
   # problem (the SAM template's alarms, one for one).
-  alarms = merge(
+  alarm_definitions = merge(
     { for key, f in aws_lambda_function.function : "${replace(key, "_", "-")}-errors" => {
       namespace   = "AWS/Lambda", metric = "Errors", statistic = "Sum",
       dimensions  = { FunctionName = f.function_name }, threshold = contains(["api_function", "redirect_function"], key) ? 5 : 1,

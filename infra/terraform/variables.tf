@@ -91,6 +91,16 @@ variable "alarm_email" {
   default     = ""
 }
 
+variable "alarm_set" {
+  description = "essential: the 10 alarms an operator must hear about first, within the account's 10 free ones; all: 16, adding early warnings whose failures end in one of those ($0.60 a month past the free 10; decision 0406)"
+  type        = string
+  default     = "essential"
+  validation {
+    condition     = contains(["essential", "all"], var.alarm_set)
+    error_message = "essential or all."
+  }
+}
+
 variable "click_events_on_bus" {
   description = "Also forward every LinkClicked from the stream to the bus, for webhooks and other subscribers ($1.00 per million clicks)"
   type        = bool

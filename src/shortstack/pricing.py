@@ -12,7 +12,8 @@ A month is priced from its total quantities, so the free allowances that never e
 once, from the month, for every design alike (`FreeTier`). The request lines are
 pay-per-request; a few resources cost a fixed amount a month whatever the traffic
 (`Standing`: alarms past CloudWatch's free ones, dashboards past the free ones,
-customer-managed KMS keys), so idle costs exactly those fixed lines.
+customer-managed KMS keys), so idle costs exactly those fixed lines. The alarms depend on
+the templates' alarm set: the default, essential one fits in the free ten.
 
 It sits beside config.py, not in domain/: it prices this deployment on AWS, it is
 no rule of the product, and only `shortstack cost` and bench/ use it.
@@ -328,6 +329,10 @@ class FixedPrices:
             raise CostInputError(f"the prices file lacks {exc.args[0]!r}") from exc
 
 
+# The templates' alarm sets (SAM `AlarmSet`, Terraform `alarm_set`), the default first.
+ALARM_SETS = ("essential", "all")
+
+
 @dataclass(frozen=True)
 class Standing:
     """What a deployment keeps whatever its traffic, counted from its template."""
@@ -337,14 +342,24 @@ class Standing:
     kms_keys: int
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> Standing:
+    def from_mapping(cls, data: Mapping[str, Any], alarm_set: str = ALARM_SETS[0]) -> Standing:
+        """The deployment with `alarm_set`; the file counts the alarms of each set."""
         try:
-            return cls(**{name: int(_non_negative(data, name)) for name in _STANDING_NAMES})
+            alarms = alarm_counts(data)[alarm_set]
+            return cls(alarms, *(int(_non_negative(data, name)) for name in _STANDING_NAMES))
         except KeyError as exc:
             raise CostInputError(f"the deployment file lacks {exc.args[0]!r}") from exc
 
 
-_STANDING_NAMES = ("cloudwatch_alarms", "cloudwatch_dashboards", "kms_keys")
+def alarm_counts(data: Mapping[str, Any]) -> dict[str, int]:
+    """Alarms of the deployment by alarm set, from the deployment file."""
+    by_set = data["cloudwatch_alarms"]
+    if not isinstance(by_set, Mapping) or set(by_set) != set(ALARM_SETS):
+        raise CostInputError(f"cloudwatch_alarms must count the alarm sets {ALARM_SETS}")
+    return {name: int(_non_negative(by_set, name)) for name in ALARM_SETS}
+
+
+_STANDING_NAMES = ("cloudwatch_dashboards", "kms_keys")
 # The fixed lines of a bill, in the order they are shown.
 FIXED_LINES = ("CloudWatch alarms", "CloudWatch dashboards", "KMS keys")
 

@@ -31,6 +31,35 @@ REQUIRED = {
     ("AWS/States", "ExecutionsFailed"),
 }
 
+# AlarmSet essential, the default (decision 0406): the account's ten free alarms, on what
+# an operator must hear about first; the rest are early warnings of failures that end in
+# one of these. Each SAM alarm's Terraform key in local.alarm_definitions.
+ESSENTIAL = {
+    "RedirectErrorsAlarm": "redirect-function-errors",
+    "RedirectThrottlesAlarm": "redirect-function-throttles",
+    "ApiErrorsAlarm": "api-function-errors",
+    "HttpApi5xxAlarm": "http-api-5xx",
+    "DeadLettersAlarm": "dead-letters",
+    "UploadsDeadLettersAlarm": "uploads-dead-letters",
+    "StreamErrorsAlarm": "stream-function-errors",
+    "StreamIteratorAgeAlarm": "stream-iterator-age",
+    "EventsQueueAgeAlarm": "events-queue-age",
+    "ImportFailuresAlarm": "import-failures",
+}
+# What AlarmSet all adds, and what each early warning ends in when it is not heard.
+ONLY_IN_ALL = {
+    "EventsErrorsAlarm": "events-function-errors",  # retried, then DeadLettersAlarm
+    "ImportTaskErrorsAlarm": "import-task-function-errors",  # retried, then ImportFailuresAlarm
+    "UploadsErrorsAlarm": "uploads-function-errors",  # retried, then UploadsDeadLettersAlarm
+    "EventsRuleFailedInvocationsAlarm": "events-rule-failed-invocations",  # then the DLQ
+    "ApiThrottlesAlarm": "api-function-throttles",  # answered 5xx: HttpApi5xxAlarm
+    "HttpApiLatencyAlarm": "http-api-latency",  # slow, not failing
+}
+# With the maintenance schedule: its DLQ's alarm in either set, its errors' in all.
+MAINTENANCE = {"MaintenanceDeadLettersAlarm": "maintenance-dead-letters"}
+MAINTENANCE_IN_ALL = {"MaintenanceErrorsAlarm": "maintenance-function-errors"}
+FREE_ALARMS = 10
+
 
 @pytest.fixture(scope="module", params=["extras off", "extras on"])
 def deployed(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -74,19 +103,77 @@ def test_terraform_alarm_topic_is_not_under_the_aws_managed_sns_key() -> None:
 
 
 def test_every_alarm_watches_one_metric_and_notifies(deployed: dict[str, Any]) -> None:
-    watched = set()
     for name, alarm in alarms(deployed).items():
         assert "Metrics" not in alarm, name  # single metric, no math
         assert alarm["AlarmActions"], name
-        watched.add((alarm["Namespace"], alarm["MetricName"]))
-    assert watched >= REQUIRED
-    functions_with_errors_alarms = {
-        alarm["Dimensions"][0]["Value"]["Ref"]
-        for alarm in alarms(deployed).values()
-        if alarm["MetricName"] == "Errors"
-    }
-    functions = {n for n, r in deployed.items() if r["Type"] == "AWS::Lambda::Function"}
-    assert functions_with_errors_alarms == functions  # the import task's included
+
+
+def test_all_alarms_watch_every_function_and_the_essential_ones_what_fails_visitors() -> None:
+    def errors_alarms_and_functions(parameters: dict[str, str]) -> tuple[set[str], set[str]]:
+        deployed = Stack(translate(source_template(), parameters), parameters, "eu-west-1")
+        found = alarms(deployed.resources())
+        functions = {
+            n for n, r in deployed.resources().items() if r["Type"] == "AWS::Lambda::Function"
+        }
+        watched = {(a["Namespace"], a["MetricName"]) for a in found.values()}
+        if parameters.get("AlarmSet") == "all":
+            assert watched == REQUIRED
+        errors = {
+            a["Dimensions"][0]["Value"]["Ref"]
+            for a in found.values()
+            if a["MetricName"] == "Errors"
+        }
+        return errors, functions
+
+    errors, functions = errors_alarms_and_functions({**REQUIRED_PARAMETERS, "AlarmSet": "all"})
+    assert errors == functions  # the import task's included
+    errors, functions = errors_alarms_and_functions(REQUIRED_PARAMETERS)
+    # The functions whose failures nothing retries into a watched queue.
+    assert errors == {"ApiFunction", "RedirectFunction", "StreamFunction"} < functions
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, ESSENTIAL),
+        ({"AlarmSet": "all"}, ESSENTIAL | ONLY_IN_ALL),
+        ({"EnableMaintenanceSchedule": "true"}, ESSENTIAL | MAINTENANCE),
+        (
+            {"EnableMaintenanceSchedule": "true", "AlarmSet": "all"},
+            ESSENTIAL | ONLY_IN_ALL | MAINTENANCE | MAINTENANCE_IN_ALL,
+        ),
+    ],
+)
+def test_the_alarm_set_selects_the_same_alarms_in_sam_and_terraform(
+    changes: dict[str, str], expected: dict[str, str]
+) -> None:
+    parameters = {**REQUIRED_PARAMETERS, **changes}
+    deployed = Stack(translate(source_template(), parameters), parameters, "eu-west-1")
+    assert set(alarms(deployed.resources())) == set(expected)
+    # Terraform keeps a definition when alarm_set is "all" or its key is essential; the
+    # maintenance function's and its DLQ's exist only with the schedule. Its plans hold the
+    # keys of the defaults (infra/terraform/tests/extras.tftest.hcl).
+    [block] = [b for b in load_config()["locals"] if "essential_alarms" in b]
+    assert "var.alarm_set" in block["alarms"]
+    assert "local.essential_alarms" in block["alarms"]
+    every = ESSENTIAL | ONLY_IN_ALL | MAINTENANCE | MAINTENANCE_IN_ALL
+    assert set(block["essential_alarms"]) <= set(every.values())
+
+    def terraform_keeps(key: str) -> bool:
+        exists = "maintenance" not in key or changes.get("EnableMaintenanceSchedule") == "true"
+        return exists and (changes.get("AlarmSet") == "all" or key in block["essential_alarms"])
+
+    assert {key for key in every.values() if terraform_keeps(key)} == set(expected.values())
+
+
+def test_the_default_alarms_are_the_accounts_free_ones() -> None:
+    parameter = source_template()["Parameters"]["AlarmSet"]
+    assert parameter["AllowedValues"] == ["essential", "all"]
+    assert parameter["Default"] == "essential"
+    variable = next(b["alarm_set"] for b in load_config()["variable"] if "alarm_set" in b)
+    assert variable["default"] == "essential"
+    assert len(ESSENTIAL) == FREE_ALARMS
+    assert len(ESSENTIAL | ONLY_IN_ALL) == 16
 
 
 def test_the_rule_alarm_names_the_rule_it_watches() -> None:
@@ -105,7 +192,7 @@ def test_the_rule_alarm_names_the_rule_it_watches() -> None:
 
 
 def test_terraform_has_the_same_alarms() -> None:
-    watched = str(local(load_config(), "alarms"))
+    watched = str(local(load_config(), "alarm_definitions"))
     sam = {
         (a["Properties"]["Namespace"], a["Properties"]["MetricName"])
         for a in source_template()["Resources"].values()

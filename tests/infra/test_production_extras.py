@@ -40,6 +40,7 @@ EXTRAS_ON = {
     "SubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
     "RouteTableIds": "rtb-0123456789abcdef0",
     "ReservedConcurrency": "5",
+    "AlarmSet": "all",
 }
 ON = {**REQUIRED_PARAMETERS, **EXTRAS_ON}
 EXTRA_RESOURCES = {
@@ -49,6 +50,9 @@ EXTRA_RESOURCES = {
     "MaintenanceSchedule", "MaintenanceScheduleRole", "MaintenanceScheduleDeadLetterQueue",
     "MaintenanceErrorsAlarm", "MaintenanceDeadLettersAlarm", "MaintenanceInvokeConfig",
     "FunctionSecurityGroup", "DynamoDbEndpoint", "S3Endpoint",
+    # AlarmSet all (decision 0406)
+    "EventsErrorsAlarm", "ImportTaskErrorsAlarm", "UploadsErrorsAlarm", "ApiThrottlesAlarm",
+    "HttpApiLatencyAlarm", "EventsRuleFailedInvocationsAlarm",
 }  # fmt: skip
 # What the maintenance tasks call (decision 0900; a purged link's counter shards, 0105);
 # no UpdateItem, no BatchWriteItem.

@@ -132,6 +132,9 @@ def test_the_consumer_is_alarmed_on_errors_and_lag(
         if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"]["MetricName"] == "IteratorAge"
     ]
     assert age["Threshold"] == 600000
-    alarms = json.dumps(local(load_config(), "alarms"))
+    alarms = json.dumps(local(load_config(), "alarm_definitions"))
     assert "IteratorAge" in alarms
     assert "600000" in alarms
+    # Both in the default, essential set (decision 0406).
+    essential = local(load_config(), "essential_alarms")
+    assert {"stream-function-errors", "stream-iterator-age"} <= set(essential)

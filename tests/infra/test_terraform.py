@@ -212,8 +212,8 @@ def test_terraform_fmt_is_clean() -> None:
 
 
 def test_alarms_watch_what_the_sam_alarms_watch(config: dict[str, list[Any]]) -> None:
-    [block] = [b for b in config["locals"] if "alarms" in b]
-    watched = str(block["alarms"])
+    [block] = [b for b in config["locals"] if "alarm_definitions" in b]
+    watched = str(block["alarm_definitions"])
     sam_metrics = {
         r["Properties"]["MetricName"]
         for r in SAM["Resources"].values()

@@ -141,7 +141,8 @@ def test_terraform_wires_the_same_flow() -> None:
     assert "account_id" in allowed["source_account"]
     [on_failure] = found["aws_lambda_function_event_invoke_config.uploads"]["destination_config"]
     assert "uploads_dead_letter_queue.arn" in str(on_failure)
-    assert "uploads_dead_letter_queue.name" in str(local(config, "alarms"))
+    assert "uploads_dead_letter_queue.name" in str(local(config, "alarm_definitions"))
+    assert "uploads-dead-letters" in local(config, "essential_alarms")
     lifecycle = str(found["aws_s3_bucket_lifecycle_configuration.imports_bucket"]["rule"])
     assert f"'prefix': '{UPLOAD_PREFIX}'" in lifecycle
     assert "'prefix': 'exports/'" in lifecycle

@@ -192,14 +192,47 @@ def test_cost_command_shows_only_the_fixed_lines_for_idle(
     requests = {k: v for k, v in figures["monthly_usd"].items() if k != "total"}
     assert set(requests.values()) == {0.0}
     assert figures["monthly_usd"]["total"] == pytest.approx(sum(fixed.values()))
-    # The default deployment: 16 alarms, 10 of them free at $0.10 a month past those.
-    assert figures["standing"]["cloudwatch_alarms"] == 16
-    assert fixed["CloudWatch alarms"] == pytest.approx(0.60)
+    # The default deployment: the essential alarm set, the account's 10 free alarms.
+    assert figures["alarm_set"] == "essential"
+    assert figures["standing"]["cloudwatch_alarms"] == 10
+    assert figures["monthly_usd"]["total"] == 0.0
+    # Every alarm: 16, $0.10 a month each past the free 10.
+    assert figures["alarm_sets"] == {
+        "essential": {"cloudwatch_alarms": 10, "usd_month": 0.0},
+        "all": {"cloudwatch_alarms": 16, "usd_month": pytest.approx(0.60)},
+    }
 
     code, out, _ = run_cost(capsys, "--requests-per-month", "0")
     assert code == 0
-    assert "$        0.60" in out.split("total", 1)[1].splitlines()[0]
-    assert "CloudWatch alarms (16)" in out
+    assert "$        0.00" in out.split("total", 1)[1].splitlines()[0]
+    assert "CloudWatch alarms (10)" in out
+    assert "essential (priced above): 10 alarms, $0.00 a month; all: 16 alarms, $0.60" in out
+
+
+def test_cost_command_prices_the_alarm_set_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cost(capsys, "--requests-per-month", "0", "--alarm-set", "all", "--json")
+    assert code == 0
+    figures = json.loads(out)
+    assert figures["standing"]["cloudwatch_alarms"] == 16
+    assert figures["fixed_monthly_usd"]["CloudWatch alarms"] == pytest.approx(0.60)
+    assert figures["monthly_usd"]["total"] == pytest.approx(0.60)
+    code, _, err = run_cost(capsys, "--requests-per-month", "0", "--alarm-set", "some")
+    assert code == 2
+    assert "invalid choice" in err
+
+
+def test_the_deployment_file_counts_the_alarms_of_each_set() -> None:
+    deployment = {"cloudwatch_alarms": {"essential": 10, "all": 16}, "cloudwatch_dashboards": 1,
+                  "kms_keys": 0}  # fmt: skip
+    assert Standing.from_mapping(deployment) == Standing(10, 1, 0)
+    assert Standing.from_mapping(deployment, "all") == Standing(16, 1, 0)
+    # A single count cannot say which set it is: refused, like a set missing.
+    for alarms in (16, {"essential": 10}):
+        with pytest.raises(CostInputError, match="must count the alarm sets"):
+            Standing.from_mapping({**deployment, "cloudwatch_alarms": alarms})
+    with pytest.raises(CostInputError, match="lacks 'kms_keys'"):
+        Standing.from_mapping({"cloudwatch_alarms": {"essential": 1, "all": 2},
+                               "cloudwatch_dashboards": 1})  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -133,9 +133,19 @@ run "defaults_have_no_extras" {
       length(aws_lambda_function_event_invoke_config.maintenance) == 0,
       length(local.network_interface_statements) == 0,
       # shortstack cost's fixed lines count these (src/shortstack/data/deployment.json).
-      length(aws_cloudwatch_metric_alarm.alarm) == 16,
+      length(aws_cloudwatch_metric_alarm.alarm) == 10,
     ])
     error_message = "An extra exists with the default variables."
+  }
+
+  # The essential set (decision 0406): the account's ten free alarms.
+  assert {
+    condition = keys(aws_cloudwatch_metric_alarm.alarm) == [
+      "api-function-errors", "dead-letters", "events-queue-age", "http-api-5xx", "import-failures",
+      "redirect-function-errors", "redirect-function-throttles", "stream-function-errors",
+      "stream-iterator-age", "uploads-dead-letters",
+    ]
+    error_message = "The default alarms are not the essential set."
   }
 
   assert {
@@ -196,6 +206,13 @@ run "every_extra_on" {
     package_type                = "Image"
     image_uri                   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shortstack:1"
     replica_regions             = ["eu-central-1"]
+    alarm_set                   = "all"
+  }
+
+  # Every alarm: the 16 of the stack and the maintenance function's errors and DLQ.
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.alarm) == 18
+    error_message = "alarm_set = all does not create every alarm."
   }
 
   assert {
@@ -364,4 +381,12 @@ run "api_snap_start_needs_the_zip" {
     image_uri             = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shortstack:1"
   }
   expect_failures = [var.enable_api_snap_start]
+}
+
+run "the_alarm_set_is_essential_or_all" {
+  command = plan
+  variables {
+    alarm_set = "some"
+  }
+  expect_failures = [var.alarm_set]
 }

@@ -3,8 +3,9 @@
 Prices one month of traffic from three data files shipped with the package:
 `data/aws_prices.json` (list prices, with their date), `data/request_profile.json`
 (what one request of each type does on AWS, as `make bench` last measured it) and
-`data/deployment.json` (what the deployment keeps whatever its traffic: alarms,
-dashboards, keys), whose fixed monthly cost is the whole bill of an idle month.
+`data/deployment.json` (what the deployment keeps whatever its traffic: alarms for
+each alarm set, dashboards, keys), whose fixed monthly cost is the whole bill of an idle
+month: $0.00 with the default, essential alarms; `--alarm-set all` prices all of them.
 `redirect_vs_classic` compares a month of the same redirects served by shortstack and
 by the classic tutorial design (API Gateway, a consistent read and a write), free
 allowances deducted from both with --free-tier; the report gives the ratio both ways
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from shortstack.pricing import (
+    ALARM_SETS,
     FIXED_LINES,
     LINES,
     MILLION,
@@ -32,6 +34,7 @@ from shortstack.pricing import (
     Prices,
     Standing,
     Usage,
+    alarm_counts,
     fixed_monthly,
     lines_per_million,
     monthly_bill,
@@ -57,6 +60,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--free-tier",
         action="store_true",
         help="deduct the allowances that never expire (CloudFront, Lambda) from both designs",
+    )
+    parser.add_argument(
+        "--alarm-set",
+        choices=ALARM_SETS,
+        default=ALARM_SETS[0],
+        help=f"the templates' AlarmSet / alarm_set (default {ALARM_SETS[0]}, the free ten)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -84,8 +93,20 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
     price_data = _read(args.prices, "aws_prices.json")
     prices = Prices.from_mapping(price_data)
     free = FreeTier.from_mapping(price_data) if args.free_tier else None
-    standing = Standing.from_mapping(_read(None, "deployment.json"))
-    fixed = fixed_monthly(standing, FixedPrices.from_mapping(price_data))
+    deployment = _read(None, "deployment.json")
+    standing = Standing.from_mapping(deployment, args.alarm_set)
+    fixed_prices = FixedPrices.from_mapping(price_data)
+    fixed = fixed_monthly(standing, fixed_prices)
+    # What each alarm set's alarms cost a month, the one priced here among them.
+    alarm_sets = {
+        name: {
+            "cloudwatch_alarms": count,
+            "usd_month": fixed_monthly(
+                Standing(count, standing.cloudwatch_dashboards, standing.kms_keys), fixed_prices
+            )["CloudWatch alarms"],
+        }
+        for name, count in alarm_counts(deployment).items()
+    }
     profile = _read(args.profile, "request_profile.json")
     usage = {kind: Usage.from_mapping(data) for kind, data in profile["usage"].items()}
     classic = Usage.from_mapping(profile["reference"]["classic_redirect"])
@@ -107,6 +128,8 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
         # `total` includes the fixed lines: with no requests it is exactly their sum.
         "monthly_usd": {**bill.lines, "total": bill.total},
         "fixed_monthly_usd": bill.fixed,
+        "alarm_set": args.alarm_set,
+        "alarm_sets": alarm_sets,
         "standing": {
             "cloudwatch_alarms": standing.cloudwatch_alarms,
             "cloudwatch_dashboards": standing.cloudwatch_dashboards,
@@ -164,6 +187,12 @@ def _print(figures: dict[str, Any]) -> None:
         "dashboards past the account's free ones, keys); every other line is "
         f"pay-per-request, its never-expiring free allowances {free}"
     )
+    sets = "; ".join(
+        f"{name}{' (priced above)' if name == figures['alarm_set'] else ''}: "
+        f"{alarms['cloudwatch_alarms']} alarms, ${alarms['usd_month']:,.2f} a month"
+        for name, alarms in figures["alarm_sets"].items()
+    )
+    print(f"  alarm sets (AlarmSet / alarm_set, --alarm-set), the account's first 10 free: {sets}")
 
 
 def _print_redirect_comparison(figures: dict[str, Any]) -> None:
