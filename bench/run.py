@@ -339,7 +339,17 @@ def export(run: Run) -> tuple[dict[str, Any], list[Figure]]:
 
 def cost(run: Run) -> tuple[dict[str, Any], list[Figure]]:
     """Measure the request profile, write it where `shortstack cost` reads it, and price it."""
-    from shortstack.pricing import FreeTier, Prices, Usage, monthly_usd, per_million
+    from shortstack.pricing import (
+        ALARM_SETS,
+        FixedPrices,
+        FreeTier,
+        Prices,
+        Standing,
+        Usage,
+        fixed_monthly,
+        monthly_usd,
+        per_million,
+    )
 
     profile = cost_profile.build_profile(run.machine)
     if not run.quick:  # the shipped profile comes from full runs only
@@ -357,9 +367,20 @@ def cost(run: Run) -> tuple[dict[str, Any], list[Figure]]:
         return ours / monthly_usd(redirects, classic_usage, prices, allowances)
 
     small, large = versus(5_000_000, free), versus(100_000_000, None)
+    # An idle month is the fixed lines alone, for each of the templates' alarm sets.
+    deployment = json.loads((REPO / "src" / "shortstack" / "data" / "deployment.json").read_text())
+    idle = {
+        alarm_set: sum(
+            fixed_monthly(
+                Standing.from_mapping(deployment, alarm_set), FixedPrices.from_mapping(price_data)
+            ).values()
+        )
+        for alarm_set in ALARM_SETS
+    }
     raw = {
         "usd_per_million": {"redirect": redirect, "api": api, "classic_redirect": classic},
         "redirect_vs_classic": {"5M_free_tier": small, "100M_list": large},
+        "idle_month_usd": idle,
         "profile": profile,
     }
     return raw, [
@@ -378,6 +399,13 @@ def cost(run: Run) -> tuple[dict[str, Any], list[Figure]]:
             small <= 0.5,
         ),
         Figure("$ per million API requests (POST /api/v1/links)", api, "USD", "", None),
+        Figure(
+            f"$ an idle month, default alarms (AlarmSet=all: ${idle['all']:.2f})",
+            idle[ALARM_SETS[0]],
+            "USD",
+            "$0.00",
+            idle[ALARM_SETS[0]] == 0,
+        ),
     ]
 
 
