@@ -74,7 +74,10 @@ class Settings(BaseModel):
     )
     click_events_on_bus: bool = Field(
         default=False,
-        description="also forward LinkClicked to the EventBridge bus (AWS; $1 per million)",
+        description="announce every click (LinkClicked, LinkVisitedByBot) as an event: on the "
+        "EventBridge bus on AWS ($1 per million), in the local queue locally; off, clicks are "
+        "folded into stats without one (locally a LinkClicked is still queued for a link "
+        "whose owner has a webhook subscribed to it)",
     )
     visitor_hash_salt: str = Field(
         default="", description="key of the daily visitor hash of clicks; empty: none is kept"

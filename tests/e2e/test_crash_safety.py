@@ -8,9 +8,10 @@ What the local durability promises (decision 0001, adapters/sqlite/db.py):
   survives a process kill, and a power cut too (which no test here can cut);
 - a link's click_count is at least the 302s the clients received and at most the
   redirects they sent (a request in flight at the kill may or may not have committed);
-- the click and its LinkClicked event commit in one transaction (the group commit of
-  decision 0104), so after the restart the queue drains with nothing dead-lettered and
-  each link's folded stats equal its click_count exactly.
+- the click and its stats commit in one transaction (the group commit of decision 0104,
+  the click folded in place, adapters/sqlite/visit_fold.py), so after the restart each
+  link's stats equal its click_count exactly, and the queue drains with nothing
+  dead-lettered.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_write(tmp_path: Path, kill: int)
         for short_id in hot:
             assert ledger.clicks_acknowledged[short_id] <= counts[short_id]
             assert counts[short_id] <= ledger.clicks_sent[short_id]
-        # The queue resumes: the folded stats reach the counts, click for click.
+        # The stats equal the counts, click for click, and the queue resumes and drains.
         deadline = time.monotonic() + 60
         while True:
             folded = {

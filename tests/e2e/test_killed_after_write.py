@@ -8,6 +8,9 @@ returned (before any answer could be sent). Then the parent looks at what surviv
   the write's transaction, and on DynamoDB the stream carries the committed write;
 - an event exists only for a write that exists.
 
+A local click writes no event unless something subscribes to it: its stats, folded in
+the click's transaction, are what must exist if and only if the click does.
+
 Before the outbox, each use case wrote and then published in a second step, and a
 kill between the two kept the write and lost its event: this test would have failed.
 The DynamoDB case needs the official engine (DynamoDB Local), shared across processes.
@@ -95,6 +98,11 @@ def survivors_sqlite(data_dir: Path, action: str) -> tuple[int, int]:
     else:
         row = conn.execute("SELECT click_count FROM links WHERE short_id = 'killed'").fetchone()
         writes = row[0] if row else 0
+        folded = conn.execute(
+            "SELECT COALESCE(SUM(clicks), 0) FROM click_days WHERE short_id = 'killed'"
+        ).fetchone()[0]
+        conn.close()
+        return writes, int(folded)
     conn.close()
     return writes, sum(1 for event in events if event["detail-type"] == KIND[action])
 

@@ -15,11 +15,12 @@ from fastapi.testclient import TestClient
 
 from shortstack.adapters.useragent import classify_user_agent
 from shortstack.bootstrap import Container, bootstrap
-from shortstack.domain.analytics import country_code, report, stats_range
+from shortstack.domain.analytics import click_facts, country_code, report, stats_range, visit_facts
 from shortstack.domain.errors import LinkNotFound
 from shortstack.domain.events import link_clicked, link_visited_by_bot
+from shortstack.domain.link_routing import Destination
 from shortstack.domain.referrers import referrer_host
-from shortstack.domain.visits import Click
+from shortstack.domain.visits import Click, Visit
 from shortstack.entrypoints.http.app import create_app
 from tests import maintenance_support
 from tests.conftest import dispatcher_for, settings_for
@@ -95,7 +96,7 @@ def api(sqlite_container_with_clock: Container) -> TestClient:
     return TestClient(create_app(sqlite_container_with_clock), follow_redirects=False)
 
 
-def test_redirects_become_stats_once_the_queue_is_drained(
+def test_redirects_are_stats_as_soon_as_they_are_answered(
     api: TestClient, sqlite_container_with_clock: Container
 ) -> None:
     short_id = api.post("/api/v1/links", json={"url": "https://example.com/"}).json()["short_id"]
@@ -107,8 +108,8 @@ def test_redirects_become_stats_once_the_queue_is_drained(
     for headers in visits:
         assert api.get(f"/{short_id}", headers=headers).status_code == 302
     assert api.head(f"/{short_id}").status_code == 302  # HEAD counts nothing
-    assert api.get(f"/api/v1/links/{short_id}/stats").json()["clicks"] == 0  # not folded yet
-    dispatcher_for(sqlite_container_with_clock).drain()
+    # Each click was folded in its own transaction: no event waits for the dispatcher.
+    assert sqlite_container_with_clock.event_queue.depth() == 1  # LinkCreated
     body = api.get(f"/api/v1/links/{short_id}/stats").json()
     assert (body["from"], body["to"]) == ("2026-10-26", "2026-11-24")
     assert len(body["days"]) == 30
@@ -264,3 +265,35 @@ def test_a_stats_range_at_the_calendar_edges_stays_inside_it() -> None:
     assert stats_range(None, date.max, today) == (date.max - timedelta(days=29), date.max)
     last_days = report("abc", date.max - timedelta(days=1), date.max, [])
     assert [day.day for day in last_days.days] == [date.max - timedelta(days=1), date.max]
+
+
+@pytest.mark.parametrize(
+    ("visit", "bot", "destination"),
+    [
+        (Visit.from_headers("https://www.t.co/x?y=1", IPHONE, "jp", "198.51.100.7"), None, None),
+        (Visit.from_headers(None, WINDOWS_CHROME, None), None, Destination("https://a/", rule=1)),
+        (Visit.from_headers("ftp://odd", None, "ZZ"), None, Destination("https://b/", variant=0)),
+        (Visit.from_headers("https://t.co/", GOOGLEBOT, "DE", "198.51.100.7"), "crawler", None),
+    ],
+)
+def test_a_click_folded_in_place_adds_what_its_event_would(
+    visit: Visit, bot: str | None, destination: Destination | None
+) -> None:
+    """The local store folds a click without its event: the facts must be the event's."""
+    at = datetime(2026, 11, 24, 23, 59, 59, tzinfo=UTC)
+    click = Click.of(visit, at, salt="s", spin=5, bot=bot)
+    family = classify_user_agent(click.user_agent)
+    if bot is None:
+        event = link_clicked("abc1234", click, destination)
+    else:
+        event = link_visited_by_bot("abc1234", click)
+    expected = click_facts(event.id, event.detail, family, is_bot=bot is not None)
+    folded = visit_facts(
+        "abc1234",
+        click,
+        family,
+        rule=destination.rule if destination else None,
+        variant=destination.variant if destination else None,
+        event_id=event.id,
+    )
+    assert folded == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -152,3 +152,65 @@ def test_the_setting_reaches_the_server_database(
     monkeypatch.setenv("SQLITE_SYNCHRONOUS", "off")
     with pytest.raises(ValueError, match="sqlite_synchronous"):
         Settings()
+
+
+def run_each(committer: GroupCommitter, write: Callable[[int], int], n: int) -> list[object]:
+    """write(0) ... write(n - 1) through the committer at once: each answer or exception."""
+
+    async def all_at_once() -> list[object]:
+        return await asyncio.gather(
+            *(committer.run(lambda i=i: write(i)) for i in range(n)), return_exceptions=True
+        )
+
+    try:
+        return run_on_own_loop(all_at_once())
+    finally:
+        committer.close()
+
+
+def test_what_a_group_stages_is_written_once_and_a_failed_items_share_goes_with_it(
+    db: SqliteDatabase,
+) -> None:
+    committer = GroupCommitter(db)
+    flushes: list[list[object]] = []
+
+    def flush(conn: sqlite3.Connection, items: list[object]) -> None:
+        flushes.append(items)
+        conn.executemany("INSERT INTO hits VALUES (?, 1)", [(f"s{item}",) for item in items])
+
+    def write(i: int) -> int:
+        db.stage(flush, i)
+        if i % 4 == 0:
+            raise ValueError(f"{i} failed")
+        return i
+
+    outcomes = run_each(committer, write, 20)
+    assert [i for i, o in enumerate(outcomes) if isinstance(o, ValueError)] == [0, 4, 8, 12, 16]
+    assert len(flushes) == committer.batches  # one write per transaction, not per item
+    stored = {name for (name,) in committed(db, "SELECT name FROM hits")}
+    assert stored == {f"s{i}" for i in range(20) if i % 4}
+
+
+def test_when_a_groups_staged_write_fails_each_item_runs_again_alone(
+    db: SqliteDatabase,
+) -> None:
+    committer = GroupCommitter(db)
+    runs: list[int] = []
+
+    def flush(conn: sqlite3.Connection, items: list[object]) -> None:
+        if 7 in items:
+            raise sqlite3.IntegrityError("item 7 cannot be written")
+        conn.executemany("INSERT INTO hits VALUES (?, 1)", [(f"s{item}",) for item in items])
+
+    def write(i: int) -> int:
+        runs.append(i)
+        db.connection().execute("INSERT INTO hits VALUES (?, 1)", (f"w{i}",))
+        db.stage(flush, i)
+        return i
+
+    outcomes = run_each(committer, write, 12)
+    assert [i for i, o in enumerate(outcomes) if isinstance(o, Exception)] == [7]
+    assert [o for o in outcomes if not isinstance(o, Exception)] == [*range(7), *range(8, 12)]
+    stored = {name for (name,) in committed(db, "SELECT name FROM hits")}
+    assert stored == {f"{kind}{i}" for i in range(12) if i != 7 for kind in "ws"}
+    assert runs.count(7) >= 2  # in its group, then alone

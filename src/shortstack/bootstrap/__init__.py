@@ -173,6 +173,7 @@ def bootstrap(
             orphans=orphans,
             orphan_daily_keys=settings.orphan_visits_daily_keys,
             orphan_retention_days=settings.orphan_visits_retention_days,
+            fold=adapters.visit_fold,
         ),
         analytics=analytics,
         events=events,

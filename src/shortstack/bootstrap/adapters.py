@@ -28,6 +28,7 @@ from shortstack.service_layer.ports import (
     UnitOfWork,
     UploadInbox,
     UserRepository,
+    VisitFold,
     WebhookRepository,
     WorkflowStarter,
 )
@@ -73,6 +74,8 @@ class Adapters:
     group_commit: GroupCommitter | None = None
     # Where a stream window's clicks are added (DynamoDB; elsewhere events are folded one by one).
     window_fold: WindowedClickFold | None = None
+    # Where each visit is added to its stats in its own transaction (SQLite).
+    visit_fold: VisitFold | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:

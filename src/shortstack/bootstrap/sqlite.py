@@ -23,7 +23,9 @@ from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
 from shortstack.adapters.sqlite.stats_rollup import SqliteClickStatsRollUp
 from shortstack.adapters.sqlite.unit_of_work import SqliteUnitOfWork
 from shortstack.adapters.sqlite.users import SqliteUserRepository
+from shortstack.adapters.sqlite.visit_fold import SqliteVisitFold
 from shortstack.adapters.sqlite.webhooks import SqliteWebhookRepository
+from shortstack.adapters.useragent import classify_user_agent
 from shortstack.bootstrap.adapters import Adapters
 from shortstack.config import Settings
 from shortstack.domain.clock import utc_now
@@ -50,6 +52,10 @@ def adapters_for(settings: Settings) -> Adapters:
     links = SqliteLinkRepository(db)
     orphans = SqliteOrphanVisitRepository(db)
     keep_orphans = timedelta(days=settings.orphan_visits_retention_days)
+    webhooks = SqliteWebhookRepository(db)
+    visit_fold = SqliteVisitFold(
+        db, classify_user_agent, webhooks, events_always=settings.click_events_on_bus
+    )
 
     def sqlite_idempotency() -> Idempotency:
         from shortstack.adapters.idempotency import PowertoolsIdempotency, SqlitePersistence
@@ -59,7 +65,7 @@ def adapters_for(settings: Settings) -> Adapters:
 
     return Adapters(
         apikeys=SqliteApiKeyRepository(db),
-        webhooks=SqliteWebhookRepository(db),
+        webhooks=webhooks,
         imports=SqliteImportRepository(db),
         # Keys start with imports/: uploads land under DATA_DIR/imports/<import id>/.
         blobs=LocalBlobStore(settings.data_dir),
@@ -83,5 +89,6 @@ def adapters_for(settings: Settings) -> Adapters:
             "orphan_visits": lambda: orphans.forget_before((utc_now() - keep_orphans).date()),
         },
         group_commit=group_commit,
+        visit_fold=visit_fold,
         closers=[db.close, group_commit.close],  # newest first: the writer stops first
     )

@@ -18,15 +18,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from shortstack.domain.clock import from_iso
 from shortstack.domain.errors import InvalidInput
+from shortstack.domain.referrers import DIRECT, referrer_host
 
 # UNKNOWN is every dimension's value for what a request did not say readably.
 from shortstack.domain.referrers import UNKNOWN as UNKNOWN
-from shortstack.domain.referrers import referrer_host
 from shortstack.domain.visitor_sketch import VisitorSketch
+
+if TYPE_CHECKING:
+    from shortstack.domain.visits import Click
 
 DIMENSIONS = (
     "referrers",
@@ -256,6 +260,39 @@ def click_facts(
         variant=_index(detail, "variant"),
         rule=_index(detail, "rule"),
         visitor=visitor if isinstance(visitor, str) and 0 < len(visitor) <= VISITOR_MAX else None,
+    )
+
+
+def visit_facts(
+    short_id: str,
+    click: Click,
+    family: UserAgentFamily,
+    *,
+    rule: int | None = None,
+    variant: int | None = None,
+    event_id: str = "",
+) -> ClickFacts:
+    """What a visit adds to its link's day, read from the click itself.
+
+    The same facts `click_facts` reads from the visit's event (LinkClicked, or
+    LinkVisitedByBot for a crawler's visit, which carries no referrer or visitor), for a
+    store that folds a click in its own transaction, where no event need be written.
+    """
+    is_bot = click.bot is not None
+    visitor = None if is_bot else click.visitor
+    return ClickFacts(
+        event_id=event_id,
+        short_id=short_id,
+        day=click.at.astimezone(UTC).date(),
+        referrer=DIRECT if is_bot else referrer_host(click.referrer),
+        browser=family.browser,
+        device=family.device,
+        is_bot=is_bot,
+        country=country_code(click.country),
+        os=family.os,
+        variant=None if is_bot else variant,
+        rule=None if is_bot else rule,
+        visitor=visitor if visitor and len(visitor) <= VISITOR_MAX else None,
     )
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         RowError,
     )
     from shortstack.domain.items import Item, ItemChanges
+    from shortstack.domain.link_routing import Destination
     from shortstack.domain.links import Link, LinkChanges, Target
     from shortstack.domain.orphan_visits import OrphanVisitKey, OrphanVisits
     from shortstack.domain.pagination import Page
@@ -229,6 +230,25 @@ class UnitOfWork(Protocol):
 
     def begin(self) -> AbstractContextManager[Outbox]:
         """A unit of work: the writes inside and the events added to its outbox."""
+        ...
+
+
+class VisitFold(Protocol):
+    """Adds each visit to its link's and owner's day inside the visit's own unit of work.
+
+    The local store's (SQLite): a click and its stats commit together, and no event need
+    carry the click to a consumer. On DynamoDB the stream consumer folds clicks instead.
+    """
+
+    def wants_event(self, short_id: str, bot: bool) -> bool:
+        """Whether anything reads the visit's event (LinkClicked, LinkVisitedByBot) as well."""
+        ...
+
+    def add(
+        self, short_id: str, click: Click, destination: Destination | None, event_id: str | None
+    ) -> None:
+        """Add the visit in the open unit of work; `event_id` names its event when one was
+        written too (the event's consumer must then not add it again)."""
         ...
 
 

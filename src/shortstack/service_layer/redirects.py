@@ -6,10 +6,13 @@ and variants need; where the visit goes is decided after it, in memory. Crawlers
 and preview fetchers take the same path with their own counter. Only unlocking a
 password link reads first: it must see the hash before it may count.
 
-A visit's event (LinkClicked, LinkVisitedByBot) is built only for a unit of work
-that keeps events (SQLite's queue, in the click's transaction). On DynamoDB the
-click's write carries the visit's facts and the stream consumer derives the event
-from it, so nothing is built that the outbox would drop.
+A visit's event (LinkClicked, LinkVisitedByBot) is built only when something reads
+it. On DynamoDB the click's write carries the visit's facts and the stream consumer
+derives the event from it, so nothing is built that the outbox would drop. Locally
+(SQLite) the store's `VisitFold` adds the visit to its stats in the click's own
+transaction, and the event goes to the queue only when a subscriber wants it
+(adapters/sqlite/visit_fold.py). The memory fakes publish every event, and their
+consumer folds it.
 
 It imports nothing beyond the domain and the ports, so the redirect Lambda and
 the local server's redirect layer share it without loading FastAPI or Pydantic.
@@ -65,6 +68,7 @@ if TYPE_CHECKING:  # the ports are Protocols: the redirect's cold start need not
         Outbox,
         PasswordAttempts,
         UnitOfWork,
+        VisitFold,
     )
 
 _log = logging.getLogger("shortstack.redirects")
@@ -103,6 +107,9 @@ class RedirectService:
     orphans: OrphanVisitRepository | None = None
     orphan_daily_keys: int = DAILY_KEYS_DEFAULT
     orphan_retention_days: int = RETENTION_DAYS_DEFAULT
+    # Where a visit is added to its stats in its own unit of work (SQLite); None: the
+    # consumer of its event folds it (the memory fakes), or the stream's (DynamoDB).
+    fold: VisitFold | None = None
 
     def follow(self, short_id: str, visit: Visit) -> Answer:
         """A GET: count the visit and announce it atomically, and say where to go.
@@ -122,7 +129,7 @@ class RedirectService:
                 target = self.links.record_click(short_id, click)
                 routed = target.rules or target.variants or target.forward_query
                 destination = _destination(target, click) if routed else None
-                self._announce(outbox, lambda: events.link_clicked(short_id, click, destination))
+                self._record_click(outbox, short_id, click, destination)
         except LinkNotYetValid:
             raise  # the link exists
         except LinkNotFound:
@@ -133,11 +140,37 @@ class RedirectService:
             return Redirect(target.url, target.redirect_status, cache_control(target, click.at))
         return _redirect(target, destination, visit, click)
 
-    def _announce(self, outbox: Outbox, event: Callable[[], Event]) -> None:
-        """Add the visit's event, built only for a unit of work that keeps events (on
-        DynamoDB the click's write is what the stream consumer derives it from)."""
-        if self.uow.keeps_events:
-            outbox.add([event()])
+    def _record_click(
+        self, outbox: Outbox, short_id: str, click: Click, destination: Destination | None
+    ) -> None:
+        self._record(
+            outbox,
+            short_id,
+            click,
+            destination,
+            lambda: events.link_clicked(short_id, click, destination),
+        )
+
+    def _record(
+        self,
+        outbox: Outbox,
+        short_id: str,
+        click: Click,
+        destination: Destination | None,
+        event: Callable[[], Event],
+    ) -> None:
+        """Fold the visit where the store folds it in place, and add its event when it is
+        kept and wanted (on DynamoDB the click's write is what the stream consumer derives
+        it from)."""
+        fold = self.fold
+        if fold is None:
+            if self.uow.keeps_events:
+                outbox.add([event()])
+            return
+        built = event() if fold.wants_event(short_id, click.bot is not None) else None
+        if built is not None:
+            outbox.add([built])
+        fold.add(short_id, click, destination, built.id if built is not None else None)
 
     def _count_orphan(self, short_id: str, visit: Visit, at: datetime) -> None:
         """Count a visit to a path that names no link; a failure is logged, the 404 stands."""
@@ -158,7 +191,13 @@ class RedirectService:
         try:
             with self.uow.begin() as outbox:
                 target = self.links.record_bot_visit(short_id, click)
-                self._announce(outbox, lambda: events.link_visited_by_bot(short_id, click))
+                self._record(
+                    outbox,
+                    short_id,
+                    click,
+                    None,
+                    lambda: events.link_visited_by_bot(short_id, click),
+                )
         except PasswordRequired:
             # A password link may still show its preview: the owner chose what it says.
             link = self.links.get(short_id, consistent=False)
@@ -218,7 +257,7 @@ class RedirectService:
         with self.uow.begin() as outbox:
             target = self.links.record_click(short_id, click, unlocked_with=link.password_hash)
             destination = _destination(target, click)
-            self._announce(outbox, lambda: events.link_clicked(short_id, click, destination))
+            self._record_click(outbox, short_id, click, destination)
         return _redirect(target, destination, visit, click)
 
 

@@ -32,8 +32,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def recording_sqlite_container(tmp_path: Path, clock: FakeClock) -> Iterator[Container]:
-    """SQLite on the fake clock, publishing to memory: these tests check the events too."""
-    settings = settings_for("sqlite", tmp_path, public_base_url=BASE + "/")
+    """SQLite on the fake clock, publishing to memory: these tests check the events too
+    (every click's as well: CLICK_EVENTS_ON_BUS)."""
+    settings = settings_for(
+        "sqlite", tmp_path, public_base_url=BASE + "/", click_events_on_bus=True
+    )
     publisher = MemoryEventPublisher()
     recording = replace(
         adapters_for(settings), publisher=publisher, uow=PublishingUnitOfWork(publisher)

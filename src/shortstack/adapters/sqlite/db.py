@@ -20,12 +20,18 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 BUSY_TIMEOUT_MS = 10_000
 _SYNCHRONOUS = {"full": "FULL", "normal": "NORMAL"}
 CHECKPOINT_EVERY_S = 1.0
 _log = logging.getLogger("shortstack.sqlite")
+# Writes the items staged for it in one transaction, on that transaction's connection.
+Flush = Callable[[sqlite3.Connection, list[Any]], None]
+
+
+class StagedWriteFailed(Exception):
+    """Writing what a transaction staged failed just before its COMMIT; it was rolled back."""
 
 
 class SqliteDatabase:
@@ -95,24 +101,67 @@ class SqliteDatabase:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                self._flush_staged(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 self._local.after_commit = []
+                self._local.staged = []
                 raise
             conn.execute("COMMIT")
         self._run_after_commit()
 
     @contextmanager
     def savepoint(self, conn: sqlite3.Connection) -> Iterator[None]:
-        """Undo only the block's writes if it raises; the enclosing transaction goes on."""
+        """Undo only the block's writes if it raises; the enclosing transaction goes on.
+
+        What the block staged (`stage`) is dropped with its writes.
+        """
+        staged = self._staged()
+        mark = len(staged)
         conn.execute("SAVEPOINT nested")
         try:
             yield
         except BaseException:
             conn.execute("ROLLBACK TO nested")
             conn.execute("RELEASE nested")
+            del staged[mark:]
             raise
         conn.execute("RELEASE nested")
+
+    def stage(self, flush: Flush, item: object) -> None:
+        """Write `item` with `flush` just before this thread's open transaction commits.
+
+        `flush` gets every item staged for it in the transaction, in order, once: a group
+        commit's clicks are added to their days with a statement per table, not per click.
+        An item staged inside a savepoint that rolls back goes with it; a `flush` that
+        raises rolls the whole transaction back (StagedWriteFailed). Outside a transaction
+        the item is written in one of its own.
+        """
+        if not self.connection().in_transaction:
+            with self.transaction():
+                self.stage(flush, item)
+            return
+        self._staged().append((flush, item))
+
+    def _staged(self) -> list[tuple[Flush, object]]:
+        staged: list[tuple[Flush, object]] | None = getattr(self._local, "staged", None)
+        if staged is None:
+            staged = self._local.staged = []
+        return staged
+
+    def _flush_staged(self, conn: sqlite3.Connection) -> None:
+        staged = self._staged()
+        if not staged:
+            return
+        self._local.staged = []
+        by_flush: dict[Flush, list[Any]] = {}
+        for flush, item in staged:
+            by_flush.setdefault(flush, []).append(item)
+        try:
+            for flush, items in by_flush.items():
+                flush(conn, items)
+        except Exception as exc:
+            raise StagedWriteFailed(f"{type(exc).__name__}: {exc}") from exc
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once this thread's open transaction commits (now if none is open).

@@ -8,7 +8,11 @@ once, and only then resolves the callers' futures, so no caller is answered befo
 its writes are committed (docs/decisions/0104-group-commit-of-local-redirects.md).
 
 A work item that raises has its savepoint rolled back and its caller gets the
-exception; the others commit. A failed COMMIT fails every caller of the batch.
+exception; the others commit. What the items staged for the end of the transaction
+(their clicks' stats, adapters/sqlite/visit_fold.py) is written once for the whole
+group; if that fails, the group is rolled back and each item runs again alone, in a
+transaction of its own, so only the items whose writes fail get an error. A failed
+COMMIT fails every caller of the batch.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from shortstack.adapters.sqlite.db import SqliteDatabase
+from shortstack.adapters.sqlite.db import SqliteDatabase, StagedWriteFailed
 
 T = TypeVar("T")
 MAX_BATCH = 256
@@ -98,6 +102,9 @@ class GroupCommitter:
                     except Exception as exc:
                         outcomes.append((False, exc))
             self.batches += 1
+        except StagedWriteFailed:
+            _log.exception("group's staged writes failed: each again alone")
+            outcomes = [self._alone(work) for work, _ in batch]
         except Exception as exc:
             _log.exception("group commit failed", extra={"batch": len(batch)})
             outcomes = [(False, exc)] * len(batch)
@@ -110,6 +117,15 @@ class GroupCommitter:
                 loop.call_soon_threadsafe(_resolve, resolved)
             except RuntimeError:
                 _log.warning("a caller's event loop closed before its answer")
+
+    def _alone(self, work: Callable[[], Any]) -> tuple[bool, Any]:
+        try:
+            with self._db.transaction():
+                result = work()
+            self.batches += 1
+        except Exception as exc:
+            return False, exc
+        return True, result
 
 
 def _resolve(resolved: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:

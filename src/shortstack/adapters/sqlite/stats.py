@@ -18,7 +18,7 @@ transaction); a rolled-up month keeps their sum in `uniques`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
@@ -151,7 +151,7 @@ class SqliteClickStatsRepository:
                     known.add(facts.event_id)
                     fresh.append(facts)
             if fresh:
-                _write_sums(conn, fresh)
+                write_sums(conn, fresh)
         return added
 
     def owner_days(self, owner: str, first: date, last: date) -> list[DailyStats]:
@@ -235,22 +235,33 @@ class _Sums:
             self.visitors.setdefault((key, day), []).append(facts.visitor)
 
 
-def _write_sums(conn: sqlite3.Connection, batch: Sequence[ClickFacts]) -> None:
-    """Add new clicks (never folded before) to their links' and owners' days."""
+def write_sums(
+    conn: sqlite3.Connection,
+    batch: Sequence[ClickFacts],
+    owners: Mapping[str, str] | None = None,
+) -> None:
+    """Add new clicks (never folded before) to their links' and owners' days.
+
+    A click's owner is its facts', else `owners`' entry for its link.
+
+    A click with an event id is marked folded (`click_folds`), so that the event, when
+    the dispatcher receives it, is not added again; one without (a click folded in its
+    own transaction, whose event was never written) needs no mark.
+    """
     now = datetime.now().timestamp()
-    conn.executemany(
-        "INSERT INTO click_folds VALUES (?, ?, ?)",
-        [(facts.event_id, facts.short_id, now) for facts in batch],
-    )
-    links, owners = _Sums(), _Sums()
+    marks = [(facts.event_id, facts.short_id, now) for facts in batch if facts.event_id]
+    if marks:
+        conn.executemany("INSERT INTO click_folds VALUES (?, ?, ?)", marks)
+    links, owner_sums = _Sums(), _Sums()
     for facts in batch:
         day = facts.day.isoformat()
         links.add(facts.short_id, day, facts, facts.dimension_values())
-        if facts.owner:
-            owners.add(facts.owner, day, facts, facts.owner_values())
+        owner = facts.owner or (owners.get(facts.short_id) if owners else None)
+        if owner:
+            owner_sums.add(owner, day, facts, facts.owner_values())
     for sums, days, counts, table, key in (
         (links, _ADD_DAY, _ADD_COUNT, "click_days", "short_id"),
-        (owners, _ADD_OWNER_DAY, _ADD_OWNER_COUNT, "owner_click_days", "owner"),
+        (owner_sums, _ADD_OWNER_DAY, _ADD_OWNER_COUNT, "owner_click_days", "owner"),
     ):
         conn.executemany(days, [(*where, *totals) for where, totals in sums.days.items()])
         conn.executemany(counts, [(*where, n) for where, n in sums.counts.items()])

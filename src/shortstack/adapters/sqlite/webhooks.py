@@ -1,10 +1,18 @@
-"""Webhook subscriptions and their latest delivery attempts in SQLite."""
+"""Webhook subscriptions and their latest delivery attempts in SQLite.
+
+`click_subscribers` answers, on every redirect, whether a click needs its LinkClicked
+written (visit_fold.py): from memory, dropped whenever this process adds or revokes a
+subscription and re-read at least every SUBSCRIBERS_REREAD_S, for a change another
+process made to the same file.
+"""
 
 from __future__ import annotations
 
 import builtins
 import json
 import sqlite3
+import threading
+import time
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.domain.clock import from_iso, to_iso
@@ -36,6 +44,8 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, seq);
 """
+CLICKS = "LinkClicked"
+SUBSCRIBERS_REREAD_S = 2.0
 
 
 def _to_webhook(row: sqlite3.Row) -> Webhook:
@@ -68,6 +78,31 @@ class SqliteWebhookRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
         db.ensure_schema("webhooks", SCHEMA)
+        self._subscribers: frozenset[str] | None = None
+        self._subscribers_until = 0.0
+        self._changes = 0  # subscriptions added or revoked by this process
+        self._changes_lock = threading.Lock()
+
+    def click_subscribers(self) -> frozenset[str]:
+        """The owners with a webhook that subscribes to LinkClicked."""
+        cached, now = self._subscribers, time.monotonic()
+        if cached is not None and now < self._subscribers_until:
+            return cached
+        changes = self._changes
+        rows = self._db.connection().execute(
+            "SELECT DISTINCT owner FROM webhooks WHERE events LIKE ?", (f'%"{CLICKS}"%',)
+        )
+        found = frozenset(row[0] for row in rows)
+        with self._changes_lock:
+            # A subscription changed while we read: what we read may predate it, keep nothing.
+            if changes == self._changes:
+                self._subscribers, self._subscribers_until = found, now + SUBSCRIBERS_REREAD_S
+        return found
+
+    def _forget_subscribers(self) -> None:
+        with self._changes_lock:
+            self._changes += 1
+            self._subscribers = None
 
     def add(self, webhook: Webhook) -> None:
         try:
@@ -84,6 +119,7 @@ class SqliteWebhookRepository:
                         to_iso(webhook.created_at),
                     ),
                 )
+                self._db.after_commit(self._forget_subscribers)
         except sqlite3.IntegrityError as exc:
             raise Conflict("a webhook with this id already exists") from exc
 
@@ -110,6 +146,7 @@ class SqliteWebhookRepository:
             ).rowcount
             if deleted:
                 conn.execute("DELETE FROM webhook_deliveries WHERE webhook_id = ?", (webhook_id,))
+                self._db.after_commit(self._forget_subscribers)
         return bool(deleted)
 
     def record_delivery(self, delivery: Delivery) -> None:
