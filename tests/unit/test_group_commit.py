@@ -154,12 +154,15 @@ def test_the_setting_reaches_the_server_database(
         Settings()
 
 
-def run_each(committer: GroupCommitter, write: Callable[[int], int], n: int) -> list[object]:
+def run_each(
+    committer: GroupCommitter, write: Callable[[int], int], n: int, self_contained: bool = False
+) -> list[object]:
     """write(0) ... write(n - 1) through the committer at once: each answer or exception."""
 
     async def all_at_once() -> list[object]:
         return await asyncio.gather(
-            *(committer.run(lambda i=i: write(i)) for i in range(n)), return_exceptions=True
+            *(committer.run(lambda i=i: write(i), self_contained=self_contained) for i in range(n)),
+            return_exceptions=True,
         )
 
     try:
@@ -214,3 +217,30 @@ def test_when_a_groups_staged_write_fails_each_item_runs_again_alone(
     stored = {name for (name,) in committed(db, "SELECT name FROM hits")}
     assert stored == {f"{kind}{i}" for i in range(12) if i != 7 for kind in "ws"}
     assert runs.count(7) >= 2  # in its group, then alone
+
+
+def test_self_contained_items_share_the_groups_transaction_without_savepoints(
+    db: SqliteDatabase,
+) -> None:
+    committer = GroupCommitter(db)
+    statements: list[str] = []
+    db.connection()  # the writer thread's own connection is traced below
+    runs: list[int] = []
+
+    def write(i: int) -> int:
+        conn = db.connection()
+        conn.set_trace_callback(statements.append)
+        runs.append(i)
+        with db.transaction():  # a unit of work: its own savepoint
+            conn.execute("INSERT INTO hits VALUES (?, 1)", (f"h{i}",))
+        if i == 5 and runs.count(5) == 1:
+            raise RuntimeError("a self-contained item raised after all")
+        return i
+
+    outcomes = run_each(committer, write, 10, self_contained=True)
+    assert outcomes == list(range(10))  # item 5 raised in its group: each ran again alone
+    assert runs.count(5) == 2
+    stored = {name for (name,) in committed(db, "SELECT name FROM hits")}
+    assert stored == {f"h{i}" for i in range(10)}
+    savepoints = [s for s in statements if s.startswith("SAVEPOINT")]
+    assert len(savepoints) <= len(runs)  # one savepoint a run: the unit of work's

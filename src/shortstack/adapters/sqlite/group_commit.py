@@ -8,7 +8,11 @@ once, and only then resolves the callers' futures, so no caller is answered befo
 its writes are committed (docs/decisions/0104-group-commit-of-local-redirects.md).
 
 A work item that raises has its savepoint rolled back and its caller gets the
-exception; the others commit. What the items staged for the end of the transaction
+exception; the others commit. A self-contained item (a redirect: its writes sit in a
+unit of work's savepoint, and it answers instead of raising) runs without a savepoint
+of the group's, so a click costs one savepoint, not two; should one raise after all,
+its writes cannot be told from the others', and the group runs again one item at a
+time. What the items staged for the end of the transaction
 (their clicks' stats, adapters/sqlite/visit_fold.py) is written once for the whole
 group; if that fails, the group is rolled back and each item runs again alone, in a
 transaction of its own, so only the items whose writes fail get an error. A failed
@@ -31,7 +35,11 @@ MAX_BATCH = 256
 _log = logging.getLogger("shortstack.sqlite")
 _STOP = object()
 
-_Item = tuple[Callable[[], Any], asyncio.Future[Any]]
+_Item = tuple[Callable[[], Any], asyncio.Future[Any], bool]
+
+
+class _Undivided(Exception):
+    """A self-contained item raised: its writes are mixed with the rest of its group's."""
 
 
 class GroupCommitter:
@@ -43,11 +51,15 @@ class GroupCommitter:
         self._start_lock = threading.Lock()
         self.batches = 0  # committed transactions, for tests and benchmarks
 
-    async def run(self, work: Callable[[], T]) -> T:
-        """`work()`'s result, once the transaction it ran in has committed."""
+    async def run(self, work: Callable[[], T], *, self_contained: bool = False) -> T:
+        """`work()`'s result, once the transaction it ran in has committed.
+
+        `self_contained`: `work` undoes its own writes when it fails (they sit in savepoints
+        of its own) and answers rather than raises, so it needs no savepoint of the group's.
+        """
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._ensure_started()
-        self._pending.put((work, future))
+        self._pending.put((work, future, self_contained))
         return await future
 
     def _ensure_started(self) -> None:
@@ -92,24 +104,16 @@ class GroupCommitter:
                 return
 
     def _write(self, batch: list[_Item]) -> None:
-        outcomes: list[tuple[bool, Any]] = []
         try:
-            with self._db.transaction() as conn:
-                for work, _ in batch:
-                    try:
-                        with self._db.savepoint(conn):
-                            outcomes.append((True, work()))
-                    except Exception as exc:
-                        outcomes.append((False, exc))
-            self.batches += 1
-        except StagedWriteFailed:
-            _log.exception("group's staged writes failed: each again alone")
-            outcomes = [self._alone(work) for work, _ in batch]
+            outcomes = self._together(batch)
+        except (StagedWriteFailed, _Undivided):
+            _log.exception("group failed as a whole: each item again alone")
+            outcomes = [self._alone(work) for work, _, _ in batch]
         except Exception as exc:
             _log.exception("group commit failed", extra={"batch": len(batch)})
             outcomes = [(False, exc)] * len(batch)
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
-        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+        for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True):
             by_loop.setdefault(future.get_loop(), []).append((future, ok, value))
         for loop, resolved in by_loop.items():
             # One wake-up of each waiting loop per batch, not one per caller.
@@ -117,6 +121,25 @@ class GroupCommitter:
                 loop.call_soon_threadsafe(_resolve, resolved)
             except RuntimeError:
                 _log.warning("a caller's event loop closed before its answer")
+
+    def _together(self, batch: list[_Item]) -> list[tuple[bool, Any]]:
+        """Every item in one transaction: (True, result) or (False, exception) each."""
+        outcomes: list[tuple[bool, Any]] = []
+        with self._db.transaction() as conn:
+            for work, _, self_contained in batch:
+                if self_contained:
+                    try:
+                        outcomes.append((True, work()))
+                    except Exception as exc:
+                        raise _Undivided from exc
+                    continue
+                try:
+                    with self._db.savepoint(conn):
+                        outcomes.append((True, work()))
+                except Exception as exc:
+                    outcomes.append((False, exc))
+        self.batches += 1
+        return outcomes
 
     def _alone(self, work: Callable[[], Any]) -> tuple[bool, Any]:
         try:

@@ -54,7 +54,7 @@ def top_level_paths(routes: Iterable[Any]) -> set[str]:
 class RunsWrites(Protocol):
     """Runs a unit of storage work and answers once it is durable (group_commit.py)."""
 
-    async def run(self, work: Callable[[], Reply]) -> Reply: ...
+    async def run(self, work: Callable[[], Reply], *, self_contained: bool = False) -> Reply: ...
 
 
 class RedirectLayer:
@@ -115,7 +115,8 @@ class RedirectLayer:
         if self.writer is None or method == "HEAD":  # a HEAD counts nothing: no write
             return work()
         try:
-            return await self.writer.run(work)
+            # `answer` never raises, and a redirect's writes sit in its unit of work.
+            return await self.writer.run(work, self_contained=True)
         except Exception:
             _log.exception("redirect not committed", extra={"correlation_id": correlation_id})
             return error_reply(500, INTERNAL_ERROR, method, correlation_id)
