@@ -36,7 +36,7 @@ test: sync lint typecheck lint-infra lint-image pytest ## lint, type-check, chec
 
 # The edit-test loop: no moto, no DynamoDB Local, no browser, no server processes, nothing
 # marked slow; one worker per core (pytest-xdist), and the schemathesis plugin unloaded (it
-# adds seconds to every start). `make test` stays serial: DynamoDB Local has one table.
+# adds seconds to every start).
 FAST_MARKERS := not slow and not browser and not moto and not dynamodb_local
 test-fast: sync lint ## the edit-test loop (about a minute): lint, unit and contract tests on memory and SQLite
 	$(RUN) pytest -q -n auto -p no:schemathesis -m "$(FAST_MARKERS)" tests/unit tests/contract
@@ -56,8 +56,13 @@ browser: ## install Debian's chromium and axe-core (npm) for the browser tests w
 	@./scripts/ensure-browser.sh
 	@./scripts/ensure-axe.sh
 
+# Two passes in one DynamoDB Local session: everything but the DynamoDB Local cases on one
+# worker per core (at most four), then those cases on one worker, since they share the
+# engine's one table. The second pass runs even when the first fails; either failing fails.
+PYTEST_PARALLEL := -n auto --maxprocesses 4 -m "not dynamodb_local"
 pytest: sync dynamodb-local browser ## the pytest suite (unit, contract, e2e; DynamoDB on moto and DynamoDB Local)
-	$(DYNAMODB_LOCAL) run -- $(RUN) pytest -q
+	$(DYNAMODB_LOCAL) run -- sh -c '$(RUN) pytest -q $(PYTEST_PARALLEL); first=$$?; \
+		$(RUN) pytest -q -m dynamodb_local || exit 1; exit $$first'
 
 stress: sync dynamodb-local ## the suite with its long versions (STRESS=1), bounded by STRESS_TIMEOUT seconds
 	STRESS=1 timeout $(STRESS_TIMEOUT) $(DYNAMODB_LOCAL) run -- $(RUN) pytest -q -o timeout=600
