@@ -28,6 +28,7 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from shortstack.domain.link_routing import (
@@ -127,6 +128,9 @@ def query_digests(query: str | None) -> tuple[str, ...]:
     return tuple(sorted({query_digest(key, value) for key, value in query_pairs(query)}))
 
 
+# Browsers send a page of another site as its origin alone (strict-origin-when-cross-origin),
+# so a link's visitors bring the same few referrers again and again.
+@lru_cache(maxsize=256)
 def referrer_origin(referrer: str | None) -> str | None:
     """`https://host[:port]` of a referrer, lower-cased; None when there is no usable host."""
     if not referrer:

@@ -10,8 +10,7 @@ announcing it would lose it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from shortstack.domain.events import Event
 
@@ -39,10 +38,20 @@ class UnderivableEvent(LookupError):
 
 
 class StreamOutbox:
+    """The outbox of every unit of work on DynamoDB, and the unit itself: nothing to begin,
+    nothing to publish at its end."""
+
     def add(self, events: Sequence[Event]) -> None:
-        unknown = sorted({event.detail_type for event in events} - DERIVED_DETAIL_TYPES)
-        if unknown:
-            raise UnderivableEvent(f"the stream consumer derives no {', '.join(unknown)} event")
+        for event in events:
+            if event.detail_type not in DERIVED_DETAIL_TYPES:
+                unknown = sorted({event.detail_type for event in events} - DERIVED_DETAIL_TYPES)
+                raise UnderivableEvent(f"the stream consumer derives no {', '.join(unknown)} event")
+
+    def __enter__(self) -> StreamOutbox:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
 
 
 class StreamUnitOfWork:
@@ -53,6 +62,5 @@ class StreamUnitOfWork:
     keeps_events = False
     _outbox = StreamOutbox()
 
-    @contextmanager
-    def begin(self) -> Iterator[StreamOutbox]:
-        yield self._outbox
+    def begin(self) -> StreamOutbox:
+        return self._outbox
