@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 LOOPBACK = "localhost"
@@ -102,8 +101,6 @@ def canonical_key(host: str) -> str:
     return LOOPBACK if _is_loopback(host) else host
 
 
-# A request's Host header is one of a few values a container sees again and again.
-@lru_cache(maxsize=256)
 def request_host(value: str) -> str | None:
     """The host key of a base URL (`https://s.example/`) or a Host header (`s.example:8443`)."""
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from shortstack.domain.errors import UnsafeUrl
@@ -45,8 +46,14 @@ class OwnHosts:
 
     def with_request_host(self, host_header: str | None) -> OwnHosts:
         """These hosts plus the one a request was addressed to."""
-        extra = request_host(host_header) if host_header else None
-        return self if extra is None or extra in self.keys else OwnHosts(self.keys | {extra})
+        return _with_request_host(self, host_header) if host_header else self
+
+
+# Per service and Host header: a container sees the same few again and again.
+@lru_cache(maxsize=256)
+def _with_request_host(own: OwnHosts, host_header: str) -> OwnHosts:
+    extra = request_host(host_header)
+    return own if extra is None or extra in own.keys else OwnHosts(own.keys | {extra})
 
 
 def _percent_encode_non_ascii(text: str) -> str:
