@@ -187,12 +187,27 @@ def sample(
     return [import_s, first_s, warm_s, cpu_s, wall]
 
 
+def with_bytecode(env: dict[str, str]) -> dict[str, str]:
+    """`env` letting Python write `__pycache__`: each variant imports from bytecode.
+
+    The source tree is timed as a developer runs it, with its bytecode written. Where the
+    environment says PYTHONDONTWRITEBYTECODE (this machine's shell does), every sample
+    compiled every module it imported instead, boto3's as much as ours: ~2.5x the
+    milliseconds, and ratios that said more about compiling than about the entries
+    (bench/README.md, "Cold starts").
+    """
+    return {name: value for name, value in env.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(samples: int) -> dict[str, dict[str, ColdStart]]:
     """{entry name: {"shortstack": ..., "plain": ...}}, variants run round-robin."""
     server, endpoint = stub_dynamodb.start()
-    env = environment(endpoint)
+    env = with_bytecode(environment(endpoint))
     rows: dict[tuple[str, str], list[list[float]]] = {}
     try:
+        for mine, plain in PAIRS.values():  # untimed: writes what the samples then read
+            sample(mine, env)
+            sample(plain, env)
         for _ in range(samples):
             for name, (mine, plain) in PAIRS.items():
                 for variant, entry in (("shortstack", mine), ("plain", plain)):
@@ -207,7 +222,9 @@ def measure(samples: int) -> dict[str, dict[str, ColdStart]]:
 
 def measure_imports(samples: int) -> dict[str, float]:
     """Median milliseconds of each statement of IMPORTS, alone in a fresh process."""
-    env = environment("http://127.0.0.1:9")
+    env = with_bytecode(environment("http://127.0.0.1:9"))
+    for prelude, statement in IMPORTS.values():  # untimed: writes the bytecode
+        run_python(_IMPORT.format(prelude=prelude, statement=statement), env)
     times: dict[str, list[float]] = {name: [] for name in IMPORTS}
     for _ in range(samples):
         for name, (prelude, statement) in IMPORTS.items():

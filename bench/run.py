@@ -219,6 +219,16 @@ def warm(run: Run) -> tuple[dict[str, Any], list[Figure]]:
                 mine <= limit if limit else None,
             )
         )
+        if "with LinkClicked" in variants:  # the fakes' outbox: an event no DynamoDB run builds
+            figures.append(
+                Figure(
+                    f"{name} warm, per invoke, building a LinkClicked each (the fakes' outbox)",
+                    variants["with LinkClicked"]["median_us"],
+                    "us",
+                    "",
+                    None,
+                )
+            )
     return results, figures
 
 
