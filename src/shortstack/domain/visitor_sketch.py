@@ -45,20 +45,25 @@ class VisitorSketch:
     exact: set[int] = field(default_factory=set)
     registers: bytearray | None = None
 
-    def add(self, visitor: str) -> None:
-        self._add_digest(visitor_digest(visitor))
+    def add(self, visitor: str) -> bool:
+        """Count `visitor`; whether the sketch changed (False: it held the visitor already)."""
+        return self._add_digest(visitor_digest(visitor))
 
-    def _add_digest(self, digest: int) -> None:
+    def _add_digest(self, digest: int) -> bool:
         if self.registers is None:
+            if digest in self.exact:
+                return False
             self.exact.add(digest)
             if len(self.exact) > EXACT_MAX:
                 self._densify()
-            return
+            return True
         index = digest >> _TAIL_BITS
         tail = digest & ((1 << _TAIL_BITS) - 1)
         rank = _TAIL_BITS - tail.bit_length() + 1
         if rank > self.registers[index]:
             self.registers[index] = rank
+            return True
+        return False
 
     def _densify(self) -> None:
         digests, self.exact = self.exact, set()
