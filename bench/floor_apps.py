@@ -6,7 +6,8 @@
   transaction and commits once for the batch (group commit): still durable before
   the response, one commit per batch instead of per click.
 
-Selected with FLOOR=sync|group; DB names the seeded SQLite file.
+Selected with FLOOR=sync|group; DB names the seeded SQLite file; FLOOR_SYNCHRONOUS
+(NORMAL unless set) the durability, FULL for shortstack's default.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from shortstack.adapters.sqlite.links import _COUNT_CLICK
 from shortstack.domain.clock import to_iso, utc_now
 
 DB = os.environ["DB"]
+_SYNCHRONOUS = {"full": "FULL", "normal": "NORMAL"}[
+    os.environ.get("FLOOR_SYNCHRONOUS", "normal").lower()
+]
 _NOT_FOUND = [(b"content-length", b"0")]
 
 
 def _connect() -> sqlite3.Connection:
     conn = sqlite3.connect(DB, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA synchronous={_SYNCHRONOUS}")
     conn.execute("PRAGMA busy_timeout=10000")
     return conn
 
@@ -46,7 +50,8 @@ _sync_conn = _connect()
 
 async def sync_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "http":
-        params = (scope["path"][1:], to_iso(utc_now()))
+        now = to_iso(utc_now())
+        params = (scope["path"][1:], now, now, None)  # id, start and expiry checks, no password
         await _reply(send, _sync_conn.execute(_COUNT_CLICK, params).fetchall())
 
 
@@ -64,7 +69,10 @@ def _writer(loop: asyncio.AbstractEventLoop) -> None:
                 break
         now = to_iso(utc_now())
         conn.execute("BEGIN IMMEDIATE")
-        results = [conn.execute(_COUNT_CLICK, (short_id, now)).fetchall() for short_id, _ in batch]
+        results = [
+            conn.execute(_COUNT_CLICK, (short_id, now, now, None)).fetchall()
+            for short_id, _ in batch
+        ]
         conn.execute("COMMIT")
 
         def resolve(batch: list[Any] = batch, results: list[Any] = results) -> None:

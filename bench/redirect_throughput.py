@@ -110,6 +110,8 @@ def measure_floor(
 ) -> WrkResult:
     """One of bench/floor_apps.py, on its own copy of the seeded database."""
     copy = work / f"floor-{floor}.sqlite3"
+    for stale in (copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
+        stale.unlink(missing_ok=True)  # an earlier round's WAL would not match the new copy
     shutil.copyfile(data_dir / "shortstack.sqlite3", copy)
     port = free_port()
     env = {"DB": str(copy), "FLOOR": floor, "PORT": str(port)}
