@@ -2,11 +2,12 @@
 
 Both serve `GET /{id}` for the same N links on 127.0.0.1; wrk (1 thread, bounded
 duration) asks for random ids among them. shortstack counts every click in
-SQLite (one UPDATE per redirect, committed before the 302) and publishes a
-LinkClicked event; the baseline app (bench/bare_redirect_app.py) only looks the id up
-in a dict, served by granian, a Rust HTTP server. After each shortstack run the clicks
-stored are compared with the redirects wrk saw, so a fast but uncounted run cannot
-pass unnoticed.
+SQLite (one UPDATE per redirect, committed before the 302, the click folded into
+its link's daily stats in the same transaction); the baseline app
+(bench/bare_redirect_app.py) only looks the id up in a dict, served by granian, a
+Rust HTTP server. After each shortstack run the clicks
+stored are compared with the redirects wrk saw, and the clicks the daily stats hold
+with the clicks stored, so a fast but uncounted run cannot pass unnoticed.
 
     python -m bench.redirect_throughput [--links 10000] [--seconds 10] [--connections 32]
                                         [--rounds 1] [--floors] [--servers]
@@ -75,6 +76,12 @@ def stored_clicks(data_dir: Path) -> int:
         return int(conn.execute("SELECT coalesce(sum(click_count), 0) FROM links").fetchone()[0])
 
 
+def folded_clicks(data_dir: Path) -> int:
+    """The clicks the links' daily stats hold (folded in each click's own transaction)."""
+    with sqlite3.connect(data_dir / "shortstack.sqlite3") as conn:
+        return int(conn.execute("SELECT coalesce(sum(clicks), 0) FROM click_days").fetchone()[0])
+
+
 def measure_bare(
     work: Path,
     links_file: Path,
@@ -140,6 +147,23 @@ def measure_shortstack(
     return result, stored_clicks(data_dir) - before
 
 
+def stats_match_clicks(data_dir: Path) -> bool:
+    """Every stored click is in its link's daily stats (no event waits to be folded)."""
+    return folded_clicks(data_dir) == stored_clicks(data_dir)
+
+
+@dataclass(frozen=True)
+class StatsCheck:
+    """After every run on one database: the clicks stored, and those its stats hold."""
+
+    stored: int
+    folded: int
+
+    @property
+    def exact(self) -> bool:
+        return self.stored == self.folded
+
+
 @dataclass(frozen=True)
 class Throughput:
     bare: WrkResult
@@ -147,6 +171,8 @@ class Throughput:
     clicks_stored: int
     connections: int
     normal: WrkResult | None = None  # the same server with SQLITE_SYNCHRONOUS=normal
+    # The clicks stored and those the links' daily stats hold, once the servers stopped.
+    stats: StatsCheck | None = None
 
     @property
     def full_cost(self) -> float | None:
@@ -190,7 +216,8 @@ def measure(links: int, seconds: int, connections: int, normal: bool = True) -> 
         bare = measure_bare(work, links_file, script, args)
         mine, counted = measure_shortstack(work, data_dir, script, args)
         relaxed = measure_shortstack(work, data_dir, script, args, "normal")[0] if normal else None
-    return Throughput(bare, mine, counted, connections, relaxed)
+        stats = StatsCheck(stored_clicks(data_dir), folded_clicks(data_dir))
+    return Throughput(bare, mine, counted, connections, relaxed, stats)
 
 
 def main() -> int:
@@ -243,7 +270,8 @@ def main() -> int:
             print(
                 f"\nratio {mine.requests_per_s / bare.requests_per_s:.2f}x throughput, "
                 f"p99 {mine.p99_ms / bare.p99_ms:.2f}x; clicks stored {counted:,} "
-                f"for {mine.requests:,} redirects wrk completed\n",
+                f"for {mine.requests:,} redirects wrk completed; stats hold every stored "
+                f"click: {stats_match_clicks(data_dir)}\n",
                 flush=True,
             )
     return 0

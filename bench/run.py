@@ -248,6 +248,7 @@ def throughput(run: Run) -> tuple[dict[str, Any], list[Figure]]:
         "shortstack": asdict(result.shortstack),
         "clicks_stored": result.clicks_stored,
         "every_click_recorded": result.every_click_recorded,
+        "stats": asdict(result.stats) if result.stats else None,
         "ratio": round(result.ratio, 3),
         "p99_ratio": round(result.p99_ratio, 3),
         "sqlite_synchronous": "full",
@@ -290,6 +291,19 @@ def throughput(run: Run) -> tuple[dict[str, Any], list[Figure]]:
             "clicks",
             "every click recorded",
             result.every_click_recorded,
+        ),
+        *(
+            [
+                Figure(
+                    f"clicks in the links' daily stats ({result.stats.stored:,} stored)",
+                    result.stats.folded,
+                    "clicks",
+                    "exact at once: each click folded in its own transaction",
+                    result.stats.exact,
+                )
+            ]
+            if result.stats
+            else []
         ),
     ]
 
