@@ -10,7 +10,7 @@ routes, other methods) goes through FastAPI unchanged.
 
 It writes no access-log line: a JSON log line costs as much as the redirect's
 own database work (bench/README.md, "Costs the code is shaped around"). Each
-counted visit is recorded as a LinkClicked event instead; failures are logged.
+counted visit is in its link's count and day's stats instead; failures are logged.
 """
 
 from __future__ import annotations
