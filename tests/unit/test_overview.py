@@ -102,6 +102,29 @@ def test_the_overview_sums_the_callers_links_and_counts_each_visitor_once_a_day(
     assert len(after["top_links"]) == 10
 
 
+def test_every_breakdown_the_overview_answers_counts_the_callers_clicks(
+    api: TestClient, container: Container
+) -> None:
+    """The overview answers only the breakdowns the owner's day keeps (decision 0110): a
+    list it names but never fills would tell a caller that none of their visitors had,
+    say, an operating system."""
+    alice = bearer(token("alice"))
+    link = api.post("/api/v1/links", json={"url": "https://example.com/"}, headers=alice).json()
+    for n in range(3):
+        visit(api, link["short_id"], f"198.51.100.{n}", referer="https://t.co/x")
+    dispatcher_for(container).drain()
+
+    body = api.get("/api/v1/stats", headers=alice).json()
+    breakdowns = {
+        name: value
+        for name, value in body.items()
+        if isinstance(value, list) and name not in ("days", "top_links")
+    }
+    assert set(breakdowns) == {"referrers", "countries", "browsers", "devices"}
+    for name, counts in breakdowns.items():
+        assert sum(count["clicks"] for count in counts) == 3, name
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

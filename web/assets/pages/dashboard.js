@@ -43,8 +43,7 @@ export async function dashboardPage({ render, params }) {
         breakdown("Referrers", stats.referrers, { testid: "referrers" }),
         breakdown("Countries", stats.countries, { name: countryName, testid: "countries" }),
         breakdown("Browsers", stats.browsers),
-        breakdown("Devices", stats.devices),
-        breakdown("Operating systems", stats.oses)),
+        breakdown("Devices", stats.devices)),
       h("p", { class: "muted" }, "Unique visitors are counted per day (a visitor's hash changes every UTC day), so a range adds its days up. Clicks are folded in shortly after they happen."));
   } catch (error) {
     render(pageHeader(TITLE), errorBox(error));

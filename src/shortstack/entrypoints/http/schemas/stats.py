@@ -39,8 +39,9 @@ class OverviewPublic(BaseModel):
     referrers: list[CountPublic] = Field(description="referrer hosts; `(direct)` when none")
     countries: list[CountPublic] = Field(description="ISO codes from CloudFront-Viewer-Country")
     browsers: list[CountPublic]
+    # Operating systems, rules, variants and bot names stay per link: the owner's day does
+    # not keep them (decision 0110), so the overview has no list of them to answer.
     devices: list[CountPublic] = Field(description="desktop, mobile, tablet, bot, other")
-    oses: list[CountPublic] = Field(description="operating systems (iOS, Android, Windows, ...)")
 
     @classmethod
     def of(cls, overview: Overview) -> OverviewPublic:
@@ -65,5 +66,4 @@ class OverviewPublic(BaseModel):
             countries=top_counts(report, "countries"),
             browsers=top_counts(report, "browsers"),
             devices=top_counts(report, "devices"),
-            oses=top_counts(report, "oses"),
         )
