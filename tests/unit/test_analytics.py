@@ -202,6 +202,42 @@ def test_a_deleted_links_stats_go_with_it(
     assert sqlite_container_with_clock.analytics.stats.days(short_id, today, today) == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a deleted link's stats are dropped later, by the dispatcher's LinkDeleted handler, "
+        "while its clicks are folded at once: a link made again under the alias shows the "
+        "old link's clicks, then loses its own. Needs the SQLite delete to drop the stats "
+        "in its transaction (adapters/sqlite) and the handler not to run after it"
+    ),
+)
+def test_a_link_made_again_under_a_deleted_alias_has_only_its_own_stats(
+    api: TestClient, sqlite_container_with_clock: Container
+) -> None:
+    """Clicks are folded in the redirect's transaction, so the stats of a deleted link
+    must be gone when the DELETE answers, not when the dispatcher reaches its event:
+    a click of the new link (same alias, same day) lands in the same day's row."""
+    dispatcher = dispatcher_for(sqlite_container_with_clock)
+    link = {"url": "https://example.com/old", "alias": "made-again"}
+    assert api.post("/api/v1/links", json=link).status_code == 201
+    for _ in range(3):
+        assert api.get("/made-again").status_code == 302
+    dispatcher.drain()
+    assert api.delete("/api/v1/links/made-again").status_code == 204
+    link = {"url": "https://example.com/new", "alias": "made-again"}
+    assert api.post("/api/v1/links", json=link).status_code == 201
+    for _ in range(4):
+        assert api.get("/made-again").status_code == 302
+
+    def clicks() -> tuple[int, int]:
+        count = api.get("/api/v1/links/made-again").json()["click_count"]
+        return count, api.get("/api/v1/links/made-again/stats").json()["clicks"]
+
+    before_the_dispatcher = clicks()
+    dispatcher.drain()
+    assert (before_the_dispatcher, clicks()) == ((4, 4), (4, 4))
+
+
 def test_the_stats_answer_keeps_its_totals_after_old_days_roll_into_months(
     api: TestClient, sqlite_container_with_clock: Container
 ) -> None:
