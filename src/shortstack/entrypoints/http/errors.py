@@ -6,6 +6,7 @@ add `detail`, a list of per-field problems the frontend shows next to fields.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -57,11 +58,24 @@ def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
 
 
 # FastAPI answers "There was an error parsing the body" for any failure to read JSON other
-# than its syntax; these two are a client's to fix, so the answer names them.
+# than its syntax; these are a client's to fix, so the answer names them.
 _BODY_NOT_PARSED: dict[type[BaseException], str] = {
     UnicodeDecodeError: "the body is not valid JSON: it is not UTF-8 text",
     RecursionError: "the body is not valid JSON: it is nested too deeply",
 }
+# Python reads no integer longer than sys.get_int_max_str_digits() (4,300 by default),
+# its guard against quadratic parsing, and says so with a plain ValueError.
+_LONG_NUMBER = "the body is not valid JSON: a number has more than {:,} digits"
+
+
+def _why_not_parsed(cause: BaseException, otherwise: str) -> str:
+    """What a 400 from reading the body says: the reason when it is the client's to fix."""
+    said = _BODY_NOT_PARSED.get(type(cause))
+    if said is not None:
+        return said
+    if type(cause) is ValueError and "integer string conversion" in str(cause):
+        return _LONG_NUMBER.format(sys.get_int_max_str_digits())
+    return otherwise
 
 
 def is_json(content_type: str) -> bool:
@@ -163,7 +177,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 400 and exc.__cause__ is not None:
-            message = _BODY_NOT_PARSED.get(type(exc.__cause__), message)
+            message = _why_not_parsed(exc.__cause__, message)
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
