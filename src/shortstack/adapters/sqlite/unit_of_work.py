@@ -7,8 +7,10 @@ leaves both or neither. The dispatcher is woken once the transaction commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import sqlite3
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from types import TracebackType
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.event_queue import SqliteEventQueue
@@ -31,8 +33,30 @@ class SqliteUnitOfWork:
         self._db = db
         self._outbox = _QueueOutbox(queue)
 
-    @contextmanager
-    def begin(self) -> Iterator[_QueueOutbox]:
+    def begin(self) -> _Unit:
         """One transaction (a savepoint inside one already open) for the unit's writes."""
-        with self._db.transaction():
-            yield self._outbox
+        return _Unit(self._db.transaction(), self._outbox)
+
+
+class _Unit:
+    """A unit of work as a plain class (one per redirect): its transaction, its outbox."""
+
+    __slots__ = ("_outbox", "_transaction")
+
+    def __init__(
+        self, transaction: AbstractContextManager[sqlite3.Connection], outbox: _QueueOutbox
+    ) -> None:
+        self._transaction = transaction
+        self._outbox = outbox
+
+    def __enter__(self) -> _QueueOutbox:
+        self._transaction.__enter__()
+        return self._outbox
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> bool | None:
+        return self._transaction.__exit__(kind, error, trace)
