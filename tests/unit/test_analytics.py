@@ -202,15 +202,6 @@ def test_a_deleted_links_stats_go_with_it(
     assert sqlite_container_with_clock.analytics.stats.days(short_id, today, today) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a deleted link's stats are dropped later, by the dispatcher's LinkDeleted handler, "
-        "while its clicks are folded at once: a link made again under the alias shows the "
-        "old link's clicks, then loses its own. Needs the SQLite delete to drop the stats "
-        "in its transaction (adapters/sqlite) and the handler not to run after it"
-    ),
-)
 def test_a_link_made_again_under_a_deleted_alias_has_only_its_own_stats(
     api: TestClient, sqlite_container_with_clock: Container
 ) -> None:

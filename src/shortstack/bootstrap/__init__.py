@@ -141,7 +141,13 @@ def bootstrap(
 
     analytics = AnalyticsService(adapters.stats, adapters.links, classify_user_agent, clock)
     events = EventConsumer(adapters.idempotency)
-    analytics.register(events, fold_clicks=adapters.window_fold is None)
+    # A store that folds each click in its transaction drops a deleted link's stats in the
+    # delete's (SQLite); the others' consumers drop them on LinkDeleted.
+    analytics.register(
+        events,
+        fold_clicks=adapters.window_fold is None,
+        forget_links=adapters.visit_fold is None,
+    )
     webhooks = WebhooksService(
         adapters.webhooks,
         webhook_transport,

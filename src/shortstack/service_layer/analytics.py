@@ -119,11 +119,15 @@ class AnalyticsService:
                     break
         return top
 
-    def register(self, consumer: EventConsumer, *, fold_clicks: bool = True) -> None:
+    def register(
+        self, consumer: EventConsumer, *, fold_clicks: bool = True, forget_links: bool = True
+    ) -> None:
         """Subscribe to the events analytics needs.
 
         Without `fold_clicks` (DynamoDB, where the stream consumer folds every click) a
-        LinkClicked on the bus is left to the other subscribers.
+        LinkClicked on the bus is left to the other subscribers. Without `forget_links`
+        (SQLite, whose delete drops the link's stats in its own transaction) LinkDeleted is
+        too: dropping them later would take a link made again under the alias meanwhile.
         """
         if fold_clicks:
             for detail_type in ("LinkClicked", BOT_VISIT):
@@ -133,7 +137,8 @@ class AnalyticsService:
                     self_idempotent=True,
                     batch=self.fold_clicks,
                 )
-        consumer.register("LinkDeleted", self.forget_link)
+        if forget_links:
+            consumer.register("LinkDeleted", self.forget_link)
 
     def fold_click_handler(self, event: Event) -> None:
         self.fold_click(event)

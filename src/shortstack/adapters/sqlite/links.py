@@ -25,6 +25,7 @@ from shortstack.adapters.link_routing_codec import (
 )
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.listing import newest_first
+from shortstack.adapters.sqlite.stats import delete_link_stats, ensure_click_schema
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import DomainError, LinkGone, LinkNotFound, ShortIdTaken
 from shortstack.domain.imports import ExistingLink, PlannedLink, link_of
@@ -170,6 +171,9 @@ class SqliteLinkRepository:
         self._db = db
         db.ensure_schema("links", SCHEMA)
         db.add_missing_columns("links", _ADDED_COLUMNS)
+        # A deleted link's stats go in its delete's transaction: clicks are folded in
+        # theirs, so a link made again under the alias must find none of the old ones.
+        ensure_click_schema(db)
 
     def add(self, link: Link) -> None:
         try:
@@ -276,6 +280,8 @@ class SqliteLinkRepository:
             cursor = conn.execute(
                 "DELETE FROM links WHERE short_id = ? AND owner = ?", (short_id, owner)
             )
+            if cursor.rowcount > 0:
+                delete_link_stats(conn, short_id)
         return cursor.rowcount > 0
 
     def expired_before(self, cutoff: datetime) -> Iterator[str]:
@@ -306,6 +312,8 @@ class SqliteLinkRepository:
                 "DELETE FROM links WHERE short_id = ? AND expires_at < ? RETURNING owner",
                 (short_id, to_iso(cutoff)),
             ).fetchone()
+            if row:
+                delete_link_stats(conn, short_id)
         return str(row["owner"]) if row else None
 
     def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:

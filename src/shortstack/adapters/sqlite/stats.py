@@ -193,10 +193,7 @@ class SqliteClickStatsRepository:
 
     def delete_link(self, short_id: str) -> None:
         with self._db.transaction() as conn:
-            conn.execute("DELETE FROM click_days WHERE short_id = ?", (short_id,))
-            conn.execute("DELETE FROM click_counts WHERE short_id = ?", (short_id,))
-            conn.execute("DELETE FROM click_months WHERE short_id = ?", (short_id,))
-            conn.execute("DELETE FROM click_month_counts WHERE short_id = ?", (short_id,))
+            delete_link_stats(conn, short_id)
 
     def forget_folds_before(self, cutoff: datetime) -> int:
         """Delete fold records older than `cutoff`; how many went."""
@@ -204,6 +201,13 @@ class SqliteClickStatsRepository:
             return conn.execute(
                 "DELETE FROM click_folds WHERE folded_at < ?", (cutoff.timestamp(),)
             ).rowcount
+
+
+def delete_link_stats(conn: sqlite3.Connection, short_id: str) -> None:
+    """A link's days and months, in the caller's transaction (its owner's days keep them)."""
+    for table in ("click_days", "click_counts", "click_months", "click_month_counts"):
+        # The table names are this module's constants, never input.
+        conn.execute(f"DELETE FROM {table} WHERE short_id = ?", (short_id,))  # noqa: S608
 
 
 def _merge_visitors(stored: bytes | None, added: str | None) -> bytes | None:
