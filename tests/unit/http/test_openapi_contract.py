@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from datetime import timedelta
@@ -446,6 +447,44 @@ def test_a_body_json_cannot_read_is_a_400_saying_why(client: Any, method: str, p
         )
         assert response.status_code == 400, response.text
         assert said in response.json()["message"]
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(VALID_BODIES))
+def test_a_compressed_body_is_a_415_that_asks_for_it_uncompressed(
+    client: Any, document: dict[str, Any], method: str, path: str
+) -> None:
+    """No route reads a content coding: a gzipped body was read as it came, a JSON body
+    refused as "not UTF-8" and a CSV as "binary or UTF-16" (RFC 9110 8.4: a 415 that names
+    the codings it takes)."""
+    url = path.replace("{item_id}", "some-item").replace("{short_id}", "some-link")
+    body = json.dumps(VALID_BODIES[(method, path)]).encode()
+    for coding, content in [("gzip", gzip.compress(body)), ("br", body)]:
+        response = client.request(
+            method,
+            url,
+            content=content,
+            headers={"content-type": "application/json", "content-encoding": coding},
+        )
+        assert response.status_code == 415, response.text
+        assert f"Content-Encoding {coding}" in response.json()["message"]
+        assert response.headers["accept-encoding"] == "identity"
+    operation = document["paths"][path][method.lower()]
+    assert "415" in operation["responses"]
+    identity = {"content-type": "application/json", "content-encoding": "identity"}
+    response = client.request(method, url, content=body, headers=identity)
+    assert response.status_code != 415
+
+
+def test_a_compressed_csv_import_is_a_415_too(client: Any) -> None:
+    csv = gzip.compress(b"url\nhttps://example.com/\n")
+    headers = {"content-type": "text/csv", "content-encoding": "gzip"}
+    response = client.post("/api/v1/imports", content=csv, headers=headers)
+    assert response.status_code == 415, response.text
+
+
+def test_a_coding_named_on_a_request_without_a_body_is_no_refusal(client: Any) -> None:
+    response = client.get("/api/v1/items", headers={"content-encoding": "gzip"})
+    assert response.status_code == 200
 
 
 def _documented_links(document: dict[str, Any]) -> list[tuple[str, str, str, str, dict[str, Any]]]:

@@ -4,8 +4,9 @@
   sends it back, and writes one access-log line per request.
 - RequestLimitsMiddleware: refuses a request whose shape no route accepts, before the
   app sees it: URLs over 8 KiB (414) and header sections over 16 KiB (431), as API
-  Gateway does, a path with control characters (404), and bodies over the limit (413)
-  before reading them (Content-Length) or as soon as a streamed body crosses it.
+  Gateway does, a path with control characters (404), bodies over the limit (413)
+  before reading them (Content-Length) or as soon as a streamed body crosses it, and
+  bodies in a content coding (415: no route decompresses one).
 - TrailingSlashMiddleware: `/api/v1/items/` and `/api/v1/items` reach the same
   route without a redirect.
 - SecurityHeadersMiddleware: nosniff and a referrer policy on every response.
@@ -134,6 +135,21 @@ def refused_head(scope: Scope) -> tuple[int, str] | None:
     return None
 
 
+def refused_coding(scope: Scope) -> str | None:
+    """Why a body sent in a content coding (Content-Encoding: gzip, br ...) is refused.
+
+    No route decompresses a body: read as it came, a gzipped JSON body was refused as not
+    UTF-8 and a gzipped CSV as binary. A request without a body is not refused for naming one.
+    """
+    coding = _header(scope, b"content-encoding")
+    if coding is None or coding.strip().lower() in ("", "identity"):
+        return None
+    declared = _header(scope, b"content-length")
+    if declared == "0" or (declared is None and _header(scope, b"transfer-encoding") is None):
+        return None
+    return f"Content-Encoding {coding.strip()} is not supported: send the body uncompressed"
+
+
 @dataclass(frozen=True, slots=True)
 class BodyLimit:
     """A path's body limit, and what to tell a client over it (where else to send it)."""
@@ -166,6 +182,10 @@ class RequestLimitsMiddleware:
         refused = refused_head(scope)
         if refused is not None:
             await send_json(send, refused[0], {"message": refused[1]})
+            return
+        coding = refused_coding(scope)
+        if coding is not None:
+            await send_json(send, 415, {"message": coding}, [(b"accept-encoding", b"identity")])
             return
         body_limit = self.limit_for(scope["path"]) if self.limit_for else self.default_limit
         limit = body_limit.max_bytes

@@ -1,7 +1,8 @@
 """The OpenAPI document also lists the errors the edge answers, for every operation.
 
 Some statuses come from no route: the size middlewares (413 for the body, 414 for the
-URL, 431 for the headers, 400 for a malformed Content-Length), FastAPI's body parsing
+URL, 431 for the headers, 400 for a malformed Content-Length, 415 for a body in a content
+coding), FastAPI's body parsing
 (400 for a body that is not UTF-8), request validation (422, whose body is our
 `ErrorBody`, not FastAPI's default `HTTPValidationError`) and, where the local server
 limits creating requests, 429 on every POST. They are added here, once,
@@ -28,6 +29,7 @@ INVALID = "invalid parameters or body, with per-field details"
 URL_TOO_LONG = "URL (path and query) longer than 8 KiB"
 HEADERS_TOO_LARGE = "request headers larger than 16 KiB"
 RATE_LIMITED = "too many POSTs from this client address (RATE_LIMIT_CREATES_PER_MINUTE)"
+COMPRESSED = "a body sent in a content coding (Content-Encoding: gzip ...): send it uncompressed"
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -44,6 +46,11 @@ def _document_operation(operation: dict[str, Any], rate_limited: bool) -> None:
     responses.setdefault("431", _error(HEADERS_TOO_LARGE))
     if has_body:
         responses.setdefault("413", _error(TOO_LARGE))
+        current = responses.get("415")
+        if current is None:
+            responses["415"] = _error(COMPRESSED)
+        elif COMPRESSED not in current.get("description", ""):
+            responses["415"] = _error(f"{current.get('description')}; or {COMPRESSED}")
     if has_body or operation.get("parameters"):
         current = responses.get("422")
         description = current.get("description", INVALID) if current else INVALID
