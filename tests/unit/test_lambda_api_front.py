@@ -365,13 +365,14 @@ def test_a_body_in_a_content_coding_is_the_apps_415(pair: Pair) -> None:
     assert answer["statusCode"] == 415
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the front reads a JSON body whatever Content-Encoding says and creates the link, "
-        "where the app answers 415: a request naming a coding is the app's"
-    ),
-)
-def test_a_body_that_names_a_coding_it_is_not_in_is_the_apps_415(pair: Pair) -> None:
-    answer = pair.by_app(create(BODY, **{"content-encoding": "gzip"}))
+@pytest.mark.parametrize("coding", ["gzip", "br", " GZIP ", "gzip, identity"])
+def test_a_body_that_names_a_coding_it_is_not_in_is_the_apps_415(pair: Pair, coding: str) -> None:
+    answer = pair.by_app(create(BODY, **{"content-encoding": coding}))
     assert answer["statusCode"] == 415
+    assert answer["headers"]["accept-encoding"] == "identity"
+
+
+@pytest.mark.parametrize("coding", ["identity", "Identity", ""])
+def test_a_body_named_identity_is_the_fronts_to_create(pair: Pair, coding: str) -> None:
+    answer = pair.by_front(create(BODY, **{"content-encoding": coding}))
+    assert answer["statusCode"] == 201

@@ -321,6 +321,9 @@ class Front:
         content_type = request.header("content-type")
         if request.query or content_type is None or content_type.lower() not in _JSON_TYPES:
             raise FallThrough
+        coding = request.header("content-encoding")
+        if coding is not None and coding.strip().lower() not in ("", "identity"):
+            raise FallThrough  # the app refuses a body in a content coding (415, decision 0702)
         data = request.body(self.max_body)
         try:
             parsed = json.loads(data)
