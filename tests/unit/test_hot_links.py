@@ -189,6 +189,23 @@ def test_a_deleted_hot_link_leaves_no_shards_for_the_next_link_with_its_id(hot: 
     assert hot.app.links.get("bob", viral).click_count == 0
 
 
+def test_a_hot_link_deleted_in_an_open_window_leaves_no_stats_for_the_next_link_with_its_id(
+    hot: Hot,
+) -> None:
+    hot.client.let_through = 10
+    viral = hot.link("viral")
+    hot.follow(viral, 25)  # most on its counter shards
+    hot.mapping.run()  # in the open window
+    hot.client.throttled.clear()
+    hot.app.links.delete("alice", viral)
+    hot.mapping.run()
+    hot.app.analytics.stats.delete_link(viral)  # what LinkDeleted does on the bus
+    hot.app.links.create("bob", url="https://example.org/", alias=viral)
+    assert hot.stats(viral).clicks == 0  # the window closes
+    [alice] = hot.app.analytics.stats.owner_days("alice", date(2020, 1, 1), date(2040, 1, 1))
+    assert alice.clicks == 25
+
+
 def test_a_burst_that_ends_before_the_mark_would_land_leaves_no_click_unread(hot: Hot) -> None:
     viral = hot.link("viral")
     hot.client.let_through = 3  # the item, its marker included, takes one write in three

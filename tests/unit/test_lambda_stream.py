@@ -240,10 +240,13 @@ def test_real_stream_records_from_dynamodb_local_become_bus_events_and_stats(
         "LinkUpdated",
         "LinkDeleted",
     ]
-    stats = deployment.stats("launch")
-    assert (stats.clicks, stats.bots) == (2, 1)
-    assert stats.counts["referrers"] == {"news.ycombinator.com": 1, "(direct)": 1}
-    assert stats.counts["bots"] == {"Googlebot": 1}
+    # The link was deleted in the window: its clicks count for its owner's day only.
+    assert deployment.stats("launch").clicks == 0
+    owner = deployment.tap.events("LinkCreated")[0].detail["owner"]
+    [day] = deployment.stream.container.analytics.stats.owner_days(owner, *DAYS)
+    assert (day.clicks, day.bots) == (2, 1)
+    assert day.counts["referrers"] == {"news.ycombinator.com": 1, "(direct)": 1}
+    assert day.counts["links"] == {"launch": 2}
 
 
 def test_the_close_takes_each_links_owner_from_its_click_records(
@@ -312,3 +315,63 @@ def test_the_fold_knows_the_mappings_window_length() -> None:
         r"tumbling_window_in_seconds\s*=\s*(\d+)", (infra / "terraform/functions.tf").read_text()
     )
     assert [int(n) for n in sam + terraform] == [WINDOW_S, WINDOW_S]
+
+
+def _delete(deployment: Deployment, short_id: str) -> None:
+    """The API's delete, its REMOVE relayed, and what the events Lambda does on LinkDeleted."""
+    deleted = deployment.api.handler(load_event("apigw_v2_links_delete.json", id=short_id), None)
+    assert deleted["statusCode"] == 204, deleted
+    deployment.mapping.run()
+    for event in deployment.tap.events("LinkDeleted"):
+        deployment.stream.container.analytics.forget_link(event)
+
+
+def _partition(short_id: str) -> list[str]:
+    items = boto3.client("dynamodb", region_name="us-east-1").query(
+        TableName=TABLE_NAME,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"LINK#{short_id}"}},
+    )["Items"]
+    return sorted(item["SK"]["S"] for item in items)
+
+
+def test_a_link_deleted_while_its_clicks_are_in_an_open_window_leaves_no_day_items(
+    deployment: Deployment,
+) -> None:
+    """The window closes after forget_link dropped the link's stats: it must not write them
+    back. The owner's day keeps the clicks, as decision 0110 says."""
+    short_id = deployment.shorten()
+    deployment.follow(short_id, 2)
+    deployment.deliver()  # an earlier window: a day item, which forget_link deletes
+    deployment.follow(short_id, 5)
+    deployment.mapping.run()  # the clicks are in the open window
+    owner = deployment.tap.events("LinkCreated")[0].detail["owner"]
+    _delete(deployment, short_id)
+    assert _partition(short_id) == []
+    deployment.mapping.close_windows()
+    assert _partition(short_id) == []
+    [today] = deployment.stream.container.analytics.stats.owner_days(owner, *DAYS)
+    assert today.clicks == 7
+    assert today.counts["links"] == {short_id: 7}
+
+
+def test_an_alias_made_again_in_the_window_of_its_deleted_link_counts_only_its_own_clicks(
+    deployment: Deployment,
+) -> None:
+    def create() -> str:
+        event = load_event("apigw_v2_links_create.json")
+        event["body"] = json.dumps({"url": "https://shop.example.com/sale", "alias": "sale"})
+        event["headers"]["content-length"] = str(len(event["body"]))
+        made = deployment.api.handler(event, None)
+        assert made["statusCode"] == 201, made
+        short_id: str = response_json(made)["short_id"]
+        return short_id
+
+    alias = create()
+    deployment.follow(alias, 3)
+    deployment.mapping.run()
+    _delete(deployment, alias)
+    assert create() == alias
+    deployment.follow(alias, 2)
+    deployment.deliver()
+    assert deployment.stats(alias).clicks == deployment.click_count(alias) == 2

@@ -54,11 +54,14 @@ def test_a_link_announces_its_creation_clicks_update_and_deletion() -> None:
 
 def test_a_links_records_name_its_owner_for_the_click_fold() -> None:
     changes = [change_of(record) for record in records("ddb_stream_link_lifecycle.json")]
-    # A removal has no new image: no owner, and no click either.
-    assert [change.owner for change in changes] == ["user-7f3a9c"] * 5 + [None]
+    # A removal names the owner its old image holds, and the link it forgets.
+    assert [change.owner for change in changes] == ["user-7f3a9c"] * 6
+    assert [change.forgets for change in changes] == [None] * 5 + ["launch"]
     shard = copy.deepcopy(records("ddb_stream_link_lifecycle.json")[1])
     shard["dynamodb"]["NewImage"]["entity"] = {"S": "link_clicks"}
     assert change_of(shard).owner is None  # a hot link's counter shard: looked up
+    shard["dynamodb"]["OldImage"] = shard["dynamodb"].pop("NewImage")
+    assert (change_of(shard).owner, change_of(shard).forgets) == (None, "launch")
 
 
 def test_items_users_and_imports_announce_what_their_use_cases_announce() -> None:

@@ -13,7 +13,9 @@ and hands them here, a batch at a time, in stream order:
   per window instead of one per click, plus one per owner and day: each click's
   record names its link's owner (the link's new image holds it), and the close sums
   the links' days into their owners' roll-ups; only links no click named an owner
-  for (a hot link's counter shard holds none) have theirs looked up.
+  for (a hot link's counter shard holds none) have theirs looked up. A link removed
+  within the window keeps its clicks so far in its owner's days only: its own days
+  went with it (ClickWindow.forget).
 
 Only a prefix of a batch is ever relayed: at the first record that fails, or when
 the invocation's time runs short, the rest is reported failed and redelivered
@@ -51,13 +53,16 @@ _log = logging.getLogger("shortstack.relay")
 class Change:
     """One committed change: its place in its stream shard and the events it announces.
 
-    `owner` is the owner of the link the change is a click of, when its item says
-    (a link's does; a hot link's counter shard's does not).
+    `owner` is the owner of the link the change is a click or removal of, when its
+    item says (a link's does; a hot link's counter shard's does not). `forgets` names
+    the link whose item or counter shard the change removed: its clicks so far in the
+    window are no longer its days' (a link made again under the alias starts at zero).
     """
 
     sequence: str
     events: tuple[Event, ...]
     owner: str | None = None
+    forgets: str | None = None
 
 
 class WindowedClickFold(Protocol):
@@ -83,24 +88,50 @@ class ClickWindow:
     """One shard's clicks of one tumbling window, summed per link and UTC day.
 
     Its state travels with the window's invocations (Lambda keeps it, at most 1 MB a
-    shard); `last` is the sequence number of the last click added, so a click
-    delivered again within the window is not added twice. `owners` holds the owner
-    each click named for its link, so the close need not look them up.
+    shard); `last` is the sequence number of the last change applied, so a click or
+    removal delivered again within the window is not applied twice. `owners` holds the
+    owner each click named for its link, so the close need not look them up.
+
+    `gone` holds the clicks of links removed within the window, per (owner, link, day):
+    the close adds them to their owners' days only. Its link's day items went with the
+    link (LinkDeleted's handler deletes them, and may well have done so before the
+    window closes); writing them at the close would bring them back, under an id a
+    new link may take. The removal is in the same stream shard as the link's clicks,
+    after them, so the window sees it before it closes.
     """
 
     last: int = -1
     days: dict[tuple[str, date], DailyStats] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
+    gone: dict[tuple[str, str, date], DailyStats] = field(default_factory=dict)
 
     def add(self, sequence: str, facts: ClickFacts) -> None:
-        position = int(sequence)
-        if position <= self.last:
+        if not self._next(sequence):
             return
         key = (facts.short_id, facts.day)
         self.days.setdefault(key, DailyStats(day=facts.day)).add(facts)
         if facts.owner is not None:
             self.owners[facts.short_id] = facts.owner
+
+    def forget(self, sequence: str, short_id: str, owner: str | None = None) -> None:
+        """The link (or its counter shard) is removed: its clicks so far count for its
+        owner's days only (the owner its clicks named, else `owner`, the removed item's;
+        with neither, a counter shard's, for none)."""
+        if not self._next(sequence):
+            return
+        owner = self.owners.pop(short_id, None) or owner
+        for key in [key for key in self.days if key[0] == short_id]:
+            stats = self.days.pop(key)
+            if owner is not None:
+                day = key[1]
+                self.gone.setdefault((owner, short_id, day), DailyStats(day=day)).merge_day(stats)
+
+    def _next(self, sequence: str) -> bool:
+        position = int(sequence)
+        if position <= self.last:
+            return False
         self.last = position
+        return True
 
     @property
     def clicks(self) -> int:
@@ -114,10 +145,17 @@ class ClickWindow:
         self, owners: Mapping[str, str] | None = None
     ) -> dict[tuple[str, date], DailyStats]:
         """The window's days summed per owner: the one its clicks named, else `owners`'
-        (links with neither, such as a deleted link's counter shard, left out)."""
+        (links with neither, such as a deleted link's counter shard, left out), and the
+        removed links' clicks (`gone`)."""
         rolled: dict[tuple[str, date], DailyStats] = {}
-        for (short_id, day), stats in self.days.items():
-            owner = self.owners.get(short_id) or (owners or {}).get(short_id)
+        found = [
+            (self.owners.get(short_id) or (owners or {}).get(short_id), short_id, day, stats)
+            for (short_id, day), stats in self.days.items()
+        ]
+        found += [
+            (owner, short_id, day, stats) for (owner, short_id, day), stats in self.gone.items()
+        ]
+        for owner, short_id, day, stats in found:
             if owner is None:
                 continue
             owner_day = rolled.setdefault((owner, day), DailyStats(day=day))
@@ -129,38 +167,55 @@ class ClickWindow:
 
     def to_state(self) -> dict[str, Any]:
         """The JSON state Lambda hands back to the window's next invocation."""
-        return {
+        state: dict[str, Any] = {
             "last": str(self.last),
             "owners": self.owners,
-            "days": [
-                [
-                    short_id,
-                    day.isoformat(),
-                    stats.clicks,
-                    stats.bots,
-                    stats.counts,
-                    base64.b64encode(stats.visitors.to_bytes()).decode(),
-                ]
-                for (short_id, day), stats in self.days.items()
-            ],
+            "days": [_day_state(*key, stats) for key, stats in self.days.items()],
         }
+        if self.gone:  # [owner, short id, day, ...]
+            state["gone"] = [
+                [owner, *_day_state(short_id, day, stats)]
+                for (owner, short_id, day), stats in self.gone.items()
+            ]
+        return state
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any] | None) -> ClickWindow:
         """The window a state holds; an empty state (a new window) is an empty window."""
         if not state:
             return cls()
-        days: dict[tuple[str, date], DailyStats] = {}
-        for short_id, day_text, clicks, bots, counts, *visitors in state.get("days", []):
-            day = date.fromisoformat(day_text)
-            stats = DailyStats(day=day, clicks=int(clicks), bots=int(bots))
-            for dimension in stats.counts:
-                stats.counts[dimension] = {k: int(v) for k, v in counts.get(dimension, {}).items()}
-            if visitors:
-                stats.visitors = VisitorSketch.from_bytes(base64.b64decode(visitors[0]))
-            days[(str(short_id), day)] = stats
+        days = dict(_day_of(*each) for each in state.get("days", []))
+        gone = {}
+        for owner, *each in state.get("gone", []):
+            (short_id, day), stats = _day_of(*each)
+            gone[(str(owner), short_id, day)] = stats
         owners = {str(k): str(v) for k, v in (state.get("owners") or {}).items()}
-        return cls(last=int(state.get("last", -1)), days=days, owners=owners)
+        return cls(last=int(state.get("last", -1)), days=days, owners=owners, gone=gone)
+
+
+def _day_state(short_id: str, day: date, stats: DailyStats) -> list[Any]:
+    """A link's day in the window's JSON state."""
+    return [
+        short_id,
+        day.isoformat(),
+        stats.clicks,
+        stats.bots,
+        stats.counts,
+        base64.b64encode(stats.visitors.to_bytes()).decode(),
+    ]
+
+
+def _day_of(
+    short_id: str, day_text: str, clicks: int, bots: int, counts: Any, *visitors: str
+) -> tuple[tuple[str, date], DailyStats]:
+    """_day_state's inverse."""
+    day = date.fromisoformat(day_text)
+    stats = DailyStats(day=day, clicks=int(clicks), bots=int(bots))
+    for dimension in stats.counts:
+        stats.counts[dimension] = {k: int(v) for k, v in counts.get(dimension, {}).items()}
+    if visitors:
+        stats.visitors = VisitorSketch.from_bytes(base64.b64decode(visitors[0]))
+    return (str(short_id), day), stats
 
 
 @dataclass
@@ -179,11 +234,11 @@ class OutboxRelay:
         time_left_s: Callable[[], float] = lambda: float("inf"),
     ) -> int:
         """Relay a prefix of `changes` (stream order); how many were relayed in full."""
-        facts: list[tuple[str, ClickFacts]] = []
+        steps: list[tuple[str, ClickFacts | Change]] = []  # a click, or a link's removal
         ready = 0
         for change in changes:
             try:
-                facts.extend(
+                steps.extend(
                     (change.sequence, _owned(self.facts_of(e), change.owner))
                     for e in change.events
                     if e.detail_type in VISITS
@@ -191,12 +246,17 @@ class OutboxRelay:
             except Exception:
                 _log.exception("unreadable click", extra={"sequence": change.sequence})
                 break
+            if change.forgets:
+                steps.append((change.sequence, change))
             ready += 1
         relayed = self._forward(changes[:ready], time_left_s)
         last = int(changes[relayed - 1].sequence) if relayed else -1
-        for sequence, one in facts:
+        for sequence, step in steps:
             if int(sequence) <= last:
-                window.add(sequence, one)
+                if isinstance(step, Change):
+                    window.forget(sequence, str(step.forgets), step.owner)
+                else:
+                    window.add(sequence, step)
         return relayed
 
     def _forward(self, changes: Sequence[Change], time_left_s: Callable[[], float]) -> int:
@@ -221,7 +281,7 @@ class OutboxRelay:
 
     def close(self, source: str, window_start: str, window: ClickWindow) -> None:
         """The window ended: add its sums to the stats (raises to have the close retried)."""
-        if window.days:
+        if window.days or window.gone:
             unowned = window.unowned()
             owners = self.owners_of(unowned) if unowned else {}
             self.fold.add_window(source, window_start, window.days, window.owner_days(owners))

@@ -45,6 +45,8 @@ from shortstack.domain.link_routing import choose_destination
 from shortstack.service_layer.relay import Change
 
 HOT_SHARD_ENTITY = "link_clicks"
+# The items whose clicks a window sums into their link's days.
+_COUNTED = frozenset({"link", HOT_SHARD_ENTITY})
 
 
 class UnreadableRecord(ValueError):
@@ -58,18 +60,32 @@ def sequence_of(record: Mapping[str, Any]) -> str:
 def change_of(record: Mapping[str, Any]) -> Change:
     """The events of one stream record (Lambda's or GetRecords' shape); UnreadableRecord."""
     try:
-        return Change(sequence_of(record), tuple(_events_of(record)), _link_owner(record))
+        return Change(
+            sequence_of(record), tuple(_events_of(record)), _link_owner(record), _removed(record)
+        )
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise UnreadableRecord(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _link_owner(record: Mapping[str, Any]) -> str | None:
-    """The owner in a link's new image (the click fold's owner roll-up reads it from here)."""
-    new = record["dynamodb"].get("NewImage") or {}
-    if (new.get("entity") or {}).get("S") != "link":
+    """The owner in a link's new image, or its old one when removed (the click fold's owner
+    roll-up reads it from here)."""
+    stream = record["dynamodb"]
+    image = stream.get("NewImage") or stream.get("OldImage") or {}
+    if (image.get("entity") or {}).get("S") != "link":
         return None
-    owner = (new.get("owner") or {}).get("S")
+    owner = (image.get("owner") or {}).get("S")
     return str(owner) if owner else None
+
+
+def _removed(record: Mapping[str, Any]) -> str | None:
+    """The link whose item or counter shard this record removed, if it did."""
+    stream = record["dynamodb"]
+    old = stream.get("OldImage") or {}
+    if stream.get("NewImage") or (old.get("entity") or {}).get("S") not in _COUNTED:
+        return None
+    short_id = (old.get("short_id") or {}).get("S")
+    return str(short_id) if short_id else None
 
 
 def stable_id(event_id: str, detail_type: str) -> str:
