@@ -196,6 +196,16 @@ resource "aws_cloudfront_distribution" "distribution" {
       origin_protocol_policy = "https-only"
       origin_ssl_protocols   = ["TLSv1.2"]
     }
+    # Proves a request came through here: the execute-api endpoint answers anyone, and only
+    # then are its CloudFront-Viewer-* headers CloudFront's (decision 0704). CloudFront
+    # overwrites a header of this name that a viewer sends.
+    dynamic "custom_header" {
+      for_each = nonsensitive(var.origin_secret != "") ? ["X-Shortstack-Origin-Secret"] : []
+      content {
+        name  = custom_header.value
+        value = var.origin_secret
+      }
+    }
   }
 
   origin {

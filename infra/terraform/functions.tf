@@ -70,7 +70,11 @@ locals {
   ] : []
   # What each function adds to local.environment.
   function_environment = {
-    api_function     = { IMPORT_STATE_MACHINE_ARN = local.import_state_machine_arn }
+    api_function = {
+      IMPORT_STATE_MACHINE_ARN = local.import_state_machine_arn
+      # The distribution adds it to every request it sends the API (decision 0704).
+      CLOUDFRONT_ORIGIN_SECRET = var.origin_secret
+    }
     uploads_function = { IMPORT_STATE_MACHINE_ARN = local.import_state_machine_arn }
     redirect_function = {
       VISITOR_HASH_SALT = var.visitor_hash_salt
@@ -131,7 +135,7 @@ resource "aws_cloudwatch_log_group" "function" {
 resource "aws_lambda_function" "function" {
   #checkov:skip=CKV_AWS_117:VPC mode is the enable_vpc variable, off by default: DynamoDB, SQS, S3 are public endpoints and a VPC needs a NAT (0401)
   #checkov:skip=CKV_AWS_116:Invoked synchronously (HTTP API, Step Functions), by an SQS mapping whose queue redrives to a DLQ, or asynchronously (the scheduler, the bucket's notification) with an on-failure destination
-  #checkov:skip=CKV_AWS_173:Environment variables hold names and URLs, never secrets; Lambda encrypts them at rest with its default key
+  #checkov:skip=CKV_AWS_173:Environment variables hold names and URLs, and two keys the deployer passes as sensitive variables (visitor_hash_salt, origin_secret); Lambda encrypts them at rest with its default key, and a customer-managed key would cost $1 a month
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and pipeline; the artifact is built by make package
   for_each      = local.functions
   function_name = "${var.stack_name}-${replace(each.key, "_", "-")}"

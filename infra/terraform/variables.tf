@@ -114,6 +114,17 @@ variable "visitor_hash_salt" {
   sensitive   = true
 }
 
+variable "origin_secret" {
+  description = "What the distribution sends the API in X-Shortstack-Origin-Secret (e.g. openssl rand -hex 32); the API believes the CloudFront-Viewer-* headers only of requests carrying it (decision 0704). Empty: it believes none"
+  type        = string
+  default     = ""
+  sensitive   = true
+  validation {
+    condition     = can(regex("^$|^[0-9A-Za-z_-]{32,256}$", var.origin_secret))
+    error_message = "origin_secret is empty, or 32 to 256 letters, digits, - and _."
+  }
+}
+
 variable "lambda_zip" {
   description = "The package `make package` builds"
   type        = string

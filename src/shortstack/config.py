@@ -145,6 +145,17 @@ class Settings(BaseModel):
         description="POSTs per client IP per minute on the local server (0: off); "
         "API Gateway's throttling does this on AWS",
     )
+    trust_cloudfront_viewer_headers: bool = Field(
+        default=False,
+        description="believe every request's CloudFront-Viewer-Address and -Country (only "
+        "behind your own CloudFront that sets them); off: the connection's address, no country",
+    )
+    cloudfront_origin_secret: str = Field(
+        default="",
+        repr=False,
+        description="the value our distribution sends the API in X-Shortstack-Origin-Secret; "
+        "only a request carrying it has its CloudFront-Viewer-* headers believed (set by the IaC)",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Auth (docs/decisions/0600, 0601). An unknown AUTH_MODE fails validation (Literal).

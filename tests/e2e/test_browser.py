@@ -48,7 +48,9 @@ expect.set_options(timeout=15_000)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("browser")) as running:
+    # Behind CloudFront, as on AWS: the dashboard test's visitors are CloudFront-Viewer-Address.
+    directory = tmp_path_factory.mktemp("browser")
+    with running_server(directory, TRUST_CLOUDFRONT_VIEWER_HEADERS="true") as running:
         yield running
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from shortstack.entrypoints.redirects import ORIGIN_SECRET_HEADER
+
 from .conditions import Stack
 from .sam_offline import REQUIRED_PARAMETERS, ROOT, source_template, translate
 
@@ -333,3 +335,65 @@ def test_terraform_forwards_caches_and_keeps_errors_as_sam_does(
     ]
     function = terraform["aws_cloudfront_function.viewer_host_function"]
     assert "viewer_host.js" in function["code"]
+
+
+# ------------------------------------------------------------------ the API's origin secret
+
+SECRET = "0123456789abcdef0123456789abcdef"
+
+
+def api_origin_and_environment(parameters: dict[str, str]) -> tuple[Any, Any]:
+    translated = translate(source_template(), parameters)
+    stack = Stack(translated, parameters, "eu-west-1")
+    found = stack.resources()
+    [origin] = [
+        o for o in found["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+        if o["Id"] == "api"
+    ]  # fmt: skip
+    environment = found["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    return origin, environment
+
+
+def test_the_api_origin_carries_the_secret_the_api_function_checks() -> None:
+    # Only a request through the distribution carries it (the execute-api endpoint answers
+    # anyone); the API then believes its CloudFront-Viewer-* headers (decision 0704).
+    origin, environment = api_origin_and_environment(
+        {**REQUIRED_PARAMETERS, "OriginSecret": SECRET}
+    )
+    [header] = origin["OriginCustomHeaders"]
+    assert header["HeaderName"].lower() == ORIGIN_SECRET_HEADER
+    assert header["HeaderValue"] == {"Ref": "OriginSecret"}
+    assert environment["CLOUDFRONT_ORIGIN_SECRET"] == {"Ref": "OriginSecret"}
+    # Without one the origin adds nothing and the API believes no viewer header.
+    origin, environment = api_origin_and_environment(REQUIRED_PARAMETERS)
+    assert "OriginCustomHeaders" not in origin
+    assert source_template()["Parameters"]["OriginSecret"]["Default"] == ""
+
+
+def test_no_other_origin_or_function_gets_the_secret(resources: dict[str, Any]) -> None:
+    template = source_template()
+    assert template["Parameters"]["OriginSecret"]["NoEcho"] is True
+    # The API origin's header and the API function's variable: nowhere else.
+    for name, resource in resources.items():
+        if name in {"Distribution", "ApiFunction"}:
+            continue
+        assert "OriginSecret" not in json.dumps(resource.get("Properties")), name
+
+
+def test_terraform_adds_the_same_header_from_the_same_secret(terraform: dict[str, Any]) -> None:
+    from .test_terraform import load_config, local
+
+    [api] = [
+        o for o in terraform["aws_cloudfront_distribution.distribution"]["origin"]
+        if o["origin_id"] == "api"
+    ]  # fmt: skip
+    [header] = [d["custom_header"] for d in api["dynamic"]]
+    assert "var.origin_secret" in header["for_each"]
+    assert header["content"] == [
+        {"name": "${custom_header.value}", "value": "${var.origin_secret}"}
+    ]
+    assert "X-Shortstack-Origin-Secret" in header["for_each"]
+    environment = local(load_config(), "function_environment")
+    assert environment["api_function"]["CLOUDFRONT_ORIGIN_SECRET"] == "${var.origin_secret}"
+    others = {k: v for k, v in environment.items() if k != "api_function"}
+    assert "origin_secret" not in json.dumps(others)

@@ -83,9 +83,11 @@ def test_user_agents_become_browser_device_and_bot(
 
 @pytest.fixture
 def sqlite_container_with_clock(tmp_path: Path) -> Iterator[Container]:
-    """SQLite on a clock stopped at 2026-11-24 10:00 UTC: the stats' default range ends then."""
+    """SQLite on a clock stopped at 2026-11-24 10:00 UTC: the stats' default range ends then.
+    Behind CloudFront, as on AWS: the visits' CloudFront-Viewer-* headers are believed."""
     built = bootstrap(
-        settings_for("sqlite", tmp_path), clock=FakeClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+        settings_for("sqlite", tmp_path, trust_cloudfront_viewer_headers=True),
+        clock=FakeClock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC)),
     )
     yield built
     built.close()

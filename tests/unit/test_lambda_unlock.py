@@ -24,6 +24,8 @@ from tests.conftest import TABLE_NAME
 from tests.lambda_support import FakeLambdaContext, fresh_import, load_event
 
 PASSWORD = "open sesame"
+# What the distribution adds to every request it sends the API (the IaC sets both ends).
+ORIGIN_SECRET = "b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 
 
 @pytest.fixture
@@ -32,6 +34,7 @@ def aws(moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("STAGE", "aws")
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://sho.rt")
+    monkeypatch.setenv("CLOUDFRONT_ORIGIN_SECRET", ORIGIN_SECRET)
     now = datetime.now(UTC)
     DynamoDBLinkRepository(moto_dynamodb, TABLE_NAME).add(
         create_link(
@@ -63,10 +66,12 @@ def unlock(
     password: str,
     accept: str | None = None,
     source_ip: str = "198.51.100.23",
+    headers: dict[str, str] | None = None,
     **fields: str,
 ) -> Any:
     event = load_event("apigw_v2_unlock_post.json", id="locked1")
     event["requestContext"]["http"]["sourceIp"] = source_ip
+    event["headers"].update(headers or {})
     body = urlencode({"password": password, **fields}).encode()
     event["body"] = base64.b64encode(body).decode()
     if accept is not None:
@@ -136,3 +141,40 @@ def test_a_form_with_another_field_is_a_400(api_lambda: Any) -> None:
     response = unlock(api_lambda, PASSWORD, accept="application/json", csrf="x")
     assert response["statusCode"] == 400
     assert "one field" in json.loads(response["body"])["message"]
+
+
+def through_cloudfront(viewer: str, secret: str = ORIGIN_SECRET) -> dict[str, str]:
+    """What the distribution's origin request adds: its secret and the viewer's address."""
+    return {"x-shortstack-origin-secret": secret, "cloudfront-viewer-address": f"{viewer}:443"}
+
+
+@pytest.mark.parametrize("secret", [None, "", "a guess", ORIGIN_SECRET[:-1]])
+def test_straight_to_the_api_a_forged_viewer_address_is_ignored(
+    api_lambda: Any, moto_dynamodb: Any, secret: str | None
+) -> None:
+    # The execute-api endpoint answers anyone: without the distribution's secret a
+    # CloudFront-Viewer-Address is the client's own words, and sourceIp names the client.
+    def forged(n: int) -> dict[str, str]:
+        headers = through_cloudfront(f"203.0.113.{n}", secret or "")
+        if secret is None:
+            del headers["x-shortstack-origin-secret"]
+        return headers
+
+    statuses = [unlock(api_lambda, "guess", headers=forged(n))["statusCode"] for n in range(7)]
+    assert statuses == [401] * WRONG_ATTEMPTS_MAX + [429] * (7 - WRONG_ATTEMPTS_MAX)
+    assert unlock(api_lambda, PASSWORD, headers=forged(99))["statusCode"] == 429
+    assert clicks(moto_dynamodb) == 0
+
+
+def test_through_the_distribution_each_viewer_address_has_its_own_limit(
+    api_lambda: Any, moto_dynamodb: Any
+) -> None:
+    # Every request through CloudFront comes from an edge's address (one sourceIp here):
+    # with the secret the viewer's address is CloudFront's header, so one guesser behind an
+    # edge does not lock out the next viewer there.
+    guesser = through_cloudfront("203.0.113.7")
+    statuses = [unlock(api_lambda, "guess", headers=guesser)["statusCode"] for n in range(6)]
+    assert statuses == [401] * WRONG_ATTEMPTS_MAX + [429]
+    other = unlock(api_lambda, PASSWORD, headers=through_cloudfront("198.51.100.8"))
+    assert other["statusCode"] == 302
+    assert clicks(moto_dynamodb) == 1

@@ -32,7 +32,10 @@ IPHONE = (
 @pytest.fixture
 def container(tmp_path: Path) -> Iterator[Container]:
     salt = "a-deployment-secret"
-    with jwt_mode_container(tmp_path, clock=FakeClock(NOW), visitor_hash_salt=salt) as built:
+    # Behind CloudFront, as on AWS: each visit's CloudFront-Viewer-Address is believed.
+    with jwt_mode_container(
+        tmp_path, clock=FakeClock(NOW), visitor_hash_salt=salt, trust_cloudfront_viewer_headers=True
+    ) as built:
         yield built
 
 

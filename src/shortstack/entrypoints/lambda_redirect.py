@@ -156,7 +156,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if method not in REDIRECT_METHODS:
         return to_response(error_reply(405, "method not allowed", method, correlation_id))
     body = body_of(event) if method == "POST" else b""
-    # The viewer's address is CloudFront's header alone: behind CloudFront `sourceIp` is the edge's.
+    # Only the distribution can invoke the function URL (AWS_IAM, signed by its origin access
+    # control), so the CloudFront-Viewer-* headers are CloudFront's (docs/decisions/0704); the
+    # viewer's address is that header alone: behind CloudFront `sourceIp` is the edge's.
     reply = answer(
         redirects,
         method,
@@ -165,6 +167,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         correlation_id,
         query=str(event.get("rawQueryString") or ""),
         body=body,
+        edge=True,
     )
     return to_response(reply)
 

@@ -25,10 +25,11 @@ redirect Lambda's cold-start path.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from shortstack.domain.errors import (
@@ -56,6 +57,9 @@ from shortstack.service_layer.redirects import PreviewCard, RedirectService
 REDIRECT_METHODS = frozenset({"GET", "HEAD", "POST"})
 COUNTRY_HEADER = "cloudfront-viewer-country"
 VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
+# The origin custom header our distribution adds to every request it sends the API: only
+# CloudFront knows its value, and it overwrites one a viewer sends (docs/decisions/0704).
+ORIGIN_SECRET_HEADER = "x-shortstack-origin-secret"  # noqa: S105 (a header name)
 # Every request header `answer` reads (the local layer copies only these).
 REQUEST_HEADERS = frozenset(
     {
@@ -67,6 +71,7 @@ REQUEST_HEADERS = frozenset(
         "host",
         COUNTRY_HEADER,
         VIEWER_ADDRESS_HEADER,
+        ORIGIN_SECRET_HEADER,
     }
 )
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -101,22 +106,58 @@ class FormTooLarge(BadForm):
     status = 413
 
 
+@dataclass(frozen=True, slots=True)
+class EdgeTrust:
+    """When a request's CloudFront-Viewer-* headers are CloudFront's, not the client's.
+
+    `always`: every request reached us through a CloudFront that sets them (the redirect
+    function, which only the distribution can invoke; a local server behind one's own
+    CloudFront, TRUST_CLOUDFRONT_VIEWER_HEADERS). `secret`: a request that carries it in
+    ORIGIN_SECRET_HEADER came through our distribution (the API, whose execute-api endpoint
+    anyone can call directly). Neither: the headers are the client's own words.
+    """
+
+    always: bool = False
+    secret: str = field(default="", repr=False)
+
+    def proven(self, headers: Mapping[str, str]) -> bool:
+        if self.always:
+            return True
+        offered = headers.get(ORIGIN_SECRET_HEADER)
+        if not self.secret or offered is None:
+            return False
+        # In constant time: how much of a guess matched must not show in the answer's time.
+        return hmac.compare_digest(offered.encode(), self.secret.encode())
+
+
 def unlock_path(short_id: str) -> str:
     """Where a password form posts (an API route on every runtime)."""
     return f"/api/v1/unlock/{short_id}"
 
 
-def visit_from(headers: Mapping[str, str], peer: str | None = None, query: str = "") -> Visit:
+def visit_from(
+    headers: Mapping[str, str],
+    peer: str | None = None,
+    query: str = "",
+    *,
+    edge: bool = False,
+) -> Visit:
     """The visitor details a redirect reads, from lower-case request headers.
 
-    The viewer's address comes from CloudFront's header when the request passed through
-    CloudFront, otherwise from the connection (`peer`, the local server).
+    `edge`: the request provably came through our CloudFront distribution, so its
+    `CloudFront-Viewer-Address` and `-Country` are CloudFront's (docs/decisions/0704). Any
+    other request's are the client's own words: its address is the connection's (`peer`),
+    and it has no country. The wrong-password limit and the visitor hash key on the address.
     """
-    address = cloudfront_viewer_ip(headers.get(VIEWER_ADDRESS_HEADER)) or peer
+    if edge:
+        address = cloudfront_viewer_ip(headers.get(VIEWER_ADDRESS_HEADER)) or peer
+        country = headers.get(COUNTRY_HEADER)
+    else:
+        address, country = peer, None
     return Visit.from_headers(
         headers.get("referer"),
         headers.get("user-agent"),
-        headers.get(COUNTRY_HEADER),
+        country,
         address,
         accept_language=headers.get("accept-language"),
         query=query,
@@ -245,13 +286,15 @@ def answer(
     query: str = "",
     body: bytes = b"",
     base_url: str | None = None,
+    edge: bool = False,
 ) -> Reply:
     """The reply to one request for a short link (see the module docstring).
 
-    Never raises: every outcome is a reply, and any failure a logged JSON 500.
+    `edge`: believe the CloudFront-Viewer-* headers (`visit_from`). Never raises: every
+    outcome is a reply, and any failure a logged JSON 500.
     """
     try:
-        visit = visit_from(headers, peer, query)
+        visit = visit_from(headers, peer, query, edge=edge)
         if method == "HEAD":
             outcome = redirects.peek(short_id, visit)
         elif method == "POST":

@@ -18,11 +18,14 @@ from shortstack.bootstrap import Container, adapters_for, bootstrap
 from shortstack.domain.short_ids import is_reserved
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.redirect_layer import top_level_paths
+from shortstack.entrypoints.redirects import ORIGIN_SECRET_HEADER
 from shortstack.service_layer.events import PublishingUnitOfWork
 from tests.conftest import settings_for
 from tests.fakes import FakeClock
 
 BASE = "https://sho.rt"
+# The origin header our distribution adds: CloudFront-Viewer-* headers are believed with it.
+EDGE = {ORIGIN_SECRET_HEADER: "a-secret-only-cloudfront-knows"}
 
 
 @pytest.fixture
@@ -33,9 +36,14 @@ def clock() -> FakeClock:
 @pytest.fixture
 def recording_sqlite_container(tmp_path: Path, clock: FakeClock) -> Iterator[Container]:
     """SQLite on the fake clock, publishing to memory: these tests check the events too
-    (every click's as well: CLICK_EVENTS_ON_BUS)."""
+    (every click's as well: CLICK_EVENTS_ON_BUS). A request carrying EDGE comes through
+    "our distribution", as on AWS."""
     settings = settings_for(
-        "sqlite", tmp_path, public_base_url=BASE + "/", click_events_on_bus=True
+        "sqlite",
+        tmp_path,
+        public_base_url=BASE + "/",
+        click_events_on_bus=True,
+        cloudfront_origin_secret=EDGE[ORIGIN_SECRET_HEADER],
     )
     publisher = MemoryEventPublisher()
     recording = replace(
@@ -326,6 +334,7 @@ def test_get_redirects_counts_and_publishes_the_click(
             "user-agent": "Mozilla/5.0 (iPhone)",
             "cloudfront-viewer-country": "fr",
             "x-correlation-id": "visit-1",
+            **EDGE,
         },
     )
     assert response.status_code == 302
@@ -732,25 +741,35 @@ def test_wrong_passwords_are_limited_then_answered_429_with_retry_after(
     assert clicks_of(api, "locked") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the wrong-password limit counts per CloudFront-Viewer-Address whoever sends it: "
-        "a client that names another address each time guesses without limit, on the local "
-        "server and on AWS through the API's own execute-api endpoint, which CloudFront "
-        "does not stand in front of"
-    ),
-)
 @pytest.mark.parametrize("path", ["/locked", "/api/v1/unlock/locked"])
+@pytest.mark.parametrize(
+    "proof", [{}, {ORIGIN_SECRET_HEADER: "a-guess"}, {ORIGIN_SECRET_HEADER: ""}]
+)
 def test_a_client_cannot_reset_its_wrong_passwords_by_naming_another_viewer_address(
+    api: TestClient, path: str, proof: dict[str, str]
+) -> None:
+    # Without the distribution's secret (the local server; the API's own execute-api
+    # endpoint, which anyone can call) the CloudFront-Viewer-* headers are the client's words.
+    create(api, alias="locked", password="open sesame")
+    for n in range(5):
+        forged = {**FORM, **proof, "cloudfront-viewer-address": f"203.0.113.{n}:443"}
+        assert api.post(path, content=b"password=guess", headers=forged).status_code == 401
+    forged = {**FORM, **proof, "cloudfront-viewer-address": "203.0.113.99:443"}
+    assert api.post(path, content=b"password=guess", headers=forged).status_code == 429
+
+
+@pytest.mark.parametrize("path", ["/locked", "/api/v1/unlock/locked"])
+def test_through_the_distribution_each_viewer_has_its_own_wrong_passwords(
     api: TestClient, path: str
 ) -> None:
     create(api, alias="locked", password="open sesame")
-    for n in range(5):
-        forged = {**FORM, "cloudfront-viewer-address": f"203.0.113.{n}:443"}
-        assert api.post(path, content=b"password=guess", headers=forged).status_code == 401
-    forged = {**FORM, "cloudfront-viewer-address": "203.0.113.99:443"}
-    assert api.post(path, content=b"password=guess", headers=forged).status_code == 429
+    first = {**FORM, **EDGE, "cloudfront-viewer-address": "203.0.113.1:443"}
+    for _ in range(5):
+        assert api.post(path, content=b"password=guess", headers=first).status_code == 401
+    assert api.post(path, content=b"password=guess", headers=first).status_code == 429
+    # Another viewer behind the same edge (the same connection's address) is not locked out.
+    second = {**FORM, **EDGE, "cloudfront-viewer-address": "198.51.100.7:443"}
+    assert api.post(path, content=b"password=open+sesame", headers=second).status_code == 302
 
 
 @pytest.mark.parametrize(

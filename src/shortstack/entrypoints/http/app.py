@@ -31,6 +31,7 @@ from shortstack.entrypoints.http.middleware import (
     TrailingSlashMiddleware,
 )
 from shortstack.entrypoints.http.openapi import install_openapi
+from shortstack.entrypoints.http.operations import edge_trust
 from shortstack.entrypoints.http.ratelimit import CreateRateLimitMiddleware, TokenBuckets
 from shortstack.entrypoints.http.redirect_layer import (
     RedirectingFastAPI,
@@ -178,6 +179,7 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
         top_level_paths(chain(app.routes, own_routes)),
         writer=container.group_commit,
         base_url=container.settings.base_url,
+        edge=edge_trust(container.settings),
     )
     return app
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from shortstack.config import Settings
 from shortstack.entrypoints.http.schemas.link_public import LinkPublic
+from shortstack.entrypoints.redirects import EdgeTrust
 from shortstack.service_layer.links import LinksService
 
 if TYPE_CHECKING:
@@ -45,6 +46,13 @@ def viewer_host(settings: Settings, header: Callable[[str], str | None]) -> str 
         if forwarded:
             return forwarded
     return header("host")
+
+
+def edge_trust(settings: Settings) -> EdgeTrust:
+    """Whose CloudFront-Viewer-* headers this app believes (docs/decisions/0704): nobody's by
+    default; every request's behind one's own CloudFront (TRUST_CLOUDFRONT_VIEWER_HEADERS);
+    on AWS those carrying the secret our distribution adds (CLOUDFRONT_ORIGIN_SECRET)."""
+    return EdgeTrust(settings.trust_cloudfront_viewer_headers, settings.cloudfront_origin_secret)
 
 
 def short_base(settings: Settings, host: str | None) -> str:

@@ -31,6 +31,7 @@ from shortstack.entrypoints.redirects import (
     FORM_BODY_MAX,
     REDIRECT_METHODS,
     REQUEST_HEADERS,
+    EdgeTrust,
     Reply,
     answer,
     error_reply,
@@ -64,9 +65,12 @@ class RedirectLayer:
         app_paths: Iterable[str] = (),
         writer: RunsWrites | None = None,
         base_url: str | None = None,
+        edge: EdgeTrust | None = None,
     ) -> None:
         self.redirects = redirects
         self.base_url = base_url
+        # Whose CloudFront-Viewer-* headers are believed (by default nobody's).
+        self.edge = edge or EdgeTrust()
         # The app's own single-segment routes win even if a link id could look like one.
         self.app_paths = frozenset(path.lower() for path in app_paths)
         # Counting GETs go through the writer when there is one (SQLite: group commit).
@@ -94,6 +98,7 @@ class RedirectLayer:
         peer = str(client[0]) if client else None
         query = scope.get("query_string", b"").decode("latin-1")
         body = await read_form(receive) if method == "POST" else b""
+        edge = self.edge.proven(headers)
 
         def work() -> Reply:
             return answer(
@@ -106,6 +111,7 @@ class RedirectLayer:
                 query,
                 body,
                 self.base_url,
+                edge,
             )
 
         if method == "POST":

@@ -22,6 +22,7 @@ from shortstack.domain.link_fields import DEFAULT_REDIRECT_STATUS, REDIRECT_STAT
 from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
 from shortstack.domain.short_ids import ALIAS_PATTERN, RESERVED_WORDS
 from shortstack.entrypoints.http.deps import RedirectsDep
+from shortstack.entrypoints.http.operations import edge_trust
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 from shortstack.entrypoints.redirects import FORM_BODY_MAX, FORM_TYPE, answer, unlock_path
 
@@ -150,11 +151,12 @@ async def _answer(short_id: str, request: Request, redirects: RedirectsDep) -> R
     query = request.url.query
     settings = request.app.state.container.settings
     method = request.method
+    edge = edge_trust(settings).proven(request.headers)
 
     def work() -> Response:
         reply = answer(
             redirects, method, short_id, request.headers, correlation_id, peer, query, body,
-            settings.base_url,
+            settings.base_url, edge,
         )  # fmt: skip
         return Response(reply.body, status_code=reply.status, headers=dict(reply.headers))
 
