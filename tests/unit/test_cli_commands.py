@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import socket
 from pathlib import Path
 
@@ -70,6 +71,42 @@ def test_a_command_says_which_data_it_uses(
     captured = capsys.readouterr()
     assert f"shortstack: data in {data} (SQLite, DATA_DIR)" in captured.err
     assert "0 dead letter(s)" in captured.out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["dlq", "list", "--data-dir", "{data}"],
+        ["dlq", "--data-dir", "{data}", "list"],
+        ["--data-dir", "{elsewhere}", "dlq", "list", "--data-dir", "{data}"],  # the last wins
+        ["links", "list", "--data-dir", "{data}"],
+        ["maintenance", "run", "--data-dir", "{data}"],
+    ],
+)
+def test_the_data_directory_may_follow_the_command(
+    elsewhere: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    data = elsewhere / "kept"
+    data.mkdir()
+    named = [arg.format(data=data, elsewhere=elsewhere / "nowhere") for arg in argv]
+    assert main(named) == 0
+    assert f"shortstack: data in {data} (SQLite, DATA_DIR)" in capsys.readouterr().err
+
+
+def test_every_command_takes_the_shared_options_after_it() -> None:
+    from shortstack.entrypoints.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["cost"], ["serve"], ["create-table"], ["dev-token"], ["events", "put"]):
+        usage = _help_of(parser, argv)
+        assert "--data-dir" in usage, argv
+
+
+def _help_of(parser: argparse.ArgumentParser, argv: list[str]) -> str:
+    for name in argv:
+        [subparsers] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = subparsers.choices[name]
+    return parser.format_help()
 
 
 def test_import_to_a_stopped_server_says_no_server_answers(

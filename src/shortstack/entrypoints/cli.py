@@ -193,7 +193,7 @@ examples:
   shortstack links list                         every link, newest first
   shortstack import links.csv                   load a CSV of url[,alias][,ttl_days]
   shortstack import links.csv --url http://127.0.0.1:8000   through a running server
-  shortstack --data-dir ~/shortstack/.data dlq list          another data directory
+  shortstack dlq list --data-dir ~/shortstack/.data          another data directory
   eval "$(shortstack dev-token --env)"; shortstack dev-token   try AUTH_MODE=jwt locally
   shortstack COMMAND --help                     the options of one command
 
@@ -209,15 +209,37 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"shortstack {__version__}")
-    parser.add_argument(
-        "--data-dir", metavar="PATH", help="the local data directory (default: DATA_DIR or .data)"
-    )
+    _add_shared(parser, default=None)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
         command.configure(sub)
         sub.set_defaults(run=command.run)
+        _share_below(sub)
     return parser
+
+
+def _add_shared(parser: argparse.ArgumentParser, default: object) -> None:
+    """The options every command takes, before its name or after (`dlq list --data-dir X`)."""
+    parser.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        default=default,
+        help="the local data directory (default: DATA_DIR or .data)",
+    )
+
+
+def _share_below(parser: argparse.ArgumentParser) -> None:
+    """Give `parser` and each of its sub-commands' parsers the shared options.
+
+    Theirs default to SUPPRESS: a sub-parser's default would otherwise replace what was
+    given before the command's name.
+    """
+    _add_shared(parser, default=argparse.SUPPRESS)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _share_below(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
