@@ -172,10 +172,12 @@ def test_cost_command_prices_the_shipped_profile(capsys: pytest.CaptureFixture[s
     assert figures["monthly_usd"]["total"] == pytest.approx(
         0.9 * figures["usd_per_million"]["redirect"]
         + 0.1 * figures["usd_per_million"]["api"]
-        + fixed
+        + fixed,
+        abs=0.005,  # to the cent
     )
     assert figures["redirect_vs_classic"] == pytest.approx(
-        figures["usd_per_million"]["redirect"] / figures["classic_redirect_usd_per_million"]
+        figures["usd_per_million"]["redirect"] / figures["classic_redirect_usd_per_million"],
+        abs=1e-6,
     )
     assert figures["prices"]["as_of"]
     assert all(", https://aws.amazon.com/" in s for s in figures["prices"]["sources"].values())
@@ -207,6 +209,36 @@ def test_cost_command_shows_only_the_fixed_lines_for_idle(
     assert "$        0.00" in out.split("total", 1)[1].splitlines()[0]
     assert "CloudWatch alarms (10)" in out
     assert "essential (priced above): 10 alarms, $0.00 a month; all: 16 alarms, $0.60" in out
+
+
+@pytest.mark.parametrize("alarm_set", ["essential", "all"])
+@pytest.mark.parametrize("requests", ["0", "1000000", "123456789"])
+def test_cost_json_gives_money_to_the_cent_a_month_and_the_millionth_a_million(
+    capsys: pytest.CaptureFixture[str], alarm_set: str, requests: str
+) -> None:
+    args = ("--requests-per-month", requests, "--alarm-set", alarm_set, "--free-tier", "--json")
+    code, out, _ = run_cost(capsys, *args)
+    assert code == 0
+    figures = json.loads(out)
+    monthly = [
+        *figures["monthly_usd"].values(),
+        *figures["fixed_monthly_usd"].values(),
+        *figures["redirect_monthly_usd"].values(),
+        *(each["usd_month"] for each in figures["alarm_sets"].values()),
+    ]
+    per_million = [
+        *figures["usd_per_million"].values(),
+        figures["classic_redirect_usd_per_million"],
+        *figures["redirect_usd_per_million_by_line"]["shortstack"].values(),
+        *figures["redirect_usd_per_million_by_line"]["classic"].values(),
+        figures["redirect_vs_classic"],
+        *figures["redirect_vs_classic_by_pricing"].values(),
+    ]
+    assert all(value == round(value, 2) for value in monthly), monthly
+    assert all(value == round(value, 6) for value in per_million), per_million
+    assert "0000000" not in out and "9999999" not in out
+    if alarm_set == "all":
+        assert figures["alarm_sets"]["all"]["usd_month"] == 0.6
 
 
 def test_cost_command_prices_the_alarm_set_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
@@ -334,12 +366,16 @@ def test_cost_command_compares_a_month_of_redirects_with_the_classic_design(
     assert free["free_tier"] is True
     assert free["redirects_compared"] == 5_000_000
     months = free["redirect_monthly_usd"]
-    assert free["redirect_vs_classic"] == pytest.approx(months["shortstack"] / months["classic"])
+    # The ratio of the unrounded months; the months are given to the cent.
+    assert free["redirect_vs_classic"] == pytest.approx(
+        months["shortstack"] / months["classic"], rel=1e-3
+    )
     code, out, _ = run_cost(capsys, *args)
     listed = json.loads(out)
     assert listed["free_tier"] is False
     assert listed["redirect_vs_classic"] == pytest.approx(
-        listed["usd_per_million"]["redirect"] / listed["classic_redirect_usd_per_million"]
+        listed["usd_per_million"]["redirect"] / listed["classic_redirect_usd_per_million"],
+        abs=1e-6,
     )
     assert free["monthly_usd"]["total"] < listed["monthly_usd"]["total"]
 
@@ -353,10 +389,10 @@ def test_cost_command_shows_the_redirect_line_by_line_and_why_list_prices_do_not
     figures = json.loads(out)
     by_line = figures["redirect_usd_per_million_by_line"]
     assert sum(by_line["shortstack"].values()) == pytest.approx(
-        figures["usd_per_million"]["redirect"]
+        figures["usd_per_million"]["redirect"], abs=1e-5
     )
     assert sum(by_line["classic"].values()) == pytest.approx(
-        figures["classic_redirect_usd_per_million"]
+        figures["classic_redirect_usd_per_million"], abs=1e-5
     )
     assert by_line["shortstack"]["API Gateway HTTP API"] == 0
     assert by_line["classic"]["CloudFront requests"] == 0

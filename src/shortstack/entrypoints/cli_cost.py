@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -101,9 +102,12 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
     alarm_sets = {
         name: {
             "cloudwatch_alarms": count,
-            "usd_month": fixed_monthly(
-                Standing(count, standing.cloudwatch_dashboards, standing.kms_keys), fixed_prices
-            )["CloudWatch alarms"],
+            "usd_month": _cents(
+                fixed_monthly(
+                    Standing(count, standing.cloudwatch_dashboards, standing.kms_keys),
+                    fixed_prices,
+                )["CloudWatch alarms"]
+            ),
         }
         for name, count in alarm_counts(deployment).items()
     }
@@ -120,14 +124,14 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
     for name, allowances in (("list", None), ("free_tier", FreeTier.from_mapping(price_data))):
         mine = monthly_usd(redirects, usage["redirect"], prices, allowances)
         tutorial = monthly_usd(redirects, classic, prices, allowances)
-        by_pricing[name] = mine / tutorial if tutorial else 0.0
+        by_pricing[name] = _fine(mine / tutorial if tutorial else 0.0)
     return {
         "requests_per_month": bill.requests_per_month,
         "mix": bill.mix,
         "free_tier": free is not None,
         # `total` includes the fixed lines: with no requests it is exactly their sum.
-        "monthly_usd": {**bill.lines, "total": bill.total},
-        "fixed_monthly_usd": bill.fixed,
+        "monthly_usd": _each(_cents, {**bill.lines, "total": bill.total}),
+        "fixed_monthly_usd": _each(_cents, bill.fixed),
         "alarm_set": args.alarm_set,
         "alarm_sets": alarm_sets,
         "standing": {
@@ -135,15 +139,15 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
             "cloudwatch_dashboards": standing.cloudwatch_dashboards,
             "kms_keys": standing.kms_keys,
         },
-        "usd_per_million": {kind: per_million(used, prices) for kind, used in usage.items()},
-        "classic_redirect_usd_per_million": per_million(classic, prices),
+        "usd_per_million": {kind: _fine(per_million(used, prices)) for kind, used in usage.items()},
+        "classic_redirect_usd_per_million": _fine(per_million(classic, prices)),
         "redirects_compared": redirects,
-        "redirect_monthly_usd": {"shortstack": ours, "classic": theirs},
-        "redirect_vs_classic": ours / theirs if theirs else 0.0,
+        "redirect_monthly_usd": {"shortstack": _cents(ours), "classic": _cents(theirs)},
+        "redirect_vs_classic": _fine(ours / theirs if theirs else 0.0),
         "redirect_vs_classic_by_pricing": by_pricing,
         "redirect_usd_per_million_by_line": {
-            "shortstack": lines_per_million(usage["redirect"], prices),
-            "classic": lines_per_million(classic, prices),
+            "shortstack": _each(_fine, lines_per_million(usage["redirect"], prices)),
+            "classic": _each(_fine, lines_per_million(classic, prices)),
         },
         "edge_usd_per_million_requests": {
             "cloudfront": prices.cloudfront_https_per_million,
@@ -152,6 +156,20 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
         "prices": {"region": prices.region, "as_of": prices.as_of, "sources": prices.sources},
         "profile_measured_at": profile.get("measured_at"),
     }
+
+
+def _cents(usd: float) -> float:
+    """A month's dollars as a bill gives them (and no float noise: 0.6, not 0.6000000000000001)."""
+    return round(usd, 2)
+
+
+def _fine(value: float) -> float:
+    """A figure per million requests, or a ratio: six decimals, a millionth of a dollar."""
+    return round(value, 6)
+
+
+def _each(rounded: Callable[[float], float], figures: Mapping[str, float]) -> dict[str, float]:
+    return {name: rounded(value) for name, value in figures.items()}
 
 
 def _print(figures: dict[str, Any]) -> None:
