@@ -26,7 +26,7 @@ from shortstack.domain.errors import (
 from shortstack.domain.link_options import rule_from
 from shortstack.domain.link_routing import Variant
 from shortstack.domain.links import Link, LinkChanges
-from shortstack.domain.passwords import WRONG_ATTEMPTS_MAX, ScryptCost, attempt_window
+from shortstack.domain.passwords import WRONG_ATTEMPTS_MAX, Claim, ScryptCost, attempt_window
 from shortstack.domain.target_urls import OwnHosts
 from shortstack.domain.visits import Visit
 from shortstack.service_layer.analytics import AnalyticsService
@@ -256,6 +256,27 @@ def test_concurrent_wrong_passwords_never_pass_the_limit(world: World) -> None:
     assert world.stored(link.short_id).click_count == 1
 
 
+def test_concurrent_right_passwords_are_never_refused(world: World) -> None:
+    # Each check holds an attempt while it runs: the sixth right one at once used to be a 429.
+    link = world.create(password="open sesame")
+    visitor = Visit(address="203.0.113.9")
+
+    def unlock(n: int) -> str:
+        try:
+            return world.redirects.unlock(link.short_id, visitor, "open sesame").location
+        except TooManyAttempts:
+            return "429"
+
+    assert Counter(race(30, unlock)) == {"https://example.com/": 30}
+    assert world.stored(link.short_id).click_count == 30
+    # Nothing stays held: the client still has all of its wrong passwords.
+    for _ in range(WRONG_ATTEMPTS_MAX):
+        with pytest.raises(PasswordRequired):
+            world.redirects.unlock(link.short_id, visitor, "wrong one")
+    with pytest.raises(TooManyAttempts):
+        world.redirects.unlock(link.short_id, visitor, "open sesame")
+
+
 def test_right_passwords_and_other_refusals_give_their_attempt_back(world: World) -> None:
     link = world.create(password="open sesame")
     visitor = Visit(address="203.0.113.9")
@@ -282,13 +303,33 @@ def test_attempt_claims_stop_at_the_limit_under_200_concurrent_claims(
     window, window_end = attempt_window(NOW)
 
     def claim(n: int) -> str:
-        return "claimed" if attempts.claim("abc1234", "client", window, window_end, 5) else "no"
+        return attempts.claim("abc1234", "client", window, window_end, 5).value
 
-    assert Counter(race(200, claim)) == {"claimed": 5, "no": 195}
+    # Five held by checks in flight: the others wait for one (BUSY), none is used up.
+    assert Counter(race(200, claim)) == {"claimed": 5, "busy": 195}
     attempts.give_back("abc1234", "client", window)
-    assert attempts.claim("abc1234", "client", window, window_end, 5)
-    assert not attempts.claim("abc1234", "client", window, window_end, 5)
+    assert attempts.claim("abc1234", "client", window, window_end, 5) is Claim.CLAIMED
+    assert attempts.claim("abc1234", "client", window, window_end, 5) is Claim.BUSY
+    # Only wrong passwords use the window up; one that was wrong is never given back.
+    for _ in range(4):
+        attempts.keep_as_wrong("abc1234", "client", window)
+    assert attempts.claim("abc1234", "client", window, window_end, 5) is Claim.BUSY
+    attempts.keep_as_wrong("abc1234", "client", window)
+    attempts.give_back("abc1234", "client", window)
+    attempts.keep_as_wrong("abc1234", "client", window)  # no sixth: five are held
+    assert attempts.claim("abc1234", "client", window, window_end, 5) is Claim.SPENT
     # Windows and clients are counted apart.
     later, later_end = attempt_window(window_end)
-    assert attempts.claim("abc1234", "client", later, later_end, 5)
-    assert attempts.claim("abc1234", "other", window, window_end, 5)
+    assert attempts.claim("abc1234", "client", later, later_end, 5) is Claim.CLAIMED
+    assert attempts.claim("abc1234", "other", window, window_end, 5) is Claim.CLAIMED
+
+
+def test_a_give_back_or_a_wrong_one_for_nothing_held_changes_nothing(
+    adapters: Adapters,
+) -> None:
+    attempts = adapters.password_attempts
+    window, window_end = attempt_window(NOW)
+    attempts.give_back("abc1234", "client", window)
+    attempts.keep_as_wrong("abc1234", "client", window)
+    claims = [attempts.claim("abc1234", "client", window, window_end, 2) for _ in range(3)]
+    assert claims == [Claim.CLAIMED, Claim.CLAIMED, Claim.BUSY]

@@ -15,6 +15,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 
 from shortstack.domain.errors import InvalidInput
 
@@ -44,6 +45,14 @@ DEFAULT_COST = ScryptCost()
 WRONG_ATTEMPTS_MAX = 5
 ATTEMPT_WINDOW = timedelta(minutes=15)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class Claim(Enum):
+    """What claiming a password attempt found (service_layer.ports.PasswordAttempts)."""
+
+    CLAIMED = "claimed"  # held: check the password, then give it back unless it was wrong
+    BUSY = "busy"  # every attempt left is held by a check in flight: ask again shortly
+    SPENT = "spent"  # the window's wrong passwords are used up: 429 until it ends
 
 
 def attempt_window(now: datetime) -> tuple[datetime, datetime]:

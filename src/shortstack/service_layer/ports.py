@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from shortstack.domain.links import Link, LinkChanges, Target
     from shortstack.domain.orphan_visits import OrphanVisitKey, OrphanVisits
     from shortstack.domain.pagination import Page
+    from shortstack.domain.passwords import Claim
     from shortstack.domain.uploads import UploadTarget
     from shortstack.domain.users import User
     from shortstack.domain.visits import Click
@@ -150,22 +151,29 @@ class LinkRepository(LinkSink, Protocol):
 class PasswordAttempts(Protocol):
     """Password attempts per link and client, counted in fixed windows (passwords.py).
 
-    An attempt is claimed before the password is checked, so that concurrent guesses
-    cannot all pass a "fewer than the limit so far" read; a right one is given back.
+    An attempt is held before the password is checked, so that concurrent guesses cannot
+    all pass a "fewer than the limit so far" read; a right one is given back, a wrong one
+    stays held for the window. Concurrent right ones wait for a free attempt (BUSY) rather
+    than being refused: only wrong passwords use the window up (SPENT).
     """
 
     def claim(
         self, short_id: str, client: str, window: datetime, forget_after: datetime, limit: int
-    ) -> bool:
-        """Count one attempt atomically unless `limit` are counted in the window already.
+    ) -> Claim:
+        """Hold one attempt atomically unless `limit` are held in the window already.
 
-        False (and nothing counted) at the limit. The count may be dropped after
+        At the limit nothing is held: SPENT when `limit` of the held ones were kept as
+        wrong, else BUSY (some are checks still in flight). The counts may be dropped after
         `forget_after`.
         """
         ...
 
     def give_back(self, short_id: str, client: str, window: datetime) -> None:
-        """Uncount one claimed attempt that was not a wrong password."""
+        """Free one held attempt that was not a wrong password."""
+        ...
+
+    def keep_as_wrong(self, short_id: str, client: str, window: datetime) -> None:
+        """Record that one held attempt's password was wrong: it stays held."""
         ...
 
 

@@ -21,6 +21,7 @@ the local server's redirect layer share it without loading FastAPI or Pydantic.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,7 @@ from shortstack.domain.orphan_visits import (
 )
 from shortstack.domain.passwords import (
     WRONG_ATTEMPTS_MAX,
+    Claim,
     attempt_window,
     client_key,
     verify_password,
@@ -72,6 +74,9 @@ if TYPE_CHECKING:  # the ports are Protocols: the redirect's cold start need not
     )
 
 _log = logging.getLogger("shortstack.redirects")
+# How long a password waits for an attempt that checks in flight hold (a right one is never
+# refused for arriving with others): 30 at once wait about a second locally.
+ATTEMPT_WAIT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,16 +233,16 @@ class RedirectService:
         Raises TooManyAttempts once a client has sent WRONG_ATTEMPTS_MAX wrong passwords
         for this link in the current window, PasswordRequired(wrong=True) for a wrong one
         (and counts it), NoPassword for a link without a password, and what `follow`
-        raises. The attempt is counted before the (slow) check and given back unless the
-        password was wrong, so concurrent guesses cannot overrun the limit.
+        raises. The attempt is held before the (slow) check, so concurrent guesses cannot
+        overrun the limit, and given back unless the password was wrong; while checks in
+        flight hold every attempt left, the next one waits for one (docs/decisions/0106).
         """
         if not is_possible_short_id(short_id):
             raise LinkNotFound(short_id)
         now = self.clock()
         client = client_key(visit.address)
         window, window_end = attempt_window(now)
-        if not self.attempts.claim(short_id, client, window, window_end, WRONG_ATTEMPTS_MAX):
-            raise TooManyAttempts(max(1, int((window_end - now).total_seconds())))
+        self._hold_attempt(short_id, client, window, window_end, now)
         wrong = False
         try:
             link = self.links.get(short_id)
@@ -248,7 +253,9 @@ class RedirectService:
                 raise NoPassword(short_id)
             wrong = not verify_password(password, link.password_hash)
         finally:
-            if not wrong:
+            if wrong:
+                self.attempts.keep_as_wrong(short_id, client, window)
+            else:
                 self.attempts.give_back(short_id, client, window)
         if wrong:
             raise PasswordRequired(short_id, wrong=True)
@@ -259,6 +266,25 @@ class RedirectService:
             destination = _destination(target, click)
             self._record_click(outbox, short_id, click, destination)
         return _redirect(target, destination, visit, click)
+
+    def _hold_attempt(
+        self, short_id: str, client: str, window: datetime, window_end: datetime, now: datetime
+    ) -> None:
+        """Hold one attempt, or raise TooManyAttempts once wrong passwords used them up."""
+        give_up = time.monotonic() + ATTEMPT_WAIT_S
+        pause = 0.01
+        while True:
+            claim = self.attempts.claim(short_id, client, window, window_end, WRONG_ATTEMPTS_MAX)
+            if claim is Claim.CLAIMED:
+                return
+            if claim is Claim.SPENT:
+                raise TooManyAttempts(max(1, int((window_end - now).total_seconds())))
+            if time.monotonic() >= give_up:
+                # Held that long, an attempt belongs to a check that died (it stays held to
+                # the window's end): a 429 the client may retry at once.
+                raise TooManyAttempts(1)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
 
 def _destination(target: Target, click: Click) -> Destination:

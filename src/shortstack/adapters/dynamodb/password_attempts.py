@@ -1,4 +1,8 @@
-"""Password attempts in the table: one small item per link, client and window (TTL)."""
+"""Password attempts in the table: one small item per link, client and window (TTL).
+
+`wrong` counts the attempts held (checks in flight and wrong passwords), `failed` the
+wrong passwords among them.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from botocore.exceptions import ClientError
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import to_attributes
 from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
+from shortstack.domain.passwords import Claim
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,11 +30,12 @@ class DynamoDBPasswordAttempts:
 
     def claim(
         self, short_id: str, client: str, window: datetime, forget_after: datetime, limit: int
-    ) -> bool:
+    ) -> Claim:
+        key = self._key(short_id, client, window)
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=self._key(short_id, client, window),
+                Key=key,
                 UpdateExpression="ADD wrong :one SET #ttl = :ttl",
                 ConditionExpression="attribute_not_exists(wrong) OR wrong < :limit",
                 ExpressionAttributeNames={"#ttl": keys.TTL_ATTRIBUTE},
@@ -40,10 +46,20 @@ class DynamoDBPasswordAttempts:
                 },
             )
         except ClientError as exc:
-            if is_conditional_check_failure(exc):
-                return False
-            raise
-        return True
+            if not is_conditional_check_failure(exc):
+                raise
+        else:
+            return Claim.CLAIMED
+        # Full: used up by wrong passwords, or held by checks in flight (only then does a
+        # right password wait for one). Read only on this path, strongly (0.5 RRU).
+        item = self._client.get_item(
+            TableName=self._table,
+            Key=key,
+            ConsistentRead=True,
+            ProjectionExpression="failed",
+        ).get("Item", {})
+        failed = int(item.get("failed", {}).get("N", "0"))
+        return Claim.SPENT if failed >= limit else Claim.BUSY
 
     def give_back(self, short_id: str, client: str, window: datetime) -> None:
         try:
@@ -51,8 +67,27 @@ class DynamoDBPasswordAttempts:
                 TableName=self._table,
                 Key=self._key(short_id, client, window),
                 UpdateExpression="ADD wrong :minus_one",
-                ConditionExpression="wrong > :zero",
+                # Only a held attempt that is not a wrong password (never below them).
+                ConditionExpression=(
+                    "wrong > :zero AND (attribute_not_exists(failed) OR wrong > failed)"
+                ),
                 ExpressionAttributeValues={":minus_one": {"N": "-1"}, ":zero": {"N": "0"}},
+            )
+        except ClientError as exc:
+            if not is_conditional_check_failure(exc):
+                raise
+
+    def keep_as_wrong(self, short_id: str, client: str, window: datetime) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(short_id, client, window),
+                UpdateExpression="ADD failed :one",
+                # Never more wrong passwords than held attempts, and never a new item.
+                ConditionExpression=(
+                    "wrong > :zero AND (attribute_not_exists(failed) OR failed < wrong)"
+                ),
+                ExpressionAttributeValues={":one": {"N": "1"}, ":zero": {"N": "0"}},
             )
         except ClientError as exc:
             if not is_conditional_check_failure(exc):
