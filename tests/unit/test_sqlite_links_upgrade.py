@@ -23,11 +23,16 @@ INSERT INTO links VALUES ('old1234', 'alice', 'https://example.com/', NULL, '[]'
 """
 
 
-def test_an_old_links_table_gains_the_new_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+def _old_database(tmp_path: Path, script: str) -> SqliteDatabase:
+    """A database file an older version made (`script`), opened by this one."""
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as conn:
-        conn.executescript(OLD_SCHEMA)
-    db = SqliteDatabase(path)
+        conn.executescript(script)
+    return SqliteDatabase(path)
+
+
+def test_an_old_links_table_gains_the_new_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    db = _old_database(tmp_path, OLD_SCHEMA)
     try:
         repo = SqliteLinkRepository(db)
         link = repo.get("old1234")
@@ -66,5 +71,57 @@ def test_an_old_imports_table_gains_the_format_column(tmp_path: Path) -> None:
         job = SqliteImportRepository(db).get("imp1")
         assert job is not None
         assert (job.format, job.filename) == ("shortstack", "a.csv")
+    finally:
+        db.close()
+
+
+OLD_CLICK_TABLES = """
+CREATE TABLE click_days (
+    short_id TEXT NOT NULL, day TEXT NOT NULL, clicks INTEGER NOT NULL, bots INTEGER NOT NULL,
+    visitors BLOB, PRIMARY KEY (short_id, day)
+) WITHOUT ROWID;
+CREATE TABLE click_counts (
+    short_id TEXT NOT NULL, day TEXT NOT NULL, dimension TEXT NOT NULL, value TEXT NOT NULL,
+    count INTEGER NOT NULL, PRIMARY KEY (short_id, day, dimension, value)
+) WITHOUT ROWID;
+INSERT INTO click_days VALUES ('old1234', '2026-01-01', 3, 1, NULL),
+    ('old1234', '2026-01-02', 1, 0, NULL);
+INSERT INTO click_counts VALUES ('old1234', '2026-01-01', 'browsers', 'Firefox', 2),
+    ('old1234', '2026-01-01', 'browsers', 'Chrome', 1),
+    ('old1234', '2026-01-01', 'countries', 'DE', 3),
+    ('old1234', '2026-01-01', 'bots', 'curl', 1),
+    ('old1234', '2026-01-02', 'browsers', 'Chrome', 1);
+"""
+
+
+def test_old_per_value_click_counts_move_into_their_days_and_keep_counting(
+    tmp_path: Path,
+) -> None:
+    from datetime import date
+
+    from shortstack.adapters.sqlite.stats import SqliteClickStatsRepository
+    from shortstack.domain.analytics import ClickFacts
+
+    db = _old_database(tmp_path, OLD_CLICK_TABLES)
+    try:
+        stats = SqliteClickStatsRepository(db)
+        first, second = stats.days("old1234", date(2026, 1, 1), date(2026, 1, 2))
+        assert (first.clicks, first.bots, second.clicks) == (3, 1, 1)
+        assert first.counts["browsers"] == {"Firefox": 2, "Chrome": 1}
+        assert first.counts["countries"] == {"DE": 3}
+        assert first.counts["bots"] == {"curl": 1}
+        assert second.counts["browsers"] == {"Chrome": 1}
+        left = db.connection().execute("SELECT count(*) FROM click_counts").fetchone()[0]
+        assert left == 0
+        click = ClickFacts(
+            "e1", "old1234", date(2026, 1, 1), "example.org", "Chrome", "desktop", False, "DE"
+        )
+        assert stats.fold(click)
+        SqliteClickStatsRepository(db)  # a second opening finds nothing left to move
+        (day,) = stats.days("old1234", date(2026, 1, 1), date(2026, 1, 1))
+        assert day.clicks == 4
+        assert day.counts["browsers"] == {"Firefox": 2, "Chrome": 2}
+        assert day.counts["countries"] == {"DE": 4}
+        assert day.counts["referrers"] == {"example.org": 1}
     finally:
         db.close()

@@ -8,15 +8,24 @@ DynamoDB's TTL), well after any redelivery could still arrive. Maintenance
 moves old days into `click_months`/`click_month_counts` (stats_rollup.py; a
 month is dated by its first day).
 
+A link's day is one row of `click_days`: its totals, its visitors and, in `counts`,
+its count per value of each dimension (a JSON object, {dimension: {value: count}}),
+so a click adds to one row, not to one per dimension (decision 0104). Rows that an
+older version kept in `click_counts`, one per value, move into their day's `counts`
+when the schema is ensured; that table stays, empty.
+
 The same transaction adds the click to its owner's day (`owner_click_days`,
 `owner_click_counts`, which also count clicks per link): the overview of all an
-owner's links reads those, never every link. A day's distinct visitors are a
-VisitorSketch kept encoded in `visitors` (read, merged and written back inside the
-transaction); a rolled-up month keeps their sum in `uniques`.
+owner's links reads those, never every link. An owner's day keeps a row per value:
+its count of each of thousands of links would make one object too large to write
+again for every group of clicks. A day's distinct visitors are a VisitorSketch kept
+encoded in `visitors` (read, merged and written back inside the transaction); a
+rolled-up month keeps their sum in `uniques`.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -40,6 +49,8 @@ CREATE TABLE IF NOT EXISTS click_days (
     day      TEXT NOT NULL,
     clicks   INTEGER NOT NULL,
     bots     INTEGER NOT NULL,
+    visitors BLOB,
+    counts   TEXT,
     PRIMARY KEY (short_id, day)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS click_counts (
@@ -85,22 +96,19 @@ CREATE TABLE IF NOT EXISTS owner_click_counts (
 """
 # Columns that tables made by an older version lack.
 _ADDED_COLUMNS = (
-    ("click_days", (("visitors", "BLOB"),)),
+    ("click_days", (("visitors", "BLOB"), ("counts", "TEXT"))),
     ("click_months", (("uniques", "INTEGER NOT NULL DEFAULT 0"),)),
 )
 
-# A day's row and its visitor sketch in one statement: ?5 holds the visitors the clicks
-# add (their hashes, one a line; NULL: none), merged into the stored sketch in SQL.
+# A day's row, its visitor sketch and its counts in one statement: ?5 holds the visitors
+# the clicks add (their hashes, one a line; NULL: none), merged into the stored sketch in
+# SQL, and ?6 the counts they add (JSON, as `counts`), added to the stored ones.
 _ADD_DAY = """
-INSERT INTO click_days (short_id, day, clicks, bots, visitors)
-VALUES (?1, ?2, ?3, ?4, merge_visitors(NULL, ?5))
+INSERT INTO click_days (short_id, day, clicks, bots, visitors, counts)
+VALUES (?1, ?2, ?3, ?4, merge_visitors(NULL, ?5), ?6)
 ON CONFLICT (short_id, day) DO UPDATE
 SET clicks = clicks + excluded.clicks, bots = bots + excluded.bots,
-    visitors = merge_visitors(visitors, ?5)
-"""
-_ADD_COUNT = """
-INSERT INTO click_counts (short_id, day, dimension, value, count) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (short_id, day, dimension, value) DO UPDATE SET count = count + excluded.count
+    visitors = merge_visitors(visitors, ?5), counts = merge_counts(counts, ?6)
 """
 _ADD_OWNER_DAY = """
 INSERT INTO owner_click_days (owner, day, clicks, bots, visitors)
@@ -118,10 +126,33 @@ _IDS_PER_QUERY = 500
 
 
 def ensure_click_schema(db: SqliteDatabase) -> None:
-    """The click tables, with the columns later versions added."""
+    """The click tables, with the columns later versions added and their rows moved."""
     db.ensure_schema("click_stats", SCHEMA)
     for table, columns in _ADDED_COLUMNS:
         db.add_missing_columns(table, columns)
+    if db.connection().execute("SELECT 1 FROM click_counts LIMIT 1").fetchone():
+        _pack_counts(db)
+
+
+def _pack_counts(db: SqliteDatabase) -> None:
+    """Move the per-value rows of `click_counts` (an older version's) into `click_days`.
+
+    One transaction: a day's counts are added to what its row holds (a click of this
+    version may have been added already), then the old rows go.
+    """
+    with db.transaction() as conn:
+        days: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
+        for short_id, day, dimension, value, count in conn.execute(
+            "SELECT short_id, day, dimension, value, count FROM click_counts"
+        ):
+            values = days.setdefault((short_id, day), {}).setdefault(dimension, {})
+            values[value] = values.get(value, 0) + count
+        conn.create_function("merge_counts", 2, _merge_counts, deterministic=True)
+        conn.executemany(
+            "UPDATE click_days SET counts = merge_counts(counts, ?) WHERE short_id = ? AND day = ?",
+            [(_compact(counts), *where) for where, counts in days.items()],
+        )
+        conn.execute("DELETE FROM click_counts")
 
 
 class SqliteClickStatsRepository:
@@ -177,7 +208,7 @@ class SqliteClickStatsRepository:
 
     def days(self, short_id: str, first: date, last: date) -> list[DailyStats]:
         return _read_periods(
-            self._db.connection(), "click_days", "click_counts", "day", short_id, first, last
+            self._db.connection(), "click_days", None, "day", short_id, first, last
         )
 
     def months(self, short_id: str, first: date, last: date) -> list[DailyStats]:
@@ -222,6 +253,22 @@ def _merge_visitors(stored: bytes | None, added: str | None) -> bytes | None:
     return sketch.to_bytes() if changed or stored is None else stored
 
 
+def _merge_counts(stored: str | None, added: str) -> str:
+    """A day's stored counts (JSON) with `added`'s added to them."""
+    if not stored:
+        return added
+    counts: dict[str, dict[str, int]] = json.loads(stored)
+    for dimension, values in json.loads(added).items():
+        kept = counts.setdefault(dimension, {})
+        for value, count in values.items():
+            kept[value] = kept.get(value, 0) + count
+    return _compact(counts)
+
+
+# A day's counts as stored: JSON without the spaces.
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+
+
 class _Sums:
     """What a run of clicks adds to the days of one kind of key (links, or owners)."""
 
@@ -242,6 +289,31 @@ class _Sums:
             self.visitors.setdefault((key, day), []).append(facts.visitor)
 
 
+class _PackedSums:
+    """What a run of clicks adds to its links' days, each day's counts in one object."""
+
+    def __init__(self) -> None:
+        self.days: dict[tuple[str, str], list[int]] = {}
+        self.counts: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
+        self.visitors: dict[tuple[str, str], list[str]] = {}
+
+    def add(self, key: str, day: str, facts: ClickFacts, values: dict[str, str]) -> None:
+        where = (key, day)
+        totals = self.days.get(where)
+        if totals is None:
+            totals = self.days[where] = [0, 0]
+            self.counts[where] = {dimension: {value: 1} for dimension, value in values.items()}
+        else:
+            counts = self.counts[where]
+            for dimension, value in values.items():
+                kept = counts.setdefault(dimension, {})
+                kept[value] = kept.get(value, 0) + 1
+        totals[0] += facts.clicks
+        totals[1] += int(facts.is_bot)
+        if facts.visitor and not facts.is_bot:
+            self.visitors.setdefault(where, []).append(facts.visitor)
+
+
 def write_sums(
     conn: sqlite3.Connection,
     batch: Sequence[ClickFacts],
@@ -259,34 +331,44 @@ def write_sums(
     marks = [(facts.event_id, facts.short_id, now) for facts in batch if facts.event_id]
     if marks:
         conn.executemany("INSERT INTO click_folds VALUES (?, ?, ?)", marks)
-    links, owner_sums = _Sums(), _Sums()
+    links, owner_sums = _PackedSums(), _Sums()
     for facts in batch:
         day = facts.day.isoformat()
         links.add(facts.short_id, day, facts, facts.dimension_values())
         owner = facts.owner or (owners.get(facts.short_id) if owners else None)
         if owner:
             owner_sums.add(owner, day, facts, facts.owner_values())
-    # Made again for each write: it costs about a microsecond, and no connection lacks it.
+    # Made again for each write: it costs about a microsecond, and no connection lacks them.
     conn.create_function("merge_visitors", 2, _merge_visitors, deterministic=True)
-    for sums, days, counts in (
-        (links, _ADD_DAY, _ADD_COUNT),
-        (owner_sums, _ADD_OWNER_DAY, _ADD_OWNER_COUNT),
-    ):
-        visitors = sums.visitors
-        conn.executemany(
-            days,
-            [
-                (*where, *totals, "\n".join(visitors[where]) if where in visitors else None)
-                for where, totals in sums.days.items()
-            ],
-        )
-        conn.executemany(counts, [(*where, n) for where, n in sums.counts.items()])
+    conn.create_function("merge_counts", 2, _merge_counts, deterministic=True)
+    visitors, counts = links.visitors, links.counts
+    conn.executemany(
+        _ADD_DAY,
+        [
+            (
+                *where,
+                *totals,
+                "\n".join(visitors[where]) if where in visitors else None,
+                _compact(counts[where]),
+            )
+            for where, totals in links.days.items()
+        ],
+    )
+    visitors = owner_sums.visitors
+    conn.executemany(
+        _ADD_OWNER_DAY,
+        [
+            (*where, *totals, "\n".join(visitors[where]) if where in visitors else None)
+            for where, totals in owner_sums.days.items()
+        ],
+    )
+    conn.executemany(_ADD_OWNER_COUNT, [(*where, n) for where, n in owner_sums.counts.items()])
 
 
 def _read_periods(
     conn: sqlite3.Connection,
     totals_table: str,
-    counts_table: str,
+    counts_table: str | None,
     period: str,
     owner_id: str,
     first: date,
@@ -294,18 +376,24 @@ def _read_periods(
     *,
     key: str = "short_id",
 ) -> list[DailyStats]:
-    """The days (or months) of one link (or owner) in [first, last], oldest first."""
+    """The days (or months) of one link (or owner) in [first, last], oldest first.
+
+    Without `counts_table`, each row's counts are in its `counts` column (a link's days).
+    """
     bounds = (owner_id, first.isoformat(), last.isoformat())
     visitors = "uniques" if period == "month" else "visitors"
+    packed = ", counts" if counts_table is None else ""
     # The table and column names are this module's constants, never input.
     found = {
-        row[period]: _period(row, period, visitors)
+        row[period]: _period(row, period, visitors, packed=counts_table is None)
         for row in conn.execute(
-            f"SELECT {period}, clicks, bots, {visitors} FROM {totals_table}"  # noqa: S608
+            f"SELECT {period}, clicks, bots, {visitors}{packed} FROM {totals_table}"  # noqa: S608
             f" WHERE {key} = ? AND {period} BETWEEN ? AND ? ORDER BY {period}",
             bounds,
         )
     }
+    if counts_table is None:
+        return list(found.values())
     for row in conn.execute(
         f"SELECT {period}, dimension, value, count FROM {counts_table}"  # noqa: S608
         f" WHERE {key} = ? AND {period} BETWEEN ? AND ?",
@@ -317,10 +405,13 @@ def _read_periods(
     return list(found.values())
 
 
-def _period(row: sqlite3.Row, period: str, visitors: str) -> DailyStats:
+def _period(row: sqlite3.Row, period: str, visitors: str, *, packed: bool) -> DailyStats:
     stats = DailyStats(day=date.fromisoformat(row[period]), clicks=row["clicks"], bots=row["bots"])
     if visitors == "uniques":
         stats.rolled_visitors = row["uniques"] or 0
     else:
         stats.visitors = VisitorSketch.from_bytes(row["visitors"])
+    if packed and row["counts"]:
+        for dimension, values in json.loads(row["counts"]).items():
+            stats.counts.setdefault(dimension, {}).update(values)
     return stats
