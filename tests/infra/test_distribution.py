@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from shortstack.entrypoints.redirects import ORIGIN_SECRET_HEADER
+from shortstack.entrypoints.redirects import EDGE_VIEWER_HEADER, ORIGIN_SECRET_HEADER
 
 from .conditions import Stack
 from .sam_offline import REQUIRED_PARAMETERS, ROOT, source_template, translate
@@ -251,17 +251,33 @@ def test_the_viewer_host_function_is_the_file_terraform_reads(resources: dict[st
 def test_the_viewer_host_function_replaces_any_forwarded_host(
     tmp_path: Path, headers: dict[str, Any], forwarded: str | None
 ) -> None:
+    out = run_viewer_host(tmp_path, headers)
+    assert out.get("x-forwarded-host", {}).get("value") == forwarded
+    assert out.get("host") == headers.get("host")
+
+
+def run_viewer_host(tmp_path: Path, headers: dict[str, Any], ip: str = "203.0.113.5") -> Any:
+    """The request headers the viewer-host function hands on, run under node."""
+    event = {"request": {"headers": headers}, "viewer": {"ip": ip}}
     script = tmp_path / "run.js"
     script.write_text(
         VIEWER_HOST_JS.read_text()
-        + f"\nvar out = handler({{request: {{headers: {json.dumps(headers)}}}}});"
+        + f"\nvar out = handler({json.dumps(event)});"
         + "\nprocess.stdout.write(JSON.stringify(out.headers));\n"
     )
     run = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=30)
     assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout)
-    assert out.get("x-forwarded-host", {}).get("value") == forwarded
-    assert out.get("host") == headers.get("host")
+    return json.loads(run.stdout)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.parametrize("ip", ["198.51.100.7", "2001:db8::7"])
+def test_the_viewer_host_function_writes_the_viewers_ip_over_any_sent(
+    tmp_path: Path, ip: str
+) -> None:
+    forged = {"host": {"value": "sho.rt"}, EDGE_VIEWER_HEADER: {"value": "203.0.113.99"}}
+    out = run_viewer_host(tmp_path, forged, ip)
+    assert out[EDGE_VIEWER_HEADER] == {"value": ip}
 
 
 def test_short_links_and_the_app_point_at_the_distribution_without_a_custom_domain(

@@ -144,8 +144,13 @@ def test_a_form_with_another_field_is_a_400(api_lambda: Any) -> None:
 
 
 def through_cloudfront(viewer: str, secret: str = ORIGIN_SECRET) -> dict[str, str]:
-    """What the distribution's origin request adds: its secret and the viewer's address."""
-    return {"x-shortstack-origin-secret": secret, "cloudfront-viewer-address": f"{viewer}:443"}
+    """What the distribution's origin request adds: its secret, and the viewer's address
+    from its viewer-request function and from CloudFront's own header."""
+    return {
+        "x-shortstack-origin-secret": secret,
+        "x-shortstack-viewer-ip": viewer,
+        "cloudfront-viewer-address": f"{viewer}:443",
+    }
 
 
 @pytest.mark.parametrize("secret", [None, "", "a guess", ORIGIN_SECRET[:-1]])
@@ -178,3 +183,17 @@ def test_through_the_distribution_each_viewer_address_has_its_own_limit(
     other = unlock(api_lambda, PASSWORD, headers=through_cloudfront("198.51.100.8"))
     assert other["statusCode"] == 302
     assert clicks(moto_dynamodb) == 1
+
+
+def test_through_the_distribution_the_functions_address_outranks_a_sent_one(
+    api_lambda: Any, moto_dynamodb: Any
+) -> None:
+    # Whether CloudFront replaces a CloudFront-Viewer-Address the viewer sent on /api/* is
+    # not documented; the viewer-request function's header is CloudFront's record of the
+    # connection, written over any the viewer sent, so it decides (decision 0704).
+    def forged(n: int) -> dict[str, str]:
+        return {**through_cloudfront("203.0.113.7"), "cloudfront-viewer-address": f"192.0.2.{n}:1"}
+
+    statuses = [unlock(api_lambda, "guess", headers=forged(n))["statusCode"] for n in range(6)]
+    assert statuses == [401] * WRONG_ATTEMPTS_MAX + [429]
+    assert clicks(moto_dynamodb) == 0

@@ -60,6 +60,9 @@ VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
 # The origin custom header our distribution adds to every request it sends the API: only
 # CloudFront knows its value, and it overwrites one a viewer sends (docs/decisions/0704).
 ORIGIN_SECRET_HEADER = "x-shortstack-origin-secret"  # noqa: S105 (a header name)
+# The viewer's IP as the distribution's viewer-request function writes it on the API's paths,
+# from CloudFront's own record of the connection and replacing any a viewer sent (0704).
+EDGE_VIEWER_HEADER = "x-shortstack-viewer-ip"
 # Every request header `answer` reads (the local layer copies only these).
 REQUEST_HEADERS = frozenset(
     {
@@ -72,6 +75,7 @@ REQUEST_HEADERS = frozenset(
         COUNTRY_HEADER,
         VIEWER_ADDRESS_HEADER,
         ORIGIN_SECRET_HEADER,
+        EDGE_VIEWER_HEADER,
     }
 )
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -120,14 +124,15 @@ class EdgeTrust:
     always: bool = False
     secret: str = field(default="", repr=False)
 
-    def proven(self, headers: Mapping[str, str]) -> bool:
-        if self.always:
-            return True
+    def judge(self, headers: Mapping[str, str]) -> tuple[bool, str | None]:
+        """Whether to believe the CloudFront-Viewer-* headers, and the viewer's address our
+        distribution's function wrote (only on a request that carries the secret)."""
         offered = headers.get(ORIGIN_SECRET_HEADER)
-        if not self.secret or offered is None:
-            return False
-        # In constant time: how much of a guess matched must not show in the answer's time.
-        return hmac.compare_digest(offered.encode(), self.secret.encode())
+        ours = False
+        if self.secret and offered is not None:
+            # In constant time: how much of a guess matched must not show in the answer's time.
+            ours = hmac.compare_digest(offered.encode(), self.secret.encode())
+        return self.always or ours, headers.get(EDGE_VIEWER_HEADER) if ours else None
 
 
 def unlock_path(short_id: str) -> str:
@@ -141,16 +146,18 @@ def visit_from(
     query: str = "",
     *,
     edge: bool = False,
+    viewer: str | None = None,
 ) -> Visit:
     """The visitor details a redirect reads, from lower-case request headers.
 
     `edge`: the request provably came through our CloudFront distribution, so its
     `CloudFront-Viewer-Address` and `-Country` are CloudFront's (docs/decisions/0704). Any
     other request's are the client's own words: its address is the connection's (`peer`),
-    and it has no country. The wrong-password limit and the visitor hash key on the address.
+    and it has no country. `viewer`: the address our distribution's function wrote, first
+    when given. The wrong-password limit and the visitor hash key on the address.
     """
     if edge:
-        address = cloudfront_viewer_ip(headers.get(VIEWER_ADDRESS_HEADER)) or peer
+        address = viewer or cloudfront_viewer_ip(headers.get(VIEWER_ADDRESS_HEADER)) or peer
         country = headers.get(COUNTRY_HEADER)
     else:
         address, country = peer, None
@@ -287,14 +294,15 @@ def answer(
     body: bytes = b"",
     base_url: str | None = None,
     edge: bool = False,
+    viewer: str | None = None,
 ) -> Reply:
     """The reply to one request for a short link (see the module docstring).
 
-    `edge`: believe the CloudFront-Viewer-* headers (`visit_from`). Never raises: every
-    outcome is a reply, and any failure a logged JSON 500.
+    `edge`, `viewer`: whose address and country to believe (`visit_from`). Never raises:
+    every outcome is a reply, and any failure a logged JSON 500.
     """
     try:
-        visit = visit_from(headers, peer, query, edge=edge)
+        visit = visit_from(headers, peer, query, edge=edge, viewer=viewer)
         if method == "HEAD":
             outcome = redirects.peek(short_id, visit)
         elif method == "POST":

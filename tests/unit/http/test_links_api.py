@@ -18,7 +18,7 @@ from shortstack.bootstrap import Container, adapters_for, bootstrap
 from shortstack.domain.short_ids import is_reserved
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.redirect_layer import top_level_paths
-from shortstack.entrypoints.redirects import ORIGIN_SECRET_HEADER
+from shortstack.entrypoints.redirects import EDGE_VIEWER_HEADER, ORIGIN_SECRET_HEADER
 from shortstack.service_layer.events import PublishingUnitOfWork
 from tests.conftest import settings_for
 from tests.fakes import FakeClock
@@ -751,11 +751,15 @@ def test_a_client_cannot_reset_its_wrong_passwords_by_naming_another_viewer_addr
     # Without the distribution's secret (the local server; the API's own execute-api
     # endpoint, which anyone can call) the CloudFront-Viewer-* headers are the client's words.
     create(api, alias="locked", password="open sesame")
+
+    def forged(n: int) -> dict[str, str]:
+        address = f"203.0.113.{n}"
+        sent = {"cloudfront-viewer-address": f"{address}:443", EDGE_VIEWER_HEADER: address}
+        return {**FORM, **proof, **sent}
+
     for n in range(5):
-        forged = {**FORM, **proof, "cloudfront-viewer-address": f"203.0.113.{n}:443"}
-        assert api.post(path, content=b"password=guess", headers=forged).status_code == 401
-    forged = {**FORM, **proof, "cloudfront-viewer-address": "203.0.113.99:443"}
-    assert api.post(path, content=b"password=guess", headers=forged).status_code == 429
+        assert api.post(path, content=b"password=guess", headers=forged(n)).status_code == 401
+    assert api.post(path, content=b"password=guess", headers=forged(99)).status_code == 429
 
 
 @pytest.mark.parametrize("path", ["/locked", "/api/v1/unlock/locked"])

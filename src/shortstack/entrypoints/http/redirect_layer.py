@@ -98,7 +98,7 @@ class RedirectLayer:
         peer = str(client[0]) if client else None
         query = scope.get("query_string", b"").decode("latin-1")
         body = await read_form(receive) if method == "POST" else b""
-        edge = self.edge.proven(headers)
+        edge, viewer = self.edge.judge(headers)
 
         def work() -> Reply:
             return answer(
@@ -112,6 +112,7 @@ class RedirectLayer:
                 body,
                 self.base_url,
                 edge,
+                viewer,
             )
 
         if method == "POST":

@@ -151,12 +151,12 @@ async def _answer(short_id: str, request: Request, redirects: RedirectsDep) -> R
     query = request.url.query
     settings = request.app.state.container.settings
     method = request.method
-    edge = edge_trust(settings).proven(request.headers)
+    edge, viewer = edge_trust(settings).judge(request.headers)
 
     def work() -> Response:
         reply = answer(
             redirects, method, short_id, request.headers, correlation_id, peer, query, body,
-            settings.base_url, edge,
+            settings.base_url, edge, viewer,
         )  # fmt: skip
         return Response(reply.body, status_code=reply.status, headers=dict(reply.headers))
 
