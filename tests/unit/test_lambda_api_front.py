@@ -372,6 +372,13 @@ def test_a_body_that_names_a_coding_it_is_not_in_is_the_apps_415(pair: Pair, cod
     assert answer["headers"]["accept-encoding"] == "identity"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32-le"])
+def test_a_json_body_in_utf16_or_utf32_is_the_apps_400(pair: Pair, encoding: str) -> None:
+    answer = pair.by_app(create(None, raw=json.dumps(BODY).encode(encoding)))
+    assert answer["statusCode"] == 400
+    assert "send it as UTF-8" in json.loads(answer["body"])["message"]
+
+
 @pytest.mark.parametrize("coding", ["identity", "Identity", ""])
 def test_a_body_named_identity_is_the_fronts_to_create(pair: Pair, coding: str) -> None:
     answer = pair.by_front(create(BODY, **{"content-encoding": coding}))

@@ -41,6 +41,7 @@ from shortstack.entrypoints.http.answer_parts import (
     SECURITY_HEADERS,
 )
 from shortstack.entrypoints.http.error_bodies import domain_error_answer
+from shortstack.entrypoints.http.json_text import HEAD_BYTES, is_wide
 from shortstack.entrypoints.http.pagination import next_page_headers
 from shortstack.observability import bind_correlation_id, configure_logging, logger
 
@@ -325,6 +326,8 @@ class Front:
         if coding is not None and coding.strip().lower() not in ("", "identity"):
             raise FallThrough  # the app refuses a body in a content coding (415, decision 0702)
         data = request.body(self.max_body)
+        if is_wide(data[:HEAD_BYTES]):
+            raise FallThrough  # json.loads would read it; the app refuses it (json_text.py)
         try:
             parsed = json.loads(data)
         except Exception:  # what FastAPI answers depends on why: it words it

@@ -127,12 +127,14 @@ def test_malformed_or_oddly_encoded_bodies_get_a_4xx(
     assert words in response.json()["message"]
 
 
-def test_a_utf16_body_is_decoded_whole_never_half(api: TestClient) -> None:
-    # Python's JSON parser reads UTF-16 and UTF-32 by their BOM, as RFC 8259 once allowed.
+def test_a_utf8_body_is_decoded_whole_and_a_utf16_one_refused(api: TestClient) -> None:
+    # Python's JSON parser would read UTF-16 and UTF-32 by their BOM; the API reads UTF-8.
     body = json.dumps({"links": [{"url": URL, "title": "Ünïcödé ✓ 𝄞"}]}, ensure_ascii=False)
-    response = api.post(
-        BATCH, content=body.encode("utf-16"), headers={"content-type": "application/json"}
-    )
+    headers = {"content-type": "application/json"}
+    refused = api.post(BATCH, content=body.encode("utf-16"), headers=headers)
+    assert refused.status_code == 400, refused.text
+    assert "send it as UTF-8" in refused.json()["message"]
+    response = api.post(BATCH, content=body.encode(), headers=headers)
     assert response.status_code == 200, response.text
     [result] = response.json()["results"]
     assert (result["status"], result["link"]["title"]) == (201, "Ünïcödé ✓ 𝄞")

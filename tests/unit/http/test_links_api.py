@@ -101,7 +101,7 @@ def test_shorten_follows_the_classic_contract(api: TestClient, clock: FakeClock)
         (b"", "JSON object"),
         (b"[1, 2]", "JSON object"),
         (b'"https://example.com"', "JSON object"),
-        (b"\xff\xfe{}", "JSON object"),
+        (b"\xff\xfe{}", "send it as UTF-8"),
         (b"[" * 100_000 + b"]" * 100_000, "JSON object"),
         (b'{"url": "javascript:alert(1)"}', "scheme 'javascript'"),
         (b'{"url": "data:text/html,hi"}', "scheme 'data'"),

@@ -215,6 +215,51 @@ def test_malformed_bodies_get_4xx_json_and_store_nothing(
     assert store(client) == before
 
 
+WIDE_ENCODINGS = ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"]
+JSON_BODIES = [
+    ("/api/v1/links", {"url": "https://example.com/wide"}),
+    ("/shorten", {"url": "https://example.com/wide"}),
+    ("/api/v1/items/", {"name": "Wide", "price": 1, "category": "Misc"}),
+]
+
+
+def _trickled(data: bytes) -> Iterator[bytes]:
+    for index in range(len(data)):
+        yield data[index : index + 1]
+
+
+@pytest.mark.parametrize("trickle", [False, True])
+@pytest.mark.parametrize("encoding", WIDE_ENCODINGS)
+@pytest.mark.parametrize(("path", "body"), JSON_BODIES)
+def test_a_json_body_in_utf16_or_utf32_is_a_400_that_asks_for_utf8(
+    client: Any, seeded: dict[str, Any], path: str, body: Any, encoding: str, trickle: bool
+) -> None:
+    """The API reads UTF-8 JSON only (RFC 8259): Python's parser would guess UTF-16 and
+    UTF-32 from a BOM or null bytes, and the body was taken."""
+    before = store(client)
+    data = json.dumps(body).encode(encoding)
+    content: Any = _trickled(data) if trickle else data
+    response = client.post(path, content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    said = response.json()["error" if path == "/shorten" else "message"]  # the classic contract
+    assert said == "the body is not valid JSON: it is UTF-16 or UTF-32 text; send it as UTF-8"
+    assert store(client) == before
+    assert client.get("/api/v1/links").json() == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+@pytest.mark.parametrize(("path", "body"), JSON_BODIES)
+def test_a_json_body_in_utf8_is_read_with_or_without_a_bom(
+    client: Any, path: str, body: Any, encoding: str
+) -> None:
+    response = client.post(
+        path,
+        content=json.dumps(body).encode(encoding),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+
+
 def test_body_over_the_limit_is_413_before_parsing(client: Any) -> None:
     body = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     response = client.post(

@@ -22,6 +22,7 @@ from shortstack.entrypoints.http.error_bodies import bearer_challenge as bearer_
 from shortstack.entrypoints.http.error_bodies import domain_error_answer
 from shortstack.entrypoints.http.error_bodies import domain_error_body as domain_error_body
 from shortstack.entrypoints.http.error_bodies import status_for as status_for
+from shortstack.entrypoints.http.json_text import is_json
 from shortstack.observability import logger
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -76,14 +77,6 @@ def _why_not_parsed(cause: BaseException, otherwise: str) -> str:
     if type(cause) is ValueError and "integer string conversion" in str(cause):
         return _LONG_NUMBER.format(sys.get_int_max_str_digits())
     return otherwise
-
-
-def is_json(content_type: str) -> bool:
-    """A media type FastAPI reads as JSON (application/json, application/*+json)."""
-    media = content_type.split(";")[0].strip().lower()
-    return media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    )
 
 
 def about_the_body(error: Any, content_type: str) -> Any:

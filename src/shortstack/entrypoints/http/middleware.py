@@ -5,8 +5,9 @@
 - RequestLimitsMiddleware: refuses a request whose shape no route accepts, before the
   app sees it: URLs over 8 KiB (414) and header sections over 16 KiB (431), as API
   Gateway does, a path with control characters (404), bodies over the limit (413)
-  before reading them (Content-Length) or as soon as a streamed body crosses it, and
-  bodies in a content coding (415: no route decompresses one).
+  before reading them (Content-Length) or as soon as a streamed body crosses it,
+  bodies in a content coding (415: no route decompresses one), and JSON bodies in
+  UTF-16 or UTF-32 (400: the API reads UTF-8 JSON; json_text.py).
 - TrailingSlashMiddleware: `/api/v1/items/` and `/api/v1/items` reach the same
   route without a redirect.
 - SecurityHeadersMiddleware: nosniff and a referrer policy on every response.
@@ -24,6 +25,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shortstack.entrypoints.http.answer_parts import SECURITY_HEADERS
+from shortstack.entrypoints.http.json_text import HEAD_BYTES, NOT_UTF8, is_json, is_wide
 from shortstack.observability import bind_correlation_id, choose_correlation_id, logger
 
 CORRELATION_HEADER = b"x-correlation-id"
@@ -101,8 +103,14 @@ class CorrelationIdMiddleware:
             )
 
 
-class BodyTooLarge(Exception):
-    """Raised inside receive() when a streamed body crosses the limit."""
+class RefusedBody(Exception):
+    """Raised inside receive() when the body arriving is refused (over the limit, or not
+    UTF-8 JSON): the refusal is the answer, whatever the app made of the error."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 MAX_URL_BYTES = 8 * 1024
@@ -152,10 +160,15 @@ def refused_coding(scope: Scope) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class BodyLimit:
-    """A path's body limit, and what to tell a client over it (where else to send it)."""
+    """A path's body limit, and what to tell a client over it (where else to send it).
+
+    `utf8_json`: a JSON body in UTF-16 or UTF-32 is refused here (400); False for a route
+    that reads its body itself and refuses one in its own words (POST /shorten).
+    """
 
     max_bytes: int
     advice: str = ""
+    utf8_json: bool = True
 
     def message(self) -> str:
         refusal = f"request body larger than {self.max_bytes} bytes"
@@ -190,6 +203,10 @@ class RequestLimitsMiddleware:
         body_limit = self.limit_for(scope["path"]) if self.limit_for else self.default_limit
         limit = body_limit.max_bytes
         too_large = {"message": body_limit.message()}
+        # The first bytes of a JSON body, until they tell its encoding.
+        head: bytes | None = None
+        if body_limit.utf8_json and is_json(_header(scope, b"content-type") or ""):
+            head = b""
         declared = _header(scope, b"content-length")
         if declared is not None:
             if not declared.isdigit():
@@ -199,27 +216,35 @@ class RequestLimitsMiddleware:
                 await send_json(send, 413, too_large)
                 return
         received = 0
-        exceeded = False
+        refusal: RefusedBody | None = None
         response_started = False
 
         async def limited_receive() -> Message:
-            nonlocal received, exceeded
+            nonlocal received, refusal, head
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > limit:
-                    exceeded = True
-                    raise BodyTooLarge()
+                    refusal = RefusedBody(413, too_large["message"])
+                    raise refusal
+                if head is not None:
+                    head += chunk[: HEAD_BYTES - len(head)]
+                    if len(head) >= HEAD_BYTES or not message.get("more_body", False):
+                        wide, head = is_wide(head), None
+                        if wide:
+                            refusal = RefusedBody(400, NOT_UTF8)
+                            raise refusal
             return message
 
         async def guarded_send(message: Message) -> None:
-            # Frameworks may turn the receive() error into their own 400; a body
-            # over the limit is a 413 whatever the app made of it.
+            # Frameworks may turn the receive() error into their own 400; a refused
+            # body gets its own answer whatever the app made of it.
             nonlocal response_started
-            if exceeded:
+            if refusal is not None:
                 if message["type"] == "http.response.start" and not response_started:
                     response_started = True
-                    await send_json(send, 413, too_large)
+                    await send_json(send, refusal.status, {"message": refusal.message})
                 return
             if message["type"] == "http.response.start":
                 response_started = True
@@ -227,9 +252,9 @@ class RequestLimitsMiddleware:
 
         try:
             await self.app(scope, limited_receive, guarded_send)
-        except BodyTooLarge:
+        except RefusedBody as error:
             if not response_started:
-                await send_json(send, 413, too_large)
+                await send_json(send, error.status, {"message": error.message})
 
 
 class TrailingSlashMiddleware:

@@ -19,6 +19,7 @@ from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import InvalidInput
 from shortstack.domain.link_fields import DEFAULT_TTL_DAYS
 from shortstack.entrypoints.http.deps import CallerDep, LinksDep, ShortBaseDep, viewer_host
+from shortstack.entrypoints.http.json_text import HEAD_BYTES, NOT_UTF8, is_wide
 from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.schemas.links import (
     LinkPublic,
@@ -28,6 +29,7 @@ from shortstack.entrypoints.http.schemas.links import (
 )
 
 router = APIRouter(tags=["links"])
+PATH = "/shorten"
 # The route reads its body itself: every problem with it is the classic 400, never a 422.
 UNANSWERED = {"shorten": ("422",)}
 NOT_AN_OBJECT = 'body must be a JSON object like {"url": "https://example.com/"}'
@@ -41,6 +43,8 @@ class BadShortenRequest(Exception):
 
 def read_url(raw: bytes) -> str:
     """The `url` of a `{"url": ...}` body; BadShortenRequest says what is wrong otherwise."""
+    if is_wide(raw[:HEAD_BYTES]):
+        raise BadShortenRequest(NOT_UTF8)  # json.loads would read it
     try:
         payload: Any = json.loads(raw)
     except (ValueError, RecursionError) as exc:  # bad JSON or bad UTF-8; absurd nesting
@@ -59,7 +63,7 @@ def read_url(raw: bytes) -> str:
 
 
 @router.post(
-    "/shorten",
+    PATH,
     status_code=status.HTTP_201_CREATED,
     response_model=Shortened,
     responses={
