@@ -89,3 +89,38 @@ def test_locally_a_forwarded_host_is_not_believed(tmp_path: Path) -> None:
         container.close()
     assert response.status_code == 201
     assert response.json()["short_url"].startswith("http://127.0.0.1:8000/")
+
+
+@pytest.fixture
+def api_with_origin_secret(api: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("CLOUDFRONT_ORIGIN_SECRET", ORIGIN_SECRET)
+    module = fresh_import("shortstack.entrypoints.lambda_api")
+    yield module
+    module.app.state.container.close()
+
+
+def create_at(path: str, **headers: str) -> dict[str, Any]:
+    """The CloudFront event, sent to `path` (/shorten: FastAPI; /api/v1/links: the light
+    front), with `headers` added."""
+    event = load_event(VIA_CLOUDFRONT)
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["routeKey"] = f"POST {path}"
+    event["headers"].update(headers)
+    return event
+
+
+ORIGIN_SECRET = "a-secret-only-the-distribution-sends"
+
+
+@pytest.mark.parametrize("path", ["/shorten", "/api/v1/links"])
+def test_with_an_origin_secret_only_the_distributions_requests_name_the_host(
+    api_with_origin_secret: Any, path: str
+) -> None:
+    # Straight to the execute-api endpoint a caller could name any X-Forwarded-Host, and
+    # with it the host its short links are built on and checked against (decision 0704).
+    proven = create_at(path, **{"x-shortstack-origin-secret": ORIGIN_SECRET})
+    body = response_json(shorten(api_with_origin_secret, proven))
+    assert body["short_url"].startswith(f"https://{DISTRIBUTION}/"), body
+    for forged in (create_at(path), create_at(path, **{"x-shortstack-origin-secret": "guess"})):
+        body = response_json(shorten(api_with_origin_secret, forged))
+        assert body["short_url"].startswith(f"https://{forged['headers']['host']}/"), body

@@ -127,12 +127,15 @@ class EdgeTrust:
     def judge(self, headers: Mapping[str, str]) -> tuple[bool, str | None]:
         """Whether to believe the CloudFront-Viewer-* headers, and the viewer's address our
         distribution's function wrote (only on a request that carries the secret)."""
-        offered = headers.get(ORIGIN_SECRET_HEADER)
-        ours = False
-        if self.secret and offered is not None:
-            # In constant time: how much of a guess matched must not show in the answer's time.
-            ours = hmac.compare_digest(offered.encode(), self.secret.encode())
+        ours = self.carries_secret(headers.get(ORIGIN_SECRET_HEADER))
         return self.always or ours, headers.get(EDGE_VIEWER_HEADER) if ours else None
+
+    def carries_secret(self, offered: str | None) -> bool:
+        """`offered` (ORIGIN_SECRET_HEADER's value) is the secret: the request is our edge's."""
+        if not self.secret or offered is None:
+            return False
+        # In constant time: how much of a guess matched must not show in the answer's time.
+        return hmac.compare_digest(offered.encode(), self.secret.encode())
 
 
 def unlock_path(short_id: str) -> str:

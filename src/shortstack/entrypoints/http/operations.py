@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from shortstack.config import Settings
 from shortstack.entrypoints.http.schemas.link_public import LinkPublic
-from shortstack.entrypoints.redirects import EdgeTrust
+from shortstack.entrypoints.redirects import ORIGIN_SECRET_HEADER, EdgeTrust
 from shortstack.service_layer.links import LinksService
 
 if TYPE_CHECKING:
@@ -39,11 +39,16 @@ def viewer_host(settings: Settings, header: Callable[[str], str | None]) -> str 
     On AWS the API sits behind CloudFront, which cannot forward Host to API Gateway (the
     gateway answers only on its own name); the distribution's viewer-request function
     copies the viewer's Host into X-Forwarded-Host instead, replacing any the client sent
-    (docs/decisions/0404). Locally nothing sets it, so it is not believed there.
+    (docs/decisions/0404). Locally nothing sets it, so it is not believed there. With an
+    origin secret, a request without it (a call straight to the execute-api endpoint) is
+    not believed either (0704).
     """
     if settings.stage == "aws":
         forwarded = header("x-forwarded-host")
-        if forwarded:
+        secret = settings.cloudfront_origin_secret
+        if forwarded and (
+            not secret or edge_trust(settings).carries_secret(header(ORIGIN_SECRET_HEADER))
+        ):
             return forwarded
     return header("host")
 
