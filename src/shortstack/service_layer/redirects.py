@@ -75,7 +75,7 @@ if TYPE_CHECKING:  # the ports are Protocols: the redirect's cold start need not
 
 _log = logging.getLogger("shortstack.redirects")
 # How long a password waits for an attempt that checks in flight hold (a right one is never
-# refused for arriving with others): 30 at once wait about a second locally.
+# refused for arriving with others): 30 at once all answer within about 2.5 s locally.
 ATTEMPT_WAIT_S = 10.0
 
 
