@@ -244,3 +244,21 @@ def test_self_contained_items_share_the_groups_transaction_without_savepoints(
     assert stored == {f"h{i}" for i in range(10)}
     savepoints = [s for s in statements if s.startswith("SAVEPOINT")]
     assert len(savepoints) <= len(runs)  # one savepoint a run: the unit of work's
+
+
+def test_the_writer_keeps_a_larger_page_cache_than_other_connections(
+    db: SqliteDatabase,
+) -> None:
+    from shortstack.adapters.sqlite.group_commit import WRITER_CACHE_KIB
+
+    committer = GroupCommitter(db)
+
+    def cache_size() -> int:
+        return int(db.connection().execute("PRAGMA cache_size").fetchone()[0])
+
+    try:
+        writers = run_on_own_loop(committer.run(cache_size))
+    finally:
+        committer.close()
+    assert writers == -WRITER_CACHE_KIB
+    assert cache_size() == -2000  # SQLite's default, this thread's connection

@@ -81,6 +81,15 @@ class SqliteDatabase:
         """
         self.connection().execute("PRAGMA synchronous=NORMAL")
 
+    def widen_this_threads_cache(self, kib: int) -> None:
+        """Let this thread's connection keep up to `kib` KiB of pages (SQLite's default: 2,000).
+
+        For the group-commit writer: with the default, a click's pages of a few thousand
+        links were read from the file again (1.8 read calls a click under load, 0.2-0.5
+        with 32 MiB). Only that thread's: every connection has a cache of its own.
+        """
+        self.connection().execute(f"PRAGMA cache_size=-{kib}")
+
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """A write transaction that takes the write lock up front and commits or rolls back.
 

@@ -32,6 +32,8 @@ from shortstack.adapters.sqlite.db import SqliteDatabase, StagedWriteFailed
 
 T = TypeVar("T")
 MAX_BATCH = 256
+# The writer's page cache: every click reads its link's pages, and those of its day.
+WRITER_CACHE_KIB = 32 * 1024
 _log = logging.getLogger("shortstack.sqlite")
 _STOP = object()
 
@@ -96,6 +98,7 @@ class GroupCommitter:
         return batch, False
 
     def _write_forever(self) -> None:
+        self._db.widen_this_threads_cache(WRITER_CACHE_KIB)
         while True:
             batch, stop = self._next_batch()
             if batch:
