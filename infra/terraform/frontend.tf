@@ -79,6 +79,8 @@ resource "aws_cloudfront_origin_request_policy" "redirect_origin_requests" {
       items = [
         "Referer", "User-Agent", "Accept", "Accept-Language", "Content-Type",
         "CloudFront-Viewer-Country", "CloudFront-Viewer-Address", "CloudFront-Is-Mobile-Viewer",
+        # A browser's prefetch or prerender, answered without counting (0100).
+        "Sec-Purpose", "Purpose",
       ]
     }
   }

@@ -36,6 +36,9 @@ REDIRECT_HEADERS = {
     "cloudfront-viewer-country",
     "cloudfront-viewer-address",
     "cloudfront-is-mobile-viewer",
+    # A browser's prefetch or prerender, answered without counting (domain/visits.py).
+    "sec-purpose",
+    "purpose",
 }
 # Where the local server sends each path (its FastAPI routes, the page, the redirect layer).
 LOCAL_ROUTING = {

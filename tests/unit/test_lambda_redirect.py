@@ -397,6 +397,25 @@ def test_a_function_url_event_through_cloudfront_redirects_and_records_the_viewe
     assert event.detail["visitor"] == expected  # the viewer's, not CloudFront's address
 
 
+@pytest.mark.parametrize(
+    "purpose", [{"sec-purpose": "prefetch;prerender"}, {"purpose": "prefetch"}]
+)
+def test_a_browser_prefetch_through_cloudfront_is_redirected_but_not_counted(
+    aws_env: Any, api_lambda: Any, redirect_lambda: Any, purpose: dict[str, str]
+) -> None:
+    short_id = shorten(api_lambda)
+    event = load_event("lambda_url_redirect_get.json", id=short_id)
+    event["headers"].update(purpose)
+    ahead = redirect_lambda.handler(event, FakeLambdaContext())
+    assert ahead["statusCode"] == 302
+    assert ahead["headers"]["location"].startswith("https://www.example.com/")
+    assert clicks(api_lambda, short_id) == 0
+    assert committed_events(aws_env, TABLE_NAME, "LinkClicked") == []
+    followed = invoke(redirect_lambda, "lambda_url_redirect_get.json", id=short_id)
+    assert followed["headers"]["location"] == ahead["headers"]["location"]
+    assert clicks(api_lambda, short_id) == 1
+
+
 def test_on_dynamodb_the_redirect_lambda_builds_one_boto3_client_for_the_table(
     api_lambda: Any, aws_env: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,6 +11,7 @@ from shortstack.domain.visits import (
     Click,
     Visit,
     cloudfront_viewer_ip,
+    is_prefetch,
     referrer_origin,
     visitor_hash,
 )
@@ -85,3 +86,25 @@ def test_a_click_keeps_the_reduced_facts_and_a_hash_only_with_a_salt() -> None:
     assert click.visitor == visitor_hash("k", NOW, "198.51.100.10", "curl/8")
     assert Click.of(visit, NOW).visitor is None
     assert Click.of(Visit(), NOW) == Click(NOW)
+
+
+@pytest.mark.parametrize(
+    ("sec_purpose", "purpose", "prefetch"),
+    [
+        ("prefetch", None, True),  # <link rel=prefetch>, speculation rules (Chromium, Firefox)
+        ("prefetch;prerender", None, True),  # speculation rules' prerender (Chromium)
+        ("prefetch;anonymous-client-ip", None, True),  # through Chromium's private proxy
+        (" Prefetch ; prerender", None, True),
+        (None, "prefetch", True),  # Chromium's legacy header
+        (None, "Prefetch", True),
+        (None, None, False),
+        ("", "", False),
+        ("prefetcher", None, False),
+        ("preview", "preview", False),
+        ("other, prefetch", None, False),  # the purpose is the list's first item
+    ],
+)
+def test_a_prefetch_or_prerender_is_told_by_its_purpose(
+    sec_purpose: str | None, purpose: str | None, prefetch: bool
+) -> None:
+    assert is_prefetch(sec_purpose, purpose) is prefetch

@@ -123,6 +123,22 @@ class Click:
         )
 
 
+def is_prefetch(sec_purpose: str | None, purpose: str | None = None) -> bool:
+    """Whether a request is a browser fetching ahead of a navigation, not a visit.
+
+    `Sec-Purpose` (Fetch; a structured list whose first item is the purpose) is
+    `prefetch` for `<link rel=prefetch>` and speculation rules' prefetches, with
+    parameters for a prerender (`prefetch;prerender`) or Chromium's private proxy
+    (`prefetch;anonymous-client-ip`); Chromium also sends its legacy `Purpose: prefetch`.
+    Such a request gets the answer a visit would get and is not counted: most are never
+    followed, and one that is, is served from the browser's cache, never reaching us.
+    """
+    return any(
+        value and value.split(",", 1)[0].split(";", 1)[0].strip().lower() == "prefetch"
+        for value in (sec_purpose, purpose)
+    )
+
+
 def query_digests(query: str | None) -> tuple[str, ...]:
     """The distinct digests of a query string's pairs, sorted (what a click keeps of it)."""
     return tuple(sorted({query_digest(key, value) for key, value in query_pairs(query)}))

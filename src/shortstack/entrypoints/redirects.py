@@ -7,7 +7,9 @@ document the same paths, and the Lambda handler all turn a request into the same
 - GET counts and redirects (302 by default, or the link's 301/307/308), a crawler
   is redirected without counting, a preview fetcher of a link with a preview gets
   the Open Graph page (200);
-- HEAD answers like GET without counting or a body;
+- HEAD answers like GET without counting or a body, and a browser's prefetch or
+  prerender (`Sec-Purpose: prefetch`, `Purpose: prefetch`) gets a GET's answer without
+  counting (domain/visits.is_prefetch);
 - POST (the password form: `password=...`, nothing else) redirects and counts when
   the password is right, 401 with the form again when not, 429 after too many;
 - a link that cannot redirect sends people to its fallback (302, not counted),
@@ -41,7 +43,7 @@ from shortstack.domain.errors import (
     TooManyAttempts,
 )
 from shortstack.domain.passwords import PASSWORD_MAX
-from shortstack.domain.visits import Visit, cloudfront_viewer_ip
+from shortstack.domain.visits import Visit, cloudfront_viewer_ip, is_prefetch
 from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR, SECURITY_HEADERS
 from shortstack.entrypoints.redirect_pages import (
     CACHE_NO_STORE,
@@ -63,6 +65,9 @@ ORIGIN_SECRET_HEADER = "x-shortstack-origin-secret"  # noqa: S105 (a header name
 # The viewer's IP as the distribution's viewer-request function writes it on the API's paths,
 # from CloudFront's own record of the connection and replacing any a viewer sent (0704).
 EDGE_VIEWER_HEADER = "x-shortstack-viewer-ip"
+# A browser's prefetch or prerender names its purpose (domain/visits.is_prefetch).
+SEC_PURPOSE_HEADER = "sec-purpose"
+PURPOSE_HEADER = "purpose"
 # Every request header `answer` reads (the local layer copies only these).
 REQUEST_HEADERS = frozenset(
     {
@@ -76,6 +81,8 @@ REQUEST_HEADERS = frozenset(
         VIEWER_ADDRESS_HEADER,
         ORIGIN_SECRET_HEADER,
         EDGE_VIEWER_HEADER,
+        SEC_PURPOSE_HEADER,
+        PURPOSE_HEADER,
     }
 )
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -306,8 +313,10 @@ def answer(
     """
     try:
         visit = visit_from(headers, peer, query, edge=edge, viewer=viewer)
-        if method == "HEAD":
-            outcome = redirects.peek(short_id, visit)
+        if method == "HEAD" or is_prefetch(
+            headers.get(SEC_PURPOSE_HEADER), headers.get(PURPOSE_HEADER)
+        ):
+            outcome = redirects.peek(short_id, visit)  # answered as a GET, counting nothing
         elif method == "POST":
             outcome = redirects.unlock(short_id, visit, password_from(headers, body))
         else:

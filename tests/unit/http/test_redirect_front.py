@@ -153,6 +153,33 @@ def test_the_kinds_of_answers_compared_are_the_ones_meant(
     assert clicks(api, made["plain"]) == 1  # a HEAD counts nothing
 
 
+PREFETCHES = [
+    {"sec-purpose": "prefetch"},
+    {"sec-purpose": "prefetch;prerender"},
+    {"purpose": "prefetch"},
+]
+
+
+@pytest.mark.parametrize("prefetch", PREFETCHES)
+@pytest.mark.parametrize("path", ["/{}", "/{}/"])  # the front, FastAPI's route
+def test_a_browser_prefetch_gets_the_answer_a_visit_gets_and_counts_nothing(
+    api: TestClient, clock: FakeClock, prefetch: dict[str, str], path: str
+) -> None:
+    made = links(api, clock)
+    for name, short_id in made.items():
+        url = path.format(short_id)
+        ahead = [exchange(api, "GET", url, {**h, **prefetch}) for h in ({}, BROWSER)]
+        if name != "unknown":
+            assert clicks(api, short_id) == 0, name
+        assert ahead == [exchange(api, "GET", url, h) for h in ({}, BROWSER)], name
+    assert clicks(api, made["plain"]) == 2  # the two visits, not the prefetches
+    once = create(api, max_visits=1)
+    for _ in range(3):
+        assert exchange(api, "GET", path.format(once), prefetch)[0] == 302
+    assert exchange(api, "GET", path.format(once), {})[0] == 302  # the visit is still there
+    assert clicks(api, once) == 1
+
+
 def test_a_password_form_posted_to_the_short_link_unlocks_it_on_both_paths(
     api: TestClient,
 ) -> None:
