@@ -394,10 +394,14 @@ def cost(run: Run) -> tuple[dict[str, Any], list[Figure]]:
     # An idle month is the fixed lines alone, for each of the templates' alarm sets.
     deployment = json.loads((REPO / "src" / "shortstack" / "data" / "deployment.json").read_text())
     idle = {
-        alarm_set: sum(
-            fixed_monthly(
-                Standing.from_mapping(deployment, alarm_set), FixedPrices.from_mapping(price_data)
-            ).values()
+        alarm_set: round(  # to the cent, as `shortstack cost` gives a month
+            sum(
+                fixed_monthly(
+                    Standing.from_mapping(deployment, alarm_set),
+                    FixedPrices.from_mapping(price_data),
+                ).values()
+            ),
+            2,
         )
         for alarm_set in ALARM_SETS
     }
