@@ -29,6 +29,7 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.domain.analytics import ClickFacts, DailyStats
@@ -258,7 +259,7 @@ def _merge_counts(stored: str | None, added: str) -> str:
     if not stored:
         return added
     counts: dict[str, dict[str, int]] = json.loads(stored)
-    for dimension, values in json.loads(added).items():
+    for dimension, values in _parsed(added).items():
         kept = counts.setdefault(dimension, {})
         for value, count in values.items():
             kept[value] = kept.get(value, 0) + count
@@ -290,10 +291,15 @@ class _Sums:
 
 
 class _PackedSums:
-    """What a run of clicks adds to its links' days, each day's counts in one object."""
+    """What a run of clicks adds to its links' days, each day's counts in one object.
+
+    A day with one click in the run (the usual case) keeps that click's values as they
+    are, and its JSON comes from a cache: clicks mostly share a few combinations.
+    """
 
     def __init__(self) -> None:
         self.days: dict[tuple[str, str], list[int]] = {}
+        self.first: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         self.counts: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
         self.visitors: dict[tuple[str, str], list[str]] = {}
 
@@ -302,9 +308,13 @@ class _PackedSums:
         totals = self.days.get(where)
         if totals is None:
             totals = self.days[where] = [0, 0]
-            self.counts[where] = {dimension: {value: 1} for dimension, value in values.items()}
+            self.first[where] = tuple(values.items())
         else:
-            counts = self.counts[where]
+            counts = self.counts.get(where)
+            if counts is None:
+                counts = self.counts[where] = {
+                    dimension: {value: 1} for dimension, value in self.first[where]
+                }
             for dimension, value in values.items():
                 kept = counts.setdefault(dimension, {})
                 kept[value] = kept.get(value, 0) + 1
@@ -312,6 +322,23 @@ class _PackedSums:
         totals[1] += int(facts.is_bot)
         if facts.visitor and not facts.is_bot:
             self.visitors.setdefault(where, []).append(facts.visitor)
+
+    def encoded(self, where: tuple[str, str]) -> str:
+        """The counts the run adds to the day `where`, as stored."""
+        counts = self.counts.get(where)
+        return _compact(counts) if counts is not None else _one_click(self.first[where])
+
+
+@lru_cache(maxsize=4096)
+def _one_click(values: tuple[tuple[str, str], ...]) -> str:
+    return _compact({dimension: {value: 1} for dimension, value in values})
+
+
+@lru_cache(maxsize=4096)
+def _parsed(counts: str) -> dict[str, dict[str, int]]:
+    """Counts a run adds, decoded (cached: the same few recur; callers only read them)."""
+    parsed: dict[str, dict[str, int]] = json.loads(counts)
+    return parsed
 
 
 def write_sums(
@@ -341,7 +368,7 @@ def write_sums(
     # Made again for each write: it costs about a microsecond, and no connection lacks them.
     conn.create_function("merge_visitors", 2, _merge_visitors, deterministic=True)
     conn.create_function("merge_counts", 2, _merge_counts, deterministic=True)
-    visitors, counts = links.visitors, links.counts
+    visitors = links.visitors
     conn.executemany(
         _ADD_DAY,
         [
@@ -349,7 +376,7 @@ def write_sums(
                 *where,
                 *totals,
                 "\n".join(visitors[where]) if where in visitors else None,
-                _compact(counts[where]),
+                links.encoded(where),
             )
             for where, totals in links.days.items()
         ],
