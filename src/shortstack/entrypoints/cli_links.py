@@ -19,10 +19,7 @@ FAILED_EXIT = 1
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--owner", default=LOCAL_USER, help=f"whose links (default: {LOCAL_USER}, AUTH_MODE=none's)"
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    _add_shared(parser, owner=LOCAL_USER, as_json=False)
     actions = parser.add_subparsers(dest="action", required=True)
 
     create = actions.add_parser("create", help="shorten a URL")
@@ -62,6 +59,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     actions.add_parser("show", help="one link").add_argument("short_id")
     actions.add_parser("delete", help="delete a link and its stats").add_argument("short_id")
+    for action in actions.choices.values():
+        _add_shared(action, owner=argparse.SUPPRESS, as_json=argparse.SUPPRESS)
+
+
+def _add_shared(parser: argparse.ArgumentParser, owner: object, as_json: object) -> None:
+    """--owner and --json, before the action's name or after it (`links list --json`).
+
+    An action's own default is SUPPRESS: it would otherwise replace what was given
+    before the action's name.
+    """
+    parser.add_argument(
+        "--owner", default=owner, help=f"whose links (default: {LOCAL_USER}, AUTH_MODE=none's)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", default=as_json, help="print JSON instead of lines"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
