@@ -313,12 +313,12 @@ def answer(
     """
     try:
         visit = visit_from(headers, peer, query, edge=edge, viewer=viewer)
-        if method == "HEAD" or is_prefetch(
-            headers.get(SEC_PURPOSE_HEADER), headers.get(PURPOSE_HEADER)
-        ):
-            outcome = redirects.peek(short_id, visit)  # answered as a GET, counting nothing
+        if method == "HEAD":
+            outcome = redirects.peek(short_id, visit)
         elif method == "POST":
             outcome = redirects.unlock(short_id, visit, password_from(headers, body))
+        elif is_prefetch(headers.get(SEC_PURPOSE_HEADER), headers.get(PURPOSE_HEADER)):
+            outcome = redirects.peek(short_id, visit)  # a GET's answer, counting nothing
         else:
             outcome = redirects.follow(short_id, visit)
     except (LinkNotFound, LinkGone) as exc:

@@ -180,11 +180,16 @@ def test_a_browser_prefetch_gets_the_answer_a_visit_gets_and_counts_nothing(
     assert clicks(api, once) == 1
 
 
+@pytest.mark.parametrize("purpose", [{}, {"sec-purpose": "prefetch"}])  # not a GET: no prefetch
 def test_a_password_form_posted_to_the_short_link_unlocks_it_on_both_paths(
-    api: TestClient,
+    api: TestClient, purpose: dict[str, str]
 ) -> None:
     short_id = create(api, password="open sesame")
-    form = {"content-type": "application/x-www-form-urlencoded", "x-correlation-id": "same-id"}
+    form = {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-correlation-id": "same-id",
+        **purpose,
+    }
     answers = []
     for path in (f"/{short_id}", f"/{short_id}/"):
         for body in (b"password=wrong", b"password=open+sesame"):
