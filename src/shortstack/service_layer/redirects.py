@@ -21,9 +21,11 @@ the local server's redirect layer share it without loading FastAPI or Pydantic.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -74,8 +76,9 @@ if TYPE_CHECKING:  # the ports are Protocols: the redirect's cold start need not
     )
 
 _log = logging.getLogger("shortstack.redirects")
-# How long a password waits for an attempt that checks in flight hold (a right one is never
-# refused for arriving with others): 30 at once all answer within about 2.5 s locally.
+# How long a password waits for an attempt that other processes' checks in flight hold
+# (this process's own requests wait in line, _CheckLines): 30 at once all answer within
+# about 2.5 s locally.
 ATTEMPT_WAIT_S = 10.0
 
 
@@ -115,6 +118,10 @@ class RedirectService:
     # Where a visit is added to its stats in its own unit of work (SQLite); None: the
     # consumer of its event folds it (the memory fakes), or the stream's (DynamoDB).
     fold: VisitFold | None = None
+    _lines: _CheckLines = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._lines = _CheckLines(WRONG_ATTEMPTS_MAX)
 
     def follow(self, short_id: str, visit: Visit) -> Answer:
         """A GET: count the visit and announce it atomically, and say where to go.
@@ -242,21 +249,24 @@ class RedirectService:
         now = self.clock()
         client = client_key(visit.address)
         window, window_end = attempt_window(now)
-        self._hold_attempt(short_id, client, window, window_end, now)
-        wrong = False
-        try:
-            link = self.links.get(short_id)
-            if link is None:
-                raise LinkNotFound(short_id)
-            ensure_redirectable(link, now)
-            if link.password_hash is None:
-                raise NoPassword(short_id)
-            wrong = not verify_password(password, link.password_hash)
-        finally:
-            if wrong:
-                self.attempts.keep_as_wrong(short_id, client, window)
-            else:
-                self.attempts.give_back(short_id, client, window)
+        # In line behind this process's own checks first: they always end, so waiting for
+        # them needs no bound; the store's claim then waits only for other processes' checks.
+        with self._lines.turn((short_id, client)):
+            self._hold_attempt(short_id, client, window, window_end, now)
+            wrong = False
+            try:
+                link = self.links.get(short_id)
+                if link is None:
+                    raise LinkNotFound(short_id)
+                ensure_redirectable(link, now)
+                if link.password_hash is None:
+                    raise NoPassword(short_id)
+                wrong = not verify_password(password, link.password_hash)
+            finally:
+                if wrong:
+                    self.attempts.keep_as_wrong(short_id, client, window)
+                else:
+                    self.attempts.give_back(short_id, client, window)
         if wrong:
             raise PasswordRequired(short_id, wrong=True)
         # Counted as a click whatever the User-Agent says: a person typed the password.
@@ -285,6 +295,38 @@ class RedirectService:
                 raise TooManyAttempts(1)
             time.sleep(pause)
             pause = min(pause * 2, 0.1)
+
+
+class _CheckLines:
+    """The password checks one process runs, at most `size` at once per link and client.
+
+    The store's attempts bound them across processes, but a claim that finds them all held
+    waits a bounded time (a held attempt may belong to a check that died): a long line of
+    one server's own requests would outlast that wait and refuse right passwords. Here
+    they wait their turn instead, with no bound, since a check of this process always
+    ends. A line is dropped when no request is in it.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._lines: dict[tuple[str, str], tuple[threading.Semaphore, list[int]]] = {}
+
+    @contextmanager
+    def turn(self, key: tuple[str, str]) -> Iterator[None]:
+        with self._lock:
+            line = self._lines.get(key)
+            if line is None:
+                line = self._lines[key] = (threading.Semaphore(self._size), [0])
+            line[1][0] += 1
+        try:
+            with line[0]:
+                yield
+        finally:
+            with self._lock:
+                line[1][0] -= 1
+                if not line[1][0]:
+                    del self._lines[key]
 
 
 def _destination(target: Target, click: Click) -> Destination:
