@@ -199,3 +199,31 @@ def test_a_password_form_posted_to_the_short_link_unlocks_it_on_both_paths(
     assert answers[:2] == answers[2:]
     assert [status for status, _, _ in answers[:2]] == [401, 302]
     assert clicks(api, short_id) == 2
+
+
+def test_a_prefetch_and_a_head_never_wait_on_the_group_commit_writer(
+    container: Container, clock: FakeClock
+) -> None:
+    """Only a counting GET queues behind other clicks' commits; the rest answer at once."""
+    app = create_app(container)
+    layer = app.redirect_layer
+    assert layer is not None
+    assert layer.writer is not None
+    writer = layer.writer
+    runs: list[str] = []
+
+    class CountingWriter:
+        async def run(self, work: Any, *, self_contained: bool = False) -> Any:
+            runs.append("run")
+            return await writer.run(work, self_contained=self_contained)
+
+    layer.writer = CountingWriter()
+    with TestClient(app, follow_redirects=False) as api:
+        short_id = create(api)
+        for prefetch in PREFETCHES:
+            assert api.get(f"/{short_id}", headers=prefetch).status_code == 302
+        assert api.head(f"/{short_id}").status_code == 302
+        assert runs == []
+        assert api.get(f"/{short_id}").status_code == 302
+        assert runs == ["run"]
+        assert clicks(api, short_id) == 1
