@@ -52,6 +52,7 @@ def test_a_consumer_killed_mid_batch_loses_nothing_and_double_counts_nothing(
 ) -> None:
     day = datetime(2026, 11, 20, 12, tzinfo=UTC)
     producer = bootstrap(settings_for("sqlite", tmp_path))
+    producer.links.create("local", url="https://example.com/", alias="crash01")
     producer.publisher.publish(
         [
             link_clicked("crash01", Click(day + timedelta(seconds=n), None, "curl/8", "DE"))

@@ -174,6 +174,7 @@ def test_ten_thousand_clicks_with_redeliveries_fold_into_exact_aggregates(
         for visit in visits
     ]
     container = sqlite_container_with_clock
+    container.links.create("local", url="https://example.com/", alias="viral01")
     container.publisher.publish(clicks)
     container.publisher.publish(rng.sample(clicks, 1_000))  # redelivered duplicates
     began = time.perf_counter()

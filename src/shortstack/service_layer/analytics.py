@@ -55,8 +55,8 @@ class AnalyticsService:
     def owned_click_facts(self, event: Event) -> ClickFacts:
         """click_facts with the link's owner, whose day the fold adds the click to as well.
 
-        No owner when the link is gone: its stats go with it, so its clicks stay out of
-        the owner's overview too.
+        No owner when the link is gone: its stats go with it, so its clicks are folded
+        nowhere, neither into the link's days nor the owner's overview.
         """
         facts = self.click_facts(event)
         return replace(facts, owner=self.owners_of([facts.short_id]).get(facts.short_id))
@@ -71,14 +71,23 @@ class AnalyticsService:
         return owners
 
     def fold_click(self, event: Event) -> bool:
-        """Add one LinkClicked to its link's and owner's day; False when already counted."""
-        return self.stats.fold(self.owned_click_facts(event))
+        """Add one LinkClicked to its link's and owner's day; False when already counted,
+        or when no link has its id (any more): a removed link's stats went with it, and a
+        day written now would show in the stats of a link made later under that alias."""
+        facts = self.owned_click_facts(event)
+        return facts.owner is not None and self.stats.fold(facts)
 
     def fold_clicks(self, events: Sequence[Event]) -> None:
         """fold_click of each, at once: one owner lookup per link, the sums written once."""
         facts = [self.click_facts(event) for event in events]
         owners = self.owners_of(each.short_id for each in facts)
-        self.stats.fold_many([replace(each, owner=owners.get(each.short_id)) for each in facts])
+        self.stats.fold_many(
+            [
+                replace(each, owner=owners[each.short_id])
+                for each in facts
+                if each.short_id in owners
+            ]
+        )
 
     def forget_link(self, event: Event) -> None:
         """A deleted link's stats go with it."""
