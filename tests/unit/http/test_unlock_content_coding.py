@@ -1,0 +1,69 @@
+"""A password form in a content coding is refused alike where it may be posted.
+
+`POST /api/v1/unlock/{short_id}` answers a body sent with `Content-Encoding: gzip` (or
+any coding but identity) with 415, as every route with a body does (decision 0702).
+`POST /{short_id}`, which README and decision 0106 say answers the same on the local
+server, is the redirect front's (redirect_layer.py): it reads such a body as it came,
+so a plain body labelled gzip unlocks and counts a click (302) and a gzipped one is a
+400 about UTF-8.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shortstack.bootstrap import Container, bootstrap
+from shortstack.entrypoints.http.app import create_app
+from tests.conftest import settings_for
+
+FORM = b"password=open+sesame"
+
+
+@pytest.fixture
+def container(tmp_path: Path) -> Iterator[Container]:
+    built = bootstrap(settings_for("sqlite", tmp_path))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def api(container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container), follow_redirects=False) as client:
+        yield client
+
+
+def post(api: TestClient, path: str, body: bytes) -> tuple[int, int]:
+    """The answer's status, and the link's clicks after it."""
+    created = api.post(
+        "/api/v1/links",
+        json={"url": "https://example.com/locked", "password": "open sesame"},
+    )
+    short_id = created.json()["short_id"]
+    headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        "content-encoding": "gzip",
+        "accept": "application/json",
+    }
+    status = api.post(path.format(short_id), content=body, headers=headers).status_code
+    return status, api.get(f"/api/v1/links/{short_id}").json()["click_count"]
+
+
+@pytest.mark.parametrize("body", [FORM, gzip.compress(FORM)], ids=["labelled", "gzipped"])
+def test_the_api_route_refuses_a_coded_form(api: TestClient, body: bytes) -> None:
+    assert post(api, "/api/v1/unlock/{}", body) == (415, 0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="redirect_layer.py (owned by speed) reads a POST /{short_id} form without "
+    "looking at Content-Encoding: 302 and a click for a plain body labelled gzip, 400 for "
+    "a gzipped one, where /api/v1/unlock answers 415",
+)
+@pytest.mark.parametrize("body", [FORM, gzip.compress(FORM)], ids=["labelled", "gzipped"])
+def test_the_short_links_own_path_refuses_it_alike(api: TestClient, body: bytes) -> None:
+    assert post(api, "/{}", body) == (415, 0)
