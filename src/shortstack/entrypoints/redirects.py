@@ -83,6 +83,7 @@ REQUEST_HEADERS = frozenset(
         EDGE_VIEWER_HEADER,
         SEC_PURPOSE_HEADER,
         PURPOSE_HEADER,
+        "content-encoding",
     }
 )
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -115,6 +116,12 @@ class FormTooLarge(BadForm):
     """A password POST longer than any password form (FORM_BODY_MAX)."""
 
     status = 413
+
+
+class FormInCoding(BadForm):
+    """A password form sent in a content coding, which no route decodes (decision 0702)."""
+
+    status = 415
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +195,11 @@ def wants_html(headers: Mapping[str, str]) -> bool:
 
 def password_from(headers: Mapping[str, str], body: bytes) -> str:
     """The one field of a password form; BadForm for any other body."""
+    coding = headers.get("content-encoding", "").strip()
+    if body and coding.lower() not in ("", "identity"):
+        raise FormInCoding(
+            f"Content-Encoding {coding} is not supported: send the body uncompressed"
+        )
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_TYPE:
         raise BadForm(f"send the password as {FORM_TYPE}")
@@ -335,6 +347,9 @@ def answer(
     except NoPassword as exc:
         allow = (("allow", "GET, HEAD"),)
         return error_reply(405, exc.message, method, correlation_id, headers=allow)
+    except FormInCoding as exc:
+        identity = (("accept-encoding", "identity"),)
+        return error_reply(exc.status, str(exc), method, correlation_id, headers=identity)
     except BadForm as exc:
         return error_reply(exc.status, str(exc), method, correlation_id)
     except Exception:

@@ -2,10 +2,9 @@
 
 `POST /api/v1/unlock/{short_id}` answers a body sent with `Content-Encoding: gzip` (or
 any coding but identity) with 415, as every route with a body does (decision 0702).
-`POST /{short_id}`, which README and decision 0106 say answers the same on the local
-server, is the redirect front's (redirect_layer.py): it reads such a body as it came,
-so a plain body labelled gzip unlocks and counts a click (302) and a gzipped one is a
-400 about UTF-8.
+`POST /{short_id}`, which README and decision 0106 say answers the same, is the redirect
+front's (redirect_layer.py, through `redirects.answer`): it refuses alike, where reading
+the body as it came unlocked and counted a click for a plain form labelled gzip.
 """
 
 from __future__ import annotations
@@ -58,12 +57,9 @@ def test_the_api_route_refuses_a_coded_form(api: TestClient, body: bytes) -> Non
     assert post(api, "/api/v1/unlock/{}", body) == (415, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="redirect_layer.py (owned by speed) reads a POST /{short_id} form without "
-    "looking at Content-Encoding: 302 and a click for a plain body labelled gzip, 400 for "
-    "a gzipped one, where /api/v1/unlock answers 415",
-)
 @pytest.mark.parametrize("body", [FORM, gzip.compress(FORM)], ids=["labelled", "gzipped"])
 def test_the_short_links_own_path_refuses_it_alike(api: TestClient, body: bytes) -> None:
     assert post(api, "/{}", body) == (415, 0)
+    response = api.post("/nosuchlink1", content=FORM, headers={"content-encoding": "br"})
+    assert response.status_code == 415
+    assert response.headers["accept-encoding"] == "identity"
