@@ -178,16 +178,9 @@ def test_a_batch_that_fails_halfway_is_redelivered_and_stats_equal_the_counts(
     assert len(deployment.bus_ids("LinkCreated")) == 3
 
 
-def test_a_poison_record_is_dead_lettered_then_replayed_exactly(
-    deployment: Deployment, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from shortstack.entrypoints.cli import main
-
-    short_id = deployment.shorten()
-    deployment.follow(short_id, 5)
-    deployment.follow(short_id, 1, **{"user-agent": "poison/1"})
-    deployment.follow(short_id, 5)
-    relay = deployment.stream.container.relay
+def _refuse_poison(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
+    """A consumer bug that fails the poison/1 click until `deployed` is set False, with two
+    retries: its batch goes to the dead-letter queue."""
     read = AnalyticsService.click_facts
     bug = {"deployed": True}
 
@@ -198,8 +191,22 @@ def test_a_poison_record_is_dead_lettered_then_replayed_exactly(
 
     # The class for containers built from now on (the CLI's), the bound method for this one.
     monkeypatch.setattr(AnalyticsService, "click_facts", refuses_poison)
+    relay = deployment.stream.container.relay
     monkeypatch.setattr(relay, "facts_of", deployment.stream.container.analytics.click_facts)
     deployment.mapping.max_retries = 2
+    return bug
+
+
+def test_a_poison_record_is_dead_lettered_then_replayed_exactly(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shortstack.entrypoints.cli import main
+
+    short_id = deployment.shorten()
+    deployment.follow(short_id, 5)
+    deployment.follow(short_id, 1, **{"user-agent": "poison/1"})
+    deployment.follow(short_id, 5)
+    bug = _refuse_poison(deployment, monkeypatch)
     deployment.deliver()
     assert deployment.click_count(short_id) == 11
     folded = deployment.stats(short_id).clicks
@@ -375,3 +382,27 @@ def test_an_alias_made_again_in_the_window_of_its_deleted_link_counts_only_its_o
     deployment.follow(alias, 2)
     deployment.deliver()
     assert deployment.stats(alias).clicks == deployment.click_count(alias) == 2
+
+
+def test_a_deleted_links_click_replayed_from_the_dead_letter_queue_makes_no_day_item(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The replay comes after forget_link dropped the link's days: a day it wrote would be
+    shown by a link made later under the alias. The click's record still names its owner,
+    so the replay has to ask whether the link is there."""
+    from shortstack.entrypoints.cli import main
+
+    short_id = deployment.shorten()
+    deployment.follow(short_id, 1, **{"user-agent": "poison/1"})
+    bug = _refuse_poison(deployment, monkeypatch)
+    deployment.deliver()
+    assert main(["dlq", "list", "--json"]) == 0
+    [letter] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    _delete(deployment, short_id)
+    assert _partition(short_id) == []
+    bug["deployed"] = False
+    assert main(["dlq", "replay", letter["id"]]) == 0
+    assert "replayed 1" in capsys.readouterr().out
+    assert _partition(short_id) == []
+    owner = deployment.tap.events("LinkCreated")[0].detail["owner"]
+    assert deployment.stream.container.analytics.stats.owner_days(owner, *DAYS) == []

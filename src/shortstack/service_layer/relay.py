@@ -22,7 +22,8 @@ the invocation's time runs short, the rest is reported failed and redelivered
 from there, so a record sent to the dead-letter queue was never relayed.
 `replay` re-processes such records one by one (dead letters, read back from the
 stream): a click is folded with its own "already counted" marker, which the
-window never wrote, so nothing is counted twice (docs/decisions/0105).
+window never wrote, so nothing is counted twice (docs/decisions/0105), and only if its
+link is still there.
 """
 
 from __future__ import annotations
@@ -293,15 +294,24 @@ class OutboxRelay:
             try:
                 for event in change.events:
                     if event.detail_type in VISITS:
-                        facts = self.facts_of(event)
-                        owner = change.owner or self.owners_of([facts.short_id]).get(facts.short_id)
-                        self.stats.fold(replace(facts, owner=owner))
+                        self._fold_one(self.facts_of(event), change.owner)
                     if self.clicks_on_bus or event.detail_type not in VISITS:
                         self.publisher.publish([event])
             except Exception:
                 _log.exception("replay failed", extra={"sequence": change.sequence})
                 failed.append(change.sequence)
         return failed
+
+    def _fold_one(self, facts: ClickFacts, owner: str | None) -> None:
+        """Fold a replayed click if its link is still there (a read: replays are rare).
+
+        A deleted link's days went with it (forget_link), and a day written now would be
+        shown by a link made later under the alias; so is a click whose record names
+        another owner than the link's now (the alias is someone else's link since).
+        """
+        now = self.owners_of([facts.short_id]).get(facts.short_id)
+        if now is not None and owner in (None, now):
+            self.stats.fold(replace(facts, owner=now))
 
 
 def _owned(facts: ClickFacts, owner: str | None) -> ClickFacts:
