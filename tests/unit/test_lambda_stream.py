@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -362,26 +362,52 @@ def test_a_link_deleted_while_its_clicks_are_in_an_open_window_leaves_no_day_ite
     assert today.counts["links"] == {short_id: 7}
 
 
+def _create_sale(deployment: Deployment) -> str:
+    """The caller's link under the alias `sale`."""
+    event = load_event("apigw_v2_links_create.json")
+    event["body"] = json.dumps({"url": "https://shop.example.com/sale", "alias": "sale"})
+    event["headers"]["content-length"] = str(len(event["body"]))
+    made = deployment.api.handler(event, None)
+    assert made["statusCode"] == 201, made
+    short_id: str = response_json(made)["short_id"]
+    return short_id
+
+
 def test_an_alias_made_again_in_the_window_of_its_deleted_link_counts_only_its_own_clicks(
     deployment: Deployment,
 ) -> None:
-    def create() -> str:
-        event = load_event("apigw_v2_links_create.json")
-        event["body"] = json.dumps({"url": "https://shop.example.com/sale", "alias": "sale"})
-        event["headers"]["content-length"] = str(len(event["body"]))
-        made = deployment.api.handler(event, None)
-        assert made["statusCode"] == 201, made
-        short_id: str = response_json(made)["short_id"]
-        return short_id
-
-    alias = create()
+    alias = _create_sale(deployment)
     deployment.follow(alias, 3)
     deployment.mapping.run()
     _delete(deployment, alias)
-    assert create() == alias
+    assert _create_sale(deployment) == alias
     deployment.follow(alias, 2)
     deployment.deliver()
     assert deployment.stats(alias).clicks == deployment.click_count(alias) == 2
+
+
+def _dead_lettered_click(
+    deployment: Deployment,
+    short_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[[], None]:
+    """A click of `short_id` that a consumer bug sends to the dead-letter queue; what
+    replays it once the fix is deployed."""
+    from shortstack.entrypoints.cli import main
+
+    deployment.follow(short_id, 1, **{"user-agent": "poison/1"})
+    bug = _refuse_poison(deployment, monkeypatch)
+    deployment.deliver()
+    assert main(["dlq", "list", "--json"]) == 0
+    [letter] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    def replay() -> None:
+        bug["deployed"] = False
+        assert main(["dlq", "replay", letter["id"]]) == 0
+        assert "replayed 1" in capsys.readouterr().out
+
+    return replay
 
 
 def test_a_deleted_links_click_replayed_from_the_dead_letter_queue_makes_no_day_item(
@@ -390,19 +416,25 @@ def test_a_deleted_links_click_replayed_from_the_dead_letter_queue_makes_no_day_
     """The replay comes after forget_link dropped the link's days: a day it wrote would be
     shown by a link made later under the alias. The click's record still names its owner,
     so the replay has to ask whether the link is there."""
-    from shortstack.entrypoints.cli import main
-
     short_id = deployment.shorten()
-    deployment.follow(short_id, 1, **{"user-agent": "poison/1"})
-    bug = _refuse_poison(deployment, monkeypatch)
-    deployment.deliver()
-    assert main(["dlq", "list", "--json"]) == 0
-    [letter] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    replay = _dead_lettered_click(deployment, short_id, monkeypatch, capsys)
     _delete(deployment, short_id)
     assert _partition(short_id) == []
-    bug["deployed"] = False
-    assert main(["dlq", "replay", letter["id"]]) == 0
-    assert "replayed 1" in capsys.readouterr().out
+    replay()
     assert _partition(short_id) == []
     owner = deployment.tap.events("LinkCreated")[0].detail["owner"]
     assert deployment.stream.container.analytics.stats.owner_days(owner, *DAYS) == []
+
+
+def test_a_click_of_a_deleted_link_replayed_after_its_owner_made_the_alias_again_is_not_its(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same owner, so only the new link's creation after the click tells them apart."""
+    alias = _create_sale(deployment)
+    replay = _dead_lettered_click(deployment, alias, monkeypatch, capsys)
+    _delete(deployment, alias)
+    assert _create_sale(deployment) == alias
+    deployment.follow(alias, 2)
+    deployment.deliver()
+    replay()
+    assert deployment.stats(alias).clicks == deployment.click_count(alias) == 2

@@ -235,6 +235,7 @@ def _relay(
         analytics.click_facts,
         adapters.stats,
         analytics.owners_of,
+        analytics.owner_when,
         clicks_on_bus=settings.click_events_on_bus,
     )
 

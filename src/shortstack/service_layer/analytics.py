@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from shortstack.domain import analytics
 from shortstack.domain.analytics import LINKS, TOP_N, ClickFacts, StatsReport
@@ -69,6 +69,13 @@ class AnalyticsService:
             if owner is not None:
                 owners[short_id] = owner
         return owners
+
+    def owner_when(self, short_id: str, at: datetime) -> str | None:
+        """The owner of the link that has `short_id` now if it had it `at` already: None when
+        no link has it, or the one that has it was made later (under a deleted link's alias).
+        Reads the whole link, eventually consistent: for a click replayed, which is rare."""
+        link = self.links.get(short_id, consistent=False)
+        return link.owner if link is not None and link.created_at <= at else None
 
     def fold_click(self, event: Event) -> bool:
         """Add one LinkClicked to its link's and owner's day; False when already counted,

@@ -32,7 +32,7 @@ import base64
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from shortstack.domain.analytics import LINKS, OWNER_DIMENSIONS, ClickFacts, DailyStats
@@ -226,6 +226,7 @@ class OutboxRelay:
     facts_of: Callable[[Event], ClickFacts]
     stats: ClickStatsRepository
     owners_of: Callable[[Iterable[str]], Mapping[str, str]]
+    owner_when: Callable[[str, datetime], str | None]
     clicks_on_bus: bool = False
 
     def relay(
@@ -294,7 +295,7 @@ class OutboxRelay:
             try:
                 for event in change.events:
                     if event.detail_type in VISITS:
-                        self._fold_one(self.facts_of(event), change.owner)
+                        self._fold_one(self.facts_of(event), event.time, change.owner)
                     if self.clicks_on_bus or event.detail_type not in VISITS:
                         self.publisher.publish([event])
             except Exception:
@@ -302,14 +303,14 @@ class OutboxRelay:
                 failed.append(change.sequence)
         return failed
 
-    def _fold_one(self, facts: ClickFacts, owner: str | None) -> None:
+    def _fold_one(self, facts: ClickFacts, at: datetime, owner: str | None) -> None:
         """Fold a replayed click if its link is still there (a read: replays are rare).
 
         A deleted link's days went with it (forget_link), and a day written now would be
-        shown by a link made later under the alias; so is a click whose record names
-        another owner than the link's now (the alias is someone else's link since).
+        shown by a link made later under the alias: a link made after the click, or one
+        of another owner than the click's record names, is not the clicked one.
         """
-        now = self.owners_of([facts.short_id]).get(facts.short_id)
+        now = self.owner_when(facts.short_id, at)
         if now is not None and owner in (None, now):
             self.stats.fold(replace(facts, owner=now))
 
