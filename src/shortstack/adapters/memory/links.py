@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import fields
@@ -22,6 +23,10 @@ from shortstack.domain.visits import Click
 
 _LINK_FIELDS = tuple(field.name for field in fields(Link))
 _set = object.__setattr__
+# A link's values in one C call, and each slot written through its own descriptor: a
+# quarter cheaper than a getattr and an object.__setattr__ by name per field.
+_link_values = operator.attrgetter(*_LINK_FIELDS)
+_slot_setters = tuple(getattr(Link, name).__set__ for name in _LINK_FIELDS)
 
 
 def _counted(link: Link, counter: str) -> Link:
@@ -29,8 +34,8 @@ def _counted(link: Link, counter: str) -> Link:
     cost (bench/README.md, "Costs the code is shaped around"), on every click of the warm
     benchmark's store."""
     copy = object.__new__(Link)
-    for name in _LINK_FIELDS:
-        _set(copy, name, getattr(link, name))
+    for put, value in zip(_slot_setters, _link_values(link), strict=True):
+        put(copy, value)
     _set(copy, counter, getattr(link, counter) + 1)
     return copy
 
