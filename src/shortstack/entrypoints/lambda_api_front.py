@@ -100,14 +100,17 @@ class Request:
         self.headers: dict[str, str] = headers
         if len(self.path) + len(self.query) > _URL_BUDGET or not self.query.isascii():
             raise FallThrough
-        size = 0
-        for name, value in headers.items():
-            # Starlette reads header bytes as Latin-1, Mangum writes them as UTF-8: only
-            # ASCII reads the same both ways.
-            if name != name.lower() or not value.isascii():
-                raise FallThrough
-            size += len(name) + len(value)
-        if size > _HEADER_BUDGET:
+        # All names and all values at once, a few C calls instead of four per header: a
+        # string equals its lower case only where each of its parts does. Starlette reads
+        # header bytes as Latin-1, Mangum writes them as UTF-8: only ASCII values read the
+        # same both ways.
+        names = "".join(headers)
+        values = "".join(headers.values())
+        if (
+            names != names.lower()
+            or not values.isascii()
+            or len(names) + len(values) > _HEADER_BUDGET
+        ):
             raise FallThrough
 
     def header(self, name: str) -> str | None:
