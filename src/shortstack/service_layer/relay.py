@@ -13,7 +13,8 @@ and hands them here, a batch at a time, in stream order:
   per window instead of one per click, plus one per owner and day: each click's
   record names its link's owner (the link's new image holds it), and the close sums
   the links' days into their owners' roll-ups; only links no click named an owner
-  for (a hot link's counter shard holds none) have theirs looked up. A link removed
+  for (a hot link's counter shard holds none) have theirs looked up, and one not
+  there any more has its sums written nowhere. A link removed
   within the window keeps its clicks so far in its owner's days only: its own days
   went with it (ClickWindow.forget).
 
@@ -286,7 +287,15 @@ class OutboxRelay:
         if window.days or window.gone:
             unowned = window.unowned()
             owners = self.owners_of(unowned) if unowned else {}
-            self.fold.add_window(source, window_start, window.days, window.owner_days(owners))
+            # A counter shard's clicks of a link gone by now: its removal was in another
+            # stream shard, and its days went with it (forget_link); written, they would
+            # be days of an id a new link may take.
+            days = {
+                key: stats
+                for key, stats in window.days.items()
+                if key[0] not in unowned or key[0] in owners
+            }
+            self.fold.add_window(source, window_start, days, window.owner_days(owners))
 
     def replay(self, changes: Iterable[Change]) -> list[str]:
         """Re-process dead-lettered changes one by one; the sequences that failed again."""
