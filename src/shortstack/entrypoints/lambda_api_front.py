@@ -39,6 +39,7 @@ from shortstack.entrypoints.http.answer_parts import (
     EXPOSED_HEADERS,
     INTERNAL_ERROR,
     SECURITY_HEADERS,
+    coding_refusal,
 )
 from shortstack.entrypoints.http.error_bodies import domain_error_answer
 from shortstack.entrypoints.http.json_text import HEAD_BYTES, is_wide
@@ -325,8 +326,7 @@ class Front:
         content_type = request.header("content-type")
         if request.query or content_type is None or content_type.lower() not in _JSON_TYPES:
             raise FallThrough
-        coding = request.header("content-encoding")
-        if coding is not None and coding.strip().lower() not in ("", "identity"):
+        if coding_refusal(request.header("content-encoding")):
             raise FallThrough  # the app refuses a body in a content coding (415, decision 0702)
         data = request.body(self.max_body)
         if is_wide(data[:HEAD_BYTES]):

@@ -44,7 +44,12 @@ from shortstack.domain.errors import (
 )
 from shortstack.domain.passwords import PASSWORD_MAX
 from shortstack.domain.visits import Visit, cloudfront_viewer_ip, is_prefetch
-from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR, SECURITY_HEADERS
+from shortstack.entrypoints.http.answer_parts import (
+    IDENTITY_ONLY,
+    INTERNAL_ERROR,
+    SECURITY_HEADERS,
+    coding_refusal,
+)
 from shortstack.entrypoints.redirect_pages import (
     CACHE_NO_STORE,
     Page,
@@ -195,11 +200,9 @@ def wants_html(headers: Mapping[str, str]) -> bool:
 
 def password_from(headers: Mapping[str, str], body: bytes) -> str:
     """The one field of a password form; BadForm for any other body."""
-    coding = headers.get("content-encoding", "").strip()
-    if body and coding.lower() not in ("", "identity"):
-        raise FormInCoding(
-            f"Content-Encoding {coding} is not supported: send the body uncompressed"
-        )
+    refusal = coding_refusal(headers.get("content-encoding")) if body else None
+    if refusal:
+        raise FormInCoding(refusal)
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_TYPE:
         raise BadForm(f"send the password as {FORM_TYPE}")
@@ -348,8 +351,7 @@ def answer(
         allow = (("allow", "GET, HEAD"),)
         return error_reply(405, exc.message, method, correlation_id, headers=allow)
     except FormInCoding as exc:
-        identity = (("accept-encoding", "identity"),)
-        return error_reply(exc.status, str(exc), method, correlation_id, headers=identity)
+        return error_reply(exc.status, str(exc), method, correlation_id, headers=IDENTITY_ONLY)
     except BadForm as exc:
         return error_reply(exc.status, str(exc), method, correlation_id)
     except Exception:

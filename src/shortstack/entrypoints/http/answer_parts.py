@@ -24,3 +24,17 @@ EXPOSED_HEADERS = (
 )
 # The message of an unexpected error's 500: the log line has the rest.
 INTERNAL_ERROR = "internal error; the correlation id identifies it"
+# What a 415 for a body in a content coding asks for instead (RFC 9110 12.5.3).
+IDENTITY_ONLY = (("accept-encoding", "identity"),)
+
+
+def coding_refusal(content_encoding: str | None) -> str | None:
+    """Why a body sent in this Content-Encoding is refused (415), or None when it names none.
+
+    No route decodes a body (docs/decisions/0702): read as it came, a gzipped one was
+    refused for the wrong reason, or a plain one labelled gzip was taken as it was.
+    """
+    coding = (content_encoding or "").strip()
+    if coding.lower() in ("", "identity"):
+        return None
+    return f"Content-Encoding {coding} is not supported: send the body uncompressed"

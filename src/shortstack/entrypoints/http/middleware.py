@@ -24,7 +24,11 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shortstack.entrypoints.http.answer_parts import SECURITY_HEADERS
+from shortstack.entrypoints.http.answer_parts import (
+    IDENTITY_ONLY,
+    SECURITY_HEADERS,
+    coding_refusal,
+)
 from shortstack.entrypoints.http.json_text import HEAD_BYTES, NOT_UTF8, is_json, is_wide
 from shortstack.observability import bind_correlation_id, choose_correlation_id, logger
 
@@ -144,18 +148,15 @@ def refused_head(scope: Scope) -> tuple[int, str] | None:
 
 
 def refused_coding(scope: Scope) -> str | None:
-    """Why a body sent in a content coding (Content-Encoding: gzip, br ...) is refused.
-
-    No route decompresses a body: read as it came, a gzipped JSON body was refused as not
-    UTF-8 and a gzipped CSV as binary. A request without a body is not refused for naming one.
-    """
-    coding = _header(scope, b"content-encoding")
-    if coding is None or coding.strip().lower() in ("", "identity"):
+    """Why a body sent in a content coding (Content-Encoding: gzip, br ...) is refused
+    (answer_parts.coding_refusal); a request without a body is not refused for naming one."""
+    refusal = coding_refusal(_header(scope, b"content-encoding"))
+    if refusal is None:
         return None
     declared = _header(scope, b"content-length")
     if declared == "0" or (declared is None and _header(scope, b"transfer-encoding") is None):
         return None
-    return f"Content-Encoding {coding.strip()} is not supported: send the body uncompressed"
+    return refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +199,12 @@ class RequestLimitsMiddleware:
             return
         coding = refused_coding(scope)
         if coding is not None:
-            await send_json(send, 415, {"message": coding}, [(b"accept-encoding", b"identity")])
+            await send_json(
+                send,
+                415,
+                {"message": coding},
+                [(name.encode(), value.encode()) for name, value in IDENTITY_ONLY],
+            )
             return
         body_limit = self.limit_for(scope["path"]) if self.limit_for else self.default_limit
         limit = body_limit.max_bytes
