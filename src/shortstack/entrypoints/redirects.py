@@ -59,7 +59,7 @@ from shortstack.entrypoints.redirect_pages import (
     preview_page,
     too_many_attempts_page,
 )
-from shortstack.service_layer.redirects import PreviewCard, RedirectService
+from shortstack.service_layer.redirects import Answer, PreviewCard, RedirectService
 
 REDIRECT_METHODS = frozenset({"GET", "HEAD", "POST"})
 COUNTRY_HEADER = "cloudfront-viewer-country"
@@ -190,6 +190,16 @@ def visit_from(
         address,
         accept_language=headers.get("accept-language"),
         query=query,
+    )
+
+
+def counts_nothing(method: str, headers: Mapping[str, str]) -> bool:
+    """A request answered as a visit would be, never counted: a HEAD, or a GET a browser
+    sends ahead of a navigation (domain/visits.is_prefetch). No write, so the local server
+    need not queue it behind other clicks' commit."""
+    return method == "HEAD" or (
+        method == "GET"
+        and is_prefetch(headers.get(SEC_PURPOSE_HEADER), headers.get(PURPOSE_HEADER))
     )
 
 
@@ -328,12 +338,11 @@ def answer(
     """
     try:
         visit = visit_from(headers, peer, query, edge=edge, viewer=viewer)
-        if method == "HEAD":
-            outcome = redirects.peek(short_id, visit)
-        elif method == "POST":
+        outcome: Answer
+        if method == "POST":
             outcome = redirects.unlock(short_id, visit, password_from(headers, body))
-        elif is_prefetch(headers.get(SEC_PURPOSE_HEADER), headers.get(PURPOSE_HEADER)):
-            outcome = redirects.peek(short_id, visit)  # a GET's answer, counting nothing
+        elif counts_nothing(method, headers):
+            outcome = redirects.peek(short_id, visit)
         else:
             outcome = redirects.follow(short_id, visit)
     except (LinkNotFound, LinkGone) as exc:

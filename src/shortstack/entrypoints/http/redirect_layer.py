@@ -25,18 +25,16 @@ from starlette.types import Receive, Scope, Send
 
 from shortstack.correlation import choose_correlation_id
 from shortstack.domain.short_ids import is_possible_short_id
-from shortstack.domain.visits import is_prefetch
 from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR
 from shortstack.entrypoints.http.middleware import offered_correlation_id
 from shortstack.entrypoints.redirects import (
     FORM_BODY_MAX,
-    PURPOSE_HEADER,
     REDIRECT_METHODS,
     REQUEST_HEADERS,
-    SEC_PURPOSE_HEADER,
     EdgeTrust,
     Reply,
     answer,
+    counts_nothing,
     error_reply,
 )
 from shortstack.service_layer.redirects import RedirectService
@@ -122,12 +120,7 @@ class RedirectLayer:
             # The password check is slow on purpose (scrypt): off the event loop and off the
             # group-commit writer, which other redirects wait on.
             return await run_in_threadpool(work)
-        if (
-            self.writer is None
-            or method == "HEAD"
-            or is_prefetch(headers.get(SEC_PURPOSE_HEADER), headers.get(PURPOSE_HEADER))
-        ):
-            # A HEAD or a browser's prefetch counts nothing, so other clicks need not wait on it.
+        if self.writer is None or counts_nothing(method, headers):
             return work()
         try:
             # `answer` never raises, and a redirect's writes sit in its unit of work.
