@@ -310,23 +310,33 @@ class _CheckLines:
     def __init__(self, size: int) -> None:
         self._size = size
         self._lock = threading.Lock()
-        self._lines: dict[tuple[str, str], tuple[threading.Semaphore, list[int]]] = {}
+        self._lines: dict[tuple[str, str], _Line] = {}
 
     @contextmanager
     def turn(self, key: tuple[str, str]) -> Iterator[None]:
         with self._lock:
             line = self._lines.get(key)
             if line is None:
-                line = self._lines[key] = (threading.Semaphore(self._size), [0])
-            line[1][0] += 1
+                line = self._lines[key] = _Line(self._size)
+            line.waiting += 1
         try:
-            with line[0]:
+            with line.checks:
                 yield
         finally:
             with self._lock:
-                line[1][0] -= 1
-                if not line[1][0]:
+                line.waiting -= 1
+                if not line.waiting:
                     del self._lines[key]
+
+
+class _Line:
+    """One link and client's checks: `size` at once, and how many are in line for them."""
+
+    __slots__ = ("checks", "waiting")
+
+    def __init__(self, size: int) -> None:
+        self.checks = threading.Semaphore(size)
+        self.waiting = 0
 
 
 def _destination(target: Target, click: Click) -> Destination:
