@@ -62,32 +62,27 @@ class DynamoDBPasswordAttempts:
         return Claim.SPENT if failed >= limit else Claim.BUSY
 
     def give_back(self, short_id: str, client: str, window: datetime) -> None:
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=self._key(short_id, client, window),
-                UpdateExpression="ADD wrong :minus_one",
-                # Only a held attempt that is not a wrong password (never below them).
-                ConditionExpression=(
-                    "wrong > :zero AND (attribute_not_exists(failed) OR wrong > failed)"
-                ),
-                ExpressionAttributeValues={":minus_one": {"N": "-1"}, ":zero": {"N": "0"}},
-            )
-        except ClientError as exc:
-            if not is_conditional_check_failure(exc):
-                raise
+        # Only a held attempt that is not a wrong password (never below them).
+        self._add_if(short_id, client, window, "wrong", -1, "wrong > failed")
 
     def keep_as_wrong(self, short_id: str, client: str, window: datetime) -> None:
+        # Never more wrong passwords than held attempts, and never a new item.
+        self._add_if(short_id, client, window, "failed", 1, "failed < wrong")
+
+    def _add_if(
+        self, short_id: str, client: str, window: datetime, counter: str, step: int, while_: str
+    ) -> None:
+        """Add `step` to `counter` of a window's item that holds an attempt and where
+        `while_` holds (`failed` absent counts as 0); nothing when it does not."""
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=self._key(short_id, client, window),
-                UpdateExpression="ADD failed :one",
-                # Never more wrong passwords than held attempts, and never a new item.
+                UpdateExpression=f"ADD {counter} :step",
                 ConditionExpression=(
-                    "wrong > :zero AND (attribute_not_exists(failed) OR failed < wrong)"
+                    f"wrong > :zero AND (attribute_not_exists(failed) OR {while_})"
                 ),
-                ExpressionAttributeValues={":one": {"N": "1"}, ":zero": {"N": "0"}},
+                ExpressionAttributeValues={":step": {"N": str(step)}, ":zero": {"N": "0"}},
             )
         except ClientError as exc:
             if not is_conditional_check_failure(exc):
