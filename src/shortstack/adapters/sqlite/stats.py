@@ -12,7 +12,7 @@ A link's day is one row of `click_days`: its totals, its visitors and, in `count
 its count per value of each dimension (a JSON object, {dimension: {value: count}}),
 so a click adds to one row, not to one per dimension (decision 0104). Rows that an
 older version kept in `click_counts`, one per value, move into their day's `counts`
-when the schema is ensured; that table stays, empty.
+when the schema is ensured, and that table is dropped.
 
 The same transaction adds the click to its owner's day (`owner_click_days`,
 `owner_click_counts`, which also count clicks per link): the overview of all an
@@ -53,14 +53,6 @@ CREATE TABLE IF NOT EXISTS click_days (
     visitors BLOB,
     counts   TEXT,
     PRIMARY KEY (short_id, day)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS click_counts (
-    short_id  TEXT NOT NULL,
-    day       TEXT NOT NULL,
-    dimension TEXT NOT NULL,
-    value     TEXT NOT NULL,
-    count     INTEGER NOT NULL,
-    PRIMARY KEY (short_id, day, dimension, value)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS click_days_by_day ON click_days (day);
 CREATE TABLE IF NOT EXISTS click_months (
@@ -131,17 +123,27 @@ def ensure_click_schema(db: SqliteDatabase) -> None:
     db.ensure_schema("click_stats", SCHEMA)
     for table, columns in _ADDED_COLUMNS:
         db.add_missing_columns(table, columns)
-    if db.connection().execute("SELECT 1 FROM click_counts LIMIT 1").fetchone():
+    if _has_old_counts(db.connection()):
         _pack_counts(db)
+
+
+def _has_old_counts(conn: sqlite3.Connection) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'click_counts'"
+    ).fetchone()
+    return found is not None
 
 
 def _pack_counts(db: SqliteDatabase) -> None:
     """Move the per-value rows of `click_counts` (an older version's) into `click_days`.
 
     One transaction: a day's counts are added to what its row holds (a click of this
-    version may have been added already), then the old rows go.
+    version may have been added already), then the old table goes. Another process may
+    have moved them first: then there is nothing left to do.
     """
     with db.transaction() as conn:
+        if not _has_old_counts(conn):
+            return
         days: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
         for short_id, day, dimension, value, count in conn.execute(
             "SELECT short_id, day, dimension, value, count FROM click_counts"
@@ -153,7 +155,7 @@ def _pack_counts(db: SqliteDatabase) -> None:
             "UPDATE click_days SET counts = merge_counts(counts, ?) WHERE short_id = ? AND day = ?",
             [(_compact(counts), *where) for where, counts in days.items()],
         )
-        conn.execute("DELETE FROM click_counts")
+        conn.execute("DROP TABLE click_counts")
 
 
 class SqliteClickStatsRepository:
@@ -237,7 +239,7 @@ class SqliteClickStatsRepository:
 
 def delete_link_stats(conn: sqlite3.Connection, short_id: str) -> None:
     """A link's days and months, in the caller's transaction (its owner's days keep them)."""
-    for table in ("click_days", "click_counts", "click_months", "click_month_counts"):
+    for table in ("click_days", "click_months", "click_month_counts"):
         # The table names are this module's constants, never input.
         conn.execute(f"DELETE FROM {table} WHERE short_id = ?", (short_id,))  # noqa: S608
 

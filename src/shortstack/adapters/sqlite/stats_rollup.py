@@ -66,11 +66,10 @@ class SqliteClickStatsRollUp:
                         for value, count in counts.items()
                     ],
                 )
-                for table in ("click_days", "click_counts"):
-                    conn.executemany(
-                        f"DELETE FROM {table} WHERE short_id = ? AND day = ?",  # noqa: S608
-                        [(short_id, stats.day.isoformat()) for stats in in_month],
-                    )
+                conn.executemany(
+                    "DELETE FROM click_days WHERE short_id = ? AND day = ?",
+                    [(short_id, stats.day.isoformat()) for stats in in_month],
+                )
             rolled += len(in_month)
         return rolled
 
