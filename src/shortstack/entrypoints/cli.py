@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from shortstack import __version__
 from shortstack.config import Settings
 from shortstack.entrypoints.cli_data import create_data_dir, where
+from shortstack.entrypoints.cli_options import add_everywhere
 
 
 @dataclass(frozen=True)
@@ -209,37 +210,22 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"shortstack {__version__}")
-    _add_shared(parser, default=None)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
         command.configure(sub)
         sub.set_defaults(run=command.run)
-        _share_below(sub)
+    add_everywhere(parser, _data_dir_option)
     return parser
 
 
-def _add_shared(parser: argparse.ArgumentParser, default: object) -> None:
-    """The options every command takes, before its name or after (`dlq list --data-dir X`)."""
+def _data_dir_option(parser: argparse.ArgumentParser, top: bool) -> None:
     parser.add_argument(
         "--data-dir",
         metavar="PATH",
-        default=default,
+        default=None if top else argparse.SUPPRESS,
         help="the local data directory (default: DATA_DIR or .data)",
     )
-
-
-def _share_below(parser: argparse.ArgumentParser) -> None:
-    """Give `parser` and each of its sub-commands' parsers the shared options.
-
-    Theirs default to SUPPRESS: a sub-parser's default would otherwise replace what was
-    given before the command's name.
-    """
-    _add_shared(parser, default=argparse.SUPPRESS)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                _share_below(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

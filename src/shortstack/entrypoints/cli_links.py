@@ -14,12 +14,12 @@ import sys
 from typing import Any
 
 from shortstack.domain.auth import LOCAL_USER
+from shortstack.entrypoints.cli_options import add_everywhere
 
 FAILED_EXIT = 1
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    _add_shared(parser, owner=LOCAL_USER, as_json=False)
     actions = parser.add_subparsers(dest="action", required=True)
 
     create = actions.add_parser("create", help="shorten a URL")
@@ -59,21 +59,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     actions.add_parser("show", help="one link").add_argument("short_id")
     actions.add_parser("delete", help="delete a link and its stats").add_argument("short_id")
-    for action in actions.choices.values():
-        _add_shared(action, owner=argparse.SUPPRESS, as_json=argparse.SUPPRESS)
+    add_everywhere(parser, _owner_and_json)
 
 
-def _add_shared(parser: argparse.ArgumentParser, owner: object, as_json: object) -> None:
-    """--owner and --json, before the action's name or after it (`links list --json`).
-
-    An action's own default is SUPPRESS: it would otherwise replace what was given
-    before the action's name.
-    """
+def _owner_and_json(parser: argparse.ArgumentParser, top: bool) -> None:
     parser.add_argument(
-        "--owner", default=owner, help=f"whose links (default: {LOCAL_USER}, AUTH_MODE=none's)"
+        "--owner",
+        default=LOCAL_USER if top else argparse.SUPPRESS,
+        help=f"whose links (default: {LOCAL_USER}, AUTH_MODE=none's)",
     )
     parser.add_argument(
-        "--json", action="store_true", default=as_json, help="print JSON instead of lines"
+        "--json",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="print JSON instead of lines",
     )
 
 

@@ -1,0 +1,37 @@
+"""Options a command takes before its sub-command's name or after it.
+
+`shortstack --data-dir X dlq list` and `shortstack dlq list --data-dir X` mean the same,
+as do `links --json list` and `links list --json`: an option is added to a parser and to
+every parser below it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+
+
+def add_everywhere(
+    parser: argparse.ArgumentParser, add: Callable[[argparse.ArgumentParser, bool], None]
+) -> None:
+    """`add(parser, True)`, then `add(below, False)` for every parser below `parser`.
+
+    Below, `add` must give its options the default SUPPRESS: a sub-parser's own default
+    would replace what was given before the sub-command's name.
+    """
+    add(parser, True)
+    for below in _parsers_below(parser):
+        add(below, False)
+
+
+def _parsers_below(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    # argparse keeps a parser's sub-parsers only on its (private) actions; an alias names
+    # the same parser again, so each is given once.
+    seen: set[int] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if id(sub) not in seen:
+                    seen.add(id(sub))
+                    yield sub
+                    yield from _parsers_below(sub)
