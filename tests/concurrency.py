@@ -8,6 +8,10 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from shortstack.domain.errors import PasswordRequired, TooManyAttempts
+from shortstack.domain.visits import Visit
+from shortstack.service_layer.redirects import RedirectService
+
 T = TypeVar("T")
 
 
@@ -43,3 +47,15 @@ def race(workers: int, action: Callable[[int], str]) -> list[str]:
     for thread in threads:
         thread.join()
     return outcomes
+
+
+def unlock_status(redirects: RedirectService, short_id: str, address: str, password: str) -> str:
+    """What one password try answered, as the status the HTTP layer gives it (the races
+    count them): "302", "401" for a wrong password, "429" once they are used up."""
+    try:
+        redirects.unlock(short_id, Visit(address=address), password)
+    except PasswordRequired:
+        return "401"
+    except TooManyAttempts:
+        return "429"
+    return "302"

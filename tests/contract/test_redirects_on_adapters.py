@@ -33,7 +33,7 @@ from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.links import LinksService
 from shortstack.service_layer.redirects import Redirect, RedirectService
-from tests.concurrency import race
+from tests.concurrency import race, unlock_status
 from tests.fakes import FakeClock
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -236,13 +236,7 @@ def test_concurrent_wrong_passwords_never_pass_the_limit(world: World) -> None:
     link = world.create(password="open sesame")
 
     def guess(n: int) -> str:
-        try:
-            world.redirects.unlock(link.short_id, Visit(address="203.0.113.9"), f"guess {n}")
-        except PasswordRequired:
-            return "401"
-        except TooManyAttempts:
-            return "429"
-        return "302"
+        return unlock_status(world.redirects, link.short_id, "203.0.113.9", f"guess {n}")
 
     outcomes = Counter(race(50, guess))
     assert outcomes == {"401": WRONG_ATTEMPTS_MAX, "429": 50 - WRONG_ATTEMPTS_MAX}

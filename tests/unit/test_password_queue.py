@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from shortstack.domain.errors import PasswordRequired, TooManyAttempts
+from shortstack.domain.errors import TooManyAttempts
 from shortstack.domain.passwords import WRONG_ATTEMPTS_MAX
 from shortstack.domain.visits import Visit
 from shortstack.service_layer import redirects
-from tests.concurrency import race
+from tests.concurrency import race, unlock_status
 from tests.unit.test_redirects_service import World
 
 CHECK_S = 0.02
@@ -60,13 +60,7 @@ def test_wrong_passwords_in_the_line_are_still_limited(slow_checks: Any) -> None
     link = world.create(password="open sesame")
 
     def guess(n: int) -> str:
-        try:
-            world.redirects.unlock(link.short_id, Visit(address="192.0.2.1"), f"guess {n}")
-        except TooManyAttempts:
-            return "429"
-        except PasswordRequired:
-            return "401"
-        return "302"
+        return unlock_status(world.redirects, link.short_id, "192.0.2.1", f"guess {n}")
 
     outcomes = Counter(race(LINE, guess))
     assert outcomes == {"401": WRONG_ATTEMPTS_MAX, "429": LINE - WRONG_ATTEMPTS_MAX}

@@ -10,30 +10,11 @@ the body as it came unlocked and counted a click for a plain form labelled gzip.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from shortstack.bootstrap import Container, bootstrap
-from shortstack.entrypoints.http.app import create_app
-from tests.conftest import settings_for
-
 FORM = b"password=open+sesame"
-
-
-@pytest.fixture
-def container(tmp_path: Path) -> Iterator[Container]:
-    built = bootstrap(settings_for("sqlite", tmp_path))
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def api(container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(container), follow_redirects=False) as client:
-        yield client
 
 
 def post(api: TestClient, path: str, body: bytes) -> tuple[int, int]:
@@ -48,18 +29,20 @@ def post(api: TestClient, path: str, body: bytes) -> tuple[int, int]:
         "content-encoding": "gzip",
         "accept": "application/json",
     }
-    status = api.post(path.format(short_id), content=body, headers=headers).status_code
+    status = api.post(
+        path.format(short_id), content=body, headers=headers, follow_redirects=False
+    ).status_code
     return status, api.get(f"/api/v1/links/{short_id}").json()["click_count"]
 
 
 @pytest.mark.parametrize("body", [FORM, gzip.compress(FORM)], ids=["labelled", "gzipped"])
-def test_the_api_route_refuses_a_coded_form(api: TestClient, body: bytes) -> None:
-    assert post(api, "/api/v1/unlock/{}", body) == (415, 0)
+def test_the_api_route_refuses_a_coded_form(client: TestClient, body: bytes) -> None:
+    assert post(client, "/api/v1/unlock/{}", body) == (415, 0)
 
 
 @pytest.mark.parametrize("body", [FORM, gzip.compress(FORM)], ids=["labelled", "gzipped"])
-def test_the_short_links_own_path_refuses_it_alike(api: TestClient, body: bytes) -> None:
-    assert post(api, "/{}", body) == (415, 0)
-    response = api.post("/nosuchlink1", content=FORM, headers={"content-encoding": "br"})
+def test_the_short_links_own_path_refuses_it_alike(client: TestClient, body: bytes) -> None:
+    assert post(client, "/{}", body) == (415, 0)
+    response = client.post("/nosuchlink1", content=FORM, headers={"content-encoding": "br"})
     assert response.status_code == 415
     assert response.headers["accept-encoding"] == "identity"
