@@ -15,9 +15,11 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from playwright.sync_api import expect
@@ -650,13 +652,18 @@ IPHONE_SAFARI = (
 def landing_site() -> Iterator[str]:
     """A site on 127.0.0.1 that answers every path with a page naming it; its origin.
 
-    The browser reaches it as `apps.example` (a host resolver rule): the service refuses
+    The browser reaches it as `apps.example` (`resolving_apps`): the service refuses
     links to its own host, and Playwright cannot fulfil a request a redirect leads to.
     """
 
     class Landing(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = f"<!doctype html><title>Landing</title><h1>{self.path}</h1>".encode()
+            path, _, query = self.path.partition("?")
+            body = f"<!doctype html><title>Landing</title><h1>{escape(path)}</h1>".encode()
+            # ?prefetch=URL: a page that asks the browser to prefetch URL and links to it.
+            for target in parse_qs(query).get("prefetch", []):
+                href = escape(target)
+                body += f'<link rel="prefetch" href="{href}"><a href="{href}">Open</a>'.encode()
             self.send_response(200)
             self.send_header("content-type", "text/html")
             self.send_header("content-length", str(len(body)))
@@ -673,6 +680,18 @@ def landing_site() -> Iterator[str]:
     finally:
         site.shutdown()
         site.server_close()
+
+
+@contextmanager
+def resolving_apps(browser: Any) -> Iterator[Any]:
+    """A second chromium that reaches `landing_site`'s `apps.example` on 127.0.0.1."""
+    resolving = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=[*FLAGS, "--host-resolver-rules=MAP apps.example 127.0.0.1"]
+    )
+    try:
+        yield resolving
+    finally:
+        resolving.close()
 
 
 def test_a_link_with_rules_made_in_the_form_sends_an_iphone_to_its_rule(
@@ -721,11 +740,7 @@ def test_a_link_with_rules_made_in_the_form_sends_an_iphone_to_its_rule(
         assert (edited["password_protected"], len(edited["rules"])) == (False, 1)
 
         # Followed from an iPhone, the link leads to its rule's URL; from a desktop, to its own.
-        resolving = browser.browser_type.launch(
-            executable_path=CHROMIUM,
-            args=[*FLAGS, "--host-resolver-rules=MAP apps.example 127.0.0.1"],
-        )
-        try:
+        with resolving_apps(browser) as resolving:
             phone = resolving.new_context(
                 user_agent=IPHONE_SAFARI,
                 viewport={"width": 390, "height": 844},
@@ -739,8 +754,6 @@ def test_a_link_with_rules_made_in_the_form_sends_an_iphone_to_its_rule(
             desktop = resolving.new_context().new_page()
             desktop.goto(f"{server.base_url}/get-the-app")
             expect(desktop).to_have_url(f"{apps}/desktop")
-        finally:
-            resolving.close()
     assert api(server, "/api/v1/links/get-the-app")["click_count"] == 2
 
 
@@ -769,3 +782,95 @@ def test_stats_show_clicks_per_variant_and_bots_apart(page: Watched, server: Ser
     assert sum(entry["clicks"] for entry in stats["variants"]) == 6
     expect(p.get_by_test_id("bots")).to_contain_text("Googlebot")
     screenshot(p, "stats-variants-bots-1280")
+
+
+SCREENS = {1280: {"width": 1280, "height": 800}, 390: {"width": 390, "height": 844}}
+
+
+def fits_the_screen(p: Any, width: int, name: str) -> None:
+    """No sideways scroll, the form's controls (if any) inside the screen, axe, a picture."""
+    overflow = p.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, (name, overflow)
+    for control in p.locator("input, button").all():
+        expect(control).to_be_in_viewport(ratio=1)
+    if AXE.exists():
+        assert serious_accessibility_violations(p) == []
+    screenshot(p, f"{name}-{width}")
+
+
+def submit(p: Any, password: str) -> Any:
+    """Type `password` into a link's form and send it as a person does; the answer."""
+    p.get_by_label("Password", exact=True).fill(password)
+    with p.expect_navigation() as answer:
+        p.get_by_role("button", name="Open").click()
+    return answer.value
+
+
+@pytest.mark.parametrize("width", list(SCREENS))
+def test_a_protected_link_s_form_refuses_limits_and_opens_on_a_phone_and_a_desktop(
+    browser: Any, server: Server, width: int
+) -> None:
+    vault, locked = f"vault-{width}", f"locked-{width}"
+    with landing_site() as apps, resolving_apps(browser) as resolving:
+        link(server, vault, url=f"{apps}/vault", password="open sesame")
+        link(server, locked, url=f"{apps}/locked", password="open sesame")
+        context = resolving.new_context(
+            viewport=SCREENS[width], is_mobile=width < 500, has_touch=width < 500
+        )
+        p = context.new_page()
+        assert p.goto(f"{server.base_url}/{vault}").status == 200
+        expect(p.get_by_role("heading")).to_have_text("This link is protected")
+        expect(p.get_by_label("Password", exact=True)).to_be_focused()
+        fits_the_screen(p, width, "password-form")
+
+        p.keyboard.type("not the one")
+        with p.expect_navigation() as answer:
+            p.keyboard.press("Enter")
+        assert answer.value.status == 401
+        expect(p.get_by_role("alert")).to_have_text("That password is not right.")
+        fits_the_screen(p, width, "password-wrong")
+
+        # The same form labelled gzip on its way: refused before any attempt or click.
+        p.route(
+            "**/api/v1/unlock/*",
+            lambda route, request: route.continue_(
+                headers={**request.headers, "content-encoding": "gzip"}
+            ),
+        )
+        refused = submit(p, "open sesame")
+        assert (refused.status, refused.headers["accept-encoding"]) == (415, "identity")
+        p.unroute("**/api/v1/unlock/*")
+
+        p.goto(f"{server.base_url}/{vault}")
+        submit(p, "open sesame")
+        expect(p).to_have_url(f"{apps}/vault")
+        expect(p.get_by_role("heading")).to_have_text("/vault")
+        assert api(server, f"/api/v1/links/{vault}")["click_count"] == 1
+
+        p.goto(f"{server.base_url}/{locked}")
+        statuses = [submit(p, f"guess {n}").status for n in range(6)]
+        assert statuses == [401] * 5 + [429]
+        expect(p.get_by_role("heading")).to_have_text("Too many attempts")
+        expect(p.locator("main")).to_contain_text("Try again in")
+        fits_the_screen(p, width, "password-too-many")
+        context.close()
+    assert api(server, f"/api/v1/links/{locked}")["click_count"] == 0
+
+
+def test_a_prefetched_link_counts_no_click_until_a_person_follows_it(
+    browser: Any, server: Server
+) -> None:
+    with landing_site() as apps, resolving_apps(browser) as resolving:
+        link(server, "one-visit-sale", url=f"{apps}/sale", max_visits=1)
+        short_url = f"{server.base_url}/one-visit-sale"
+        p = resolving.new_context(viewport=SCREENS[1280]).new_page()
+        with p.expect_response(short_url) as prefetched:
+            p.goto(f"{apps}/news?prefetch={short_url}")
+        assert prefetched.value.request.headers.get("sec-purpose") == "prefetch"
+        assert prefetched.value.status == 302
+        # The prefetch used nothing of the link's one visit: the person's click still lands.
+        assert api(server, "/api/v1/links/one-visit-sale")["click_count"] == 0
+        p.get_by_role("link", name="Open").click()
+        expect(p).to_have_url(f"{apps}/sale")
+        p.context.close()
+    assert api(server, "/api/v1/links/one-visit-sale")["click_count"] == 1
