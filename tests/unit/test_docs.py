@@ -210,3 +210,20 @@ def test_the_readme_layout_names_only_what_exists() -> None:
         "the layout block in README.md names paths that do not exist; rename or remove "
         "their lines:\n" + "\n".join(stale)
     )
+
+
+def test_every_module_beside_the_packages_is_in_the_readme_layout() -> None:
+    # The layout names each module of these folders one by one (their packages have their
+    # own line); a module added beside them belongs on a line of its own too.
+    listed = layout_entries(layout_block())
+    folders = (PACKAGE, PACKAGE / "entrypoints", PACKAGE / "adapters")
+    unlisted = [
+        module.relative_to(ROOT).as_posix()
+        for folder in folders
+        for module in sorted(folder.glob("*.py"))
+        if module.name != "__init__.py" and module.relative_to(ROOT).as_posix() not in listed
+    ]
+    assert unlisted == [], (
+        "modules missing from the layout block in README.md; add a line for each, under "
+        "its folder, saying what it holds:\n" + "\n".join(unlisted)
+    )
