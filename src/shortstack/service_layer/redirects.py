@@ -221,7 +221,10 @@ class RedirectService:
         return _redirect(target, _destination(target, click), visit, click)
 
     def peek(self, short_id: str, visit: Visit) -> Answer:
-        """A HEAD: the answer a GET would get now, counting nothing (link checkers use HEAD)."""
+        """A HEAD or a browser's prefetch: the answer a GET would get now, counting nothing.
+
+        Link checkers use HEAD; most prefetches are never followed (docs/decisions/0100).
+        """
         if not is_possible_short_id(short_id):
             raise LinkNotFound(short_id)
         click = Click.of(visit, self.clock(), spin=self.spin(), bot=self.bots(visit.user_agent))
