@@ -150,7 +150,12 @@ def refused_head(scope: Scope) -> tuple[int, str] | None:
 def refused_coding(scope: Scope) -> str | None:
     """Why a body sent in a content coding (Content-Encoding: gzip, br ...) is refused
     (answer_parts.coding_refusal); a request without a body is not refused for naming one."""
-    refusal = coding_refusal(_header(scope, b"content-encoding"))
+    # Every line of the header: two lines are one list of codings (RFC 9110 5.3), and the
+    # redirect front reads them joined too.
+    lines = [
+        value.decode("latin-1") for key, value in scope["headers"] if key == b"content-encoding"
+    ]
+    refusal = coding_refusal(", ".join(lines))
     if refusal is None:
         return None
     declared = _header(scope, b"content-length")
