@@ -119,6 +119,8 @@ class RefusedBody(Exception):
 
 MAX_URL_BYTES = 8 * 1024
 MAX_HEADER_BYTES = 16 * 1024
+URL_TOO_LONG = f"URL longer than {MAX_URL_BYTES} bytes"
+HEADERS_TOO_LARGE = f"request headers larger than {MAX_HEADER_BYTES} bytes"
 
 
 # C0 controls and DEL: no route, short id or file name holds one.
@@ -139,11 +141,11 @@ def refused_head(scope: Scope) -> tuple[int, str] | None:
     """
     path = scope.get("raw_path") or scope.get("path", "").encode()
     if len(path) + len(scope.get("query_string", b"")) > MAX_URL_BYTES:
-        return 414, f"URL longer than {MAX_URL_BYTES} bytes"
+        return 414, URL_TOO_LONG
     if _CONTROL_CHARACTERS.search(scope.get("path", "")):
         return 404, "not found: the URL path holds control characters (CR, LF, NUL ...)"
     if sum(len(name) + len(value) + 4 for name, value in scope["headers"]) > MAX_HEADER_BYTES:
-        return 431, f"request headers larger than {MAX_HEADER_BYTES} bytes"
+        return 431, HEADERS_TOO_LARGE
     return None
 
 

@@ -22,11 +22,12 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from shortstack.correlation import choose_correlation_id
-from shortstack.entrypoints.http.middleware import MAX_URL_BYTES
+from shortstack.entrypoints.http.middleware import HEADERS_TOO_LARGE, MAX_URL_BYTES, URL_TOO_LONG
 
 # An unfinished request head larger than this is refused, as h11 does by default: the
 # httptools parser has no such limit of its own. A head that arrives whole is measured
-# by the app's RequestLimitsMiddleware (431 over 16 KiB of headers, 414 over 8 KiB of URL).
+# by the app's RequestLimitsMiddleware (431 over 16 KiB of headers, 414 over 8 KiB of URL);
+# one that trickles in gets the same answer from the httptools protocol, whatever TCP did.
 MAX_INCOMPLETE_HEAD_BYTES = 16 * 1024
 
 
@@ -41,12 +42,17 @@ def _no_delay(transport: asyncio.Transport) -> None:
 
 
 def json_400(msg: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
-    """The headers and body of the JSON 400 for a request the parser refused.
+    """The headers and body of the JSON 400 for a request the parser refused."""
+    return json_refusal(f"malformed HTTP request: {msg}")
+
+
+def json_refusal(message: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The headers and body of a JSON error sent before the app saw the request.
 
     Like every response, it carries a correlation id: a fresh one, since the request's
     own header could not be read.
     """
-    body = json.dumps({"message": f"malformed HTTP request: {msg}"}).encode()
+    body = json.dumps({"message": message}).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
@@ -113,15 +119,20 @@ def httptools_protocol() -> type[asyncio.Protocol] | None:
             if self._head_open and not self.transport.is_closing():
                 self._head_bytes += len(data)
                 if self._head_bytes > MAX_INCOMPLETE_HEAD_BYTES:
-                    self.send_400_response(
-                        f"request head larger than {MAX_INCOMPLETE_HEAD_BYTES} bytes"
-                    )
+                    # What the middleware answers a head that arrived whole.
+                    if len(self.url) > MAX_URL_BYTES:
+                        self._refuse(b"414 URI Too Long", *json_refusal(URL_TOO_LONG))
+                    else:
+                        fields = b"431 Request Header Fields Too Large"
+                        self._refuse(fields, *json_refusal(HEADERS_TOO_LARGE))
 
         def send_400_response(self, msg: str) -> None:
             """Answer a request the parser refused with a JSON 400 and close the connection."""
-            headers, body = json_400(msg)
+            self._refuse(b"400 Bad Request", *json_400(msg))
+
+        def _refuse(self, status: bytes, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
             head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-            self.transport.write(b"HTTP/1.1 400 Bad Request\r\n" + head + b"\r\n" + body)
+            self.transport.write(b"HTTP/1.1 " + status + b"\r\n" + head + b"\r\n" + body)
             self.transport.close()
 
     return JsonErrorsHttpToolsProtocol
