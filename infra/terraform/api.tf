@@ -58,7 +58,11 @@ locals {
     "GET /redoc"              = ["api_function", false]
     "GET /openapi.json"       = ["api_function", false]
     # The password form's target: public, and more specific than /api/{proxy+} (0106).
+    # A GET or HEAD of it (Enter in the address bar after a wrong password) is a 303 back
+    # to the form.
     "POST /api/v1/unlock/{short_id}" = ["api_function", false]
+    "GET /api/v1/unlock/{short_id}"  = ["api_function", false]
+    "HEAD /api/v1/unlock/{short_id}" = ["api_function", false]
   }
 }
 

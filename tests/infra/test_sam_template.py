@@ -27,6 +27,8 @@ PUBLIC_ROUTES = {
     "GET /redoc",
     "GET /openapi.json",
     "POST /api/v1/unlock/{short_id}",
+    "GET /api/v1/unlock/{short_id}",
+    "HEAD /api/v1/unlock/{short_id}",
 }
 DATA_SERVICES = ("dynamodb:", "s3:", "sqs:", "events:", "states:", "lambda:")
 

@@ -122,6 +122,32 @@ def test_the_right_password_redirects_and_counts_a_wrong_one_is_401_with_the_for
     assert clicks(moto_dynamodb) == 1
 
 
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_enter_on_the_unlock_address_leads_back_to_the_form(
+    api_lambda: Any, moto_dynamodb: Any, method: str
+) -> None:
+    # After a wrong password the address bar shows the form's target: Enter there is a GET,
+    # which API Gateway's public route hands the API function like the form's POST.
+    wrong = unlock(api_lambda, "not it")
+    assert wrong["statusCode"] == 401
+    event = load_event("apigw_v2_unlock_post.json", id="locked1")
+    event["routeKey"] = event["requestContext"]["routeKey"] = (
+        f"{method} /api/v1/unlock/{{short_id}}"
+    )
+    event["requestContext"]["http"]["method"] = method
+    for name in ("content-length", "content-type", "origin"):
+        del event["headers"][name]
+    event.pop("body")
+    event["isBase64Encoded"] = False
+    back = api_lambda.handler(event, FakeLambdaContext())
+    assert (back["statusCode"], back["headers"]["location"]) == (303, "/locked1")
+    assert not back.get("body")
+    # Back on the form: the next wrong password is the second of five, not a 429.
+    statuses = [unlock(api_lambda, f"guess {n}")["statusCode"] for n in range(5)]
+    assert statuses == [401] * (WRONG_ATTEMPTS_MAX - 1) + [429]
+    assert clicks(moto_dynamodb) == 0
+
+
 def test_wrong_passwords_from_one_client_end_in_429_with_retry_after(
     api_lambda: Any, moto_dynamodb: Any
 ) -> None:

@@ -451,7 +451,7 @@ def test_openapi_documents_links_shorten_and_redirects(api: TestClient) -> None:
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/api/v1/links", "/api/v1/links/{short_id}", "/shorten", "/{short_id}"} <= set(paths)
     assert set(paths["/{short_id}"]) == {"get", "head", "post"}
-    assert set(paths["/api/v1/unlock/{short_id}"]) == {"post"}
+    assert set(paths["/api/v1/unlock/{short_id}"]) == {"get", "head", "post"}
     assert "requestBody" in paths["/shorten"]["post"]
     follow = paths["/{short_id}"]["get"]["responses"]
     assert {"200", "301", "302", "307", "308", "401", "404", "410"} <= set(follow)
@@ -721,6 +721,27 @@ def test_the_right_password_redirects_and_counts_a_wrong_one_shows_the_form_agai
     json_wrong = api.post(path, content=b"password=nope", headers=FORM)
     assert json_wrong.status_code == 401
     assert json_wrong.json()["message"] == "wrong password"
+
+
+def test_enter_in_the_address_bar_after_a_wrong_password_leads_back_to_the_form(
+    api: TestClient,
+) -> None:
+    # After a wrong password the address bar shows the form's target; Enter there is a GET.
+    create(api, alias="locked", password="open sesame")
+    wrong = api.post("/api/v1/unlock/locked", content=b"password=nope", headers={**FORM, **BROWSER})
+    assert wrong.status_code == 401
+    for method in ("GET", "HEAD"):
+        back = api.request(method, "/api/v1/unlock/locked", headers=BROWSER)
+        assert (back.status_code, back.headers["location"], back.content) == (303, "/locked", b"")
+        assert back.headers["cache-control"] == "no-store"
+    form = api.get("/api/v1/unlock/locked", headers=BROWSER, follow_redirects=True)
+    assert form.status_code == 200
+    assert 'action="/api/v1/unlock/locked"' in form.text
+    assert clicks_of(api, "locked") == 0
+    # No attempt used: four more wrong ones are still answered with the form.
+    for _ in range(4):
+        assert api.post("/locked", content=b"password=guess", headers=FORM).status_code == 401
+    assert api.post("/locked", content=b"password=guess", headers=FORM).status_code == 429
 
 
 def test_wrong_passwords_are_limited_then_answered_429_with_retry_after(

@@ -1,12 +1,12 @@
-"""Short links as FastAPI routes: `GET/HEAD/POST /{short_id}` and `POST /api/v1/unlock/{short_id}`.
+"""Short links as FastAPI routes: `GET/HEAD/POST /{short_id}` and `/api/v1/unlock/{short_id}`.
 
 The RedirectLayer answers almost every redirect before FastAPI runs. These routes
 document them in OpenAPI and answer what reaches the app anyway (`/abc1234/`
 after the trailing-slash rewrite, or an app built without the layer), with the
 same `answer` function, so both give identical replies. The unlock route is where
-the password form posts on every runtime (entrypoints/redirects.py says why); it
-is public, like the redirects. `/{short_id}` must be included last: it matches
-every single-segment path.
+the password form posts on every runtime (entrypoints/redirects.py says why), and a
+GET or HEAD of it leads back to the form; it is public, like the redirects.
+`/{short_id}` must be included last: it matches every single-segment path.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from shortstack.domain.short_ids import ALIAS_PATTERN, RESERVED_WORDS
 from shortstack.entrypoints.http.deps import RedirectsDep
 from shortstack.entrypoints.http.operations import edge_trust
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
+from shortstack.entrypoints.redirect_pages import CACHE_NO_STORE
 from shortstack.entrypoints.redirects import FORM_BODY_MAX, FORM_TYPE, answer, unlock_path
 
 router = APIRouter(tags=["redirects"])
@@ -50,6 +51,7 @@ register_url_convertor("short_id", ShortIdConvertor())
 UNANSWERED = {
     **dict.fromkeys(("follow_link", "check_link", "unlock_link_here"), ("414", "422", "431")),
     "unlock_link": ("422",),
+    **dict.fromkeys(("back_to_form", "back_to_form_head"), ("422",)),
 }
 _HTML = {"text/html": {"schema": {"type": "string"}}}
 _JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
@@ -116,6 +118,12 @@ UNLOCK_RESPONSES: Responses = {
         "description": "too many wrong passwords for this link from this client",
     },
 }
+BACK_TO_FORM_RESPONSES: Responses = {
+    303: {
+        "description": "to the short link, which shows a browser its password form again",
+        "headers": LOCATION,
+    },
+}
 PASSWORD_FORM = {
     "requestBody": {
         "required": True,
@@ -177,6 +185,25 @@ async def unlock_link(short_id: str, request: Request, redirects: RedirectsDep) 
     no token). Right: the redirect, counted. Wrong: 401 with the form again; after five
     wrong ones from one client in 15 minutes, 429 with Retry-After."""
     return await _answer(short_id, request, redirects)
+
+
+_BACK_TO_FORM: dict[str, Any] = {
+    "path": unlock_path("{short_id:short_id}"),
+    "response_class": Response,
+    "status_code": 303,
+    "responses": BACK_TO_FORM_RESPONSES,
+}
+
+
+@router.get(operation_id="back_to_form", **_BACK_TO_FORM)
+@router.head(operation_id="back_to_form_head", **_BACK_TO_FORM)
+async def back_to_form(short_id: str) -> Response:
+    """Back to the short link, whose page is the password form: after a wrong password the
+    address bar shows this path (the form's target), and Enter there is a GET. Reads
+    nothing: no click counted, no attempt used."""
+    # Relative: the form posted here from the short link's own origin, whatever its name.
+    headers = {"location": f"/{short_id}", "cache-control": CACHE_NO_STORE}
+    return Response(status_code=303, headers=headers)
 
 
 @router.get(
