@@ -121,8 +121,15 @@ UNLOCK_RESPONSES: Responses = {
 BACK_TO_FORM_RESPONSES: Responses = {
     303: {
         "description": "to the short link, which shows a browser its password form again",
-        "headers": LOCATION,
+        "headers": {
+            "Location": {
+                "description": "the short link: `/{short_id}`",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        },
     },
+    404: {"model": ErrorBody, "description": "no short link can have this id"},
 }
 PASSWORD_FORM = {
     "requestBody": {
