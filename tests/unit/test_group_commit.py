@@ -262,3 +262,68 @@ def test_the_writer_keeps_a_larger_page_cache_than_other_connections(
         committer.close()
     assert writers == -WRITER_CACHE_KIB
     assert cache_size() == -2000  # SQLite's default, this thread's connection
+
+
+def test_at_full_a_caller_is_answered_once_an_fsync_begun_after_its_commit_returned(
+    db: SqliteDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The writer's COMMIT does not wait for the disk; a second thread fsyncs the WAL while
+    # the next group is written, and only then answers: a 302 still follows its fsync.
+    on_disk: set[str] = set()
+    order: list[str] = []
+    real_sync = db.sync_wal
+
+    def sync() -> None:
+        committed_before = {name for (name,) in committed(db, "SELECT name FROM hits")}
+        real_sync()
+        on_disk.update(committed_before)
+        order.append("sync")
+
+    monkeypatch.setattr(db, "sync_wal", sync)
+    committer = GroupCommitter(db)
+
+    def hit(i: int) -> int:
+        conn = db.connection()
+        conn.execute("INSERT INTO hits VALUES (?, 1)", (f"h{i}",))
+        db.after_commit(lambda: order.append(f"after h{i}"))
+        return int(conn.execute("PRAGMA synchronous").fetchone()[0])
+
+    async def answered(i: int) -> tuple[int, bool]:
+        level = await committer.run(lambda: hit(i))
+        return level, f"h{i}" in on_disk
+
+    async def all_at_once() -> list[tuple[int, bool]]:
+        return await asyncio.gather(*(answered(i) for i in range(50)))
+
+    try:
+        outcomes = run_on_own_loop(all_at_once())
+    finally:
+        committer.close()
+    assert outcomes == [(1, True)] * 50  # the writer's own commits skip the fsync
+    assert order[0] == "sync"  # what a commit runs afterwards waits for its fsync too
+    assert sorted(o for o in order if o != "sync") == sorted(f"after h{i}" for i in range(50))
+    assert _synchronous(db) == 2  # every other connection still syncs its own commits
+
+
+def test_a_failed_fsync_fails_the_callers_it_should_have_covered(
+    db: SqliteDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def sync() -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(db, "sync_wal", sync)
+    outcomes = run_each(GroupCommitter(db), lambda i: i, 5)
+    assert all(isinstance(outcome, OSError) for outcome in outcomes)
+
+
+def test_without_full_the_writer_answers_at_commit_with_no_fsync_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relaxed = SqliteDatabase(tmp_path / "normal.sqlite3", synchronous="normal")
+    syncs: list[None] = []
+    monkeypatch.setattr(relaxed, "sync_wal", lambda: syncs.append(None))
+    try:
+        assert run_each(GroupCommitter(relaxed), lambda i: i, 5) == list(range(5))
+    finally:
+        relaxed.close()
+    assert syncs == []

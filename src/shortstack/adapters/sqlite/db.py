@@ -15,6 +15,7 @@ on the lock instead of failing half-way with SQLITE_BUSY.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -80,6 +81,40 @@ class SqliteDatabase:
         makes them durable too, since the WAL is one file, synced whole.
         """
         self.connection().execute("PRAGMA synchronous=NORMAL")
+
+    def sync_commits_apart(self) -> bool:
+        """This thread's COMMITs return before the WAL reaches the disk; `sync_wal` gets it there.
+
+        For the group-commit writer at FULL: it answers a group only after a `sync_wal` that
+        began after the group's COMMIT, from another thread, so the next group is written
+        while the last one's fsync runs, instead of after it (the same fsync FULL makes
+        inside COMMIT, while it holds the write lock). What this thread's transactions ask
+        to run after their commit (`after_commit`) waits too: `take_synced_actions` hands
+        it over. False, and nothing changes, when this database does not sync commits.
+        """
+        if self.synchronous != "full":
+            return False
+        self.connection().execute("PRAGMA synchronous=NORMAL")
+        self._local.held_actions = []
+        return True
+
+    def sync_wal(self) -> None:
+        """fdatasync the WAL: every transaction committed before the call is then on disk.
+
+        The WAL is the file SQLite itself syncs at a FULL commit; it lives as long as a
+        connection to the database is open, which the caller's is.
+        """
+        fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+        try:
+            _datasync(fd)
+        finally:
+            os.close(fd)
+
+    def take_synced_actions(self) -> list[Callable[[], None]]:
+        """What this thread's commits left to run once they are synced (`sync_commits_apart`)."""
+        held: list[Callable[[], None]] = self._local.held_actions
+        self._local.held_actions = []
+        return held
 
     def widen_this_threads_cache(self, kib: int) -> None:
         """Let this thread's connection keep up to `kib` KiB of pages (SQLite's default: 2,000).
@@ -178,6 +213,10 @@ class SqliteDatabase:
     def _run_after_commit(self) -> None:
         pending: list[Callable[[], None]] = getattr(self._local, "after_commit", [])
         self._local.after_commit = []
+        held: list[Callable[[], None]] | None = getattr(self._local, "held_actions", None)
+        if held is not None:  # the commit is not on disk yet: sync_commits_apart
+            held.extend(pending)
+            return
         for action in pending:
             action()
 
@@ -273,6 +312,10 @@ class _Savepoint:
             self._conn.execute("ROLLBACK TO nested")
             del self._staged[self._mark :]
         self._conn.execute("RELEASE nested")
+
+
+# fsync where the system has no fdatasync (macOS); SQLite's own WAL sync is fdatasync on Linux.
+_datasync: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
 
 
 def _statements(script: str) -> list[str]:

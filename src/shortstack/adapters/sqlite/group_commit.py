@@ -7,6 +7,13 @@ runs each in its own savepoint inside one `BEGIN IMMEDIATE` transaction, commits
 once, and only then resolves the callers' futures, so no caller is answered before
 its writes are committed (docs/decisions/0104-group-commit-of-local-redirects.md).
 
+At `synchronous=FULL` the writer's COMMIT does not wait for the disk itself: a second
+thread fdatasyncs the WAL (the call FULL makes inside COMMIT) and answers every group
+committed before that call began, while the writer already runs the next group. A
+caller is still answered only once its writes are on disk, and what a transaction runs
+after its commit (`SqliteDatabase.after_commit`) waits for that fsync as well; a failed
+fsync fails every caller it should have covered.
+
 A work item that raises has its savepoint rolled back and its caller gets the
 exception; the others commit. A self-contained item (a redirect: its writes sit in a
 unit of work's savepoint, and it answers instead of raising) runs without a savepoint
@@ -38,6 +45,10 @@ _log = logging.getLogger("shortstack.sqlite")
 _STOP = object()
 
 _Item = tuple[Callable[[], Any], asyncio.Future[Any], bool]
+# A caller's future, whether its work succeeded, and its result or exception.
+_Answer = tuple[asyncio.Future[Any], bool, Any]
+# A committed group's answers and what its transactions run once it is on disk.
+_Synced = tuple[list[_Answer], list[Callable[[], None]]]
 
 
 class _Undivided(Exception):
@@ -49,6 +60,7 @@ class GroupCommitter:
         self._db = db
         self._max_batch = max_batch
         self._pending: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
+        self._to_sync: queue.SimpleQueue[_Synced | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self.batches = 0  # committed transactions, for tests and benchmarks
@@ -99,14 +111,64 @@ class GroupCommitter:
 
     def _write_forever(self) -> None:
         self._db.widen_this_threads_cache(WRITER_CACHE_KIB)
+        syncer = None
+        if self._db.sync_commits_apart():
+            syncer = threading.Thread(
+                target=self._sync_forever, name="sqlite-group-sync", daemon=True
+            )
+            syncer.start()
         while True:
             batch, stop = self._next_batch()
             if batch:
-                self._write(batch)
+                answers = self._write(batch)
+                if syncer is None:
+                    _wake(answers)
+                else:
+                    self._to_sync.put((answers, self._db.take_synced_actions()))
+            if stop:
+                if syncer is not None:
+                    self._to_sync.put(_STOP)
+                    syncer.join(timeout=10)
+                return
+
+    def _sync_forever(self) -> None:
+        """Answer committed groups once an fsync begun after their COMMIT has returned.
+
+        One fsync covers every group committed before it began: while it runs (without the
+        GIL), the writer already runs the next group.
+        """
+        while True:
+            done = [self._to_sync.get()]
+            while True:
+                try:
+                    done.append(self._to_sync.get_nowait())
+                except queue.Empty:
+                    break
+            stop = done[-1] is _STOP
+            groups: list[_Synced] = [group for group in done if group is not _STOP]  # type: ignore[misc]
+            if groups:
+                self._answer_synced(groups)
             if stop:
                 return
 
-    def _write(self, batch: list[_Item]) -> None:
+    def _answer_synced(self, groups: list[_Synced]) -> None:
+        answers = [answer for group, _ in groups for answer in group]
+        try:
+            self._db.sync_wal()
+        except Exception as exc:
+            _log.exception("WAL sync failed", extra={"batch": len(answers)})
+            answers = [(future, False, exc) for future, _, _ in answers]
+        else:
+            for _, actions in groups:
+                for action in actions:
+                    try:
+                        action()
+                    except Exception:
+                        _log.exception("an action after a commit failed")
+        _wake(answers)
+
+    def _write(self, batch: list[_Item]) -> list[_Answer]:
+        """Run a batch; each caller's future with (True, result) or (False, exception)."""
         try:
             outcomes = self._together(batch)
         except (StagedWriteFailed, _Undivided):
@@ -115,15 +177,9 @@ class GroupCommitter:
         except Exception as exc:
             _log.exception("group commit failed", extra={"batch": len(batch)})
             outcomes = [(False, exc)] * len(batch)
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
-        for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True):
-            by_loop.setdefault(future.get_loop(), []).append((future, ok, value))
-        for loop, resolved in by_loop.items():
-            # One wake-up of each waiting loop per batch, not one per caller.
-            try:
-                loop.call_soon_threadsafe(_resolve, resolved)
-            except RuntimeError:
-                _log.warning("a caller's event loop closed before its answer")
+        return [
+            (future, ok, value) for (_, future, _), (ok, value) in zip(batch, outcomes, strict=True)
+        ]
 
     def _together(self, batch: list[_Item]) -> list[tuple[bool, Any]]:
         """Every item in one transaction: (True, result) or (False, exception) each."""
@@ -154,7 +210,19 @@ class GroupCommitter:
         return True, result
 
 
-def _resolve(resolved: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+def _wake(answers: list[_Answer]) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Answer]] = {}
+    for answer in answers:
+        by_loop.setdefault(answer[0].get_loop(), []).append(answer)
+    for loop, resolved in by_loop.items():
+        # One wake-up of each waiting loop per batch, not one per caller.
+        try:
+            loop.call_soon_threadsafe(_resolve, resolved)
+        except RuntimeError:
+            _log.warning("a caller's event loop closed before its answer")
+
+
+def _resolve(resolved: list[_Answer]) -> None:
     for future, ok, value in resolved:
         if future.cancelled():
             continue
