@@ -163,6 +163,24 @@ def test_wrong_passwords_from_one_client_end_in_429_with_retry_after(
     assert clicks(moto_dynamodb) == 1
 
 
+def test_a_form_in_a_content_coding_is_a_415_page_for_a_browser_json_for_others(
+    api_lambda: Any, moto_dynamodb: Any
+) -> None:
+    # API Gateway hands two Content-Encoding lines over joined, as one list.
+    coded = {"content-encoding": "identity, gzip"}
+    page = unlock(api_lambda, PASSWORD, headers=coded)
+    assert (page["statusCode"], page["headers"]["content-type"]) == (
+        415,
+        "text/html; charset=utf-8",
+    )
+    assert page["headers"]["accept-encoding"] == "identity"
+    assert "Content-Encoding identity, gzip is not supported" in page["body"]
+    machine = unlock(api_lambda, PASSWORD, accept="application/json", headers=coded)
+    assert machine["statusCode"] == 415
+    assert json.loads(machine["body"])["message"].startswith("Content-Encoding identity, gzip ")
+    assert clicks(moto_dynamodb) == 0
+
+
 def test_a_form_with_another_field_is_a_400(api_lambda: Any) -> None:
     response = unlock(api_lambda, PASSWORD, accept="application/json", csrf="x")
     assert response["statusCode"] == 400

@@ -2,7 +2,8 @@
 
 A browser (its Accept names text/html) that follows an unknown, not-yet-valid,
 expired, disabled or used-up link gets a page saying which case it is; a
-password link gets a form; a link-preview fetcher gets the link's Open Graph
+password link gets a form (and a page saying why when the form arrives in a content
+coding); a link-preview fetcher gets the link's Open Graph
 and Twitter card tags. API clients keep getting JSON (entrypoints/redirects.py
 chooses). Every page is `no-store` and has its own strict CSP: no script, no
 images, no frames, the one inline style allowed by its hash. Every value shown
@@ -124,6 +125,13 @@ def too_many_attempts_page(retry_after_s: int) -> Page:
     minutes = max(1, -(-retry_after_s // 60))
     text = f"Too many wrong passwords. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
     return _page(429, "Too many attempts", f"<h1>Too many attempts</h1><p>{text}</p>", csp())
+
+
+def unsupported_coding_page(message: str) -> Page:
+    """415: a password form sent in a content coding (a proxy or an extension compressed it)."""
+    heading = "The form could not be read"
+    content = f"<h1>{heading}</h1><p>{escape(message)}.</p>"
+    return _page(415, heading, content, csp())
 
 
 def preview_page(preview: Preview, short_url: str) -> Page:

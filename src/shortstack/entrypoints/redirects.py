@@ -58,6 +58,7 @@ from shortstack.entrypoints.redirect_pages import (
     password_page,
     preview_page,
     too_many_attempts_page,
+    unsupported_coding_page,
 )
 from shortstack.service_layer.redirects import Answer, PreviewCard, RedirectService
 
@@ -360,6 +361,9 @@ def answer(
         allow = (("allow", "GET, HEAD"),)
         return error_reply(405, exc.message, method, correlation_id, headers=allow)
     except FormInCoding as exc:
+        if wants_html(headers):
+            page = unsupported_coding_page(str(exc))
+            return page_reply(page, method, correlation_id, IDENTITY_ONLY)
         return error_reply(exc.status, str(exc), method, correlation_id, headers=IDENTITY_ONLY)
     except BadForm as exc:
         return error_reply(exc.status, str(exc), method, correlation_id)

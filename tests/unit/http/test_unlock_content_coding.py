@@ -60,3 +60,31 @@ def test_the_short_links_own_path_refuses_it_alike(client: TestClient, body: byt
 def test_a_coding_on_a_second_header_line_is_refused_alike(client: TestClient, path: str) -> None:
     # Two Content-Encoding lines are one list of codings (RFC 9110 5.3): identity, then gzip.
     assert post(client, path, FORM, codings=("identity", "gzip")) == (415, 0)
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/unlock/{}", "/{}"])
+@pytest.mark.parametrize("codings", [("gzip",), ("identity", "gzip"), ("gzip", "identity")])
+def test_a_browser_gets_the_415_as_a_page_an_api_client_as_json(
+    client: TestClient, path: str, codings: tuple[str, ...]
+) -> None:
+    created = client.post(
+        "/api/v1/links", json={"url": "https://example.com/locked", "password": "open sesame"}
+    )
+    short_id = created.json()["short_id"]
+    coded = [("content-encoding", coding) for coding in codings]
+    form = [("content-type", "application/x-www-form-urlencoded"), *coded]
+    page = client.post(path.format(short_id), content=FORM, headers=[*form, ("accept", BROWSER)])
+    assert page.status_code == 415
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["accept-encoding"] == "identity"
+    assert page.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert f"Content-Encoding {', '.join(codings)} is not supported" in page.text
+    machine = client.post(path.format(short_id), content=FORM, headers=form)
+    assert machine.status_code == 415
+    assert machine.json()["message"].startswith(f"Content-Encoding {', '.join(codings)} ")
+    assert machine.headers["accept-encoding"] == "identity"
+    assert client.get(f"/api/v1/links/{short_id}").json()["click_count"] == 0

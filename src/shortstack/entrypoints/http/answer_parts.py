@@ -8,6 +8,8 @@ Framework-free and cheap to import: the redirect Lambda imports it on its cold p
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # nosniff and a referrer policy on every response (SecurityHeadersMiddleware).
 SECURITY_HEADERS = (
     ("x-content-type-options", "nosniff"),
@@ -26,6 +28,16 @@ EXPOSED_HEADERS = (
 INTERNAL_ERROR = "internal error; the correlation id identifies it"
 # What a 415 for a body in a content coding asks for instead (RFC 9110 12.5.3).
 IDENTITY_ONLY = (("accept-encoding", "identity"),)
+
+
+def content_codings(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """Every Content-Encoding line of an ASGI request's headers as one list, or None.
+
+    Two lines are one list of codings (RFC 9110 5.3): `identity` on one and `gzip` on the
+    next is gzip, whichever comes first.
+    """
+    lines = [value.decode("latin-1") for name, value in raw_headers if name == b"content-encoding"]
+    return ", ".join(lines) if lines else None
 
 
 def coding_refusal(content_encoding: str | None) -> str | None:

@@ -55,6 +55,7 @@ from shortstack.entrypoints.http.routes import (
 )
 from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.web import mount_frontend
+from shortstack.entrypoints.redirects import unlock_path
 from shortstack.observability import configure_logging, logger
 
 BEARER = HTTPBearer(
@@ -197,7 +198,11 @@ def _body_limits(settings: Settings) -> Callable[[str], BodyLimit]:
     default = BodyLimit(settings.max_body_bytes)
     # POST /shorten words its 400s as the classic contract does ({"error": ...}).
     classic = BodyLimit(settings.max_body_bytes, utf8_json=False)
+    # The password form's target answers a form in a content coding itself (415), with the
+    # page a browser is shown for the short link's other refusals.
+    form = BodyLimit(settings.max_body_bytes, codings=False)
     upload_urls = uploads.PREFIX + "/"
+    unlock_paths = unlock_path("")
 
     def limit_for(path: str) -> BodyLimit:
         exact = path.rstrip("/")
@@ -207,6 +212,8 @@ def _body_limits(settings: Settings) -> Callable[[str], BodyLimit]:
             return batch
         if exact == shorten.PATH:
             return classic
+        if path.startswith(unlock_paths):
+            return form
         return uploaded if path.startswith(upload_urls) else default
 
     return limit_for

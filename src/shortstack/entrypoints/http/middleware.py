@@ -6,7 +6,8 @@
   app sees it: URLs over 8 KiB (414) and header sections over 16 KiB (431), as API
   Gateway does, a path with control characters (404), bodies over the limit (413)
   before reading them (Content-Length) or as soon as a streamed body crosses it,
-  bodies in a content coding (415: no route decompresses one), and JSON bodies in
+  bodies in a content coding (415: no route decompresses one; the password form's target
+  refuses them itself, as a page for a browser), and JSON bodies in
   UTF-16 or UTF-32 (400: the API reads UTF-8 JSON; json_text.py).
 - TrailingSlashMiddleware: `/api/v1/items/` and `/api/v1/items` reach the same
   route without a redirect.
@@ -28,6 +29,7 @@ from shortstack.entrypoints.http.answer_parts import (
     IDENTITY_ONLY,
     SECURITY_HEADERS,
     coding_refusal,
+    content_codings,
 )
 from shortstack.entrypoints.http.json_text import HEAD_BYTES, NOT_UTF8, is_json, is_wide
 from shortstack.observability import bind_correlation_id, choose_correlation_id, logger
@@ -152,12 +154,7 @@ def refused_head(scope: Scope) -> tuple[int, str] | None:
 def refused_coding(scope: Scope) -> str | None:
     """Why a body sent in a content coding (Content-Encoding: gzip, br ...) is refused
     (answer_parts.coding_refusal); a request without a body is not refused for naming one."""
-    # Every line of the header: two lines are one list of codings (RFC 9110 5.3), and the
-    # redirect front reads them joined too.
-    lines = [
-        value.decode("latin-1") for key, value in scope["headers"] if key == b"content-encoding"
-    ]
-    refusal = coding_refusal(", ".join(lines))
+    refusal = coding_refusal(content_codings(scope["headers"]))
     if refusal is None:
         return None
     declared = _header(scope, b"content-length")
@@ -172,11 +169,14 @@ class BodyLimit:
 
     `utf8_json`: a JSON body in UTF-16 or UTF-32 is refused here (400); False for a route
     that reads its body itself and refuses one in its own words (POST /shorten).
+    `codings`: a body in a content coding is refused here (415); False for a route that
+    refuses one itself, as a page for a browser (the password form's target).
     """
 
     max_bytes: int
     advice: str = ""
     utf8_json: bool = True
+    codings: bool = True
 
     def message(self) -> str:
         refusal = f"request body larger than {self.max_bytes} bytes"
@@ -204,7 +204,8 @@ class RequestLimitsMiddleware:
         if refused is not None:
             await send_json(send, refused[0], {"message": refused[1]})
             return
-        coding = refused_coding(scope)
+        body_limit = self.limit_for(scope["path"]) if self.limit_for else self.default_limit
+        coding = refused_coding(scope) if body_limit.codings else None
         if coding is not None:
             await send_json(
                 send,
@@ -213,7 +214,6 @@ class RequestLimitsMiddleware:
                 [(name.encode(), value.encode()) for name, value in IDENTITY_ONLY],
             )
             return
-        body_limit = self.limit_for(scope["path"]) if self.limit_for else self.default_limit
         limit = body_limit.max_bytes
         too_large = {"message": body_limit.message()}
         # The first bytes of a JSON body, until they tell its encoding.

@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from shortstack.correlation import choose_correlation_id
 from shortstack.domain.short_ids import is_possible_short_id
-from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR
+from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR, content_codings
 from shortstack.entrypoints.http.middleware import offered_correlation_id
 from shortstack.entrypoints.redirects import (
     FORM_BODY_MAX,
@@ -95,6 +95,9 @@ class RedirectLayer:
         }
         correlation_id = choose_correlation_id(offered_correlation_id(scope))
         method = scope["method"]
+        if method == "POST" and "content-encoding" in headers:
+            # Every line, not the last one only: the form's coding is the whole list.
+            headers["content-encoding"] = content_codings(scope["headers"]) or ""
         client = scope.get("client")
         peer = str(client[0]) if client else None
         query = scope.get("query_string", b"").decode("latin-1")

@@ -21,7 +21,9 @@ from starlette.convertors import StringConvertor, register_url_convertor
 from shortstack.domain.link_fields import DEFAULT_REDIRECT_STATUS, REDIRECT_STATUSES
 from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
 from shortstack.domain.short_ids import ALIAS_PATTERN, RESERVED_WORDS
+from shortstack.entrypoints.http.answer_parts import content_codings
 from shortstack.entrypoints.http.deps import RedirectsDep
+from shortstack.entrypoints.http.openapi import COMPRESSED
 from shortstack.entrypoints.http.operations import edge_trust
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 from shortstack.entrypoints.redirect_pages import CACHE_NO_STORE
@@ -105,6 +107,11 @@ UNLOCK_RESPONSES: Responses = {
     **REDIRECTS,
     400: {"model": ErrorBody, "description": "the body is not the one-field form"},
     413: {"model": ErrorBody, "description": f"a body longer than {FORM_BODY_MAX} bytes"},
+    415: {
+        "content": {**_JSON_ERROR, **_HTML},
+        "headers": {"Accept-Encoding": {"schema": {"type": "string"}}},
+        "description": f"{COMPRESSED}; a page for a browser",
+    },
     401: {**_FORM_NAMED, "description": "wrong password: the form again (a page for a browser)"},
     405: {
         "model": ErrorBody,
@@ -167,10 +174,14 @@ async def _answer(short_id: str, request: Request, redirects: RedirectsDep) -> R
     settings = request.app.state.container.settings
     method = request.method
     edge, viewer = edge_trust(settings).judge(request.headers)
+    headers = dict(request.headers)
+    codings = content_codings(request.scope["headers"])
+    if codings is not None:
+        headers["content-encoding"] = codings
 
     def work() -> Response:
         reply = answer(
-            redirects, method, short_id, request.headers, correlation_id, peer, query, body,
+            redirects, method, short_id, headers, correlation_id, peer, query, body,
             settings.base_url, edge, viewer,
         )  # fmt: skip
         return Response(reply.body, status_code=reply.status, headers=dict(reply.headers))
