@@ -18,6 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shortstack.bootstrap import Container, bootstrap
+from shortstack.domain.events import Event, link_clicked
+from shortstack.domain.visits import Click
 from shortstack.entrypoints.cli import main
 from shortstack.entrypoints.http.app import create_app
 from tests.conftest import dispatcher_for, settings_for
@@ -76,3 +78,90 @@ def test_a_click_event_after_its_links_deletion_is_not_kept(container: Container
         == 201
     )
     assert stats_clicks(api, "made-again") == 0
+
+
+def made_again_after_a_click(api: TestClient, clock: FakeClock) -> Event:
+    """A link clicked, deleted, and its alias made again by its owner: the click's event."""
+    link = {"url": "https://example.com/old", "alias": "made-again"}
+    assert api.post("/api/v1/links", json=link).status_code == 201
+    clock.advance(minutes=1)
+    clicked = link_clicked("made-again", Click(at=clock(), user_agent="Mozilla/5.0"))
+    clock.advance(minutes=1)
+    assert api.delete("/api/v1/links/made-again").status_code == 204
+    clock.advance(minutes=1)
+    again = {**link, "url": "https://example.com/new"}
+    assert api.post("/api/v1/links", json=again).status_code == 201
+    return clicked
+
+
+@pytest.mark.parametrize("storage", ["memory", "sqlite"])
+@pytest.mark.parametrize("batch", [False, True], ids=["one", "batch"])
+def test_a_click_made_before_the_alias_was_made_again_is_not_the_new_links(
+    tmp_path: Path, storage: str, batch: bool
+) -> None:
+    # The event of a click of the deleted link, delivered late (a dead letter replayed),
+    # finds the alias taken again by the same owner: it is not this link's click.
+    clock = FakeClock(NOW)
+    container = bootstrap(settings_for(storage, tmp_path), clock=clock)
+    try:
+        api = TestClient(create_app(container), follow_redirects=False)
+        late = made_again_after_a_click(api, clock)
+        clock.advance(minutes=1)
+        own = link_clicked("made-again", Click(at=clock(), user_agent="Mozilla/5.0"))
+        fold_many = container.events.batch_handler("LinkClicked")
+        if batch:
+            assert fold_many is not None
+            fold_many([late, own])
+        else:
+            container.events.handle(late)
+            container.events.handle(own)
+        assert stats_clicks(api, "made-again") == 1  # its own click, not the old link's
+        assert api.get("/api/v1/stats").json()["clicks"] == 1
+    finally:
+        container.close()
+
+
+def test_a_dead_letter_replayed_after_the_alias_was_made_again_counts_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A redirect folds its click at once and marks its event folded; the mark is kept
+    # CLICK_FOLD_RETENTION (15 days), a dead letter for as long as no one replays it.
+    monkeypatch.setenv("STORAGE", "sqlite")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    clock = FakeClock(NOW)
+    settings = settings_for("sqlite", tmp_path, events_backoff_base_s=0, click_events_on_bus=True)
+    container = bootstrap(settings, clock=clock)
+    try:
+        api = TestClient(create_app(container), follow_redirects=False)
+        link = {"url": "https://example.com/old", "alias": "made-again"}
+        assert api.post("/api/v1/links", json=link).status_code == 201
+        down = [True]
+
+        def receiver(event: Event) -> None:
+            if down[0]:
+                raise RuntimeError("the receiver is down")
+
+        container.events.register("LinkClicked", receiver)
+        clock.advance(minutes=1)
+        assert api.get("/made-again", headers={"user-agent": "Mozilla/5.0"}).status_code == 302
+        assert stats_clicks(api, "made-again") == 1
+        dispatcher = dispatcher_for(container)
+        for _ in range(3):
+            dispatcher.drain()
+        assert container.event_queue is not None
+        assert len(container.event_queue.dead_letters()) == 1
+        assert api.delete("/api/v1/links/made-again").status_code == 204
+        clock.advance(days=16)
+        forget = container.analytics.stats.forget_folds_before  # type: ignore[attr-defined]
+        assert forget(clock()) == 1
+        again = {**link, "url": "https://example.com/new"}
+        assert api.post("/api/v1/links", json=again).status_code == 201
+        down[0] = False
+        assert main(["dlq", "replay", "--all"]) == 0
+        dispatcher.drain()
+        assert container.event_queue.dead_letters() == []
+        assert stats_clicks(api, "made-again") == 0
+        # The owner's day kept the click when it was folded, once.
+        assert api.get("/api/v1/stats").json()["clicks"] == 1
+    finally:
+        container.close()

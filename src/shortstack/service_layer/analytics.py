@@ -52,15 +52,6 @@ class AnalyticsService:
         is_bot = event.detail_type == BOT_VISIT
         return analytics.click_facts(event.id, event.detail, family, is_bot)
 
-    def owned_click_facts(self, event: Event) -> ClickFacts:
-        """click_facts with the link's owner, whose day the fold adds the click to as well.
-
-        No owner when the link is gone: its stats go with it, so its clicks are folded
-        nowhere, neither into the link's days nor the owner's overview.
-        """
-        facts = self.click_facts(event)
-        return replace(facts, owner=self.owners_of([facts.short_id]).get(facts.short_id))
-
     def owners_of(self, short_ids: Iterable[str]) -> dict[str, str]:
         """Each existing link's owner (a projected, eventually consistent read each)."""
         owners = {}
@@ -79,22 +70,24 @@ class AnalyticsService:
 
     def fold_click(self, event: Event) -> bool:
         """Add one LinkClicked to its link's and owner's day; False when already counted,
-        or when no link has its id (any more): a removed link's stats went with it, and a
-        day written now would show in the stats of a link made later under that alias."""
-        facts = self.owned_click_facts(event)
-        return facts.owner is not None and self.stats.fold(facts)
+        or when no link had its id when it was clicked: a removed link's stats went with it,
+        and a link made later under that alias (by its owner too) is not the clicked one."""
+        facts = self.click_facts(event)
+        owner = self.owner_when(facts.short_id, event.time)
+        return owner is not None and self.stats.fold(replace(facts, owner=owner))
 
     def fold_clicks(self, events: Sequence[Event]) -> None:
-        """fold_click of each, at once: one owner lookup per link, the sums written once."""
-        facts = [self.click_facts(event) for event in events]
-        owners = self.owners_of(each.short_id for each in facts)
-        self.stats.fold_many(
-            [
-                replace(each, owner=owners[each.short_id])
-                for each in facts
-                if each.short_id in owners
-            ]
-        )
+        """fold_click of each, at once: one link read per link, the sums written once."""
+        links = {}
+        for short_id in {self.click_facts(event).short_id for event in events}:
+            links[short_id] = self.links.get(short_id, consistent=False)
+        folded = []
+        for event in events:
+            facts = self.click_facts(event)
+            link = links[facts.short_id]
+            if link is not None and link.created_at <= event.time:
+                folded.append(replace(facts, owner=link.owner))
+        self.stats.fold_many(folded)
 
     def forget_link(self, event: Event) -> None:
         """A deleted link's stats go with it."""
