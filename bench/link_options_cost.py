@@ -9,7 +9,10 @@ redirect Lambda with real payload-2.0 events, REQUESTS of each kind:
 - password, GET: a browser asking for a password link (the form; nothing is counted);
 - password, right / wrong: the form posted to `POST /api/v1/unlock/{short_id}`, which API
   Gateway hands to the API function;
-- crawler: Googlebot following the plain link (counted apart, in bot_count).
+- crawler: Googlebot following the plain link (counted apart, in bot_count);
+- password, busy: one try of a claim that finds every attempt of the client held by checks
+  in flight (decision 0106: the request waits and tries again, 10 ms doubling to 100 ms,
+  for at most 10 s), measured on the attempts adapter itself.
 
     python -m bench.link_options_cost
 """
@@ -18,10 +21,14 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.capacity_meter import Meter, MeteredDynamoDB
 from bench.cost_profile import LINK_BODY, TABLE, Deployment, _load, deployed_on_moto
 from bench.dynamodb_costs import item_size
+from shortstack.adapters.dynamodb.password_attempts import DynamoDBPasswordAttempts
+from shortstack.domain.passwords import WRONG_ATTEMPTS_MAX, Claim
 
 REQUESTS = 20
 IPHONE = (
@@ -61,14 +68,34 @@ def per_request(
         answer = handler(event, None)
         if answer["statusCode"] != status:
             raise RuntimeError(f"expected {status}, the redirect answered {answer}")
-    meter = deployed.meter
+    return mean_of(deployed.meter, len(events))
+
+
+def mean_of(meter: Meter, count: int) -> dict[str, Any]:
+    """The meter's figures per request over `count` requests; the meter starts again."""
     figures = {
-        "requests": {op: n / len(events) for op, n in sorted(meter.requests.items())},
-        "rru": round(meter.rru / len(events), 3),
-        "wru": round(meter.wru / len(events), 3),
+        "requests": {op: n / count for op, n in sorted(meter.requests.items())},
+        "rru": round(meter.rru / count, 3),
+        "wru": round(meter.wru / count, 3),
     }
     meter.reset()
     return figures
+
+
+def busy_try(deployed: Deployment, short_id: str) -> dict[str, Any]:
+    """One try of a claim that finds every attempt held by checks in flight (none wrong)."""
+    metered = MeteredDynamoDB(deployed.dynamodb, deployed.dynamodb, deployed.meter)
+    attempts = DynamoDBPasswordAttempts(metered, TABLE)
+    window = datetime.now(UTC).replace(second=0, microsecond=0)
+    held = ("client-hash", window, window + timedelta(minutes=15), WRONG_ATTEMPTS_MAX)
+    for _ in range(WRONG_ATTEMPTS_MAX):
+        if attempts.claim(short_id, *held) is not Claim.CLAIMED:
+            raise RuntimeError("an attempt should have been free")
+    deployed.meter.reset()
+    for _ in range(REQUESTS):
+        if attempts.claim(short_id, *held) is not Claim.BUSY:
+            raise RuntimeError("every attempt is held by a check in flight: busy")
+    return mean_of(deployed.meter, REQUESTS)
 
 
 def get(short_id: str, **headers: str) -> dict[str, Any]:
@@ -117,6 +144,7 @@ def measure() -> dict[str, Any]:
             "crawler (Googlebot)": per_request(
                 deployed, [get(plain, **{"user-agent": GOOGLEBOT})] * REQUESTS, 302
             ),
+            "password, busy (one try of the wait)": busy_try(deployed, locked),
         }
         sizes = {
             "plain": item_bytes(deployed, plain),

@@ -51,7 +51,8 @@ class DynamoDBPasswordAttempts:
         else:
             return Claim.CLAIMED
         # Full: used up by wrong passwords, or held by checks in flight (only then does a
-        # right password wait for one). Read only on this path, strongly (0.5 RRU).
+        # right password wait for one). Read only on this path, strongly (1 RRU, and the
+        # failed write 1 WRU: bench/link_options_cost.py).
         item = self._client.get_item(
             TableName=self._table,
             Key=key,
