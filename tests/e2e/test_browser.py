@@ -830,6 +830,12 @@ def test_a_protected_link_s_form_refuses_limits_and_opens_on_a_phone_and_a_deskt
         expect(p.get_by_role("alert")).to_have_text("That password is not right.")
         fits_the_screen(p, width, "password-wrong")
 
+        # The address bar shows the form's target now: Enter there (a GET) is the form again.
+        assert p.url == f"{server.base_url}/api/v1/unlock/{vault}"
+        assert p.goto(p.url).status == 200
+        expect(p).to_have_url(f"{server.base_url}/{vault}")
+        expect(p.get_by_role("heading")).to_have_text("This link is protected")
+
         # The same form labelled gzip on its way: refused before any attempt or click.
         p.route(
             "**/api/v1/unlock/*",
@@ -839,6 +845,9 @@ def test_a_protected_link_s_form_refuses_limits_and_opens_on_a_phone_and_a_deskt
         )
         refused = submit(p, "open sesame")
         assert (refused.status, refused.headers["accept-encoding"]) == (415, "identity")
+        expect(p.get_by_role("heading")).to_have_text("The form could not be read")
+        expect(p.locator("main")).to_contain_text("Content-Encoding gzip is not supported")
+        fits_the_screen(p, width, "password-coded")
         p.unroute("**/api/v1/unlock/*")
 
         p.goto(f"{server.base_url}/{vault}")
