@@ -30,6 +30,7 @@ from shortstack.domain.link_fields import (
 )
 from shortstack.domain.link_options import Preview
 from shortstack.domain.link_routing import RedirectRule, Variant
+from shortstack.domain.slotted import frozen_slots
 
 T = TypeVar("T")
 
@@ -40,7 +41,7 @@ PERMANENT_MAX_AGE_S = 3600
 CACHE_TEMPORARY = "private, max-age=0"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_slots
 class Link:
     short_id: str
     owner: str
@@ -78,7 +79,7 @@ class Link:
         return bool(self.rules or self.variants or self.forward_query)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_slots
 class Target:
     """What a redirect needs of a link: where to and why (rules, variants), with which status,
     and how long to cache."""

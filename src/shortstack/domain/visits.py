@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import ipaddress
 import socket
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -38,6 +37,7 @@ from shortstack.domain.link_routing import (
     query_digest,
     query_pairs,
 )
+from shortstack.domain.slotted import frozen_slots
 
 REFERRER_MAX = 1024
 USER_AGENT_MAX = 256
@@ -47,7 +47,7 @@ ORIGIN_MAX = 200
 VISITOR_HASH_BYTES = 12
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_slots
 class Visit:
     """What a redirect request tells about its visitor; every part is optional and bounded."""
 
@@ -81,7 +81,7 @@ class Visit:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_slots
 class Click:
     """One counted visit as stored and announced: when, and the reduced visitor facts."""
 
@@ -133,6 +133,8 @@ def is_prefetch(sec_purpose: str | None, purpose: str | None = None) -> bool:
     Such a request gets the answer a visit would get and is not counted: most are never
     followed, and one that is, is served from the browser's cache, never reaching us.
     """
+    if not sec_purpose and not purpose:
+        return False  # nearly every request: asked on each redirect, before anything else
     return any(
         value and value.split(",", 1)[0].split(";", 1)[0].strip().lower() == "prefetch"
         for value in (sec_purpose, purpose)

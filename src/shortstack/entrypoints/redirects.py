@@ -43,6 +43,7 @@ from shortstack.domain.errors import (
     TooManyAttempts,
 )
 from shortstack.domain.passwords import PASSWORD_MAX
+from shortstack.domain.slotted import frozen_slots
 from shortstack.domain.visits import Visit, cloudfront_viewer_ip, is_prefetch
 from shortstack.entrypoints.http.answer_parts import (
     IDENTITY_ONLY,
@@ -105,7 +106,7 @@ CACHE_NOT_FOUND = "max-age=0, s-maxage=5"
 _log = logging.getLogger("shortstack.redirects")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_slots
 class Reply:
     status: int
     headers: list[tuple[str, str]]

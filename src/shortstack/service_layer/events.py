@@ -173,7 +173,7 @@ class _Pending:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is None:
+        if kind is None and self.events:
             self.publisher.publish(self.events)
 
 

@@ -61,6 +61,7 @@ from shortstack.domain.passwords import (
     verify_password,
 )
 from shortstack.domain.short_ids import is_possible_short_id
+from shortstack.domain.slotted import frozen_slots
 from shortstack.domain.visits import Click, Visit
 
 if TYPE_CHECKING:  # the ports are Protocols: the redirect's cold start need not build them
@@ -82,7 +83,7 @@ _log = logging.getLogger("shortstack.redirects")
 ATTEMPT_WAIT_S = 10.0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_slots
 class Redirect:
     """Where a short link sends a visitor, with which status and cache policy."""
 
@@ -155,6 +156,8 @@ class RedirectService:
     def _record_click(
         self, outbox: Outbox, short_id: str, click: Click, destination: Destination | None
     ) -> None:
+        if self.fold is None and not self.uow.keeps_events:
+            return  # on DynamoDB: nothing to fold here and no event to build (see _record)
         self._record(
             outbox,
             short_id,
