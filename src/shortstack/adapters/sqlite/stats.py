@@ -30,6 +30,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.domain.analytics import ClickFacts, DailyStats
@@ -93,22 +94,22 @@ _ADDED_COLUMNS = (
     ("click_months", (("uniques", "INTEGER NOT NULL DEFAULT 0"),)),
 )
 
-# A day's row, its visitor sketch and its counts in one statement: ?5 holds the visitors
-# the clicks add (their hashes, one a line; NULL: none), merged into the stored sketch in
-# SQL, and ?6 the counts they add (JSON, as `counts`), added to the stored ones.
+# A day's row with what a run of clicks adds: its totals summed in SQL, its visitor sketch
+# and counts (?5, ?6) already merged with the stored ones in Python (`_merged_days`). A
+# merge in an SQL function would take the GIL back from the event loop twice a row.
 _ADD_DAY = """
 INSERT INTO click_days (short_id, day, clicks, bots, visitors, counts)
-VALUES (?1, ?2, ?3, ?4, merge_visitors(NULL, ?5), ?6)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 ON CONFLICT (short_id, day) DO UPDATE
 SET clicks = clicks + excluded.clicks, bots = bots + excluded.bots,
-    visitors = merge_visitors(visitors, ?5), counts = merge_counts(counts, ?6)
+    visitors = excluded.visitors, counts = excluded.counts
 """
 _ADD_OWNER_DAY = """
 INSERT INTO owner_click_days (owner, day, clicks, bots, visitors)
-VALUES (?1, ?2, ?3, ?4, merge_visitors(NULL, ?5))
+VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (owner, day) DO UPDATE
 SET clicks = clicks + excluded.clicks, bots = bots + excluded.bots,
-    visitors = merge_visitors(visitors, ?5)
+    visitors = excluded.visitors
 """
 _ADD_OWNER_COUNT = """
 INSERT INTO owner_click_counts (owner, day, dimension, value, count) VALUES (?, ?, ?, ?, ?)
@@ -244,13 +245,46 @@ def delete_link_stats(conn: sqlite3.Connection, short_id: str) -> None:
         conn.execute(f"DELETE FROM {table} WHERE short_id = ?", (short_id,))  # noqa: S608
 
 
-def _merge_visitors(stored: bytes | None, added: str | None) -> bytes | None:
-    """A day's stored sketch with the visitors of `added` (hashes, one a line) merged in."""
+def _stored(
+    conn: sqlite3.Connection,
+    table: str,
+    key: str,
+    days: Mapping[tuple[str, str], object],
+    columns: str,
+) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """`columns` of the rows of `table` that `days` ((key, day) pairs) will add to.
+
+    Asked by keys and days apart, which SQLite finds by the primary key (a list of
+    pairs it would scan for), and the few rows of other pairs left out.
+    """
+    keys = list({pair[0] for pair in days})
+    dates = list({pair[1] for pair in days})
+    found: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for start in range(0, len(keys), _IDS_PER_QUERY):
+        chunk = keys[start : start + _IDS_PER_QUERY]
+        # The table and column names are this module's constants, never input.
+        for row in conn.execute(
+            f"SELECT {key}, day, {columns} FROM {table} WHERE {key} IN "  # noqa: S608
+            f"({','.join('?' * len(chunk))}) AND day IN ({','.join('?' * len(dates))})",
+            [*chunk, *dates],
+        ):
+            pair = (row[0], row[1])
+            if pair in days:
+                found[pair] = tuple(row)[2:]
+    return found
+
+
+def _first(row: tuple[Any, ...] | None) -> Any:
+    return row[0] if row is not None else None
+
+
+def _merge_visitors(stored: bytes | None, added: list[str] | str | None) -> bytes | None:
+    """A day's stored sketch with the visitors `added` (hashes: a list, or one a line) merged in."""
     if not added:
         return stored
     sketch = VisitorSketch.from_bytes(stored)
     changed = False
-    for visitor in set(added.split("\n")):
+    for visitor in set(added.split("\n") if isinstance(added, str) else added):
         changed = sketch.add(visitor) or changed
     # A day's regular visitors leave its sketch as it was: nothing to encode again.
     return sketch.to_bytes() if changed or stored is None else stored
@@ -367,27 +401,25 @@ def write_sums(
         owner = facts.owner or (owners.get(facts.short_id) if owners else None)
         if owner:
             owner_sums.add(owner, day, facts, facts.owner_values())
-    # Made again for each write: it costs about a microsecond, and no connection lacks them.
-    conn.create_function("merge_visitors", 2, _merge_visitors, deterministic=True)
-    conn.create_function("merge_counts", 2, _merge_counts, deterministic=True)
+    stored = _stored(conn, "click_days", "short_id", links.days, "visitors, counts")
     visitors = links.visitors
-    conn.executemany(
-        _ADD_DAY,
-        [
-            (
-                *where,
-                *totals,
-                "\n".join(visitors[where]) if where in visitors else None,
-                links.encoded(where),
-            )
-            for where, totals in links.days.items()
-        ],
-    )
+    rows = []
+    for where, totals in links.days.items():
+        added = links.encoded(where)
+        old = stored.get(where)
+        if old is None:
+            sketch, counts = _merge_visitors(None, visitors.get(where)), added
+        else:
+            sketch = _merge_visitors(old[0], visitors.get(where))
+            counts = _merge_counts(old[1], added)
+        rows.append((*where, *totals, sketch, counts))
+    conn.executemany(_ADD_DAY, rows)
+    stored = _stored(conn, "owner_click_days", "owner", owner_sums.days, "visitors")
     visitors = owner_sums.visitors
     conn.executemany(
         _ADD_OWNER_DAY,
         [
-            (*where, *totals, "\n".join(visitors[where]) if where in visitors else None)
+            (*where, *totals, _merge_visitors(_first(stored.get(where)), visitors.get(where)))
             for where, totals in owner_sums.days.items()
         ],
     )
