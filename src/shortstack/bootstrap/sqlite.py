@@ -31,7 +31,8 @@ from shortstack.config import Settings
 from shortstack.domain.clock import utc_now
 from shortstack.service_layer.events import Idempotency, LazyIdempotency
 
-# Longer than any redelivery can arrive, like FOLD_RETENTION_S on DynamoDB.
+# Longer than any redelivery can arrive, like FOLD_RETENTION_S on DynamoDB; a dead letter,
+# which may be replayed any time later, keeps its event's record until it leaves the queue.
 CLICK_FOLD_RETENTION = timedelta(days=15)
 
 
@@ -85,7 +86,9 @@ def adapters_for(settings: Settings) -> Adapters:
         event_queue=queue,
         record_expiry={
             "idempotency_records": lambda: forget_expired_records(db),
-            "click_folds": lambda: stats.forget_folds_before(utc_now() - CLICK_FOLD_RETENTION),
+            "click_folds": lambda: stats.forget_folds_before(
+                utc_now() - CLICK_FOLD_RETENTION, unless_queued=True
+            ),
             "orphan_visits": lambda: orphans.forget_before((utc_now() - keep_orphans).date()),
         },
         group_commit=group_commit,

@@ -4,7 +4,8 @@
 and adding the counts happen in one transaction, so a redelivered event is
 recognised and a crash never leaves a click half-counted. Fold records older
 than the retention are deleted by `forget_folds_before` (the local stand-in for
-DynamoDB's TTL), well after any redelivery could still arrive. Maintenance
+DynamoDB's TTL), well after any redelivery could still arrive, except those of events
+the local queue still holds (a dead letter is kept until replayed or purged). Maintenance
 moves old days into `click_months`/`click_month_counts` (stats_rollup.py; a
 month is dated by its first day).
 
@@ -230,11 +231,23 @@ class SqliteClickStatsRepository:
         with self._db.transaction() as conn:
             delete_link_stats(conn, short_id)
 
-    def forget_folds_before(self, cutoff: datetime) -> int:
-        """Delete fold records older than `cutoff`; how many went."""
+    def forget_folds_before(self, cutoff: datetime, *, unless_queued: bool = False) -> int:
+        """Delete fold records older than `cutoff`; how many went.
+
+        `unless_queued`: keep the record of an event the local event queue (in this
+        database) still holds, as a message or a dead letter: a dead letter stays until it
+        is replayed or purged, and replayed without its record it would be folded again.
+        """
+        held = (
+            " AND event_id NOT IN (SELECT event_id FROM event_dead_letters"
+            " UNION ALL SELECT event_id FROM event_queue)"
+            if unless_queued
+            else ""
+        )
         with self._db.transaction() as conn:
             return conn.execute(
-                "DELETE FROM click_folds WHERE folded_at < ?", (cutoff.timestamp(),)
+                f"DELETE FROM click_folds WHERE folded_at < ?{held}",  # noqa: S608 (constants)
+                (cutoff.timestamp(),),
             ).rowcount
 
 
