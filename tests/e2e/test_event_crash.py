@@ -16,6 +16,7 @@ from shortstack.bootstrap import bootstrap
 from shortstack.domain.events import link_clicked
 from shortstack.domain.visits import Click
 from tests.conftest import dispatcher_for, settings_for
+from tests.fakes import FakeClock
 
 CLICKS = 3000
 CONSUMER = textwrap.dedent(
@@ -51,7 +52,8 @@ def test_a_consumer_killed_mid_batch_loses_nothing_and_double_counts_nothing(
     tmp_path: Path,
 ) -> None:
     day = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    producer = bootstrap(settings_for("sqlite", tmp_path))
+    # The link made before its clicks: a click older than its link is not its (decision 0110).
+    producer = bootstrap(settings_for("sqlite", tmp_path), clock=FakeClock(day))
     producer.links.create("local", url="https://example.com/", alias="crash01")
     producer.publisher.publish(
         [
