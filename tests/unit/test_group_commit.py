@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -327,3 +328,37 @@ def test_without_full_the_writer_answers_at_commit_with_no_fsync_of_its_own(
     finally:
         relaxed.close()
     assert syncs == []
+
+
+def _wal_frames(db: SqliteDatabase) -> int:
+    with sqlite3.connect(db.path) as other:
+        return int(other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
+
+
+def test_a_checkpoint_during_a_write_still_lets_the_next_write_start_the_wal_again(
+    db: SqliteDatabase,
+) -> None:
+    # Under steady writes a transaction is always open while the checkpoint runs: without
+    # the second round, held against writers, the WAL never started over and grew without end.
+    for i in range(200):
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO hits VALUES (?, 1)", (f"h{i}",))
+    writing, checkpointing = threading.Event(), threading.Event()
+
+    def slow_write() -> None:
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO hits VALUES ('during', 1)")
+            writing.set()
+            checkpointing.wait(5)
+            time.sleep(0.05)  # the checkpoint's first round runs while this one is open
+
+    writer = threading.Thread(target=slow_write)
+    writer.start()
+    writing.wait(5)
+    checkpointer = threading.Thread(target=lambda: (checkpointing.set(), db.checkpoint()))
+    checkpointer.start()
+    writer.join()
+    checkpointer.join()
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO hits VALUES ('after', 1)")
+    assert _wal_frames(db) <= 3  # the last write's frames only, from the WAL's start
