@@ -156,7 +156,8 @@ def test_ten_thousand_clicks_with_redeliveries_fold_into_exact_aggregates(
     sqlite_container_with_clock: Container,
 ) -> None:
     rng = random.Random(2026)
-    start = datetime(2026, 11, 1, tzinfo=UTC)
+    # After the link is made (the clock's 2026-11-24 10:00): an older click is not its.
+    start = datetime(2026, 11, 24, 11, tzinfo=UTC)
     agents = [IPHONE, WINDOWS_CHROME, IPAD, GOOGLEBOT]
     visits = [
         Click(
@@ -181,7 +182,7 @@ def test_ten_thousand_clicks_with_redeliveries_fold_into_exact_aggregates(
     dispatcher_for(container).drain(timeout_s=120)
     elapsed = time.perf_counter() - began
     assert container.event_queue.depth() == 0, f"not drained in {elapsed:.1f} s"
-    days = container.analytics.stats.days("viral01", date(2026, 11, 1), date(2026, 11, 30))
+    days = container.analytics.stats.days("viral01", date(2026, 11, 24), date(2026, 12, 8))
     people = [event for event in clicks if event.detail_type == "LinkClicked"]
     per_day = Counter(event.time.date() for event in people)
     assert {d.day: d.clicks for d in days} == dict(per_day)
