@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from shortstack.domain.events import Event
 from shortstack.domain.links import Link, Target
 from shortstack.domain.slotted import frozen_slots
 from shortstack.domain.visits import Click, Visit
@@ -66,15 +67,34 @@ def test_it_runs_post_init() -> None:
     assert seen == [7]
 
 
+def test_a_default_factory_makes_a_value_for_each_instance_not_given_one() -> None:
+    @frozen_slots
+    class Counted:
+        name: str
+        seen: tuple[int, ...] = field(default_factory=lambda: (len(made),))
+
+    @dataclass(frozen=True, slots=True)
+    class Counted2:
+        name: str
+        seen: tuple[int, ...] = field(default_factory=lambda: (len(made),))
+
+    made: list[Counted] = []
+    made.append(Counted("a"))
+    made.append(Counted("b"))
+    assert [one.seen for one in made] == [(0,), (1,)]
+    assert Counted("c", (9,)).seen == (9,)
+    assert Counted.__doc__ == (Counted2.__doc__ or "").replace("Counted2", "Counted")
+
+
 def test_it_refuses_fields_it_cannot_write_the_same_way() -> None:
-    class Made:
-        items: list[int] = field(default_factory=list)
+    class Named:
+        value: int = field(kw_only=True)
 
-    with pytest.raises(TypeError, match="plain fields"):
-        frozen_slots(Made)
+    with pytest.raises(TypeError, match="positional"):
+        frozen_slots(Named)
 
 
-@pytest.mark.parametrize("cls", [Link, Target, Visit, Click, Redirect, Reply])
+@pytest.mark.parametrize("cls", [Link, Target, Visit, Click, Redirect, Reply, Event])
 def test_the_redirects_classes_set_every_field(cls: type) -> None:
     names = [one.name for one in dataclasses.fields(cls)]
     values = [object() for _ in names]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.link_routing import Destination
+from shortstack.domain.slotted import frozen_slots
 from shortstack.domain.visits import Click
 
 SOURCE_ITEMS = "shortstack.items"
@@ -23,7 +24,7 @@ SOURCE_LINKS = "shortstack.links"
 SOURCE_IMPORTS = "shortstack.imports"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_slots
 class Event:
     source: str
     detail_type: str

@@ -20,10 +20,20 @@ from typing import Any, TypeVar, dataclass_transform
 T = TypeVar("T")
 
 
+class _Factory:
+    """A default factory's parameter default; `<factory>` in signatures, as dataclass writes."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def frozen_slots(cls: type[T]) -> type[T]:
     """`@dataclass(frozen=True, slots=True)`, its `__init__` writing the slots through their
-    descriptors. Fields must be plain ones: positional, no default factory."""
+    descriptors. Fields must be positional ones (no `kw_only`, no `init=False`)."""
     # Without a docstring dataclass writes the signature of __init__ as the class's, which
     # is only written below: that of object's would be parsed (tokenize, a cold start's
     # millisecond) and wrong. Written below instead, as dataclass would.
@@ -35,16 +45,22 @@ def frozen_slots(cls: type[T]) -> type[T]:
     parameters: list[str] = []
     lines: list[str] = []
     for number, one in enumerate(fields(made)):  # type: ignore[arg-type]
-        if not one.init or one.kw_only or one.default_factory is not MISSING:
-            raise TypeError(f"{cls.__name__}.{one.name}: frozen_slots takes plain fields only")
+        if not one.init or one.kw_only:
+            raise TypeError(f"{cls.__name__}.{one.name}: frozen_slots takes positional fields")
         setter, default = f"_set{number}", f"_default{number}"
         scope[setter] = getattr(made, one.name).__set__
-        if one.default is MISSING:
+        value = one.name
+        if one.default_factory is not MISSING:
+            # As dataclass does: a marker for "not given", then the factory's value.
+            scope[default], scope[f"_factory{number}"] = _FACTORY, one.default_factory
+            value = f"_factory{number}() if {one.name} is {default} else {one.name}"
+            parameters.append(f"{one.name}={default}")
+        elif one.default is MISSING:
             parameters.append(one.name)
         else:
             scope[default] = one.default
             parameters.append(f"{one.name}={default}")
-        lines.append(f"    {setter}(self, {one.name})")
+        lines.append(f"    {setter}(self, {value})")
     if hasattr(made, "__post_init__"):
         lines.append("    self.__post_init__()")
     source = f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(lines) + "\n"
