@@ -28,8 +28,8 @@ _link_values = operator.attrgetter(*_LINK_FIELDS)
 
 
 def _counted(link: Link, counter: str) -> Link:
-    """`link` with one more on `counter`: what dataclasses.replace returns, for a third of
-    its cost (bench/README.md, "Costs the code is shaped around"), on every click of the
+    """`link` with one more on `counter`: what dataclasses.replace returns, for two fifths
+    of its cost (bench/README.md, "Costs the code is shaped around"), on every click of the
     warm benchmark's store."""
     copy = Link(*_link_values(link))
     _set(copy, counter, getattr(link, counter) + 1)
