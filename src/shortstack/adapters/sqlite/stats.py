@@ -291,13 +291,13 @@ def _first(row: tuple[Any, ...] | None) -> Any:
     return row[0] if row is not None else None
 
 
-def _merge_visitors(stored: bytes | None, added: list[str] | str | None) -> bytes | None:
-    """A day's stored sketch with the visitors `added` (hashes: a list, or one a line) merged in."""
+def _merge_visitors(stored: bytes | None, added: Sequence[str] | None) -> bytes | None:
+    """A day's stored sketch with the visitors `added` (their hashes) merged in."""
     if not added:
         return stored
     sketch = VisitorSketch.from_bytes(stored)
     changed = False
-    for visitor in set(added.split("\n") if isinstance(added, str) else added):
+    for visitor in set(added):
         changed = sketch.add(visitor) or changed
     # A day's regular visitors leave its sketch as it was: nothing to encode again.
     return sketch.to_bytes() if changed or stored is None else stored
@@ -425,14 +425,9 @@ def write_sums(
     visitors = links.visitors
     rows = []
     for where, totals in links.days.items():
-        added = links.encoded(where)
-        old = stored.get(where)
-        if old is None:
-            sketch, counts = _merge_visitors(None, visitors.get(where)), added
-        else:
-            sketch = _merge_visitors(old[0], visitors.get(where))
-            counts = _merge_counts(old[1], added)
-        rows.append((*where, *totals, sketch, counts))
+        old_sketch, old_counts = stored.get(where, (None, None))
+        sketch = _merge_visitors(old_sketch, visitors.get(where))
+        rows.append((*where, *totals, sketch, _merge_counts(old_counts, links.encoded(where))))
     conn.executemany(_ADD_DAY, rows)
     stored = _stored(conn, "owner_click_days", "owner", owner_sums.days, "visitors")
     visitors = owner_sums.visitors
