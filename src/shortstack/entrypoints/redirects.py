@@ -30,7 +30,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -50,6 +50,7 @@ from shortstack.entrypoints.http.answer_parts import (
     INTERNAL_ERROR,
     SECURITY_HEADERS,
     coding_refusal,
+    header_lines,
 )
 from shortstack.entrypoints.redirect_pages import (
     CACHE_NO_STORE,
@@ -93,6 +94,7 @@ REQUEST_HEADERS = frozenset(
         "content-encoding",
     }
 )
+_REQUEST_HEADER_LINES = frozenset(name.encode() for name in REQUEST_HEADERS)
 FORM_TYPE = "application/x-www-form-urlencoded"
 # The longest form a valid password makes (1,545 bytes): a character is up to 4 UTF-8 bytes,
 # each percent-encoded as 3, so 128 CJK characters or emoji fit, not only 128 ASCII ones.
@@ -162,6 +164,12 @@ class EdgeTrust:
 def unlock_path(short_id: str) -> str:
     """Where a password form posts (an API route on every runtime)."""
     return f"/api/v1/unlock/{short_id}"
+
+
+def asgi_request_headers(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The headers `answer` reads, from an ASGI request's header lines: each name's lines
+    joined as API Gateway joins them for the redirect Lambda (answer_parts.header_lines)."""
+    return header_lines(raw_headers, _REQUEST_HEADER_LINES)
 
 
 def visit_from(

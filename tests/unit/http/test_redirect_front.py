@@ -227,3 +227,25 @@ def test_a_prefetch_and_a_head_never_wait_on_the_group_commit_writer(
         assert api.get(f"/{short_id}").status_code == 302
         assert runs == ["run"]
         assert clicks(api, short_id) == 1
+
+
+@pytest.mark.parametrize(
+    "lines", [("application/json", "text/html"), ("text/html", "application/json")]
+)
+@pytest.mark.parametrize("path", ["/{}", "/{}/"])  # the front, FastAPI's route
+def test_a_header_on_several_lines_is_read_whole_on_both_paths(
+    api: TestClient, clock: FakeClock, lines: tuple[str, str], path: str
+) -> None:
+    """Two Accept lines are one list (RFC 9110 5.3), as the redirect Lambda reads them once
+    its function URL has joined them: the one that names text/html makes it a browser's."""
+    made = links(api, clock)
+    accept = [("accept", line) for line in lines]
+    for name in ("password", "unknown", "disabled"):
+        response = api.get(path.format(made[name]), headers=accept)
+        assert response.headers["content-type"] == "text/html; charset=utf-8", (name, lines)
+    wrong = api.post(
+        path.format(made["password"]),
+        content=b"password=wrong",
+        headers=[("content-type", "application/x-www-form-urlencoded"), *accept],
+    )
+    assert (wrong.status_code, wrong.headers["content-type"]) == (401, "text/html; charset=utf-8")

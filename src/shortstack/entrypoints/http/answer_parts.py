@@ -8,7 +8,7 @@ Framework-free and cheap to import: the redirect Lambda imports it on its cold p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 # nosniff and a referrer policy on every response (SecurityHeadersMiddleware).
 SECURITY_HEADERS = (
@@ -30,14 +30,25 @@ INTERNAL_ERROR = "internal error; the correlation id identifies it"
 IDENTITY_ONLY = (("accept-encoding", "identity"),)
 
 
-def content_codings(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """Every Content-Encoding line of an ASGI request's headers as one list, or None.
+def header_lines(
+    raw_headers: Iterable[tuple[bytes, bytes]], names: Container[bytes]
+) -> dict[str, str]:
+    """The named headers of an ASGI request (lower-case names), each name's lines as one value.
 
-    Two lines are one list of codings (RFC 9110 5.3): `identity` on one and `gzip` on the
-    next is gzip, whichever comes first.
+    ASGI keeps every header line; API Gateway and Lambda function URLs hand a function the
+    lines of one name joined with commas. Joined here the same way, a header reads the same
+    on every runtime, and a list is read whole (RFC 9110 5.3): `identity` on one
+    Content-Encoding line and `gzip` on the next is gzip, whichever comes first.
     """
-    lines = [value.decode("latin-1") for name, value in raw_headers if name == b"content-encoding"]
-    return ", ".join(lines) if lines else None
+    found: dict[str, str] = {}
+    for name, value in raw_headers:
+        if name in names:
+            key = name.decode()
+            if key in found:
+                found[key] += ", " + value.decode("latin-1")
+            else:
+                found[key] = value.decode("latin-1")
+    return found
 
 
 def coding_refusal(content_encoding: str | None) -> str | None:

@@ -29,12 +29,13 @@ from shortstack.entrypoints.http.answer_parts import (
     IDENTITY_ONLY,
     SECURITY_HEADERS,
     coding_refusal,
-    content_codings,
+    header_lines,
 )
 from shortstack.entrypoints.http.json_text import HEAD_BYTES, NOT_UTF8, is_json, is_wide
 from shortstack.observability import bind_correlation_id, choose_correlation_id, logger
 
 CORRELATION_HEADER = b"x-correlation-id"
+CONTENT_ENCODING = b"content-encoding"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -154,7 +155,8 @@ def refused_head(scope: Scope) -> tuple[int, str] | None:
 def refused_coding(scope: Scope) -> str | None:
     """Why a body sent in a content coding (Content-Encoding: gzip, br ...) is refused
     (answer_parts.coding_refusal); a request without a body is not refused for naming one."""
-    refusal = coding_refusal(content_codings(scope["headers"]))
+    codings = header_lines(scope["headers"], (CONTENT_ENCODING,)).get("content-encoding")
+    refusal = coding_refusal(codings)
     if refusal is None:
         return None
     declared = _header(scope, b"content-length")

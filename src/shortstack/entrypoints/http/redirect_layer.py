@@ -25,22 +25,21 @@ from starlette.types import Receive, Scope, Send
 
 from shortstack.correlation import choose_correlation_id
 from shortstack.domain.short_ids import is_possible_short_id
-from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR, content_codings
+from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR
 from shortstack.entrypoints.http.middleware import offered_correlation_id
 from shortstack.entrypoints.redirects import (
     FORM_BODY_MAX,
     REDIRECT_METHODS,
-    REQUEST_HEADERS,
     EdgeTrust,
     Reply,
     answer,
+    asgi_request_headers,
     counts_nothing,
     error_reply,
 )
 from shortstack.service_layer.redirects import RedirectService
 
 _log = logging.getLogger("shortstack.redirects")
-_REQUEST_HEADERS = frozenset(name.encode() for name in REQUEST_HEADERS)
 
 
 def top_level_paths(routes: Iterable[Any]) -> set[str]:
@@ -88,16 +87,9 @@ class RedirectLayer:
 
     async def reply_to(self, scope: Scope, short_id: str, receive: Receive) -> Reply:
         """The redirect, page or JSON error for one request."""
-        headers = {
-            name.decode(): value.decode("latin-1")
-            for name, value in scope["headers"]
-            if name in _REQUEST_HEADERS
-        }
+        headers = asgi_request_headers(scope["headers"])
         correlation_id = choose_correlation_id(offered_correlation_id(scope))
         method = scope["method"]
-        if method == "POST" and "content-encoding" in headers:
-            # Every line, not the last one only: the form's coding is the whole list.
-            headers["content-encoding"] = content_codings(scope["headers"]) or ""
         client = scope.get("client")
         peer = str(client[0]) if client else None
         query = scope.get("query_string", b"").decode("latin-1")

@@ -21,13 +21,18 @@ from starlette.convertors import StringConvertor, register_url_convertor
 from shortstack.domain.link_fields import DEFAULT_REDIRECT_STATUS, REDIRECT_STATUSES
 from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
 from shortstack.domain.short_ids import ALIAS_PATTERN, RESERVED_WORDS
-from shortstack.entrypoints.http.answer_parts import content_codings
 from shortstack.entrypoints.http.deps import RedirectsDep
 from shortstack.entrypoints.http.openapi import COMPRESSED
 from shortstack.entrypoints.http.operations import edge_trust
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 from shortstack.entrypoints.redirect_pages import CACHE_NO_STORE
-from shortstack.entrypoints.redirects import FORM_BODY_MAX, FORM_TYPE, answer, unlock_path
+from shortstack.entrypoints.redirects import (
+    FORM_BODY_MAX,
+    FORM_TYPE,
+    answer,
+    asgi_request_headers,
+    unlock_path,
+)
 
 router = APIRouter(tags=["redirects"])
 
@@ -173,11 +178,8 @@ async def _answer(short_id: str, request: Request, redirects: RedirectsDep) -> R
     query = request.url.query
     settings = request.app.state.container.settings
     method = request.method
-    edge, viewer = edge_trust(settings).judge(request.headers)
-    headers = dict(request.headers)
-    codings = content_codings(request.scope["headers"])
-    if codings is not None:
-        headers["content-encoding"] = codings
+    headers = asgi_request_headers(request.scope["headers"])
+    edge, viewer = edge_trust(settings).judge(headers)
 
     def work() -> Response:
         reply = answer(
