@@ -850,7 +850,11 @@ def test_a_protected_link_s_form_refuses_limits_and_opens_on_a_phone_and_a_deskt
         fits_the_screen(p, width, "password-coded")
         p.unroute("**/api/v1/unlock/*")
 
-        p.goto(f"{server.base_url}/{vault}")
+        # The page leads back to the form, which opens the link as it should.
+        with p.expect_navigation():
+            p.get_by_role("link", name="Back to the password form").click()
+        expect(p).to_have_url(f"{server.base_url}/{vault}")
+        expect(p.get_by_role("heading")).to_have_text("This link is protected")
         submit(p, "open sesame")
         expect(p).to_have_url(f"{apps}/vault")
         expect(p.get_by_role("heading")).to_have_text("/vault")
@@ -862,6 +866,10 @@ def test_a_protected_link_s_form_refuses_limits_and_opens_on_a_phone_and_a_deskt
         expect(p.get_by_role("heading")).to_have_text("Too many attempts")
         expect(p.locator("main")).to_contain_text("Try again in")
         fits_the_screen(p, width, "password-too-many")
+        with p.expect_navigation():
+            p.get_by_role("link", name="Back to the password form").click()
+        expect(p).to_have_url(f"{server.base_url}/{locked}")
+        expect(p.get_by_role("heading")).to_have_text("This link is protected")
         context.close()
     assert api(server, f"/api/v1/links/{locked}")["click_count"] == 0
 

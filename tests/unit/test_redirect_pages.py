@@ -17,6 +17,7 @@ from shortstack.entrypoints.redirect_pages import (
     password_page,
     preview_page,
     too_many_attempts_page,
+    unsupported_coding_page,
 )
 
 
@@ -78,7 +79,8 @@ def check_headers(page: Page) -> str:
         (gone_page("link has expired"), 410, "expired"),
         (gone_page("link has reached its visit limit"), 410, "used up"),
         (gone_page("link is changing; try again"), 410, "no longer available"),
-        (too_many_attempts_page(61), 429, "Try again in 2 minutes"),
+        (too_many_attempts_page(61, "/abc1234"), 429, "Try again in 2 minutes"),
+        (unsupported_coding_page("Content-Encoding gzip", "/abc1234"), 415, "could not be read"),
     ],
 )
 def test_each_case_has_its_page(page: Page, status: int, heading: str) -> None:
@@ -105,6 +107,20 @@ def test_a_wrong_password_is_a_401_with_the_form_again() -> None:
     assert page.status == 401
     assert "That password is not right." in page.body.decode()
     assert len(parsed(page).forms) == 1
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        too_many_attempts_page(900, '/abc"<1234'),
+        unsupported_coding_page("Content-Encoding <gzip>", '/abc"<1234'),
+    ],
+)
+def test_the_429_and_415_pages_lead_back_to_the_form_escaped(page: Page) -> None:
+    body = page.body.decode()
+    assert '<p><a href="/abc&quot;&lt;1234">Back to the password form</a></p>' in body
+    assert "<gzip>" not in body
+    assert parsed(page).forms == []
 
 
 def test_the_preview_page_carries_open_graph_and_twitter_card_tags_escaped() -> None:

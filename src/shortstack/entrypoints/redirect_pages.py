@@ -120,18 +120,26 @@ def password_page(action: str, wrong: bool = False) -> Page:
     )
 
 
-def too_many_attempts_page(retry_after_s: int) -> Page:
-    """429 after too many wrong passwords from one client."""
+def too_many_attempts_page(retry_after_s: int, form_path: str) -> Page:
+    """429 after too many wrong passwords from one client, with a way back to the form."""
     minutes = max(1, -(-retry_after_s // 60))
     text = f"Too many wrong passwords. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
-    return _page(429, "Too many attempts", f"<h1>Too many attempts</h1><p>{text}</p>", csp())
+    content = f"<h1>Too many attempts</h1><p>{text}</p>{_back_to_form(form_path)}"
+    return _page(429, "Too many attempts", content, csp())
 
 
-def unsupported_coding_page(message: str) -> Page:
-    """415: a password form sent in a content coding (a proxy or an extension compressed it)."""
+def unsupported_coding_page(message: str, form_path: str) -> Page:
+    """415: a password form sent in a content coding (a proxy or an extension compressed it),
+    with a way back to the form."""
     heading = "The form could not be read"
-    content = f"<h1>{heading}</h1><p>{escape(message)}.</p>"
+    content = f"<h1>{heading}</h1><p>{escape(message)}.</p>{_back_to_form(form_path)}"
     return _page(415, heading, content, csp())
+
+
+def _back_to_form(form_path: str) -> str:
+    # The short link's own path shows its password form (a plain link: a link needs no CSP
+    # source, and the path is relative, so it stays on the origin the form came from).
+    return f'<p><a href="{escape(form_path)}">Back to the password form</a></p>'
 
 
 def preview_page(preview: Preview, short_url: str) -> Page:

@@ -161,6 +161,11 @@ class EdgeTrust:
         return hmac.compare_digest(offered.encode(), self.secret.encode())
 
 
+def link_path(short_id: str) -> str:
+    """A short link's own path, relative to the origin that serves it (its form's page)."""
+    return f"/{short_id}"
+
+
 def unlock_path(short_id: str) -> str:
     """Where a password form posts (an API route on every runtime)."""
     return f"/api/v1/unlock/{short_id}"
@@ -362,16 +367,15 @@ def answer(
     except TooManyAttempts as exc:
         retry = (("retry-after", str(exc.retry_after_s)),)
         if wants_html(headers):
-            return page_reply(
-                too_many_attempts_page(exc.retry_after_s), method, correlation_id, retry
-            )
+            page = too_many_attempts_page(exc.retry_after_s, link_path(short_id))
+            return page_reply(page, method, correlation_id, retry)
         return error_reply(429, exc.message, method, correlation_id, headers=retry)
     except NoPassword as exc:
         allow = (("allow", "GET, HEAD"),)
         return error_reply(405, exc.message, method, correlation_id, headers=allow)
     except FormInCoding as exc:
         if wants_html(headers):
-            page = unsupported_coding_page(str(exc))
+            page = unsupported_coding_page(str(exc), link_path(short_id))
             return page_reply(page, method, correlation_id, IDENTITY_ONLY)
         return error_reply(exc.status, str(exc), method, correlation_id, headers=IDENTITY_ONLY)
     except BadForm as exc:

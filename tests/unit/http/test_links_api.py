@@ -754,9 +754,12 @@ def test_wrong_passwords_are_limited_then_answered_429_with_retry_after(
     assert limited.status_code == 429
     assert 0 < int(limited.headers["retry-after"]) <= 900
     assert "Too many wrong passwords" in limited.text
-    assert api.post(
-        "/api/v1/unlock/locked", content=b"password=x1234", headers=FORM
-    ).status_code == (429)
+    # A way back to the form (the short link's page), as the 401 page is the form itself.
+    assert '<a href="/locked">Back to the password form</a>' in limited.text
+    machine = api.post("/api/v1/unlock/locked", content=b"password=x1234", headers=FORM)
+    assert machine.status_code == 429
+    seconds = machine.headers["retry-after"]
+    assert machine.json() == {"message": f"too many wrong passwords; try again in {seconds} s"}
     clock.advance(minutes=15)
     assert api.post("/locked", content=b"password=open+sesame", headers=FORM).status_code == 302
     assert clicks_of(api, "locked") == 1

@@ -83,8 +83,12 @@ def test_a_browser_gets_the_415_as_a_page_an_api_client_as_json(
     assert page.headers["cache-control"] == "no-store"
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert f"Content-Encoding {', '.join(codings)} is not supported" in page.text
+    assert f'<a href="/{short_id}">Back to the password form</a>' in page.text
     machine = client.post(path.format(short_id), content=FORM, headers=form)
     assert machine.status_code == 415
-    assert machine.json()["message"].startswith(f"Content-Encoding {', '.join(codings)} ")
+    assert machine.json() == {
+        "message": f"Content-Encoding {', '.join(codings)} is not supported: send the body "
+        "uncompressed"
+    }
     assert machine.headers["accept-encoding"] == "identity"
     assert client.get(f"/api/v1/links/{short_id}").json()["click_count"] == 0

@@ -31,6 +31,7 @@ from shortstack.entrypoints.redirects import (
     FORM_TYPE,
     answer,
     asgi_request_headers,
+    link_path,
     unlock_path,
 )
 
@@ -222,7 +223,7 @@ async def back_to_form(short_id: str) -> Response:
     address bar shows this path (the form's target), and Enter there is a GET. Reads
     nothing: no click counted, no attempt used."""
     # Relative: the form posted here from the short link's own origin, whatever its name.
-    headers = {"location": f"/{short_id}", "cache-control": CACHE_NO_STORE}
+    headers = {"location": link_path(short_id), "cache-control": CACHE_NO_STORE}
     return Response(status_code=303, headers=headers)
 
 
