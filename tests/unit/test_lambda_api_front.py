@@ -342,21 +342,37 @@ def test_an_unexpected_error_is_the_apps_500(pair: Pair) -> None:
     assert answer["statusCode"] == 500
 
 
-def test_a_cold_api_container_on_dynamodb_loads_only_what_the_front_needs() -> None:
-    """What the cold start saves, kept: no framework, no container, no request models."""
-    code = (
+# What a cold container must not have loaded: the framework, the container, the request models.
+HEAVY = (
+    "sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette', 'mangum')"
+    " or m in ('shortstack.bootstrap', 'shortstack.entrypoints.http.schemas.links',"
+    " 'shortstack.domain.imports'))"
+)
+
+
+def in_a_cold_container(code: str) -> Any:
+    """What `code` prints last (JSON), run in a fresh process as a new API Lambda on DynamoDB."""
+    setup = (
         "import json, os, sys;"
         "os.environ.update(STORAGE='dynamodb', STAGE='aws', TABLE_NAME='t',"
         " AWS_DEFAULT_REGION='eu-west-1', AWS_ACCESS_KEY_ID='x', AWS_SECRET_ACCESS_KEY='x');"
-        "import shortstack.entrypoints.lambda_api;"
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in"
-        " ('fastapi', 'starlette', 'mangum') or m in ('shortstack.bootstrap',"
-        " 'shortstack.entrypoints.http.schemas.links', 'shortstack.domain.imports'))))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", setup + code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_cold_api_container_on_dynamodb_loads_only_what_the_front_needs() -> None:
+    """What the cold start saves, kept: no framework, no container, no request models."""
+    assert (
+        in_a_cold_container(f"import shortstack.entrypoints.lambda_api; print(json.dumps({HEAVY}))")
+        == []
+    )
 
 
 def test_a_body_in_a_content_coding_is_the_apps_415(pair: Pair) -> None:
@@ -383,3 +399,69 @@ def test_a_json_body_in_utf16_or_utf32_is_the_apps_400(pair: Pair, encoding: str
 def test_a_body_named_identity_is_the_fronts_to_create(pair: Pair, coding: str) -> None:
     answer = pair.by_front(create(BODY, **{"content-encoding": coding}))
     assert answer["statusCode"] == 201
+
+
+def unlock_get(short_id: str, method: str = "GET", **headers: str) -> dict[str, Any]:
+    """Enter on the address bar after a wrong password: the form's target, as a GET."""
+    found = event("apigw_v2_unlock_get.json", id=short_id)
+    found["requestContext"]["http"]["method"] = method
+    found["routeKey"] = found["requestContext"]["routeKey"] = (
+        f"{method} /api/v1/unlock/{{short_id}}"
+    )
+    found["headers"].update(headers)
+    return found
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_enter_on_the_unlock_address_leads_back_to_the_form_from_the_front(
+    pair: Pair, method: str
+) -> None:
+    for short_id in ("locked1", "summer-sale", "a_b", "x" * 64):
+        answer = pair.by_front(unlock_get(short_id, method))
+        assert answer["statusCode"] == 303
+        assert answer["headers"]["location"] == f"/{short_id}"
+        assert answer["headers"]["cache-control"] == "no-store"
+        assert answer["body"] == ""
+    assert pair.by_front(unlock_get("locked1", method, origin=ORIGIN))["statusCode"] == 303
+    query = unlock_get("locked1", method)
+    query["rawQueryString"] = "password=nope"
+    assert pair.by_front(query)["headers"]["location"] == "/locked1"
+    # Public and read-free: a credential, good or bad, changes nothing.
+    assert (
+        pair.by_front(unlock_get("locked1", method, authorization="Bearer forged"))["statusCode"]
+        == 303
+    )
+    # Ids no link can have: too short, too long, a reserved word in any case.
+    for short_id in ("ab", "x" * 65, "api", "Docs"):
+        assert pair.by_front(unlock_get(short_id, method))["statusCode"] == 404
+
+
+def test_unusual_unlock_addresses_are_the_apps(pair: Pair) -> None:
+    for path in (
+        "/api/v1/unlock/",
+        "/api/v1/unlock/locked1/",
+        "/api/v1/unlock/lock%2Ded1",
+        "/api/v1/unlock/with.dot",
+        "/api/v1/unlock/locked1/more",
+        "/api/v1/unlock",
+    ):
+        found = unlock_get("locked1")
+        found["rawPath"] = found["requestContext"]["http"]["path"] = path
+        pair.by_app(found)
+    with_body = unlock_get("locked1")
+    with_body["body"] = "password=x"
+    pair.by_app(with_body)
+    pair.by_app(unlock_get("locked1", **{"content-length": "10"}))
+    pair.by_app(unlock_get("locked1", "DELETE"))
+    pair.by_app(unlock_get("locked1", **{"X-Upper": "1"}))
+
+
+def test_a_cold_api_container_leads_back_to_the_form_without_the_framework() -> None:
+    """Enter on the unlock address is a person waiting: the front answers, nothing loads."""
+    code = (
+        "from shortstack.entrypoints.lambda_api import handler;"
+        "from tests.lambda_support import load_event;"
+        "answer = handler(load_event('apigw_v2_unlock_get.json', id='locked1'), None);"
+        f"print(json.dumps([answer['statusCode'], answer['headers']['location'], {HEAVY}]))"
+    )
+    assert in_a_cold_container(code) == [303, "/locked1", []]

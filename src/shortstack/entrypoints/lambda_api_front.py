@@ -1,7 +1,9 @@
 """The API Lambda's light front: the hot routes answered from the API Gateway event itself.
 
 `GET /health`, `GET /api/v1/links/{short_id}`, `GET /api/v1/links` (a cursor page, with
-`limit`, `cursor` and `tag`) and `POST /api/v1/links` are most of what the API serves.
+`limit`, `cursor` and `tag`) and `POST /api/v1/links` are most of what the API serves;
+`GET` and `HEAD` of `/api/v1/unlock/{short_id}` (Enter on the address bar after a wrong
+password) lead a person back to a password form, who should not wait for the framework.
 Behind Mangum and FastAPI each cold start of the function paid for importing the
 framework before the first of them could be answered (decision 0405). This front answers
 them without FastAPI, Starlette or Mangum, through what the FastAPI routes call
@@ -34,6 +36,7 @@ from shortstack.correlation import choose_correlation_id
 from shortstack.domain.auth import Principal
 from shortstack.domain.errors import DomainError
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shortstack.domain.short_ids import is_possible_short_id
 from shortstack.entrypoints.http import operations
 from shortstack.entrypoints.http.answer_parts import (
     EXPOSED_HEADERS,
@@ -44,9 +47,18 @@ from shortstack.entrypoints.http.answer_parts import (
 from shortstack.entrypoints.http.error_bodies import domain_error_answer
 from shortstack.entrypoints.http.json_text import HEAD_BYTES, is_wide
 from shortstack.entrypoints.http.pagination import next_page_headers
+from shortstack.entrypoints.redirect_pages import CACHE_NO_STORE
+from shortstack.entrypoints.redirects import link_path, unlock_path
 from shortstack.observability import bind_correlation_id, configure_logging, logger
 
 LINKS = "/api/v1/links"
+# Where the password form posts; a GET or HEAD there leads back to the form.
+UNLOCK = unlock_path("")
+# A segment the front reads as a short id or as no possible one (404); anything else
+# (percent-escapes, dots, more segments) goes to FastAPI.
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+# Starlette's words for a path no route matches.
+NOT_FOUND = "Not Found"
 # A short id or alias as the path holds it; anything else (percent-escapes, dots, a
 # trailing slash) goes to FastAPI, which decodes and matches it itself.
 _SHORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -182,10 +194,14 @@ class Front:
 
     def route(self, request: Request) -> Route:
         path, method = request.path, request.method
-        if method == "GET":
+        if method in ("GET", "HEAD"):
             # The app's body limits apply to a GET too (RequestLimitsMiddleware): a GET
             # that declares or carries a body is its to answer.
             if request.event.get("body") or request.headers.get("content-length", "0") != "0":
+                raise FallThrough
+            if path.startswith(UNLOCK) and _SEGMENT.fullmatch(path[len(UNLOCK) :]):
+                return Front.back_to_form
+            if method == "HEAD":
                 raise FallThrough
             if path == "/health":
                 return Front.health
@@ -321,6 +337,13 @@ class Front:
         )
         headers = next_page_headers(request.path, next_cursor, int(limit), {"tag": tag})
         return 200, dump_list(links), {name.lower(): value for name, value in headers.items()}
+
+    def back_to_form(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
+        """The unlock route's GET and HEAD (routes/redirects.back_to_form): reads nothing."""
+        short_id = request.path[len(UNLOCK) :]
+        if not is_possible_short_id(short_id):
+            return 404, render({"message": NOT_FOUND}), {}
+        return 303, b"", {"location": link_path(short_id), "cache-control": CACHE_NO_STORE}
 
     def create_link(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
         content_type = request.header("content-type")
