@@ -113,6 +113,20 @@ def test_accept_chooses_csv_only_when_it_is_preferred(accept: str, csv_wanted: b
     assert wants_csv(_request(accept), None) is csv_wanted
 
 
+@pytest.mark.parametrize(
+    ("lines", "csv_wanted"),
+    [
+        (("text/html", "text/csv"), True),
+        (("application/json;q=0.5", "text/csv"), True),
+        (("text/csv;q=0.5", "application/json"), False),
+    ],
+)
+def test_accept_on_several_lines_is_one_list(lines: tuple[str, str], csv_wanted: bool) -> None:
+    # RFC 9110 5.3, and API Gateway joins the lines so: the API Lambda reads them together.
+    headers = [(b"accept", line.encode()) for line in lines]
+    assert wants_csv(Request({"type": "http", "headers": headers}), None) is csv_wanted
+
+
 def test_the_format_parameter_overrides_accept() -> None:
     assert wants_csv(_request("application/json"), "csv")
     assert not wants_csv(_request("text/csv"), "json")

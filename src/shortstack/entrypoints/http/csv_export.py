@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from shortstack.domain.csv_export import csv_lines
+from shortstack.entrypoints.http.answer_parts import header_lines
 from shortstack.entrypoints.http.schemas.links import ExportReady
 from shortstack.service_layer.ports import ExportStore
 
@@ -32,12 +33,14 @@ CSV_CONTENT: dict[str, Any] = {"text/csv": {"schema": {"type": "string"}}}
 
 
 def wants_csv(request: Request, format: Format | None) -> bool:
-    """`?format=` decides; without it, the Accept header's preference between the two."""
+    """`?format=` decides; without it, the Accept header's preference between the two
+    (every Accept line: one list, as API Gateway hands it to the API Lambda)."""
     if format is not None:
         return format == "csv"
     best: tuple[float, int] = (0.0, 0)
     choice = "json"
-    for position, part in enumerate(request.headers.get("accept", "").split(",")):
+    accept = header_lines(request.scope["headers"], (b"accept",)).get("accept", "")
+    for position, part in enumerate(accept.split(",")):
         media, *params = (piece.strip() for piece in part.split(";"))
         quality = 1.0
         for param in params:
