@@ -1,7 +1,8 @@
 """Local redirect throughput: `shortstack serve` next to a raw ASGI dict app on granian.
 
 Both serve `GET /{id}` for the same N links on 127.0.0.1; wrk (1 thread, bounded
-duration) asks for random ids among them. shortstack counts every click in
+duration) asks for random ids among them, each request with a User-Agent, a referrer
+and a language drawn from a realistic mix (bench/traffic.py). shortstack counts every click in
 SQLite (one UPDATE per redirect, committed before the 302, the click folded into
 its link's daily stats in the same transaction); the baseline app
 (bench/bare_redirect_app.py) only looks the id up in a dict, served by granian, a
@@ -13,7 +14,8 @@ with the clicks stored, so a fast but uncounted run cannot pass unnoticed.
                                         [--rounds 1] [--floors] [--servers]
 
 --floors adds bench/floor_apps.py's two minimal SQLite apps (one UPDATE per
-redirect; group commit), which show what any design could reach here. --servers
+redirect; the same UPDATE through shortstack's group committer, fsynced as shortstack
+fsyncs), which show what any design could reach here. --servers
 serves both the dict app and shortstack's app on each server bench/serve_with.py knows
 (uvicorn with h11, uvicorn with httptools and uvloop, granian): how the local server's
 HTTP server was chosen (decision 0113).
@@ -32,6 +34,7 @@ from pathlib import Path
 
 from bench.common import REPO, WrkResult, child, free_port, run_wrk, wait_until_serving
 from bench.serve_with import SERVERS
+from bench.traffic import wrk_script
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.links import SqliteLinkRepository
@@ -58,28 +61,18 @@ def seed(data_dir: Path, count: int) -> dict[str, str]:
     return created
 
 
-def wrk_script(ids: list[str], path: Path) -> Path:
-    """A wrk Lua script that asks for a random id of `ids` on every request."""
-    table = ",".join(json.dumps(short_id) for short_id in ids)
-    path.write_text(
-        f"local ids = {{{table}}}\n"
-        "math.randomseed(42)\n"
-        "request = function()\n"
-        '  return wrk.format("GET", "/" .. ids[math.random(#ids)])\n'
-        "end\n"
-    )
-    return path
-
-
 def stored_clicks(data_dir: Path) -> int:
+    """The visits the links count: people's clicks and crawlers' visits (counted apart)."""
     with sqlite3.connect(data_dir / "shortstack.sqlite3") as conn:
-        return int(conn.execute("SELECT coalesce(sum(click_count), 0) FROM links").fetchone()[0])
+        row = conn.execute("SELECT coalesce(sum(click_count + bot_count), 0) FROM links")
+        return int(row.fetchone()[0])
 
 
 def folded_clicks(data_dir: Path) -> int:
-    """The clicks the links' daily stats hold (folded in each click's own transaction)."""
+    """The visits the links' daily stats hold (folded in each click's own transaction)."""
     with sqlite3.connect(data_dir / "shortstack.sqlite3") as conn:
-        return int(conn.execute("SELECT coalesce(sum(clicks), 0) FROM click_days").fetchone()[0])
+        row = conn.execute("SELECT coalesce(sum(clicks + bots), 0) FROM click_days")
+        return int(row.fetchone()[0])
 
 
 def measure_bare(
@@ -113,13 +106,14 @@ def measure_app_on(
 
 
 def measure_floor(
-    floor: str, work: Path, data_dir: Path, script: Path, args: argparse.Namespace
+    floor: str, work: Path, seeded: Path, script: Path, args: argparse.Namespace
 ) -> WrkResult:
-    """One of bench/floor_apps.py, on its own copy of the seeded database."""
+    """One of bench/floor_apps.py, on its own copy of the freshly seeded database `seeded`
+    (copied before any server opened it: the links, no stats yet)."""
     copy = work / f"floor-{floor}.sqlite3"
     for stale in (copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
         stale.unlink(missing_ok=True)  # an earlier round's WAL would not match the new copy
-    shutil.copyfile(data_dir / "shortstack.sqlite3", copy)
+    shutil.copyfile(seeded, copy)
     port = free_port()
     env = {"DB": str(copy), "FLOOR": floor, "PORT": str(port)}
     with child([sys.executable, "-m", "bench.floor_apps"], env, work / f"floor-{floor}.log"):
@@ -212,7 +206,7 @@ def measure(links: int, seconds: int, connections: int, normal: bool = True) -> 
         seeded = seed(data_dir, links)
         links_file = work / "links.json"
         links_file.write_text(json.dumps(seeded))
-        script = wrk_script(list(seeded), work / "random_ids.lua")
+        script = wrk_script(list(seeded), work / "clicks.lua")
         bare = measure_bare(work, links_file, script, args)
         mine, counted = measure_shortstack(work, data_dir, script, args)
         relaxed = measure_shortstack(work, data_dir, script, args, "normal")[0] if normal else None
@@ -240,9 +234,11 @@ def main() -> int:
         work = Path(tmp)
         data_dir = work / "data"
         links = seed(data_dir, args.links)
+        seeded = work / "seeded.sqlite3"
+        shutil.copyfile(data_dir / "shortstack.sqlite3", seeded)
         links_file = work / "links.json"
         links_file.write_text(json.dumps(links))
-        script = wrk_script(list(links), work / "random_ids.lua")
+        script = wrk_script(list(links), work / "clicks.lua")
         print(
             f"{args.links} links, wrk -t1 -c{args.connections} -d{args.seconds}s, random ids\n\n"
             "| server | requests/s | p50 ms | p99 ms | requests | errors |\n"
@@ -266,7 +262,7 @@ def main() -> int:
                     ("sync", "minimal: 1 UPDATE per redirect"),
                     ("group", "minimal: group commit"),
                 ):
-                    print(measure_floor(floor, work, data_dir, script, args).row(label), flush=True)
+                    print(measure_floor(floor, work, seeded, script, args).row(label), flush=True)
             print(
                 f"\nratio {mine.requests_per_s / bare.requests_per_s:.2f}x throughput, "
                 f"p99 {mine.p99_ms / bare.p99_ms:.2f}x; clicks stored {counted:,} "
