@@ -226,6 +226,34 @@ def test_bad_bodies_are_the_apps_to_word(pair: Pair) -> None:
     assert pair.by_app(with_query)["statusCode"] == 409
 
 
+def test_the_front_reads_a_body_as_json_loads_and_validation_do(pair: Pair) -> None:
+    """pydantic-core reads the body's bytes itself: what it takes, it takes as the app does."""
+    url = '"url": "https://example.org/a"'
+    taken = [
+        b'{"url": "https://example.org/first", ' + url.encode() + b"}",  # the last key wins
+        b" \n\t{" + url.encode() + b', "ttl_days": 2.0, "max_visits": 1e1}\r\n ',
+        b'{"url": "https:\\/\\/example.org\\/caf\\u00e9", "max_visits": 0.1e2}',
+        b"{" + url.encode() + b', "title": "\\ud83d\\ude00 \\"quoted\\" \\\\"}',
+        b"{" + url.encode() + b', "title": "caf\xc3\xa9", "expires_at": null}',
+        b"{" + url.encode() + b', "variants": [{"url": "https://example.org/b", "weight": "3"}]}',
+        b"{" + url.encode() + b', "rules": [{"url": "https://example.org/c", '
+        b'"query": {"k": "1", "k": "2"}}]}',
+    ]
+    for raw in taken:
+        assert pair.by_front(create(None, raw=raw))["statusCode"] == 201
+    passed = [
+        b"\xef\xbb\xbf{" + url.encode() + b"}",  # json.loads skips a byte order mark
+        b"{" + url.encode() + b', "ttl_days": NaN}',
+        b"{" + url.encode() + b', "ttl_days": 01}',
+        b"{" + url.encode() + b', "title": "\\ud800"}',
+        b"{" + url.encode() + b', "title": "a\tb"}',
+        b"{" + url.encode() + b",}",
+        b"{" + url.encode() + b"} {}",
+    ]
+    statuses = [pair.by_app(create(None, raw=raw))["statusCode"] for raw in passed]
+    assert statuses == [201, 422, 422, 422, 422, 422, 422]
+
+
 def test_unusual_requests_are_the_apps(pair: Pair) -> None:
     pair.by_front(create(BODY))
     for path, query in [

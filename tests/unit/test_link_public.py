@@ -1,0 +1,95 @@
+"""`LinkPublic.of` stores a link's values without validating them: it must give what
+validating them gives, the same model and the same bytes, for every kind of link."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shortstack.adapters.memory.events import MemoryEventPublisher
+from shortstack.adapters.memory.links import MemoryLinkRepository
+from shortstack.domain.link_options import Preview, rule_from
+from shortstack.domain.link_routing import Variant
+from shortstack.domain.links import Link
+from shortstack.domain.passwords import ScryptCost
+from shortstack.entrypoints.http.schemas.link_public import LinkPublic
+from shortstack.entrypoints.lambda_api_front import dump
+from shortstack.service_layer.events import PublishingUnitOfWork
+from shortstack.service_layer.links import LinksService
+
+NOW = datetime(2026, 11, 24, 9, 15, 42, 123456, tzinfo=UTC)
+BASE = "https://sho.rt"
+
+
+def _created(service: LinksService, **fields: Any) -> Link:
+    return service.create("owner-1", url="https://example.com/landing", **fields)
+
+
+def _links() -> list[Link]:
+    service = LinksService(
+        MemoryLinkRepository(),
+        PublishingUnitOfWork(MemoryEventPublisher()),
+        clock=lambda: NOW,
+        password_cost=ScryptCost(log2_n=4, r=1, p=1),
+    )
+    plain = _created(service)
+    full = _created(
+        service,
+        alias="every-field",
+        title="Summer sale",
+        tags=["promo", "Summer"],
+        expires_at=NOW + timedelta(days=3),
+        max_visits=50,
+        redirect_status=307,
+        fallback_url="https://example.com/fallback",
+        password="correct horse",
+        forward_query=True,
+        rules=[
+            rule_from("https://example.com/ios", device="ios"),
+            rule_from("https://example.com/fr", language="fr", country="FR"),
+            rule_from("https://example.com/q", query={"utm": "mail", "ref": "x"}),
+        ],
+        variants=[Variant("https://example.com/a", 3), Variant("https://example.com/b", 1)],
+        preview=Preview("A title", "A description", "https://example.com/card.png"),
+    )
+    return [
+        plain,
+        full,
+        _created(service, ttl_days=1, preview=Preview(title="Only a title")),
+        _created(service, never_expires=True),
+        _created(service, valid_since=NOW + timedelta(hours=1)),  # scheduled
+        replace(plain, is_active=False),  # disabled
+        replace(plain, expires_at=NOW - timedelta(seconds=1)),  # expired
+        replace(full, click_count=50, bot_count=7, imported_clicks=1234),  # used up
+        replace(plain, created_at=datetime(999, 1, 2, 3, 4, 5, 999, tzinfo=UTC)),
+    ]
+
+
+def _validated(public: LinkPublic) -> LinkPublic:
+    """The same values through Pydantic's validation, nested models included."""
+    values = dict(public.__dict__)
+    values["rules"] = [dict(rule.__dict__) for rule in public.rules]
+    values["variants"] = [dict(variant.__dict__) for variant in public.variants]
+    values["preview"] = None if public.preview is None else dict(public.preview.__dict__)
+    return LinkPublic.model_validate(values)
+
+
+@pytest.mark.parametrize("index", range(len(_links())))
+def test_of_gives_what_validation_gives(index: int) -> None:
+    built = LinkPublic.of(_links()[index], BASE, NOW)
+    validated = _validated(built)
+
+    assert built == validated  # values, fields set, nested models alike
+    for name in LinkPublic.model_fields:
+        assert type(getattr(built, name)) is type(getattr(validated, name)), name
+    assert dump(built) == dump(validated)
+    assert built.model_dump(mode="json") == validated.model_dump(mode="json")  # as FastAPI sends
+
+
+def test_the_links_cover_every_state() -> None:
+    states = {LinkPublic.of(link, BASE, NOW).state for link in _links()}
+
+    assert states == {"active", "disabled", "expired", "used_up", "scheduled"}
