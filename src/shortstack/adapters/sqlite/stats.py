@@ -304,16 +304,13 @@ def _merge_visitors(stored: bytes | None, added: Sequence[str] | None) -> bytes 
 
 
 def _merge_counts(stored: str | None, added: str) -> str:
-    """A day's stored counts (JSON) with `added`'s added to them."""
+    """A day's stored counts (JSON) with `added`'s added to them.
+
+    Not cached: under a realistic mix of browsers and referrers a day's stored counts
+    seldom recur (5-10% of merges would hit a cache of 2,048, 13% one of 16,384).
+    """
     if not stored:
         return added
-    return _merged_counts(stored, added)
-
-
-@lru_cache(maxsize=2048)
-def _merged_counts(stored: str, added: str) -> str:
-    """_merge_counts of two stored forms (cached: most of a day's links hold one of a few
-    small combinations of values and counts, and get the same click's values added)."""
     counts: dict[str, dict[str, int]] = json.loads(stored)
     for dimension, values in _parsed(added).items():
         kept = counts.setdefault(dimension, {})
