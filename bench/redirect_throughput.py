@@ -31,6 +31,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,18 +68,23 @@ def seed(data_dir: Path, count: int) -> dict[str, str]:
     return created
 
 
+def _count(data_dir: Path, query: str) -> int:
+    # Closed here, not left to the garbage collector: a connection this process keeps open
+    # loses its locks when any other descriptor of the file is closed (copying it), and the
+    # server's last close then deletes the WAL it still reads ("database disk image is
+    # malformed" on the next read).
+    with closing(sqlite3.connect(data_dir / "shortstack.sqlite3")) as conn:
+        return int(conn.execute(query).fetchone()[0])
+
+
 def stored_clicks(data_dir: Path) -> int:
     """The visits the links count: people's clicks and crawlers' visits (counted apart)."""
-    with sqlite3.connect(data_dir / "shortstack.sqlite3") as conn:
-        row = conn.execute("SELECT coalesce(sum(click_count + bot_count), 0) FROM links")
-        return int(row.fetchone()[0])
+    return _count(data_dir, "SELECT coalesce(sum(click_count + bot_count), 0) FROM links")
 
 
 def folded_clicks(data_dir: Path) -> int:
     """The visits the links' daily stats hold (folded in each click's own transaction)."""
-    with sqlite3.connect(data_dir / "shortstack.sqlite3") as conn:
-        row = conn.execute("SELECT coalesce(sum(clicks + bots), 0) FROM click_days")
-        return int(row.fetchone()[0])
+    return _count(data_dir, "SELECT coalesce(sum(clicks + bots), 0) FROM click_days")
 
 
 def warm_up(url: str, script: Path, args: argparse.Namespace) -> None:

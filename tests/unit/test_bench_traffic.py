@@ -75,3 +75,18 @@ def test_the_group_floor_counts_each_click_through_the_fsync_beside_the_next_gro
         floor._db.close()
         floor._sync_conn.close()
         sys.modules.pop("bench.floor_apps", None)
+
+
+def test_counting_the_stored_clicks_leaves_no_connection_open(tmp_path: Path) -> None:
+    seed(tmp_path, 1)
+    assert stored_clicks(tmp_path) == 0
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("no /proc here")
+    opened = set()
+    for fd in fds.iterdir():
+        try:
+            opened.add(str(fd.readlink()))
+        except OSError:  # the directory's own descriptor, closed meanwhile
+            continue
+    assert not {name for name in opened if name.startswith(str(tmp_path))}
