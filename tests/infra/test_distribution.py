@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from shortstack.entrypoints.redirects import EDGE_VIEWER_HEADER, ORIGIN_SECRET_HEADER
+from shortstack.entrypoints.edge import EDGE_VIEWER_HEADER, ORIGIN_SECRET_HEADER
 
 from .conditions import Stack
 from .sam_offline import REQUIRED_PARAMETERS, ROOT, source_template, translate

@@ -20,8 +20,8 @@ from html import escape
 
 from shortstack.domain.link_options import Preview
 from shortstack.domain.passwords import PASSWORD_MAX
+from shortstack.entrypoints.http.answer_parts import CACHE_NO_STORE
 
-CACHE_NO_STORE = "no-store"
 # A browser counts an input's length in UTF-16 code units, the domain in characters: an emoji
 # is two units, so a field of PASSWORD_MAX units could not hold a valid password of emoji.
 PASSWORD_FIELD_MAX = 2 * PASSWORD_MAX

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from shortstack.domain import events
 from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.errors import (
     AliasTaken,
@@ -258,6 +257,8 @@ class LinksService:
             changes = replace(changes, password_hash=hash_password(password, self.password_cost))
         if changes.valid_since is not None or changes.expires_at is not None:
             self._check_window(owner, short_id, changes, now)
+        from shortstack.domain import events  # see announce_created
+
         with self.uow.begin() as outbox:
             link = self.links.update(owner, short_id, changes, now)
             outbox.add([events.link_updated(short_id, owner, changes.changed_fields(), now)])
@@ -287,6 +288,8 @@ class LinksService:
 
     def delete(self, owner: str, short_id: str) -> None:
         """Delete the owner's link or raise LinkNotFound."""
+        from shortstack.domain import events  # see announce_created
+
         with self.uow.begin() as outbox:
             if not self.links.delete(owner, short_id):
                 raise LinkNotFound(short_id)
@@ -329,6 +332,10 @@ class LinksService:
 
 def announce_created(outbox: Outbox, *links: Link) -> None:
     """LinkCreated for links just stored (by a create or an import's load)."""
+    # The events (and the visits they carry) load with the first write: the API Lambda's
+    # cold start answers a read first, which announces nothing (docs/decisions/0405).
+    from shortstack.domain import events
+
     outbox.add(
         [
             events.link_created(new.short_id, new.owner, new.url, new.expires_at, new.created_at)

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.bootstrap import Container, adapters_for, bootstrap
 from shortstack.domain.short_ids import is_reserved
+from shortstack.entrypoints.edge import EDGE_VIEWER_HEADER, ORIGIN_SECRET_HEADER
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.redirect_layer import top_level_paths
-from shortstack.entrypoints.redirects import EDGE_VIEWER_HEADER, ORIGIN_SECRET_HEADER
 from shortstack.service_layer.events import PublishingUnitOfWork
 from tests.conftest import settings_for
 from tests.fakes import FakeClock

@@ -11,8 +11,10 @@ announcing it would lose it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from shortstack.domain.events import Event
+if TYPE_CHECKING:
+    from shortstack.domain.events import Event
 
 # Every event a use case announces; the stream consumer's tests derive each one.
 DERIVED_DETAIL_TYPES = frozenset(

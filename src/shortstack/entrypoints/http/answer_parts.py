@@ -24,6 +24,8 @@ EXPOSED_HEADERS = (
     "x-correlation-id",
     "www-authenticate",
 )
+# An answer no cache may keep (a redirect's error, the way back to a password form).
+CACHE_NO_STORE = "no-store"
 # The message of an unexpected error's 500: the log line has the rest.
 INTERNAL_ERROR = "internal error; the correlation id identifies it"
 # What a 415 for a body in a content coding asks for instead (RFC 9110 12.5.3).

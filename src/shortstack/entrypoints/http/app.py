@@ -19,6 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from shortstack.bootstrap import BackgroundWork, Container
 from shortstack.config import Settings
+from shortstack.entrypoints.edge import unlock_path
 from shortstack.entrypoints.http.answer_parts import EXPOSED_HEADERS
 from shortstack.entrypoints.http.deps import get_caller
 from shortstack.entrypoints.http.docs import mount_docs
@@ -55,7 +56,6 @@ from shortstack.entrypoints.http.routes import (
 )
 from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.web import mount_frontend
-from shortstack.entrypoints.redirects import unlock_path
 from shortstack.observability import configure_logging, logger
 
 BEARER = HTTPBearer(

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from shortstack.config import Settings
+from shortstack.entrypoints.edge import ORIGIN_SECRET_HEADER, EdgeTrust
 from shortstack.entrypoints.http.schemas.link_public import LinkPublic
-from shortstack.entrypoints.redirects import ORIGIN_SECRET_HEADER, EdgeTrust
 from shortstack.service_layer.links import LinksService
 
 if TYPE_CHECKING:

@@ -25,12 +25,12 @@ from starlette.types import Receive, Scope, Send
 
 from shortstack.correlation import choose_correlation_id
 from shortstack.domain.short_ids import is_possible_short_id
+from shortstack.entrypoints.edge import EdgeTrust
 from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR
 from shortstack.entrypoints.http.middleware import offered_correlation_id
 from shortstack.entrypoints.redirects import (
     FORM_BODY_MAX,
     REDIRECT_METHODS,
-    EdgeTrust,
     Reply,
     answer,
     asgi_request_headers,

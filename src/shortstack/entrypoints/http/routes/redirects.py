@@ -21,18 +21,17 @@ from starlette.convertors import StringConvertor, register_url_convertor
 from shortstack.domain.link_fields import DEFAULT_REDIRECT_STATUS, REDIRECT_STATUSES
 from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
 from shortstack.domain.short_ids import ALIAS_PATTERN, RESERVED_WORDS
+from shortstack.entrypoints.edge import link_path, unlock_path
+from shortstack.entrypoints.http.answer_parts import CACHE_NO_STORE
 from shortstack.entrypoints.http.deps import RedirectsDep
 from shortstack.entrypoints.http.openapi import COMPRESSED
 from shortstack.entrypoints.http.operations import edge_trust
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
-from shortstack.entrypoints.redirect_pages import CACHE_NO_STORE
 from shortstack.entrypoints.redirects import (
     FORM_BODY_MAX,
     FORM_TYPE,
     answer,
     asgi_request_headers,
-    link_path,
-    unlock_path,
 )
 
 router = APIRouter(tags=["redirects"])
