@@ -370,11 +370,14 @@ def test_an_unexpected_error_is_the_apps_500(pair: Pair) -> None:
     assert answer["statusCode"] == 500
 
 
-# What a cold container must not have loaded: the framework, the container, the request models.
+# What a cold container must not have loaded: the framework, the container, the request models,
+# the redirect's answers and the events a write announces.
 HEAVY = (
     "sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette', 'mangum')"
     " or m in ('shortstack.bootstrap', 'shortstack.entrypoints.http.schemas.links',"
-    " 'shortstack.domain.imports'))"
+    " 'shortstack.domain.imports', 'shortstack.entrypoints.redirects',"
+    " 'shortstack.service_layer.redirects', 'shortstack.entrypoints.redirect_pages',"
+    " 'shortstack.domain.events'))"
 )
 
 

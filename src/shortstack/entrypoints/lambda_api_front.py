@@ -37,8 +37,10 @@ from shortstack.domain.auth import Principal
 from shortstack.domain.errors import DomainError
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.domain.short_ids import is_possible_short_id
+from shortstack.entrypoints.edge import link_path, unlock_path
 from shortstack.entrypoints.http import operations
 from shortstack.entrypoints.http.answer_parts import (
+    CACHE_NO_STORE,
     EXPOSED_HEADERS,
     INTERNAL_ERROR,
     SECURITY_HEADERS,
@@ -46,8 +48,6 @@ from shortstack.entrypoints.http.answer_parts import (
 )
 from shortstack.entrypoints.http.error_bodies import domain_error_answer
 from shortstack.entrypoints.http.pagination import next_page_headers
-from shortstack.entrypoints.redirect_pages import CACHE_NO_STORE
-from shortstack.entrypoints.redirects import link_path, unlock_path
 from shortstack.observability import bind_correlation_id, configure_logging, logger
 
 LINKS = "/api/v1/links"
