@@ -48,3 +48,19 @@ def test_utc_now_is_a_whole_millisecond_that_round_trips() -> None:
     assert now.tzinfo is UTC
     assert now.microsecond % 1000 == 0
     assert from_iso(to_iso(now)) == now
+
+
+def test_to_iso_of_a_moment_written_just_before_is_its_own_text() -> None:
+    first = datetime(2026, 12, 3, 11, 0, 0, 123456, tzinfo=UTC)
+    equal_elsewhere = datetime(2026, 12, 3, 13, 0, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
+    later = first + timedelta(milliseconds=1)
+
+    texts = [to_iso(first), to_iso(first), to_iso(equal_elsewhere), to_iso(later), to_iso(first)]
+
+    assert texts == [
+        "2026-12-03T11:00:00.123Z",
+        "2026-12-03T11:00:00.123Z",
+        "2026-12-03T11:00:00.123Z",
+        "2026-12-03T11:00:00.124Z",
+        "2026-12-03T11:00:00.123Z",
+    ]

@@ -10,10 +10,10 @@ claim when there is one, else `client_id` (Cognito *access* tokens carry no `aud
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from shortstack.domain.errors import Unauthenticated
+from shortstack.domain.slotted import frozen_slots
 
 LOCAL_USER = "local"
 
@@ -22,7 +22,7 @@ LOCAL_USER = "local"
 Via = Literal["none", "jwt", "gateway", "api_key"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen_slots  # built on every API request
 class Principal:
     """The caller of one request: the owner of what they create."""
 

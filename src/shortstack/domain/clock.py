@@ -24,6 +24,19 @@ _TWO = tuple(f"{number:02d}" for number in range(100))
 
 def to_iso(moment: datetime) -> str:
     """ISO 8601 with a `Z` suffix and millisecond precision, sortable as text."""
+    # The same moment is often written twice in a row: a new link's expiry in its
+    # LinkCreated and then in the answer, its created_at and updated_at (one `now`). The
+    # last one is kept with its text; holding it, the object cannot be another's.
+    global _last
+    last = _last
+    if last[0] is moment:
+        return last[1]
+    text = _iso(moment)
+    _last = (moment, text)
+    return text
+
+
+def _iso(moment: datetime) -> str:
     # What isoformat(timespec="milliseconds") writes of a UTC time (the milliseconds
     # truncated, not rounded), `Z` for its offset, from the parts' own digits: a third of
     # isoformat's instructions. A create formats four, a page of links four a link, a click
@@ -36,6 +49,9 @@ def to_iso(moment: datetime) -> str:
         f"T{_TWO[moment.hour]}:{_TWO[moment.minute]}:{_TWO[moment.second]}"
         f".{milliseconds // 100}{_TWO[milliseconds % 100]}Z"
     )
+
+
+_last: tuple[datetime | None, str] = (None, "")
 
 
 def from_iso(text: str) -> datetime:

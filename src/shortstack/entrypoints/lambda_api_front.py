@@ -130,11 +130,12 @@ class Request:
 
     def gateway_claims(self) -> Mapping[str, Any] | None:
         """The JWT claims API Gateway's authorizer verified (entrypoints/http/auth.py)."""
+        # Dicts, as JSON makes them: isinstance of an abstract Mapping costs more.
         context = self.event.get("requestContext") or {}
-        authorizer = context.get("authorizer") if isinstance(context, Mapping) else None
-        jwt = authorizer.get("jwt") if isinstance(authorizer, Mapping) else None
-        claims = jwt.get("claims") if isinstance(jwt, Mapping) else None
-        return claims if isinstance(claims, Mapping) else None
+        authorizer = context.get("authorizer") if isinstance(context, dict) else None
+        jwt = authorizer.get("jwt") if isinstance(authorizer, dict) else None
+        claims = jwt.get("claims") if isinstance(jwt, dict) else None
+        return claims if isinstance(claims, dict) else None
 
     def parameters(self) -> dict[str, str]:
         """The query string's parameters, each at most once, as Starlette parses them."""
@@ -377,7 +378,9 @@ class Front:
 
 def dump(model: BaseModel) -> bytes:
     """A response model as FastAPI sends it (by alias, compact, Pydantic's own JSON)."""
-    return model.model_dump_json(by_alias=True).encode()
+    # `model_dump_json` without its wrapper: pydantic-core's bytes, not decoded to a str
+    # only to be encoded again.
+    return model.__pydantic_serializer__.to_json(model, by_alias=True)
 
 
 def dump_list(models: list[Any]) -> bytes:
