@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 
 from shortstack.domain.errors import UnsafeUrl
 from shortstack.domain.hosts import canonical_host, host_key, request_host
-from shortstack.domain.target_urls import URL_MAX_LENGTH, OwnHosts, check_target_url
+from shortstack.domain.target_urls import (
+    URL_MAX_LENGTH,
+    OwnHosts,
+    _percent_encode_non_ascii,
+    check_target_url,
+)
 
 
 def fullwidth(text: str) -> str:
@@ -115,6 +122,34 @@ def test_the_requests_host_counts_as_own() -> None:
 )
 def test_safe_urls_are_stored_in_their_ascii_form(url: str, stored: str) -> None:
     assert check_target_url(url, OWN) == stored
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com",
+        "https://example.com/",
+        "https://example.com?",
+        "https://example.com#",
+        "https://example.com/?#",
+        "https://example.com?q",
+        "https://example.com#f",
+        "https://example.com/p?q=1&r=2#f?g#h",
+        "https://example.com:443/a;b?c",
+        "http://[::1%25eth0]/x",
+        "https://bücher.example/ü?q=ä#ö",
+        "https://example.com/ü?#",
+        "https://example.com/%7Efoo//bar?",
+    ],
+)
+def test_the_stored_form_is_what_urlunsplit_joins(url: str) -> None:
+    """The check writes urlunsplit's join out; it joins the same parts the same way."""
+    stored = check_target_url(url, OWN)
+    given = urlsplit(url)
+    parts = (given.path, given.query, given.fragment)
+    encoded = (_percent_encode_non_ascii(part) for part in parts)
+    host = urlsplit(stored)
+    assert stored == urlunsplit((host.scheme, host.netloc, *encoded))
 
 
 @pytest.mark.parametrize(

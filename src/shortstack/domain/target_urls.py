@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from shortstack.domain.errors import UnsafeUrl
 from shortstack.domain.hosts import canonical_host, canonical_key, request_host
@@ -70,10 +70,12 @@ def check_target_url(url: str, own_hosts: OwnHosts) -> str:
     """The URL in the ASCII form that is stored and sent as Location; UnsafeUrl says why not."""
     if not url:
         raise UnsafeUrl("url is required")
-    try:
-        url.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise UnsafeUrl("url must be valid Unicode") from exc
+    ascii_only = url.isascii()
+    if not ascii_only:
+        try:
+            url.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise UnsafeUrl("url must be valid Unicode") from exc
     if _WHITESPACE_OR_CONTROL.search(url):
         # Browsers strip or skip these, so "java\tscript:" would still run as javascript:.
         raise UnsafeUrl("url must not contain whitespace or control characters")
@@ -108,15 +110,20 @@ def check_target_url(url: str, own_hosts: OwnHosts) -> str:
     netloc = f"[{host}]" if ":" in host else host
     if port is not None:
         netloc = f"{netloc}:{port}"
-    normalized: str = urlunsplit(
-        (
-            scheme,
-            netloc,
-            _percent_encode_non_ascii(parts.path),
-            _percent_encode_non_ascii(parts.query),
-            _percent_encode_non_ascii(parts.fragment),
-        )
-    )
+    # What urlunsplit joins for a scheme and a host, written out: a path after a host is
+    # empty or starts with "/", and an empty query or fragment is dropped, as urlunsplit
+    # drops them. An ASCII URL has nothing to percent-encode. With the Unicode check above
+    # skipped for ASCII, that is a fifth of this function's instructions on a create.
+    path, query, fragment = parts.path, parts.query, parts.fragment
+    if not ascii_only:
+        path = _percent_encode_non_ascii(path)
+        query = _percent_encode_non_ascii(query)
+        fragment = _percent_encode_non_ascii(fragment)
+    normalized = f"{scheme}://{netloc}{path}"
+    if query:
+        normalized = f"{normalized}?{query}"
+    if fragment:
+        normalized = f"{normalized}#{fragment}"
     if len(normalized) > URL_MAX_LENGTH:
         raise UnsafeUrl(f"url must be at most {URL_MAX_LENGTH} characters once encoded")
     return normalized
