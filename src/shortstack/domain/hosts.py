@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 LOOPBACK = "localhost"
+_UNDER_LOOPBACK = "." + LOOPBACK
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _NUMBER_PART = re.compile(r"^(?:0[xX][0-9a-fA-F]*|[0-9]+)$")
 _HOST_MAX = 253
@@ -56,7 +57,7 @@ def canonical_host(hostname: str) -> str | None:
             return ipaddress.IPv6Address(host).compressed
         except ValueError:
             return None
-    if _NUMBER_PART.match(host.split(".")[-1]):
+    if _NUMBER_PART.match(host.rpartition(".")[2]):
         return _whatwg_ipv4(host)
     if host.isascii():
         # The IDNA codec returns an ASCII name as it is once its labels are 1-63 long,
@@ -67,14 +68,14 @@ def canonical_host(hostname: str) -> str | None:
             ascii_host = host.encode("idna").decode("ascii").lower()
         except UnicodeError:
             return None
-    if len(ascii_host) > _HOST_MAX or not all(_LABEL.match(p) for p in ascii_host.split(".")):
+    if len(ascii_host) > _HOST_MAX or not all(map(_LABEL.match, ascii_host.split("."))):
         return None
     return ascii_host
 
 
 def _is_loopback(host: str) -> bool:
     """Whether a canonical host (canonical_host's answer) is this machine."""
-    if host == LOOPBACK or host.endswith("." + LOOPBACK):
+    if host == LOOPBACK or host.endswith(_UNDER_LOOPBACK):
         return True
     if ":" not in host and not host.replace(".", "").isdigit():
         return False  # a name: only an IPv6 or dotted IPv4 address could be an address

@@ -46,14 +46,15 @@ class OwnHosts:
 
     def with_request_host(self, host_header: str | None) -> OwnHosts:
         """These hosts plus the one a request was addressed to."""
-        return _with_request_host(self, host_header) if host_header else self
+        return _with_request_host(self.keys, host_header) if host_header else self
 
 
-# Per service and Host header: a container sees the same few again and again.
+# Per service and Host header: a container sees the same few again and again. Keyed by
+# the frozenset, whose hash is kept, not by OwnHosts, whose hash is a Python call.
 @lru_cache(maxsize=256)
-def _with_request_host(own: OwnHosts, host_header: str) -> OwnHosts:
+def _with_request_host(keys: frozenset[str], host_header: str) -> OwnHosts:
     extra = request_host(host_header)
-    return own if extra is None or extra in own.keys else OwnHosts(own.keys | {extra})
+    return OwnHosts(keys if extra is None else keys | {extra})
 
 
 def _percent_encode_non_ascii(text: str) -> str:
@@ -94,12 +95,14 @@ def check_target_url(url: str, own_hosts: OwnHosts) -> str:
         parts = urlsplit(url)
     except ValueError as exc:  # e.g. a bracketed host that is not an IPv6 address
         raise UnsafeUrl("url host is not a valid host name or IP address") from exc
-    if not url[len(scheme) + 1 :].startswith("//") or not parts.netloc:
+    if not url.startswith("//", len(scheme) + 1) or not parts.netloc:
         raise UnsafeUrl("url must have a host (scheme://host/...)")
     if "@" in parts.netloc:
         raise UnsafeUrl("url must not contain credentials (user:password@)")
     try:
-        port = parts.port
+        # Without a ":" in the netloc there is no port to read: `port` would parse the
+        # host out of it once more to find none.
+        port = parts.port if ":" in parts.netloc else None
     except ValueError as exc:
         raise UnsafeUrl("url has an invalid port") from exc
     host = canonical_host(parts.hostname or "")
