@@ -128,13 +128,14 @@ def referrers() -> list[tuple[str, float]]:
     table += [(site, big_share * weight / big) for weight, site in _BIG_SITES]
     # The tail falls off as sites' audiences do (Zipf); a quarter send a page, not an origin.
     zipf = [1 / rank for rank in range(1, TAIL_SITES + 1)]
+    zipf_total = sum(zipf)
     draw = random.Random(SEED)
     for rank, weight in enumerate(zipf):
         prefix = draw.choice(("www.", "blog.", "news.", ""))
         site = f"https://{prefix}site{rank}.{_TLDS[rank % 10]}/"
         if rank % 4 == 3:
             site += f"posts/{draw.randrange(1, 5000)}"
-        table.append((site, TAIL_REFERRER_SHARE * weight / sum(zipf)))
+        table.append((site, TAIL_REFERRER_SHARE * weight / zipf_total))
     return table
 
 
