@@ -1,5 +1,6 @@
 """`LinkPublic.of` stores a link's values without validating them: it must give what
-validating them gives, the same model and the same bytes, for every kind of link."""
+validating them gives, the same model and the same bytes, for every kind of link. The
+light front writes the same values by the standard library (`link_json`): the same bytes."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.memory.links import MemoryLinkRepository
 from shortstack.domain.link_options import Preview, rule_from
-from shortstack.domain.link_routing import Variant
+from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import Link
 from shortstack.domain.passwords import ScryptCost
+from shortstack.entrypoints.http.link_values import link_json, link_values
 from shortstack.entrypoints.http.schemas.link_public import LinkPublic
 from shortstack.entrypoints.lambda_api_front import dump
 from shortstack.service_layer.events import PublishingUnitOfWork
@@ -65,7 +69,24 @@ def _links() -> list[Link]:
         replace(plain, expires_at=NOW - timedelta(seconds=1)),  # expired
         replace(full, click_count=50, bot_count=7, imported_clicks=1234),  # used up
         replace(plain, created_at=datetime(999, 1, 2, 3, 4, 5, 999, tzinfo=UTC)),
+        _created(service, title="Café über naïve 日本語 😀👍🏽"),
+        replace(plain, tags=("ünï", "🎉")),
+        replace(
+            full,
+            title=ESCAPED,
+            tags=(ESCAPED, "</script>", "a/b"),
+            url='https://example.com/a?q="x"&p=</b>',
+            fallback_url="https://example.com/\u2028",
+            rules=(RedirectRule("https://example.com/r", query=(("k\u2029", ESCAPED),)),),
+            preview=Preview(ESCAPED, "\x00\x1f\x7f\x80\u00a0", "https://example.com/<i>"),
+        ),
+        replace(full, preview=Preview(), rules=(), variants=(), tags=()),
     ]
+
+
+# Every character JSON escapes or might: quotes, backslash, each control character, the
+# line and paragraph separators, the solidus, markup.
+ESCAPED = "\"\\/<>&'" + "".join(map(chr, range(32))) + "\u2028\u2029\x7f"
 
 
 def _validated(public: LinkPublic) -> LinkPublic:
@@ -87,6 +108,55 @@ def test_of_gives_what_validation_gives(index: int) -> None:
         assert type(getattr(built, name)) is type(getattr(validated, name)), name
     assert dump(built) == dump(validated)
     assert built.model_dump(mode="json") == validated.model_dump(mode="json")  # as FastAPI sends
+
+
+@pytest.mark.parametrize("index", range(len(_links())))
+def test_the_standard_librarys_bytes_are_pydantics(index: int) -> None:
+    link = _links()[index]
+
+    assert (
+        link_json(link_values(link, BASE, NOW))
+        == LinkPublic.of(link, BASE, NOW).model_dump_json(by_alias=True).encode()
+    )
+
+
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    title=st.none() | _TEXT,
+    tags=st.lists(_TEXT, max_size=3),
+    url=_TEXT,
+    fallback=st.none() | _TEXT,
+    query=st.lists(st.tuples(_TEXT, _TEXT), max_size=3),
+    language=st.none() | _TEXT,
+    preview=st.none() | st.tuples(st.none() | _TEXT, st.none() | _TEXT, st.none() | _TEXT),
+)
+def test_any_text_is_written_as_pydantic_writes_it(
+    title: str | None,
+    tags: list[str],
+    url: str,
+    fallback: str | None,
+    query: list[tuple[str, str]],
+    language: str | None,
+    preview: tuple[str | None, str | None, str | None] | None,
+) -> None:
+    link = replace(
+        _PLAIN,
+        title=title,
+        tags=tuple(tags),
+        url=url,
+        fallback_url=fallback,
+        rules=(RedirectRule(url, language=language, query=tuple(query)),),
+        variants=(Variant(url, 1),),
+        preview=None if preview is None else Preview(*preview),
+    )
+
+    assert link_json(link_values(link, BASE, NOW)) == dump(LinkPublic.of(link, BASE, NOW))
+
+
+_PLAIN = _links()[0]
 
 
 def test_the_links_cover_every_state() -> None:

@@ -312,8 +312,8 @@ class Front:
         short_id = request.path[len(LINKS) + 1 :]
         caller = self.caller(request)
         _, base = self.short_base(request)
-        link = operations.read_link(self.services.links, caller.sub, short_id, base)
-        return 200, dump(link), {}
+        body = operations.read_link_json(self.services.links, caller.sub, short_id, base)
+        return 200, body, {}
 
     def list_links(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
         parameters = request.parameters()

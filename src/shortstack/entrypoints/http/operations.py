@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from shortstack.config import Settings
 from shortstack.entrypoints.edge import ORIGIN_SECRET_HEADER, EdgeTrust
+from shortstack.entrypoints.http.link_values import link_json, link_values
 from shortstack.entrypoints.http.schemas.link_public import LinkPublic
 from shortstack.service_layer.links import LinksService
 
@@ -73,6 +74,11 @@ def short_base(settings: Settings, host: str | None) -> str:
 
 def read_link(links: LinksService, owner: str, short_id: str, base: str) -> LinkPublic:
     return LinkPublic.of(links.get(owner, short_id), base, links.clock())
+
+
+def read_link_json(links: LinksService, owner: str, short_id: str, base: str) -> bytes:
+    """`read_link`'s answer as the body FastAPI sends, written without the response model."""
+    return link_json(link_values(links.get(owner, short_id), base, links.clock()))
 
 
 def list_links(

@@ -1,7 +1,9 @@
 """A short link as the HTTP API answers it (`LinkPublic`).
 
-Apart from the request bodies (links.py): the API Lambda's light front answers a link or
-a page of links with these alone, and loads the request models on its first create.
+Apart from the request bodies (links.py): the API Lambda's light front answers a page of
+links with these alone, and loads the request models on its first create. The values come
+from `link_values` (link_values.py), which the front also writes as JSON for one link
+without these models.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field, field_serializer
 
 from shortstack.domain.clock import to_iso
-from shortstack.domain.link_routing import RedirectRule
-from shortstack.domain.link_state import LinkState, state_of
+from shortstack.domain.link_state import LinkState
 from shortstack.domain.links import Link
+from shortstack.entrypoints.http.link_values import link_values
 
 Device = Literal["ios", "android", "mobile", "desktop"]
 
@@ -45,19 +47,6 @@ class RulePublic(BaseModel):
     language: str | None = None
     country: str | None = None
     query: dict[str, str] | None = None
-
-    @classmethod
-    def of(cls, rule: RedirectRule) -> RulePublic:
-        return holding(
-            cls,
-            {
-                "url": rule.url,
-                "device": rule.device,
-                "language": rule.language,
-                "country": rule.country,
-                "query": dict(rule.query) or None,
-            },
-        )
 
 
 class VariantPublic(BaseModel):
@@ -109,45 +98,9 @@ class LinkPublic(BaseModel):
 
     @classmethod
     def of(cls, link: Link, base_url: str, now: datetime) -> LinkPublic:
-        preview = link.preview
-        return holding(
-            cls,
-            {
-                "short_id": link.short_id,
-                "short_url": f"{base_url}/{link.short_id}",
-                "url": link.url,
-                "title": link.title,
-                "tags": list(link.tags),
-                "is_active": link.is_active,
-                "redirect_status": link.redirect_status,
-                "expires_at": link.expires_at,
-                "max_visits": link.max_visits,
-                "click_count": link.click_count,
-                "bot_count": link.bot_count,
-                "state": state_of(link, now),
-                "imported_clicks": link.imported_clicks,
-                "created_at": link.created_at,
-                "updated_at": link.updated_at,
-                "valid_since": link.valid_since,
-                "fallback_url": link.fallback_url,
-                "password_protected": link.password_protected,
-                "forward_query": link.forward_query,
-                "rules": [RulePublic.of(rule) for rule in link.rules],
-                "variants": [
-                    holding(VariantPublic, {"url": v.url, "weight": v.weight})
-                    for v in link.variants
-                ],
-                "preview": (
-                    holding(
-                        PreviewPublic,
-                        {
-                            "title": preview.title,
-                            "description": preview.description,
-                            "image_url": preview.image_url,
-                        },
-                    )
-                    if preview
-                    else None
-                ),
-            },
-        )
+        values = link_values(link, base_url, now)
+        values["rules"] = [holding(RulePublic, rule) for rule in values["rules"]]
+        values["variants"] = [holding(VariantPublic, v) for v in values["variants"]]
+        if values["preview"] is not None:
+            values["preview"] = holding(PreviewPublic, values["preview"])
+        return holding(cls, values)
