@@ -1,0 +1,126 @@
+"""The command line when the world around it fails: a closed pipe, a broken data file, an
+unreachable table, a folder it cannot create, an input file of the wrong shape.
+
+Each is a person's to fix, so each is one line on stderr and a non-zero exit, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shortstack.entrypoints.cli import main
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("DATA_DIR", str(folder))
+    monkeypatch.setenv("STORAGE", "sqlite")
+    return folder
+
+
+def test_a_listing_piped_into_a_reader_that_stops_early_ends_quietly(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `shortstack links list | head -1`: head exits after its line and the pipe closes.
+    assert main(["links", "create", "https://example.com/a"]) == 0
+    capsys.readouterr()
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "shortstack.entrypoints.cli", "links", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "DATA_DIR": str(data)},
+    )
+    assert listing.stdout is not None
+    assert listing.stderr is not None
+    listing.stdout.close()  # the reader is gone before the first line is written
+    with listing.stderr:
+        err = listing.stderr.read().decode()
+    assert listing.wait(timeout=60) == 141, err  # as a shell reports SIGPIPE
+    assert "Traceback" not in err
+    assert "BrokenPipeError" not in err
+
+
+def test_a_data_file_that_is_not_sqlite_is_named_in_one_line(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (data / "shortstack.sqlite3").write_bytes(b"not a database, " * 400)
+    assert main(["links", "list"]) == 1
+    err = capsys.readouterr().err
+    assert f"shortstack: the SQLite data under {data} cannot be used: file is not a database" in err
+
+
+def test_an_unreachable_dynamodb_table_is_one_line(
+    data: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as holder:  # a port nobody listens on
+        holder.bind(("127.0.0.1", 0))
+        port = holder.getsockname()[1]
+    monkeypatch.setenv("STORAGE", "dynamodb")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert main(["links", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "shortstack: AWS (STORAGE=dynamodb): Could not connect to the endpoint URL" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("in_the_way", ["file", "under /proc"])
+def test_serve_says_why_it_cannot_create_the_data_directory(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    in_the_way: str,
+) -> None:
+    if in_the_way == "file":
+        target = tmp_path / "data"
+        target.write_text("a file where the folder should be")
+        reason = "a file is in the way"
+    else:
+        target = Path("/proc/shortstack-data")
+        reason = "No such file or directory"
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        port = holder.getsockname()[1]
+    monkeypatch.setenv("STORAGE", "sqlite")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))  # so that `--data-dir`, which sets it, is undone
+    assert main(["serve", "--port", str(port), "--data-dir", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert f"shortstack: cannot create the data directory {target}: {reason}" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[1, 2]", "must hold a JSON object, not list"),
+        (b"\xff\xfe{}", "is not UTF-8 text"),
+        (b'{"usage": []}', "is not shaped like the shipped one"),
+        (b'{"usage": {"redirect": 5}}', "is not shaped like the shipped one"),
+    ],
+)
+@pytest.mark.parametrize("option", ["--prices", "--profile"])
+def test_cost_refuses_a_file_of_the_wrong_shape_in_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    content: bytes,
+    message: str,
+) -> None:
+    given = tmp_path / "given.json"
+    given.write_bytes(content)
+    code = main(["cost", "--requests-per-month", "1000", option, str(given)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("shortstack cost: ")
+    assert err.count("\n") == 1
+    if option == "--prices" and content.startswith(b"{"):
+        message = "needs a 'usd' object"  # the prices file is read first, and says so itself
+    assert message in err
