@@ -81,7 +81,10 @@ def _run_serve(args: argparse.Namespace) -> int:
     if isinstance(sock, str):
         print(f"shortstack: {sock}", file=sys.stderr, flush=True)
         return 1
-    create_data_dir(settings)
+    refused = create_data_dir(settings)
+    if refused is not None:
+        sock.close()
+        return refused
     container = or_refuse(lambda: bootstrap(settings))
     if isinstance(container, int):
         sock.close()
@@ -234,8 +237,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.data_dir:
         # Settings is the only reader of the environment: the flag speaks through it.
         os.environ["DATA_DIR"] = args.data_dir
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+        # A reader that went away (`| head`) is met here, not in the interpreter's exit.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return BROKEN_PIPE_EXIT
+    except Exception as exc:
+        reason = _failure_outside(exc)
+        if reason is None:
+            raise
+        print(f"shortstack: {reason}", file=sys.stderr, flush=True)
+        return FAILED_EXIT
     return result
+
+
+# What a shell reports for a program killed by SIGPIPE, as `yes | head` does.
+BROKEN_PIPE_EXIT = 128 + 13
+FAILED_EXIT = 1
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
+def _failure_outside(exc: Exception) -> str | None:
+    """One line for a failure of the world around the command (its data, disk, AWS), else None.
+
+    Those are a person's to fix, so they get a sentence, not a traceback; anything else is
+    a bug and keeps its traceback.
+    """
+    import sqlite3
+
+    if isinstance(exc, sqlite3.DatabaseError):
+        data_dir = os.environ.get("DATA_DIR", ".data")
+        return f"the SQLite data under {os.path.abspath(data_dir)} cannot be used: {exc}"
+    if type(exc).__module__.startswith("botocore"):
+        return (
+            f"AWS (STORAGE=dynamodb): {exc} (AWS_DEFAULT_REGION, credentials, TABLE_NAME "
+            "and AWS_ENDPOINT_URL say where the table is)"
+        )
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}"
+    return None
 
 
 if __name__ == "__main__":

@@ -81,12 +81,20 @@ def _count(text: str) -> int:
     return value
 
 
-def _read(path: Path | None, shipped: str) -> Any:
-    text = path.read_text() if path is not None else (_DATA / shipped).read_text()
+def _read(path: Path | None, shipped: str) -> dict[str, Any]:
+    """A JSON object from `path` (or the shipped file); CostInputError saying what is wrong."""
     try:
-        return json.loads(text)
+        text = path.read_text(encoding="utf-8") if path else (_DATA / shipped).read_text()
+    except UnicodeDecodeError as exc:
+        raise CostInputError(f"{path} is not UTF-8 text (byte {exc.start})") from exc
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CostInputError(f"{path or shipped} is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise CostInputError(f"{path or shipped} must hold a JSON object, not {kind}")
+    return data
 
 
 def report(args: argparse.Namespace) -> dict[str, Any]:
@@ -261,6 +269,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except (CostInputError, OSError) as exc:
         print(f"shortstack cost: {exc}", file=sys.stderr)
+        return 2
+    except (TypeError, AttributeError, ValueError) as exc:
+        if args.prices is None and args.profile is None:
+            raise  # the shipped files are tested: this is a bug, not a user's file
+        print(
+            f"shortstack cost: a --prices or --profile file is not shaped like the shipped "
+            f"one ({type(exc).__name__}: {exc})",
+            file=sys.stderr,
+        )
         return 2
     if args.json:
         print(json.dumps(figures, indent=2))

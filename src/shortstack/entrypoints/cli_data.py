@@ -52,8 +52,22 @@ def command_settings(*, quiet: bool = False) -> Settings | int:
     return settings
 
 
-def create_data_dir(settings: Settings) -> None:
-    """Create a missing SQLite DATA_DIR (the server's first start), saying so."""
+def create_data_dir(settings: Settings) -> int | None:
+    """Create a missing SQLite DATA_DIR (the server's first start), saying so.
+
+    None when the directory is there, else the exit status after saying why it cannot be.
+    """
     if settings.storage == "sqlite" and not settings.data_dir.is_dir():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            path = settings.data_dir.resolve()
+            reason = "a file is in the way" if path.exists() else exc.strerror
+            print(
+                f"shortstack: cannot create the data directory {path}: {reason}; "
+                "set DATA_DIR (or --data-dir) to a folder you can write",
+                file=sys.stderr,
+            )
+            return REFUSED_EXIT
         print(f"shortstack: created a new data directory {where(settings)}", file=sys.stderr)
+    return None
