@@ -352,6 +352,49 @@ def test_links_search_filters_sort_pages_in_the_url_and_edit_every_field(
     assert (saved["expires_at"], saved["redirect_status"]) == (None, 301)
 
 
+def test_a_keyboard_user_keeps_their_place_after_delete_save_and_disable(
+    page: Watched, server: Server
+) -> None:
+    # Newest first: the first link made is alone on page 2.
+    for n in range(21):
+        link(server, f"kept-{n:02d}", tags=["kept-place"])
+    p = page.page
+    table = p.get_by_test_id("links-table")
+    p.goto(f"{server.base_url}/#/links?tag=kept-place&page=2")
+    expect(table.locator("tbody tr")).to_have_count(1)
+    p.get_by_role("button", name="Delete kept-00").focus()
+    p.keyboard.press("Enter")
+    expect(p.get_by_test_id("confirm")).to_be_visible()
+    p.keyboard.press("Enter")  # the confirming button has focus
+    # Page 2 is gone with its one link: the list moves to the last page there is, never
+    # "Page 2 of 1" with an empty table that says no link matches.
+    expect(p).not_to_have_url(re.compile(r"page=2"))
+    expect(p.get_by_text("Page 1 of 1")).to_be_visible()
+    expect(table.locator("tbody tr")).to_have_count(20)
+    expect(p.get_by_test_id("links-total")).to_be_focused()  # not the top of the document
+
+    p.get_by_role("button", name="Edit kept-05").focus()
+    p.keyboard.press("Enter")
+    editor = p.get_by_test_id("link-edit")
+    editor.get_by_label("Title", exact=True).fill("Edited by keyboard")
+    p.keyboard.press("Enter")
+    expect(editor).to_have_count(0)
+    expect(table.locator("tbody tr", has_text="kept-05")).to_contain_text("Edited by keyboard")
+    expect(p.get_by_role("button", name="Edit kept-05")).to_be_focused()
+
+    p.keyboard.press("Tab")  # Edit, QR, then Disable
+    p.keyboard.press("Tab")
+    expect(p.get_by_role("button", name="Disable kept-05")).to_be_focused()
+    p.keyboard.press("Enter")
+    expect(p.get_by_role("button", name="Enable kept-05")).to_be_focused()
+
+    # A page past the end, typed or kept in a bookmark, shows the last page, not a refusal.
+    p.goto(f"{server.base_url}/#/links?tag=kept-place&page=999999")
+    expect(p.get_by_text("Page 1 of 1")).to_be_visible()
+    expect(table.locator("tbody tr")).to_have_count(20)
+    expect(p.get_by_text("Check the form")).to_have_count(0)
+
+
 def test_stats_page_has_a_chart_a_day_table_ranges_and_breakdowns(
     page: Watched, server: Server
 ) -> None:
