@@ -14,6 +14,8 @@ import { navigate } from "../router.js";
 import { LINK_LABELS, redirectSelect, splitTags } from "./shorten.js";
 
 const PAGE_SIZE = 20;
+// The furthest page the API serves (its `page` limit); a page past the links' end shows the last one.
+const LAST_PAGE = 10000;
 const STATES = [["", "Any state"], ["active", "Active"], ["disabled", "Disabled"], ["expired", "Expired"],
   ["used_up", "Used up"], ["scheduled", "Scheduled"]];
 const STATE_TONES = { active: "good", disabled: "neutral", expired: "warn", used_up: "warn", scheduled: "info" };
@@ -26,7 +28,7 @@ function filtersOf(params) {
     tag: params.get("tag") || "",
     state: params.get("state") || "",
     sort: params.get("sort") || "created",
-    page: Math.max(1, Number(params.get("page")) || 1),
+    page: Math.min(LAST_PAGE, Math.max(1, Math.floor(Number(params.get("page"))) || 1)),
   };
 }
 
@@ -81,8 +83,15 @@ function dates(link) {
     h("span", {}, h("span", { class: "muted" }, "Expires "), dateText(link.expires_at, { none: "never" })));
 }
 
+// Where focus goes once the list is drawn again after an action: the control named `label`
+// in its row, or the count above the table when that row is gone (deleted, filtered out).
+// A keyboard user keeps their place instead of starting again from the top of the page.
+let focusAfter = null;
+
 export async function linksPage({ render, params }) {
   const filters = filtersOf(params);
+  const wanted = focusAfter;
+  focusAfter = null;
   const bar = toolbar(filters);
   const holder = h("div", { "aria-live": "polite", "aria-busy": "true" }, loading());
   const create = h("a", { class: "btn btn-primary", href: "#/" }, "New link");
@@ -97,7 +106,10 @@ export async function linksPage({ render, params }) {
   }, { "data-testid": "links-export" });
   render(pageHeader("Your links", exportCsv, create), bar.form, holder);
   if (document.activeElement === document.body && filters.q) bar.focusSearch();
-  const refresh = () => linksPage({ render, params });
+  const refresh = (label = null) => {
+    focusAfter = { label };
+    return linksPage({ render, params });
+  };
   try {
     const path = `/api/v1/links${query({ q: filters.q, tag: filters.tag, state: filters.state || undefined,
       sort: filters.sort, page: filters.page, limit: PAGE_SIZE })}`;
@@ -105,8 +117,14 @@ export async function linksPage({ render, params }) {
     const total = Number(headers.get("x-total-count") || data.length);
     const exact = headers.get("x-total-exact") !== "false";
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+    if (filters.page > pages) {
+      // The last link of the last page was deleted, or the URL names a page past the end.
+      focusAfter = wanted;
+      go({ ...filters, page: pages }, true);
+      return;
+    }
     const filtered = filters.q || filters.tag || filters.state;
-    const summary = h("p", { class: "muted total", "data-testid": "links-total" },
+    const summary = h("p", { class: "muted total", "data-testid": "links-total", tabindex: "-1" },
       `${total.toLocaleString()}${exact ? "" : "+"} ${total === 1 ? "link" : "links"}${filtered ? " match" : ""}`);
     const table = dataTable({
       caption: "Your short links",
@@ -124,6 +142,10 @@ export async function linksPage({ render, params }) {
     });
     holder.replaceChildren(summary, table,
       pager({ page: filters.page, pages, onPage: (page) => go({ ...filters, page }) }));
+    if (wanted) {
+      const named = wanted.label && holder.querySelector(`[aria-label="${CSS.escape(wanted.label)}"]`);
+      (named || summary).focus();
+    }
   } catch (error) {
     holder.replaceChildren(errorBox(error));
   }
@@ -141,7 +163,7 @@ function actions(link, refresh) {
       try {
         await api(`/api/v1/links/${id}`, { method: "PATCH", body: { is_active: !link.is_active } });
         announce(`${link.short_id} ${link.is_active ? "disabled" : "enabled"}`);
-        refresh();
+        refresh(`${link.is_active ? "Enable" : "Disable"} ${link.short_id}`);
       } catch (error) {
         announce(generalSentence(error), { tone: "error" });
       }
@@ -151,7 +173,7 @@ function actions(link, refresh) {
       question: `Delete ${link.short_id}? Its statistics go too.`,
       action: () => api(`/api/v1/links/${id}`, { method: "DELETE" }),
       done: `Deleted ${link.short_id}`,
-      after: refresh,
+      after: () => refresh(),
     }));
 }
 
@@ -199,7 +221,7 @@ function editLink(link, refresh) {
       await api(`/api/v1/links/${encodeURIComponent(link.short_id)}`, { method: "PATCH", body: changes });
       node.close();
       announce(`Saved ${link.short_id}`);
-      refresh();
+      refresh(`Edit ${link.short_id}`);
     } catch (error) {
       errors.show(error);
     } finally {
