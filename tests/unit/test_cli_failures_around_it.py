@@ -124,3 +124,12 @@ def test_cost_refuses_a_file_of_the_wrong_shape_in_one_line(
     if option == "--prices" and content.startswith(b"{"):
         message = "needs a 'usd' object"  # the prices file is read first, and says so itself
     assert message in err
+
+
+def test_replaying_a_dead_letter_that_is_not_there_says_so(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["dlq", "replay", "no-such-letter"]) == 1
+    captured = capsys.readouterr()
+    assert "shortstack: no dead letter has the id 'no-such-letter'" in captured.err
+    assert "shortstack dlq list" in captured.err  # where the ids are
