@@ -163,6 +163,11 @@ def run_dlq(args: argparse.Namespace) -> int:
             moved = store.replay(None if args.all else args.event_id)
             print(f"replayed {moved} dead letter(s)")
             if not moved and not args.all:
+                print(
+                    f"shortstack: no dead letter has the id {args.event_id!r} "
+                    "(`shortstack dlq list` shows them)",
+                    file=sys.stderr,
+                )
                 return 1
         else:
             print(f"purged {store.purge_dead_letters()} dead letter(s)")
