@@ -7,9 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from shortstack.domain.csv_export import LINK_COLUMNS, STATS_COLUMNS, link_row, stats_rows
-from shortstack.domain.errors import InvalidInput
 from shortstack.domain.link_state import LinkState
-from shortstack.domain.links import LinkChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.entrypoints.http import operations
 from shortstack.entrypoints.http.csv_export import (
@@ -46,7 +44,6 @@ NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such link (
 INVALID: Responses = {
     422: {"model": ErrorBody, "description": "invalid body or unsafe url; the message says why"}
 }
-NOT_NULL = ("url", "is_active", "tags", "redirect_status", "forward_query", "rules", "variants")
 # OpenAPI links: where an answer's short_id leads. Clients (and the stateful fuzzer, which
 # otherwise reached the redirect only from /shorten's 302 links) can follow them.
 FOLLOW = leads_to(
@@ -178,32 +175,7 @@ async def update_link(
 ) -> LinkPublic:
     """Change only the fields sent: is_active, url, expires_at, title, tags, max_visits,
     rules, variants, password (null removes it)..."""
-    sent = body.model_fields_set
-    for field in NOT_NULL:
-        if field in sent and getattr(body, field) is None:
-            raise InvalidInput(f"{field} cannot be null", field=field)
-    changes = LinkChanges(
-        url=body.url,
-        is_active=body.is_active,
-        expires_at=body.expires_at,
-        clear_expiry="expires_at" in sent and body.expires_at is None,
-        title=body.title,
-        clear_title="title" in sent and body.title is None,
-        tags=tuple(body.tags) if body.tags is not None else None,
-        max_visits=body.max_visits,
-        clear_max_visits="max_visits" in sent and body.max_visits is None,
-        redirect_status=body.redirect_status,
-        valid_since=body.valid_since,
-        clear_valid_since="valid_since" in sent and body.valid_since is None,
-        fallback_url=body.fallback_url,
-        clear_fallback_url="fallback_url" in sent and body.fallback_url is None,
-        clear_password="password" in sent and body.password is None,
-        forward_query=body.forward_query,
-        rules=None if body.rules is None else tuple(rule.to_domain() for rule in body.rules),
-        variants=(None if body.variants is None else tuple(v.to_domain() for v in body.variants)),
-        preview=body.preview.to_domain() if body.preview else None,
-        clear_preview="preview" in sent and body.preview is None,
-    )
+    changes = body.changes()
     link = links.update(
         caller.sub,
         short_id,

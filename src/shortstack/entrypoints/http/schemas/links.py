@@ -19,6 +19,7 @@ from pydantic.json_schema import SkipJsonSchema
 from shortstack.domain.analytics import DailyStats, StatsReport
 from shortstack.domain.clock import to_iso
 from shortstack.domain.csv_export import ExportLink
+from shortstack.domain.errors import InvalidInput
 from shortstack.domain.link_fields import MAX_TTL_DAYS, MAX_VISITS_LIMIT, TAGS_MAX, TITLE_MAX_LENGTH
 from shortstack.domain.link_options import (
     PREVIEW_DESCRIPTION_MAX,
@@ -37,6 +38,7 @@ from shortstack.domain.link_routing import (
     RedirectRule,
     Variant,
 )
+from shortstack.domain.links import LinkChanges
 from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
 from shortstack.domain.short_ids import ALIAS_PATTERN
 from shortstack.domain.target_urls import URL_MAX_LENGTH
@@ -263,7 +265,48 @@ class LinkUpdate(StrictModel):
     variants: Variants | SkipJsonSchema[None] = None
     preview: PreviewIn | None = None
 
+    def changes(self) -> LinkChanges:
+        """The domain's changes for the fields sent; InvalidInput for a null where null means
+        nothing (the API and `shortstack links update` refuse it alike)."""
+        sent = self.model_fields_set
+        for field in LINK_NOT_NULL:
+            if field in sent and getattr(self, field) is None:
+                raise InvalidInput(f"{field} cannot be null", field=field)
+        return LinkChanges(
+            url=self.url,
+            is_active=self.is_active,
+            expires_at=self.expires_at,
+            clear_expiry="expires_at" in sent and self.expires_at is None,
+            title=self.title,
+            clear_title="title" in sent and self.title is None,
+            tags=tuple(self.tags) if self.tags is not None else None,
+            max_visits=self.max_visits,
+            clear_max_visits="max_visits" in sent and self.max_visits is None,
+            redirect_status=self.redirect_status,
+            valid_since=self.valid_since,
+            clear_valid_since="valid_since" in sent and self.valid_since is None,
+            fallback_url=self.fallback_url,
+            clear_fallback_url="fallback_url" in sent and self.fallback_url is None,
+            clear_password="password" in sent and self.password is None,
+            forward_query=self.forward_query,
+            rules=None if self.rules is None else tuple(rule.to_domain() for rule in self.rules),
+            variants=(
+                None if self.variants is None else tuple(v.to_domain() for v in self.variants)
+            ),
+            preview=self.preview.to_domain() if self.preview else None,
+            clear_preview="preview" in sent and self.preview is None,
+        )
 
+
+LINK_NOT_NULL = (
+    "url",
+    "is_active",
+    "tags",
+    "redirect_status",
+    "forward_query",
+    "rules",
+    "variants",
+)
 BATCH_MAX = 1_000
 
 
