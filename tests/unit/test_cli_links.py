@@ -144,3 +144,120 @@ def test_a_missing_data_directory_is_refused_not_created(
     assert code == 2
     assert "no data directory" in err
     assert not missing.exists()
+
+
+def test_update_changes_only_the_options_given_and_refuses_as_the_api_does(
+    local_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = ("create", "https://example.com/a", "--alias", "edited", "--title", "Old", "--tag", "x")
+    assert links(capsys, *made)[0] == 0
+    code, out, err = links(
+        capsys,
+        "--json",
+        "update",
+        "edited",
+        "--title",
+        "Ünïcode ☃",
+        "--disable",
+        "--max-visits",
+        "5",
+    )
+    assert (code, err) == (0, "")
+    shown = json.loads(out)
+    assert (shown["title"], shown["is_active"], shown["max_visits"]) == ("Ünïcode ☃", False, 5)
+    assert (shown["url"], shown["tags"]) == ("https://example.com/a", ["x"])  # untouched
+    code, out, _ = links(
+        capsys,
+        "--json",
+        "update",
+        "edited",
+        "--enable",
+        "--title", "",
+        "--tag", "",
+        "--never-expires",
+        "--no-max-visits",
+        "--url", "https://example.org/moved",
+        "--redirect-status", "308",
+    )  # fmt: skip
+    shown = json.loads(out)
+    assert (shown["is_active"], shown["title"], shown["tags"]) == (True, None, [])
+    assert (shown["expires_at"], shown["max_visits"]) == (None, None)
+    assert (shown["url"], shown["redirect_status"]) == ("https://example.org/moved", 308)
+
+    for args, reason in (
+        ([], "nothing to change"),
+        (["--url", "javascript:alert(1)"], "scheme 'javascript' is not allowed"),
+        (["--expires-at", "2020-01-01T00:00:00Z"], "expires_at must be in the future"),
+        (["--max-visits", "0"], "max_visits"),
+    ):
+        code, out, err = links(capsys, "update", "edited", *args)
+        assert (code, out) == (1, ""), args
+        assert reason in err
+        assert err.count("\n") == 2  # where the data is, then the one line saying why
+    code, _, err = links(capsys, "update", "missing", "--enable")
+    assert code == 1
+    assert "short link 'missing' not found" in err
+
+
+def test_stats_give_the_days_and_top_values_as_lines_json_or_csv(
+    local_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+
+    assert links(capsys, "create", "https://example.com/s", "--alias", "counted")[0] == 0
+    container = bootstrap(settings_for("sqlite", local_env))
+    try:
+        for _ in range(3):
+            visit = Visit.from_headers("https://news.example.org/post", IPHONE, None)
+            assert isinstance(container.redirects.follow("counted", visit), Redirect)
+    finally:
+        container.close()
+
+    code, out, _ = links(capsys, "--json", "stats", "counted")
+    assert code == 0
+    report = json.loads(out)
+    assert report["short_id"] == "counted"
+    assert len(report["days"]) == 30  # the API's default range
+    assert report["clicks"] == 3
+    assert report["referrers"] == [{"value": "news.example.org", "clicks": 3}]
+
+    code, out, _ = links(capsys, "stats", "counted")
+    assert code == 0
+    assert out.startswith(f"counted  {report['from']} to {report['to']}  3 clicks")
+    assert "referrers: news.example.org 3" in out
+
+    code, out, _ = links(capsys, "stats", "counted", "--csv", "--from", report["to"])
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {"dimension": "all", "value": "", "clicks": "3"}.items() <= rows[0].items()
+
+    for args, reason in (
+        (["--from", "2026-12-05", "--to", "2026-12-01"], "from must not be after to"),
+        (["--from", "2020-01-01", "--to", "2026-12-01"], "at most 366 days"),
+    ):
+        code, out, err = links(capsys, "stats", "counted", *args)
+        assert (code, out) == (1, "")
+        assert reason in err
+    with pytest.raises(SystemExit) as refused:
+        main(["links", "stats", "counted", "--from", "86400"])  # only YYYY-MM-DD, as the API
+    assert refused.value.code == 2
+    assert "not a day like 2026-12-31: '86400'" in capsys.readouterr().err
+
+
+def test_list_as_csv_is_the_export_of_every_link(
+    local_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+
+    for n in range(105):  # more than one page of the store's listing
+        alias = f"row-{n:03d}"
+        assert links(capsys, "create", f"https://example.com/{n}", "--alias", alias)[0] == 0
+    assert links(capsys, "create", "https://example.com/=1+1", "--title", "=SUM(A1)")[0] == 0
+    code, out, _ = links(capsys, "list", "--csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 106
+    assert rows[0]["title"] == "'=SUM(A1)"  # a formula defused, as in the API's export
+    assert rows[-1]["short_id"] == "row-000"
+    assert out.count("short_id,short_url,url") == 1

@@ -145,7 +145,10 @@ def _events_commands() -> list[Command]:
 
     return [
         Command(
-            "links", "create, list, show or delete short links", cli_links.configure, cli_links.run
+            "links",
+            "create, list, show, update or delete short links; a link's stats",
+            cli_links.configure,
+            cli_links.run,
         ),
         Command("import", "bulk-import links from a CSV", cli_import.configure, cli_import.run),
         Command("events", "publish events", cli_events.configure_events, cli_events.run_events),
@@ -195,6 +198,7 @@ examples:
   shortstack serve                              the UI, the API and redirects on :8000
   shortstack links create https://example.com --alias launch --max-visits 100
   shortstack links list                         every link, newest first
+  shortstack links stats launch --json          a link's clicks per day, referrers ...
   shortstack import links.csv                   load a CSV of url[,alias][,ttl_days]
   shortstack import links.csv --url http://127.0.0.1:8000   through a running server
   shortstack dlq list --data-dir ~/shortstack/.data          another data directory

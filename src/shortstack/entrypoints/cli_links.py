@@ -1,4 +1,5 @@
-"""`shortstack links`: create, list, show and delete short links from a terminal.
+"""`shortstack links`: create, list, show, update and delete short links, and read a
+link's stats, from a terminal.
 
 A link made here goes through the same request model and use case as
 `POST /api/v1/links`, so it is refused for the same reasons, in the same words.
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from datetime import date
 from typing import Any
 
 from shortstack.domain.auth import LOCAL_USER
@@ -54,12 +57,58 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="repeatable: an A/B split, weights 1-100",
     )
 
-    actions.add_parser("list", help="the newest links first").add_argument(
-        "--tag", help="only links with this tag"
+    listing = actions.add_parser(
+        "list", help="the newest links first (--json: one object a line; --csv: the export)"
+    )
+    listing.add_argument("--tag", help="only links with this tag")
+    listing.add_argument(
+        "--csv", action="store_true", help="CSV with a header, the columns of the API's export"
     )
     actions.add_parser("show", help="one link").add_argument("short_id")
+
+    update = actions.add_parser("update", help="change a link: only the options given")
+    update.add_argument("short_id")
+    update.add_argument("--url", help="where the link leads from now on")
+    state = update.add_mutually_exclusive_group()
+    state.add_argument("--disable", action="store_true", help="answer 410 Gone until enabled")
+    state.add_argument("--enable", action="store_true", help="redirect again")
+    update.add_argument("--title", help='"" removes it')
+    update.add_argument("--tag", action="append", help='repeatable: the new tags; "" for none')
+    expiry = update.add_mutually_exclusive_group()
+    expiry.add_argument("--expires-at", help="RFC 3339, e.g. 2027-01-31T00:00:00Z")
+    expiry.add_argument("--never-expires", action="store_true")
+    visits = update.add_mutually_exclusive_group()
+    visits.add_argument("--max-visits", type=int, help="410 Gone after this many clicks")
+    visits.add_argument("--no-max-visits", action="store_true", help="no visit limit")
+    update.add_argument("--redirect-status", type=int, choices=(301, 302, 307, 308))
+
+    stats = actions.add_parser(
+        "stats", help="clicks per day, referrers, browsers, devices, countries"
+    )
+    stats.add_argument("short_id")
+    stats.add_argument(
+        "--from", dest="from_day", type=_day, metavar="DAY", help="first day, YYYY-MM-DD"
+    )
+    stats.add_argument(
+        "--to",
+        dest="to_day",
+        type=_day,
+        metavar="DAY",
+        help="last day, YYYY-MM-DD (default: today, UTC)",
+    )
+    stats.add_argument("--csv", action="store_true", help="CSV rows, as the API's export")
     actions.add_parser("delete", help="delete a link and its stats").add_argument("short_id")
     add_everywhere(parser, _owner_and_json)
+
+
+def _day(text: str) -> date:
+    """A YYYY-MM-DD day, as the API's `from` and `to` take it (nothing looser)."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"not a day like 2026-12-31: {text!r}")
 
 
 def _owner_and_json(parser: argparse.ArgumentParser, top: bool) -> None:
@@ -72,7 +121,7 @@ def _owner_and_json(parser: argparse.ArgumentParser, top: bool) -> None:
         "--json",
         action="store_true",
         default=False if top else argparse.SUPPRESS,
-        help="print JSON instead of lines",
+        help="print JSON instead of lines (list: one object a line)",
     )
 
 
@@ -152,14 +201,89 @@ def _variant(text: str) -> dict[str, Any]:
 
 
 def _list(container: Any, args: argparse.Namespace) -> int:
+    from shortstack.domain.csv_export import LINK_COLUMNS, csv_lines, link_row
+
+    if args.csv:
+        sys.stdout.write(next(csv_lines(LINK_COLUMNS, ())))
     cursor = None
     while True:
         page = container.links.list(args.owner, tag=args.tag, limit=100, cursor=cursor)
-        for link in page.items:
-            _print(container, args, link)
+        if args.csv:
+            now = container.links.clock()
+            rows = (link_row(link, container.settings.base_url, now) for link in page.items)
+            sys.stdout.writelines(_rows_only(csv_lines(LINK_COLUMNS, rows)))
+        else:
+            for link in page.items:
+                _print(container, args, link)
         cursor = page.next_cursor
         if cursor is None:
             return 0
+
+
+def _rows_only(lines: Any) -> Any:
+    next(lines)  # the header, written once before the first page
+    return lines
+
+
+def _update(container: Any, args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from shortstack.entrypoints.http.errors import field_errors, summarize
+    from shortstack.entrypoints.http.schemas.links import LinkUpdate
+
+    body: dict[str, Any] = {}
+    for name in ("url", "expires_at", "max_visits", "redirect_status"):
+        if getattr(args, name) is not None:
+            body[name] = getattr(args, name)
+    if args.title is not None:
+        body["title"] = args.title or None
+    if args.tag is not None:
+        body["tags"] = [tag for tag in args.tag if tag]
+    if args.disable or args.enable:
+        body["is_active"] = args.enable
+    if args.never_expires:
+        body["expires_at"] = None
+    if args.no_max_visits:
+        body["max_visits"] = None
+    if not body:
+        print("shortstack: nothing to change: give at least one option (--help)", file=sys.stderr)
+        return FAILED_EXIT
+    try:
+        changes = LinkUpdate.model_validate(body).changes()
+    except ValidationError as exc:
+        print(f"shortstack: {summarize(field_errors(exc.errors()))}", file=sys.stderr)
+        return FAILED_EXIT
+    _print(container, args, container.links.update(args.owner, args.short_id, changes))
+    return 0
+
+
+def _stats(container: Any, args: argparse.Namespace) -> int:
+    from shortstack.domain.csv_export import STATS_COLUMNS, csv_lines, stats_rows
+    from shortstack.entrypoints.http.schemas.links import LinkStatsPublic
+
+    report = container.analytics.report(args.owner, args.short_id, args.from_day, args.to_day)
+    if args.csv:
+        sys.stdout.writelines(csv_lines(STATS_COLUMNS, stats_rows(report.days, report.months)))
+        return 0
+    shown = LinkStatsPublic.of(report)
+    if args.json:
+        print(shown.model_dump_json(by_alias=True))
+        return 0
+    print(
+        f"{shown.short_id}  {shown.from_day} to {shown.to_day}  {shown.clicks} clicks, "
+        f"{shown.unique_visitors} unique visitors, {shown.bots} from bots"
+    )
+    periods = [(m.month, m.clicks, m.bots) for m in shown.months]
+    periods += [(d.day.isoformat(), d.clicks, d.bots) for d in shown.days]
+    for start, clicks, bots in periods:
+        if clicks or bots:  # the days with nothing are left out; --json has them all
+            print(f"  {start:<10}  {clicks:>8} clicks  {bots:>6} bots")
+    for name in ("referrers", "browsers", "oses", "devices", "countries"):
+        counts = getattr(shown, name)
+        if counts:
+            top = ", ".join(f"{count.value} {count.clicks}" for count in counts)
+            print(f"  {name}: {top}")
+    return 0
 
 
 def _show(container: Any, args: argparse.Namespace) -> int:
@@ -183,4 +307,11 @@ def _print(container: Any, args: argparse.Namespace, link: Any) -> None:
     print(f"{shown.short_url}  ->  {shown.url}  [{shown.state}, {shown.click_count} clicks]")
 
 
-_ACTIONS = {"create": _create, "list": _list, "show": _show, "delete": _delete}
+_ACTIONS = {
+    "create": _create,
+    "list": _list,
+    "show": _show,
+    "update": _update,
+    "stats": _stats,
+    "delete": _delete,
+}
