@@ -261,3 +261,13 @@ def test_list_as_csv_is_the_export_of_every_link(
     assert rows[0]["title"] == "'=SUM(A1)"  # a formula defused, as in the API's export
     assert rows[-1]["short_id"] == "row-000"
     assert out.count("short_id,short_url,url") == 1
+
+
+def test_an_empty_listing_says_so_to_a_person_and_nothing_to_a_script(
+    local_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = links(capsys, "list", "--tag", "none-here")
+    assert (code, out) == (0, "")
+    assert "shortstack: no links tagged 'none-here' (owner 'local')" in err
+    code, out, err = links(capsys, "--json", "list")
+    assert (code, out, err) == (0, "", "")

@@ -206,8 +206,10 @@ def _list(container: Any, args: argparse.Namespace) -> int:
     if args.csv:
         sys.stdout.write(next(csv_lines(LINK_COLUMNS, ())))
     cursor = None
+    shown = 0
     while True:
         page = container.links.list(args.owner, tag=args.tag, limit=100, cursor=cursor)
+        shown += len(page.items)
         if args.csv:
             now = container.links.clock()
             rows = (link_row(link, container.settings.base_url, now) for link in page.items)
@@ -217,7 +219,12 @@ def _list(container: Any, args: argparse.Namespace) -> int:
                 _print(container, args, link)
         cursor = page.next_cursor
         if cursor is None:
-            return 0
+            break
+    if not shown and not (args.csv or args.json):
+        # A person sees why nothing came; a script reading stdout still gets nothing.
+        tagged = f" tagged {args.tag!r}" if args.tag else ""
+        print(f"shortstack: no links{tagged} (owner {args.owner!r})", file=sys.stderr)
+    return 0
 
 
 def _rows_only(lines: Any) -> Any:
