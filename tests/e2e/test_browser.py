@@ -416,6 +416,42 @@ def test_stats_page_has_a_chart_a_day_table_ranges_and_breakdowns(
     expect(p.get_by_test_id("stats-table").locator("tbody tr")).to_have_count(90)
 
 
+@pytest.mark.parametrize("place", ["/#/links/range-kept/stats", "/#/dashboard"])
+def test_a_range_the_api_cannot_show_is_said_next_to_the_range_picker(
+    page: Watched, server: Server, place: str
+) -> None:
+    if place.startswith("/#/links"):
+        call(
+            server, "POST", "/api/v1/links", {"url": "https://example.com/r", "alias": "range-kept"}
+        )
+    p = page.page
+    p.goto(f"{server.base_url}{place}?days=7")
+    picker = p.get_by_role("group", name="Date range")
+    picker.get_by_label("From", exact=True).fill("2026-11-20")
+    picker.get_by_label("To", exact=True).fill("2026-11-10")
+    picker.get_by_label("To", exact=True).press("Enter")
+    # Not sent: the range is refused where it was typed, and the page stays as it was.
+    expect(picker.get_by_role("alert")).to_have_text(
+        "The first day must be on or before the last day."
+    )
+    expect(picker.get_by_label("From", exact=True)).to_be_focused()
+    expect(p).to_have_url(re.compile(r"days=7"))
+
+    # The same ranges in an address (a bookmark, a hand edit) keep the picker to fix them,
+    # never a lone "Check the form" with no form on the page.
+    for query, said in (
+        ("from=2026-11-20&to=2026-11-10", "The first day must be on or before the last day."),
+        ("from=2024-01-01&to=2026-11-30", "Pick at most 366 days."),
+        ("from=someday&to=2026-11-30", "Pick both days from the calendar."),
+    ):
+        p.goto(f"{server.base_url}{place}?{query}")
+        expect(picker.get_by_role("alert")).to_have_text(said)
+        expect(p.get_by_text("Check the form")).to_have_count(0)
+        picker.get_by_role("button", name="30 days").click()
+        expect(p).to_have_url(re.compile(r"days=30"))
+        expect(picker.get_by_role("alert")).to_have_count(0)
+
+
 def test_the_dashboard_shows_every_link_at_once_and_leads_to_each_ones_stats(
     browser: Any, server: Server
 ) -> None:
