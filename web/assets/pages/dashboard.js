@@ -5,7 +5,7 @@ import { api, query } from "../api.js";
 import { errorBox, loading, pageHeader } from "../components.js";
 import { h } from "../dom.js";
 import { breakdown, clicksChart, daysTable } from "../chart.js";
-import { countryName, rangeOf, rangePicker } from "./stats.js";
+import { countryName, rangeOf, rangePicker, refusedRange } from "./stats.js";
 
 const TITLE = "Dashboard";
 
@@ -24,6 +24,8 @@ function topLinks(rows) {
 
 export async function dashboardPage({ render, params }) {
   const range = rangeOf(params);
+  const refused = refusedRange("/dashboard", range);
+  if (refused) return render(pageHeader(TITLE), refused);
   render(pageHeader(TITLE), loading());
   try {
     const { data: stats } = await api(`/api/v1/stats${query({ from: range.from, to: range.to })}`);
@@ -46,6 +48,7 @@ export async function dashboardPage({ render, params }) {
         breakdown("Devices", stats.devices)),
       h("p", { class: "muted" }, "Unique visitors are counted per day (a visitor's hash changes every UTC day), so a range adds its days up. Clicks are folded in shortly after they happen."));
   } catch (error) {
-    render(pageHeader(TITLE), errorBox(error));
+    render(pageHeader(TITLE), refusedRange("/dashboard", range, error) || errorBox(error));
   }
+  return undefined;
 }

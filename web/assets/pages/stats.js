@@ -8,6 +8,8 @@ import { breakdown, clicksChart, daysTable } from "../chart.js";
 import { navigate } from "../router.js";
 
 const RANGES = [7, 30, 90];
+// The API's limit on one range of days (a longer one is a 422).
+const MAX_RANGE_DAYS = 366;
 const countryNames = typeof Intl.DisplayNames === "function" ? new Intl.DisplayNames(undefined, { type: "region" }) : null;
 
 export function countryName(code) {
@@ -48,8 +50,23 @@ export function rangeOf(params) {
   return { from: isoDay(first), to: isoDay(today), days };
 }
 
-// `path`: the page's route, which keeps the range in its query.
-export function rangePicker(path, range) {
+function isDay(text) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text || "")) return false;
+  const parsed = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && isoDay(parsed) === text;
+}
+
+// Why the API would refuse a custom range, in a person's words; "" when it would not.
+export function rangeProblem({ from, to }) {
+  if (!isDay(from) || !isDay(to)) return "Pick both days from the calendar.";
+  if (from > to) return "The first day must be on or before the last day.";
+  const days = (Date.parse(to) - Date.parse(from)) / 86400000 + 1;
+  return days > MAX_RANGE_DAYS ? `Pick at most ${MAX_RANGE_DAYS} days.` : "";
+}
+
+// `path`: the page's route, which keeps the range in its query. `problem`: what is wrong
+// with the range in the address, said here so that the picker that fixes it stays.
+export function rangePicker(path, range, problem = "") {
   const presets = RANGES.map((days) => button(`${days} days`, () => navigate(path, { days }), {
     "aria-pressed": String(range.days === days), class: range.days === days ? "btn btn-primary" : "btn btn-secondary",
   }));
@@ -57,20 +74,36 @@ export function rangePicker(path, range) {
   const to = h("input", { type: "date", name: "to", value: range.to, max: isoDay(new Date()) });
   const custom = h("form", { class: "range-custom" }, field("From", from), field("To", to),
     h("button", { type: "submit", class: "btn btn-secondary" }, "Show"));
+  const alert = h("p", { class: "alert alert-error", role: "alert", hidden: !problem }, problem);
   custom.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (from.value && to.value) navigate(path, { from: from.value, to: to.value });
+    const refused = rangeProblem({ from: from.value, to: to.value });
+    alert.textContent = refused;
+    alert.hidden = !refused;
+    if (refused) from.focus();
+    else navigate(path, { from: from.value, to: to.value });
   });
   return h("div", { class: "range", role: "group", "aria-label": "Date range" },
-    h("div", { class: "actions-row" }, presets), custom);
+    h("div", { class: "actions-row" }, presets), custom, alert);
+}
+
+// The range picker alone, saying why, when the address holds a range the API refuses.
+export function refusedRange(path, range, error = null) {
+  const problem = range.days ? "" : rangeProblem(range);
+  if (problem) return rangePicker(path, range, problem);
+  if (error && error.status === 422) return rangePicker(path, range, "Those days cannot be shown: pick others.");
+  return null;
 }
 
 export async function statsPage({ render, params }, shortId) {
   const range = rangeOf(params);
   const title = `Statistics: ${shortId}`;
+  const id = encodeURIComponent(shortId);
+  const path = `/links/${id}/stats`;
+  const refused = refusedRange(path, range);
+  if (refused) return render(pageHeader(title), refused);
   render(pageHeader(title), loading());
   try {
-    const id = encodeURIComponent(shortId);
     const [{ data: link }, { data: stats }] = await Promise.all([
       api(`/api/v1/links/${id}`),
       api(`/api/v1/links/${id}/stats${query({ from: range.from, to: range.to })}`),
@@ -97,7 +130,7 @@ export async function statsPage({ render, params }, shortId) {
       }
     }, { "data-testid": "stats-export" });
     render(pageHeader(title, exportCsv, h("a", { class: "btn btn-secondary", href: "#/links" }, "All links")),
-      head, rangePicker(`/links/${id}/stats`, range), chartCard,
+      head, rangePicker(path, range), chartCard,
       h("div", { class: "breakdowns" },
         breakdown("Referrers", stats.referrers, { testid: "referrers" }),
         breakdown("Countries", stats.countries, { name: countryName, testid: "countries" }),
@@ -111,6 +144,7 @@ export async function statsPage({ render, params }, shortId) {
   } catch (error) {
     render(pageHeader(title), error.status === 404
       ? h("p", { class: "alert alert-error", role: "alert" }, "There is no such link, or it is not yours.")
-      : errorBox(error));
+      : refusedRange(path, range, error) || errorBox(error));
   }
+  return undefined;
 }
