@@ -3,7 +3,9 @@
 Everything configurable is here, with local-friendly defaults. Unsafe
 combinations refuse to start instead of running half-configured. The redirect
 Lambda, which must not load Pydantic, reads its few settings through
-`redirect_config.py`; a test keeps the two readers in agreement.
+`redirect_config.py`, and the API Lambda's light front its own through `api_config.py`;
+tests keep those readers in agreement with this one. The rules they share are in
+`env_settings.py`.
 
 Each field is read from the environment variable of the same name, in any case
 (`TABLE_NAME` or `table_name`); values given to `Settings(...)` win over the
@@ -17,29 +19,19 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from ipaddress import ip_address
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shortstack import __version__
 from shortstack.domain.import_limits import LAMBDA_IMPORT_MAX_BYTES, MAX_ROWS
+from shortstack.env_settings import Derived, refusal
 
 _REPO_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-class Settings(BaseModel):
+class Settings(BaseModel, Derived):
     model_config = ConfigDict(extra="ignore", validate_default=True)
 
     service_name: str = "shortstack"
@@ -205,12 +197,10 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
-        if self.stage == "aws" and "*" in self.cors_origins:
-            raise ValueError("FRONTEND_ORIGIN must name origins, not '*', in the AWS deployment")
-        if self.auth_mode == "jwt":
-            self._check_jwt_settings()
-        if self.stage == "aws" and self.storage != "dynamodb":
-            raise ValueError("STAGE=aws needs STORAGE=dynamodb: Lambda has no durable local disk")
+        jwt = self.jwt_issuer, self.jwt_audiences, self.jwt_jwks_url, self.jwt_public_key
+        refused = refusal(self.stage, self.storage, self.cors_origins, self.auth_mode, jwt)
+        if refused:
+            raise ValueError(refused)
         if self.stage == "aws":
             self._fit_direct_imports_to_lambda()
         return self
@@ -227,52 +217,12 @@ class Settings(BaseModel):
                 "POST /api/v1/imports/uploads)"
             )
 
-    def _check_jwt_settings(self) -> None:
-        missing = [
-            name
-            for name, value in (
-                ("JWT_ISSUER", self.jwt_issuer.strip()),
-                ("JWT_AUDIENCE", self.jwt_audiences),
-            )
-            if not value
-        ]
-        if not (self.jwt_jwks_url or self.jwt_public_key):
-            missing.append("JWT_JWKS_URL or JWT_PUBLIC_KEY")
-        if missing:
-            raise ValueError(f"AUTH_MODE=jwt needs {', '.join(missing)}: refusing to start")
-        if self.jwt_jwks_url and self.jwt_public_key:
-            raise ValueError("set JWT_JWKS_URL or JWT_PUBLIC_KEY, not both: refusing to start")
-        if self.jwt_jwks_url:
-            url = urlsplit(self.jwt_jwks_url)
-            # Keys fetched over plain HTTP could be swapped on the way: only on loopback.
-            if not url.hostname or not (
-                url.scheme == "https" or (url.scheme == "http" and _is_loopback(url.hostname))
-            ):
-                raise ValueError("JWT_JWKS_URL must be an https:// URL: refusing to start")
-
-    @cached_property
-    def jwt_audiences(self) -> tuple[str, ...]:
-        """JWT_AUDIENCE split on commas: the app client ids whose tokens are accepted."""
-        return tuple(a.strip() for a in self.jwt_audience.split(",") if a.strip())
-
     @cached_property
     def dead_letter_queue_urls(self) -> tuple[str, ...]:
         """EVENTS_DLQ_URL and MAINTENANCE_EXTRA_DLQ_URLS: the SQS queues maintenance reports."""
         extra = (url.strip() for url in self.maintenance_extra_dlq_urls.split(","))
         urls = [self.events_dlq_url or "", *extra]
         return tuple(dict.fromkeys(url for url in urls if url))
-
-    @cached_property
-    def cors_origins(self) -> list[str]:
-        """FRONTEND_ORIGIN split on commas, without trailing slashes."""
-        return [o.strip().rstrip("/") for o in self.frontend_origin.split(",") if o.strip()]
-
-    @cached_property
-    def base_url(self) -> str:
-        """Where short links point: PUBLIC_BASE_URL, or this server's own address."""
-        if self.public_base_url:
-            return self.public_base_url.rstrip("/")
-        return f"http://{self.host}:{self.port}"
 
     @property
     def _laptop(self) -> bool:

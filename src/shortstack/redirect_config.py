@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
 
 from shortstack.domain.orphan_visits import DAILY_KEYS_DEFAULT, RETENTION_DAYS_DEFAULT
+from shortstack.env_settings import lowered, needs_dynamodb, read_values
 
 _CHOICES = {
     "stage": ("local", "aws"),
@@ -22,7 +22,7 @@ _CHOICES = {
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
 }
 # Whole-number settings and their ranges, as config.Settings bounds them.
-_RANGES = {
+_RANGES: dict[str, tuple[int, int | None]] = {
     "orphan_visits_daily_keys": (0, 1_000_000),
     "orphan_visits_retention_days": (1, 3650),
 }
@@ -43,25 +43,10 @@ class RedirectSettings:
 
 def load_redirect_settings(environ: Mapping[str, str] | None = None) -> RedirectSettings:
     """Settings from `environ` (default: the process environment); ValueError when invalid."""
-    # Like Settings (case_sensitive=False): TABLE_NAME and table_name are the same variable.
-    env = {
-        name.lower(): value for name, value in (os.environ if environ is None else environ).items()
-    }
-    values: dict[str, Any] = {
-        field.name: env[field.name] for field in fields(RedirectSettings) if field.name in env
-    }
-    for name, (low, high) in _RANGES.items():
-        if name in values:
-            try:
-                values[name] = int(values[name])
-            except ValueError:
-                raise ValueError(f"{name.upper()} must be a whole number") from None
-            if not low <= values[name] <= high:
-                raise ValueError(f"{name.upper()} must be between {low} and {high}")
-    for name, allowed in _CHOICES.items():
-        if name in values and values[name] not in allowed:
-            raise ValueError(f"{name.upper()} must be one of {', '.join(allowed)}")
-    settings = RedirectSettings(**values)
-    if settings.stage == "aws" and settings.storage != "dynamodb":
-        raise ValueError("STAGE=aws needs STORAGE=dynamodb: Lambda has no durable local disk")
+    env = lowered(os.environ if environ is None else environ)
+    names = (field.name for field in fields(RedirectSettings))
+    settings = RedirectSettings(**read_values(names, env, choices=_CHOICES, ranges=_RANGES))
+    refusal = needs_dynamodb(settings.stage, settings.storage)
+    if refusal:
+        raise ValueError(refusal)
     return settings

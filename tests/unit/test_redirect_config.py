@@ -61,6 +61,8 @@ def test_both_readers_see_the_same_values(
         {"STORAGE": "postgres"},
         {"LOG_LEVEL": "loud"},
         {"STAGE": "production"},
+        {"ORPHAN_VISITS_DAILY_KEYS": "\u0665"},  # an Arabic-Indic five: int() would read it
+        {"ORPHAN_VISITS_RETENTION_DAYS": "0"},
     ],
 )
 def test_both_readers_refuse_the_same_configurations(
