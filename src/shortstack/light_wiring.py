@@ -3,7 +3,8 @@
 `bootstrap()` builds every service and imports every adapter and use case to do it: a
 large part of a cold start that the front's routes (a link, a page of links, a create)
 never use. The front gets only the settings, the links service and the authenticator
-(`front_services`); bootstrap() builds those two with the same functions, so that both
+(`front_services`), on the light settings reader's values (api_config.py) as well as on
+Settings; bootstrap() builds those two with the same functions, so that both
 ways in serve requests with one wiring of each.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shortstack.config import Settings
 from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.target_urls import OwnHosts
 from shortstack.service_layer.apikeys import ApiKeysService
@@ -23,9 +23,12 @@ from shortstack.service_layer.ports import LinkRepository, UnitOfWork
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from shortstack.api_config import ApiSettings
+    from shortstack.config import Settings
+
 
 def links_service(
-    settings: Settings, links: LinkRepository, uow: UnitOfWork, clock: Clock
+    settings: Settings | ApiSettings, links: LinkRepository, uow: UnitOfWork, clock: Clock
 ) -> LinksService:
     return LinksService(
         links,
@@ -36,7 +39,7 @@ def links_service(
     )
 
 
-def authenticator(settings: Settings, apikeys: ApiKeysService) -> Authenticator:
+def authenticator(settings: Settings | ApiSettings, apikeys: ApiKeysService) -> Authenticator:
     verifier = None
     if settings.auth_mode == "jwt":
         # Only here: AUTH_MODE=none never imports PyJWT's crypto (cold start).
@@ -63,13 +66,13 @@ def authenticator(settings: Settings, apikeys: ApiKeysService) -> Authenticator:
 class FrontServices:
     """What the light front reads; a Container has the same three."""
 
-    settings: Settings
+    settings: Settings | ApiSettings
     links: LinksService
     auth: Authenticator
 
 
 def front_services(
-    settings: Settings, client: DynamoDBClient, clock: Clock = utc_now
+    settings: Settings | ApiSettings, client: DynamoDBClient, clock: Clock = utc_now
 ) -> FrontServices:
     """The front's services on the DynamoDB table, through `client` (the container's too).
 

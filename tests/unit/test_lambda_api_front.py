@@ -496,3 +496,30 @@ def test_a_cold_api_container_leads_back_to_the_form_without_the_framework() -> 
         f"print(json.dumps([answer['statusCode'], answer['headers']['location'], {HEAVY}]))"
     )
     assert in_a_cold_container(code) == [303, "/locked1", []]
+
+
+def test_a_cold_api_container_reads_a_link_without_pydantic() -> None:
+    """The first GET of a link (and its 404) loads neither Pydantic nor the framework; a page
+    of links, health and a create then load what they need, and answer."""
+    code = (
+        "from moto import mock_aws; mock_aws().start();"
+        "import boto3;"
+        "from shortstack.adapters.dynamodb.table import create_table;"
+        "create_table(boto3.client('dynamodb'), 't');"
+        "from shortstack.entrypoints.lambda_api import handler, front;"
+        "from shortstack.domain.auth import LOCAL_USER;"
+        "from tests.lambda_support import load_event;"
+        "front.services.links.create(LOCAL_USER, url='https://example.com/a', alias='seen1');"
+        "found = handler(load_event('apigw_v2_links_get.json', id='seen1'), None);"
+        "missing = handler(load_event('apigw_v2_links_get.json', id='unseen1'), None);"
+        "light = sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic');"
+        # Seeding the link with a create loads the domain's events: not the GET's doing.
+        f"heavy = [m for m in {HEAVY} if m != 'shortstack.domain.events'];"
+        "listed = handler(load_event('apigw_v2_links_list.json'), None);"
+        "health = handler(load_event('apigw_v2_health.json'), None);"
+        "made = handler(load_event('apigw_v2_links_create.json'), None);"
+        "print(json.dumps([found['statusCode'], json.loads(found['body'])['short_id'],"
+        " missing['statusCode'], light, heavy, 'pydantic' in sys.modules,"
+        " listed['statusCode'], health['statusCode'], made['statusCode']]))"
+    )
+    assert in_a_cold_container(code) == [200, "seen1", 404, [], [], True, 200, 200, 201]

@@ -37,10 +37,8 @@ from collections.abc import Callable, Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
-from pydantic import BaseModel  # noqa: E402
-
 from shortstack.adapters import aws  # noqa: E402
-from shortstack.config import Settings  # noqa: E402
+from shortstack.api_config import api_settings  # noqa: E402
 from shortstack.entrypoints.lambda_api_front import FallThrough, Front  # noqa: E402
 from shortstack.entrypoints.lambda_init import freeze_what_init_built  # noqa: E402
 from shortstack.light_wiring import front_services  # noqa: E402
@@ -49,6 +47,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from shortstack.bootstrap import Container
+    from shortstack.config import Settings
 
 
 @contextmanager
@@ -60,6 +59,8 @@ def deferred_validators() -> Iterator[None]:
     validator is built, not what it does (tests/unit/test_lambda_api.py compares the
     OpenAPI documents).
     """
+    from pydantic import BaseModel
+
     config = BaseModel.model_config
     previous = config.get("defer_build")
     config["defer_build"] = True
@@ -72,7 +73,9 @@ def deferred_validators() -> Iterator[None]:
             config["defer_build"] = previous
 
 
-settings = Settings()
+# The light front's settings without Pydantic (api_config.py); Settings itself when the
+# environment holds what only it may judge. The container reads Settings (full_settings).
+settings = api_settings()
 _snap_start = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
 # On DynamoDB the front's services and, later, the container share one client (looked up
 # in `aws` at call time: bench/cost_profile.py meters clients by substituting make_client).
@@ -85,18 +88,26 @@ _container: Container | None = None
 _full: tuple[FastAPI, Callable[[dict[str, Any], Any], dict[str, Any]]] | None = None
 
 
+def full_settings() -> Settings:
+    """Settings, the whole configuration: what the container is built on."""
+    from shortstack.config import Settings
+
+    return settings if isinstance(settings, Settings) else Settings()
+
+
 def container() -> Container:
     """Every service (bootstrap), built on first need."""
     global _container
     if _container is None:
         from shortstack.bootstrap import bootstrap
 
+        full = full_settings()
         if _client is not None:
             from shortstack.bootstrap.dynamodb import adapters_for
 
-            _container = bootstrap(settings, adapters=adapters_for(settings, client=_client))
+            _container = bootstrap(full, adapters=adapters_for(full, client=_client))
         else:
-            _container = bootstrap(settings)
+            _container = bootstrap(full)
     return _container
 
 

@@ -30,8 +30,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ValidationError
-
 from shortstack.correlation import choose_correlation_id
 from shortstack.domain.auth import Principal
 from shortstack.domain.errors import DomainError
@@ -73,6 +71,9 @@ _CURSOR_MAX = 1024
 _TAG_MAX = 64
 _JSON_TYPES = frozenset({"application/json", "application/json; charset=utf-8"})
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from shortstack.api_config import ApiSettings
     from shortstack.config import Settings
     from shortstack.service_layer.auth import Authenticator
     from shortstack.service_layer.links import LinksService
@@ -169,7 +170,7 @@ class Services(Protocol):
     """What the front uses: a Container, or light_wiring.FrontServices before there is one."""
 
     @property
-    def settings(self) -> Settings: ...
+    def settings(self) -> Settings | ApiSettings: ...
 
     @property
     def links(self) -> LinksService: ...
@@ -354,6 +355,8 @@ class Front:
         data = request.body(self.max_body)
         # The request models (~40 M instructions) load with the first create, not at init:
         # a container whose first requests read links does not wait for them.
+        from pydantic import ValidationError
+
         from shortstack.entrypoints.http.schemas.links import LinkCreate
 
         # Read from the bytes by pydantic-core, not json.loads and then validated: half the

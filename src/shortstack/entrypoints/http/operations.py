@@ -11,30 +11,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
-from shortstack.config import Settings
 from shortstack.entrypoints.edge import ORIGIN_SECRET_HEADER, EdgeTrust
 from shortstack.entrypoints.http.link_values import link_json, link_values
-from shortstack.entrypoints.http.schemas.link_public import LinkPublic
 from shortstack.service_layer.links import LinksService
 
 if TYPE_CHECKING:
+    from shortstack.api_config import ApiSettings
+    from shortstack.config import Settings
+    from shortstack.entrypoints.http.schemas.health import Health
+    from shortstack.entrypoints.http.schemas.link_public import LinkPublic
+
     # The request models load with the first create (lambda_api_front.py), not with reads.
     from shortstack.entrypoints.http.schemas.links import LinkCreate
 
-
-class Health(BaseModel):
-    status: str
-    service: str
-    version: str
+# Pydantic and the response models load with the first answer that is a model (a page of
+# links, a new link, health), not with a read of one link: the light front writes that one
+# from the link's values (link_values.py).
 
 
-def health(settings: Settings) -> Health:
+def health(settings: Settings | ApiSettings) -> Health:
+    from shortstack.entrypoints.http.schemas.health import Health
+
     return Health(status="healthy", service=settings.service_name, version=settings.version)
 
 
-def viewer_host(settings: Settings, header: Callable[[str], str | None]) -> str | None:
+def viewer_host(
+    settings: Settings | ApiSettings, header: Callable[[str], str | None]
+) -> str | None:
     """The host the client addressed (`header` reads a request header by lower-case name).
 
     On AWS the API sits behind CloudFront, which cannot forward Host to API Gateway (the
@@ -54,14 +57,14 @@ def viewer_host(settings: Settings, header: Callable[[str], str | None]) -> str 
     return header("host")
 
 
-def edge_trust(settings: Settings) -> EdgeTrust:
+def edge_trust(settings: Settings | ApiSettings) -> EdgeTrust:
     """Whose CloudFront-Viewer-* headers this app believes (docs/decisions/0704): nobody's by
     default; every request's behind one's own CloudFront (TRUST_CLOUDFRONT_VIEWER_HEADERS);
     on AWS those carrying the secret our distribution adds (CLOUDFRONT_ORIGIN_SECRET)."""
     return EdgeTrust(settings.trust_cloudfront_viewer_headers, settings.cloudfront_origin_secret)
 
 
-def short_base(settings: Settings, host: str | None) -> str:
+def short_base(settings: Settings | ApiSettings, host: str | None) -> str:
     """Where short links point: PUBLIC_BASE_URL, else (on AWS) the host the client addressed.
 
     Without a custom short domain that is the distribution's own name, known only after
@@ -73,6 +76,8 @@ def short_base(settings: Settings, host: str | None) -> str:
 
 
 def read_link(links: LinksService, owner: str, short_id: str, base: str) -> LinkPublic:
+    from shortstack.entrypoints.http.schemas.link_public import LinkPublic
+
     return LinkPublic.of(links.get(owner, short_id), base, links.clock())
 
 
@@ -85,6 +90,8 @@ def list_links(
     links: LinksService, owner: str, base: str, *, tag: str | None, limit: int, cursor: str | None
 ) -> tuple[list[LinkPublic], str | None]:
     """A cursor page of the owner's links, newest first, and the next page's cursor."""
+    from shortstack.entrypoints.http.schemas.link_public import LinkPublic
+
     listed = links.list(owner, tag=tag, limit=limit, cursor=cursor)
     return [LinkPublic.of(link, base, links.clock()) for link in listed.items], listed.next_cursor
 
@@ -92,6 +99,8 @@ def list_links(
 def create_link(
     links: LinksService, owner: str, body: LinkCreate, host: str | None, base: str
 ) -> LinkPublic:
+    from shortstack.entrypoints.http.schemas.link_public import LinkPublic
+
     link = links.create(owner, request_host=host, **create_fields(body))
     return LinkPublic.of(link, base, links.clock())
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from shortstack.entrypoints.http import operations
 from shortstack.entrypoints.http.deps import ContainerDep
-from shortstack.entrypoints.http.operations import Health
+from shortstack.entrypoints.http.schemas.health import Health
 
 router = APIRouter(tags=["service"])
 
