@@ -558,6 +558,28 @@ def test_import_page_shows_progress_and_each_refused_row(page: Watched, server: 
     assert api(server, "/api/v1/links/launch")["imported_clicks"] == 3120
 
 
+def test_an_import_file_the_api_refuses_is_said_under_the_file_field(
+    page: Watched, server: Server
+) -> None:
+    p = page.page
+    p.goto(f"{server.base_url}/#/import")
+    picker = p.get_by_test_id("import-file")
+    for content, said in (
+        (b"url,alias\nhttps://example.com/caf\xe9,cafe\n", "save it as UTF-8"),
+        (b"u\x00r\x00l\x00\n\x00", "NUL bytes"),
+        (b"", "no rows to import"),
+    ):
+        picker.set_input_files(
+            files=[{"name": "links.csv", "mimeType": "text/csv", "buffer": content}]
+        )
+        p.get_by_test_id("import-submit").click()
+        # The API's reason, which says what to do, next to the control; never "Check the form".
+        expect(field_error(p.locator("form"), "CSV file")).to_contain_text(said)
+        expect(picker).to_be_focused()
+        expect(p.get_by_text("Check the form")).to_have_count(0)
+        expect(p.get_by_test_id("import-progress")).to_have_count(0)
+
+
 def test_users_list_and_keys_page_show_a_secret_once_and_revoke(
     page: Watched, server: Server
 ) -> None:
