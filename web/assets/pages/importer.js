@@ -1,6 +1,6 @@
 // Import links from a CSV: pick a file, watch the progress, read each refused row.
 import { api, query } from "../api.js";
-import { button, dataTable, errorBox, field, pageHeader, submitButton } from "../components.js";
+import { button, dataTable, errorBox, field, formErrors, pageHeader, submitButton } from "../components.js";
 import { announce, h } from "../dom.js";
 
 const FINAL = new Set(["succeeded", "partially_succeeded", "failed"]);
@@ -50,8 +50,12 @@ export function importPage({ render }) {
       ", an optional header row, up to 100,000 rows. The CSV exports of YOURLS, Bitly, Shlink and Kutt ",
       "work as they are: their short codes, titles, tags and visit counts come along."),
     field("CSV file", file), h("div", { class: "actions-row" }, submit));
+  // A file the API refuses (not UTF-8, binary, empty) gets its reason, which says what to
+  // do, under the file field.
+  const errors = formErrors(form, { file: "CSV file" });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    errors.clear();
     if (!file.files.length) {
       status.replaceChildren(h("p", { class: "alert alert-error", role: "alert" }, "Choose a CSV file first."));
       return;
@@ -59,9 +63,17 @@ export function importPage({ render }) {
     submit.disabled = true;
     const upload = new FormData();
     upload.append("file", file.files[0]);
+    let started;
     try {
-      const { data } = await api("/api/v1/imports", { method: "POST", form: upload });
-      await follow(data.import_id, status);
+      ({ data: started } = await api("/api/v1/imports", { method: "POST", form: upload }));
+    } catch (error) {
+      status.replaceChildren();
+      errors.show(error);
+      submit.disabled = false;
+      return;
+    }
+    try {
+      await follow(started.import_id, status);
     } catch (error) {
       status.replaceChildren(errorBox(error));
     } finally {
