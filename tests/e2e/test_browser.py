@@ -395,6 +395,36 @@ def test_a_keyboard_user_keeps_their_place_after_delete_save_and_disable(
     expect(p.get_by_text("Check the form")).to_have_count(0)
 
 
+def test_the_links_filters_keep_focus_and_typing_across_pauses_and_say_why_a_tag_is_refused(
+    page: Watched, server: Server
+) -> None:
+    link(server, "typed-tag", tags=["typed-filter"])
+    p = page.page
+    p.goto(f"{server.base_url}/#/links")
+    tag = p.get_by_label("Tag", exact=True)
+    tag.click()
+    p.keyboard.type("typed")
+    expect(p).to_have_url(re.compile(r"tag=typed$"))  # the pause applied the filter
+    p.keyboard.type("-filter")  # the person keeps typing where they were
+    expect(p).to_have_url(re.compile(r"tag=typed-filter$"))
+    expect(tag).to_have_value("typed-filter")
+    expect(tag).to_be_focused()
+    expect(p.get_by_test_id("links-table").locator("tbody tr")).to_have_count(1)
+
+    state = p.get_by_label("State", exact=True)
+    state.focus()
+    state.select_option("disabled")
+    expect(p).to_have_url(re.compile(r"state=disabled"))
+    expect(state).to_be_focused()  # not moved to another control
+
+    tag.fill("launch day")  # a space: no tag can hold it
+    expect(p).to_have_url(re.compile(r"tag=launch"))  # the toolbar is drawn again
+    toolbar = p.get_by_role("search")
+    expect(field_error(toolbar, "Tag")).to_have_text("A tag is 1-32 characters of a-z 0-9 _ . -.")
+    expect(p.get_by_text("Check the form")).to_have_count(0)
+    expect(tag).to_be_focused()
+
+
 def test_stats_page_has_a_chart_a_day_table_ranges_and_breakdowns(
     page: Watched, server: Server
 ) -> None:
