@@ -37,6 +37,10 @@ function go(filters, replace = false) {
   navigate("/links", params, { replace });
 }
 
+// The toolbar control a person was in when a filter applied: the list is drawn again with a
+// new toolbar, and they go on typing (or choosing) in the same control.
+let toolbarFocus = null;
+
 function toolbar(filters) {
   const search = h("input", { type: "search", name: "q", value: filters.q, placeholder: "Alias, URL or title",
     "data-testid": "links-search", autocomplete: "off" });
@@ -46,7 +50,10 @@ function toolbar(filters) {
   const sort = h("select", { name: "sort", "data-testid": "links-sort" }, SORTS.map(([v, l]) => h("option", { value: v }, l)));
   sort.value = filters.sort;
   let timer = 0;
-  const apply = (replace) => go({ q: search.value.trim(), tag: tag.value.trim(), state: state.value, sort: sort.value, page: 1 }, replace);
+  const apply = (replace) => {
+    toolbarFocus = form.contains(document.activeElement) ? document.activeElement.name : null;
+    go({ q: search.value.trim(), tag: tag.value.trim(), state: state.value, sort: sort.value, page: 1 }, replace);
+  };
   // Typing waits for a pause (300 ms): one request per pause, not one per keystroke.
   const later = () => { window.clearTimeout(timer); timer = window.setTimeout(() => apply(true), 300); };
   search.addEventListener("input", later);
@@ -55,7 +62,13 @@ function toolbar(filters) {
   sort.addEventListener("change", () => apply(false));
   const form = h("form", { class: "toolbar", role: "search", onsubmit: (e) => { e.preventDefault(); apply(false); } },
     field("Search", search), field("Tag", tag), field("State", state), field("Sort", sort));
-  return { form, focusSearch: () => { search.focus(); search.setSelectionRange(search.value.length, search.value.length); } };
+  const focusControl = (name) => {
+    const control = form.elements.namedItem(name);
+    if (!control) return;
+    control.focus();
+    if (control.tagName === "INPUT") control.setSelectionRange(control.value.length, control.value.length);
+  };
+  return { form, focusControl };
 }
 
 function linkCell(link) {
@@ -105,7 +118,10 @@ export async function linksPage({ render, params }) {
     }
   }, { "data-testid": "links-export" });
   render(pageHeader("Your links", exportCsv, create), bar.form, holder);
-  if (document.activeElement === document.body && filters.q) bar.focusSearch();
+  const typing = toolbarFocus;
+  toolbarFocus = null;
+  if (typing) bar.focusControl(typing);
+  else if (document.activeElement === document.body && filters.q) bar.focusControl("q");
   const refresh = (label = null) => {
     focusAfter = { label };
     return linksPage({ render, params });
@@ -120,6 +136,7 @@ export async function linksPage({ render, params }) {
     if (filters.page > pages) {
       // The last link of the last page was deleted, or the URL names a page past the end.
       focusAfter = wanted;
+      toolbarFocus = typing;
       go({ ...filters, page: pages }, true);
       return;
     }
@@ -147,7 +164,14 @@ export async function linksPage({ render, params }) {
       (named || summary).focus();
     }
   } catch (error) {
-    holder.replaceChildren(errorBox(error));
+    if (error.status === 422) {
+      // A search or tag no link can match (a tag with a space, say): why, under its field.
+      holder.replaceChildren();
+      formErrors(bar.form, { q: "Search", tag: "Tag" }).show(error);
+      if (typing) bar.focusControl(typing);
+    } else {
+      holder.replaceChildren(errorBox(error));
+    }
   }
   holder.removeAttribute("aria-busy");
 }
