@@ -425,6 +425,37 @@ def test_the_links_filters_keep_focus_and_typing_across_pauses_and_say_why_a_tag
     expect(tag).to_be_focused()
 
 
+def test_the_phone_menu_closes_with_escape_and_says_so_after_a_page_is_chosen(
+    browser: Any, server: Server
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    p = context.new_page()
+    p.goto(f"{server.base_url}/#/links")
+    menu = p.get_by_role("button", name="Menu")
+    nav = p.get_by_role("navigation", name="Main")
+    menu.focus()
+    p.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav.get_by_role("link", name="Dashboard")).to_be_visible()
+    p.keyboard.press("Tab")
+    p.keyboard.press("Escape")  # closes the menu, back on its button
+    expect(nav.get_by_role("link", name="Dashboard")).to_be_hidden()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_focused()
+
+    p.keyboard.press("Enter")
+    p.keyboard.press("Tab")
+    p.keyboard.press("Tab")
+    expect(nav.get_by_role("link", name="Dashboard")).to_be_focused()
+    p.keyboard.press("Enter")
+    expect(p).to_have_url(re.compile(r"#/dashboard$"))
+    # The menu closed, its button says so, and focus is in the page chosen, not lost.
+    expect(nav.get_by_role("link", name="Dashboard")).to_be_hidden()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(p.locator("main")).to_be_focused()
+    context.close()
+
+
 def test_stats_page_has_a_chart_a_day_table_ranges_and_breakdowns(
     page: Watched, server: Server
 ) -> None:
