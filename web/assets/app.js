@@ -46,22 +46,39 @@ function markCurrent(path) {
 }
 
 let lastPath = null;
+const menu = document.getElementById("menu");
+const nav = document.querySelector(".nav");
+
+function setMenu(open) {
+  nav.classList.toggle("open", open);
+  menu.setAttribute("aria-expanded", String(open));
+}
+
+// A page chosen from the menu (or any link) leaves focus on what was clicked, which the new
+// page no longer shows: focus moves to the page itself unless the page placed it.
+function focusThePage(from) {
+  const active = document.activeElement;
+  if (active === document.body || active === from || nav.contains(active)) main.focus({ preventScroll: true });
+}
 
 function route() {
   const { path } = currentRoute();
-  if (path !== lastPath) {
+  const from = document.activeElement;
+  const changed = path !== lastPath;
+  if (changed) {
     clearStatus();
-    document.querySelector(".nav").classList.remove("open");
+    setMenu(false);
     window.scrollTo(0, 0);
   }
+  const first = lastPath === null;
   lastPath = path;
   markCurrent(path);
-  for (const [pattern, page] of ROUTES) {
-    const match = path.match(pattern);
-    if (match) return page(match)(view());
-  }
-  return main.replaceChildren(h("h1", {}, "Not found"),
-    h("p", {}, "There is no page here. ", h("a", { href: "#/" }, "Shorten a link"), "."));
+  const shown = ROUTES.find(([pattern]) => pattern.test(path));
+  const rendered = shown ? shown[1](path.match(shown[0]))(view())
+    : main.replaceChildren(h("h1", {}, "Not found"),
+      h("p", {}, "There is no page here. ", h("a", { href: "#/" }, "Shorten a link"), "."));
+  if (changed && !first) focusThePage(from);
+  return rendered;
 }
 
 async function renderSession() {
@@ -79,10 +96,11 @@ async function renderSession() {
   }
 }
 
-document.getElementById("menu").addEventListener("click", () => {
-  const nav = document.querySelector(".nav");
-  const open = nav.classList.toggle("open");
-  document.getElementById("menu").setAttribute("aria-expanded", String(open));
+menu.addEventListener("click", () => setMenu(!nav.classList.contains("open")));
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !nav.classList.contains("open")) return;
+  setMenu(false);
+  menu.focus();
 });
 window.addEventListener("hashchange", route);
 window.addEventListener("shortstack:session", renderSession);
