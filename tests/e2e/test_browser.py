@@ -425,6 +425,25 @@ def test_the_links_filters_keep_focus_and_typing_across_pauses_and_say_why_a_tag
     expect(tag).to_be_focused()
 
 
+def test_paging_with_the_keyboard_lands_on_the_new_page_s_count(
+    page: Watched, server: Server
+) -> None:
+    for n in range(21):
+        link(server, f"paged-{n:02d}", tags=["paged-focus"])
+    p = page.page
+    p.goto(f"{server.base_url}/#/links?tag=paged-focus")
+    p.get_by_test_id("next-page").focus()
+    p.keyboard.press("Enter")
+    expect(p).to_have_url(re.compile(r"page=2"))
+    expect(p.get_by_test_id("links-table").locator("tbody tr")).to_have_count(1)
+    # Where the new page starts, not the top of the document.
+    expect(p.get_by_test_id("links-total")).to_be_focused()
+    p.get_by_test_id("previous-page").focus()
+    p.keyboard.press("Enter")
+    expect(p.get_by_test_id("links-table").locator("tbody tr")).to_have_count(20)
+    expect(p.get_by_test_id("links-total")).to_be_focused()
+
+
 def test_the_phone_menu_closes_with_escape_and_says_so_after_a_page_is_chosen(
     browser: Any, server: Server
 ) -> None:
