@@ -158,7 +158,10 @@ export async function linksPage({ render, params }) {
       ],
     });
     holder.replaceChildren(summary, table,
-      pager({ page: filters.page, pages, onPage: (page) => go({ ...filters, page }) }));
+      pager({ page: filters.page, pages, onPage: (page) => {
+        focusAfter = { label: null }; // the new page starts at its count
+        go({ ...filters, page });
+      } }));
     if (wanted) {
       const named = wanted.label && holder.querySelector(`[aria-label="${CSS.escape(wanted.label)}"]`);
       (named || summary).focus();
