@@ -23,6 +23,7 @@ import pytest
 from mangum import Mangum
 
 from shortstack.adapters.dynamodb.table import create_table
+from shortstack.api_config import load_api_settings
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.config import Settings
 from shortstack.domain.auth import Principal
@@ -45,24 +46,32 @@ class Pair:
     def __init__(self, moto: Any, **settings: Any) -> None:
         create_table(moto, TWIN_TABLE)
         self.containers = [self._container(table, settings) for table in (TABLE_NAME, TWIN_TABLE)]
-        # The front runs on its own light wiring, as on Lambda before the app is needed;
-        # the app it falls back to draws from the same sequence of ids.
-        services = front_services(self.containers[0].settings, moto, clock=lambda: NOW)
+        # The front runs on its own light wiring and settings reader, as on Lambda before
+        # the app is needed; the app it falls back to draws from the same sequence of ids.
+        environment = {
+            name: str(value) for name, value in self._fields(TABLE_NAME, settings).items()
+        }
+        light_settings = load_api_settings(environment)
+        assert light_settings is not None
+        services = front_services(light_settings, moto, clock=lambda: NOW)
         services.links.new_id = self.containers[0].links.new_id
         self.front = Front(services)
         self.apps = [Mangum(create_app(c), lifespan="off") for c in self.containers]
         self.answered_by_front: list[bool] = []
 
     @staticmethod
-    def _container(table: str, settings: dict[str, Any]) -> Container:
-        fields = {
+    def _fields(table: str, settings: dict[str, Any]) -> dict[str, Any]:
+        return {
             "storage": "dynamodb",
             "stage": "aws",
             "table_name": table,
             "frontend_origin": ORIGIN,
             **settings,
         }
-        container = bootstrap(Settings(**fields), clock=lambda: NOW)
+
+    @classmethod
+    def _container(cls, table: str, settings: dict[str, Any]) -> Container:
+        container = bootstrap(Settings(**cls._fields(table, settings)), clock=lambda: NOW)
         ids = (f"id{n:05d}" for n in itertools.count())
         container.links.new_id = lambda: next(ids)
         return container
@@ -185,6 +194,68 @@ def test_create_read_and_list_links(pair: Pair) -> None:
     assert json.loads(pair.by_front(behind)["body"])["short_url"] == (
         "https://go.example.com/summer-sale"
     )
+
+
+# Text JSON escapes or might: quotes, backslash, solidus, markup, the line and paragraph
+# separators, non-ASCII and emoji.
+AWKWARD = 'Say "hi" \\ a/b </script> <b> \u2028\u2029 café 日本 😀👍🏽 \t'
+
+
+def test_every_kind_of_link_reads_alike_through_the_front(pair: Pair) -> None:
+    bodies = [
+        {"url": "https://example.org/plain", "alias": "plain1"},
+        {
+            "url": "https://example.org/every?x=1",
+            "alias": "every1",
+            "title": AWKWARD,
+            "tags": ["promo", "summer.sale"],
+            "expires_at": "2026-12-24T10:00:00.5Z",
+            "max_visits": 50,
+            "redirect_status": 307,
+            "fallback_url": "https://example.org/fallback",
+            "password": "correct horse",
+            "forward_query": True,
+            "rules": [
+                {"url": "https://example.org/ios", "device": "ios"},
+                {"url": "https://example.org/fr", "language": "fr", "country": "FR"},
+                {"url": "https://example.org/q", "query": {"utm": "mail", "ref": "x"}},
+            ],
+            "variants": [
+                {"url": "https://example.org/a", "weight": 3},
+                {"url": "https://example.org/b", "weight": 1},
+            ],
+            "preview": {
+                "title": AWKWARD,
+                "description": "Line\u2028two",
+                "image_url": "https://example.org/card.png",
+            },
+        },
+        {
+            "url": "https://example.org/later",
+            "alias": "later1",
+            "valid_since": "2027-01-01T00:00:00Z",
+            "expires_at": None,
+        },
+        {"url": "https://example.org/never", "alias": "never1", "expires_at": None},
+        {
+            "url": "https://example.org/gone",
+            "alias": "gone1",
+            "ttl_days": 1,
+            "preview": {"title": "t"},
+        },
+        {"url": "https://example.org/ünï/😀?q=é", "alias": "unicode1", "title": "😀"},
+    ]
+    for body in bodies:
+        made = pair.same(create(body))
+        assert made["statusCode"] == 201, made["body"]
+    for body in bodies:
+        got = pair.by_front(event("apigw_v2_links_get.json", id=body["alias"]))
+        assert got["statusCode"] == 200, got
+        assert json.loads(got["body"])["short_id"] == body["alias"]
+    # The domain's 404, and the ids no link can have (too long: the app's 422 or 404).
+    assert pair.by_front(event("apigw_v2_links_get.json", id="missing1"))["statusCode"] == 404
+    assert pair.by_front(event("apigw_v2_links_get.json", id="ab"))["statusCode"] == 404
+    pair.same(event("apigw_v2_links_get.json", id="x" * 65))
 
 
 def test_domain_errors_of_a_create(pair: Pair) -> None:
