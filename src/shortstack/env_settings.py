@@ -17,8 +17,8 @@ from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-# Whole numbers as plain ASCII digits. Settings also takes signs, spaces and "1_000": a
-# reader refuses them rather than read a value Settings might read otherwise.
+# Whole numbers as plain ASCII digits (int() would also read other scripts' digits, which
+# Settings refuses). Settings also takes signs, spaces, "1_000" and "5.0": not these readers.
 _WHOLE = re.compile(r"[0-9]{1,18}")
 # Pydantic's spellings of a boolean, in any case.
 _FLAGS = {
@@ -68,7 +68,10 @@ def read_values(
     ranges: Mapping[str, tuple[int, int | None]],
     flags: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The values `env` (lowered) sets for `names`; ValueError for one Settings would refuse.
+    """The values `env` (lowered) sets for `names`; ValueError for one it does not take.
+
+    It takes no value Settings refuses; of those Settings takes, it refuses a few spellings
+    of numbers (signs, spaces, underscores, "5.0") rather than read them differently.
 
     A name in `ranges` is a whole number within (low, high) (None: no upper bound), one in
     `choices` one of its texts, one in `flags` a boolean; any other is text as given.
