@@ -444,6 +444,35 @@ def test_paging_with_the_keyboard_lands_on_the_new_page_s_count(
     expect(p.get_by_test_id("links-total")).to_be_focused()
 
 
+def test_a_slow_answer_for_an_older_range_never_draws_over_the_newer_one(
+    page: Watched, server: Server
+) -> None:
+    p = page.page
+    # The week's answer arrives 1.5 s late, after the quarter's: as on a slow network.
+    p.add_init_script(
+        """(() => {
+            const fetchNow = window.fetch.bind(window);
+            window.fetch = async (url, init) => {
+                const answer = await fetchNow(url, init);
+                const query = new URL(url, location.href).searchParams;
+                const span = Date.parse(query.get("to")) - Date.parse(query.get("from"));
+                const days = span / 864e5 + 1;
+                if (String(url).includes("/api/v1/stats?") && days === 7) {
+                    await new Promise((resolve) => setTimeout(resolve, 1500));
+                }
+                return answer;
+            };
+        })()"""
+    )
+    p.goto(f"{server.base_url}/#/dashboard?days=7")
+    p.goto(f"{server.base_url}/#/dashboard?days=90")
+    table = p.get_by_test_id("stats-table").locator("tbody tr")
+    expect(table).to_have_count(90)
+    p.wait_for_timeout(2500)  # the week's answer has come by now, and was dropped
+    expect(table).to_have_count(90)
+    expect(p.get_by_role("button", name="90 days")).to_have_attribute("aria-pressed", "true")
+
+
 def test_the_phone_menu_closes_with_escape_and_says_so_after_a_page_is_chosen(
     browser: Any, server: Server
 ) -> None:
