@@ -30,9 +30,16 @@ const ROUTES = [
   [/^\/signin$/, () => signInPage],
 ];
 
+// Each route gets its own view; once another route has rendered, an older page's late answer
+// (a slow range, a list before its filter changed) is dropped instead of drawn over it.
+let generation = 0;
+
 function view() {
+  const mine = ++generation;
   return {
-    render: (...children) => main.replaceChildren(...children),
+    render: (...children) => {
+      if (mine === generation) main.replaceChildren(...children);
+    },
     params: currentRoute().params,
   };
 }

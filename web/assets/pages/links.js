@@ -130,6 +130,7 @@ export async function linksPage({ render, params }) {
     const path = `/api/v1/links${query({ q: filters.q, tag: filters.tag, state: filters.state || undefined,
       sort: filters.sort, page: filters.page, limit: PAGE_SIZE })}`;
     const { data, headers } = await api(path);
+    if (!holder.isConnected) return; // another route or filter drew the page since
     const total = Number(headers.get("x-total-count") || data.length);
     const exact = headers.get("x-total-exact") !== "false";
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
