@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shortstack import __version__
 from shortstack.domain.import_limits import LAMBDA_IMPORT_MAX_BYTES, MAX_ROWS
-from shortstack.env_settings import Derived, refusal
+from shortstack.env_settings import Derived, lowered, refusal
 
 _REPO_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
@@ -191,7 +191,7 @@ class Settings(BaseModel, Derived):
         """The environment's values under the ones given explicitly."""
         if not isinstance(given, dict):
             return given
-        environ = {name.lower(): value for name, value in os.environ.items()}
+        environ = lowered(os.environ)
         found = {name: environ[name] for name in cls.model_fields if name in environ}
         return {**found, **given}
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from shortstack.adapters.dynamodb.table import table_definition
+from shortstack.api_config import load_api_settings
 
 from .conditions import Stack
 from .sam_offline import REQUIRED_PARAMETERS, ROOT, TEMPLATE, source_template, translate
@@ -229,3 +230,24 @@ def test_no_access_log_carries_the_client_address() -> None:
         assert "AccessLogSettings" in text or "access_log_settings" in text, template
         assert "sourceIp" not in text, template
         assert "$context.identity" not in text, template
+
+
+def test_the_api_functions_environment_is_read_without_pydantic(
+    resources: dict[str, Any],
+) -> None:
+    """A setting there that only Settings may judge would cost every cold start of the API
+    function Pydantic (api_config.py, decision 0405)."""
+    env = resources["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    # What the stack's references and joins become, in a form Settings takes.
+    resolved = {
+        "JWT_ISSUER": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI",
+        "JWT_JWKS_URL": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI/.well-known/jwks.json",
+        "FRONTEND_ORIGIN": "https://app.example.com",
+        "PUBLIC_BASE_URL": "https://s.example.com",
+    }
+    given = {
+        name: value if isinstance(value, str) else resolved.get(name, "from-the-stack")
+        for name, value in env.items()
+    }
+    assert "STAGE" in given
+    assert load_api_settings(given) is not None, sorted(given)
