@@ -4,7 +4,9 @@
 redirect Lambda Pydantic on every cold start. This reader
 takes the few settings the redirect path needs, under the same names, with the
 same defaults and the same refusals (tests/unit/test_redirect_config.py keeps
-them in agreement).
+them in agreement). A few spellings of a number that Settings takes (" 5", "+5", "5_0")
+this reader leaves to Settings: `redirect_settings` then loads it, so the function reads
+what the API reads, and fails with Settings' own error where Settings refuses.
 """
 
 from __future__ import annotations
@@ -39,6 +41,19 @@ class RedirectSettings:
     visitor_hash_salt: str = ""
     orphan_visits_daily_keys: int = DAILY_KEYS_DEFAULT
     orphan_visits_retention_days: int = RETENTION_DAYS_DEFAULT
+
+
+def redirect_settings() -> RedirectSettings:
+    """The process's settings: this reader's, or Settings' when this reader refuses a value."""
+    try:
+        return load_redirect_settings()
+    except ValueError:
+        from shortstack.config import Settings
+
+        judged = Settings()
+        return RedirectSettings(
+            **{field.name: getattr(judged, field.name) for field in fields(RedirectSettings)}
+        )
 
 
 def load_redirect_settings(environ: Mapping[str, str] | None = None) -> RedirectSettings:

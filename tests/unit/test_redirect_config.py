@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from shortstack.config import Settings
-from shortstack.redirect_config import RedirectSettings, load_redirect_settings
+from shortstack.redirect_config import RedirectSettings, load_redirect_settings, redirect_settings
 
 NAMES = [field.name for field in dataclasses.fields(RedirectSettings)]
 
@@ -80,3 +80,28 @@ def test_an_explicit_mapping_is_read_instead_of_the_environment() -> None:
     light = load_redirect_settings({"TABLE_NAME": "given"})
     assert light.table_name == "given"
     assert light.storage == "sqlite"
+
+
+@pytest.mark.parametrize("spelling", [" 5", "+5", "5_0", "5 "])
+def test_a_number_only_settings_reads_is_read_by_settings(
+    monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    monkeypatch.setenv("ORPHAN_VISITS_RETENTION_DAYS", spelling)
+    with pytest.raises(ValueError, match="ORPHAN_VISITS_RETENTION_DAYS"):
+        load_redirect_settings()
+    assert redirect_settings().orphan_visits_retention_days == (
+        Settings().orphan_visits_retention_days
+    )
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"ORPHAN_VISITS_DAILY_KEYS": "\u0665"}, {"STAGE": "aws"}, {"LOG_LEVEL": "loud"}],
+)
+def test_what_both_refuse_fails_with_settings_error(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=f"(?i){next(iter(env))}"):
+        redirect_settings()

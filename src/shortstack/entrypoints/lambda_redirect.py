@@ -40,7 +40,7 @@ from shortstack.entrypoints.redirects import (
     answer,
     error_reply,
 )
-from shortstack.redirect_config import RedirectSettings, load_redirect_settings
+from shortstack.redirect_config import RedirectSettings, redirect_settings
 from shortstack.service_layer.redirects import RedirectService
 
 
@@ -115,7 +115,7 @@ def build(settings: RedirectSettings) -> RedirectService:
     )
 
 
-settings = load_redirect_settings()
+settings = redirect_settings()
 log = _configure_logging(settings)
 redirects = build(settings)
 freeze_what_init_built()
