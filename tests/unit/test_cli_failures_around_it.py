@@ -133,3 +133,43 @@ def test_replaying_a_dead_letter_that_is_not_there_says_so(
     captured = capsys.readouterr()
     assert "shortstack: no dead letter has the id 'no-such-letter'" in captured.err
     assert "shortstack dlq list" in captured.err  # where the ids are
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "said"),
+    [
+        (404, b"<html>Not Found</html>", "answered 404 to POST /api/v1/imports/uploads"),
+        (200, b"<html>a web page</html>", "did not answer JSON to POST /api/v1/imports/uploads"),
+    ],
+)
+def test_import_to_an_address_that_is_not_shortstack_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], status: int, body: bytes, said: str
+) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Other(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(status)
+            self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    other = ThreadingHTTPServer(("127.0.0.1", 0), Other)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    csv_file = tmp_path / "links.csv"
+    csv_file.write_text("url\nhttps://example.com/a\n")
+    url = f"http://127.0.0.1:{other.server_address[1]}"
+    try:
+        assert main(["import", str(csv_file), "--url", url, "--quiet"]) == 2
+    finally:
+        other.shutdown()
+        other.server_close()
+    err = capsys.readouterr().err
+    assert err.startswith(f"shortstack: the server at {url} {said}")
+    assert "is --url the service's base address" in err
+    assert err.count("\n") == 1
