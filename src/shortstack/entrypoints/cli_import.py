@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -117,7 +118,7 @@ def _remote(
         raise ValueError("--url must be an http:// or https:// address")
     auth = {"authorization": f"Bearer {token}"} if token else {}
     upload = _call(
-        f"{base}/api/v1/imports/uploads",
+        f"{base}{UPLOADS_PATH}",
         "POST",
         json.dumps({"filename": filename, "size": len(data), "content_type": "text/csv"}).encode(),
         {"content-type": "application/json", **auth},
@@ -139,8 +140,27 @@ def _call(
     request = urllib.request.Request(url, data=body, headers=headers, method=method)  # noqa: S310
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (user's URL)
         raw = response.read()
-    answer: dict[str, Any] = json.loads(raw) if raw.strip() else {}
+    try:
+        answer = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise NotOurServer(f"did not answer JSON to {method} {urllib.parse.urlsplit(url).path}")
     return answer
+
+
+UPLOADS_PATH = "/api/v1/imports/uploads"
+
+
+class NotOurServer(Exception):
+    """An answer no shortstack server gives: --url names something else."""
+
+
+def _not_ours(base_url: str, what: str) -> str:
+    return (
+        f"shortstack: the server at {base_url} {what}; is --url the service's base address "
+        "(as `make run` prints it, e.g. http://127.0.0.1:8000)?"
+    )
 
 
 def _server_message(exc: urllib.error.HTTPError) -> str:
@@ -192,7 +212,14 @@ def run(args: argparse.Namespace) -> int:
         else:
             status = _local(settings, data, args.file.name, args.quiet)
     except urllib.error.HTTPError as exc:
-        print(f"refused ({exc.code}): {_server_message(exc)}", file=sys.stderr)
+        path = urllib.parse.urlsplit(exc.url or "").path
+        if exc.code in (404, 405) and path.endswith(UPLOADS_PATH):  # the first call: no such route
+            print(_not_ours(args.url, f"answered {exc.code} to POST {path}"), file=sys.stderr)
+        else:
+            print(f"refused ({exc.code}): {_server_message(exc)}", file=sys.stderr)
+        return 2
+    except NotOurServer as exc:
+        print(_not_ours(args.url, str(exc)), file=sys.stderr)
         return 2
     except urllib.error.URLError as exc:
         print(_unreachable(args.url, exc), file=sys.stderr)
