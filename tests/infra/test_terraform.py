@@ -22,6 +22,7 @@ import pytest
 from samtranslator.yaml_helper import yaml_parse
 
 from shortstack.adapters.dynamodb.table import table_definition
+from shortstack.api_config import load_api_settings
 
 from .checkov import run_checkov
 
@@ -455,3 +456,28 @@ def test_terraform_plans_the_extras_on_and_off_with_mocked_providers(initialised
     result = terraform(initialised, "test")
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"Success! [1-9]\d* passed, 0 failed", result.stdout), result.stdout
+
+
+def test_the_api_functions_environment_is_read_without_pydantic(
+    config: dict[str, list[Any]],
+) -> None:
+    """As in SAM: a setting only Settings may judge would cost each cold start of the API
+    function Pydantic (api_config.py, decision 0405)."""
+    [local_block] = [b for b in config["locals"] if "function_specs" in b]
+    env = {
+        **local_block["environment"],
+        "PUBLIC_BASE_URL": "https://s.example.com",  # local.domain_environment's one variable
+        **local(config, "function_environment")["api_function"],
+    }
+    # What the references and joins become, in a form Settings takes.
+    resolved = {
+        "JWT_ISSUER": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI",
+        "JWT_JWKS_URL": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI/.well-known/jwks.json",
+        "FRONTEND_ORIGIN": "https://app.example.com",
+    }
+    given = {
+        name: resolved.get(name, "from-the-stack") if "${" in value else value
+        for name, value in env.items()
+    }
+    assert given["STAGE"] == "aws"
+    assert load_api_settings(given) is not None, sorted(given)
