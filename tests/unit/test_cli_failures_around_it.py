@@ -173,3 +173,29 @@ def test_import_to_an_address_that_is_not_shortstack_says_so(
     assert err.startswith(f"shortstack: the server at {url} {said}")
     assert "is --url the service's base address" in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["import", "{tmp}/missing.csv"], "cannot read"),
+        (["import", "{tmp}/empty.csv"], "import refused: the file has no rows to import"),
+        (["import", "{tmp}/latin1.csv"], "import refused: the file is not UTF-8"),
+        (["events", "put", "--source", "s", "--detail-type", "T", "--detail", "{bad"], "not JSON"),
+        (["events", "put", "--source", "s", "--detail-type", "T", "--detail", "[1]"], "object"),
+    ],
+)
+def test_a_refusal_names_the_program_as_every_other_does(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    # Someone reading a cron mail or a CI log learns which program spoke.
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "latin1.csv").write_bytes(b"url\nhttps://example.com/caf\xe9\n")
+    assert main([arg.replace("{tmp}", str(tmp_path)) for arg in argv]) == 2
+    [refusal] = [
+        line
+        for line in capsys.readouterr().err.splitlines()
+        if not line.startswith("shortstack: data in")
+    ]
+    assert refusal.startswith("shortstack: ")
+    assert said in refusal
