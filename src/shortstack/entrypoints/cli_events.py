@@ -40,10 +40,10 @@ def run_events(args: argparse.Namespace) -> int:
     try:
         detail = json.loads(args.detail)
     except ValueError as exc:
-        print(f"--detail is not JSON: {exc}", file=sys.stderr)
+        print(f"shortstack: --detail is not JSON: {exc}", file=sys.stderr)
         return 2
     if not isinstance(detail, dict):
-        print("--detail must be a JSON object", file=sys.stderr)
+        print("shortstack: --detail must be a JSON object", file=sys.stderr)
         return 2
     from shortstack.bootstrap import bootstrap
 

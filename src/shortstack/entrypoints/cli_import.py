@@ -195,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         data = args.file.read_bytes()
     except OSError as exc:
-        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        print(f"shortstack: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     settings: Settings | None = None
     if args.url:
@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
         if exc.code in (404, 405) and path.endswith(UPLOADS_PATH):  # the first call: no such route
             print(_not_ours(args.url, f"answered {exc.code} to POST {path}"), file=sys.stderr)
         else:
-            print(f"refused ({exc.code}): {_server_message(exc)}", file=sys.stderr)
+            print(f"shortstack: refused ({exc.code}): {_server_message(exc)}", file=sys.stderr)
         return 2
     except NotOurServer as exc:
         print(_not_ours(args.url, str(exc)), file=sys.stderr)
@@ -226,7 +226,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except Exception as exc:
         message = getattr(exc, "message", None) or str(exc)
-        print(f"import refused: {message}", file=sys.stderr)
+        print(f"shortstack: import refused: {message}", file=sys.stderr)
         return 2
     fields = ("import_id", "status", "format", "counts", "errors")
     print(json.dumps({k: status[k] for k in fields}))
