@@ -99,3 +99,23 @@ def test_dlq_on_aws_lists_and_replays_sqs_dead_letters(
     [moved] = sqs.receive_message(QueueUrl=queue)["Messages"]
     assert json.loads(moved["Body"]) == body
     assert sqs.receive_message(QueueUrl=dlq).get("Messages", []) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["events", "put", "--source", "", "--detail-type", "X", "--detail", "{}"],
+        ["events", "put", "--source", "s", "--detail-type", "  ", "--detail", "{}"],
+        ["events", "put", "--source", "s", "--detail-type", "X", "--detail", "{}", "--id", ""],
+        ["links", "--owner", "", "list"],
+        ["links", "list", "--owner", " "],
+    ],
+)
+def test_an_empty_name_is_refused_before_anything_is_written(
+    local_env: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert "must not be empty" in capsys.readouterr().err
+    assert not list(local_env.iterdir())

@@ -93,3 +93,17 @@ def test_an_unknown_task_is_refused_with_the_known_ones(
         main(["maintenance", "run", "--task", "vacuum"])
     assert exited.value.code == 2
     assert "expired_links" in capsys.readouterr().err
+
+
+def test_a_failed_task_is_said_on_stderr_as_every_command_says_errors(
+    local_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shortstack.service_layer.maintenance import MaintenanceService
+
+    def broken(self: MaintenanceService) -> None:
+        raise RuntimeError("the table is gone")
+
+    monkeypatch.setattr(MaintenanceService, "purge_expired_links", broken)
+    assert main(["maintenance", "run", "--task", "expired_links"]) == 1
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err == "shortstack: maintenance failed: expired_links"

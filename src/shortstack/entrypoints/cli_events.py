@@ -19,6 +19,7 @@ from shortstack.config import Settings
 from shortstack.domain.clock import to_iso, utc_now
 from shortstack.domain.events import Event
 from shortstack.entrypoints.cli_data import command_settings
+from shortstack.entrypoints.cli_options import non_empty
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
@@ -30,10 +31,12 @@ if TYPE_CHECKING:
 def configure_events(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True)
     put = actions.add_parser("put", help="publish one event (like `aws events put-events`)")
-    put.add_argument("--source", required=True, help="e.g. shortstack.links")
-    put.add_argument("--detail-type", required=True, help="e.g. LinkClicked")
+    put.add_argument("--source", required=True, type=non_empty, help="e.g. shortstack.links")
+    put.add_argument("--detail-type", required=True, type=non_empty, help="e.g. LinkClicked")
     put.add_argument("--detail", required=True, help="the detail as a JSON object")
-    put.add_argument("--id", help="the event id (default: a new one); reuse it to test dedup")
+    put.add_argument(
+        "--id", type=non_empty, help="the event id (default: a new one); reuse it to test dedup"
+    )
 
 
 def run_events(args: argparse.Namespace) -> int:

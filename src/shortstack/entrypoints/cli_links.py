@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from shortstack.domain.auth import LOCAL_USER
-from shortstack.entrypoints.cli_options import add_everywhere
+from shortstack.entrypoints.cli_options import add_everywhere, non_empty
 
 FAILED_EXIT = 1
 
@@ -114,6 +114,7 @@ def _day(text: str) -> date:
 def _owner_and_json(parser: argparse.ArgumentParser, top: bool) -> None:
     parser.add_argument(
         "--owner",
+        type=non_empty,
         default=LOCAL_USER if top else argparse.SUPPRESS,
         help=f"whose links (default: {LOCAL_USER}, AUTH_MODE=none's)",
     )

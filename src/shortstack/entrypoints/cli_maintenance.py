@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             print(_line(outcome))
     failed = [outcome.task for outcome in outcomes if outcome.error]
     if failed:
-        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        print(f"shortstack: maintenance failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 

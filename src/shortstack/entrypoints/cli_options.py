@@ -11,6 +11,13 @@ import argparse
 from collections.abc import Callable, Iterator
 
 
+def non_empty(text: str) -> str:
+    """An argparse type: the text as given, refused when it is empty or only spaces."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def add_everywhere(
     parser: argparse.ArgumentParser, add: Callable[[argparse.ArgumentParser, bool], None]
 ) -> None:
