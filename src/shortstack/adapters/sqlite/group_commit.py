@@ -33,7 +33,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from shortstack.adapters.sqlite.db import SqliteDatabase, StagedWriteFailed
 
@@ -44,9 +44,19 @@ WRITER_CACHE_KIB = 32 * 1024
 _log = logging.getLogger("shortstack.sqlite")
 _STOP = object()
 
-_Item = tuple[Callable[[], Any], asyncio.Future[Any], bool]
+
+class _Waiter(Protocol):
+    """What a caller waits on: its asyncio future, or a callback (`submit`)."""
+
+    def get_loop(self) -> asyncio.AbstractEventLoop: ...
+    def cancelled(self) -> bool: ...
+    def set_result(self, value: Any, /) -> None: ...
+    def set_exception(self, exc: BaseException, /) -> None: ...
+
+
+_Item = tuple[Callable[[], Any], _Waiter, bool]
 # A caller's future, whether its work succeeded, and its result or exception.
-_Answer = tuple[asyncio.Future[Any], bool, Any]
+_Answer = tuple[_Waiter, bool, Any]
 # A committed group's answers and what its transactions run once it is on disk.
 _Synced = tuple[list[_Answer], list[Callable[[], None]]]
 
@@ -62,6 +72,8 @@ class GroupCommitter:
         self._pending: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
         self._to_sync: queue.SimpleQueue[_Synced | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        # What `submit` was given during the current turn of each event loop.
+        self._held: dict[asyncio.AbstractEventLoop, list[_Item]] = {}
         self._start_lock = threading.Lock()
         self.batches = 0  # committed transactions, for tests and benchmarks
 
@@ -75,6 +87,35 @@ class GroupCommitter:
         self._ensure_started()
         self._pending.put((work, future, self_contained))
         return await future
+
+    def submit(
+        self,
+        work: Callable[[], T],
+        then: Callable[[bool, Any], None],
+        *,
+        self_contained: bool = False,
+    ) -> None:
+        """Run `work` as `run` does, then call `then(True, result)` or `then(False, exception)`
+        on the running event loop once its transaction is durable.
+
+        No future and no task: the local server's HTTP protocol answers a redirect from
+        `then` itself (entrypoints/http/protocol.py). `then` must not raise; should it, the
+        error is logged and the other callers of its group are answered all the same.
+        """
+        loop = asyncio.get_running_loop()
+        held = self._held.get(loop)
+        if held is None:
+            # Handed over together once this turn of the loop has read every request ready,
+            # as the ASGI cycle's tasks, which run after the reads, hand theirs over: the
+            # writer is woken once for them, not between one read and the next.
+            held = self._held[loop] = []
+            loop.call_soon(self._hand_over, loop)
+        held.append((work, _Then(loop, then), self_contained))
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._ensure_started()
+        for item in self._held.pop(loop):
+            self._pending.put(item)
 
     def _ensure_started(self) -> None:
         if self._thread is None:
@@ -208,6 +249,34 @@ class GroupCommitter:
         except Exception as exc:
             return False, exc
         return True, result
+
+
+class _Then:
+    """Stands in for a caller's future: `_resolve` hands the outcome to a callback."""
+
+    __slots__ = ("_loop", "_then")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, then: Callable[[bool, Any], None]) -> None:
+        self._loop = loop
+        self._then = then
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def cancelled(self) -> bool:
+        return False
+
+    def set_result(self, value: Any) -> None:
+        self._call(True, value)
+
+    def set_exception(self, exc: BaseException) -> None:
+        self._call(False, exc)
+
+    def _call(self, ok: bool, value: Any) -> None:
+        try:
+            self._then(ok, value)
+        except Exception:
+            _log.exception("a committed write's callback failed")
 
 
 def _wake(answers: list[_Answer]) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +39,12 @@ CONTENT_ENCODING = b"content-encoding"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
+    return header_value(scope.get("headers", ()), name)
+
+
+def header_value(raw_headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """The first line's value of a header of an ASGI request (`name` lower case)."""
+    for key, value in raw_headers:
         if key == name:
             try:
                 return str(value.decode("latin-1"))

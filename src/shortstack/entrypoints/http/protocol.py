@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 
 import h11
@@ -23,6 +24,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from shortstack.correlation import choose_correlation_id
 from shortstack.entrypoints.http.middleware import HEADERS_TOO_LARGE, MAX_URL_BYTES, URL_TOO_LONG
+from shortstack.entrypoints.redirects import Reply
 
 # An unfinished request head larger than this is refused, as h11 does by default: the
 # httptools parser has no such limit of its own. A head that arrives whole is measured
@@ -82,22 +84,101 @@ class JsonErrorsH11Protocol(H11Protocol):
         self.transport.close()
 
 
+# Lower-case ASCII names of the redirect layer's replies that change nothing in how uvicorn
+# frames a response (not Content-Length, Transfer-Encoding or Connection).
+_FRAMING_FREE = frozenset(
+    {
+        "location",
+        "cache-control",
+        "content-length",
+        "content-type",
+        "content-security-policy",
+        "x-frame-options",
+        "x-content-type-options",
+        "referrer-policy",
+        "x-correlation-id",
+        "www-authenticate",
+        "retry-after",
+        "allow",
+        "accept-encoding",
+    }
+)
+# uvicorn's HEADER_VALUE_RE, on a str.
+_BAD_VALUE = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class _DefaultLines:
+    """The server's default headers (a new list each second) and their lines."""
+
+    of: list[tuple[bytes, bytes]] | None = None
+    lines = b""
+
+
+class _Answering:
+    """A redirect's request being answered without an ASGI cycle (`_answer_redirect`).
+
+    It stands where uvicorn keeps its RequestResponseCycle (`protocol.cycle`), with the
+    fields the protocol reads and writes there: a request behind it on the connection is
+    queued until it completes, a lost connection marks it, a shutdown turns keep-alive off,
+    and a body sent with the GET is taken and dropped, as the redirect layer drops it.
+    """
+
+    __slots__ = ("body", "disconnected", "keep_alive", "more_body", "response_complete")
+
+    def __init__(self, keep_alive: bool) -> None:
+        self.keep_alive = keep_alive
+        self.disconnected = False
+        self.response_complete = False
+        self.body = bytearray()
+        self.more_body = True
+
+    @property
+    def message_event(self) -> _Answering:
+        return self
+
+    def set(self) -> None:
+        """Nobody awaits the request's body (`message_event.set()`)."""
+
+
 def httptools_protocol() -> type[asyncio.Protocol] | None:
     """JsonErrorsHttpToolsProtocol, or None when httptools is not installed."""
     try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+        import httptools
+        from uvicorn.protocols.http.httptools_impl import (
+            HEADER_RE,
+            HEADER_VALUE_RE,
+            STATUS_LINE,
+            HttpToolsProtocol,
+        )
     except ImportError:
         return None
 
+    from shortstack.entrypoints.http.redirect_layer import RedirectLayer
+
     class JsonErrorsHttpToolsProtocol(HttpToolsProtocol):
-        """uvicorn's httptools protocol: its 400 in JSON, and a bound on an unfinished head."""
+        """uvicorn's httptools protocol: its 400 in JSON, a bound on an unfinished head, and
+        short links answered without an ASGI cycle.
+
+        A GET or HEAD whose path can be a short id is answered by the app's redirect layer
+        straight from the parser's callback, and its reply written from the group commit's
+        callback: no task, scope, receive or send per click (bench/README.md, "Local
+        redirect throughput"). The bytes are those uvicorn writes for the layer's reply
+        through ASGI; anything else, and any request the layer cannot take at once, takes
+        uvicorn's ASGI cycle.
+        """
 
         _head_open = False
         _head_bytes = 0
+        _layer: RedirectLayer | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             _no_delay(transport)
             super().connection_made(transport)
+            layer = getattr(self.app, "redirect_layer", None)
+            # uvicorn's access log, a concurrency limit and a root path all need its cycle.
+            plain = not self.access_log and self.limit_concurrency is None and not self.root_path
+            if isinstance(layer, RedirectLayer) and plain:
+                self._layer = layer
 
         def on_message_begin(self) -> None:
             self._head_open, self._head_bytes = True, 0
@@ -112,7 +193,156 @@ def httptools_protocol() -> type[asyncio.Protocol] | None:
 
         def on_headers_complete(self) -> None:
             self._head_open = False
-            super().on_headers_complete()
+            if self._layer is None or not self._answer_redirect(self._layer):
+                super().on_headers_complete()
+
+        def _answer_redirect(self, layer: RedirectLayer) -> bool:
+            """Answer a short link's GET or HEAD here; False to leave it to the ASGI cycle."""
+            before = self.cycle
+            if (before is not None and not before.response_complete) or self.pipeline:
+                return False  # behind a request still being answered: uvicorn queues it
+            parser = self.parser
+            method = parser.get_method()
+            if method != b"GET" and method != b"HEAD":
+                return False
+            if self.expect_100_continue or parser.should_upgrade() or self.transport.is_closing():
+                return False
+            url = httptools.parse_url(self.url)
+            raw_path: bytes = url.path
+            if b"%" in raw_path:
+                return False  # uvicorn decodes it; a short id never needs it
+            short_id = layer.short_id_in(raw_path.decode("ascii"))
+            if short_id is None:
+                return False
+            http_version = parser.get_http_version()
+            head = method == b"HEAD"
+            cycle = _Answering(http_version != "1.0" and parser.should_keep_alive())
+            self.cycle = cycle  # type: ignore[assignment]
+            try:
+                reply = layer.reply_then(
+                    "HEAD" if head else "GET",
+                    short_id,
+                    self.headers,
+                    self.client,
+                    url.query or b"",
+                    lambda done: self._send_reply(cycle, head, done),
+                )
+            except Exception:
+                # Nothing was handed to the writer: the ASGI cycle meets the same error and
+                # answers it as uvicorn answers any app's.
+                self.cycle = before
+                return False
+            if reply is not None:
+                self._send_reply(cycle, head, reply)
+            return True
+
+        def _send_reply(self, cycle: _Answering, head: bool, reply: Reply) -> None:
+            """Write `reply` as uvicorn's `send` writes it for the layer's two ASGI messages."""
+            if cycle.disconnected:
+                return
+            if self.flow.write_paused:
+                self.loop.create_task(self._send_after_drain(cycle, head, reply))
+                return
+            try:
+                data = self._response_bytes(cycle, head, reply)
+            except Exception:
+                # What uvicorn does when `send` refuses a response it has begun.
+                self.logger.exception("Exception in ASGI application\n")
+                self.transport.close()
+                return
+            self.transport.write(data)
+            cycle.response_complete = True
+            if not cycle.keep_alive:
+                self.transport.close()
+            self.on_response_complete()
+
+        async def _send_after_drain(self, cycle: _Answering, head: bool, reply: Reply) -> None:
+            await self.flow.drain()
+            if not self.flow.write_paused:
+                self._send_reply(cycle, head, reply)
+            elif not cycle.disconnected:
+                await self._send_after_drain(cycle, head, reply)
+
+        def _response_bytes(self, cycle: _Answering, head: bool, reply: Reply) -> bytes:
+            """The bytes uvicorn's `send` writes for the reply's start and its one body."""
+            headers = reply.headers
+            names = [name for name, _ in headers]
+            values = [value for _, value in headers]
+            # The usual reply, in one go: names of ours that leave uvicorn's framing alone,
+            # one Content-Length that the body matches, nothing its checks refuse (a value's
+            # UTF-8 has a byte under 0x80 only for that character itself).
+            if (
+                cycle.keep_alive
+                and _FRAMING_FREE.issuperset(names)
+                and names.count("content-length") == 1
+                and _BAD_VALUE.search("\t".join(values)) is None
+                and (head or len(reply.body) == int(values[names.index("content-length")]))
+            ):
+                lines = "".join([f"{name}: {value}\r\n" for name, value in headers])
+                return b"".join(
+                    (
+                        STATUS_LINE[reply.status],
+                        self._default_lines(),
+                        lines.encode(),
+                        b"\r\n",
+                        b"" if head else reply.body,
+                    )
+                )
+            return self._any_response_bytes(cycle, head, reply)
+
+        def _default_lines(self) -> bytes:
+            """The server's own headers (its Date), as `send` writes them; new each second."""
+            default = self.server_state.default_headers
+            if _DefaultLines.of is not default:
+                for name, value in default:
+                    if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
+                        raise RuntimeError("Invalid HTTP header.")
+                lines = b"".join(name.lower() + b": " + value + b"\r\n" for name, value in default)
+                _DefaultLines.of, _DefaultLines.lines = default, lines
+            return _DefaultLines.lines
+
+        def _any_response_bytes(self, cycle: _Answering, head: bool, reply: Reply) -> bytes:
+            # uvicorn's RequestResponseCycle.send, for a start and one final body message.
+            content = [STATUS_LINE[reply.status]]
+            length: int | None = None
+            chunked = False
+            close = False
+            headers = self.server_state.default_headers + [
+                (name.encode(), value.encode()) for name, value in reply.headers
+            ]
+            for name, value in headers:
+                if HEADER_RE.search(name):
+                    raise RuntimeError("Invalid HTTP header name.")
+                if HEADER_VALUE_RE.search(value):
+                    raise RuntimeError("Invalid HTTP header value.")
+                name = name.lower()
+                if name == b"content-length" and length is None and not chunked:
+                    length = int(value.decode())
+                elif name == b"transfer-encoding" and value.lower() == b"chunked":
+                    length, chunked = 0, True
+                elif name == b"connection" and b"close" in [
+                    token.lower().strip() for token in value.split(b",")
+                ]:
+                    cycle.keep_alive, close = False, True
+                content.extend([name, b": ", value, b"\r\n"])
+            if not cycle.keep_alive and not close:
+                content.append(b"connection: close\r\n")
+            if length is None and not chunked and not head and reply.status not in (204, 304):
+                chunked = True
+                content.append(b"transfer-encoding: chunked\r\n")
+            content.append(b"\r\n")
+            body = reply.body
+            if head:
+                pass
+            elif chunked:
+                if body:
+                    content.extend([b"%x\r\n" % len(body), body, b"\r\n"])
+                content.append(b"0\r\n\r\n")
+            else:
+                if len(body) != (length or 0):
+                    raise RuntimeError("Response content length differs from Content-Length")
+                content.append(body)
+            return b"".join(content)
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)

@@ -6,7 +6,10 @@ cost more than the redirect itself. `RedirectingFastAPI.__call__` hands a
 single-segment path that can be a short id to `RedirectLayer`, which answers
 it with `entrypoints.redirects.answer` (the same code as the redirect Lambda);
 everything else (`/`, nested paths, reserved words, the app's own top-level
-routes, other methods) goes through FastAPI unchanged.
+routes, other methods) goes through FastAPI unchanged. `shortstack serve`'s HTTP
+protocol goes further for a GET or HEAD: it calls `RedirectLayer.reply_then` from its
+parser's callback, with no ASGI cycle at all (entrypoints/http/protocol.py); both ways
+build the same reply.
 
 It writes no access-log line: a JSON log line costs as much as the redirect's
 own database work (bench/README.md, "Costs the code is shaped around"). Each
@@ -27,7 +30,11 @@ from shortstack.correlation import choose_correlation_id
 from shortstack.domain.short_ids import is_possible_short_id
 from shortstack.entrypoints.edge import EdgeTrust
 from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR
-from shortstack.entrypoints.http.middleware import offered_correlation_id
+from shortstack.entrypoints.http.middleware import (
+    CORRELATION_HEADER,
+    header_value,
+    offered_correlation_id,
+)
 from shortstack.entrypoints.redirects import (
     FORM_BODY_MAX,
     REDIRECT_METHODS,
@@ -57,6 +64,14 @@ class RunsWrites(Protocol):
 
     async def run(self, work: Callable[[], Reply], *, self_contained: bool = False) -> Reply: ...
 
+    def submit(
+        self,
+        work: Callable[[], Reply],
+        then: Callable[[bool, Any], None],
+        *,
+        self_contained: bool = False,
+    ) -> None: ...
+
 
 class RedirectLayer:
     def __init__(
@@ -80,20 +95,80 @@ class RedirectLayer:
         """The short id a request asks for, or None when the request is the app's."""
         if scope["type"] != "http" or scope["method"] not in REDIRECT_METHODS:
             return None
-        short_id: str = scope["path"][1:]
+        return self.short_id_in(scope["path"])
+
+    def short_id_in(self, path: str) -> str | None:
+        """The short id a redirect method's (decoded) path asks for, or None."""
+        short_id = path[1:]
         if not is_possible_short_id(short_id) or short_id.lower() in self.app_paths:
             return None
         return short_id
 
     async def reply_to(self, scope: Scope, short_id: str, receive: Receive) -> Reply:
         """The redirect, page or JSON error for one request."""
-        headers = asgi_request_headers(scope["headers"])
-        correlation_id = choose_correlation_id(offered_correlation_id(scope))
         method = scope["method"]
-        client = scope.get("client")
+        work, correlation_id, counted = self._work(
+            method,
+            short_id,
+            scope["headers"],
+            offered_correlation_id(scope),
+            scope.get("client"),
+            scope.get("query_string", b""),
+            await read_form(receive) if method == "POST" else b"",
+        )
+        if method == "POST":
+            # The password check is slow on purpose (scrypt): off the event loop and off the
+            # group-commit writer, which other redirects wait on.
+            return await run_in_threadpool(work)
+        if self.writer is None or not counted:
+            return work()
+        try:
+            # `answer` never raises, and a redirect's writes sit in its unit of work.
+            return await self.writer.run(work, self_contained=True)
+        except Exception:
+            return _not_committed(method, correlation_id)
+
+    def reply_then(
+        self,
+        method: str,
+        short_id: str,
+        raw_headers: list[tuple[bytes, bytes]],
+        client: tuple[str, int] | None,
+        query_string: bytes,
+        then: Callable[[Reply], None],
+    ) -> Reply | None:
+        """`reply_to` for a GET or HEAD without an ASGI cycle (the server's protocol):
+        the reply at once when the request writes nothing, else None and, on the event
+        loop once the click is durable, `then(reply)`. Answers exactly as `reply_to`."""
+        offered = header_value(raw_headers, CORRELATION_HEADER)
+        work, correlation_id, counted = self._work(
+            method, short_id, raw_headers, offered, client, query_string, b""
+        )
+        writer = self.writer
+        if writer is None or not counted:
+            return work()
+
+        def committed(ok: bool, value: Any) -> None:
+            then(value if ok else _not_committed(method, correlation_id, value))
+
+        writer.submit(work, committed, self_contained=True)
+        return None
+
+    def _work(
+        self,
+        method: str,
+        short_id: str,
+        raw_headers: Iterable[tuple[bytes, bytes]],
+        offered_correlation: str | None,
+        client: tuple[str, int] | None,
+        query_string: bytes,
+        body: bytes,
+    ) -> tuple[Callable[[], Reply], str, bool]:
+        """The request's answer to run, its correlation id, and whether it counts a visit."""
+        headers = asgi_request_headers(raw_headers)
+        correlation_id = choose_correlation_id(offered_correlation)
         peer = str(client[0]) if client else None
-        query = scope.get("query_string", b"").decode("latin-1")
-        body = await read_form(receive) if method == "POST" else b""
+        query = query_string.decode("latin-1")
         edge, viewer = self.edge.judge(headers)
 
         def work() -> Reply:
@@ -111,18 +186,16 @@ class RedirectLayer:
                 viewer,
             )
 
-        if method == "POST":
-            # The password check is slow on purpose (scrypt): off the event loop and off the
-            # group-commit writer, which other redirects wait on.
-            return await run_in_threadpool(work)
-        if self.writer is None or counts_nothing(method, headers):
-            return work()
-        try:
-            # `answer` never raises, and a redirect's writes sit in its unit of work.
-            return await self.writer.run(work, self_contained=True)
-        except Exception:
-            _log.exception("redirect not committed", extra={"correlation_id": correlation_id})
-            return error_reply(500, INTERNAL_ERROR, method, correlation_id)
+        return work, correlation_id, not counts_nothing(method, headers)
+
+
+def _not_committed(method: str, correlation_id: str, exc: BaseException | None = None) -> Reply:
+    _log.error(
+        "redirect not committed",
+        exc_info=exc or True,
+        extra={"correlation_id": correlation_id},
+    )
+    return error_reply(500, INTERNAL_ERROR, method, correlation_id)
 
 
 async def read_form(receive: Receive) -> bytes:
