@@ -164,6 +164,17 @@ def test_health_and_the_correlation_id(pair: Pair) -> None:
         assert full["headers"].pop("x-correlation-id") != offered
         assert light == full
     assert pair.by_front(at("/health", "anything=1"))["statusCode"] == 200
+    assert pair.by_front(at("/health", origin=ORIGIN))["headers"]["vary"] == "Origin"
+
+
+def test_health_of_any_service_name_and_version(moto_dynamodb: Any) -> None:
+    """Health's text as the deployment names it: markup, escapes, non-ASCII, emoji."""
+    named = Pair(moto_dynamodb, service_name=AWKWARD.strip(), version="2.0.0+café😀")
+    try:
+        answer = named.by_front(event("apigw_v2_health.json"))
+        assert json.loads(answer["body"])["version"] == "2.0.0+café😀"
+    finally:
+        named.close()
 
 
 def test_create_read_and_list_links(pair: Pair) -> None:
@@ -203,7 +214,7 @@ AWKWARD = 'Say "hi" \\ a/b </script> <b> \u2028\u2029 café 日本 😀👍🏽 
 
 def test_every_kind_of_link_reads_alike_through_the_front(pair: Pair) -> None:
     bodies = [
-        {"url": "https://example.org/plain", "alias": "plain1"},
+        {"url": "https://example.org/plain", "alias": "plain1", "tags": ["promo"]},
         {
             "url": "https://example.org/every?x=1",
             "alias": "every1",
@@ -252,6 +263,18 @@ def test_every_kind_of_link_reads_alike_through_the_front(pair: Pair) -> None:
         got = pair.by_front(event("apigw_v2_links_get.json", id=body["alias"]))
         assert got["statusCode"] == 200, got
         assert json.loads(got["body"])["short_id"] == body["alias"]
+    # Pages of them, whole and one or two at a time following the cursor, with a tag filter
+    # and without, and an empty one.
+    for query in ("", "limit=1", "limit=2", "tag=promo", "tag=promo&limit=1", "tag=none-such"):
+        page = pair.by_front(at("/api/v1/links", query))
+        pages = 1
+        while "x-next-cursor" in page["headers"]:
+            cursor = page["headers"]["x-next-cursor"]
+            page = pair.by_front(at("/api/v1/links", f"{query}&cursor={cursor}"))
+            pages += 1
+        assert pages == {"limit=1": 6, "limit=2": 3, "tag=promo&limit=1": 2}.get(query, 1)
+    assert json.loads(pair.by_front(at("/api/v1/links"))["body"])[0]["title"] == "😀"
+    assert pair.by_front(at("/api/v1/links", "tag=none-such"))["body"] == "[]"
     # The domain's 404, and the ids no link can have (too long: the app's 422 or 404).
     assert pair.by_front(event("apigw_v2_links_get.json", id="missing1"))["statusCode"] == 404
     assert pair.by_front(event("apigw_v2_links_get.json", id="ab"))["statusCode"] == 404
@@ -569,18 +592,24 @@ def test_a_cold_api_container_leads_back_to_the_form_without_the_framework() -> 
     assert in_a_cold_container(code) == [303, "/locked1", []]
 
 
+# A new API Lambda on a moto table, its handler and front imported, and one event loader.
+ON_A_TABLE = (
+    "from moto import mock_aws; mock_aws().start();"
+    "import boto3;"
+    "from shortstack.adapters.dynamodb.table import create_table;"
+    "create_table(boto3.client('dynamodb'), 't');"
+    "from shortstack.entrypoints.lambda_api import handler, front;"
+    "from shortstack.domain.auth import LOCAL_USER;"
+    "from tests.lambda_support import load_event;"
+)
+
+
 def test_a_cold_api_container_reads_a_link_without_pydantic() -> None:
     """The first GET of a link (and its 404) loads neither Pydantic nor the framework; a page
-    of links, health and a create then load what they need, and answer."""
+    of links and health neither; a create then loads what it needs, and answers."""
     code = (
-        "from moto import mock_aws; mock_aws().start();"
-        "import boto3;"
-        "from shortstack.adapters.dynamodb.table import create_table;"
-        "create_table(boto3.client('dynamodb'), 't');"
-        "from shortstack.entrypoints.lambda_api import handler, front;"
-        "from shortstack.domain.auth import LOCAL_USER;"
-        "from tests.lambda_support import load_event;"
-        "front.services.links.create(LOCAL_USER, url='https://example.com/a', alias='seen1');"
+        ON_A_TABLE
+        + "front.services.links.create(LOCAL_USER, url='https://example.com/a', alias='seen1');"
         "found = handler(load_event('apigw_v2_links_get.json', id='seen1'), None);"
         "missing = handler(load_event('apigw_v2_links_get.json', id='unseen1'), None);"
         "light = sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic');"
@@ -594,3 +623,50 @@ def test_a_cold_api_container_reads_a_link_without_pydantic() -> None:
         " listed['statusCode'], health['statusCode'], made['statusCode']]))"
     )
     assert in_a_cold_container(code) == [200, "seen1", 404, [], [], True, 200, 200, 201]
+
+
+@pytest.mark.parametrize(
+    ("first", "status"),
+    [
+        ("load_event('apigw_v2_links_list.json')", 200),  # tag=promo&limit=10
+        ("page", 200),  # a page of one link, with a next page's cursor
+        ("load_event('apigw_v2_health.json')", 200),
+    ],
+)
+def test_a_cold_api_containers_first_page_or_health_loads_no_pydantic(
+    first: str, status: int
+) -> None:
+    """A container whose first request is a page of links or health answers it without
+    Pydantic or the framework (each in a fresh container); a create still works after it."""
+    code = (
+        ON_A_TABLE
+        + "[front.services.links.create(LOCAL_USER, url='https://example.com/a', alias=a,"
+        " tags=['promo']) for a in ('seen1', 'seen2')];"
+        "page = load_event('apigw_v2_links_list.json');"
+        "page['rawQueryString'] = 'limit=1';"
+        f"answer = handler({first}, None);"
+        "light = sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic');"
+        # Seeding the links with a create loads the domain's events: not the read's doing.
+        f"heavy = [m for m in {HEAVY} if m != 'shortstack.domain.events'];"
+        "made = handler(load_event('apigw_v2_links_create.json'), None);"
+        "listed = handler(page, None);"
+        "print(json.dumps([answer['statusCode'], json.loads(answer['body']), light, heavy,"
+        " made['statusCode'], listed['statusCode'], 'x-next-cursor' in listed['headers'],"
+        " 'pydantic' in sys.modules]))"
+    )
+    answered, body, light, heavy, made, listed, next_page, loaded = in_a_cold_container(code)
+    assert [answered, light, heavy, made, listed, next_page, loaded] == [
+        status,
+        [],
+        [],
+        201,
+        200,
+        True,
+        True,
+    ]
+    if "health" in first:
+        assert body["status"] == "healthy"
+    elif first == "page":
+        assert [link["short_id"] for link in body] in (["seen1"], ["seen2"])
+    else:
+        assert sorted(link["short_id"] for link in body) == ["seen1", "seen2"]

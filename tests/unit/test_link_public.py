@@ -1,9 +1,11 @@
 """`LinkPublic.of` stores a link's values without validating them: it must give what
 validating them gives, the same model and the same bytes, for every kind of link. The
-light front writes the same values by the standard library (`link_json`): the same bytes."""
+light front writes the same values by the standard library (`link_json`, a page with
+`page_json`, health with `answer_json`): the same bytes as the models'."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,14 +13,19 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.adapters.memory.links import MemoryLinkRepository
+from shortstack.api_config import load_api_settings
+from shortstack.config import Settings
 from shortstack.domain.link_options import Preview, rule_from
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import Link
 from shortstack.domain.passwords import ScryptCost
-from shortstack.entrypoints.http.link_values import link_json, link_values
+from shortstack.entrypoints.http import operations
+from shortstack.entrypoints.http.link_values import link_json, link_values, page_json
+from shortstack.entrypoints.http.schemas.health import Health
 from shortstack.entrypoints.http.schemas.link_public import LinkPublic
 from shortstack.entrypoints.lambda_api_front import dump
 from shortstack.service_layer.events import PublishingUnitOfWork
@@ -32,13 +39,21 @@ def _created(service: LinksService, **fields: Any) -> Link:
     return service.create("owner-1", url="https://example.com/landing", **fields)
 
 
-def _links() -> list[Link]:
-    service = LinksService(
-        MemoryLinkRepository(),
+def _service() -> LinksService:
+    return _service_on(MemoryLinkRepository())
+
+
+def _service_on(repository: MemoryLinkRepository) -> LinksService:
+    return LinksService(
+        repository,
         PublishingUnitOfWork(MemoryEventPublisher()),
         clock=lambda: NOW,
         password_cost=ScryptCost(log2_n=4, r=1, p=1),
     )
+
+
+def _links() -> list[Link]:
+    service = _service()
     plain = _created(service)
     full = _created(
         service,
@@ -163,3 +178,82 @@ def test_the_links_cover_every_state() -> None:
     states = {LinkPublic.of(link, BASE, NOW).state for link in _links()}
 
     assert states == {"active", "disabled", "expired", "used_up", "scheduled"}
+
+
+# A page as FastAPI writes its response model, list[LinkPublic].
+_PAGE = TypeAdapter(list[LinkPublic])
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, len(_links())])
+def test_a_pages_bytes_are_pydantics(size: int) -> None:
+    """Empty, one link, and many of every kind (states, options, escapes, non-ASCII)."""
+    links = _links()[:size]
+    models = [LinkPublic.of(link, BASE, NOW) for link in links]
+    written = page_json([link_values(link, BASE, NOW) for link in links])
+
+    assert written == _PAGE.dump_json(models, by_alias=True)
+    assert written == b"[" + b",".join(dump(model) for model in models) + b"]"
+
+
+def test_a_listed_page_reads_alike_through_both_operations() -> None:
+    """list_links_json against list_links: every page of a listing, with and without a next
+    cursor, with and without a tag filter."""
+    repository = MemoryLinkRepository()
+    service = _service_on(repository)
+    tags = [("promo",), (), ("promo", "sale.2026"), ("other",), ("promo",)]
+    for n, (link, tagged) in enumerate(zip(_links(), itertools.cycle(tags), strict=False)):
+        repository.add(
+            replace(
+                link,
+                short_id=f"kind-{n}",
+                owner="owner-1",
+                tags=tagged,
+                created_at=NOW - timedelta(minutes=n),
+            )
+        )
+    pages = 0
+    for tag in (None, "promo", "sale.2026", "none-such"):
+        for limit in (1, 3, 100):
+            cursor: str | None = None
+            while True:
+                models, expected_next = operations.list_links(
+                    service, "owner-1", BASE, tag=tag, limit=limit, cursor=cursor
+                )
+                body, next_cursor = operations.list_links_json(
+                    service, "owner-1", BASE, tag=tag, limit=limit, cursor=cursor
+                )
+                assert body == _PAGE.dump_json(models, by_alias=True)
+                assert next_cursor == expected_next
+                pages += 1
+                if next_cursor is None:
+                    break
+                cursor = next_cursor
+    assert pages > 12  # some listings took more than one page
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {},
+        {"SERVICE_NAME": "links-prod", "VERSION": "2.3.4+build.5"},
+        {"SERVICE_NAME": 'Say "hi" \\ a/b </script> \u2028 café 日本 😀', "VERSION": "\t1\x7f"},
+    ],
+)
+def test_healths_bytes_are_pydantics(environment: dict[str, str]) -> None:
+    """Health's values come from one function, and both readers' settings write alike."""
+    full = Settings.model_validate({k.lower(): v for k, v in environment.items()})
+    light = load_api_settings(environment)
+    assert light is not None
+    model = operations.health(full)
+
+    assert list(operations.health_values(full)) == list(Health.model_fields)
+    assert operations.health_json(full) == model.model_dump_json(by_alias=True).encode()
+    assert operations.health_json(light) == model.model_dump_json(by_alias=True).encode()
+
+
+@settings(max_examples=200, deadline=None)
+@given(service=_TEXT, version=_TEXT)
+def test_any_health_text_is_written_as_pydantic_writes_it(service: str, version: str) -> None:
+    full = Settings(service_name=service, version=version)
+
+    assert operations.health_json(full) == dump(operations.health(full))

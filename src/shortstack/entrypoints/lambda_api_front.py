@@ -7,9 +7,11 @@ password) lead a person back to a password form, who should not wait for the fra
 Behind Mangum and FastAPI each cold start of the function paid for importing the
 framework before the first of them could be answered (decision 0405). This front answers
 them without FastAPI, Starlette or Mangum, through what the FastAPI routes call
-themselves: the service, `entrypoints/http/operations.py` (the work and the response
-model), the request models of `schemas/`, and `error_bodies.py` for domain errors. It
-adds what the middleware adds (correlation id, security headers, CORS).
+themselves: the service, `entrypoints/http/operations.py` (the work and the answer: a
+link, a page of links and health written from the response models' values by the standard
+library, so that none of them loads Pydantic; a new link through its model), the request
+models of `schemas/`, and `error_bodies.py` for domain errors. It adds what the middleware
+adds (correlation id, security headers, CORS).
 
 It answers only what it fully understands. Anything else, an unusual method, path, query
 parameter, header or body, any request it would have to refuse with a 4xx of its own
@@ -307,7 +309,7 @@ class Front:
         return host, operations.short_base(self.settings, host)
 
     def health(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
-        return 200, dump(operations.health(self.settings)), {}
+        return 200, operations.health_json(self.settings), {}
 
     def read_link(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
         short_id = request.path[len(LINKS) + 1 :]
@@ -333,11 +335,11 @@ class Front:
             raise FallThrough  # FastAPI's 422 words these
         caller = self.caller(request)
         _, base = self.short_base(request)
-        links, next_cursor = operations.list_links(
+        body, next_cursor = operations.list_links_json(
             self.services.links, caller.sub, base, tag=tag, limit=int(limit), cursor=cursor
         )
         headers = next_page_headers(request.path, next_cursor, int(limit), {"tag": tag})
-        return 200, dump_list(links), {name.lower(): value for name, value in headers.items()}
+        return 200, body, {name.lower(): value for name, value in headers.items()}
 
     def back_to_form(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
         """The unlock route's GET and HEAD (routes/redirects.back_to_form): reads nothing."""
@@ -384,10 +386,6 @@ def dump(model: BaseModel) -> bytes:
     # `model_dump_json` without its wrapper: pydantic-core's bytes, not decoded to a str
     # only to be encoded again.
     return model.__pydantic_serializer__.to_json(model, by_alias=True)
-
-
-def dump_list(models: list[Any]) -> bytes:
-    return b"[" + b",".join(dump(model) for model in models) + b"]"
 
 
 def render(content: dict[str, Any]) -> bytes:

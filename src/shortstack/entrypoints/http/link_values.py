@@ -3,9 +3,11 @@
 `link_values` is the one list of what the API shows of a link: `LinkPublic.of` wraps
 these values in its models (the OpenAPI document and FastAPI's routes), and the API
 Lambda's light front writes them with `link_json`, which needs no Pydantic: a container
-whose first request reads a link does not import it (decision 0405).
+whose first request reads a link, or a page of links, does not import it (decision 0405).
 `link_json` writes the bytes pydantic-core writes for `LinkPublic` (by alias, compact,
-UTF-8 not escaped); tests/unit/test_link_public.py compares them for every kind of link.
+UTF-8 not escaped), `page_json` those FastAPI writes for a page (`list[LinkPublic]`), and
+`answer_json` those of another answer model from its values (`Health`);
+tests/unit/test_link_public.py compares them for every kind of link, page and health.
 """
 
 from __future__ import annotations
@@ -77,6 +79,18 @@ def _moment(value: object) -> str:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_moment)
 
 
+def answer_json(values: Any) -> bytes:
+    """The body pydantic-core writes for an answer model (or a list of them) holding
+    `values`: text, numbers, booleans, None, moments, lists and dicts of them."""
+    return _ENCODER.encode(values).encode()
+
+
 def link_json(values: dict[str, Any]) -> bytes:
     """The answer's body for `link_values(...)`, as FastAPI and the front send LinkPublic."""
-    return _ENCODER.encode(values).encode()
+    return answer_json(values)
+
+
+def page_json(page: list[dict[str, Any]]) -> bytes:
+    """A page's body for `[link_values(...), ...]`: the JSON array FastAPI sends for
+    `list[LinkPublic]` (the next page's cursor travels in headers, not in the body)."""
+    return answer_json(page)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shortstack.entrypoints.edge import ORIGIN_SECRET_HEADER, EdgeTrust
-from shortstack.entrypoints.http.link_values import link_json, link_values
+from shortstack.entrypoints.http.link_values import answer_json, link_json, link_values, page_json
 from shortstack.service_layer.links import LinksService
 
 if TYPE_CHECKING:
@@ -24,15 +24,25 @@ if TYPE_CHECKING:
     # The request models load with the first create (lambda_api_front.py), not with reads.
     from shortstack.entrypoints.http.schemas.links import LinkCreate
 
-# Pydantic and the response models load with the first answer that is a model (a page of
-# links, a new link, health), not with a read of one link: the light front writes that one
-# from the link's values (link_values.py).
+# Pydantic and the response models load with the first answer that is a model (a new link,
+# or any answer through FastAPI), not with a read of a link, a page of links or health: the
+# light front writes those from their values (link_values.py).
+
+
+def health_values(settings: Settings | ApiSettings) -> dict[str, str]:
+    """What GET /health answers, the `Health` model's fields in its order."""
+    return {"status": "healthy", "service": settings.service_name, "version": settings.version}
 
 
 def health(settings: Settings | ApiSettings) -> Health:
     from shortstack.entrypoints.http.schemas.health import Health
 
-    return Health(status="healthy", service=settings.service_name, version=settings.version)
+    return Health(**health_values(settings))
+
+
+def health_json(settings: Settings | ApiSettings) -> bytes:
+    """`health`'s answer as the body FastAPI sends, written without the response model."""
+    return answer_json(health_values(settings))
 
 
 def viewer_host(
@@ -93,7 +103,17 @@ def list_links(
     from shortstack.entrypoints.http.schemas.link_public import LinkPublic
 
     listed = links.list(owner, tag=tag, limit=limit, cursor=cursor)
-    return [LinkPublic.of(link, base, links.clock()) for link in listed.items], listed.next_cursor
+    now = links.clock()
+    return [LinkPublic.of(link, base, now) for link in listed.items], listed.next_cursor
+
+
+def list_links_json(
+    links: LinksService, owner: str, base: str, *, tag: str | None, limit: int, cursor: str | None
+) -> tuple[bytes, str | None]:
+    """`list_links`' page as the body FastAPI sends, written without the response model."""
+    listed = links.list(owner, tag=tag, limit=limit, cursor=cursor)
+    now = links.clock()
+    return page_json([link_values(link, base, now) for link in listed.items]), listed.next_cursor
 
 
 def create_link(

@@ -1,4 +1,4 @@
-"""What GET /health answers."""
+"""What GET /health answers: `operations.health_values`, the one list of its values."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """A short link as the HTTP API answers it (`LinkPublic`).
 
-Apart from the request bodies (links.py): the API Lambda's light front answers a page of
-links with these alone, and loads the request models on its first create. The values come
-from `link_values` (link_values.py), which the front also writes as JSON for one link
-without these models.
+Apart from the request bodies (links.py): the API Lambda's light front answers a new link
+with these alone (it loads the request models on its first create). The values come from
+`link_values` (link_values.py), which the front also writes as JSON, without these models,
+for one link and for a page of links.
 """
 
 from __future__ import annotations
