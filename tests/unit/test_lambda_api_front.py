@@ -631,19 +631,23 @@ def test_a_cold_api_container_reads_a_link_without_pydantic() -> None:
         ("load_event('apigw_v2_links_list.json')", 200),  # tag=promo&limit=10
         ("page", 200),  # a page of one link, with a next page's cursor
         ("load_event('apigw_v2_health.json')", 200),
+        ("bad", 400),  # a cursor no page wrote: the domain's refusal, no model either
     ],
 )
 def test_a_cold_api_containers_first_page_or_health_loads_no_pydantic(
     first: str, status: int
 ) -> None:
-    """A container whose first request is a page of links or health answers it without
-    Pydantic or the framework (each in a fresh container); a create still works after it."""
+    """A container whose first request is a page of links, health or a bad cursor's 400
+    answers it without Pydantic or the framework (each in a fresh container); a create still
+    works after it. (A limit out of range is FastAPI's 422: it loads both.)"""
     code = (
         ON_A_TABLE
         + "[front.services.links.create(LOCAL_USER, url='https://example.com/a', alias=a,"
         " tags=['promo']) for a in ('seen1', 'seen2')];"
         "page = load_event('apigw_v2_links_list.json');"
         "page['rawQueryString'] = 'limit=1';"
+        "bad = load_event('apigw_v2_links_list.json');"
+        "bad['rawQueryString'] = 'cursor=garbage';"
         f"answer = handler({first}, None);"
         "light = sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic');"
         # Seeding the links with a create loads the domain's events: not the read's doing.
@@ -666,6 +670,8 @@ def test_a_cold_api_containers_first_page_or_health_loads_no_pydantic(
     ]
     if "health" in first:
         assert body["status"] == "healthy"
+    elif first == "bad":
+        assert body == {"message": "invalid pagination cursor"}
     elif first == "page":
         assert [link["short_id"] for link in body] in (["seen1"], ["seen2"])
     else:
