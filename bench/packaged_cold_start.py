@@ -19,6 +19,9 @@ and answering its first event against the local DynamoDB stand-in, round-robin:
 - `pydantic floor` (API only): the plain handler's call answered through one Pydantic
   model (bench/floor_api_pydantic_handler.py): the least an API Lambda that validates
   and writes with Pydantic can cost, which the light front does;
+- `first page`, `first health`, `first create` (API only): the zip as shipped, its first
+  event a page of links, health or a create instead of a GET of a link, each against the
+  same plain handler (a GET);
 - `before` (with `--before REV`): the `shortstack` package of a git revision, compiled the
   same way and put ahead of the zip's on the path, with this tree's dependencies: an A/B of
   a change in the same minutes, as bench/redirect_ab.py does for the source tree.
@@ -60,6 +63,13 @@ ENTRIES = {
     ),
 }
 EXPECTED = {"api": 200, "redirect": 302}
+# The API zip again, with another first event than a GET of a link: a container's first
+# request may be any hot route (decision 0405). {variant: (event, expected status)}.
+FIRST_EVENTS = {
+    "first page": ("apigw_v2_links_list.json", 200),
+    "first health": ("apigw_v2_health.json", 200),
+    "first create": ("apigw_v2_links_create.json", 201),
+}
 FLOOR = "floor_api_boto3_handler"
 # The plain call answered through one Pydantic model: what Pydantic alone costs.
 PYDANTIC_FLOOR = "floor_api_pydantic_handler"
@@ -129,8 +139,9 @@ class Twin:
             trees = [self.trees["plain"], self.trees["bytecode"], self.trees["runtime"]]
         elif variant == "before":  # its shortstack package first, the zip's dependencies after
             trees = [self.trees["before"], self.trees["bytecode"], self.trees["runtime"]]
-        else:
-            trees = [self.trees[variant], self.trees["runtime"]]
+        else:  # the zip's: as shipped, without bytecode, or with another first event
+            tree = "bytecode" if variant in FIRST_EVENTS else variant
+            trees = [self.trees[tree], self.trees["runtime"]]
         return os.pathsep.join(str(tree) for tree in trees)
 
 
@@ -188,7 +199,13 @@ def variants(name: str, with_before: bool = False) -> dict[str, str]:
     if name == "api":
         found["fastapi floor"] = FLOOR
         found["pydantic floor"] = PYDANTIC_FLOOR
+        found.update(dict.fromkeys(FIRST_EVENTS, module))
     return found
+
+
+def first_event(name: str, variant: str) -> tuple[str, int]:
+    """The event a variant's first request is, and the status it must answer."""
+    return FIRST_EVENTS.get(variant, (ENTRIES[name][2], EXPECTED[name]))
 
 
 def measure(
@@ -202,9 +219,8 @@ def measure(
     try:
         for _ in range(samples):
             for name in entries:
-                event = ENTRIES[name][2]
                 for variant, module in variants(name, "before" in twin.trees).items():
-                    entry = cold_start.Entry(module, event, EXPECTED[name])
+                    entry = cold_start.Entry(module, *first_event(name, variant))
                     env = _run_env(endpoint, twin.path_for(variant))
                     rows.setdefault((name, variant), []).append(
                         cold_start.sample(entry, env, python)
@@ -238,16 +254,16 @@ def instructions(twin: Twin, entries: tuple[str, ...]) -> dict[str, dict[str, tu
     found: dict[str, dict[str, tuple[int, int]]] = {}
     try:
         for name in entries:
-            event = str(cold_start.EVENTS / ENTRIES[name][2])
             for variant, module in variants(name, "before" in twin.trees).items():
                 if variant == "sources":
                     continue
+                event, expected = first_event(name, variant)
                 env = {**_run_env(endpoint, twin.path_for(variant)), "PYTHONHASHSEED": "0"}
                 counts = [
                     counted(
                         [twin.python, "-s", "-c", _COUNTED.format(
-                            event=event, module=module, with_event=with_event,
-                            expected=EXPECTED[name],
+                            event=str(cold_start.EVENTS / event), module=module,
+                            with_event=with_event, expected=expected,
                         )],
                         env,
                     )
