@@ -160,3 +160,13 @@ def test_a_url_over_the_parsers_limit_reaches_the_app_cut_but_over_the_apps() ->
     status, _, body = _status_and_json(run_on_own_loop(_serve(HTTPTOOLS, [request]))[0])
     assert status == 200
     assert 8 * 1024 < body["url"] < len(url)
+
+
+def test_pipelined_requests_before_an_unfinished_head_do_not_count_towards_its_bound() -> None:
+    # A client that pipelines sends complete requests and, where TCP cuts the stream, the
+    # start of the next: only that start is the unfinished head, not the whole chunk.
+    request = b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 1024 + b"\r\n\r\n"
+    pipelined = request * (2 * MAX_INCOMPLETE_HEAD_BYTES // len(request)) + request
+    cut = len(pipelined) - len(request) // 2
+    answer, _ = run_on_own_loop(_serve(HTTPTOOLS, [pipelined[:cut], pipelined[cut:]]))
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n"), answer[:200]
