@@ -169,6 +169,7 @@ def httptools_protocol() -> type[asyncio.Protocol] | None:
 
         _head_open = False
         _head_bytes = 0
+        _head_begun = False  # the unfinished head began in the chunk being read
         _layer: RedirectLayer | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -181,7 +182,7 @@ def httptools_protocol() -> type[asyncio.Protocol] | None:
                 self._layer = layer
 
         def on_message_begin(self) -> None:
-            self._head_open, self._head_bytes = True, 0
+            self._head_open, self._head_bytes, self._head_begun = True, 0, True
             super().on_message_begin()
 
         def on_url(self, url: bytes) -> None:
@@ -345,9 +346,17 @@ def httptools_protocol() -> type[asyncio.Protocol] | None:
             return b"".join(content)
 
         def data_received(self, data: bytes) -> None:
+            self._head_begun = False
             super().data_received(data)
             if self._head_open and not self.transport.is_closing():
-                self._head_bytes += len(data)
+                # Complete pipelined requests ahead of the unfinished head in this chunk are
+                # not part of it: count from the end of the last complete head (an open head
+                # holds no blank line). A body sent before it may still be counted.
+                start = 0
+                if self._head_begun:
+                    crlf, lf = data.rfind(b"\r\n\r\n"), data.rfind(b"\n\n")
+                    start = max(crlf + 4 if crlf >= 0 else 0, lf + 2 if lf >= 0 else 0)
+                self._head_bytes += len(data) - start
                 if self._head_bytes > MAX_INCOMPLETE_HEAD_BYTES:
                     # What the middleware answers a head that arrived whole.
                     if len(self.url) > MAX_URL_BYTES:
