@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvloop
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from uvicorn.config import Config
@@ -171,3 +173,29 @@ def test_a_fresh_correlation_id_is_sent_when_none_is_offered(
     assert answered.startswith(b"HTTP/1.1 404 Not Found\r\n")
     assert b"\r\nx-correlation-id: " in answered
     assert answered.count(b"connection: close") == 1
+
+
+def test_a_click_answered_after_the_server_closed_its_connection_is_not_an_error(
+    served: tuple[FastAPI, FakeClock], caplog: pytest.LogCaptureFixture
+) -> None:
+    # A malformed request pipelined behind two clicks closes the connection (a JSON 400)
+    # while the first click waits for its fsync; the loss marks the request behind it
+    # (uvicorn's cycle), not the click: its answer must not go to the closed transport,
+    # which uvloop refuses with an error logged for every such connection.
+    app, clock = served
+    short_id = links(TestClient(app, follow_redirects=False), clock)["plain"]
+
+    class Late(FAST):  # type: ignore[misc, valid-type]
+        def _send_reply(self, *args: Any) -> None:
+            send = super()._send_reply
+            self.loop.call_later(0.2, lambda: send(*args))  # a slow fsync
+
+    data = request("GET", f"/{short_id}", {}, last=False) * 2 + b"BAD\x00\r\n\r\n"
+    loop = uvloop.new_event_loop()
+    try:
+        answered = loop.run_until_complete(_exchange(Late, app, data))
+        loop.run_until_complete(asyncio.sleep(0.5))  # the click answered meanwhile
+    finally:
+        loop.close()
+    assert answered.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
