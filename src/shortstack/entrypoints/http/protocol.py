@@ -239,7 +239,10 @@ def httptools_protocol() -> type[asyncio.Protocol] | None:
 
         def _send_reply(self, cycle: _Answering, head: bool, reply: Reply) -> None:
             """Write `reply` as uvicorn's `send` writes it for the layer's two ASGI messages."""
-            if cycle.disconnected:
+            # A lost connection marks only uvicorn's latest cycle: with a pipelined request
+            # queued behind this one, the closed transport is the only sign (uvloop refuses
+            # a write to it).
+            if cycle.disconnected or self.transport.is_closing():
                 return
             if self.flow.write_paused:
                 self.loop.create_task(self._send_after_drain(cycle, head, reply))
