@@ -149,6 +149,7 @@ def httptools_protocol() -> type[asyncio.Protocol] | None:
             HEADER_VALUE_RE,
             STATUS_LINE,
             HttpToolsProtocol,
+            RequestResponseCycle,
         )
     except ImportError:
         return None
@@ -244,15 +245,11 @@ def httptools_protocol() -> type[asyncio.Protocol] | None:
             # a write to it).
             if cycle.disconnected or self.transport.is_closing():
                 return
-            if self.flow.write_paused:
-                self.loop.create_task(self._send_after_drain(cycle, head, reply))
-                return
-            try:
-                data = self._response_bytes(cycle, head, reply)
-            except Exception:
-                # What uvicorn does when `send` refuses a response it has begun.
-                self.logger.exception("Exception in ASGI application\n")
-                self.transport.close()
+            data = (
+                None if self.flow.write_paused else self._usual_response_bytes(cycle, head, reply)
+            )
+            if data is None:
+                self.loop.create_task(self._send_by_uvicorn(cycle, head, reply))
                 return
             self.transport.write(data)
             cycle.response_complete = True
@@ -260,93 +257,86 @@ def httptools_protocol() -> type[asyncio.Protocol] | None:
                 self.transport.close()
             self.on_response_complete()
 
-        async def _send_after_drain(self, cycle: _Answering, head: bool, reply: Reply) -> None:
-            await self.flow.drain()
-            if not self.flow.write_paused:
-                self._send_reply(cycle, head, reply)
-            elif not cycle.disconnected:
-                await self._send_after_drain(cycle, head, reply)
-
-        def _response_bytes(self, cycle: _Answering, head: bool, reply: Reply) -> bytes:
-            """The bytes uvicorn's `send` writes for the reply's start and its one body."""
+        def _usual_response_bytes(
+            self, cycle: _Answering, head: bool, reply: Reply
+        ) -> bytes | None:
+            """The bytes uvicorn's `send` writes for the usual reply, in one go, or None."""
             headers = reply.headers
             names = [name for name, _ in headers]
             values = [value for _, value in headers]
-            # The usual reply, in one go: names of ours that leave uvicorn's framing alone,
-            # one Content-Length that the body matches, nothing its checks refuse (a value's
-            # UTF-8 has a byte under 0x80 only for that character itself).
-            if (
+            # Names of ours that leave uvicorn's framing alone, one Content-Length that the
+            # body matches, nothing its checks refuse (a value's UTF-8 has a byte under 0x80
+            # only for that character itself), the server's own headers unchanged.
+            if not (
                 cycle.keep_alive
                 and _FRAMING_FREE.issuperset(names)
                 and names.count("content-length") == 1
                 and _BAD_VALUE.search("\t".join(values)) is None
+                and values[names.index("content-length")].isdigit()
                 and (head or len(reply.body) == int(values[names.index("content-length")]))
             ):
-                lines = "".join([f"{name}: {value}\r\n" for name, value in headers])
-                return b"".join(
-                    (
-                        STATUS_LINE[reply.status],
-                        self._default_lines(),
-                        lines.encode(),
-                        b"\r\n",
-                        b"" if head else reply.body,
-                    )
+                return None
+            default = self._default_lines()
+            if default is None:
+                return None
+            lines = "".join([f"{name}: {value}\r\n" for name, value in headers])
+            return b"".join(
+                (
+                    STATUS_LINE[reply.status],
+                    default,
+                    lines.encode(),
+                    b"\r\n",
+                    b"" if head else reply.body,
                 )
-            return self._any_response_bytes(cycle, head, reply)
+            )
 
-        def _default_lines(self) -> bytes:
-            """The server's own headers (its Date), as `send` writes them; new each second."""
+        def _default_lines(self) -> bytes | None:
+            """The server's own headers (its Date) as `send` writes them, new each second;
+            None when uvicorn's checks would refuse one."""
             default = self.server_state.default_headers
             if _DefaultLines.of is not default:
-                for name, value in default:
-                    if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
-                        raise RuntimeError("Invalid HTTP header.")
+                if any(
+                    HEADER_RE.search(name) or HEADER_VALUE_RE.search(value)
+                    for name, value in default
+                ):
+                    return None
                 lines = b"".join(name.lower() + b": " + value + b"\r\n" for name, value in default)
                 _DefaultLines.of, _DefaultLines.lines = default, lines
             return _DefaultLines.lines
 
-        def _any_response_bytes(self, cycle: _Answering, head: bool, reply: Reply) -> bytes:
-            # uvicorn's RequestResponseCycle.send, for a start and one final body message.
-            content = [STATUS_LINE[reply.status]]
-            length: int | None = None
-            chunked = False
-            close = False
-            headers = self.server_state.default_headers + [
-                (name.encode(), value.encode()) for name, value in reply.headers
-            ]
-            for name, value in headers:
-                if HEADER_RE.search(name):
-                    raise RuntimeError("Invalid HTTP header name.")
-                if HEADER_VALUE_RE.search(value):
-                    raise RuntimeError("Invalid HTTP header value.")
-                name = name.lower()
-                if name == b"content-length" and length is None and not chunked:
-                    length = int(value.decode())
-                elif name == b"transfer-encoding" and value.lower() == b"chunked":
-                    length, chunked = 0, True
-                elif name == b"connection" and b"close" in [
-                    token.lower().strip() for token in value.split(b",")
-                ]:
-                    cycle.keep_alive, close = False, True
-                content.extend([name, b": ", value, b"\r\n"])
-            if not cycle.keep_alive and not close:
-                content.append(b"connection: close\r\n")
-            if length is None and not chunked and not head and reply.status not in (204, 304):
-                chunked = True
-                content.append(b"transfer-encoding: chunked\r\n")
-            content.append(b"\r\n")
-            body = reply.body
-            if head:
-                pass
-            elif chunked:
-                if body:
-                    content.extend([b"%x\r\n" % len(body), body, b"\r\n"])
-                content.append(b"0\r\n\r\n")
-            else:
-                if len(body) != (length or 0):
-                    raise RuntimeError("Response content length differs from Content-Length")
-                content.append(body)
-            return b"".join(content)
+        async def _send_by_uvicorn(self, cycle: _Answering, head: bool, reply: Reply) -> None:
+            """Any other reply, or one that waits for the client to read: uvicorn's own
+            `send`, through a cycle of its own made for the reply's two messages."""
+
+            def completed() -> None:
+                cycle.response_complete = True
+                self.on_response_complete()
+
+            sender = RequestResponseCycle(
+                scope={"method": "HEAD" if head else "GET"},  # type: ignore[typeddict-item]
+                transport=self.transport,
+                flow=self.flow,
+                logger=self.logger,
+                access_logger=self.access_logger,
+                access_log=False,  # the fast path runs only without uvicorn's access log
+                default_headers=self.server_state.default_headers,
+                message_event=asyncio.Event(),
+                expect_100_continue=False,
+                keep_alive=cycle.keep_alive,
+                on_response=completed,
+            )
+            start = [(name.encode(), value.encode()) for name, value in reply.headers]
+            try:
+                await sender.send(
+                    {"type": "http.response.start", "status": reply.status, "headers": start}
+                )
+                if cycle.disconnected or self.transport.is_closing():
+                    return
+                await sender.send({"type": "http.response.body", "body": reply.body})
+            except Exception:
+                # What uvicorn does when `send` refuses a response it has begun.
+                self.logger.exception("Exception in ASGI application\n")
+                self.transport.close()
 
         def data_received(self, data: bytes) -> None:
             self._head_begun = False
