@@ -185,6 +185,11 @@ def test_api_docs_render_offline_under_the_strict_csp(page: Watched, server: Ser
     expect(p.get_by_role("heading", name=re.compile("^shortstack"))).to_be_visible()
     expect(p.get_by_text("API docs by Redocly")).to_be_visible()
     screenshot(p, "docs-redoc")
+    # Both views lead to each other and back to the app.
+    p.get_by_role("navigation", name="shortstack").get_by_role("link", name="Swagger UI").click()
+    expect(p.locator(".swagger-ui .info .title")).to_contain_text("shortstack")
+    p.get_by_role("link", name="shortstack app").click()
+    expect(p.get_by_test_id("shorten-url")).to_be_visible()
 
 
 def test_shorten_shows_the_short_url_copy_qr_downloads_and_a_taken_alias(

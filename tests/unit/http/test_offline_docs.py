@@ -55,3 +55,17 @@ def test_an_unknown_docs_file_is_a_json_404(client: Any) -> None:
     response = client.get("/docs/static/..%2Fsecrets")
     assert response.status_code == 404
     assert response.json()["message"]
+
+
+@pytest.mark.parametrize(("path", "other"), [("/docs", "/redoc"), ("/redoc", "/docs")])
+def test_each_docs_page_links_back_to_the_app_and_to_the_other_view(
+    client: Any, path: str, other: str
+) -> None:
+    page = client.get(path).text
+    nav = re.search(r'<nav class="docs-nav"[^>]*>(.*?)</nav>', page, re.S)
+    assert nav is not None, path
+    links = dict(re.findall(r'<a[^>]*href="([^"]*)"[^>]*>([^<]*)</a>', nav.group(1)))
+    assert links["/"].endswith("shortstack app")
+    assert other in links
+    assert f'href="{path}" aria-current="page"' in nav.group(1)
+    assert client.get("/").headers["content-type"].startswith("text/html")

@@ -58,20 +58,42 @@ def _asset_files() -> dict[str, Path]:
         "swagger-ui.css": vendor / "swagger-ui.css",
         "swagger-init.js": _OWN_DIR / "swagger-init.js",
         "favicon.svg": _OWN_DIR / "favicon.svg",
+        "docs-nav.css": _OWN_DIR / "docs-nav.css",
     }
 
 
-def _page(title: str, head: str, body: str) -> str:
+_VIEWS = (("/docs", "Swagger UI"), ("/redoc", "ReDoc"))
+_CURRENT = ' aria-current="page"'
+
+
+def _nav(root: str, current: str) -> str:
+    """The way back to the web app and to the other view of the same API.
+
+    The app is at the root of the same origin, locally and behind CloudFront (decision 0404).
+    """
+    views = "".join(
+        f'<a href="{root}{path}"{_CURRENT if path == current else ""}>{name}</a>'
+        for path, name in _VIEWS
+    )
+    return (
+        '<nav class="docs-nav" aria-label="shortstack">'
+        f'<a class="docs-nav-home" href="{root}/">&larr; shortstack app</a>'
+        f'<span class="docs-nav-views">{views}</span></nav>\n'
+    )
+
+
+def _page(title: str, head: str, body: str, nav: str) -> str:
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n"
         f'<link rel="icon" type="image/svg+xml" href="{DOCS_STATIC}/favicon.svg">\n'
-        f"{head}</head>\n<body>\n{body}</body>\n</html>\n"
+        f'<link rel="stylesheet" href="{DOCS_STATIC}/docs-nav.css">\n'
+        f"{head}</head>\n<body>\n{nav}{body}</body>\n</html>\n"
     )
 
 
-def swagger_page(openapi_url: str) -> str:
+def swagger_page(openapi_url: str, root: str = "") -> str:
     """The Swagger UI page: our files only, started by swagger-init.js."""
     return _page(
         "shortstack API: Swagger UI",
@@ -79,10 +101,11 @@ def swagger_page(openapi_url: str) -> str:
         f'<div id="swagger-ui" data-openapi-url="{openapi_url}"></div>\n'
         f'<script src="{DOCS_STATIC}/swagger-ui-bundle.js"></script>\n'
         f'<script src="{DOCS_STATIC}/swagger-init.js"></script>\n',
+        _nav(root, "/docs"),
     )
 
 
-def redoc_page(openapi_url: str) -> str:
+def redoc_page(openapi_url: str, root: str = "") -> str:
     """The ReDoc page: its standalone build starts itself on the <redoc> element."""
     return _page(
         "shortstack API: ReDoc",
@@ -91,6 +114,7 @@ def redoc_page(openapi_url: str) -> str:
         # sidebar lists every operation and the browser's own find still works.
         f'<redoc spec-url="{openapi_url}" disable-search="true"></redoc>\n'
         f'<script src="{DOCS_STATIC}/redoc.standalone.js"></script>\n',
+        _nav(root, "/redoc"),
     )
 
 
@@ -100,12 +124,14 @@ def mount_docs(app: FastAPI, openapi_url: str = "/openapi.json") -> None:
 
     @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
-        page = swagger_page(request.scope.get("root_path", "") + openapi_url)
+        root = request.scope.get("root_path", "")
+        page = swagger_page(root + openapi_url, root)
         return HTMLResponse(page, headers=WEB_HEADERS)
 
     @app.api_route("/redoc", methods=["GET", "HEAD"], include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
-        page = redoc_page(request.scope.get("root_path", "") + openapi_url)
+        root = request.scope.get("root_path", "")
+        page = redoc_page(root + openapi_url, root)
         return HTMLResponse(page, headers=_REDOC_HEADERS)
 
     @app.api_route(
