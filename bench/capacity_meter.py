@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bench.dynamodb_costs import item_size, write_units
+from bench.item_sizes import item_size, write_units
 
 _READS = {"get_item", "query", "batch_get_item", "transact_get_items"}
 _WRITES = {"put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"}

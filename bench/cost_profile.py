@@ -55,7 +55,7 @@ import yaml
 from bench import cold_start
 from bench.capacity_meter import Meter, MeteredDynamoDB, read_units
 from bench.common import REPO
-from bench.dynamodb_costs import item_size, write_units
+from bench.item_sizes import item_size, write_units
 
 PROFILE = REPO / "src" / "shortstack" / "data" / "request_profile.json"
 TEMPLATE = REPO / "infra" / "sam" / "template.yaml"
@@ -563,7 +563,7 @@ def write_profile(profile: dict[str, Any]) -> Path:
 
 
 def main() -> int:
-    from bench.run import machine
+    from bench.common import machine
 
     profile = build_profile(machine())
     print(json.dumps(profile["usage"], indent=2))

@@ -21,11 +21,11 @@ started 4 KB; a Query bills the summed size of what it returns.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
-import math
 import sys
 from typing import Any
+
+from bench.item_sizes import item_size
 
 WRU_USD_PER_MILLION = 0.625
 RRU_USD_PER_MILLION = 0.125
@@ -42,36 +42,6 @@ USER_AGENT = (
     "Chrome/131.0.0.0 Safari/537.36"
 )
 REFERRER = "https://news.ycombinator.com/item?id=42424242"
-
-
-def attribute_size(value: dict[str, Any]) -> int:
-    """Bytes of one attribute value, by DynamoDB's item-size rules."""
-    ((kind, data),) = value.items()
-    if kind == "S":
-        return len(data.encode())
-    if kind == "N":
-        digits = len(data.lstrip("-").replace(".", "").strip("0")) or 1
-        return (digits + 1) // 2 + 1
-    if kind == "B":
-        return len(base64.b64decode(data)) if isinstance(data, str) else len(data)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "L":
-        return 3 + sum(1 + attribute_size(element) for element in data)
-    if kind == "M":
-        return 3 + sum(1 + len(k.encode()) + attribute_size(v) for k, v in data.items())
-    if kind == "SS":
-        return sum(len(element.encode()) for element in data)
-    raise ValueError(kind)
-
-
-def item_size(item: dict[str, Any]) -> int:
-    """Bytes of an item: attribute names plus values."""
-    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
-
-
-def write_units(size: int) -> int:
-    return max(1, math.ceil(size / 1024))
 
 
 def usd_per_million(rru: float, wru: float) -> float:

@@ -26,7 +26,7 @@ from typing import Any
 
 from bench.capacity_meter import Meter, MeteredDynamoDB
 from bench.cost_profile import LINK_BODY, TABLE, Deployment, _load, deployed_on_moto
-from bench.dynamodb_costs import item_size
+from bench.item_sizes import item_size
 from shortstack.adapters.dynamodb.password_attempts import DynamoDBPasswordAttempts
 from shortstack.domain.passwords import WRONG_ATTEMPTS_MAX, Claim
 

@@ -20,14 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +40,7 @@ from bench import (
     upload_import,
     warm_overhead,
 )
-from bench.common import REPO
+from bench.common import REPO, machine
 
 RESULTS = REPO / "bench" / "results.json"
 # Where smoke and partial runs write: untracked (.gitignore), so results.json keeps full runs.
@@ -70,26 +68,6 @@ class Figure:
         verdict = {True: "met", False: "MISSED", None: ""}[self.met]
         value = f"{self.value:,.0f}" if abs(self.value) >= 100 else f"{self.value:,.2f}"
         return f"| {self.name} | {value} {self.unit} | {self.target} | {verdict} |"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "cpu_model": cpu_model(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "os": platform.platform(),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
 
 
 def ensure_wrk() -> bool:
