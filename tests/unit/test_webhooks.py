@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from standardwebhooks import Webhook as Verifier
 
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain import events
+from shortstack.domain.clock import utc_now
 from shortstack.domain.errors import InvalidInput, UnsafeUrl
 from shortstack.domain.visits import Click
 from shortstack.domain.webhooks import (
@@ -237,6 +239,26 @@ def test_a_click_goes_to_the_links_owner_without_the_visitor_hash(
     data = json.loads(body)["data"]
     assert data["short_id"] == link.short_id
     assert "visitor" not in data
+
+
+def test_a_click_on_a_deleted_link_never_reaches_whoever_took_its_alias_later(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    """A click waits in the queue (a receiver was down, the event is retried) while its link
+    is deleted and another user makes a link under the freed alias: that user's receiver
+    must not get the first owner's visitor (referrer, browser, country)."""
+    jwt_like.links.create("alice", url="https://example.com/alice", alias="launch")
+    clicked = events.link_clicked("launch", Click(at=utc_now(), referrer="https://alice.example"))
+    jwt_like.links.delete("alice", "launch")
+    time.sleep(0.002)  # the new link is made after the click, at a later millisecond
+    jwt_like.links.create("bob", url="https://example.com/bob", alias="launch")
+    jwt_like.webhooks.create("bob", RECEIVER, ["LinkClicked"])
+    jwt_like.events.handle(clicked)
+    assert transport.posts == []
+    own = events.link_clicked("launch", Click(at=utc_now(), referrer="https://bob.example"))
+    jwt_like.events.handle(own)
+    [(_, _, _, body)] = transport.posts
+    assert json.loads(body)["data"]["referrer"] == "https://bob.example"
 
 
 def test_a_failed_delivery_raises_so_the_event_is_delivered_again(
