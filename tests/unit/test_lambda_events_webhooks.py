@@ -21,6 +21,8 @@ from tests.webhook_support import ScriptedTransport
 SHORT_ID = "hooked1"
 OWNER = "owner-1"
 RECEIVER = "https://hooks.example.com/in"
+# Before the recorded clicks: a click is its link owner's only if the link existed then.
+MADE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -37,13 +39,12 @@ def events_lambda(
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
     module = fresh_import("shortstack.entrypoints.lambda_events")
     module.container.webhooks.transport = transport
-    now = datetime.now(UTC)
     link = create_link(
         short_id=SHORT_ID,
         owner=OWNER,
         url="https://example.com/",
-        now=now,
-        expires_at=now + timedelta(days=30),
+        now=MADE,
+        expires_at=datetime.now(UTC) + timedelta(days=30),
     )
     module.container.links.links.add(link)
     return module

@@ -233,7 +233,7 @@ def test_a_click_goes_to_the_links_owner_without_the_visitor_hash(
 ) -> None:
     link = jwt_like.links.create("alice", url="https://example.com/")
     jwt_like.webhooks.create("alice", RECEIVER, ["LinkClicked"])
-    click = Click(at=NOW, referrer="https://ref.example", visitor="v-hash")
+    click = Click(at=utc_now(), referrer="https://ref.example", visitor="v-hash")
     jwt_like.events.handle(events.link_clicked(link.short_id, click))
     [(_, _, _, body)] = transport.posts
     data = json.loads(body)["data"]

@@ -148,6 +148,9 @@ class WebhooksService:
         targets = [hook for hook in self.webhooks.list(owner) if hook.wants(event.detail_type)]
         if not targets:
             return
+        named = isinstance(event.detail.get("owner"), str)
+        if not named and not self._clicked_link_is_theirs(event, owner):
+            return
         body = _payload(event)
         budget = min(self.budget_s, self.runtime.time_left() - INVOCATION_MARGIN_S)
         now = time.monotonic()
@@ -177,6 +180,17 @@ class WebhooksService:
         if event.detail_type == "LinkClicked" and isinstance(short_id, str):
             return self.links.owner_of(short_id)
         return None
+
+    def _clicked_link_is_theirs(self, event: Event, owner: str) -> bool:
+        """Whether the link that has a click's id now is the one clicked, and `owner`'s.
+
+        A click names no owner. A click retried after its link was deleted and the alias
+        taken again belongs to nobody: never to the alias's new owner, whose receivers would
+        learn the first owner's visitor. Only asked when the owner has click subscribers,
+        so a click nobody listens to still costs the projected owner read alone.
+        """
+        link = self.links.get(str(event.detail["short_id"]), consistent=False)
+        return link is not None and link.owner == owner and link.created_at <= event.time
 
     def _attempt(self, hook: Webhook, event: Event, body: str, deadline: float) -> bool:
         now = self.clock()
