@@ -274,6 +274,39 @@ def test_api_keys_act_as_their_owner_until_revoked(api: TestClient) -> None:
     assert 'error="invalid_token"' in revoked.headers["www-authenticate"]
 
 
+def test_a_known_caller_without_the_right_gets_an_insufficient_scope_challenge(
+    tmp_path: Path,
+) -> None:
+    """RFC 6750 3.1: a valid token that may not do this is a 403 whose challenge says so;
+    an upload URL's bad signature is no bearer matter and gets none."""
+    with jwt_mode_client(tmp_path, admin_group="operators") as api:
+        alice = bearer(token("alice"))
+        secret = api.post("/api/v1/keys", json={"name": "bot"}, headers=alice).json()["secret"]
+        carol = {"userId": "carol", "name": "Carol", "email": "carol@example.com"}
+        refusals = [
+            api.get("/api/v1/visits/orphan", headers=alice),
+            api.post("/api/v1/users", json=carol, headers=alice),
+            api.post("/api/v1/keys", json={"name": "heir"}, headers=bearer(secret)),
+        ]
+        for refused in refusals:
+            assert refused.status_code == 403
+            message = refused.json()["message"]
+            assert refused.headers["www-authenticate"] == (
+                f'Bearer realm="shortstack", error="insufficient_scope", '
+                f'error_description="{message}"'
+            )
+        upload = api.post(
+            "/api/v1/imports/uploads", json={"filename": "a.csv", "size": 20}, headers=alice
+        ).json()
+        forged = upload["upload_url"].replace("signature=", "signature=0")
+        landed = api.put(forged, content=b"url\nhttps://example.com/\n", headers=TEXT_CSV)
+        assert landed.status_code == 403
+        assert "www-authenticate" not in landed.headers
+
+
+TEXT_CSV = {"content-type": "text/csv"}
+
+
 def test_in_none_mode_nothing_changes_for_the_local_user(client: TestClient) -> None:
     me = client.get("/api/v1/users/me")
     assert me.json() == {"sub": "local", "auth_mode": "none", "via": "none"}
