@@ -166,3 +166,8 @@ class Unauthenticated(DomainError):
 
 class Forbidden(DomainError):
     """The caller is known but may not do this (and the resource's existence is no secret)."""
+
+
+class InsufficientRights(Forbidden):
+    """A caller who sent credentials (a token or an API key) whose rights do not cover this
+    request: RFC 6750's `insufficient_scope`, which the 403's challenge names."""

@@ -17,7 +17,7 @@ from shortstack.domain.apikeys import (
 )
 from shortstack.domain.auth import Principal
 from shortstack.domain.clock import Clock, utc_now
-from shortstack.domain.errors import Forbidden
+from shortstack.domain.errors import InsufficientRights
 from shortstack.service_layer.ports import ApiKeyRepository
 
 _log = logging.getLogger("shortstack.auth")
@@ -25,7 +25,9 @@ _log = logging.getLogger("shortstack.auth")
 
 def _refuse_key_callers(caller: Principal) -> None:
     if not caller.may_manage_api_keys:
-        raise Forbidden("API keys cannot create or revoke API keys: sign in to manage them")
+        raise InsufficientRights(
+            "API keys cannot create or revoke API keys: sign in to manage them"
+        )
 
 
 @dataclass

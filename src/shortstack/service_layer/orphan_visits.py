@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from shortstack.domain.auth import Principal
-from shortstack.domain.errors import Forbidden
+from shortstack.domain.errors import InsufficientRights
 from shortstack.domain.orphan_visits import OrphanVisitKey, OrphanVisits
 from shortstack.domain.pagination import MAX_PAGE_SIZE, Page
 from shortstack.service_layer.ports import OrphanVisitRepository
@@ -25,7 +25,7 @@ class OrphanVisitsService:
         They show paths other people tried, which says something about every owner's links.
         """
         if not caller.operates_the_service:
-            raise Forbidden("orphan visits are shown to members of the admin group only")
+            raise InsufficientRights("orphan visits are shown to members of the admin group only")
         return self.visits.list(limit=max(1, min(limit, MAX_PAGE_SIZE)), cursor=cursor)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from shortstack.domain import events
 from shortstack.domain.auth import Principal
 from shortstack.domain.clock import Clock, utc_now
-from shortstack.domain.errors import Forbidden, UserNotFound
+from shortstack.domain.errors import InsufficientRights, UserNotFound
 from shortstack.domain.pagination import MAX_PAGE_SIZE, Page, decode_cursor
 from shortstack.domain.users import User, create_user
 from shortstack.service_layer.ports import UnitOfWork, UserRepository
@@ -27,7 +27,7 @@ class UsersService:
         With a `caller` that does not run the install, only their own record (userId = sub).
         """
         if caller is not None and not caller.may_manage_user(user_id):
-            raise Forbidden("you can register only yourself: userId must be your own sub")
+            raise InsufficientRights("you can register only yourself: userId must be your own sub")
         now = self.clock()
         user = create_user(user_id=user_id, name=name, email=email, now=now)
         with self.uow.begin() as outbox:

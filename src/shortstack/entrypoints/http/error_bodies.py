@@ -16,6 +16,7 @@ from shortstack.domain.errors import (
     DomainError,
     Forbidden,
     Gone,
+    InsufficientRights,
     InvalidCursor,
     InvalidInput,
     NotFound,
@@ -41,12 +42,14 @@ _DESCRIPTION_CHARS = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 _FIELD_PATH = re.compile(r"[.\[\]]")
 
 
-def bearer_challenge(error: Unauthenticated) -> str:
-    """The `WWW-Authenticate` value of a 401 (RFC 6750 3: no error code without a token)."""
-    if not error.invalid_token:
+def bearer_challenge(error: Unauthenticated | InsufficientRights) -> str:
+    """The `WWW-Authenticate` value of a 401, or of a 403 for lacking rights (RFC 6750 3:
+    no error code without a token; 3.1: `insufficient_scope` for a valid one that may not)."""
+    if isinstance(error, Unauthenticated) and not error.invalid_token:
         return f'Bearer realm="{REALM}"'
+    code = "invalid_token" if isinstance(error, Unauthenticated) else "insufficient_scope"
     description = _DESCRIPTION_CHARS.sub("", error.message)[:200]
-    return f'Bearer realm="{REALM}", error="invalid_token", error_description="{description}"'
+    return f'Bearer realm="{REALM}", error="{code}", error_description="{description}"'
 
 
 def status_for(error: DomainError) -> int:
@@ -76,6 +79,6 @@ def domain_error_answer(
     """
     where = "query" if isinstance(exc, InvalidInput) and exc.field in query_names else "body"
     headers = None
-    if isinstance(exc, Unauthenticated):
+    if isinstance(exc, Unauthenticated | InsufficientRights):
         headers = {"WWW-Authenticate": bearer_challenge(exc)}
     return status_for(exc), domain_error_body(exc, where), headers
