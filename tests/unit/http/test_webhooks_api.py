@@ -253,3 +253,26 @@ def test_in_jwt_mode_another_callers_webhook_is_404_and_never_listed(tmp_path: P
             refused = api.post("/api/v1/webhooks", json={**body, "url": url}, headers=alice)
             assert refused.status_code == 422, url
             assert refused.json()["detail"][0]["loc"] == ["body", "url"]
+
+
+def test_the_documented_url_pattern_says_https_where_plain_http_is_refused(
+    tmp_path: Path, api: TestClient
+) -> None:
+    """Schemathesis against a jwt-mode server sent `http://...`, which the document's pattern
+    offered, and got the 422 for plain http: the pattern follows the setting that decides."""
+    import re
+
+    from tests.auth_support import jwt_mode_client
+
+    def pattern(client: TestClient) -> re.Pattern[str]:
+        schema = client.get("/openapi.json").json()["components"]["schemas"]
+        return re.compile(schema["WebhookCreate"]["properties"]["url"]["pattern"])
+
+    with jwt_mode_client(tmp_path / "jwt") as jwt_api:
+        refusing = pattern(jwt_api)
+    assert refusing.search("https://hooks.example.com/in")
+    assert refusing.search(" HTTPS://hooks.example.com/in ")
+    assert not refusing.search("http://hooks.example.com/in")
+    laptop = pattern(api)  # AUTH_MODE=none on a local stage takes plain http too
+    assert laptop.search("http://127.0.0.1:9000/in")
+    assert laptop.search("https://hooks.example.com/in")
