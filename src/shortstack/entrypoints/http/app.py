@@ -55,6 +55,9 @@ from shortstack.entrypoints.http.routes import (
     webhooks,
 )
 from shortstack.entrypoints.http.schemas.common import ErrorBody
+from shortstack.entrypoints.http.schemas.webhooks import (
+    HTTPS_WEBHOOK_URL_PATTERN as HTTPS_WEBHOOK_URL,
+)
 from shortstack.entrypoints.http.web import mount_frontend
 from shortstack.observability import configure_logging, logger
 
@@ -145,6 +148,9 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
         rate_limited_posts=rate_limited,
         unanswered={**redirects.UNANSWERED, **shorten.UNANSWERED},
         maximums={("ImportUploadCreate", "size"): settings.import_upload_max_bytes},
+        patterns=(
+            {} if settings.webhooks_allow_http else {("WebhookCreate", "url"): HTTPS_WEBHOOK_URL}
+        ),
     )
 
     # add_middleware wraps: the last one added runs first on a request.

@@ -63,9 +63,10 @@ def document_edge_errors(
     rate_limited_posts: bool = False,
     unanswered: Mapping[str, Collection[str]] | None = None,
     maximums: Mapping[tuple[str, str], int] | None = None,
+    patterns: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[str, Any]:
     """Add the edge's error statuses to every operation of `schema` (idempotent), and the
-    `maximums` that settings give fields: {(model, field): maximum}.
+    `maximums` and `patterns` that settings give fields: {(model, field): value}.
 
     `unanswered` maps an operationId to the edge's statuses that operation never answers.
     """
@@ -78,6 +79,8 @@ def document_edge_errors(
         for choice in field.get("anyOf", [field]):  # an optional field: its non-null choice
             if choice.get("type") == "integer":
                 choice["maximum"] = maximum
+    for (model, name), pattern in (patterns or {}).items():
+        components[model]["properties"][name]["pattern"] = pattern
     for path_item in schema.get("paths", {}).values():
         for method in _METHODS:
             if method in path_item:
@@ -93,6 +96,7 @@ def install_openapi(
     rate_limited_posts: bool = False,
     unanswered: Mapping[str, Collection[str]] | None = None,
     maximums: Mapping[tuple[str, str], int] | None = None,
+    patterns: Mapping[tuple[str, str], str] | None = None,
 ) -> None:
     """Make `app.openapi()` return the document with the edge's errors added."""
     build = app.openapi
@@ -100,7 +104,11 @@ def install_openapi(
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             app.openapi_schema = document_edge_errors(
-                build(), rate_limited_posts, unanswered=unanswered, maximums=maximums
+                build(),
+                rate_limited_posts,
+                unanswered=unanswered,
+                maximums=maximums,
+                patterns=patterns,
             )
         return app.openapi_schema
 

@@ -15,6 +15,8 @@ EventType = Literal["LinkClicked", "LinkCreated", "LinkUpdated", "LinkDeleted", 
 # What a pattern can state of a delivery's address (domain.webhooks.check_target): an http(s)
 # scheme, then printable ASCII without spaces. Documentation only: the domain checks it too.
 WEBHOOK_URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[\x21-\x7e]+\s*$"
+# The document's pattern where plain http is refused (every mode but the laptop's).
+HTTPS_WEBHOOK_URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]://[\x21-\x7e]+\s*$"
 WebhookUrl = Annotated[
     str,
     StringConstraints(min_length=1, max_length=URL_MAX_LENGTH),
