@@ -8,6 +8,8 @@ stream consumer's window fold (add_window), retried closes included.
 
 from __future__ import annotations
 
+import random
+import string
 from datetime import date, timedelta
 from typing import Any
 
@@ -126,6 +128,34 @@ def test_the_window_fold_adds_owners_days_once_per_window(adapters: Adapters) ->
     [today] = stats.owner_days("alice", DAY, DAY)
     assert (today.clicks, today.counts[LINKS]["link0002"]) == (44, 3)
     assert today.counts["countries"] == {"DE": 42, "FR": 2}
+
+
+@pytest.mark.parametrize("storage", [STORAGES[-1], DYNAMODB_LOCAL], indirect=True)
+def test_a_day_of_more_referrers_than_an_item_holds_still_folds(adapters: Adapters) -> None:
+    """Any visitor names the Referer it likes. A link's day, and its owner's, keeps one count
+    per referrer host in one item: 9,000 distinct hosts in a day would pass DynamoDB's 400 KB
+    item, every later window close of that day would fail, and the stream shard's batches,
+    other links' clicks with them, would end as dead letters. Beyond a bound the smallest
+    counts add up under one value; the day's clicks stay exact."""
+    stats = adapters.stats
+    assert isinstance(stats, DynamoDBClickStatsRepository)
+    owners = {"link0001": "alice"}
+    draw = random.Random(7)
+    for n in range(3):
+        hosts = ["".join(draw.choices(string.ascii_lowercase, k=60)) for _ in range(3000)]
+        window = _window(
+            [
+                owned(n * 10_000 + c, "link0001", referrer=f"{host}.example", visitor=f"v{c}")
+                for c, host in enumerate(hosts)
+            ]
+        )
+        stats.add_window("shard-1", _start(n), window.days, window.owner_days(owners))
+    [link] = stats.days("link0001", DAY, DAY)
+    [owner] = stats.owner_days("alice", DAY, DAY)
+    for day in (link, owner):
+        assert day.clicks == 9000
+        assert sum(day.counts["referrers"].values()) == 9000
+        assert len(day.counts["referrers"]) <= 1000
 
 
 class CountingClient:
