@@ -93,6 +93,14 @@ _SKETCH_ATTEMPTS = 10
 # referrers, countries and clicked links would make hundreds of counters, and a write
 # costs a WRU per KB of the whole item (docs/decisions/0110).
 _PACKED = "cnt"
+# A day's values per dimension in the packed counts. A visitor names any Referer it likes:
+# about 9,000 distinct hosts in a day would pass DynamoDB's 400 KB item, and every later
+# window close of that day, with the other links' days of its stream shard, would fail
+# until the shard's batches went to the dead-letter queue. Past this many values the
+# smallest counts are added up under OTHER; the day's clicks stay exact, and so do the
+# counts of its most frequent values (docs/decisions/0110).
+VALUES_PER_DIMENSION = 200
+OTHER = "(other)"
 # The event source mapping's TumblingWindowInSeconds (docs/decisions/0105).
 WINDOW_S = 900
 # How many link days a container remembers per shard (a few hundred bytes each).
@@ -443,11 +451,22 @@ def _merge_packed(request: dict[str, Any], stats: DailyStats, before: bytes | No
         bucket = counts.setdefault(dimension, {})
         for value, count in found.items():
             bucket[value] = bucket.get(value, 0) + count
+        if len(bucket) > VALUES_PER_DIMENSION:
+            counts[dimension] = bounded(bucket)
     packed = zlib.compress(
         json.dumps({d: c for d, c in counts.items() if c}, separators=(",", ":")).encode(), 9
     )
     _set_binary(request, _PACKED, packed, before)
     return packed
+
+
+def bounded(bucket: dict[str, int]) -> dict[str, int]:
+    """The VALUES_PER_DIMENSION - 1 largest counts (ties by value), the rest under OTHER."""
+    rest = bucket.pop(OTHER, 0)
+    ranked = sorted(bucket.items(), key=lambda pair: (-pair[1], pair[0]))
+    kept = dict(ranked[: VALUES_PER_DIMENSION - 1])
+    kept[OTHER] = rest + sum(count for _, count in ranked[VALUES_PER_DIMENSION - 1 :])
+    return kept
 
 
 def unpack_counts(data: bytes | None) -> dict[str, dict[str, int]]:
