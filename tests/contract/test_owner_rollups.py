@@ -317,3 +317,27 @@ def test_an_owners_day_written_from_two_shards_stays_exact(adapters: Adapters) -
     assert today.counts[LINKS] == {"link0001": 20, "link0002": 4}
     assert today.counts["countries"] == {"DE": 20, "FR": 4}
     assert (today.clicks, today.unique_visitors) == (24, 9)
+
+
+@pytest.mark.parametrize("storage", [STORAGES[-1], DYNAMODB_LOCAL], indirect=True)
+def test_a_month_of_days_full_of_referrers_still_rolls_up(adapters: Adapters) -> None:
+    """A rolled-up month keeps a counter per value as an attribute of one item: 30 days of a
+    day's full share of distinct referrer hosts (visitors choose them) would pass the 400 KB
+    item, and every maintenance run would fail on that link's month."""
+    stats, rollup = adapters.stats, adapters.stats_rollup
+    assert isinstance(stats, DynamoDBClickStatsRepository)
+    draw = random.Random(11)
+    first = date(2026, 6, 1)
+    for n in range(30):
+        window = ClickWindow()
+        for c in range(199):
+            host = "".join(draw.choices(string.ascii_lowercase, k=90))
+            day = first + timedelta(days=n)
+            window.add(str(n * 1000 + c), owned(n * 1000 + c, "month01", day=day, referrer=host))
+        stats.add_window("shard-1", f"2026-06-{n + 1:02d}T10:00:00+00:00", window.days, {})
+    days = stats.days("month01", first, date(2026, 6, 30))
+    assert len(days) == 30
+    assert rollup.roll_up_days("month01", days) == 30
+    [june] = stats.months("month01", first, first)
+    assert june.clicks == 30 * 199
+    assert sum(june.counts["referrers"].values()) == 30 * 199
