@@ -20,7 +20,12 @@ from botocore.exceptions import ClientError
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.errors import cancellation_codes, error_code
-from shortstack.adapters.dynamodb.stats import counter_attributes, period_stats
+from shortstack.adapters.dynamodb.stats import (
+    VALUES_PER_DIMENSION,
+    bounded,
+    counter_attributes,
+    period_stats,
+)
 from shortstack.adapters.dynamodb.sweep import DEFAULT_MAX_PAGES, Sweep, sweep
 from shortstack.domain.analytics import DailyStats, month_start, months_of
 
@@ -88,6 +93,11 @@ class DynamoDBClickStatsRollUp:
         if before is not None:
             merged.absorb(before)
         merged.absorb(total)
+        # A counter per value is an attribute of the month's one item: a month of days full
+        # of distinct referrers would pass its 400 KB, so it keeps as many values as a day.
+        for dimension, bucket in merged.counts.items():
+            if len(bucket) > VALUES_PER_DIMENSION:
+                merged.counts[dimension] = bounded(bucket)
         put: PutTypeDef = {
             "TableName": self._table,
             "Item": to_attributes({**month_key, **counter_attributes(merged)}),
