@@ -397,6 +397,22 @@ def test_a_function_url_event_through_cloudfront_redirects_and_records_the_viewe
     assert event.detail["visitor"] == expected  # the viewer's, not CloudFront's address
 
 
+def test_a_function_url_path_with_an_escaped_letter_names_the_same_link(
+    api_lambda: Any, redirect_lambda: Any
+) -> None:
+    """A function URL hands the path on as the viewer sent it, escapes and all; `/%61bc` is
+    the path `/abc` (RFC 3986, 6.2.2.2), as the local server and API Gateway read it."""
+    short_id = shorten(api_lambda)
+    escaped = f"%{ord(short_id[0]):02X}{short_id[1:]}"
+    response = invoke(redirect_lambda, "lambda_url_redirect_get.json", id=escaped)
+    assert response["statusCode"] == 302
+    assert response["headers"]["location"].startswith("https://www.example.com/")
+    assert clicks(api_lambda, short_id) == 1
+    # An escaped "/" is still no short link's path.
+    slash = invoke(redirect_lambda, "lambda_url_redirect_get.json", id=f"{short_id}%2Fx")
+    assert slash["statusCode"] == 404
+
+
 @pytest.mark.parametrize(
     "purpose", [{"sec-purpose": "prefetch;prerender"}, {"purpose": "prefetch"}]
 )
