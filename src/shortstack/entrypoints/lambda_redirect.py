@@ -24,6 +24,7 @@ import logging
 import sys
 import time
 from typing import Any
+from urllib.parse import unquote
 
 from shortstack.adapters.aws import ORPHAN_VISIT_BUDGET, REDIRECT_BUDGET, lazy_client, make_client
 from shortstack.adapters.crawlers import crawler_kind
@@ -138,6 +139,10 @@ def short_id_of(event: dict[str, Any]) -> str:
         return str(parameters["short_id"])
     # A function URL hands every path to the function: only `/<id>` can be a short link.
     path = str(event.get("rawPath") or "")
+    if "%" in path:
+        # ... as the viewer wrote it: `/%61bc` is the path `/abc` (RFC 3986), as the local
+        # server and API Gateway read it; an escaped "/" still makes two segments.
+        path = unquote(path)
     return path[1:] if path.count("/") == 1 else ""
 
 
