@@ -142,10 +142,11 @@ class DynamoDBImportRepository:
             raise
 
     def get(self, import_id: str) -> ImportJob | None:
+        key = keys.import_key(import_id)
+        if not keys.storable(key):
+            return None
         response = self._client.get_item(
-            TableName=self._table,
-            Key=to_attributes(keys.import_key(import_id)),
-            ConsistentRead=True,
+            TableName=self._table, Key=to_attributes(key), ConsistentRead=True
         )
         raw = response.get("Item")
         return _to_job(raw) if raw else None

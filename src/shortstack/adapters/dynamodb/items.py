@@ -71,8 +71,11 @@ class DynamoDBItemRepository:
             raise Conflict(f"item {item.item_id!r} already exists")
 
     def get(self, owner: str, item_id: str) -> Item | None:
+        key = keys.item_key(item_id)
+        if not keys.storable(key):
+            return None
         response = self._client.get_item(
-            TableName=self._table, Key=to_attributes(keys.item_key(item_id)), ConsistentRead=True
+            TableName=self._table, Key=to_attributes(key), ConsistentRead=True
         )
         raw = response.get("Item")
         if raw is None or raw.get("owner", {}).get("S") != owner:

@@ -43,6 +43,22 @@ class Key(TypedDict):
     SK: str
 
 
+# DynamoDB's bounds on a key's parts, in UTF-8 bytes. A request naming a longer key is
+# refused (ValidationException), so an id that long names no item: `storable` says so
+# before a read, update or delete by a client's id asks for it.
+PARTITION_KEY_MAX = 2048
+SORT_KEY_MAX = 1024
+
+
+def storable(key: Key) -> bool:
+    """Whether DynamoDB can hold an item under `key` at all."""
+    pk, sk = key["PK"], key["SK"]
+    # A character is at most 4 bytes in UTF-8: short keys need no encoding to measure.
+    if len(pk) * 4 <= PARTITION_KEY_MAX and len(sk) * 4 <= SORT_KEY_MAX:
+        return True
+    return len(pk.encode()) <= PARTITION_KEY_MAX and len(sk.encode()) <= SORT_KEY_MAX
+
+
 def escape(part: str) -> str:
     """Make a free-text value safe to embed between '#' separators."""
     return part.replace("%", "%25").replace("#", "%23")

@@ -289,6 +289,8 @@ class DynamoDBLinkRepository:
         return replace(link, click_count=link.click_count + extra.get(short_id, 0))
 
     def owner_of(self, short_id: str) -> str | None:
+        if not keys.storable(keys.link_key(short_id)):
+            return None
         # Eventually consistent and projected: half a read unit, whatever the item's size.
         item = self._client.get_item(
             TableName=self._table,
@@ -300,10 +302,11 @@ class DynamoDBLinkRepository:
 
     def _read(self, short_id: str, *, consistent: bool) -> tuple[Link, bool] | None:
         """The link item as stored, and whether its clicks are spread over shards too."""
+        key = keys.link_key(short_id)
+        if not keys.storable(key):
+            return None
         response = self._client.get_item(
-            TableName=self._table,
-            Key=to_attributes(keys.link_key(short_id)),
-            ConsistentRead=consistent,
+            TableName=self._table, Key=to_attributes(key), ConsistentRead=consistent
         )
         raw = response.get("Item")
         return (_to_link(raw), MARKER in raw) if raw is not None else None
@@ -355,6 +358,8 @@ class DynamoDBLinkRepository:
         raise ServiceUnavailable("DynamoDB kept click counts unprocessed (throttled); try again")
 
     def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
+        if not keys.storable(keys.link_key(short_id)):
+            raise LinkNotFound(short_id)
         # SET only the fields sent: concurrent updates and clicks never lose each other's work.
         # `changed_fields` tells the stream consumer what LinkUpdated names (stream_events.py).
         sets: dict[str, Any] = {"updated_at": to_iso(now), CHANGED: changes.changed_fields()}

@@ -85,6 +85,8 @@ def update_owned(
     removes: Sequence[str] = (),
 ) -> dict[str, Any] | None:
     """SET `sets` and REMOVE `removes` on the owner's item; its new attributes, or None."""
+    if not keys.storable(key):
+        return None
     try:
         response = client.update_item(
             **owned_update(table, key, owner, sets, removes), ReturnValues="ALL_NEW"
@@ -99,6 +101,8 @@ def update_owned(
 
 def delete_owned(client: DynamoDBClient, table: str, key: keys.Key, owner: str) -> bool:
     """Delete the owner's item; False when there was none (or it is someone else's)."""
+    if not keys.storable(key):
+        return False
     try:
         client.delete_item(
             TableName=table,

@@ -77,10 +77,11 @@ class DynamoDBWebhookRepository:
             raise Conflict("a webhook with this id already exists")
 
     def get(self, owner: str, webhook_id: str) -> Webhook | None:
+        key = keys.webhook_key(owner, webhook_id)
+        if not keys.storable(key):
+            return None
         item = self._client.get_item(
-            TableName=self._table,
-            Key=to_attributes(keys.webhook_key(owner, webhook_id)),
-            ConsistentRead=True,
+            TableName=self._table, Key=to_attributes(key), ConsistentRead=True
         ).get("Item")
         return _to_webhook(from_attributes(item)) if item else None
 
@@ -124,6 +125,8 @@ class DynamoDBWebhookRepository:
         self._client.put_item(TableName=self._table, Item=to_attributes(record))
 
     def deliveries(self, webhook_id: str, limit: int) -> builtins.list[Delivery]:
+        if not keys.storable({"PK": keys.webhook_deliveries(webhook_id), "SK": ""}):
+            return []
         page = self._client.query(
             TableName=self._table,
             KeyConditionExpression="PK = :hook AND begins_with(SK, :prefix)",
