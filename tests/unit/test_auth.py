@@ -307,6 +307,19 @@ def test_a_known_caller_without_the_right_gets_an_insufficient_scope_challenge(
 TEXT_CSV = {"content-type": "text/csv"}
 
 
+def test_where_api_keys_are_turned_off_none_is_minted(tmp_path: Path) -> None:
+    """The deployed wiring (API_KEYS_ENABLED=false: the gateway's JWT authorizer refuses
+    `sk_` headers) handed out secrets that could never authenticate, and that would all start
+    working, wherever they had been pasted, the day the setting was turned on."""
+    with jwt_mode_client(tmp_path, api_keys_enabled=False) as api:
+        alice = bearer(token("alice"))
+        refused = api.post("/api/v1/keys", json={"name": "bot"}, headers=alice)
+        assert refused.status_code == 403
+        assert "API_KEYS_ENABLED" in refused.json()["message"]
+        assert "www-authenticate" not in refused.headers
+        assert api.get("/api/v1/keys", headers=alice).json() == []
+
+
 def test_in_none_mode_nothing_changes_for_the_local_user(client: TestClient) -> None:
     me = client.get("/api/v1/users/me")
     assert me.json() == {"sub": "local", "auth_mode": "none", "via": "none"}
