@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from shortstack.entrypoints.http.deps import ApiKeysDep, CallerDep
+from shortstack.domain.errors import Forbidden
+from shortstack.entrypoints.http.deps import ApiKeysDep, CallerDep, ContainerDep
 from shortstack.entrypoints.http.schemas.apikeys import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 
@@ -12,16 +13,33 @@ router = APIRouter(prefix="/api/v1/keys", tags=["auth"])
 KEY_CALLER: Responses = {
     403: {"model": ErrorBody, "description": "called with an API key: keys cannot manage keys"}
 }
+CREATE_REFUSED: Responses = {
+    403: {
+        "model": ErrorBody,
+        "description": "called with an API key (keys cannot manage keys), or API keys are "
+        "turned off on this deployment (API_KEYS_ENABLED=false)",
+    }
+}
+TURNED_OFF = (
+    "API keys are turned off on this deployment (API_KEYS_ENABLED=false): a key would never "
+    "authenticate; use a token from the identity provider"
+)
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
-    responses={**KEY_CALLER, 409: {"model": ErrorBody, "description": "too many keys"}},
+    responses={**CREATE_REFUSED, 409: {"model": ErrorBody, "description": "too many keys"}},
 )
-async def create_key(body: ApiKeyCreate, caller: CallerDep, keys: ApiKeysDep) -> ApiKeyCreated:
+async def create_key(
+    body: ApiKeyCreate, caller: CallerDep, keys: ApiKeysDep, container: ContainerDep
+) -> ApiKeyCreated:
     """A new key, shown once in `secret`; send it as `Authorization: Bearer sk_...`."""
+    if not container.settings.api_keys_enabled:
+        # Never mint a secret that cannot work here: it would start working, wherever it
+        # was pasted, the day the setting is turned on.
+        raise Forbidden(TURNED_OFF)
     key, secret = keys.create(caller, body.name)
     return ApiKeyCreated(**ApiKeyPublic.of(key).model_dump(), secret=secret)
 
