@@ -676,3 +676,40 @@ def test_a_cold_api_containers_first_page_or_health_loads_no_pydantic(
         assert [link["short_id"] for link in body] in (["seen1"], ["seen2"])
     else:
         assert sorted(link["short_id"] for link in body) == ["seen1", "seen2"]
+
+
+# What Lambda hands back at most from a synchronous invocation; past it API Gateway answers
+# its own 500 and the client never sees the page.
+LAMBDA_RESPONSE_MAX = 6 * 1024 * 1024
+
+
+def test_a_page_of_the_largest_links_fits_in_a_lambda_response(pair: Pair) -> None:
+    """100 links near their size limits (ten rules with queries, five variants, a preview,
+    an emoji title) make a 7 MB page: on AWS `GET /api/v1/links?limit=100` could not be
+    answered at all. A page ends before that; its cursor leads to the rest."""
+    url = "https://example.com/" + "u" * 2020
+    rule = {"url": url, "query": {f"k{i}" + "q" * 60: "v" * 256 for i in range(10)}}
+    for n in range(100):
+        body = {
+            "url": url,
+            "alias": f"big{n:03d}",
+            "title": "\U0001f600" * 200,
+            "fallback_url": url,
+            "rules": [rule] * 10,
+            "variants": [{"url": url, "weight": 20}] * 5,
+            "preview": {"title": "T" * 200, "description": "D" * 500, "image_url": url},
+        }
+        assert pair.light(create(body))["statusCode"] == 201
+        assert pair.full(create(body))["statusCode"] == 201
+    seen: list[str] = []
+    query = "limit=100"
+    while True:
+        page = pair.by_front(at("/api/v1/links", query))
+        assert page["statusCode"] == 200
+        assert len(json.dumps(page)) < LAMBDA_RESPONSE_MAX
+        seen += [link["short_id"] for link in json.loads(page["body"])]
+        cursor = page["headers"].get("x-next-cursor")
+        if not cursor:
+            break
+        query = f"limit=100&cursor={cursor}"
+    assert sorted(seen) == [f"big{n:03d}" for n in range(100)]
