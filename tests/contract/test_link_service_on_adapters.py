@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
 from shortstack.adapters.crawlers import crawler_kind
+from shortstack.adapters.useragent import classify_user_agent
 from shortstack.adapters.memory.events import MemoryEventPublisher
 from shortstack.bootstrap import Adapters
+from shortstack.domain import events
+from shortstack.domain.analytics import ClickFacts
 from shortstack.domain.errors import AliasTaken
 from shortstack.domain.target_urls import OwnHosts
 from shortstack.domain.visits import Visit
+from shortstack.service_layer.analytics import AnalyticsService
 from shortstack.service_layer.events import PublishingUnitOfWork
 from shortstack.service_layer.links import LinksService
 from shortstack.service_layer.redirects import Redirect, RedirectService
@@ -86,3 +92,37 @@ def test_racing_batches_settle_each_alias_per_entry(
     outcomes = race(20, batch)
     assert sorted(outcomes) == ["201"] + ["409"] * 19
     assert all(present(adapters.links.get(f"mine-{n}")).owner == f"user{n}" for n in range(20))
+
+
+def test_a_deleted_links_stats_are_gone_before_its_alias_is_taken_again_and_stay_the_new_owners(
+    links: LinksService, adapters: Adapters
+) -> None:
+    """Alice's visitors never show in Bob's stats, and her link's late cleanup spares his."""
+    day = date(2026, 11, 20)
+    analytics = AnalyticsService(adapters.stats, adapters.links, classify_user_agent)
+    links.create("alice", url="https://alice.example/", alias="launch")
+    adapters.stats.fold(_click(1, "alice", "alice-secret.example", day))
+    deleted_at = datetime.now(UTC)
+    links.delete("alice", "launch")
+    # Bob takes the alias before the LinkDeleted event is handled (on AWS: seconds later,
+    # or never while it sits in the dead-letter queue).
+    links.create("bob", url="https://bob.example/", alias="launch")
+    assert adapters.stats.days("launch", day, day) == []
+    adapters.stats.fold(_click(2, "bob", "bob.example", day))
+    analytics.forget_link(events.link_deleted("launch", "alice", deleted_at))
+    [bobs] = adapters.stats.days("launch", day, day)
+    assert (bobs.clicks, bobs.counts["referrers"]) == (1, {"bob.example": 1})
+
+
+def _click(n: int, owner: str, referrer: str, day: date) -> ClickFacts:
+    return ClickFacts(
+        event_id=f"click-{n}",
+        short_id="launch",
+        day=day,
+        referrer=referrer,
+        browser="Chrome",
+        device="desktop",
+        is_bot=False,
+        country="DE",
+        owner=owner,
+    )
