@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from shortstack.adapters.crawlers import crawler_kind
-from shortstack.adapters.useragent import classify_user_agent
 from shortstack.adapters.memory.events import MemoryEventPublisher
+from shortstack.adapters.useragent import classify_user_agent
 from shortstack.bootstrap import Adapters
 from shortstack.domain import events
 from shortstack.domain.analytics import ClickFacts

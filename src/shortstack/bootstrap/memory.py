@@ -21,8 +21,8 @@ from shortstack.service_layer.events import Idempotency, LazyIdempotency, Publis
 
 def adapters_for(settings: Settings) -> Adapters:
     """Fresh, empty stores (`settings` chooses nothing here; the signature is every store's)."""
-    links = MemoryLinkRepository()
     stats = MemoryClickStatsRepository()
+    links = MemoryLinkRepository(forget_stats=stats.delete_link)
     publisher = MemoryEventPublisher()
     return Adapters(
         apikeys=MemoryApiKeyRepository(),

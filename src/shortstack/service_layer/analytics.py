@@ -90,9 +90,16 @@ class AnalyticsService:
         self.stats.fold_many(folded)
 
     def forget_link(self, event: Event) -> None:
-        """A deleted link's stats go with it."""
+        """A deleted link's stats go with it, unless its id names a link again.
+
+        Every store's delete removes them already; this is for a delete whose removal of
+        the stats did not finish. Once a link has the id again, the stats under it are
+        that link's: a late or replayed LinkDeleted must not erase them.
+        """
         short_id = event.detail.get("short_id")
-        if isinstance(short_id, str) and short_id:
+        if not isinstance(short_id, str) or not short_id:
+            return
+        if self.links.get(short_id, consistent=True) is None:
             self.stats.delete_link(short_id)
 
     def report(

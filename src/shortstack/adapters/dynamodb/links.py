@@ -476,7 +476,21 @@ class DynamoDBLinkRepository:
     def delete(self, owner: str, short_id: str) -> bool:
         from shortstack.adapters.dynamodb.owned import delete_owned
 
-        return delete_owned(self._client, self._table, keys.link_key(short_id), owner)
+        if not delete_owned(self._client, self._table, keys.link_key(short_id), owner):
+            return False
+        self._forget_stats(short_id)
+        return True
+
+    def _forget_stats(self, short_id: str) -> None:
+        """The deleted link's stats, before anyone can take its id again.
+
+        LinkDeleted's handler deletes them too, seconds later (or, from the dead-letter
+        queue, much later): a link made under the alias meanwhile would show the old
+        link's visitors as its own, and that cleanup would then erase the new link's.
+        """
+        from shortstack.adapters.dynamodb.stats import delete_link_stats
+
+        delete_link_stats(self._client, self._table, short_id)
 
     def expired_before(self, cutoff: datetime) -> Iterator[str]:
         """Expired links found by the resumable maintenance Scan (sweep.py says why)."""
@@ -507,6 +521,7 @@ class DynamoDBLinkRepository:
             if is_conditional_check_failure(exc):
                 return None
             raise
+        self._forget_stats(short_id)
         return str(response["Attributes"]["owner"]["S"])
 
     def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:

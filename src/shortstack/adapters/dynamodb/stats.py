@@ -382,34 +382,39 @@ class DynamoDBClickStatsRepository:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def delete_link(self, short_id: str) -> None:
-        self._delete_shards(short_id)
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :stats)",
-            "ExpressionAttributeValues": to_attributes(
-                {":pk": keys.link_partition(short_id), ":stats": keys.STATS_PREFIX}
-            ),
-            "ProjectionExpression": "PK, SK",
-        }
-        while True:
-            page = self._client.query(**request)
-            for item in page.get("Items", []):
-                self._client.delete_item(TableName=self._table, Key=item)
-            if "LastEvaluatedKey" not in page:
-                return
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        delete_link_stats(self._client, self._table, short_id)
 
-    def _delete_shards(self, short_id: str) -> None:
-        """A hot link's counter shards go with its stats (a new link may take its id)."""
-        wanted = shard_keys(short_id, HOT_SHARDS)
-        found = self._client.batch_get_item(
-            RequestItems={self._table: {"Keys": wanted, "ProjectionExpression": "PK, SK"}}
-        )
-        for key in found.get("Responses", {}).get(self._table, []):
-            self._client.delete_item(TableName=self._table, Key=key)
-        unprocessed = found.get("UnprocessedKeys", {}).get(self._table)
-        for key in unprocessed["Keys"] if unprocessed else []:
-            self._client.delete_item(TableName=self._table, Key=key)
+
+def delete_link_stats(client: DynamoDBClient, table: str, short_id: str) -> None:
+    """A link's days, months and hot-link counter shards (a new link may take its id)."""
+    _delete_shards(client, table, short_id)
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :stats)",
+        "ExpressionAttributeValues": to_attributes(
+            {":pk": keys.link_partition(short_id), ":stats": keys.STATS_PREFIX}
+        ),
+        "ProjectionExpression": "PK, SK",
+    }
+    while True:
+        page = client.query(**request)
+        for item in page.get("Items", []):
+            client.delete_item(TableName=table, Key=item)
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _delete_shards(client: DynamoDBClient, table: str, short_id: str) -> None:
+    wanted = shard_keys(short_id, HOT_SHARDS)
+    found = client.batch_get_item(
+        RequestItems={table: {"Keys": wanted, "ProjectionExpression": "PK, SK"}}
+    )
+    for key in found.get("Responses", {}).get(table, []):
+        client.delete_item(TableName=table, Key=key)
+    unprocessed = found.get("UnprocessedKeys", {}).get(table)
+    for key in unprocessed["Keys"] if unprocessed else []:
+        client.delete_item(TableName=table, Key=key)
 
 
 class _Merged(NamedTuple):

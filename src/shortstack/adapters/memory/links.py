@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 from datetime import datetime
 
@@ -42,9 +42,12 @@ def sort_position(link: Link) -> str:
 
 
 class MemoryLinkRepository:
-    def __init__(self) -> None:
+    def __init__(self, forget_stats: Callable[[str], None] | None = None) -> None:
         self._links: dict[str, Link] = {}
         self._lock = threading.Lock()
+        # A deleted link's stats go with it, under the lock, before its id can be taken
+        # again (as SQLite's delete and DynamoDB's do).
+        self._forget_stats = forget_stats or (lambda short_id: None)
 
     def add(self, link: Link) -> None:
         with self._lock:
@@ -100,6 +103,7 @@ class MemoryLinkRepository:
             if link is None or link.owner != owner:
                 return False
             del self._links[short_id]
+            self._forget_stats(short_id)
             return True
 
     def expired_before(self, cutoff: datetime) -> Iterator[str]:
@@ -117,6 +121,7 @@ class MemoryLinkRepository:
             if link is None or link.expires_at is None or link.expires_at >= cutoff:
                 return None
             del self._links[short_id]
+            self._forget_stats(short_id)
             return link.owner
 
     def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:
