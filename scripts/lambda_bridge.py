@@ -434,7 +434,7 @@ class Bridge:
         answer = self.call("redirect", event, REDIRECT_TIMEOUT_S + 1)
         if method == "GET" and 300 <= answer.status < 400:
             with self.lock:
-                key = raw_path[1:]
+                key = urllib.parse.unquote(raw_path[1:])
                 self.redirects[key] = self.redirects.get(key, 0) + 1
         return answer
 
@@ -699,7 +699,7 @@ def stream_check(bridge: Bridge) -> bool:
     ok = failures == 0
     checked = 0
     for short_id, answered in sorted(bridge.redirects.items()):
-        link = links.get(urllib.parse.unquote(short_id))
+        link = links.get(short_id)
         if link is None:
             continue  # deleted since: its stats went with it
         days = stats.days(link.short_id, last - timedelta(days=2), last)
