@@ -148,6 +148,12 @@ _LANGUAGES = (
 )  # fmt: skip
 
 
+def languages() -> list[tuple[str, float]]:
+    """Every Accept-Language (empty: none sent) and its share of the requests."""
+    total = sum(weight for weight, _ in _LANGUAGES)
+    return [(value, weight / total) for weight, value in _LANGUAGES]
+
+
 def _lua_table(lines: Sequence[tuple[str, float]], header: str) -> tuple[str, str]:
     """A Lua array of header lines (`header: value\\r\\n`; an empty value: none) and one of
     their cumulative weights, in millionths."""
@@ -160,10 +166,7 @@ def wrk_script(ids: list[str], path: Path) -> Path:
     """A wrk Lua script: every request a random link of `ids` with headers drawn from the mix."""
     uas, ua_weights = _lua_table(user_agents(), "User-Agent")
     refs, ref_weights = _lua_table(referrers(), "Referer")
-    total = sum(weight for weight, _ in _LANGUAGES)
-    langs, lang_weights = _lua_table(
-        [(value, weight / total) for weight, value in _LANGUAGES], "Accept-Language"
-    )
+    langs, lang_weights = _lua_table(languages(), "Accept-Language")
     table = ",".join(json.dumps(short_id) for short_id in ids)
     path.write_text(
         f"local ids = {{{table}}}\n"
