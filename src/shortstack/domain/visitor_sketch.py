@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 P = 8
@@ -28,6 +29,7 @@ DENSE_BYTES = M * REGISTER_BITS // 8
 DIGEST_BYTES = 8
 EXACT_MAX = DENSE_BYTES // DIGEST_BYTES  # the exact form never outgrows the dense one
 _EXACT = b"E"
+EXACT_TAG = _EXACT  # the first byte of an encoded exact form
 _DENSE = b"H"
 _TAIL_BITS = 64 - P
 _ALPHA = 0.7213 / (1 + 1.079 / M)
@@ -35,7 +37,49 @@ _ALPHA = 0.7213 / (1 + 1.079 / M)
 
 def visitor_digest(visitor: str) -> int:
     """A visitor hash as 64 uniform bits (whatever its spelling)."""
-    return int.from_bytes(hashlib.sha256(visitor.encode()).digest()[:DIGEST_BYTES], "big")
+    return int.from_bytes(_digest_bytes(visitor), "big")
+
+
+def _digest_bytes(visitor: str) -> bytes:
+    return hashlib.sha256(visitor.encode()).digest()[:DIGEST_BYTES]
+
+
+def with_visitors(stored: bytes | None, visitors: Iterable[str]) -> bytes | None:
+    """An encoded sketch with `visitors` added, encoded as `to_bytes` would; `stored` itself
+    when it held every one of them.
+
+    A stored exact form (None or empty too) is merged as its 8-byte digests, without
+    building the set of integers and back: a big-endian digest sorts as its number does.
+    Past EXACT_MAX, or for another form, the sketch is decoded (`add_encoded`).
+    """
+    visitors = list(visitors)
+    if not visitors:
+        return stored
+    if stored and (stored[:1] != _EXACT or (len(stored) - 1) % DIGEST_BYTES):
+        return add_encoded(stored, visitors)[0]
+    held = stored or b""
+    known = {held[i : i + DIGEST_BYTES] for i in range(1, len(held), DIGEST_BYTES)}
+    before = len(known)
+    known.update(_digest_bytes(visitor) for visitor in visitors)
+    if len(known) == before and stored is not None:
+        return stored
+    if len(known) > EXACT_MAX:
+        return add_encoded(stored, visitors)[0]
+    return _EXACT + b"".join(sorted(known))
+
+
+def add_encoded(
+    stored: bytes | None, visitors: Iterable[str], sketch: VisitorSketch | None = None
+) -> tuple[bytes | None, VisitorSketch]:
+    """`stored` with `visitors` added, encoded (`stored` itself when nothing changed), and
+    the sketch it encodes. `sketch`: `stored` already decoded, which is then added to."""
+    if sketch is None:
+        sketch = VisitorSketch.from_bytes(stored)
+    changed = False
+    for visitor in set(visitors):
+        changed = sketch.add(visitor) or changed
+    # A period's regular visitors leave its sketch as it was: nothing to encode again.
+    return (sketch.to_bytes() if changed or stored is None else stored), sketch
 
 
 @dataclass(slots=True)

@@ -17,18 +17,18 @@ dispatcher, which still folds the LinkClicked rows a queue holds, adds it only o
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
-from shortstack.adapters.sqlite.stats import ensure_click_schema, write_sums
+from shortstack.adapters.sqlite.stats import SketchMemo, ensure_click_schema, write_sums
 from shortstack.adapters.sqlite.webhooks import SqliteWebhookRepository
 from shortstack.domain.analytics import ClickFacts, UserAgentFamily, visit_facts
 from shortstack.domain.link_routing import Destination
 from shortstack.domain.visits import Click
 
-# Link ids per `IN (...)` query: under SQLite's default limit of bound parameters.
-_IDS_PER_QUERY = 500
+_OWNERS = "SELECT short_id, owner FROM links WHERE short_id IN (SELECT value FROM json_each(?))"
 
 
 class SqliteVisitFold:
@@ -44,6 +44,9 @@ class SqliteVisitFold:
         self._classify = classify
         self._webhooks = webhooks
         self.events_always = events_always
+        # The large visitor sketches this store's flushes wrote last, decoded: flushes run
+        # one at a time, under the database's write lock.
+        self._memo = SketchMemo()
         ensure_click_schema(db)
 
     def wants_event(self, short_id: str, bot: bool) -> bool:
@@ -69,17 +72,10 @@ class SqliteVisitFold:
 
     def _write(self, conn: sqlite3.Connection, batch: list[ClickFacts]) -> None:
         """A transaction's clicks, summed per link and day, with their links' owners."""
-        ids = list({facts.short_id for facts in batch})
-        owners = {
-            row[0]: row[1]
-            for start in range(0, len(ids), _IDS_PER_QUERY)
-            for row in conn.execute(
-                "SELECT short_id, owner FROM links WHERE short_id IN "  # noqa: S608
-                f"({','.join('?' * len(ids[start : start + _IDS_PER_QUERY]))})",
-                ids[start : start + _IDS_PER_QUERY],
-            )
-        }
-        write_sums(conn, batch, owners)
+        # The ids as one JSON array: the same statement (prepared once) for every group.
+        ids = json.dumps(list({facts.short_id for facts in batch}))
+        owners = {row[0]: row[1] for row in conn.execute(_OWNERS, (ids,))}
+        write_sums(conn, batch, owners, self._memo)
 
     def _owner_of(self, short_id: str) -> str | None:
         row = (
