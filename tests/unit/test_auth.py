@@ -240,6 +240,10 @@ def test_members_of_the_admin_group_list_every_user(tmp_path: Path) -> None:
         listed = api.get("/api/v1/users", headers=admin).json()
         assert [user["userId"] for user in listed] == ["bob", "alice"]
         assert api.get("/api/v1/users", headers=other_group).json() == []
+        # Whom the list shows, each record shows too; managing them stays each user's own.
+        assert api.get("/api/v1/users/alice", headers=admin).json()["userId"] == "alice"
+        assert api.get("/api/v1/users/alice", headers=other_group).status_code == 404
+        assert api.delete("/api/v1/users/alice", headers=admin).status_code == 404
 
 
 def test_api_keys_act_as_their_owner_until_revoked(api: TestClient) -> None:
