@@ -60,6 +60,10 @@ class Principal:
         """Whether this caller may read, register or delete the user record `user_id`."""
         return self.runs_the_install or user_id == self.sub
 
+    def may_read_user(self, user_id: str) -> bool:
+        """Whether this caller may read the user record `user_id`: whom the list shows them."""
+        return self.sees_every_user or self.may_manage_user(user_id)
+
 
 def bearer_token(authorization: str | None) -> str | None:
     """The token of an `Authorization: Bearer <token>` header; None for no header or scheme."""

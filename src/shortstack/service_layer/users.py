@@ -37,7 +37,7 @@ class UsersService:
 
     def get(self, user_id: str, *, caller: Principal | None = None) -> User:
         """The user or UserNotFound (also for another's record, when `caller` may not see it)."""
-        if caller is not None and not caller.may_manage_user(user_id):
+        if caller is not None and not caller.may_read_user(user_id):
             raise UserNotFound(user_id)
         user = self.users.get(user_id)
         if user is None:

@@ -28,7 +28,10 @@ register_url_convertor("user_id", UserIdConvertor())
 
 UserIdPath = Annotated[str, Path(pattern=USER_ID_PATTERN, max_length=64)]
 NOT_FOUND: Responses = {
-    404: {"model": ErrorBody, "description": "no such user (or, with AUTH_MODE=jwt, not you)"}
+    404: {
+        "model": ErrorBody,
+        "description": "no such user (or, with AUTH_MODE=jwt, not you nor, to read, an admin)",
+    }
 }
 
 
@@ -87,7 +90,7 @@ async def who_am_i(caller: CallerDep, container: ContainerDep) -> Me:
 
 @router.get("/{user_id:user_id}", response_model=UserPublic, responses=NOT_FOUND)
 async def get_user(user_id: UserIdPath, caller: CallerDep, users: UsersDep) -> UserPublic:
-    """One user (with AUTH_MODE=jwt, only yourself)."""
+    """One user (with AUTH_MODE=jwt, only yourself, or anyone for an ADMIN_GROUP member)."""
     return UserPublic.of(users.get(user_id, caller=caller))
 
 
