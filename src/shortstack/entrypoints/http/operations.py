@@ -98,21 +98,11 @@ def read_link_json(links: LinksService, owner: str, short_id: str, base: str) ->
     return link_json(link_values(links.get(owner, short_id), base, links.clock()))
 
 
-def list_links(
-    links: LinksService, owner: str, base: str, *, tag: str | None, limit: int, cursor: str | None
-) -> tuple[list[LinkPublic], str | None]:
-    """A cursor page of the owner's links, newest first, and the next page's cursor."""
-    from shortstack.entrypoints.http.schemas.link_public import LinkPublic
-
-    listed = within_a_response(links, owner, base, tag=tag, limit=limit, cursor=cursor)[0]
-    now = links.clock()
-    return [LinkPublic.of(link, base, now) for link in listed.items], listed.next_cursor
-
-
 def list_links_json(
     links: LinksService, owner: str, base: str, *, tag: str | None, limit: int, cursor: str | None
 ) -> tuple[bytes, str | None]:
-    """`list_links`' page as the body FastAPI sends, written without the response model."""
+    """A cursor page of the owner's links, newest first, as the JSON body of `list[LinkPublic]`
+    (the bytes FastAPI would write, without its models), and the next page's cursor."""
     listed, body = within_a_response(links, owner, base, tag=tag, limit=limit, cursor=cursor)
     return body, listed.next_cursor
 
