@@ -38,7 +38,8 @@ It creates the table (TABLE_NAME, default `shortstack-bridge`) when the engine h
 and sets STAGE=aws, STORAGE=dynamodb, AUTH_MODE=none and AWS_ENDPOINT_URL (the engine's)
 unless the environment already does. `--mirror http://127.0.0.1:8000` also sends every
 request to another server (a local `shortstack serve`) and writes a JSON line per request
-whose status or body shape differs to `--diff-log`: the differential view of one client's
+whose status or body shape differs to `--diff-log` (default
+`test-results/bridge-diffs.jsonl`): the differential view of one client's
 traffic on both shapes. A click counted on AWS is in the table's stream:
 `--stream-check` folds those records through the stream consumer when the bridge stops
 and compares each link's folded clicks with the redirects the bridge answered.
@@ -387,7 +388,11 @@ class Bridge:
             args.containers, mp_context=context, initializer=start_container
         )
         self.mirror = urllib.parse.urlsplit(args.mirror) if args.mirror else None
-        self.diff_log = open(args.diff_log, "a", encoding="utf-8") if args.diff_log else None  # noqa: SIM115
+        # Only a mirrored run has differences to log: a plain run leaves no file behind.
+        self.diff_log = None
+        if self.mirror and args.diff_log:
+            Path(args.diff_log).parent.mkdir(parents=True, exist_ok=True)
+            self.diff_log = open(args.diff_log, "a", encoding="utf-8")  # noqa: SIM115
         self.lock = threading.Lock()
         self.counts: dict[str, int] = {}
         self.redirects: dict[str, int] = {}
@@ -729,7 +734,7 @@ def main() -> int:
         "--containers", type=int, default=2, help="worker processes (Lambda containers)"
     )
     parser.add_argument("--mirror", help="also send each request to this server and compare")
-    parser.add_argument("--diff-log", default="bridge-diffs.jsonl")
+    parser.add_argument("--diff-log", default="test-results/bridge-diffs.jsonl")
     parser.add_argument(
         "--exit-after", type=float, default=0, help="stop after N seconds (0: never)"
     )
