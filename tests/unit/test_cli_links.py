@@ -271,3 +271,57 @@ def test_an_empty_listing_says_so_to_a_person_and_nothing_to_a_script(
     assert "shortstack: no links tagged 'none-here' (owner 'local')" in err
     code, out, err = links(capsys, "--json", "list")
     assert (code, out, err) == (0, "", "")
+
+
+def test_show_prints_every_field_the_link_has(
+    local_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`list` is one line a link; `show` is the one place a terminal user sees a link whole."""
+    code, _, _ = links(
+        capsys,
+        "create",
+        "https://example.com/launch",
+        "--alias", "launch",
+        "--title", "Launch day",
+        "--tag", "news", "--tag", "ios",
+        "--max-visits", "100",
+        "--redirect-status", "307",
+        "--forward-query",
+        "--password", "open sesame",
+        "--valid-since", "2026-01-01T00:00:00Z",
+        "--fallback-url", "https://example.com/over",
+        "--expires-at", "2030-01-01T00:00:00Z",
+        "--rule", '{"url": "https://apps.apple.com/app", "device": "ios", "country": "NZ"}',
+        "--rule", '{"url": "https://example.com/de", "language": "de", "query": {"ref": "mail"}}',
+        "--variant", "https://example.com/a=70",
+        "--variant", "https://example.com/b=30",
+    )  # fmt: skip
+    assert code == 0
+    code, out, err = links(capsys, "show", "launch")
+    assert (code, err.count("\n")) == (0, 1)  # only the "data in ..." line
+    lines = [line.strip() for line in out.splitlines()]
+    assert lines[0].startswith("http://") and "->  https://example.com/launch" in lines[0]
+    for expected in (
+        "state: active",
+        "title: Launch day",
+        "tags: news, ios",
+        "clicks: 0 of 100 (0 from bots)",
+        "redirect: 307, query forwarded",
+        "expires: 2030-01-01T00:00:00.000Z",
+        "valid since: 2026-01-01T00:00:00.000Z",
+        "fallback: https://example.com/over",
+        "password: set",
+        "rule 1: device ios, country NZ -> https://apps.apple.com/app",
+        "rule 2: language de, query ref=mail -> https://example.com/de",
+        "variant: 70 https://example.com/a",
+        "variant: 30 https://example.com/b",
+    ):
+        assert any(" ".join(line.split()) == expected for line in lines), (expected, out)
+    assert any(line.startswith("created:") for line in lines)
+    assert "open sesame" not in out
+
+    # A plain link shows no empty fields.
+    assert links(capsys, "create", "https://example.com/plain", "--alias", "plain")[0] == 0
+    _, out, _ = links(capsys, "show", "plain")
+    names = [line.split(":", 1)[0].strip() for line in out.splitlines()[1:]]
+    assert names == ["state", "clicks", "redirect", "created", "updated", "expires"]

@@ -295,8 +295,60 @@ def _stats(container: Any, args: argparse.Namespace) -> int:
 
 
 def _show(container: Any, args: argparse.Namespace) -> int:
-    _print(container, args, container.links.get(args.owner, args.short_id))
+    from shortstack.entrypoints.http.schemas.links import LinkPublic
+
+    link = container.links.get(args.owner, args.short_id)
+    if args.json:
+        _print(container, args, link)
+        return 0
+    shown = LinkPublic.of(link, container.settings.base_url, container.links.clock())
+    print(f"{shown.short_url}  ->  {shown.url}")
+    for name, value in _details(shown):
+        print(f"  {name + ':':<13}{value}")
     return 0
+
+
+def _details(shown: Any) -> list[tuple[str, str]]:
+    """A link's fields as (name, value) lines, leaving out the ones it does not use."""
+    iso = shown.model_dump(mode="json")
+    limit = f" of {shown.max_visits}" if shown.max_visits is not None else ""
+    redirect = f"{shown.redirect_status}" + (", query forwarded" if shown.forward_query else "")
+    lines = [("state", shown.state)]
+    if shown.title:
+        lines.append(("title", shown.title))
+    if shown.tags:
+        lines.append(("tags", ", ".join(shown.tags)))
+    lines.append(("clicks", f"{shown.click_count}{limit} ({shown.bot_count} from bots)"))
+    if shown.imported_clicks:
+        lines.append(("imported", f"{shown.imported_clicks} clicks"))
+    lines.append(("redirect", redirect))
+    lines += [("created", iso["created_at"]), ("updated", iso["updated_at"])]
+    lines.append(("expires", iso["expires_at"] or "never"))
+    if shown.valid_since is not None:
+        lines.append(("valid since", iso["valid_since"]))
+    if shown.fallback_url:
+        lines.append(("fallback", shown.fallback_url))
+    if shown.password_protected:
+        lines.append(("password", "set"))
+    for number, rule in enumerate(shown.rules, 1):
+        lines.append((f"rule {number}", f"{_conditions(rule)} -> {rule.url}"))
+    lines += [("variant", f"{variant.weight} {variant.url}") for variant in shown.variants]
+    if shown.preview is not None:
+        parts = (shown.preview.title, shown.preview.description, shown.preview.image_url)
+        lines.append(("preview", " | ".join(part for part in parts if part)))
+    return lines
+
+
+def _conditions(rule: Any) -> str:
+    conditions = [
+        f"{name} {getattr(rule, name)}"
+        for name in ("device", "language", "country")
+        if getattr(rule, name)
+    ]
+    if rule.query:
+        pairs = " ".join(f"{key}={value}" for key, value in rule.query.items())
+        conditions.append(f"query {pairs}")
+    return ", ".join(conditions)
 
 
 def _delete(container: Any, args: argparse.Namespace) -> int:
