@@ -1,0 +1,66 @@
+"""Bulk import: files as spreadsheets and editors really save them (found by the outsider pass).
+
+A file whose rows cannot be read as we read them must never load a link that differs
+from what its row says: it is refused whole (a 422 naming the problem), or the row is
+an error. A link with the wrong URL or a cut title is worse than no link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shortstack.bootstrap import Container, bootstrap
+from shortstack.domain.errors import InvalidInput
+from shortstack.domain.imports import ImportStatus
+from tests.conftest import settings_for
+
+
+@pytest.fixture
+def container(tmp_path: Path) -> Iterator[Container]:
+    built = bootstrap(settings_for("sqlite", tmp_path))
+    yield built
+    built.close()
+
+
+@pytest.mark.parametrize(
+    ("data", "separator"),
+    [
+        # Excel in a locale whose decimal mark is a comma saves "CSV" with semicolons.
+        (b"url;alias\r\nhttps://example.com/a;promo-a\r\n", "semicolons"),
+        (b"url\talias\nhttps://example.com/a\tpromo-a\n", "tabs"),
+        ("\ufeffurl;alias;title\r\nhttps://example.com/a;promo-a;Sale\r\n".encode(), "semicolons"),
+    ],
+)
+def test_a_file_separated_by_something_else_than_commas_is_refused_whole(
+    container: Container, data: bytes, separator: str
+) -> None:
+    # Read as one column, "https://example.com/a;promo-a" is a valid URL: every row would
+    # load a link to the wrong address, without its alias.
+    with pytest.raises(InvalidInput, match=separator):
+        container.imports.submit("local", data, "links.csv")
+    assert container.links.list("local", tag=None, limit=10, cursor=None).items == []
+
+
+def test_a_cell_with_a_line_break_costs_its_row_instead_of_loading_a_cut_title(
+    container: Container,
+) -> None:
+    data = (
+        b"url,alias,title\r\n"
+        b'https://example.com/a,promo-a,"Winter\r\n'  # line 2: the title goes on ...
+        b'sale"\r\n'  # line 3: ... here
+        b"https://example.com/b,promo-b,Spring\r\n"  # line 4: fine
+        b'https://example.com/c,promo-c,"never closed\r\n'  # line 5: a stray quote
+    )
+    job = container.imports.submit("local", data, "links.csv")
+    done = container.imports.get("local", job.import_id)
+    _, page = container.imports.status("local", job.import_id, limit=100, cursor=None)
+    reasons = {error.row: error.reason for error in page.items}
+    assert set(reasons) == {2, 3, 5}, reasons
+    assert "line break" in reasons[2]
+    assert "line break" in reasons[5]
+    links = container.links.list("local", tag=None, limit=10, cursor=None).items
+    assert [(link.short_id, link.title) for link in links] == [("promo-b", "Spring")]
+    assert done.status is ImportStatus.PARTIALLY_SUCCEEDED
