@@ -3,8 +3,9 @@
 The first non-blank row tells the format (ours, or another shortener's
 export: import_formats.py). The CSV is read one physical line at a time. A
 valid row can never span lines (URLs and codes hold no whitespace; a title
-with a line break costs its row), so a stray quote or a bad byte costs
-exactly one row and never swallows the rows after it, and the row
+with a line break costs its row: a quoted cell left open at the end of its
+line is the row's error, never a cut title), so a stray quote or a bad byte
+costs exactly one row and never swallows the rows after it, and the row
 number reported for an error is the line number a spreadsheet shows
 (counting the header). The file must be UTF-8 (a BOM is allowed): any other
 encoding is refused as a whole, naming the first line that is not UTF-8,
@@ -42,6 +43,7 @@ MAX_ROW_CHARS = 4_096
 # Row numbers are line numbers, stored as 7 digits (ROW#<nnnnnnn> on DynamoDB).
 MAX_LINES = 9_999_999
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UNCLOSED = "a quoted cell is not closed on its line: a line break inside a cell is not supported"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,9 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _cells(line: str) -> list[str]:
-    return next(csv.reader((line,)), [])
+    # Strict: a quote left open at the end of the line (a cell with a line break) or text
+    # after a closing quote raises, where the lenient reader returns a cut cell.
+    return next(csv.reader((line,), strict=True), [])
 
 
 def _is_blank(cells: list[str]) -> bool:
@@ -108,7 +112,11 @@ def _non_blank(text: str) -> Iterator[_Line]:
         if len(line) > MAX_ROW_CHARS:
             yield _Line(number, [], f"row is longer than {MAX_ROW_CHARS} characters")
             continue
-        cells = _cells(line)
+        try:
+            cells = _cells(line)
+        except csv.Error:
+            yield _Line(number, [], _UNCLOSED)
+            continue
         if not _is_blank(cells):
             yield _Line(number, cells, None)
 

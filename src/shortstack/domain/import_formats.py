@@ -131,12 +131,19 @@ def normalize_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.strip().lower())
 
 
+# Separators a spreadsheet may save a "CSV" with (Excel uses ";" where the decimal mark is ",").
+_OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
 def detect(first_cells: Sequence[str]) -> Layout:
-    """The layout the first non-blank row announces; InvalidInput for a bad native header."""
+    """The layout the first non-blank row announces; InvalidInput for a bad native header
+    or a header whose columns are separated by something else than commas."""
+    if len(first_cells) == 1:
+        _refuse_other_separators(first_cells[0])
     names = [normalize_name(cell) for cell in first_cells]
-    for signature in _SIGNATURES:
-        if all(any(name in names for name in wanted) for wanted in signature.required):
-            return _layout(signature.format, names, signature.fields)
+    signature = _signature_of(names)
+    if signature is not None:
+        return _layout(signature.format, names, signature.fields)
     raw = [cell.strip().lower() for cell in first_cells]
     if not raw or raw[0] not in NATIVE_COLUMNS:
         positions = {_NATIVE_FIELDS[name]: index for index, name in enumerate(_POSITIONAL)}
@@ -153,6 +160,33 @@ def detect(first_cells: Sequence[str]) -> Layout:
             "the header must name url once and each other column at most once", "file"
         )
     return _layout(ImportFormat.SHORTSTACK, raw, _NATIVE_FIELDS)
+
+
+def _signature_of(names: Sequence[str]) -> _Signature | None:
+    """The other shortener whose export header these (normalized) column names are."""
+    for signature in _SIGNATURES:
+        if all(any(name in names for name in wanted) for wanted in signature.required):
+            return signature
+    return None
+
+
+def _refuse_other_separators(cell: str) -> None:
+    """Refuse a header read as one cell that another separator would split into columns.
+
+    Read as one column, `https://example.com/a;promo` is a valid URL: every row would
+    load a link to the wrong address, without its alias.
+    """
+    for separator, name in _OTHER_SEPARATORS.items():
+        parts = cell.split(separator)
+        if len(parts) < 2:
+            continue
+        names = [normalize_name(part) for part in parts]
+        if parts[0].strip().lower() in NATIVE_COLUMNS or _signature_of(names) is not None:
+            raise InvalidInput(
+                f"the header's columns are separated by {name}, not commas: "
+                "save the file as comma-separated CSV",
+                "file",
+            )
 
 
 def _layout(format: ImportFormat, names: Sequence[str], fields: Mapping[str, str]) -> Layout:
