@@ -101,6 +101,28 @@ def test_private_loopback_and_link_local_addresses_are_refused(address: str) -> 
     assert refused(ipaddress.ip_address(address))
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "::127.0.0.1",  # IPv4-compatible (deprecated ::/96), routed to IPv4 where sit0 is up
+        "::10.0.0.1",
+        "::ffff:0:7f00:1",  # SIIT's IPv4-translated form
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of the metadata endpoint
+        "64:ff9b:1::a00:1",  # NAT64's local-use prefix (RFC 8215)
+        "fec0::1",  # site-local, deprecated but still private
+    ],
+)
+def test_ipv6_forms_that_embed_or_reach_a_private_address_are_refused(address: str) -> None:
+    """Found by the outsider pass: Python 3.11's is_global calls all of these global."""
+    assert refused(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", ["2002:5db8:d70e::1", "64:ff9b::5db8:d70e"])
+def test_ipv6_forms_that_embed_a_public_address_pass(address: str) -> None:
+    assert not refused(ipaddress.ip_address(address))
+
+
 @pytest.mark.parametrize("address", ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"])
 def test_public_addresses_pass(address: str) -> None:
     assert not refused(ipaddress.ip_address(address))
