@@ -131,14 +131,29 @@ def refused(address: IPAddress) -> bool:
     """Whether deliveries must not reach `address`: private, loopback, link-local and the like.
 
     Only globally routable addresses pass; an IPv6 address that embeds an IPv4 one
-    (mapped, or NAT64's well-known prefix) is judged by the address it embeds.
+    (mapped, SIIT's translated form, NAT64's well-known prefix, 6to4) is judged by the
+    address it embeds. The IPv4-compatible form (::a.b.c.d), NAT64's local-use prefix and
+    site-local addresses never pass: the first is deprecated yet still routed to IPv4 by
+    some hosts, the others are private networks that Python 3.11 calls global.
     """
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return refused(address.ipv4_mapped)
-        if address in _NAT64:
+        if address.sixtofour is not None:
+            return refused(address.sixtofour)
+        if any(address in network for network in _LAST_32_BITS_IPV4):
             return refused(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        if any(address in network for network in _NEVER):
+            return True
     return not address.is_global or address.is_multicast
 
 
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_LAST_32_BITS_IPV4 = (
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64's well-known prefix
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # SIIT's IPv4-translated addresses
+)
+_NEVER = (
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (and :: and ::1)
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # NAT64 for a local network (RFC 8215)
+    ipaddress.IPv6Network("fec0::/10"),  # site-local
+)
