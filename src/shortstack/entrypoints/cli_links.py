@@ -10,6 +10,7 @@ by default), as the owner AUTH_MODE=none serves, unless --owner names another.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
@@ -17,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from shortstack.domain.auth import LOCAL_USER
+from shortstack.domain.link_state import LinkState
 from shortstack.entrypoints.cli_options import add_everywhere, non_empty
 
 FAILED_EXIT = 1
@@ -36,31 +38,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
     expiry.add_argument("--never-expires", action="store_true")
     create.add_argument("--max-visits", type=int, help="410 Gone after this many clicks")
     create.add_argument("--redirect-status", type=int, choices=(301, 302, 307, 308))
-    create.add_argument("--valid-since", help="RFC 3339: no redirect before then")
-    create.add_argument("--fallback-url", help="where visitors go when the link cannot redirect")
-    create.add_argument("--password", help="visitors must type it (4-128 characters)")
-    create.add_argument(
-        "--forward-query", action="store_true", help="add the visitor's query string"
-    )
-    create.add_argument(
-        "--rule",
-        action="append",
-        default=[],
-        metavar="JSON",
-        help='repeatable, in order: {"url": ..., "device"|"language"|"country"|"query": ...}',
-    )
-    create.add_argument(
-        "--variant",
-        action="append",
-        default=[],
-        metavar="URL=WEIGHT",
-        help="repeatable: an A/B split, weights 1-100",
-    )
+    _add_routing(create, clearable=False)
 
     listing = actions.add_parser(
         "list", help="the newest links first (--json: one object a line; --csv: the export)"
     )
     listing.add_argument("--tag", help="only links with this tag")
+    listing.add_argument(
+        "--search", type=non_empty, help="text in the alias, target or title (any case)"
+    )
+    listing.add_argument(
+        "--state",
+        action="append",
+        choices=[state.value for state in LinkState],
+        help="only links in this state (repeatable)",
+    )
+    listing.add_argument(
+        "--sort", choices=("created", "clicks"), default="created", help="default: created"
+    )
+    listing.add_argument("--limit", type=_positive, help="at most this many links")
     listing.add_argument(
         "--csv", action="store_true", help="CSV with a header, the columns of the API's export"
     )
@@ -81,6 +77,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     visits.add_argument("--max-visits", type=int, help="410 Gone after this many clicks")
     visits.add_argument("--no-max-visits", action="store_true", help="no visit limit")
     update.add_argument("--redirect-status", type=int, choices=(301, 302, 307, 308))
+    _add_routing(update, clearable=True)
 
     stats = actions.add_parser(
         "stats", help="clicks per day, referrers, browsers, devices, countries"
@@ -99,6 +96,62 @@ def configure(parser: argparse.ArgumentParser) -> None:
     stats.add_argument("--csv", action="store_true", help="CSV rows, as the API's export")
     actions.add_parser("delete", help="delete a link and its stats").add_argument("short_id")
     add_everywhere(parser, _owner_and_json)
+
+
+def _add_routing(parser: argparse.ArgumentParser, *, clearable: bool) -> None:
+    """Where a visit goes besides the target: schedule, fallback, password, query, rules,
+    variants and the preview card; `update` also takes an option clearing each."""
+    replaces = "; replaces them" if clearable else ""
+    # Each group holds an option and, for update, the one clearing it (--no-<name>).
+    for option, clearing, settings in (
+        ("--valid-since", "--no-valid-since", {"help": "RFC 3339: no redirect before then"}),
+        ("--password", "--no-password", {"help": "visitors must type it (4-128 characters)"}),
+        (
+            "--forward-query",
+            "--no-forward-query",
+            {"action": "store_true", "help": "add the visitor's query string"},
+        ),
+        (
+            "--rule",
+            "--no-rules",
+            {
+                "action": "append",
+                "default": [],
+                "metavar": "JSON",
+                "help": "repeatable, in order: "
+                '{"url": ..., "device"|"language"|"country"|"query": ...}' + replaces,
+            },
+        ),
+        (
+            "--variant",
+            "--no-variants",
+            {
+                "action": "append",
+                "default": [],
+                "metavar": "URL=WEIGHT",
+                "help": "repeatable: an A/B split, weights 1-100" + replaces,
+            },
+        ),
+    ):
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument(option, **settings)
+        if clearable:
+            group.add_argument(clearing, action="store_true")
+    removes = '; "" removes it' if clearable else ""
+    parser.add_argument(
+        "--fallback-url", help="where visitors go when the link cannot redirect" + removes
+    )
+    parser.add_argument("--preview-title", help="the card link-preview fetchers show")
+    parser.add_argument("--preview-description")
+    parser.add_argument("--preview-image", metavar="URL")
+    if clearable:
+        parser.add_argument("--no-preview", action="store_true")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number from 1: {text!r}")
+    return int(text)
 
 
 def _day(text: str) -> date:
@@ -145,23 +198,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _create(container: Any, args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from shortstack.entrypoints.http.errors import field_errors, summarize
     from shortstack.entrypoints.http.operations import create_fields
     from shortstack.entrypoints.http.schemas.links import LinkCreate
 
     try:
         body = LinkCreate.model_validate(_body(args))
-    except ValueError as exc:  # a --rule or --variant that cannot be read at all
-        if isinstance(exc, ValidationError):
-            print(f"shortstack: {summarize(field_errors(exc.errors()))}", file=sys.stderr)
-        else:
-            print(f"shortstack: {exc}", file=sys.stderr)
-        return FAILED_EXIT
+    except ValueError as exc:
+        return _refused(exc)
     link = container.links.create(args.owner, **create_fields(body))
     _print(container, args, link)
     return 0
+
+
+def _refused(exc: ValueError) -> int:
+    """The request model's reasons, or why a --rule or --variant could not be read at all."""
+    from pydantic import ValidationError
+
+    from shortstack.entrypoints.http.errors import field_errors, summarize
+
+    if isinstance(exc, ValidationError):
+        print(f"shortstack: {summarize(field_errors(exc.errors()))}", file=sys.stderr)
+    else:
+        print(f"shortstack: {exc}", file=sys.stderr)
+    return FAILED_EXIT
 
 
 def _body(args: argparse.Namespace) -> dict[str, Any]:
@@ -178,12 +237,31 @@ def _body(args: argparse.Namespace) -> dict[str, Any]:
         body["expires_at"] = None
     if args.tag:
         body["tags"] = args.tag
-    if args.forward_query:
-        body["forward_query"] = True
-    if args.rule:
+    return body | _routing_body(args)
+
+
+def _routing_body(args: argparse.Namespace) -> dict[str, Any]:
+    """The fields _add_routing's options set (or, for update, clear)."""
+    body: dict[str, Any] = {}
+    if args.forward_query or getattr(args, "no_forward_query", False):
+        body["forward_query"] = bool(args.forward_query)
+    if args.rule or getattr(args, "no_rules", False):
         body["rules"] = [_json_option("--rule", text) for text in args.rule]
-    if args.variant:
+    if args.variant or getattr(args, "no_variants", False):
         body["variants"] = [_variant(text) for text in args.variant]
+    preview = {
+        name: value
+        for name, value in (
+            ("title", args.preview_title),
+            ("description", args.preview_description),
+            ("image_url", args.preview_image),
+        )
+        if value is not None
+    }
+    if preview:
+        body["preview"] = preview
+    elif getattr(args, "no_preview", False):
+        body["preview"] = None
     return body
 
 
@@ -203,48 +281,55 @@ def _variant(text: str) -> dict[str, Any]:
 
 def _list(container: Any, args: argparse.Namespace) -> int:
     from shortstack.domain.csv_export import LINK_COLUMNS, csv_lines, link_row
+    from shortstack.service_layer.link_browse import LinkQuery
 
+    query = LinkQuery(
+        text=args.search.strip() if args.search else None,
+        tag=args.tag,
+        states=frozenset(LinkState(state) for state in args.state or ()),
+    )
+    # The export's walk: one store page at a time, so a listing of any size stays flat.
+    found: Any = container.links.export(args.owner, query)
+    if args.sort == "clicks":
+        # Most clicks first, the newest first among equals (as the links page sorts); this
+        # one order needs every match at hand.
+        found = sorted(found, key=lambda link: -link.click_count)
+    found = itertools.islice(found, args.limit)
+    now = container.links.clock()
     if args.csv:
-        sys.stdout.write(next(csv_lines(LINK_COLUMNS, ())))
-    cursor = None
+        rows = (link_row(link, container.settings.base_url, now) for link in found)
+        lines = csv_lines(LINK_COLUMNS, rows)
+        sys.stdout.writelines(lines)
+        return 0
     shown = 0
-    while True:
-        page = container.links.list(args.owner, tag=args.tag, limit=100, cursor=cursor)
-        shown += len(page.items)
-        if args.csv:
-            now = container.links.clock()
-            rows = (link_row(link, container.settings.base_url, now) for link in page.items)
-            sys.stdout.writelines(_rows_only(csv_lines(LINK_COLUMNS, rows)))
-        else:
-            for link in page.items:
-                _print(container, args, link)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    if not shown and not (args.csv or args.json):
+    for link in found:
+        _print(container, args, link)
+        shown += 1
+    if not shown and not args.json:
         # A person sees why nothing came; a script reading stdout still gets nothing.
-        tagged = f" tagged {args.tag!r}" if args.tag else ""
-        print(f"shortstack: no links{tagged} (owner {args.owner!r})", file=sys.stderr)
+        print(f"shortstack: no links{_which(args)} (owner {args.owner!r})", file=sys.stderr)
     return 0
 
 
-def _rows_only(lines: Any) -> Any:
-    next(lines)  # the header, written once before the first page
-    return lines
+def _which(args: argparse.Namespace) -> str:
+    said = f" matching {args.search.strip()!r}" if args.search else ""
+    said += f" tagged {args.tag!r}" if args.tag else ""
+    return said + (f" in state {' or '.join(args.state)}" if args.state else "")
 
 
 def _update(container: Any, args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from shortstack.entrypoints.http.errors import field_errors, summarize
     from shortstack.entrypoints.http.schemas.links import LinkUpdate
 
     body: dict[str, Any] = {}
-    for name in ("url", "expires_at", "max_visits", "redirect_status"):
+    for name in ("url", "expires_at", "max_visits", "redirect_status", "valid_since", "password"):
         if getattr(args, name) is not None:
             body[name] = getattr(args, name)
-    if args.title is not None:
-        body["title"] = args.title or None
+    for name in ("title", "fallback_url"):  # "" removes it
+        if getattr(args, name) is not None:
+            body[name] = getattr(args, name) or None
+    for name in ("valid_since", "password"):
+        if getattr(args, f"no_{name}"):
+            body[name] = None
     if args.tag is not None:
         body["tags"] = [tag for tag in args.tag if tag]
     if args.disable or args.enable:
@@ -253,15 +338,21 @@ def _update(container: Any, args: argparse.Namespace) -> int:
         body["expires_at"] = None
     if args.no_max_visits:
         body["max_visits"] = None
-    if not body:
-        print("shortstack: nothing to change: give at least one option (--help)", file=sys.stderr)
-        return FAILED_EXIT
     try:
-        changes = LinkUpdate.model_validate(body).changes()
-    except ValidationError as exc:
-        print(f"shortstack: {summarize(field_errors(exc.errors()))}", file=sys.stderr)
-        return FAILED_EXIT
-    _print(container, args, container.links.update(args.owner, args.short_id, changes))
+        body |= _routing_body(args)
+        if not body:
+            print(
+                "shortstack: nothing to change: give at least one option (--help)",
+                file=sys.stderr,
+            )
+            return FAILED_EXIT
+        update = LinkUpdate.model_validate(body)
+    except ValueError as exc:
+        return _refused(exc)
+    link = container.links.update(
+        args.owner, args.short_id, update.changes(), password=update.password
+    )
+    _print(container, args, link)
     return 0
 
 
