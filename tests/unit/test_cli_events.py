@@ -70,20 +70,21 @@ def test_put_refuses_a_detail_that_is_not_a_json_object(
     assert "--detail" in capsys.readouterr().err
 
 
-def test_dlq_on_aws_lists_and_replays_sqs_dead_letters(
-    moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+LETTER = {
+    "id": "eb-1",
+    "source": "shortstack.links",
+    "detail-type": "LinkClicked",
+    "time": "2026-11-20T09:00:00Z",
+    "detail": {"short_id": "abc1234", "occurred_at": "2026-11-20T09:00:00Z", "event_id": "e-9"},
+}
+
+
+@pytest.fixture
+def aws_queues(moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str, str]:
+    """SQS on moto, the events queue and its DLQ, and the CLI's settings pointing at them."""
     sqs = boto3.client("sqs", region_name="us-east-1")
     queue = sqs.create_queue(QueueName="shortstack-events")["QueueUrl"]
     dlq = sqs.create_queue(QueueName="shortstack-events-dlq")["QueueUrl"]
-    body = {
-        "id": "eb-1",
-        "source": "shortstack.links",
-        "detail-type": "LinkClicked",
-        "time": "2026-11-20T09:00:00Z",
-        "detail": {"short_id": "abc1234", "occurred_at": "2026-11-20T09:00:00Z", "event_id": "e-9"},
-    }
-    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(body))
     for name, value in {
         "STORAGE": "dynamodb",
         "TABLE_NAME": TABLE_NAME,
@@ -91,6 +92,15 @@ def test_dlq_on_aws_lists_and_replays_sqs_dead_letters(
         "EVENTS_DLQ_URL": dlq,
     }.items():
         monkeypatch.setenv(name, value)
+    return sqs, queue, dlq
+
+
+def test_dlq_on_aws_lists_and_replays_sqs_dead_letters(
+    aws_queues: tuple[Any, str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sqs, queue, dlq = aws_queues
+    body = LETTER
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(body))
     assert main(["dlq", "list"]) == 0
     out = capsys.readouterr().out
     assert "e-9" in out
@@ -98,6 +108,36 @@ def test_dlq_on_aws_lists_and_replays_sqs_dead_letters(
     assert main(["dlq", "replay", "--all"]) == 0
     [moved] = sqs.receive_message(QueueUrl=queue)["Messages"]
     assert json.loads(moved["Body"]) == body
+    assert sqs.receive_message(QueueUrl=dlq).get("Messages", []) == []
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        # What the events consumer could not read lands in the DLQ as it was sent
+        # (tests/unit/test_lambda_events.py): an event without its source, or no JSON at all.
+        json.dumps({k: v for k, v in LETTER.items() if k != "source"}),
+        "not json {",
+        "[1, 2]",
+    ],
+)
+def test_dlq_on_aws_lists_and_replays_a_letter_it_cannot_read_next_to_the_others(
+    aws_queues: tuple[Any, str, str], capsys: pytest.CaptureFixture[str], poison: str
+) -> None:
+    sqs, queue, dlq = aws_queues
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(LETTER))
+    poison_id = sqs.send_message(QueueUrl=dlq, MessageBody=poison)["MessageId"]
+    assert main(["dlq", "list", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sorted(row["id"] for row in rows) == sorted(["e-9", poison_id])
+    [unreadable] = [row for row in rows if row["id"] == poison_id]
+    assert "cannot be read" in unreadable["last_error"]
+    assert unreadable["body"] == poison
+    assert main(["dlq", "replay", poison_id]) == 0
+    [moved] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert moved["Body"] == poison  # back to the queue as it was: it fails again, visibly
+    assert main(["dlq", "replay", "--all"]) == 0
+    assert "replayed 1" in capsys.readouterr().out
     assert sqs.receive_message(QueueUrl=dlq).get("Messages", []) == []
 
 
