@@ -10,6 +10,8 @@ holds two kinds of letter:
   on-failure destination writes it: the shard and sequence range, not the records.
   Replaying hands the batch to `replay_batch`, which reads the range back from the
   stream and re-processes it; the letter is deleted only when nothing failed again.
+Anything else (a message the events consumer could not read either, moved here as it
+came) is listed under its SQS message id with the reason, and replayed like an event.
 """
 
 from __future__ import annotations
@@ -88,7 +90,28 @@ class StreamBatchLetter:
         return self.batch.id
 
 
-Letter = SqsDeadLetter | StreamBatchLetter
+@dataclass(frozen=True, slots=True)
+class UnreadableLetter:
+    """A message that is neither an event nor a stream batch (what the events consumer
+    could not read either): listed under its SQS message id, replayed as it is."""
+
+    message_id: str
+    body: str
+    reason: str
+    attempts: int
+    first_received: datetime | None
+    receipt_handle: str
+
+    @property
+    def id(self) -> str:
+        return self.message_id
+
+    @property
+    def last_error(self) -> str:
+        return f"the letter cannot be read as an event or a stream batch: {self.reason}"
+
+
+Letter = SqsDeadLetter | StreamBatchLetter | UnreadableLetter
 # Re-process a dead-lettered stream batch; the sequence numbers that failed again.
 ReplayBatch = Callable[[StreamBatch], list[str]]
 
@@ -184,11 +207,18 @@ def _letter(message: MessageTypeDef) -> Letter:
     first = attributes.get("ApproximateFirstReceiveTimestamp")
     received = datetime.fromtimestamp(int(first) / 1000, UTC) if first else None
     attempts = int(attributes.get("ApproximateReceiveCount", 0))
-    body = json.loads(message["Body"])
-    if "DDBStreamBatchInfo" in body:
-        return StreamBatchLetter(StreamBatch.of(body), attempts, received, message["ReceiptHandle"])
-    event = event_from_eventbridge(body)
-    return SqsDeadLetter(event, attempts, received, message["ReceiptHandle"])
+    handle = message["ReceiptHandle"]
+    try:
+        body = json.loads(message["Body"])
+        if "DDBStreamBatchInfo" in body:
+            return StreamBatchLetter(StreamBatch.of(body), attempts, received, handle)
+        return SqsDeadLetter(event_from_eventbridge(body), attempts, received, handle)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # One odd letter must not hide the others from `list` or stop `replay --all`.
+        reason = f"{type(exc).__name__}: {exc}"
+        return UnreadableLetter(
+            message["MessageId"], message["Body"], reason, attempts, received, handle
+        )
 
 
 def approximate_depth(client: SQSClient, queue_url: str) -> int:

@@ -124,24 +124,30 @@ def _stream_replayer(container: Container, streams: DynamoDBStreamsClient) -> Re
 
 
 def _row(letter: Any) -> dict[str, Any]:
-    """One dead letter as a JSON object: an event, or a stream batch (its range only)."""
+    """One dead letter as a JSON object: an event, a stream batch (its range only), or a
+    letter that is neither (its body as it came)."""
     batch = getattr(letter, "batch", None)
+    body = getattr(letter, "body", None)
+    error: str | None
     if batch is not None:
-        return {
-            "id": letter.id,
-            "detail_type": "(stream batch)",
-            "attempts": letter.attempts,
-            "last_error": f"{batch.condition}: shard {batch.shard_id}, sequence {batch.first}"
-            f" to {batch.last} ({batch.size} records)",
-            "batch": asdict(batch),
-        }
+        kind = "(stream batch)"
+        error = (
+            f"{batch.condition}: shard {batch.shard_id}, sequence {batch.first}"
+            f" to {batch.last} ({batch.size} records)"
+        )
+        extra: dict[str, Any] = {"batch": asdict(batch)}
+    elif body is not None:
+        kind, error, extra = "(unreadable)", letter.last_error, {"body": body}
+    else:
+        kind, error = letter.event.detail_type, getattr(letter, "last_error", None)
+        extra = {"source": letter.event.source, "event": letter.event.to_dict()}
+    # An event's letter goes by the event's id (a local letter has no id of its own).
     return {
-        "id": letter.event.id,
-        "source": letter.event.source,
-        "detail_type": letter.event.detail_type,
+        "id": letter.id if batch is not None or body is not None else letter.event.id,
+        "detail_type": kind,
         "attempts": letter.attempts,
-        "last_error": getattr(letter, "last_error", None),
-        "event": letter.event.to_dict(),
+        "last_error": error,
+        **extra,
     }
 
 
