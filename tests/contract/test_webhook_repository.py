@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from shortstack.bootstrap import Adapters
 from shortstack.domain.errors import Conflict
-from shortstack.domain.webhooks import DELIVERIES_SHOWN, Delivery, Webhook, new_webhook
+from shortstack.domain.webhooks import (
+    DELIVERIES_SHOWN,
+    Delivery,
+    Webhook,
+    new_webhook,
+    rotated,
+)
 from shortstack.service_layer.ports import WebhookRepository
 from tests.contract.conftest import present
 
@@ -107,3 +114,27 @@ def test_at_least_the_shown_number_of_deliveries_is_kept(repo: WebhookRepository
         repo.record_delivery(attempt(hook, n))
     kept = repo.deliveries(hook.webhook_id, DELIVERIES_SHOWN)
     assert [d.event_id for d in kept] == [f"e{n}" for n in range(DELIVERIES_SHOWN + 4, 4, -1)]
+
+
+def test_replacing_the_secrets_keeps_the_rest_and_only_for_the_owner(
+    repo: WebhookRepository,
+) -> None:
+    hook = make("alice")
+    repo.add(hook)
+    new = rotated(hook, T0 + timedelta(hours=1))
+    assert repo.replace_secrets(replace(new, owner="bob")) is False
+    assert present(repo.get("alice", hook.webhook_id)) == hook
+    assert repo.replace_secrets(new) is True
+    assert present(repo.get("alice", hook.webhook_id)) == new
+    assert repo.list("alice") == [new]
+    assert (new.previous_secret, new.previous_until) == (hook.secret, T0 + timedelta(hours=25))
+
+
+def test_replacing_the_secrets_of_a_revoked_subscription_changes_nothing(
+    repo: WebhookRepository,
+) -> None:
+    hook = make("alice")
+    repo.add(hook)
+    repo.revoke("alice", hook.webhook_id)
+    assert repo.replace_secrets(rotated(hook, T0)) is False
+    assert repo.get("alice", hook.webhook_id) is None

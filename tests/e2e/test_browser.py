@@ -759,6 +759,12 @@ def test_webhooks_page_adds_a_receiver_shows_its_deliveries_and_deletes_it(
         expect(table.locator("tr", has_text="LinkCreated")).to_have_count(1)
         expect(table).to_contain_text("delivered")
         screenshot(p, "webhooks-deliveries-1280")
+        first = secret.inner_text()
+        row.get_by_test_id("webhook-rotate").click()
+        p.get_by_test_id("confirm").get_by_role("button", name="New secret").click()
+        expect(secret).not_to_have_text(first)
+        expect(secret).to_have_text(re.compile(r"^whsec_"))
+        expect(p.get_by_test_id("webhook-secret")).to_contain_text("switch your receiver")
         p.get_by_role("button", name=f"Delete {receiver.url}").click()
         p.get_by_test_id("confirm").get_by_role("button", name="Delete").click()
         expect(

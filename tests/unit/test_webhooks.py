@@ -18,6 +18,7 @@ from shortstack.domain.errors import InvalidInput, UnsafeUrl
 from shortstack.domain.visits import Click
 from shortstack.domain.webhooks import (
     MAX_WEBHOOKS_PER_OWNER,
+    PREVIOUS_SECRET_KEPT,
     RefusedAddress,
     TooManyWebhooks,
     WebhookNotFound,
@@ -237,6 +238,42 @@ def test_a_delivery_is_signed_and_verifies_with_the_secret(
     assert payload["data"]["short_id"] == "abc1234"
     [delivery] = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
     assert (delivery.ok, delivery.status_code, delivery.error) == (True, 200, None)
+
+
+def test_after_a_rotation_both_secrets_verify_for_a_day_then_only_the_new_one(
+    transport: ScriptedTransport,
+) -> None:
+    clock = [utc_now()]
+    container = bootstrap(
+        settings_for("memory", Path("/nonexistent"), webhooks_refuse_private_addresses=True),
+        webhook_transport=transport,
+        clock=lambda: clock[0],
+    )
+    old = container.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    new = container.webhooks.rotate_secret("alice", old.webhook_id)
+    assert new.secret != old.secret
+    assert new.secret.startswith("whsec_")
+    assert new.previous_until == clock[0] + PREVIOUS_SECRET_KEPT
+    container.events.handle(events.link_deleted("a1", "alice", clock[0]))
+    [(_, _, headers, body)] = transport.posts
+    assert headers["webhook-signature"].count("v1,") == 2
+    for secret in (old.secret, new.secret):
+        assert Verifier(secret).verify(body, headers)["type"] == "LinkDeleted"
+
+    clock[0] += PREVIOUS_SECRET_KEPT
+    container.events.handle(events.link_deleted("a2", "alice", clock[0]))
+    headers, body = transport.posts[-1][2], transport.posts[-1][3]
+    # Compared, not verified: the clock here is a day ahead of the wall's.
+    signed_at = datetime.fromtimestamp(int(headers["webhook-timestamp"]), UTC)
+    by_new = Verifier(new.secret).sign(headers["webhook-id"], signed_at, body.decode())
+    assert headers["webhook-signature"] == by_new
+
+
+def test_only_the_owner_rotates_a_secret(jwt_like: Container) -> None:
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated"])
+    with pytest.raises(WebhookNotFound):
+        jwt_like.webhooks.rotate_secret("bob", hook.webhook_id)
+    assert jwt_like.webhooks.get("alice", hook.webhook_id).secret == hook.secret
 
 
 def test_only_the_owners_subscribed_event_types_are_sent(

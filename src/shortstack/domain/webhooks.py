@@ -14,8 +14,8 @@ import base64
 import ipaddress
 import secrets
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from shortstack.domain.errors import Conflict, InvalidInput, NotFound, UnsafeUrl
@@ -28,6 +28,8 @@ URL_MAX_LENGTH = 2048
 MAX_WEBHOOKS_PER_OWNER = 10
 # What GET .../deliveries shows; older attempts are forgotten.
 DELIVERIES_SHOWN = 50
+# How long a rotated-out secret still signs, beside the new one: a day to deploy the new one.
+PREVIOUS_SECRET_KEPT = timedelta(hours=24)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -40,9 +42,19 @@ class Webhook:
     events: tuple[str, ...]
     secret: str
     created_at: datetime
+    # The secret a rotation replaced, still signing beside `secret` until `previous_until`.
+    previous_secret: str | None = None
+    previous_until: datetime | None = None
 
     def wants(self, event_type: str) -> bool:
         return event_type in self.events
+
+    def signing_secrets(self, now: datetime) -> tuple[str, ...]:
+        """The secrets a delivery at `now` is signed with: the current one first."""
+        previous, until = self.previous_secret, self.previous_until
+        if previous is None or until is None or until <= now:
+            return (self.secret,)
+        return (self.secret, previous)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +104,26 @@ def new_webhook(
         owner=owner,
         url=checked,
         events=tuple(dict.fromkeys(events)),
-        secret=SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode(),
+        secret=_new_secret(),
         created_at=now,
     )
+
+
+def rotated(webhook: Webhook, now: datetime) -> Webhook:
+    """`webhook` with a new secret; the current one keeps signing for PREVIOUS_SECRET_KEPT.
+
+    Rotating again within that time drops the oldest: at most two secrets ever sign.
+    """
+    return replace(
+        webhook,
+        secret=_new_secret(),
+        previous_secret=webhook.secret,
+        previous_until=now + PREVIOUS_SECRET_KEPT,
+    )
+
+
+def _new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def check_target(url: str, *, allow_http: bool) -> str:

@@ -489,6 +489,10 @@ class WebhookRepository(Protocol):
         """Delete the owner's subscription; False if the owner has no such one."""
         ...
 
+    def replace_secrets(self, webhook: Webhook) -> bool:
+        """Store `webhook`'s secret and previous secret (its owner's, by id); False if gone."""
+        ...
+
     def record_delivery(self, delivery: Delivery) -> None:
         """Keep one delivery attempt (a store may forget old ones)."""
         ...

@@ -47,6 +47,7 @@ from shortstack.domain.webhooks import (
     WebhookNotFound,
     new_webhook,
     refused,
+    rotated,
     target_host,
 )
 from shortstack.service_layer.events import Deferred, EventConsumer
@@ -125,6 +126,13 @@ class WebhooksService:
         """Delete the subscription: no event is sent to it from now on."""
         if not self.webhooks.revoke(owner, webhook_id):
             raise WebhookNotFound(webhook_id)
+
+    def rotate_secret(self, owner: str, webhook_id: str) -> Webhook:
+        """A new secret (shown this once); the one it replaces signs too for a day."""
+        webhook = rotated(self.get(owner, webhook_id), self.clock())
+        if not self.webhooks.replace_secrets(webhook):
+            raise WebhookNotFound(webhook_id)
+        return webhook
 
     def deliveries(self, owner: str, webhook_id: str) -> builtins.list[Delivery]:
         """The subscription's latest attempts, newest first (404 for another owner's)."""
@@ -209,7 +217,10 @@ class WebhooksService:
                 "user-agent": "shortstack-webhooks",
                 "webhook-id": message_id,
                 "webhook-timestamp": str(int(now.timestamp())),
-                "webhook-signature": Signer(hook.secret).sign(message_id, now, body),
+                "webhook-signature": " ".join(
+                    Signer(secret).sign(message_id, now, body)
+                    for secret in hook.signing_secrets(now)
+                ),
             }
             sending = True
             status = self.transport.post(hook.url, address, headers, body.encode(), remaining)

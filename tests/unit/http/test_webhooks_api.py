@@ -276,3 +276,23 @@ def test_the_documented_url_pattern_says_https_where_plain_http_is_refused(
     laptop = pattern(api)  # AUTH_MODE=none on a local stage takes plain http too
     assert laptop.search("http://127.0.0.1:9000/in")
     assert laptop.search("https://hooks.example.com/in")
+
+
+def test_a_rotated_secret_is_shown_once_and_both_verify_meanwhile(
+    api: TestClient, local: Container, receiver: Receiver
+) -> None:
+    hook = subscribe(api, receiver.url, ["LinkCreated"])
+    rotation = api.post(f"/api/v1/webhooks/{hook['webhook_id']}/secret")
+    assert rotation.status_code == 200, rotation.text
+    body = rotation.json()
+    assert body["webhook_id"] == hook["webhook_id"]
+    assert body["secret"].startswith("whsec_")
+    assert body["secret"] != hook["secret"]
+    assert body["previous_secret_until"].endswith("Z")
+    assert body["secret"] not in json.dumps(api.get("/api/v1/webhooks").json())
+    api.post("/api/v1/links", json={"url": "https://example.com/x"})
+    dispatcher_for(local).drain()
+    [request] = receiver.requests
+    for secret in (hook["secret"], body["secret"]):
+        assert Verifier(secret).verify(request.body, request.headers)["type"] == "LinkCreated"
+    assert api.post("/api/v1/webhooks/nope/secret").status_code == 404

@@ -1,12 +1,13 @@
-// Signed webhooks: add a receiver (its signing secret is shown once), list, revoke, and the
-// latest delivery attempts of one. The server checks the URL; its refusals come back as
+// Signed webhooks: add a receiver (its signing secret is shown once), list, give one a new
+// secret (the old one signs too for a day), revoke, and the latest delivery attempts of one. The server checks the URL; its refusals come back as
 // field errors through errors.js like every form's.
 import { api } from "../api.js";
 import {
-  badge, button, copyButton, dangerButton, dataTable, dateText, errorBox, field, formErrors, loading, pageHeader,
-  submitButton,
+  badge, button, confirmAction, copyButton, dangerButton, dataTable, dateText, errorBox, field, formErrors, loading,
+  pageHeader, submitButton,
 } from "../components.js";
-import { h } from "../dom.js";
+import { announce, h } from "../dom.js";
+import { generalSentence } from "../errors.js";
 
 const EVENTS = [
   ["LinkClicked", "a link was clicked"],
@@ -39,13 +40,10 @@ export async function webhooksPage({ render }) {
       const { data } = await api("/api/v1/webhooks", { method: "POST", body: { url: url.value.trim(), events: chosen } });
       errors.clear();
       form.reset();
-      revealed.replaceChildren(h("div", { class: "card secret", role: "alert", "data-testid": "webhook-secret" },
-        h("h2", {}, "Your webhook's signing secret"),
-        h("p", {}, "Copy it now: it is shown only this once and cannot be read again."),
-        h("p", { class: "short-line" }, h("code", { class: "secret-value" }, data.secret), copyButton(data.secret, "Copy secret")),
-        h("p", { class: "muted" }, "Each delivery carries ", h("code", {}, "webhook-id"), ", ", h("code", {}, "webhook-timestamp"),
-          " and ", h("code", {}, "webhook-signature"), " (Standard Webhooks): verify them with this secret.")));
-      await listWebhooks(holder, deliveries, refresh);
+      showSecret(revealed, data.secret, "Each delivery carries ", h("code", {}, "webhook-id"), ", ",
+        h("code", {}, "webhook-timestamp"), " and ", h("code", {}, "webhook-signature"),
+        " (Standard Webhooks): verify them with this secret.");
+      await listWebhooks(holder, deliveries, revealed, refresh);
     } catch (error) {
       errors.show(error);
     }
@@ -53,10 +51,32 @@ export async function webhooksPage({ render }) {
   render(pageHeader("Webhooks"),
     h("p", { class: "lead muted" }, "Webhooks tell your own systems about your links as things happen, signed so they can tell it was us."),
     h("section", { class: "card" }, h("h2", {}, "Add a webhook"), form), revealed, holder, deliveries);
-  await listWebhooks(holder, deliveries, refresh);
+  await listWebhooks(holder, deliveries, revealed, refresh);
 }
 
-async function listWebhooks(holder, deliveries, refresh) {
+function showSecret(revealed, secret, ...how) {
+  revealed.replaceChildren(h("div", { class: "card secret", role: "alert", "data-testid": "webhook-secret" },
+    h("h2", {}, "Your webhook's signing secret"),
+    h("p", {}, "Copy it now: it is shown only this once and cannot be read again."),
+    h("p", { class: "short-line" }, h("code", { class: "secret-value" }, secret), copyButton(secret, "Copy secret")),
+    h("p", { class: "muted" }, ...how)));
+}
+
+async function rotateSecret(revealed, webhook) {
+  const question = `Give the webhook to ${webhook.url} a new signing secret? The current one keeps signing too for 24 hours.`;
+  if (!(await confirmAction(question, "New secret"))) return;
+  try {
+    const { data } = await api(`/api/v1/webhooks/${encodeURIComponent(webhook.webhook_id)}/secret`, { method: "POST" });
+    showSecret(revealed, data.secret, "Until ", dateText(data.previous_secret_until, { withTime: true }),
+      " each delivery's ", h("code", {}, "webhook-signature"), " carries a signature by the old secret and one by this one:",
+      " switch your receiver to this one before then.");
+    announce(`New secret for the webhook to ${webhook.url}`);
+  } catch (error) {
+    announce(generalSentence(error), { tone: "error" });
+  }
+}
+
+async function listWebhooks(holder, deliveries, revealed, refresh) {
   try {
     const { data } = await api("/api/v1/webhooks");
     holder.replaceChildren(dataTable({
@@ -67,6 +87,7 @@ async function listWebhooks(holder, deliveries, refresh) {
         { label: "Created", cell: (w) => dateText(w.created_at) },
         { label: "Actions", class: "col-actions", cell: (w) => h("div", { class: "row-actions" },
           button("Deliveries", () => showDeliveries(deliveries, w), { "data-testid": "webhook-deliveries" }),
+          button("New secret", () => rotateSecret(revealed, w), { "data-testid": "webhook-rotate", "aria-label": `New secret for ${w.url}` }),
           dangerButton("Delete", {
             name: w.url,
             question: `Delete the webhook to ${w.url}? No event is sent there from now on.`,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
-from shortstack.adapters.dynamodb.owned import delete_owned, put_new
+from shortstack.adapters.dynamodb.owned import delete_owned, put_new, update_owned
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import Conflict
 from shortstack.domain.webhooks import Delivery, Webhook
@@ -38,6 +38,8 @@ def _to_webhook(item: dict[str, Any]) -> Webhook:
         events=tuple(item["events"]),
         secret=item["secret"],
         created_at=from_iso(item["created_at"]),
+        previous_secret=item.get("previous_secret"),
+        previous_until=from_iso(item["previous_until"]) if item.get("previous_until") else None,
     )
 
 
@@ -104,6 +106,16 @@ class DynamoDBWebhookRepository:
 
     def revoke(self, owner: str, webhook_id: str) -> bool:
         return delete_owned(self._client, self._table, keys.webhook_key(owner, webhook_id), owner)
+
+    def replace_secrets(self, webhook: Webhook) -> bool:
+        until = webhook.previous_until
+        sets = {
+            "secret": webhook.secret,
+            "previous_secret": webhook.previous_secret,
+            "previous_until": to_iso(until) if until else None,
+        }
+        key = keys.webhook_key(webhook.owner, webhook.webhook_id)
+        return update_owned(self._client, self._table, key, webhook.owner, sets) is not None
 
     def record_delivery(self, delivery: Delivery) -> None:
         attempted = to_iso(delivery.attempted_at)

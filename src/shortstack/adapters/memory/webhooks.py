@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import threading
 from collections import defaultdict, deque
+from dataclasses import replace
 
 from shortstack.domain.errors import Conflict
 from shortstack.domain.webhooks import DELIVERIES_SHOWN, Delivery, Webhook
@@ -41,6 +42,19 @@ class MemoryWebhookRepository:
                 return False
             del self._by_id[webhook_id]
             self._deliveries.pop(webhook_id, None)
+            return True
+
+    def replace_secrets(self, webhook: Webhook) -> bool:
+        with self._lock:
+            stored = self._by_id.get(webhook.webhook_id)
+            if stored is None or stored.owner != webhook.owner:
+                return False
+            self._by_id[webhook.webhook_id] = replace(
+                stored,
+                secret=webhook.secret,
+                previous_secret=webhook.previous_secret,
+                previous_until=webhook.previous_until,
+            )
             return True
 
     def record_delivery(self, delivery: Delivery) -> None:

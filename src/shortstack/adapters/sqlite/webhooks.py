@@ -26,7 +26,9 @@ CREATE TABLE IF NOT EXISTS webhooks (
     url        TEXT NOT NULL,
     events     TEXT NOT NULL,
     secret     TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_until  TEXT
 );
 CREATE INDEX IF NOT EXISTS webhooks_by_owner ON webhooks (owner, created_at);
 CREATE TABLE IF NOT EXISTS webhook_deliveries (
@@ -44,6 +46,8 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, seq);
 """
+# Made by a version without secret rotation: the columns it lacks.
+ROTATION_COLUMNS = (("previous_secret", "TEXT"), ("previous_until", "TEXT"))
 CLICKS = "LinkClicked"
 SUBSCRIBERS_REREAD_S = 2.0
 
@@ -56,6 +60,8 @@ def _to_webhook(row: sqlite3.Row) -> Webhook:
         events=tuple(json.loads(row["events"])),
         secret=row["secret"],
         created_at=from_iso(row["created_at"]),
+        previous_secret=row["previous_secret"],
+        previous_until=from_iso(row["previous_until"]) if row["previous_until"] else None,
     )
 
 
@@ -78,6 +84,7 @@ class SqliteWebhookRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
         db.ensure_schema("webhooks", SCHEMA)
+        db.add_missing_columns("webhooks", ROTATION_COLUMNS)
         self._subscribers: frozenset[str] | None = None
         self._subscribers_until = 0.0
         self._changes = 0  # subscriptions added or revoked by this process
@@ -148,6 +155,22 @@ class SqliteWebhookRepository:
                 conn.execute("DELETE FROM webhook_deliveries WHERE webhook_id = ?", (webhook_id,))
                 self._db.after_commit(self._forget_subscribers)
         return bool(deleted)
+
+    def replace_secrets(self, webhook: Webhook) -> bool:
+        until = webhook.previous_until
+        with self._db.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE webhooks SET secret = ?, previous_secret = ?, previous_until = ?"
+                " WHERE owner = ? AND webhook_id = ?",
+                (
+                    webhook.secret,
+                    webhook.previous_secret,
+                    to_iso(until) if until else None,
+                    webhook.owner,
+                    webhook.webhook_id,
+                ),
+            ).rowcount
+        return bool(changed)
 
     def record_delivery(self, delivery: Delivery) -> None:
         with self._db.transaction() as conn:

@@ -1,4 +1,4 @@
-"""Signed webhooks: /api/v1/webhooks (create, list, get, revoke, recent deliveries)."""
+"""Signed webhooks: /api/v1/webhooks (create, list, get, revoke, rotate, recent deliveries)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from shortstack.entrypoints.http.schemas.webhooks import (
     WebhookCreate,
     WebhookCreated,
     WebhookPublic,
+    WebhookSecret,
 )
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -71,6 +72,12 @@ async def revoke_webhook(webhook_id: str, caller: CallerDep, webhooks: WebhooksD
     """Delete a webhook: no event is sent to it from now on."""
     webhooks.revoke(caller.sub, webhook_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{webhook_id}/secret", response_model=WebhookSecret, responses=NOT_FOUND)
+async def rotate_secret(webhook_id: str, caller: CallerDep, webhooks: WebhooksDep) -> WebhookSecret:
+    """A new signing secret, shown this once; the old one also signs for 24 hours."""
+    return WebhookSecret.of(webhooks.rotate_secret(caller.sub, webhook_id))
 
 
 @router.get("/{webhook_id}/deliveries", response_model=list[DeliveryPublic], responses=NOT_FOUND)

@@ -60,6 +60,30 @@ class WebhookCreated(WebhookPublic):
     )
 
 
+class WebhookSecret(BaseModel):
+    webhook_id: str
+    secret: str = Field(
+        description="the new signing secret (whsec_...): shown this once; deliveries are "
+        "signed with it from now on"
+    )
+    previous_secret_until: datetime | None = Field(
+        description="until then each delivery's webhook-signature also carries a signature "
+        "by the secret this one replaced, so receivers can switch without missing one"
+    )
+
+    @field_serializer("previous_secret_until")
+    def _iso(self, value: datetime | None) -> str | None:
+        return to_iso(value) if value else None
+
+    @classmethod
+    def of(cls, webhook: Webhook) -> WebhookSecret:
+        return cls(
+            webhook_id=webhook.webhook_id,
+            secret=webhook.secret,
+            previous_secret_until=webhook.previous_until,
+        )
+
+
 class DeliveryPublic(BaseModel):
     delivery_id: str
     message_id: str = Field(description="the webhook-id header: the same on every attempt")
