@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shortstack.adapters.workflow.runner import LocalStateMachine
-from shortstack.adapters.workflow.tasks import DEFINITION, StorageUnavailable
+from shortstack.adapters.workflow.tasks import DEFINITION, StorageUnavailable, run_task
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.errors import ImportNotFound, InvalidInput, ServiceUnavailable
 from shortstack.domain.imports import ImportStatus
@@ -519,3 +519,38 @@ def test_the_cli_names_the_format_it_read(
     assert main(["import", str(FIXTURES / "yourls.csv"), "--quiet"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["format"], summary["counts"]["loaded"]) == ("yourls", 3)
+
+
+def test_the_earlier_row_keeps_an_alias_whatever_order_the_map_loads_its_chunks_in(
+    any_store_container: Container,
+) -> None:
+    # The Map runs two chunks at once (MaxConcurrency 2, on Step Functions and locally),
+    # so chunk 1's Load may well commit before chunk 0's: the row order must still decide.
+    imports = any_store_container.imports
+    imports.starter, imports.chunk_rows = None, 2
+    data = (
+        b"https://example.com/first,promo-x\n"  # row 1, chunk 0
+        b"https://example.com/b,\n"  # row 2, chunk 0
+        b"https://example.com/later,promo-x\n"  # row 3, chunk 1: the same alias
+        b"https://example.com/d,\n"  # row 4, chunk 1
+    )
+    job = imports.submit("local", data, "links.csv")
+    tasks = [
+        {"task": "validate"},
+        {"task": "transform", "chunk": 0},
+        {"task": "transform", "chunk": 1},
+        {"task": "load", "chunk": 1},
+        {"task": "load", "chunk": 0},
+        {"task": "finish"},
+    ]
+    for task in tasks:
+        run_task(imports, {**task, "import_id": job.import_id})
+    assert any_store_container.links.get("local", "promo-x").url == "https://example.com/first"
+    _, page = imports.status("local", job.import_id, limit=100, cursor=None)
+    [error] = page.items
+    assert error.row == 3
+    assert "already taken" in error.reason
+    assert "row 1" in error.reason
+    done = imports.get("local", job.import_id)
+    counts = done.counts
+    assert (counts.total, counts.loaded, counts.invalid + counts.failed) == (4, 3, 1)
