@@ -194,8 +194,12 @@ class ImportsService:
         return job
 
     def validate(self, import_id: str) -> dict[str, Any]:
-        """Check every row; stage valid rows in chunks, record the invalid ones."""
-        self._job(import_id)
+        """Check every row; stage valid rows in chunks, record the invalid ones.
+
+        An alias asked for by an earlier row of the file is the later row's error here:
+        the Map loads two chunks at once, so at load time the later could win.
+        """
+        job = self._job(import_id)
         self.imports.update(import_id, ImportUpdate(status=ImportStatus.RUNNING), self.clock())
         # A re-run (after a crash, maybe with another chunk size) chunks the file anew: results
         # recorded for the old chunks would count rows twice. Each load records its chunk again.
@@ -205,9 +209,15 @@ class ImportsService:
         chunk: list[ValidRow] = []
         chunks = 0
         errors: list[RowError] = []
+        asked: dict[str, int] = {}  # alias -> the first row asking for it
         for item in read_rows(data, self.max_rows):
             total += 1
             checked = item if isinstance(item, RowError) else check_row(item, self.own_hosts)
+            if isinstance(checked, ValidRow) and checked.alias is not None:
+                first = asked.setdefault(checked.alias, checked.row)
+                if first != checked.row:
+                    taken = _taken(checked.alias, job.format)
+                    checked = RowError(checked.row, f"{taken} by row {first} of this file")
             if isinstance(checked, RowError):
                 errors.append(checked)
                 if len(errors) >= 1000:
