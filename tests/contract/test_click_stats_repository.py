@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from shortstack.bootstrap import Adapters
@@ -63,6 +63,19 @@ def test_days_are_per_link_within_the_range_oldest_first(adapters: Adapters) -> 
     stats.delete_link("abc1234")
     assert stats.days("abc1234", date(2026, 1, 1), date(2026, 12, 31)) == []
     assert len(stats.days("other01", date(2026, 1, 1), date(2026, 12, 31))) == 1
+
+
+def test_deleting_a_link_forgets_all_of_its_many_days(adapters: Adapters) -> None:
+    stats = adapters.stats
+    first = date(2026, 9, 1)
+    # 60 days: more than two BatchWriteItem calls' worth on DynamoDB (25 a call).
+    for n in range(60):
+        stats.fold(facts(n, day=first + timedelta(days=n)))
+    stats.fold(facts(99, short_id="other01", day=first))
+    assert len(stats.days("abc1234", first, first + timedelta(days=59))) == 60
+    stats.delete_link("abc1234")
+    assert stats.days("abc1234", date(2026, 1, 1), date(2026, 12, 31)) == []
+    assert [d.clicks for d in stats.days("other01", first, first)] == [1]
 
 
 def test_concurrent_folds_with_redeliveries_stay_exact(adapters: Adapters) -> None:
