@@ -14,7 +14,7 @@ locals {
   # calls what); tests/infra holds the two to the same actions.
   policies = {
     api_function = [
-      { actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources = local.table_arns },
+      { actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Query"], resources = local.table_arns },
       # A direct POST stages under imports/; a presigned upload URL acts with this role.
       { actions = ["s3:PutObject"], resources = ["${aws_s3_bucket.imports_bucket.arn}/imports/*", "${aws_s3_bucket.imports_bucket.arn}/uploads/*", "${aws_s3_bucket.imports_bucket.arn}/exports/*"] },
       # A links export is written under exports/ and fetched through a URL presigned with this role.
@@ -27,7 +27,7 @@ locals {
     # Webhooks need nothing more: subscriptions are a Query, a clicked link's owner a
     # GetItem, each attempt a PutItem; the deliveries are outbound HTTPS (decision 0201).
     events_function = [
-      { actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources = [aws_dynamodb_table.table.arn] },
+      { actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Query"], resources = [aws_dynamodb_table.table.arn] },
       { actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], resources = [aws_sqs_queue.events_queue.arn] },
     ]
     # The only publisher (decision 0105); the stream reads and the failed batches' messages
@@ -51,7 +51,7 @@ locals {
       { actions = ["sqs:SendMessage"], resources = [aws_sqs_queue.uploads_dead_letter_queue.arn] },
     ]
     maintenance_function = [
-      { actions = ["dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources = [aws_dynamodb_table.table.arn] },
+      { actions = ["dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"], resources = [aws_dynamodb_table.table.arn] },
       { actions = ["dynamodb:Query"], resources = ["${aws_dynamodb_table.table.arn}/index/GSI2"] },
       { actions = ["states:StartExecution"], resources = [aws_sfn_state_machine.import_state_machine.arn] },
       { actions = ["sqs:GetQueueAttributes"], resources = concat([aws_sqs_queue.events_dead_letter_queue.arn], aws_sqs_queue.maintenance_schedule_dead_letter_queue[*].arn) },

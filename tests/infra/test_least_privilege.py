@@ -30,14 +30,15 @@ EXPECTED = {
     # No function publishes but the stream consumer: the table's stream is the outbox (0105).
     "ApiFunction": {
         "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem", "dynamodb:Query", "s3:PutObject", "states:StartExecution",
+        "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Query", "s3:PutObject",
+        "states:StartExecution",
         "s3:GetObject", "s3:AbortMultipartUpload",
     },
     "RedirectFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"},
     "EventsFunction": {
         "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem", "dynamodb:Query", "sqs:ReceiveMessage", "sqs:DeleteMessage",
-        "sqs:GetQueueAttributes",
+        "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Query",
+        "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
     },
     "StreamFunction": {
         "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
@@ -55,8 +56,8 @@ EXPECTED = {
     },
     "MaintenanceFunction": {
         "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem",
-        "dynamodb:PutItem", "dynamodb:DeleteItem", "sqs:GetQueueAttributes", "sqs:SendMessage",
-        "states:StartExecution",
+        "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+        "sqs:GetQueueAttributes", "sqs:SendMessage", "states:StartExecution",
     },
 }  # fmt: skip
 # Actions AWS performs with the function's role on its behalf, not the code.

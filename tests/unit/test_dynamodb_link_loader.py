@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shortstack.adapters.dynamodb import link_loader
+from shortstack.adapters.dynamodb import batch_writes, link_loader
 from shortstack.adapters.dynamodb.links import link_record
 from shortstack.domain.errors import ServiceUnavailable
 from shortstack.domain.imports import PlannedLink
@@ -51,7 +51,7 @@ def planned(count: int) -> list[PlannedLink]:
 def test_unprocessed_items_are_sent_again_until_all_are_stored(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(link_loader, "BACKOFF_S", 0)
+    monkeypatch.setattr(batch_writes, "BACKOFF_S", 0)
     table = ThrottlingTable(throttled_rounds=3)
     results = link_loader.add_new_links(table, "t", "o", planned(30), NOW, link_record)
     assert results == [None] * 30
@@ -63,7 +63,7 @@ def test_unprocessed_items_are_sent_again_until_all_are_stored(
 def test_a_table_that_never_takes_the_items_is_a_retryable_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(link_loader, "BACKOFF_S", 0)
+    monkeypatch.setattr(batch_writes, "BACKOFF_S", 0)
     table = ThrottlingTable(throttled_rounds=1_000)
     with pytest.raises(ServiceUnavailable, match="unprocessed"):
         link_loader.add_new_links(table, "t", "o", planned(3), NOW, link_record)

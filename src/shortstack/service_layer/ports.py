@@ -293,7 +293,8 @@ class ClickStatsRepository(Protocol):
         ...
 
     def delete_link(self, short_id: str) -> None:
-        """Forget every day and month of one link (its link was deleted)."""
+        """Forget every day and month of one link (its link was deleted); ServiceUnavailable
+        when the store keeps refusing (throttled), some of them perhaps already gone."""
         ...
 
 
@@ -386,7 +387,8 @@ class ImportRepository(Protocol):
         ...
 
     def add_errors(self, import_id: str, errors: Sequence[RowError]) -> None:
-        """Store per-row errors, one per row number (a repeat overwrites, never duplicates)."""
+        """Store per-row errors, one per row number (a repeat overwrites, never duplicates);
+        ServiceUnavailable when the store keeps refusing (throttled)."""
         ...
 
     def list_errors(self, import_id: str, *, limit: int, cursor: str | None) -> Page[RowError]:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from shortstack.adapters.dynamodb import keys
+from shortstack.adapters.dynamodb.batch_writes import puts, write_all
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attribute, to_attributes
 from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
 from shortstack.domain.clock import from_iso, to_iso
@@ -40,13 +40,10 @@ from shortstack.service_layer.import_pages import after_row, next_cursor, with_c
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import WriteRequestUnionTypeDef
 
 ENTITY = "import"
 RETENTION = timedelta(days=90)
-_BATCH = 25
 _WRITERS = 8
-_BATCH_ATTEMPTS = 8
 _NOT_FINAL = "attribute_exists(PK) AND #status IN (:pending, :running)"
 _NOT_FINAL_VALUES = {
     ":pending": to_attribute(str(ImportStatus.PENDING)),
@@ -269,40 +266,18 @@ class DynamoDBImportRepository:
             return
         # Rows expire with their job, give or take the minutes between the two writes.
         expires = int(time.time() + RETENTION.total_seconds())
-        requests: list[WriteRequestUnionTypeDef] = [
+        rows = [
             {
-                "PutRequest": {
-                    "Item": to_attributes(
-                        {
-                            **keys.import_row_key(import_id, error.row),
-                            "entity": "import_row",
-                            "row": error.row,
-                            "reason": error.reason,
-                            keys.TTL_ATTRIBUTE: expires,
-                        }
-                    )
-                }
+                **keys.import_row_key(import_id, error.row),
+                "entity": "import_row",
+                "row": error.row,
+                "reason": error.reason,
+                keys.TTL_ATTRIBUTE: expires,
             }
             for error in errors
         ]
-        batches = [requests[i : i + _BATCH] for i in range(0, len(requests), _BATCH)]
-        if len(batches) == 1:
-            self._write_batch(batches[0])
-            return
         # 100,000 bad rows are 4,000 batches: a few writers in parallel keep that in seconds.
-        with ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="import-errors") as pool:
-            for future in [pool.submit(self._write_batch, batch) for batch in batches]:
-                future.result()
-
-    def _write_batch(self, batch: Sequence[WriteRequestUnionTypeDef]) -> None:
-        pending: Sequence[WriteRequestUnionTypeDef] = batch
-        for attempt in range(_BATCH_ATTEMPTS):
-            response = self._client.batch_write_item(RequestItems={self._table: pending})
-            pending = (response.get("UnprocessedItems") or {}).get(self._table) or []
-            if not pending:
-                return
-            time.sleep(min(0.05 * 2**attempt, 2.0))
-        raise RuntimeError(f"{len(pending)} row errors stayed unprocessed after retries")
+        write_all(self._client, self._table, puts(rows), workers=_WRITERS)
 
     def list_errors(self, import_id: str, *, limit: int, cursor: str | None) -> Page[RowError]:
         partition = keys.import_key(import_id)["PK"]

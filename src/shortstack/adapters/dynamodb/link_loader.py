@@ -16,12 +16,12 @@ and each call costs CPU in botocore alone: bench/README.md, "Costs the code is s
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shortstack.adapters.dynamodb import keys
+from shortstack.adapters.dynamodb.batch_writes import puts, retries, write_all
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.owned import put_new
 from shortstack.domain.clock import from_iso
@@ -33,9 +33,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 GET_BATCH = 100  # BatchGetItem's limit
-WRITE_BATCH = 25  # BatchWriteItem's limit
-ROUNDS = 8  # unprocessed keys or items are retried this many times, backing off
-BACKOFF_S = 0.05
 
 Record = Callable[[Link], Mapping[str, Any]]
 
@@ -65,7 +62,7 @@ def add_new_links(
         held[link.short_id] = ExistingLink(stored.owner, stored.url, stored.created_at)
         results[index] = None
         items.append(record(stored))
-    _write(client, table, items)
+    write_all(client, table, puts(items))
     return [results[index] for index in range(len(planned))]
 
 
@@ -94,7 +91,7 @@ def _held(client: DynamoDBClient, table: str, short_ids: Sequence[str]) -> dict[
                 "ExpressionAttributeNames": {"#owner": "owner", "#url": "url"},
             }
         }
-        for _ in _rounds():
+        for _ in retries("keys of a BatchGetItem"):
             response = client.batch_get_item(RequestItems=request)
             for raw in response.get("Responses", {}).get(table, []):
                 values = from_attributes(raw)
@@ -105,25 +102,3 @@ def _held(client: DynamoDBClient, table: str, short_ids: Sequence[str]) -> dict[
             if not request:
                 break
     return found
-
-
-def _write(client: DynamoDBClient, table: str, items: Sequence[Mapping[str, Any]]) -> None:
-    for start in range(0, len(items), WRITE_BATCH):
-        requests = [
-            {"PutRequest": {"Item": to_attributes(item)}}
-            for item in items[start : start + WRITE_BATCH]
-        ]
-        pending: dict[str, Any] = {table: requests}
-        for _ in _rounds():
-            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-            if not pending:
-                break
-
-
-def _rounds() -> Any:
-    """Attempt numbers, sleeping with exponential backoff before each retry; then give up."""
-    for attempt in range(ROUNDS):
-        if attempt:
-            time.sleep(BACKOFF_S * 2 ** (attempt - 1))
-        yield attempt
-    raise ServiceUnavailable("DynamoDB kept returning unprocessed items (throttled); try again")
