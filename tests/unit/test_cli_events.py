@@ -81,6 +81,10 @@ LETTER = {
 
 @pytest.fixture
 def aws_queues(moto_dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str, str]:
+    return queues_for_cli(monkeypatch)
+
+
+def queues_for_cli(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str, str]:
     """SQS on moto, the events queue and its DLQ, and the CLI's settings pointing at them."""
     sqs = boto3.client("sqs", region_name="us-east-1")
     queue = sqs.create_queue(QueueName="shortstack-events")["QueueUrl"]
@@ -159,3 +163,41 @@ def test_an_empty_name_is_refused_before_anything_is_written(
     assert exited.value.code == 2
     assert "must not be empty" in capsys.readouterr().err
     assert not list(local_env.iterdir())
+
+
+@pytest.mark.dynamodb_local
+def test_a_stream_batch_the_stream_no_longer_holds_stays_a_letter_and_the_others_replay(
+    dynamodb_local: Any,
+    dynamodb_local_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The stream keeps records 24 hours and the DLQ keeps letters 14 days: a batch letter
+    # older than a day can never be read back. It must not stop the other letters.
+    # (DynamoDB Local, the real engine, answers such a read as DynamoDB does; moto asserts.)
+    sqs, queue, dlq = queues_for_cli(monkeypatch)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", dynamodb_local_endpoint)
+    # ... which boto3 would also take for SQS: SQS stays on moto's (AWS's own) endpoint.
+    monkeypatch.setenv("EVENTS_ENDPOINT_URL", "https://sqs.us-east-1.amazonaws.com")
+    table = dynamodb_local.describe_table(TableName=TABLE_NAME)["Table"]
+    gone = {
+        "requestContext": {"condition": "RetryAttemptsExhausted"},
+        "DDBStreamBatchInfo": {
+            "streamArn": table["LatestStreamArn"],
+            "shardId": "shardId-00000001700000000000-0badc0de",  # trimmed away since
+            "startSequenceNumber": "100000000000000000001",
+            "endSequenceNumber": "100000000000000000009",
+            "batchSize": 3,
+        },
+    }
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(gone))
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(LETTER))
+    assert main(["dlq", "replay", "--all"]) == 0
+    captured = capsys.readouterr()
+    assert "replayed 1" in captured.out
+    assert "24 hours" in captured.err
+    [moved] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert json.loads(moved["Body"]) == LETTER
+    assert main(["dlq", "list", "--json"]) == 0  # still listed: purge it once it is read
+    [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert row["detail_type"] == "(stream batch)"
