@@ -103,7 +103,7 @@ def _dead_letters(settings: Settings) -> tuple[Any, Any]:
 def _stream_replayer(container: Container, streams: DynamoDBStreamsClient) -> ReplayBatch:
     """Read a dead-lettered stream batch back and re-process it, one record at a time."""
     from shortstack.adapters.dynamodb.stream_events import UnreadableRecord, change_of, sequence_of
-    from shortstack.adapters.dynamodb.stream_reader import StreamReader
+    from shortstack.adapters.dynamodb.stream_reader import StreamRangeGone, StreamReader
 
     reader = StreamReader(streams)
     relay = container.relay
@@ -113,11 +113,17 @@ def _stream_replayer(container: Container, streams: DynamoDBStreamsClient) -> Re
     def replay(batch: StreamBatch) -> list[str]:
         failed: list[str] = []
         changes = []
-        for record in reader.records(batch.stream_arn, batch.shard_id, batch.first, batch.last):
-            try:
-                changes.append(change_of(record))
-            except UnreadableRecord:
-                failed.append(sequence_of(record))
+        try:
+            for record in reader.records(batch.stream_arn, batch.shard_id, batch.first, batch.last):
+                try:
+                    changes.append(change_of(record))
+                except UnreadableRecord:
+                    failed.append(sequence_of(record))
+        except StreamRangeGone as exc:
+            # Past the stream's 24 hours the letter can never be replayed: it stays listed
+            # (purge it once read) and the other letters go on.
+            print(f"shortstack: {batch.id} cannot be replayed: {exc}", file=sys.stderr)
+            return [batch.first]
         return failed + relay.replay(changes)
 
     return replay
