@@ -759,6 +759,9 @@ def test_webhooks_page_adds_a_receiver_shows_its_deliveries_and_deletes_it(
         expect(table.locator("tr", has_text="LinkCreated")).to_have_count(1)
         expect(table).to_contain_text("delivered")
         screenshot(p, "webhooks-deliveries-1280")
+        row.get_by_test_id("webhook-test").click()
+        expect(table.locator("tr", has_text="WebhookTest")).to_have_count(1)
+        assert [r for r in receiver.requests if b'"WebhookTest"' in r.body]
         first = secret.inner_text()
         row.get_by_test_id("webhook-rotate").click()
         p.get_by_test_id("confirm").get_by_role("button", name="New secret").click()

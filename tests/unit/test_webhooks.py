@@ -269,6 +269,31 @@ def test_after_a_rotation_both_secrets_verify_for_a_day_then_only_the_new_one(
     assert headers["webhook-signature"] == by_new
 
 
+def test_a_test_event_is_signed_recorded_and_reports_a_failure_without_raising(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkClicked"])
+    sent = jwt_like.webhooks.send_test("alice", hook.webhook_id)
+    assert (sent.ok, sent.status_code, sent.event_type) == (True, 200, "WebhookTest")
+    [(_, _, headers, body)] = transport.posts
+    payload = Verifier(hook.secret).verify(body, headers)
+    assert payload["type"] == "WebhookTest"
+    assert payload["data"] == {
+        "webhook_id": hook.webhook_id,
+        "owner": "alice",
+        "event_id": sent.event_id,
+    }
+    transport.names["hooks.example.com"] = ["10.0.0.7"]
+    refused_now = jwt_like.webhooks.send_test("alice", hook.webhook_id)
+    assert (refused_now.ok, refused_now.status_code) == (False, None)
+    assert "10.0.0.7" in (refused_now.error or "")
+    assert len(transport.posts) == 1
+    shown = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
+    assert {d.delivery_id for d in shown} == {refused_now.delivery_id, sent.delivery_id}
+    with pytest.raises(WebhookNotFound):
+        jwt_like.webhooks.send_test("bob", hook.webhook_id)
+
+
 def test_only_the_owner_rotates_a_secret(jwt_like: Container) -> None:
     hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated"])
     with pytest.raises(WebhookNotFound):

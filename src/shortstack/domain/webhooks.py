@@ -22,6 +22,9 @@ from shortstack.domain.errors import Conflict, InvalidInput, NotFound, UnsafeUrl
 from shortstack.domain.hosts import canonical_host
 
 EVENT_TYPES = ("LinkClicked", "LinkCreated", "LinkUpdated", "LinkDeleted", "ImportFinished")
+# What POST /webhooks/{id}/test sends: to every subscription whatever its types, only on asking.
+TEST_EVENT = "WebhookTest"
+TEST_SOURCE = "shortstack.webhooks"
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 URL_MAX_LENGTH = 2048
 # Bounds what finding an owner's subscriptions costs on every event (one small read).

@@ -39,6 +39,8 @@ from shortstack.domain.webhooks import (
     DELIVERIES_SHOWN,
     EVENT_TYPES,
     MAX_WEBHOOKS_PER_OWNER,
+    TEST_EVENT,
+    TEST_SOURCE,
     Delivery,
     IPAddress,
     RefusedAddress,
@@ -134,6 +136,13 @@ class WebhooksService:
             raise WebhookNotFound(webhook_id)
         return webhook
 
+    def send_test(self, owner: str, webhook_id: str) -> Delivery:
+        """Send a WebhookTest event to the subscription now; the attempt, never retried."""
+        hook = self.get(owner, webhook_id)
+        detail = {"webhook_id": hook.webhook_id, "owner": owner}
+        event = Event(TEST_SOURCE, TEST_EVENT, detail, self.clock())
+        return self._attempt(hook, event, _payload(event), time.monotonic() + self.budget_s)
+
     def deliveries(self, owner: str, webhook_id: str) -> builtins.list[Delivery]:
         """The subscription's latest attempts, newest first (404 for another owner's)."""
         self.get(owner, webhook_id)
@@ -169,7 +178,7 @@ class WebhooksService:
             if (until := self._resting.get(hook.webhook_id, now)) > now
         }
         live = [hook for hook in targets if hook.webhook_id not in resting]
-        failed = sum(not self._attempt(hook, event, body, deadline) for hook in live)
+        failed = sum(not self._attempt(hook, event, body, deadline).ok for hook in live)
         if failed:
             raise WebhookDeliveryFailed(
                 f"{failed} of {len(targets)} webhook deliveries of {event.detail_type} failed"
@@ -200,7 +209,7 @@ class WebhooksService:
         link = self.links.get(str(event.detail["short_id"]), consistent=False)
         return link is not None and link.owner == owner and link.created_at <= event.time
 
-    def _attempt(self, hook: Webhook, event: Event, body: str, deadline: float) -> bool:
+    def _attempt(self, hook: Webhook, event: Event, body: str, deadline: float) -> Delivery:
         now = self.clock()
         message_id = f"msg_{event.id}_{hook.webhook_id}"
         started = time.monotonic()
@@ -257,7 +266,7 @@ class WebhooksService:
                 "webhook delivery failed",
                 extra={"webhook": hook.webhook_id, "event_id": event.id, "error": error},
             )
-        return error is None
+        return delivery
 
     def _address_of(self, url: str) -> IPAddress:
         """The address a delivery to `url` connects to, checked when private ones are refused."""

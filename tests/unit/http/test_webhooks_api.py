@@ -47,6 +47,14 @@ def subscribe(api: TestClient, url: str, events: list[str]) -> dict[str, Any]:
     return body
 
 
+def act(api: TestClient, hook: dict[str, Any], action: str) -> dict[str, Any]:
+    """POST one of a webhook's actions (`secret`, `test`); its 200 answer."""
+    answer = api.post(f"/api/v1/webhooks/{hook['webhook_id']}/{action}")
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
 def test_a_real_delivery_over_http_verifies_with_the_secret(
     api: TestClient, local: Container, receiver: Receiver
 ) -> None:
@@ -282,9 +290,7 @@ def test_a_rotated_secret_is_shown_once_and_both_verify_meanwhile(
     api: TestClient, local: Container, receiver: Receiver
 ) -> None:
     hook = subscribe(api, receiver.url, ["LinkCreated"])
-    rotation = api.post(f"/api/v1/webhooks/{hook['webhook_id']}/secret")
-    assert rotation.status_code == 200, rotation.text
-    body = rotation.json()
+    body = act(api, hook, "secret")
     assert body["webhook_id"] == hook["webhook_id"]
     assert body["secret"].startswith("whsec_")
     assert body["secret"] != hook["secret"]
@@ -296,3 +302,25 @@ def test_a_rotated_secret_is_shown_once_and_both_verify_meanwhile(
     for secret in (hook["secret"], body["secret"]):
         assert Verifier(secret).verify(request.body, request.headers)["type"] == "LinkCreated"
     assert api.post("/api/v1/webhooks/nope/secret").status_code == 404
+
+
+def test_a_test_event_reaches_the_receiver_at_once_and_answers_its_outcome(
+    api: TestClient, local: Container, receiver: Receiver
+) -> None:
+    hook = subscribe(api, receiver.url, ["ImportFinished"])
+    sent = act(api, hook, "test")
+    assert (sent["ok"], sent["status_code"]) == (True, 204)
+    [request] = receiver.requests
+    assert Verifier(hook["secret"]).verify(request.body, request.headers)["type"] == "WebhookTest"
+    receiver.status = 500
+    failed = act(api, hook, "test")
+    assert (failed["ok"], failed["status_code"], failed["error"]) == (
+        False,
+        500,
+        "the receiver answered 500",
+    )
+    dispatcher_for(local).drain()
+    assert len(receiver.requests) == 2  # a test is never retried
+    assert local.event_queue is not None
+    assert local.event_queue.dead_letters() == []
+    assert api.post("/api/v1/webhooks/nope/test").status_code == 404

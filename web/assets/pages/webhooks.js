@@ -1,5 +1,6 @@
-// Signed webhooks: add a receiver (its signing secret is shown once), list, give one a new
-// secret (the old one signs too for a day), revoke, and the latest delivery attempts of one. The server checks the URL; its refusals come back as
+// Signed webhooks: add a receiver (its signing secret is shown once), list, send one a test
+// event, give one a new secret (the old one signs too for a day), revoke, and the latest
+// delivery attempts of one. The server checks the URL; its refusals come back as
 // field errors through errors.js like every form's.
 import { api } from "../api.js";
 import {
@@ -76,6 +77,18 @@ async function rotateSecret(revealed, webhook) {
   }
 }
 
+async function sendTest(deliveries, webhook) {
+  try {
+    const { data } = await api(`/api/v1/webhooks/${encodeURIComponent(webhook.webhook_id)}/test`, { method: "POST" });
+    const answer = data.status_code === null ? data.error || "no answer" : `it answered ${data.status_code}`;
+    announce(data.ok ? `Test event delivered to ${webhook.url} (${answer})` : `Test event to ${webhook.url} failed: ${answer}`,
+      { tone: data.ok ? "info" : "error" });
+    await showDeliveries(deliveries, webhook);
+  } catch (error) {
+    announce(generalSentence(error), { tone: "error" });
+  }
+}
+
 async function listWebhooks(holder, deliveries, revealed, refresh) {
   try {
     const { data } = await api("/api/v1/webhooks");
@@ -87,6 +100,7 @@ async function listWebhooks(holder, deliveries, revealed, refresh) {
         { label: "Created", cell: (w) => dateText(w.created_at) },
         { label: "Actions", class: "col-actions", cell: (w) => h("div", { class: "row-actions" },
           button("Deliveries", () => showDeliveries(deliveries, w), { "data-testid": "webhook-deliveries" }),
+          button("Send test", () => sendTest(deliveries, w), { "data-testid": "webhook-test", "aria-label": `Send a test event to ${w.url}` }),
           button("New secret", () => rotateSecret(revealed, w), { "data-testid": "webhook-rotate", "aria-label": `New secret for ${w.url}` }),
           dangerButton("Delete", {
             name: w.url,

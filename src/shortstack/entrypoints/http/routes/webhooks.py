@@ -1,4 +1,4 @@
-"""Signed webhooks: /api/v1/webhooks (create, list, get, revoke, rotate, recent deliveries)."""
+"""Signed webhooks: /api/v1/webhooks (create, list, get, revoke, rotate, test, deliveries)."""
 
 from __future__ import annotations
 
@@ -78,6 +78,13 @@ async def revoke_webhook(webhook_id: str, caller: CallerDep, webhooks: WebhooksD
 async def rotate_secret(webhook_id: str, caller: CallerDep, webhooks: WebhooksDep) -> WebhookSecret:
     """A new signing secret, shown this once; the old one also signs for 24 hours."""
     return WebhookSecret.of(webhooks.rotate_secret(caller.sub, webhook_id))
+
+
+@router.post("/{webhook_id}/test", response_model=DeliveryPublic, responses=NOT_FOUND)
+def send_test(webhook_id: str, caller: CallerDep, webhooks: WebhooksDep) -> DeliveryPublic:
+    """Send a signed WebhookTest event now and answer how the receiver took it (not retried)."""
+    # A plain def: the attempt may wait WEBHOOK_TIMEOUT_S, in the thread pool, not the loop.
+    return DeliveryPublic.of(webhooks.send_test(caller.sub, webhook_id))
 
 
 @router.get("/{webhook_id}/deliveries", response_model=list[DeliveryPublic], responses=NOT_FOUND)
