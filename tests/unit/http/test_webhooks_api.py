@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -324,3 +325,40 @@ def test_a_test_event_reaches_the_receiver_at_once_and_answers_its_outcome(
     assert local.event_queue is not None
     assert local.event_queue.dead_letters() == []
     assert api.post("/api/v1/webhooks/nope/test").status_code == 404
+
+
+def test_a_name_rebound_to_loopback_after_subscribing_reaches_nothing(
+    tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding through the real transport: the name is public at subscribe time and
+    resolves to the receiver's 127.0.0.1 at delivery; the delivery is refused, not sent."""
+    port = int(receiver.url.rsplit(":", 1)[1].split("/", 1)[0])
+    answers = {"rebind.example": "93.184.215.14"}
+    real = socket.getaddrinfo
+
+    def fake(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in answers:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    settings = settings_for(
+        "sqlite", tmp_path, events_backoff_base_s=0, webhooks_refuse_private_addresses=True
+    )
+    container = bootstrap(settings)
+    try:
+        with TestClient(create_app(container)) as client:
+            hook = subscribe(client, f"http://rebind.example:{port}/hooks/in", ["LinkCreated"])
+            answers["rebind.example"] = "127.0.0.1"
+            client.post("/api/v1/links", json={"url": "https://example.com/x"})
+            dispatcher_for(container).drain()
+            assert receiver.requests == []
+            shown = client.get(f"/api/v1/webhooks/{hook['webhook_id']}/deliveries").json()
+            assert {d["error"] for d in shown} == {
+                "RefusedAddress: url's host resolves to 127.0.0.1, a private, loopback or "
+                "link-local address"
+            }
+            assert act(client, hook, "test")["status_code"] is None
+            assert receiver.requests == []
+    finally:
+        container.close()
