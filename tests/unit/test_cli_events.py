@@ -201,3 +201,30 @@ def test_a_stream_batch_the_stream_no_longer_holds_stays_a_letter_and_the_others
     assert main(["dlq", "list", "--json"]) == 0  # still listed: purge it once it is read
     [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert row["detail_type"] == "(stream batch)"
+
+
+def test_dlq_on_aws_long_polls_so_a_few_letters_are_never_missed(
+    aws_queues: tuple[Any, str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A short poll (WaitTimeSeconds 0) asks a sample of SQS's servers and may answer empty
+    # while a few letters wait (SQS's ReceiveMessage documentation); list and replay stop at
+    # the first empty answer, so each receive must ask every server: a long poll. moto has
+    # no sampling to show it, so the test reads the calls the command makes.
+    sqs, _, dlq = aws_queues
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(LETTER))
+    waits: list[int] = []
+
+    def seen(params: dict[str, Any], **_: Any) -> None:
+        waits.append(int(params.get("WaitTimeSeconds", 0)))
+
+    events = boto3.DEFAULT_SESSION.events if boto3.DEFAULT_SESSION else None
+    assert events is not None
+    events.register("provide-client-params.sqs.ReceiveMessage", seen)
+    try:
+        assert main(["dlq", "list"]) == 0
+        assert main(["dlq", "replay", "--all"]) == 0
+    finally:
+        events.unregister("provide-client-params.sqs.ReceiveMessage", seen)
+    assert "replayed 1" in capsys.readouterr().out
+    assert waits
+    assert min(waits) >= 1
