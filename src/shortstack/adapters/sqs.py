@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 LIST_VISIBILITY_S = 30
+# A short poll asks a sample of SQS's servers and may answer empty while a few letters
+# wait; receiving stops at the first empty answer, so every receive long-polls (all
+# servers), which costs this wait once, at the end.
+LIST_WAIT_S = 1
 _log = logging.getLogger("shortstack.events")
 
 
@@ -142,6 +146,7 @@ class SqsDeadLetters:
                 QueueUrl=self._dlq,
                 MaxNumberOfMessages=min(10, limit - len(found)),
                 VisibilityTimeout=LIST_VISIBILITY_S,
+                WaitTimeSeconds=LIST_WAIT_S,
                 AttributeNames=["All"],
             ).get("Messages", [])
             if not batch:
