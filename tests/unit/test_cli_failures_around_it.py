@@ -199,3 +199,25 @@ def test_a_refusal_names_the_program_as_every_other_does(
     ]
     assert refusal.startswith("shortstack: ")
     assert said in refusal
+
+
+@pytest.mark.parametrize("endpoint", ["", "notaurl", "127.0.0.1:8642", "ftp://127.0.0.1:21"])
+@pytest.mark.parametrize("command", [["links", "list"], ["create-table"], ["seed"]])
+def test_an_endpoint_that_is_not_a_url_is_named_in_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    endpoint: str,
+    command: list[str],
+) -> None:
+    # A typo in AWS_ENDPOINT_URL (or an empty one) raised botocore's ValueError from
+    # inside the client's creation: a traceback on every command acting on the table.
+    monkeypatch.setenv("STORAGE", "dynamodb")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    code = main(command)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert "AWS_ENDPOINT_URL" in err
+    assert "http://127.0.0.1:8642" in err  # what a right one looks like

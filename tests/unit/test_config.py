@@ -41,6 +41,9 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ({"STORAGE": "postgres"}, "storage"),
         ({"PORT": "0"}, "port"),
         ({"AUTH_MODE": "open"}, "auth_mode"),
+        ({"AWS_ENDPOINT_URL": ""}, "AWS_ENDPOINT_URL"),
+        ({"AWS_ENDPOINT_URL": "localhost:8642"}, "AWS_ENDPOINT_URL"),
+        ({"EVENTS_ENDPOINT_URL": "ftp://127.0.0.1"}, "EVENTS_ENDPOINT_URL"),
     ],
 )
 def test_unsafe_or_unknown_configuration_refuses_to_load(
@@ -50,3 +53,9 @@ def test_unsafe_or_unknown_configuration_refuses_to_load(
         monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=message):
         Settings()
+
+
+def test_an_endpoint_url_is_kept_as_given() -> None:
+    settings = Settings(aws_endpoint_url="http://127.0.0.1:8642", events_endpoint_url=None)
+    assert settings.aws_endpoint_url == "http://127.0.0.1:8642"
+    assert settings.events_endpoint_url is None
