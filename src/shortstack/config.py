@@ -22,11 +22,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shortstack import __version__
 from shortstack.domain.import_limits import LAMBDA_IMPORT_MAX_BYTES, MAX_ROWS
-from shortstack.env_settings import Derived, lowered, refusal
+from shortstack.env_settings import Derived, endpoint_url, lowered, refusal
 
 _REPO_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
@@ -194,6 +194,11 @@ class Settings(BaseModel, Derived):
         environ = lowered(os.environ)
         found = {name: environ[name] for name in cls.model_fields if name in environ}
         return {**found, **given}
+
+    @field_validator("aws_endpoint_url", "events_endpoint_url")
+    @classmethod
+    def _an_endpoint_is_a_url(cls, value: str | None) -> str | None:
+        return endpoint_url(value)
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

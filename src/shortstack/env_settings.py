@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 # Whole numbers as plain ASCII digits (int() would also read other scripts' digits, which
 # Settings refuses). Settings also takes signs, spaces, "1_000" and "5.0": not these readers.
 _WHOLE = re.compile(r"[0-9]{1,18}")
+# Read as endpoint URLs by every reader (an empty one is unset).
+_ENDPOINTS = frozenset({"aws_endpoint_url", "events_endpoint_url"})
 # Pydantic's spellings of a boolean, in any case.
 _FLAGS = {
     **dict.fromkeys(("1", "on", "t", "true", "y", "yes"), True),
@@ -60,6 +62,22 @@ def lowered(environ: Mapping[str, str]) -> dict[str, str]:
     return {name.lower(): value for name, value in environ.items()}
 
 
+def endpoint_url(value: str | None) -> str | None:
+    """An AWS endpoint override as read: None when unset or empty, else an http(s) URL.
+
+    ValueError for anything else: botocore would raise its own from deep inside a client's
+    creation, a traceback where a sentence belongs.
+    """
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"must be an http(s) URL such as http://127.0.0.1:8642, or unset; got {value!r}"
+        )
+    return value
+
+
 def read_values(
     names: Iterable[str],
     env: Mapping[str, str],
@@ -88,6 +106,11 @@ def read_values(
     for name, allowed in choices.items():
         if name in values and values[name] not in allowed:
             raise ValueError(f"{name.upper()} must be one of {', '.join(allowed)}")
+    for name in values.keys() & _ENDPOINTS:
+        try:
+            values[name] = endpoint_url(values[name])
+        except ValueError as exc:
+            raise ValueError(f"{name.upper()} {exc}") from None
     for name in flags:
         if name in values:
             text = values[name]

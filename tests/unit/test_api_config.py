@@ -158,6 +158,7 @@ def test_each_range_is_settings_range(name: str) -> None:
         {"PORT": "\u0665"},  # an Arabic-Indic five: int() reads it, Settings does not
         {"MAX_BODY_BYTES": "1023"},
         {"TRUST_GATEWAY_CLAIMS": "2"},
+        {"AWS_ENDPOINT_URL": "dynamodb-local:8000"},
         {"API_KEYS_ENABLED": ""},
         {"TRUST_CLOUDFRONT_VIEWER_HEADERS": " true"},
         {"API_KEYS_ENABLED": "maybe"},

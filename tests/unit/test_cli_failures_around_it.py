@@ -201,7 +201,7 @@ def test_a_refusal_names_the_program_as_every_other_does(
     assert said in refusal
 
 
-@pytest.mark.parametrize("endpoint", ["", "notaurl", "127.0.0.1:8642", "ftp://127.0.0.1:21"])
+@pytest.mark.parametrize("endpoint", ["notaurl", "127.0.0.1:8642", "ftp://127.0.0.1:21", "http://"])
 @pytest.mark.parametrize("command", [["links", "list"], ["create-table"], ["seed"]])
 def test_an_endpoint_that_is_not_a_url_is_named_in_one_line(
     tmp_path: Path,
@@ -210,7 +210,7 @@ def test_an_endpoint_that_is_not_a_url_is_named_in_one_line(
     endpoint: str,
     command: list[str],
 ) -> None:
-    # A typo in AWS_ENDPOINT_URL (or an empty one) raised botocore's ValueError from
+    # A typo in AWS_ENDPOINT_URL (or an empty one: now unset) raised botocore's ValueError from
     # inside the client's creation: a traceback on every command acting on the table.
     monkeypatch.setenv("STORAGE", "dynamodb")
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)

@@ -41,9 +41,8 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ({"STORAGE": "postgres"}, "storage"),
         ({"PORT": "0"}, "port"),
         ({"AUTH_MODE": "open"}, "auth_mode"),
-        ({"AWS_ENDPOINT_URL": ""}, "AWS_ENDPOINT_URL"),
-        ({"AWS_ENDPOINT_URL": "localhost:8642"}, "AWS_ENDPOINT_URL"),
-        ({"EVENTS_ENDPOINT_URL": "ftp://127.0.0.1"}, "EVENTS_ENDPOINT_URL"),
+        ({"AWS_ENDPOINT_URL": "localhost:8642"}, r"aws_endpoint_url\n.*http\(s\) URL"),
+        ({"EVENTS_ENDPOINT_URL": "ftp://127.0.0.1"}, r"events_endpoint_url\n.*http\(s\) URL"),
     ],
 )
 def test_unsafe_or_unknown_configuration_refuses_to_load(
@@ -55,7 +54,7 @@ def test_unsafe_or_unknown_configuration_refuses_to_load(
         Settings()
 
 
-def test_an_endpoint_url_is_kept_as_given() -> None:
-    settings = Settings(aws_endpoint_url="http://127.0.0.1:8642", events_endpoint_url=None)
+def test_an_endpoint_url_is_kept_as_given_and_an_empty_one_is_unset() -> None:
+    settings = Settings(aws_endpoint_url="http://127.0.0.1:8642", events_endpoint_url="")
     assert settings.aws_endpoint_url == "http://127.0.0.1:8642"
     assert settings.events_endpoint_url is None

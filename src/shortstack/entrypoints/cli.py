@@ -125,8 +125,11 @@ def _configure_create_table(parser: argparse.ArgumentParser) -> None:
 def _run_create_table(args: argparse.Namespace) -> int:
     from shortstack.adapters.aws import make_client
     from shortstack.adapters.dynamodb.table import create_table
+    from shortstack.entrypoints.cli_auth import or_refuse
 
-    settings = Settings()
+    settings = or_refuse(Settings)
+    if isinstance(settings, int):
+        return settings
     name = args.table_name or settings.table_name
     create_table(make_client("dynamodb", settings.aws_endpoint_url), name)
     print(f"created table {name}")
