@@ -13,6 +13,7 @@ import copy
 import gzip
 import itertools
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -683,24 +684,33 @@ def test_a_cold_api_containers_first_page_or_health_loads_no_pydantic(
 LAMBDA_RESPONSE_MAX = 6 * 1024 * 1024
 
 
+def largest_link(n: int) -> dict[str, Any]:
+    """A create's body near every size limit: ten rules with queries, five variants, a
+    preview, an emoji title (its answer is about 70 KB, escaped once more on Lambda)."""
+    url = "https://example.com/" + "u" * 2020
+    rule = {"url": url, "query": {f"k{i}" + "q" * 60: "v" * 256 for i in range(10)}}
+    return {
+        "url": url,
+        "alias": f"big{n:03d}",
+        "title": "\U0001f600" * 200,
+        "fallback_url": url,
+        "rules": [rule] * 10,
+        "variants": [{"url": url, "weight": 20}] * 5,
+        "preview": {"title": "T" * 200, "description": "D" * 500, "image_url": url},
+    }
+
+
+def create_largest_links(pair: Pair, count: int) -> None:
+    for n in range(count):
+        assert pair.light(create(largest_link(n)))["statusCode"] == 201
+        assert pair.full(create(largest_link(n)))["statusCode"] == 201
+
+
 def test_a_page_of_the_largest_links_fits_in_a_lambda_response(pair: Pair) -> None:
     """100 links near their size limits (ten rules with queries, five variants, a preview,
     an emoji title) make a 7 MB page: on AWS `GET /api/v1/links?limit=100` could not be
     answered at all. A page ends before that; its cursor leads to the rest."""
-    url = "https://example.com/" + "u" * 2020
-    rule = {"url": url, "query": {f"k{i}" + "q" * 60: "v" * 256 for i in range(10)}}
-    for n in range(100):
-        body = {
-            "url": url,
-            "alias": f"big{n:03d}",
-            "title": "\U0001f600" * 200,
-            "fallback_url": url,
-            "rules": [rule] * 10,
-            "variants": [{"url": url, "weight": 20}] * 5,
-            "preview": {"title": "T" * 200, "description": "D" * 500, "image_url": url},
-        }
-        assert pair.light(create(body))["statusCode"] == 201
-        assert pair.full(create(body))["statusCode"] == 201
+    create_largest_links(pair, 100)
     seen: list[str] = []
     query = "limit=100"
     while True:
@@ -713,3 +723,31 @@ def test_a_page_of_the_largest_links_fits_in_a_lambda_response(pair: Pair) -> No
             break
         query = f"limit=100&cursor={cursor}"
     assert sorted(seen) == [f"big{n:03d}" for n in range(100)]
+
+
+def test_a_numbered_page_past_a_lambda_response_is_refused_naming_the_limit_that_fits(
+    pair: Pair,
+) -> None:
+    """A search or numbered page (`?q=`, `?sort=`, `?page=`) starts at `(page - 1) * limit`:
+    cut short, the next page would skip what it left out. So a page that would not fit is
+    a 422 naming the largest `limit` that fits it; at that limit every page fits, the total
+    stays 100 and no link is skipped. The links page's 20 a page always fit."""
+    create_largest_links(pair, 100)
+    for query in ("q=big&limit=100", "sort=clicks&limit=100", "page=1&limit=100"):
+        refused = pair.by_app(at("/api/v1/links", query))
+        assert refused["statusCode"] == 422, query
+        body = json.loads(refused["body"])
+        assert body["detail"][0]["loc"] == ["query", "limit"]
+        found = re.search(r"limit=(\d+)", body["message"])
+        assert found, body["message"]
+        fits = int(found.group(1))
+        assert 20 <= fits < 100
+    seen: list[str] = []
+    for page in range(1, -(-100 // fits) + 1):
+        answer = pair.by_app(at("/api/v1/links", f"q=big&limit={fits}&page={page}"))
+        assert answer["statusCode"] == 200
+        assert len(json.dumps(answer)) < LAMBDA_RESPONSE_MAX
+        assert answer["headers"]["x-total-count"] == "100"
+        seen += [link["short_id"] for link in json.loads(answer["body"])]
+    assert sorted(seen) == [f"big{n:03d}" for n in range(100)]
+    assert pair.by_app(at("/api/v1/links", "q=big&limit=20&page=5"))["statusCode"] == 200
