@@ -31,6 +31,15 @@ class InvalidInput(DomainError):
         self.field = field
 
 
+class PageTooLarge(InvalidInput):
+    """A numbered page whose answer would pass what one response may carry; `fits` is the
+    largest `limit` under which this page would not."""
+
+    def __init__(self, message: str, fits: int) -> None:
+        super().__init__(message, field="limit")
+        self.fits = fits
+
+
 class InvalidCursor(InvalidInput):
     """A pagination cursor that this service did not hand out."""
 

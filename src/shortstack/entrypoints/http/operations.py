@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from shortstack.domain.errors import PageTooLarge
 from shortstack.entrypoints.edge import ORIGIN_SECRET_HEADER, EdgeTrust
 from shortstack.entrypoints.http.link_values import answer_json, link_json, link_values, page_json
 from shortstack.service_layer.links import LinksService
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
     # The request models load with the first create (lambda_api_front.py), not with reads.
     from shortstack.entrypoints.http.schemas.links import LinkCreate
+    from shortstack.service_layer.link_browse import Browse, LinkQuery
 
 # Pydantic and the response models load with the first answer that is a model (a new link,
 # or any answer through FastAPI), not with a read of a link, a page of links or health: the
@@ -109,8 +111,9 @@ def list_links_json(
 
 # A Lambda returns at most 6 MB, its body JSON-escaped once more inside the response (a
 # quote doubles, an emoji's 4 bytes become 12): 100 links near their size limits (rules,
-# variants, a preview) made a 7.4 MB page, which API Gateway answers with its own 500. A page
-# ends before its body passes this budget, and its cursor leads on from there.
+# variants, a preview) made a 7.4 MB page, which API Gateway answers with its own 500. A
+# cursor page ends before its body passes this budget, and its cursor leads on from there;
+# a numbered page, which cannot end early, is refused (docs/decisions/0702).
 PAGE_BYTES_MAX = 2 * 1024 * 1024
 
 
@@ -124,15 +127,45 @@ def within_a_response(
     body = page_json(values)
     if len(body) <= PAGE_BYTES_MAX:
         return listed, body
+    # The same listing cut after the links that fit, so its cursor follows the last of them.
+    listed = links.list(owner, tag=tag, limit=_fitting(values), cursor=cursor)
+    return listed, page_json([link_values(link, base, now) for link in listed.items])
+
+
+def browse_links_json(
+    links: LinksService, owner: str, base: str, query: LinkQuery, *, page: int, limit: int
+) -> tuple[bytes, Browse]:
+    """A numbered page of the owner's links that match `query`, as the JSON body of
+    `list[LinkPublic]`, and the browse it came from (its total).
+
+    Page `page` holds matches `(page - 1) * limit` onwards: cut short, the next page would
+    skip what it left out. So a page whose body would pass PAGE_BYTES_MAX raises
+    PageTooLarge (422), naming the largest `limit` that fits this page instead.
+    """
+    found = links.browse(owner, query, page=page, limit=limit)
+    now = links.clock()
+    values = [link_values(link, base, now) for link in found.items]
+    body = page_json(values)
+    if len(body) > PAGE_BYTES_MAX:
+        fits = _fitting(values)
+        raise PageTooLarge(
+            f"these {len(values)} links make a {len(body) / 2**20:.1f} MiB answer, over the "
+            f"{PAGE_BYTES_MAX // 2**20} MiB one may carry: ask for fewer a page "
+            f"(limit={fits} fits this one)",
+            fits,
+        )
+    return body, found
+
+
+def _fitting(values: list[dict[str, Any]]) -> int:
+    """How many of `values`, from the first, a page within PAGE_BYTES_MAX holds (at least 1)."""
     size, fits = 2, 0
     for value in values:
         size += len(answer_json(value)) + 1
         if size > PAGE_BYTES_MAX:
             break
         fits += 1
-    # The same listing cut after the links that fit, so its cursor follows the last of them.
-    listed = links.list(owner, tag=tag, limit=max(fits, 1), cursor=cursor)
-    return listed, page_json([link_values(link, base, now) for link in listed.items])
+    return max(fits, 1)
 
 
 def create_link(

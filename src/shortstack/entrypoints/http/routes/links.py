@@ -91,12 +91,15 @@ FORMAT_DOC = "csv for a streamed CSV download (or send Accept: text/csv)"
             "written to storage; Location fetches it until expires_at",
         },
         400: {"model": ErrorBody, "description": "invalid cursor"},
-        **INVALID,
+        422: {
+            "model": ErrorBody,
+            "description": "invalid query, or a numbered page past what one answer carries "
+            "(the message names the largest limit that fits it)",
+        },
     },
 )
 async def list_links(
     request: Request,
-    response: Response,
     caller: CallerDep,
     links: LinksDep,
     exports: ExportsDep,
@@ -116,13 +119,18 @@ async def list_links(
         int | None, Query(ge=1, le=10_000, description="page number; answers X-Total-Count")
     ] = None,
     format: Annotated[Format | None, Query(description=FORMAT_DOC)] = None,
-) -> list[LinkPublic] | Response:
+) -> Response:
     """A page of your links, newest first; `?tag=` keeps those with that tag.
 
     With `q`, `state`, `sort` or `page` the answer is a numbered page of the matches and
     `X-Total-Count` says how many matched (`X-Total-Exact: false` when you have more
     than 10,000 links: searches then cover the newest 10,000). Without them, pages
     follow `cursor` through every link, however many.
+
+    An answer carries at most about 2 MiB of links: a cursor page ends early and its
+    cursor leads on; a numbered page that would pass it is a 422 naming the largest
+    `limit` that fits it (only links near their size limits come close: 20 of the
+    largest always fit).
 
     As CSV (`?format=csv` or `Accept: text/csv`): every link that matches `q`, `tag` and
     `state`, newest first, streamed (`sort`, `page`, `limit` and `cursor` shape JSON
@@ -150,10 +158,15 @@ async def list_links(
         states=frozenset(state or ()),
         sort=sort or "created",
     )
-    found = links.browse(caller.sub, query, page=page or 1, limit=limit)
-    response.headers["X-Total-Count"] = str(found.total)
-    response.headers["X-Total-Exact"] = "true" if found.exact else "false"
-    return [LinkPublic.of(link, short_base, links.clock()) for link in found.items]
+    # Written once, as for a cursor page: measured to keep it within a response.
+    body, found = operations.browse_links_json(
+        links, caller.sub, short_base, query, page=page or 1, limit=limit
+    )
+    totals = {
+        "X-Total-Count": str(found.total),
+        "X-Total-Exact": "true" if found.exact else "false",
+    }
+    return Response(body, media_type="application/json", headers=totals)
 
 
 @router.get("/{short_id}", response_model=LinkPublic, responses={200: FOLLOW, **NOT_FOUND})
