@@ -11,9 +11,11 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.client import BaseClient
 
 from shortstack.adapters.dynamodb.hot_links import HOT_SHARDS
 from shortstack.adapters.dynamodb.imports import DynamoDBImportRepository
@@ -21,7 +23,7 @@ from shortstack.adapters.dynamodb.stats import delete_link_stats
 from shortstack.adapters.workflow.tasks import is_transient
 from shortstack.domain.errors import ServiceUnavailable
 from shortstack.domain.imports import RowError
-from tests.conftest import TABLE_NAME
+from tests.conftest import TABLE_NAME, settings_for
 from tests.stats_support import link_stats_left, write_link_stats
 
 SHORT_ID = "abc1234"
@@ -130,3 +132,34 @@ def test_row_errors_that_stay_unprocessed_are_a_step_the_workflow_retries(
     with pytest.raises(ServiceUnavailable) as raised:
         repo.add_errors("imp1", [RowError(2, "bad")])
     assert is_transient(raised.value)
+
+
+def test_a_delete_whose_stats_stay_unprocessed_answers_503_in_json(
+    moto_dynamodb: Any, sleeps: list[float], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the app on DynamoDB: the link is gone (a retry answers 404) and LinkDeleted's
+    handler removes the stats later; the client is told "not now", not a 500."""
+    from fastapi.testclient import TestClient
+
+    from shortstack.bootstrap import bootstrap
+    from shortstack.entrypoints.http.app import create_app
+
+    container = bootstrap(settings_for("dynamodb", tmp_path))
+    with TestClient(create_app(container)) as http:
+        made = http.post("/api/v1/links", json={"url": "https://example.com/", "alias": "gone1"})
+        assert made.status_code == 201
+        write_link_stats(moto_dynamodb, TABLE_NAME, "gone1", 30)
+        original = BaseClient._make_api_call
+
+        def unprocessed(client: Any, operation: str, request: dict[str, Any]) -> Any:
+            if operation == "BatchWriteItem":
+                return {"UnprocessedItems": request["RequestItems"]}
+            return original(client, operation, request)
+
+        monkeypatch.setattr(BaseClient, "_make_api_call", unprocessed)
+        answer = http.delete("/api/v1/links/gone1")
+        assert answer.status_code == 503
+        assert "unprocessed" in answer.json()["message"]
+        assert len(sleeps) == 7
+        assert http.delete("/api/v1/links/gone1").status_code == 404
+    container.close()
