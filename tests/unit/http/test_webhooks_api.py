@@ -113,6 +113,24 @@ def test_a_failing_receiver_is_retried_then_dead_lettered(
     assert (latest["ok"], latest["status_code"]) == (True, 204)
 
 
+def test_two_receivers_that_each_answer_within_the_budget_both_get_the_event(
+    api: TestClient, local: Container, receiver: Receiver
+) -> None:
+    """Found by the outsider pass (fails before the fix): sent one after the other, the
+    first receiver's 0.7 s left the second 0.3 s of the 1 s budget, on every retry in the
+    same order, so the second never had the event and it was dead-lettered."""
+    with webhook_receiver() as second:
+        receiver.delay_s = second.delay_s = 0.7
+        hooks = [subscribe(api, r.url, ["LinkCreated"]) for r in (receiver, second)]
+        api.post("/api/v1/links", json={"url": "https://example.com/x"})
+        dispatcher_for(local).drain()
+        assert local.event_queue is not None
+        assert local.event_queue.dead_letters() == []
+        for hook in hooks:
+            shown = api.get(f"/api/v1/webhooks/{hook['webhook_id']}/deliveries").json()
+            assert [(d["ok"], d["status_code"]) for d in shown] == [(True, 204)]
+
+
 def test_a_slow_receiver_is_cut_off_at_the_time_budget(
     api: TestClient, local: Container, receiver: Receiver
 ) -> None:
