@@ -7,10 +7,11 @@ time; `webhook-signature` is `v1,` and the base64 HMAC-SHA256 of
 "{id}.{timestamp}.{body}". A delivery that fails raises, so the queue delivers the
 event again with backoff and, in the end, dead-letters it (decision 0201).
 
-Every attempt of one event shares one time budget: a slow receiver holds the
-consumer at most that long. A receiver that let the budget run out then rests for
-`rest_s`: the local dispatcher's next events for it wait until then without spending
-an attempt, so one dead receiver cannot hold the dispatcher five seconds an event. The
+Every attempt of one event shares one time budget, the receivers tried side by side:
+a slow receiver holds the consumer at most that long and takes no time from the
+others. A receiver that let the budget run out then rests for `rest_s`: the local
+dispatcher's next events for it wait until then without spending an attempt, so one
+dead receiver cannot hold the dispatcher five seconds an event. The
 service is told which consumer runs it (`DeliveryRuntime`): the SQS Lambda never rests
 one, since SQS counts every receive and a wait would spend an attempt without trying,
 and it gives the invocation's remaining time, which deliveries never outlast.
@@ -28,6 +29,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,7 +143,8 @@ class WebhooksService:
         hook = self.get(owner, webhook_id)
         detail = {"webhook_id": hook.webhook_id, "owner": owner}
         event = Event(TEST_SOURCE, TEST_EVENT, detail, self.clock())
-        return self._attempt(hook, event, _payload(event), time.monotonic() + self.budget_s)
+        deadline = time.monotonic() + self.budget_s
+        return self._note(self._attempt(hook, event, _payload(event), deadline))
 
     def deliveries(self, owner: str, webhook_id: str) -> builtins.list[Delivery]:
         """The subscription's latest attempts, newest first (404 for another owner's)."""
@@ -178,7 +181,8 @@ class WebhooksService:
             if (until := self._resting.get(hook.webhook_id, now)) > now
         }
         live = [hook for hook in targets if hook.webhook_id not in resting]
-        failed = sum(not self._attempt(hook, event, body, deadline).ok for hook in live)
+        sent = [self._note(d) for d in self._attempt_each(live, event, body, deadline)]
+        failed = sum(not delivery.ok for delivery in sent)
         if failed:
             raise WebhookDeliveryFailed(
                 f"{failed} of {len(targets)} webhook deliveries of {event.detail_type} failed"
@@ -209,6 +213,21 @@ class WebhooksService:
         link = self.links.get(str(event.detail["short_id"]), consistent=False)
         return link is not None and link.owner == owner and link.created_at <= event.time
 
+    def _attempt_each(
+        self, hooks: builtins.list[Webhook], event: Event, body: str, deadline: float
+    ) -> builtins.list[Delivery]:
+        """One attempt per subscription, side by side: each may take the whole budget.
+
+        One after the other, a receiver would get only what those before it left, and, the
+        order being the same on every retry, the same one would never get the event. The
+        threads only send: they live for one event, and a SQLite store opens a connection
+        per thread, so recording is left to the caller.
+        """
+        if len(hooks) < 2:
+            return [self._attempt(hook, event, body, deadline) for hook in hooks]
+        with ThreadPoolExecutor(len(hooks), thread_name_prefix="webhook") as pool:
+            return list(pool.map(lambda hook: self._attempt(hook, event, body, deadline), hooks))
+
     def _attempt(self, hook: Webhook, event: Event, body: str, deadline: float) -> Delivery:
         now = self.clock()
         message_id = f"msg_{event.id}_{hook.webhook_id}"
@@ -219,7 +238,7 @@ class WebhooksService:
         try:
             remaining = deadline - started
             if remaining <= 0:
-                raise TimeoutError("the event's delivery time budget was spent on other receivers")
+                raise TimeoutError("no time was left for this delivery")
             address = self._address_of(hook.url)
             headers = {
                 "content-type": "application/json",
@@ -254,17 +273,26 @@ class WebhooksService:
             error=error,
             duration_ms=round((time.monotonic() - started) * 1000),
         )
+        return delivery
+
+    def _note(self, delivery: Delivery) -> Delivery:
+        """Record and log an attempt, on the caller's thread (its store connection, its log
+        context), never on the threads that sent it."""
         try:
             self.webhooks.record_delivery(delivery)
         except Exception:
             # Bookkeeping: failing to note an attempt must not send the event again.
             _log.exception(
-                "could not record a webhook delivery", extra={"webhook": hook.webhook_id}
+                "could not record a webhook delivery", extra={"webhook": delivery.webhook_id}
             )
-        if error is not None:
+        if delivery.error is not None:
             _log.warning(
                 "webhook delivery failed",
-                extra={"webhook": hook.webhook_id, "event_id": event.id, "error": error},
+                extra={
+                    "webhook": delivery.webhook_id,
+                    "event_id": delivery.event_id,
+                    "error": delivery.error,
+                },
             )
         return delivery
 
