@@ -409,3 +409,25 @@ def test_control_characters_in_the_path_are_a_json_404_never_a_page(client: Any,
         assert response.status_code == 404, (method, path, response.status_code)
         if method != "HEAD":
             assert "control characters" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/keys", {"name": "a\nb"}, "name"),
+        ("/api/v1/links", {"url": "https://example.com", "title": "a\u0007b"}, "title"),
+        ("/api/v1/items/", {"name": "x\u0000", "price": 1, "category": "c"}, "name"),
+    ],
+)
+def test_a_validators_refusal_reads_as_a_sentence_not_pydantics_label(
+    client: Any, path: str, body: dict[str, Any], field: str
+) -> None:
+    # Pydantic labels the message of a ValueError raised in a validator "Value error, ...";
+    # the web page trimmed it, every other client read it.
+    response = client.post(path, json=body)
+    assert response.status_code == 422
+    answer = response.json()
+    assert (
+        answer["message"] == f"invalid request: {field}: text must not contain control characters"
+    )
+    assert all(not detail["msg"].startswith("Value error") for detail in answer["detail"])
