@@ -142,6 +142,7 @@ def _events_commands() -> list[Command]:
         cli_dev_token,
         cli_events,
         cli_import,
+        cli_keys,
         cli_links,
         cli_maintenance,
         cli_seed,
@@ -167,6 +168,12 @@ def _events_commands() -> list[Command]:
             "run the scheduled maintenance tasks now",
             cli_maintenance.configure,
             cli_maintenance.run,
+        ),
+        Command(
+            "keys",
+            "create, list or revoke API keys (the secret shown once)",
+            cli_keys.configure,
+            cli_keys.run,
         ),
         Command(
             "seed",

@@ -37,13 +37,21 @@ def validation_error_body(errors: list[Any]) -> dict[str, Any]:
     return {"message": summarize(cleaned), "detail": cleaned}
 
 
+def _sentence(message: str) -> str:
+    """A validator's own words, without the label Pydantic puts before a raised error's."""
+    for label in ("Value error, ", "Assertion failed, "):
+        if message.startswith(label):
+            return message.removeprefix(label)
+    return message
+
+
 def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors without echoing the input (which may be a megabyte)."""
     cleaned = []
     for error in errors:
         item: dict[str, Any] = {
             "loc": [str(part) for part in error.get("loc", ())],
-            "msg": str(error.get("msg", "invalid value")),
+            "msg": _sentence(str(error.get("msg", "invalid value"))),
             "type": str(error.get("type", "value_error")),
         }
         context = error.get("ctx") or {}
