@@ -64,3 +64,24 @@ def test_a_cell_with_a_line_break_costs_its_row_instead_of_loading_a_cut_title(
     links = container.links.list("local", tag=None, limit=10, cursor=None).items
     assert [(link.short_id, link.title) for link in links] == [("promo-b", "Spring")]
     assert done.status is ImportStatus.PARTIALLY_SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    "ttl", ["\u00b2", "\u2460", "\u0663"]
+)  # superscript 2, circled 1, Arabic 3
+def test_a_ttl_of_digits_python_reads_as_digits_but_not_as_a_number_costs_only_its_row(
+    container: Container, ttl: str
+) -> None:
+    data = (
+        f"url,alias,ttl_days\nhttps://example.com/a,odd-ttl,{ttl}\nhttps://example.com/b,good,7\n"
+    )
+    job = container.imports.submit("local", data.encode(), "links.csv")
+    done = container.imports.get("local", job.import_id)
+    assert (done.status, done.error) == (ImportStatus.PARTIALLY_SUCCEEDED, None)
+    _, page = container.imports.status("local", job.import_id, limit=100, cursor=None)
+    [error] = page.items
+    assert (error.row, error.reason) == (2, "ttl_days must be a whole number 1-3650")
+    assert [
+        link.short_id
+        for link in container.links.list("local", tag=None, limit=10, cursor=None).items
+    ] == ["good"]
