@@ -83,7 +83,9 @@ def check_row(raw: RawRow, own_hosts: OwnHosts) -> ValidRow | RowError:
         alias = _kept_code(raw.alias, raw.source) if raw.alias else None
         ttl_days: int | None = DEFAULT_TTL_DAYS if raw.source is ImportFormat.SHORTSTACK else None
         if raw.ttl_days:
-            if not raw.ttl_days.isdigit() or not 1 <= int(raw.ttl_days) <= MAX_TTL_DAYS:
+            # ASCII digits only: str.isdigit also says yes to "²", which int() refuses.
+            ttl = raw.ttl_days
+            if not (ttl.isascii() and ttl.isdigit()) or not 1 <= int(ttl) <= MAX_TTL_DAYS:
                 return RowError(raw.row, f"ttl_days must be a whole number 1-{MAX_TTL_DAYS}")
             ttl_days = int(raw.ttl_days)
         tags = normalize_tags(split_tags(raw.tags)) if raw.tags else ()
