@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from shortstack.bootstrap import Container, bootstrap
-from shortstack.domain.errors import InvalidInput
+from shortstack.domain.errors import InvalidCursor, InvalidInput
 from shortstack.domain.imports import ImportStatus
+from shortstack.domain.pagination import encode_cursor
 from tests.conftest import settings_for
 
 
@@ -85,3 +86,14 @@ def test_a_ttl_of_digits_python_reads_as_digits_but_not_as_a_number_costs_only_i
         link.short_id
         for link in container.links.list("local", tag=None, limit=10, cursor=None).items
     ] == ["good"]
+
+
+def test_a_cursor_whose_row_is_a_digit_python_cannot_read_is_refused_not_a_500(
+    container: Container,
+) -> None:
+    job = container.imports.submit("local", b"https://example.com/a\n", "links.csv")
+    # encode_cursor's shape with a row of "²": str.isdigit says yes, int() says no.
+    with pytest.raises(InvalidCursor):
+        container.imports.status(
+            "local", job.import_id, limit=10, cursor=encode_cursor({"r": "\u00b2"})
+        )
