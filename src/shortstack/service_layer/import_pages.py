@@ -28,7 +28,7 @@ def after_row(cursor: str | None) -> int:
     if not cursor:
         return 0
     row = decode_cursor(cursor, ("r",))["r"]
-    if not row.isdigit() or len(row) > 9:
+    if not (row.isascii() and row.isdigit()) or len(row) > 9:  # "²" is a digit to isdigit
         raise InvalidCursor()
     return int(row)
 
