@@ -97,3 +97,27 @@ def test_a_cursor_whose_row_is_a_digit_python_cannot_read_is_refused_not_a_500(
         container.imports.status(
             "local", job.import_id, limit=10, cursor=encode_cursor({"r": "\u00b2"})
         )
+
+
+@pytest.mark.parametrize(
+    ("typed", "browsers_go_to"),
+    [
+        # UTS #46 without the transitional mappings, as browsers resolve hosts today:
+        # straße.de and strasse.de are two domains (DENIC registers both since 2010).
+        ("https://straße.de/", "https://xn--strae-oqa.de/"),
+        ("https://STRASSE.de/x", "https://strasse.de/x"),
+        ("https://\u03c3\u03bf\u03c6\u03bf\u03c2.gr/", "https://xn--0xaajbq.gr/"),  # final sigma
+        ("https://\u03a3\u039f\u03a6\u039f\u03a3.gr/", "https://xn--0xaakcn.gr/"),  # capitals
+        ("https://\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com/", "https://example.com/"),
+        ("https://bücher.example/", "https://xn--bcher-kva.example/"),
+    ],
+)
+def test_an_imported_host_is_stored_as_the_host_a_browser_would_visit(
+    container: Container, typed: str, browsers_go_to: str
+) -> None:
+    # The IDNA 2003 codec maps sharp s to ss and final sigma to sigma: the link would send
+    # its visitors to
+    # another domain than the one in the file, which may belong to someone else.
+    data = f"url,alias\n{typed},idn-row\n".encode()
+    container.imports.submit("local", data, "links.csv")
+    assert container.links.get("local", "idn-row").url == browsers_go_to
