@@ -2,13 +2,17 @@
 
 `https://SHORT.example.`, `https://short.example` spelt in full-width letters, and
 `http://0x7f.1` all reach the host they look like they avoid; the functions
-here reduce a host to one canonical spelling first. Standard library only.
+here reduce a host to one canonical spelling first: the one a browser resolves, so
+`straße.de` stays itself (`xn--strae-oqa.de`, UTS #46 as browsers apply it) instead of
+becoming `strasse.de`, another domain, as the IDNA 2003 codec alone would have it.
+Standard library only.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 LOOPBACK = "localhost"
@@ -16,6 +20,12 @@ _UNDER_LOOPBACK = "." + LOOPBACK
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _NUMBER_PART = re.compile(r"^(?:0[xX][0-9a-fA-F]*|[0-9]+)$")
 _HOST_MAX = 253
+# UTS #46's deviations: IDNA 2003 (the stdlib codec) maps sharp s to "ss" and final sigma
+# to sigma, where browsers (non-transitional UTS #46) keep them: another domain. The
+# joiners it drops are refused instead.
+_DEVIATIONS = frozenset("\u00df\u03c2")
+_JOINERS = frozenset("\u200c\u200d")
+_DOTS = re.compile("[.\u3002\uff0e\uff61]")  # the label separators IDNA knows
 
 
 def _ipv4_number(part: str) -> int | None:
@@ -49,7 +59,8 @@ def _whatwg_ipv4(host: str) -> str | None:
 
 def canonical_host(hostname: str) -> str | None:
     """The host's canonical spelling (IDNA ASCII, lower case, plain IP), or None if invalid."""
-    host = hostname.strip().rstrip(".").lower()
+    # Letter by letter: str.lower() would turn a final capital sigma into a final sigma.
+    host = "".join(ch.lower() for ch in hostname.strip().rstrip("."))
     if not host:
         return None
     if ":" in host:
@@ -65,12 +76,28 @@ def canonical_host(hostname: str) -> str | None:
         ascii_host = host
     else:
         try:
-            ascii_host = host.encode("idna").decode("ascii").lower()
+            ascii_host = _browsers_ascii(host)
         except UnicodeError:
             return None
     if len(ascii_host) > _HOST_MAX or not all(map(_LABEL.match, ascii_host.split("."))):
         return None
     return ascii_host
+
+
+def _browsers_ascii(host: str) -> str:
+    """A non-ASCII host in ASCII as browsers resolve it; UnicodeError if it cannot be."""
+    if _JOINERS.intersection(host):
+        raise UnicodeError("a zero-width joiner in a host name")
+    if not _DEVIATIONS.intersection(host):
+        return host.encode("idna").decode("ascii").lower()
+    labels = []
+    for label in _DOTS.split(host):
+        checked = label.encode("idna").decode("ascii").lower()  # raises for a bad label
+        if _DEVIATIONS.intersection(label):
+            kept = unicodedata.normalize("NFKC", label)
+            checked = "xn--" + kept.encode("punycode").decode("ascii")
+        labels.append(checked)
+    return ".".join(labels)
 
 
 def _is_loopback(host: str) -> bool:
