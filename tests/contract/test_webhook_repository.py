@@ -138,3 +138,14 @@ def test_replacing_the_secrets_of_a_revoked_subscription_changes_nothing(
     repo.revoke("alice", hook.webhook_id)
     assert repo.replace_secrets(rotated(hook, T0)) is False
     assert repo.get("alice", hook.webhook_id) is None
+
+
+def test_retargeting_changes_url_and_events_only_for_the_owner(repo: WebhookRepository) -> None:
+    hook = make("alice")
+    repo.add(hook)
+    moved = replace(hook, url="https://other.example.com/in", events=("LinkClicked",))
+    assert repo.retarget(replace(moved, owner="bob")) is False
+    assert repo.retarget(replace(moved, secret="whsec_ignored")) is True
+    assert present(repo.get("alice", hook.webhook_id)) == moved
+    repo.revoke("alice", hook.webhook_id)
+    assert repo.retarget(moved) is False

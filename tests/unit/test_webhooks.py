@@ -294,6 +294,36 @@ def test_a_test_event_is_signed_recorded_and_reports_a_failure_without_raising(
         jwt_like.webhooks.send_test("bob", hook.webhook_id)
 
 
+def test_a_changed_webhook_keeps_its_secret_and_its_new_url_is_checked(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated"])
+    with pytest.raises(InvalidInput):
+        jwt_like.webhooks.change("alice", hook.webhook_id, events=[])
+    with pytest.raises(UnsafeUrl):
+        jwt_like.webhooks.change("alice", hook.webhook_id, url="ftp://hooks.example.com/in")
+    transport.names["inner.example.com"] = ["10.1.2.3"]
+    with pytest.raises(RefusedAddress):
+        jwt_like.webhooks.change("alice", hook.webhook_id, url="https://inner.example.com/in")
+    with pytest.raises(WebhookNotFound):
+        jwt_like.webhooks.change("bob", hook.webhook_id, events=["LinkDeleted"])
+    assert jwt_like.webhooks.get("alice", hook.webhook_id) == hook
+    transport.names["new.example.com"] = ["93.184.215.15"]
+    moved = jwt_like.webhooks.change(
+        "alice", hook.webhook_id, url="https://new.example.com/in", events=["LinkDeleted"]
+    )
+    assert (moved.url, moved.events, moved.secret) == (
+        "https://new.example.com/in",
+        ("LinkDeleted",),
+        hook.secret,
+    )
+    jwt_like.events.handle(events.link_created("a1", "alice", "https://e.com/", None, NOW))
+    jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+    [(url, address, headers, body)] = transport.posts
+    assert (url, str(address)) == ("https://new.example.com/in", "93.184.215.15")
+    assert Verifier(hook.secret).verify(body, headers)["type"] == "LinkDeleted"
+
+
 def test_only_the_owner_rotates_a_secret(jwt_like: Container) -> None:
     hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated"])
     with pytest.raises(WebhookNotFound):

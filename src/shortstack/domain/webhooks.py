@@ -96,20 +96,34 @@ def new_webhook(
     owner: str, url: str, events: tuple[str, ...], now: datetime, *, allow_http: bool
 ) -> Webhook:
     """A new subscription and its secret (in `secret`, to show once)."""
-    checked = check_target(url, allow_http=allow_http)
+    return Webhook(
+        webhook_id=uuid.uuid4().hex,
+        owner=owner,
+        url=check_target(url, allow_http=allow_http),
+        events=_checked_events(events),
+        secret=_new_secret(),
+        created_at=now,
+    )
+
+
+def retargeted(
+    webhook: Webhook, url: str | None, events: tuple[str, ...] | None, *, allow_http: bool
+) -> Webhook:
+    """`webhook` sent to `url` and for `events` (None: unchanged); its secret stays."""
+    return replace(
+        webhook,
+        url=webhook.url if url is None else check_target(url, allow_http=allow_http),
+        events=webhook.events if events is None else _checked_events(events),
+    )
+
+
+def _checked_events(events: tuple[str, ...]) -> tuple[str, ...]:
     if not events:
         raise InvalidInput("name at least one event type", field="events")
     unknown = [name for name in events if name not in EVENT_TYPES]
     if unknown:
         raise InvalidInput(f"unknown event type {unknown[0]!r}", field="events")
-    return Webhook(
-        webhook_id=uuid.uuid4().hex,
-        owner=owner,
-        url=checked,
-        events=tuple(dict.fromkeys(events)),
-        secret=_new_secret(),
-        created_at=now,
-    )
+    return tuple(dict.fromkeys(events))
 
 
 def rotated(webhook: Webhook, now: datetime) -> Webhook:

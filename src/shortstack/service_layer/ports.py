@@ -491,6 +491,10 @@ class WebhookRepository(Protocol):
         """Delete the owner's subscription; False if the owner has no such one."""
         ...
 
+    def retarget(self, webhook: Webhook) -> bool:
+        """Store `webhook`'s url and events (its owner's, by id), nothing else; False if gone."""
+        ...
+
     def replace_secrets(self, webhook: Webhook) -> bool:
         """Store `webhook`'s secret and previous secret (its owner's, by id); False if gone."""
         ...

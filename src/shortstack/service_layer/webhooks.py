@@ -51,6 +51,7 @@ from shortstack.domain.webhooks import (
     WebhookNotFound,
     new_webhook,
     refused,
+    retargeted,
     rotated,
     target_host,
 )
@@ -130,6 +131,26 @@ class WebhooksService:
         """Delete the subscription: no event is sent to it from now on."""
         if not self.webhooks.revoke(owner, webhook_id):
             raise WebhookNotFound(webhook_id)
+
+    def change(
+        self,
+        owner: str,
+        webhook_id: str,
+        url: str | None = None,
+        events: builtins.list[str] | None = None,
+    ) -> Webhook:
+        """Send the subscription's events to another URL or change which (None: unchanged).
+
+        The secret stays, so a receiver that moves keeps verifying; a new URL is checked as
+        at registration.
+        """
+        wanted = None if events is None else tuple(events)
+        webhook = retargeted(self.get(owner, webhook_id), url, wanted, allow_http=self.allow_http)
+        if url is not None and self.refuse_private:
+            self._address_of(webhook.url)
+        if not self.webhooks.retarget(webhook):
+            raise WebhookNotFound(webhook_id)
+        return webhook
 
     def rotate_secret(self, owner: str, webhook_id: str) -> Webhook:
         """A new secret (shown this once); the one it replaces signs too for a day."""

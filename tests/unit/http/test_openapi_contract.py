@@ -186,6 +186,7 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "url": "https://hooks.example.com/in",
         "events": ["LinkCreated"],
     },
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): {"events": ["LinkCreated"]},
     ("POST", "/shorten"): {"url": "https://example.com/"},
     ("POST", "/api/v1/imports/uploads"): {"filename": "links.csv", "size": 1024},
 }

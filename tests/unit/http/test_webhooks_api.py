@@ -380,3 +380,25 @@ def test_a_name_rebound_to_loopback_after_subscribing_reaches_nothing(
             assert receiver.requests == []
     finally:
         container.close()
+
+
+def test_a_patch_changes_events_and_url_and_keeps_the_secret(
+    api: TestClient, local: Container, receiver: Receiver
+) -> None:
+    hook = subscribe(api, receiver.url, ["LinkDeleted"])
+    path = f"/api/v1/webhooks/{hook['webhook_id']}"
+    changed = api.patch(path, json={"events": ["LinkCreated"]})
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["events"], changed.json()["url"]) == (["LinkCreated"], receiver.url)
+    assert "secret" not in changed.json()
+    moved = receiver.url.replace("/hooks/in", "/hooks/moved")
+    assert api.patch(path, json={"url": moved}).json()["url"] == moved
+    api.post("/api/v1/links", json={"url": "https://example.com/x"})
+    dispatcher_for(local).drain()
+    [request] = receiver.requests
+    assert request.path == "/hooks/moved"
+    assert Verifier(hook["secret"]).verify(request.body, request.headers)["type"] == "LinkCreated"
+    for bad in ({"url": "ftp://x.example/"}, {"events": []}, {"events": None}, {"nope": 1}):
+        answer = api.patch(path, json=bad)
+        assert answer.status_code == 422, (bad, answer.text)
+    assert api.patch("/api/v1/webhooks/nope", json={"events": ["LinkCreated"]}).status_code == 404

@@ -107,6 +107,11 @@ class DynamoDBWebhookRepository:
     def revoke(self, owner: str, webhook_id: str) -> bool:
         return delete_owned(self._client, self._table, keys.webhook_key(owner, webhook_id), owner)
 
+    def retarget(self, webhook: Webhook) -> bool:
+        sets = {"url": webhook.url, "events": list(webhook.events)}
+        key = keys.webhook_key(webhook.owner, webhook.webhook_id)
+        return update_owned(self._client, self._table, key, webhook.owner, sets) is not None
+
     def replace_secrets(self, webhook: Webhook) -> bool:
         until = webhook.previous_until
         sets = {

@@ -44,17 +44,20 @@ class MemoryWebhookRepository:
             self._deliveries.pop(webhook_id, None)
             return True
 
+    def retarget(self, webhook: Webhook) -> bool:
+        return self._copy(webhook, "url", "events")
+
     def replace_secrets(self, webhook: Webhook) -> bool:
+        return self._copy(webhook, "secret", "previous_secret", "previous_until")
+
+    def _copy(self, webhook: Webhook, *fields: str) -> bool:
+        """Copy `fields` of `webhook` onto the stored one of its owner; False if none."""
         with self._lock:
             stored = self._by_id.get(webhook.webhook_id)
             if stored is None or stored.owner != webhook.owner:
                 return False
-            self._by_id[webhook.webhook_id] = replace(
-                stored,
-                secret=webhook.secret,
-                previous_secret=webhook.previous_secret,
-                previous_until=webhook.previous_until,
-            )
+            changes = {name: getattr(webhook, name) for name in fields}
+            self._by_id[webhook.webhook_id] = replace(stored, **changes)
             return True
 
     def record_delivery(self, delivery: Delivery) -> None:

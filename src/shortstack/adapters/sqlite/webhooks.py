@@ -156,6 +156,17 @@ class SqliteWebhookRepository:
                 self._db.after_commit(self._forget_subscribers)
         return bool(deleted)
 
+    def retarget(self, webhook: Webhook) -> bool:
+        with self._db.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE webhooks SET url = ?, events = ? WHERE owner = ? AND webhook_id = ?",
+                (webhook.url, json.dumps(list(webhook.events)), webhook.owner, webhook.webhook_id),
+            ).rowcount
+            if changed:
+                # Who subscribes to clicks may have changed.
+                self._db.after_commit(self._forget_subscribers)
+        return bool(changed)
+
     def replace_secrets(self, webhook: Webhook) -> bool:
         until = webhook.previous_until
         with self._db.transaction() as conn:

@@ -1,9 +1,10 @@
-"""Signed webhooks: /api/v1/webhooks (create, list, get, revoke, rotate, test, deliveries)."""
+"""Signed webhooks: /api/v1/webhooks, the subscriptions, their secrets, tests and deliveries."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from shortstack.domain.errors import InvalidInput
 from shortstack.entrypoints.http.deps import CallerDep, WebhooksDep
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses, leads_to
 from shortstack.entrypoints.http.schemas.webhooks import (
@@ -12,6 +13,7 @@ from shortstack.entrypoints.http.schemas.webhooks import (
     WebhookCreated,
     WebhookPublic,
     WebhookSecret,
+    WebhookUpdate,
 )
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -60,6 +62,28 @@ async def list_webhooks(caller: CallerDep, webhooks: WebhooksDep) -> list[Webhoo
 @router.get("/{webhook_id}", response_model=WebhookPublic, responses=NOT_FOUND)
 async def get_webhook(webhook_id: str, caller: CallerDep, webhooks: WebhooksDep) -> WebhookPublic:
     return WebhookPublic.of(webhooks.get(caller.sub, webhook_id))
+
+
+@router.patch(
+    "/{webhook_id}",
+    response_model=WebhookPublic,
+    responses={
+        **NOT_FOUND,
+        422: {
+            "model": ErrorBody,
+            "description": "invalid body or refused url; the message says why",
+        },
+    },
+)
+async def change_webhook(
+    webhook_id: str, body: WebhookUpdate, caller: CallerDep, webhooks: WebhooksDep
+) -> WebhookPublic:
+    """Change the receiver's URL or its events; the secret stays."""
+    for field in ("url", "events"):
+        if field in body.model_fields_set and getattr(body, field) is None:
+            raise InvalidInput(f"{field} cannot be null", field=field)
+    events = None if body.events is None else [str(name) for name in body.events]
+    return WebhookPublic.of(webhooks.change(caller.sub, webhook_id, body.url, events))
 
 
 @router.delete(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
+from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.clock import to_iso
 from shortstack.domain.webhooks import URL_MAX_LENGTH, Delivery, Webhook
-from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel
+from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel, no_null_defaults
 
 EventType = Literal["LinkClicked", "LinkCreated", "LinkUpdated", "LinkDeleted", "ImportFinished"]
 # What a pattern can state of a delivery's address (domain.webhooks.check_target): an http(s)
@@ -17,6 +18,7 @@ EventType = Literal["LinkClicked", "LinkCreated", "LinkUpdated", "LinkDeleted", 
 WEBHOOK_URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[\x21-\x7e]+\s*$"
 # The document's pattern where plain http is refused (every mode but the laptop's).
 HTTPS_WEBHOOK_URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]://[\x21-\x7e]+\s*$"
+EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=5)]
 WebhookUrl = Annotated[
     str,
     StringConstraints(min_length=1, max_length=URL_MAX_LENGTH),
@@ -30,7 +32,18 @@ class WebhookCreate(StrictModel):
         description="https (http only in AUTH_MODE=none); private addresses are refused "
         "outside AUTH_MODE=none"
     )
-    events: list[EventType] = Field(min_length=1, max_length=5)
+    events: EventTypes
+
+
+class WebhookUpdate(StrictModel):
+    """The fields sent change; the secret stays."""
+
+    model_config = ConfigDict(json_schema_extra=no_null_defaults)
+
+    url: WebhookUrl | SkipJsonSchema[None] = Field(
+        default=None, description="checked as at registration"
+    )
+    events: EventTypes | SkipJsonSchema[None] = None
 
 
 class WebhookPublic(BaseModel):
