@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from shortstack.domain.auth import LOCAL_USER
-from shortstack.entrypoints.cli_options import add_everywhere, non_empty
+from shortstack.entrypoints.cli_options import add_everywhere, non_empty, utf8
 
 FAILED_EXIT = 1
 
@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     create.add_argument("name", help="what the key is for (one line, at most 100 characters)")
     actions.add_parser("list", help="the owner's keys, oldest first (never their secrets)")
     revoke = actions.add_parser("revoke", help="delete a key at once")
-    revoke.add_argument("key_id")
+    revoke.add_argument("key_id", type=utf8)
     add_everywhere(parser, _owner_and_json)
 
 

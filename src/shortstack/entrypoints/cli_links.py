@@ -19,7 +19,7 @@ from typing import Any
 
 from shortstack.domain.auth import LOCAL_USER
 from shortstack.domain.link_state import LinkState
-from shortstack.entrypoints.cli_options import add_everywhere, non_empty
+from shortstack.entrypoints.cli_options import add_everywhere, non_empty, utf8
 
 FAILED_EXIT = 1
 
@@ -60,10 +60,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     listing.add_argument(
         "--csv", action="store_true", help="CSV with a header, the columns of the API's export"
     )
-    actions.add_parser("show", help="one link").add_argument("short_id")
+    actions.add_parser("show", help="one link").add_argument("short_id", type=utf8)
 
     update = actions.add_parser("update", help="change a link: only the options given")
-    update.add_argument("short_id")
+    update.add_argument("short_id", type=utf8)
     update.add_argument("--url", help="where the link leads from now on")
     state = update.add_mutually_exclusive_group()
     state.add_argument("--disable", action="store_true", help="answer 410 Gone until enabled")
@@ -82,7 +82,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     stats = actions.add_parser(
         "stats", help="clicks per day, referrers, browsers, devices, countries"
     )
-    stats.add_argument("short_id")
+    stats.add_argument("short_id", type=utf8)
     stats.add_argument(
         "--from", dest="from_day", type=_day, metavar="DAY", help="first day, YYYY-MM-DD"
     )
@@ -94,7 +94,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="last day, YYYY-MM-DD (default: today, UTC)",
     )
     stats.add_argument("--csv", action="store_true", help="CSV rows, as the API's export")
-    actions.add_parser("delete", help="delete a link and its stats").add_argument("short_id")
+    delete = actions.add_parser("delete", help="delete a link and its stats")
+    delete.add_argument("short_id", type=utf8)
     add_everywhere(parser, _owner_and_json)
 
 

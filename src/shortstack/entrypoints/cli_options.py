@@ -11,9 +11,19 @@ import argparse
 from collections.abc import Callable, Iterator
 
 
+def utf8(text: str) -> str:
+    """An argparse type: the text as given, refused when the shell passed bytes that are not
+    UTF-8 (Python hands them over as lone surrogates, which no store can hold)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError(f"not UTF-8 text: {text!r}") from None
+    return text
+
+
 def non_empty(text: str) -> str:
-    """An argparse type: the text as given, refused when it is empty or only spaces."""
-    if not text.strip():
+    """An argparse type: UTF-8 text as given, refused when it is empty or only spaces."""
+    if not utf8(text).strip():
         raise argparse.ArgumentTypeError("must not be empty")
     return text
 
