@@ -98,6 +98,22 @@ def test_seeding_again_adds_nothing_and_the_same_seed_makes_the_same_data(
     assert counts[0] == counts[1]
 
 
+@pytest.mark.parametrize("days", [1, 2, 3])
+def test_a_period_of_a_few_days_seeds_every_link_with_the_sale_ended_inside_it(
+    tmp_path: Path, days: int
+) -> None:
+    plan = DemoPlan(clicks=100, days=days, items=0, users=0)
+    container, _, seeder = _seeded(tmp_path, plan)
+    try:
+        report = seeder.seed(LOCAL_USER, plan)
+        assert len(report.links_made) == 12
+        sale = container.links.get(LOCAL_USER, "demo-sale")
+        assert sale.expires_at is not None
+        assert NOW - timedelta(days=days) < sale.expires_at < NOW
+    finally:
+        container.close()
+
+
 def _data_dir(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     monkeypatch.setenv("STORAGE", "sqlite")
     monkeypatch.setenv("DATA_DIR", str(folder))
@@ -123,7 +139,14 @@ def test_the_command_creates_the_data_directory_and_says_what_it_made(
 
 
 @pytest.mark.parametrize(
-    "args", [["--links", "-1"], ["--clicks", "1000001"], ["--days", "x"], ["--owner", " "]]
+    "args",
+    [
+        ["--links", "-1"],
+        ["--clicks", "1000001"],
+        ["--days", "x"],
+        ["--days", "0"],
+        ["--owner", " "],
+    ],
 )
 def test_a_bad_option_is_refused_before_anything_is_made(
     tmp_path: Path,
