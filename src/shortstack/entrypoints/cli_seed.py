@@ -26,18 +26,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from shortstack.service_layer.demo_data import DemoPlan
 
     defaults = DemoPlan()
-    for name, about, most in (
-        ("links", "links to make", 1_000),
-        ("clicks", "visits to replay over the period", 100_000),
-        ("days", "how far back the clicks go", 365),
-        ("items", "catalog items (only when the owner has none)", 1_000),
-        ("users", "users to register", 100),
+    for name, about, least, most in (
+        ("links", "links to make", 0, 1_000),
+        ("clicks", "visits to replay over the period", 0, 100_000),
+        ("days", "how far back the clicks go", 1, 365),
+        ("items", "catalog items (only when the owner has none)", 0, 1_000),
+        ("users", "users to register", 0, 100),
     ):
         parser.add_argument(
             f"--{name}",
-            type=_count(most),
+            type=_count(least, most),
             default=getattr(defaults, name),
-            help=f"{about} (default {getattr(defaults, name)}, at most {most:,})",
+            help=f"{about} (default {getattr(defaults, name)}, {least}-{most:,})",
         )
     parser.add_argument(
         "--seed", type=int, default=defaults.seed, help="the same seed, the same data"
@@ -50,10 +50,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _count(most: int) -> Callable[[str], int]:
+def _count(least: int, most: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        if not text.isdigit() or int(text) > most:
-            raise argparse.ArgumentTypeError(f"not a whole number from 0 to {most:,}: {text!r}")
+        if not (text.isascii() and text.isdigit()) or not least <= int(text) <= most:
+            raise argparse.ArgumentTypeError(
+                f"not a whole number from {least} to {most:,}: {text!r}"
+            )
         return int(text)
 
     return parse

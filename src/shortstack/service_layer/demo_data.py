@@ -75,8 +75,11 @@ class _DemoLink:
     clickable: bool = True  # a password or a future start: visits would not be counted
 
 
-def _links(now: datetime, count: int) -> list[_DemoLink]:
+def _links(start: datetime, now: datetime, count: int) -> list[_DemoLink]:
     """The demo's links, each showing one feature; past the named ones, plain pages."""
+    # The sale ended three days ago, or half-way through a shorter period: made at its
+    # start, a link must still end in its future.
+    sale_ended = max(now - timedelta(days=3), start + (now - start) / 2)
     app_rules = [
         RedirectRule("https://apps.apple.com/app/id0000000000", device="ios"),
         RedirectRule("https://play.google.com/store/apps/details?id=com.example", device="android"),
@@ -104,7 +107,7 @@ def _links(now: datetime, count: int) -> list[_DemoLink]:
                                                    f"{SITE}/story/card.png")}, 1.0),
         _DemoLink("demo-sale", {"url": f"{SITE}/spring-sale", "title": "Spring sale (ended)",
                                 "tags": ["sale"],
-                                "expires_at": now - timedelta(days=3)}, 2.0),
+                                "expires_at": sale_ended}, 2.0),
         _DemoLink("demo-old", {"url": f"{SITE}/old-page", "title": "Retired page (disabled)",
                                "tags": ["archive"]}, 0.8),
         _DemoLink("demo-beta", {"url": f"{SITE}/beta", "title": "Beta (password protected)",
@@ -216,7 +219,7 @@ class DemoSeeder:
     def _make_links(self, run: _Run) -> list[_DemoLink]:
         self.clock.now = run.start
         made = []
-        for demo in _links(run.now, run.plan.links):
+        for demo in _links(run.start, run.now, run.plan.links):
             # Made at the period's start, so only an end of their own suits them.
             lasting = "expires_at" not in demo.fields
             try:
