@@ -446,3 +446,18 @@ def test_locally_a_receiver_that_timed_out_rests_and_the_event_is_deferred(
         jwt_like.events.handle(events.link_deleted("a3", "alice", NOW))
     assert 0 < deferred.value.retry_in_s <= jwt_like.settings.webhook_rest_s
     assert len(transport.posts) == 3
+
+
+def test_a_resting_receiver_moved_to_another_url_is_tried_at_once(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    """The rest is the old address's: events for the new one must not wait it out."""
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    transport.fails_with = TimeoutError("no answer within 5.0 s")
+    with pytest.raises(WebhookDeliveryFailed):
+        jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+    transport.fails_with = None
+    transport.names["new.example.com"] = ["93.184.215.15"]
+    jwt_like.webhooks.change("alice", hook.webhook_id, url="https://new.example.com/in")
+    jwt_like.events.handle(events.link_deleted("a2", "alice", NOW))
+    assert transport.posts[-1][0] == "https://new.example.com/in"
