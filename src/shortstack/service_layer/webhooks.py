@@ -150,6 +150,8 @@ class WebhooksService:
             self._address_of(webhook.url)
         if not self.webhooks.retarget(webhook):
             raise WebhookNotFound(webhook_id)
+        # A rest is the old address's; a receiver somewhere else is tried at once.
+        self._resting.pop(webhook_id, None)
         return webhook
 
     def rotate_secret(self, owner: str, webhook_id: str) -> Webhook:
