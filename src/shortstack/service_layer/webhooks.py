@@ -26,6 +26,7 @@ import builtins
 import json
 import logging
 import math
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -106,6 +107,9 @@ class WebhooksService:
     runtime: DeliveryRuntime = LOCAL_DISPATCHER
     # Receivers resting after a timeout: webhook id -> time.monotonic() they are tried again.
     _resting: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+    # Each consumer thread's own senders, kept between events: with threads made for each
+    # event, one sent to two receivers cost 1.47 ms, with these 0.17 ms (decision 0201).
+    _senders: threading.local = field(default_factory=threading.local, init=False, repr=False)
 
     def create(self, owner: str, url: str, events: list[str]) -> Webhook:
         """A new subscription; its `secret` is shown to the caller this once."""
@@ -243,13 +247,17 @@ class WebhooksService:
 
         One after the other, a receiver would get only what those before it left, and, the
         order being the same on every retry, the same one would never get the event. The
-        threads only send: they live for one event, and a SQLite store opens a connection
-        per thread, so recording is left to the caller.
+        threads only send: a SQLite store opens a connection per thread, so recording is
+        left to the caller. They are the calling thread's own, so no other consumer's
+        deliveries queue before these and spend their budget.
         """
         if len(hooks) < 2:
             return [self._attempt(hook, event, body, deadline) for hook in hooks]
-        with ThreadPoolExecutor(len(hooks), thread_name_prefix="webhook") as pool:
-            return list(pool.map(lambda hook: self._attempt(hook, event, body, deadline), hooks))
+        pool: ThreadPoolExecutor | None = getattr(self._senders, "pool", None)
+        if pool is None:
+            pool = ThreadPoolExecutor(MAX_WEBHOOKS_PER_OWNER, thread_name_prefix="webhook")
+            self._senders.pool = pool
+        return list(pool.map(lambda hook: self._attempt(hook, event, body, deadline), hooks))
 
     def _attempt(self, hook: Webhook, event: Event, body: str, deadline: float) -> Delivery:
         now = self.clock()
