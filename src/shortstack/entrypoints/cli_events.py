@@ -120,8 +120,9 @@ def _stream_replayer(container: Container, streams: DynamoDBStreamsClient) -> Re
                 except UnreadableRecord:
                     failed.append(sequence_of(record))
         except StreamRangeGone as exc:
-            # Past the stream's 24 hours the letter can never be replayed: it stays listed
-            # (purge it once read) and the other letters go on.
+            # Past the stream's 24 hours the letter can never be replayed, and a short read
+            # cannot be replayed yet: it stays listed (purge it once read, or try again)
+            # and the other letters go on.
             print(f"shortstack: {batch.id} cannot be replayed: {exc}", file=sys.stderr)
             return [batch.first]
         return failed + relay.replay(changes)

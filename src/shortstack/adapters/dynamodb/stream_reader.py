@@ -22,10 +22,15 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
 _PAGE = 1000  # GetRecords' limit
+# GetRecords may answer empty pages before the records a shard still holds ("it might take
+# multiple calls to get to a portion of the shard that contains stream records"); a batch
+# is read on through this many in a row before its read is called short.
+_EMPTY_PAGES_MAX = 20
 
 
 class StreamRangeGone(LookupError):
-    """The records asked for are no longer in the stream (it keeps them 24 hours)."""
+    """The records asked for cannot be read whole: no longer in the stream (it keeps them
+    24 hours), or not all of a range came back (the replay keeps its letter to try again)."""
 
 
 class StreamReader:
@@ -61,14 +66,24 @@ class StreamReader:
                 ShardIteratorType="AFTER_SEQUENCE_NUMBER" if after else "AT_SEQUENCE_NUMBER",
                 SequenceNumber=first,
             )["ShardIterator"]
+            empty = 0
             while iterator:
                 page, iterator = self._page(iterator)
                 if not page:
-                    return
+                    if last is None:
+                        return  # the newest: an open shard has nothing more yet
+                    empty += 1
+                    if empty >= _EMPTY_PAGES_MAX:
+                        break
+                    continue
+                empty = 0
                 for record in page:
-                    if last is not None and int(record["dynamodb"]["SequenceNumber"]) > int(last):
+                    sequence = int(record["dynamodb"]["SequenceNumber"])
+                    if last is not None and sequence > int(last):
                         return
                     yield {**record, "eventSourceARN": stream_arn}
+                    if last is not None and sequence == int(last):
+                        return
         except ClientError as exc:
             if error_code(exc) in ("TrimmedDataAccessException", "ResourceNotFoundException"):
                 raise StreamRangeGone(
@@ -76,6 +91,13 @@ class StreamReader:
                     "records 24 hours"
                 ) from exc
             raise
+        if last is not None:
+            # The shard closed, or kept answering empty pages, before the batch's last
+            # record: a replay of what was read would pass for the whole batch.
+            raise StreamRangeGone(
+                f"shard {shard_id} gave not all of sequence {first} to {last} "
+                "(try the replay again)"
+            )
 
     def shards(self, stream_arn: str) -> list[tuple[str, str]]:
         """(shard id, first sequence number) of every shard the stream lists."""
