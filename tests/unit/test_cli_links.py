@@ -320,3 +320,37 @@ def test_show_prints_every_field_the_link_has(
     _, out, _ = links(capsys, "show", "plain")
     names = [line.split(":", 1)[0].strip() for line in out.splitlines()[1:]]
     assert names == ["state", "clicks", "redirect", "created", "updated", "expires"]
+
+
+def test_update_of_one_preview_field_keeps_the_card_s_others(
+    local_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = (
+        "create", "https://example.com/story", "--alias", "card",
+        "--preview-title", "Title", "--preview-description", "About",
+        "--preview-image", "https://example.com/card.png",
+    )  # fmt: skip
+    assert links(capsys, *made)[0] == 0
+    code, out, _ = links(capsys, "--json", "update", "card", "--preview-title", "New title")
+    assert code == 0
+    assert json.loads(out)["preview"] == {
+        "title": "New title",
+        "description": "About",
+        "image_url": "https://example.com/card.png",
+    }
+
+
+@pytest.mark.parametrize(
+    "given", [["--preview-title", "T"], ["--preview-description", "D"], ["--preview-image", "x"]]
+)
+def test_no_preview_with_a_preview_field_is_refused_and_changes_nothing(
+    local_env: Path, capsys: pytest.CaptureFixture[str], given: list[str]
+) -> None:
+    made = ("create", "https://example.com/story", "--alias", "card", "--preview-title", "Kept")
+    assert links(capsys, *made)[0] == 0
+    with pytest.raises(SystemExit) as refused:
+        links(capsys, "update", "card", "--no-preview", *given)
+    assert refused.value.code == 2
+    assert "--no-preview" in capsys.readouterr().err
+    _, out, _ = links(capsys, "--json", "show", "card")
+    assert json.loads(out)["preview"]["title"] == "Kept"
