@@ -142,11 +142,36 @@ def _add_routing(parser: argparse.ArgumentParser, *, clearable: bool) -> None:
     parser.add_argument(
         "--fallback-url", help="where visitors go when the link cannot redirect" + removes
     )
-    parser.add_argument("--preview-title", help="the card link-preview fetchers show")
-    parser.add_argument("--preview-description")
-    parser.add_argument("--preview-image", metavar="URL")
+    card = "; the card's other fields stay" if clearable else ""
+    parser.add_argument(
+        "--preview-title", action=_PreviewOption, help="the card link-preview fetchers show" + card
+    )
+    parser.add_argument("--preview-description", action=_PreviewOption)
+    parser.add_argument("--preview-image", action=_PreviewOption, metavar="URL")
     if clearable:
-        parser.add_argument("--no-preview", action="store_true")
+        parser.add_argument("--no-preview", action=_PreviewOption, nargs=0, default=False)
+
+
+_PREVIEW_FIELDS = ("preview_title", "preview_description", "preview_image")
+
+
+class _PreviewOption(argparse.Action):
+    """A field of the preview card, or --no-preview: the two refuse each other, in any order."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        clearing = self.dest == "no_preview"
+        others = _PREVIEW_FIELDS if clearing else ("no_preview",)
+        given = [name for name in others if getattr(namespace, name, None) not in (None, False)]
+        if given:
+            other = "--" + given[0].replace("_", "-")
+            parser.error(f"argument {option_string}: not allowed with argument {other}")
+        setattr(namespace, self.dest, True if clearing else values)
 
 
 def _positive(text: str) -> int:
@@ -341,6 +366,9 @@ def _update(container: Any, args: argparse.Namespace) -> int:
         body["max_visits"] = None
     try:
         body |= _routing_body(args)
+        if body.get("preview"):
+            # The API's PATCH replaces the whole card; an option names one field of it.
+            body["preview"] = _card_kept(container, args) | body["preview"]
         if not body:
             print(
                 "shortstack: nothing to change: give at least one option (--help)",
@@ -355,6 +383,15 @@ def _update(container: Any, args: argparse.Namespace) -> int:
     )
     _print(container, args, link)
     return 0
+
+
+def _card_kept(container: Any, args: argparse.Namespace) -> dict[str, str]:
+    """The link's preview card as the API's fields, those it has."""
+    kept = container.links.get(args.owner, args.short_id).preview
+    if kept is None:
+        return {}
+    fields = {"title": kept.title, "description": kept.description, "image_url": kept.image_url}
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _stats(container: Any, args: argparse.Namespace) -> int:
