@@ -142,3 +142,14 @@ def test_create_takes_a_preview(
     )  # fmt: skip
     assert (code, err) == (0, ""), err
     assert json.loads(out)["preview"] == {"title": "A card", "description": None, "image_url": None}
+
+
+def test_a_limit_beyond_any_count_lists_every_link(
+    local_env: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert links(capsys, "create", "https://example.com/x", "--alias", "only")[0] == 0
+    for limit in ("99999999999999999999", str(2**63)):
+        code, out, _ = links(capsys, "--json", "list", "--limit", limit)
+        assert code == 0
+        assert _ids(out) == ["only"]
