@@ -175,9 +175,9 @@ class _PreviewOption(argparse.Action):
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"not a whole number from 1: {text!r}")
-    return int(text)
+    return min(int(text), sys.maxsize)  # more than there are is every one
 
 
 def _day(text: str) -> date:
