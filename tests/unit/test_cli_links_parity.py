@@ -153,3 +153,18 @@ def test_a_limit_beyond_any_count_lists_every_link(
         code, out, _ = links(capsys, "--json", "list", "--limit", limit)
         assert code == 0
         assert _ids(out) == ["only"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--json", "list", "--csv"], ["list", "--csv", "--json"], ["stats", "x", "--csv", "--json"]],
+)
+def test_csv_and_json_together_are_refused_not_one_silently_dropped(
+    local_env: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    code, out, err = links(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert "--csv" in err
+    assert "--json" in err
