@@ -22,6 +22,7 @@ from shortstack.domain.link_state import LinkState
 from shortstack.entrypoints.cli_options import add_everywhere, non_empty, utf8
 
 FAILED_EXIT = 1
+USAGE_EXIT = 2  # what argparse answers for options that do not go together
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -210,6 +211,13 @@ def run(args: argparse.Namespace) -> int:
     from shortstack.domain.errors import DomainError
     from shortstack.entrypoints.cli_data import command_settings
 
+    if getattr(args, "csv", False) and args.json:
+        print(
+            f"shortstack links {args.action}: error: argument --csv: not allowed with "
+            "argument --json",
+            file=sys.stderr,
+        )
+        return USAGE_EXIT
     settings = command_settings(quiet=args.json)
     if isinstance(settings, int):
         return settings
