@@ -168,3 +168,33 @@ def test_no_raw_client_address_is_written_anywhere(
     assert written  # the database is there
     assert ADDRESS.encode() not in written
     assert ADDRESS not in caplog.text
+
+
+def test_the_overview_downloads_as_csv_with_the_links_clicks_and_only_the_callers(
+    api: TestClient, container: Container
+) -> None:
+    alice, bob = bearer(token("alice")), bearer(token("bob"))
+    first = api.post("/api/v1/links", json={"url": "https://example.com/a"}, headers=alice).json()
+    second = api.post("/api/v1/links", json={"url": "https://example.com/b"}, headers=alice).json()
+    bobs = api.post("/api/v1/links", json={"url": "https://bob.example/"}, headers=bob).json()
+    for n in range(3):
+        visit(api, first["short_id"], f"198.51.100.{n}", referer="https://t.co/x")
+    visit(api, second["short_id"], ADDRESS)
+    visit(api, bobs["short_id"], ADDRESS)
+    dispatcher_for(container).drain()
+
+    for asked in ({"params": {"format": "csv"}}, {"headers": {"accept": "text/csv"}}):
+        headers = {**alice, **asked.get("headers", {})}
+        response = api.get("/api/v1/stats", params=asked.get("params"), headers=headers)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/csv")
+        assert 'filename="stats.csv"' in response.headers["content-disposition"]
+        lines = response.text.splitlines()
+        assert lines[0] == "period_start,period,dimension,value,clicks"
+        assert "2026-11-24,day,all,,4" in lines
+        assert f"2026-11-24,day,links,{first['short_id']},3" in lines
+        assert f"2026-11-24,day,links,{second['short_id']},1" in lines
+        assert "2026-11-24,day,referrers,t.co,3" in lines
+        assert bobs["short_id"] not in response.text
+    refused = api.get("/api/v1/stats?format=csv&from=2026-11-24&to=2026-11-01", headers=alice)
+    assert refused.status_code == 422
