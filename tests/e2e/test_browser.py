@@ -615,35 +615,43 @@ def test_the_dashboard_shows_every_link_at_once_and_leads_to_each_ones_stats(
         context.close()
 
 
-def test_export_buttons_download_the_links_and_a_link_s_stats_as_csv(
-    page: Watched, server: Server
-) -> None:
+def _download(p: Any, testid: str) -> tuple[str, list[dict[str, str]]]:
+    """Click the export button `testid`: the file's suggested name and its CSV rows."""
     import csv
     import io
 
+    with p.expect_download() as downloading:
+        p.get_by_test_id(testid).click()
+    got = downloading.value
+    return got.suggested_filename, list(csv.DictReader(io.StringIO(Path(got.path()).read_text())))
+
+
+def test_export_buttons_download_the_links_a_link_s_stats_and_the_overview_as_csv(
+    page: Watched, server: Server
+) -> None:
     link(server, "export-me", title="Export, with a comma", tags=["exported"])
     link(server, "export-too", tags=["exported"])
     visit(server, "export-me", referer="https://blog.example.org/post")
     p = page.page
     p.goto(f"{server.base_url}/#/links?tag=exported")
     expect(p.get_by_test_id("links-total")).to_contain_text("2 links")
-    with p.expect_download() as downloading:
-        p.get_by_test_id("links-export").click()
-    links_file = downloading.value
-    assert links_file.suggested_filename == "links.csv"
-    rows = list(csv.DictReader(io.StringIO(Path(links_file.path()).read_text())))
+    name, rows = _download(p, "links-export")
+    assert name == "links.csv"
     assert sorted(row["short_id"] for row in rows) == ["export-me", "export-too"]  # the filter
     assert {row["title"] for row in rows} == {"Export, with a comma", ""}
 
-    p.goto(f"{server.base_url}/#/links/export-me/stats?days=7")
-    expect(p.get_by_test_id("stats-table").locator("tbody tr")).to_have_count(7)
-    with p.expect_download() as downloading:
-        p.get_by_test_id("stats-export").click()
-    stats_file = downloading.value
-    assert stats_file.suggested_filename == "export-me-stats.csv"
-    stats = list(csv.DictReader(io.StringIO(Path(stats_file.path()).read_text())))
-    assert len([row for row in stats if row["dimension"] == "all"]) == 7
-    expect(p.locator("#status")).to_contain_text("Downloaded export-me-stats.csv")
+    # A link's stats, and the dashboard's (every link's clicks by day under "links").
+    for place, testid, filename in (
+        ("links/export-me/stats", "stats-export", "export-me-stats.csv"),
+        ("dashboard", "overview-export", "stats.csv"),
+    ):
+        p.goto(f"{server.base_url}/#/{place}?days=7")
+        expect(p.get_by_test_id("stats-table").locator("tbody tr")).to_have_count(7)
+        name, stats = _download(p, testid)
+        assert name == filename
+        assert len([row for row in stats if row["dimension"] == "all"]) == 7
+        assert any(row["value"] == "blog.example.org" for row in stats)
+        expect(p.locator("#status")).to_contain_text(f"Downloaded {filename}")
 
 
 def test_import_page_shows_progress_and_each_refused_row(page: Watched, server: Server) -> None:

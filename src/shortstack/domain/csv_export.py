@@ -82,14 +82,19 @@ def link_row(link: Link, short_base: str, now: datetime) -> list[object]:
     ]
 
 
-def stats_rows(days: Iterable[DailyStats], months: Iterable[DailyStats]) -> Iterator[list[object]]:
-    """Months (rolled up) first, then days, oldest first: their totals and every value."""
+def stats_rows(
+    days: Iterable[DailyStats],
+    months: Iterable[DailyStats],
+    dimensions: Sequence[str] = DIMENSIONS,
+) -> Iterator[list[object]]:
+    """Months (rolled up) first, then days, oldest first: their totals and every value (an
+    owner's overview passes its own dimensions, each link's clicks among them)."""
     for period, records in (("month", months), ("day", days)):
         for record in records:
             start = record.day.isoformat()
             yield [start, period, "all", "", record.clicks]
             yield [start, period, "bots", "", record.bots]
-            for dimension in DIMENSIONS:
+            for dimension in dimensions:
                 counts = record.counts.get(dimension, {})
                 for value, clicks in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
                     yield [start, period, dimension, value, clicks]

@@ -1,9 +1,10 @@
 // The dashboard: every link of the caller at once (GET /api/v1/stats). Clicks per day as a
 // chart with its table, the totals, the top links (each to its own statistics), and the
 // breakdowns; the range as on a link's statistics, kept in the URL.
-import { api, query } from "../api.js";
-import { errorBox, loading, pageHeader } from "../components.js";
-import { h } from "../dom.js";
+import { api, download, query } from "../api.js";
+import { button, errorBox, loading, pageHeader } from "../components.js";
+import { announce, h } from "../dom.js";
+import { generalSentence } from "../errors.js";
 import { breakdown, clicksChart, daysTable } from "../chart.js";
 import { countryName, rangeOf, rangePicker, refusedRange } from "./stats.js";
 
@@ -38,7 +39,15 @@ export async function dashboardPage({ render, params }) {
       clicksChart(stats.days),
       h("details", { class: "table-details", open: stats.days.length <= 31 },
         h("summary", {}, "Table of days"), daysTable(stats.days)));
-    render(pageHeader(TITLE, h("a", { class: "btn btn-secondary", href: "#/links" }, "All links")),
+    const exportCsv = button("Export CSV", async () => {
+      try {
+        const path = `/api/v1/stats${query({ from: range.from, to: range.to, format: "csv" })}`;
+        announce(`Downloaded ${await download(path, "stats.csv")}`);
+      } catch (error) {
+        announce(generalSentence(error), { tone: "error" });
+      }
+    }, { "data-testid": "overview-export" });
+    render(pageHeader(TITLE, exportCsv, h("a", { class: "btn btn-secondary", href: "#/links" }, "All links")),
       rangePicker("/dashboard", range), totals, chartCard,
       h("section", { class: "card" }, h("h2", {}, "Top links"), topLinks(stats.top_links)),
       h("div", { class: "breakdowns" },

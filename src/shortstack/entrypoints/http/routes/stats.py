@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request, Response
+
+from shortstack.domain.analytics import OWNER_DIMENSIONS
+from shortstack.domain.csv_export import STATS_COLUMNS, stats_rows
+from shortstack.entrypoints.http.csv_export import CSV_CONTENT, Format, csv_response, wants_csv
 from shortstack.entrypoints.http.deps import AnalyticsDep, CallerDep
 from shortstack.entrypoints.http.query import FromDay, ToDay
 from shortstack.entrypoints.http.schemas.common import ErrorBody
@@ -16,16 +21,32 @@ router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
     "",
     response_model=OverviewPublic,
     response_model_by_alias=True,
-    responses={422: {"model": ErrorBody, "description": "a bad date or range"}},
+    responses={
+        200: {"content": CSV_CONTENT, "description": "JSON: the overview; CSV: the rows"},
+        422: {"model": ErrorBody, "description": "a bad date or range"},
+    },
 )
 async def overview(
+    request: Request,
     caller: CallerDep,
     analytics: AnalyticsDep,
     from_day: FromDay = None,
     to_day: ToDay = None,
-) -> OverviewPublic:
+    format: Annotated[
+        Format | None, Query(description="json (the default) or csv; Accept: text/csv works too")
+    ] = None,
+) -> OverviewPublic | Response:
     """All the caller's links at once: clicks and unique visitors per UTC day (the last 30
     days by default, at most 366), the top 10 links, referrer hosts, countries, browsers,
     devices and operating systems. Read from the per-owner daily roll-ups that the click
-    fold keeps next to each link's stats, so it costs the same for 10 links or 100,000."""
-    return OverviewPublic.of(analytics.overview(caller.sub, from_day, to_day))
+    fold keeps next to each link's stats, so it costs the same for 10 links or 100,000.
+
+    As CSV (`?format=csv` or `Accept: text/csv`): one row per day (and rolled-up month) and
+    dimension value, `period_start,period,dimension,value,clicks`, as a link's stats; the
+    dimension `links` gives each link's clicks (by short id), `all` and `bots` the totals."""
+    found = analytics.overview(caller.sub, from_day, to_day)
+    if wants_csv(request, format):
+        report = found.report
+        rows = stats_rows(report.days, report.months, OWNER_DIMENSIONS)
+        return csv_response(STATS_COLUMNS, rows, "stats.csv")
+    return OverviewPublic.of(found)
