@@ -192,11 +192,6 @@ def _unreachable(url: str, exc: urllib.error.URLError) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        data = args.file.read_bytes()
-    except OSError as exc:
-        print(f"shortstack: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-        return 2
     settings: Settings | None = None
     if args.url:
         if not args.quiet:
@@ -206,6 +201,20 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(chosen, int):
             return chosen
         settings = chosen
+    most = _upload_limit(settings)
+    try:
+        with args.file.open("rb") as given:
+            data = given.read(most + 1)  # a file without end (a pipe, /dev/zero) stops here
+    except OSError as exc:
+        print(f"shortstack: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    if len(data) > most:
+        print(
+            f"shortstack: import refused: {args.file} is larger than {most:,} bytes, the "
+            "upload limit (IMPORT_UPLOAD_MAX_BYTES)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if settings is None:
             status = _remote(args.url, data, args.file.name, args.quiet, args.token)
@@ -231,3 +240,12 @@ def run(args: argparse.Namespace) -> int:
     fields = ("import_id", "status", "format", "counts", "errors")
     print(json.dumps({k: status[k] for k in fields}))
     return 0 if status["status"] != "failed" else 1
+
+
+def _upload_limit(settings: Settings | None) -> int:
+    """The most a file may hold: this data's upload limit; with --url, the shipped one (the
+    server refuses beyond its own)."""
+    if settings is not None:
+        return settings.import_upload_max_bytes
+    default: int = Settings.model_fields["import_upload_max_bytes"].default
+    return default
