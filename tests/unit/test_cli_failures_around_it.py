@@ -221,3 +221,15 @@ def test_an_endpoint_that_is_not_a_url_is_named_in_one_line(
     assert "Traceback" not in err
     assert "AWS_ENDPOINT_URL" in err
     assert "http://127.0.0.1:8642" in err  # what a right one looks like
+
+
+def test_import_with_a_token_but_no_server_is_refused_not_run_here(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = data.parent / "rows.csv"
+    rows.write_text("https://example.com/a,kept-out\n")
+    assert main(["import", str(rows), "--token", "sk_x", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--token" in err
+    assert "--url" in err
+    assert main(["links", "show", "kept-out"]) == 1  # nothing was imported here
