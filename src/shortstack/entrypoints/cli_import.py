@@ -192,6 +192,13 @@ def _unreachable(url: str, exc: urllib.error.URLError) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.token and not args.url:
+        print(
+            "shortstack import: error: argument --token: only with --url (a running server); "
+            "an import here needs none",
+            file=sys.stderr,
+        )
+        return 2
     settings: Settings | None = None
     if args.url:
         if not args.quiet:
