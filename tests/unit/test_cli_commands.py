@@ -93,6 +93,22 @@ def test_the_data_directory_may_follow_the_command(
     assert f"shortstack: data in {data} (SQLite, DATA_DIR)" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "argv", [["--data-dir", "", "dlq", "list"], ["dlq", "list", "--data-dir", ""]]
+)
+def test_an_empty_data_directory_option_is_refused_not_taken_for_the_default(
+    elsewhere: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    # `--data-dir "$UNSET"`: the default folder is there, and must not be used silently.
+    (elsewhere / ".data").mkdir()
+    with pytest.raises(SystemExit) as refused:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert (refused.value.code, out) == (2, "")
+    assert "--data-dir" in err
+    assert "shortstack: data in" not in err
+
+
 def test_every_command_takes_the_shared_options_after_it() -> None:
     from shortstack.entrypoints.cli import build_parser
 
