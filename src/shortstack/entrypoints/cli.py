@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from shortstack import __version__
 from shortstack.config import Settings
 from shortstack.entrypoints.cli_data import create_data_dir, where
-from shortstack.entrypoints.cli_options import add_everywhere
+from shortstack.entrypoints.cli_options import add_everywhere, some_path
 
 
 @dataclass(frozen=True)
@@ -247,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _data_dir_option(parser: argparse.ArgumentParser, top: bool) -> None:
     parser.add_argument(
         "--data-dir",
+        type=some_path,
         metavar="PATH",
         default=None if top else argparse.SUPPRESS,
         help="the local data directory (default: DATA_DIR or .data)",

@@ -21,6 +21,14 @@ def utf8(text: str) -> str:
     return text
 
 
+def some_path(text: str) -> str:
+    """An argparse type: a path as given (any bytes the system allows), refused when empty,
+    as `--data-dir "$UNSET"` would be, rather than taken for the default."""
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def non_empty(text: str) -> str:
     """An argparse type: UTF-8 text as given, refused when it is empty or only spaces."""
     if not utf8(text).strip():
