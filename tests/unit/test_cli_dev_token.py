@@ -85,3 +85,20 @@ def test_refused_without_the_local_key(
     (data_dir / KEY_FILE).unlink()
     assert main(["dev-token"]) == 2
     assert "no local signing key" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "given", [["--sub", ""], ["--sub", "  "], ["--sub", "\udcff"], ["--group", ""]]
+)
+def test_a_subject_or_group_no_server_accepts_is_refused_not_signed(
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    given: list[str],
+) -> None:
+    exported(monkeypatch, capsys)
+    with pytest.raises(SystemExit) as refused:
+        main(["dev-token", *given])
+    out, err = capsys.readouterr()
+    assert (refused.value.code, out) == (2, "")
+    assert given[0] in err
