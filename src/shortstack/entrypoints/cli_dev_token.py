@@ -18,6 +18,7 @@ from pathlib import Path
 
 from shortstack.config import Settings
 from shortstack.entrypoints.cli_auth import REFUSED_EXIT, or_refuse
+from shortstack.entrypoints.cli_options import non_empty
 
 KEY_FILE = "dev-jwt-signing-key.pem"
 DEV_ISSUER = "https://dev-token.shortstack.invalid"
@@ -31,9 +32,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the settings (shell exports) that make a server trust this machine's key",
     )
-    parser.add_argument("--sub", default="dev", help="the token's subject: who you are (dev)")
+    # A subject the server refuses (an empty one) or cannot compare makes no useful token.
     parser.add_argument(
-        "--group", action="append", default=[], help="a cognito:groups entry (repeatable)"
+        "--sub", type=non_empty, default="dev", help="the token's subject: who you are (dev)"
+    )
+    parser.add_argument(
+        "--group",
+        type=non_empty,
+        action="append",
+        default=[],
+        help="a cognito:groups entry (repeatable)",
     )
     parser.add_argument(
         "--minutes", type=int, default=60, help=f"lifetime, 1-{MAX_MINUTES} (default 60)"
