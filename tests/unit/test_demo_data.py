@@ -114,6 +114,18 @@ def test_a_period_of_a_few_days_seeds_every_link_with_the_sale_ended_inside_it(
         container.close()
 
 
+def test_seeding_for_a_second_owner_says_the_demo_aliases_are_someone_else_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _data_dir(monkeypatch, tmp_path / "shared")
+    assert main(["seed", "--clicks", "20", "--items", "0", "--users", "0"]) == 0
+    capsys.readouterr()
+    assert main(["seed", "--clicks", "20", "--owner", "bob", "--items", "0", "--users", "0"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == "links: made 0 (12 demo aliases belong to another owner)"
+    assert "already there" not in first
+
+
 def _data_dir(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     monkeypatch.setenv("STORAGE", "sqlite")
     monkeypatch.setenv("DATA_DIR", str(folder))
