@@ -97,14 +97,17 @@ def run(args: argparse.Namespace) -> int:
 def _summary(report: DemoReport, plan: DemoPlan, base_url: str) -> list[str]:
     from shortstack.service_layer.demo_data import DEMO_PASSWORD
 
-    there = f" ({report.links_there} already there)" if report.links_there else ""
-    lines = [f"links: made {len(report.links_made)}{there}"]
+    there = [f"{report.links_there} already there"] if report.links_there else []
+    if report.links_elsewhere:
+        there.append(f"{report.links_elsewhere} demo aliases belong to another owner")
+    said = f" ({'; '.join(there)})" if there else ""
+    lines = [f"links: made {len(report.links_made)}{said}"]
     if report.clicks or report.bots or report.orphan_visits:
         lines.append(
             f"clicks: {report.clicks:,} over the last {plan.days} days, "
             f"{report.bots:,} from bots, {report.orphan_visits:,} to links that do not exist"
         )
-    elif report.links_there and not report.links_made:
+    elif (report.links_there or report.links_elsewhere) and not report.links_made:
         lines.append("clicks: none added (they go to links made by this run only)")
     items = "already there" if report.items_there else f"made {report.items_made}"
     lines.append(f"items: {items}")

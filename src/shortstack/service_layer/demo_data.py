@@ -58,6 +58,7 @@ class DemoPlan:
 class DemoReport:
     links_made: list[str] = field(default_factory=list)
     links_there: int = 0
+    links_elsewhere: int = 0  # a demo alias another owner holds (aliases are global)
     clicks: int = 0
     bots: int = 0
     orphan_visits: int = 0
@@ -225,11 +226,21 @@ class DemoSeeder:
             try:
                 self.links.create(run.owner, alias=demo.alias, never_expires=lasting, **demo.fields)
             except Conflict:
-                run.report.links_there += 1
+                if self._owns(run.owner, demo.alias):
+                    run.report.links_there += 1
+                else:
+                    run.report.links_elsewhere += 1
                 continue
             run.report.links_made.append(demo.alias)
             made.append(demo)
         return made
+
+    def _owns(self, owner: str, alias: str) -> bool:
+        try:
+            self.links.get(owner, alias)
+        except NotFound:
+            return False
+        return True
 
     def _click(self, run: _Run, made: list[_DemoLink]) -> None:
         targets = [demo for demo in made if demo.clickable]
