@@ -163,3 +163,14 @@ def test_quick_and_partial_bench_runs_never_write_the_published_results() -> Non
         written = results_path(quick=quick, skipped=skipped)
         assert written != RESULTS
         assert ".work" in written.parts  # untracked (.gitignore)
+
+
+@pytest.mark.parametrize("host", ["\udcff", "a" * 300])
+def test_serve_on_a_host_that_cannot_be_a_name_says_so_in_one_line(
+    elsewhere: Path, capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    (elsewhere / ".data").mkdir()
+    assert main(["serve", "--host", host, "--port", "8641"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot listen on" in err
+    assert "check HOST and PORT" in err
