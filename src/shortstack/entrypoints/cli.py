@@ -41,6 +41,9 @@ def _listening_socket(host: str, port: int) -> socket.socket | str:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+    except (UnicodeError, TypeError):  # what bind raises for a name IDNA cannot encode
+        sock.close()
+        return f"cannot listen on {host!r}:{port}: not a host name; check HOST and PORT"
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
