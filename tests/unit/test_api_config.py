@@ -159,6 +159,8 @@ def test_each_range_is_settings_range(name: str) -> None:
         {"MAX_BODY_BYTES": "1023"},
         {"TRUST_GATEWAY_CLAIMS": "2"},
         {"AWS_ENDPOINT_URL": "dynamodb-local:8000"},
+        {"TABLE_NAME": "t"},
+        {"TABLE_NAME": "links/prod"},
         {"API_KEYS_ENABLED": ""},
         {"TRUST_CLOUDFRONT_VIEWER_HEADERS": " true"},
         {"API_KEYS_ENABLED": "maybe"},

@@ -43,6 +43,8 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         ({"AUTH_MODE": "open"}, "auth_mode"),
         ({"AWS_ENDPOINT_URL": "localhost:8642"}, r"aws_endpoint_url\n.*http\(s\) URL"),
         ({"EVENTS_ENDPOINT_URL": "ftp://127.0.0.1"}, r"events_endpoint_url\n.*http\(s\) URL"),
+        ({"TABLE_NAME": "t"}, r"table_name\n.*3 to 255"),
+        ({"TABLE_NAME": "my table"}, r"table_name\n.*3 to 255"),
     ],
 )
 def test_unsafe_or_unknown_configuration_refuses_to_load(

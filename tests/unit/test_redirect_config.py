@@ -64,6 +64,7 @@ def test_both_readers_see_the_same_values(
         {"ORPHAN_VISITS_DAILY_KEYS": "\u0665"},  # an Arabic-Indic five: int() would read it
         {"ORPHAN_VISITS_RETENTION_DAYS": "0"},
         {"AWS_ENDPOINT_URL": "dynamodb-local:8000"},  # no scheme: botocore's traceback
+        {"TABLE_NAME": "t"},  # DynamoDB's names hold 3 to 255 characters
     ],
 )
 def test_both_readers_refuse_the_same_configurations(
