@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from shortstack import __version__
 from shortstack.domain.import_limits import LAMBDA_IMPORT_MAX_BYTES, MAX_ROWS
-from shortstack.env_settings import Derived, endpoint_url, lowered, refusal
+from shortstack.env_settings import Derived, endpoint_url, lowered, refusal, table_name
 
 _REPO_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
@@ -194,6 +194,11 @@ class Settings(BaseModel, Derived):
         environ = lowered(os.environ)
         found = {name: environ[name] for name in cls.model_fields if name in environ}
         return {**found, **given}
+
+    @field_validator("table_name")
+    @classmethod
+    def _a_table_dynamodb_takes(cls, value: str) -> str:
+        return table_name(value)
 
     @field_validator("aws_endpoint_url", "events_endpoint_url")
     @classmethod

@@ -78,6 +78,17 @@ def endpoint_url(value: str | None) -> str | None:
     return value
 
 
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+
+
+def table_name(value: str) -> str:
+    """A DynamoDB table's name as DynamoDB takes it; ValueError otherwise (each call on the
+    table would fail with a ValidationException, long after start-up)."""
+    if not _TABLE_NAME.fullmatch(value):
+        raise ValueError(f"must be 3 to 255 of A-Z a-z 0-9 _ . - (DynamoDB's names); got {value!r}")
+    return value
+
+
 def read_values(
     names: Iterable[str],
     env: Mapping[str, str],
@@ -106,6 +117,11 @@ def read_values(
     for name, allowed in choices.items():
         if name in values and values[name] not in allowed:
             raise ValueError(f"{name.upper()} must be one of {', '.join(allowed)}")
+    if "table_name" in values:
+        try:
+            table_name(values["table_name"])
+        except ValueError as exc:
+            raise ValueError(f"TABLE_NAME {exc}") from None
     for name in values.keys() & _ENDPOINTS:
         try:
             values[name] = endpoint_url(values[name])

@@ -82,7 +82,7 @@ def test_no_lambda_handler_loads_the_local_background_work() -> None:
     ]
     code = (
         "import os, sys, json;"
-        "os.environ.update(STORAGE='dynamodb', STAGE='aws', TABLE_NAME='t',"
+        "os.environ.update(STORAGE='dynamodb', STAGE='aws', TABLE_NAME='t-t',"
         " AWS_DEFAULT_REGION='eu-west-1', AWS_ACCESS_KEY_ID='x', AWS_SECRET_ACCESS_KEY='x');"
         "import shortstack.entrypoints.lambda_api, shortstack.entrypoints.lambda_events,"
         " shortstack.entrypoints.lambda_maintenance, shortstack.entrypoints.lambda_workflow,"

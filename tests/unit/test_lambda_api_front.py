@@ -480,7 +480,7 @@ def in_a_cold_container(code: str) -> Any:
     """What `code` prints last (JSON), run in a fresh process as a new API Lambda on DynamoDB."""
     setup = (
         "import json, os, sys;"
-        "os.environ.update(STORAGE='dynamodb', STAGE='aws', TABLE_NAME='t',"
+        "os.environ.update(STORAGE='dynamodb', STAGE='aws', TABLE_NAME='t-t',"
         " AWS_DEFAULT_REGION='eu-west-1', AWS_ACCESS_KEY_ID='x', AWS_SECRET_ACCESS_KEY='x');"
     )
     out = subprocess.run(
@@ -598,7 +598,7 @@ ON_A_TABLE = (
     "from moto import mock_aws; mock_aws().start();"
     "import boto3;"
     "from shortstack.adapters.dynamodb.table import create_table;"
-    "create_table(boto3.client('dynamodb'), 't');"
+    "create_table(boto3.client('dynamodb'), 't-t');"
     "from shortstack.entrypoints.lambda_api import handler, front;"
     "from shortstack.domain.auth import LOCAL_USER;"
     "from tests.lambda_support import load_event;"

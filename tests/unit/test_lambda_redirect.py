@@ -327,7 +327,7 @@ def test_the_redirect_lambda_loads_no_web_framework_validation_or_powertools() -
     """In a fresh interpreter: importing the handler and answering an event loads none of HEAVY."""
     code = f"""
 import json, os, sys
-os.environ.update(STORAGE="dynamodb", STAGE="aws", TABLE_NAME="t", AWS_DEFAULT_REGION="eu-west-1")
+os.environ.update(STORAGE="dynamodb", STAGE="aws", TABLE_NAME="t-t", AWS_DEFAULT_REGION="eu-west-1")
 import shortstack.entrypoints.lambda_redirect as entry
 after_import = sorted(m for m in {HEAVY!r} if m in sys.modules)
 from shortstack.adapters.memory.links import MemoryLinkRepository
