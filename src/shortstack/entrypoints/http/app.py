@@ -149,7 +149,9 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
         unanswered={**redirects.UNANSWERED, **shorten.UNANSWERED},
         maximums={("ImportUploadCreate", "size"): settings.import_upload_max_bytes},
         patterns=(
-            {} if settings.webhooks_allow_http else {("WebhookCreate", "url"): HTTPS_WEBHOOK_URL}
+            {}
+            if settings.webhooks_allow_http
+            else {(body, "url"): HTTPS_WEBHOOK_URL for body in ("WebhookCreate", "WebhookUpdate")}
         ),
     )
 

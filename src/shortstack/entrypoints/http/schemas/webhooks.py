@@ -40,8 +40,11 @@ class WebhookUpdate(StrictModel):
 
     model_config = ConfigDict(json_schema_extra=no_null_defaults)
 
+    # The pattern stated again on the field: in the union, the single-line one would win.
     url: WebhookUrl | SkipJsonSchema[None] = Field(
-        default=None, description="checked as at registration"
+        default=None,
+        description="checked as at registration",
+        json_schema_extra={"pattern": WEBHOOK_URL_PATTERN},
     )
     events: EventTypes | SkipJsonSchema[None] = None
 
