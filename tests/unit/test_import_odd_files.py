@@ -67,6 +67,28 @@ def test_a_cell_with_a_line_break_costs_its_row_instead_of_loading_a_cut_title(
     assert done.status is ImportStatus.PARTIALLY_SUCCEEDED
 
 
+def test_a_space_after_a_closing_quote_still_reads_its_row_and_its_header(
+    container: Container,
+) -> None:
+    # Only a quote left open at the end of its line is a cell with a line break: a closed
+    # quoted cell followed by a space (as hand-edited files have) reads as it always did.
+    data = (
+        b'"url" ,alias,title\r\n'  # line 1: the header
+        b'https://example.com/a,promo-a,"Sale" \r\n'  # line 2
+        b'https://example.com/b,promo-b,"Spring"\r\n'  # line 3
+    )
+    job = container.imports.submit("local", data, "links.csv")
+    done = container.imports.get("local", job.import_id)
+    _, page = container.imports.status("local", job.import_id, limit=100, cursor=None)
+    assert [(error.row, error.reason) for error in page.items] == []
+    assert done.status is ImportStatus.SUCCEEDED
+    links = container.links.list("local", tag=None, limit=10, cursor=None).items
+    assert sorted((link.short_id, link.title) for link in links) == [
+        ("promo-a", "Sale"),
+        ("promo-b", "Spring"),
+    ]
+
+
 @pytest.mark.parametrize(
     "ttl", ["\u00b2", "\u2460", "\u0663"]
 )  # superscript 2, circled 1, Arabic 3
