@@ -88,10 +88,12 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         yield number, line.rstrip("\r\n")
 
 
-def _cells(line: str) -> list[str]:
-    # Strict: a quote left open at the end of the line (a cell with a line break) or text
-    # after a closing quote raises, where the lenient reader returns a cut cell.
-    return next(csv.reader((line,), strict=True), [])
+def _cells(line: str) -> list[str] | None:
+    """The line's cells; None when a quoted cell is left open at its end (a cell with a line
+    break), which the reader shows by going on to the next line, where it would cut the cell."""
+    reader = csv.reader((line, ""))
+    cells = next(reader, [])
+    return None if reader.line_num > 1 else cells
 
 
 def _is_blank(cells: list[str]) -> bool:
@@ -112,12 +114,10 @@ def _non_blank(text: str) -> Iterator[_Line]:
         if len(line) > MAX_ROW_CHARS:
             yield _Line(number, [], f"row is longer than {MAX_ROW_CHARS} characters")
             continue
-        try:
-            cells = _cells(line)
-        except csv.Error:
+        cells = _cells(line)
+        if cells is None:
             yield _Line(number, [], _UNCLOSED)
-            continue
-        if not _is_blank(cells):
+        elif not _is_blank(cells):
             yield _Line(number, cells, None)
 
 
