@@ -17,17 +17,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shortstack.domain.errors import Conflict, Gone, NotFound, PasswordRequired
 from shortstack.domain.link_options import Preview
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import LinkChanges
 from shortstack.domain.visits import Visit
-from shortstack.service_layer.items import ItemsService
-from shortstack.service_layer.links import LinksService
-from shortstack.service_layer.redirects import RedirectService
-from shortstack.service_layer.users import UsersService
+
+if TYPE_CHECKING:
+    # Names only: `shortstack seed --help` builds its options from DemoPlan, and every
+    # command's parser is built at start-up, so importing the services here costs them all.
+    from shortstack.service_layer.items import ItemsService
+    from shortstack.service_layer.links import LinksService
+    from shortstack.service_layer.redirects import RedirectService
+    from shortstack.service_layer.users import UsersService
 
 SITE = "https://example.com"
 # Printed by the command: it guards one demo link and nothing else.
