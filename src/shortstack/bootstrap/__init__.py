@@ -161,7 +161,7 @@ def bootstrap(
     )
     webhooks.register(events)
     imports, import_runner = _imports(settings, adapters, clock)
-    apikeys = ApiKeysService(adapters.apikeys, clock)
+    apikeys = ApiKeysService(adapters.apikeys, clock, enabled=settings.api_keys_enabled)
     orphans = _orphan_visits(settings, adapters)
     return Container(
         settings=settings,

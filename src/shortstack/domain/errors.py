@@ -177,6 +177,17 @@ class Forbidden(DomainError):
     """The caller is known but may not do this (and the resource's existence is no secret)."""
 
 
+class ApiKeysTurnedOff(Forbidden):
+    """Key creation where keys do not authenticate: a secret minted then would start working,
+    wherever it was pasted, the day the setting is turned on."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "API keys are turned off on this deployment (API_KEYS_ENABLED=false): a key would "
+            "never authenticate; use a token from the identity provider"
+        )
+
+
 class InsufficientRights(Forbidden):
     """A caller who sent credentials (a token or an API key) whose rights do not cover this
     request: RFC 6750's `insufficient_scope`, which the 403's challenge names."""

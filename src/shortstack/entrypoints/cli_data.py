@@ -8,7 +8,10 @@ create a missing data directory; the others refuse and say how to point at the r
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from shortstack.config import Settings
 from shortstack.entrypoints.cli_auth import REFUSED_EXIT, or_refuse
@@ -71,3 +74,41 @@ def create_data_dir(settings: Settings) -> int | None:
             return REFUSED_EXIT
         print(f"shortstack: created a new data directory {where(settings)}", file=sys.stderr)
     return None
+
+
+FAILED_EXIT = 1
+
+
+def run_action(
+    args: argparse.Namespace, actions: Mapping[str, Callable[[Any, argparse.Namespace], int]]
+) -> int:
+    """`actions[args.action](container, args)` on the data the settings name, said first
+    (unless --json); a use case's refusal is one line on stderr and exit 1."""
+    from shortstack.bootstrap import bootstrap
+    from shortstack.domain.errors import DomainError
+
+    settings = command_settings(quiet=args.json)
+    if isinstance(settings, int):
+        return settings
+    container = bootstrap(settings)
+    try:
+        return actions[args.action](container, args)
+    except DomainError as exc:
+        print(f"shortstack: {exc.message}", file=sys.stderr)
+        return FAILED_EXIT
+    finally:
+        container.close()
+
+
+def refused(exc: ValueError) -> int:
+    """A request model's reasons (as the API's 422 gives them), or why an option could not
+    be read at all, in one line; exit 1."""
+    from pydantic import ValidationError
+
+    from shortstack.entrypoints.http.errors import field_errors, summarize
+
+    if isinstance(exc, ValidationError):
+        print(f"shortstack: {summarize(field_errors(exc.errors()))}", file=sys.stderr)
+    else:
+        print(f"shortstack: {exc}", file=sys.stderr)
+    return FAILED_EXIT

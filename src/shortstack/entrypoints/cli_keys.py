@@ -12,10 +12,8 @@ import argparse
 import sys
 from typing import Any
 
-from shortstack.domain.auth import LOCAL_USER
-from shortstack.entrypoints.cli_options import add_everywhere, non_empty, utf8
-
-FAILED_EXIT = 1
+from shortstack.entrypoints.cli_data import refused, run_action
+from shortstack.entrypoints.cli_options import add_everywhere, owner_and_json, utf8
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -25,40 +23,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     actions.add_parser("list", help="the owner's keys, oldest first (never their secrets)")
     revoke = actions.add_parser("revoke", help="delete a key at once")
     revoke.add_argument("key_id", type=utf8)
-    add_everywhere(parser, _owner_and_json)
-
-
-def _owner_and_json(parser: argparse.ArgumentParser, top: bool) -> None:
-    parser.add_argument(
-        "--owner",
-        type=non_empty,
-        default=LOCAL_USER if top else argparse.SUPPRESS,
-        help=f"whose keys: the sub of the person they serve (default: {LOCAL_USER})",
-    )
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        default=False if top else argparse.SUPPRESS,
-        help="print JSON (create: with the secret; list: one object a line)",
-    )
+    add_everywhere(parser, owner_and_json("keys: the sub of the person they serve"))
 
 
 def run(args: argparse.Namespace) -> int:
-    from shortstack.bootstrap import bootstrap
-    from shortstack.domain.errors import DomainError
-    from shortstack.entrypoints.cli_data import command_settings
-
-    settings = command_settings(quiet=args.json)
-    if isinstance(settings, int):
-        return settings
-    container = bootstrap(settings)
-    try:
-        return _ACTIONS[args.action](container, args)
-    except DomainError as exc:
-        print(f"shortstack: {exc.message}", file=sys.stderr)
-        return FAILED_EXIT
-    finally:
-        container.close()
+    return run_action(args, _ACTIONS)
 
 
 def _operator(args: argparse.Namespace) -> Any:
@@ -69,24 +38,16 @@ def _operator(args: argparse.Namespace) -> Any:
 
 
 def _create(container: Any, args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from shortstack.entrypoints.http.errors import field_errors, summarize
-    from shortstack.entrypoints.http.routes.keys import TURNED_OFF
     from shortstack.entrypoints.http.schemas.apikeys import (
         ApiKeyCreate,
         ApiKeyCreated,
         ApiKeyPublic,
     )
 
-    if not container.settings.api_keys_enabled:
-        print(f"shortstack: {TURNED_OFF}", file=sys.stderr)
-        return FAILED_EXIT
     try:
         body = ApiKeyCreate.model_validate({"name": args.name})
-    except ValidationError as exc:
-        print(f"shortstack: {summarize(field_errors(exc.errors()))}", file=sys.stderr)
-        return FAILED_EXIT
+    except ValueError as exc:
+        return refused(exc)
     key, secret = container.apikeys.create(_operator(args), body.name)
     shown = ApiKeyPublic.of(key)
     if args.json:

@@ -17,9 +17,9 @@ import sys
 from datetime import date
 from typing import Any
 
-from shortstack.domain.auth import LOCAL_USER
 from shortstack.domain.link_state import LinkState
-from shortstack.entrypoints.cli_options import add_everywhere, non_empty, utf8
+from shortstack.entrypoints.cli_data import refused, run_action
+from shortstack.entrypoints.cli_options import add_everywhere, non_empty, owner_and_json, utf8
 
 FAILED_EXIT = 1
 USAGE_EXIT = 2  # what argparse answers for options that do not go together
@@ -97,7 +97,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     stats.add_argument("--csv", action="store_true", help="CSV rows, as the API's export")
     delete = actions.add_parser("delete", help="delete a link and its stats")
     delete.add_argument("short_id", type=utf8)
-    add_everywhere(parser, _owner_and_json)
+    add_everywhere(parser, owner_and_json("links"))
 
 
 def _add_routing(parser: argparse.ArgumentParser, *, clearable: bool) -> None:
@@ -191,26 +191,7 @@ def _day(text: str) -> date:
     raise argparse.ArgumentTypeError(f"not a day like 2026-12-31: {text!r}")
 
 
-def _owner_and_json(parser: argparse.ArgumentParser, top: bool) -> None:
-    parser.add_argument(
-        "--owner",
-        type=non_empty,
-        default=LOCAL_USER if top else argparse.SUPPRESS,
-        help=f"whose links (default: {LOCAL_USER}, AUTH_MODE=none's)",
-    )
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        default=False if top else argparse.SUPPRESS,
-        help="print JSON instead of lines (list: one object a line)",
-    )
-
-
 def run(args: argparse.Namespace) -> int:
-    from shortstack.bootstrap import bootstrap
-    from shortstack.domain.errors import DomainError
-    from shortstack.entrypoints.cli_data import command_settings
-
     if getattr(args, "csv", False) and args.json:
         print(
             f"shortstack links {args.action}: error: argument --csv: not allowed with "
@@ -218,17 +199,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return USAGE_EXIT
-    settings = command_settings(quiet=args.json)
-    if isinstance(settings, int):
-        return settings
-    container = bootstrap(settings)
-    try:
-        return _ACTIONS[args.action](container, args)
-    except DomainError as exc:
-        print(f"shortstack: {exc.message}", file=sys.stderr)
-        return FAILED_EXIT
-    finally:
-        container.close()
+    return run_action(args, _ACTIONS)
 
 
 def _create(container: Any, args: argparse.Namespace) -> int:
@@ -238,23 +209,10 @@ def _create(container: Any, args: argparse.Namespace) -> int:
     try:
         body = LinkCreate.model_validate(_body(args))
     except ValueError as exc:
-        return _refused(exc)
+        return refused(exc)
     link = container.links.create(args.owner, **create_fields(body))
     _print(container, args, link)
     return 0
-
-
-def _refused(exc: ValueError) -> int:
-    """The request model's reasons, or why a --rule or --variant could not be read at all."""
-    from pydantic import ValidationError
-
-    from shortstack.entrypoints.http.errors import field_errors, summarize
-
-    if isinstance(exc, ValidationError):
-        print(f"shortstack: {summarize(field_errors(exc.errors()))}", file=sys.stderr)
-    else:
-        print(f"shortstack: {exc}", file=sys.stderr)
-    return FAILED_EXIT
 
 
 def _body(args: argparse.Namespace) -> dict[str, Any]:
@@ -385,7 +343,7 @@ def _update(container: Any, args: argparse.Namespace) -> int:
             return FAILED_EXIT
         update = LinkUpdate.model_validate(body)
     except ValueError as exc:
-        return _refused(exc)
+        return refused(exc)
     link = container.links.update(
         args.owner, args.short_id, update.changes(), password=update.password
     )

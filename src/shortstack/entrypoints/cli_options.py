@@ -60,3 +60,25 @@ def _parsers_below(parser: argparse.ArgumentParser) -> Iterator[argparse.Argumen
                     seen.add(id(sub))
                     yield sub
                     yield from _parsers_below(sub)
+
+
+def owner_and_json(whose: str) -> Callable[[argparse.ArgumentParser, bool], None]:
+    """For add_everywhere: --owner (whose `whose` a command acts on, AUTH_MODE=none's by
+    default) and --json, before the action's name or after it."""
+    from shortstack.domain.auth import LOCAL_USER
+
+    def add(parser: argparse.ArgumentParser, top: bool) -> None:
+        parser.add_argument(
+            "--owner",
+            type=non_empty,
+            default=LOCAL_USER if top else argparse.SUPPRESS,
+            help=f"whose {whose} (default: {LOCAL_USER}, AUTH_MODE=none's)",
+        )
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            default=False if top else argparse.SUPPRESS,
+            help="print JSON instead of lines (a listing: one object a line)",
+        )
+
+    return add

@@ -17,7 +17,7 @@ from shortstack.domain.apikeys import (
 )
 from shortstack.domain.auth import Principal
 from shortstack.domain.clock import Clock, utc_now
-from shortstack.domain.errors import InsufficientRights
+from shortstack.domain.errors import ApiKeysTurnedOff, InsufficientRights
 from shortstack.service_layer.ports import ApiKeyRepository
 
 _log = logging.getLogger("shortstack.auth")
@@ -34,9 +34,13 @@ def _refuse_key_callers(caller: Principal) -> None:
 class ApiKeysService:
     keys: ApiKeyRepository
     clock: Clock = utc_now
+    # API_KEYS_ENABLED: where keys do not authenticate, none is made either.
+    enabled: bool = True
 
     def create(self, caller: Principal, name: str) -> tuple[ApiKey, str]:
         """A new key for the caller and its secret, which is never stored nor shown again."""
+        if not self.enabled:
+            raise ApiKeysTurnedOff()
         _refuse_key_callers(caller)
         owner = caller.sub
         # Counted before the write, so two racing creates may end one over the limit: the

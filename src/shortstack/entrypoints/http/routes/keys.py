@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from shortstack.domain.errors import Forbidden
-from shortstack.entrypoints.http.deps import ApiKeysDep, CallerDep, ContainerDep
+from shortstack.entrypoints.http.deps import ApiKeysDep, CallerDep
 from shortstack.entrypoints.http.schemas.apikeys import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 
@@ -20,10 +19,6 @@ CREATE_REFUSED: Responses = {
         "turned off on this deployment (API_KEYS_ENABLED=false)",
     }
 }
-TURNED_OFF = (
-    "API keys are turned off on this deployment (API_KEYS_ENABLED=false): a key would never "
-    "authenticate; use a token from the identity provider"
-)
 
 
 @router.post(
@@ -32,14 +27,8 @@ TURNED_OFF = (
     response_model=ApiKeyCreated,
     responses={**CREATE_REFUSED, 409: {"model": ErrorBody, "description": "too many keys"}},
 )
-async def create_key(
-    body: ApiKeyCreate, caller: CallerDep, keys: ApiKeysDep, container: ContainerDep
-) -> ApiKeyCreated:
+async def create_key(body: ApiKeyCreate, caller: CallerDep, keys: ApiKeysDep) -> ApiKeyCreated:
     """A new key, shown once in `secret`; send it as `Authorization: Bearer sk_...`."""
-    if not container.settings.api_keys_enabled:
-        # Never mint a secret that cannot work here: it would start working, wherever it
-        # was pasted, the day the setting is turned on.
-        raise Forbidden(TURNED_OFF)
     key, secret = keys.create(caller, body.name)
     return ApiKeyCreated(**ApiKeyPublic.of(key).model_dump(), secret=secret)
 
