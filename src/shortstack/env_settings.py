@@ -11,7 +11,7 @@ settings' checks, the lists split on commas, the base URL) are written once, her
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 # Whole numbers as plain ASCII digits (int() would also read other scripts' digits, which
 # Settings refuses). Settings also takes signs, spaces, "1_000" and "5.0": not these readers.
 _WHOLE = re.compile(r"[0-9]{1,18}")
-# Read as endpoint URLs by every reader (an empty one is unset).
-_ENDPOINTS = frozenset({"aws_endpoint_url", "events_endpoint_url"})
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 # Pydantic's spellings of a boolean, in any case.
 _FLAGS = {
     **dict.fromkeys(("1", "on", "t", "true", "y", "yes"), True),
@@ -78,15 +77,20 @@ def endpoint_url(value: str | None) -> str | None:
     return value
 
 
-_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
-
-
 def table_name(value: str) -> str:
     """A DynamoDB table's name as DynamoDB takes it; ValueError otherwise (each call on the
     table would fail with a ValidationException, long after start-up)."""
     if not _TABLE_NAME.fullmatch(value):
         raise ValueError(f"must be 3 to 255 of A-Z a-z 0-9 _ . - (DynamoDB's names); got {value!r}")
     return value
+
+
+# Text settings every reader checks as Settings does (an empty endpoint is unset).
+_TEXT_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "table_name": table_name,
+    "aws_endpoint_url": endpoint_url,
+    "events_endpoint_url": endpoint_url,
+}
 
 
 def read_values(
@@ -117,14 +121,9 @@ def read_values(
     for name, allowed in choices.items():
         if name in values and values[name] not in allowed:
             raise ValueError(f"{name.upper()} must be one of {', '.join(allowed)}")
-    if "table_name" in values:
+    for name in values.keys() & _TEXT_CHECKS.keys():
         try:
-            table_name(values["table_name"])
-        except ValueError as exc:
-            raise ValueError(f"TABLE_NAME {exc}") from None
-    for name in values.keys() & _ENDPOINTS:
-        try:
-            values[name] = endpoint_url(values[name])
+            values[name] = _TEXT_CHECKS[name](values[name])
         except ValueError as exc:
             raise ValueError(f"{name.upper()} {exc}") from None
     for name in flags:
