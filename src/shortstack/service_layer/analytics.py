@@ -120,9 +120,16 @@ class AnalyticsService:
 
     def overview(self, owner: str, first: date | None = None, last: date | None = None) -> Overview:
         """All the owner's links over a range of days, from the owner's daily roll-ups."""
-        first, last = analytics.stats_range(first, last, self.clock().date())
-        report = analytics.report(owner, first, last, self.stats.owner_days(owner, first, last))
+        report = self.owner_report(owner, first, last)
         return Overview(report, self._top_links(owner, report))
+
+    def owner_report(
+        self, owner: str, first: date | None = None, last: date | None = None
+    ) -> StatsReport:
+        """The owner's daily roll-ups over a range of days, without reading any link (the
+        overview's CSV: its rows name links by id)."""
+        first, last = analytics.stats_range(first, last, self.clock().date())
+        return analytics.report(owner, first, last, self.stats.owner_days(owner, first, last))
 
     def _top_links(self, owner: str, report: StatsReport) -> list[TopLink]:
         """The owner's most clicked links that still exist and are still theirs."""

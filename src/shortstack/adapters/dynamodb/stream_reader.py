@@ -66,11 +66,12 @@ class StreamReader:
                 ShardIteratorType="AFTER_SEQUENCE_NUMBER" if after else "AT_SEQUENCE_NUMBER",
                 SequenceNumber=first,
             )["ShardIterator"]
+            end = int(last) if last is not None else None
             empty = 0
             while iterator:
                 page, iterator = self._page(iterator)
                 if not page:
-                    if last is None:
+                    if end is None:
                         return  # the newest: an open shard has nothing more yet
                     empty += 1
                     if empty >= _EMPTY_PAGES_MAX:
@@ -79,10 +80,10 @@ class StreamReader:
                 empty = 0
                 for record in page:
                     sequence = int(record["dynamodb"]["SequenceNumber"])
-                    if last is not None and sequence > int(last):
+                    if end is not None and sequence > end:
                         return
                     yield {**record, "eventSourceARN": stream_arn}
-                    if last is not None and sequence == int(last):
+                    if sequence == end:
                         return
         except ClientError as exc:
             if error_code(exc) in ("TrimmedDataAccessException", "ResourceNotFoundException"):

@@ -44,9 +44,8 @@ async def overview(
     As CSV (`?format=csv` or `Accept: text/csv`): one row per day (and rolled-up month) and
     dimension value, `period_start,period,dimension,value,clicks`, as a link's stats; the
     dimension `links` gives each link's clicks (by short id), `all` and `bots` the totals."""
-    found = analytics.overview(caller.sub, from_day, to_day)
     if wants_csv(request, format):
-        report = found.report
+        report = analytics.owner_report(caller.sub, from_day, to_day)
         rows = stats_rows(report.days, report.months, OWNER_DIMENSIONS)
         return csv_response(STATS_COLUMNS, rows, "stats.csv")
-    return OverviewPublic.of(found)
+    return OverviewPublic.of(analytics.overview(caller.sub, from_day, to_day))
