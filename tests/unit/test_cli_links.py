@@ -110,6 +110,8 @@ def test_list_show_and_delete(local_env: Path, capsys: pytest.CaptureFixture[str
         (["https://example.com", "--rule", '{"url": "https://a.io", "device": "tv"}'], "device"),
         (["https://example.com", "--rule", '{"url": "https://a.example"}'], "one condition"),
         (["https://example.com", "--variant", "https://a.example"], "write URL=WEIGHT"),
+        # str.isdigit takes a superscript two; int() does not (it said "invalid literal").
+        (["https://example.com", "--variant", "https://a.example=\u00b2"], "write URL=WEIGHT"),
         (["https://example.com", "--variant", "https://a.example=500", "--variant", "https://b.example=1"],
          "weight"),
         (["https://example.com", "--expires-at", "tomorrow"], "expires_at"),
