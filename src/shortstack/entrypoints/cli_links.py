@@ -19,7 +19,13 @@ from typing import Any
 
 from shortstack.domain.link_state import LinkState
 from shortstack.entrypoints.cli_data import refused, run_action
-from shortstack.entrypoints.cli_options import add_everywhere, non_empty, owner_and_json, utf8
+from shortstack.entrypoints.cli_options import (
+    add_everywhere,
+    non_empty,
+    owner_and_json,
+    utf8,
+    whole_number,
+)
 
 FAILED_EXIT = 1
 USAGE_EXIT = 2  # what argparse answers for options that do not go together
@@ -57,7 +63,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     listing.add_argument(
         "--sort", choices=("created", "clicks"), default="created", help="default: created"
     )
-    listing.add_argument("--limit", type=_positive, help="at most this many links")
+    listing.add_argument("--limit", type=whole_number(1), help="at most this many links")
     listing.add_argument(
         "--csv", action="store_true", help="CSV with a header, the columns of the API's export"
     )
@@ -175,12 +181,6 @@ class _PreviewOption(argparse.Action):
         setattr(namespace, self.dest, True if clearing else values)
 
 
-def _positive(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"not a whole number from 1: {text!r}")
-    return min(int(text), sys.maxsize)  # more than there are is every one
-
-
 def _day(text: str) -> date:
     """A YYYY-MM-DD day, as the API's `from` and `to` take it (nothing looser)."""
     try:
@@ -266,7 +266,8 @@ def _json_option(option: str, text: str) -> Any:
 
 def _variant(text: str) -> dict[str, Any]:
     url, _, weight = text.rpartition("=")
-    if not url or not weight.strip().isdigit():
+    weight = weight.strip()
+    if not url or not (weight.isascii() and weight.isdigit()):
         raise ValueError(f"--variant {text!r}: write URL=WEIGHT, e.g. https://example.com/b=30")
     return {"url": url, "weight": int(weight)}
 

@@ -8,6 +8,7 @@ every parser below it.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Iterator
 
 
@@ -19,6 +20,20 @@ def utf8(text: str) -> str:
     except UnicodeEncodeError:
         raise argparse.ArgumentTypeError(f"not UTF-8 text: {text!r}") from None
     return text
+
+
+def whole_number(least: int, most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: ASCII digits from `least` to `most`; without `most`, a number past
+    any count means all of them (it is read as sys.maxsize)."""
+
+    def parse(text: str) -> int:
+        value = int(text) if text.isascii() and text.isdigit() else None
+        if value is None or value < least or (most is not None and value > most):
+            bounds = f"from {least} to {most:,}" if most is not None else f"from {least}"
+            raise argparse.ArgumentTypeError(f"not a whole number {bounds}: {text!r}")
+        return min(value, sys.maxsize)
+
+    return parse
 
 
 def some_path(text: str) -> str:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from shortstack.domain.auth import LOCAL_USER
-from shortstack.entrypoints.cli_options import non_empty
+from shortstack.entrypoints.cli_options import non_empty, whole_number
 
 if TYPE_CHECKING:
     from shortstack.service_layer.demo_data import DemoPlan, DemoReport
@@ -35,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ):
         parser.add_argument(
             f"--{name}",
-            type=_count(least, most),
+            type=whole_number(least, most),
             default=getattr(defaults, name),
             help=f"{about} (default {getattr(defaults, name)}, {least}-{most:,})",
         )
@@ -48,17 +47,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=LOCAL_USER,
         help=f"whose links and items (default: {LOCAL_USER}, AUTH_MODE=none's)",
     )
-
-
-def _count(least: int, most: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        if not (text.isascii() and text.isdigit()) or not least <= int(text) <= most:
-            raise argparse.ArgumentTypeError(
-                f"not a whole number from {least} to {most:,}: {text!r}"
-            )
-        return int(text)
-
-    return parse
 
 
 def run(args: argparse.Namespace) -> int:
