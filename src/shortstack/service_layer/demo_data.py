@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from shortstack.domain.errors import Conflict, Gone, NotFound, PasswordRequired
+from shortstack.domain.errors import Conflict, Gone, NotFound
 from shortstack.domain.link_options import Preview
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import LinkChanges
@@ -76,8 +76,7 @@ class DemoReport:
 class _DemoLink:
     alias: str
     fields: dict[str, Any]
-    popularity: float
-    clickable: bool = True  # a password or a future start: visits would not be counted
+    popularity: float  # 0: no visits (a password or a future start would not count them)
 
 
 def _links(start: datetime, now: datetime, count: int) -> list[_DemoLink]:
@@ -116,11 +115,10 @@ def _links(start: datetime, now: datetime, count: int) -> list[_DemoLink]:
         _DemoLink("demo-old", {"url": f"{SITE}/old-page", "title": "Retired page (disabled)",
                                "tags": ["archive"]}, 0.8),
         _DemoLink("demo-beta", {"url": f"{SITE}/beta", "title": "Beta (password protected)",
-                                "tags": ["private"], "password": DEMO_PASSWORD}, 0,
-                  clickable=False),
+                                "tags": ["private"], "password": DEMO_PASSWORD}, 0),
         _DemoLink("demo-soon", {"url": f"{SITE}/next", "title": "Next launch (scheduled)",
                                 "tags": ["launch"], "valid_since": now + timedelta(days=7),
-                                "fallback_url": f"{SITE}/coming-soon"}, 0, clickable=False),
+                                "fallback_url": f"{SITE}/coming-soon"}, 0),
     ]  # fmt: skip
     plain = [
         _DemoLink(f"demo-page-{n}", {"url": f"{SITE}/page/{n}", "title": f"Page {n}"}, 0.5)
@@ -247,7 +245,7 @@ class DemoSeeder:
         return True
 
     def _click(self, run: _Run, made: list[_DemoLink]) -> None:
-        targets = [demo for demo in made if demo.clickable]
+        targets = [demo for demo in made if demo.popularity]
         if not targets:
             return
         rng, report = run.rng, run.report
@@ -272,7 +270,7 @@ class DemoSeeder:
                 self.redirects.follow(short_id, visit)
             except NotFound:
                 report.orphan_visits += 1
-            except (Gone, PasswordRequired):
+            except Gone:
                 continue  # past its end or its visit limit: not counted, as for a visitor
             else:
                 if bot:
