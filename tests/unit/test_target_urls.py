@@ -180,3 +180,22 @@ def test_host_keys_merge_loopback_and_nothing_else() -> None:
     assert request_host("https://Sho.rt:443/base/") == "sho.rt"
     assert request_host("[::1]:8000") == "localhost"
     assert request_host("bad host[") is None
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "stra\u00dfe\u00ad.de",  # soft hyphen
+        "stra\u00ad\u00dfe.de",
+        "stra\u00dfe\u200b.de",  # zero-width space
+        "stra\u00dfe\ufe0f.de",  # variation selector
+        "stra\u00dfe\ufeff.de",  # zero-width no-break space
+    ],
+)
+def test_what_browsers_ignore_in_a_label_with_a_sharp_s_is_dropped(host: str) -> None:
+    """UTS #46 ignores these (IDNA 2003 maps them to nothing, table B.1) in any label.
+    Kept beside a sharp s they spelt another domain than the one a browser resolves, and
+    the own-host check let a link to this service's own host through (a redirect loop)."""
+    assert canonical_host(host) == "xn--strae-oqa.de"
+    own = OwnHosts.of("https://sho\u00dft.example")
+    assert "own host" in refused("https://sho\u00dft\u00ad.example/x", own)
