@@ -90,11 +90,16 @@ def _browsers_ascii(host: str) -> str:
         raise UnicodeError("a zero-width joiner in a host name")
     if not _DEVIATIONS.intersection(host):
         return host.encode("idna").decode("ascii").lower()
+    import stringprep  # what the idna codec loads: only for the rare name that gets here
+
     labels = []
     for label in _DOTS.split(host):
         checked = label.encode("idna").decode("ascii").lower()  # raises for a bad label
         if _DEVIATIONS.intersection(label):
-            kept = unicodedata.normalize("NFKC", label)
+            # What IDNA maps to nothing (soft hyphen, zero-width space, variation
+            # selectors: table B.1) browsers ignore too; kept, it spelt another domain.
+            shown = "".join(ch for ch in label if not stringprep.in_table_b1(ch))
+            kept = unicodedata.normalize("NFKC", shown)
             checked = "xn--" + kept.encode("punycode").decode("ascii")
         labels.append(checked)
     return ".".join(labels)
