@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from shortstack.domain.errors import InvalidInput
 from shortstack.domain.items import ItemChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.entrypoints.http.deps import CallerDep, ItemsDep
@@ -72,10 +71,8 @@ async def update_item(
     item_id: str, body: ItemUpdate, caller: CallerDep, items: ItemsDep
 ) -> ItemPublic:
     """Partial update: only the fields sent change; updated_at moves."""
+    body.refuse_nulls("name", "price", "category")
     sent = body.model_fields_set
-    for field in ("name", "price", "category"):
-        if field in sent and getattr(body, field) is None:
-            raise InvalidInput(f"{field} cannot be null", field=field)
     changes = ItemChanges(
         name=body.name,
         description=body.description,

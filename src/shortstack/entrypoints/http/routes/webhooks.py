@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from shortstack.domain.errors import InvalidInput
 from shortstack.entrypoints.http.deps import CallerDep, WebhooksDep
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses, leads_to
 from shortstack.entrypoints.http.schemas.webhooks import (
@@ -79,9 +78,7 @@ async def change_webhook(
     webhook_id: str, body: WebhookUpdate, caller: CallerDep, webhooks: WebhooksDep
 ) -> WebhookPublic:
     """Change the receiver's URL or its events; the secret stays."""
-    for field in ("url", "events"):
-        if field in body.model_fields_set and getattr(body, field) is None:
-            raise InvalidInput(f"{field} cannot be null", field=field)
+    body.refuse_nulls("url", "events")
     events = None if body.events is None else [str(name) for name in body.events]
     return WebhookPublic.of(webhooks.change(caller.sub, webhook_id, body.url, events))
 

@@ -22,6 +22,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from shortstack.domain.errors import InvalidInput
+
 
 def _valid_text(value: str, allow_newlines: bool) -> str:
     try:
@@ -118,6 +120,13 @@ class StrictModel(BaseModel):
     boolean or 1900000000 for a date-time (lax mode took each of them)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    def refuse_nulls(self, *fields: str) -> None:
+        """InvalidInput for the first of `fields` sent as null: in a partial update, fields
+        that an absent value leaves unchanged and that null cannot clear."""
+        for field in fields:
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise InvalidInput(f"{field} cannot be null", field=field)
 
 
 def _whole_number(value: Any) -> Any:

@@ -19,7 +19,6 @@ from pydantic.json_schema import SkipJsonSchema
 from shortstack.domain.analytics import DailyStats, StatsReport
 from shortstack.domain.clock import to_iso
 from shortstack.domain.csv_export import ExportLink
-from shortstack.domain.errors import InvalidInput
 from shortstack.domain.link_fields import MAX_TTL_DAYS, MAX_VISITS_LIMIT, TAGS_MAX, TITLE_MAX_LENGTH
 from shortstack.domain.link_options import (
     PREVIEW_DESCRIPTION_MAX,
@@ -268,10 +267,8 @@ class LinkUpdate(StrictModel):
     def changes(self) -> LinkChanges:
         """The domain's changes for the fields sent; InvalidInput for a null where null means
         nothing (the API and `shortstack links update` refuse it alike)."""
+        self.refuse_nulls(*LINK_NOT_NULL)
         sent = self.model_fields_set
-        for field in LINK_NOT_NULL:
-            if field in sent and getattr(self, field) is None:
-                raise InvalidInput(f"{field} cannot be null", field=field)
         return LinkChanges(
             url=self.url,
             is_active=self.is_active,
