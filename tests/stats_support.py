@@ -22,7 +22,7 @@ def write_link_stats(client: Any, table: str, short_id: str, days: int) -> int:
     dates = [FIRST_DAY + timedelta(days=n) for n in range(days)]
     records = [keys.link_stats_key(short_id, day.isoformat()) for day in dates]
     records += [
-        {"PK": keys.link_partition(short_id), "SK": f"{keys.MONTH_STATS_PREFIX}{month}"}
+        keys.link_month_stats_key(short_id, month)
         for month in sorted({day.replace(day=1).isoformat() for day in dates})
     ]
     records += [keys.hot_link_shard_key(short_id, n) for n in range(HOT_SHARDS)]
