@@ -70,3 +70,27 @@ def _all() -> object:
     from shortstack.service_layer.link_browse import LinkQuery
 
     return LinkQuery()
+
+
+def test_with_url_a_file_past_the_shipped_limit_goes_to_the_server_which_has_its_own(
+    data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A deployment may take up to 5 GiB (IMPORT_UPLOAD_MAX_BYTES); the server refuses a
+    # size past its own limit when the upload is asked for, before any byte is sent.
+    from shortstack.config import Settings
+    from shortstack.entrypoints import cli_import
+
+    shipped: int = Settings.model_fields["import_upload_max_bytes"].default
+    big = data / "big.csv"
+    with big.open("wb") as sparse:
+        sparse.truncate(shipped + 1)
+    sent: list[int] = []
+
+    def remote(url: str, body: bytes, *_: object) -> dict[str, object]:
+        sent.append(len(body))
+        done = {"import_id": "i", "status": "succeeded", "format": "shortstack"}
+        return {**done, "counts": {}, "errors": []}
+
+    monkeypatch.setattr(cli_import, "_remote", remote)
+    code = main(["import", str(big), "--url", "http://127.0.0.1:9", "--quiet"])
+    assert (code, sent) == (0, [shipped + 1]), capsys.readouterr().err
