@@ -216,9 +216,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"shortstack: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     if len(data) > most:
+        which = "the upload limit" if settings else "the largest upload limit a server may have"
         print(
-            f"shortstack: import refused: {args.file} is larger than {most:,} bytes, the "
-            "upload limit (IMPORT_UPLOAD_MAX_BYTES)",
+            f"shortstack: import refused: {args.file} is larger than {most:,} bytes, "
+            f"{which} (IMPORT_UPLOAD_MAX_BYTES)",
             file=sys.stderr,
         )
         return 2
@@ -250,9 +251,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _upload_limit(settings: Settings | None) -> int:
-    """The most a file may hold: this data's upload limit; with --url, the shipped one (the
-    server refuses beyond its own)."""
+    """The most a file may hold: this data's upload limit; with --url, the largest any
+    server may have (the server refuses a size past its own when asked for the upload)."""
     if settings is not None:
         return settings.import_upload_max_bytes
-    default: int = Settings.model_fields["import_upload_max_bytes"].default
-    return default
+    field = Settings.model_fields["import_upload_max_bytes"]
+    return next(int(bound.le) for bound in field.metadata if hasattr(bound, "le"))  # le=5 GiB
