@@ -199,3 +199,10 @@ def test_what_browsers_ignore_in_a_label_with_a_sharp_s_is_dropped(host: str) ->
     assert canonical_host(host) == "xn--strae-oqa.de"
     own = OwnHosts.of("https://sho\u00dft.example")
     assert "own host" in refused("https://sho\u00dft\u00ad.example/x", own)
+
+
+def test_a_capital_that_nfkc_makes_beside_a_sharp_s_is_lowered() -> None:
+    """Black-letter H is NFKC's capital H: lowered before NFKC only, the label was refused
+    where browsers (UTS #46) go to the h with a sharp s, as without the sharp s."""
+    assert canonical_host("\u210c.de") == "h.de"
+    assert canonical_host("\u210c\u00df.de") == canonical_host("h\u00df.de") == "xn--h-qfa.de"
