@@ -99,7 +99,8 @@ def _browsers_ascii(host: str) -> str:
             # What IDNA maps to nothing (soft hyphen, zero-width space, variation
             # selectors: table B.1) browsers ignore too; kept, it spelt another domain.
             shown = "".join(ch for ch in label if not stringprep.in_table_b1(ch))
-            kept = unicodedata.normalize("NFKC", shown)
+            # Lowered again: NFKC makes capitals of some letters (black-letter H is H).
+            kept = "".join(ch.lower() for ch in unicodedata.normalize("NFKC", shown))
             checked = "xn--" + kept.encode("punycode").decode("ascii")
         labels.append(checked)
     return ".".join(labels)
