@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -149,3 +150,25 @@ def test_retargeting_changes_url_and_events_only_for_the_owner(repo: WebhookRepo
     assert present(repo.get("alice", hook.webhook_id)) == moved
     repo.revoke("alice", hook.webhook_id)
     assert repo.retarget(moved) is False
+
+
+def test_a_sqlite_file_from_before_secret_rotation_gets_the_columns(tmp_path: Any) -> None:
+    from shortstack.adapters.sqlite.db import SqliteDatabase
+    from shortstack.adapters.sqlite.webhooks import SqliteWebhookRepository
+
+    hook = make("alice")
+    db = SqliteDatabase(tmp_path / "old.sqlite3")
+    conn = db.connection()
+    conn.execute(
+        "CREATE TABLE webhooks (webhook_id TEXT PRIMARY KEY, owner TEXT NOT NULL,"
+        " url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL, created_at TEXT NOT NULL)"
+    )
+    row = (hook.webhook_id, "alice", hook.url, '["LinkCreated"]', hook.secret, T0.isoformat())
+    conn.execute("INSERT INTO webhooks VALUES (?, ?, ?, ?, ?, ?)", row)
+    conn.commit()
+    repo = SqliteWebhookRepository(db)
+    assert present(repo.get("alice", hook.webhook_id)) == hook
+    new = rotated(hook, T0)
+    assert repo.replace_secrets(new) is True
+    assert repo.list("alice") == [new]
+    db.close()
