@@ -8,6 +8,7 @@ moto never leaves anything unprocessed: `UnprocessedFirst` wraps its client to d
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -37,6 +38,7 @@ class UnprocessedFirst:
         self._inner = inner
         self.rounds = rounds
         self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()  # an import's row errors are written by 8 threads
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         method = getattr(self._inner, name)
@@ -48,12 +50,13 @@ class UnprocessedFirst:
         return counted
 
     def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
-        self.calls["batch_write_item"] += 1
         [(table, requests)] = RequestItems.items()
         left: list[Any] = []
-        if self.rounds:
-            self.rounds -= 1
-            requests, left = requests[:-1], requests[-1:]
+        with self._lock:
+            self.calls["batch_write_item"] += 1
+            if self.rounds:
+                self.rounds -= 1
+                requests, left = requests[:-1], requests[-1:]
         if requests:
             self._inner.batch_write_item(RequestItems={table: requests})
         return {"UnprocessedItems": {table: left} if left else {}}
