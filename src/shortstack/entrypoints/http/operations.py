@@ -19,8 +19,6 @@ from shortstack.service_layer.links import LinksService
 if TYPE_CHECKING:
     from shortstack.api_config import ApiSettings
     from shortstack.config import Settings
-    from shortstack.domain.links import Link
-    from shortstack.domain.pagination import Page
     from shortstack.entrypoints.http.schemas.health import Health
     from shortstack.entrypoints.http.schemas.link_public import LinkPublic
 
@@ -100,15 +98,6 @@ def read_link_json(links: LinksService, owner: str, short_id: str, base: str) ->
     return link_json(link_values(links.get(owner, short_id), base, links.clock()))
 
 
-def list_links_json(
-    links: LinksService, owner: str, base: str, *, tag: str | None, limit: int, cursor: str | None
-) -> tuple[bytes, str | None]:
-    """A cursor page of the owner's links, newest first, as the JSON body of `list[LinkPublic]`
-    (the bytes FastAPI would write, without its models), and the next page's cursor."""
-    listed, body = within_a_response(links, owner, base, tag=tag, limit=limit, cursor=cursor)
-    return body, listed.next_cursor
-
-
 # A Lambda returns at most 6 MB, its body JSON-escaped once more inside the response (a
 # quote doubles, an emoji's 4 bytes become 12): 100 links near their size limits (rules,
 # variants, a preview) made a 7.4 MB page, which API Gateway answers with its own 500. A
@@ -117,19 +106,21 @@ def list_links_json(
 PAGE_BYTES_MAX = 2 * 1024 * 1024
 
 
-def within_a_response(
+def list_links_json(
     links: LinksService, owner: str, base: str, *, tag: str | None, limit: int, cursor: str | None
-) -> tuple[Page[Link], bytes]:
-    """A cursor page of the owner's links whose body stays within PAGE_BYTES_MAX, and the body."""
+) -> tuple[bytes, str | None]:
+    """A cursor page of the owner's links, newest first, as the JSON body of `list[LinkPublic]`
+    (the bytes FastAPI would write, without its models), and the next page's cursor. The
+    body stays within PAGE_BYTES_MAX: a page past it ends early and its cursor leads on."""
     listed = links.list(owner, tag=tag, limit=limit, cursor=cursor)
     now = links.clock()
     values = [link_values(link, base, now) for link in listed.items]
     body = page_json(values)
-    if len(body) <= PAGE_BYTES_MAX:
-        return listed, body
-    # The same listing cut after the links that fit, so its cursor follows the last of them.
-    listed = links.list(owner, tag=tag, limit=_fitting(values), cursor=cursor)
-    return listed, page_json([link_values(link, base, now) for link in listed.items])
+    if len(body) > PAGE_BYTES_MAX:
+        # The same listing cut after the links that fit, so its cursor follows the last of them.
+        listed = links.list(owner, tag=tag, limit=_fitting(values), cursor=cursor)
+        body = page_json([link_values(link, base, now) for link in listed.items])
+    return body, listed.next_cursor
 
 
 def browse_links_json(
