@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from shortstack.domain.webhook_failures import HostNotFound
 from shortstack.domain.webhooks import IPAddress
 
 
@@ -76,7 +77,7 @@ class ScriptedTransport:
         except ValueError:
             pass
         if host not in self.names:
-            raise OSError(f"cannot resolve {host!r}")
+            raise HostNotFound(f"cannot resolve {host!r}")
         return [ipaddress.ip_address(value) for value in self.names[host]]
 
     def post(

@@ -770,6 +770,12 @@ def test_webhooks_page_adds_a_receiver_shows_its_deliveries_and_deletes_it(
         row.get_by_test_id("webhook-test").click()
         expect(table.locator("tr", has_text="WebhookTest")).to_have_count(1)
         assert [r for r in receiver.requests if b'"WebhookTest"' in r.body]
+        receiver.status = 503  # a failure reads as a sentence, not as Python's words
+        row.get_by_test_id("webhook-test").click()
+        expect(table.locator("tr", has_text="failed")).to_contain_text(
+            "the receiver answered 503 Service Unavailable: it failed while handling the delivery"
+        )
+        receiver.status = 204
         first = secret.inner_text()
         row.get_by_test_id("webhook-rotate").click()
         p.get_by_test_id("confirm").get_by_role("button", name="New secret").click()

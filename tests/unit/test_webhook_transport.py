@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from shortstack.adapters.webhooks.http import HttpWebhookTransport
+from shortstack.domain.webhook_failures import HostNotFound, NotHttp, failed
 
 LOOPBACK = ipaddress.ip_address("127.0.0.1")
 
@@ -87,8 +88,12 @@ def test_https_goes_to_the_pinned_address_and_checks_the_certificate_for_the_nam
     # the certificate against the URL's name.
     status = transport.post(f"https://hooks.test:{port}/in?x=1", LOOPBACK, {}, b"{}", 5)
     assert (status, bodies) == (202, [b"{}"])
-    with pytest.raises(ssl.SSLCertVerificationError, match=r"other\.test"):
+    with pytest.raises(ssl.SSLCertVerificationError, match=r"other\.test") as mismatch:
         transport.post(f"https://other.test:{port}/in", LOOPBACK, {}, b"{}", 5)
+    assert failed(mismatch.value, "other.test", port, 5) == (
+        "TLS failure: other.test's certificate did not verify (Hostname mismatch, certificate "
+        "is not valid for 'other.test'.)"
+    )
     with pytest.raises(ssl.SSLCertVerificationError):  # a certificate nobody vouches for
         HttpWebhookTransport().post(f"https://hooks.test:{port}/in", LOOPBACK, {}, b"{}", 5)
 
@@ -125,5 +130,34 @@ def test_names_resolve_to_their_addresses_and_unknown_names_fail() -> None:
     assert transport.resolve("127.0.0.1", 80) == [LOOPBACK]
     assert transport.resolve("[::1]", 80) == [ipaddress.ip_address("::1")]
     assert LOOPBACK in transport.resolve("localhost", 80)
-    with pytest.raises(OSError, match="cannot resolve"):
+    with pytest.raises(HostNotFound, match="cannot resolve"):
         transport.resolve("no-such-host.invalid", 443)
+
+
+def test_what_the_socket_raises_becomes_a_sentence() -> None:
+    """The real exceptions, not look-alikes: a closed port and a receiver that hangs up."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()
+    with pytest.raises(ConnectionRefusedError) as closed:
+        HttpWebhookTransport().post(f"http://127.0.0.1:{port}/in", LOOPBACK, {}, b"{}", 1.0)
+    assert failed(closed.value, "127.0.0.1", port, 1.0) == (
+        f"127.0.0.1:{port} refused the connection: is the receiver running and on that port?"
+    )
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def hang_up() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+
+    thread = threading.Thread(target=hang_up, daemon=True)
+    thread.start()
+    with pytest.raises((NotHttp, ConnectionError)) as dropped:  # RemoteDisconnected is both
+        HttpWebhookTransport().post(f"http://127.0.0.1:{port}/in", LOOPBACK, {}, b"{}", 2.0)
+    thread.join(5)
+    listener.close()
+    assert failed(dropped.value, "127.0.0.1", port, 2.0) == (
+        f"127.0.0.1:{port} closed the connection without an HTTP answer"
+    )

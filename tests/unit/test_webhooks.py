@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import ssl
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,9 +17,11 @@ from shortstack.domain import events
 from shortstack.domain.clock import utc_now
 from shortstack.domain.errors import InvalidInput, UnsafeUrl
 from shortstack.domain.visits import Click
+from shortstack.domain.webhook_failures import HostNotFound, NotHttp
 from shortstack.domain.webhooks import (
     MAX_WEBHOOKS_PER_OWNER,
     PREVIOUS_SECRET_KEPT,
+    Delivery,
     RefusedAddress,
     TooManyWebhooks,
     WebhookNotFound,
@@ -386,6 +389,66 @@ def test_a_failed_delivery_raises_so_the_event_is_delivered_again(
     assert (delivery.ok, delivery.status_code) == (False, 503)
 
 
+def one_failed_delivery(container: Container) -> tuple[Delivery, str]:
+    """Subscribe alice to LinkDeleted and send her one that fails: the attempt, and what the
+    event's failure (a dead letter's error) says."""
+    hook = container.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    with pytest.raises(WebhookDeliveryFailed) as raised:
+        container.events.handle(events.link_deleted("a1", "alice", NOW))
+    [delivery] = container.webhooks.deliveries("alice", hook.webhook_id)
+    return delivery, str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("failure", "sentence"),
+    [
+        (
+            ConnectionRefusedError(111, "Connection refused"),
+            "hooks.example.com:443 refused the connection: is the receiver running and on that "
+            "port?",
+        ),
+        (TimeoutError("no answer within 5.0 s"), "timed out after 5 s: the receiver must answer"),
+        (HostNotFound("cannot resolve"), "DNS name 'hooks.example.com' not found"),
+        (
+            ssl.SSLCertVerificationError(1, "certificate verify failed"),
+            "TLS failure: hooks.example.com's certificate did not verify",
+        ),
+        (NotHttp("BadStatusLine: ..."), "hooks.example.com:443 closed the connection without"),
+        (ConnectionResetError(104, "reset"), "hooks.example.com:443 closed the connection without"),
+        (OSError(101, "Network is unreachable"), "could not reach hooks.example.com:443: Network"),
+    ],
+)
+def test_a_failed_delivery_says_what_happened_in_a_sentence(
+    jwt_like: Container, transport: ScriptedTransport, failure: OSError, sentence: str
+) -> None:
+    """Python's words ("ConnectionRefusedError: [Errno 111] ...") are no help to an owner."""
+    transport.fails_with = failure
+    delivery, raised = one_failed_delivery(jwt_like)
+    assert (delivery.error or "").startswith(sentence)
+    assert delivery.status_code is None
+    assert "Error" not in (delivery.error or "")
+    assert "[Errno" not in (delivery.error or "")
+    assert raised.endswith(f"the first: {delivery.error}")
+
+
+@pytest.mark.parametrize(
+    ("status", "sentence"),
+    [
+        (301, "the receiver answered 301 Moved Permanently, a redirect: deliveries do not follow"),
+        (401, "the receiver answered 401 Unauthorized: it turned the delivery down; check"),
+        (503, "the receiver answered 503 Service Unavailable: it failed while handling"),
+        (102, "the receiver answered 102 Processing, not a 2xx success"),
+    ],
+)
+def test_an_answer_that_is_not_2xx_is_a_sentence_and_keeps_its_status_code(
+    jwt_like: Container, transport: ScriptedTransport, status: int, sentence: str
+) -> None:
+    transport.status = status
+    delivery, _ = one_failed_delivery(jwt_like)
+    assert delivery.status_code == status
+    assert (delivery.error or "").startswith(sentence)
+
+
 def test_each_delivery_checks_the_address_again(
     jwt_like: Container, transport: ScriptedTransport
 ) -> None:
@@ -397,7 +460,17 @@ def test_each_delivery_checks_the_address_again(
     assert transport.posts == []
     [delivery] = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
     assert delivery.status_code is None
-    assert "169.254.169.254" in (delivery.error or "")
+    assert delivery.error == (
+        "address refused: hooks.example.com resolves to 169.254.169.254, a private, loopback or "
+        "link-local address, which deliveries may not reach"
+    )
+    del transport.names["hooks.example.com"]  # and then to nothing
+    with pytest.raises(WebhookDeliveryFailed):
+        jwt_like.events.handle(events.link_deleted("a2", "alice", NOW))
+    shown = {d.error for d in jwt_like.webhooks.deliveries("alice", hook.webhook_id)}
+    assert shown - {delivery.error} == {
+        "DNS name 'hooks.example.com' not found: check the host in the URL"
+    }
 
 
 def test_revoking_stops_deliveries(jwt_like: Container, transport: ScriptedTransport) -> None:
@@ -415,7 +488,7 @@ def test_deliveries_never_outlast_the_invocation(transport: ScriptedTransport) -
         lambda_like.events.handle(events.link_deleted("a1", "alice", NOW))
     assert transport.posts == []
     [delivery] = lambda_like.webhooks.deliveries("alice", hook.webhook_id)
-    assert "TimeoutError" in (delivery.error or "")
+    assert (delivery.error or "").startswith("not sent: no time was left for it in this try")
 
 
 def test_a_lambda_tries_a_receiver_that_timed_out_again_at_once(

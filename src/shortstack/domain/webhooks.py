@@ -89,7 +89,12 @@ class TooManyWebhooks(Conflict):
 
 
 class RefusedAddress(UnsafeUrl):
-    """The URL's host is, or resolves to, an address deliveries may not reach."""
+    """The URL's host is, or resolves to, an address deliveries may not reach (`address`;
+    None: the host resolves to none)."""
+
+    def __init__(self, message: str, address: IPAddress | None = None) -> None:
+        super().__init__(message)
+        self.address = address
 
 
 def new_webhook(

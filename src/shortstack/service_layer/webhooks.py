@@ -38,6 +38,7 @@ from standardwebhooks import Webhook as Signer
 
 from shortstack.domain.clock import Clock, to_iso, utc_now
 from shortstack.domain.events import Event
+from shortstack.domain.webhook_failures import NoTimeLeft, answered, failed
 from shortstack.domain.webhooks import (
     DELIVERIES_SHOWN,
     EVENT_TYPES,
@@ -209,10 +210,11 @@ class WebhooksService:
         }
         live = [hook for hook in targets if hook.webhook_id not in resting]
         sent = [self._note(d) for d in self._attempt_each(live, event, body, deadline)]
-        failed = sum(not delivery.ok for delivery in sent)
-        if failed:
+        failures = [delivery.error for delivery in sent if not delivery.ok]
+        if failures:
             raise WebhookDeliveryFailed(
-                f"{failed} of {len(targets)} webhook deliveries of {event.detail_type} failed"
+                f"{len(failures)} of {len(targets)} webhook deliveries of {event.detail_type}"
+                f" failed; the first: {failures[0]}"
             )
         if resting:
             raise Deferred(
@@ -266,10 +268,10 @@ class WebhooksService:
         status: int | None = None
         error: str | None = None
         sending = False
+        remaining = deadline - started
         try:
-            remaining = deadline - started
             if remaining <= 0:
-                raise TimeoutError("no time was left for this delivery")
+                raise NoTimeLeft("no time was left for this delivery")
             address = self._address_of(hook.url)
             headers = {
                 "content-type": "application/json",
@@ -283,10 +285,10 @@ class WebhooksService:
             }
             sending = True
             status = self.transport.post(hook.url, address, headers, body.encode(), remaining)
-            if not 200 <= status < 300:
-                error = f"the receiver answered {status}"
+            error = answered(status)
         except (OSError, RefusedAddress) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
+            host, port = target_host(hook.url)
+            error = failed(exc, host, port, remaining)[:ERROR_MAX]
             timed_out = sending and isinstance(exc, TimeoutError)
             if timed_out and self.rest_s and self.runtime.rests_receivers:
                 self._resting[hook.webhook_id] = time.monotonic() + self.rest_s
@@ -340,7 +342,8 @@ class WebhooksService:
             bad = [address for address in addresses if refused(address)]
             if bad:
                 raise RefusedAddress(
-                    f"url's host resolves to {bad[0]}, a private, loopback or link-local address"
+                    f"url's host resolves to {bad[0]}, a private, loopback or link-local address",
+                    bad[0],
                 )
         return addresses[0]
 

@@ -248,6 +248,24 @@ def test_bad_bodies_are_4xx_with_a_message(api: TestClient, body: Any) -> None:
     assert api.get("/api/v1/webhooks").json() == []
 
 
+def test_a_receiver_that_is_not_running_is_said_so_in_the_api_and_the_dead_letter(
+    api: TestClient, local: Container
+) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()  # nothing listens there now
+    hook = subscribe(api, f"http://127.0.0.1:{port}/in", ["LinkCreated"])
+    sentence = f"127.0.0.1:{port} refused the connection: is the receiver running and on that port?"
+    assert act(api, hook, "test")["error"] == sentence
+    api.post("/api/v1/links", json={"url": "https://example.com/x"})
+    dispatcher_for(local).drain()
+    shown = api.get(f"/api/v1/webhooks/{hook['webhook_id']}/deliveries").json()
+    assert {(d["status_code"], d["error"]) for d in shown} == {(None, sentence)}
+    assert local.event_queue is not None
+    [letter] = local.event_queue.dead_letters()
+    assert letter.last_error.endswith(f"the first: {sentence}")
+
+
 def test_unknown_ids_are_404(api: TestClient) -> None:
     assert api.get("/api/v1/webhooks/nope").status_code == 404
     assert api.get("/api/v1/webhooks/nope/deliveries").status_code == 404
@@ -340,7 +358,8 @@ def test_a_test_event_reaches_the_receiver_at_once_and_answers_its_outcome(
     assert (failed["ok"], failed["status_code"], failed["error"]) == (
         False,
         500,
-        "the receiver answered 500",
+        "the receiver answered 500 Internal Server Error: it failed while handling the delivery;"
+        " see the receiver's logs",
     )
     dispatcher_for(local).drain()
     assert len(receiver.requests) == 2  # a test is never retried
@@ -377,8 +396,8 @@ def test_a_name_rebound_to_loopback_after_subscribing_reaches_nothing(
             assert receiver.requests == []
             shown = client.get(f"/api/v1/webhooks/{hook['webhook_id']}/deliveries").json()
             assert {d["error"] for d in shown} == {
-                "RefusedAddress: url's host resolves to 127.0.0.1, a private, loopback or "
-                "link-local address"
+                "address refused: rebind.example resolves to 127.0.0.1, a private, loopback or "
+                "link-local address, which deliveries may not reach"
             }
             assert act(client, hook, "test")["status_code"] is None
             assert receiver.requests == []

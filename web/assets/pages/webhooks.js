@@ -80,7 +80,7 @@ async function rotateSecret(revealed, webhook) {
 async function sendTest(deliveries, webhook) {
   try {
     const { data } = await api(`/api/v1/webhooks/${encodeURIComponent(webhook.webhook_id)}/test`, { method: "POST" });
-    const answer = data.status_code === null ? data.error || "no answer" : `it answered ${data.status_code}`;
+    const answer = data.ok ? `it answered ${data.status_code}` : answerOf(data);
     announce(data.ok ? `Test event delivered to ${webhook.url} (${answer})` : `Test event to ${webhook.url} failed: ${answer}`,
       { tone: data.ok ? "info" : "error" });
     await showDeliveries(deliveries, webhook);
@@ -116,6 +116,11 @@ async function listWebhooks(holder, deliveries, revealed, refresh) {
   }
 }
 
+// A failure's error is a sentence (what happened, what to check) that names the status code.
+function answerOf(delivery) {
+  return delivery.error || (delivery.status_code === null ? "no answer" : String(delivery.status_code));
+}
+
 async function showDeliveries(holder, webhook) {
   holder.replaceChildren(loading());
   try {
@@ -128,7 +133,7 @@ async function showDeliveries(holder, webhook) {
           { label: "When", cell: (d) => dateText(d.attempted_at, { withTime: true }) },
           { label: "Event", cell: (d) => d.event_type },
           { label: "Outcome", cell: (d) => (d.ok ? badge("delivered", "good") : badge("failed", "warn")) },
-          { label: "Answer", cell: (d) => (d.status_code === null ? d.error || "none" : String(d.status_code)) },
+          { label: "Answer", cell: (d) => (d.ok ? String(d.status_code) : answerOf(d)) },
           { label: "Took", cell: (d) => `${d.duration_ms} ms` },
         ],
       })));

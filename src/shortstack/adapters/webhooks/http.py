@@ -17,6 +17,7 @@ import ssl
 import threading
 from urllib.parse import urlsplit
 
+from shortstack.domain.webhook_failures import HostNotFound, NotHttp
 from shortstack.domain.webhooks import IPAddress, target_host
 
 
@@ -54,14 +55,14 @@ class HttpWebhookTransport:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
-            raise OSError(f"cannot resolve {host!r}: {exc}") from exc
+            raise HostNotFound(f"cannot resolve {host!r}: {exc}") from exc
         found: list[IPAddress] = []
         for info in infos:
             address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
             if address not in found:
                 found.append(address)
         if not found:
-            raise OSError(f"{host!r} resolves to no address")
+            raise HostNotFound(f"{host!r} resolves to no address")
         return found
 
     def post(
@@ -88,7 +89,7 @@ class HttpWebhookTransport:
                 raise TimeoutError(f"no answer within {timeout_s:.1f} s") from exc
             if isinstance(exc, OSError):
                 raise
-            raise OSError(f"{type(exc).__name__}: {exc}") from exc
+            raise NotHttp(f"{type(exc).__name__}: {exc}") from exc
         finally:
             deadline.cancel()
             connection.close()
