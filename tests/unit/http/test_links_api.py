@@ -186,6 +186,28 @@ def test_defaults_and_explicit_expiry(api: TestClient) -> None:
     assert timed["expires_at"] == "2026-06-02T08:30:00.000Z"
 
 
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        # RFC 3339 bounds no fraction; Go's and JavaScript's nanosecond clocks write nine
+        # digits. Past microseconds they are cut, never rounded into the next second.
+        ("2026-06-02T10:30:00.123456789Z", "2026-06-02T10:30:00.123Z"),
+        ("2026-06-02T10:30:00.9999999+02:00", "2026-06-02T08:30:00.999Z"),
+    ],
+)
+def test_a_time_with_more_than_six_fraction_digits_is_cut_to_microseconds(
+    api: TestClient, sent: str, kept: str
+) -> None:
+    def on(day: str, text: str) -> str:
+        return text.replace("-06-02T", f"-06-{day}T")
+
+    created = create(api, valid_since=sent, expires_at=on("03", sent))
+    assert (created["valid_since"], created["expires_at"]) == (kept, on("03", kept))
+    changed = api.patch(f"/api/v1/links/{created['short_id']}", json={"expires_at": on("04", sent)})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["expires_at"] == on("04", kept)
+
+
 def test_taken_alias_is_409_and_keeps_the_first_link(api: TestClient) -> None:
     create(api, alias="mine", url="https://first.example/")
     response = api.post("/api/v1/links", json={"url": "https://second.example/", "alias": "mine"})
