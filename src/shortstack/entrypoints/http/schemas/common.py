@@ -140,10 +140,10 @@ WholeNumber = BeforeValidator(_whole_number)
 """For an `int` of a StrictModel: takes 3.0 as 3, as the schema's `integer` does."""
 
 _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# RFC 3339's date-time; the offset is left to AwareDatetime, whose error names it.
-_DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})?"
-)
+# RFC 3339's date-time; the offset is left to AwareDatetime, whose error names it. Its
+# fraction has any number of digits (nanosecond clocks write nine): fromisoformat keeps the
+# first six, cut rather than rounded, so a moment never moves into the next second.
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?")
 
 
 def _date_time(value: Any) -> Any:
