@@ -7,6 +7,7 @@ redelivers it and, after maxReceiveCount, dead-letters it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from standardwebhooks import Webhook as Verifier
 
 from shortstack.domain.links import create_link
+from shortstack.domain.webhooks import Webhook
 from tests.conftest import TABLE_NAME
 from tests.lambda_support import FakeLambdaContext, fresh_import, load_event
 from tests.webhook_support import ScriptedTransport
@@ -55,6 +57,15 @@ def clicked() -> dict[str, Any]:
     return load_event("sqs_eventbridge_link_clicked.json", short_id=SHORT_ID)
 
 
+def subscribed(module: Any, owner: str = OWNER) -> Webhook:
+    """A click subscription made when the link was, before the recorded clicks happened."""
+    service = module.container.webhooks
+    hook: Webhook = replace(service.create(owner, RECEIVER, ["LinkClicked"]), created_at=MADE)
+    service.webhooks.revoke(owner, hook.webhook_id)
+    service.webhooks.add(hook)
+    return hook
+
+
 def every_record(event: dict[str, Any]) -> list[dict[str, str]]:
     return [{"itemIdentifier": record["messageId"]} for record in event["Records"]]
 
@@ -62,7 +73,7 @@ def every_record(event: dict[str, Any]) -> list[dict[str, str]]:
 def test_a_bus_click_is_delivered_signed_to_the_links_owner(
     events_lambda: Any, transport: ScriptedTransport
 ) -> None:
-    hook = events_lambda.container.webhooks.create(OWNER, RECEIVER, ["LinkClicked"])
+    hook = subscribed(events_lambda)
     assert events_lambda.handler(clicked(), FakeLambdaContext()) == {"batchItemFailures": []}
     assert len(transport.posts) == 4
     message_ids = []
@@ -80,7 +91,7 @@ def test_a_bus_click_is_delivered_signed_to_the_links_owner(
 def test_a_failed_delivery_is_reported_so_sqs_delivers_the_record_again(
     events_lambda: Any, transport: ScriptedTransport
 ) -> None:
-    events_lambda.container.webhooks.create(OWNER, RECEIVER, ["LinkClicked"])
+    subscribed(events_lambda)
     transport.status = 502
     event = clicked()
     response = events_lambda.handler(event, FakeLambdaContext())
@@ -90,7 +101,7 @@ def test_a_failed_delivery_is_reported_so_sqs_delivers_the_record_again(
 def test_on_aws_a_name_turned_private_is_refused_at_delivery(
     events_lambda: Any, transport: ScriptedTransport
 ) -> None:
-    hook = events_lambda.container.webhooks.create(OWNER, RECEIVER, ["LinkClicked"])
+    hook = subscribed(events_lambda)
     transport.names["hooks.example.com"] = ["10.0.0.9"]
     event = clicked()
     response = events_lambda.handler(event, FakeLambdaContext())
@@ -103,9 +114,20 @@ def test_on_aws_a_name_turned_private_is_refused_at_delivery(
 def test_another_owners_click_sends_nothing(
     events_lambda: Any, transport: ScriptedTransport
 ) -> None:
-    events_lambda.container.webhooks.create("someone-else", RECEIVER, ["LinkClicked"])
+    subscribed(events_lambda, "someone-else")
     assert events_lambda.handler(clicked(), FakeLambdaContext()) == {"batchItemFailures": []}
     assert transport.posts == []
+
+
+def test_a_click_from_before_the_subscription_is_not_sent_to_it(
+    events_lambda: Any, transport: ScriptedTransport
+) -> None:
+    """The recorded clicks are of 2026-11-20; a subscription made now never hears of them,
+    however late SQS or a DLQ redrive hands them in."""
+    hook = events_lambda.container.webhooks.create(OWNER, RECEIVER, ["LinkClicked"])
+    assert events_lambda.handler(clicked(), FakeLambdaContext()) == {"batchItemFailures": []}
+    assert transport.posts == []
+    assert events_lambda.container.webhooks.deliveries(OWNER, hook.webhook_id) == []
 
 
 class AlmostOver(FakeLambdaContext):
@@ -116,7 +138,7 @@ class AlmostOver(FakeLambdaContext):
 def test_an_invocation_about_to_end_sends_nothing_and_has_every_record_retried(
     events_lambda: Any, transport: ScriptedTransport
 ) -> None:
-    events_lambda.container.webhooks.create(OWNER, RECEIVER, ["LinkClicked"])
+    subscribed(events_lambda)
     event = clicked()
     response = events_lambda.handler(event, AlmostOver())
     assert response == {"batchItemFailures": every_record(event)}

@@ -38,7 +38,6 @@ from shortstack.service_layer.webhooks import (
 from tests.conftest import settings_for
 from tests.webhook_support import ScriptedTransport
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 RECEIVER = "https://hooks.example.com/in"
 
 
@@ -231,7 +230,7 @@ def test_a_delivery_is_signed_and_verifies_with_the_secret(
     jwt_like: Container, transport: ScriptedTransport
 ) -> None:
     hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated"])
-    event = events.link_created("abc1234", "alice", "https://example.com/", None, NOW)
+    event = events.link_created("abc1234", "alice", "https://example.com/", None, utc_now())
     jwt_like.events.handle(event)
     [(url, address, headers, body)] = transport.posts
     assert (url, str(address)) == (RECEIVER, "93.184.215.14")
@@ -320,8 +319,8 @@ def test_a_changed_webhook_keeps_its_secret_and_its_new_url_is_checked(
         ("LinkDeleted",),
         hook.secret,
     )
-    jwt_like.events.handle(events.link_created("a1", "alice", "https://e.com/", None, NOW))
-    jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+    jwt_like.events.handle(events.link_created("a1", "alice", "https://e.com/", None, utc_now()))
+    jwt_like.events.handle(events.link_deleted("a1", "alice", utc_now()))
     [(url, address, headers, body)] = transport.posts
     assert (url, str(address)) == ("https://new.example.com/in", "93.184.215.15")
     assert Verifier(hook.secret).verify(body, headers)["type"] == "LinkDeleted"
@@ -338,10 +337,10 @@ def test_only_the_owners_subscribed_event_types_are_sent(
     jwt_like: Container, transport: ScriptedTransport
 ) -> None:
     jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
-    jwt_like.events.handle(events.link_created("a1", "alice", "https://e.com/", None, NOW))
-    jwt_like.events.handle(events.link_deleted("a1", "bob", NOW))
+    jwt_like.events.handle(events.link_created("a1", "alice", "https://e.com/", None, utc_now()))
+    jwt_like.events.handle(events.link_deleted("a1", "bob", utc_now()))
     assert transport.posts == []
-    jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+    jwt_like.events.handle(events.link_deleted("a1", "alice", utc_now()))
     assert len(transport.posts) == 1
 
 
@@ -378,13 +377,34 @@ def test_a_click_on_a_deleted_link_never_reaches_whoever_took_its_alias_later(
     assert json.loads(body)["data"]["referrer"] == "https://bob.example"
 
 
+def test_an_event_made_before_a_subscription_is_never_sent_to_it(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    """A late or replayed event (a dead letter, a stream retry) is news only to the
+    subscriptions that existed when it happened."""
+    older = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    time.sleep(0.002)  # times are kept to the millisecond
+    before = utc_now()
+    time.sleep(0.002)
+    newer = jwt_like.webhooks.create("alice", "https://hooks.example.com/new", ["LinkDeleted"])
+    late = events.link_deleted("a1", "alice", before)
+    jwt_like.events.handle(late)
+    assert [url for url, *_ in transport.posts] == [RECEIVER]
+    at_once = events.link_deleted("a2", "alice", newer.created_at)
+    jwt_like.events.handle(at_once)
+    assert sorted(url for url, *_ in transport.posts[1:]) == [RECEIVER, newer.url]
+    assert older.created_at < before < newer.created_at
+    shown = jwt_like.webhooks.deliveries("alice", newer.webhook_id)
+    assert [d.event_id for d in shown] == [at_once.id]
+
+
 def test_a_failed_delivery_raises_so_the_event_is_delivered_again(
     jwt_like: Container, transport: ScriptedTransport
 ) -> None:
     hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
     transport.status = 503
     with pytest.raises(WebhookDeliveryFailed):
-        jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+        jwt_like.events.handle(events.link_deleted("a1", "alice", utc_now()))
     [delivery] = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
     assert (delivery.ok, delivery.status_code) == (False, 503)
 
@@ -394,7 +414,7 @@ def one_failed_delivery(container: Container) -> tuple[Delivery, str]:
     event's failure (a dead letter's error) says."""
     hook = container.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
     with pytest.raises(WebhookDeliveryFailed) as raised:
-        container.events.handle(events.link_deleted("a1", "alice", NOW))
+        container.events.handle(events.link_deleted("a1", "alice", utc_now()))
     [delivery] = container.webhooks.deliveries("alice", hook.webhook_id)
     return delivery, str(raised.value)
 
@@ -456,7 +476,7 @@ def test_each_delivery_checks_the_address_again(
     hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
     transport.names["hooks.example.com"] = ["169.254.169.254"]
     with pytest.raises(WebhookDeliveryFailed):
-        jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+        jwt_like.events.handle(events.link_deleted("a1", "alice", utc_now()))
     assert transport.posts == []
     [delivery] = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
     assert delivery.status_code is None
@@ -466,7 +486,7 @@ def test_each_delivery_checks_the_address_again(
     )
     del transport.names["hooks.example.com"]  # and then to nothing
     with pytest.raises(WebhookDeliveryFailed):
-        jwt_like.events.handle(events.link_deleted("a2", "alice", NOW))
+        jwt_like.events.handle(events.link_deleted("a2", "alice", utc_now()))
     shown = {d.error for d in jwt_like.webhooks.deliveries("alice", hook.webhook_id)}
     assert shown - {delivery.error} == {
         "DNS name 'hooks.example.com' not found: check the host in the URL"
@@ -476,7 +496,7 @@ def test_each_delivery_checks_the_address_again(
 def test_revoking_stops_deliveries(jwt_like: Container, transport: ScriptedTransport) -> None:
     hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
     jwt_like.webhooks.revoke("alice", hook.webhook_id)
-    jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+    jwt_like.events.handle(events.link_deleted("a1", "alice", utc_now()))
     assert transport.posts == []
 
 
@@ -485,7 +505,7 @@ def test_deliveries_never_outlast_the_invocation(transport: ScriptedTransport) -
     lambda_like = on_lambda(transport, seconds_left=1.5)
     hook = lambda_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
     with pytest.raises(WebhookDeliveryFailed):
-        lambda_like.events.handle(events.link_deleted("a1", "alice", NOW))
+        lambda_like.events.handle(events.link_deleted("a1", "alice", utc_now()))
     assert transport.posts == []
     [delivery] = lambda_like.webhooks.deliveries("alice", hook.webhook_id)
     assert (delivery.error or "").startswith("not sent: no time was left for it in this try")
@@ -500,7 +520,7 @@ def test_a_lambda_tries_a_receiver_that_timed_out_again_at_once(
     transport.fails_with = TimeoutError("no answer within 5.0 s")
     for _ in range(2):
         with pytest.raises(WebhookDeliveryFailed):
-            lambda_like.events.handle(events.link_deleted("a1", "alice", NOW))
+            lambda_like.events.handle(events.link_deleted("a1", "alice", utc_now()))
     assert len(transport.posts) == 2
 
 
@@ -511,12 +531,12 @@ def test_locally_a_receiver_that_timed_out_rests_and_the_event_is_deferred(
     transport.fails_with = OSError("connection refused")  # a quick failure: no rest
     for n in range(2):
         with pytest.raises(WebhookDeliveryFailed):
-            jwt_like.events.handle(events.link_deleted(f"a{n}", "alice", NOW))
+            jwt_like.events.handle(events.link_deleted(f"a{n}", "alice", utc_now()))
     transport.fails_with = TimeoutError("no answer within 5.0 s")
     with pytest.raises(WebhookDeliveryFailed):
-        jwt_like.events.handle(events.link_deleted("a2", "alice", NOW))
+        jwt_like.events.handle(events.link_deleted("a2", "alice", utc_now()))
     with pytest.raises(Deferred) as deferred:
-        jwt_like.events.handle(events.link_deleted("a3", "alice", NOW))
+        jwt_like.events.handle(events.link_deleted("a3", "alice", utc_now()))
     assert 0 < deferred.value.retry_in_s <= jwt_like.settings.webhook_rest_s
     assert len(transport.posts) == 3
 
@@ -528,9 +548,9 @@ def test_a_resting_receiver_moved_to_another_url_is_tried_at_once(
     hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
     transport.fails_with = TimeoutError("no answer within 5.0 s")
     with pytest.raises(WebhookDeliveryFailed):
-        jwt_like.events.handle(events.link_deleted("a1", "alice", NOW))
+        jwt_like.events.handle(events.link_deleted("a1", "alice", utc_now()))
     transport.fails_with = None
     transport.names["new.example.com"] = ["93.184.215.15"]
     jwt_like.webhooks.change("alice", hook.webhook_id, url="https://new.example.com/in")
-    jwt_like.events.handle(events.link_deleted("a2", "alice", NOW))
+    jwt_like.events.handle(events.link_deleted("a2", "alice", utc_now()))
     assert transport.posts[-1][0] == "https://new.example.com/in"

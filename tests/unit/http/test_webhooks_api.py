@@ -113,6 +113,34 @@ def test_a_failing_receiver_is_retried_then_dead_lettered(
     assert (latest["ok"], latest["status_code"]) == (True, 204)
 
 
+def test_a_replayed_or_late_event_reaches_only_subscriptions_older_than_it(
+    api: TestClient, local: Container, receiver: Receiver
+) -> None:
+    """Through the local queue and its dead letters: an event made before a subscription
+    is never news to it, whether it waited in the queue or was replayed from the DLQ."""
+    receiver.status = 500
+    subscribe(api, receiver.url, ["LinkCreated"])
+    api.post("/api/v1/links", json={"url": "https://example.com/dead"})
+    dispatcher_for(local).drain()
+    assert local.event_queue is not None
+    [letter] = local.event_queue.dead_letters()
+    api.post("/api/v1/links", json={"url": "https://example.com/waiting"})  # not yet sent
+    with webhook_receiver() as later:
+        late = subscribe(api, later.url, ["LinkCreated"])
+        receiver.status = 204
+        assert local.event_queue.replay(letter.event.id) == 1
+        dispatcher_for(local).drain()
+        assert later.requests == []
+        assert api.get(f"/api/v1/webhooks/{late['webhook_id']}/deliveries").json() == []
+        sent = [json.loads(r.body)["data"]["url"] for r in receiver.requests if r.body]
+        assert sorted(sent[-2:]) == ["https://example.com/dead", "https://example.com/waiting"]
+        api.post("/api/v1/links", json={"url": "https://example.com/new"})
+        dispatcher_for(local).drain()
+        assert [json.loads(r.body)["data"]["url"] for r in later.requests] == [
+            "https://example.com/new"
+        ]
+
+
 def test_two_receivers_that_each_answer_within_the_budget_both_get_the_event(
     api: TestClient, local: Container, receiver: Receiver
 ) -> None:
