@@ -49,8 +49,11 @@ class Webhook:
     previous_secret: str | None = None
     previous_until: datetime | None = None
 
-    def wants(self, event_type: str) -> bool:
-        return event_type in self.events
+    def wants(self, event_type: str, happened_at: datetime) -> bool:
+        """Whether an event of `event_type` made at `happened_at` is sent here: one of its
+        types, and not older than the subscription (a replayed or late event is no news to
+        a subscription made after it)."""
+        return event_type in self.events and happened_at >= self.created_at
 
     def signing_secrets(self, now: datetime) -> tuple[str, ...]:
         """The secrets a delivery at `now` is signed with: the current one first."""

@@ -193,7 +193,8 @@ class WebhooksService:
         owner = self._owner_of(event)
         if owner is None:
             return
-        targets = [hook for hook in self.webhooks.list(owner) if hook.wants(event.detail_type)]
+        hooks = self.webhooks.list(owner)
+        targets = [hook for hook in hooks if hook.wants(event.detail_type, event.time)]
         if not targets:
             return
         named = isinstance(event.detail.get("owner"), str)
