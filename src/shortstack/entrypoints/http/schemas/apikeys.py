@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_serializer
+from pydantic import BaseModel, Field, StringConstraints
 
 from shortstack.domain.apikeys import NAME_MAX, ApiKey
-from shortstack.domain.clock import to_iso
-from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel
+from shortstack.entrypoints.http.schemas.common import IsoTime, SingleLine, StrictModel
 
 KeyName = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), SingleLine]
 
@@ -22,18 +20,10 @@ class ApiKeyPublic(BaseModel):
     key_id: str
     name: str
     hint: str = Field(description="the first characters of the key, to tell keys apart")
-    created_at: datetime
-    last_used_at: datetime | None = Field(
+    created_at: IsoTime
+    last_used_at: IsoTime | None = Field(
         description="when the key last authenticated a request (to the hour); null: never"
     )
-
-    @field_serializer("created_at")
-    def _iso(self, value: datetime) -> str:
-        return to_iso(value)
-
-    @field_serializer("last_used_at")
-    def _iso_or_null(self, value: datetime | None) -> str | None:
-        return to_iso(value) if value is not None else None
 
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyPublic:

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from pydantic import (
     BaseModel,
@@ -18,10 +18,12 @@ from pydantic import (
     ConfigDict,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    PlainSerializer,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import InvalidInput
 
 
@@ -174,6 +176,11 @@ def _full_date(value: Any) -> Any:
 FullDate = BeforeValidator(_full_date)
 """For a `date` parameter: only `YYYY-MM-DD`, as `format: date` says (not 0 or 86400,
 which lax parsing read as seconds since 1970)."""
+
+
+IsoTime = Annotated[datetime, PlainSerializer(to_iso, return_type=str)]
+"""For a `datetime` of a response model: written by `to_iso`, as every time in the API
+(`IsoTime | None` writes null as null)."""
 
 
 def no_null_defaults(schema: dict[str, Any]) -> None:

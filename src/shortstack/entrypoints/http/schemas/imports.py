@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_serializer
+from pydantic import BaseModel, Field, StringConstraints
 
-from shortstack.domain.clock import to_iso
 from shortstack.domain.imports import ImportJob, ImportStatus, RowError
 from shortstack.domain.uploads import UploadTarget
-from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel, WholeNumber
+from shortstack.entrypoints.http.schemas.common import (
+    IsoTime,
+    SingleLine,
+    StrictModel,
+    WholeNumber,
+)
 
 # What a CSV upload may be labelled (browsers on Windows call a .csv application/vnd.ms-excel).
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel")
@@ -34,12 +37,8 @@ class RowErrorPublic(BaseModel):
 class UploadTermsPublic(BaseModel):
     """What the upload URL of an import takes: until when, and the declared size if any."""
 
-    expires_at: datetime
+    expires_at: IsoTime
     size: int | None
-
-    @field_serializer("expires_at")
-    def _iso(self, value: datetime) -> str:
-        return to_iso(value)
 
 
 class ImportPublic(BaseModel):
@@ -58,17 +57,13 @@ class ImportPublic(BaseModel):
     filename: str | None
     counts: ImportCountsPublic
     error: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: IsoTime
+    updated_at: IsoTime
     upload: UploadTermsPublic | None = Field(
         description="set when the file comes through an upload URL (POST /api/v1/imports/uploads)"
     )
     errors: list[RowErrorPublic]
     errors_next_cursor: str | None
-
-    @field_serializer("created_at", "updated_at")
-    def _iso(self, value: datetime) -> str:
-        return to_iso(value)
 
     @classmethod
     def of(cls, job: ImportJob, errors: list[RowError], next_cursor: str | None) -> ImportPublic:
@@ -119,12 +114,8 @@ class ImportUploadPublic(BaseModel):
     upload_url: str
     method: Literal["PUT"]
     headers: dict[str, str]
-    expires_at: datetime
+    expires_at: IsoTime
     max_bytes: int = Field(description="the largest file this server takes")
-
-    @field_serializer("expires_at")
-    def _iso(self, value: datetime) -> str:
-        return to_iso(value)
 
     @classmethod
     def of(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from shortstack.domain.clock import to_iso
 from shortstack.domain.items import (
     CATEGORY_MAX,
     DESCRIPTION_MAX,
@@ -19,6 +17,7 @@ from shortstack.domain.items import (
     Item,
 )
 from shortstack.entrypoints.http.schemas.common import (
+    IsoTime,
     MultiLine,
     SingleLine,
     StrictModel,
@@ -63,12 +62,8 @@ class ItemPublic(BaseModel):
     description: str | None
     price: float
     category: str
-    created_at: datetime
-    updated_at: datetime
-
-    @field_serializer("created_at", "updated_at")
-    def _iso(self, value: datetime) -> str:
-        return to_iso(value)
+    created_at: IsoTime
+    updated_at: IsoTime
 
     @classmethod
     def of(cls, item: Item) -> ItemPublic:

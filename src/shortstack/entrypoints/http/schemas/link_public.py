@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field, field_serializer
+from pydantic import BaseModel, Field
 
-from shortstack.domain.clock import to_iso
 from shortstack.domain.link_state import LinkState
 from shortstack.domain.links import Link
 from shortstack.entrypoints.http.link_values import link_values
+from shortstack.entrypoints.http.schemas.common import IsoTime
 
 Device = Literal["ios", "android", "mobile", "desktop"]
 
@@ -68,7 +68,7 @@ class LinkPublic(BaseModel):
     tags: list[str]
     is_active: bool
     redirect_status: int
-    expires_at: datetime | None
+    expires_at: IsoTime | None
     max_visits: int | None
     click_count: int
     bot_count: int = Field(
@@ -82,19 +82,15 @@ class LinkPublic(BaseModel):
         description="visits the shortener this link was migrated from had counted; never part "
         "of click_count"
     )
-    created_at: datetime
-    updated_at: datetime
-    valid_since: datetime | None
+    created_at: IsoTime
+    updated_at: IsoTime
+    valid_since: IsoTime | None
     fallback_url: str | None
     password_protected: bool = Field(description="whether a password is set (it is never shown)")
     forward_query: bool
     rules: list[RulePublic]
     variants: list[VariantPublic]
     preview: PreviewPublic | None
-
-    @field_serializer("created_at", "updated_at", "expires_at", "valid_since")
-    def _iso(self, value: datetime | None) -> str | None:
-        return to_iso(value) if value is not None else None
 
     @classmethod
     def of(cls, link: Link, base_url: str, now: datetime) -> LinkPublic:

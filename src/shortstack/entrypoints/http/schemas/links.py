@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -11,13 +11,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    field_serializer,
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.analytics import DailyStats, StatsReport
-from shortstack.domain.clock import to_iso
 from shortstack.domain.csv_export import ExportLink
 from shortstack.domain.link_fields import MAX_TTL_DAYS, MAX_VISITS_LIMIT, TAGS_MAX, TITLE_MAX_LENGTH
 from shortstack.domain.link_options import (
@@ -44,6 +42,7 @@ from shortstack.domain.target_urls import URL_MAX_LENGTH
 from shortstack.entrypoints.http.schemas.common import (
     DateTimeText,
     ErrorBody,
+    IsoTime,
     SingleLine,
     StrictModel,
     WholeNumber,
@@ -402,11 +401,7 @@ class ExportReady(BaseModel):
     message: str
     url: str
     # Rendered by to_iso like every other time in the API, and still stated a date-time.
-    expires_at: datetime = Field(json_schema_extra={"format": "date-time"})
-
-    @field_serializer("expires_at")
-    def _iso(self, value: datetime) -> str:
-        return to_iso(value)
+    expires_at: IsoTime = Field(json_schema_extra={"format": "date-time"})
 
     @classmethod
     def of(cls, link: ExportLink) -> ExportReady:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_serializer
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from shortstack.domain.auth import Via
-from shortstack.domain.clock import to_iso
 from shortstack.domain.users import USER_ID_PATTERN, USER_NAME_MAX, User
-from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel
+from shortstack.entrypoints.http.schemas.common import IsoTime, SingleLine, StrictModel
 
 UserId = Annotated[str, Field(pattern=USER_ID_PATTERN, min_length=1, max_length=64)]
 
@@ -32,11 +30,7 @@ class UserPublic(BaseModel):
     userId: str  # noqa: N815
     name: str
     email: str
-    createdAt: datetime  # noqa: N815
-
-    @field_serializer("createdAt")
-    def _iso(self, value: datetime) -> str:
-        return to_iso(value)
+    createdAt: IsoTime  # noqa: N815
 
     @classmethod
     def of(cls, user: User) -> UserPublic:
