@@ -42,9 +42,11 @@ def auth_banner(settings: Settings) -> list[str]:
 def refusal(exc: Exception) -> str:
     """One line saying why the configuration was refused."""
     if isinstance(exc, ValidationError):
+        from shortstack.entrypoints.http.error_bodies import validator_words
+
         reasons = []
         for error in exc.errors():
-            message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+            message = validator_words(str(error.get("msg", "invalid")))
             message = message.removesuffix(": refusing to start")
             location = ".".join(str(part) for part in error.get("loc", ()))
             reasons.append(f"{location.upper()}: {message}" if location else message)

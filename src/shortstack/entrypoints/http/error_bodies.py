@@ -2,7 +2,8 @@
 
 Framework-free, so that the API Lambda's light front (entrypoints/lambda_api_front.py)
 answers a domain error with the same bytes as FastAPI's handler in errors.py, which
-calls `domain_error_answer` too.
+calls `domain_error_answer` too; and a validator's words without Pydantic's label, for the
+422's details and the CLI's refusals of a configuration alike.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (TooLarge, 413),
 ]
 REALM = "shortstack"
+# What Pydantic puts before the words of an error a validator raised.
+_VALIDATOR_LABELS = ("Value error, ", "Assertion failed, ")
 # RFC 6750 3: error_description is a quoted-string limited to these characters.
 _DESCRIPTION_CHARS = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 _FIELD_PATH = re.compile(r"[.\[\]]")
@@ -82,3 +85,11 @@ def domain_error_answer(
     if isinstance(exc, Unauthenticated | InsufficientRights):
         headers = {"WWW-Authenticate": bearer_challenge(exc)}
     return status_for(exc), domain_error_body(exc, where), headers
+
+
+def validator_words(message: str) -> str:
+    """A Pydantic error's message as the validator worded it, without Pydantic's label."""
+    for label in _VALIDATOR_LABELS:
+        if message.startswith(label):
+            return message.removeprefix(label)
+    return message

@@ -19,7 +19,7 @@ from starlette.routing import Match
 from shortstack.domain.errors import DomainError
 from shortstack.entrypoints.http.answer_parts import INTERNAL_ERROR
 from shortstack.entrypoints.http.error_bodies import bearer_challenge as bearer_challenge
-from shortstack.entrypoints.http.error_bodies import domain_error_answer
+from shortstack.entrypoints.http.error_bodies import domain_error_answer, validator_words
 from shortstack.entrypoints.http.error_bodies import domain_error_body as domain_error_body
 from shortstack.entrypoints.http.error_bodies import status_for as status_for
 from shortstack.entrypoints.http.json_text import is_json
@@ -37,21 +37,13 @@ def validation_error_body(errors: list[Any]) -> dict[str, Any]:
     return {"message": summarize(cleaned), "detail": cleaned}
 
 
-def _sentence(message: str) -> str:
-    """A validator's own words, without the label Pydantic puts before a raised error's."""
-    for label in ("Value error, ", "Assertion failed, "):
-        if message.startswith(label):
-            return message.removeprefix(label)
-    return message
-
-
 def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors without echoing the input (which may be a megabyte)."""
     cleaned = []
     for error in errors:
         item: dict[str, Any] = {
             "loc": [str(part) for part in error.get("loc", ())],
-            "msg": _sentence(str(error.get("msg", "invalid value"))),
+            "msg": validator_words(str(error.get("msg", "invalid value"))),
             "type": str(error.get("type", "value_error")),
         }
         context = error.get("ctx") or {}
