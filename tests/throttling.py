@@ -3,7 +3,8 @@
 moto never throttles, so the tests wrap its client: an UpdateItem (or transaction)
 touching a throttled partition key is refused with `ProvisionedThroughputExceededException`
 (or another code DynamoDB uses for capacity), optionally letting one call in `let_through`
-pass, the way a partition over its limit accepts part of the load.
+pass, the way a partition over its limit accepts part of the load. A BatchGetItem can be
+answered with every key unprocessed for the next `unprocessed_reads` calls.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class ThrottlingDynamoDB:
         self.let_through = let_through
         self.refused = 0
         self._seen = 0
+        self.unprocessed_reads = 0
+        self.batch_gets = 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -62,3 +65,10 @@ class ThrottlingDynamoDB:
         ]
         self._check("TransactWriteItems", touched)
         return self._inner.transact_write_items(**request)
+
+    def batch_get_item(self, **request: Any) -> Any:
+        self.batch_gets += 1
+        if self.unprocessed_reads:
+            self.unprocessed_reads -= 1
+            return {"Responses": {}, "UnprocessedKeys": request["RequestItems"]}
+        return self._inner.batch_get_item(**request)

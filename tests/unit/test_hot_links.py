@@ -126,6 +126,28 @@ def test_a_hot_link_disabled_stops_redirecting_within_a_second(hot: Hot) -> None
     assert hot.follow(viral, 3) == [410, 410, 410]
 
 
+def test_a_hot_links_count_is_read_again_where_batchgetitem_left_its_shards_unprocessed(
+    hot: Hot,
+) -> None:
+    hot.client.let_through = 10
+    viral = hot.link("viral")
+    hot.follow(viral, 40)
+    hot.client.unprocessed_reads, hot.client.batch_gets = 3, 0
+    began = hot.clock.now
+    assert hot.app.links.get("alice", viral).click_count == 40
+    assert hot.client.batch_gets == 4  # the shards' keys, sent again after each throttled read
+    assert hot.clock.now - began == pytest.approx(0.05 + 0.1 + 0.2)  # with backoff between
+
+
+def test_a_hot_links_count_that_stays_unprocessed_is_a_503_not_a_wrong_count(hot: Hot) -> None:
+    hot.client.let_through = 10
+    viral = hot.link("viral")
+    hot.follow(viral, 40)
+    hot.client.unprocessed_reads = 1_000
+    with pytest.raises(ServiceUnavailable, match="unprocessed"):
+        hot.app.links.get("alice", viral)
+
+
 def test_a_one_time_link_stays_exact_and_pays_with_latency(hot: Hot) -> None:
     once = hot.link("once", max_visits=1)
     hot.client.let_through = 4  # the partition takes one write in four

@@ -6,7 +6,8 @@ exponential backoff, and when they stay unprocessed `write_all` raises
 ServiceUnavailable: "not now", a 503 on the API and a retried step in the import
 workflow (adapters/workflow/tasks.py). BatchWriteItem takes no condition, so it only
 writes items no one else writes at the same time (an import's own rows, a deleted
-link's stats).
+link's stats). `retries` is the policy, which the table's BatchGetItem loops follow
+too (links.py, link_loader.py).
 
 Not boto3's `Table.batch_writer`: it needs the resource API (about 25 ms more on a
 cold start, and a second client), sends unprocessed items again at once, without
@@ -16,7 +17,7 @@ backoff, and on leaving its block retries them until they are taken, without bou
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -62,12 +63,12 @@ def write_all(
             future.result()
 
 
-def retries(what: str) -> Iterator[int]:
-    """Attempt numbers, sleeping before each retry with capped exponential backoff;
-    ServiceUnavailable naming `what` once all ATTEMPTS are used up."""
+def retries(what: str, wait: Callable[[float], None] | None = None) -> Iterator[int]:
+    """Attempt numbers, waiting (time.sleep unless given) before each retry with capped
+    exponential backoff; ServiceUnavailable naming `what` once all ATTEMPTS are used up."""
     for attempt in range(ATTEMPTS):
         if attempt:
-            time.sleep(min(BACKOFF_S * 2 ** (attempt - 1), MAX_BACKOFF_S))
+            (wait or time.sleep)(min(BACKOFF_S * 2 ** (attempt - 1), MAX_BACKOFF_S))
         yield attempt
     raise ServiceUnavailable(
         f"DynamoDB left {what} unprocessed through {ATTEMPTS} attempts (throttled); try again"

@@ -75,9 +75,7 @@ ENTITY = "link"
 # The table's TTL may delete an expired link this long after it expired; until then it answers 410.
 RETENTION_AFTER_EXPIRY = timedelta(days=30)
 _CLICK_ATTEMPTS = 3
-_COUNT_ATTEMPTS = 5
 _BATCH_GET = 100  # BatchGetItem's limit
-_COUNT_BACKOFF_S = 0.05
 
 _COUNTABLE = (
     "attribute_exists(PK) AND #active = :true"
@@ -327,7 +325,7 @@ class DynamoDBLinkRepository:
         self, wanted: list[dict[str, Any]], projection: str, consistent: bool
     ) -> list[dict[str, Any]]:
         """BatchGetItem of any number of keys, 100 a call (its limit), retrying unprocessed
-        ones with backoff."""
+        ones as batch writes do (batch_writes.retries)."""
         found: list[dict[str, Any]] = []
         for start in range(0, len(wanted), _BATCH_GET):
             found.extend(
@@ -338,6 +336,8 @@ class DynamoDBLinkRepository:
     def _batch_get_chunk(
         self, wanted: list[dict[str, Any]], projection: str, consistent: bool
     ) -> list[dict[str, Any]]:
+        from shortstack.adapters.dynamodb.batch_writes import retries
+
         found: list[dict[str, Any]] = []
         request: dict[str, Any] = {
             "Keys": wanted,
@@ -347,15 +347,13 @@ class DynamoDBLinkRepository:
         if "#clicks" in projection:
             request["ExpressionAttributeNames"] = {"#clicks": CLICKS}
         pending: dict[str, Any] = {self._table: request}
-        for attempt in range(_COUNT_ATTEMPTS):
-            if attempt:
-                self._wait(_COUNT_BACKOFF_S * 2 ** (attempt - 1))
+        for _ in retries(f"click counts of {len(wanted)} keys", self._wait):
             response = self._client.batch_get_item(RequestItems=pending)
             found.extend(response.get("Responses", {}).get(self._table, []))
             pending = response.get("UnprocessedKeys") or {}
             if not pending:
-                return found
-        raise ServiceUnavailable("DynamoDB kept click counts unprocessed (throttled); try again")
+                break
+        return found
 
     def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
         if not keys.storable(keys.link_key(short_id)):
