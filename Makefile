@@ -55,9 +55,8 @@ format: sync ## apply ruff fixes and formatting
 typecheck: sync ## mypy --strict on the package and the contract suite
 	$(RUN) mypy
 
-browser: ## install Debian's chromium and axe-core (npm) for the browser tests when missing (or say why not)
+browser: ## install Debian's chromium for the browser tests when missing (or say why not); axe-core comes from uv.lock
 	@./scripts/ensure-browser.sh
-	@./scripts/ensure-axe.sh
 
 # Two passes in one DynamoDB Local session: everything but the DynamoDB Local cases on one
 # worker per core (at most four), then those cases on one worker, since they share the

@@ -22,6 +22,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+
+# axe-core itself (axe.min.js), as the PyPI package pinned in pyproject.toml bundles it: no npm.
+from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import expect
 
 from tests.e2e.server import Server, call, running_server
@@ -100,7 +103,6 @@ def page(browser: Any, server: Server) -> Iterator[Watched]:
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
-AXE = ROOT / ".tools" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = {
     "shorten": "/#/",
     "dashboard": "/#/dashboard",
@@ -145,7 +147,7 @@ def field_error(form: Any, label: str) -> Any:
 
 def serious_accessibility_violations(p: Any) -> list[str]:
     """axe-core's serious and critical findings on the page as it is now."""
-    p.evaluate(AXE.read_text())  # evaluated by the browser's debugger protocol: no CSP applies
+    p.evaluate(AXE_SCRIPT)  # evaluated by the browser's debugger protocol: no CSP applies
     found = p.evaluate(
         """async () => {
             const result = await axe.run(document, { resultTypes: ["violations"] });
@@ -604,8 +606,7 @@ def test_the_dashboard_shows_every_link_at_once_and_leads_to_each_ones_stats(
         expect(p.locator("nav a[href='#/dashboard']")).to_have_attribute("aria-current", "page")
         overflow = p.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (width, overflow)
-        if AXE.exists():
-            assert serious_accessibility_violations(p) == []
+        assert serious_accessibility_violations(p) == []
         screenshot(p, f"dashboard-tour-{width}")
         top = p.get_by_test_id("top-links").get_by_role("link", name="The most clicked")
         top.click()
@@ -793,10 +794,6 @@ def test_webhooks_page_adds_a_receiver_shows_its_deliveries_and_deletes_it(
 def test_every_page_fits_the_screen_passes_axe_and_is_photographed(
     browser: Any, server: Server, width: int
 ) -> None:
-    if not AXE.exists():
-        pytest.skip(
-            "ACCESSIBILITY CHECKS SKIPPED: no axe-core (scripts/ensure-axe.sh; make test runs it)"
-        )
     if not api(server, "/api/v1/links?q=page-tour"):
         link(server, "page-tour", title="A tour of the pages", tags=["tour"])
     context = browser.new_context(viewport={"width": width, "height": 900}, is_mobile=width < 500)
@@ -950,8 +947,7 @@ def test_a_link_with_rules_made_in_the_form_sends_an_iphone_to_its_rule(
             rule.get_by_label("Device").select_option(device)
         p.get_by_label("Password", exact=True).fill("for the team")
         screenshot(p, "shorten-with-rules-1280")
-        if AXE.exists():  # without axe-core the page tour's skip says so, once
-            assert serious_accessibility_violations(p) == []
+        assert serious_accessibility_violations(p) == []
         p.get_by_test_id("shorten-submit").click()
         expect(p.get_by_test_id("short-url")).to_have_text(f"{server.base_url}/get-the-app")
         saved = api(server, "/api/v1/links/get-the-app")
@@ -1031,8 +1027,7 @@ def fits_the_screen(p: Any, width: int, name: str) -> None:
     assert overflow <= 0, (name, overflow)
     for control in p.locator("input, button").all():
         expect(control).to_be_in_viewport(ratio=1)
-    if AXE.exists():
-        assert serious_accessibility_violations(p) == []
+    assert serious_accessibility_violations(p) == []
     screenshot(p, f"{name}-{width}")
 
 
@@ -1129,3 +1124,4 @@ def test_a_prefetched_link_counts_no_click_until_a_person_follows_it(
         expect(p).to_have_url(f"{apps}/sale")
         p.context.close()
     assert api(server, "/api/v1/links/one-visit-sale")["click_count"] == 1
+
