@@ -1125,3 +1125,25 @@ def test_a_prefetched_link_counts_no_click_until_a_person_follows_it(
         p.context.close()
     assert api(server, "/api/v1/links/one-visit-sale")["click_count"] == 1
 
+
+# Keyboard and screen reader: what a person who cannot see the page or use a mouse relies on.
+
+
+def test_the_page_wide_message_region_stays_in_the_accessibility_tree_while_empty(
+    page: Watched, server: Server
+) -> None:
+    # Screen readers announce changes inside a live region they already know; one that is
+    # display:none when its message is written (and shown at the same moment) is often not
+    # announced at all. So the empty region is rendered but takes no room.
+    p = page.page
+    region = p.locator("#status").and_(p.get_by_role("status"))  # roles skip display:none
+    p.goto(f"{server.base_url}/")
+    expect(region).to_have_count(1)
+    expect(p.locator("#status")).to_be_hidden()  # nothing to see while it is empty
+    p.get_by_test_id("shorten-url").fill("https://example.com/announced")
+    p.get_by_test_id("shorten-submit").click()
+    expect(region).to_have_text(re.compile("^Short link created"))
+    expect(region).to_be_visible()
+    p.get_by_role("link", name="Items").click()
+    expect(region).to_have_text("")
+    expect(region).to_have_count(1)
