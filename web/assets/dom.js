@@ -27,7 +27,9 @@ export function svg(tag, attrs = {}, ...children) {
 }
 
 // The page-wide message: announced politely, cleared when the page changes (app.js) or
-// after a while, so "Deleted x" never lingers on another page.
+// after a while, so "Deleted x" never lingers on another page. The region is never
+// hidden, only empty (CSS gives an empty one no room): screen readers announce changes
+// in a live region they already know, and often miss one shown together with its text.
 let statusTimer = 0;
 
 export function announce(message, { tone = "info" } = {}) {
@@ -36,10 +38,7 @@ export function announce(message, { tone = "info" } = {}) {
   status.textContent = "";
   status.dataset.tone = tone;
   // A fresh text node after a tick, so screen readers announce a repeated message too.
-  window.setTimeout(() => {
-    status.textContent = message;
-    status.hidden = false;
-  }, 10);
+  window.setTimeout(() => { status.textContent = message; }, 10);
   statusTimer = window.setTimeout(clearStatus, 8000);
 }
 
@@ -47,7 +46,6 @@ export function clearStatus() {
   const status = document.getElementById("status");
   window.clearTimeout(statusTimer);
   status.textContent = "";
-  status.hidden = true;
 }
 
 export function downloadBlob(blob, filename) {
