@@ -1147,3 +1147,26 @@ def test_the_page_wide_message_region_stays_in_the_accessibility_tree_while_empt
     p.get_by_role("link", name="Items").click()
     expect(region).to_have_text("")
     expect(region).to_have_count(1)
+
+
+def test_a_field_error_is_announced_when_enter_was_pressed_in_that_field(
+    page: Watched, server: Server
+) -> None:
+    # Focus already on the refused field does not move, so nothing reads its new description:
+    # the sentence must also reach a live region.
+    p = page.page
+    p.goto(f"{server.base_url}/")
+    p.get_by_test_id("shorten-url").wait_for()
+    p.keyboard.type("javascript:alert(1)")  # the URL field has focus on arrival
+    p.keyboard.press("Enter")
+    url = p.get_by_test_id("shorten-url")
+    expect(url).to_have_attribute("aria-invalid", "true")
+    expect(url).to_be_focused()
+    sentence = p.locator(f"#{url.get_attribute('id')}-error")
+    expect(sentence).to_contain_text("not allowed")
+    live = p.locator("main [aria-live], main [role=alert]").filter(has_text="not allowed")
+    expect(live).to_have_count(1)
+    # Shown once: the announcement is for screen readers only.
+    expect(
+        p.get_by_text(re.compile("not allowed")).and_(p.locator(":not(.sr-only)"))
+    ).to_have_count(1)
