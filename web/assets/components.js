@@ -48,6 +48,7 @@ export function formErrors(form, labels) {
     clear();
     const { byField, general } = describe(error, labels);
     let first = null;
+    const spoken = [];
     for (const [name, text] of byField) {
       const control = form.querySelector(`[name="${name}"]`);
       const slot = control && document.getElementById(`${control.id}-error`);
@@ -55,8 +56,16 @@ export function formErrors(form, labels) {
       slot.textContent = text;
       control.setAttribute("aria-invalid", "true");
       first = first || control;
+      const label = labels[name] || name;
+      spoken.push(text.startsWith(label) ? text : `${label}: ${text}`);
     }
-    if (general) summary.replaceChildren(h("p", { class: "alert alert-error", role: "alert" }, general));
+    // The sentences are also said through the live region: moving focus to the first refused
+    // control reads its description, but focus that is already there (Enter pressed in it)
+    // or a group that takes no focus (a list of rules) would leave them unsaid.
+    summary.replaceChildren(...[
+      spoken.length && h("p", { class: "sr-only" }, spoken.join(" ")),
+      general && h("p", { class: "alert alert-error", role: "alert" }, general),
+    ].filter(Boolean));
     if (first) first.focus();
   };
   return { show, clear };
