@@ -1174,3 +1174,52 @@ def test_a_field_error_is_announced_when_enter_was_pressed_in_that_field(
     expect(
         p.get_by_text(re.compile("not allowed")).and_(p.locator(":not(.sr-only)"))
     ).to_have_count(1)
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two CSS colours given as rgb()/rgba() (alpha ignored)."""
+
+    def luminance(css: str) -> float:
+        channels = [int(float(c)) / 255 for c in re.findall(r"[\d.]+", css)[:3]]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+# The focused element's ring colour, and the first opaque background behind the ring.
+RING = """() => {
+    const focused = document.activeElement;
+    let node = focused.parentElement;
+    let behind = "rgb(255, 255, 255)";
+    for (; node; node = node.parentElement) {
+        const colour = getComputedStyle(node).backgroundColor;
+        if (!/^rgba\\(.*, 0\\)$/.test(colour) && colour !== "transparent") {
+            behind = colour;
+            break;
+        }
+    }
+    const style = getComputedStyle(focused);
+    const name = focused.getAttribute("aria-label") || focused.textContent.trim() || focused.name;
+    return { name, ring: style.outlineStyle === "none" ? null : style.outlineColor, behind };
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_focus_ring_stands_out_from_what_is_around_it_in_both_themes(
+    browser: Any, server: Server, scheme: str
+) -> None:
+    # WCAG 1.4.11: a focus indicator needs 3:1 against what is next to it.
+    context = browser.new_context(color_scheme=scheme)
+    p = context.new_page()
+    p.goto(f"{server.base_url}/#/links")
+    expect(p.locator("main [aria-busy='true']")).to_have_count(0)
+    weak = []
+    for _ in range(14):  # the skip link, the header's links, then the page's own controls
+        p.keyboard.press("Tab")
+        seen = p.evaluate(RING)
+        if seen["ring"] is None or contrast(seen["ring"], seen["behind"]) < 3:
+            weak.append(seen)
+    context.close()
+    assert weak == []
