@@ -1223,3 +1223,19 @@ def test_the_focus_ring_stands_out_from_what_is_around_it_in_both_themes(
             weak.append(seen)
     context.close()
     assert weak == []
+
+
+def test_an_error_message_is_readable_in_the_dark_theme(browser: Any, server: Server) -> None:
+    link(server, "gone-meanwhile")
+    context = browser.new_context(color_scheme="dark")
+    watched = Watched(context.new_page(), server.base_url)
+    p = watched.page
+    p.goto(f"{server.base_url}/#/links?q=gone-meanwhile")
+    delete = p.get_by_role("button", name="Delete gone-meanwhile")
+    expect(delete).to_be_visible()
+    api(server, "/api/v1/links/gone-meanwhile", "DELETE")  # from another tab, say
+    delete.click()
+    p.get_by_test_id("confirm").get_by_role("button", name="Delete").click()
+    expect(p.locator("#status[data-tone='error']")).not_to_have_text("")
+    assert serious_accessibility_violations(p) == []
+    context.close()
