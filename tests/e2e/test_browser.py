@@ -1239,3 +1239,106 @@ def test_an_error_message_is_readable_in_the_dark_theme(browser: Any, server: Se
     expect(p.locator("#status[data-tone='error']")).not_to_have_text("")
     assert serious_accessibility_violations(p) == []
     context.close()
+
+
+def tab_to(p: Any, target: Any, most: int = 80) -> None:
+    """Press Tab until `target` has focus: it is reached by keyboard, in the page's order."""
+    for _ in range(most):
+        if target.evaluate("(node) => node === document.activeElement"):
+            return
+        p.keyboard.press("Tab")
+    raise AssertionError(f"{most} presses of Tab never reached {target}")
+
+
+def test_keyboard_only_shorten_copy_and_a_link_with_rules_and_a_password(
+    browser: Any, server: Server
+) -> None:
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.base_url)
+    watched = Watched(context.new_page(), server.base_url)
+    p = watched.page
+    p.goto(f"{server.base_url}/")
+    p.get_by_test_id("shorten-url").wait_for()
+    p.keyboard.type("https://example.com/by-keys")  # the URL field has focus on arrival
+    p.keyboard.press("Enter")
+    short = p.get_by_test_id("short-url")
+    expect(short).to_have_text(re.compile("^" + re.escape(server.base_url)))
+    tab_to(p, p.get_by_test_id("copy-short-url"))
+    p.keyboard.press("Enter")
+    expect(p.get_by_role("status").filter(has_text="Copied")).to_have_count(1)
+    assert p.evaluate("navigator.clipboard.readText()") == short.inner_text()
+
+    # Every option is reached with Tab, opened with Enter, filled by typing.
+    p.get_by_test_id("shorten-url").focus()
+    p.keyboard.type("https://example.com/keyed")
+    tab_to(p, p.get_by_text("More options"))
+    p.keyboard.press("Enter")
+    tab_to(p, p.get_by_label("Alias", exact=True))
+    p.keyboard.type("keyed-rules")
+    tab_to(p, p.get_by_text("Rules, A/B split"))
+    p.keyboard.press("Enter")
+    tab_to(p, p.get_by_label("Password", exact=True))
+    p.keyboard.type("open sesame")
+    tab_to(p, p.get_by_test_id("add-rules"))
+    p.keyboard.press("Enter")  # the new rule's first control has focus
+    p.keyboard.type("https://example.com/ios")
+    p.keyboard.press("Tab")
+    expect(p.get_by_label("Device")).to_be_focused()
+    p.keyboard.type("iPhone")  # a closed select follows typed letters
+    expect(p.get_by_label("Device")).to_have_value("ios")
+    p.keyboard.press("Shift+Tab")
+    p.keyboard.press("Enter")  # submits the form from the rule's URL
+    expect(short).to_have_text(f"{server.base_url}/keyed-rules")
+    saved = api(server, "/api/v1/links/keyed-rules")
+    assert [(rule["url"], rule["device"]) for rule in saved["rules"]] == [
+        ("https://example.com/ios", "ios")
+    ]
+    assert saved["password_protected"] is True
+    context.close()
+    assert watched.problems == []
+
+
+def test_dialogs_keep_focus_inside_close_on_escape_and_give_it_back_to_their_opener(
+    page: Watched, server: Server
+) -> None:
+    link(server, "dialog-keys")
+    p = page.page
+    p.goto(f"{server.base_url}/#/links?q=dialog-keys")
+    for opener, dialog in (
+        ("QR code for dialog-keys", "qr-dialog"),
+        ("Edit dialog-keys", "link-edit"),
+        ("Delete dialog-keys", "confirm"),
+    ):
+        button = p.get_by_role("button", name=opener)
+        tab_to(p, button)
+        p.keyboard.press("Enter")
+        expect(p.get_by_test_id(dialog)).to_be_visible()
+        for _ in range(25):
+            # Inside the dialog, or past its end in the browser's own controls (the body
+            # here), never on the page under it.
+            assert p.evaluate(
+                "document.activeElement === document.body"
+                " || document.activeElement.closest('dialog') !== null"
+            )
+            p.keyboard.press("Tab")
+        p.keyboard.press("Escape")
+        expect(p.get_by_test_id(dialog)).to_have_count(0)
+        expect(button).to_be_focused()
+    assert api(server, "/api/v1/links/dialog-keys")["is_active"] is True  # nothing happened
+
+
+def test_keyboard_only_import_of_a_csv(page: Watched, server: Server) -> None:
+    p = page.page
+    p.goto(f"{server.base_url}/#/import")
+    tab_to(p, p.get_by_test_id("import-file"))
+    with p.expect_file_chooser() as chooser:
+        p.keyboard.press("Space")
+    csv = "url,alias\nhttps://example.com/k1,keyed-import\n"
+    chooser.value.set_files(
+        files=[{"name": "k.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    tab_to(p, p.get_by_test_id("import-submit"))
+    p.keyboard.press("Enter")
+    expect(p.get_by_test_id("import-counts")).to_contain_text("1 of 1 valid rows loaded")
+    expect(p.get_by_role("status").filter(has_text="links loaded")).to_have_count(1)
+    assert api(server, "/api/v1/links/keyed-import")["url"] == "https://example.com/k1"
