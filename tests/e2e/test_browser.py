@@ -868,16 +868,37 @@ def test_jwt_mode_locally_signs_in_with_a_dev_token(
             text=True,
             check=True,
         ).stdout.strip()
+        # Signed out, every page passes axe at both widths.
+        for width in (1280, 390):
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            p = context.new_page()
+            for name, route in PAGES.items():
+                p.goto(f"{jwt_server.base_url}{route}")
+                expect(p.locator("main h1")).to_be_visible()
+                expect(p.locator("main [aria-busy='true']")).to_have_count(0)
+                assert serious_accessibility_violations(p) == [], (name, width)
+            context.close()
+        # Sign in and out with the keyboard alone.
         context = browser.new_context()
         p = context.new_page()
         p.goto(f"{jwt_server.base_url}/#/links")
         expect(p.get_by_role("alert")).to_contain_text("Sign in first")
-        p.locator("#session").get_by_role("link", name="Sign in").click()
-        p.get_by_test_id("signin-token").fill(token)
-        p.get_by_role("button", name="Sign in").click()
+        tab_to(p, p.locator("#session").get_by_role("link", name="Sign in"))
+        p.keyboard.press("Enter")
+        tab_to(p, p.get_by_test_id("signin-token"))
+        p.keyboard.insert_text(token)
+        p.keyboard.press("Tab")
+        p.keyboard.press("Enter")
         expect(p.get_by_test_id("links-total")).to_have_text("0 links")
         expect(p.locator("#session")).to_contain_text("alice")
         screenshot(p, "signed-in-jwt-1280")
+        tab_to(p, p.locator("#session").get_by_role("button", name="Sign out"))
+        p.keyboard.press("Enter")
+        expect(p).to_have_url(re.compile("#/signin$"))
+        # The header says so at once, and so does the page-wide message.
+        expect(p.locator("#session")).not_to_contain_text("alice")
+        expect(p.locator("#session").get_by_role("link", name="Sign in")).to_be_visible()
+        expect(p.get_by_role("status").filter(has_text="Signed out")).to_have_count(1)
         context.close()
 
 
