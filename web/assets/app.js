@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { accessToken, completeSignIn, signIn, signInConfigured, signOut } from "./auth.js";
 import { button } from "./components.js";
-import { clearStatus, h } from "./dom.js";
+import { announce, clearStatus, h } from "./dom.js";
 import { currentRoute } from "./router.js";
 import { dashboardPage } from "./pages/dashboard.js";
 import { importPage } from "./pages/importer.js";
@@ -88,6 +88,18 @@ function route() {
   return rendered;
 }
 
+// A pasted token's sign-out: the header says so at once, then the sign-in page, whose
+// arrival clears messages, says "Signed out" (the message follows the page change).
+function signOutHere() {
+  signOut();
+  renderSession();
+  if (window.location.hash === "#/signin") announce("Signed out");
+  else {
+    window.addEventListener("hashchange", () => announce("Signed out"), { once: true });
+    window.location.hash = "#/signin";
+  }
+}
+
 async function renderSession() {
   const holder = document.getElementById("session");
   if (signInConfigured()) {
@@ -96,7 +108,7 @@ async function renderSession() {
   }
   try {
     const { data } = await api("/api/v1/users/me");
-    const out = data.auth_mode === "jwt" ? button("Sign out", () => { signOut(); window.location.hash = "#/signin"; }) : null;
+    const out = data.auth_mode === "jwt" ? button("Sign out", signOutHere) : null;
     holder.replaceChildren(...[h("span", { class: "muted who" }, data.auth_mode === "none" ? "local mode" : data.sub), out].filter(Boolean));
   } catch (error) {
     if (error.status === 401) holder.replaceChildren(h("a", { class: "btn btn-primary", href: "#/signin" }, "Sign in"));
