@@ -117,6 +117,18 @@ def test_at_least_the_shown_number_of_deliveries_is_kept(repo: WebhookRepository
     assert [d.event_id for d in kept] == [f"e{n}" for n in range(DELIVERIES_SHOWN + 4, 4, -1)]
 
 
+def test_an_attempt_keeps_its_body_and_the_attempt_it_sent_again(repo: WebhookRepository) -> None:
+    hook = make("alice")
+    repo.add(hook)
+    body = '{"type":"LinkCreated","data":{"title":"caf\u00e9 \u2603"}}' + " " * 9_000
+    first = replace(attempt(hook, 1, ok=False), payload=body)
+    again = replace(attempt(hook, 2), payload=body, redelivery_of=first.delivery_id)
+    repo.record_delivery(first)
+    repo.record_delivery(again)
+    assert repo.deliveries(hook.webhook_id, 10) == [again, first]
+    assert (again.redeliverable, attempt(hook, 3).redeliverable) == (True, False)
+
+
 def test_replacing_the_secrets_keeps_the_rest_and_only_for_the_owner(
     repo: WebhookRepository,
 ) -> None:
@@ -171,4 +183,42 @@ def test_a_sqlite_file_from_before_secret_rotation_gets_the_columns(tmp_path: An
     new = rotated(hook, T0)
     assert repo.replace_secrets(new) is True
     assert repo.list("alice") == [new]
+    db.close()
+
+
+def test_a_sqlite_file_from_before_redelivery_gets_the_columns(tmp_path: Any) -> None:
+    """Its attempts read back without a body (not redeliverable); new ones keep theirs."""
+    from shortstack.adapters.sqlite.db import SqliteDatabase
+    from shortstack.adapters.sqlite.webhooks import SqliteWebhookRepository
+
+    hook = make("alice")
+    old = attempt(hook, 1, ok=False)
+    db = SqliteDatabase(tmp_path / "old.sqlite3")
+    conn = db.connection()
+    conn.execute(
+        "CREATE TABLE webhook_deliveries (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " webhook_id TEXT NOT NULL, delivery_id TEXT NOT NULL, message_id TEXT NOT NULL,"
+        " event_type TEXT NOT NULL, event_id TEXT NOT NULL, attempted_at TEXT NOT NULL,"
+        " ok INTEGER NOT NULL, status_code INTEGER, error TEXT, duration_ms INTEGER NOT NULL)"
+    )
+    conn.execute(
+        "INSERT INTO webhook_deliveries (webhook_id, delivery_id, message_id, event_type,"
+        " event_id, attempted_at, ok, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 12)",
+        (
+            hook.webhook_id,
+            old.delivery_id,
+            old.message_id,
+            "LinkCreated",
+            "e1",
+            T0.isoformat(),
+            old.error,
+        ),
+    )
+    conn.commit()
+    repo = SqliteWebhookRepository(db)
+    repo.add(hook)
+    assert repo.deliveries(hook.webhook_id, 10) == [replace(old, attempted_at=T0)]
+    new = replace(attempt(hook, 2), payload="{}", redelivery_of=old.delivery_id)
+    repo.record_delivery(new)
+    assert [d.redeliverable for d in repo.deliveries(hook.webhook_id, 10)] == [True, False]
     db.close()

@@ -780,7 +780,12 @@ def test_webhooks_page_adds_a_receiver_shows_its_deliveries_and_deletes_it(
         expect(table.locator("tr", has_text="failed")).to_contain_text(
             "the receiver answered 503 Service Unavailable: it failed while handling the delivery"
         )
-        receiver.status = 204
+        receiver.status = 204  # fixed: the failed attempt is sent again from its row
+        table.locator("tr", has_text="failed").get_by_test_id("webhook-redeliver").click()
+        again = table.locator("tr", has_text="WebhookTest (sent again)")
+        expect(again).to_contain_text("delivered")
+        expect(again.get_by_test_id("webhook-redeliver")).to_have_count(0)
+        assert receiver.requests[-1].body == receiver.requests[-2].body
         first = secret.inner_text()
         row.get_by_test_id("webhook-rotate").click()
         p.get_by_test_id("confirm").get_by_role("button", name="New secret").click()

@@ -6,7 +6,7 @@ import ipaddress
 import json
 import ssl
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,8 +20,11 @@ from shortstack.domain.visits import Click
 from shortstack.domain.webhook_failures import HostNotFound, NotHttp
 from shortstack.domain.webhooks import (
     MAX_WEBHOOKS_PER_OWNER,
+    PAYLOAD_KEPT_MAX,
     PREVIOUS_SECRET_KEPT,
     Delivery,
+    DeliveryNotFound,
+    NotRedeliverable,
     RefusedAddress,
     TooManyWebhooks,
     WebhookNotFound,
@@ -242,15 +245,21 @@ def test_a_delivery_is_signed_and_verifies_with_the_secret(
     assert (delivery.ok, delivery.status_code, delivery.error) == (True, 200, None)
 
 
-def test_after_a_rotation_both_secrets_verify_for_a_day_then_only_the_new_one(
-    transport: ScriptedTransport,
-) -> None:
+def with_a_clock(transport: ScriptedTransport) -> tuple[Container, list[datetime]]:
+    """A deployed mode's container whose clock reads `clock[0]`, set by the test."""
     clock = [utc_now()]
     container = bootstrap(
         settings_for("memory", Path("/nonexistent"), webhooks_refuse_private_addresses=True),
         webhook_transport=transport,
         clock=lambda: clock[0],
     )
+    return container, clock
+
+
+def test_after_a_rotation_both_secrets_verify_for_a_day_then_only_the_new_one(
+    transport: ScriptedTransport,
+) -> None:
+    container, clock = with_a_clock(transport)
     old = container.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
     new = container.webhooks.rotate_secret("alice", old.webhook_id)
     assert new.secret != old.secret
@@ -269,6 +278,57 @@ def test_after_a_rotation_both_secrets_verify_for_a_day_then_only_the_new_one(
     signed_at = datetime.fromtimestamp(int(headers["webhook-timestamp"]), UTC)
     by_new = Verifier(new.secret).sign(headers["webhook-id"], signed_at, body.decode())
     assert headers["webhook-signature"] == by_new
+
+
+def test_a_failed_delivery_is_sent_again_on_asking_signed_anew_and_linked_to_the_first(
+    transport: ScriptedTransport,
+) -> None:
+    container, clock = with_a_clock(transport)
+    hook = container.webhooks.create("alice", RECEIVER, ["LinkCreated"])
+    event = events.link_created("abc1234", "alice", "https://example.com/", None, clock[0])
+    transport.status = 503
+    with pytest.raises(WebhookDeliveryFailed):
+        container.events.handle(event)
+    [first] = container.webhooks.deliveries("alice", hook.webhook_id)
+    transport.status = 200
+    clock[0] += timedelta(minutes=10)
+    rotated = container.webhooks.rotate_secret("alice", hook.webhook_id)
+    again = container.webhooks.redeliver("alice", hook.webhook_id, first.delivery_id)
+    assert (again.ok, again.status_code, again.redelivery_of) == (True, 200, first.delivery_id)
+    assert (again.event_id, again.message_id) == (first.event_id, first.message_id)
+    (_, _, sent_first, body_first), (_, _, headers, body) = transport.posts
+    assert body == body_first  # the same event, timestamp and all
+    assert headers["webhook-id"] == sent_first["webhook-id"]  # which receivers dedupe on
+    assert int(headers["webhook-timestamp"]) - int(sent_first["webhook-timestamp"]) == 600
+    signed_at = datetime.fromtimestamp(int(headers["webhook-timestamp"]), UTC)
+    for secret in (rotated.secret, hook.secret):  # signed anew, by the secrets of now
+        assert Verifier(secret).sign(headers["webhook-id"], signed_at, body.decode()) in (
+            headers["webhook-signature"].split(" ")
+        )
+    shown = container.webhooks.deliveries("alice", hook.webhook_id)
+    assert [d.delivery_id for d in shown] == [again.delivery_id, first.delivery_id]
+    # A redelivery that fails raises nothing: it is answered, and can be asked again.
+    transport.status = 500
+    failed_again = container.webhooks.redeliver("alice", hook.webhook_id, again.delivery_id)
+    assert (failed_again.ok, failed_again.redelivery_of) == (False, again.delivery_id)
+
+
+def test_only_a_kept_attempt_of_the_owners_own_webhook_is_sent_again(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated"])
+    huge = {"owner": "alice", "short_id": "big", "title": "x" * PAYLOAD_KEPT_MAX}
+    jwt_like.events.handle(events.Event(events.SOURCE_LINKS, "LinkCreated", huge, utc_now()))
+    [big] = jwt_like.webhooks.deliveries("alice", hook.webhook_id)
+    assert (big.ok, big.payload) == (True, None)
+    with pytest.raises(NotRedeliverable):
+        jwt_like.webhooks.redeliver("alice", hook.webhook_id, big.delivery_id)
+    with pytest.raises(DeliveryNotFound):
+        jwt_like.webhooks.redeliver("alice", hook.webhook_id, "nope")
+    sent = jwt_like.webhooks.send_test("alice", hook.webhook_id)
+    with pytest.raises(WebhookNotFound):
+        jwt_like.webhooks.redeliver("bob", hook.webhook_id, sent.delivery_id)
+    assert len(transport.posts) == 2
 
 
 def test_a_test_event_is_signed_recorded_and_reports_a_failure_without_raising(

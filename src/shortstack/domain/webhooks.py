@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from shortstack.domain.errors import Conflict, InvalidInput, NotFound, UnsafeUrl
+from shortstack.domain.errors import Conflict, Gone, InvalidInput, NotFound, UnsafeUrl
 from shortstack.domain.hosts import canonical_host
 
 EVENT_TYPES = ("LinkClicked", "LinkCreated", "LinkUpdated", "LinkDeleted", "ImportFinished")
@@ -31,6 +31,8 @@ URL_MAX_LENGTH = 2048
 MAX_WEBHOOKS_PER_OWNER = 10
 # What GET .../deliveries shows; older attempts are forgotten.
 DELIVERIES_SHOWN = 50
+# The largest body kept with an attempt for a redelivery (a link's event is far smaller).
+PAYLOAD_KEPT_MAX = 16_384
 # How long a rotated-out secret still signs, beside the new one: a day to deploy the new one.
 PREVIOUS_SECRET_KEPT = timedelta(hours=24)
 
@@ -77,11 +79,34 @@ class Delivery:
     status_code: int | None  # the receiver's answer; None when none came
     error: str | None
     duration_ms: int
+    # The body sent, kept to send it again (redeliver); None when over PAYLOAD_KEPT_MAX or
+    # recorded by a version that did not keep it.
+    payload: str | None = None
+    # The attempt this one sent again on its owner's asking; None for the queue's own.
+    redelivery_of: str | None = None
+
+    @property
+    def redeliverable(self) -> bool:
+        return self.payload is not None
 
 
 class WebhookNotFound(NotFound):
     def __init__(self, webhook_id: str) -> None:
         super().__init__(f"webhook {webhook_id!r} not found")
+
+
+class DeliveryNotFound(NotFound):
+    def __init__(self, delivery_id: str) -> None:
+        super().__init__(
+            f"delivery {delivery_id!r} not found among the webhook's latest {DELIVERIES_SHOWN}"
+        )
+
+
+class NotRedeliverable(Gone):
+    def __init__(self, delivery_id: str) -> None:
+        super().__init__(
+            f"delivery {delivery_id!r} cannot be sent again: its event was not kept with it"
+        )
 
 
 class TooManyWebhooks(Conflict):

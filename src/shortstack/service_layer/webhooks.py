@@ -43,10 +43,13 @@ from shortstack.domain.webhooks import (
     DELIVERIES_SHOWN,
     EVENT_TYPES,
     MAX_WEBHOOKS_PER_OWNER,
+    PAYLOAD_KEPT_MAX,
     TEST_EVENT,
     TEST_SOURCE,
     Delivery,
+    DeliveryNotFound,
     IPAddress,
+    NotRedeliverable,
     RefusedAddress,
     TooManyWebhooks,
     Webhook,
@@ -172,7 +175,20 @@ class WebhooksService:
         detail = {"webhook_id": hook.webhook_id, "owner": owner}
         event = Event(TEST_SOURCE, TEST_EVENT, detail, self.clock())
         deadline = time.monotonic() + self.budget_s
-        return self._note(self._attempt(hook, event, _payload(event), deadline))
+        return self._note(self._attempt(hook, _Message.of(event), deadline))
+
+    def redeliver(self, owner: str, webhook_id: str, delivery_id: str) -> Delivery:
+        """Send a recorded attempt's event again now, signed anew, to the subscription's
+        current URL; the new attempt names the one it repeats and is never retried."""
+        hook = self.get(owner, webhook_id)
+        shown = self.webhooks.deliveries(webhook_id, DELIVERIES_SHOWN)
+        first = next((d for d in shown if d.delivery_id == delivery_id), None)
+        if first is None:
+            raise DeliveryNotFound(delivery_id)
+        if first.payload is None:
+            raise NotRedeliverable(delivery_id)
+        again = _Message(first.event_type, first.event_id, first.payload, first.delivery_id)
+        return self._note(self._attempt(hook, again, time.monotonic() + self.budget_s))
 
     def deliveries(self, owner: str, webhook_id: str) -> builtins.list[Delivery]:
         """The subscription's latest attempts, newest first (404 for another owner's)."""
@@ -200,7 +216,7 @@ class WebhooksService:
         named = isinstance(event.detail.get("owner"), str)
         if not named and not self._clicked_link_is_theirs(event, owner):
             return
-        body = _payload(event)
+        message = _Message.of(event)
         budget = min(self.budget_s, self.runtime.time_left() - INVOCATION_MARGIN_S)
         now = time.monotonic()
         deadline = now + budget
@@ -210,7 +226,7 @@ class WebhooksService:
             if (until := self._resting.get(hook.webhook_id, now)) > now
         }
         live = [hook for hook in targets if hook.webhook_id not in resting]
-        sent = [self._note(d) for d in self._attempt_each(live, event, body, deadline)]
+        sent = [self._note(d) for d in self._attempt_each(live, message, deadline)]
         failures = [delivery.error for delivery in sent if not delivery.ok]
         if failures:
             raise WebhookDeliveryFailed(
@@ -244,7 +260,7 @@ class WebhooksService:
         return link is not None and link.owner == owner and link.created_at <= event.time
 
     def _attempt_each(
-        self, hooks: builtins.list[Webhook], event: Event, body: str, deadline: float
+        self, hooks: builtins.list[Webhook], message: _Message, deadline: float
     ) -> builtins.list[Delivery]:
         """One attempt per subscription, side by side: each may take the whole budget.
 
@@ -255,16 +271,18 @@ class WebhooksService:
         deliveries queue before these and spend their budget.
         """
         if len(hooks) < 2:
-            return [self._attempt(hook, event, body, deadline) for hook in hooks]
+            return [self._attempt(hook, message, deadline) for hook in hooks]
         pool: ThreadPoolExecutor | None = getattr(self._senders, "pool", None)
         if pool is None:
             pool = ThreadPoolExecutor(MAX_WEBHOOKS_PER_OWNER, thread_name_prefix="webhook")
             self._senders.pool = pool
-        return list(pool.map(lambda hook: self._attempt(hook, event, body, deadline), hooks))
+        return list(pool.map(lambda hook: self._attempt(hook, message, deadline), hooks))
 
-    def _attempt(self, hook: Webhook, event: Event, body: str, deadline: float) -> Delivery:
+    def _attempt(self, hook: Webhook, message: _Message, deadline: float) -> Delivery:
         now = self.clock()
-        message_id = f"msg_{event.id}_{hook.webhook_id}"
+        body = message.body
+        # The same on every attempt of one event, a redelivery's included (receivers dedupe).
+        message_id = f"msg_{message.event_id}_{hook.webhook_id}"
         started = time.monotonic()
         status: int | None = None
         error: str | None = None
@@ -299,13 +317,15 @@ class WebhooksService:
             webhook_id=hook.webhook_id,
             delivery_id=uuid.uuid4().hex,
             message_id=message_id,
-            event_type=event.detail_type,
-            event_id=event.id,
+            event_type=message.event_type,
+            event_id=message.event_id,
             attempted_at=now,
             ok=error is None,
             status_code=status,
             error=error,
             duration_ms=round((time.monotonic() - started) * 1000),
+            payload=body if len(body) <= PAYLOAD_KEPT_MAX else None,
+            redelivery_of=message.redelivery_of,
         )
         return delivery
 
@@ -347,6 +367,20 @@ class WebhooksService:
                     bad[0],
                 )
         return addresses[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """What one delivery sends: an event's body, or a recorded attempt's sent again."""
+
+    event_type: str
+    event_id: str
+    body: str
+    redelivery_of: str | None = None
+
+    @classmethod
+    def of(cls, event: Event) -> _Message:
+        return cls(event.detail_type, event.id, _payload(event))
 
 
 def _payload(event: Event) -> str:

@@ -1,6 +1,6 @@
 // Signed webhooks: add a receiver (its signing secret is shown once), list, send one a test
 // event, give one a new secret (the old one signs too for a day), revoke, and the latest
-// delivery attempts of one. The server checks the URL; its refusals come back as
+// delivery attempts of one, a failed one with a Redeliver button. The server checks the URL; its refusals come back as
 // field errors through errors.js like every form's.
 import { api } from "../api.js";
 import {
@@ -116,6 +116,19 @@ async function listWebhooks(holder, deliveries, revealed, refresh) {
   }
 }
 
+// Sends a failed attempt's event again now, signed anew; the answer is a new attempt linked
+// to that one, shown at the top of the refreshed list.
+async function redeliver(holder, webhook, delivery) {
+  try {
+    const { data } = await api(`/api/v1/webhooks/${encodeURIComponent(webhook.webhook_id)}/deliveries/${encodeURIComponent(delivery.delivery_id)}/redeliver`, { method: "POST" });
+    announce(data.ok ? `${data.event_type} sent again to ${webhook.url} (it answered ${data.status_code})`
+      : `${data.event_type} sent again to ${webhook.url} failed: ${answerOf(data)}`, { tone: data.ok ? "info" : "error" });
+    await showDeliveries(holder, webhook);
+  } catch (error) {
+    announce(generalSentence(error), { tone: "error" });
+  }
+}
+
 // A failure's error is a sentence (what happened, what to check) that names the status code.
 function answerOf(delivery) {
   return delivery.error || (delivery.status_code === null ? "no answer" : String(delivery.status_code));
@@ -131,10 +144,12 @@ async function showDeliveries(holder, webhook) {
         caption: "Delivery attempts, newest first", testid: "deliveries-table", rows: data, empty: "Nothing sent yet.",
         columns: [
           { label: "When", cell: (d) => dateText(d.attempted_at, { withTime: true }) },
-          { label: "Event", cell: (d) => d.event_type },
+          { label: "Event", cell: (d) => (d.redelivery_of ? `${d.event_type} (sent again)` : d.event_type) },
           { label: "Outcome", cell: (d) => (d.ok ? badge("delivered", "good") : badge("failed", "warn")) },
           { label: "Answer", cell: (d) => (d.ok ? String(d.status_code) : answerOf(d)) },
           { label: "Took", cell: (d) => `${d.duration_ms} ms` },
+          { label: "Actions", class: "col-actions", cell: (d) => (d.ok || !d.redeliverable ? "" :
+            button("Redeliver", () => redeliver(holder, webhook, d), { "data-testid": "webhook-redeliver", "aria-label": `Send the ${d.event_type} event of ${dateText(d.attempted_at, { withTime: true }).textContent} again` })) },
         ],
       })));
   } catch (error) {

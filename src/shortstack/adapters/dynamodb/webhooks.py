@@ -56,6 +56,8 @@ def _to_delivery(item: dict[str, Any]) -> Delivery:
         status_code=int(status) if status is not None else None,
         error=item.get("error"),
         duration_ms=int(item["duration_ms"]),
+        payload=item.get("payload"),
+        redelivery_of=item.get("redelivery_of"),
     )
 
 
@@ -137,6 +139,8 @@ class DynamoDBWebhookRepository:
             "status_code": delivery.status_code,
             "error": delivery.error,
             "duration_ms": delivery.duration_ms,
+            "payload": delivery.payload,
+            "redelivery_of": delivery.redelivery_of,
             keys.TTL_ATTRIBUTE: int((delivery.attempted_at + DELIVERY_RETENTION).timestamp()),
         }
         self._client.put_item(TableName=self._table, Item=to_attributes(record))

@@ -42,12 +42,16 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     ok           INTEGER NOT NULL,
     status_code  INTEGER,
     error        TEXT,
-    duration_ms  INTEGER NOT NULL
+    duration_ms  INTEGER NOT NULL,
+    payload      TEXT,
+    redelivery_of TEXT
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, seq);
 """
 # Made by a version without secret rotation: the columns it lacks.
 ROTATION_COLUMNS = (("previous_secret", "TEXT"), ("previous_until", "TEXT"))
+# Made by a version without redelivery: the columns it lacks (its attempts have no payload).
+REDELIVERY_COLUMNS = (("payload", "TEXT"), ("redelivery_of", "TEXT"))
 CLICKS = "LinkClicked"
 SUBSCRIBERS_REREAD_S = 2.0
 
@@ -77,6 +81,8 @@ def _to_delivery(row: sqlite3.Row) -> Delivery:
         status_code=row["status_code"],
         error=row["error"],
         duration_ms=row["duration_ms"],
+        payload=row["payload"],
+        redelivery_of=row["redelivery_of"],
     )
 
 
@@ -85,6 +91,7 @@ class SqliteWebhookRepository:
         self._db = db
         db.ensure_schema("webhooks", SCHEMA)
         db.add_missing_columns("webhooks", ROTATION_COLUMNS)
+        db.add_missing_columns("webhook_deliveries", REDELIVERY_COLUMNS)
         self._subscribers: frozenset[str] | None = None
         self._subscribers_until = 0.0
         self._changes = 0  # subscriptions added or revoked by this process
@@ -187,8 +194,8 @@ class SqliteWebhookRepository:
         with self._db.transaction() as conn:
             conn.execute(
                 "INSERT INTO webhook_deliveries (webhook_id, delivery_id, message_id, event_type,"
-                " event_id, attempted_at, ok, status_code, error, duration_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " event_id, attempted_at, ok, status_code, error, duration_ms, payload,"
+                " redelivery_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     delivery.webhook_id,
                     delivery.delivery_id,
@@ -200,6 +207,8 @@ class SqliteWebhookRepository:
                     delivery.status_code,
                     delivery.error,
                     delivery.duration_ms,
+                    delivery.payload,
+                    delivery.redelivery_of,
                 ),
             )
             # Only the latest attempts are ever shown: older ones go as new ones come.

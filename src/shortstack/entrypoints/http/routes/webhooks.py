@@ -1,4 +1,5 @@
-"""Signed webhooks: /api/v1/webhooks, the subscriptions, their secrets, tests and deliveries."""
+"""Signed webhooks: /api/v1/webhooks, the subscriptions, their secrets, tests and deliveries
+(and the sending again of one)."""
 
 from __future__ import annotations
 
@@ -114,3 +115,24 @@ async def list_deliveries(
 ) -> list[DeliveryPublic]:
     """The latest delivery attempts (up to 50), newest first, with their outcome."""
     return [DeliveryPublic.of(d) for d in webhooks.deliveries(caller.sub, webhook_id)]
+
+
+@router.post(
+    "/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    response_model=DeliveryPublic,
+    responses={
+        404: {
+            "model": ErrorBody,
+            "description": "no such webhook (or another's), or no such delivery among its "
+            "latest 50",
+        },
+        410: {"model": ErrorBody, "description": "the delivery's event was not kept"},
+    },
+)
+def redeliver(
+    webhook_id: str, delivery_id: str, caller: CallerDep, webhooks: WebhooksDep
+) -> DeliveryPublic:
+    """Send a delivery's event again now, signed anew, to the webhook's current URL; the new
+    attempt (answered, and in the deliveries) names the first. Never retried by the queue."""
+    # A plain def, like the test: the attempt may wait WEBHOOK_TIMEOUT_S.
+    return DeliveryPublic.of(webhooks.redeliver(caller.sub, webhook_id, delivery_id))

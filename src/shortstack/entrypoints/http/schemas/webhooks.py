@@ -108,8 +108,19 @@ class DeliveryPublic(BaseModel):
     attempted_at: datetime
     ok: bool
     status_code: int | None = Field(description="the receiver's answer; null: none came")
-    error: str | None
+    error: str | None = Field(
+        description="why the attempt failed, in a sentence (what happened, what to check); "
+        "null when it was delivered"
+    )
     duration_ms: int
+    redeliverable: bool = Field(
+        description="whether POST .../deliveries/{delivery_id}/redeliver can send its event "
+        "again (its body is kept with the attempt)"
+    )
+    redelivery_of: str | None = Field(
+        description="the delivery_id this attempt sent again on its owner's asking; null for "
+        "the queue's own attempts"
+    )
 
     @field_serializer("attempted_at")
     def _iso(self, value: datetime) -> str:
@@ -127,4 +138,6 @@ class DeliveryPublic(BaseModel):
             status_code=delivery.status_code,
             error=delivery.error,
             duration_ms=delivery.duration_ms,
+            redeliverable=delivery.redeliverable,
+            redelivery_of=delivery.redelivery_of,
         )
