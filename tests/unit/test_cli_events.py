@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from shortstack.bootstrap import bootstrap
+from shortstack.entrypoints import cli_events
 from shortstack.entrypoints.cli import main
 from tests.conftest import TABLE_NAME, dispatcher_for, settings_for
 
@@ -143,6 +144,77 @@ def test_dlq_on_aws_lists_and_replays_a_letter_it_cannot_read_next_to_the_others
     assert main(["dlq", "replay", "--all"]) == 0
     assert "replayed 1" in capsys.readouterr().out
     assert sqs.receive_message(QueueUrl=dlq).get("Messages", []) == []
+
+
+def test_dlq_on_aws_says_plainly_that_no_letter_has_the_id_it_was_given(
+    aws_queues: tuple[Any, str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sqs, queue, dlq = aws_queues
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(LETTER))
+    assert main(["dlq", "replay", "no-such-letter"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "shortstack: no dead letter has the id 'no-such-letter'" in captured.err
+    assert sqs.receive_message(QueueUrl=queue).get("Messages", []) == []
+
+
+BATCH = {
+    "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 6},
+    "DDBStreamBatchInfo": {
+        "streamArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026-11-20",
+        "shardId": "shardId-00000001700000000000-0badc0de",
+        "startSequenceNumber": "100000000000000000001",
+        "endSequenceNumber": "100000000000000000009",
+        "batchSize": 3,
+    },
+}
+
+
+def test_a_stream_batch_that_fails_again_is_said_to_stay_not_to_be_missing(
+    aws_queues: tuple[Any, str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sqs, _, dlq = aws_queues
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(BATCH))
+    monkeypatch.setattr(
+        cli_events, "_stream_replayer", lambda *_: lambda batch: [batch.first]
+    )  # every record of the batch fails again
+    assert main(["dlq", "list", "--json"]) == 0
+    [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main(["dlq", "replay", row["id"]]) == 1
+    err = capsys.readouterr().err
+    assert "no dead letter has the id" not in err
+    assert f"{row['id']} stays a dead letter" in err
+
+
+@pytest.mark.parametrize(
+    ("body", "attributes", "attempts"),
+    [
+        # What EventBridge's rule target sends after its retries says how many it made.
+        (LETTER, {"RETRY_ATTEMPTS": {"DataType": "String", "StringValue": "185"}}, 186),
+        # Lambda's on-failure destination says how often it invoked on the batch.
+        (BATCH, {}, 6),
+        # The queue's redrive says nothing of the receives before it: no count is shown.
+        (LETTER, {}, None),
+    ],
+)
+def test_dlq_on_aws_lists_the_attempts_before_the_dlq_which_listing_does_not_raise(
+    aws_queues: tuple[Any, str, str],
+    capsys: pytest.CaptureFixture[str],
+    body: dict[str, Any],
+    attributes: dict[str, Any],
+    attempts: int | None,
+) -> None:
+    # The DLQ's own ApproximateReceiveCount counts its receives: every list raised it.
+    sqs, _, dlq = aws_queues
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(body), MessageAttributes=attributes)
+    for _ in range(3):
+        assert main(["dlq", "list", "--json"]) == 0
+        [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert row["attempts"] == attempts
+    assert main(["dlq", "list"]) == 0
+    assert f" x{attempts if attempts is not None else '?'} " in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

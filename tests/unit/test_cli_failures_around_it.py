@@ -133,6 +133,7 @@ def test_replaying_a_dead_letter_that_is_not_there_says_so(
     captured = capsys.readouterr()
     assert "shortstack: no dead letter has the id 'no-such-letter'" in captured.err
     assert "shortstack dlq list" in captured.err  # where the ids are
+    assert captured.out == ""  # not "replayed 0 dead letter(s)", as if there were one
 
 
 @pytest.mark.parametrize(
