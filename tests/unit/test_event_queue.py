@@ -11,6 +11,7 @@ import pytest
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.event_queue import RetryPolicy, SqliteEventQueue
 from shortstack.domain import events
+from shortstack.domain.errors import DeadLetterNotFound
 from shortstack.domain.events import Event
 from shortstack.entrypoints.local_events import LocalEventDispatcher
 from shortstack.service_layer.events import EventConsumer, NoIdempotency
@@ -107,7 +108,8 @@ def test_replay_returns_letters_with_fresh_attempts_and_purge_empties(
     assert queue.replay(replayed.id) == 1
     [message] = queue.receive()
     assert (message.event, message.attempt) == (replayed, 1)
-    assert queue.replay("no-such-id") == 0
+    with pytest.raises(DeadLetterNotFound):
+        queue.replay("no-such-id")
     assert queue.purge_dead_letters() == 1
     assert queue.dead_letters() == []
 

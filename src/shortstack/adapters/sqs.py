@@ -12,6 +12,12 @@ holds two kinds of letter:
   stream and re-processes it; the letter is deleted only when nothing failed again.
 Anything else (a message the events consumer could not read either, moved here as it
 came) is listed under its SQS message id with the reason, and replayed like an event.
+
+A letter's `attempts` are those made before it reached the DLQ, as the letter records
+them: EventBridge's RETRY_ATTEMPTS message attribute plus the first try, or the batch's
+approximateInvokeCount; None for what the queue's redrive moved (after maxReceiveCount
+receives), which keeps no count of its own. Not the DLQ's ApproximateReceiveCount: it
+counts the DLQ's own receives, and every list is one.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shortstack.adapters.eventbridge.publisher import event_from_eventbridge
+from shortstack.domain.errors import DeadLetterNotFound
 from shortstack.domain.events import Event
 
 if TYPE_CHECKING:
@@ -42,7 +49,7 @@ _log = logging.getLogger("shortstack.events")
 @dataclass(frozen=True, slots=True)
 class SqsDeadLetter:
     event: Event
-    attempts: int
+    attempts: int | None
     first_received: datetime | None
     receipt_handle: str
 
@@ -85,7 +92,7 @@ class StreamBatch:
 @dataclass(frozen=True, slots=True)
 class StreamBatchLetter:
     batch: StreamBatch
-    attempts: int
+    attempts: int | None
     first_received: datetime | None
     receipt_handle: str
 
@@ -102,7 +109,7 @@ class UnreadableLetter:
     message_id: str
     body: str
     reason: str
-    attempts: int
+    attempts: int | None
     first_received: datetime | None
     receipt_handle: str
 
@@ -148,6 +155,7 @@ class SqsDeadLetters:
                 VisibilityTimeout=LIST_VISIBILITY_S,
                 WaitTimeSeconds=LIST_WAIT_S,
                 AttributeNames=["All"],
+                MessageAttributeNames=["All"],
             ).get("Messages", [])
             if not batch:
                 break
@@ -172,6 +180,7 @@ class SqsDeadLetters:
 
         An event goes back to the events queue; a stream batch is read back from the
         stream and re-processed, and stays a letter if any of its records fails again.
+        DeadLetterNotFound when no letter has the id given.
         """
         found = self._receive_all(10_000)
         moved, kept = 0, []
@@ -197,6 +206,8 @@ class SqsDeadLetters:
             self._sqs.delete_message(QueueUrl=self._dlq, ReceiptHandle=message["ReceiptHandle"])
             moved += 1
         self._release(kept)
+        if letter_id is not None and all(letter.id != letter_id for _, letter in found):
+            raise DeadLetterNotFound(letter_id)
         return moved
 
     def purge_dead_letters(self) -> int:
@@ -211,19 +222,29 @@ def _letter(message: MessageTypeDef) -> Letter:
     attributes = message.get("Attributes", {})
     first = attributes.get("ApproximateFirstReceiveTimestamp")
     received = datetime.fromtimestamp(int(first) / 1000, UTC) if first else None
-    attempts = int(attributes.get("ApproximateReceiveCount", 0))
     handle = message["ReceiptHandle"]
     try:
         body = json.loads(message["Body"])
         if "DDBStreamBatchInfo" in body:
-            return StreamBatchLetter(StreamBatch.of(body), attempts, received, handle)
+            invoked = _count((body.get("requestContext") or {}).get("approximateInvokeCount"))
+            return StreamBatchLetter(StreamBatch.of(body), invoked, received, handle)
+        retries = message.get("MessageAttributes", {}).get("RETRY_ATTEMPTS")
+        retried = _count(retries.get("StringValue")) if retries else None
+        attempts = retried + 1 if retried is not None else None
         return SqsDeadLetter(event_from_eventbridge(body), attempts, received, handle)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # One odd letter must not hide the others from `list` or stop `replay --all`.
         reason = f"{type(exc).__name__}: {exc}"
         return UnreadableLetter(
-            message["MessageId"], message["Body"], reason, attempts, received, handle
+            message["MessageId"], message["Body"], reason, None, received, handle
         )
+
+
+def _count(value: object) -> int | None:
+    """A count a letter records (a number, or its digits), or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 def approximate_depth(client: SQSClient, queue_url: str) -> int:

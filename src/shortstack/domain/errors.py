@@ -153,6 +153,11 @@ class ImportAlreadyUploaded(Conflict):
         super().__init__(f"import {import_id!r} takes no more files (it is {status})")
 
 
+class DeadLetterNotFound(NotFound):
+    def __init__(self, letter_id: str) -> None:
+        super().__init__(f"no dead letter has the id {letter_id!r}")
+
+
 class TooLarge(DomainError):
     """A body or file over the size its destination accepts."""
 

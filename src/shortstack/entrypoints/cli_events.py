@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from shortstack.config import Settings
 from shortstack.domain.clock import to_iso, utc_now
+from shortstack.domain.errors import DeadLetterNotFound
 from shortstack.domain.events import Event
 from shortstack.entrypoints.cli_data import command_settings
 from shortstack.entrypoints.cli_options import non_empty
@@ -172,18 +173,19 @@ def run_dlq(args: argparse.Namespace) -> int:
                     print(json.dumps(row))
                 else:
                     error = (row["last_error"] or "")[:110]
-                    print(f"{row['id']}  {row['detail_type']:<14} x{row['attempts']}  {error}")
+                    attempts = "?" if row["attempts"] is None else row["attempts"]
+                    print(f"{row['id']}  {row['detail_type']:<14} x{attempts}  {error}")
             if not args.json:
                 print(f"{len(letters)} dead letter(s)")
         elif args.action == "replay":
-            moved = store.replay(None if args.all else args.event_id)
+            try:
+                moved = store.replay(None if args.all else args.event_id)
+            except DeadLetterNotFound as exc:
+                print(f"shortstack: {exc} (`shortstack dlq list` shows them)", file=sys.stderr)
+                return 1
             print(f"replayed {moved} dead letter(s)")
             if not moved and not args.all:
-                print(
-                    f"shortstack: no dead letter has the id {args.event_id!r} "
-                    "(`shortstack dlq list` shows them)",
-                    file=sys.stderr,
-                )
+                print(f"shortstack: {args.event_id} stays a dead letter", file=sys.stderr)
                 return 1
         else:
             print(f"purged {store.purge_dead_letters()} dead letter(s)")

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.domain.clock import Clock, from_iso, to_iso, utc_now
+from shortstack.domain.errors import DeadLetterNotFound
 from shortstack.domain.events import Event
 
 SCHEMA = """
@@ -237,7 +238,8 @@ class SqliteEventQueue:
         ]
 
     def replay(self, event_id: str | None = None) -> int:
-        """Move dead letters (one event id, or all) back to the queue with fresh attempts."""
+        """Move dead letters (one event id, or all) back to the queue with fresh attempts;
+        DeadLetterNotFound when no letter has the id given."""
         # "?1 IS NULL" selects every letter when no id is given: one statement for both cases.
         now = to_iso(self._clock())
         with self._db.transaction() as conn:
@@ -250,6 +252,8 @@ class SqliteEventQueue:
             conn.execute(
                 "DELETE FROM event_dead_letters WHERE ?1 IS NULL OR event_id = ?1", (event_id,)
             )
+        if not moved and event_id is not None:
+            raise DeadLetterNotFound(event_id)
         if moved:
             self._notify()
         return moved
