@@ -7,6 +7,7 @@ map in the same change.
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 from pathlib import Path
@@ -226,4 +227,24 @@ def test_every_module_beside_the_packages_is_in_the_readme_layout() -> None:
     assert unlisted == [], (
         "modules missing from the layout block in README.md; add a line for each, under "
         "its folder, saying what it holds:\n" + "\n".join(unlisted)
+    )
+
+
+def test_every_class_member_the_readme_map_names_is_defined() -> None:
+    # "Where things live" names methods (`RedirectService.follow`): a rename leaves the row
+    # pointing at nothing, as a moved module would.
+    table = (ROOT / "README.md").read_text().split("### Where things live", 1)[1]
+    table = table.split("\n## ", 1)[0]
+    named = set(re.findall(r"`([A-Z]\w+)\.(\w+)`", table))
+    defined: set[tuple[str, str]] = set()
+    for module in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.ClassDef):
+                for member in node.body:
+                    if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
+                        defined.add((node.name, member.name))
+    missing = sorted(f"{cls}.{member}" for cls, member in named - defined)
+    assert missing == [], (
+        "the 'Where things live' table in README.md names members no class of src/ "
+        "defines; rename or remove them:\n" + "\n".join(missing)
     )
