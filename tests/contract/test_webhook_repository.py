@@ -16,8 +16,11 @@ from shortstack.domain.webhooks import (
     Webhook,
     new_webhook,
     rotated,
+    switched,
+    worn_out,
 )
 from shortstack.service_layer.ports import WebhookRepository
+from tests.concurrency import race
 from tests.contract.conftest import present
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -127,6 +130,45 @@ def test_an_attempt_keeps_its_body_and_the_attempt_it_sent_again(repo: WebhookRe
     repo.record_delivery(again)
     assert repo.deliveries(hook.webhook_id, 10) == [again, first]
     assert (again.redeliverable, attempt(hook, 3).redeliverable) == (True, False)
+
+
+def test_failures_in_a_row_count_atomically_and_start_again_once_forgotten(
+    repo: WebhookRepository,
+) -> None:
+    hook = make("alice")
+    repo.add(hook)
+    workers = 8
+
+    def fail(n: int) -> str:
+        for _ in range(5):
+            present(repo.count_failure("alice", hook.webhook_id, T0 + timedelta(seconds=n)))
+        return "counted"
+
+    assert race(workers, fail) == ["counted"] * workers
+    counted = present(repo.get("alice", hook.webhook_id))
+    assert counted.failures == 5 * workers  # two consumers failing at once both count
+    assert T0 <= present(counted.failing_since) < T0 + timedelta(seconds=workers)
+    later = T0 + timedelta(days=2)
+    repo.clear_failures("alice", hook.webhook_id)
+    assert repo.count_failure("alice", hook.webhook_id, later) == (1, later)
+    assert repo.count_failure("bob", hook.webhook_id, later) is None
+
+
+def test_switching_stores_on_off_and_why_and_only_for_the_owner(repo: WebhookRepository) -> None:
+    hook = make("alice")
+    repo.add(hook)
+    repo.count_failure("alice", hook.webhook_id, T0)
+    off = present(worn_out(hook, 30, T0, T0 + timedelta(days=1), "the receiver answered 503"))
+    assert repo.switch(replace(off, owner="bob")) is False
+    assert repo.switch(off) is True
+    assert present(repo.get("alice", hook.webhook_id)) == off
+    assert repo.list("alice") == [off]
+    on = switched(off, True, T0 + timedelta(days=2))
+    assert repo.switch(on) is True
+    assert present(repo.get("alice", hook.webhook_id)) == on == hook
+    later = T0 + timedelta(days=3)  # a time forgotten by a switch is no first failure's time
+    assert repo.count_failure("alice", hook.webhook_id, later) == (1, later)
+    assert present(repo.get("alice", hook.webhook_id)).secret == hook.secret
 
 
 def test_replacing_the_secrets_keeps_the_rest_and_only_for_the_owner(

@@ -792,6 +792,15 @@ def test_webhooks_page_adds_a_receiver_shows_its_deliveries_and_deletes_it(
         expect(secret).not_to_have_text(first)
         expect(secret).to_have_text(re.compile(r"^whsec_"))
         expect(p.get_by_test_id("webhook-secret")).to_contain_text("switch your receiver")
+        [hook] = [w for w in api(server, "/api/v1/webhooks") if w["url"] == receiver.url]
+        api(server, f"/api/v1/webhooks/{hook['webhook_id']}", "PATCH", {"active": False})
+        p.reload()
+        status = row.get_by_test_id("webhook-status")
+        expect(status).to_contain_text("off")
+        expect(status).to_contain_text("turned off by its owner")
+        p.get_by_role("button", name=f"Turn on the webhook to {receiver.url}").click()
+        expect(status).to_have_text("on")
+        expect(row.get_by_test_id("webhook-turn-on")).to_have_count(0)
         p.get_by_role("button", name=f"Delete {receiver.url}").click()
         p.get_by_test_id("confirm").get_by_role("button", name="Delete").click()
         expect(

@@ -19,6 +19,8 @@ from shortstack.domain.errors import InvalidInput, UnsafeUrl
 from shortstack.domain.visits import Click
 from shortstack.domain.webhook_failures import HostNotFound, NotHttp
 from shortstack.domain.webhooks import (
+    DISABLE_AFTER_FAILURES,
+    DISABLE_AFTER_SPAN,
     MAX_WEBHOOKS_PER_OWNER,
     PAYLOAD_KEPT_MAX,
     PREVIOUS_SECRET_KEPT,
@@ -329,6 +331,73 @@ def test_only_a_kept_attempt_of_the_owners_own_webhook_is_sent_again(
     with pytest.raises(WebhookNotFound):
         jwt_like.webhooks.redeliver("bob", hook.webhook_id, sent.delivery_id)
     assert len(transport.posts) == 2
+
+
+def test_twenty_failures_in_a_row_over_a_day_turn_a_webhook_off_until_its_owner_turns_it_on(
+    transport: ScriptedTransport,
+) -> None:
+    container, clock = with_a_clock(transport)
+    service = container.webhooks
+    hook = service.create("alice", RECEIVER, ["LinkDeleted"])
+    transport.status = 503
+
+    def fails(n: int) -> None:
+        with pytest.raises(WebhookDeliveryFailed):
+            container.events.handle(events.link_deleted(f"a{n}", "alice", clock[0]))
+
+    for n in range(DISABLE_AFTER_FAILURES + 5):  # many, but within an hour: an outage
+        fails(n)
+        clock[0] += timedelta(minutes=2)
+    assert service.get("alice", hook.webhook_id).active
+    clock[0] += DISABLE_AFTER_SPAN
+    fails(99)
+    off = service.get("alice", hook.webhook_id)
+    assert (off.active, off.disabled_at, off.failures) == (False, clock[0], 26)
+    assert off.disabled_reason == (
+        "turned off after 26 failed deliveries in a row over 24 h; the last: the receiver "
+        "answered 503 Service Unavailable: it failed while handling the delivery; see the "
+        "receiver's logs"
+    )
+    sent = len(transport.posts)
+    container.events.handle(events.link_deleted("b1", "alice", clock[0]))  # nothing, no retry
+    assert len(transport.posts) == sent
+    assert service.send_test("alice", hook.webhook_id).status_code == 503  # still on asking
+
+    transport.status = 200
+    on = service.change("alice", hook.webhook_id, active=True)
+    assert (on.active, on.disabled_reason, on.disabled_at, on.failures) == (True, None, None, 0)
+    container.events.handle(events.link_deleted("b2", "alice", clock[0]))
+    assert len(transport.posts) == sent + 2
+    stored = service.get("alice", hook.webhook_id)
+    assert (stored.secret, stored.url, stored.failures) == (hook.secret, RECEIVER, 0)
+
+
+def test_a_delivery_that_goes_through_forgets_the_failures_in_a_row(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    transport.status = 500
+    for n in range(3):
+        with pytest.raises(WebhookDeliveryFailed):
+            jwt_like.events.handle(events.link_deleted(f"a{n}", "alice", utc_now()))
+    assert jwt_like.webhooks.get("alice", hook.webhook_id).failures == 3
+    transport.status = 204
+    jwt_like.events.handle(events.link_deleted("a3", "alice", utc_now()))
+    back = jwt_like.webhooks.get("alice", hook.webhook_id)
+    assert (back.failures, back.failing_since, back.active) == (0, None, True)
+    off = jwt_like.webhooks.change("alice", hook.webhook_id, active=False)
+    assert (off.active, off.disabled_reason) == (False, "turned off by its owner")
+    assert jwt_like.webhooks.get("alice", hook.webhook_id) == off
+
+
+def test_an_attempt_the_deadline_kept_from_being_made_is_not_counted(
+    transport: ScriptedTransport,
+) -> None:
+    lambda_like = on_lambda(transport, seconds_left=1.5)
+    hook = lambda_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    with pytest.raises(WebhookDeliveryFailed):
+        lambda_like.events.handle(events.link_deleted("a1", "alice", utc_now()))
+    assert lambda_like.webhooks.get("alice", hook.webhook_id).failures == 0
 
 
 def test_a_test_event_is_signed_recorded_and_reports_a_failure_without_raising(

@@ -14,6 +14,10 @@ import ssl
 
 from shortstack.domain.webhooks import RefusedAddress
 
+# An attempt the deadline kept from being made: no fault of the receiver, so never counted
+# towards turning it off.
+NOT_SENT = "not sent: no time was left for it in this try; it goes with the event's next try"
+
 
 class HostNotFound(OSError):
     """The receiver's host name resolves to no address."""
@@ -45,7 +49,7 @@ def failed(exc: BaseException, host: str, port: int, timeout_s: float) -> str:
     """The sentence for a delivery to `host`:`port` that raised `exc` before any answer."""
     where = f"{host}:{port}"
     if isinstance(exc, NoTimeLeft):
-        return "not sent: no time was left for it in this try; it goes with the event's next try"
+        return NOT_SENT
     if isinstance(exc, RefusedAddress) and exc.address is not None:
         return (
             f"address refused: {host} resolves to {exc.address}, a private, loopback or"

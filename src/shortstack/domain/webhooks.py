@@ -33,6 +33,11 @@ MAX_WEBHOOKS_PER_OWNER = 10
 DELIVERIES_SHOWN = 50
 # The largest body kept with an attempt for a redelivery (a link's event is far smaller).
 PAYLOAD_KEPT_MAX = 16_384
+# A subscription whose deliveries keep failing is turned off: this many failed attempts in a
+# row, the first of them at least DISABLE_AFTER_SPAN before the latest (so a short outage that
+# fails many events at once does not turn it off, nor a long one that fails few).
+DISABLE_AFTER_FAILURES = 20
+DISABLE_AFTER_SPAN = timedelta(hours=24)
 # How long a rotated-out secret still signs, beside the new one: a day to deploy the new one.
 PREVIOUS_SECRET_KEPT = timedelta(hours=24)
 
@@ -50,12 +55,19 @@ class Webhook:
     # The secret a rotation replaced, still signing beside `secret` until `previous_until`.
     previous_secret: str | None = None
     previous_until: datetime | None = None
+    # Off: no event is sent here (turned off by its owner, or after failing for long).
+    active: bool = True
+    disabled_reason: str | None = None
+    disabled_at: datetime | None = None
+    # Failed attempts of events in a row, and when the first of them was.
+    failures: int = 0
+    failing_since: datetime | None = None
 
     def wants(self, event_type: str, happened_at: datetime) -> bool:
-        """Whether an event of `event_type` made at `happened_at` is sent here: one of its
-        types, and not older than the subscription (a replayed or late event is no news to
-        a subscription made after it)."""
-        return event_type in self.events and happened_at >= self.created_at
+        """Whether an event of `event_type` made at `happened_at` is sent here: it is on, one
+        of its types, and not older than the subscription (a replayed or late event is no
+        news to a subscription made after it)."""
+        return self.active and event_type in self.events and happened_at >= self.created_at
 
     def signing_secrets(self, now: datetime) -> tuple[str, ...]:
         """The secrets a delivery at `now` is signed with: the current one first."""
@@ -147,6 +159,44 @@ def retargeted(
         webhook,
         url=webhook.url if url is None else check_target(url, allow_http=allow_http),
         events=webhook.events if events is None else _checked_events(events),
+    )
+
+
+def switched(webhook: Webhook, active: bool, now: datetime) -> Webhook:
+    """`webhook` turned on (its failures forgotten) or off by its owner."""
+    if active:
+        return replace(
+            webhook,
+            active=True,
+            disabled_reason=None,
+            disabled_at=None,
+            failures=0,
+            failing_since=None,
+        )
+    reason = "turned off by its owner"
+    return replace(webhook, active=False, disabled_reason=reason, disabled_at=now)
+
+
+def worn_out(
+    webhook: Webhook, failures: int, failing_since: datetime, now: datetime, last_error: str
+) -> Webhook | None:
+    """`webhook` turned off if `failures` in a row since `failing_since` are too many for too
+    long (DISABLE_AFTER_FAILURES over DISABLE_AFTER_SPAN); None while it may go on."""
+    span = now - failing_since
+    if failures < DISABLE_AFTER_FAILURES or span < DISABLE_AFTER_SPAN:
+        return None
+    hours = int(span.total_seconds() // 3600)
+    reason = (
+        f"turned off after {failures} failed deliveries in a row over {hours} h; "
+        f"the last: {last_error}"
+    )
+    return replace(
+        webhook,
+        active=False,
+        disabled_reason=reason,
+        disabled_at=now,
+        failures=failures,
+        failing_since=failing_since,
     )
 
 

@@ -499,6 +499,23 @@ class WebhookRepository(Protocol):
         """Store `webhook`'s secret and previous secret (its owner's, by id); False if gone."""
         ...
 
+    def switch(self, webhook: Webhook) -> bool:
+        """Store `webhook`'s `active`, why and since when it is off, and its failures in a row
+        (its owner's, by id), nothing else; False if gone."""
+        ...
+
+    def count_failure(
+        self, owner: str, webhook_id: str, at: datetime
+    ) -> tuple[int, datetime] | None:
+        """Add one to the subscription's failures in a row, atomically (two consumers failing
+        at once count two); the new count and the first failure's time (`at` if this is the
+        first); None if the owner has no such subscription."""
+        ...
+
+    def clear_failures(self, owner: str, webhook_id: str) -> None:
+        """Forget the subscription's failures in a row (a delivery went through)."""
+        ...
+
     def record_delivery(self, delivery: Delivery) -> None:
         """Keep one delivery attempt (a store may forget old ones)."""
         ...

@@ -38,7 +38,7 @@ from standardwebhooks import Webhook as Signer
 
 from shortstack.domain.clock import Clock, to_iso, utc_now
 from shortstack.domain.events import Event
-from shortstack.domain.webhook_failures import NoTimeLeft, answered, failed
+from shortstack.domain.webhook_failures import NOT_SENT, NoTimeLeft, answered, failed
 from shortstack.domain.webhooks import (
     DELIVERIES_SHOWN,
     EVENT_TYPES,
@@ -58,7 +58,9 @@ from shortstack.domain.webhooks import (
     refused,
     retargeted,
     rotated,
+    switched,
     target_host,
+    worn_out,
 )
 from shortstack.service_layer.events import Deferred, EventConsumer
 from shortstack.service_layer.ports import LinkRepository, WebhookRepository, WebhookTransport
@@ -146,16 +148,22 @@ class WebhooksService:
         webhook_id: str,
         url: str | None = None,
         events: builtins.list[str] | None = None,
+        active: bool | None = None,
     ) -> Webhook:
-        """Send the subscription's events to another URL or change which (None: unchanged).
+        """Send the subscription's events to another URL, change which, or turn it on or off
+        (None: unchanged).
 
         The secret stays, so a receiver that moves keeps verifying; a new URL is checked as
-        at registration.
+        at registration. Turning it on forgets its failures in a row.
         """
         wanted = None if events is None else tuple(events)
         webhook = retargeted(self.get(owner, webhook_id), url, wanted, allow_http=self.allow_http)
         if url is not None and self.refuse_private:
             self._address_of(webhook.url)
+        if active is not None:
+            webhook = switched(webhook, active, self.clock())
+            if not self.webhooks.switch(webhook):
+                raise WebhookNotFound(webhook_id)
         if not self.webhooks.retarget(webhook):
             raise WebhookNotFound(webhook_id)
         # A rest is the old address's; a receiver somewhere else is tried at once.
@@ -227,6 +235,8 @@ class WebhooksService:
         }
         live = [hook for hook in targets if hook.webhook_id not in resting]
         sent = [self._note(d) for d in self._attempt_each(live, message, deadline)]
+        for hook, delivery in zip(live, sent, strict=True):
+            self._tally(hook, delivery)
         failures = [delivery.error for delivery in sent if not delivery.ok]
         if failures:
             raise WebhookDeliveryFailed(
@@ -328,6 +338,38 @@ class WebhooksService:
             redelivery_of=message.redelivery_of,
         )
         return delivery
+
+    def _tally(self, hook: Webhook, delivery: Delivery) -> None:
+        """Count an event's failed attempt towards turning the subscription off (and turn it
+        off when it is worn out), or forget the count on a success.
+
+        The count is the store's atomic increment, so consumers failing at once both count.
+        A success writes only when the subscription, as read for this event, had failures:
+        a receiver that works costs no write per event.
+        """
+        try:
+            if delivery.ok:
+                if hook.failures:
+                    self.webhooks.clear_failures(hook.owner, hook.webhook_id)
+                return
+            if delivery.error == NOT_SENT:
+                return
+            at = delivery.attempted_at
+            counted = self.webhooks.count_failure(hook.owner, hook.webhook_id, at)
+            if counted is None:
+                return
+            off = worn_out(hook, *counted, at, delivery.error or "")
+            if off is not None and self.webhooks.switch(off):
+                self._resting.pop(hook.webhook_id, None)
+                _log.warning(
+                    "webhook turned off",
+                    extra={"webhook": hook.webhook_id, "reason": off.disabled_reason},
+                )
+        except Exception:
+            # Bookkeeping, like _note: it must not send the event again.
+            _log.exception(
+                "could not count a webhook delivery's outcome", extra={"webhook": hook.webhook_id}
+            )
 
     def _note(self, delivery: Delivery) -> Delivery:
         """Record and log an attempt, on the caller's thread (its store connection, its log

@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 from standardwebhooks import Webhook as Verifier
 
 from shortstack.bootstrap import Container, bootstrap
+from shortstack.domain.clock import utc_now
+from shortstack.domain.webhooks import DISABLE_AFTER_FAILURES, DISABLE_AFTER_SPAN
 from shortstack.entrypoints.http.app import create_app
 from tests.conftest import dispatcher_for, settings_for
 from tests.webhook_support import Receiver, webhook_receiver
@@ -335,6 +337,45 @@ def test_a_failed_delivery_is_redelivered_on_asking_and_linked_to_the_first(
     assert gone.status_code == 410
     assert "its event was not kept" in gone.json()["message"]
     assert len(receiver.requests) == 2
+
+
+def test_a_webhook_worn_out_by_failures_is_shown_off_and_patched_on_again(
+    api: TestClient, local: Container, receiver: Receiver
+) -> None:
+    """Through the local queue: the failure that wears it out turns it off, and the event's
+    retries then go nowhere instead of to the dead letters."""
+    hook = failing_on_a_new_link(api, receiver)
+    path = f"/api/v1/webhooks/{hook['webhook_id']}"
+    day_ago = utc_now() - DISABLE_AFTER_SPAN
+    for _ in range(DISABLE_AFTER_FAILURES):  # an earlier day of failures
+        local.webhooks.webhooks.count_failure("local", hook["webhook_id"], day_ago)
+    assert api.get(path).json()["failures"] == DISABLE_AFTER_FAILURES
+    dispatcher_for(local).drain()
+    off = api.get(path).json()
+    assert (off["active"], off["failures"]) == (False, DISABLE_AFTER_FAILURES + 1)
+    assert off["disabled_reason"].startswith("turned off after 21 failed deliveries in a row")
+    last = "the receiver answered 500 Internal Server Error: it failed while handling"
+    assert f"the last: {last}" in off["disabled_reason"]
+    assert len(receiver.requests) == 1
+    assert local.event_queue is not None
+    assert local.event_queue.dead_letters() == []
+    assert api.get("/api/v1/webhooks").json()[0]["active"] is False
+
+    assert api.patch(path, json={"active": None}).status_code == 422
+    receiver.status = 204
+    on = api.patch(path, json={"active": True})
+    assert on.status_code == 200, on.text
+    assert {k: on.json()[k] for k in ("active", "disabled_reason", "disabled_at", "failures")} == {
+        "active": True,
+        "disabled_reason": None,
+        "disabled_at": None,
+        "failures": 0,
+    }
+    api.post("/api/v1/links", json={"url": "https://example.com/y"})
+    dispatcher_for(local).drain()
+    assert len(receiver.requests) == 2
+    manual = api.patch(path, json={"active": False}).json()
+    assert (manual["active"], manual["disabled_reason"]) == (False, "turned off by its owner")
 
 
 def test_unknown_ids_are_404(api: TestClient) -> None:

@@ -63,6 +63,28 @@ function showSecret(revealed, secret, ...how) {
     h("p", { class: "muted" }, ...how)));
 }
 
+// On, on with failures in a row (turned off at 20 over a day), or off with the reason.
+function statusOf(webhook) {
+  if (!webhook.active) {
+    return h("div", { "data-testid": "webhook-status" }, badge("off", "warn"),
+      h("p", { class: "muted" }, webhook.disabled_reason || "turned off"));
+  }
+  if (webhook.failures) {
+    return h("div", { "data-testid": "webhook-status" }, badge(`on, ${webhook.failures} failed in a row`, "warn"));
+  }
+  return h("div", { "data-testid": "webhook-status" }, badge("on", "good"));
+}
+
+async function turnOn(webhook, refresh) {
+  try {
+    await api(`/api/v1/webhooks/${encodeURIComponent(webhook.webhook_id)}`, { method: "PATCH", body: { active: true } });
+    announce(`The webhook to ${webhook.url} is on again`);
+    await refresh();
+  } catch (error) {
+    announce(generalSentence(error), { tone: "error" });
+  }
+}
+
 async function rotateSecret(revealed, webhook) {
   const question = `Give the webhook to ${webhook.url} a new signing secret? The current one keeps signing too for 24 hours.`;
   if (!(await confirmAction(question, "New secret"))) return;
@@ -97,9 +119,11 @@ async function listWebhooks(holder, deliveries, revealed, refresh) {
       columns: [
         { label: "Receiver", cell: (w) => h("code", { class: "strong" }, w.url) },
         { label: "Events", cell: (w) => w.events.join(", ") },
+        { label: "Status", cell: (w) => statusOf(w) },
         { label: "Created", cell: (w) => dateText(w.created_at) },
         { label: "Actions", class: "col-actions", cell: (w) => h("div", { class: "row-actions" },
           button("Deliveries", () => showDeliveries(deliveries, w), { "data-testid": "webhook-deliveries" }),
+          w.active ? null : button("Turn on", () => turnOn(w, refresh), { "data-testid": "webhook-turn-on", "aria-label": `Turn on the webhook to ${w.url}` }),
           button("Send test", () => sendTest(deliveries, w), { "data-testid": "webhook-test", "aria-label": `Send a test event to ${w.url}` }),
           button("New secret", () => rotateSecret(revealed, w), { "data-testid": "webhook-rotate", "aria-label": `New secret for ${w.url}` }),
           dangerButton("Delete", {

@@ -10,11 +10,14 @@ sorted by time, and expire with the TTL.
 from __future__ import annotations
 
 import builtins
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
+from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
 from shortstack.adapters.dynamodb.owned import delete_owned, put_new, update_owned
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import Conflict
@@ -39,8 +42,17 @@ def _to_webhook(item: dict[str, Any]) -> Webhook:
         secret=item["secret"],
         created_at=from_iso(item["created_at"]),
         previous_secret=item.get("previous_secret"),
-        previous_until=from_iso(item["previous_until"]) if item.get("previous_until") else None,
+        previous_until=_time(item.get("previous_until")),
+        active=bool(item.get("active", True)),
+        disabled_reason=item.get("disabled_reason"),
+        disabled_at=_time(item.get("disabled_at")),
+        failures=int(item.get("failures", 0)),
+        failing_since=_time(item.get("failing_since")),
     )
+
+
+def _time(value: str | None) -> datetime | None:
+    return from_iso(value) if value else None
 
 
 def _to_delivery(item: dict[str, Any]) -> Delivery:
@@ -123,6 +135,77 @@ class DynamoDBWebhookRepository:
         }
         key = keys.webhook_key(webhook.owner, webhook.webhook_id)
         return update_owned(self._client, self._table, key, webhook.owner, sets) is not None
+
+    def switch(self, webhook: Webhook) -> bool:
+        disabled_at, since = webhook.disabled_at, webhook.failing_since
+        values = {
+            "active": webhook.active,
+            "disabled_reason": webhook.disabled_reason,
+            "disabled_at": to_iso(disabled_at) if disabled_at else None,
+            "failures": webhook.failures,
+            "failing_since": to_iso(since) if since else None,
+        }
+        # Removed, not set to NULL: count_failure's if_not_exists takes a NULL for a time.
+        sets = {name: value for name, value in values.items() if value is not None}
+        removes = [name for name, value in values.items() if value is None]
+        key = keys.webhook_key(webhook.owner, webhook.webhook_id)
+        changed = update_owned(self._client, self._table, key, webhook.owner, sets, removes)
+        return changed is not None
+
+    def count_failure(
+        self, owner: str, webhook_id: str, at: datetime
+    ) -> tuple[int, datetime] | None:
+        # ADD is atomic: two consumers failing at once both count. The first failure's time
+        # is set only where none is (a NULL left by switch() counts as none).
+        new = self._update(
+            owner,
+            webhook_id,
+            "ADD failures :one SET failing_since = if_not_exists(failing_since, :at)",
+            {":one": 1, ":at": to_iso(at)},
+            condition="",
+        )
+        if new is None:
+            return None
+        since = new.get("failing_since")
+        return int(new["failures"]), from_iso(since) if isinstance(since, str) else at
+
+    def clear_failures(self, owner: str, webhook_id: str) -> None:
+        self._update(
+            owner,
+            webhook_id,
+            "SET failures = :zero REMOVE failing_since",
+            {":zero": 0},
+            condition=" AND failures > :zero",
+        )
+
+    def _update(
+        self,
+        owner: str,
+        webhook_id: str,
+        expression: str,
+        values: dict[str, Any],
+        condition: str,
+    ) -> dict[str, Any] | None:
+        """One UpdateItem on the owner's subscription; its new attributes, None if it is gone
+        (or `condition` did not hold)."""
+        key = keys.webhook_key(owner, webhook_id)
+        if not keys.storable(key):
+            return None
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=to_attributes(key),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(PK) AND #owner = :owner" + condition,
+                ExpressionAttributeNames={"#owner": "owner"},
+                ExpressionAttributeValues=to_attributes({**values, ":owner": owner}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if is_conditional_check_failure(exc):
+                return None
+            raise
+        return from_attributes(response["Attributes"])
 
     def record_delivery(self, delivery: Delivery) -> None:
         attempted = to_iso(delivery.attempted_at)

@@ -6,6 +6,7 @@ import builtins
 import threading
 from collections import defaultdict, deque
 from dataclasses import replace
+from datetime import datetime
 
 from shortstack.domain.errors import Conflict
 from shortstack.domain.webhooks import DELIVERIES_SHOWN, Delivery, Webhook
@@ -49,6 +50,30 @@ class MemoryWebhookRepository:
 
     def replace_secrets(self, webhook: Webhook) -> bool:
         return self._copy(webhook, "secret", "previous_secret", "previous_until")
+
+    def switch(self, webhook: Webhook) -> bool:
+        return self._copy(
+            webhook, "active", "disabled_reason", "disabled_at", "failures", "failing_since"
+        )
+
+    def count_failure(
+        self, owner: str, webhook_id: str, at: datetime
+    ) -> tuple[int, datetime] | None:
+        with self._lock:
+            stored = self._by_id.get(webhook_id)
+            if stored is None or stored.owner != owner:
+                return None
+            since = stored.failing_since or at
+            self._by_id[webhook_id] = replace(
+                stored, failures=stored.failures + 1, failing_since=since
+            )
+            return stored.failures + 1, since
+
+    def clear_failures(self, owner: str, webhook_id: str) -> None:
+        with self._lock:
+            stored = self._by_id.get(webhook_id)
+            if stored is not None and stored.owner == owner:
+                self._by_id[webhook_id] = replace(stored, failures=0, failing_since=None)
 
     def _copy(self, webhook: Webhook, *fields: str) -> bool:
         """Copy `fields` of `webhook` onto the stored one of its owner; False if none."""

@@ -13,6 +13,7 @@ import json
 import sqlite3
 import threading
 import time
+from datetime import datetime
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.domain.clock import from_iso, to_iso
@@ -28,7 +29,12 @@ CREATE TABLE IF NOT EXISTS webhooks (
     secret     TEXT NOT NULL,
     created_at TEXT NOT NULL,
     previous_secret TEXT,
-    previous_until  TEXT
+    previous_until  TEXT,
+    active          INTEGER NOT NULL DEFAULT 1,
+    disabled_reason TEXT,
+    disabled_at     TEXT,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    failing_since   TEXT
 );
 CREATE INDEX IF NOT EXISTS webhooks_by_owner ON webhooks (owner, created_at);
 CREATE TABLE IF NOT EXISTS webhook_deliveries (
@@ -50,6 +56,14 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (
 """
 # Made by a version without secret rotation: the columns it lacks.
 ROTATION_COLUMNS = (("previous_secret", "TEXT"), ("previous_until", "TEXT"))
+# Made by a version that never turned subscriptions off: the columns it lacks.
+SWITCH_COLUMNS = (
+    ("active", "INTEGER NOT NULL DEFAULT 1"),
+    ("disabled_reason", "TEXT"),
+    ("disabled_at", "TEXT"),
+    ("failures", "INTEGER NOT NULL DEFAULT 0"),
+    ("failing_since", "TEXT"),
+)
 # Made by a version without redelivery: the columns it lacks (its attempts have no payload).
 REDELIVERY_COLUMNS = (("payload", "TEXT"), ("redelivery_of", "TEXT"))
 CLICKS = "LinkClicked"
@@ -65,8 +79,17 @@ def _to_webhook(row: sqlite3.Row) -> Webhook:
         secret=row["secret"],
         created_at=from_iso(row["created_at"]),
         previous_secret=row["previous_secret"],
-        previous_until=from_iso(row["previous_until"]) if row["previous_until"] else None,
+        previous_until=_time(row["previous_until"]),
+        active=bool(row["active"]),
+        disabled_reason=row["disabled_reason"],
+        disabled_at=_time(row["disabled_at"]),
+        failures=row["failures"],
+        failing_since=_time(row["failing_since"]),
     )
+
+
+def _time(value: str | None) -> datetime | None:
+    return from_iso(value) if value else None
 
 
 def _to_delivery(row: sqlite3.Row) -> Delivery:
@@ -91,6 +114,7 @@ class SqliteWebhookRepository:
         self._db = db
         db.ensure_schema("webhooks", SCHEMA)
         db.add_missing_columns("webhooks", ROTATION_COLUMNS)
+        db.add_missing_columns("webhooks", SWITCH_COLUMNS)
         db.add_missing_columns("webhook_deliveries", REDELIVERY_COLUMNS)
         self._subscribers: frozenset[str] | None = None
         self._subscribers_until = 0.0
@@ -104,7 +128,8 @@ class SqliteWebhookRepository:
             return cached
         changes = self._changes
         rows = self._db.connection().execute(
-            "SELECT DISTINCT owner FROM webhooks WHERE events LIKE ?", (f'%"{CLICKS}"%',)
+            "SELECT DISTINCT owner FROM webhooks WHERE events LIKE ? AND active = 1",
+            (f'%"{CLICKS}"%',),
         )
         found = frozenset(row[0] for row in rows)
         with self._changes_lock:
@@ -189,6 +214,48 @@ class SqliteWebhookRepository:
                 ),
             ).rowcount
         return bool(changed)
+
+    def switch(self, webhook: Webhook) -> bool:
+        disabled_at = webhook.disabled_at
+        since = webhook.failing_since
+        with self._db.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE webhooks SET active = ?, disabled_reason = ?, disabled_at = ?,"
+                " failures = ?, failing_since = ? WHERE owner = ? AND webhook_id = ?",
+                (
+                    int(webhook.active),
+                    webhook.disabled_reason,
+                    to_iso(disabled_at) if disabled_at else None,
+                    webhook.failures,
+                    to_iso(since) if since else None,
+                    webhook.owner,
+                    webhook.webhook_id,
+                ),
+            ).rowcount
+            if changed:
+                # An owner whose click receiver went off may need no LinkClicked any more.
+                self._db.after_commit(self._forget_subscribers)
+        return bool(changed)
+
+    def count_failure(
+        self, owner: str, webhook_id: str, at: datetime
+    ) -> tuple[int, datetime] | None:
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "UPDATE webhooks SET failures = failures + 1,"
+                " failing_since = COALESCE(failing_since, ?)"
+                " WHERE owner = ? AND webhook_id = ? RETURNING failures, failing_since",
+                (to_iso(at), owner, webhook_id),
+            ).fetchone()
+        return (row["failures"], from_iso(row["failing_since"])) if row else None
+
+    def clear_failures(self, owner: str, webhook_id: str) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "UPDATE webhooks SET failures = 0, failing_since = NULL"
+                " WHERE owner = ? AND webhook_id = ? AND failures > 0",
+                (owner, webhook_id),
+            )
 
     def record_delivery(self, delivery: Delivery) -> None:
         with self._db.transaction() as conn:

@@ -78,10 +78,11 @@ async def get_webhook(webhook_id: str, caller: CallerDep, webhooks: WebhooksDep)
 async def change_webhook(
     webhook_id: str, body: WebhookUpdate, caller: CallerDep, webhooks: WebhooksDep
 ) -> WebhookPublic:
-    """Change the receiver's URL or its events; the secret stays."""
-    body.refuse_nulls("url", "events")
+    """Change the receiver's URL or its events, or turn it on or off; the secret stays."""
+    body.refuse_nulls("url", "events", "active")
     events = None if body.events is None else [str(name) for name in body.events]
-    return WebhookPublic.of(webhooks.change(caller.sub, webhook_id, body.url, events))
+    changed = webhooks.change(caller.sub, webhook_id, body.url, events, body.active)
+    return WebhookPublic.of(changed)
 
 
 @router.delete(

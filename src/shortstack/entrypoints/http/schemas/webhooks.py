@@ -9,7 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_seri
 from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.clock import to_iso
-from shortstack.domain.webhooks import URL_MAX_LENGTH, Delivery, Webhook
+from shortstack.domain.webhooks import (
+    DISABLE_AFTER_FAILURES,
+    DISABLE_AFTER_SPAN,
+    URL_MAX_LENGTH,
+    Delivery,
+    Webhook,
+)
 from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel, no_null_defaults
 
 EventType = Literal["LinkClicked", "LinkCreated", "LinkUpdated", "LinkDeleted", "ImportFinished"]
@@ -47,6 +53,11 @@ class WebhookUpdate(StrictModel):
         json_schema_extra={"pattern": WEBHOOK_URL_PATTERN},
     )
     events: EventTypes | SkipJsonSchema[None] = None
+    active: bool | SkipJsonSchema[None] = Field(
+        default=None,
+        description="false turns the webhook off; true turns it on again (also after it was "
+        "turned off for failing) and forgets its failures in a row",
+    )
 
 
 class WebhookPublic(BaseModel):
@@ -54,10 +65,22 @@ class WebhookPublic(BaseModel):
     url: str
     events: list[EventType]
     created_at: datetime
+    active: bool = Field(description="false: no event is sent to it (see disabled_reason)")
+    disabled_reason: str | None = Field(
+        description="why it is off: turned off by its owner, or after "
+        f"{DISABLE_AFTER_FAILURES} failed deliveries in a row over at least "
+        f"{DISABLE_AFTER_SPAN.total_seconds() / 3600:g} h (with the last one's error); null when on"
+    )
+    disabled_at: datetime | None
+    failures: int = Field(
+        description="failed deliveries in a row (a success sets it to 0); at "
+        f"{DISABLE_AFTER_FAILURES} over at least "
+        f"{DISABLE_AFTER_SPAN.total_seconds() / 3600:g} h the webhook is turned off"
+    )
 
-    @field_serializer("created_at")
-    def _iso(self, value: datetime) -> str:
-        return to_iso(value)
+    @field_serializer("created_at", "disabled_at")
+    def _iso(self, value: datetime | None) -> str | None:
+        return to_iso(value) if value else None
 
     @classmethod
     def of(cls, webhook: Webhook) -> WebhookPublic:
@@ -66,6 +89,10 @@ class WebhookPublic(BaseModel):
             url=webhook.url,
             events=list(webhook.events),
             created_at=webhook.created_at,
+            active=webhook.active,
+            disabled_reason=webhook.disabled_reason,
+            disabled_at=webhook.disabled_at,
+            failures=webhook.failures,
         )
 
 
