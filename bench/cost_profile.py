@@ -288,6 +288,8 @@ def fold_cost(client: Any, meter: Meter) -> dict[str, Any]:
                 country=rng.choice(countries),
                 os=rng.choice(oses),
                 visitor=f"visitor{rng.randrange(FOLD_VISITORS_PER_DAY)}",
+                # The UTC hour each day keeps its clicks by (decision 0114).
+                hour=(start + timedelta(seconds=FOLD_WINDOW_S * (window + n / per_window))).hour,
             )
             # The click's stream record names its link's owner (the link's new image).
             facts = replace(facts, owner=owners[facts.short_id])

@@ -25,6 +25,7 @@ def facts(n: int, short_id: str = "abc1234", day: date = DAY, **overrides: Any) 
         "is_bot": False,
         "country": "DE",
         "os": "Windows",
+        "hour": 9,
     }
     values.update(overrides)
     return ClickFacts(**values)
@@ -36,9 +37,11 @@ def test_a_fold_counts_every_dimension_and_a_redelivery_counts_nothing(
     stats = adapters.stats
     assert stats.fold(facts(1)) is True
     assert stats.fold(facts(1)) is False
-    assert stats.fold(facts(2, variant=1, rule=0, os="Linux"))
-    # A crawler's visit is no click: it counts in `bots` and under its name only.
-    assert stats.fold(facts(3, referrer="(direct)", browser="Googlebot", device="bot", is_bot=True))
+    assert stats.fold(facts(2, variant=1, rule=0, os="Linux", hour=23))
+    # A crawler's visit is no click: it counts in `bots`, under its name and its hour only.
+    assert stats.fold(
+        facts(3, referrer="(direct)", browser="Googlebot", device="bot", is_bot=True, hour=0)
+    )
     [day] = stats.days("abc1234", DAY, DAY)
     assert (day.day, day.clicks, day.bots) == (DAY, 2, 1)
     assert day.counts == {
@@ -50,6 +53,8 @@ def test_a_fold_counts_every_dimension_and_a_redelivery_counts_nothing(
         "variants": {"1": 1},
         "rules": {"0": 1},
         "bots": {"Googlebot": 1},
+        "hours": {"09": 1, "23": 1},
+        "bot_hours": {"00": 1},
     }
 
 

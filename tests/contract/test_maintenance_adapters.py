@@ -72,6 +72,22 @@ def test_days_roll_into_months_that_add_up_and_keep_their_dimensions(
     assert stats.days("roll#1", date.min, date.max) == []
 
 
+def test_a_rolled_up_month_keeps_its_clicks_but_not_their_hours(adapters: Adapters) -> None:
+    """A month has no day to bucket an hour into (a report in another time zone), so its
+    hourly counts are dropped (decision 0114); the days' totals stay exact."""
+    stats, rollup = adapters.stats, adapters.stats_rollup
+    click(stats, "h1", "hours01", date(2026, 6, 3), hour=23)
+    click(stats, "h2", "hours01", date(2026, 6, 4), hour=0)
+    click(stats, "h3", "hours01", date(2026, 6, 4), is_bot=True, browser="Googlebot", hour=5)
+    [june3] = stats.days("hours01", date(2026, 6, 3), date(2026, 6, 3))
+    assert june3.counts["hours"] == {"23": 1}
+    days = stats.days("hours01", date.min, date(2026, 8, 31))
+    assert rollup.roll_up_days("hours01", days) == 2
+    [june] = stats.months("hours01", date(2026, 6, 1), date(2026, 6, 30))
+    assert (june.clicks, june.bots) == (2, 1)
+    assert (june.counts.get("hours"), june.counts.get("bot_hours")) == (None, None)
+
+
 def test_a_day_that_changed_after_it_was_read_keeps_its_month_daily(
     adapters: Adapters,
 ) -> None:

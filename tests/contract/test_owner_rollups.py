@@ -119,6 +119,7 @@ def test_the_window_fold_adds_owners_days_once_per_window(adapters: Adapters) ->
     assert today.counts[LINKS] == {"link0001": 41, "link0002": 2}
     assert today.clicks == 43
     assert today.counts["countries"] == {"DE": 42, "FR": 1}
+    assert today.counts["hours"] == {"09": 43}  # per UTC hour, inside the day's item
     assert 42 * 0.8 <= today.unique_visitors <= 42 * 1.2
     [link] = stats.days("link0002", DAY, DAY)
     assert (link.clicks, link.unique_visitors) == (2, 2)
@@ -128,6 +129,7 @@ def test_the_window_fold_adds_owners_days_once_per_window(adapters: Adapters) ->
     [today] = stats.owner_days("alice", DAY, DAY)
     assert (today.clicks, today.counts[LINKS]["link0002"]) == (44, 3)
     assert today.counts["countries"] == {"DE": 42, "FR": 2}
+    assert today.counts["hours"] == {"09": 44}
 
 
 @pytest.mark.parametrize("storage", [STORAGES[-1], DYNAMODB_LOCAL], indirect=True)
@@ -260,7 +262,8 @@ def test_a_guess_another_writer_broke_is_read_again_and_counts_stay_exact(
 
 @pytest.mark.parametrize("storage", [STORAGES[-1], DYNAMODB_LOCAL], indirect=True)
 def test_a_busy_links_day_stays_under_one_kilobyte(adapters: Adapters) -> None:
-    """Its counts are packed: 60 referrers, 28 countries, 7 systems and a dense sketch."""
+    """Its counts are packed: 60 referrers, 28 countries, 7 systems, clicks in each of the
+    24 hours, bots in 8 of them and a dense sketch."""
     stats = adapters.stats
     assert isinstance(stats, DynamoDBClickStatsRepository)
     for n in range(8):
@@ -273,6 +276,8 @@ def test_a_busy_links_day_stays_under_one_kilobyte(adapters: Adapters) -> None:
                     country=f"C{c % 28}",
                     os=f"os{c % 7}",
                     visitor=f"v{n}-{c}",
+                    hour=c % 24,
+                    is_bot=c % 25 == 0,
                 )
                 for c in range(200)
             ]
@@ -284,11 +289,12 @@ def test_a_busy_links_day_stays_under_one_kilobyte(adapters: Adapters) -> None:
     assert _size(item) < 1024
     [day] = stats.days("link0001", DAY, DAY)
     assert (day.clicks, len(day.counts["referrers"]), len(day.counts["countries"])) == (
-        1600,
+        1536,
         60,
         28,
     )
-    assert abs(day.unique_visitors - 1600) <= 1600 * 0.2
+    assert (len(day.counts["hours"]), len(day.counts["bot_hours"])) == (24, 8)
+    assert abs(day.unique_visitors - 1536) <= 1536 * 0.2
 
 
 def _size(item: dict[str, Any]) -> int:

@@ -226,16 +226,23 @@ def test_stats_give_the_days_and_top_values_as_lines_json_or_csv(
 
     code, out, _ = links(capsys, "stats", "counted")
     assert code == 0
-    assert out.startswith(f"counted  {report['from']} to {report['to']}  3 clicks")
+    assert out.startswith(f"counted  {report['from']} to {report['to']} (UTC)  3 clicks")
     assert "referrers: news.example.org 3" in out
 
     code, out, _ = links(capsys, "stats", "counted", "--csv", "--from", report["to"])
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {"dimension": "all", "value": "", "clicks": "3"}.items() <= rows[0].items()
 
+    code, out, _ = links(capsys, "--json", "stats", "counted", "--tz", "Pacific/Kiritimati")
+    zoned = json.loads(out)
+    assert (code, zoned["time_zone"], zoned["clicks"]) == (0, "Pacific/Kiritimati", 3)
+    code, out, _ = links(capsys, "stats", "counted", "--tz", "Asia/Tokyo")
+    assert "(Asia/Tokyo)  3 clicks" in out.splitlines()[0]
+
     for args, reason in (
         (["--from", "2026-12-05", "--to", "2026-12-01"], "from must not be after to"),
         (["--from", "2020-01-01", "--to", "2026-12-01"], "at most 366 days"),
+        (["--tz", "Mars/Olympus"], "tz must be an IANA time zone name"),
     ):
         code, out, err = links(capsys, "stats", "counted", *args)
         assert (code, out) == (1, "")

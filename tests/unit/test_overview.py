@@ -121,9 +121,11 @@ def test_every_breakdown_the_overview_answers_counts_the_callers_clicks(
     breakdowns = {
         name: value
         for name, value in body.items()
-        if isinstance(value, list) and name not in ("days", "top_links")
+        if isinstance(value, list)
+        and name not in ("days", "top_links", "per_utc_day", "days_by_utc_day")
     }
-    assert set(breakdowns) == {"referrers", "countries", "browsers", "devices"}
+    # `hours`: the clicks by hour of the day (decision 0114).
+    assert set(breakdowns) == {"referrers", "countries", "browsers", "devices", "hours"}
     for name, counts in breakdowns.items():
         assert sum(count["clicks"] for count in counts) == 3, name
 

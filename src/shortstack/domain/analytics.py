@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -30,8 +30,14 @@ from shortstack.domain.referrers import UNKNOWN as UNKNOWN
 from shortstack.domain.visitor_sketch import VisitorSketch
 
 if TYPE_CHECKING:
+    from shortstack.domain.local_days import ViewerZone
     from shortstack.domain.visits import Click
 
+# A day's clicks (and bots' visits) per UTC hour, `00` to `23`: what a report in the viewer's
+# time zone buckets into local days (docs/decisions/0114). Rolled-up months drop them.
+HOURS = "hours"
+BOT_HOURS = "bot_hours"
+HOURLY = (HOURS, BOT_HOURS)
 DIMENSIONS = (
     "referrers",
     "browsers",
@@ -45,13 +51,14 @@ DIMENSIONS = (
 # An owner's day keeps what the overview shows, and clicks per link (its top links): every
 # counter makes the item, written once per owner a window, bigger (docs/decisions/0110).
 LINKS = "links"
-OWNER_DIMENSIONS = ("referrers", "browsers", "devices", "countries", LINKS)
+OWNER_DIMENSIONS = ("referrers", "browsers", "devices", "countries", LINKS, *HOURLY)
 VISITOR_MAX = 64
 MAX_STATS_DAYS = 366
 DEFAULT_STATS_DAYS = 30
 TOP_N = 10
 ROLL_UP_AFTER_DAYS = 90
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_HOUR = tuple(f"{hour:02d}" for hour in range(24))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,7 @@ class ClickFacts:
     rule: int | None = None
     visitor: str | None = None  # the visitor's daily hash (visits.visitor_hash), if kept
     owner: str | None = None  # whose link: the fold adds the click to the owner's day too
+    hour: int | None = None  # the UTC hour (0-23) of the click; None: not known (an old record)
 
     @property
     def clicks(self) -> int:
@@ -86,8 +94,9 @@ class ClickFacts:
         return 0 if self.is_bot else 1
 
     def dimension_values(self) -> dict[str, str]:
+        hour = {} if self.hour is None else {BOT_HOURS if self.is_bot else HOURS: _HOUR[self.hour]}
         if self.is_bot:
-            return {"bots": self.browser}
+            return {"bots": self.browser, **hour}
         values = {
             "referrers": self.referrer,
             "browsers": self.browser,
@@ -99,18 +108,19 @@ class ClickFacts:
             values["variants"] = str(self.variant)
         if self.rule is not None:
             values["rules"] = str(self.rule)
+        values.update(hour)
         return values
 
     def owner_values(self) -> dict[str, str]:
-        """What the click adds to its owner's day: the overview's dimensions, and the link."""
-        if self.is_bot:
-            return {}
+        """What the click adds to its owner's day: the overview's dimensions and the link (a
+        bot's visit: its hour only)."""
         values = {
             name: value
             for name, value in self.dimension_values().items()
             if name in OWNER_DIMENSIONS
         }
-        values[LINKS] = self.short_id
+        if not self.is_bot:
+            values[LINKS] = self.short_id
         return values
 
 
@@ -187,6 +197,9 @@ def months_of(days: Iterable[DailyStats]) -> dict[date, DailyStats]:
     for stats in days:
         start = month_start(stats.day)
         months.setdefault(start, DailyStats(day=start)).absorb(stats)
+    for month in months.values():  # a month's hours would bucket into no local day
+        for name in HOURLY:
+            month.counts.pop(name, None)
     return months
 
 
@@ -196,6 +209,12 @@ class StatsReport:
 
     `months` holds the rolled-up months overlapping the range (each dated by its first
     day, counted whole); their days are left out of `days` unless a late click added one.
+
+    In a time zone other than UTC, `days`, `first_day` and `last_day` are local days, with
+    their clicks and bots from the UTC days' hourly counts (local_days.py); `utc_days`
+    holds the UTC days of the same dates, whose breakdowns and unique visitors the totals
+    and each local day keep, and `by_utc_day` the local days that include clicks counted
+    by their UTC day (recorded before hours were). `hours`: clicks per local hour of day.
     """
 
     short_id: str
@@ -204,6 +223,15 @@ class StatsReport:
     days: list[DailyStats]
     totals: DailyStats
     months: list[DailyStats] = field(default_factory=list)
+    time_zone: str = "UTC"
+    hours: list[int] = field(default_factory=lambda: [0] * 24)
+    utc_days: list[DailyStats] | None = None
+    by_utc_day: list[date] = field(default_factory=list)
+
+    @property
+    def dimension_days(self) -> list[DailyStats]:
+        """The days whose breakdowns the report counts: UTC days, whatever the zone."""
+        return self.days if self.utc_days is None else self.utc_days
 
     def top(self, dimension: str, n: int = TOP_N) -> list[tuple[str, int]]:
         ranked = sorted(
@@ -251,6 +279,7 @@ def click_facts(
         event_id=event_id,
         short_id=short_id,
         day=when.date(),
+        hour=when.hour,
         referrer=referrer_host(referrer if isinstance(referrer, str) else None),
         browser=family.browser,
         device=family.device,
@@ -280,10 +309,12 @@ def visit_facts(
     """
     is_bot = click.bot is not None
     visitor = None if is_bot else click.visitor
+    at = click.at.astimezone(UTC)
     return ClickFacts(
         event_id=event_id,
         short_id=short_id,
-        day=click.at.astimezone(UTC).date(),
+        day=at.date(),
+        hour=at.hour,
         referrer=DIRECT if is_bot else referrer_host(click.referrer),
         browser=family.browser,
         device=family.device,
@@ -322,8 +353,62 @@ def report(
     last: date,
     stored: Iterable[DailyStats],
     stored_months: Iterable[DailyStats] = (),
+    zone: ViewerZone | None = None,
 ) -> StatsReport:
-    """Every day of the range (zeros where nothing was stored), its months, and its totals."""
+    """Every day of the range (zeros where nothing was stored), its months, and its totals;
+    in `zone`'s local days when it is not UTC (`stored` then holds the UTC days around the
+    range: local_days.utc_days_around)."""
+    # Imported here: the API's and the stream consumer's cold starts never need it.
+    from shortstack.domain.local_days import ViewerZone, bucket
+
+    stored = list(stored)
+    utc = _utc_report(short_id, first, last, stored, stored_months)
+    zone = zone or ViewerZone()
+    local = bucket(stored, first, last, zone, HOURLY)
+    if zone.is_utc:
+        return replace(utc, hours=local.hours)
+    rolled = {month.day for month in utc.months}
+    utc_by_day = {stats.day: stats for stats in utc.days}
+    days = []
+    for offset in range((last - first).days + 1):
+        current = first + timedelta(days=offset)
+        counted = local.days.get(current)
+        if counted is None and month_start(current) in rolled:
+            continue
+        clicks, bots = counted or (0, 0)
+        same_date = utc_by_day.get(current)
+        day = DailyStats(day=current, clicks=clicks, bots=bots)
+        if same_date is not None:
+            day.visitors, day.rolled_visitors = same_date.visitors, same_date.rolled_visitors
+        days.append(day)
+    totals = DailyStats(
+        day=first,
+        clicks=sum(d.clicks for d in (*days, *utc.months)),
+        bots=sum(d.bots for d in (*days, *utc.months)),
+        counts=utc.totals.counts,
+        rolled_visitors=utc.totals.unique_visitors,
+    )
+    return StatsReport(
+        short_id,
+        first,
+        last,
+        days,
+        totals,
+        utc.months,
+        time_zone=zone.name,
+        hours=local.hours,
+        utc_days=utc.days,
+        by_utc_day=sorted(local.by_utc_day),
+    )
+
+
+def _utc_report(
+    short_id: str,
+    first: date,
+    last: date,
+    stored: Iterable[DailyStats],
+    stored_months: Iterable[DailyStats],
+) -> StatsReport:
     by_day = {stats.day: stats for stats in stored if first <= stats.day <= last}
     months = sorted(
         (m for m in stored_months if month_start(first) <= m.day <= last),

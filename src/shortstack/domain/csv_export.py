@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from shortstack.domain.analytics import DIMENSIONS, DailyStats
+from shortstack.domain.analytics import DIMENSIONS, HOURLY, DailyStats
 from shortstack.domain.clock import to_iso
 from shortstack.domain.link_state import state_of
 from shortstack.domain.links import Link
@@ -85,16 +85,30 @@ def link_row(link: Link, short_base: str, now: datetime) -> list[object]:
 def stats_rows(
     days: Iterable[DailyStats],
     months: Iterable[DailyStats],
-    dimensions: Sequence[str] = DIMENSIONS,
+    dimensions: Sequence[str] = (*DIMENSIONS, *HOURLY),
+    utc_days: Iterable[DailyStats] | None = None,
 ) -> Iterator[list[object]]:
     """Months (rolled up) first, then days, oldest first: their totals and every value (an
-    owner's overview passes its own dimensions, each link's clicks among them)."""
+    owner's overview passes its own dimensions, each link's clicks among them).
+
+    With `utc_days` (a report in another time zone than UTC) `days` are local days, whose
+    rows give their totals only, and the values follow per UTC day, as period `utc_day`.
+    """
     for period, records in (("month", months), ("day", days)):
         for record in records:
             start = record.day.isoformat()
             yield [start, period, "all", "", record.clicks]
             yield [start, period, "bots", "", record.bots]
-            for dimension in dimensions:
-                counts = record.counts.get(dimension, {})
-                for value, clicks in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-                    yield [start, period, dimension, value, clicks]
+            if utc_days is None or period == "month":
+                yield from _value_rows(start, period, record, dimensions)
+    for record in utc_days or ():
+        yield from _value_rows(record.day.isoformat(), "utc_day", record, dimensions)
+
+
+def _value_rows(
+    start: str, period: str, record: DailyStats, dimensions: Sequence[str]
+) -> Iterator[list[object]]:
+    for dimension in dimensions:
+        counts = record.counts.get(dimension, {})
+        for value, clicks in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            yield [start, period, dimension, value, clicks]

@@ -98,7 +98,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         dest="to_day",
         type=_day,
         metavar="DAY",
-        help="last day, YYYY-MM-DD (default: today, UTC)",
+        help="last day, YYYY-MM-DD (default: today, UTC or in --tz)",
+    )
+    stats.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="an IANA time zone (Asia/Tokyo, America/Los_Angeles, ...; default UTC): the days "
+        "are its local days; breakdowns and unique visitors stay per UTC day",
     )
     stats.add_argument("--csv", action="store_true", help="CSV rows, as the API's export")
     delete = actions.add_parser("delete", help="delete a link and its stats")
@@ -365,23 +371,29 @@ def _stats(container: Any, args: argparse.Namespace) -> int:
     from shortstack.domain.csv_export import STATS_COLUMNS, csv_lines, stats_rows
     from shortstack.entrypoints.http.schemas.links import LinkStatsPublic
 
-    report = container.analytics.report(args.owner, args.short_id, args.from_day, args.to_day)
+    report = container.analytics.report(
+        args.owner, args.short_id, args.from_day, args.to_day, args.tz
+    )
     if args.csv:
-        sys.stdout.writelines(csv_lines(STATS_COLUMNS, stats_rows(report.days, report.months)))
+        rows = stats_rows(report.days, report.months, utc_days=report.utc_days)
+        sys.stdout.writelines(csv_lines(STATS_COLUMNS, rows))
         return 0
     shown = LinkStatsPublic.of(report)
     if args.json:
         print(shown.model_dump_json(by_alias=True))
         return 0
     print(
-        f"{shown.short_id}  {shown.from_day} to {shown.to_day}  {shown.clicks} clicks, "
-        f"{shown.unique_visitors} unique visitors, {shown.bots} from bots"
+        f"{shown.short_id}  {shown.from_day} to {shown.to_day} ({shown.time_zone})  "
+        f"{shown.clicks} clicks, {shown.unique_visitors} unique visitors, {shown.bots} from bots"
     )
     periods = [(m.month, m.clicks, m.bots) for m in shown.months]
     periods += [(d.day.isoformat(), d.clicks, d.bots) for d in shown.days]
     for start, clicks, bots in periods:
         if clicks or bots:  # the days with nothing are left out; --json has them all
             print(f"  {start:<10}  {clicks:>8} clicks  {bots:>6} bots")
+    if shown.days_by_utc_day:
+        older = ", ".join(day.isoformat() for day in shown.days_by_utc_day)
+        print(f"  counted by UTC day (recorded before hourly counts): {older}")
     for name in ("referrers", "browsers", "oses", "devices", "countries"):
         counts = getattr(shown, name)
         if counts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from shortstack.domain import analytics
 from shortstack.domain.analytics import LINKS, TOP_N, ClickFacts, StatsReport
@@ -18,6 +19,9 @@ from shortstack.service_layer.ports import (
     LinkRepository,
     UserAgentClassifier,
 )
+
+if TYPE_CHECKING:
+    from shortstack.domain.local_days import ViewerZone
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,33 +107,60 @@ class AnalyticsService:
             self.stats.delete_link(short_id)
 
     def report(
-        self, owner: str, short_id: str, first: date | None = None, last: date | None = None
+        self,
+        owner: str,
+        short_id: str,
+        first: date | None = None,
+        last: date | None = None,
+        tz: str | None = None,
     ) -> StatsReport:
-        """The owner's link's stats over a range of days (LinkNotFound if not theirs)."""
+        """The owner's link's stats over a range of days (LinkNotFound if not theirs), in
+        the local days of the IANA zone `tz` (InvalidInput if unknown; None: UTC)."""
+        zone = _viewer_zone(tz)
         link = self.links.get(short_id, consistent=False)
         if link is None or link.owner != owner:
             raise LinkNotFound(short_id)
-        first, last = analytics.stats_range(first, last, self.clock().date())
+        first, last = analytics.stats_range(first, last, zone.today(self.clock()))
         return analytics.report(
             short_id,
             first,
             last,
-            self.stats.days(short_id, first, last),
+            self.stats.days(short_id, *self._utc_days(first, last, zone)),
             self.stats.months(short_id, analytics.month_start(first), last),
+            zone,
         )
 
-    def overview(self, owner: str, first: date | None = None, last: date | None = None) -> Overview:
+    def overview(
+        self,
+        owner: str,
+        first: date | None = None,
+        last: date | None = None,
+        tz: str | None = None,
+    ) -> Overview:
         """All the owner's links over a range of days, from the owner's daily roll-ups."""
-        report = self.owner_report(owner, first, last)
+        report = self.owner_report(owner, first, last, tz)
         return Overview(report, self._top_links(owner, report))
 
     def owner_report(
-        self, owner: str, first: date | None = None, last: date | None = None
+        self,
+        owner: str,
+        first: date | None = None,
+        last: date | None = None,
+        tz: str | None = None,
     ) -> StatsReport:
         """The owner's daily roll-ups over a range of days, without reading any link (the
         overview's CSV: its rows name links by id)."""
-        first, last = analytics.stats_range(first, last, self.clock().date())
-        return analytics.report(owner, first, last, self.stats.owner_days(owner, first, last))
+        zone = _viewer_zone(tz)
+        first, last = analytics.stats_range(first, last, zone.today(self.clock()))
+        stored = self.stats.owner_days(owner, *self._utc_days(first, last, zone))
+        return analytics.report(owner, first, last, stored, zone=zone)
+
+    @staticmethod
+    def _utc_days(first: date, last: date, zone: ViewerZone) -> tuple[date, date]:
+        """The stored UTC days a report of local days `first`..`last` reads."""
+        from shortstack.domain.local_days import utc_days_around
+
+        return (first, last) if zone.is_utc else utc_days_around(first, last)
 
     def _top_links(self, owner: str, report: StatsReport) -> list[TopLink]:
         """The owner's most clicked links that still exist and are still theirs."""
@@ -165,3 +196,10 @@ class AnalyticsService:
 
     def fold_click_handler(self, event: Event) -> None:
         self.fold_click(event)
+
+
+def _viewer_zone(tz: str | None) -> ViewerZone:
+    """local_days.viewer_zone, imported on a report's first need (not on a cold start)."""
+    from shortstack.domain.local_days import viewer_zone
+
+    return viewer_zone(tz)

@@ -36,7 +36,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from shortstack.domain.analytics import LINKS, OWNER_DIMENSIONS, ClickFacts, DailyStats
+from shortstack.domain.analytics import (
+    HOURLY,
+    LINKS,
+    OWNER_DIMENSIONS,
+    ClickFacts,
+    DailyStats,
+)
 from shortstack.domain.events import BOT_VISIT, Event
 from shortstack.domain.visitor_sketch import VisitorSketch
 from shortstack.service_layer.ports import ClickStatsRepository, EventPublisher
@@ -215,6 +221,9 @@ def _day_of(
     stats = DailyStats(day=day, clicks=int(clicks), bots=int(bots))
     for dimension in stats.counts:
         stats.counts[dimension] = {k: int(v) for k, v in counts.get(dimension, {}).items()}
+    for dimension in HOURLY:
+        if dimension in counts:
+            stats.counts[dimension] = {k: int(v) for k, v in counts[dimension].items()}
     if visitors:
         stats.visitors = VisitorSketch.from_bytes(base64.b64decode(visitors[0]))
     return (str(short_id), day), stats

@@ -62,7 +62,7 @@ from shortstack.adapters.dynamodb.batch_writes import deletes, write_all
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.errors import cancellation_codes, error_code
 from shortstack.adapters.dynamodb.hot_links import HOT_SHARDS, shard_keys
-from shortstack.domain.analytics import LINKS, ClickFacts, DailyStats
+from shortstack.domain.analytics import BOT_HOURS, HOURS, LINKS, ClickFacts, DailyStats
 from shortstack.domain.visitor_sketch import VisitorSketch
 
 if TYPE_CHECKING:
@@ -81,6 +81,8 @@ _PREFIX = {
     "rules": "rule",
     "bots": "bot",
     LINKS: "lnk",
+    HOURS: "hr",
+    BOT_HOURS: "bhr",
 }
 _DIMENSION_OF = {prefix: name for name, prefix in _PREFIX.items()}
 # A day's "window of this stream shard already added" slots: `w#<hash of the shard id>`.

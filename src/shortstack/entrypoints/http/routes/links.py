@@ -26,7 +26,7 @@ from shortstack.entrypoints.http.deps import (
     viewer_host,
 )
 from shortstack.entrypoints.http.pagination import next_page_headers
-from shortstack.entrypoints.http.query import FromDay, ToDay
+from shortstack.entrypoints.http.query import FromDay, ToDay, ViewerTimeZone
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses, leads_to
 from shortstack.entrypoints.http.schemas.links import (
     ExportReady,
@@ -230,16 +230,20 @@ async def link_stats(
     analytics: AnalyticsDep,
     from_day: FromDay = None,
     to_day: ToDay = None,
+    tz: ViewerTimeZone = None,
     format: Annotated[Format | None, Query(description=FORMAT_DOC)] = None,
 ) -> LinkStatsPublic | Response:
-    """Clicks per day (last 30 days by default, at most 366), top referrers, browsers,
-    devices and countries. Clicks are folded in by the event consumer, shortly after.
+    """Clicks per day (UTC, or the local days of `tz`; last 30 days by default, at most
+    366), clicks by hour of the day, top referrers, browsers, devices and countries. Clicks
+    are folded in by the event consumer, shortly after.
 
     As CSV (`?format=csv` or `Accept: text/csv`): one row per day (and rolled-up month)
     and dimension value: `period_start,period,dimension,value,clicks`, the dimension
-    `all` and `bots` giving each period's totals."""
-    report = analytics.report(caller.sub, short_id, from_day, to_day)
+    `all` and `bots` giving each period's totals, `hours` and `bot_hours` its clicks and
+    bots per UTC hour. With a `tz` other than UTC the `day` rows give the local days'
+    totals and the values follow per UTC day (`utc_day`)."""
+    report = analytics.report(caller.sub, short_id, from_day, to_day, tz)
     if wants_csv(request, format):
-        rows = stats_rows(report.days, report.months)
+        rows = stats_rows(report.days, report.months, utc_days=report.utc_days)
         return csv_response(STATS_COLUMNS, rows, f"{report.short_id}-stats.csv")
     return LinkStatsPublic.of(report)

@@ -15,7 +15,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from shortstack.domain.analytics import DailyStats, StatsReport
+from shortstack.domain.analytics import DIMENSIONS, DailyStats, StatsReport
 from shortstack.domain.csv_export import ExportLink
 from shortstack.domain.link_fields import MAX_TTL_DAYS, MAX_VISITS_LIMIT, TAGS_MAX, TITLE_MAX_LENGTH
 from shortstack.domain.link_options import (
@@ -50,6 +50,7 @@ from shortstack.entrypoints.http.schemas.common import (
 )
 from shortstack.entrypoints.http.schemas.link_public import Device
 from shortstack.entrypoints.http.schemas.link_public import LinkPublic as LinkPublic
+from shortstack.entrypoints.http.schemas.time_zones import InTimeZone
 
 # The schema states what a pattern can (scheme, no whitespace or control characters); the
 # host rules (a real host, no credentials, not this service) are checked by the domain. The
@@ -408,8 +409,16 @@ class ExportReady(BaseModel):
         return cls(message=EXPORT_READY, url=link.url, expires_at=link.expires_at)
 
 
-class LinkStatsPublic(BaseModel):
-    """A link's clicks per UTC day and the top values of each dimension over the range."""
+# What a link's stats count per UTC day whatever `?tz=` says (decision 0114).
+LINK_PER_UTC_DAY = [
+    "unique_visitors",
+    *(name if name != "bots" else "bot_agents" for name in DIMENSIONS),
+]
+
+
+class LinkStatsPublic(InTimeZone):
+    """A link's clicks per day (UTC, or the local days of `?tz=`) and the top values of each
+    dimension over the range."""
 
     short_id: str
     from_day: date = Field(serialization_alias="from")
@@ -441,6 +450,7 @@ class LinkStatsPublic(BaseModel):
             return top_counts(report, dimension)
 
         return cls(
+            **cls.zoned(report, LINK_PER_UTC_DAY),
             short_id=report.short_id,
             from_day=report.first_day,
             to_day=report.last_day,

@@ -12,7 +12,18 @@ from shortstack.entrypoints.http.schemas.links import (
     DayPublic,
     top_counts,
 )
+from shortstack.entrypoints.http.schemas.time_zones import InTimeZone
 from shortstack.service_layer.analytics import Overview
+
+# What the overview counts per UTC day whatever `?tz=` says (decision 0114).
+OVERVIEW_PER_UTC_DAY = [
+    "unique_visitors",
+    "top_links",
+    "referrers",
+    "countries",
+    "browsers",
+    "devices",
+]
 
 
 class TopLinkPublic(BaseModel):
@@ -22,8 +33,9 @@ class TopLinkPublic(BaseModel):
     clicks: int = Field(description="its clicks in the range")
 
 
-class OverviewPublic(BaseModel):
-    """Clicks per UTC day across the caller's links, the top links and the breakdowns."""
+class OverviewPublic(InTimeZone):
+    """Clicks per day (UTC, or the local days of `?tz=`) across the caller's links, the top
+    links and the breakdowns."""
 
     from_day: date = Field(serialization_alias="from")
     to_day: date = Field(serialization_alias="to")
@@ -47,6 +59,7 @@ class OverviewPublic(BaseModel):
     def of(cls, overview: Overview) -> OverviewPublic:
         report = overview.report
         return cls(
+            **cls.zoned(report, OVERVIEW_PER_UTC_DAY),
             from_day=report.first_day,
             to_day=report.last_day,
             clicks=report.totals.clicks,
