@@ -536,6 +536,50 @@ def test_stats_page_has_a_chart_a_day_table_ranges_and_breakdowns(
     expect(p.get_by_test_id("stats-table").locator("tbody tr")).to_have_count(90)
 
 
+@pytest.mark.parametrize("zone", ["Asia/Kathmandu", "Pacific/Kiritimati"])
+def test_the_stats_pages_ask_in_the_browsers_time_zone_and_say_so(
+    browser: Any, server: Server, zone: str
+) -> None:
+    """Decision 0114: the days are the viewer's, and the page names their zone."""
+    alias = f"zone-{zone.split('/')[1].lower()}"
+    link(server, alias)
+    visit(server, alias)
+    context = browser.new_context(timezone_id=zone)
+    watched = Watched(context.new_page(), server.base_url)
+    p = watched.page
+    asked: list[str] = []
+    p.on(
+        "request",
+        lambda r: asked.append(r.url) if "/api/v1/" in r.url and "/stats" in r.url else None,
+    )
+    for place in (f"/#/links/{alias}/stats?days=7", "/#/dashboard?days=7"):
+        p.goto(f"{server.base_url}{place}")
+        # The browser's own name for it: Chromium says Asia/Katmandu, an alias the zone
+        # database keeps (as Asia/Calcutta for Asia/Kolkata).
+        named = p.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+        expect(p.get_by_test_id("stats-table").locator("caption")).to_have_text(
+            f"Clicks per day ({named})"
+        )
+        expect(p.get_by_test_id("zone-note")).to_contain_text(
+            f"Days and hours are in {named} (your browser's time zone)."
+        )
+        expect(p.get_by_role("heading", name=f"Clicks by hour of day ({named})")).to_be_visible()
+        # The range ends on the browser's today there, not on the UTC date.
+        today = p.evaluate(
+            "z => new Intl.DateTimeFormat('en-CA', {timeZone: z}).format(new Date())", zone
+        )
+        expect(p.get_by_label("To", exact=True)).to_have_value(today)
+    assert asked
+    assert all(f"tz={named.replace('/', '%2F')}" in url for url in asked)
+    # A zone given in the address wins, and stays in it.
+    p.goto(f"{server.base_url}/#/links/{alias}/stats?days=7&tz=UTC")
+    expect(p.get_by_test_id("zone-note")).to_contain_text("Days and hours are in UTC.")
+    p.get_by_role("button", name="30 days").click()
+    expect(p).to_have_url(re.compile(r"days=30&tz=UTC"))
+    context.close()
+    assert watched.problems == []
+
+
 @pytest.mark.parametrize("place", ["/#/links/range-kept/stats", "/#/dashboard"])
 def test_a_range_the_api_cannot_show_is_said_next_to_the_range_picker(
     page: Watched, server: Server, place: str

@@ -90,7 +90,7 @@ def filter_path_parameters(context: Any, path_parameters: dict[str, Any] | None)
 
 
 UNSTATED_RULES = (
-    *("email", "url", "expires_at", "file", "alias", "from"),
+    *("email", "url", "expires_at", "file", "alias", "from", "tz"),
     *("fallback_url", "image_url", "valid_since"),
 )
 # Any text is a CSV: rows that are not links are reported one by one in the import's
@@ -125,6 +125,8 @@ def _refused_for_a_rule_the_schema_cannot_state(response: Any, case: Any) -> boo
     - an alias must not be one of the service's reserved words, in any letter case (the
       schema's description says so; a pattern cannot say "not these words, any case");
     - a stats range spans at most 366 days: a rule on two parameters (422 on `from`);
+    - a stats `tz` must name a zone of the IANA database (422 on `tz` only): a list of
+      some 600 names, which the document describes rather than enumerates;
     - a redirect to a link that is disabled, expired or used up is 410: the link's state,
       not the request, decides (documented; a stateful run meets it once a PATCH or a
       max_visits has had its effect);

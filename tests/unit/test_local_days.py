@@ -7,6 +7,9 @@ hours into local days. Daylight-saving days of 23 and 25 hours, offsets of +05:4
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -252,3 +255,43 @@ def test_the_overview_buckets_the_owners_days_and_keeps_top_links_per_utc_day(
     assert (
         analytics.overview("alice", date(2026, 3, 1), date(2026, 3, 2)).report.days[0].clicks == 2
     )
+
+
+@pytest.mark.parametrize(
+    ("alias", "zone"),
+    [
+        ("Asia/Calcutta", "Asia/Kolkata"),  # what Chromium names India's zone
+        ("Asia/Katmandu", "Asia/Kathmandu"),
+        ("US/Pacific", "America/Los_Angeles"),
+        ("America/Argentina/Buenos_Aires", "America/Buenos_Aires"),
+        ("Etc/GMT-14", "Pacific/Kiritimati"),
+    ],
+)
+def test_the_old_and_linked_names_browsers_send_are_the_same_zones(
+    analytics: AnalyticsService, alias: str, zone: str
+) -> None:
+    every_hour(analytics, date(2026, 6, 9), 3)
+    first, last = date(2026, 6, 9), date(2026, 6, 11)
+    linked = analytics.report("alice", "launch", first, last, alias)
+    named = analytics.report("alice", "launch", first, last, zone)
+    assert linked.time_zone == alias
+    assert [d.clicks for d in linked.days] == [d.clicks for d in named.days]
+    assert linked.hours == named.hours
+
+
+def test_the_zones_are_found_without_a_system_zone_database() -> None:
+    """Lambda's python3.12 runtime may have no /usr/share/zoneinfo: the tzdata package,
+    a runtime dependency, answers then (PYTHONTZPATH empty: no system database)."""
+    probe = (
+        "import datetime, zoneinfo; from shortstack.domain.local_days import viewer_zone;"
+        "assert zoneinfo.TZPATH == ();"
+        "print(viewer_zone('Asia/Kathmandu').rules.utcoffset(datetime.datetime(2026, 1, 1)))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "PYTHONTZPATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == "5:45:00"

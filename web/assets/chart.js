@@ -19,8 +19,9 @@ export function dayLabel(day) {
   return fullDay.format(new Date(epoch(day) * 1000));
 }
 
-// Clicks (and bots) per UTC day; `days` is the API's [{day, clicks, bots}], oldest first.
-export function clicksChart(days) {
+// Clicks (and bots) per day; `days` is the API's [{day, clicks, bots}], oldest first, and
+// `zone` the time zone its days are in (the answer's `time_zone`).
+export function clicksChart(days, zone = "UTC") {
   const holder = h("div", { class: "chart", "data-testid": "clicks-chart" });
   const total = days.reduce((sum, d) => sum + d.clicks, 0);
   const summary = h("p", { class: "sr-only" },
@@ -53,15 +54,15 @@ export function clicksChart(days) {
   const fit = () => plot.setSize({ width: Math.max(260, holder.clientWidth), height: holder.clientWidth < 480 ? 200 : 240 });
   new ResizeObserver(fit).observe(holder);
   return h("figure", { class: "chart-figure" }, summary, holder,
-    h("figcaption", { class: "muted" }, "Clicks per day (UTC). Point at a day to see its numbers."));
+    h("figcaption", { class: "muted" }, `Clicks per day (${zone}). Point at a day to see its numbers.`));
 }
 
 // The same days as a table, one row a day.
-export function daysTable(days) {
+export function daysTable(days, zone = "UTC") {
   // Focusable, so the days can be scrolled with the keyboard too.
   return h("div", { class: "table-wrap table-scroll", tabindex: "0", role: "region", "aria-label": "Clicks per day, table" },
     h("table", { class: "data-table compact", "data-testid": "stats-table" },
-      h("caption", {}, "Clicks per day (UTC)"),
+      h("caption", {}, `Clicks per day (${zone})`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Day"), h("th", { scope: "col", class: "num" }, "Clicks"),
         h("th", { scope: "col", class: "num" }, "Visitors"), h("th", { scope: "col", class: "num" }, "Bots"))),
       h("tbody", {}, [...days].reverse().map((d) => h("tr", {},

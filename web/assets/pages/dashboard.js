@@ -1,12 +1,13 @@
 // The dashboard: every link of the caller at once (GET /api/v1/stats). Clicks per day as a
-// chart with its table, the totals, the top links (each to its own statistics), and the
-// breakdowns; the range as on a link's statistics, kept in the URL.
-import { api, download, query } from "../api.js";
+// chart with its table, the totals, the top links (each to its own statistics), clicks by
+// hour of the day and the breakdowns; the range and its time zone as on a link's
+// statistics, kept in the URL.
+import { download, query } from "../api.js";
 import { button, errorBox, loading, pageHeader } from "../components.js";
 import { announce, h } from "../dom.js";
 import { generalSentence } from "../errors.js";
 import { breakdown, clicksChart, daysTable } from "../chart.js";
-import { countryName, rangeOf, rangePicker, refusedRange } from "./stats.js";
+import { countryName, hoursBreakdown, rangeOf, rangePicker, refusedRange, zonedStats, zoneNote } from "./stats.js";
 
 const TITLE = "Dashboard";
 
@@ -29,19 +30,20 @@ export async function dashboardPage({ render, params }) {
   if (refused) return render(pageHeader(TITLE), refused);
   render(pageHeader(TITLE), loading());
   try {
-    const { data: stats } = await api(`/api/v1/stats${query({ from: range.from, to: range.to })}`);
+    const stats = await zonedStats("/api/v1/stats", range);
     const totals = h("dl", { class: "card figures" },
       figure("Clicks", stats.clicks, "overview-clicks"),
       figure("Unique visitors", stats.unique_visitors, "overview-visitors"),
       figure("From bots", stats.bots, "overview-bots"));
     const chartCard = h("section", { class: "card", "data-testid": "overview" },
       h("h2", {}, "Clicks per day, all links"),
-      clicksChart(stats.days),
+      clicksChart(stats.days, stats.time_zone),
       h("details", { class: "table-details", open: stats.days.length <= 31 },
-        h("summary", {}, "Table of days"), daysTable(stats.days)));
+        h("summary", {}, "Table of days"), daysTable(stats.days, stats.time_zone)),
+      zoneNote(stats, range));
     const exportCsv = button("Export CSV", async () => {
       try {
-        const path = `/api/v1/stats${query({ from: range.from, to: range.to, format: "csv" })}`;
+        const path = `/api/v1/stats${query({ from: range.from, to: range.to, tz: stats.time_zone, format: "csv" })}`;
         announce(`Downloaded ${await download(path, "stats.csv")}`);
       } catch (error) {
         announce(generalSentence(error), { tone: "error" });
@@ -51,11 +53,12 @@ export async function dashboardPage({ render, params }) {
       rangePicker("/dashboard", range), totals, chartCard,
       h("section", { class: "card" }, h("h2", {}, "Top links"), topLinks(stats.top_links)),
       h("div", { class: "breakdowns" },
+        hoursBreakdown(stats),
         breakdown("Referrers", stats.referrers, { testid: "referrers" }),
         breakdown("Countries", stats.countries, { name: countryName, testid: "countries" }),
         breakdown("Browsers", stats.browsers),
         breakdown("Devices", stats.devices)),
-      h("p", { class: "muted" }, "Unique visitors are counted per day (a visitor's hash changes every UTC day), so a range adds its days up. Clicks are folded in shortly after they happen."));
+      h("p", { class: "muted" }, "Unique visitors are counted per UTC day (a visitor's hash changes every UTC day), so a range adds its days up. Clicks are folded in shortly after they happen."));
   } catch (error) {
     render(pageHeader(TITLE), refusedRange("/dashboard", range, error) || errorBox(error));
   }

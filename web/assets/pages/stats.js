@@ -1,5 +1,6 @@
 // One link's statistics: a range (7, 30, 90 days or custom, kept in the URL), clicks per
-// day as a chart with its table, and the breakdowns.
+// day as a chart with its table, by hour of the day, and the breakdowns. Days and hours are
+// in the browser's time zone (or the address's `tz`), which the page names.
 import { api, download, query } from "../api.js";
 import { button, copyButton, errorBox, field, loading, pageHeader } from "../components.js";
 import { announce, h } from "../dom.js";
@@ -40,14 +41,71 @@ function isoDay(date) {
   return date.toISOString().slice(0, 10);
 }
 
+// The browser's time zone (an IANA name), which the API buckets the days into (`tz`).
+function browserZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch (error) {
+    return "UTC";
+  }
+}
+
+// Today's date in `zone` as YYYY-MM-DD (the UTC date if the browser does not know it).
+export function todayIn(zone, now = new Date()) {
+  try {
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
+      .formatToParts(now);
+    const part = (type) => parts.find((p) => p.type === type).value;
+    return `${part("year")}-${part("month")}-${part("day")}`;
+  } catch (error) {
+    return isoDay(now);
+  }
+}
+
+// The range in the address: its days are local days of `zone`, the address's `tz` or else
+// the browser's zone; `tz` is kept in the address only when it was there.
 export function rangeOf(params) {
+  const tz = params.get("tz") || undefined;
+  const zone = tz || browserZone();
   const from = params.get("from");
   const to = params.get("to");
-  if (from && to) return { from, to, days: null };
+  if (from && to) return { from, to, days: null, zone, tz };
   const days = RANGES.includes(Number(params.get("days"))) ? Number(params.get("days")) : 30;
-  const today = new Date();
+  const today = new Date(`${todayIn(zone)}T00:00:00Z`);
   const first = new Date(today.getTime() - (days - 1) * 86400000);
-  return { from: isoDay(first), to: isoDay(today), days };
+  return { from: isoDay(first), to: isoDay(today), days, zone, tz };
+}
+
+// GET `path` with the range and its zone; a zone the server does not know (a browser's
+// newer than the server's zone database) falls back to UTC. The answer's `time_zone` says
+// which zone its days are in.
+export async function zonedStats(path, range) {
+  const ask = (tz) => api(`${path}${query({ from: range.from, to: range.to, tz })}`);
+  try {
+    return (await ask(range.zone)).data;
+  } catch (error) {
+    if (error.status !== 422 || range.zone === "UTC" || !/\btz\b/.test(error.message)) throw error;
+    return (await ask("UTC")).data;
+  }
+}
+
+// What the page says about its days' zone, and about what stays per UTC day.
+export function zoneNote(stats, range) {
+  const whose = range.tz ? "" : " (your browser's time zone)";
+  const fellBack = stats.time_zone !== range.zone ? ` The server does not know ${range.zone}.` : "";
+  const older = stats.days_by_utc_day.length
+    ? ` ${stats.days_by_utc_day.length === 1 ? "One day includes" : `${stats.days_by_utc_day.length} days include`} clicks recorded before hourly counts were kept: those count on their UTC day.`
+    : "";
+  return h("p", { class: "muted", "data-testid": "zone-note" },
+    `Days and hours are in ${stats.time_zone}${stats.time_zone === range.zone ? whose : ""}.${fellBack} `
+    + `Unique visitors and the breakdowns below are counted per UTC day.${older}`);
+}
+
+// Clicks by hour of the day, 00:00 to 23:00 in the answer's zone, as bars.
+export function hoursBreakdown(stats) {
+  const rows = stats.hours.map((hour) => ({ value: hour.hour, clicks: hour.clicks }));
+  return breakdown(`Clicks by hour of day (${stats.time_zone})`, rows.some((r) => r.clicks) ? rows : [],
+    { name: (hour) => `${String(hour).padStart(2, "0")}:00`, testid: "hours" });
 }
 
 function isDay(text) {
@@ -67,11 +125,12 @@ export function rangeProblem({ from, to }) {
 // `path`: the page's route, which keeps the range in its query. `problem`: what is wrong
 // with the range in the address, said here so that the picker that fixes it stays.
 export function rangePicker(path, range, problem = "") {
-  const presets = RANGES.map((days) => button(`${days} days`, () => navigate(path, { days }), {
+  const presets = RANGES.map((days) => button(`${days} days`, () => navigate(path, { days, tz: range.tz }), {
     "aria-pressed": String(range.days === days), class: range.days === days ? "btn btn-primary" : "btn btn-secondary",
   }));
-  const from = h("input", { type: "date", name: "from", value: range.from, max: isoDay(new Date()) });
-  const to = h("input", { type: "date", name: "to", value: range.to, max: isoDay(new Date()) });
+  const today = todayIn(range.zone);
+  const from = h("input", { type: "date", name: "from", value: range.from, max: today });
+  const to = h("input", { type: "date", name: "to", value: range.to, max: today });
   const custom = h("form", { class: "range-custom" }, field("From", from), field("To", to),
     h("button", { type: "submit", class: "btn btn-secondary" }, "Show"));
   const alert = h("p", { class: "alert alert-error", role: "alert", hidden: !problem }, problem);
@@ -81,7 +140,7 @@ export function rangePicker(path, range, problem = "") {
     alert.textContent = refused;
     alert.hidden = !refused;
     if (refused) from.focus();
-    else navigate(path, { from: from.value, to: to.value });
+    else navigate(path, { from: from.value, to: to.value, tz: range.tz });
   });
   return h("div", { class: "range", role: "group", "aria-label": "Date range" },
     h("div", { class: "actions-row" }, presets), custom, alert);
@@ -104,9 +163,9 @@ export async function statsPage({ render, params }, shortId) {
   if (refused) return render(pageHeader(title), refused);
   render(pageHeader(title), loading());
   try {
-    const [{ data: link }, { data: stats }] = await Promise.all([
+    const [{ data: link }, stats] = await Promise.all([
       api(`/api/v1/links/${id}`),
-      api(`/api/v1/links/${id}/stats${query({ from: range.from, to: range.to })}`),
+      zonedStats(`/api/v1/links/${id}/stats`, range),
     ]);
     const head = h("div", { class: "card stats-head" },
       h("p", { class: "short-line" }, h("a", { href: link.short_url, class: "short-url" }, link.short_url), copyButton(link.short_url)),
@@ -118,12 +177,13 @@ export async function statsPage({ render, params }, shortId) {
         h("div", {}, h("dt", {}, "All-time clicks"), h("dd", {}, String(link.click_count)))));
     const chartCard = h("section", { class: "card", "data-testid": "stats" },
       h("h2", {}, "Clicks per day"),
-      stats.days.length ? clicksChart(stats.days) : h("p", { class: "muted" }, "No days in this range."),
+      stats.days.length ? clicksChart(stats.days, stats.time_zone) : h("p", { class: "muted" }, "No days in this range."),
       h("details", { class: "table-details", open: stats.days.length <= 31 },
-        h("summary", {}, "Table of days"), daysTable(stats.days)));
+        h("summary", {}, "Table of days"), daysTable(stats.days, stats.time_zone)),
+      zoneNote(stats, range));
     const exportCsv = button("Export CSV", async () => {
       try {
-        const path = `/api/v1/links/${id}/stats${query({ from: range.from, to: range.to, format: "csv" })}`;
+        const path = `/api/v1/links/${id}/stats${query({ from: range.from, to: range.to, tz: stats.time_zone, format: "csv" })}`;
         announce(`Downloaded ${await download(path, `${shortId}-stats.csv`)}`);
       } catch (error) {
         announce(generalSentence(error), { tone: "error" });
@@ -132,6 +192,7 @@ export async function statsPage({ render, params }, shortId) {
     render(pageHeader(title, exportCsv, h("a", { class: "btn btn-secondary", href: "#/links" }, "All links")),
       head, rangePicker(path, range), chartCard,
       h("div", { class: "breakdowns" },
+        hoursBreakdown(stats),
         breakdown("Referrers", stats.referrers, { testid: "referrers" }),
         breakdown("Countries", stats.countries, { name: countryName, testid: "countries" }),
         breakdown("Browsers", stats.browsers),
