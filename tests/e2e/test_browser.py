@@ -1421,3 +1421,19 @@ def test_keyboard_only_import_of_a_csv(page: Watched, server: Server) -> None:
     expect(p.get_by_test_id("import-counts")).to_contain_text("1 of 1 valid rows loaded")
     expect(p.get_by_role("status").filter(has_text="links loaded")).to_have_count(1)
     assert api(server, "/api/v1/links/keyed-import")["url"] == "https://example.com/k1"
+
+
+def test_the_skip_link_moves_focus_to_the_page_and_leaves_it_where_it_was(
+    page: Watched, server: Server
+) -> None:
+    p = page.page
+    p.goto(f"{server.base_url}/#/links")
+    expect(p.locator("main h1")).to_have_text("Your links")
+    p.keyboard.press("Tab")  # the first stop of every page
+    expect(p.get_by_role("link", name="Skip to content")).to_be_focused()
+    p.keyboard.press("Enter")
+    expect(p.locator("main")).to_be_focused()
+    expect(p).to_have_url(f"{server.base_url}/#/links")
+    expect(p.locator("main h1")).to_have_text("Your links")
+    p.keyboard.press("Tab")  # the page's first control, past the header
+    expect(p.get_by_test_id("links-export")).to_be_focused()
