@@ -116,6 +116,11 @@ async function renderSession() {
 }
 
 menu.addEventListener("click", () => setMenu(!nav.classList.contains("open")));
+// The skip link's #main would be taken for a route (hash routing): it moves focus itself.
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape" || !nav.classList.contains("open")) return;
   setMenu(false);
