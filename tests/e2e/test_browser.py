@@ -1437,3 +1437,19 @@ def test_the_skip_link_moves_focus_to_the_page_and_leaves_it_where_it_was(
     expect(p.locator("main h1")).to_have_text("Your links")
     p.keyboard.press("Tab")  # the page's first control, past the header
     expect(p.get_by_test_id("links-export")).to_be_focused()
+
+
+def test_a_required_field_says_so_on_screen_and_to_screen_readers(
+    page: Watched, server: Server
+) -> None:
+    p = page.page
+    for route, label in (("/", "Long URL"), ("/#/items", "Name"), ("/#/keys", "Name")):
+        p.goto(f"{server.base_url}{route}")
+        control = p.get_by_role("textbox", name=label, exact=True)
+        expect(control).to_have_attribute("required", "")  # said by screen readers
+        expect(p.locator(".field", has=control)).to_contain_text("required")  # and seen
+    # An optional one says nothing of the kind.
+    p.goto(f"{server.base_url}/")
+    p.get_by_text("More options").click()
+    alias = p.get_by_label("Alias", exact=True)
+    expect(p.locator(".field", has=alias)).not_to_contain_text("required")
