@@ -14,7 +14,8 @@ export function submitButton(label, attrs = {}) {
   return h("button", { type: "submit", class: "btn btn-primary", ...attrs }, label);
 }
 
-// A labelled control with a hint and room for its own error (aria-describedby both).
+// A labelled control with a hint and room for its own error (aria-describedby both), and
+// "(required)" beside the label of a required one.
 export function field(label, control, { hint = "", wide = false } = {}) {
   fieldCount += 1;
   const id = control.id || `f${fieldCount}`;
@@ -22,8 +23,13 @@ export function field(label, control, { hint = "", wide = false } = {}) {
   const error = h("p", { class: "field-error", id: `${id}-error` });
   const hintNode = hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null;
   control.setAttribute("aria-describedby", [hintNode ? `${id}-hint` : "", `${id}-error`].join(" ").trim());
-  return h("div", { class: wide ? "field field-wide" : "field" },
-    h("label", { for: id }, label), control, hintNode, error);
+  // Seen beside the label, not in it: screen readers say "required" from the attribute, and
+  // the control's name stays its label.
+  const labelNode = h("label", { for: id }, label);
+  const head = control.required
+    ? h("div", { class: "field-label" }, labelNode, h("span", { class: "required", "aria-hidden": "true" }, "(required)"))
+    : labelNode;
+  return h("div", { class: wide ? "field field-wide" : "field" }, head, control, hintNode, error);
 }
 
 export function loading(text = "Loading…") {
