@@ -1461,3 +1461,37 @@ def test_a_required_field_says_so_on_screen_and_to_screen_readers(
     p.get_by_text("More options").click()
     alias = p.get_by_label("Alias", exact=True)
     expect(p.locator(".field", has=alias)).not_to_contain_text("required")
+
+
+# A text field's border against the background around it, and the field's own background.
+FIELD_EDGE = """(control) => {
+    let node = control.parentElement;
+    let behind = "rgb(255, 255, 255)";
+    for (; node; node = node.parentElement) {
+        const colour = getComputedStyle(node).backgroundColor;
+        if (!/^rgba\\(.*, 0\\)$/.test(colour) && colour !== "transparent") {
+            behind = colour;
+            break;
+        }
+    }
+    const style = getComputedStyle(control);
+    return { border: style.borderTopColor, behind, inside: style.backgroundColor };
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_text_field_s_edge_stands_out_in_both_themes(
+    browser: Any, server: Server, scheme: str
+) -> None:
+    # WCAG 1.4.11: an empty field is found by its border alone, so the border needs 3:1
+    # against the card or page around it (the field's inside is the card's colour).
+    context = browser.new_context(color_scheme=scheme)
+    p = context.new_page()
+    weak = {}
+    for route, control in (("/", "shorten-url"), ("/#/links", "links-search")):
+        p.goto(f"{server.base_url}{route}")
+        seen = p.get_by_test_id(control).evaluate(FIELD_EDGE)
+        if contrast(seen["border"], seen["behind"]) < 3:
+            weak[control] = seen
+    context.close()
+    assert weak == {}
