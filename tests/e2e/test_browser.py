@@ -1495,3 +1495,14 @@ def test_a_text_field_s_edge_stands_out_in_both_themes(
             weak[control] = seen
     context.close()
     assert weak == {}
+
+
+def test_each_page_names_itself_in_the_document_title(page: Watched, server: Server) -> None:
+    # The title is what a screen reader says first on arrival, and what a tab is called.
+    p = page.page
+    p.goto(f"{server.base_url}/")
+    expect(p).to_have_title("Shorten a link · shortstack")
+    p.get_by_role("navigation", name="Main").get_by_role("link", name="Links").click()
+    expect(p).to_have_title("Your links · shortstack")
+    p.goto(f"{server.base_url}/#/nowhere")
+    expect(p).to_have_title("Not found · shortstack")
