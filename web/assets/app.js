@@ -126,6 +126,13 @@ document.addEventListener("keydown", (event) => {
   setMenu(false);
   menu.focus();
 });
+// The document's title follows the page's heading, whenever a page (or its late answer)
+// draws one: it is what a screen reader says on arrival and what the tab is called.
+new MutationObserver(() => {
+  const heading = main.querySelector("h1");
+  const title = heading ? `${heading.textContent.trim()} · shortstack` : "shortstack";
+  if (document.title !== title) document.title = title;
+}).observe(main, { childList: true, subtree: true, characterData: true });
 window.addEventListener("hashchange", route);
 window.addEventListener("shortstack:session", renderSession);
 completeSignIn().finally(() => {
