@@ -1506,3 +1506,46 @@ def test_each_page_names_itself_in_the_document_title(page: Watched, server: Ser
     expect(p).to_have_title("Your links · shortstack")
     p.goto(f"{server.base_url}/#/nowhere")
     expect(p).to_have_title("Not found · shortstack")
+
+
+def test_items_and_users_keep_a_keyboard_user_in_the_list_after_a_page_or_a_delete(
+    page: Watched, server: Server
+) -> None:
+    category = "kept-focus"
+    for n in range(11):  # two pages of ten
+        api(
+            server, "/api/v1/items", "POST", {"name": f"Kept {n}", "price": 1, "category": category}
+        )
+    api(
+        server,
+        "/api/v1/users",
+        "POST",
+        {"userId": "kept-user", "name": "K", "email": "k@example.com"},
+    )
+    p = page.page
+    in_table = "document.activeElement.closest('table') !== null"
+    p.goto(f"{server.base_url}/#/items?category={category}")
+    table = p.get_by_test_id("items-table")
+    expect(table.locator("tbody tr")).to_have_count(10)
+    p.get_by_test_id("next-page").focus()
+    p.keyboard.press("Enter")
+    expect(table.locator("tbody tr")).to_have_count(1)
+    # The button pressed is gone with the page it was on: focus goes to the new rows, not
+    # to the top of the document.
+    expect(p.locator("body")).not_to_be_focused()
+    assert p.evaluate(in_table)
+    tab_to(p, p.get_by_role("button", name=re.compile("^Delete Kept")))
+    p.keyboard.press("Enter")
+    p.keyboard.press("Enter")  # the confirming button has focus
+    expect(table.locator("tbody tr")).to_have_count(1)
+    expect(table).to_contain_text("No item in this category.")
+    expect(p.locator("body")).not_to_be_focused()
+    assert p.evaluate(in_table)
+
+    p.goto(f"{server.base_url}/#/users")
+    p.get_by_role("button", name="Delete kept-user").focus()
+    p.keyboard.press("Enter")
+    p.keyboard.press("Enter")
+    expect(p.get_by_test_id("users-table")).not_to_contain_text("kept-user")
+    expect(p.locator("body")).not_to_be_focused()
+    assert p.evaluate(in_table)
