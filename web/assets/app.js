@@ -2,7 +2,7 @@
 // A page change clears the page-wide message, so nothing said on one page lingers on another.
 import { api } from "./api.js";
 import { accessToken, completeSignIn, signIn, signInConfigured, signOut } from "./auth.js";
-import { button } from "./components.js";
+import { button, listRedrawn } from "./components.js";
 import { announce, clearStatus, h } from "./dom.js";
 import { currentRoute } from "./router.js";
 import { dashboardPage } from "./pages/dashboard.js";
@@ -74,6 +74,7 @@ function route() {
   const changed = path !== lastPath;
   if (changed) {
     clearStatus();
+    listRedrawn(false);
     setMenu(false);
     window.scrollTo(0, 0);
   }

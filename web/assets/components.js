@@ -103,6 +103,27 @@ export function confirmAction(question, actionLabel) {
   });
 }
 
+// A list drawn again because of a button in it (a page turned, a row deleted) has lost that
+// button, and focus with it. `listRedrawn` marks that moment; `keepFocusInList(holder)`, once
+// the list is drawn, puts focus on its table when it fell to the document, so a keyboard user
+// goes on from the rows instead of from the top. (The links page places focus itself; a page
+// change forgets the mark: `listRedrawn(false)`.)
+let listFocusPending = false;
+
+export function listRedrawn(pending = true) {
+  listFocusPending = pending;
+}
+
+export function keepFocusInList(holder) {
+  const pending = listFocusPending;
+  listFocusPending = false;
+  const lost = document.activeElement === document.body || !document.activeElement.isConnected;
+  const table = holder.querySelector("table");
+  if (!pending || !lost || !table) return;
+  table.tabIndex = -1;
+  table.focus();
+}
+
 // A destructive button: asks first, runs `action`, says `done`, then calls `after`.
 export function dangerButton(label, { name, question, action, done, after }) {
   return button(label, async () => {
@@ -110,6 +131,7 @@ export function dangerButton(label, { name, question, action, done, after }) {
     try {
       await action();
       announce(done);
+      listRedrawn();
       after();
     } catch (error) {
       announce(generalSentence(error), { tone: "error" });
@@ -157,9 +179,9 @@ export function dataTable({ caption, columns, rows, empty, testid }) {
 
 export function pager({ page, pages, hasNext = false, onPage, label = "Pages" }) {
   return h("nav", { class: "pager", "aria-label": label },
-    button("Previous", () => onPage(page - 1), { disabled: page <= 1, "data-testid": "previous-page" }),
+    button("Previous", () => { listRedrawn(); onPage(page - 1); }, { disabled: page <= 1, "data-testid": "previous-page" }),
     h("span", { class: "muted", "aria-live": "polite" }, pages ? `Page ${page} of ${pages}` : `Page ${page}`),
-    button("Next", () => onPage(page + 1), { disabled: pages ? page >= pages : !hasNext, "data-testid": "next-page" }));
+    button("Next", () => { listRedrawn(); onPage(page + 1); }, { disabled: pages ? page >= pages : !hasNext, "data-testid": "next-page" }));
 }
 
 export function pageHeader(title, ...actions) {

@@ -1,7 +1,8 @@
 // The Items catalog: create, edit in a dialog, delete, filter by category, pages.
 import { api, query } from "../api.js";
 import {
-  button, dangerButton, dataTable, dialog, errorBox, field, formErrors, loading, pageHeader, pager, submitButton,
+  button, dangerButton, dataTable, dialog, errorBox, field, formErrors, keepFocusInList, loading, pageHeader, pager,
+  submitButton,
 } from "../components.js";
 import { announce, h } from "../dom.js";
 import { navigate } from "../router.js";
@@ -85,6 +86,7 @@ export async function itemsPage(view) {
       page, hasNext: Boolean(next),
       onPage: (to) => (to < page ? window.history.back() : navigate("/items", { category, cursor: next, page: page + 1 })),
     }));
+    keepFocusInList(holder);
   } catch (error) {
     holder.replaceChildren(errorBox(error));
   }

@@ -2,7 +2,8 @@
 // and registering one.
 import { api, query } from "../api.js";
 import {
-  dangerButton, dataTable, dateText, errorBox, field, formErrors, loading, pageHeader, pager, submitButton,
+  dangerButton, dataTable, dateText, errorBox, field, formErrors, keepFocusInList, loading, pageHeader, pager,
+  submitButton,
 } from "../components.js";
 import { announce, h } from "../dom.js";
 import { navigate } from "../router.js";
@@ -61,6 +62,7 @@ export async function usersPage({ render, params }) {
       ],
     }), pager({ page, hasNext: Boolean(next),
       onPage: (to) => (to < page ? window.history.back() : navigate("/users", { cursor: next, page: page + 1 })) }));
+    keepFocusInList(holder);
   } catch (error) {
     holder.replaceChildren(errorBox(error));
   }
