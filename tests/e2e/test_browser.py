@@ -1549,3 +1549,19 @@ def test_items_and_users_keep_a_keyboard_user_in_the_list_after_a_page_or_a_dele
     expect(p.get_by_test_id("users-table")).not_to_contain_text("kept-user")
     expect(p.locator("body")).not_to_be_focused()
     assert p.evaluate(in_table)
+
+
+def test_a_phone_s_table_cards_keep_their_column_names_visual_only(
+    browser: Any, server: Server
+) -> None:
+    # On a phone each cell shows its column's name, which a screen reader already says from
+    # the column header: read twice ("State, State Active") if the shown name were text.
+    link(server, "card-cells")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    p = context.new_page()
+    p.goto(f"{server.base_url}/#/links?q=card-cells")
+    row = p.get_by_test_id("links-table").locator("tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.get_by_role("cell", name="Active", exact=True)).to_have_count(1)
+    expect(row.get_by_role("cell", name="0", exact=True)).to_have_count(1)
+    context.close()
