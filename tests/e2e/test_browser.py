@@ -1565,3 +1565,25 @@ def test_a_phone_s_table_cards_keep_their_column_names_visual_only(
     expect(row.get_by_role("cell", name="Active", exact=True)).to_have_count(1)
     expect(row.get_by_role("cell", name="0", exact=True)).to_have_count(1)
     context.close()
+
+
+# Every rule of every stylesheet that moves something: a transition, an animation, smooth scroll.
+MOTION = """() => [...document.styleSheets].flatMap((sheet) => [...sheet.cssRules])
+    .map((rule) => rule.cssText)
+    .filter((text) => /transition|animation|scroll-behavior:\\s*smooth/.test(text))"""
+
+
+def test_nothing_moves_so_reduced_motion_has_nothing_to_stop(page: Watched, server: Server) -> None:
+    # The page has no motion at all, with or without prefers-reduced-motion: a rule that adds
+    # some must come with its reduced-motion fallback, and change this test.
+    link(server, "still-page")
+    p = page.page
+    p.emulate_media(reduced_motion="reduce")
+    p.goto(f"{server.base_url}/#/links?q=still-page")
+    expect(p.get_by_test_id("links-table").locator("tbody tr")).to_have_count(1)
+    assert p.evaluate(MOTION) == []
+    p.get_by_role("button", name="QR code for still-page").click()
+    p.keyboard.press("Escape")
+    p.get_by_role("button", name="Disable still-page").click()
+    expect(p.get_by_role("status").filter(has_text="still-page disabled")).to_have_count(1)
+    assert p.evaluate("document.getAnimations().length") == 0
