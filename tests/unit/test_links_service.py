@@ -112,20 +112,33 @@ def test_a_new_url_in_an_update_passes_the_safety_checks(links: LinksService) ->
 def test_every_change_is_announced(
     links: LinksService, publisher: MemoryEventPublisher, clock: FakeClock
 ) -> None:
-    link = links.create("alice", url="https://example.com/", ttl_days=2)
+    link = links.create("alice", url="https://example.com/", ttl_days=2, tags=["Launch"])
     links.update("alice", link.short_id, LinkChanges(is_active=False, title="t"))
+    secret = LinkChanges(url="https://example.com/new", rules=(), clear_expiry=True)
+    links.update("alice", link.short_id, secret, password="correct horse")
     links.delete("alice", link.short_id)
-    created, updated, deleted = publisher.published
+    created, updated, moved, deleted = publisher.published
     assert created.detail == {
         "short_id": link.short_id,
         "owner": "alice",
         "url": "https://example.com/",
         "expires_at": "2026-03-03T00:00:00.000Z",
+        "title": None,
+        "tags": ["launch"],
     }
     assert updated.detail == {
         "short_id": link.short_id,
         "owner": "alice",
         "fields": ["is_active", "title"],
+        "changes": {"is_active": False, "title": "t"},
+    }
+    # The new values of the small fields; whether a password is set, never its hash; rules
+    # are named only.
+    assert moved.detail["fields"] == ["url", "expires_at", "password", "rules"]
+    assert moved.detail["changes"] == {
+        "url": "https://example.com/new",
+        "expires_at": None,
+        "password": True,
     }
     assert deleted.detail == {"short_id": link.short_id, "owner": "alice"}
     assert {e.source for e in publisher.published} == {"shortstack.links"}

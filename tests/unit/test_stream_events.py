@@ -48,7 +48,11 @@ def test_a_link_announces_its_creation_clicks_update_and_deletion() -> None:
     assert third.detail["bot"] == "crawler"
     assert "visitor" not in third.detail
     assert first.time < second.time < third.time
+    assert created.detail["title"] == "Launch post"
+    assert created.detail["tags"] == ["launch", "newsletter"]
+    assert created.detail["url"] == "https://www.example.com/blog/2026/launch?utm_source=newsletter"
     assert updated.detail["fields"] == ["is_active"]
+    assert updated.detail["changes"] == {"is_active": False}
     assert deleted.detail == {"short_id": "launch", "owner": "user-7f3a9c"}
 
 

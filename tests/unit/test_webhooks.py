@@ -6,6 +6,7 @@ import ipaddress
 import json
 import ssl
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain import events
 from shortstack.domain.clock import utc_now
 from shortstack.domain.errors import InvalidInput, UnsafeUrl
+from shortstack.domain.link_fields import TAGS_MAX, TITLE_MAX_LENGTH
+from shortstack.domain.links import create_link
 from shortstack.domain.visits import Click
 from shortstack.domain.webhook_failures import HostNotFound, NotHttp
 from shortstack.domain.webhooks import (
@@ -24,6 +27,7 @@ from shortstack.domain.webhooks import (
     MAX_WEBHOOKS_PER_OWNER,
     PAYLOAD_KEPT_MAX,
     PREVIOUS_SECRET_KEPT,
+    URL_MAX_LENGTH,
     Delivery,
     DeliveryNotFound,
     NotRedeliverable,
@@ -44,6 +48,14 @@ from tests.conftest import settings_for
 from tests.webhook_support import ScriptedTransport
 
 RECEIVER = "https://hooks.example.com/in"
+
+
+def created(short_id: str, owner: str, at: datetime) -> events.Event:
+    """The LinkCreated of a link to https://example.com/ made at `at`."""
+    link = create_link(
+        short_id=short_id, owner=owner, url="https://example.com/", now=at, expires_at=None
+    )
+    return events.link_created(link)
 
 
 def container_for(
@@ -235,7 +247,7 @@ def test_a_delivery_is_signed_and_verifies_with_the_secret(
     jwt_like: Container, transport: ScriptedTransport
 ) -> None:
     hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkCreated"])
-    event = events.link_created("abc1234", "alice", "https://example.com/", None, utc_now())
+    event = created("abc1234", "alice", utc_now())
     jwt_like.events.handle(event)
     [(url, address, headers, body)] = transport.posts
     assert (url, str(address)) == (RECEIVER, "93.184.215.14")
@@ -287,7 +299,7 @@ def test_a_failed_delivery_is_sent_again_on_asking_signed_anew_and_linked_to_the
 ) -> None:
     container, clock = with_a_clock(transport)
     hook = container.webhooks.create("alice", RECEIVER, ["LinkCreated"])
-    event = events.link_created("abc1234", "alice", "https://example.com/", None, clock[0])
+    event = created("abc1234", "alice", clock[0])
     transport.status = 503
     with pytest.raises(WebhookDeliveryFailed):
         container.events.handle(event)
@@ -448,7 +460,7 @@ def test_a_changed_webhook_keeps_its_secret_and_its_new_url_is_checked(
         ("LinkDeleted",),
         hook.secret,
     )
-    jwt_like.events.handle(events.link_created("a1", "alice", "https://e.com/", None, utc_now()))
+    jwt_like.events.handle(created("a1", "alice", utc_now()))
     jwt_like.events.handle(events.link_deleted("a1", "alice", utc_now()))
     [(url, address, headers, body)] = transport.posts
     assert (url, str(address)) == ("https://new.example.com/in", "93.184.215.15")
@@ -466,7 +478,7 @@ def test_only_the_owners_subscribed_event_types_are_sent(
     jwt_like: Container, transport: ScriptedTransport
 ) -> None:
     jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
-    jwt_like.events.handle(events.link_created("a1", "alice", "https://e.com/", None, utc_now()))
+    jwt_like.events.handle(created("a1", "alice", utc_now()))
     jwt_like.events.handle(events.link_deleted("a1", "bob", utc_now()))
     assert transport.posts == []
     jwt_like.events.handle(events.link_deleted("a1", "alice", utc_now()))
@@ -525,6 +537,30 @@ def test_an_event_made_before_a_subscription_is_never_sent_to_it(
     assert older.created_at < before < newer.created_at
     shown = jwt_like.webhooks.deliveries("alice", newer.webhook_id)
     assert [d.event_id for d in shown] == [at_once.id]
+
+
+def test_the_largest_link_events_stay_small(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    """A link at every limit (a 2,048-character URL and fallback, a title of 200 four-byte
+    characters, ten tags of 32, a 64-character alias): the bodies the README states."""
+    jwt_like.webhooks.create("o" * 64, RECEIVER, ["LinkCreated", "LinkUpdated"])
+    url = "https://example.com/" + "a" * (URL_MAX_LENGTH - 20)
+    link = create_link(
+        short_id="s" * 64,
+        owner="o" * 64,
+        url=url,
+        now=utc_now(),
+        expires_at=utc_now(),
+        title="\U0001f600" * TITLE_MAX_LENGTH,
+        tags=[f"{n}" * 32 for n in range(TAGS_MAX)],
+    )
+    link = replace(link, fallback_url=url, valid_since=utc_now(), max_visits=10**9)
+    jwt_like.events.handle(events.link_created(link))
+    jwt_like.events.handle(events.link_updated(link, list(events.CARRIED_CHANGES), utc_now()))
+    created, updated = (len(body) for *_, body in transport.posts)
+    assert 3_000 < created < 4_096
+    assert 5_000 < updated < 6_144
 
 
 def test_a_failed_delivery_raises_so_the_event_is_delivered_again(

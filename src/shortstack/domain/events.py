@@ -15,6 +15,7 @@ from typing import Any
 
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.link_routing import Destination
+from shortstack.domain.links import Link
 from shortstack.domain.slotted import frozen_slots
 from shortstack.domain.visits import Click
 
@@ -84,22 +85,54 @@ def user_deleted(user_id: str, now: datetime) -> Event:
     return Event(SOURCE_USERS, "UserDeleted", {"user_id": user_id}, now)
 
 
-def link_created(
-    short_id: str, owner: str, url: str, expires_at: datetime | None, now: datetime
-) -> Event:
+def link_created(link: Link) -> Event:
+    """A link was made: where it goes, its title and tags (`short_id` is its alias, chosen or
+    made). Bounded by the link's own limits (URL 2,048, title 200, ten tags of 32): under
+    4 KB of JSON."""
     detail = {
-        "short_id": short_id,
-        "owner": owner,
-        "url": url,
-        "expires_at": to_iso(expires_at) if expires_at else None,
+        "short_id": link.short_id,
+        "owner": link.owner,
+        "url": link.url,
+        "expires_at": to_iso(link.expires_at) if link.expires_at else None,
+        "title": link.title,
+        "tags": list(link.tags),
     }
-    return Event(SOURCE_LINKS, "LinkCreated", detail, now)
+    return Event(SOURCE_LINKS, "LinkCreated", detail, link.created_at)
 
 
-def link_updated(short_id: str, owner: str, fields: list[str], now: datetime) -> Event:
-    return Event(
-        SOURCE_LINKS, "LinkUpdated", {"short_id": short_id, "owner": owner, "fields": fields}, now
-    )
+def link_updated(link: Link, fields: list[str], now: datetime) -> Event:
+    """A link was changed: `fields` names every changed field; `changes` holds the new value
+    of each changed one among CARRIED_CHANGES (`password`: whether one is set now, never the
+    password). Rules, variants and a preview are named only: their new values are read from
+    the link (they may be large), so the payload stays under 6 KB of JSON."""
+    changes = {name: _new_value(link, name) for name in fields if name in CARRIED_CHANGES}
+    detail = {"short_id": link.short_id, "owner": link.owner, "fields": fields, "changes": changes}
+    return Event(SOURCE_LINKS, "LinkUpdated", detail, now)
+
+
+# The fields of a link a LinkUpdated carries the new values of: the small ones.
+CARRIED_CHANGES = (
+    "url",
+    "is_active",
+    "expires_at",
+    "title",
+    "tags",
+    "max_visits",
+    "redirect_status",
+    "valid_since",
+    "fallback_url",
+    "password",
+    "forward_query",
+)
+
+
+def _new_value(link: Link, name: str) -> Any:
+    if name == "password":
+        return link.password_protected
+    value = getattr(link, name)
+    if isinstance(value, datetime):
+        return to_iso(value)
+    return list(value) if isinstance(value, tuple) else value
 
 
 def link_deleted(short_id: str, owner: str, now: datetime) -> Event:

@@ -261,7 +261,7 @@ class LinksService:
 
         with self.uow.begin() as outbox:
             link = self.links.update(owner, short_id, changes, now)
-            outbox.add([events.link_updated(short_id, owner, changes.changed_fields(), now)])
+            outbox.add([events.link_updated(link, changes.changed_fields(), now)])
         return link
 
     @staticmethod
@@ -336,9 +336,4 @@ def announce_created(outbox: Outbox, *links: Link) -> None:
     # cold start answers a read first, which announces nothing (docs/decisions/0405).
     from shortstack.domain import events
 
-    outbox.add(
-        [
-            events.link_created(new.short_id, new.owner, new.url, new.expires_at, new.created_at)
-            for new in links
-        ]
-    )
+    outbox.add([events.link_created(new) for new in links])

@@ -16,6 +16,7 @@ from standardwebhooks import Webhook as Verifier
 
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain.clock import utc_now
+from shortstack.domain.events import Event
 from shortstack.domain.webhooks import DISABLE_AFTER_FAILURES, DISABLE_AFTER_SPAN
 from shortstack.entrypoints.http.app import create_app
 from tests.conftest import dispatcher_for, settings_for
@@ -376,6 +377,60 @@ def test_a_webhook_worn_out_by_failures_is_shown_off_and_patched_on_again(
     assert len(receiver.requests) == 2
     manual = api.patch(path, json={"active": False}).json()
     assert (manual["active"], manual["disabled_reason"]) == (False, "turned off by its owner")
+
+
+def test_link_events_carry_the_links_facts_and_old_shaped_ones_still_go_out(
+    api: TestClient, local: Container, receiver: Receiver
+) -> None:
+    hook = subscribe(api, receiver.url, ["LinkCreated", "LinkUpdated"])
+    made = {"url": "https://example.com/x", "alias": "launch", "title": "Launch", "tags": ["a"]}
+    assert api.post("/api/v1/links", json=made).status_code == 201
+    changed = api.patch("/api/v1/links/launch", json={"title": "Launch day", "is_active": False})
+    assert changed.status_code == 200, changed.text
+    # Queued by a version before these facts: a receiver gets the keys it has.
+    before = utc_now().isoformat().replace("+00:00", "Z")
+    old_shapes = [
+        {"short_id": "launch", "owner": "local", "url": made["url"], "expires_at": None},
+        {"short_id": "launch", "owner": "local", "fields": ["url"]},
+    ]
+    assert local.event_queue is not None
+    kinds = ["LinkCreated", "LinkUpdated"]
+    local.event_queue.publish(
+        [
+            Event.from_dict(
+                {"id": f"old{n}", "source": "shortstack.links", "time": before, "detail": detail}
+                | {"detail-type": kinds[n]}
+            )
+            for n, detail in enumerate(old_shapes)
+        ]
+    )
+    dispatcher_for(local).drain()
+    assert local.event_queue.dead_letters() == []
+    got = [Verifier(hook["secret"]).verify(r.body, r.headers) for r in receiver.requests]
+    assert [(g["type"], {k: v for k, v in g["data"].items() if k != "event_id"}) for g in got] == [
+        (
+            "LinkCreated",
+            {
+                "short_id": "launch",
+                "owner": "local",
+                "url": "https://example.com/x",
+                "expires_at": got[0]["data"]["expires_at"],
+                "title": "Launch",
+                "tags": ["a"],
+            },
+        ),
+        (
+            "LinkUpdated",
+            {
+                "short_id": "launch",
+                "owner": "local",
+                "fields": ["is_active", "title"],
+                "changes": {"is_active": False, "title": "Launch day"},
+            },
+        ),
+        ("LinkCreated", old_shapes[0]),
+        ("LinkUpdated", old_shapes[1]),
+    ]
 
 
 def test_unknown_ids_are_404(api: TestClient) -> None:

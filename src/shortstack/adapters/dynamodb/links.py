@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -116,7 +116,11 @@ def sort_position(created_at: datetime, short_id: str) -> str:
 
 
 def _to_link(raw: dict[str, Any]) -> Link:
-    values = from_attributes(raw)
+    return link_of(from_attributes(raw))
+
+
+def link_of(values: Mapping[str, Any]) -> Link:
+    """A link from its item's values, already decoded (a stream image's too)."""
     max_visits = values.get("max_visits")
     return Link(
         short_id=values["short_id"],

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shortstack.adapters.dynamodb.codec import from_attributes
+from shortstack.adapters.dynamodb.links import link_of
 from shortstack.adapters.dynamodb.streamed import BOTS, CHANGED, CLICKS, VISIT, click_of
 from shortstack.adapters.link_routing_codec import rules_from_text, variants_from_text
 from shortstack.domain import events
@@ -159,13 +160,12 @@ def _user(new: Any, old: Any, record: Mapping[str, Any]) -> list[Event]:
 
 def _link(new: Any, old: Any, record: Mapping[str, Any]) -> list[Event]:
     if old is None:
-        expires = from_iso(new["expires_at"]) if new.get("expires_at") else None
-        return [events.link_created(new["short_id"], new["owner"], new["url"], expires, _at(new))]
+        return [events.link_created(link_of(new))]
     if new is None:
         return [events.link_deleted(old["short_id"], old["owner"], _when(record))]
     if _updated(new, old):
         updated_at = from_iso(new["updated_at"])
-        return [events.link_updated(new["short_id"], new["owner"], _fields(new), updated_at)]
+        return [events.link_updated(link_of(new), _fields(new), updated_at)]
     return _clicks(new, old, record)
 
 
