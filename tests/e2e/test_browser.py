@@ -450,6 +450,8 @@ def test_paging_with_the_keyboard_lands_on_the_new_page_s_count(
     expect(p.get_by_test_id("links-table").locator("tbody tr")).to_have_count(1)
     # Where the new page starts, not the top of the document.
     expect(p.get_by_test_id("links-total")).to_be_focused()
+    # What is read there says which page this is.
+    expect(p.get_by_test_id("links-total")).to_have_accessible_description("Page 2 of 2")
     p.get_by_test_id("previous-page").focus()
     p.keyboard.press("Enter")
     expect(p.get_by_test_id("links-table").locator("tbody tr")).to_have_count(20)
@@ -1534,6 +1536,7 @@ def test_items_and_users_keep_a_keyboard_user_in_the_list_after_a_page_or_a_dele
     # to the top of the document.
     expect(p.locator("body")).not_to_be_focused()
     assert p.evaluate(in_table)
+    expect(table).to_have_accessible_description("Page 2")
     tab_to(p, p.get_by_role("button", name=re.compile("^Delete Kept")))
     p.keyboard.press("Enter")
     p.keyboard.press("Enter")  # the confirming button has focus
