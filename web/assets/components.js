@@ -121,7 +121,14 @@ export function keepFocusInList(holder) {
   const table = holder.querySelector("table");
   if (!pending || !lost || !table) return;
   table.tabIndex = -1;
+  describeWithPage(table, holder);
   table.focus();
+}
+
+// `node` (what focus lands on after a page turn) is described by the page number in `holder`.
+export function describeWithPage(node, holder) {
+  const status = holder.querySelector(".pager-status");
+  if (status) node.setAttribute("aria-describedby", status.id);
 }
 
 // A destructive button: asks first, runs `action`, says `done`, then calls `after`.
@@ -177,10 +184,12 @@ export function dataTable({ caption, columns, rows, empty, testid }) {
       h("caption", { class: "sr-only" }, caption), head, body));
 }
 
+// The page number is drawn with the new page (a live region made with its text says nothing):
+// `describeWithPage` lets what focus lands on after a page turn say it.
 export function pager({ page, pages, hasNext = false, onPage, label = "Pages" }) {
   return h("nav", { class: "pager", "aria-label": label },
     button("Previous", () => { listRedrawn(); onPage(page - 1); }, { disabled: page <= 1, "data-testid": "previous-page" }),
-    h("span", { class: "muted", "aria-live": "polite" }, pages ? `Page ${page} of ${pages}` : `Page ${page}`),
+    h("span", { class: "muted pager-status", id: `pager-${++fieldCount}` }, pages ? `Page ${page} of ${pages}` : `Page ${page}`),
     button("Next", () => { listRedrawn(); onPage(page + 1); }, { disabled: pages ? page >= pages : !hasNext, "data-testid": "next-page" }));
 }
 

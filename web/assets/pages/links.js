@@ -2,7 +2,7 @@
 // and per link: copy, stats, QR, edit in a dialog, enable/disable and delete.
 import { api, download, query } from "../api.js";
 import {
-  badge, button, copyButton, dangerButton, dataTable, dateText, dialog, errorBox, field,
+  badge, button, copyButton, dangerButton, dataTable, dateText, describeWithPage, dialog, errorBox, field,
   formErrors, loading, pageHeader, pager, submitButton,
 } from "../components.js";
 import { announce, h } from "../dom.js";
@@ -163,6 +163,7 @@ export async function linksPage({ render, params }) {
         focusAfter = { label: null }; // the new page starts at its count
         go({ ...filters, page });
       } }));
+    describeWithPage(summary, holder);
     if (wanted) {
       const named = wanted.label && holder.querySelector(`[aria-label="${CSS.escape(wanted.label)}"]`);
       (named || summary).focus();
