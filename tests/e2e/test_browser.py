@@ -1590,3 +1590,16 @@ def test_nothing_moves_so_reduced_motion_has_nothing_to_stop(page: Watched, serv
     p.get_by_role("button", name="Disable still-page").click()
     expect(p.get_by_role("status").filter(has_text="still-page disabled")).to_have_count(1)
     assert p.evaluate("document.getAnimations().length") == 0
+
+
+def test_a_link_that_opens_a_new_tab_says_so(page: Watched, server: Server) -> None:
+    # A new tab changes where Back goes; a screen reader user should know before following.
+    link(server, "new-tab-target")
+    p = page.page
+    p.goto(f"{server.base_url}/#/links?q=new-tab-target")
+    target = p.get_by_test_id("links-table").locator("a[target=_blank]")
+    expect(target).to_have_count(1)
+    expect(target).to_have_accessible_name(
+        "https://example.com/new-tab-target (opens in a new tab)"
+    )
+    expect(target).to_have_text(re.compile("^https://example.com/new-tab-target"))
