@@ -77,7 +77,8 @@ function linkCell(link) {
       h("a", { href: link.short_url, class: "short-url", "data-testid": "link-short" }, link.short_url.replace(/^https?:\/\//, "")),
       copyButton(link.short_url, "Copy")),
     link.title ? h("div", { class: "link-title" }, link.title) : null,
-    h("a", { href: link.url, class: "target", title: link.url, rel: "noreferrer noopener", target: "_blank" }, link.url),
+    h("a", { href: link.url, class: "target", title: link.url, rel: "noreferrer noopener", target: "_blank" },
+      link.url, h("span", { class: "sr-only" }, " (opens in a new tab)")),
     link.tags.length ? h("div", { class: "tags" }, link.tags.map((t) =>
       h("a", { class: "tag", href: `#/links?tag=${encodeURIComponent(t)}` }, t))) : null);
 }
