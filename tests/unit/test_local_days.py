@@ -295,3 +295,21 @@ def test_the_zones_are_found_without_a_system_zone_database() -> None:
         check=True,
     )
     assert found.stdout.strip() == "5:45:00"
+
+
+def test_every_zone_of_the_database_reports_the_calendars_edges_and_adds_up(
+    analytics: AnalyticsService,
+) -> None:
+    """An outsider's probe, kept: each of the ~600 zones, at year 1 and year 9999, where
+    converting an hour to local time overflows the calendar."""
+    from zoneinfo import available_timezones
+
+    for at in (datetime(1, 1, 1, 0, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC)):
+        click(analytics, at)
+        click(analytics, at, is_bot=True, browser="Googlebot")
+    for zone in sorted(available_timezones()):
+        for first, last in ((date.min, date(1, 1, 3)), (date(9999, 12, 29), date.max)):
+            report = analytics.report("alice", "launch", first, last, zone)
+            assert len(report.days) == 3, zone
+            assert report.totals.clicks == sum(d.clicks for d in report.days) <= 1, zone
+            assert sum(report.hours) == report.totals.clicks, zone

@@ -8,6 +8,7 @@ link's removal is in another stream shard, so this window never saw it.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -58,3 +59,16 @@ def test_a_counter_shards_clicks_of_a_link_still_there_count_for_it_and_its_owne
         sum(stats.clicks for (short_id, _), stats in fold.days.items() if short_id == "viral") == 2
     )
     assert sorted(owner for owner, _ in fold.owner_days) == ["alice", "carol"]
+
+
+def test_a_windows_state_handed_to_its_next_invocation_keeps_the_hours() -> None:
+    """Lambda hands a tumbling window's state back as JSON between invocations: the days'
+    clicks and bots per UTC hour (decision 0114) must survive it, as the other counts do."""
+    window = ClickWindow()
+    window.add("1", facts(1, hour=23, owner="alice"))
+    window.add("2", facts(2, hour=0, is_bot=True, browser="Googlebot", owner="alice"))
+    again = ClickWindow.from_state(json.loads(json.dumps(window.to_state())))
+    [day] = again.days.values()
+    assert (day.counts["hours"], day.counts["bot_hours"]) == ({"23": 1}, {"00": 1})
+    [owner_day] = again.owner_days().values()
+    assert (owner_day.counts["hours"], owner_day.counts["bot_hours"]) == ({"23": 1}, {"00": 1})
