@@ -402,6 +402,31 @@ def test_a_delivery_that_goes_through_forgets_the_failures_in_a_row(
     assert jwt_like.webhooks.get("alice", hook.webhook_id) == off
 
 
+def test_a_redelivery_or_test_that_goes_through_forgets_the_failures_and_one_that_fails_adds_none(
+    jwt_like: Container, transport: ScriptedTransport
+) -> None:
+    """Found by the outsider pass (fails before the fix): a redelivery answered 204 left
+    "3 failed in a row" on the page, as if the receiver still failed."""
+    hook = jwt_like.webhooks.create("alice", RECEIVER, ["LinkDeleted"])
+    transport.status = 500
+    for n in range(3):
+        with pytest.raises(WebhookDeliveryFailed):
+            jwt_like.events.handle(events.link_deleted(f"a{n}", "alice", utc_now()))
+    first = jwt_like.webhooks.deliveries("alice", hook.webhook_id)[-1]
+    assert not jwt_like.webhooks.redeliver("alice", hook.webhook_id, first.delivery_id).ok
+    assert not jwt_like.webhooks.send_test("alice", hook.webhook_id).ok
+    assert jwt_like.webhooks.get("alice", hook.webhook_id).failures == 3  # asked for: not counted
+    transport.status = 204
+    assert jwt_like.webhooks.redeliver("alice", hook.webhook_id, first.delivery_id).ok
+    assert jwt_like.webhooks.get("alice", hook.webhook_id).failures == 0
+    transport.status = 500
+    with pytest.raises(WebhookDeliveryFailed):
+        jwt_like.events.handle(events.link_deleted("a4", "alice", utc_now()))
+    transport.status = 204
+    assert jwt_like.webhooks.send_test("alice", hook.webhook_id).ok
+    assert jwt_like.webhooks.get("alice", hook.webhook_id).failures == 0
+
+
 def test_an_attempt_the_deadline_kept_from_being_made_is_not_counted(
     transport: ScriptedTransport,
 ) -> None:
