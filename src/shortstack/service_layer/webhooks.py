@@ -183,7 +183,7 @@ class WebhooksService:
         detail = {"webhook_id": hook.webhook_id, "owner": owner}
         event = Event(TEST_SOURCE, TEST_EVENT, detail, self.clock())
         deadline = time.monotonic() + self.budget_s
-        return self._note(self._attempt(hook, _Message.of(event), deadline))
+        return self._asked(hook, self._attempt(hook, _Message.of(event), deadline))
 
     def redeliver(self, owner: str, webhook_id: str, delivery_id: str) -> Delivery:
         """Send a recorded attempt's event again now, signed anew, to the subscription's
@@ -196,7 +196,16 @@ class WebhooksService:
         if first.payload is None:
             raise NotRedeliverable(delivery_id)
         again = _Message(first.event_type, first.event_id, first.payload, first.delivery_id)
-        return self._note(self._attempt(hook, again, time.monotonic() + self.budget_s))
+        return self._asked(hook, self._attempt(hook, again, time.monotonic() + self.budget_s))
+
+    def _asked(self, hook: Webhook, delivery: Delivery) -> Delivery:
+        """Note an attempt made on the owner's asking. One that went through shows the
+        receiver works, so the failures in a row are forgotten; one that failed is not
+        counted: the owner is trying it out, not the events."""
+        self._note(delivery)
+        if delivery.ok:
+            self._tally(hook, delivery)
+        return delivery
 
     def deliveries(self, owner: str, webhook_id: str) -> builtins.list[Delivery]:
         """The subscription's latest attempts, newest first (404 for another owner's)."""
