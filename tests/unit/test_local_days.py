@@ -229,6 +229,13 @@ def test_days_recorded_before_hours_count_on_their_utc_date_and_are_named(
     assert [(d.day.day, d.clicks) for d in report.days] == [(1, 1), (2, 1)]
     assert report.by_utc_day == [date(2026, 3, 1)]
     assert sum(report.hours) == 1  # the hourless click is in no hour
+    # In UTC the days are exact, and the answer still says why its hours add up to less.
+    utc = analytics.report("alice", "launch", date(2026, 3, 1), date(2026, 3, 2))
+    assert ([d.clicks for d in utc.days], utc.by_utc_day, sum(utc.hours)) == (
+        [2, 0],
+        [date(2026, 3, 1)],
+        1,
+    )
 
 
 def test_the_default_range_ends_on_the_viewers_today(analytics: AnalyticsService) -> None:

@@ -213,8 +213,9 @@ class StatsReport:
     In a time zone other than UTC, `days`, `first_day` and `last_day` are local days, with
     their clicks and bots from the UTC days' hourly counts (local_days.py); `utc_days`
     holds the UTC days of the same dates, whose breakdowns and unique visitors the totals
-    and each local day keep, and `by_utc_day` the local days that include clicks counted
-    by their UTC day (recorded before hours were). `hours`: clicks per local hour of day.
+    and each local day keep. `by_utc_day`: the days that include clicks counted by their
+    UTC day (recorded before hours were), in no hour of `hours`, the clicks per local hour
+    of the day.
     """
 
     short_id: str
@@ -365,8 +366,8 @@ def report(
     utc = _utc_report(short_id, first, last, stored, stored_months)
     zone = zone or ViewerZone()
     local = bucket(stored, first, last, zone, HOURLY)
-    if zone.is_utc:
-        return replace(utc, hours=local.hours)
+    if zone.is_utc:  # the days are exact; their clicks without an hour are in no hour
+        return replace(utc, hours=local.hours, by_utc_day=sorted(local.by_utc_day))
     rolled = {month.day for month in utc.months}
     utc_by_day = {stats.day: stats for stats in utc.days}
     days = []

@@ -28,8 +28,8 @@ class InTimeZone(BaseModel):
         "the dates `from` to `to` (a local day's `unique_visitors`: the UTC day's of its date)"
     )
     days_by_utc_day: list[date] = Field(
-        description="local days whose clicks include clicks recorded before hourly counts "
-        "were kept: those are counted on the day of their UTC date"
+        description="days whose clicks include clicks recorded before hourly counts were "
+        "kept: those are counted on the day of their UTC date, and in no bucket of `hours`"
     )
     hours: list[HourPublic] = Field(
         description="clicks by hour of the day in `time_zone` over the range (24 entries); "
