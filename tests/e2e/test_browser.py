@@ -875,7 +875,7 @@ def test_every_page_fits_the_screen_passes_axe_and_is_photographed(
         screenshot(p, f"{name}-{width}")
     # Dark mode follows the system: the same pages, checked and photographed dark.
     p.emulate_media(color_scheme="dark")
-    for name in ("links", "stats", "dashboard"):
+    for name in PAGES:
         p.goto(f"{server.base_url}{PAGES[name]}")
         expect(p.locator("main [aria-busy='true']")).to_have_count(0)
         findings[f"{name} (dark)"] = serious_accessibility_violations(p)
@@ -1603,3 +1603,77 @@ def test_a_link_that_opens_a_new_tab_says_so(page: Watched, server: Server) -> N
         "https://example.com/new-tab-target (opens in a new tab)"
     )
     expect(target).to_have_text(re.compile("^https://example.com/new-tab-target"))
+
+
+# The focused element: a key that stays the same for the same element, whether it shows a
+# focus ring, and whether it is on screen. None when focus is past the page's end (the body).
+FOCUS_STOP = """() => {
+    const focused = document.activeElement;
+    if (!focused || focused === document.body) return null;
+    focused.dataset.walk = focused.dataset.walk || String(Math.random());
+    const style = getComputedStyle(focused);
+    const box = focused.getBoundingClientRect();
+    return {
+        key: focused.dataset.walk,
+        name: (focused.getAttribute("aria-label") || focused.textContent || focused.name || "")
+            .trim().slice(0, 40),
+        ring: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0,
+        shown: box.width > 0 && box.height > 0 && box.bottom > 0 && box.top < innerHeight,
+    };
+}"""
+
+
+def test_tab_walks_every_page_with_a_visible_ring_on_each_stop_and_comes_back_around(
+    page: Watched, server: Server
+) -> None:
+    # Focus visible everywhere, and no keyboard trap: Tab reaches the end of every page, goes
+    # round through the header (its skip link first) and comes back to where it started.
+    link(server, "tab-walk")
+    routes = {**PAGES, "links": "/#/links?q=tab-walk", "stats": "/#/links/tab-walk/stats"}
+    p = page.page
+    problems = {}
+    for name, route in routes.items():
+        p.goto(f"{server.base_url}{route}")
+        expect(p.locator("main h1")).to_be_visible()
+        expect(p.locator("main [aria-busy='true']")).to_have_count(0)
+        p.evaluate("document.activeElement.blur()")
+        stops: list[dict[str, Any]] = []
+        for _ in range(150):
+            p.keyboard.press("Tab")
+            stop = p.evaluate(FOCUS_STOP)
+            if stop is None:
+                continue
+            if stops and stop["key"] == stops[0]["key"]:
+                break
+            stops.append(stop)
+        else:
+            problems[name] = f"Tab never came back to the first stop: {stops[-3:]}"
+            continue
+        assert "Skip to content" in [stop["name"] for stop in stops], name
+        unseen = [stop["name"] for stop in stops if not (stop["ring"] and stop["shown"])]
+        if unseen:
+            problems[name] = f"no ring, or off screen: {unseen}"
+    assert problems == {}
+
+
+@pytest.mark.parametrize(
+    ("zoom", "viewport"),
+    [(200, {"width": 640, "height": 450}), (400, {"width": 320, "height": 225})],
+)
+def test_every_page_reflows_when_a_1280_px_window_is_zoomed(
+    browser: Any, server: Server, zoom: int, viewport: dict[str, int]
+) -> None:
+    # Zoom divides the CSS pixels a window has: 1280 x 900 at 200% is 640 x 450, and WCAG
+    # 1.4.10 asks that 400% (320 px wide) still need no sideways scrolling.
+    context = browser.new_context(viewport=viewport, device_scale_factor=zoom // 100)
+    p = context.new_page()
+    sideways = {}
+    for name, route in PAGES.items():
+        p.goto(f"{server.base_url}{route}")
+        expect(p.locator("main h1")).to_be_visible()
+        expect(p.locator("main [aria-busy='true']")).to_have_count(0)
+        overflow = p.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            sideways[name] = overflow
+    context.close()
+    assert sideways == {}
