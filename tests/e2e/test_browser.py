@@ -1677,3 +1677,35 @@ def test_every_page_reflows_when_a_1280_px_window_is_zoomed(
             sideways[name] = overflow
     context.close()
     assert sideways == {}
+
+
+def test_a_message_never_hides_the_control_that_has_focus(browser: Any, server: Server) -> None:
+    # WCAG 2.4.11: the message sits at the bottom of the screen for 8 s; the button a person
+    # just pressed there must not be under it.
+    for n in range(6):  # a page long enough to scroll
+        link(server, f"under-toast-{n}")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.base_url)
+    p = context.new_page()
+    p.goto(f"{server.base_url}/#/links?q=under-toast")
+    copy = p.get_by_role("button", name=f"Copy {server.base_url}/under-toast-3")
+    expect(copy).to_be_visible()
+    # Scroll so the button sits on the screen's bottom edge, where the message appears.
+    p.evaluate(
+        """(button) => {
+            const box = button.getBoundingClientRect();
+            window.scrollBy(0, box.bottom - window.innerHeight + 12);
+        }""",
+        copy.element_handle(),
+    )
+    copy.focus()
+    p.keyboard.press("Enter")
+    expect(copy).to_be_focused()
+    expect(p.locator("#status")).to_contain_text("Copied")
+    p.wait_for_timeout(300)  # the message is drawn
+    message = p.locator("#status").bounding_box()
+    button = copy.bounding_box()
+    assert message is not None
+    assert button is not None
+    assert button["y"] + button["height"] <= message["y"], (button, message)
+    context.close()
