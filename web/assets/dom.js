@@ -38,7 +38,10 @@ export function announce(message, { tone = "info" } = {}) {
   status.textContent = "";
   status.dataset.tone = tone;
   // A fresh text node after a tick, so screen readers announce a repeated message too.
-  window.setTimeout(() => { status.textContent = message; }, 10);
+  window.setTimeout(() => {
+    status.textContent = message;
+    keepFocusInSight(status);
+  }, 10);
   statusTimer = window.setTimeout(clearStatus, 8000);
 }
 
@@ -46,6 +49,22 @@ export function clearStatus() {
   const status = document.getElementById("status");
   window.clearTimeout(statusTimer);
   status.textContent = "";
+  document.getElementById("main").style.paddingBottom = "";
+}
+
+// The message covers the bottom of the screen: a focused control under it (a Copy just
+// pressed there) is scrolled above it (WCAG 2.4.11), with room made below the page if the
+// page ends there. Widths and paddings from JS go through the CSSOM, which the CSP allows.
+function keepFocusInSight(status) {
+  const focused = document.activeElement;
+  if (!focused || focused === document.body || status.contains(focused)) return;
+  const box = focused.getBoundingClientRect();
+  const top = status.getBoundingClientRect().top;
+  // A control, not the page (focus on <main> after a page change) or a whole table.
+  if (box.height > window.innerHeight / 3) return;
+  if (box.bottom <= top - 8 || box.top >= window.innerHeight) return;
+  document.getElementById("main").style.paddingBottom = `${status.offsetHeight + 48}px`;
+  window.scrollBy(0, box.bottom - top + 16);
 }
 
 export function downloadBlob(blob, filename) {
