@@ -40,7 +40,7 @@ def validation_error_body(errors: list[Any]) -> dict[str, Any]:
 def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors without echoing the input (which may be a megabyte)."""
     cleaned = []
-    for error in errors:
+    for error in _without_null_branches(errors):
         item: dict[str, Any] = {
             "loc": [str(part) for part in error.get("loc", ())],
             "msg": validator_words(str(error.get("msg", "invalid value"))),
@@ -56,6 +56,40 @@ def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
             item["ctx"] = limits
         cleaned.append(item)
     return cleaned
+
+
+def _without_null_branches(errors: list[Any]) -> list[Any]:
+    """A field typed `X | None` said wrongly is one error at that field, X's.
+
+    Pydantic tries each member of the union and reports both, located at the
+    member's tag ("price.constrained-float", "price.none: Input should be None"):
+    the null branch says nothing the client can use, and the tag is no field.
+    """
+    null_fields = {
+        tuple(error.get("loc", ()))[:-1]
+        for error in errors
+        if error.get("type") == "none_required" and tuple(error.get("loc", ()))[-1:] == ("none",)
+    }
+    if not null_fields:
+        return errors
+    tags: dict[tuple[Any, ...], set[Any]] = {}
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        for field in null_fields:
+            if len(loc) > len(field) and loc[: len(field)] == field and loc[len(field)] != "none":
+                tags.setdefault(field, set()).add(loc[len(field)])
+    kept = []
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        field = loc[:-1]
+        if field in tags and error.get("type") == "none_required" and loc[-1] == "none":
+            continue
+        for named, members in tags.items():
+            if len(members) == 1 and len(loc) > len(named) and loc[: len(named)] == named:
+                error = {**error, "loc": named + loc[len(named) + 1 :]}
+                break
+        kept.append(error)
+    return kept
 
 
 # FastAPI answers "There was an error parsing the body" for any failure to read JSON other
