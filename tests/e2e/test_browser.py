@@ -1731,3 +1731,16 @@ def test_a_refused_custom_range_is_tied_to_its_field(page: Watched, server: Serv
     expect(first_day).to_have_accessible_description(
         re.compile("on or before the last day"), timeout=2_000
     )
+
+
+def test_revoking_a_key_by_keyboard_keeps_focus_in_the_list(page: Watched, server: Server) -> None:
+    api(server, "/api/v1/keys", "POST", {"name": "kept-a"})
+    api(server, "/api/v1/keys", "POST", {"name": "kept-b"})
+    p = page.page
+    p.goto(f"{server.base_url}/#/keys")
+    tab_to(p, p.get_by_role("button", name="Revoke kept-a"))
+    p.keyboard.press("Enter")
+    p.keyboard.press("Enter")  # the confirming button has focus
+    expect(p.get_by_test_id("keys-table")).not_to_contain_text("kept-a")
+    expect(p.locator("body")).not_to_be_focused()
+    assert p.evaluate("document.activeElement.closest('table') !== null")
