@@ -1,7 +1,8 @@
 // API keys for machines: create (the secret is shown once), list, revoke.
 import { api } from "../api.js";
 import {
-  copyButton, dangerButton, dataTable, dateText, errorBox, field, formErrors, loading, pageHeader, submitButton,
+  copyButton, dangerButton, dataTable, dateText, errorBox, field, formErrors, keepFocusInList, loading, pageHeader,
+  submitButton,
 } from "../components.js";
 import { announce, h } from "../dom.js";
 
@@ -54,6 +55,7 @@ async function listKeys(holder, refresh) {
         }) },
       ],
     }));
+    keepFocusInList(holder);
   } catch (error) {
     holder.replaceChildren(errorBox(error));
   }
