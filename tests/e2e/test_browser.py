@@ -1765,3 +1765,24 @@ def test_deleting_a_webhook_by_keyboard_keeps_focus_in_the_list(
     p.keyboard.press("Enter")  # the confirming button has focus
     expect(p.get_by_test_id("webhooks-table")).not_to_contain_text("kept-a")
     expect(p.locator("body")).not_to_be_focused(timeout=2_000)
+
+
+def test_an_import_s_progress_is_not_read_out_at_every_poll_only_its_end(
+    page: Watched, server: Server
+) -> None:
+    # The progress card is drawn again every 400 ms while an import runs: inside a live
+    # region a screen reader would read it out each time. The end is said once, by the
+    # page-wide message.
+    p = page.page
+    p.goto(f"{server.base_url}/#/import")
+    csv = "url,alias\nhttps://example.com/quiet,quiet-import\n"
+    p.get_by_test_id("import-file").set_input_files(
+        files=[{"name": "q.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    p.get_by_test_id("import-submit").click()
+    expect(p.get_by_test_id("import-counts")).to_contain_text("1 of 1 valid rows loaded")
+    live = p.get_by_test_id("import-progress").evaluate(
+        "(bar) => bar.closest('[aria-live], [role=status], [role=alert]') !== null"
+    )
+    assert live is False
+    expect(p.get_by_role("status").filter(has_text="links loaded")).to_have_count(1)
