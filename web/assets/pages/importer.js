@@ -44,7 +44,9 @@ function rowErrors(job, more) {
 export function importPage({ render }) {
   const file = h("input", { type: "file", name: "file", accept: ".csv,text/csv", required: true, "data-testid": "import-file" });
   const submit = submitButton("Import", { "data-testid": "import-submit" });
-  const status = h("div", { "aria-live": "polite" });
+  // Not a live region: the progress card is drawn again at every poll, which a screen reader
+  // would read out each time. The end is announced once; refusals are alerts of their own.
+  const status = h("div", {});
   const form = h("form", { class: "card form" },
     h("p", {}, "A CSV with one link a row: ", h("code", {}, "url[,alias][,ttl_days]"),
       ", an optional header row, up to 100,000 rows. The CSV exports of YOURLS, Bitly, Shlink and Kutt ",
