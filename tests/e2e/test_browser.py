@@ -1786,3 +1786,23 @@ def test_an_import_s_progress_is_not_read_out_at_every_poll_only_its_end(
     )
     assert live is False
     expect(p.get_by_role("status").filter(has_text="links loaded")).to_have_count(1)
+
+
+def test_a_search_says_how_many_links_match_without_reading_the_table(
+    page: Watched, server: Server
+) -> None:
+    # Typing in the search keeps focus there; the count is said, not the whole new table
+    # (which a live region round the table would read out at every pause).
+    link(server, "counted-search")
+    p = page.page
+    p.goto(f"{server.base_url}/#/links")
+    p.get_by_test_id("links-search").click()
+    p.keyboard.type("counted-search")
+    expect(p.get_by_test_id("links-total")).to_have_text("1 link match")
+    table_is_live = p.get_by_test_id("links-table").evaluate(
+        "(table) => table.closest('[aria-live], [role=status], [role=alert]') !== null"
+    )
+    assert table_is_live is False
+    said = p.locator("[aria-live], [role=status]").filter(has_text="1 link match")
+    expect(said).to_have_count(1)
+    expect(p.get_by_test_id("links-search")).to_be_focused()
