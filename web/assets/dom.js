@@ -45,6 +45,14 @@ export function announce(message, { tone = "info" } = {}) {
   statusTimer = window.setTimeout(clearStatus, 8000);
 }
 
+// Said to screen readers only, politely: what changed where the person already is (a
+// search's count while they type). A region of its own, always there, never shown.
+export function say(message) {
+  const quiet = document.getElementById("quiet");
+  quiet.textContent = "";
+  window.setTimeout(() => { quiet.textContent = message; }, 10);
+}
+
 export function clearStatus() {
   const status = document.getElementById("status");
   window.clearTimeout(statusTimer);

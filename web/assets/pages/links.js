@@ -5,7 +5,7 @@ import {
   badge, button, copyButton, dangerButton, dataTable, dateText, describeWithPage, dialog, errorBox, field,
   formErrors, loading, pageHeader, pager, submitButton,
 } from "../components.js";
-import { announce, h } from "../dom.js";
+import { announce, h, say } from "../dom.js";
 import { generalSentence } from "../errors.js";
 import { expiryFields } from "../expiry.js";
 import { linkOptions, optionBadges } from "../linkoptions.js";
@@ -107,7 +107,8 @@ export async function linksPage({ render, params }) {
   const wanted = focusAfter;
   focusAfter = null;
   const bar = toolbar(filters);
-  const holder = h("div", { "aria-live": "polite", "aria-busy": "true" }, loading());
+  // Not a live region: it would read the whole table out; a filter's count is said instead.
+  const holder = h("div", { "aria-busy": "true" }, loading());
   const create = h("a", { class: "btn btn-primary", href: "#/" }, "New link");
   const exportCsv = button("Export CSV", async () => {
     // Every link that matches the search and filters, not only this page.
@@ -165,6 +166,7 @@ export async function linksPage({ render, params }) {
         go({ ...filters, page });
       } }));
     describeWithPage(summary, holder);
+    if (typing) say(summary.textContent);
     if (wanted) {
       const named = wanted.label && holder.querySelector(`[aria-label="${CSS.escape(wanted.label)}"]`);
       (named || summary).focus();
