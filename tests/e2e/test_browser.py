@@ -1806,3 +1806,19 @@ def test_a_search_says_how_many_links_match_without_reading_the_table(
     said = p.locator("[aria-live], [role=status]").filter(has_text="1 link match")
     expect(said).to_have_count(1)
     expect(p.get_by_test_id("links-search")).to_be_focused()
+
+
+def test_a_new_short_link_is_said_once(page: Watched, server: Server) -> None:
+    # The page-wide message says it; the result card (link, copy, dates, QR, downloads)
+    # inside a live region would be read out whole after it.
+    p = page.page
+    p.goto(f"{server.base_url}/")
+    p.get_by_test_id("shorten-url").fill("https://example.com/said-once")
+    p.get_by_test_id("shorten-submit").click()
+    short = p.get_by_test_id("short-url")
+    expect(short).to_be_visible()
+    card_is_live = short.evaluate(
+        "(link) => link.closest('[aria-live], [role=status], [role=alert]') !== null"
+    )
+    assert card_is_live is False
+    expect(p.get_by_role("status").filter(has_text="Short link created")).to_have_count(1)
