@@ -36,7 +36,8 @@ export function shortenPage({ render }) {
   const status = redirectSelect();
   const expiry = expiryFields();
   const options = linkOptions();
-  const result = h("div", { class: "result", "aria-live": "polite" });
+  // Not a live region: the page-wide message says the new link; the card would be read whole.
+  const result = h("div", { class: "result" });
   const submit = submitButton("Shorten", { "data-testid": "shorten-submit" });
   const form = h("form", { class: "card form", novalidate: true },
     h("div", { class: "url-row" }, field("Long URL", url, { wide: true }), submit),
