@@ -15,6 +15,7 @@ import pytest
 from shortstack.bootstrap import Adapters, adapters_for
 from shortstack.bootstrap import dynamodb as dynamodb_store
 from shortstack.config import Settings
+from shortstack.domain.preconditions import Expected
 from tests.conftest import DYNAMODB_LOCAL, STORAGES, settings_for
 
 if TYPE_CHECKING:
@@ -64,3 +65,8 @@ def present(found: Found | None) -> Found:
     """What a lookup found, failing the test when it found nothing."""
     assert found is not None, "expected a stored record, found none"
     return found
+
+
+def only(*versions: int) -> Expected:
+    """The condition of an If-Match that names these versions."""
+    return Expected(frozenset(versions))

@@ -10,11 +10,16 @@ from typing import Any
 
 import pytest
 
+from shortstack.adapters.dynamodb import keys
+from shortstack.adapters.dynamodb.codec import to_attributes
 from shortstack.bootstrap import Adapters
-from shortstack.domain.errors import Conflict, InvalidCursor, ItemNotFound
+from shortstack.config import Settings
+from shortstack.domain.errors import Conflict, InvalidCursor, ItemNotFound, PreconditionFailed
 from shortstack.domain.items import PRICE_MAX, PRICE_MIN, ItemChanges, create_item
 from shortstack.domain.pagination import encode_cursor
-from tests.contract.conftest import present
+from shortstack.domain.preconditions import Expected, entity_tag
+from tests.concurrency import race
+from tests.contract.conftest import only, present
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -220,3 +225,77 @@ def test_a_forged_cursor_never_reaches_another_owners_items(
     except InvalidCursor:
         return
     assert {item.owner for item in page.items} <= {"alice"}
+
+
+def test_each_update_moves_the_version_and_a_stale_one_changes_nothing(
+    adapters: Adapters,
+) -> None:
+    repo = adapters.items
+    item = make()
+    repo.add(item)
+    first = repo.update("alice", item.item_id, ItemChanges(name="one", expected=Expected(None)), T0)
+    assert first.version == item.version + 1
+    second = repo.update(
+        "alice", item.item_id, ItemChanges(name="two", expected=only(first.version)), T0
+    )
+    assert second.version == first.version + 1
+    with pytest.raises(PreconditionFailed) as refused:
+        repo.update(
+            "alice", item.item_id, ItemChanges(name="lost", expected=only(item.version)), T0
+        )
+    assert refused.value.current_tag == entity_tag(second.version)
+    with pytest.raises(PreconditionFailed):
+        repo.delete("alice", item.item_id, only(first.version))
+    assert present(repo.get("alice", item.item_id)) == second
+
+
+def test_a_condition_no_version_meets_refuses_and_a_missing_item_is_not_found_first(
+    adapters: Adapters,
+) -> None:
+    repo = adapters.items
+    item = make()
+    repo.add(item)
+    never = Expected(frozenset())
+    with pytest.raises(PreconditionFailed):
+        repo.update("alice", item.item_id, ItemChanges(name="x", expected=never), T0)
+    with pytest.raises(ItemNotFound):
+        repo.update("mallory", item.item_id, ItemChanges(name="x", expected=never), T0)
+    assert repo.delete("mallory", item.item_id, never) is False
+    assert repo.delete("alice", "missing", never) is False
+    assert repo.delete("alice", item.item_id, only(1, item.version)) is True
+
+
+def test_an_item_written_before_versions_is_version_0_and_can_be_matched(
+    adapters: Adapters, dynamodb_client: Any, store_settings: Settings
+) -> None:
+    repo = adapters.items
+    item = replace(make(), version=0)
+    repo.add(item)
+    if dynamodb_client is not None:  # an old record has no version attribute at all
+        dynamodb_client.update_item(
+            TableName=store_settings.table_name,
+            Key=to_attributes(keys.item_key(item.item_id)),
+            UpdateExpression="REMOVE version",
+        )
+    assert present(repo.get("alice", item.item_id)).version == 0
+    updated = repo.update("alice", item.item_id, ItemChanges(name="x", expected=only(0)), T0)
+    assert updated.version == 1
+
+
+def test_racing_updates_with_one_if_match_let_exactly_one_through(adapters: Adapters) -> None:
+    repo = adapters.items
+    item = make()
+    repo.add(item)
+    expected = only(item.version)
+
+    def update(n: int) -> str:
+        change = ItemChanges(name=f"writer {n}", expected=expected)
+        try:
+            repo.update("alice", item.item_id, change, T0)
+        except PreconditionFailed:
+            return "412"
+        return "200"
+
+    outcomes = race(12, update)
+    assert sorted(outcomes) == ["200"] + ["412"] * 11
+    assert present(repo.get("alice", item.item_id)).version == item.version + 1

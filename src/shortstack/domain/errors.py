@@ -23,6 +23,21 @@ class Gone(DomainError):
     """The resource existed but can no longer be used (expired, disabled)."""
 
 
+class PreconditionFailed(DomainError):
+    """An If-Match that the stored record no longer answers to: someone changed it since."""
+
+    def __init__(self, what: str, current_tag: str | None = None) -> None:
+        now = f" (its ETag is now {current_tag})" if current_tag else ""
+        super().__init__(
+            f"{what} changed since you read it{now}: read it again, then resend the change"
+        )
+        self.current_tag = current_tag
+
+
+class MalformedPrecondition(DomainError):
+    """An If-Match header that is not "*" nor a list of entity tags."""
+
+
 class InvalidInput(DomainError):
     """Input that passed the schema but breaks a domain rule."""
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from shortstack.domain.errors import InvalidInput
+from shortstack.domain.preconditions import LEGACY_VERSION, Expected, new_version
 
 NAME_MAX = 100
 DESCRIPTION_MAX = 500
@@ -30,6 +31,8 @@ class Item:
     category: str
     created_at: datetime
     updated_at: datetime
+    # One more at each write; what its ETag says (domain/preconditions.py).
+    version: int = LEGACY_VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,8 @@ class ItemChanges:
     clear_description: bool = False
     price: Decimal | None = None
     category: str | None = None
+    # If-Match: the stored versions this change may be applied to (None: any).
+    expected: Expected | None = None
 
     def is_empty(self) -> bool:
         return (
@@ -117,6 +122,7 @@ def create_item(
         category=category,
         created_at=now,
         updated_at=now,
+        version=new_version(),
     )
 
 
@@ -136,4 +142,5 @@ def apply_changes(item: Item, changes: ItemChanges, now: datetime) -> Item:
         price=changes.price if changes.price is not None else item.price,
         category=changes.category if changes.category is not None else item.category,
         updated_at=max(now, item.updated_at),
+        version=item.version + 1,
     )

@@ -30,6 +30,7 @@ from shortstack.domain.link_fields import (
 )
 from shortstack.domain.link_options import Preview
 from shortstack.domain.link_routing import RedirectRule, Variant
+from shortstack.domain.preconditions import LEGACY_VERSION, Expected, new_version
 from shortstack.domain.slotted import frozen_slots
 
 T = TypeVar("T")
@@ -68,6 +69,8 @@ class Link:
     # Visits counted by the shortener a link was migrated from: kept apart, never added to
     # click_count, which holds only the visits this service counted itself.
     imported_clicks: int = 0
+    # One more at each write of the owner's (a click is not one): domain/preconditions.py.
+    version: int = LEGACY_VERSION
 
     @property
     def password_protected(self) -> bool:
@@ -137,6 +140,8 @@ class LinkChanges:
     variants: tuple[Variant, ...] | None = None
     preview: Preview | None = None
     clear_preview: bool = False
+    # If-Match: the stored versions this change may be applied to (None: any).
+    expected: Expected | None = None
 
     def changed_fields(self) -> list[str]:
         """The names of the fields this change touches, for events and logs."""
@@ -211,6 +216,7 @@ def create_link(
         variants=variants,
         preview=preview,
         imported_clicks=imported_clicks,
+        version=new_version(),
     )
 
 
@@ -251,6 +257,7 @@ def apply_changes(link: Link, changes: LinkChanges, now: datetime) -> Link:
         rules=changes.rules if changes.rules is not None else link.rules,
         variants=changes.variants if changes.variants is not None else link.variants,
         preview=_pick(changes.preview, link.preview, changes.clear_preview),
+        version=link.version + 1,
     )
 
 

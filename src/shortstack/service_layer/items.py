@@ -10,6 +10,7 @@ from shortstack.domain.clock import Clock, utc_now
 from shortstack.domain.errors import ItemNotFound
 from shortstack.domain.items import Item, ItemChanges, check_item_fields, create_item
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from shortstack.domain.preconditions import Expected
 from shortstack.service_layer.ports import ItemRepository, UnitOfWork
 
 
@@ -40,7 +41,10 @@ class ItemsService:
         return item
 
     def update(self, owner: str, item_id: str, changes: ItemChanges) -> Item:
-        """Change only the fields given; `updated_at` moves even for an empty change."""
+        """Change only the fields given; `updated_at` moves even for an empty change.
+
+        With `changes.expected` (If-Match), only if the stored version is one it allows:
+        raises PreconditionFailed otherwise, ItemNotFound first."""
         check_item_fields(changes.name, changes.description, changes.price, changes.category)
         now = self.clock()
         with self.uow.begin() as outbox:
@@ -48,10 +52,10 @@ class ItemsService:
             outbox.add([events.item_updated(item_id, owner, changes.changed_fields(), now)])
         return item
 
-    def delete(self, owner: str, item_id: str) -> None:
-        """Delete the owner's item or raise ItemNotFound."""
+    def delete(self, owner: str, item_id: str, expected: Expected | None = None) -> None:
+        """Delete the owner's item or raise ItemNotFound (or PreconditionFailed, as update)."""
         with self.uow.begin() as outbox:
-            if not self.items.delete(owner, item_id):
+            if not self.items.delete(owner, item_id, expected):
                 raise ItemNotFound(item_id)
             outbox.add([events.item_deleted(item_id, owner, self.clock())])
 

@@ -43,6 +43,7 @@ from shortstack.domain.target_urls import OwnHosts, check_target_url
 from shortstack.service_layer.ports import LinkRepository, Outbox, UnitOfWork
 
 if TYPE_CHECKING:
+    from shortstack.domain.preconditions import Expected
     from shortstack.service_layer.link_browse import Browse, LinkQuery
 
 ID_ATTEMPTS = 5
@@ -286,12 +287,13 @@ class LinksService:
             field = "valid_since" if changes.valid_since is not None else "expires_at"
             raise InvalidInput("valid_since must be before expires_at", field=field)
 
-    def delete(self, owner: str, short_id: str) -> None:
-        """Delete the owner's link or raise LinkNotFound."""
+    def delete(self, owner: str, short_id: str, expected: Expected | None = None) -> None:
+        """Delete the owner's link or raise LinkNotFound (with `expected`, an If-Match,
+        PreconditionFailed when the link is at another version)."""
         from shortstack.domain import events  # see announce_created
 
         with self.uow.begin() as outbox:
-            if not self.links.delete(owner, short_id):
+            if not self.links.delete(owner, short_id, expected):
                 raise LinkNotFound(short_id)
             outbox.add([events.link_deleted(short_id, owner, self.clock())])
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from shortstack.domain.orphan_visits import OrphanVisitKey, OrphanVisits
     from shortstack.domain.pagination import Page
     from shortstack.domain.passwords import Claim
+    from shortstack.domain.preconditions import Expected
     from shortstack.domain.uploads import UploadTarget
     from shortstack.domain.users import User
     from shortstack.domain.visits import Click
@@ -48,11 +49,14 @@ class ItemRepository(Protocol):
         ...
 
     def update(self, owner: str, item_id: str, changes: ItemChanges, now: datetime) -> Item:
-        """Apply only the changed fields atomically; raises ItemNotFound."""
+        """Apply only the changed fields and add one to the version, atomically, if the stored
+        version is one `changes.expected` allows (checked in the same write); raises
+        ItemNotFound, then PreconditionFailed."""
         ...
 
-    def delete(self, owner: str, item_id: str) -> bool:
-        """Remove the owner's item; False when there was none."""
+    def delete(self, owner: str, item_id: str, expected: Expected | None = None) -> bool:
+        """Remove the owner's item if `expected` allows its version (in the same write); False
+        when there was none; PreconditionFailed when its version is not one `expected` allows."""
         ...
 
     def list(
@@ -117,11 +121,14 @@ class LinkRepository(LinkSink, Protocol):
         ...
 
     def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
-        """Apply only the changed fields atomically; LinkNotFound also for others' links."""
+        """Apply only the changed fields and add one to the version, atomically, if the stored
+        version is one `changes.expected` allows (checked in the same write); LinkNotFound
+        also for others' links, then PreconditionFailed. A click never moves the version."""
         ...
 
-    def delete(self, owner: str, short_id: str) -> bool:
-        """Remove the owner's link; False when there was none."""
+    def delete(self, owner: str, short_id: str, expected: Expected | None = None) -> bool:
+        """Remove the owner's link if `expected` allows its version (in the same write); False
+        when there was none; PreconditionFailed when `expected` does not allow its version."""
         ...
 
     def list(self, owner: str, *, tag: str | None, limit: int, cursor: str | None) -> Page[Link]:

@@ -212,3 +212,91 @@ def test_a_422_names_the_limit_a_client_needs_to_word_the_refusal(client: Any) -
     assert details["name"]["ctx"] == {"max_length": 100}
     assert details["price"]["type"] in ("greater_than", "greater_than_equal")
     assert set(details["price"]["ctx"]) & {"gt", "ge"}
+
+
+def tagged(client: Any) -> tuple[str, str]:
+    """A new item's id and the ETag its creation answered."""
+    response = client.post("/api/v1/items/", json=BOOK)
+    assert response.status_code == 201
+    return response.json()["item_id"], response.headers["etag"]
+
+
+def test_every_answer_about_one_item_carries_its_strong_etag(client: Any) -> None:
+    item_id, created = tagged(client)
+    assert created.startswith('"')
+    assert created.endswith('"')
+    read = client.get(f"/api/v1/items/{item_id}")
+    assert read.headers["etag"] == created
+    changed = client.put(f"/api/v1/items/{item_id}", json={"price": 1.5})
+    assert changed.headers["etag"] not in (created, None)
+    assert client.get(f"/api/v1/items/{item_id}").headers["etag"] == changed.headers["etag"]
+
+
+def test_if_none_match_of_the_current_tag_is_a_304_with_no_body_on_get_and_head(
+    client: Any,
+) -> None:
+    item_id, tag = tagged(client)
+    for method in ("GET", "HEAD"):
+        for header in (tag, f"W/{tag}", f'"other", {tag}', "*"):
+            response = client.request(
+                method, f"/api/v1/items/{item_id}", headers={"If-None-Match": header}
+            )
+            assert (response.status_code, response.content) == (304, b""), header
+            assert response.headers["etag"] == tag
+    for header in ('"other"', "not a tag"):
+        response = client.get(f"/api/v1/items/{item_id}", headers={"If-None-Match": header})
+        assert response.status_code == 200
+        assert response.json()["item_id"] == item_id
+    head = client.head(f"/api/v1/items/{item_id}")
+    assert (head.status_code, head.content, head.headers["etag"]) == (200, b"", tag)
+
+
+def test_if_match_of_an_old_tag_is_a_412_and_changes_nothing(client: Any) -> None:
+    item_id, tag = tagged(client)
+    first = client.put(f"/api/v1/items/{item_id}", json={"name": "mine"}, headers={"If-Match": tag})
+    assert first.status_code == 200
+    late = client.put(
+        f"/api/v1/items/{item_id}", json={"name": "theirs"}, headers={"If-Match": tag}
+    )
+    assert late.status_code == 412
+    assert "changed since you read it" in late.json()["message"]
+    assert first.headers["etag"] in late.json()["message"]
+    gone = client.delete(f"/api/v1/items/{item_id}", headers={"If-Match": tag})
+    assert gone.status_code == 412
+    assert client.get(f"/api/v1/items/{item_id}").json()["name"] == "mine"
+    deleted = client.delete(f"/api/v1/items/{item_id}", headers={"If-Match": first.headers["etag"]})
+    assert deleted.status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        ("*", 200),
+        ('"1", {tag}', 200),
+        ("{tag} ,", 200),
+        ("W/{tag}", 412),  # weak tags never match If-Match
+        ('"1"', 412),
+        ('"not-ours"', 412),
+        ("{tag}x", 400),
+        ("no quotes", 400),
+        ("", 400),
+    ],
+)
+def test_if_match_forms(client: Any, header: str, status: int) -> None:
+    item_id, tag = tagged(client)
+    response = client.put(
+        f"/api/v1/items/{item_id}",
+        json={"price": 2.5},
+        headers={"If-Match": header.format(tag=tag)},
+    )
+    assert response.status_code == status, response.text
+    assert response.json()["message" if status != 200 else "item_id"]
+
+
+def test_a_missing_item_is_a_404_whatever_if_match_says(client: Any) -> None:
+    for header in ("*", '"1"'):
+        assert (
+            client.put("/api/v1/items/nope", json={}, headers={"If-Match": header}).status_code
+            == 404
+        )
+        assert client.delete("/api/v1/items/nope", headers={"If-Match": header}).status_code == 404

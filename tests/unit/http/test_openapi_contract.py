@@ -105,7 +105,7 @@ def test_a_too_large_body_answers_the_documented_413(client: Any) -> None:
     ("method", "path", "allowed"),
     [
         ("OPTIONS", "/api/v1/items", "GET, POST"),
-        ("PATCH", "/api/v1/items/some-id", "GET, PUT, DELETE"),
+        ("PATCH", "/api/v1/items/some-id", "GET, HEAD, PUT, DELETE"),
         ("PUT", "/api/v1/users", "GET, POST"),
         ("PATCH", "/api/v1/users/kim", "GET, DELETE"),
         ("POST", "/health", "GET"),

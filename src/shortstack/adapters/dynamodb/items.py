@@ -9,6 +9,7 @@ from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import from_attributes, to_attributes
 from shortstack.adapters.dynamodb.owned import (
     Listing,
+    Versioned,
     delete_owned,
     list_newest_first,
     put_new,
@@ -19,6 +20,7 @@ from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import Conflict, ItemNotFound
 from shortstack.domain.items import Item, ItemChanges
 from shortstack.domain.pagination import Page
+from shortstack.domain.preconditions import LEGACY_VERSION, Expected
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -41,6 +43,7 @@ def _to_item(raw: dict[str, Any]) -> Item:
         category=values["category"],
         created_at=from_iso(values["created_at"]),
         updated_at=from_iso(values["updated_at"]),
+        version=int(values.get("version", LEGACY_VERSION)),
     )
 
 
@@ -66,6 +69,7 @@ class DynamoDBItemRepository:
             "category": item.category,
             "created_at": to_iso(item.created_at),
             "updated_at": to_iso(item.updated_at),
+            "version": item.version,
         }
         if not put_new(self._client, self._table, record):
             raise Conflict(f"item {item.item_id!r} already exists")
@@ -97,13 +101,15 @@ class DynamoDBItemRepository:
         if changes.category is not None:
             sets[keys.GSI2PK] = keys.items_of_owner_in_category(owner, changes.category)
         removes = ["description"] if changes.clear_description else []
-        raw = update_owned(self._client, self._table, keys.item_key(item_id), owner, sets, removes)
+        key, versioned = keys.item_key(item_id), Versioned(f"item {item_id!r}", changes.expected)
+        raw = update_owned(self._client, self._table, key, owner, sets, removes, versioned)
         if raw is None:
             raise ItemNotFound(item_id)
         return _to_item(raw)
 
-    def delete(self, owner: str, item_id: str) -> bool:
-        return delete_owned(self._client, self._table, keys.item_key(item_id), owner)
+    def delete(self, owner: str, item_id: str, expected: Expected | None = None) -> bool:
+        versioned = Versioned(f"item {item_id!r}", expected)
+        return delete_owned(self._client, self._table, keys.item_key(item_id), owner, versioned)
 
     def list(
         self, owner: str, *, category: str | None, limit: int, cursor: str | None

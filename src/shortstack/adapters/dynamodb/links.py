@@ -53,6 +53,7 @@ from shortstack.domain.errors import (
     DomainError,
     LinkGone,
     LinkNotFound,
+    PreconditionFailed,
     ServiceUnavailable,
     ShortIdTaken,
 )
@@ -63,6 +64,7 @@ from shortstack.domain.links import (
     ensure_countable,
 )
 from shortstack.domain.pagination import Page
+from shortstack.domain.preconditions import LEGACY_VERSION, Expected, entity_tag
 from shortstack.domain.visits import Click
 
 if TYPE_CHECKING:  # bulk import's types and loader stay off the redirect Lambda's cold start
@@ -144,6 +146,7 @@ def link_of(values: Mapping[str, Any]) -> Link:
         preview=preview_from_text(values.get("preview")),
         bot_count=int(values.get("bot_count", 0)),
         imported_clicks=int(values.get("imported_clicks", 0)),
+        version=int(values.get("version", LEGACY_VERSION)),
     )
 
 
@@ -204,6 +207,11 @@ def _shard_seal(table: str, key: dict[str, Any], count: int | None, seal: bool) 
     return {"Update": update}
 
 
+def _named(short_id: str) -> str:
+    """What a refused write calls the link."""
+    return f"short link {short_id!r}"
+
+
 def link_record(link: Link) -> dict[str, Any]:
     """The item a link is stored as (keys, GSI1 for the owner's listing, TTL)."""
     return {
@@ -234,6 +242,7 @@ def link_record(link: Link) -> dict[str, Any]:
         "preview": preview_to_text(link.preview),
         "bot_count": link.bot_count or None,
         "imported_clicks": link.imported_clicks or None,
+        "version": link.version or None,
     }
 
 
@@ -404,10 +413,13 @@ class DynamoDBLinkRepository:
             short_id
         ):
             seal = changes.max_visits is not None
-            return self._update_with_shards(owner, short_id, sets, removes, seal=seal)
-        from shortstack.adapters.dynamodb.owned import update_owned
+            return self._update_with_shards(
+                owner, short_id, sets, removes, seal=seal, expected=changes.expected
+            )
+        from shortstack.adapters.dynamodb.owned import Versioned, update_owned
 
-        raw = update_owned(self._client, self._table, keys.link_key(short_id), owner, sets, removes)
+        key, versioned = keys.link_key(short_id), Versioned(_named(short_id), changes.expected)
+        raw = update_owned(self._client, self._table, key, owner, sets, removes, versioned)
         if raw is None:
             raise LinkNotFound(short_id)
         return self._with_shards(_to_link(raw), raw)
@@ -424,7 +436,14 @@ class DynamoDBLinkRepository:
         return bool(self._batch_get(wanted, "PK", consistent=True))
 
     def _update_with_shards(
-        self, owner: str, short_id: str, sets: dict[str, Any], removes: list[str], *, seal: bool
+        self,
+        owner: str,
+        short_id: str,
+        sets: dict[str, Any],
+        removes: list[str],
+        *,
+        seal: bool,
+        expected: Expected | None,
     ) -> Link:
         """Change `max_visits` of a link with shards, in one transaction with its shards.
 
@@ -454,6 +473,8 @@ class DynamoDBLinkRepository:
                 sets,
                 removes,
                 {CLICKS: moved} if moved else None,
+                versioned=True,
+                expected=expected,
             )
             # The requests are built as plain dicts (owned.py); the stubs see them as such.
             transaction = cast(
@@ -464,6 +485,10 @@ class DynamoDBLinkRepository:
             except ClientError as exc:
                 codes = cancellation_codes(exc)
                 if codes[-1:] == ["ConditionalCheckFailed"]:
+                    found = self._read(short_id, consistent=True)
+                    if found is not None and found[0].owner == owner:
+                        tag = entity_tag(found[0].version)
+                        raise PreconditionFailed(_named(short_id), tag) from exc
                     raise LinkNotFound(short_id) from exc
                 if error_code(exc) == "TransactionCanceledException":
                     continue  # a shard counted a click meanwhile: read them again
@@ -475,10 +500,11 @@ class DynamoDBLinkRepository:
             return link
         raise ServiceUnavailable("this link is too busy to change its visit limit; try again")
 
-    def delete(self, owner: str, short_id: str) -> bool:
-        from shortstack.adapters.dynamodb.owned import delete_owned
+    def delete(self, owner: str, short_id: str, expected: Expected | None = None) -> bool:
+        from shortstack.adapters.dynamodb.owned import Versioned, delete_owned
 
-        if not delete_owned(self._client, self._table, keys.link_key(short_id), owner):
+        versioned = Versioned(_named(short_id), expected)
+        if not delete_owned(self._client, self._table, keys.link_key(short_id), owner, versioned):
             return False
         self._forget_stats(short_id)
         return True

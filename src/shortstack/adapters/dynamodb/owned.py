@@ -1,9 +1,11 @@
 """Requests every owned entity makes the same way: creates, partial updates, deletes, listings.
 
 Each write is conditioned on the owner, so another owner's id behaves exactly
-like a missing one. Listings query an index partition newest first, with a
-cursor that holds only the sort position: the partition always comes from the
-caller, so a forged cursor cannot reach another owner's data.
+like a missing one; a versioned entity's write adds one to its version and, given an
+If-Match, is conditioned on that version too (PreconditionFailed when it is another).
+Listings query an index partition newest first, with a cursor that holds only the
+sort position: the partition always comes from the caller, so a forged cursor cannot
+reach another owner's data.
 """
 
 from __future__ import annotations
@@ -17,14 +19,51 @@ from botocore.exceptions import ClientError
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import to_attribute, to_attributes
 from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
-from shortstack.domain.errors import InvalidCursor
+from shortstack.domain.errors import InvalidCursor, PreconditionFailed
 from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+from shortstack.domain.preconditions import LEGACY_VERSION, Expected, entity_tag
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 T = TypeVar("T")
 _OWNED = "attribute_exists(PK) AND #owner = :owner"
+VERSION = "version"
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A write of a versioned entity: what a refusal calls it, and the If-Match it must meet."""
+
+    what: str
+    expected: Expected | None = None
+
+
+def _version_condition(
+    expected: Expected | None, names: dict[str, str], values: dict[str, Any]
+) -> str:
+    """The ConditionExpression's part that checks If-Match; "" when any version will do."""
+    if expected is None or expected.versions is None:
+        return ""
+    if not expected.versions:
+        return " AND attribute_not_exists(PK)"  # no version can match: never true
+    names["#ver"] = VERSION
+    marks = []
+    for index, version in enumerate(sorted(expected.versions)):
+        values[f":e{index}"] = to_attribute(version)
+        marks.append(f":e{index}")
+    check = f"#ver IN ({', '.join(marks)})"
+    if LEGACY_VERSION in expected.versions:
+        check = f"(attribute_not_exists(#ver) OR {check})"
+    return f" AND {check}"
+
+
+def _stale_or_missing(exc: ClientError, owner: str, versioned: Versioned | None) -> None:
+    """Raise PreconditionFailed when a failed condition found the owner's record (ALL_OLD)."""
+    old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+    if versioned is not None and old and old.get("owner", {}).get("S") == owner:
+        version = int(old.get(VERSION, {}).get("N", LEGACY_VERSION))
+        raise PreconditionFailed(versioned.what, entity_tag(version)) from exc
 
 
 def put_new(client: DynamoDBClient, table: str, record: Mapping[str, Any]) -> bool:
@@ -49,6 +88,9 @@ def owned_update(
     sets: Mapping[str, Any],
     removes: Sequence[str] = (),
     adds: Mapping[str, int] | None = None,
+    *,
+    versioned: bool = False,
+    expected: Expected | None = None,
 ) -> dict[str, Any]:
     """The UpdateItem request (also a transaction's Update) of `update_owned`."""
     names = {"#owner": "owner"}
@@ -58,6 +100,11 @@ def owned_update(
         names[f"#s{index}"] = name
         values[f":s{index}"] = to_attribute(value)
         assignments.append(f"#s{index} = :s{index}")
+    if versioned:
+        names["#ver"] = VERSION
+        values[":one"] = to_attribute(1)
+        values[":legacy"] = to_attribute(LEGACY_VERSION)
+        assignments.append("#ver = if_not_exists(#ver, :legacy) + :one")
     expression = "SET " + ", ".join(assignments)
     if removes:
         names.update({f"#r{index}": name for index, name in enumerate(removes)})
@@ -70,7 +117,7 @@ def owned_update(
         "TableName": table,
         "Key": to_attributes(key),
         "UpdateExpression": expression,
-        "ConditionExpression": _OWNED,
+        "ConditionExpression": _OWNED + _version_condition(expected, names, values),
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }
@@ -83,36 +130,59 @@ def update_owned(
     owner: str,
     sets: Mapping[str, Any],
     removes: Sequence[str] = (),
+    versioned: Versioned | None = None,
 ) -> dict[str, Any] | None:
-    """SET `sets` and REMOVE `removes` on the owner's item; its new attributes, or None."""
+    """SET `sets` and REMOVE `removes` on the owner's item; its new attributes, or None.
+
+    Versioned, the version goes up by one, and PreconditionFailed is raised when the owner's
+    item is at a version its If-Match does not allow."""
     if not keys.storable(key):
         return None
+    expected = versioned.expected if versioned else None
+    request = owned_update(
+        table, key, owner, sets, removes, versioned=versioned is not None, expected=expected
+    )
     try:
         response = client.update_item(
-            **owned_update(table, key, owner, sets, removes), ReturnValues="ALL_NEW"
+            **request, ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD"
         )
     except ClientError as exc:
         if is_conditional_check_failure(exc):
+            _stale_or_missing(exc, owner, versioned)
             return None
         raise
     attributes: dict[str, Any] = response["Attributes"]
     return attributes
 
 
-def delete_owned(client: DynamoDBClient, table: str, key: keys.Key, owner: str) -> bool:
-    """Delete the owner's item; False when there was none (or it is someone else's)."""
+def delete_owned(
+    client: DynamoDBClient,
+    table: str,
+    key: keys.Key,
+    owner: str,
+    versioned: Versioned | None = None,
+) -> bool:
+    """Delete the owner's item; False when there was none (or it is someone else's).
+
+    Versioned, raises PreconditionFailed when its version is one the If-Match does not allow."""
     if not keys.storable(key):
         return False
+    names = {"#owner": "owner"}
+    values: dict[str, Any] = {":owner": to_attribute(owner)}
+    expected = versioned.expected if versioned else None
+    condition = _OWNED + _version_condition(expected, names, values)
     try:
         client.delete_item(
             TableName=table,
             Key=to_attributes(key),
-            ConditionExpression=_OWNED,
-            ExpressionAttributeNames={"#owner": "owner"},
-            ExpressionAttributeValues={":owner": to_attribute(owner)},
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as exc:
         if is_conditional_check_failure(exc):
+            _stale_or_missing(exc, owner, versioned)
             return False
         raise
     return True

@@ -9,6 +9,7 @@ from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import Conflict, ItemNotFound
 from shortstack.domain.items import Item, ItemChanges, apply_changes
 from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+from shortstack.domain.preconditions import Expected, ensure_allowed
 
 
 def _sort_key(item: Item) -> str:
@@ -32,19 +33,25 @@ class MemoryItemRepository:
 
     def update(self, owner: str, item_id: str, changes: ItemChanges, now: datetime) -> Item:
         with self._lock:
-            item = self.get(owner, item_id)
+            item = self._expected(owner, item_id, changes.expected)
             if item is None:
                 raise ItemNotFound(item_id)
             updated = apply_changes(item, changes, now)
             self._items[item_id] = updated
             return updated
 
-    def delete(self, owner: str, item_id: str) -> bool:
+    def delete(self, owner: str, item_id: str, expected: Expected | None = None) -> bool:
         with self._lock:
-            if self.get(owner, item_id) is None:
+            if self._expected(owner, item_id, expected) is None:
                 return False
             del self._items[item_id]
             return True
+
+    def _expected(self, owner: str, item_id: str, expected: Expected | None) -> Item | None:
+        item = self.get(owner, item_id)
+        if item is not None:
+            ensure_allowed(expected, item.version, f"item {item_id!r}")
+        return item
 
     def list(
         self, owner: str, *, category: str | None, limit: int, cursor: str | None

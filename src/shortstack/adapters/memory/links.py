@@ -19,6 +19,7 @@ from shortstack.domain.links import (
     ensure_countable,
 )
 from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
+from shortstack.domain.preconditions import Expected, ensure_allowed
 from shortstack.domain.visits import Click
 
 _LINK_FIELDS = tuple(field.name for field in fields(Link))
@@ -93,15 +94,17 @@ class MemoryLinkRepository:
             link = self._links.get(short_id)
             if link is None or link.owner != owner:
                 raise LinkNotFound(short_id)
+            ensure_allowed(changes.expected, link.version, f"short link {short_id!r}")
             updated = apply_changes(link, changes, now)
             self._links[short_id] = updated
             return updated
 
-    def delete(self, owner: str, short_id: str) -> bool:
+    def delete(self, owner: str, short_id: str, expected: Expected | None = None) -> bool:
         with self._lock:
             link = self._links.get(short_id)
             if link is None or link.owner != owner:
                 return False
+            ensure_allowed(expected, link.version, f"short link {short_id!r}")
             del self._links[short_id]
             self._forget_stats(short_id)
             return True

@@ -8,10 +8,12 @@ from decimal import Decimal
 
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.listing import newest_first
+from shortstack.adapters.sqlite.preconditions import refuse_stale, version_clause
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import Conflict, ItemNotFound
 from shortstack.domain.items import Item, ItemChanges
 from shortstack.domain.pagination import Page
+from shortstack.domain.preconditions import Expected
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -23,7 +25,8 @@ CREATE TABLE IF NOT EXISTS items (
     category    TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
-    sort_key    TEXT NOT NULL
+    sort_key    TEXT NOT NULL,
+    version     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS items_by_owner ON items (owner, sort_key);
 CREATE INDEX IF NOT EXISTS items_by_owner_category ON items (owner, category, sort_key);
@@ -40,6 +43,7 @@ def _row_to_item(row: sqlite3.Row) -> Item:
         category=row["category"],
         created_at=from_iso(row["created_at"]),
         updated_at=from_iso(row["updated_at"]),
+        version=row["version"],
     )
 
 
@@ -47,13 +51,17 @@ class SqliteItemRepository:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
         db.ensure_schema("items", SCHEMA)
+        # Tables made before ETags: their items read as version 0 (preconditions.py).
+        db.add_missing_columns("items", [("version", "INTEGER NOT NULL DEFAULT 0")])
 
     def add(self, item: Item) -> None:
         created = to_iso(item.created_at)
         try:
             with self._db.transaction() as conn:
                 conn.execute(
-                    "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO items (item_id, owner, name, description, price, category,"
+                    " created_at, updated_at, sort_key, version)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         item.item_id,
                         item.owner,
@@ -64,6 +72,7 @@ class SqliteItemRepository:
                         created,
                         to_iso(item.updated_at),
                         f"{created}#{item.item_id}",
+                        item.version,
                     ),
                 )
         except sqlite3.IntegrityError as exc:
@@ -79,8 +88,8 @@ class SqliteItemRepository:
 
     def update(self, owner: str, item_id: str, changes: ItemChanges, now: datetime) -> Item:
         # One UPDATE that touches only the given columns: concurrent partial
-        # updates of different fields never overwrite each other.
-        assignments = ["updated_at = max(updated_at, ?)"]
+        # updates of different fields never overwrite each other. Its WHERE checks If-Match.
+        assignments = ["updated_at = max(updated_at, ?)", "version = version + 1"]
         params: list[object] = [to_iso(now)]
         for column, value in (
             ("name", changes.name),
@@ -93,21 +102,27 @@ class SqliteItemRepository:
                 params.append(value)
         if changes.clear_description:
             assignments.append("description = NULL")
+        condition, versions = version_clause(changes.expected)
         with self._db.transaction() as conn:
             row = conn.execute(
                 f"UPDATE items SET {', '.join(assignments)} "  # noqa: S608 - column names are fixed above
-                "WHERE item_id = ? AND owner = ? RETURNING *",
-                (*params, item_id, owner),
+                f"WHERE item_id = ? AND owner = ?{condition} RETURNING *",
+                (*params, item_id, owner, *versions),
             ).fetchone()
-        if row is None:
-            raise ItemNotFound(item_id)
+            if row is None:
+                refuse_stale(conn, "items", "item_id", item_id, owner, "item")
+                raise ItemNotFound(item_id)
         return _row_to_item(row)
 
-    def delete(self, owner: str, item_id: str) -> bool:
+    def delete(self, owner: str, item_id: str, expected: Expected | None = None) -> bool:
+        condition, versions = version_clause(expected)
         with self._db.transaction() as conn:
             cursor = conn.execute(
-                "DELETE FROM items WHERE item_id = ? AND owner = ?", (item_id, owner)
+                f"DELETE FROM items WHERE item_id = ? AND owner = ?{condition}",  # noqa: S608
+                (item_id, owner, *versions),
             )
+            if cursor.rowcount == 0:
+                refuse_stale(conn, "items", "item_id", item_id, owner, "item")
         return cursor.rowcount > 0
 
     def list(

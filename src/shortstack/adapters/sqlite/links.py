@@ -25,12 +25,14 @@ from shortstack.adapters.link_routing_codec import (
 )
 from shortstack.adapters.sqlite.db import SqliteDatabase
 from shortstack.adapters.sqlite.listing import newest_first
+from shortstack.adapters.sqlite.preconditions import refuse_stale, version_clause
 from shortstack.adapters.sqlite.stats import delete_link_stats, ensure_click_schema
 from shortstack.domain.clock import from_iso, to_iso
 from shortstack.domain.errors import DomainError, LinkGone, LinkNotFound, ShortIdTaken
 from shortstack.domain.imports import ExistingLink, PlannedLink, link_of
 from shortstack.domain.links import Link, LinkChanges, Target, ensure_countable
 from shortstack.domain.pagination import Page
+from shortstack.domain.preconditions import Expected
 from shortstack.domain.visits import Click
 
 SCHEMA = """
@@ -56,7 +58,8 @@ CREATE TABLE IF NOT EXISTS links (
     variants        TEXT,
     preview         TEXT,
     bot_count       INTEGER NOT NULL DEFAULT 0,
-    imported_clicks INTEGER NOT NULL DEFAULT 0
+    imported_clicks INTEGER NOT NULL DEFAULT 0,
+    version         INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS links_by_owner ON links (owner, sort_key);
 CREATE INDEX IF NOT EXISTS links_by_expiry ON links (expires_at, short_id)
@@ -92,8 +95,9 @@ _ADDED_COLUMNS = (
     ("preview", "TEXT"),
     ("bot_count", "INTEGER NOT NULL DEFAULT 0"),
     ("imported_clicks", "INTEGER NOT NULL DEFAULT 0"),
+    ("version", "INTEGER NOT NULL DEFAULT 0"),  # links made before ETags read as version 0
 )
-_PLACEHOLDERS = ", ".join("?" * 22)
+_PLACEHOLDERS = ", ".join("?" * 23)
 _INSERT = f"INSERT INTO links VALUES ({_PLACEHOLDERS})"  # noqa: S608 - placeholders only
 _INSERT_NEW = f"INSERT OR IGNORE INTO links VALUES ({_PLACEHOLDERS})"  # noqa: S608
 
@@ -123,6 +127,7 @@ def _row(link: Link) -> tuple[object, ...]:
         preview_to_text(link.preview),
         link.bot_count,
         link.imported_clicks,
+        link.version,
     )
 
 
@@ -149,6 +154,7 @@ def _to_link(row: sqlite3.Row) -> Link:
         preview=preview_from_text(row["preview"]),
         bot_count=row["bot_count"],
         imported_clicks=row["imported_clicks"],
+        version=row["version"],
     )
 
 
@@ -229,8 +235,9 @@ class SqliteLinkRepository:
 
     def update(self, owner: str, short_id: str, changes: LinkChanges, now: datetime) -> Link:
         # One UPDATE that sets only the given columns: concurrent partial updates of
-        # different fields, and concurrent clicks, never overwrite each other.
-        assignments = ["updated_at = max(updated_at, ?)"]
+        # different fields, and concurrent clicks, never overwrite each other. Its WHERE
+        # checks If-Match.
+        assignments = ["updated_at = max(updated_at, ?)", "version = version + 1"]
         params: list[object] = [to_iso(now)]
         for column, value, cleared in (
             ("url", changes.url, False),
@@ -265,23 +272,29 @@ class SqliteLinkRepository:
             elif value is not None:
                 assignments.append(f"{column} = ?")
                 params.append(value)
+        condition, versions = version_clause(changes.expected)
         with self._db.transaction() as conn:
             rows = conn.execute(
                 f"UPDATE links SET {', '.join(assignments)} "  # noqa: S608 - fixed column names
-                "WHERE short_id = ? AND owner = ? RETURNING *",
-                (*params, short_id, owner),
+                f"WHERE short_id = ? AND owner = ?{condition} RETURNING *",
+                (*params, short_id, owner, *versions),
             ).fetchall()
-        if not rows:
-            raise LinkNotFound(short_id)
+            if not rows:
+                refuse_stale(conn, "links", "short_id", short_id, owner, "short link")
+                raise LinkNotFound(short_id)
         return _to_link(rows[0])
 
-    def delete(self, owner: str, short_id: str) -> bool:
+    def delete(self, owner: str, short_id: str, expected: Expected | None = None) -> bool:
+        condition, versions = version_clause(expected)
         with self._db.transaction() as conn:
             cursor = conn.execute(
-                "DELETE FROM links WHERE short_id = ? AND owner = ?", (short_id, owner)
+                f"DELETE FROM links WHERE short_id = ? AND owner = ?{condition}",  # noqa: S608
+                (short_id, owner, *versions),
             )
             if cursor.rowcount > 0:
                 delete_link_stats(conn, short_id)
+            else:
+                refuse_stale(conn, "links", "short_id", short_id, owner, "short link")
         return cursor.rowcount > 0
 
     def expired_before(self, cutoff: datetime) -> Iterator[str]:

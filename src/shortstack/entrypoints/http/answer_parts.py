@@ -23,6 +23,7 @@ EXPOSED_HEADERS = (
     "link",
     "x-correlation-id",
     "www-authenticate",
+    "etag",
 )
 # An answer no cache may keep (a redirect's error, the way back to a password form).
 CACHE_NO_STORE = "no-store"

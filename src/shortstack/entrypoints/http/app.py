@@ -167,7 +167,13 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-            allow_headers=["authorization", "content-type", "x-correlation-id"],
+            allow_headers=[
+                "authorization",
+                "content-type",
+                "x-correlation-id",
+                "if-match",
+                "if-none-match",
+            ],
             expose_headers=list(EXPOSED_HEADERS),
             max_age=600,
         )

@@ -8,8 +8,19 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from shortstack.domain.items import ItemChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from shortstack.domain.preconditions import entity_tag
 from shortstack.entrypoints.http.deps import CallerDep, ItemsDep
 from shortstack.entrypoints.http.pagination import add_next_page_headers
+from shortstack.entrypoints.http.preconditions import (
+    CONDITIONAL_READ,
+    CONDITIONAL_WRITE,
+    ETAG_HEADER,
+    IfMatch,
+    IfNoneMatch,
+    condition,
+    tagged,
+    unchanged,
+)
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 from shortstack.entrypoints.http.schemas.items import (
     Category,
@@ -25,10 +36,18 @@ NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "no such item (
 INVALID: Responses = {
     422: {"model": ErrorBody, "description": "invalid body, with per-field details"}
 }
+TAGGED: Responses = {200: {"headers": ETAG_HEADER}}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ItemPublic, responses=INVALID)
-async def create_item(body: ItemCreate, caller: CallerDep, items: ItemsDep) -> ItemPublic:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ItemPublic,
+    responses={201: {"headers": ETAG_HEADER}, **INVALID},
+)
+async def create_item(
+    body: ItemCreate, response: Response, caller: CallerDep, items: ItemsDep
+) -> ItemPublic:
     """Create an item; the server sets item_id, created_at and updated_at."""
     item = items.create(
         caller.sub,
@@ -37,6 +56,7 @@ async def create_item(body: ItemCreate, caller: CallerDep, items: ItemsDep) -> I
         price=to_decimal(body.price),
         category=body.category,
     )
+    tagged(response, entity_tag(item.version))
     return ItemPublic.of(item)
 
 
@@ -60,17 +80,49 @@ async def list_items(
     return [ItemPublic.of(item) for item in page.items]
 
 
-@router.get("/{item_id}", response_model=ItemPublic, responses=NOT_FOUND)
-async def get_item(item_id: str, caller: CallerDep, items: ItemsDep) -> ItemPublic:
-    """One item."""
-    return ItemPublic.of(items.get(caller.sub, item_id))
+@router.get(
+    "/{item_id}",
+    response_model=ItemPublic,
+    responses={**TAGGED, **CONDITIONAL_READ, **NOT_FOUND},
+)
+@router.head(
+    "/{item_id}",
+    operation_id="head_item",
+    response_model=ItemPublic,
+    responses={**TAGGED, **CONDITIONAL_READ, **NOT_FOUND},
+)
+async def get_item(
+    item_id: str,
+    response: Response,
+    caller: CallerDep,
+    items: ItemsDep,
+    if_none_match: IfNoneMatch = None,
+) -> ItemPublic | Response:
+    """One item, with its ETag; 304 when If-None-Match names it."""
+    item = items.get(caller.sub, item_id)
+    tag = entity_tag(item.version)
+    not_modified = unchanged(if_none_match, tag)
+    if not_modified is not None:
+        return not_modified
+    tagged(response, tag)
+    return ItemPublic.of(item)
 
 
-@router.put("/{item_id}", response_model=ItemPublic, responses={**NOT_FOUND, **INVALID})
+@router.put(
+    "/{item_id}",
+    response_model=ItemPublic,
+    responses={**TAGGED, **NOT_FOUND, **CONDITIONAL_WRITE, **INVALID},
+)
 async def update_item(
-    item_id: str, body: ItemUpdate, caller: CallerDep, items: ItemsDep
+    item_id: str,
+    body: ItemUpdate,
+    response: Response,
+    caller: CallerDep,
+    items: ItemsDep,
+    if_match: IfMatch = None,
 ) -> ItemPublic:
-    """Partial update: only the fields sent change; updated_at moves."""
+    """Partial update: only the fields sent change; updated_at moves. With If-Match, only
+    if the item is still at that ETag (412 otherwise)."""
     body.refuse_nulls("name", "price", "category")
     sent = body.model_fields_set
     changes = ItemChanges(
@@ -79,17 +131,22 @@ async def update_item(
         clear_description="description" in sent and body.description is None,
         price=to_decimal(body.price) if body.price is not None else None,
         category=body.category,
+        expected=condition(if_match),
     )
-    return ItemPublic.of(items.update(caller.sub, item_id, changes))
+    item = items.update(caller.sub, item_id, changes)
+    tagged(response, entity_tag(item.version))
+    return ItemPublic.of(item)
 
 
 @router.delete(
     "/{item_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **CONDITIONAL_WRITE},
 )
-async def delete_item(item_id: str, caller: CallerDep, items: ItemsDep) -> Response:
-    """Delete an item; 204 with no body."""
-    items.delete(caller.sub, item_id)
+async def delete_item(
+    item_id: str, caller: CallerDep, items: ItemsDep, if_match: IfMatch = None
+) -> Response:
+    """Delete an item; 204 with no body. With If-Match, only if it is still at that ETag."""
+    items.delete(caller.sub, item_id, condition(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,101 @@
+"""Conditional requests (RFC 9110 13.1): a stored record's entity tag and what a client's
+If-Match and If-None-Match ask of it.
+
+A record keeps a version: a random number when it is made, one more at each write of what
+its owner sees, 0 for a record written before versions existed. Its entity tag is that
+version in quotes (and, for a representation that also shows counters the writes do not
+version, a digest of the answer after a dot). If-Match is checked against the version only,
+by the store, in the write itself; a malformed If-Match is refused (400), never ignored,
+since ignoring it would make the write the client asked to guard unconditional.
+If-None-Match guards nothing: a malformed one is ignored and the GET answers in full.
+Standard library only: the API Lambda's light front imports it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from shortstack.domain.errors import MalformedPrecondition, PreconditionFailed
+
+# One entity tag (RFC 9110 8.8.3): an optional weakness mark, then an opaque quoted string.
+_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
+_LIST_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
+# Our own opaque tags: the version, then an optional digest of the representation.
+_OURS = re.compile(r"(\d{1,18})(?:\.[0-9a-f]{1,64})?")
+LEGACY_VERSION = 0
+
+
+def new_version() -> int:
+    """The version of a record being made: random, so that a link deleted and made again
+    under the same alias never answers to a tag of the one before."""
+    return secrets.randbelow(2**40) + 1
+
+
+def entity_tag(version: int, digest: str | None = None) -> str:
+    """The strong ETag of a record at `version` (quoted, ready for the header)."""
+    return f'"{version}.{digest}"' if digest else f'"{version}"'
+
+
+def _tags(value: str) -> list[tuple[bool, str]] | None:
+    """The (weak, opaque) tags of a header's list, or None when it is not one."""
+    tags = []
+    for part in _LIST_SEPARATOR.split(value.strip(" \t")):
+        if not part:
+            continue  # RFC 9110 5.6.1: empty list elements are allowed and ignored
+        found = _TAG.fullmatch(part)
+        if found is None:
+            return None
+        tags.append((found.group(1) is not None, found.group(2)))
+    return tags or None
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """What If-Match asks of the stored record: any version (`*`), or one of `versions`."""
+
+    versions: frozenset[int] | None
+
+    def allows(self, version: int) -> bool:
+        return self.versions is None or version in self.versions
+
+
+def ensure_allowed(expected: Expected | None, version: int, what: str) -> None:
+    """Raise PreconditionFailed, naming `what`, unless `expected` allows `version`."""
+    if expected is not None and not expected.allows(version):
+        raise PreconditionFailed(what, entity_tag(version))
+
+
+def expected(if_match: str | None) -> Expected | None:
+    """The condition of an If-Match header; None without one. Raises MalformedPrecondition.
+
+    Weak tags never match (RFC 9110 13.1.1 uses the strong comparison), nor do tags this
+    service did not hand out: a list of only those asks for a version no record has.
+    """
+    if if_match is None:
+        return None
+    if if_match.strip(" \t") == "*":
+        return Expected(None)
+    tags = _tags(if_match)
+    if tags is None:
+        raise MalformedPrecondition(
+            'If-Match must be "*" or a comma-separated list of entity tags such as "12345"'
+        )
+    versions = set()
+    for weak, opaque in tags:
+        ours = _OURS.fullmatch(opaque)
+        if not weak and ours is not None:
+            versions.add(int(ours.group(1)))
+    return Expected(frozenset(versions))
+
+
+def not_modified(if_none_match: str | None, tag: str) -> bool:
+    """Whether a GET with this If-None-Match gets a 304 for the representation tagged `tag`
+    (the weak comparison, RFC 9110 13.1.2); a malformed header is ignored."""
+    if if_none_match is None:
+        return False
+    if if_none_match.strip(" \t") == "*":
+        return True
+    tags = _tags(if_none_match)
+    return tags is not None and any(f'"{opaque}"' == tag for _, opaque in tags)

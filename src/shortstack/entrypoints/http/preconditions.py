@@ -1,0 +1,59 @@
+"""Conditional requests at the HTTP edge: the If-Match / If-None-Match parameters the
+single-resource routes take, and the documented answers they add (304, 400, 412).
+
+What the headers mean is domain/preconditions.py; the version check is the store's.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Header, Response
+
+from shortstack.domain.preconditions import Expected, expected, not_modified
+from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
+
+IF_MATCH_DOC = (
+    'Only if the resource still has one of these entity tags (its ETag), or "*": otherwise '
+    "412 and nothing changes. Weak tags (W/...) never match; a malformed value is a 400."
+)
+IF_NONE_MATCH_DOC = (
+    "A 304 with no body when the resource's ETag is one of these (weak comparison), or *; "
+    "a malformed value is ignored."
+)
+IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
+IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", description=IF_NONE_MATCH_DOC)]
+
+ETAG_HEADER = {
+    "ETag": {
+        "description": "the resource's entity tag, for If-Match and If-None-Match",
+        "schema": {"type": "string"},
+    }
+}
+CONDITIONAL_WRITE: Responses = {
+    400: {"model": ErrorBody, "description": "malformed If-Match"},
+    412: {
+        "model": ErrorBody,
+        "description": "If-Match names none of the resource's current entity tags: it changed",
+    },
+}
+CONDITIONAL_READ: Responses = {
+    304: {"description": "not modified: If-None-Match named its ETag", "headers": ETAG_HEADER},
+}
+
+
+def condition(if_match: str | None) -> Expected | None:
+    """The store's condition of an If-Match header (MalformedPrecondition when malformed)."""
+    return expected(if_match)
+
+
+def tagged(response: Response, tag: str) -> None:
+    """Give an answer about one resource its ETag."""
+    response.headers["ETag"] = tag
+
+
+def unchanged(if_none_match: str | None, tag: str) -> Response | None:
+    """The 304 of a GET whose If-None-Match names `tag`; None when the GET answers in full."""
+    if not not_modified(if_none_match, tag):
+        return None
+    return Response(status_code=304, headers={"ETag": tag})
