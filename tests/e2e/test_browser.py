@@ -1746,12 +1746,6 @@ def test_revoking_a_key_by_keyboard_keeps_focus_in_the_list(page: Watched, serve
     assert p.evaluate("document.activeElement.closest('table') !== null")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="relay's webhooks page (web/assets/pages/webhooks.js): Delete draws the whole page"
-    " again and focus falls to the top of the document; listWebhooks could end with"
-    " keepFocusInList(holder) as the keys page does",
-)
 def test_deleting_a_webhook_by_keyboard_keeps_focus_in_the_list(
     page: Watched, server: Server
 ) -> None:

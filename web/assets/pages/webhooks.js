@@ -4,8 +4,8 @@
 // field errors through errors.js like every form's.
 import { api } from "../api.js";
 import {
-  badge, button, confirmAction, copyButton, dangerButton, dataTable, dateText, errorBox, field, formErrors, loading,
-  pageHeader, submitButton,
+  badge, button, confirmAction, copyButton, dangerButton, dataTable, dateText, errorBox, field, formErrors, keepFocusInList,
+  loading, pageHeader, submitButton,
 } from "../components.js";
 import { announce, h } from "../dom.js";
 import { generalSentence } from "../errors.js";
@@ -135,6 +135,7 @@ async function listWebhooks(holder, deliveries, revealed, refresh) {
           })) },
       ],
     }));
+    keepFocusInList(holder);
   } catch (error) {
     holder.replaceChildren(errorBox(error));
   }
