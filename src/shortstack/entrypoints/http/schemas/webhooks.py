@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from shortstack.domain.clock import to_iso
 from shortstack.domain.webhooks import (
     DISABLE_AFTER_FAILURES,
     DISABLE_AFTER_SPAN,
@@ -16,7 +14,12 @@ from shortstack.domain.webhooks import (
     Delivery,
     Webhook,
 )
-from shortstack.entrypoints.http.schemas.common import SingleLine, StrictModel, no_null_defaults
+from shortstack.entrypoints.http.schemas.common import (
+    IsoTime,
+    SingleLine,
+    StrictModel,
+    no_null_defaults,
+)
 
 EventType = Literal["LinkClicked", "LinkCreated", "LinkUpdated", "LinkDeleted", "ImportFinished"]
 # What a pattern can state of a delivery's address (domain.webhooks.check_target): an http(s)
@@ -64,23 +67,19 @@ class WebhookPublic(BaseModel):
     webhook_id: str
     url: str
     events: list[EventType]
-    created_at: datetime
+    created_at: IsoTime
     active: bool = Field(description="false: no event is sent to it (see disabled_reason)")
     disabled_reason: str | None = Field(
         description="why it is off: turned off by its owner, or after "
         f"{DISABLE_AFTER_FAILURES} failed deliveries in a row over at least "
         f"{DISABLE_AFTER_SPAN.total_seconds() / 3600:g} h (with the last one's error); null when on"
     )
-    disabled_at: datetime | None
+    disabled_at: IsoTime | None
     failures: int = Field(
         description="failed deliveries in a row (a success sets it to 0); at "
         f"{DISABLE_AFTER_FAILURES} over at least "
         f"{DISABLE_AFTER_SPAN.total_seconds() / 3600:g} h the webhook is turned off"
     )
-
-    @field_serializer("created_at", "disabled_at")
-    def _iso(self, value: datetime | None) -> str | None:
-        return to_iso(value) if value else None
 
     @classmethod
     def of(cls, webhook: Webhook) -> WebhookPublic:
@@ -109,14 +108,10 @@ class WebhookSecret(BaseModel):
         description="the new signing secret (whsec_...): shown this once; deliveries are "
         "signed with it from now on"
     )
-    previous_secret_until: datetime | None = Field(
+    previous_secret_until: IsoTime | None = Field(
         description="until then each delivery's webhook-signature also carries a signature "
         "by the secret this one replaced, so receivers can switch without missing one"
     )
-
-    @field_serializer("previous_secret_until")
-    def _iso(self, value: datetime | None) -> str | None:
-        return to_iso(value) if value else None
 
     @classmethod
     def of(cls, webhook: Webhook) -> WebhookSecret:
@@ -132,7 +127,7 @@ class DeliveryPublic(BaseModel):
     message_id: str = Field(description="the webhook-id header: the same on every attempt")
     event_type: str
     event_id: str
-    attempted_at: datetime
+    attempted_at: IsoTime
     ok: bool
     status_code: int | None = Field(description="the receiver's answer; null: none came")
     error: str | None = Field(
@@ -148,10 +143,6 @@ class DeliveryPublic(BaseModel):
         description="the delivery_id this attempt sent again on its owner's asking; null for "
         "the queue's own attempts"
     )
-
-    @field_serializer("attempted_at")
-    def _iso(self, value: datetime) -> str:
-        return to_iso(value)
 
     @classmethod
     def of(cls, delivery: Delivery) -> DeliveryPublic:
