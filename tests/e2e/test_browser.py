@@ -1711,12 +1711,6 @@ def test_a_message_never_hides_the_control_that_has_focus(browser: Any, server: 
     context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="zones' range picker (web/assets/pages/stats.js, rangePicker): a refused custom range"
-    " is a role=alert line under the picker, but the From field it focuses is neither"
-    " aria-invalid nor described by it, so a screen reader on the field hears no error",
-)
 def test_a_refused_custom_range_is_tied_to_its_field(page: Watched, server: Server) -> None:
     p = page.page
     p.goto(f"{server.base_url}/#/dashboard")

@@ -133,14 +133,23 @@ export function rangePicker(path, range, problem = "") {
   const to = h("input", { type: "date", name: "to", value: range.to, max: today });
   const custom = h("form", { class: "range-custom" }, field("From", from), field("To", to),
     h("button", { type: "submit", class: "btn btn-secondary" }, "Show"));
-  const alert = h("p", { class: "alert alert-error", role: "alert", hidden: !problem }, problem);
+  const alert = h("p", { class: "alert alert-error", role: "alert", id: `${from.id}-refused`, hidden: !problem }, problem);
+  // The first day, where focus goes, carries the refusal too: a screen reader on the field hears it.
+  const ownDescription = from.getAttribute("aria-describedby");
   custom.addEventListener("submit", (event) => {
     event.preventDefault();
     const refused = rangeProblem({ from: from.value, to: to.value });
     alert.textContent = refused;
     alert.hidden = !refused;
-    if (refused) from.focus();
-    else navigate(path, { from: from.value, to: to.value, tz: range.tz });
+    if (refused) {
+      from.setAttribute("aria-invalid", "true");
+      from.setAttribute("aria-describedby", `${alert.id} ${ownDescription}`);
+      from.focus();
+    } else {
+      from.removeAttribute("aria-invalid");
+      from.setAttribute("aria-describedby", ownDescription);
+      navigate(path, { from: from.value, to: to.value, tz: range.tz });
+    }
   });
   return h("div", { class: "range", role: "group", "aria-label": "Date range" },
     h("div", { class: "actions-row" }, presets), custom, alert);
