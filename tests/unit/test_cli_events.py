@@ -300,3 +300,21 @@ def test_dlq_on_aws_long_polls_so_a_few_letters_are_never_missed(
     assert "replayed 1" in capsys.readouterr().out
     assert waits
     assert min(waits) >= 1
+
+
+def test_dlq_on_aws_lists_the_error_eventbridge_gave_with_a_letter(
+    aws_queues: tuple[Any, str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """EventBridge's rule target writes why it gave up into the letter's attributes."""
+    sqs, _, dlq = aws_queues
+    attributes = {
+        "ERROR_CODE": {"DataType": "String", "StringValue": "SDK_CLIENT_ERROR"},
+        "ERROR_MESSAGE": {"DataType": "String", "StringValue": "Queue does not exist"},
+        "RETRY_ATTEMPTS": {"DataType": "String", "StringValue": "3"},
+    }
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(LETTER), MessageAttributes=attributes)
+    assert main(["dlq", "list", "--json"]) == 0
+    [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert row["last_error"] == "SDK_CLIENT_ERROR: Queue does not exist"
+    assert main(["dlq", "list"]) == 0
+    assert " x4  SDK_CLIENT_ERROR: Queue does not exist" in capsys.readouterr().out
