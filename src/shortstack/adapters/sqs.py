@@ -17,7 +17,10 @@ A letter's `attempts` are those made before it reached the DLQ, as the letter re
 them: EventBridge's RETRY_ATTEMPTS message attribute plus the first try, or the batch's
 approximateInvokeCount; None for what the queue's redrive moved (after maxReceiveCount
 receives), which keeps no count of its own. Not the DLQ's ApproximateReceiveCount: it
-counts the DLQ's own receives, and every list is one.
+counts the DLQ's own receives, and every list is one. An event's `last_error` is what
+EventBridge wrote with it (its ERROR_CODE and ERROR_MESSAGE attributes); None for what the
+redrive moved, which says nothing of why. No letter says when it failed: SQS knows only
+when the DLQ was first read, which listing itself sets, so it is not shown.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shortstack.adapters.eventbridge.publisher import event_from_eventbridge
@@ -50,7 +52,7 @@ _log = logging.getLogger("shortstack.events")
 class SqsDeadLetter:
     event: Event
     attempts: int | None
-    first_received: datetime | None
+    last_error: str | None
     receipt_handle: str
 
     @property
@@ -93,7 +95,6 @@ class StreamBatch:
 class StreamBatchLetter:
     batch: StreamBatch
     attempts: int | None
-    first_received: datetime | None
     receipt_handle: str
 
     @property
@@ -110,7 +111,6 @@ class UnreadableLetter:
     body: str
     reason: str
     attempts: int | None
-    first_received: datetime | None
     receipt_handle: str
 
     @property
@@ -219,25 +219,29 @@ class SqsDeadLetters:
 
 def _letter(message: MessageTypeDef) -> Letter:
     """A received DLQ message as the letter it holds (an event or a stream batch)."""
-    attributes = message.get("Attributes", {})
-    first = attributes.get("ApproximateFirstReceiveTimestamp")
-    received = datetime.fromtimestamp(int(first) / 1000, UTC) if first else None
     handle = message["ReceiptHandle"]
     try:
         body = json.loads(message["Body"])
         if "DDBStreamBatchInfo" in body:
             invoked = _count((body.get("requestContext") or {}).get("approximateInvokeCount"))
-            return StreamBatchLetter(StreamBatch.of(body), invoked, received, handle)
-        retries = message.get("MessageAttributes", {}).get("RETRY_ATTEMPTS")
-        retried = _count(retries.get("StringValue")) if retries else None
+            return StreamBatchLetter(StreamBatch.of(body), invoked, handle)
+        said = message.get("MessageAttributes", {})
+        retried = _count(_text(said, "RETRY_ATTEMPTS"))
         attempts = retried + 1 if retried is not None else None
-        return SqsDeadLetter(event_from_eventbridge(body), attempts, received, handle)
+        error = ": ".join(
+            text for name in ("ERROR_CODE", "ERROR_MESSAGE") if (text := _text(said, name))
+        )
+        return SqsDeadLetter(event_from_eventbridge(body), attempts, error or None, handle)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # One odd letter must not hide the others from `list` or stop `replay --all`.
         reason = f"{type(exc).__name__}: {exc}"
-        return UnreadableLetter(
-            message["MessageId"], message["Body"], reason, None, received, handle
-        )
+        return UnreadableLetter(message["MessageId"], message["Body"], reason, None, handle)
+
+
+def _text(attributes: Mapping[str, Any], name: str) -> str | None:
+    """A string message attribute's value, or None."""
+    value = (attributes.get(name) or {}).get("StringValue")
+    return value if isinstance(value, str) else None
 
 
 def _count(value: object) -> int | None:
