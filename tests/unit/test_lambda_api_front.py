@@ -111,6 +111,13 @@ class Pair:
             container.close()
 
 
+@pytest.fixture(autouse=True)
+def same_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link's first version is random: the two tables of a pair must agree on it, since
+    the ETags the two answers carry are compared."""
+    monkeypatch.setattr("shortstack.domain.links.new_version", lambda: 7)
+
+
 @pytest.fixture
 def pair(moto_dynamodb: Any) -> Iterator[Pair]:
     made = Pair(moto_dynamodb)
@@ -751,3 +758,16 @@ def test_a_numbered_page_past_a_lambda_response_is_refused_naming_the_limit_that
         seen += [link["short_id"] for link in json.loads(answer["body"])]
     assert sorted(seen) == [f"big{n:03d}" for n in range(100)]
     assert pair.by_app(at("/api/v1/links", "q=big&limit=20&page=5"))["statusCode"] == 200
+
+
+def test_a_conditional_read_of_a_link_is_the_fronts_304_as_the_apps(pair: Pair) -> None:
+    pair.by_front(create({"url": "https://example.org/c", "alias": "cond123"}))
+    read = pair.by_front(at("/api/v1/links/cond123"))
+    tag = read["headers"]["etag"]
+    unchanged = pair.by_front(at("/api/v1/links/cond123", **{"if-none-match": tag}))
+    assert (unchanged["statusCode"], unchanged["body"]) == (304, "")
+    assert unchanged["headers"]["etag"] == tag
+    other = pair.by_front(at("/api/v1/links/cond123", **{"if-none-match": '"1"'}))
+    assert other["statusCode"] == 200
+    cors = pair.by_front(at("/api/v1/links/cond123", origin=ORIGIN))
+    assert "etag" in cors["headers"]["access-control-expose-headers"]

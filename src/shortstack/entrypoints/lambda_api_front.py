@@ -275,11 +275,9 @@ class Front:
         correlation_id: str,
     ) -> dict[str, Any]:
         """The payload-2.0 response Mangum would make of the app's answer."""
-        out = {
-            **headers,
-            "content-length": str(len(body)),
-            "content-type": "application/json",
-        }
+        out = {**headers, "content-type": "application/json"}
+        if status != 304:  # a 304 has no content-length (RFC 9110 8.6), as the app's
+            out["content-length"] = str(len(body))
         if self.origins:  # Starlette's CORSMiddleware on a request that is not a preflight
             origin = request.header("origin")
             if origin is not None:
@@ -315,8 +313,10 @@ class Front:
         short_id = request.path[len(LINKS) + 1 :]
         caller = self.caller(request)
         _, base = self.short_base(request)
-        body = operations.read_link_json(self.services.links, caller.sub, short_id, base)
-        return 200, body, {}
+        status, body, tag = operations.read_link_answer(
+            self.services.links, caller.sub, short_id, base, request.header("if-none-match")
+        )
+        return status, body, {"etag": tag}
 
     def list_links(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
         parameters = request.parameters()

@@ -940,3 +940,60 @@ def test_variants_are_chosen_per_visit_and_named_in_each_click(
     variants = [event.detail["variant"] for event in clicked]
     assert [["https://a.example/", "https://b.example/"][v] for v in variants] == places
     assert len(variants) == 30 == clicks_of(api, "abtest")
+
+
+def test_a_links_etag_changes_with_its_clicks_but_if_match_ignores_them(api: TestClient) -> None:
+    link = create(api, alias="tagged1")
+    path = "/api/v1/links/tagged1"
+    read = api.get(path)
+    tag = read.headers["etag"]
+    assert read.json() == link
+    for method in ("GET", "HEAD"):
+        unchanged = api.request(method, path, headers={"If-None-Match": f"W/{tag}"})
+        assert (unchanged.status_code, unchanged.content, unchanged.headers["etag"]) == (
+            304,
+            b"",
+            tag,
+        )
+    assert api.get("/tagged1").status_code == 302  # a click: the body's click_count moves
+    clicked = api.get(path, headers={"If-None-Match": tag})
+    assert clicked.status_code == 200
+    assert clicked.json()["click_count"] == 1
+    assert clicked.headers["etag"] != tag
+    # The click is no change of the owner's: the PATCH made from the first read goes through.
+    patched = api.patch(path, json={"title": "mine"}, headers={"If-Match": tag})
+    assert patched.status_code == 200, patched.text
+    assert patched.headers["etag"] == api.get(path).headers["etag"]
+    late = api.patch(path, json={"title": "theirs"}, headers={"If-Match": tag})
+    assert late.status_code == 412
+    assert "changed since you read it" in late.json()["message"]
+    assert api.delete(path, headers={"If-Match": tag}).status_code == 412
+    assert api.get(path).json()["title"] == "mine"
+    assert api.delete(path, headers={"If-Match": patched.headers["etag"]}).status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [("*", 200), ("W/{tag}", 412), ('"1.ab"', 412), ("{tag}, junk", 400), ("", 400)],
+)
+def test_if_match_forms_on_a_link(api: TestClient, header: str, status: int) -> None:
+    create(api, alias="forms12")
+    tag = api.get("/api/v1/links/forms12").headers["etag"]
+    response = api.patch(
+        "/api/v1/links/forms12",
+        json={"is_active": False},
+        headers={"If-Match": header.format(tag=tag)},
+    )
+    assert response.status_code == status, response.text
+
+
+def test_requests_without_conditional_headers_answer_as_before(api: TestClient) -> None:
+    create(api, alias="plain12")
+    assert api.patch("/api/v1/links/plain12", json={"title": "t"}).json()["title"] == "t"
+    assert api.delete("/api/v1/links/plain12").status_code == 204
+    assert (
+        api.patch(
+            "/api/v1/links/plain12", json={"title": "t"}, headers={"If-Match": "*"}
+        ).status_code
+        == 404
+    )

@@ -8,10 +8,12 @@ the request (FastAPI's parameters, or the API Gateway event) and writing the res
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shortstack.domain.errors import PageTooLarge
+from shortstack.domain.preconditions import entity_tag, not_modified
 from shortstack.entrypoints.edge import ORIGIN_SECRET_HEADER, EdgeTrust
 from shortstack.entrypoints.http.link_values import answer_json, link_json, link_values, page_json
 from shortstack.service_layer.links import LinksService
@@ -19,6 +21,7 @@ from shortstack.service_layer.links import LinksService
 if TYPE_CHECKING:
     from shortstack.api_config import ApiSettings
     from shortstack.config import Settings
+    from shortstack.domain.links import Link
     from shortstack.entrypoints.http.schemas.health import Health
     from shortstack.entrypoints.http.schemas.link_public import LinkPublic
 
@@ -87,15 +90,27 @@ def short_base(settings: Settings | ApiSettings, host: str | None) -> str:
     return settings.base_url
 
 
-def read_link(links: LinksService, owner: str, short_id: str, base: str) -> LinkPublic:
-    from shortstack.entrypoints.http.schemas.link_public import LinkPublic
+def link_answer(links: LinksService, link: Link, base: str) -> tuple[bytes, str]:
+    """What the API shows of one link, as JSON, and that answer's ETag.
 
-    return LinkPublic.of(links.get(owner, short_id), base, links.clock())
+    The tag is the link's version and a digest of the answer: the body also shows what no
+    write of the owner's versions (its clicks, its state as time passes), and a strong tag
+    must change with any byte of it (If-None-Match). If-Match reads only the version, so
+    a click between a read and a PATCH does not refuse the PATCH (domain/preconditions.py).
+    """
+    body = link_json(link_values(link, base, links.clock()))
+    return body, entity_tag(link.version, hashlib.sha256(body).hexdigest()[:16])
 
 
-def read_link_json(links: LinksService, owner: str, short_id: str, base: str) -> bytes:
-    """`read_link`'s answer as the body FastAPI sends, written without the response model."""
-    return link_json(link_values(links.get(owner, short_id), base, links.clock()))
+def read_link_answer(
+    links: LinksService, owner: str, short_id: str, base: str, if_none_match: str | None
+) -> tuple[int, bytes, str]:
+    """A link's GET: 200, its JSON and ETag; or a 304 with no body when If-None-Match names
+    that ETag."""
+    body, tag = link_answer(links, links.get(owner, short_id), base)
+    if not_modified(if_none_match, tag):
+        return 304, b"", tag
+    return 200, body, tag
 
 
 # A Lambda returns at most 6 MB, its body JSON-escaped once more inside the response (a

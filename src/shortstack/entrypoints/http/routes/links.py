@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from shortstack.domain.csv_export import LINK_COLUMNS, STATS_COLUMNS, link_row, stats_rows
 from shortstack.domain.link_state import LinkState
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from shortstack.entrypoints.http import operations
+from shortstack.entrypoints.http import operations, preconditions
 from shortstack.entrypoints.http.csv_export import (
     CSV_CONTENT,
     Format,
@@ -169,16 +170,41 @@ async def list_links(
     return Response(body, media_type="application/json", headers=totals)
 
 
-@router.get("/{short_id}", response_model=LinkPublic, responses={200: FOLLOW, **NOT_FOUND})
+TAGGED: Responses = {200: {**FOLLOW, "headers": preconditions.ETAG_HEADER}}
+
+
+@router.get(
+    "/{short_id}",
+    response_model=LinkPublic,
+    responses={**TAGGED, **preconditions.CONDITIONAL_READ, **NOT_FOUND},
+)
+@router.head(
+    "/{short_id}",
+    operation_id="head_link",
+    response_model=LinkPublic,
+    responses={**TAGGED, **preconditions.CONDITIONAL_READ, **NOT_FOUND},
+)
 async def get_link(
-    short_id: str, caller: CallerDep, links: LinksDep, short_base: ShortBaseDep
-) -> LinkPublic:
-    """One link with its click_count, is_active and expires_at."""
-    return operations.read_link(links, caller.sub, short_id, short_base)
+    short_id: str,
+    caller: CallerDep,
+    links: LinksDep,
+    short_base: ShortBaseDep,
+    if_none_match: preconditions.IfNoneMatch = None,
+) -> Response:
+    """One link with its click_count, is_active and expires_at, and its ETag; 304 when
+    If-None-Match names it (a click changes the ETag: the body shows click_count)."""
+    status_code, body, tag = operations.read_link_answer(
+        links, caller.sub, short_id, short_base, if_none_match
+    )
+    if status_code == status.HTTP_304_NOT_MODIFIED:
+        return Response(status_code=status_code, headers={"ETag": tag})
+    return Response(body, media_type="application/json", headers={"ETag": tag})
 
 
 @router.patch(
-    "/{short_id}", response_model=LinkPublic, responses={200: FOLLOW, **NOT_FOUND, **INVALID}
+    "/{short_id}",
+    response_model=LinkPublic,
+    responses={**TAGGED, **NOT_FOUND, **preconditions.CONDITIONAL_WRITE, **INVALID},
 )
 async def update_link(
     short_id: str,
@@ -187,10 +213,12 @@ async def update_link(
     caller: CallerDep,
     links: LinksDep,
     short_base: ShortBaseDep,
-) -> LinkPublic:
+    if_match: preconditions.IfMatch = None,
+) -> Response:
     """Change only the fields sent: is_active, url, expires_at, title, tags, max_visits,
-    rules, variants, password (null removes it)..."""
-    changes = body.changes()
+    rules, variants, password (null removes it)... With If-Match, only if the link is
+    still at that ETag (412 otherwise; a click in between does not count as a change)."""
+    changes = replace(body.changes(), expected=preconditions.condition(if_match))
     link = links.update(
         caller.sub,
         short_id,
@@ -198,18 +226,22 @@ async def update_link(
         request_host=viewer_host(request),
         password=body.password,
     )
-    return LinkPublic.of(link, short_base, links.clock())
+    answer, tag = operations.link_answer(links, link, short_base)
+    return Response(answer, media_type="application/json", headers={"ETag": tag})
 
 
 @router.delete(
     "/{short_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **preconditions.CONDITIONAL_WRITE},
 )
-async def delete_link(short_id: str, caller: CallerDep, links: LinksDep) -> Response:
-    """Delete a link; 204 with no body. Its id then answers 404."""
-    links.delete(caller.sub, short_id)
+async def delete_link(
+    short_id: str, caller: CallerDep, links: LinksDep, if_match: preconditions.IfMatch = None
+) -> Response:
+    """Delete a link; 204 with no body. Its id then answers 404. With If-Match, only if it
+    is still at that ETag."""
+    links.delete(caller.sub, short_id, preconditions.condition(if_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
