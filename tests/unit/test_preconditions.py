@@ -1,0 +1,40 @@
+"""If-Match and If-None-Match as domain/preconditions.py reads them (RFC 9110 8.8.3, 13.1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from shortstack.domain.errors import MalformedPrecondition
+from shortstack.domain.preconditions import Expected, expected, not_modified
+
+
+@pytest.mark.parametrize(
+    ("header", "versions"),
+    [
+        ('"1"', {1}),
+        ('"1", "2.ab"', {1, 2}),
+        ('W/"1", "3"', {3}),
+        # An entity tag may hold a comma (etagc is any visible character but DQUOTE).
+        ('",", "4"', {4}),
+        ('"a,b" ,, "5" ,', {5}),
+        ('"x"', set()),
+    ],
+)
+def test_if_match_lists_name_the_versions_of_their_strong_tags(
+    header: str, versions: set[int]
+) -> None:
+    assert expected(header) == Expected(frozenset(versions))
+
+
+@pytest.mark.parametrize("header", ["", "1", '"1" "2"', '"a"b"', '*, "1"', 'W/ "1"'])
+def test_a_malformed_if_match_is_refused(header: str) -> None:
+    with pytest.raises(MalformedPrecondition):
+        expected(header)
+
+
+def test_if_none_match_compares_weakly_and_ignores_what_it_cannot_read() -> None:
+    assert not_modified('W/"7", "8"', '"7"')
+    assert not_modified('"a,b", "7"', '"7"')
+    assert not not_modified('"a,b"', '"7"')
+    assert not not_modified("garbage", '"7"')
+    assert not_modified("*", '"7"')
