@@ -19,9 +19,12 @@ from dataclasses import dataclass
 
 from shortstack.domain.errors import MalformedPrecondition, PreconditionFailed
 
-# One entity tag (RFC 9110 8.8.3): an optional weakness mark, then an opaque quoted string.
-_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
-_LIST_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
+# One entity tag (RFC 9110 8.8.3): an optional weakness mark, then an opaque quoted string,
+# which may hold commas: a list is matched whole, then its tags are read left to right.
+_ETAG = r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"'
+_TAG = re.compile(_ETAG)
+# Empty list elements are allowed and ignored (RFC 9110 5.6.1).
+_LIST = re.compile(rf"[ \t,]*{_ETAG}(?:[ \t]*,[ \t,]*{_ETAG})*[ \t,]*")
 # Our own opaque tags: the version, then an optional digest of the representation.
 _OURS = re.compile(r"(\d{1,18})(?:\.[0-9a-f]{1,64})?")
 LEGACY_VERSION = 0
@@ -40,15 +43,10 @@ def entity_tag(version: int, digest: str | None = None) -> str:
 
 def _tags(value: str) -> list[tuple[bool, str]] | None:
     """The (weak, opaque) tags of a header's list, or None when it is not one."""
-    tags = []
-    for part in _LIST_SEPARATOR.split(value.strip(" \t")):
-        if not part:
-            continue  # RFC 9110 5.6.1: empty list elements are allowed and ignored
-        found = _TAG.fullmatch(part)
-        if found is None:
-            return None
-        tags.append((found.group(1) is not None, found.group(2)))
-    return tags or None
+    value = value.strip(" \t")
+    if _LIST.fullmatch(value) is None:
+        return None
+    return [(found.group(1) is not None, found.group(2)) for found in _TAG.finditer(value)]
 
 
 @dataclass(frozen=True, slots=True)
