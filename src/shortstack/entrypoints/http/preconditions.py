@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Header, Response
+from pydantic.json_schema import SkipJsonSchema
 
 from shortstack.domain.preconditions import Expected, expected, not_modified
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
@@ -21,8 +22,22 @@ IF_NONE_MATCH_DOC = (
     "A 304 with no body when the resource's ETag is one of these (weak comparison), or *; "
     "a malformed value is ignored."
 )
-IfMatch = Annotated[str | None, Header(alias="If-Match", description=IF_MATCH_DOC)]
-IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", description=IF_NONE_MATCH_DOC)]
+# The grammar of If-Match (RFC 9110 13.1.1), documented but not checked by FastAPI: a value
+# outside it is our 400 (MalformedPrecondition), worded by domain/preconditions.py, not a 422.
+_TAG = '(W/)?"[!#-~]*"'
+IF_MATCH_PATTERN = rf"^ *(\*|[ ,]*{_TAG}( *,[ ,]*{_TAG})*[ ,]*) *$"
+# SkipJsonSchema: a header is absent or a string, never a JSON null.
+IfMatch = Annotated[
+    str | SkipJsonSchema[None],
+    Header(
+        alias="If-Match",
+        description=IF_MATCH_DOC,
+        json_schema_extra={"pattern": IF_MATCH_PATTERN},
+    ),
+]
+IfNoneMatch = Annotated[
+    str | SkipJsonSchema[None], Header(alias="If-None-Match", description=IF_NONE_MATCH_DOC)
+]
 
 ETAG_HEADER = {
     "ETag": {
