@@ -11,14 +11,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from shortstack.bootstrap import bootstrap
 from shortstack.domain.clock import utc_now
 from shortstack.domain.link_fields import REDIRECT_STATUSES
 from shortstack.domain.passwords import PASSWORD_MAX
-from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.routes import redirects, shorten
 from shortstack.entrypoints.redirects import FORM_TYPE
-from tests.conftest import settings_for
 
 HTTP_METHODS = {"get", "head", "put", "post", "delete", "patch"}
 # Operations that can never answer some of the edge's statuses (the routes say why).
@@ -26,15 +23,6 @@ UNANSWERED = {**redirects.UNANSWERED, **shorten.UNANSWERED}
 # The classic tutorial's contract: its 400 says `error`, not `message` (README, "What is in
 # the box").
 CLASSIC_ERRORS = {("POST /shorten", "400"): {"$ref": "#/components/schemas/ShortenError"}}
-
-
-@pytest.fixture(scope="module")
-def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The app's OpenAPI document, built once: it depends on the settings, not on the data."""
-    container = bootstrap(settings_for("memory", tmp_path_factory.mktemp("openapi")))
-    built: dict[str, Any] = create_app(container).openapi()
-    container.close()
-    return built
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -98,13 +98,19 @@ def install_openapi(
     maximums: Mapping[tuple[str, str], int] | None = None,
     patterns: Mapping[tuple[str, str], str] | None = None,
 ) -> None:
-    """Make `app.openapi()` return the document with the edge's errors added."""
+    """Make `app.openapi()` return the document with the edge's errors added, and the
+    webhook deliveries (`webhooks`) a subscription receives."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            # What receivers get: its models load with the document, never on a request.
+            from shortstack.entrypoints.http.schemas import webhook_payloads
+
+            if not app.webhooks.routes:
+                webhook_payloads.document_deliveries(app.webhooks)
             app.openapi_schema = document_edge_errors(
-                build(),
+                webhook_payloads.only_receivers_answers(build()),
                 rate_limited_posts,
                 unanswered=unanswered,
                 maximums=maximums,
