@@ -377,8 +377,8 @@ class Front:
             raise FallThrough from None
         caller = self.caller(request)
         host, base = self.short_base(request)
-        link = operations.create_link(self.services.links, caller.sub, body, host, base)
-        return 201, dump(link), {}
+        answer, tag = operations.create_link(self.services.links, caller.sub, body, host, base)
+        return 201, answer, {"etag": tag}
 
 
 def dump(model: BaseModel) -> bytes:

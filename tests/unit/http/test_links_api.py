@@ -997,3 +997,9 @@ def test_requests_without_conditional_headers_answer_as_before(api: TestClient) 
         ).status_code
         == 404
     )
+
+
+def test_a_new_links_201_carries_the_etag_its_first_read_answers(api: TestClient) -> None:
+    created = api.post("/api/v1/links", json={"url": "https://example.com/", "alias": "fresh12"})
+    assert created.status_code == 201
+    assert created.headers["etag"] == api.get("/api/v1/links/fresh12").headers["etag"]

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from shortstack.config import Settings
     from shortstack.domain.links import Link
     from shortstack.entrypoints.http.schemas.health import Health
-    from shortstack.entrypoints.http.schemas.link_public import LinkPublic
 
     # The request models load with the first create (lambda_api_front.py), not with reads.
     from shortstack.entrypoints.http.schemas.links import LinkCreate
@@ -176,11 +175,10 @@ def _fitting(values: list[dict[str, Any]]) -> int:
 
 def create_link(
     links: LinksService, owner: str, body: LinkCreate, host: str | None, base: str
-) -> LinkPublic:
-    from shortstack.entrypoints.http.schemas.link_public import LinkPublic
-
+) -> tuple[bytes, str]:
+    """A new link's 201: its JSON (the bytes of `LinkPublic`) and its ETag."""
     link = links.create(owner, request_host=host, **create_fields(body))
-    return LinkPublic.of(link, base, links.clock())
+    return link_answer(links, link, base)
 
 
 def create_fields(body: LinkCreate) -> dict[str, Any]:

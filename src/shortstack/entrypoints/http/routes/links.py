@@ -63,19 +63,20 @@ FOLLOW = leads_to(
     status_code=status.HTTP_201_CREATED,
     response_model=LinkPublic,
     responses={
-        201: FOLLOW,
+        201: {**FOLLOW, "headers": preconditions.ETAG_HEADER},
         409: {"model": ErrorBody, "description": "alias already taken (or no free id; retry)"},
         **INVALID,
     },
 )
 async def create_link(
     body: LinkCreate, request: Request, caller: CallerDep, links: LinksDep, short_base: ShortBaseDep
-) -> LinkPublic:
+) -> Response:
     """Shorten a URL under a random id or a chosen alias.
 
     Expiry: `expires_at`, or `ttl_days` from now; `expires_at: null` never expires; with
     neither, the DEFAULT_LINK_TTL_DAYS setting (30 days unless the deployment says)."""
-    return operations.create_link(links, caller.sub, body, viewer_host(request), short_base)
+    answer, tag = operations.create_link(links, caller.sub, body, viewer_host(request), short_base)
+    return Response(answer, status.HTTP_201_CREATED, {"ETag": tag}, "application/json")
 
 
 FORMAT_DOC = "csv for a streamed CSV download (or send Accept: text/csv)"
