@@ -46,6 +46,11 @@ def pem(private_key: Any) -> str:
 JWT_SETTINGS = {"jwt_issuer": ISSUER, "jwt_audience": AUDIENCE, "jwt_public_key": pem(RSA_KEY)}
 
 
+# Modules mint their tokens at import, and a worker may reach their tests many minutes
+# after collection on a loaded machine: a token must outlive the whole run.
+LIFETIME = 6 * 3600
+
+
 def token(
     sub: str = "alice",
     key: Any = RSA_KEY,
@@ -54,8 +59,14 @@ def token(
     drop: tuple[str, ...] = (),
     **claims: Any,
 ) -> str:
-    """A token signed with `key`: valid for 5 minutes unless `claims` say otherwise."""
-    body = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 300, **claims}
+    """A token signed with `key`: valid for LIFETIME unless `claims` say otherwise."""
+    body = {
+        "sub": sub,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "exp": int(time.time()) + LIFETIME,
+        **claims,
+    }
     for name in drop:
         body.pop(name, None)
     return jwt.encode(body, key, algorithm=alg, headers={"kid": kid})
@@ -72,7 +83,7 @@ def _part(value: dict[str, Any]) -> str:
 
 def hs256_signed_with_the_public_key(public_pem: str) -> str:
     """The classic algorithm-confusion forgery (PyJWT refuses to make one, so by hand)."""
-    claims = {"sub": "mallory", "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 300}
+    claims = {"sub": "mallory", "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + LIFETIME}
     signing_input = f"{_part({'alg': 'HS256', 'typ': 'JWT', 'kid': 'rsa-1'})}.{_part(claims)}"
     mac = hmac.new(public_pem.encode(), signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{jwt.utils.base64url_encode(mac).decode()}"
@@ -80,7 +91,7 @@ def hs256_signed_with_the_public_key(public_pem: str) -> str:
 
 def unsigned(sub: str = "mallory") -> str:
     """An `alg: none` token with an empty signature."""
-    claims = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 300}
+    claims = {"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + LIFETIME}
     return f"{_part({'alg': 'none', 'typ': 'JWT', 'kid': 'rsa-1'})}.{_part(claims)}."
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from shortstack.bootstrap import Adapters
@@ -65,4 +66,5 @@ def test_a_migrated_link_keeps_its_title_tags_and_old_visits_without_expiry(
     )
     assert (stored.imported_clicks, stored.click_count) == (1523, 0)
     [listed] = links.list("ann", tag="q1", limit=5, cursor=None).items
-    assert listed == stored
+    # DynamoDB's owner index does not project the version (a listing answers no ETag).
+    assert replace(listed, version=stored.version) == stored
