@@ -21,6 +21,7 @@ from shortstack.adapters.useragent import classify_user_agent
 from shortstack.domain.analytics import ClickFacts
 from shortstack.domain.errors import InvalidInput
 from shortstack.domain.links import create_link
+from shortstack.domain.local_days import zone_names
 from shortstack.service_layer.analytics import AnalyticsService
 from tests.fakes import FakeClock
 
@@ -293,6 +294,13 @@ def test_the_old_and_linked_names_browsers_send_are_the_same_zones(
     assert linked.hours == named.hours
 
 
+def test_the_zone_names_are_the_iana_ones_whatever_the_host_holds() -> None:
+
+    names = zone_names()
+    assert {"UTC", "Asia/Kathmandu", "America/Argentina/Buenos_Aires", "Etc/GMT-14"} <= names
+    assert not names & {"localtime", "posixrules", "right/UTC", "posix/Europe/Berlin"}
+
+
 def test_the_zones_are_found_without_a_system_zone_database() -> None:
     """Lambda's python3.12 runtime may have no /usr/share/zoneinfo: the tzdata package,
     a runtime dependency, answers then (PYTHONTZPATH empty: no system database)."""
@@ -316,12 +324,10 @@ def test_every_zone_of_the_database_reports_the_calendars_edges_and_adds_up(
 ) -> None:
     """An outsider's probe, kept: each of the ~600 zones, at year 1 and year 9999, where
     converting an hour to local time overflows the calendar."""
-    from zoneinfo import available_timezones
-
     for at in (datetime(1, 1, 1, 0, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC)):
         click(analytics, at)
         click(analytics, at, is_bot=True, browser="Googlebot")
-    for zone in sorted(available_timezones()):
+    for zone in sorted(zone_names()):
         for first, last in ((date.min, date(1, 1, 3)), (date(9999, 12, 29), date.max)):
             report = analytics.report("alice", "launch", first, last, zone)
             assert len(report.days) == 3, zone

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache
 from typing import TYPE_CHECKING
 
 from shortstack.domain.errors import InvalidInput
@@ -61,7 +62,7 @@ def viewer_zone(name: str | None) -> ViewerZone:
         "is not one",
         field="tz",
     )
-    if len(name) > ZONE_NAME_MAX or not _ZONE_NAME.fullmatch(name):
+    if len(name) > ZONE_NAME_MAX or not _ZONE_NAME.fullmatch(name) or name not in zone_names():
         raise refused
     # zoneinfo reads the system's zone database, else the tzdata package's (Lambda's
     # python3.12 image may have no /usr/share/zoneinfo; decision 0114).
@@ -72,6 +73,17 @@ def viewer_zone(name: str | None) -> ViewerZone:
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a directory's name
         raise refused from exc
     return ViewerZone(name, rules)
+
+
+@cache
+def zone_names() -> frozenset[str]:
+    """The IANA zone names, as the tzdata package lists them: the same on every host. A
+    system's zone database also holds files that name no zone (`localtime`, the host's own;
+    `posixrules`; the `right/` and `posix/` copies), which Lambda's may not have."""
+    from importlib.resources import files
+
+    listed = files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in listed.splitlines() if line.strip())
 
 
 def utc_days_around(first: date, last: date) -> tuple[date, date]:
