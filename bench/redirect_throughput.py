@@ -251,6 +251,12 @@ def main() -> int:
         help="also serve the dict app and shortstack's app on every server serve_with.py knows",
     )
     args = parser.parse_args()
+    # Said before seeding 10,000 links, rather than as a traceback after.
+    if shutil.which("wrk") is None:
+        print(
+            "wrk is missing: apt-get install -y wrk (make bench does so as root)", file=sys.stderr
+        )
+        return 2
     (REPO / "bench" / ".work").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=REPO / "bench" / ".work") as tmp:
         work = Path(tmp)
