@@ -1,0 +1,222 @@
+"""Two tabs, one record: the web app's writes are guarded by the version it showed (0004).
+
+An edit dialog holds the ETag of what it shows and saves with If-Match; a 412 keeps the
+dialog and the person's input and offers "Load the latest" or "Overwrite". A row's Delete
+or Disable acts only on the version the list showed. The same page also runs from another
+origin than the API's (app and API split, as a page on CloudFront calling an API elsewhere):
+the ETag must be readable there and If-Match allowed, or every guard would silently vanish.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e import test_browser
+from tests.e2e.server import Server, free_port, running_server
+from tests.e2e.test_browser import (
+    CHROMIUM,
+    ROOT,
+    Watched,
+    api,
+    link,
+    screenshot,
+    serious_accessibility_violations,
+)
+
+# The browser tests' chromium fixture (one launch per module), not written twice.
+browser = test_browser.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="BROWSER TESTS SKIPPED: no chromium"),
+]
+
+
+class SplitPage(SimpleHTTPRequestHandler):
+    """The page's files from another origin, with the CSP the AWS distribution sends."""
+
+    api_origin = ""
+
+    def end_headers(self) -> None:
+        self.send_header(
+            "content-security-policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src 'self' {self.api_origin}; object-src 'none'; base-uri 'none'",
+        )
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(the API's origin, the page's origin): a copy of web/ whose config.js names the API."""
+    port = free_port()
+    api_origin = f"http://127.0.0.1:{port}"
+    web = tmp_path_factory.mktemp("split") / "web"
+    shutil.copytree(ROOT / "web", web)
+    settings = f'apiBaseUrl: "{api_origin}", cognitoDomain: "", cognitoClientId: ""'
+    (web / "assets" / "config.js").write_text(f"export default {{ {settings} }};\n")
+    handler = type("Handler", (SplitPage,), {"api_origin": api_origin})
+    site = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(web)))
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        yield api_origin, f"http://127.0.0.1:{site.server_address[1]}"
+    finally:
+        site.shutdown()
+        site.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, split: tuple[str, str]) -> Iterator[Server]:
+    api_origin, page_origin = split
+    port = int(api_origin.rsplit(":", 1)[1])
+    directory = tmp_path_factory.mktemp("versions")
+    with running_server(directory, port=port, FRONTEND_ORIGIN=page_origin) as running:
+        yield running
+
+
+@pytest.fixture
+def tabs(browser: Any, server: Server) -> Iterator[tuple[Any, Any]]:
+    """Two tabs of one browser on the page, each watched for errors and CSP reports."""
+    context = browser.new_context()
+    watched = [Watched(context.new_page(), server.base_url) for _ in range(2)]
+    yield watched[0].page, watched[1].page
+    context.close()
+    assert [problem for w in watched for problem in w.problems] == []
+
+
+def edit_link(p: Any, base: str, alias: str, by_keyboard: bool = False) -> Any:
+    p.goto(f"{base}/#/links?q={alias}")
+    opener = p.get_by_role("button", name=f"Edit {alias}")
+    if by_keyboard:
+        opener.focus()
+        p.keyboard.press("Enter")
+    else:
+        opener.click()
+    editor = p.get_by_test_id("link-edit")
+    expect(editor.get_by_label("Long URL", exact=True)).to_be_focused()
+    return editor
+
+
+def two_editors(tabs: tuple[Any, Any], server: Server, alias: str, **keys: bool) -> Any:
+    """Their dialog (the first tab's) and mine (the second's), open on one new link."""
+    link(server, alias, title="As made")
+    return (
+        edit_link(tabs[0], server.base_url, alias),
+        edit_link(tabs[1], server.base_url, alias, **keys),
+    )
+
+
+def test_the_later_of_two_tabs_saving_one_link_is_told_and_overwrites_nothing(
+    tabs: tuple[Any, Any], server: Server
+) -> None:
+    theirs, mine = two_editors(tabs, server, "two-tabs")
+    second = tabs[1]
+    theirs.get_by_label("Title", exact=True).fill("From the first tab")
+    theirs.get_by_test_id("link-save").click()
+    expect(theirs).to_have_count(0)
+
+    mine.get_by_label("Title", exact=True).fill("From the second tab")
+    mine.get_by_label("Tags", exact=True).fill("mine")
+    mine.get_by_test_id("link-save").click()
+    conflict = mine.get_by_test_id("conflict")
+    expect(conflict).to_contain_text("two-tabs changed since you opened it")
+    expect(conflict).to_contain_text("Changed there: Title (now “From the first tab”).")
+    expect(conflict.get_by_test_id("conflict-message")).to_be_focused()
+    # Nothing overwritten, and what the person typed is still there.
+    assert api(server, "/api/v1/links/two-tabs")["title"] == "From the first tab"
+    expect(mine.get_by_label("Title", exact=True)).to_have_value("From the second tab")
+    assert serious_accessibility_violations(second) == []
+    screenshot(second, "link-edit-conflict-1280")
+    second.set_viewport_size({"width": 390, "height": 844})
+    screenshot(second, "link-edit-conflict-390")
+
+    conflict.get_by_role("button", name="Overwrite").click()
+    expect(mine).to_have_count(0)
+    saved = api(server, "/api/v1/links/two-tabs")
+    assert (saved["title"], saved["tags"]) == ("From the second tab", ["mine"])
+    row = second.get_by_test_id("links-table").locator("tbody tr", has_text="two-tabs")
+    expect(row).to_contain_text("From the second tab")
+
+
+def test_load_the_latest_refills_the_dialog_by_keyboard_and_the_next_save_keeps_theirs(
+    tabs: tuple[Any, Any], server: Server
+) -> None:
+    theirs, mine = two_editors(tabs, server, "load-latest", by_keyboard=True)
+    second = tabs[1]
+    theirs.get_by_label("Long URL", exact=True).fill("https://example.org/theirs")
+    theirs.get_by_test_id("link-save").click()
+    expect(theirs).to_have_count(0)
+
+    second.keyboard.press("Tab")
+    expect(mine.get_by_label("Title", exact=True)).to_be_focused()
+    second.keyboard.type(" and mine")
+    second.keyboard.press("Enter")
+    conflict = mine.get_by_test_id("conflict")
+    expect(conflict).to_contain_text("Changed there: Long URL (now “https://example.org/theirs”).")
+    expect(conflict.get_by_test_id("conflict-message")).to_be_focused()
+    second.keyboard.press("Tab")
+    expect(conflict.get_by_role("button", name="Load the latest")).to_be_focused()
+    second.keyboard.press("Enter")
+    expect(mine.get_by_test_id("conflict")).to_have_count(0)
+    expect(mine.get_by_label("Long URL", exact=True)).to_have_value("https://example.org/theirs")
+    expect(mine.get_by_label("Title", exact=True)).to_have_value("As made")
+    expect(mine.get_by_label("Long URL", exact=True)).to_be_focused()
+    expect(mine.get_by_role("status")).to_contain_text("Loaded the latest")
+    assert serious_accessibility_violations(second) == []
+
+    mine.get_by_label("Title", exact=True).fill("Mine, on the latest")
+    second.keyboard.press("Enter")
+    expect(mine).to_have_count(0)
+    saved = api(server, "/api/v1/links/load-latest")
+    assert (saved["url"], saved["title"]) == ("https://example.org/theirs", "Mine, on the latest")
+    expect(second.get_by_role("button", name="Edit load-latest")).to_be_focused()
+
+
+def test_a_row_s_disable_and_delete_act_only_on_the_version_the_list_shows(
+    tabs: tuple[Any, Any], server: Server
+) -> None:
+    link(server, "stale-row", title="Shown")
+    p, _ = tabs
+    sent: list[str | None] = []
+    guarded = ("PATCH", "DELETE")
+    p.on("request", lambda r: r.method in guarded and sent.append(r.headers.get("if-match")))
+    p.goto(f"{server.base_url}/#/links?q=stale-row")
+    row = p.get_by_test_id("links-table").locator("tbody tr", has_text="stale-row")
+    expect(row).to_contain_text("Shown")
+    api(server, "/api/v1/links/stale-row", "PATCH", {"title": "Changed elsewhere"})
+
+    p.get_by_role("button", name="Disable stale-row").click()
+    expect(p.locator("#status[data-tone=error]")).to_contain_text(
+        "stale-row changed since the list was shown"
+    )
+    expect(row).to_contain_text("Changed elsewhere")  # the list shows it as it is now
+    expect(p.get_by_role("button", name="Disable stale-row")).to_be_focused()
+    assert api(server, "/api/v1/links/stale-row")["is_active"] is True
+
+    api(server, "/api/v1/links/stale-row", "PATCH", {"title": "Changed again"})
+    p.get_by_role("button", name="Delete stale-row").click()
+    p.get_by_test_id("confirm").get_by_role("button", name="Delete").click()
+    expect(p.locator("#status[data-tone=error]")).to_contain_text("Not done: stale-row changed")
+    expect(row).to_contain_text("Changed again")
+    assert api(server, "/api/v1/links/stale-row")["title"] == "Changed again"
+
+    # The list as it is now: both act, each with the ETag of that version.
+    p.get_by_role("button", name="Disable stale-row").click()
+    expect(p.get_by_role("button", name="Enable stale-row")).to_be_focused()
+    assert api(server, "/api/v1/links/stale-row")["is_active"] is False
+    p.get_by_role("button", name="Delete stale-row").click()
+    p.get_by_test_id("confirm").get_by_role("button", name="Delete").click()
+    expect(p.get_by_text("Deleted stale-row")).to_be_visible()
+    assert len(sent) == 2, sent  # the refused attempts sent nothing
+    assert all(sent), sent
