@@ -1,5 +1,7 @@
 // A small fetch wrapper: base URL from config.js, the bearer token when signed in,
 // JSON errors turned into ApiError with the API's message and per-field details.
+// `ifMatch` guards a write with the ETag of the version the page showed (decision 0004);
+// every answer hands back its `etag` (null when it has none).
 import config from "./config.js";
 import { accessToken } from "./auth.js";
 
@@ -11,8 +13,9 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, { method = "GET", body, headers = {}, form } = {}) {
+export async function api(path, { method = "GET", body, headers = {}, form, ifMatch } = {}) {
   const init = { method, headers: { accept: "application/json", ...headers } };
+  if (ifMatch) init.headers["if-match"] = ifMatch;
   const token = accessToken();
   if (token) init.headers.authorization = `Bearer ${token}`;
   if (form !== undefined) {
@@ -27,7 +30,8 @@ export async function api(path, { method = "GET", body, headers = {}, form } = {
   } catch (error) {
     throw new ApiError(0, "The server cannot be reached. Check your connection and try again.");
   }
-  if (response.status === 204) return { data: null, headers: response.headers };
+  const etag = response.headers.get("etag");
+  if (response.status === 204) return { data: null, headers: response.headers, etag };
   const text = await response.text();
   let data = null;
   try {
@@ -39,7 +43,7 @@ export async function api(path, { method = "GET", body, headers = {}, form } = {
     const message = (data && (data.message || data.error)) || `The request failed (${response.status}).`;
     throw new ApiError(response.status, message, data && data.detail);
   }
-  return { data, headers: response.headers };
+  return { data, headers: response.headers, etag };
 }
 
 export function query(params) {

@@ -11,6 +11,7 @@ import { expiryFields } from "../expiry.js";
 import { linkOptions, optionBadges } from "../linkoptions.js";
 import { qrBlock } from "../qr.js";
 import { navigate } from "../router.js";
+import { editDialog, guardedSave, rowWrite } from "../versions.js";
 import { LINK_LABELS, redirectSelect, splitTags } from "./shorten.js";
 
 const PAGE_SIZE = 20;
@@ -186,6 +187,17 @@ export async function linksPage({ render, params }) {
 
 function actions(link, refresh) {
   const id = encodeURIComponent(link.short_id);
+  const path = `/api/v1/links/${id}`;
+  const toggle = `${link.is_active ? "Disable" : "Enable"} ${link.short_id}`;
+  // On the version this row shows (versions.js); one that changed meanwhile is drawn again.
+  const guarded = async (label, write) => {
+    try {
+      return await rowWrite(path, link, link.short_id, write);
+    } catch (error) {
+      if (error.status === 412 || error.status === 404) refresh(label);
+      throw error;
+    }
+  };
   return h("div", { class: "row-actions" },
     h("a", { class: "btn btn-secondary", href: `#/links/${id}/stats` }, "Stats"),
     button("Edit", () => editLink(link, refresh), { "aria-label": `Edit ${link.short_id}` }),
@@ -193,24 +205,36 @@ function actions(link, refresh) {
       { "aria-label": `QR code for ${link.short_id}` }),
     button(link.is_active ? "Disable" : "Enable", async () => {
       try {
-        await api(`/api/v1/links/${id}`, { method: "PATCH", body: { is_active: !link.is_active } });
+        await guarded(toggle, (tag) => api(path, { method: "PATCH", body: { is_active: !link.is_active }, ifMatch: tag }));
         announce(`${link.short_id} ${link.is_active ? "disabled" : "enabled"}`);
         refresh(`${link.is_active ? "Enable" : "Disable"} ${link.short_id}`);
       } catch (error) {
         announce(generalSentence(error), { tone: "error" });
       }
-    }, { "aria-label": `${link.is_active ? "Disable" : "Enable"} ${link.short_id}` }),
+    }, { "aria-label": toggle }),
     dangerButton("Delete", {
       name: link.short_id,
       question: `Delete ${link.short_id}? Its statistics go too.`,
-      action: () => api(`/api/v1/links/${id}`, { method: "DELETE" }),
+      action: () => guarded(`Delete ${link.short_id}`, (tag) => api(path, { method: "DELETE", ifMatch: tag })),
       done: `Deleted ${link.short_id}`,
       after: () => refresh(),
     }));
 }
 
-// Every field of a link in one dialog; only what changed is sent.
+// The fields a person sees change in the edit dialog, named as its labels name them.
+const EDITED_LABELS = { ...LINK_LABELS, password_protected: LINK_LABELS.password };
+
+// Every field of a link in one dialog; only what changed is sent, guarded by the version the
+// dialog shows (versions.js): the link is read when the dialog opens, for its ETag.
 function editLink(link, refresh) {
+  const path = `/api/v1/links/${encodeURIComponent(link.short_id)}`;
+  return editDialog({
+    path, title: `Edit ${link.short_id}`, testid: "link-edit", refresh,
+    build: ({ data, etag }, { node, reload }) => linkEditor(data, etag, { path, node, refresh, reload }),
+  });
+}
+
+function linkEditor(link, etag, { path, node, refresh, reload }) {
   const url = h("input", { name: "url", type: "url", value: link.url, required: true });
   const title = h("input", { name: "title", value: link.title || "", maxlength: 200 });
   const tags = h("input", { name: "tags", value: link.tags.join(", ") });
@@ -233,33 +257,42 @@ function editLink(link, refresh) {
     h("details", { class: "more", open: Boolean(routed), "data-testid": "link-options" },
       h("summary", {}, "Rules, A/B split, password, start date, fallback, preview"), ...options.nodes),
     h("div", { class: "actions-row" }, cancel, save));
-  const node = dialog(`Edit ${link.short_id}`, form, { testid: "link-edit" });
   const errors = formErrors(form, LINK_LABELS);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const changes = {};
-    if (url.value.trim() !== link.url) changes.url = url.value.trim();
-    if ((title.value.trim() || null) !== (link.title || null)) changes.title = title.value.trim() || null;
+  // What the form changes, against the version it opened with.
+  const changes = () => {
+    const changed = {};
+    if (url.value.trim() !== link.url) changed.url = url.value.trim();
+    if ((title.value.trim() || null) !== (link.title || null)) changed.title = title.value.trim() || null;
     const newTags = splitTags(tags.value);
-    if (newTags.join(",") !== link.tags.join(",")) changes.tags = newTags;
+    if (newTags.join(",") !== link.tags.join(",")) changed.tags = newTags;
     const limit = maxVisits.value === "" ? null : Number(maxVisits.value);
-    if (limit !== (link.max_visits ?? null)) changes.max_visits = limit;
-    if (Number(status.value) !== link.redirect_status) changes.redirect_status = Number(status.value);
-    if (active.checked !== link.is_active) changes.is_active = active.checked;
-    Object.assign(changes, expiry.value(), options.value());
-    if (!Object.keys(changes).length) return node.close();
-    save.disabled = true;
-    try {
-      await api(`/api/v1/links/${encodeURIComponent(link.short_id)}`, { method: "PATCH", body: changes });
+    if (limit !== (link.max_visits ?? null)) changed.max_visits = limit;
+    if (Number(status.value) !== link.redirect_status) changed.redirect_status = Number(status.value);
+    if (active.checked !== link.is_active) changed.is_active = active.checked;
+    return Object.assign(changed, expiry.value(), options.value());
+  };
+  const guarded = guardedSave({
+    form, errors, path, what: link.short_id, opened: link, labels: EDITED_LABELS,
+    write: (tag) => api(path, { method: "PATCH", body: changes(), ifMatch: tag }),
+    load: reload,
+    done: () => {
       node.close();
       announce(`Saved ${link.short_id}`);
       refresh(`Edit ${link.short_id}`);
-    } catch (error) {
-      errors.show(error);
+    },
+  });
+  const send = async (tag) => {
+    save.disabled = true;
+    try {
+      await guarded(tag);
     } finally {
       save.disabled = false;
     }
-    return undefined;
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!Object.keys(changes()).length) return node.close();
+    return send(etag);
   });
-  url.focus();
+  return { form, focus: () => url.focus() };
 }

@@ -1,0 +1,140 @@
+// Writes guarded by the version a person saw (docs/decisions/0004): nothing saved in another
+// tab, or by someone else, is ever overwritten without the person choosing to.
+// - An edit dialog reads its record when it opens and keeps that answer's ETag; its save
+//   sends it as If-Match. A 412 keeps the dialog and what was typed, says which fields
+//   changed there, and offers "Load the latest" (the form shows what is saved now) or
+//   "Overwrite" (the fields the person changed, saved over that version).
+// - A row's action (Delete, Disable) acts on the version the list shows. Lists carry no ETag,
+//   so the record is read first: when its updated_at is not the row's, or it changes between
+//   that read and the write (412), nothing is done and the list is drawn again.
+import { api, ApiError } from "./api.js";
+import { button, dialog } from "./components.js";
+import { announce, h } from "./dom.js";
+import { generalSentence } from "./errors.js";
+
+// The record at `path` and the ETag of that version.
+export async function readTagged(path) {
+  const { data, etag } = await api(path);
+  return { data, etag };
+}
+
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
+const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+// A field's value in a sentence, when it is short enough to read there ("" when not).
+function shortValue(value) {
+  if (value === null || value === undefined || value === "") return "none";
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "number") return String(value);
+  if (typeof value === "string" && ISO_TIME.test(value)) return when.format(new Date(value));
+  const text = Array.isArray(value) && value.every((v) => typeof v === "string") ? value.join(", ") : value;
+  return typeof text === "string" && text.length <= 80 ? `“${text}”` : "";
+}
+
+// The fields whose values differ between two versions of a record, by label, with the
+// value they have now when it is short: `Title (now “Spring sale”)`.
+export function changedFields(before, after, labels) {
+  const same = (name) => JSON.stringify(before[name] ?? null) === JSON.stringify(after[name] ?? null);
+  return Object.entries(labels).filter(([name]) => name in after && !same(name)).map(([name, label]) => {
+    const now = shortValue(after[name]);
+    return now ? `${label} (now ${now})` : label;
+  });
+}
+
+function gone(what) {
+  return new ApiError(404, `${what} was deleted since you opened it, in another tab or by someone else: there is nothing left to save.`);
+}
+
+// What a 412 in a dialog shows above its form: what happened, then the two ways on.
+function conflictNotice(what, changed, { onLoad, onOverwrite }) {
+  const there = changed.length ? `Changed there: ${changed.join("; ")}.` : "It was saved there with the same values you see.";
+  const message = h("p", { class: "conflict-message", tabindex: "-1", "data-testid": "conflict-message" },
+    h("strong", {}, `${what} changed since you opened it`), ", in another tab or by someone else. ",
+    there, " Your changes below are not saved yet.");
+  return h("div", { class: "alert alert-warn conflict", "data-testid": "conflict" }, message,
+    h("p", { class: "conflict-ways" }, "Load the latest shows what is saved now, without your changes. ",
+      "Overwrite saves the fields you changed over theirs; the others keep what was saved there."),
+    h("div", { class: "actions-row" },
+      button("Load the latest", onLoad),
+      button("Overwrite", onOverwrite, { variant: "danger" })));
+}
+
+// An edit dialog on the record at `path` as it is now: read when the dialog opens (one GET,
+// for the ETag of the version it shows; a list's rows carry none). `build(version, { node,
+// reload })` returns `{ form, focus }` for a version `{ data, etag }`; `reload(latest)`
+// draws the form again on a newer version. A record gone meanwhile redraws the list.
+let opening = false;
+
+export async function editDialog({ path, title, testid, refresh, build }) {
+  if (opening) return; // a second press while the record is read
+  opening = true;
+  let first;
+  try {
+    first = await readTagged(path);
+  } catch (error) {
+    announce(generalSentence(error), { tone: "error" });
+    if (error.status === 404) refresh();
+    return;
+  } finally {
+    opening = false;
+  }
+  const holder = h("div");
+  // Said inside the dialog: the page's own message region is behind it, inert.
+  const note = h("p", { class: "muted dialog-note", role: "status" });
+  const node = dialog(title, h("div", {}, note, holder), { testid });
+  const show = (version, loaded = false) => {
+    const built = build(version, { node, reload: (latest) => show(latest, true) });
+    holder.replaceChildren(built.form);
+    built.focus();
+    note.textContent = "";
+    if (loaded) window.setTimeout(() => { note.textContent = "Loaded the latest version: make your changes again."; }, 10);
+  };
+  show(first);
+}
+
+// The save of an edit dialog, guarded. `write(tag)` sends the change with If-Match: tag;
+// `load({data, etag})` refills the dialog from the latest version; `done()` follows a save.
+// Returns `save(tag)`, to call with the ETag the dialog opened with.
+export function guardedSave({ form, errors, path, what, opened, labels, write, load, done }) {
+  let notice = null;
+  const save = async (tag) => {
+    if (notice) notice.remove();
+    notice = null;
+    try {
+      await write(tag);
+    } catch (error) {
+      if (error.status === 404) return errors.show(gone(what));
+      if (error.status !== 412) return errors.show(error);
+      let latest;
+      try {
+        latest = await readTagged(path);
+      } catch (again) {
+        return errors.show(again.status === 404 ? gone(what) : again);
+      }
+      errors.clear();
+      notice = conflictNotice(what, changedFields(opened, latest.data, labels), {
+        onLoad: () => load(latest),
+        onOverwrite: () => save(latest.etag),
+      });
+      form.prepend(notice);
+      notice.querySelector("[data-testid=conflict-message]").focus();
+      return undefined;
+    }
+    return done();
+  };
+  return save;
+}
+
+// A row's write on the version `shown` (the row's record): `write(tag)` runs only when the
+// record is still that version, with If-Match: its ETag. Otherwise it throws a 412 whose
+// message says so; the caller draws the list again.
+export async function rowWrite(path, shown, what, write) {
+  const changed = new ApiError(412, `Not done: ${what} changed since the list was shown, in another tab or by someone else. The list now shows it as it is.`);
+  const { data, etag } = await readTagged(path);
+  if (data.updated_at !== shown.updated_at) throw changed;
+  try {
+    return await write(etag);
+  } catch (error) {
+    throw error.status === 412 ? changed : error;
+  }
+}
