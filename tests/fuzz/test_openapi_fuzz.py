@@ -34,6 +34,8 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.config import Settings
+from shortstack.domain.errors import InvalidInput
+from shortstack.domain.qr_codes import qr_options
 from shortstack.domain.short_ids import is_reserved
 from shortstack.entrypoints.http.app import create_app
 from shortstack.entrypoints.http.preconditions import IF_MATCH_PATTERN
@@ -104,6 +106,7 @@ ANY_BODY_IS_DATA = {("POST", "/api/v1/imports")}
 PER_ENTRY_REFUSALS = {("POST", "/api/v1/links/batch")}
 REDIRECTS = {"GET /{short_id}", "HEAD /{short_id}"}
 UNLOCKS = {"POST /{short_id}", "POST /api/v1/unlock/{short_id}"}
+QR_CODES = {"GET /api/v1/qr/{short_id}", "HEAD /api/v1/qr/{short_id}"}
 # Refusals by the edge's size limits (documented on every operation): schemathesis's
 # negative-data check does not count them as refusals, though they are.
 EDGE_REFUSALS = {413, 414, 431}
@@ -133,12 +136,21 @@ def _refused_for_a_rule_the_schema_cannot_state(response: Any, case: Any) -> boo
       not the request, decides (documented; a stateful run meets it once a PATCH or a
       max_visits has had its effect);
     - a password form posted to a link without a password is 405 (documented, with Allow):
-      the link decides, and the stateful run posts to the links it made, most without one.
+      the link decides, and the stateful run posts to the links it made, most without one;
+    - a QR code's colours must contrast 3:1 with the modules the darker (a rule on two
+      parameters), and its size must hold the link's code, which the link's id decides
+      (422, documented; a HEAD's has no body to name the parameter).
     """
     if response.status_code == 410 and case.operation.label in REDIRECTS | UNLOCKS:
         return True
     if response.status_code == 405 and case.operation.label in UNLOCKS:
         return True
+    if response.status_code == 422 and case.operation.label in QR_CODES:
+        return (
+            _qr_options_refused(case)
+            or case.method.upper() == "HEAD"
+            or _json_names(response, "size")
+        )
     if response.status_code == 400 and "cursor" in (case.query or {}):
         return True
     if response.status_code == 400 and _outside_if_match_grammar(case):
@@ -149,6 +161,25 @@ def _refused_for_a_rule_the_schema_cannot_state(response: Any, case: Any) -> boo
         locations = [error["loc"] for error in _json(response).get("detail") or []]
         return bool(locations) and all(loc[-1] in UNSTATED_RULES for loc in locations)
     return False
+
+
+def _qr_options_refused(case: Any) -> bool:
+    """The domain refuses the QR code's drawn options (colours too alike, light on dark)."""
+    query = case.query or {}
+    colours = {name: query[name] for name in ("color", "background") if name in query}
+    if not all(isinstance(value, str) for value in colours.values()):
+        return False  # negative data: not the colours' rule
+    try:
+        qr_options(**colours)
+    except InvalidInput:
+        return True
+    return False
+
+
+def _json_names(response: Any, name: str) -> bool:
+    """Every per-field error of the answer is about the parameter `name`."""
+    locations = [error["loc"] for error in _json(response).get("detail") or []]
+    return bool(locations) and all(loc[-1] == name for loc in locations)
 
 
 def _outside_if_match_grammar(case: Any) -> bool:

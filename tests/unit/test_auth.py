@@ -81,6 +81,8 @@ def test_health_docs_frontend_and_redirects_stay_public(api: TestClient) -> None
         "/health",
         "/{short_id}",
         "/api/v1/unlock/{short_id}",
+        # A link's QR code, public like the short URL it encodes (decision 0115).
+        "/api/v1/qr/{short_id}",
         # The local upload URL carries its own credential, a signature, like a presigned URL.
         "/api/v1/imports/uploads/{import_id}",
     }

@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from shortstack.adapters.crawlers import crawler_kind
+from shortstack.adapters.qr_images import render_qr
 from shortstack.bootstrap.adapters import Adapters
 from shortstack.config import Settings
 from shortstack.domain.clock import Clock, utc_now
@@ -43,6 +44,7 @@ from shortstack.service_layer.ports import (
     WebhookTransport,
     WorkflowStarter,
 )
+from shortstack.service_layer.qr_codes import QrCodesService
 from shortstack.service_layer.redirects import RedirectService
 from shortstack.service_layer.relay import OutboxRelay
 from shortstack.service_layer.users import UsersService
@@ -85,6 +87,7 @@ class Container:
     maintenance: MaintenanceService
     webhooks: WebhooksService
     orphan_visits: OrphanVisitsService
+    qr_codes: QrCodesService
     # SQLite: the local event queue (on AWS, EventBridge, SQS and Lambda carry events).
     event_queue: SqliteEventQueue | None = None
     # SQLite: the local server's redirects commit in groups (adapters/sqlite/group_commit.py).
@@ -195,6 +198,7 @@ def bootstrap(
         maintenance=_maintenance(settings, adapters, imports, clock),
         webhooks=webhooks,
         orphan_visits=OrphanVisitsService(orphans),
+        qr_codes=QrCodesService(adapters.links, render_qr, clock),
         event_queue=adapters.event_queue,
         group_commit=adapters.group_commit,
         import_runner=import_runner,

@@ -148,6 +148,7 @@ def _events_commands() -> list[Command]:
         cli_keys,
         cli_links,
         cli_maintenance,
+        cli_qr,
         cli_seed,
     )
 
@@ -158,6 +159,7 @@ def _events_commands() -> list[Command]:
             cli_links.configure,
             cli_links.run,
         ),
+        Command("qr", "a link's QR code as a PNG or SVG file", cli_qr.configure, cli_qr.run),
         Command("import", "bulk-import links from a CSV", cli_import.configure, cli_import.run),
         Command("events", "publish events", cli_events.configure_events, cli_events.run_events),
         Command(
@@ -220,6 +222,7 @@ examples:
   shortstack links create https://example.com --alias launch --max-visits 100
   shortstack links list                         every link, newest first
   shortstack links stats launch --json          a link's clicks per day, referrers ...
+  shortstack qr launch --format svg -o launch.svg   the link's QR code
   shortstack import links.csv                   load a CSV of url[,alias][,ttl_days]
   shortstack import links.csv --url http://127.0.0.1:8000   through a running server
   shortstack dlq list --data-dir ~/shortstack/.data          another data directory

@@ -46,6 +46,7 @@ from shortstack.entrypoints.http.routes import (
     keys,
     link_batch,
     links,
+    qr_codes,
     redirects,
     shorten,
     stats,
@@ -81,7 +82,13 @@ PROTECTED_ROUTERS = tuple(
         visits,
     )
 )
-ALL_ROUTERS = (health.router, *PROTECTED_ROUTERS, uploads.landing, redirects.router)
+ALL_ROUTERS = (
+    health.router,
+    *PROTECTED_ROUTERS,
+    uploads.landing,
+    qr_codes.router,
+    redirects.router,
+)
 DESCRIPTION = """
 Items catalog, users and short links, with click analytics and bulk imports.
 Every error body is JSON with a `message`; validation errors add `detail`.
@@ -138,6 +145,8 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
         app.include_router(router, **protected)
     # The local upload URL: its signature is its credential, like a presigned S3 URL's.
     app.include_router(uploads.landing)
+    # A link's QR code: public like the short URL it encodes (decision 0115).
+    app.include_router(qr_codes.router)
     mount_frontend(app, settings.web_dir)
     # Last: its /{short_id} matches every single-segment path that no route above claims.
     app.include_router(redirects.router)

@@ -17,6 +17,7 @@ from shortstack.service_layer.items import ItemsService
 from shortstack.service_layer.links import LinksService
 from shortstack.service_layer.orphan_visits import OrphanVisitsService
 from shortstack.service_layer.ports import ExportStore
+from shortstack.service_layer.qr_codes import QrCodesService
 from shortstack.service_layer.redirects import RedirectService
 from shortstack.service_layer.users import UsersService
 from shortstack.service_layer.webhooks import WebhooksService
@@ -68,6 +69,7 @@ AnalyticsDep = Annotated[AnalyticsService, Depends(_part_of_container(lambda c: 
 OrphanVisitsDep = Annotated[
     OrphanVisitsService, Depends(_part_of_container(lambda c: c.orphan_visits))
 ]
+QrCodesDep = Annotated[QrCodesService, Depends(_part_of_container(lambda c: c.qr_codes))]
 ExportsDep = Annotated[ExportStore | None, Depends(_part_of_container(lambda c: c.exports))]
 
 

@@ -55,6 +55,7 @@ FOLLOW = leads_to(
         "the redirect, with the link's redirect_status (a GET counts a click)",
     ),
     CheckLink=("check_link", "the redirect's answer without counting a click"),
+    QrCode=("qr_code", "the link's QR code, a picture of its short URL (public)"),
 )
 
 
