@@ -300,3 +300,27 @@ def test_a_missing_item_is_a_404_whatever_if_match_says(client: Any) -> None:
             == 404
         )
         assert client.delete("/api/v1/items/nope", headers={"If-Match": header}).status_code == 404
+
+
+def test_if_none_match_on_a_write_is_evaluated_412_when_it_names_the_current_tag_or_star(
+    client: Any,
+) -> None:
+    """Found by the outsider pass (fails before the fix): an origin server MUST evaluate
+    If-None-Match on any method and answer 412 to a write whose condition is false (RFC 9110
+    13.1.2, 13.2.1); the PUT or DELETE went through, so `If-None-Match: *` ("only if it
+    does not exist") changed or deleted an existing item."""
+    item_id, tag = tagged(client)
+    path = f"/api/v1/items/{item_id}"
+    for header in ("*", tag, f"W/{tag}", f'"1", {tag}'):
+        refused = client.put(path, json={"name": "theirs"}, headers={"If-None-Match": header})
+        assert refused.status_code == 412, header
+        assert "changed since you read it" not in refused.json()["message"]
+        assert client.delete(path, headers={"If-None-Match": header}).status_code == 412
+    assert client.get(path).json()["name"] == BOOK["name"]
+    assert (
+        client.put("/api/v1/items/nope", json={}, headers={"If-None-Match": "*"}).status_code == 404
+    )
+    changed = client.put(path, json={"name": "mine"}, headers={"If-None-Match": '"1"'})
+    assert changed.status_code == 200
+    both = {"If-Match": changed.headers["etag"], "If-None-Match": tag}
+    assert client.delete(path, headers=both).status_code == 204

@@ -1003,3 +1003,23 @@ def test_a_new_links_201_carries_the_etag_its_first_read_answers(api: TestClient
     created = api.post("/api/v1/links", json={"url": "https://example.com/", "alias": "fresh12"})
     assert created.status_code == 201
     assert created.headers["etag"] == api.get("/api/v1/links/fresh12").headers["etag"]
+
+
+def test_if_none_match_on_a_links_write_is_evaluated_412_when_it_names_its_version_or_star(
+    api: TestClient,
+) -> None:
+    """Found by the outsider pass (fails before the fix): If-None-Match on a PATCH or DELETE
+    was ignored (RFC 9110 13.1.2: a false condition on a write is a 412). As with If-Match,
+    only the version in the tag counts on a write: a click in between is no change."""
+    create(api, alias="nomatch1")
+    path = "/api/v1/links/nomatch1"
+    tag = api.get(path).headers["etag"]
+    assert api.get("/nomatch1").status_code == 302  # a click: the GET's tag moves
+    for header in ("*", tag, f"W/{tag}"):
+        refused = api.patch(path, json={"title": "theirs"}, headers={"If-None-Match": header})
+        assert refused.status_code == 412, header
+        assert api.delete(path, headers={"If-None-Match": header}).status_code == 412
+    assert api.get(path).json()["title"] is None
+    changed = api.patch(path, json={"title": "mine"}, headers={"If-None-Match": '"1.ab"'})
+    assert changed.status_code == 200
+    assert api.delete(path, headers={"If-None-Match": tag}).status_code == 204
