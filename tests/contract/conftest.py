@@ -70,3 +70,8 @@ def present(found: Found | None) -> Found:
 def only(*versions: int) -> Expected:
     """The condition of an If-Match that names these versions."""
     return Expected(frozenset(versions))
+
+
+def none_of(*versions: int) -> Expected:
+    """The condition of an If-None-Match on a write that names these versions (none: `*`)."""
+    return Expected(None, frozenset(versions) if versions else None)

@@ -19,7 +19,7 @@ from shortstack.domain.items import PRICE_MAX, PRICE_MIN, ItemChanges, create_it
 from shortstack.domain.pagination import encode_cursor
 from shortstack.domain.preconditions import Expected, entity_tag
 from tests.concurrency import race
-from tests.contract.conftest import only, present
+from tests.contract.conftest import none_of, only, present
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -263,6 +263,23 @@ def test_a_condition_no_version_meets_refuses_and_a_missing_item_is_not_found_fi
     assert repo.delete("mallory", item.item_id, never) is False
     assert repo.delete("alice", "missing", never) is False
     assert repo.delete("alice", item.item_id, only(1, item.version)) is True
+
+
+@pytest.mark.parametrize("names", [(), ("version",), ("version", 0)])
+def test_if_none_match_refuses_a_write_to_a_version_it_names_or_any_with_star(
+    adapters: Adapters, names: tuple[str | int, ...]
+) -> None:
+    repo, item = adapters.items, make()
+    repo.add(item)
+    refused_by = none_of(*(item.version if name == "version" else int(name) for name in names))
+    with pytest.raises(PreconditionFailed, match="If-None-Match"):
+        repo.update("alice", item.item_id, ItemChanges(name="x", expected=refused_by), T0)
+    with pytest.raises(PreconditionFailed, match="If-None-Match"):
+        repo.delete("alice", item.item_id, refused_by)
+    assert repo.delete("mallory", item.item_id, refused_by) is False
+    renamed = ItemChanges(name="one", expected=none_of(item.version + 1))
+    assert repo.update("alice", item.item_id, renamed, T0).name == "one"
+    assert repo.delete("alice", item.item_id, none_of(item.version)) is True
 
 
 def test_an_item_written_before_versions_is_version_0_and_can_be_matched(

@@ -19,10 +19,10 @@ from shortstack.domain.errors import (
 from shortstack.domain.link_options import Preview
 from shortstack.domain.link_routing import RedirectRule, Variant
 from shortstack.domain.links import Link, LinkChanges, Target, create_link
-from shortstack.domain.preconditions import entity_tag
+from shortstack.domain.preconditions import Expected, entity_tag
 from shortstack.domain.visits import Click
 from tests.concurrency import race
-from tests.contract.conftest import only, present
+from tests.contract.conftest import none_of, only, present
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LATER = T0 + timedelta(days=1)
@@ -435,6 +435,28 @@ def test_updates_move_the_version_clicks_do_not_and_a_stale_one_changes_nothing(
     assert repo.delete("mallory", link.short_id, only()) is False
     assert present(repo.get(link.short_id)).title == "one"
     assert repo.delete("alice", link.short_id, only(first.version)) is True
+
+
+@pytest.mark.parametrize("also", [None, 1])
+def test_if_none_match_refuses_a_write_to_a_version_it_names_or_any_with_star(
+    adapters: Adapters, also: int | None
+) -> None:
+    repo, link = adapters.links, make()
+    repo.add(link)
+    named = none_of(link.version) if also is None else none_of(also, link.version)
+    for refused_by in (none_of(), named):
+        with pytest.raises(PreconditionFailed, match="If-None-Match"):
+            repo.update("alice", "abc1234", LinkChanges(title="x", expected=refused_by), T0)
+        with pytest.raises(PreconditionFailed, match="If-None-Match"):
+            repo.delete("alice", "abc1234", refused_by)
+    with pytest.raises(LinkNotFound):
+        repo.update("mallory", "abc1234", LinkChanges(title="x", expected=none_of()), T0)
+    both = Expected(frozenset({link.version}), frozenset({link.version + 7}))
+    assert repo.update("alice", "abc1234", LinkChanges(title="one", expected=both), T0).title
+    limit = LinkChanges(max_visits=10, expected=none_of(link.version + 1))
+    with pytest.raises(PreconditionFailed):
+        repo.update("alice", "abc1234", limit, T0)
+    assert repo.delete("alice", "abc1234", none_of(link.version)) is True
 
 
 def test_a_visit_limit_change_on_a_link_with_shards_checks_the_version_too(

@@ -183,10 +183,17 @@ def _json_names(response: Any, name: str) -> bool:
 
 
 def _outside_if_match_grammar(case: Any) -> bool:
-    """An If-Match the document's pattern does not allow: its 400 is stated (decision 0004),
-    though schemathesis draws "schema-valid" header values without their pattern."""
-    value = (case.headers or {}).get("If-Match")
-    return value is not None and re.fullmatch(IF_MATCH_PATTERN, value) is None
+    """An If-Match, or a write's If-None-Match, the document's pattern does not allow: its
+    400 is stated (decision 0004), though schemathesis draws "schema-valid" header values
+    without their pattern."""
+    headers = case.headers or {}
+    guards = (
+        ["If-Match"] if case.method.upper() in ("GET", "HEAD") else ["If-Match", "If-None-Match"]
+    )
+    return any(
+        (value := headers.get(name)) is not None and re.fullmatch(IF_MATCH_PATTERN, value) is None
+        for name in guards
+    )
 
 
 def _json(response: Any) -> dict[str, Any]:

@@ -38,3 +38,18 @@ def test_if_none_match_compares_weakly_and_ignores_what_it_cannot_read() -> None
     assert not not_modified('"a,b"', '"7"')
     assert not not_modified("garbage", '"7"')
     assert not_modified("*", '"7"')
+
+
+def test_if_none_match_on_a_write_excludes_the_versions_of_all_its_tags_weak_ones_too() -> None:
+    assert expected(None, '"7.ab", W/"8", "x"') == Expected(None, frozenset({7, 8}))
+    assert expected(None, "*") == Expected(None, None)
+    assert expected('"7"', '"8"') == Expected(frozenset({7}), frozenset({8}))
+    assert expected("*") == Expected(None)
+    only_not_8 = expected(None, '"8"')
+    assert only_not_8 is not None
+    assert (only_not_8.allows(7), only_not_8.allows(8)) == (True, False)
+    nothing = expected('"7"', "*")
+    assert nothing is not None
+    assert not nothing.allows(7)
+    with pytest.raises(MalformedPrecondition, match="If-None-Match"):
+        expected(None, "garbage")  # it guards a write: ignoring it would drop the guard

@@ -24,13 +24,23 @@ class Gone(DomainError):
 
 
 class PreconditionFailed(DomainError):
-    """An If-Match that the stored record no longer answers to: someone changed it since."""
+    """An If-Match that the stored record no longer answers to (someone changed it since), or
+    an If-None-Match that it still does (`unchanged`)."""
 
-    def __init__(self, what: str, current_tag: str | None = None) -> None:
-        now = f" (its ETag is now {current_tag})" if current_tag else ""
-        super().__init__(
-            f"{what} changed since you read it{now}: read it again, then resend the change"
-        )
+    def __init__(
+        self, what: str, current_tag: str | None = None, *, unchanged: bool = False
+    ) -> None:
+        if unchanged:  # If-None-Match named the version it still has (or was "*")
+            now = f" {current_tag}" if current_tag else ""
+            message = (
+                f"{what} exists and If-None-Match is * or names its version{now}: nothing changed"
+            )
+        else:
+            now = f" (its ETag is now {current_tag})" if current_tag else ""
+            message = (
+                f"{what} changed since you read it{now}: read it again, then resend the change"
+            )
+        super().__init__(message)
         self.current_tag = current_tag
 
 

@@ -51,41 +51,69 @@ def _tags(value: str) -> list[tuple[bool, str]] | None:
 
 @dataclass(frozen=True, slots=True)
 class Expected:
-    """What If-Match asks of the stored record: any version (`*`), or one of `versions`."""
+    """What a write's preconditions ask of the stored record: If-Match's `versions` (None:
+    any, `*`), and none of If-None-Match's `excluded` (None: `*`, so no existing record)."""
 
     versions: frozenset[int] | None
+    excluded: frozenset[int] | None = frozenset()
 
     def allows(self, version: int) -> bool:
-        return self.versions is None or version in self.versions
+        if self.versions is not None and version not in self.versions:
+            return False
+        return self.excluded is not None and version not in self.excluded
+
+
+def refusal(what: str, expected: Expected | None, version: int) -> PreconditionFailed:
+    """The error of a write whose preconditions the record at `version` did not meet,
+    worded for the header that failed (If-Match first, as RFC 9110 13.2.2 evaluates)."""
+    if expected is not None and (expected.versions is None or version in expected.versions):
+        return PreconditionFailed(what, entity_tag(version), unchanged=True)
+    return PreconditionFailed(what, entity_tag(version))
 
 
 def ensure_allowed(expected: Expected | None, version: int, what: str) -> None:
     """Raise PreconditionFailed, naming `what`, unless `expected` allows `version`."""
     if expected is not None and not expected.allows(version):
-        raise PreconditionFailed(what, entity_tag(version))
+        raise refusal(what, expected, version)
 
 
-def expected(if_match: str | None) -> Expected | None:
-    """The condition of an If-Match header; None without one. Raises MalformedPrecondition.
-
-    Weak tags never match (RFC 9110 13.1.1 uses the strong comparison), nor do tags this
-    service did not hand out: a list of only those asks for a version no record has.
-    """
-    if if_match is None:
-        return None
-    if if_match.strip(" \t") == "*":
-        return Expected(None)
-    tags = _tags(if_match)
+def _versions(value: str, header: str, *, weak_too: bool) -> frozenset[int]:
+    """The versions our tags in a header's list name (MalformedPrecondition when it is no
+    list). Tags this service did not hand out name none."""
+    tags = _tags(value)
     if tags is None:
         raise MalformedPrecondition(
-            'If-Match must be "*" or a comma-separated list of entity tags such as "12345"'
+            f'{header} must be "*" or a comma-separated list of entity tags such as "12345"'
         )
     versions = set()
     for weak, opaque in tags:
         ours = _OURS.fullmatch(opaque)
-        if not weak and ours is not None:
+        if (weak_too or not weak) and ours is not None:
             versions.add(int(ours.group(1)))
-    return Expected(frozenset(versions))
+    return frozenset(versions)
+
+
+def expected(if_match: str | None, if_none_match: str | None = None) -> Expected | None:
+    """The condition of a write's If-Match and If-None-Match headers; None without either.
+    Raises MalformedPrecondition.
+
+    If-Match uses the strong comparison (RFC 9110 13.1.1): weak tags never match, nor do
+    tags this service did not hand out, so a list of only those asks for a version no
+    record has. If-None-Match on a write (13.1.2) uses the weak one; `*` there asks that no
+    record exist, which a write to an existing one never meets (412).
+    """
+    if if_match is None and if_none_match is None:
+        return None
+    versions: frozenset[int] | None = None
+    if if_match is not None and if_match.strip(" \t") != "*":
+        versions = _versions(if_match, "If-Match", weak_too=False)
+    excluded: frozenset[int] | None = frozenset()
+    if if_none_match is not None:
+        if if_none_match.strip(" \t") == "*":
+            excluded = None
+        else:
+            excluded = _versions(if_none_match, "If-None-Match", weak_too=True)
+    return Expected(versions, excluded)
 
 
 def not_modified(if_none_match: str | None, tag: str) -> bool:

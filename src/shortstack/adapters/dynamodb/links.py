@@ -53,7 +53,6 @@ from shortstack.domain.errors import (
     DomainError,
     LinkGone,
     LinkNotFound,
-    PreconditionFailed,
     ServiceUnavailable,
     ShortIdTaken,
 )
@@ -64,7 +63,7 @@ from shortstack.domain.links import (
     ensure_countable,
 )
 from shortstack.domain.pagination import Page
-from shortstack.domain.preconditions import LEGACY_VERSION, Expected, entity_tag
+from shortstack.domain.preconditions import LEGACY_VERSION, Expected, refusal
 from shortstack.domain.visits import Click
 
 if TYPE_CHECKING:  # bulk import's types and loader stay off the redirect Lambda's cold start
@@ -487,8 +486,7 @@ class DynamoDBLinkRepository:
                 if codes[-1:] == ["ConditionalCheckFailed"]:
                     found = self._read(short_id, consistent=True)
                     if found is not None and found[0].owner == owner:
-                        tag = entity_tag(found[0].version)
-                        raise PreconditionFailed(_named(short_id), tag) from exc
+                        raise refusal(_named(short_id), expected, found[0].version) from exc
                     raise LinkNotFound(short_id) from exc
                 if error_code(exc) == "TransactionCanceledException":
                     continue  # a shard counted a click meanwhile: read them again

@@ -19,9 +19,9 @@ from botocore.exceptions import ClientError
 from shortstack.adapters.dynamodb import keys
 from shortstack.adapters.dynamodb.codec import to_attribute, to_attributes
 from shortstack.adapters.dynamodb.errors import is_conditional_check_failure
-from shortstack.domain.errors import InvalidCursor, PreconditionFailed
+from shortstack.domain.errors import InvalidCursor
 from shortstack.domain.pagination import Page, decode_cursor, encode_cursor
-from shortstack.domain.preconditions import LEGACY_VERSION, Expected, entity_tag
+from shortstack.domain.preconditions import LEGACY_VERSION, Expected, refusal
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -42,20 +42,28 @@ class Versioned:
 def _version_condition(
     expected: Expected | None, names: dict[str, str], values: dict[str, Any]
 ) -> str:
-    """The ConditionExpression's part that checks If-Match; "" when any version will do."""
-    if expected is None or expected.versions is None:
+    """The ConditionExpression's part that checks If-Match and If-None-Match; "" when any
+    version will do."""
+    if expected is None:
         return ""
-    if not expected.versions:
+    if (expected.versions is not None and not expected.versions) or expected.excluded is None:
         return " AND attribute_not_exists(PK)"  # no version can match: never true
-    names["#ver"] = VERSION
-    marks = []
-    for index, version in enumerate(sorted(expected.versions)):
-        values[f":e{index}"] = to_attribute(version)
-        marks.append(f":e{index}")
-    check = f"#ver IN ({', '.join(marks)})"
-    if LEGACY_VERSION in expected.versions:
-        check = f"(attribute_not_exists(#ver) OR {check})"
-    return f" AND {check}"
+    check = ""
+    for prefix, versions in ((":e", expected.versions), (":n", expected.excluded)):
+        if not versions:
+            continue
+        names["#ver"] = VERSION
+        marks = []
+        for index, version in enumerate(sorted(versions)):
+            values[f"{prefix}{index}"] = to_attribute(version)
+            marks.append(f"{prefix}{index}")
+        listed = f"#ver IN ({', '.join(marks)})"
+        if LEGACY_VERSION in versions:  # a record from before versions has none: version 0
+            listed = f"(attribute_not_exists(#ver) OR {listed})"
+        if prefix == ":n":  # DynamoDB refuses redundant parentheses: add them only if none
+            listed = f"NOT {listed}" if listed.startswith("(") else f"NOT ({listed})"
+        check += f" AND {listed}"
+    return check
 
 
 def _stale_or_missing(exc: ClientError, owner: str, versioned: Versioned | None) -> None:
@@ -63,7 +71,7 @@ def _stale_or_missing(exc: ClientError, owner: str, versioned: Versioned | None)
     old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
     if versioned is not None and old and old.get("owner", {}).get("S") == owner:
         version = int(old.get(VERSION, {}).get("N", LEGACY_VERSION))
-        raise PreconditionFailed(versioned.what, entity_tag(version)) from exc
+        raise refusal(versioned.what, versioned.expected, version) from exc
 
 
 def put_new(client: DynamoDBClient, table: str, record: Mapping[str, Any]) -> bool:

@@ -110,7 +110,7 @@ class SqliteItemRepository:
                 (*params, item_id, owner, *versions),
             ).fetchone()
             if row is None:
-                refuse_stale(conn, "items", "item_id", item_id, owner, "item")
+                refuse_stale(conn, "items", "item_id", item_id, owner, "item", changes.expected)
                 raise ItemNotFound(item_id)
         return _row_to_item(row)
 
@@ -122,7 +122,7 @@ class SqliteItemRepository:
                 (item_id, owner, *versions),
             )
             if cursor.rowcount == 0:
-                refuse_stale(conn, "items", "item_id", item_id, owner, "item")
+                refuse_stale(conn, "items", "item_id", item_id, owner, "item", expected)
         return cursor.rowcount > 0
 
     def list(

@@ -280,7 +280,9 @@ class SqliteLinkRepository:
                 (*params, short_id, owner, *versions),
             ).fetchall()
             if not rows:
-                refuse_stale(conn, "links", "short_id", short_id, owner, "short link")
+                refuse_stale(
+                    conn, "links", "short_id", short_id, owner, "short link", changes.expected
+                )
                 raise LinkNotFound(short_id)
         return _to_link(rows[0])
 
@@ -294,7 +296,7 @@ class SqliteLinkRepository:
             if cursor.rowcount > 0:
                 delete_link_stats(conn, short_id)
             else:
-                refuse_stale(conn, "links", "short_id", short_id, owner, "short link")
+                refuse_stale(conn, "links", "short_id", short_id, owner, "short link", expected)
         return cursor.rowcount > 0
 
     def expired_before(self, cutoff: datetime) -> Iterator[str]:

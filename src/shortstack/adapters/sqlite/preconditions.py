@@ -1,25 +1,36 @@
-"""An If-Match as a WHERE clause: the version check happens in the UPDATE or DELETE itself."""
+"""If-Match and If-None-Match as a WHERE clause: the version check happens in the UPDATE or
+DELETE itself."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from shortstack.domain.errors import PreconditionFailed
-from shortstack.domain.preconditions import Expected, entity_tag
+from shortstack.domain.preconditions import Expected, refusal
 
 
 def version_clause(expected: Expected | None) -> tuple[str, list[int]]:
-    """ " AND version IN (...)" and its parameters; nothing when any version will do."""
-    if expected is None or expected.versions is None:
+    """ " AND version IN (...) AND version NOT IN (...)" and its parameters; nothing when
+    any version will do."""
+    if expected is None:
         return "", []
-    if not expected.versions:
-        return " AND 0", []
-    marks = ", ".join("?" for _ in expected.versions)
-    return f" AND version IN ({marks})", [*sorted(expected.versions)]
+    if (expected.versions is not None and not expected.versions) or expected.excluded is None:
+        return " AND 0", []  # no version can match
+    clause, values = "", []
+    for operator, versions in (("IN", expected.versions), ("NOT IN", expected.excluded)):
+        if versions:
+            clause += f" AND version {operator} ({', '.join('?' for _ in versions)})"
+            values += sorted(versions)
+    return clause, values
 
 
 def refuse_stale(
-    conn: sqlite3.Connection, table: str, id_column: str, record_id: str, owner: str, kind: str
+    conn: sqlite3.Connection,
+    table: str,
+    id_column: str,
+    record_id: str,
+    owner: str,
+    kind: str,
+    expected: Expected | None,
 ) -> None:
     """After a conditional write that changed nothing, in its transaction: raise
     PreconditionFailed if the owner's record is there (so its version was the reason)."""
@@ -28,4 +39,4 @@ def refuse_stale(
         (record_id, owner),
     ).fetchone()
     if row is not None:
-        raise PreconditionFailed(f"{kind} {record_id!r}", entity_tag(row[0]))
+        raise refusal(f"{kind} {record_id!r}", expected, row[0])

@@ -1,12 +1,13 @@
 """Conditional requests at the HTTP edge: the If-Match / If-None-Match parameters the
-single-resource routes take, and the documented answers they add (304, 400, 412).
+single-resource routes take (If-None-Match on reads and on writes, RFC 9110 13.1.2), and
+the documented answers they add (304, 400, 412).
 
 What the headers mean is domain/preconditions.py; the version check is the store's.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header, Response
 from pydantic.json_schema import SkipJsonSchema
@@ -26,14 +27,24 @@ IF_NONE_MATCH_DOC = (
 # outside it is our 400 (MalformedPrecondition), worded by domain/preconditions.py, not a 422.
 _TAG = '(W/)?"[!#-~]*"'
 IF_MATCH_PATTERN = rf"^ *(\*|[ ,]*{_TAG}( *,[ ,]*{_TAG})*[ ,]*) *$"
+
+
+def _guard(alias: str, description: str) -> Any:
+    """A write's precondition header, documented with its grammar (a 400 outside it)."""
+    return Header(
+        alias=alias, description=description, json_schema_extra={"pattern": IF_MATCH_PATTERN}
+    )
+
+
+IF_NONE_MATCH_WRITE_DOC = (
+    'Only if the resource has none of these entity tags (weak comparison), or with "*" only '
+    "if it does not exist (so never, for a write to it): otherwise 412 and nothing changes. "
+    "A malformed value is a 400."
+)
 # SkipJsonSchema: a header is absent or a string, never a JSON null.
-IfMatch = Annotated[
-    str | SkipJsonSchema[None],
-    Header(
-        alias="If-Match",
-        description=IF_MATCH_DOC,
-        json_schema_extra={"pattern": IF_MATCH_PATTERN},
-    ),
+IfMatch = Annotated[str | SkipJsonSchema[None], _guard("If-Match", IF_MATCH_DOC)]
+IfNoneMatchWrite = Annotated[
+    str | SkipJsonSchema[None], _guard("If-None-Match", IF_NONE_MATCH_WRITE_DOC)
 ]
 IfNoneMatch = Annotated[
     str | SkipJsonSchema[None], Header(alias="If-None-Match", description=IF_NONE_MATCH_DOC)
@@ -46,10 +57,11 @@ ETAG_HEADER = {
     }
 }
 CONDITIONAL_WRITE: Responses = {
-    400: {"model": ErrorBody, "description": "malformed If-Match"},
+    400: {"model": ErrorBody, "description": "malformed If-Match or If-None-Match"},
     412: {
         "model": ErrorBody,
-        "description": "If-Match names none of the resource's current entity tags: it changed",
+        "description": "If-Match names none of the resource's current entity tags (it "
+        "changed), or If-None-Match names one or is *",
     },
 }
 CONDITIONAL_READ: Responses = {
@@ -57,9 +69,10 @@ CONDITIONAL_READ: Responses = {
 }
 
 
-def condition(if_match: str | None) -> Expected | None:
-    """The store's condition of an If-Match header (MalformedPrecondition when malformed)."""
-    return expected(if_match)
+def condition(if_match: str | None, if_none_match: str | None = None) -> Expected | None:
+    """The store's condition of a write's If-Match and If-None-Match headers
+    (MalformedPrecondition when one is malformed)."""
+    return expected(if_match, if_none_match)
 
 
 def tagged(response: Response, tag: str) -> None:

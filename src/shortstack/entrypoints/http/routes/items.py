@@ -17,6 +17,7 @@ from shortstack.entrypoints.http.preconditions import (
     ETAG_HEADER,
     IfMatch,
     IfNoneMatch,
+    IfNoneMatchWrite,
     condition,
     tagged,
     unchanged,
@@ -120,9 +121,11 @@ async def update_item(
     caller: CallerDep,
     items: ItemsDep,
     if_match: IfMatch = None,
+    if_none_match: IfNoneMatchWrite = None,
 ) -> ItemPublic:
     """Partial update: only the fields sent change; updated_at moves. With If-Match, only
-    if the item is still at that ETag (412 otherwise)."""
+    if the item is still at that ETag (412 otherwise); with If-None-Match, only if it is at
+    none of those."""
     body.refuse_nulls("name", "price", "category")
     sent = body.model_fields_set
     changes = ItemChanges(
@@ -131,7 +134,7 @@ async def update_item(
         clear_description="description" in sent and body.description is None,
         price=to_decimal(body.price) if body.price is not None else None,
         category=body.category,
-        expected=condition(if_match),
+        expected=condition(if_match, if_none_match),
     )
     item = items.update(caller.sub, item_id, changes)
     tagged(response, entity_tag(item.version))
@@ -145,8 +148,13 @@ async def update_item(
     responses={**NOT_FOUND, **CONDITIONAL_WRITE},
 )
 async def delete_item(
-    item_id: str, caller: CallerDep, items: ItemsDep, if_match: IfMatch = None
+    item_id: str,
+    caller: CallerDep,
+    items: ItemsDep,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatchWrite = None,
 ) -> Response:
-    """Delete an item; 204 with no body. With If-Match, only if it is still at that ETag."""
-    items.delete(caller.sub, item_id, condition(if_match))
+    """Delete an item; 204 with no body. With If-Match, only if it is still at that ETag;
+    with If-None-Match, only if it is at none of those."""
+    items.delete(caller.sub, item_id, condition(if_match, if_none_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

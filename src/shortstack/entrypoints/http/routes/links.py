@@ -216,11 +216,14 @@ async def update_link(
     links: LinksDep,
     short_base: ShortBaseDep,
     if_match: preconditions.IfMatch = None,
+    if_none_match: preconditions.IfNoneMatchWrite = None,
 ) -> Response:
     """Change only the fields sent: is_active, url, expires_at, title, tags, max_visits,
     rules, variants, password (null removes it)... With If-Match, only if the link is
-    still at that ETag (412 otherwise; a click in between does not count as a change)."""
-    changes = replace(body.changes(), expected=preconditions.condition(if_match))
+    still at that ETag (412 otherwise; a click in between does not count as a change); with
+    If-None-Match, only if it is at none of those."""
+    expected = preconditions.condition(if_match, if_none_match)
+    changes = replace(body.changes(), expected=expected)
     link = links.update(
         caller.sub,
         short_id,
@@ -239,11 +242,15 @@ async def update_link(
     responses={**NOT_FOUND, **preconditions.CONDITIONAL_WRITE},
 )
 async def delete_link(
-    short_id: str, caller: CallerDep, links: LinksDep, if_match: preconditions.IfMatch = None
+    short_id: str,
+    caller: CallerDep,
+    links: LinksDep,
+    if_match: preconditions.IfMatch = None,
+    if_none_match: preconditions.IfNoneMatchWrite = None,
 ) -> Response:
     """Delete a link; 204 with no body. Its id then answers 404. With If-Match, only if it
-    is still at that ETag."""
-    links.delete(caller.sub, short_id, preconditions.condition(if_match))
+    is still at that ETag; with If-None-Match, only if it is at none of those."""
+    links.delete(caller.sub, short_id, preconditions.condition(if_match, if_none_match))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
