@@ -552,3 +552,17 @@ def _unique(path: str, n: int) -> dict[str, Any]:
     if path == "/api/v1/users":
         return {"userId": f"kim{n}", "email": f"kim{n}@example.com"}
     return {}
+
+
+def test_a_head_answer_has_no_body_so_its_links_read_the_request_path(
+    document: dict[str, Any],
+) -> None:
+    """Found by the outsider pass (fails before the fix): `HEAD /api/v1/links/{short_id}`
+    offered FollowLink and CheckLink from `$response.body#/short_id`, which a HEAD answer
+    never has (schemathesis, seed 905622062: "Failed to extract data from response")."""
+    heads = [link for link in _documented_links(document) if link[0] == "HEAD"]
+    assert heads
+    for _, path, _, name, link in heads:
+        for parameter, expression in link["parameters"].items():
+            assert expression == f"$request.path.{parameter}", (path, name)
+            assert "{" + parameter + "}" in path, (path, name)
