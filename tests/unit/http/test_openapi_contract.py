@@ -517,6 +517,8 @@ def test_every_link_names_an_operation_its_parameters_and_a_field_of_the_answer(
         fields = document["components"]["schemas"][schema_ref.rpartition("/")[2]]["properties"]
         for parameter, expression in link["parameters"].items():
             assert parameter in target_path, label
+            if method == "HEAD":  # no body: the request's path (the next test)
+                continue
             assert expression.startswith("$response.body#/"), label
             assert expression.removeprefix("$response.body#/") in fields, label
 

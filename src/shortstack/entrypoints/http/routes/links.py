@@ -47,16 +47,16 @@ INVALID: Responses = {
 }
 # OpenAPI links: where an answer's short_id leads. Clients (and the stateful fuzzer, which
 # otherwise reached the redirect only from /shorten's 302 links) can follow them.
-FOLLOW = leads_to(
-    "short_id",
-    "short_id",
-    FollowLink=(
+_LEADS = {
+    "FollowLink": (
         "follow_link",
         "the redirect, with the link's redirect_status (a GET counts a click)",
     ),
-    CheckLink=("check_link", "the redirect's answer without counting a click"),
-    QrCode=("qr_code", "the link's QR code, a picture of its short URL (public)"),
-)
+    "CheckLink": ("check_link", "the redirect's answer without counting a click"),
+    "QrCode": ("qr_code", "the link's QR code, a picture of its short URL (public)"),
+}
+FOLLOW = leads_to("short_id", "short_id", **_LEADS)
+FOLLOW_FROM_PATH = leads_to(None, "short_id", **_LEADS)  # a HEAD answer has no body
 
 
 @router.post(
@@ -173,6 +173,7 @@ async def list_links(
 
 
 TAGGED: Responses = {200: {**FOLLOW, "headers": preconditions.ETAG_HEADER}}
+TAGGED_HEAD: Responses = {200: {**FOLLOW_FROM_PATH, "headers": preconditions.ETAG_HEADER}}
 
 
 @router.get(
@@ -184,7 +185,7 @@ TAGGED: Responses = {200: {**FOLLOW, "headers": preconditions.ETAG_HEADER}}
     "/{short_id}",
     operation_id="head_link",
     response_model=LinkPublic,
-    responses={**TAGGED, **preconditions.CONDITIONAL_READ, **NOT_FOUND},
+    responses={**TAGGED_HEAD, **preconditions.CONDITIONAL_READ, **NOT_FOUND},
 )
 async def get_link(
     short_id: str,

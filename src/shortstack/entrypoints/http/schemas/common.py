@@ -201,19 +201,21 @@ Responses = dict[int | str, dict[str, Any]]
 """The type FastAPI's `responses=` takes: extra documented statuses of a route."""
 
 
-def leads_to(field: str, parameter: str, **operations: tuple[str, str]) -> dict[str, Any]:
+def leads_to(field: str | None, parameter: str, **operations: tuple[str, str]) -> dict[str, Any]:
     """OpenAPI links from a created resource to the operations its id opens.
 
     `operations` maps a link's name to (target operationId, what the link does); each link
-    fills the target's path `parameter` from the answer's `field`. A client, or a stateful
-    fuzzer, can then follow a create to its read, delete and sub-resources with the id the
-    server made, instead of guessing ids that are never there.
+    fills the target's path `parameter` from the answer's `field`, or, with no field (a
+    HEAD answer has no body), from the request's own path parameter of that name. A
+    client, or a stateful fuzzer, can then follow a create to its read, delete and
+    sub-resources with the id the server made, instead of guessing ids that are never there.
     """
+    source = f"$response.body#/{field}" if field else f"$request.path.{parameter}"
     return {
         "links": {
             name: {
                 "operationId": operation_id,
-                "parameters": {parameter: f"$response.body#/{field}"},
+                "parameters": {parameter: source},
                 "description": description,
             }
             for name, (operation_id, description) in operations.items()
