@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import test_browser
-from tests.e2e.server import Server, free_port, running_server
+from tests.e2e.server import Server, call, free_port, running_server
 from tests.e2e.test_browser import (
     CHROMIUM,
     ROOT,
@@ -220,3 +220,80 @@ def test_a_row_s_disable_and_delete_act_only_on_the_version_the_list_shows(
     expect(p.get_by_text("Deleted stale-row")).to_be_visible()
     assert len(sent) == 2, sent  # the refused attempts sent nothing
     assert all(sent), sent
+
+
+def edit_item(p: Any, base: str, name: str, category: str) -> Any:
+    p.goto(f"{base}/#/items?category={category}")
+    p.get_by_role("button", name=f"Edit {name}").click()
+    editor = p.get_by_test_id("item-edit")
+    expect(editor.get_by_label("Name", exact=True)).to_be_focused()
+    return editor
+
+
+def test_two_tabs_editing_one_item_the_later_is_told_and_chooses_by_keyboard(
+    tabs: tuple[Any, Any], server: Server
+) -> None:
+    fields = {"name": "Lamp", "price": 10, "category": "two-tabs", "description": "Brass"}
+    item = api(server, "/api/v1/items", "POST", fields)
+    path = f"/api/v1/items/{item['item_id']}"
+    first, second = tabs
+    theirs = edit_item(first, server.base_url, "Lamp", "two-tabs")
+    mine = edit_item(second, server.base_url, "Lamp", "two-tabs")
+    theirs.get_by_label("Price", exact=True).fill("12.5")
+    theirs.get_by_role("button", name="Save item").click()
+    expect(theirs).to_have_count(0)
+
+    mine.get_by_label("Description", exact=True).fill("")  # cleared: no description at all
+    mine.get_by_role("button", name="Save item").click()
+    conflict = mine.get_by_test_id("conflict")
+    expect(conflict).to_contain_text("Lamp changed since you opened it")
+    expect(conflict).to_contain_text("Changed there: Price (now 12.5).")
+    expect(conflict.get_by_test_id("conflict-message")).to_be_focused()
+    assert api(server, path)["description"] == "Brass"
+    expect(mine.get_by_label("Description", exact=True)).to_have_value("")
+    assert serious_accessibility_violations(second) == []
+    second.keyboard.press("Tab")
+    second.keyboard.press("Tab")
+    expect(conflict.get_by_role("button", name="Overwrite")).to_be_focused()
+    second.keyboard.press("Enter")
+    expect(mine).to_have_count(0)
+    # Only what this tab changed went over theirs: their price stays.
+    saved = api(server, path)
+    assert (saved["price"], saved["description"]) == (12.5, None)
+
+    theirs = edit_item(first, server.base_url, "Lamp", "two-tabs")
+    mine = edit_item(second, server.base_url, "Lamp", "two-tabs")
+    theirs.get_by_label("Name", exact=True).fill("Desk lamp")
+    theirs.get_by_role("button", name="Save item").click()
+    expect(theirs).to_have_count(0)
+    mine.get_by_label("Category", exact=True).fill("lights")
+    second.keyboard.press("Enter")
+    conflict.get_by_role("button", name="Load the latest").click()
+    expect(mine.get_by_label("Name", exact=True)).to_have_value("Desk lamp")
+    expect(mine.get_by_label("Category", exact=True)).to_have_value("two-tabs")
+    expect(mine.get_by_label("Name", exact=True)).to_be_focused()
+    mine.get_by_label("Category", exact=True).fill("lights")
+    second.keyboard.press("Enter")
+    expect(mine).to_have_count(0)
+    saved = api(server, path)
+    assert (saved["name"], saved["category"]) == ("Desk lamp", "lights")
+
+
+def test_an_item_s_delete_acts_only_on_the_version_its_row_shows(
+    tabs: tuple[Any, Any], server: Server
+) -> None:
+    item = api(server, "/api/v1/items", "POST", {"name": "Vase", "price": 3, "category": "stale"})
+    path = f"/api/v1/items/{item['item_id']}"
+    p, _ = tabs
+    p.goto(f"{server.base_url}/#/items?category=stale")
+    expect(p.get_by_test_id("items-table")).to_contain_text("3.00")
+    api(server, path, "PUT", {"price": 4})
+    p.get_by_role("button", name="Delete Vase").click()
+    p.get_by_test_id("confirm").get_by_role("button", name="Delete").click()
+    expect(p.locator("#status[data-tone=error]")).to_contain_text("Not done: Vase changed")
+    expect(p.get_by_test_id("items-table")).to_contain_text("4.00")  # drawn again
+    assert api(server, path)["price"] == 4
+    p.get_by_role("button", name="Delete Vase").click()
+    p.get_by_test_id("confirm").get_by_role("button", name="Delete").click()
+    expect(p.get_by_test_id("items-table")).to_contain_text("No item in this category.")
+    assert call(server, "GET", path)[0] == 404
