@@ -1,17 +1,20 @@
 // The Items catalog: create, edit in a dialog, delete, filter by category, pages.
 import { api, query } from "../api.js";
 import {
-  button, dangerButton, dataTable, dialog, errorBox, field, formErrors, keepFocusInList, loading, pageHeader, pager,
-  submitButton,
+  button, dangerButton, dataTable, errorBox, field, formErrors, keepFocusInList, listRedrawn, loading, pageHeader,
+  pager, submitButton,
 } from "../components.js";
 import { announce, h } from "../dom.js";
 import { navigate } from "../router.js";
+import { editDialog, guardedSave, rowWrite } from "../versions.js";
 
 const PAGE_SIZE = 10;
 const ITEM_LABELS = { name: "Name", price: "Price", category: "Category", description: "Description" };
 const money = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-function itemForm(item, onSaved, onCancel) {
+// The form of a new item, or of `item` in its edit dialog: there only the fields changed
+// are sent (PUT is partial), guarded by the version the dialog shows (versions.js).
+function itemForm(item, onSaved, { etag, onCancel, reload } = {}) {
   const name = h("input", { name: "name", required: true, maxlength: 100, value: item ? item.name : "" });
   const price = h("input", { name: "price", type: "number", step: "0.01", min: "0.01", inputmode: "decimal", value: item ? item.price : "" });
   const category = h("input", { name: "category", required: true, maxlength: 50, value: item ? item.category : "" });
@@ -22,22 +25,57 @@ function itemForm(item, onSaved, onCancel) {
     field("Description", description, { wide: true }),
     h("div", { class: "actions-row" }, onCancel ? button("Cancel", onCancel) : null, submit));
   const errors = formErrors(form, ITEM_LABELS);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const body = { name: name.value.trim(), price: price.value === "" ? null : Number(price.value), category: category.value.trim() };
-    if (description.value.trim()) body.description = description.value.trim();
-    try {
-      if (item) await api(`/api/v1/items/${encodeURIComponent(item.item_id)}`, { method: "PUT", body });
-      else await api("/api/v1/items", { method: "POST", body });
-      errors.clear();
-      announce(item ? `Saved ${body.name}` : `Added ${body.name}`);
-      if (!item) form.reset();
+  const values = () => ({
+    name: name.value.trim(),
+    price: price.value === "" ? null : Number(price.value),
+    category: category.value.trim(),
+    description: description.value.trim() || null,
+  });
+  if (!item) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = values();
+      if (!body.description) delete body.description;
+      try {
+        await api("/api/v1/items", { method: "POST", body });
+        errors.clear();
+        announce(`Added ${body.name}`);
+        form.reset();
+        onSaved();
+      } catch (error) {
+        errors.show(error);
+      }
+    });
+    return { form, focus: () => name.focus() };
+  }
+  const path = `/api/v1/items/${encodeURIComponent(item.item_id)}`;
+  // What the form changes, against the version it opened with.
+  const changes = () => Object.fromEntries(Object.entries(values())
+    .filter(([key, value]) => value !== (item[key] ?? null)));
+  const save = guardedSave({
+    form, errors, path, what: item.name, opened: item, labels: ITEM_LABELS,
+    write: (tag) => api(path, { method: "PUT", body: changes(), ifMatch: tag }),
+    load: reload,
+    done: () => {
+      announce(`Saved ${values().name}`);
       onSaved();
-    } catch (error) {
-      errors.show(error);
-    }
+    },
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!Object.keys(changes()).length) return onCancel();
+    return save(etag);
   });
   return { form, focus: () => name.focus() };
+}
+
+// The edit dialog of `shown` (a row), opened on the item as it is now.
+function editItem(shown, refresh) {
+  return editDialog({
+    path: `/api/v1/items/${encodeURIComponent(shown.item_id)}`, title: `Edit ${shown.name}`, testid: "item-edit", refresh,
+    build: ({ data, etag }, { node, reload }) => itemForm(data, () => { node.close(); refresh(); },
+      { etag, onCancel: () => node.close(), reload }),
+  });
 }
 
 export async function itemsPage(view) {
@@ -67,15 +105,17 @@ export async function itemsPage(view) {
         { label: "Price", class: "num", cell: (i) => money.format(i.price) },
         { label: "Category", cell: (i) => i.category },
         { label: "Actions", class: "col-actions", cell: (i) => h("div", { class: "row-actions" },
-          button("Edit", () => {
-            const editing = itemForm(i, () => { node.close(); refresh(); }, () => node.close());
-            const node = dialog(`Edit ${i.name}`, editing.form, { testid: "item-edit" });
-            editing.focus();
-          }, { "aria-label": `Edit ${i.name}` }),
+          button("Edit", () => editItem(i, refresh), { "aria-label": `Edit ${i.name}` }),
           dangerButton("Delete", {
             name: i.name,
             question: `Delete ${i.name}?`,
-            action: () => api(`/api/v1/items/${encodeURIComponent(i.item_id)}`, { method: "DELETE" }),
+            // On the version this row shows (versions.js); one that changed is drawn again.
+            action: () => rowWrite(`/api/v1/items/${encodeURIComponent(i.item_id)}`, i, i.name,
+              (tag) => api(`/api/v1/items/${encodeURIComponent(i.item_id)}`, { method: "DELETE", ifMatch: tag }))
+              .catch((error) => {
+                if (error.status === 412 || error.status === 404) { listRedrawn(); refresh(); }
+                throw error;
+              }),
             done: `Deleted ${i.name}`,
             after: refresh,
           })) },
