@@ -63,6 +63,10 @@ locals {
     "POST /api/v1/unlock/{short_id}" = ["api_function", false]
     "GET /api/v1/unlock/{short_id}"  = ["api_function", false]
     "HEAD /api/v1/unlock/{short_id}" = ["api_function", false]
+    # A link's QR code: public like the short URL it encodes, for an <img> that sends no
+    # token (0115).
+    "GET /api/v1/qr/{short_id}"  = ["api_function", false]
+    "HEAD /api/v1/qr/{short_id}" = ["api_function", false]
   }
 }
 
@@ -76,7 +80,7 @@ resource "aws_apigatewayv2_integration" "function" {
 }
 
 resource "aws_apigatewayv2_route" "route" {
-  #checkov:skip=CKV_AWS_309:Health, docs and the password unlock are public by design; every other route uses the JWT authorizer
+  #checkov:skip=CKV_AWS_309:Health, docs, the password unlock and QR codes are public by design; every other route uses the JWT authorizer
   for_each           = local.routes
   api_id             = aws_apigatewayv2_api.http_api.id
   route_key          = each.key

@@ -30,6 +30,8 @@ PUBLIC_ROUTES = {
     "POST /api/v1/unlock/{short_id}",
     "GET /api/v1/unlock/{short_id}",
     "HEAD /api/v1/unlock/{short_id}",
+    "GET /api/v1/qr/{short_id}",
+    "HEAD /api/v1/qr/{short_id}",
 }
 DATA_SERVICES = ("dynamodb:", "s3:", "sqs:", "events:", "states:", "lambda:")
 

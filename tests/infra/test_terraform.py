@@ -170,7 +170,7 @@ def test_table_queue_and_routes_as_in_sam(config: dict[str, list[Any]]) -> None:
     assert public == {
         "GET /health", "GET /docs", "GET /docs/static/{name}", "GET /redoc",
         "GET /openapi.json", "POST /api/v1/unlock/{short_id}", "GET /api/v1/unlock/{short_id}",
-        "HEAD /api/v1/unlock/{short_id}",
+        "HEAD /api/v1/unlock/{short_id}", "GET /api/v1/qr/{short_id}", "HEAD /api/v1/qr/{short_id}",
     }  # fmt: skip
     # Short links reach the redirect function through its URL, behind CloudFront.
     assert not any(key.split(" ")[1] == "/{short_id}" for key in routes)
