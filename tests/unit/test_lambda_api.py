@@ -147,7 +147,7 @@ def test_models_defined_in_the_block_defer_their_validators_and_only_those() -> 
 
 # A cold container: imports the entry, answers GET /health (the light front), then GET
 # /api/v1/items and GET /openapi.json (the app); says which frameworks were loaded when,
-# and which validators were still unbuilt once the app was.
+# which validators were still unbuilt once the app was, and whether the QR encoder loaded.
 _COLD_CONTAINER = """
 import json, sys
 import shortstack.entrypoints.lambda_api as api
@@ -165,6 +165,7 @@ document_keys = len(api.app.openapi_schema or {})
 event["rawPath"] = event["requestContext"]["http"]["path"] = "/openapi.json"
 document = api.handler(event, None)
 print(json.dumps({"loaded": loaded, "unbuilt": unbuilt, "document_keys": document_keys,
+                  "segno": "segno" in sys.modules,
                   "health": health["statusCode"], "items": items["statusCode"],
                   "document": document}))
 """
@@ -198,6 +199,7 @@ def test_a_cold_api_container_defers_the_openapi_models_and_documents_the_same_a
     assert answer["items"] == 200  # the app answered, loaded on demand
     assert answer["unbuilt"] == [True, False]  # FastAPI's OpenAPI models, not ours
     assert answer["document_keys"] == 0  # no document built at import
+    assert answer["segno"] is False  # QR codes load their encoder when one is drawn (0115)
     assert answer["health"] == 200
     assert answer["document"]["statusCode"] == 200
     container = bootstrap(Settings(storage="memory"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from html import escape
 
 from shortstack.domain.qr_codes import Layout, QrOptions, layout
 
@@ -76,6 +75,11 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
+def _escaped(text: str) -> str:
+    """Text safe inside an XML element (the html module would load its entity table)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def svg(matrix: Matrix, placed: Layout, options: QrOptions, text: str) -> bytes:
     """One path of the dark modules, a run of each row at a time, in module units; the
     picture is `size` pixels square and scales without blurring (it is vector)."""
@@ -95,7 +99,7 @@ def svg(matrix: Matrix, placed: Layout, options: QrOptions, text: str) -> bytes:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
         f'viewBox="0 0 {extent} {extent}" shape-rendering="crispEdges" role="img">'
-        f"<title>QR code for {escape(text)}</title>"
+        f"<title>QR code for {_escaped(text)}</title>"
         f'<rect width="{extent}" height="{extent}" fill="{options.background}"/>'
         f'<path fill="{options.color}" d="{"".join(runs)}"/></svg>\n'
     ).encode()
