@@ -53,3 +53,15 @@ def test_if_none_match_on_a_write_excludes_the_versions_of_all_its_tags_weak_one
     assert not nothing.allows(7)
     with pytest.raises(MalformedPrecondition, match="If-None-Match"):
         expected(None, "garbage")  # it guards a write: ignoring it would drop the guard
+
+
+def test_a_header_naming_more_tags_than_one_dynamodb_condition_takes_is_refused() -> None:
+    """Found by the outsider pass (fails before the fix): an If-Match of 300 tags became
+    `#ver IN (300 values)`, which DynamoDB refuses (ValidationException: at most 100
+    operands), a 500 on AWS. A header names at most 50, the same on every store."""
+    fifty = ", ".join(f'"{n}"' for n in range(1, 51))
+    assert expected(fifty, fifty) == Expected(frozenset(range(1, 51)), frozenset(range(1, 51)))
+    for header in ("If-Match", "If-None-Match"):
+        sent = {header: f'{fifty}, "51"'}
+        with pytest.raises(MalformedPrecondition, match=f"{header} names at most 50"):
+            expected(sent.get("If-Match"), sent.get("If-None-Match"))

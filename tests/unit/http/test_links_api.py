@@ -1023,3 +1023,16 @@ def test_if_none_match_on_a_links_write_is_evaluated_412_when_it_names_its_versi
     changed = api.patch(path, json={"title": "mine"}, headers={"If-None-Match": '"1.ab"'})
     assert changed.status_code == 200
     assert api.delete(path, headers={"If-None-Match": tag}).status_code == 204
+
+
+def test_an_if_match_of_more_tags_than_a_store_takes_is_a_400(api: TestClient) -> None:
+    """Found by the outsider pass (fails before the fix): 300 tags were a 412 here and a
+    500 on DynamoDB, whose IN takes at most 100 operands."""
+    create(api, alias="manytags")
+    tags = ", ".join(f'"{n}"' for n in range(1, 301))
+    for method in ("PATCH", "DELETE"):
+        answer = api.request(
+            method, "/api/v1/links/manytags", json={"title": "x"}, headers={"If-Match": tags}
+        )
+        assert answer.status_code == 400, answer.text
+        assert "at most 50" in answer.json()["message"]
