@@ -17,7 +17,7 @@ from shortstack.config import Settings
 from shortstack.domain.errors import Conflict, InvalidCursor, ItemNotFound, PreconditionFailed
 from shortstack.domain.items import PRICE_MAX, PRICE_MIN, ItemChanges, create_item
 from shortstack.domain.pagination import encode_cursor
-from shortstack.domain.preconditions import Expected, entity_tag
+from shortstack.domain.preconditions import TAGS_MAX, Expected, entity_tag
 from tests.concurrency import race
 from tests.contract.conftest import none_of, only, present
 
@@ -280,6 +280,18 @@ def test_if_none_match_refuses_a_write_to_a_version_it_names_or_any_with_star(
     renamed = ItemChanges(name="one", expected=none_of(item.version + 1))
     assert repo.update("alice", item.item_id, renamed, T0).name == "one"
     assert repo.delete("alice", item.item_id, none_of(item.version)) is True
+
+
+def test_a_write_naming_the_most_tags_both_headers_take_is_answered(adapters: Adapters) -> None:
+    """TAGS_MAX versions in If-Match and as many in If-None-Match: within what one DynamoDB
+    condition takes (100 operands an IN), so a 412 or a write, never a store's error."""
+    repo, item = adapters.items, make()
+    repo.add(item)
+    others = frozenset(range(1, TAGS_MAX))
+    both = Expected(others | {item.version}, frozenset(range(TAGS_MAX, 2 * TAGS_MAX)))
+    assert repo.update("alice", item.item_id, ItemChanges(name="y", expected=both), T0).name == "y"
+    with pytest.raises(PreconditionFailed):
+        repo.delete("alice", item.item_id, Expected(others, others))
 
 
 def test_an_item_written_before_versions_is_version_0_and_can_be_matched(

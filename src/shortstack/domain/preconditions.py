@@ -28,6 +28,9 @@ _LIST = re.compile(rf"[ \t,]*{_ETAG}(?:[ \t]*,[ \t,]*{_ETAG})*[ \t,]*")
 # Our own opaque tags: the version, then an optional digest of the representation.
 _OURS = re.compile(r"(\d{1,18})(?:\.[0-9a-f]{1,64})?")
 LEGACY_VERSION = 0
+# The tags one header may name: a DynamoDB condition's IN takes at most 100 operands, and a
+# write may carry both headers. Nobody edits from fifty earlier reads (0004).
+TAGS_MAX = 50
 
 
 def new_version() -> int:
@@ -85,6 +88,8 @@ def _versions(value: str, header: str, *, weak_too: bool) -> frozenset[int]:
         raise MalformedPrecondition(
             f'{header} must be "*" or a comma-separated list of entity tags such as "12345"'
         )
+    if len(tags) > TAGS_MAX:
+        raise MalformedPrecondition(f"{header} names at most {TAGS_MAX} entity tags")
     versions = set()
     for weak, opaque in tags:
         ours = _OURS.fullmatch(opaque)

@@ -12,21 +12,23 @@ from typing import Annotated, Any
 from fastapi import Header, Response
 from pydantic.json_schema import SkipJsonSchema
 
-from shortstack.domain.preconditions import Expected, expected, not_modified
+from shortstack.domain.preconditions import TAGS_MAX, Expected, expected, not_modified
 from shortstack.entrypoints.http.schemas.common import ErrorBody, Responses
 
 IF_MATCH_DOC = (
     'Only if the resource still has one of these entity tags (its ETag), or "*": otherwise '
-    "412 and nothing changes. Weak tags (W/...) never match; a malformed value is a 400."
+    "412 and nothing changes. Weak tags (W/...) never match; a malformed value, or one of "
+    f"more than {TAGS_MAX} tags, is a 400."
 )
 IF_NONE_MATCH_DOC = (
     "A 304 with no body when the resource's ETag is one of these (weak comparison), or *; "
     "a malformed value is ignored."
 )
-# The grammar of If-Match (RFC 9110 13.1.1), documented but not checked by FastAPI: a value
-# outside it is our 400 (MalformedPrecondition), worded by domain/preconditions.py, not a 422.
+# The grammar of If-Match (RFC 9110 13.1.1), with at most TAGS_MAX tags, documented but not
+# checked by FastAPI: a value outside it is our 400 (MalformedPrecondition), worded by
+# domain/preconditions.py, not a 422.
 _TAG = '(W/)?"[!#-~]*"'
-IF_MATCH_PATTERN = rf"^ *(\*|[ ,]*{_TAG}( *,[ ,]*{_TAG})*[ ,]*) *$"
+IF_MATCH_PATTERN = rf"^ *(\*|[ ,]*{_TAG}( *,[ ,]*{_TAG}){{0,{TAGS_MAX - 1}}}[ ,]*) *$"
 
 
 def _guard(alias: str, description: str) -> Any:
@@ -39,7 +41,7 @@ def _guard(alias: str, description: str) -> Any:
 IF_NONE_MATCH_WRITE_DOC = (
     'Only if the resource has none of these entity tags (weak comparison), or with "*" only '
     "if it does not exist (so never, for a write to it): otherwise 412 and nothing changes. "
-    "A malformed value is a 400."
+    f"A malformed value, or one of more than {TAGS_MAX} tags, is a 400."
 )
 # SkipJsonSchema: a header is absent or a string, never a JSON null.
 IfMatch = Annotated[str | SkipJsonSchema[None], _guard("If-Match", IF_MATCH_DOC)]
