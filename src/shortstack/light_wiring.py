@@ -36,6 +36,9 @@ def links_service(
         OwnHosts.of(settings.base_url),
         clock,
         default_ttl_days=settings.default_link_ttl_days or None,
+        # DynamoDB commits each write alone: a bulk change sends its links' writes 10 at a
+        # time (botocore's connections per client); SQLite takes them in one transaction.
+        bulk_workers=10 if settings.storage == "dynamodb" else 1,
     )
 
 

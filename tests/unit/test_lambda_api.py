@@ -216,3 +216,18 @@ def test_under_snapstart_the_document_and_every_model_are_built_before_the_snaps
     assert answer["unbuilt"] == [False, False]
     assert answer["document_keys"] > 0
     assert answer["health"] == 200
+
+
+def test_a_bulk_change_goes_through_the_app(api: Any) -> None:
+    # The light front answers none of /api/v1/links/bulk: Mangum and FastAPI do, on the table.
+    short_id = response_json(invoke(api, "apigw_v2_links_create.json"))["short_id"]
+    event = load_event("apigw_v2_links_create.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/api/v1/links/bulk"
+    event["body"] = json.dumps({"action": "disable", "ids": [short_id, "no-such-link"]})
+    event["headers"]["content-length"] = str(len(event["body"]))
+    answer = api.handler(event, FakeLambdaContext())
+    assert answer["statusCode"] == 200
+    results = response_json(answer)["results"]
+    assert [(r["id"], r["status"]) for r in results] == [(short_id, 200), ("no-such-link", 404)]
+    fetched = invoke(api, "apigw_v2_links_get.json", id=short_id)
+    assert response_json(fetched)["is_active"] is False

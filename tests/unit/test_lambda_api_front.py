@@ -363,6 +363,7 @@ def test_unusual_requests_are_the_apps(pair: Pair) -> None:
         ("/api/v1/links/summer%2Dsale", ""),
         ("/api/v1/links/with.dot", ""),
         ("/api/v1/links/batch", ""),
+        ("/api/v1/links/bulk", ""),
         ("/api/v1/links", "limit=0"),
         ("/api/v1/links", "limit=101"),
         ("/api/v1/links", "limit=ten"),

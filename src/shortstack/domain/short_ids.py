@@ -20,10 +20,12 @@ _ALIAS = re.compile(ALIAS_PATTERN)
 # Top-level paths the service itself uses (or may use), compared case-insensitively: an alias
 # must never shadow one of them. Names with a dot cannot be aliases anyway (the alias alphabet
 # has no dot); they are listed so that the redirect path also leaves them to the web app.
-# `batch` names no top-level path: /api/v1/links/batch must never also be a link's address.
+# `batch` and `bulk` name no top-level path: /api/v1/links/batch and /api/v1/links/bulk must
+# never also be a link's address.
 RESERVED_WORDS = frozenset(
     {
-        "about", "account", "admin", "api", "app", "assets", "auth", "batch", "callback",
+        "about", "account", "admin", "api", "app", "assets", "auth", "batch", "bulk",
+        "callback",
         "dashboard", "docs", "favicon.ico", "graphql", "health", "healthz", "help", "imports",
         "index.html",
         "items", "links", "login", "logout", "manifest.json", "metrics", "oauth", "openapi.json",

@@ -62,7 +62,7 @@ NOT_FOUND = "Not Found"
 # trailing slash) goes to FastAPI, which decodes and matches it itself.
 _SHORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Single segments under /api/v1/links that are routes of their own, not link ids.
-_NOT_IDS = frozenset({"batch"})
+_NOT_IDS = frozenset({"batch", "bulk"})
 # Far below the 8 KiB URL and 16 KiB header limits (RequestLimitsMiddleware): near them,
 # FastAPI measures and answers.
 _URL_BUDGET = 4 * 1024

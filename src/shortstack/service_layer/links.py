@@ -45,6 +45,7 @@ from shortstack.service_layer.ports import LinkRepository, Outbox, UnitOfWork
 if TYPE_CHECKING:
     from shortstack.domain.preconditions import Expected
     from shortstack.service_layer.link_browse import Browse, LinkQuery
+    from shortstack.service_layer.link_bulk import BulkAction, Outcome
 
 ID_ATTEMPTS = 5
 
@@ -59,6 +60,9 @@ class LinksService:
     default_ttl_days: int | None = DEFAULT_TTL_DAYS
     new_id: Callable[[], str] = new_short_id
     password_cost: ScryptCost = DEFAULT_COST
+    # How many links a bulk change works on at once: 1 runs them in one unit of work (one
+    # SQLite transaction); more, each its own (DynamoDB, whose writes commit alone).
+    bulk_workers: int = 1
 
     def _url_check(self, request_host: str | None) -> UrlCheck:
         own_hosts = self.own_hosts.with_request_host(request_host)
@@ -296,6 +300,16 @@ class LinksService:
             if not self.links.delete(owner, short_id, expected):
                 raise LinkNotFound(short_id)
             outbox.add([events.link_deleted(short_id, owner, self.clock())])
+
+    def change_many(
+        self, owner: str, targets: Iterable[tuple[str, str | None]], action: BulkAction
+    ) -> dict[str, Outcome]:
+        """Apply one action to many of the owner's links (ids, each with an If-Match or None);
+        per distinct id, in the order first listed, the changed link, None once deleted, or
+        why not. A link's failure is its own (service_layer/link_bulk.py)."""
+        from shortstack.service_layer.link_bulk import change_many
+
+        return change_many(self, owner, targets, action, workers=self.bulk_workers)
 
     def list(
         self,

@@ -3,43 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from shortstack.adapters.memory.events import MemoryEventPublisher
-from shortstack.bootstrap import Container, adapters_for, bootstrap
-from shortstack.entrypoints.http.app import create_app
-from shortstack.service_layer.events import PublishingUnitOfWork
-from tests.conftest import settings_for
+from shortstack.bootstrap import Container
 
 URL = "https://example.com/page"
 BATCH = "/api/v1/links/batch"
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def container(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
-    if request.param == "dynamodb":
-        request.getfixturevalue("moto_dynamodb")
-    settings = settings_for(request.param, tmp_path)
-    # Events recorded as announced, on both stores (the stream's side: test_outbox_parity).
-    publisher = MemoryEventPublisher()
-    recording = replace(
-        adapters_for(settings), publisher=publisher, uow=PublishingUnitOfWork(publisher)
-    )
-    built = bootstrap(settings, adapters=recording)
-    yield built
-    built.close()
+@pytest.fixture
+def container(recording_container: Container) -> Container:
+    return recording_container
 
 
 @pytest.fixture
-def api(container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(container), follow_redirects=False) as client:
-        yield client
+def api(recording_api: TestClient) -> TestClient:
+    return recording_api
 
 
 def single(api: TestClient, body: Any) -> tuple[int, dict[str, Any]]:

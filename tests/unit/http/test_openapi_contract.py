@@ -99,6 +99,7 @@ def test_a_too_large_body_answers_the_documented_413(client: Any) -> None:
         ("POST", "/health", "GET"),
         # A concrete path is not the templated one next to it: no link is named "batch".
         ("PUT", "/api/v1/links/batch", "POST"),
+        ("PUT", "/api/v1/links/bulk", "POST"),
     ],
 )
 def test_405_names_every_method_of_the_path(
@@ -168,6 +169,7 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/users"): {"userId": "kim", "name": "Kim", "email": "kim@example.com"},
     ("POST", "/api/v1/links"): {"url": "https://example.com/"},
     ("POST", "/api/v1/links/batch"): {"links": [{"url": "https://example.com/"}]},
+    ("POST", "/api/v1/links/bulk"): {"action": "add_tag", "tag": "promo", "ids": ["some-link"]},
     ("PATCH", "/api/v1/links/{short_id}"): {"title": "Launch"},
     ("POST", "/api/v1/keys"): {"name": "ci"},
     ("POST", "/api/v1/webhooks"): {
@@ -224,12 +226,28 @@ def test_every_json_body_operation_has_a_valid_body_to_mutate(document: dict[str
 
 
 def json_body_schema(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
-    """The JSON request body's schema of an operation, its $ref resolved."""
+    """The JSON request body's schema of an operation, its $ref resolved; of a oneOf (a
+    bulk change's actions), the member whose constants the operation's valid body holds."""
     content = document["paths"][path][method.lower()]["requestBody"]["content"]
     schema: dict[str, Any] = content["application/json"]["schema"]
-    if "$ref" in schema:
-        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
+    members = schema.get("oneOf", [schema])
+    resolved = [
+        document["components"]["schemas"][member["$ref"].rsplit("/", 1)[-1]]
+        if "$ref" in member
+        else member
+        for member in members
+    ]
+    valid = VALID_BODIES[(method, path)]
+    [chosen] = [
+        member
+        for member in resolved
+        if all(
+            valid.get(name) == field["const"]
+            for name, field in member.get("properties", {}).items()
+            if "const" in field
+        )
+    ]
+    return chosen
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(VALID_BODIES))

@@ -1,0 +1,164 @@
+"""A bulk change of links as the HTTP API reads and answers it (POST /api/v1/links/bulk).
+
+One model per action, told apart by `action`: each states exactly the argument it takes,
+so the document offers no body the route refuses (docs/decisions/0701).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, Discriminator, Field, StringConstraints, Tag
+from pydantic_core import PydanticCustomError
+
+from shortstack.entrypoints.http.preconditions import IF_MATCH_PATTERN
+from shortstack.entrypoints.http.schemas.common import ErrorBody, StrictModel
+from shortstack.entrypoints.http.schemas.links import ExpiresAt
+from shortstack.service_layer.link_bulk import ACTIONS, BULK_MAX, Action, BulkAction
+
+# Taken as sent (no stripping: the lengths the schema states are what the client sent). An id
+# longer than any short id or alias, or with characters none has, names no link: its 404.
+ShortId = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=256)]
+IfMatchValue = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False, max_length=1024),
+    Field(
+        pattern=IF_MATCH_PATTERN,
+        description="the link's ETag (or a list of them, or *): otherwise its 412",
+    ),
+]
+
+# One tag, its length counted as sent; surrounding whitespace is stripped and the letters
+# lower-cased by the domain (normalize_tag), which also names a bad one's reason.
+BulkTag = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False, max_length=64),
+    Field(
+        json_schema_extra={"pattern": r"^\s*[A-Za-z0-9_.-]{1,32}\s*$"},
+        description="a-z 0-9 _ . - (lower-cased)",
+    ),
+]
+
+
+class BulkTarget(StrictModel):
+    """A link changed only while it still has this entity tag."""
+
+    id: ShortId
+    if_match: IfMatchValue
+
+
+Ids = Annotated[
+    list[ShortId | BulkTarget],
+    Field(
+        min_length=1,
+        max_length=BULK_MAX,
+        description=f"1 to {BULK_MAX:,} short ids, each a string or {{id, if_match}}; an id "
+        "listed twice is changed once, under every if_match given for it",
+    ),
+]
+
+
+class _Bulk(StrictModel):
+    ids: Ids
+    action: Action  # each model names its own
+
+    def targets(self) -> list[tuple[str, str | None]]:
+        """(id, If-Match or None) per listed id, in order."""
+        return [
+            (target, None) if isinstance(target, str) else (target.id, target.if_match)
+            for target in self.ids
+        ]
+
+    def change(self) -> BulkAction:
+        """The action with the argument its model takes (the others have none)."""
+        return BulkAction(
+            self.action,
+            tag=getattr(self, "tag", None),
+            expires_at=getattr(self, "expires_at", None),
+        )
+
+
+class BulkDisable(_Bulk):
+    action: Literal["disable"]
+
+
+class BulkEnable(_Bulk):
+    action: Literal["enable"]
+
+
+class BulkClearExpiry(_Bulk):
+    """The links never expire."""
+
+    action: Literal["clear_expiry"]
+
+
+class BulkDelete(_Bulk):
+    action: Literal["delete"]
+
+
+class BulkAddTag(_Bulk):
+    """One more tag on each link (a link with it already is left as it is)."""
+
+    action: Literal["add_tag"]
+    tag: BulkTag
+
+
+class BulkRemoveTag(_Bulk):
+    """One tag off each link (a link without it is left as it is)."""
+
+    action: Literal["remove_tag"]
+    tag: BulkTag
+
+
+class BulkSetExpiry(_Bulk):
+    action: Literal["set_expiry"]
+    expires_at: ExpiresAt = Field(description="in the future, within 3650 days")
+
+
+def _an_object(body: Any) -> Any:
+    """A body that is no object is refused as every other body route refuses it (dict_type,
+    which the edge words for the Content-Type sent), not as a missing action."""
+    if not isinstance(body, dict | BaseModel):
+        raise PydanticCustomError("dict_type", "Input should be a valid dictionary")
+    return body
+
+
+def _action_of(body: Any) -> str | None:
+    action = body.get("action") if isinstance(body, dict) else getattr(body, "action", None)
+    return action if isinstance(action, str) else None
+
+
+LinkBulkChange = Annotated[
+    Annotated[BulkDisable, Tag("disable")]
+    | Annotated[BulkEnable, Tag("enable")]
+    | Annotated[BulkAddTag, Tag("add_tag")]
+    | Annotated[BulkRemoveTag, Tag("remove_tag")]
+    | Annotated[BulkSetExpiry, Tag("set_expiry")]
+    | Annotated[BulkClearExpiry, Tag("clear_expiry")]
+    | Annotated[BulkDelete, Tag("delete")],
+    Discriminator(
+        _action_of,
+        # Missing or unknown alike; pydantic's own words speak of "tags", not actions.
+        custom_error_type="unknown_action",
+        custom_error_message=f"action must be one of {', '.join(ACTIONS)}",
+    ),
+    BeforeValidator(_an_object),
+]
+
+
+class LinkBulkResult(BaseModel):
+    """One link's outcome: the status a PATCH (a DELETE for `delete`) of it would answer."""
+
+    id: str = Field(description="the short id, as listed")
+    status: int = Field(
+        description="200 changed (or already as asked), 204 deleted; 404 no such link of "
+        "yours, 412 if_match stale, 422 the change breaks a rule of the link's, 503 retry"
+    )
+    error: ErrorBody | None = Field(default=None, description="why not, when not 2xx")
+
+
+class LinkBulkPublic(BaseModel):
+    action: str
+    changed: int = Field(description="links changed (or already as asked) or deleted")
+    failed: int = Field(description="links left as they were; their results say why")
+    results: list[LinkBulkResult] = Field(description="one per distinct id, in listed order")
