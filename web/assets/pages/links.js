@@ -10,6 +10,7 @@ import { generalSentence } from "../errors.js";
 import { expiryFields } from "../expiry.js";
 import { linkOptions, optionBadges } from "../linkoptions.js";
 import { qrBlock } from "../qr.js";
+import { bulkSelection } from "./link_bulk.js";
 import { navigate } from "../router.js";
 import { editDialog, guardedSave, rowWrite } from "../versions.js";
 import { LINK_LABELS, redirectSelect, splitTags } from "./shorten.js";
@@ -147,12 +148,14 @@ export async function linksPage({ render, params }) {
     const filtered = filters.q || filters.tag || filters.state;
     const summary = h("p", { class: "muted total", "data-testid": "links-total", tabindex: "-1" },
       `${total.toLocaleString()}${exact ? "" : "+"} ${total === 1 ? "link" : "links"}${filtered ? " match" : ""}`);
+    const bulk = bulkSelection(data, () => refresh());
     const table = dataTable({
       caption: "Your short links",
       testid: "links-table",
       empty: filtered ? "No link matches. Try other words or clear the filters." : "No links yet: shorten your first one.",
       rows: data,
       columns: [
+        bulk.column,
         { label: "Link", class: "col-link", cell: linkCell },
         { label: "State", cell: (l) => h("div", { class: "badges", "data-testid": "link-badges" },
           badge(STATE_WORDS[l.state] || l.state, STATE_TONES[l.state]), ...optionBadges(l, badge)) },
@@ -161,16 +164,18 @@ export async function linksPage({ render, params }) {
         { label: "Actions", class: "col-actions", cell: (l) => actions(l, refresh) },
       ],
     });
-    holder.replaceChildren(summary, table,
+    holder.replaceChildren(summary, bulk.node, table,
       pager({ page: filters.page, pages, onPage: (page) => {
         focusAfter = { label: null }; // the new page starts at its count
         go({ ...filters, page });
       } }));
+    bulk.drawn();
     describeWithPage(summary, holder);
     if (typing) say(summary.textContent);
     if (wanted) {
       const named = wanted.label && holder.querySelector(`[aria-label="${CSS.escape(wanted.label)}"]`);
-      (named || summary).focus();
+      // After a bulk action, its outcome (what was done, and why some failed).
+      (named || bulk.focusTarget() || summary).focus();
     }
   } catch (error) {
     if (error.status === 422) {
