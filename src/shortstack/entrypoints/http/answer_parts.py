@@ -15,6 +15,15 @@ SECURITY_HEADERS = (
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "strict-origin-when-cross-origin"),
 )
+# What a cross-origin browser script may send (CORS Allow-Headers): If-Match guards the web
+# app's edits (decision 0004).
+ALLOWED_REQUEST_HEADERS = (
+    "authorization",
+    "content-type",
+    "x-correlation-id",
+    "if-match",
+    "if-none-match",
+)
 # What a cross-origin browser script may read of an answer (CORS Expose-Headers).
 EXPOSED_HEADERS = (
     "x-next-cursor",

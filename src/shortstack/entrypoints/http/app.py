@@ -20,7 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 from shortstack.bootstrap import BackgroundWork, Container
 from shortstack.config import Settings
 from shortstack.entrypoints.edge import unlock_path
-from shortstack.entrypoints.http.answer_parts import EXPOSED_HEADERS
+from shortstack.entrypoints.http.answer_parts import ALLOWED_REQUEST_HEADERS, EXPOSED_HEADERS
 from shortstack.entrypoints.http.deps import get_caller
 from shortstack.entrypoints.http.docs import mount_docs
 from shortstack.entrypoints.http.errors import install_error_handlers
@@ -178,13 +178,7 @@ def create_app(container: Container, *, background: Sequence[BackgroundWork] = (
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-            allow_headers=[
-                "authorization",
-                "content-type",
-                "x-correlation-id",
-                "if-match",
-                "if-none-match",
-            ],
+            allow_headers=list(ALLOWED_REQUEST_HEADERS),
             expose_headers=list(EXPOSED_HEADERS),
             max_age=600,
         )
