@@ -1,11 +1,13 @@
 resource "aws_apigatewayv2_api" "http_api" {
   name          = "${var.stack_name}-http-api"
   protocol_type = "HTTP"
+  # API Gateway answers preflights and ignores the function's CORS headers: these lists
+  # are what a page on another origin may send and read (the app's own, answer_parts.py).
   cors_configuration {
     allow_origins  = var.frontend_origins
     allow_methods  = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-    allow_headers  = ["authorization", "content-type", "x-correlation-id"]
-    expose_headers = ["x-next-cursor", "link", "x-correlation-id", "location", "www-authenticate"]
+    allow_headers  = ["authorization", "content-type", "x-correlation-id", "if-match", "if-none-match"]
+    expose_headers = ["x-next-cursor", "x-total-count", "x-total-exact", "link", "x-correlation-id", "location", "www-authenticate", "etag"]
     max_age        = 600
   }
 }

@@ -297,3 +297,34 @@ def test_an_item_s_delete_acts_only_on_the_version_its_row_shows(
     p.get_by_test_id("confirm").get_by_role("button", name="Delete").click()
     expect(p.get_by_test_id("items-table")).to_contain_text("No item in this category.")
     assert call(server, "GET", path)[0] == 404
+
+
+def test_the_page_on_another_origin_than_the_api_reads_etags_and_guards_its_writes(
+    browser: Any, server: Server, split: tuple[str, str]
+) -> None:
+    # As a page on CloudFront calling an API on its own origin: If-Match must pass the
+    # preflight and the ETag must be exposed, or the dialog would hold no tag and save
+    # unguarded, overwriting silently again.
+    _, page_origin = split
+    link(server, "split-app", title="As made")
+    context = browser.new_context()
+    p = context.new_page()
+    problems: list[str] = []
+    p.on("pageerror", lambda error: problems.append(str(error)))
+    p.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    p.goto(f"{page_origin}/#/links?q=split-app")
+    expect(p.get_by_test_id("links-total")).to_have_text("1 link match")  # X-Total-Count read
+    p.get_by_role("button", name="Edit split-app").click()
+    editor = p.get_by_test_id("link-edit")
+    expect(editor.get_by_label("Long URL", exact=True)).to_be_focused()
+    api(server, "/api/v1/links/split-app", "PATCH", {"title": "Elsewhere"})
+    editor.get_by_label("Title", exact=True).fill("From the other origin")
+    editor.get_by_test_id("link-save").click()
+    expect(editor.get_by_test_id("conflict")).to_contain_text("Title (now “Elsewhere”)")
+    assert api(server, "/api/v1/links/split-app")["title"] == "Elsewhere"
+    editor.get_by_role("button", name="Overwrite").click()
+    expect(editor).to_have_count(0)
+    assert api(server, "/api/v1/links/split-app")["title"] == "From the other origin"
+    context.close()
+    # The browser logs the 412 it was answered as a failed load: expected, nothing else.
+    assert [text for text in problems if "status of 412" not in text] == []
