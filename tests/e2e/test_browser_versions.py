@@ -328,3 +328,37 @@ def test_the_page_on_another_origin_than_the_api_reads_etags_and_guards_its_writ
     context.close()
     # The browser logs the 412 it was answered as a failed load: expected, nothing else.
     assert [text for text in problems if "status of 412" not in text] == []
+
+
+def test_saving_an_item_by_keyboard_gives_focus_back_to_its_edit_button(
+    tabs: tuple[Any, Any], server: Server
+) -> None:
+    # As on the links page: a keyboard user goes on from the row, not from the top.
+    api(server, "/api/v1/items", "POST", {"name": "Kettle", "price": 30, "category": "focus"})
+    p, _ = tabs
+    p.goto(f"{server.base_url}/#/items?category=focus")
+    p.get_by_role("button", name="Edit Kettle").focus()
+    p.keyboard.press("Enter")
+    editor = p.get_by_test_id("item-edit")
+    expect(editor.get_by_label("Name", exact=True)).to_be_focused()
+    p.keyboard.press("End")
+    p.keyboard.type(" (steel)")
+    p.keyboard.press("Enter")
+    expect(editor).to_have_count(0)
+    expect(p.get_by_test_id("items-table")).to_contain_text("Kettle (steel)")
+    expect(p.get_by_role("button", name="Edit Kettle (steel)")).to_be_focused()
+
+
+def test_an_item_s_price_says_it_is_required_before_and_after_a_try_without_one(
+    tabs: tuple[Any, Any], server: Server
+) -> None:
+    p, _ = tabs
+    p.goto(f"{server.base_url}/#/items")
+    price = p.get_by_label("Price", exact=True)
+    expect(price).to_have_attribute("required", "")
+    expect(p.locator(".field", has=price)).to_contain_text("(required)")
+    p.get_by_label("Name", exact=True).fill("No price")
+    p.get_by_label("Category", exact=True).fill("free")
+    p.get_by_role("button", name="Add item").click()
+    expect(price).to_be_focused()
+    expect(price).to_have_accessible_description("Price is required.")
