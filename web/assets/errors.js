@@ -45,6 +45,8 @@ const BY_FIELD = {
   price: {
     greater_than_equal: "Enter a price above 0.",
     greater_than: "Enter a price above 0.",
+    // The form sends null for an empty price (an edit must not keep the old one unsaid).
+    float_type: "Price is required.",
   },
   email: { value_error: "Enter a valid e-mail address, like ada@example.com." },
   userId: { string_pattern_mismatch: "Use letters, digits and . _ @ + - only, not starting with a dot." },

@@ -16,7 +16,7 @@ const money = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maxim
 // are sent (PUT is partial), guarded by the version the dialog shows (versions.js).
 function itemForm(item, onSaved, { etag, onCancel, reload } = {}) {
   const name = h("input", { name: "name", required: true, maxlength: 100, value: item ? item.name : "" });
-  const price = h("input", { name: "price", type: "number", step: "0.01", min: "0.01", inputmode: "decimal", value: item ? item.price : "" });
+  const price = h("input", { name: "price", type: "number", step: "0.01", min: "0.01", inputmode: "decimal", required: true, value: item ? item.price : "" });
   const category = h("input", { name: "category", required: true, maxlength: 50, value: item ? item.category : "" });
   const description = h("textarea", { name: "description", rows: 2, maxlength: 500 }, item ? item.description || "" : "");
   const submit = submitButton(item ? "Save item" : "Add item");
@@ -58,7 +58,7 @@ function itemForm(item, onSaved, { etag, onCancel, reload } = {}) {
     load: reload,
     done: () => {
       announce(`Saved ${values().name}`);
-      onSaved();
+      onSaved(values().name);
     },
   });
   form.addEventListener("submit", (event) => {
@@ -73,17 +73,26 @@ function itemForm(item, onSaved, { etag, onCancel, reload } = {}) {
 function editItem(shown, refresh) {
   return editDialog({
     path: `/api/v1/items/${encodeURIComponent(shown.item_id)}`, title: `Edit ${shown.name}`, testid: "item-edit", refresh,
-    build: ({ data, etag }, { node, reload }) => itemForm(data, () => { node.close(); refresh(); },
+    build: ({ data, etag }, { node, reload }) => itemForm(data, (name) => { node.close(); refresh(`Edit ${name}`); },
       { etag, onCancel: () => node.close(), reload }),
   });
 }
+
+// The control to focus once the list is drawn again after a save: the row's Edit button
+// (by its label), as on the links page; otherwise the list keeps focus (keepFocusInList).
+let focusAfter = null;
 
 export async function itemsPage(view) {
   const { render, params } = view;
   const category = params.get("category") || "";
   const cursor = params.get("cursor") || "";
   const page = Math.max(1, Number(params.get("page")) || 1);
-  const refresh = () => itemsPage({ render, params: new URLSearchParams(window.location.hash.split("?")[1] || "") });
+  const wanted = focusAfter;
+  focusAfter = null;
+  const refresh = (label = null) => {
+    focusAfter = label;
+    return itemsPage({ render, params: new URLSearchParams(window.location.hash.split("?")[1] || "") });
+  };
   const adding = itemForm(null, refresh);
   const filter = h("input", { name: "category", value: category, placeholder: "all categories", "data-testid": "category-filter" });
   const filterForm = h("form", { class: "toolbar", role: "search" }, field("Category filter", filter),
@@ -126,7 +135,9 @@ export async function itemsPage(view) {
       page, hasNext: Boolean(next),
       onPage: (to) => (to < page ? window.history.back() : navigate("/items", { category, cursor: next, page: page + 1 })),
     }));
-    keepFocusInList(holder);
+    const named = wanted && holder.querySelector(`[aria-label="${CSS.escape(wanted)}"]`);
+    if (named) named.focus();
+    else keepFocusInList(holder);
   } catch (error) {
     holder.replaceChildren(errorBox(error));
   }
