@@ -772,3 +772,17 @@ def test_a_conditional_read_of_a_link_is_the_fronts_304_as_the_apps(pair: Pair) 
     assert other["statusCode"] == 200
     cors = pair.by_front(at("/api/v1/links/cond123", origin=ORIGIN))
     assert "etag" in cors["headers"]["access-control-expose-headers"]
+
+
+def test_if_match_on_a_links_read_is_the_fronts_412_as_the_apps(pair: Pair) -> None:
+    pair.by_front(create({"url": "https://example.org/c", "alias": "cond124"}))
+    tag = pair.by_front(at("/api/v1/links/cond124"))["headers"]["etag"]
+    assert pair.by_front(at("/api/v1/links/cond124", **{"if-match": tag}))["statusCode"] == 200
+    stale = pair.by_front(at("/api/v1/links/cond124", **{"if-match": '"1"'}))
+    assert stale["statusCode"] == 412
+    both = pair.by_front(at("/api/v1/links/cond124", **{"if-match": '"1"', "if-none-match": tag}))
+    assert both["statusCode"] == 412
+    assert pair.by_front(at("/api/v1/links/cond124", **{"if-match": "junk"}))["statusCode"] == 400
+    for header in ("*", f"W/{tag}", f'"x", {tag}'):
+        answer = pair.by_front(at("/api/v1/links/cond124", **{"if-none-match": header}))
+        assert answer["statusCode"] == 304, header

@@ -324,3 +324,20 @@ def test_if_none_match_on_a_write_is_evaluated_412_when_it_names_the_current_tag
     assert changed.status_code == 200
     both = {"If-Match": changed.headers["etag"], "If-None-Match": tag}
     assert client.delete(path, headers=both).status_code == 204
+
+
+def test_if_match_on_a_read_is_evaluated_412_when_it_names_no_current_tag(client: Any) -> None:
+    """Found by the outsider pass (fails before the fix): RFC 9110 13.1.1 has an origin
+    server answer 412 to any method whose If-Match is false, a GET or HEAD too (a client
+    reading only the version it holds); it was ignored."""
+    item_id, tag = tagged(client)
+    path = f"/api/v1/items/{item_id}"
+    for method in ("GET", "HEAD"):
+        assert client.request(method, path, headers={"If-Match": '"1"'}).status_code == 412
+        assert client.request(method, path, headers={"If-Match": f"W/{tag}"}).status_code == 412
+        for header in (tag, "*", f'"1", {tag}'):
+            assert client.request(method, path, headers={"If-Match": header}).status_code == 200
+        assert client.request(method, path, headers={"If-Match": "junk"}).status_code == 400
+    # If-Match is evaluated first (RFC 9110 13.2.2): a stale one is a 412, not a 304.
+    both = {"If-Match": '"1"', "If-None-Match": tag}
+    assert client.get(path, headers=both).status_code == 412

@@ -1036,3 +1036,17 @@ def test_an_if_match_of_more_tags_than_a_store_takes_is_a_400(api: TestClient) -
         )
         assert answer.status_code == 400, answer.text
         assert "at most 50" in answer.json()["message"]
+
+
+def test_if_match_on_a_links_read_is_evaluated_on_its_version(api: TestClient) -> None:
+    """Found by the outsider pass (fails before the fix): a GET or HEAD with a stale If-Match
+    answered 200 (RFC 9110 13.1.1: 412). As on a write, a click in between is no change."""
+    create(api, alias="readif1")
+    path = "/api/v1/links/readif1"
+    tag = api.get(path).headers["etag"]
+    assert api.get("/readif1").status_code == 302
+    for method in ("GET", "HEAD"):
+        assert api.request(method, path, headers={"If-Match": tag}).status_code == 200
+        assert api.request(method, path, headers={"If-Match": '"1.ab"'}).status_code == 412
+    assert api.patch(path, json={"title": "moved"}).status_code == 200
+    assert api.get(path, headers={"If-Match": tag}).status_code == 412
