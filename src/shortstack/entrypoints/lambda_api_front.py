@@ -314,7 +314,12 @@ class Front:
         caller = self.caller(request)
         _, base = self.short_base(request)
         status, body, tag = operations.read_link_answer(
-            self.services.links, caller.sub, short_id, base, request.header("if-none-match")
+            self.services.links,
+            caller.sub,
+            short_id,
+            base,
+            request.header("if-none-match"),
+            request.header("if-match"),
         )
         return status, body, {"etag": tag}
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shortstack.domain.errors import PageTooLarge
-from shortstack.domain.preconditions import entity_tag, not_modified
+from shortstack.domain.preconditions import ensure_allowed, entity_tag, expected, not_modified
 from shortstack.entrypoints.edge import ORIGIN_SECRET_HEADER, EdgeTrust
 from shortstack.entrypoints.http.link_values import answer_json, link_json, link_values, page_json
 from shortstack.service_layer.links import LinksService
@@ -102,11 +102,19 @@ def link_answer(links: LinksService, link: Link, base: str) -> tuple[bytes, str]
 
 
 def read_link_answer(
-    links: LinksService, owner: str, short_id: str, base: str, if_none_match: str | None
+    links: LinksService,
+    owner: str,
+    short_id: str,
+    base: str,
+    if_none_match: str | None,
+    if_match: str | None = None,
 ) -> tuple[int, bytes, str]:
     """A link's GET: 200, its JSON and ETag; or a 304 with no body when If-None-Match names
-    that ETag."""
-    body, tag = link_answer(links, links.get(owner, short_id), base)
+    that ETag. PreconditionFailed when If-Match names none of its versions (RFC 9110
+    13.2.2: If-Match first)."""
+    link = links.get(owner, short_id)
+    ensure_allowed(expected(if_match), link.version, f"short link {short_id!r}")
+    body, tag = link_answer(links, link, base)
     if not_modified(if_none_match, tag):
         return 304, b"", tag
     return 200, body, tag

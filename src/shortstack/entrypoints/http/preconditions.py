@@ -68,6 +68,9 @@ CONDITIONAL_WRITE: Responses = {
 }
 CONDITIONAL_READ: Responses = {
     304: {"description": "not modified: If-None-Match named its ETag", "headers": ETAG_HEADER},
+    # If-Match on a read too (RFC 9110 13.1.1), checked before If-None-Match.
+    400: {"model": ErrorBody, "description": "malformed If-Match"},
+    412: {"model": ErrorBody, "description": "If-Match names none of its current entity tags"},
 }
 
 

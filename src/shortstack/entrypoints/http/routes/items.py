@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from shortstack.domain.items import ItemChanges
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from shortstack.domain.preconditions import entity_tag
+from shortstack.domain.preconditions import ensure_allowed, entity_tag
 from shortstack.entrypoints.http.deps import CallerDep, ItemsDep
 from shortstack.entrypoints.http.pagination import add_next_page_headers
 from shortstack.entrypoints.http.preconditions import (
@@ -98,9 +98,12 @@ async def get_item(
     caller: CallerDep,
     items: ItemsDep,
     if_none_match: IfNoneMatch = None,
+    if_match: IfMatch = None,
 ) -> ItemPublic | Response:
-    """One item, with its ETag; 304 when If-None-Match names it."""
+    """One item, with its ETag; 304 when If-None-Match names it, 412 when If-Match names
+    none of its tags (checked first, RFC 9110 13.2.2)."""
     item = items.get(caller.sub, item_id)
+    ensure_allowed(condition(if_match), item.version, f"item {item_id!r}")
     tag = entity_tag(item.version)
     not_modified = unchanged(if_none_match, tag)
     if not_modified is not None:

@@ -193,11 +193,13 @@ async def get_link(
     links: LinksDep,
     short_base: ShortBaseDep,
     if_none_match: preconditions.IfNoneMatch = None,
+    if_match: preconditions.IfMatch = None,
 ) -> Response:
     """One link with its click_count, is_active and expires_at, and its ETag; 304 when
-    If-None-Match names it (a click changes the ETag: the body shows click_count)."""
+    If-None-Match names it (a click changes the ETag: the body shows click_count); 412 when
+    If-Match names none of its versions."""
     status_code, body, tag = operations.read_link_answer(
-        links, caller.sub, short_id, short_base, if_none_match
+        links, caller.sub, short_id, short_base, if_none_match, if_match
     )
     if status_code == status.HTTP_304_NOT_MODIFIED:
         return Response(status_code=status_code, headers={"ETag": tag})
