@@ -46,3 +46,30 @@ def test_an_unknown_link_gets_the_redirects_404_as_json(api: Any) -> None:
     answer = api.handler(load_event("apigw_v2_qr_get.json", id="nosuch1"), FakeLambdaContext())
     assert answer["statusCode"] == 404
     assert "not found" in response_json(answer)["message"]
+
+
+def test_head_and_a_revalidation_through_the_lambda(api: Any) -> None:
+    created = response_json(
+        api.handler(load_event("apigw_v2_links_create.json"), FakeLambdaContext())
+    )
+
+    def qr_event(method: str, **headers: str) -> dict[str, Any]:
+        event = load_event("apigw_v2_qr_get.json", id=created["short_id"])
+        event["requestContext"]["http"]["method"] = method
+        event["rawQueryString"] = "format=svg"
+        event["queryStringParameters"] = {"format": "svg"}
+        event["headers"].update(headers)
+        return event
+
+    got = api.handler(qr_event("GET"), FakeLambdaContext())
+    assert got["headers"]["content-type"] == "image/svg+xml"
+    head = api.handler(qr_event("HEAD"), FakeLambdaContext())
+    assert head["statusCode"] == 200
+    # Mangum hands a HEAD's body on, as for every HEAD the app answers; HTTP framing keeps
+    # it off the wire (API Gateway, CloudFront). The headers are the GET's.
+    for name in ("etag", "content-type", "content-length", "cache-control"):
+        assert head["headers"][name] == got["headers"][name]
+    again = api.handler(
+        qr_event("GET", **{"if-none-match": got["headers"]["etag"]}), FakeLambdaContext()
+    )
+    assert (again["statusCode"], again.get("body") or "") == (304, "")
