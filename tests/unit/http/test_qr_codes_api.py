@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from shortstack.bootstrap import bootstrap
 from shortstack.entrypoints.http.app import create_app
+from shortstack.entrypoints.http.routes.qr_codes import chosen_format
 from tests.auth_support import jwt_mode_client
 from tests.conftest import settings_for
 from tests.fakes import FakeClock
@@ -163,3 +164,21 @@ def test_the_document_says_what_it_answers(api: TestClient) -> None:
     assert "security" not in operation
     names = {parameter["name"] for parameter in operation["parameters"]}
     assert names >= {"format", "size", "margin", "ecc", "color", "background", "If-None-Match"}
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        (None, "png"),
+        ("image/svg+xml", "svg"),
+        ("image/png, image/svg+xml", "png"),
+        ("image/png;q=0.5, image/svg+xml", "svg"),
+        ("*/*;q=0.1, image/svg+xml;q=0.5", "svg"),
+        # A wildcard ranks every type it covers that the list does not name itself.
+        ("image/*;q=0.9, image/png;q=0.1", "svg"),
+        ("*/*, image/png;q=0.2", "svg"),
+        ("image/svg+xml;q=0.3, image/*;q=0.8", "png"),
+    ],
+)
+def test_accept_chooses_the_format_by_its_ranks(accept: str | None, chosen: str) -> None:
+    assert chosen_format(None, accept) == chosen
