@@ -80,9 +80,12 @@ def chosen_format(asked: str | None, accept: str | None) -> str:
     if asked is not None:
         return asked
     ranks = _ranks(accept or "")
-    svg = ranks.get("image/svg+xml", 0.0)
-    png = ranks.get("image/png", ranks.get("image/*", ranks.get("*/*", 0.0)))
-    return "svg" if svg > png else "png"
+
+    def rank(media: str) -> float:
+        # The most specific range that covers the type decides (RFC 9110 12.5.1).
+        return ranks.get(media, ranks.get("image/*", ranks.get("*/*", 0.0)))
+
+    return "svg" if rank("image/svg+xml") > rank("image/png") else "png"
 
 
 def _ranks(accept: str) -> dict[str, float]:
