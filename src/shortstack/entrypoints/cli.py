@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from shortstack import __version__
 from shortstack.config import Settings
 from shortstack.entrypoints.cli_data import create_data_dir, where
-from shortstack.entrypoints.cli_options import add_everywhere, some_path
+from shortstack.entrypoints.cli_options import add_everywhere, some_path, utf8
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,19 @@ def _data_dir_option(parser: argparse.ArgumentParser, top: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `shortstack` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse gives a list of positionals only the words before the first option after
+    # them (`links bulk add_tag --tag q4 ID ...`): a command that names its list in
+    # `trailing` takes the words left over, options apart, as more of it.
+    trailing: str | None = getattr(args, "trailing", None)
+    if extra and (trailing is None or any(word.startswith("-") for word in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra and trailing is not None:
+        try:
+            setattr(args, trailing, [*getattr(args, trailing), *map(utf8, extra)])
+        except argparse.ArgumentTypeError as exc:
+            parser.error(str(exc))
     if args.data_dir:
         # Settings is the only reader of the environment: the flag speaks through it.
         os.environ["DATA_DIR"] = args.data_dir

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from shortstack.domain.link_state import LinkState
+from shortstack.entrypoints import cli_links_bulk
 from shortstack.entrypoints.cli_data import refused, run_action
 from shortstack.entrypoints.cli_options import (
     add_everywhere,
@@ -109,6 +110,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     stats.add_argument("--csv", action="store_true", help="CSV rows, as the API's export")
     delete = actions.add_parser("delete", help="delete a link and its stats")
     delete.add_argument("short_id", type=utf8)
+    cli_links_bulk.add_parser(actions)
     add_everywhere(parser, owner_and_json("links"))
 
 
@@ -482,4 +484,5 @@ _ACTIONS = {
     "update": _update,
     "stats": _stats,
     "delete": _delete,
+    "bulk": cli_links_bulk.run,
 }

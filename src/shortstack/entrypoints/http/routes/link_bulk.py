@@ -13,16 +13,14 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from shortstack.domain.errors import DomainError
 from shortstack.entrypoints.http.deps import CallerDep, LinksDep
-from shortstack.entrypoints.http.errors import domain_error_body, status_for
 from shortstack.entrypoints.http.schemas.common import ErrorBody
 from shortstack.entrypoints.http.schemas.link_bulk import (
     LinkBulkChange,
     LinkBulkPublic,
     LinkBulkResult,
 )
-from shortstack.service_layer.link_bulk import BULK_MAX, Outcome, counts
+from shortstack.service_layer.link_bulk import BULK_MAX, counts
 
 router = APIRouter(prefix="/api/v1/links", tags=["links"])
 PATH = f"{router.prefix}/bulk"
@@ -60,15 +58,7 @@ async def change_links(
         action=body.action,
         changed=changed,
         failed=failed,
-        results=[result(short_id, outcome) for short_id, outcome in outcomes.items()],
+        results=[LinkBulkResult.of(short_id, outcome) for short_id, outcome in outcomes.items()],
     )
     # Absent, not null: `error` only on a failure.
     return JSONResponse(answer.model_dump(mode="json", exclude_unset=True))
-
-
-def result(short_id: str, outcome: Outcome) -> LinkBulkResult:
-    """One link's entry in the answer."""
-    if isinstance(outcome, DomainError):
-        error = ErrorBody(**domain_error_body(outcome))
-        return LinkBulkResult(id=short_id, status=status_for(outcome), error=error)
-    return LinkBulkResult(id=short_id, status=204 if outcome is None else 200)

@@ -11,10 +11,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Discriminator, Field, StringConstraints, Tag
 from pydantic_core import PydanticCustomError
 
+from shortstack.domain.errors import DomainError
+from shortstack.entrypoints.http.error_bodies import domain_error_body, status_for
 from shortstack.entrypoints.http.preconditions import IF_MATCH_PATTERN
 from shortstack.entrypoints.http.schemas.common import ErrorBody, StrictModel
 from shortstack.entrypoints.http.schemas.links import ExpiresAt
-from shortstack.service_layer.link_bulk import ACTIONS, BULK_MAX, Action, BulkAction
+from shortstack.service_layer.link_bulk import ACTIONS, BULK_MAX, Action, BulkAction, Outcome
 
 # Taken as sent (no stripping: the lengths the schema states are what the client sent). An id
 # longer than any short id or alias, or with characters none has, names no link: its 404.
@@ -155,6 +157,14 @@ class LinkBulkResult(BaseModel):
         "yours, 412 if_match stale, 422 the change breaks a rule of the link's, 503 retry"
     )
     error: ErrorBody | None = Field(default=None, description="why not, when not 2xx")
+
+    @classmethod
+    def of(cls, short_id: str, outcome: Outcome) -> LinkBulkResult:
+        """One link's entry in the answer."""
+        if isinstance(outcome, DomainError):
+            error = ErrorBody(**domain_error_body(outcome))
+            return cls(id=short_id, status=status_for(outcome), error=error)
+        return cls(id=short_id, status=204 if outcome is None else 200)
 
 
 class LinkBulkPublic(BaseModel):
