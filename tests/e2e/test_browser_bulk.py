@@ -118,6 +118,33 @@ def test_a_refused_tag_is_said_under_the_tag_field_and_nothing_changes(
     assert stored(server, "tagless-1")["tags"] == ["refuse"]
 
 
+def test_every_link_of_a_search_is_selected_across_its_pages_and_changed_at_once(
+    page: Watched, server: Server
+) -> None:
+    p = page.page
+    aliases = [f"many-{n:02d}" for n in range(25)]
+    for alias in aliases:
+        link(server, alias, tags=["many"])
+    p.goto(f"{server.base_url}/#/links?tag=many")
+    expect(p.get_by_test_id("links-table").locator("tbody tr")).to_have_count(20)  # a page
+    p.get_by_label("Select all on this page").check()
+    expect(p.get_by_test_id("bulk-count")).to_have_text("20 links selected")
+    p.get_by_role("button", name="Select all 25 links that match").click()
+    count = p.get_by_test_id("bulk-count")
+    expect(count).to_have_text("25 links selected, on every page")
+    expect(count).to_be_focused()
+    bar = p.get_by_test_id("bulk-bar")
+    bar.get_by_label("Action").select_option("remove_tag")
+    bar.get_by_label("Tag to add or remove").fill("many")
+    bar.get_by_role("button", name="Apply to 25 links").click()
+    expect(p.get_by_test_id("bulk-outcome")).to_have_text("Untagged 25 links.")
+    assert all(stored(server, alias)["tags"] == [] for alias in aliases)
+    # A new search lets a selection of the old one go.
+    link(server, "few-1", tags=["few"])
+    p.goto(f"{server.base_url}/#/links?tag=few")
+    expect(p.get_by_test_id("bulk-bar")).to_be_hidden()
+
+
 def test_keyboard_only_selection_and_expiry_at_390_px(browser: Any, server: Server) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844})
     watched = Watched(context.new_page(), server.base_url)

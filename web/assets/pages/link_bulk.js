@@ -18,30 +18,69 @@ const DONE = {
 };
 
 // The ids selected, kept while the list is drawn again (after an action, a filter that still
-// shows them); a link no longer shown is let go, so nothing unseen is ever acted on.
+// shows them); a link no longer shown is let go, so nothing unseen is ever acted on, unless
+// every link of the search was chosen ("Select all N matching"): then the selection holds
+// for that search, on every page of it, until it changes.
 const selected = new Set();
+let matching = null;
 // The last action's outcome, shown above the list it redrew (once).
 let outcome = null;
+// The API takes 1,000 ids at a time; a list page holds 100.
+const MATCHING_MAX = 1000;
+const FETCH_PAGE = 100;
 
 const plural = (n) => `${n.toLocaleString()} ${n === 1 ? "link" : "links"}`;
 
-// `rows`: the links shown; `refresh()` draws the list again. Returns the table's first column,
-// the bar (drawn above the table), and `focusTarget()`: the outcome, for focus after an action.
-export function bulkSelection(rows, refresh) {
+// The ids of the first `most` links of a search, a page of 100 at a time (`pathOf(page, limit)`).
+async function matchingIds(pathOf, most) {
+  const ids = [];
+  for (let page = 1; ids.length < most; page += 1) {
+    const { data } = await api(pathOf(page, FETCH_PAGE));
+    ids.push(...data.map((link) => link.short_id));
+    if (data.length < FETCH_PAGE) break;
+  }
+  return ids.slice(0, most);
+}
+
+// `rows`: the links shown; `refresh()` draws the list again; `total`: how many match the
+// search named `search`, whose pages `pathOf(page, limit)` reads. Returns the table's first
+// column, the node drawn above the table, `drawn()` to call once the table is in the page, and
+// `focusTarget()`: the outcome, for focus after an action.
+export function bulkSelection(rows, refresh, { total = rows.length, search = "", pathOf = null } = {}) {
   const shown = new Set(rows.map((link) => link.short_id));
-  for (const id of [...selected]) if (!shown.has(id)) selected.delete(id);
+  if (matching !== search) {
+    matching = null;
+    for (const id of [...selected]) if (!shown.has(id)) selected.delete(id);
+  }
   const boxes = new Map();
   // Beside the list, not in its header: a phone's table has none to show (its rows are cards).
   const all = h("input", { type: "checkbox", "data-testid": "select-page", disabled: rows.length === 0 });
   const allLabel = h("label", { class: "check bulk-all" }, all, "Select all on this page");
-  const count = h("p", { class: "bulk-count", "data-testid": "bulk-count" });
+  const count = h("p", { class: "bulk-count", "data-testid": "bulk-count", tabindex: "-1" });
   const form = bulkForm(() => [...selected], (answer) => {
     outcome = answer;
     for (const result of answer.results) if (result.status < 300) selected.delete(result.id);
     refresh();
   });
+  const most = Math.min(total, MATCHING_MAX);
+  const everyMatch = button(total > MATCHING_MAX ? `Select the first ${most.toLocaleString()} matching links`
+    : `Select all ${plural(total)} that match`, async () => {
+    everyMatch.disabled = true;
+    try {
+      for (const id of await matchingIds(pathOf, most)) selected.add(id);
+      matching = search;
+      update();
+      say(`${plural(selected.size)} selected`);
+      count.focus(); // the button is gone: focus stays in the bar, on what it did
+    } catch (error) {
+      announce(generalSentence(error), { tone: "error" });
+    } finally {
+      everyMatch.disabled = false;
+    }
+  }, { "data-testid": "select-matching" });
   const clear = button("Clear selection", () => {
     selected.clear();
+    matching = null;
     update();
     say("No link selected");
     all.focus();
@@ -49,14 +88,17 @@ export function bulkSelection(rows, refresh) {
   const report = outcomeNode(outcome);
   outcome = null;
   const bar = h("section", { class: "bulk-bar", "aria-label": "Selected links", "data-testid": "bulk-bar" },
-    h("div", { class: "bulk-head" }, count, clear), form.node);
+    h("div", { class: "bulk-head" }, count, everyMatch, clear), form.node);
   const head = h("div", { class: "bulk-select" }, allLabel);
   const update = () => {
     const n = selected.size;
-    count.textContent = `${plural(n)} selected`;
+    if (n === 0) matching = null;
+    const onPage = [...shown].filter((id) => selected.has(id)).length;
+    count.textContent = matching === null ? `${plural(n)} selected` : `${plural(n)} selected, on every page`;
     bar.hidden = n === 0;
-    all.checked = n > 0 && n === shown.size;
-    all.indeterminate = n > 0 && n < shown.size;
+    all.checked = onPage > 0 && onPage === shown.size;
+    all.indeterminate = onPage > 0 && onPage < shown.size;
+    everyMatch.hidden = !pathOf || matching !== null || onPage < shown.size || total <= shown.size;
     for (const [id, box] of boxes) box.checked = selected.has(id);
     form.sized(n);
   };

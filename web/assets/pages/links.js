@@ -148,7 +148,12 @@ export async function linksPage({ render, params }) {
     const filtered = filters.q || filters.tag || filters.state;
     const summary = h("p", { class: "muted total", "data-testid": "links-total", tabindex: "-1" },
       `${total.toLocaleString()}${exact ? "" : "+"} ${total === 1 ? "link" : "links"}${filtered ? " match" : ""}`);
-    const bulk = bulkSelection(data, () => refresh());
+    const bulk = bulkSelection(data, () => refresh(), {
+      total,
+      search: JSON.stringify([filters.q, filters.tag, filters.state]),
+      pathOf: (page, limit) => `/api/v1/links${query({ q: filters.q, tag: filters.tag,
+        state: filters.state || undefined, sort: filters.sort, page, limit })}`,
+    });
     const table = dataTable({
       caption: "Your short links",
       testid: "links-table",
