@@ -362,3 +362,25 @@ def test_an_item_s_price_says_it_is_required_before_and_after_a_try_without_one(
     p.get_by_role("button", name="Add item").click()
     expect(price).to_be_focused()
     expect(price).to_have_accessible_description("Price is required.")
+
+
+def test_adding_an_item_and_filtering_by_keyboard_keep_focus_where_the_person_is(
+    tabs: tuple[Any, Any], server: Server
+) -> None:
+    # The page is drawn again after each: focus stays in the form to add the next item,
+    # and in the filter, instead of falling to the top of the document.
+    p = tabs[0]
+    p.goto(f"{server.base_url}/#/items")
+    p.get_by_label("Name", exact=True).focus()
+    for text in ("Teapot", "9", "kept-typing"):  # name, price, category
+        p.keyboard.type(text)
+        p.keyboard.press("Tab")
+    p.get_by_role("button", name="Add item").press("Enter")
+    expect(p.get_by_role("status").filter(has_text="Added Teapot")).to_be_visible()
+    expect(p.get_by_label("Name", exact=True)).to_be_focused()
+    expect(p.get_by_label("Name", exact=True)).to_have_value("")
+    p.get_by_test_id("category-filter").fill("kept-typing")
+    p.keyboard.press("Enter")
+    expect(p.get_by_test_id("items-table").locator("tbody tr")).to_have_count(1)
+    expect(p.get_by_test_id("category-filter")).to_be_focused()
+    expect(p.get_by_test_id("category-filter")).to_have_value("kept-typing")
