@@ -73,13 +73,15 @@ function itemForm(item, onSaved, { etag, onCancel, reload } = {}) {
 function editItem(shown, refresh) {
   return editDialog({
     path: `/api/v1/items/${encodeURIComponent(shown.item_id)}`, title: `Edit ${shown.name}`, testid: "item-edit", refresh,
-    build: ({ data, etag }, { node, reload }) => itemForm(data, (name) => { node.close(); refresh(`Edit ${name}`); },
+    build: ({ data, etag }, { node, reload }) => itemForm(data, (name) => { node.close(); refresh({ label: `Edit ${name}` }); },
       { etag, onCancel: () => node.close(), reload }),
   });
 }
 
-// The control to focus once the list is drawn again after a save: the row's Edit button
-// (by its label), as on the links page; otherwise the list keeps focus (keepFocusInList).
+// Where focus goes once the page is drawn again: `{ label }`, a row's button (its Edit
+// after a save, as on the links page); `{ control }`, "name" of the form after an item is
+// added (to add the next) or "category" after the filter applied; otherwise the list keeps
+// it (keepFocusInList). A keyboard user goes on where they were, not from the top.
 let focusAfter = null;
 
 export async function itemsPage(view) {
@@ -89,20 +91,23 @@ export async function itemsPage(view) {
   const page = Math.max(1, Number(params.get("page")) || 1);
   const wanted = focusAfter;
   focusAfter = null;
-  const refresh = (label = null) => {
-    focusAfter = label;
+  const refresh = (want = null) => {
+    focusAfter = want;
     return itemsPage({ render, params: new URLSearchParams(window.location.hash.split("?")[1] || "") });
   };
-  const adding = itemForm(null, refresh);
+  const adding = itemForm(null, () => refresh({ control: "name" }));
   const filter = h("input", { name: "category", value: category, placeholder: "all categories", "data-testid": "category-filter" });
   const filterForm = h("form", { class: "toolbar", role: "search" }, field("Category filter", filter),
     h("div", { class: "field" }, h("button", { type: "submit", class: "btn btn-secondary" }, "Filter")));
   filterForm.addEventListener("submit", (event) => {
     event.preventDefault();
+    focusAfter = { control: "category" };
     navigate("/items", { category: filter.value.trim() });
   });
   const holder = h("div", {}, loading());
   render(pageHeader("Items catalog"), h("section", { class: "card" }, h("h2", {}, "New item"), adding.form), filterForm, holder);
+  if (wanted && wanted.control === "name") adding.focus();
+  if (wanted && wanted.control === "category") filter.focus();
   try {
     const { data, headers } = await api(`/api/v1/items${query({ limit: PAGE_SIZE, category, cursor })}`);
     const next = headers.get("x-next-cursor");
@@ -135,7 +140,7 @@ export async function itemsPage(view) {
       page, hasNext: Boolean(next),
       onPage: (to) => (to < page ? window.history.back() : navigate("/items", { category, cursor: next, page: page + 1 })),
     }));
-    const named = wanted && holder.querySelector(`[aria-label="${CSS.escape(wanted)}"]`);
+    const named = wanted && wanted.label && holder.querySelector(`[aria-label="${CSS.escape(wanted.label)}"]`);
     if (named) named.focus();
     else keepFocusInList(holder);
   } catch (error) {
