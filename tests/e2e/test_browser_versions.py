@@ -364,18 +364,23 @@ def test_an_item_s_price_says_it_is_required_before_and_after_a_try_without_one(
     expect(price).to_have_accessible_description("Price is required.")
 
 
+def typed_in(p: Any, url: str, first: str, texts: list[str], submit: str) -> None:
+    """A form filled by keyboard from its field `first` on (Tab between) and sent by `submit`."""
+    p.goto(url)
+    p.get_by_label(first, exact=True).focus()
+    for text in texts:
+        p.keyboard.type(text)
+        p.keyboard.press("Tab")
+    p.get_by_role("button", name=submit).press("Enter")
+
+
 def test_adding_an_item_and_filtering_by_keyboard_keep_focus_where_the_person_is(
     tabs: tuple[Any, Any], server: Server
 ) -> None:
     # The page is drawn again after each: focus stays in the form to add the next item,
     # and in the filter, instead of falling to the top of the document.
     p = tabs[0]
-    p.goto(f"{server.base_url}/#/items")
-    p.get_by_label("Name", exact=True).focus()
-    for text in ("Teapot", "9", "kept-typing"):  # name, price, category
-        p.keyboard.type(text)
-        p.keyboard.press("Tab")
-    p.get_by_role("button", name="Add item").press("Enter")
+    typed_in(p, f"{server.base_url}/#/items", "Name", ["Teapot", "9", "kept-typing"], "Add item")
     expect(p.get_by_role("status").filter(has_text="Added Teapot")).to_be_visible()
     expect(p.get_by_label("Name", exact=True)).to_be_focused()
     expect(p.get_by_label("Name", exact=True)).to_have_value("")
@@ -384,3 +389,16 @@ def test_adding_an_item_and_filtering_by_keyboard_keep_focus_where_the_person_is
     expect(p.get_by_test_id("items-table").locator("tbody tr")).to_have_count(1)
     expect(p.get_by_test_id("category-filter")).to_be_focused()
     expect(p.get_by_test_id("category-filter")).to_have_value("kept-typing")
+
+
+def test_registering_a_user_by_keyboard_keeps_focus_in_the_emptied_form(
+    tabs: tuple[Any, Any], server: Server
+) -> None:
+    # As after adding an item: the next one is typed where the person already is.
+    p = tabs[0]
+    texts = ["kept-typing", "Kept", "kept-typing@example.com"]
+    typed_in(p, f"{server.base_url}/#/users", "User id", texts, "Register")
+    expect(p.get_by_role("status").filter(has_text="Registered kept-typing")).to_be_visible()
+    expect(p.get_by_test_id("users-table")).to_contain_text("kept-typing@example.com")
+    expect(p.get_by_label("User id", exact=True)).to_be_focused()
+    expect(p.get_by_label("User id", exact=True)).to_have_value("")
