@@ -10,10 +10,11 @@ import { navigate } from "../router.js";
 
 const USER_LABELS = { userId: "User id", name: "Name", email: "E-mail" };
 
-export async function usersPage({ render, params }) {
+// `again`: drawn after a registration, focus goes to the emptied form for the next one.
+export async function usersPage({ render, params, again = false }) {
   const cursor = params.get("cursor") || "";
   const page = Math.max(1, Number(params.get("page")) || 1);
-  const refresh = () => usersPage({ render, params });
+  const refresh = (next = false) => usersPage({ render, params, again: next });
   const userId = h("input", { name: "userId", required: true, autocomplete: "off" });
   const name = h("input", { name: "name", required: true, autocomplete: "name" });
   const email = h("input", { name: "email", type: "email", required: true, autocomplete: "email" });
@@ -29,7 +30,7 @@ export async function usersPage({ render, params }) {
       errors.clear();
       form.reset();
       announce(`Registered ${data.userId}`);
-      refresh();
+      refresh(true);
     } catch (error) {
       errors.show(error);
     }
@@ -37,6 +38,7 @@ export async function usersPage({ render, params }) {
   const me = h("p", { class: "muted" }, "…");
   const holder = h("div", {}, loading());
   render(pageHeader("Users"), me, h("section", { class: "card" }, h("h2", {}, "Register a user"), form), holder);
+  if (again) userId.focus();
   api("/api/v1/users/me").then(({ data }) => {
     me.textContent = data.auth_mode === "none"
       ? "Local mode (AUTH_MODE=none): you are the operator and see every user."
