@@ -402,3 +402,19 @@ def test_registering_a_user_by_keyboard_keeps_focus_in_the_emptied_form(
     expect(p.get_by_test_id("users-table")).to_contain_text("kept-typing@example.com")
     expect(p.get_by_label("User id", exact=True)).to_be_focused()
     expect(p.get_by_label("User id", exact=True)).to_have_value("")
+
+
+def test_a_link_deleted_while_its_dialog_is_open_is_said_with_its_alias_as_written(
+    tabs: tuple[Any, Any], server: Server
+) -> None:
+    link(server, "gone-meanwhile")
+    p = tabs[0]
+    editor = edit_link(p, server.base_url, "gone-meanwhile")
+    assert call(server, "DELETE", "/api/v1/links/gone-meanwhile")[0] == 204
+    editor.get_by_label("Title", exact=True).fill("Too late")
+    editor.get_by_test_id("link-save").click()
+    # Aliases are case-sensitive: a sentence never capitalises one.
+    expect(editor.get_by_role("alert")).to_have_text(
+        "Not saved: gone-meanwhile was deleted since you opened it, in another tab or by"
+        " someone else."
+    )
