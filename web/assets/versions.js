@@ -42,7 +42,8 @@ export function changedFields(before, after, labels) {
 }
 
 function gone(what) {
-  return new ApiError(404, `${what} was deleted since you opened it, in another tab or by someone else: there is nothing left to save.`);
+  // Never starting with `what`: a sentence's capital would change a case-sensitive alias.
+  return new ApiError(404, `Not saved: ${what} was deleted since you opened it, in another tab or by someone else.`);
 }
 
 // What a 412 in a dialog shows above its form: what happened, then the two ways on.
