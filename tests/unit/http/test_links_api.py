@@ -1050,3 +1050,20 @@ def test_if_match_on_a_links_read_is_evaluated_on_its_version(api: TestClient) -
         assert api.request(method, path, headers={"If-Match": '"1.ab"'}).status_code == 412
     assert api.patch(path, json={"title": "moved"}).status_code == 200
     assert api.get(path, headers={"If-Match": tag}).status_code == 412
+
+
+def test_a_links_412_names_the_etag_a_read_answers_now(api: TestClient) -> None:
+    """Found by the outsider pass (fails before the fix): the 412 said "its ETag is now
+    \"<version>\"", a tag no answer about the link carries (its ETag is "<version>.<digest>"):
+    a client that took it for If-None-Match never got its 304."""
+    create(api, alias="tag412a")
+    path = "/api/v1/links/tag412a"
+    stale = api.get(path).headers["etag"]
+    assert api.patch(path, json={"title": "moved"}).status_code == 200
+    for method in ("PATCH", "DELETE", "GET"):
+        late = api.request(method, path, json={"title": "x"}, headers={"If-Match": stale})
+        assert late.status_code == 412
+        now = api.get(path).headers["etag"]
+        assert f"its ETag is now {now}" in late.json()["message"], method
+        assert late.headers["etag"] == now
+        assert api.get(path, headers={"If-None-Match": late.headers["etag"]}).status_code == 304
