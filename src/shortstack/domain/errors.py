@@ -41,7 +41,12 @@ class PreconditionFailed(DomainError):
                 f"{what} changed since you read it{now}: read it again, then resend the change"
             )
         super().__init__(message)
-        self.current_tag = current_tag
+        self.what, self.current_tag, self.unchanged = what, current_tag, unchanged
+
+    def naming(self, current_tag: str) -> PreconditionFailed:
+        """The same refusal naming another current tag (a link's answer's, which its store
+        does not know: decision 0004)."""
+        return PreconditionFailed(self.what, current_tag, unchanged=self.unchanged)
 
 
 class MalformedPrecondition(DomainError):

@@ -88,6 +88,8 @@ def domain_error_answer(
     headers = None
     if isinstance(exc, Unauthenticated | InsufficientRights):
         headers = {"WWW-Authenticate": bearer_challenge(exc)}
+    elif isinstance(exc, PreconditionFailed) and exc.current_tag:
+        headers = {"ETag": exc.current_tag}  # what to read or guard with now
     return status_for(exc), domain_error_body(exc, where), headers
 
 

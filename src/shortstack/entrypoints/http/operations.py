@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from shortstack.domain.errors import PageTooLarge
+from shortstack.domain.errors import LinkNotFound, PageTooLarge, PreconditionFailed
 from shortstack.domain.preconditions import ensure_allowed, entity_tag, expected, not_modified
 from shortstack.entrypoints.edge import ORIGIN_SECRET_HEADER, EdgeTrust
 from shortstack.entrypoints.http.link_values import answer_json, link_json, link_values, page_json
@@ -113,11 +113,25 @@ def read_link_answer(
     that ETag. PreconditionFailed when If-Match names none of its versions (RFC 9110
     13.2.2: If-Match first)."""
     link = links.get(owner, short_id)
-    ensure_allowed(expected(if_match), link.version, f"short link {short_id!r}")
     body, tag = link_answer(links, link, base)
+    try:
+        ensure_allowed(expected(if_match), link.version, f"short link {short_id!r}")
+    except PreconditionFailed as refused:
+        raise refused.naming(tag) from None
     if not_modified(if_none_match, tag):
         return 304, b"", tag
     return 200, body, tag
+
+
+def naming_the_answers_tag(
+    refused: PreconditionFailed, links: LinksService, owner: str, short_id: str, base: str
+) -> PreconditionFailed:
+    """A link's refused write, naming the ETag a read of it answers now: its store knows
+    only the version, and a link's ETag also digests its answer (decision 0004)."""
+    try:
+        return refused.naming(link_answer(links, links.get(owner, short_id), base)[1])
+    except LinkNotFound:  # deleted since: the version is all there is to name
+        return refused
 
 
 # A Lambda returns at most 6 MB, its body JSON-escaped once more inside the response (a

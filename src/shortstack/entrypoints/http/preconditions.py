@@ -64,13 +64,18 @@ CONDITIONAL_WRITE: Responses = {
         "model": ErrorBody,
         "description": "If-Match names none of the resource's current entity tags (it "
         "changed), or If-None-Match names one or is *",
+        "headers": ETAG_HEADER,
     },
 }
 CONDITIONAL_READ: Responses = {
     304: {"description": "not modified: If-None-Match named its ETag", "headers": ETAG_HEADER},
     # If-Match on a read too (RFC 9110 13.1.1), checked before If-None-Match.
     400: {"model": ErrorBody, "description": "malformed If-Match"},
-    412: {"model": ErrorBody, "description": "If-Match names none of its current entity tags"},
+    412: {
+        "model": ErrorBody,
+        "description": "If-Match names none of its current entity tags",
+        "headers": ETAG_HEADER,
+    },
 }
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from shortstack.domain.csv_export import LINK_COLUMNS, STATS_COLUMNS, link_row, stats_rows
+from shortstack.domain.errors import PreconditionFailed
 from shortstack.domain.link_state import LinkState
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.entrypoints.http import operations, preconditions
@@ -227,13 +228,18 @@ async def update_link(
     If-None-Match, only if it is at none of those."""
     expected = preconditions.condition(if_match, if_none_match)
     changes = replace(body.changes(), expected=expected)
-    link = links.update(
-        caller.sub,
-        short_id,
-        changes,
-        request_host=viewer_host(request),
-        password=body.password,
-    )
+    try:
+        link = links.update(
+            caller.sub,
+            short_id,
+            changes,
+            request_host=viewer_host(request),
+            password=body.password,
+        )
+    except PreconditionFailed as refused:
+        raise operations.naming_the_answers_tag(
+            refused, links, caller.sub, short_id, short_base
+        ) from None
     answer, tag = operations.link_answer(links, link, short_base)
     return Response(answer, media_type="application/json", headers={"ETag": tag})
 
@@ -248,12 +254,18 @@ async def delete_link(
     short_id: str,
     caller: CallerDep,
     links: LinksDep,
+    short_base: ShortBaseDep,
     if_match: preconditions.IfMatch = None,
     if_none_match: preconditions.IfNoneMatchWrite = None,
 ) -> Response:
     """Delete a link; 204 with no body. Its id then answers 404. With If-Match, only if it
     is still at that ETag; with If-None-Match, only if it is at none of those."""
-    links.delete(caller.sub, short_id, preconditions.condition(if_match, if_none_match))
+    try:
+        links.delete(caller.sub, short_id, preconditions.condition(if_match, if_none_match))
+    except PreconditionFailed as refused:
+        raise operations.naming_the_answers_tag(
+            refused, links, caller.sub, short_id, short_base
+        ) from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
