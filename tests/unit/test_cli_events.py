@@ -63,7 +63,18 @@ def test_put_then_a_poison_event_is_listed_replayed_and_purged(
     container.close()
 
 
-@pytest.mark.parametrize("detail", ["not json", "[1, 2]"])
+@pytest.mark.parametrize(
+    "detail",
+    [
+        "not json",
+        "[1, 2]",
+        # Found by the outsider pass (failed before the fix): Python reads these, JSON has
+        # no such values; a webhook body carrying one is no JSON to its receiver.
+        '{"a": NaN}',
+        '{"a": [Infinity]}',
+        '{"a": {"b": -Infinity}}',
+    ],
+)
 def test_put_refuses_a_detail_that_is_not_a_json_object(
     local_env: Path, detail: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
