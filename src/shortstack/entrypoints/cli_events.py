@@ -40,9 +40,14 @@ def configure_events(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _not_json(name: str) -> Any:
+    """NaN and the infinities, which Python's reader takes and JSON has not."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def run_events(args: argparse.Namespace) -> int:
     try:
-        detail = json.loads(args.detail)
+        detail = json.loads(args.detail, parse_constant=_not_json)
     except ValueError as exc:
         print(f"shortstack: --detail is not JSON: {exc}", file=sys.stderr)
         return 2
