@@ -131,6 +131,33 @@ resource "aws_cloudfront_cache_policy" "redirect_cache_policy" {
   }
 }
 
+# A QR code's answer: per query string (size, colours ...), Accept (PNG or SVG) and the host
+# the viewer asked for (the code encodes a short URL on it), for as long as the answer's
+# Cache-Control says, at most an hour; errors are not kept (error_caching_min_ttl).
+resource "aws_cloudfront_cache_policy" "qr_code_cache_policy" {
+  name        = "${var.stack_name}-${var.region}-qr-codes"
+  comment     = "Keeps a QR code's picture as its Cache-Control says, per query, Accept and host"
+  min_ttl     = 0
+  default_ttl = 0
+  max_ttl     = 3600
+  parameters_in_cache_key_and_forwarded_to_origin {
+    enable_accept_encoding_gzip   = true
+    enable_accept_encoding_brotli = true
+    headers_config {
+      header_behavior = "whitelist"
+      headers {
+        items = ["Accept", "X-Forwarded-Host"]
+      }
+    }
+    query_strings_config {
+      query_string_behavior = "all"
+    }
+    cookies_config {
+      cookie_behavior = "none"
+    }
+  }
+}
+
 locals {
   caching_disabled  = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad" # Managed-CachingDisabled
   caching_optimized = "658327ea-f89d-4fab-a63d-7e88639e58f6" # Managed-CachingOptimized
@@ -141,12 +168,18 @@ locals {
   # paths, the page's files, then every path of one or more characters to the redirect
   # function ("?" is exactly one character, so "/" alone falls to the default behaviour).
   cache_behaviors = concat(
-    [for path in ["/api/*", "/shorten", "/health", "/docs", "/docs/*", "/redoc", "/openapi.json"] : { path = path, origin = "api" }],
-    [for path in ["/assets/*", "/index.html"] : { path = path, origin = "frontend" }],
-    [{ path = "/?*", origin = "redirect" }],
+    # A link's QR code: kept as its Cache-Control says (decision 0115).
+    [{ path = "/api/v1/qr/*", origin = "api", served = "qr_codes" }],
+    [for path in ["/api/*", "/shorten", "/health", "/docs", "/docs/*", "/redoc", "/openapi.json"] : { path = path, origin = "api", served = "api" }],
+    [for path in ["/assets/*", "/index.html"] : { path = path, origin = "frontend", served = "frontend" }],
+    [{ path = "/?*", origin = "redirect", served = "redirect" }],
   )
-  # How each origin's paths are served.
+  # How each kind of path is served.
   origin_behavior = {
+    qr_codes = {
+      methods         = ["GET", "HEAD"], cache_policy = aws_cloudfront_cache_policy.qr_code_cache_policy.id,
+      origin_requests = local.all_viewer_except_host, headers_policy = null, viewer_host = true,
+    }
     api = {
       methods         = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"], cache_policy = local.caching_disabled,
       origin_requests = local.all_viewer_except_host, headers_policy = null, viewer_host = true,
@@ -231,13 +264,13 @@ resource "aws_cloudfront_distribution" "distribution" {
       target_origin_id           = behavior.value.origin
       viewer_protocol_policy     = "redirect-to-https"
       compress                   = true
-      allowed_methods            = local.origin_behavior[behavior.value.origin].methods
+      allowed_methods            = local.origin_behavior[behavior.value.served].methods
       cached_methods             = ["GET", "HEAD"]
-      cache_policy_id            = local.origin_behavior[behavior.value.origin].cache_policy
-      origin_request_policy_id   = local.origin_behavior[behavior.value.origin].origin_requests
-      response_headers_policy_id = local.origin_behavior[behavior.value.origin].headers_policy
+      cache_policy_id            = local.origin_behavior[behavior.value.served].cache_policy
+      origin_request_policy_id   = local.origin_behavior[behavior.value.served].origin_requests
+      response_headers_policy_id = local.origin_behavior[behavior.value.served].headers_policy
       dynamic "function_association" {
-        for_each = local.origin_behavior[behavior.value.origin].viewer_host ? [aws_cloudfront_function.viewer_host_function.arn] : []
+        for_each = local.origin_behavior[behavior.value.served].viewer_host ? [aws_cloudfront_function.viewer_host_function.arn] : []
         content {
           event_type   = "viewer-request"
           function_arn = function_association.value

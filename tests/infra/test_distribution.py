@@ -48,6 +48,7 @@ LOCAL_ROUTING = {
     "/assets/vendor/qr.js": "frontend",
     "/api/v1/items": "api",
     "/api/v1/links/abc1234/stats": "api",
+    "/api/v1/qr/abc1234": "api",
     "/shorten": "api",
     "/health": "api",
     "/docs": "api",
@@ -62,6 +63,8 @@ LOCAL_ROUTING = {
     "/healthy": "redirect",
     "/favicon.ico": "redirect",
 }
+# A link's QR code: the one API path CloudFront keeps (decision 0115).
+QR_CODES = "/api/v1/qr/*"
 CACHEABLE_ERRORS = {400, 403, 404, 405, 414, 500, 501, 502, 503, 504}
 VIEWER_HOST_JS = ROOT / "infra" / "terraform" / "viewer_host.js"
 
@@ -124,7 +127,11 @@ def test_every_route_of_the_http_api_is_reached_through_the_distribution(
 def test_api_paths_are_never_cached_and_get_the_viewers_request_but_its_host(
     distribution: dict[str, Any],
 ) -> None:
-    api = [b for b in distribution["CacheBehaviors"] if b["TargetOriginId"] == "api"]
+    api = [
+        b
+        for b in distribution["CacheBehaviors"]
+        if b["TargetOriginId"] == "api" and b["PathPattern"] != QR_CODES
+    ]
     assert len(api) == 7
     for behaviour in api:
         assert behaviour["CachePolicyId"] == CACHING_DISABLED
@@ -314,7 +321,7 @@ def test_terraform_routes_the_same_paths_in_the_same_order(
     patterns = re.findall(r'\\"(/[^\\"]*)\\"', text)
     assert patterns == [path for path, _ in sam_order]
     origin_of_group = re.findall(r'origin = \\"(\w+)\\"', text)
-    assert origin_of_group == ["api", "frontend", "redirect"]
+    assert origin_of_group == ["api", "api", "frontend", "redirect"]
 
 
 def test_terraform_forwards_caches_and_keeps_errors_as_sam_does(
@@ -416,3 +423,39 @@ def test_terraform_adds_the_same_header_from_the_same_secret(terraform: dict[str
     assert environment["api_function"]["CLOUDFRONT_ORIGIN_SECRET"] == "${var.origin_secret}"
     others = {k: v for k, v in environment.items() if k != "api_function"}
     assert "origin_secret" not in json.dumps(others)
+
+
+def test_qr_codes_are_kept_per_query_accept_and_host_as_their_answer_says(
+    resources: dict[str, Any], distribution: dict[str, Any]
+) -> None:
+    """The one cached API path: a picture the same for every viewer of one host, kept as
+    long as its Cache-Control says (at most an hour), reached before `/api/*` matches."""
+    behaviour = behaviour_for(distribution, "/api/v1/qr/abc1234")
+    assert behaviour["PathPattern"] == QR_CODES
+    assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+    [function] = behaviour["FunctionAssociations"]
+    assert function["EventType"] == "viewer-request"  # X-Forwarded-Host, then the key
+    assert behaviour["CachePolicyId"] == {"Ref": "QrCodeCachePolicy"}
+    policy = resources["QrCodeCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert (policy["MinTTL"], policy["DefaultTTL"], policy["MaxTTL"]) == (0, 0, 3600)
+    key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["HeadersConfig"]["Headers"] == ["Accept", "X-Forwarded-Host"]
+    assert key["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+
+
+def test_terraform_keeps_qr_codes_as_sam_does(
+    resources: dict[str, Any], terraform: dict[str, Any]
+) -> None:
+    policy = terraform["aws_cloudfront_cache_policy.qr_code_cache_policy"]
+    sam_policy = resources["QrCodeCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert (policy["min_ttl"], policy["default_ttl"], policy["max_ttl"]) == (
+        sam_policy["MinTTL"],
+        sam_policy["DefaultTTL"],
+        sam_policy["MaxTTL"],
+    )
+    [key] = policy["parameters_in_cache_key_and_forwarded_to_origin"]
+    [headers] = key["headers_config"]
+    assert headers["headers"][0]["items"] == ["Accept", "X-Forwarded-Host"]
+    assert key["query_strings_config"] == [{"query_string_behavior": "all"}]

@@ -172,7 +172,7 @@ run "defaults_have_no_extras" {
       sort([for o in aws_cloudfront_distribution.distribution.origin : o.origin_id]) == tolist(["api", "frontend", "redirect"]),
       [for o in aws_cloudfront_distribution.distribution.origin : o.domain_name if o.origin_id == "redirect"] == ["mockurlid.lambda-url.eu-west-1.on.aws"],
       [for o in aws_cloudfront_distribution.distribution.origin : o.domain_name if o.origin_id == "api"] == ["mock.execute-api.eu-west-1.amazonaws.com"],
-      [for b in aws_cloudfront_distribution.distribution.ordered_cache_behavior : b.path_pattern] == ["/api/*", "/shorten", "/health", "/docs", "/docs/*", "/redoc", "/openapi.json", "/assets/*", "/index.html", "/?*"],
+      [for b in aws_cloudfront_distribution.distribution.ordered_cache_behavior : b.path_pattern] == ["/api/v1/qr/*", "/api/*", "/shorten", "/health", "/docs", "/docs/*", "/redoc", "/openapi.json", "/assets/*", "/index.html", "/?*"],
       alltrue([for e in aws_cloudfront_distribution.distribution.custom_error_response : e.error_caching_min_ttl == 0 && e.response_page_path == null]),
       length(aws_cloudfront_distribution.distribution.custom_error_response) == 10,
       aws_cloudfront_cache_policy.redirect_cache_policy.max_ttl == 5,
