@@ -16,6 +16,7 @@ from shortstack.entrypoints.http.error_bodies import domain_error_body, status_f
 from shortstack.entrypoints.http.preconditions import IF_MATCH_PATTERN
 from shortstack.entrypoints.http.schemas.common import ErrorBody, StrictModel
 from shortstack.entrypoints.http.schemas.links import ExpiresAt
+from shortstack.entrypoints.http.schemas.links import Tag as LinkTag
 from shortstack.service_layer.link_bulk import ACTIONS, BULK_MAX, Action, BulkAction, Outcome
 
 # Taken as sent (no stripping: the lengths the schema states are what the client sent). An id
@@ -27,17 +28,6 @@ IfMatchValue = Annotated[
     Field(
         pattern=IF_MATCH_PATTERN,
         description="the link's ETag (or a list of them, or *): otherwise its 412",
-    ),
-]
-
-# One tag, its length counted as sent; surrounding whitespace is stripped and the letters
-# lower-cased by the domain (normalize_tag), which also names a bad one's reason.
-BulkTag = Annotated[
-    str,
-    StringConstraints(strip_whitespace=False, max_length=64),
-    Field(
-        json_schema_extra={"pattern": r"^\s*[A-Za-z0-9_.-]{1,32}\s*$"},
-        description="a-z 0-9 _ . - (lower-cased)",
     ),
 ]
 
@@ -102,14 +92,14 @@ class BulkAddTag(_Bulk):
     """One more tag on each link (a link with it already is left as it is)."""
 
     action: Literal["add_tag"]
-    tag: BulkTag
+    tag: LinkTag
 
 
 class BulkRemoveTag(_Bulk):
     """One tag off each link (a link without it is left as it is)."""
 
     action: Literal["remove_tag"]
-    tag: BulkTag
+    tag: LinkTag
 
 
 class BulkSetExpiry(_Bulk):
