@@ -384,6 +384,33 @@ def test_twenty_failures_in_a_row_over_a_day_turn_a_webhook_off_until_its_owner_
     assert (stored.secret, stored.url, stored.failures) == (hook.secret, RECEIVER, 0)
 
 
+def test_turning_off_a_webhook_that_is_off_keeps_why_and_since_when(
+    transport: ScriptedTransport,
+) -> None:
+    """Found by the outsider pass (fails before the fix): PATCH {"active": false} on a
+    webhook already off replaced its reason ("turned off after 26 failed deliveries in a
+    row ...; the last: ...") by "turned off by its owner" and moved disabled_at, so the
+    owner lost why and since when it had stopped."""
+    container, clock = with_a_clock(transport)
+    service = container.webhooks
+    hook = service.create("alice", RECEIVER, ["LinkDeleted"])
+    transport.status = 503
+    for n in range(DISABLE_AFTER_FAILURES):
+        with pytest.raises(WebhookDeliveryFailed):
+            container.events.handle(events.link_deleted(f"a{n}", "alice", clock[0]))
+        clock[0] += DISABLE_AFTER_SPAN / DISABLE_AFTER_FAILURES * 2
+    worn = service.get("alice", hook.webhook_id)
+    assert worn.disabled_reason is not None
+    assert worn.disabled_reason.startswith("turned off after")
+    clock[0] += timedelta(hours=1)
+    again = service.change("alice", hook.webhook_id, active=False)
+    assert (again.active, again.disabled_reason, again.disabled_at) == (
+        False,
+        worn.disabled_reason,
+        worn.disabled_at,
+    )
+
+
 def test_a_delivery_that_goes_through_forgets_the_failures_in_a_row(
     jwt_like: Container, transport: ScriptedTransport
 ) -> None:
