@@ -163,7 +163,8 @@ def retargeted(
 
 
 def switched(webhook: Webhook, active: bool, now: datetime) -> Webhook:
-    """`webhook` turned on (its failures forgotten) or off by its owner."""
+    """`webhook` turned on (its failures forgotten) or off by its owner (one already off
+    stays as it is, its reason and time kept)."""
     if active:
         return replace(
             webhook,
@@ -173,6 +174,8 @@ def switched(webhook: Webhook, active: bool, now: datetime) -> Webhook:
             failures=0,
             failing_since=None,
         )
+    if not webhook.active:  # off already: keep why and since when
+        return webhook
     reason = "turned off by its owner"
     return replace(webhook, active=False, disabled_reason=reason, disabled_at=now)
 
