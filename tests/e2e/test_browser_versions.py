@@ -14,7 +14,6 @@ import threading
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,6 @@ from playwright.sync_api import expect
 from tests.e2e import test_browser
 from tests.e2e.server import Server, call, free_port, running_server
 from tests.e2e.test_browser import (
-    CHROMIUM,
     ROOT,
     Watched,
     api,
@@ -34,10 +32,7 @@ from tests.e2e.test_browser import (
 
 # The browser tests' chromium fixture (one launch per module), not written twice.
 browser = test_browser.browser
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="BROWSER TESTS SKIPPED: no chromium"),
-]
+pytestmark = test_browser.pytestmark
 
 
 class SplitPage(SimpleHTTPRequestHandler):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from shortstack.domain.errors import Conflict, DomainError, InvalidInput, PreconditionFailed
 from shortstack.domain.link_fields import check_expiry, normalize_tag
@@ -26,15 +26,7 @@ BULK_MAX = 1_000
 Action = Literal[
     "disable", "enable", "add_tag", "remove_tag", "set_expiry", "clear_expiry", "delete"
 ]
-ACTIONS: tuple[Action, ...] = (
-    "disable",
-    "enable",
-    "add_tag",
-    "remove_tag",
-    "set_expiry",
-    "clear_expiry",
-    "delete",
-)
+ACTIONS: tuple[Action, ...] = get_args(Action)
 # A tag change reads the link, then writes its tags guarded by the version it read; a
 # concurrent write in between makes it read again, at most this many times in all (each
 # round of racing writers lets at least one through, so five outlast four others).

@@ -9,7 +9,8 @@ the request (FastAPI's parameters, or the API Gateway event) and writing the res
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from shortstack.domain.errors import LinkNotFound, PageTooLarge, PreconditionFailed
@@ -123,15 +124,20 @@ def read_link_answer(
     return 200, body, tag
 
 
+@contextmanager
 def naming_the_answers_tag(
-    refused: PreconditionFailed, links: LinksService, owner: str, short_id: str, base: str
-) -> PreconditionFailed:
-    """A link's refused write, naming the ETag a read of it answers now: its store knows
-    only the version, and a link's ETag also digests its answer (decision 0004)."""
+    links: LinksService, owner: str, short_id: str, base: str
+) -> Iterator[None]:
+    """A link's write refused inside names the ETag a read of it answers now: its store
+    knows only the version, and a link's ETag also digests its answer (decision 0004)."""
     try:
-        return refused.naming(link_answer(links, links.get(owner, short_id), base)[1])
-    except LinkNotFound:  # deleted since: the version is all there is to name
-        return refused
+        yield
+    except PreconditionFailed as refused:
+        try:
+            tag = link_answer(links, links.get(owner, short_id), base)[1]
+        except LinkNotFound:  # deleted since: the version is all there is to name
+            raise refused from None
+        raise refused.naming(tag) from None
 
 
 # A Lambda returns at most 6 MB, its body JSON-escaped once more inside the response (a

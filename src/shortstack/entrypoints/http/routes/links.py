@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from shortstack.domain.csv_export import LINK_COLUMNS, STATS_COLUMNS, link_row, stats_rows
-from shortstack.domain.errors import PreconditionFailed
 from shortstack.domain.link_state import LinkState
 from shortstack.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from shortstack.entrypoints.http import operations, preconditions
@@ -228,7 +227,7 @@ async def update_link(
     If-None-Match, only if it is at none of those."""
     expected = preconditions.condition(if_match, if_none_match)
     changes = replace(body.changes(), expected=expected)
-    try:
+    with operations.naming_the_answers_tag(links, caller.sub, short_id, short_base):
         link = links.update(
             caller.sub,
             short_id,
@@ -236,10 +235,6 @@ async def update_link(
             request_host=viewer_host(request),
             password=body.password,
         )
-    except PreconditionFailed as refused:
-        raise operations.naming_the_answers_tag(
-            refused, links, caller.sub, short_id, short_base
-        ) from None
     answer, tag = operations.link_answer(links, link, short_base)
     return Response(answer, media_type="application/json", headers={"ETag": tag})
 
@@ -260,12 +255,8 @@ async def delete_link(
 ) -> Response:
     """Delete a link; 204 with no body. Its id then answers 404. With If-Match, only if it
     is still at that ETag; with If-None-Match, only if it is at none of those."""
-    try:
+    with operations.naming_the_answers_tag(links, caller.sub, short_id, short_base):
         links.delete(caller.sub, short_id, preconditions.condition(if_match, if_none_match))
-    except PreconditionFailed as refused:
-        raise operations.naming_the_answers_tag(
-            refused, links, caller.sub, short_id, short_base
-        ) from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
