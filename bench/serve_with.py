@@ -25,9 +25,12 @@ def shortstack_app() -> Any:
     from shortstack.config import Settings
     from shortstack.entrypoints.http.app import create_app
     from shortstack.entrypoints.local_background import local_background
+    from shortstack.entrypoints.long_running_heap import settle_the_heap
 
     container = bootstrap(Settings())
-    return create_app(container, background=local_background(container))
+    app = create_app(container, background=local_background(container))
+    settle_the_heap()  # as `shortstack serve` does before it serves
+    return app
 
 
 def bare_app() -> Any:

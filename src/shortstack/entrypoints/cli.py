@@ -70,6 +70,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     from shortstack.entrypoints.http.app import create_app
     from shortstack.entrypoints.http.protocol import JsonErrorsH11Protocol, httptools_protocol
     from shortstack.entrypoints.local_background import local_background
+    from shortstack.entrypoints.long_running_heap import settle_the_heap
 
     # One JSON log line per write even when stdout is a file or a pipe (systemd, docker, tests).
     if isinstance(sys.stdout, io.TextIOWrapper):
@@ -117,6 +118,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         http=httptools_protocol() or JsonErrorsH11Protocol,
         loop="auto",
     )
+    settle_the_heap()
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
