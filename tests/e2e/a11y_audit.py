@@ -2,7 +2,8 @@
 
 axe-core (every impact, not only the serious and critical ones the browser tests fail on)
 over every route at 1280 and 390 px, light and dark, signed in and out, plus the states a
-page load never shows: the QR, edit and confirm dialogs, form errors, an error message.
+page load never shows: the QR, edit, conflict and confirm dialogs, form errors, an error
+message.
 It drives a running server, seeded, in jwt mode (so that signed out exists):
 
     eval "$(.venv/bin/shortstack dev-token --env)"
@@ -55,7 +56,19 @@ def first_links(base: str, token: str) -> list[str]:
         return [link["short_id"] for link in json.load(answer)]
 
 
-def states(page: Any, base: str, audit: Audit, links: list[str], where: str) -> None:
+def change_elsewhere(base: str, token: str, short_id: str, title: str) -> None:
+    """What another tab would do: the link's title changed behind an open dialog."""
+    request = Request(
+        f"{base}/api/v1/links/{short_id}",
+        data=json.dumps({"title": title}).encode(),
+        method="PATCH",
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+    )
+    with urlopen(request, timeout=10):
+        pass
+
+
+def states(page: Any, base: str, token: str, audit: Audit, links: list[str], where: str) -> None:
     """The dialogs, form errors and an error message of a signed-in page."""
     shown, gone = links
     page.goto(f"{base}/#/links")
@@ -69,6 +82,15 @@ def states(page: Any, base: str, audit: Audit, links: list[str], where: str) -> 
     editor.get_by_role("button", name="Save changes").click()
     expect(editor.locator("[aria-invalid=true]")).to_have_count(1)
     audit.check(page, f"{where} edit dialog with an error")
+    page.keyboard.press("Escape")
+    # The conflict a save meets when the link changed since its dialog opened (0004).
+    page.get_by_role("button", name=f"Edit {shown}").click()
+    editor = page.get_by_test_id("link-edit")
+    change_elsewhere(base, token, shown, f"Changed in another tab ({where})")
+    editor.get_by_label("Title", exact=True).fill("Changed in this tab")
+    editor.get_by_role("button", name="Save changes").click()
+    expect(editor.get_by_test_id("conflict")).to_be_visible()
+    audit.check(page, f"{where} edit conflict")
     page.keyboard.press("Escape")
     page.get_by_role("button", name=f"Delete {shown}").click()
     audit.check(page, f"{where} confirm dialog")
@@ -130,7 +152,7 @@ def main(base: str, token: str) -> Audit:
                         settle(page)
                         audit.check(page, f"{where} {route}")
                     if signed_in and len(links) == 2:
-                        states(page, base, audit, links, where)
+                        states(page, base, token, audit, links, where)
                     context.close()
         browser.close()
     return audit
