@@ -71,7 +71,7 @@ class ScriptedTransport:
     posts: list[tuple[str, IPAddress, dict[str, str], bytes]] = field(default_factory=list)
     fails_with: OSError | None = None  # raised by every POST after it is recorded
 
-    def resolve(self, host: str, port: int) -> list[IPAddress]:
+    def resolve(self, host: str, port: int, timeout_s: float) -> list[IPAddress]:
         try:
             return [ipaddress.ip_address(host.strip("[]"))]
         except ValueError:

@@ -19,11 +19,12 @@ from typing import Any
 
 import pytest
 
-from shortstack.adapters.webhooks.http import HttpWebhookTransport
+from shortstack.adapters.webhooks.http import LOOKUPS_MAX, HttpWebhookTransport
 from shortstack.bootstrap import Container, bootstrap
 from shortstack.domain import events
 from shortstack.domain.clock import utc_now
 from shortstack.domain.errors import UnsafeUrl
+from shortstack.domain.webhook_failures import LookupTimedOut
 from shortstack.service_layer.webhooks import (
     LOCAL_DISPATCHER,
     DeliveryRuntime,
@@ -161,3 +162,17 @@ def test_a_name_that_does_not_exist_is_still_not_found(resolver: Resolver) -> No
     with pytest.raises(UnsafeUrl, match="does not resolve"):
         local.webhooks.create("alice", "https://nowhere.example/in", ["LinkDeleted"])
 
+
+def test_lookups_left_hanging_are_bounded_and_free_their_place_when_answered(
+    resolver: Resolver,
+) -> None:
+    transport = HttpWebhookTransport()
+    resolver.hang("hang.example")
+    for _ in range(LOOKUPS_MAX):
+        with pytest.raises(LookupTimedOut):
+            transport.resolve("hang.example", 443, 0.01)
+    with pytest.raises(LookupTimedOut, match=f"{LOOKUPS_MAX} lookups already running"):
+        transport.resolve("hooks.example.com", 443, 0.05)
+    resolver.released.set()
+    answer = transport.resolve("hooks.example.com", 443, 2)
+    assert answer == [ipaddress.ip_address("93.184.215.14")]

@@ -127,11 +127,11 @@ def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout() -> None:
 
 def test_names_resolve_to_their_addresses_and_unknown_names_fail() -> None:
     transport = HttpWebhookTransport()
-    assert transport.resolve("127.0.0.1", 80) == [LOOPBACK]
-    assert transport.resolve("[::1]", 80) == [ipaddress.ip_address("::1")]
-    assert LOOPBACK in transport.resolve("localhost", 80)
+    assert transport.resolve("127.0.0.1", 80, 5) == [LOOPBACK]
+    assert transport.resolve("[::1]", 80, 5) == [ipaddress.ip_address("::1")]
+    assert LOOPBACK in transport.resolve("localhost", 80, 5)
     with pytest.raises(HostNotFound, match="cannot resolve"):
-        transport.resolve("no-such-host.invalid", 443)
+        transport.resolve("no-such-host.invalid", 443, 5)
 
 
 def test_what_the_socket_raises_becomes_a_sentence() -> None:

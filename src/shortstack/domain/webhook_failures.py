@@ -23,6 +23,10 @@ class HostNotFound(OSError):
     """The receiver's host name resolves to no address."""
 
 
+class LookupTimedOut(TimeoutError):
+    """The receiver's host name was not resolved in the time the delivery had."""
+
+
 class NotHttp(OSError):
     """What came back was not an HTTP answer (or the connection ended before one)."""
 
@@ -57,6 +61,11 @@ def failed(exc: BaseException, host: str, port: int, timeout_s: float) -> str:
         )
     if isinstance(exc, HostNotFound | RefusedAddress):
         return f"DNS name {host!r} not found: check the host in the URL"
+    if isinstance(exc, LookupTimedOut):
+        return (
+            f"DNS lookup of {host!r} timed out after {round(timeout_s, 1):g} s: its name servers"
+            " did not answer; check the host in the URL"
+        )
     if isinstance(exc, TimeoutError):
         return f"timed out after {round(timeout_s, 1):g} s: the receiver must answer 2xx sooner"
     if isinstance(exc, ConnectionRefusedError):

@@ -535,8 +535,9 @@ class WebhookRepository(Protocol):
 class WebhookTransport(Protocol):
     """Sends a delivery over HTTP to an address that was checked first."""
 
-    def resolve(self, host: str, port: int) -> list[IPAddress]:
-        """The addresses `host` resolves to; an OSError when it resolves to none."""
+    def resolve(self, host: str, port: int, timeout_s: float) -> list[IPAddress]:
+        """The addresses `host` resolves to; an OSError when it resolves to none, a
+        TimeoutError when the lookup takes longer than `timeout_s`."""
         ...
 
     def post(

@@ -38,7 +38,13 @@ from standardwebhooks import Webhook as Signer
 
 from shortstack.domain.clock import Clock, to_iso, utc_now
 from shortstack.domain.events import Event
-from shortstack.domain.webhook_failures import NOT_SENT, NoTimeLeft, answered, failed
+from shortstack.domain.webhook_failures import (
+    NOT_SENT,
+    LookupTimedOut,
+    NoTimeLeft,
+    answered,
+    failed,
+)
 from shortstack.domain.webhooks import (
     DELIVERIES_SHOWN,
     EVENT_TYPES,
@@ -124,7 +130,7 @@ class WebhooksService:
         if len(self.webhooks.list(owner)) >= MAX_WEBHOOKS_PER_OWNER:
             raise TooManyWebhooks()
         if self.refuse_private:
-            self._address_of(webhook.url)
+            self._check(webhook.url)
         self.webhooks.add(webhook)
         return webhook
 
@@ -159,7 +165,7 @@ class WebhooksService:
         wanted = None if events is None else tuple(events)
         webhook = retargeted(self.get(owner, webhook_id), url, wanted, allow_http=self.allow_http)
         if url is not None and self.refuse_private:
-            self._address_of(webhook.url)
+            self._check(webhook.url)
         if active is not None:
             webhook = switched(webhook, active, self.clock())
             if not self.webhooks.switch(webhook):
@@ -310,7 +316,7 @@ class WebhooksService:
         try:
             if remaining <= 0:
                 raise NoTimeLeft("no time was left for this delivery")
-            address = self._address_of(hook.url)
+            address = self._address_of(hook.url, remaining)
             headers = {
                 "content-type": "application/json",
                 "user-agent": "shortstack-webhooks",
@@ -321,13 +327,20 @@ class WebhooksService:
                     for secret in hook.signing_secrets(now)
                 ),
             }
+            # The lookup spent part of the time: the request has what it left.
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LookupTimedOut("the lookup left no time for the request")
             sending = True
-            status = self.transport.post(hook.url, address, headers, body.encode(), remaining)
+            status = self.transport.post(hook.url, address, headers, body.encode(), left)
             error = answered(status)
         except (OSError, RefusedAddress) as exc:
             host, port = target_host(hook.url)
             error = failed(exc, host, port, remaining)[:ERROR_MAX]
-            timed_out = sending and isinstance(exc, TimeoutError)
+            # A name that hangs holds the dispatcher as long as a receiver that does.
+            timed_out = isinstance(exc, LookupTimedOut) or (
+                sending and isinstance(exc, TimeoutError)
+            )
             if timed_out and self.rest_s and self.runtime.rests_receivers:
                 self._resting[hook.webhook_id] = time.monotonic() + self.rest_s
         if error is None:
@@ -401,11 +414,26 @@ class WebhooksService:
             )
         return delivery
 
-    def _address_of(self, url: str) -> IPAddress:
-        """The address a delivery to `url` connects to, checked when private ones are refused."""
+    def _check(self, url: str) -> None:
+        """Refuse to send to `url` when its host is a private address, or a name that does
+        not resolve (within a delivery's time) to public ones."""
+        try:
+            self._address_of(url, self.budget_s)
+        except TimeoutError as exc:
+            host, _ = target_host(url)
+            raise RefusedAddress(
+                f"url's host {host!r} did not resolve within {round(self.budget_s, 1):g} s;"
+                " try again when its name servers answer"
+            ) from exc
+
+    def _address_of(self, url: str, timeout_s: float) -> IPAddress:
+        """The address a delivery to `url` connects to, checked when private ones are refused;
+        a TimeoutError when the name is not resolved within `timeout_s`."""
         host, port = target_host(url)
         try:
-            addresses = self.transport.resolve(host, port)
+            addresses = self.transport.resolve(host, port, timeout_s)
+        except TimeoutError:
+            raise
         except OSError as exc:
             if not self.refuse_private:
                 raise

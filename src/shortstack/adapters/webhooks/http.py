@@ -4,7 +4,10 @@ The connection goes to the address the service checked, not to whatever the name
 resolves to a moment later, while TLS still verifies the certificate against the
 URL's host name. One timer bounds the whole request (connect, send, the answer's
 head): a receiver that trickles its answer a byte at a time is cut off too.
-Redirects are not followed; the answer's body is not read.
+Redirects are not followed; the answer's body is not read. The name lookup before it
+has a deadline too: the system resolver has none of ours and may wait out several
+unanswering name servers, so it runs on a thread of its own that is left behind, not
+waited for, when the deadline passes.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import ipaddress
 import socket
 import ssl
 import threading
+import time
+from typing import Any
 from urllib.parse import urlsplit
 
-from shortstack.domain.webhook_failures import HostNotFound, NotHttp
+from shortstack.domain.webhook_failures import HostNotFound, LookupTimedOut, NotHttp
 from shortstack.domain.webhooks import IPAddress, target_host
 
 
@@ -47,13 +52,13 @@ class HttpWebhookTransport:
     def __init__(self, context: ssl.SSLContext | None = None) -> None:
         self._context = context or ssl.create_default_context()
 
-    def resolve(self, host: str, port: int) -> list[IPAddress]:
+    def resolve(self, host: str, port: int, timeout_s: float) -> list[IPAddress]:
         try:
             return [ipaddress.ip_address(host.strip("[]"))]
         except ValueError:
             pass
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = _looked_up(host, port, timeout_s)
         except (socket.gaierror, UnicodeError) as exc:
             raise HostNotFound(f"cannot resolve {host!r}: {exc}") from exc
         found: list[IPAddress] = []
@@ -93,6 +98,37 @@ class HttpWebhookTransport:
         finally:
             deadline.cancel()
             connection.close()
+
+
+# Lookups left running at once: each one that hangs holds a thread until the system
+# resolver gives up (tens of seconds), so a flood of odd names cannot pile up threads.
+LOOKUPS_MAX = 16
+_lookups = threading.BoundedSemaphore(LOOKUPS_MAX)
+
+
+def _looked_up(host: str, port: int, timeout_s: float) -> list[Any]:
+    """socket.getaddrinfo's answer for `host`, or LookupTimedOut after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    if not _lookups.acquire(timeout=max(timeout_s, 0)):
+        raise LookupTimedOut(f"{LOOKUPS_MAX} lookups already running: none for {host!r}")
+    outcome: list[Any] = []
+    done = threading.Event()
+
+    def look() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except Exception as exc:  # handed to the caller, raised there
+            outcome.append(exc)
+        finally:
+            _lookups.release()
+            done.set()
+
+    threading.Thread(target=look, name="webhook-dns", daemon=True).start()
+    if not done.wait(max(deadline - time.monotonic(), 0)):
+        raise LookupTimedOut(f"no answer for {host!r} within {timeout_s:.1f} s")
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+    return list(outcome[0])
 
 
 def _cut(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
