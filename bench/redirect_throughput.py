@@ -189,6 +189,21 @@ class Throughput:
     normal: WrkResult | None = None  # the same server with SQLITE_SYNCHRONOUS=normal
     # The clicks stored and those the links' daily stats hold, once the servers stopped.
     stats: StatsCheck | None = None
+    # bench/floor_apps.py's group app on the same links: one UPDATE a click, the same group
+    # commit and fsync, nothing else; what any design durable per click reaches here.
+    floor: WrkResult | None = None
+
+    @property
+    def floor_ratio(self) -> float | None:
+        """The floor app's requests/s as a fraction of the dict app's."""
+        return None if self.floor is None else self.floor.requests_per_s / self.bare.requests_per_s
+
+    @property
+    def of_floor(self) -> float | None:
+        """shortstack's requests/s as a fraction of the floor app's."""
+        if self.floor is None:
+            return None
+        return self.shortstack.requests_per_s / self.floor.requests_per_s
 
     @property
     def full_cost(self) -> float | None:
@@ -217,23 +232,29 @@ class Throughput:
         return self.shortstack.bad_responses == 0 and in_flight
 
 
-def measure(links: int, seconds: int, connections: int, normal: bool = True) -> Throughput:
+def measure(
+    links: int, seconds: int, connections: int, normal: bool = True, floor: bool = True
+) -> Throughput:
     """The baseline's run and `shortstack serve`'s over the same freshly seeded links, then
-    (`normal`) `shortstack serve` with SQLITE_SYNCHRONOUS=normal on the same data."""
+    (`normal`) `shortstack serve` with SQLITE_SYNCHRONOUS=normal on the same data, then
+    (`floor`) the minimal group-commit app on a copy of the links as seeded."""
     args = argparse.Namespace(seconds=seconds, connections=connections)
     (REPO / "bench" / ".work").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=REPO / "bench" / ".work") as tmp:
         work = Path(tmp)
         data_dir = work / "data"
-        seeded = seed(data_dir, links)
+        created = seed(data_dir, links)
+        pristine = work / "seeded.sqlite3"
+        shutil.copyfile(data_dir / "shortstack.sqlite3", pristine)
         links_file = work / "links.json"
-        links_file.write_text(json.dumps(seeded))
-        script = wrk_script(list(seeded), work / "clicks.lua")
+        links_file.write_text(json.dumps(created))
+        script = wrk_script(list(created), work / "clicks.lua")
         bare = measure_bare(work, links_file, script, args)
         mine, counted = measure_shortstack(work, data_dir, script, args)
         relaxed = measure_shortstack(work, data_dir, script, args, "normal")[0] if normal else None
         stats = StatsCheck(stored_clicks(data_dir), folded_clicks(data_dir))
-    return Throughput(bare, mine, counted, connections, relaxed, stats)
+        least = measure_floor("group", work, pristine, script, args) if floor else None
+    return Throughput(bare, mine, counted, connections, relaxed, stats, least)
 
 
 def main() -> int:

@@ -254,6 +254,9 @@ def throughput(run: Run) -> tuple[dict[str, Any], list[Figure]]:
         "sqlite_synchronous": "full",
         "normal": asdict(result.normal) if result.normal else None,
         "full_vs_normal": round(result.full_cost, 3) if result.full_cost else None,
+        "floor": asdict(result.floor) if result.floor else None,
+        "floor_ratio": round(result.floor_ratio, 3) if result.floor_ratio else None,
+        "shortstack_of_floor": round(result.of_floor, 3) if result.of_floor else None,
     }
     base = f"raw dict app on {redirect_throughput.BASELINE_SERVER}"
     return raw, [
@@ -283,6 +286,22 @@ def throughput(run: Run) -> tuple[dict[str, Any], list[Figure]]:
                 )
             ]
             if result.normal and result.full_cost
+            else []
+        ),
+        *(
+            [
+                Figure(
+                    "the floor: one UPDATE a click through the same group commit and fsync, "
+                    f"nothing else (p99 {result.floor.p99_ms:.2f} ms, "
+                    f"{result.floor.p99_ms / result.bare.p99_ms:.2f}x)",
+                    result.floor.requests_per_s,
+                    "req/s",
+                    f"{result.floor_ratio:.2f}x the dict app; shortstack {result.of_floor:.2f}x "
+                    "of it",
+                    None,
+                )
+            ]
+            if result.floor and result.floor_ratio and result.of_floor
             else []
         ),
         Figure(
