@@ -7,15 +7,96 @@
 // - A row's action (Delete, Disable) acts on the version the list shows. Lists carry no ETag,
 //   so the record is read first: when its updated_at is not the row's, or it changes between
 //   that read and the write (412), nothing is done and the list is drawn again.
+// - On DynamoDB a list comes from an index that may lag its table by a moment, while a
+//   record's read is consistent: right after this page wrote a record, the list drawn again
+//   can still hold the row as it was, and its next action would be refused as if someone
+//   else had changed it. So the page remembers, for KNOWN_FOR_MS, each version it wrote or
+//   read itself (and what it deleted); a list row older than that shows and acts on the
+//   version known instead, a deleted one is left out (asKnown). Only this tab's own writes
+//   and reads are remembered: a change made elsewhere is still refused by the read above.
 import { api, ApiError } from "./api.js";
 import { button, dialog } from "./components.js";
 import { announce, h } from "./dom.js";
 import { generalSentence } from "./errors.js";
 
+// What this tab knows of a record newer than a lagging list may show, by the record's path:
+// `{ record }` a version it wrote or read, `{ gone }` deleted (`gone` the deleted row's
+// created_at, so a record made again under the same id is shown; null: any), `{ before }`
+// changed by a write whose answer held no record (the bulk bar): rows up to that updated_at
+// are stale. Long enough for an index to catch up (well under a second, seconds when
+// throttled), short enough that nothing else is hidden for long.
+const KNOWN_FOR_MS = 30_000;
+const known = new Map();
+
+function knownAt(path) {
+  const entry = known.get(path);
+  return entry && entry.until >= Date.now() ? entry : null;
+}
+
+function remember(path, entry) {
+  const now = Date.now();
+  for (const [other, { until }] of known) if (until < now) known.delete(other);
+  known.set(path, { ...entry, until: now + KNOWN_FOR_MS });
+}
+
+// A version of the record at `path` this tab saw from a consistent read or its own write.
+// updated_at is the server's, in text that sorts by time: an older one never replaces a newer.
+function seen(path, record) {
+  const entry = knownAt(path);
+  if (entry && entry.record && entry.record.updated_at > record.updated_at) return;
+  remember(path, { record });
+}
+
+// The record at `path` deleted by this tab; `createdAt` that of the row it showed.
+export function deleted(path, createdAt = null) {
+  remember(path, { gone: createdAt });
+}
+
+// The record at `path` changed by this tab, the new version unknown: a row showing
+// `updatedAt` or older is read again before it is shown.
+export function changedUnseen(path, updatedAt) {
+  remember(path, { before: updatedAt });
+}
+
+// `rows` of a list as this tab knows them: a row older than a version it wrote or read is
+// that version (when `keep(record)`, the list's filter, still holds), a row it deleted is
+// left out, a row a bulk change left unknown is read (one GET, only while the list lags).
+export async function asKnown(rows, pathOf, keep = () => true) {
+  const shown = await Promise.all(rows.map(async (row) => {
+    const path = pathOf(row);
+    const entry = knownAt(path);
+    if (!entry) return row;
+    if ("gone" in entry) return entry.gone === null || entry.gone === row.created_at ? null : row;
+    if ("before" in entry) {
+      if (row.updated_at > entry.before) return row;
+      try {
+        const { data } = await readTagged(path);
+        return keep(data) ? data : null;
+      } catch (error) {
+        if (error.status !== 404) return row;
+        deleted(path, row.created_at);
+        return null;
+      }
+    }
+    if (row.updated_at >= entry.record.updated_at) return row;
+    return keep(entry.record) ? entry.record : null;
+  }));
+  return shown.filter((row) => row !== null);
+}
+
 // The record at `path` and the ETag of that version.
 export async function readTagged(path) {
   const { data, etag } = await api(path);
+  seen(path, data);
   return { data, etag };
+}
+
+// What a write's answer tells of the record at `path`: its new version, or (204) that it
+// is gone. Returns the answer.
+function wrote(path, answer, createdAt) {
+  if (answer && answer.data && answer.data.updated_at) seen(path, answer.data);
+  else if (answer && answer.data === null) deleted(path, createdAt);
+  return answer;
 }
 
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
@@ -102,7 +183,7 @@ export function guardedSave({ form, errors, path, what, opened, labels, write, l
     if (notice) notice.remove();
     notice = null;
     try {
-      await write(tag);
+      wrote(path, await write(tag), opened.created_at);
     } catch (error) {
       if (error.status === 404) return errors.show(gone(what));
       if (error.status !== 412) return errors.show(error);
@@ -130,12 +211,18 @@ export function guardedSave({ form, errors, path, what, opened, labels, write, l
 // record is still that version, with If-Match: its ETag. Otherwise it throws a 412 whose
 // message says so; the caller draws the list again.
 export async function rowWrite(path, shown, what, write) {
-  const changed = new ApiError(412, `Not done: ${what} changed since the list was shown, in another tab or by someone else. The list now shows it as it is.`);
-  const { data, etag } = await readTagged(path);
-  if (data.updated_at !== shown.updated_at) throw changed;
+  const refused = new ApiError(412, `Not done: ${what} changed since the list was shown, in another tab or by someone else. The list now shows it as it is.`);
+  let data, etag;
   try {
-    return await write(etag);
+    ({ data, etag } = await readTagged(path));
   } catch (error) {
-    throw error.status === 412 ? changed : error;
+    if (error.status === 404) deleted(path, shown.created_at);
+    throw error;
+  }
+  if (data.updated_at !== shown.updated_at) throw refused;
+  try {
+    return wrote(path, await write(etag), shown.created_at);
+  } catch (error) {
+    throw error.status === 412 ? refused : error;
   }
 }

@@ -42,10 +42,11 @@ async function matchingIds(pathOf, most) {
   return ids.slice(0, most);
 }
 
-// `rows`: the links shown; `refresh()` draws the list again; `total`: how many match the
-// search named `search`, whose pages `pathOf(page, limit)` reads. Returns the table's first
-// column, the node drawn above the table, `drawn()` to call once the table is in the page, and
-// `focusTarget()`: the outcome, for focus after an action.
+// `rows`: the links shown; `refresh(answer)` draws the list again after an action, whose
+// answer says what became of each link; `total`: how many match the search named `search`,
+// whose pages `pathOf(page, limit)` reads. Returns the table's first column, the node drawn
+// above the table, `drawn()` to call once the table is in the page, and `focusTarget()`:
+// the outcome, for focus after an action.
 export function bulkSelection(rows, refresh, { total = rows.length, search = "", pathOf = null } = {}) {
   const shown = new Set(rows.map((link) => link.short_id));
   if (matching !== search) {
@@ -60,7 +61,7 @@ export function bulkSelection(rows, refresh, { total = rows.length, search = "",
   const form = bulkForm(() => [...selected], (answer) => {
     outcome = answer;
     for (const result of answer.results) if (result.status < 300) selected.delete(result.id);
-    refresh();
+    refresh(answer);
   });
   const most = Math.min(total, MATCHING_MAX);
   const everyMatch = button(total > MATCHING_MAX ? `Select the first ${most.toLocaleString()} matching links`

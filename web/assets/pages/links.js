@@ -12,7 +12,7 @@ import { linkOptions, optionBadges } from "../linkoptions.js";
 import { qrBlock } from "../qr.js";
 import { bulkSelection } from "./link_bulk.js";
 import { navigate } from "../router.js";
-import { editDialog, guardedSave, rowWrite } from "../versions.js";
+import { asKnown, changedUnseen, deleted, editDialog, guardedSave, rowWrite } from "../versions.js";
 import { LINK_LABELS, redirectSelect, splitTags } from "./shorten.js";
 
 const PAGE_SIZE = 20;
@@ -133,9 +133,11 @@ export async function linksPage({ render, params }) {
   try {
     const path = `/api/v1/links${query({ q: filters.q, tag: filters.tag, state: filters.state || undefined,
       sort: filters.sort, page: filters.page, limit: PAGE_SIZE })}`;
-    const { data, headers } = await api(path);
+    const { data: listed, headers } = await api(path);
+    // The index a list comes from on DynamoDB may not show this tab's last writes yet.
+    const data = await asKnown(listed, (l) => linkPath(l.short_id), (l) => stillMatches(l, filters));
     if (!holder.isConnected) return; // another route or filter drew the page since
-    const total = Number(headers.get("x-total-count") || data.length);
+    const total = Number(headers.get("x-total-count") || listed.length) - (listed.length - data.length);
     const exact = headers.get("x-total-exact") !== "false";
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     if (filters.page > pages) {
@@ -148,7 +150,10 @@ export async function linksPage({ render, params }) {
     const filtered = filters.q || filters.tag || filters.state;
     const summary = h("p", { class: "muted total", "data-testid": "links-total", tabindex: "-1" },
       `${total.toLocaleString()}${exact ? "" : "+"} ${total === 1 ? "link" : "links"}${filtered ? " match" : ""}`);
-    const bulk = bulkSelection(data, () => refresh(), {
+    const bulk = bulkSelection(data, (answer) => {
+      bulkWritten(answer, data);
+      refresh();
+    }, {
       total,
       search: JSON.stringify([filters.q, filters.tag, filters.state]),
       pathOf: (page, limit) => `/api/v1/links${query({ q: filters.q, tag: filters.tag,
@@ -195,9 +200,32 @@ export async function linksPage({ render, params }) {
   holder.removeAttribute("aria-busy");
 }
 
+function linkPath(shortId) {
+  return `/api/v1/links/${encodeURIComponent(shortId)}`;
+}
+
+// A version this tab knows of a listed link, against the filters the server applied: a link
+// disabled here leaves a list of active ones. The search words are the server's to match.
+function stillMatches(link, filters) {
+  return (!filters.state || link.state === filters.state)
+    && (!filters.tag || link.tags.includes(filters.tag.toLowerCase()));
+}
+
+// A bulk answer names each link's outcome, not its new version: a deleted one is left out
+// of the list drawn next, a changed one shown (`rows`) is read again if the list still has
+// it as it was.
+function bulkWritten(answer, rows) {
+  const shown = new Map(rows.map((l) => [l.short_id, l]));
+  for (const { id, status } of answer.results) {
+    const row = shown.get(id);
+    if (status === 204) deleted(linkPath(id), row ? row.created_at : null);
+    else if (status < 300 && row) changedUnseen(linkPath(id), row.updated_at);
+  }
+}
+
 function actions(link, refresh) {
   const id = encodeURIComponent(link.short_id);
-  const path = `/api/v1/links/${id}`;
+  const path = linkPath(link.short_id);
   const toggle = `${link.is_active ? "Disable" : "Enable"} ${link.short_id}`;
   // On the version this row shows (versions.js); one that changed meanwhile is drawn again.
   const guarded = async (label, write) => {
@@ -237,7 +265,7 @@ const EDITED_LABELS = { ...LINK_LABELS, password_protected: LINK_LABELS.password
 // Every field of a link in one dialog; only what changed is sent, guarded by the version the
 // dialog shows (versions.js): the link is read when the dialog opens, for its ETag.
 function editLink(link, refresh) {
-  const path = `/api/v1/links/${encodeURIComponent(link.short_id)}`;
+  const path = linkPath(link.short_id);
   return editDialog({
     path, title: `Edit ${link.short_id}`, testid: "link-edit", refresh,
     build: ({ data, etag }, { node, reload }) => linkEditor(data, etag, { path, node, refresh, reload }),
