@@ -610,3 +610,59 @@ def test_a_tag_longer_than_its_max_length_is_refused_though_it_strips_to_a_good_
         "/api/v1/links/batch", json={"links": [{"url": "https://e.com/", "tags": [long_tag]}]}
     )
     assert [result["status"] for result in batch.json()["results"]] == [422]
+
+
+def test_a_target_url_is_stripped_counted_and_refused_as_its_pattern_says_in_every_field(
+    client: Any, document: dict[str, Any]
+) -> None:
+    # Every link body field holding a target URL shares one schema: a pattern that allows
+    # surrounding whitespace (ECMA-262's \s) and refuses control characters, maxLength 2048.
+    # Found by schemathesis (seed 31337017) on a rule's URL: the server held each field to
+    # another rule.
+    schemas = document["components"]["schemas"]
+    pattern = schemas["LinkCreate"]["properties"]["url"]["pattern"]
+    for name in ("RuleIn", "VariantIn", "PreviewIn"):
+        field = "image_url" if name == "PreviewIn" else "url"
+        assert schemas[name]["properties"][field]["pattern"] == pattern, name
+    padded = "  https://example.com/fr \t"
+    assert re.search(pattern, padded)
+    created = client.post(
+        "/api/v1/links",
+        json={
+            "url": "https://example.com/",
+            "rules": [{"country": "FR", "url": padded}],
+            "variants": [
+                {"url": padded, "weight": 1},
+                {"url": "https://example.com/b", "weight": 1},
+            ],
+        },
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["rules"][0]["url"] == "https://example.com/fr"
+    assert created.json()["variants"][0]["url"] == "https://example.com/fr"
+    patched = client.patch(
+        f"/api/v1/links/{created.json()['short_id']}",
+        json={"rules": [{"device": "ios", "url": padded}]},
+    )
+    assert (patched.status_code, patched.json()["rules"][0]["url"]) == (
+        200,
+        "https://example.com/fr",
+    )
+    # What the pattern refuses is refused, and stripping never makes it pass: a C1 control
+    # (\x85, whitespace to Python's and Rust's strip, not to the pattern) and the invisible
+    # format characters the domain refuses (zero-width space, bidi controls).
+    for refused in (
+        "https://example.com/a\x85",
+        "https://example.com/\u200ba",
+        "https://e.com/\u202e",
+    ):
+        assert not re.search(pattern, refused), ascii(refused)
+        answer = client.post("/api/v1/links", json={"url": refused})
+        assert answer.status_code == 422, (ascii(refused), answer.json())
+        assert client.post("/shorten", json={"url": refused}).status_code == 400, ascii(refused)
+    # maxLength counts what was sent (0701): 2048 characters and two spaces is too long.
+    longest = "https://example.com/" + "a" * (2048 - len("https://example.com/"))
+    assert client.post("/api/v1/links", json={"url": longest}).status_code == 201
+    too_long = {"url": longest + "  "}
+    assert client.post("/api/v1/links", json=too_long).status_code == 422
+    assert client.post("/shorten", json=too_long).status_code == 400
