@@ -64,6 +64,14 @@ _STRIPPED = (
 )
 # The same set as a regex class body, escaped so that every engine reads it alike.
 _SPACE = "".join(f"\\u{ord(ch):04x}" for ch in _STRIPPED)
+# Public for the patterns written elsewhere (target URLs): \s is not the same set in Python.
+SPACE_CLASS = _SPACE
+
+
+def strip_spaces(value: str) -> str:
+    """`value` without the whitespace the documented patterns allow at its ends, and no
+    other: what is left is what the pattern's middle was checked against."""
+    return value.strip(_STRIPPED)
 
 
 def _pattern(refused: str, non_blank: bool) -> str:

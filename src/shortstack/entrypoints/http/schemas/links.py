@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -40,6 +41,7 @@ from shortstack.domain.passwords import PASSWORD_MAX, PASSWORD_MIN
 from shortstack.domain.short_ids import ALIAS_PATTERN
 from shortstack.domain.target_urls import URL_MAX_LENGTH
 from shortstack.entrypoints.http.schemas.common import (
+    SPACE_CLASS,
     DateTimeText,
     ErrorBody,
     IsoTime,
@@ -47,6 +49,7 @@ from shortstack.entrypoints.http.schemas.common import (
     StrictModel,
     WholeNumber,
     no_null_defaults,
+    strip_spaces,
 )
 from shortstack.entrypoints.http.schemas.link_public import Device
 from shortstack.entrypoints.http.schemas.link_public import LinkPublic as LinkPublic
@@ -54,11 +57,23 @@ from shortstack.entrypoints.http.schemas.time_zones import InTimeZone
 
 # The schema states what a pattern can (scheme, no whitespace or control characters); the
 # host rules (a real host, no credentials, not this service) are checked by the domain. The
-# patterns are documentation only: the domain checks them too and names the reason.
-URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s\x00-\x1f\x7f-\x9f\\]+\s*$"
+# patterns are documentation only: the domain checks them too and names the reason. Beside
+# whitespace and the C0/C1 controls, the pattern names the invisible characters the domain
+# refuses too (zero-width ones, direction marks, bidi controls). Whitespace is spelled out
+# (SPACE_CLASS): Python's \s also takes \x85, a control character to JSON-schema validators.
+URL_PATTERN = (
+    f"^[{SPACE_CLASS}]*[Hh][Tt][Tt][Pp][Ss]?://"
+    f"[^{SPACE_CLASS}\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u202a-\\u202e\\\\]+[{SPACE_CLASS}]*$"
+)
+# Every field holding a target (the link's, a rule's, a variant's, the fallback, the
+# preview image) is stripped of what the pattern allows at its ends and nothing else, after
+# its length counted what was sent (0701): rules and variants, whose models strip nothing,
+# refused a trailing space the pattern allows, and str_strip_whitespace also took a C1 \x85
+# the pattern refuses.
 TargetUrl = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=URL_MAX_LENGTH),
+    StringConstraints(strip_whitespace=False, min_length=1, max_length=URL_MAX_LENGTH),
+    AfterValidator(strip_spaces),
     Field(
         json_schema_extra={"pattern": URL_PATTERN},
         description="http(s) URL with a host; no credentials; not this service's own host",
