@@ -890,6 +890,48 @@ def test_every_page_fits_the_screen_passes_axe_and_is_photographed(
     assert watched.problems == []
 
 
+@pytest.mark.parametrize("width", [1280, 390])
+def test_long_aliases_and_urls_never_push_a_page_or_a_dialog_sideways(
+    browser: Any, server: Server, width: int
+) -> None:
+    # The longest alias the API takes (64 characters, no break in it) and a target URL of
+    # the length campaign links reach: on the links page, the stats page and the edit dialog;
+    # a webhook receiver's long URL on its deliveries.
+    alias = f"long-{width}-".ljust(64, "x")
+    if not api(server, f"/api/v1/links?q={alias}"):
+        link(server, alias, url=f"https://example.com/{'campaign/' * 40}?utm_source=newsletter")
+    context = browser.new_context(viewport={"width": width, "height": 900}, is_mobile=width < 500)
+    watched = Watched(context.new_page(), server.base_url)
+    p = watched.page
+    sideways = "document.documentElement.scrollWidth - window.innerWidth"
+    p.goto(f"{server.base_url}/#/links?q={alias}")
+    expect(p.get_by_test_id("links-table").locator("tbody tr")).to_have_count(1)
+    assert p.evaluate(sideways) <= 0, ("links page", width, p.evaluate(sideways))
+    p.get_by_role("button", name=f"Edit {alias}").click()
+    editor = p.get_by_test_id("link-edit")
+    expect(editor.get_by_label("Long URL")).to_be_visible()
+    assert editor.evaluate("d => d.scrollWidth - d.clientWidth") <= 0, ("edit dialog", width)
+    p.keyboard.press("Escape")
+    p.goto(f"{server.base_url}/#/links/{alias}/stats")
+    expect(p.locator("main h1")).to_have_text(f"Statistics: {alias}")
+    expect(p.locator("main [aria-busy='true']")).to_have_count(0)
+    assert p.evaluate(sideways) <= 0, ("stats page", width, p.evaluate(sideways))
+    # A receiver's URL with a token in its path, named in the deliveries' heading. Only
+    # ImportFinished, so that the other tests' links send it nothing, and deleted after.
+    receiver = f"http://127.0.0.1:9/hooks/{width}/{'0123456789abcdef' * 12}"
+    hook = api(server, "/api/v1/webhooks", "POST", {"url": receiver, "events": ["ImportFinished"]})
+    try:
+        p.goto(f"{server.base_url}/#/webhooks")
+        row = p.get_by_test_id("webhooks-table").locator("tr", has_text=receiver)
+        row.get_by_test_id("webhook-deliveries").click()
+        expect(p.get_by_text("Nothing sent yet.")).to_be_visible()
+        assert p.evaluate(sideways) <= 0, ("webhook deliveries", width, p.evaluate(sideways))
+    finally:
+        api(server, f"/api/v1/webhooks/{hook['webhook_id']}", "DELETE")
+    context.close()
+    assert watched.problems == []
+
+
 def test_the_page_is_served_with_a_strict_csp(server: Server) -> None:
     policy = call(server, "GET", "/")[1]["content-security-policy"]
     assert "script-src 'self'" in policy
