@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from shortstack import __version__
 from shortstack.config import Settings
-from shortstack.entrypoints.cli_data import create_data_dir, where
+from shortstack.entrypoints.cli_data import create_data_dir, note_served_at, where
 from shortstack.entrypoints.cli_options import add_everywhere, some_path, utf8
 
 
@@ -94,6 +94,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         sock.close()
         return container
     app = create_app(container, background=local_background(container))
+    note_served_at(settings)
     base = f"http://{settings.host}:{settings.port}"
     banner = [
         "",

@@ -4,6 +4,10 @@ A command run from another folder would otherwise open `./.data`, create it empt
 act there, while the server keeps reading its own copy. So every command names the
 store it uses (on stderr, so that `--json` output stays clean), and only `serve` may
 create a missing data directory; the others refuse and say how to point at the right one.
+
+The short URLs a command shows are the server's: `serve` notes in the data directory
+where it serves them, and a command given no PUBLIC_BASE_URL, HOST or PORT of its own
+builds its links on that, not on the default port, where no server may be.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from shortstack.config import Settings
 from shortstack.entrypoints.cli_auth import REFUSED_EXIT, or_refuse
@@ -52,7 +58,53 @@ def command_settings(*, quiet: bool = False) -> Settings | int:
         return REFUSED_EXIT
     if not quiet:
         print(f"shortstack: data in {where(settings)}", file=sys.stderr)
-    return settings
+    return as_served(settings)
+
+
+# In DATA_DIR: the base URL of the short links the last server on that data served.
+SERVED_AT_FILE = "served-at"
+_SERVED_AT_MAX = 2048
+
+
+def note_served_at(settings: Settings) -> None:
+    """Note in a SQLite DATA_DIR where this server serves short links, for the commands."""
+    if settings.storage != "sqlite":
+        return
+    path = settings.data_dir / SERVED_AT_FILE
+    written = path.with_name(f"{SERVED_AT_FILE}.new")
+    try:
+        written.write_text(f"{settings.base_url}\n", encoding="utf-8")
+        written.replace(path)
+    except OSError:
+        # The links still work; only the commands' short URLs fall back to HOST and PORT.
+        return
+
+
+def _served_at(data_dir: Path) -> str | None:
+    try:
+        with (data_dir / SERVED_AT_FILE).open(encoding="utf-8") as file:
+            text = file.read(_SERVED_AT_MAX + 1).strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    parts = urlsplit(text)
+    if len(text) > _SERVED_AT_MAX or parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if any(character.isspace() for character in text):
+        return None
+    return text
+
+
+def as_served(settings: Settings) -> Settings:
+    """`settings` building short URLs as the server on their data does, unless the command
+    was told where they point (PUBLIC_BASE_URL, HOST or PORT)."""
+    told = settings.public_base_url or {"host", "port"} & settings.model_fields_set
+    if settings.storage != "sqlite" or told:
+        return settings
+    served = _served_at(settings.data_dir)
+    if served is None or served == settings.base_url:
+        return settings
+    # Read again, not copied: a copy would keep the base URL already derived.
+    return Settings(public_base_url=served)
 
 
 def create_data_dir(settings: Settings) -> int | None:

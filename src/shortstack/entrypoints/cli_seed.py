@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from shortstack.config import Settings
     from shortstack.domain.errors import DomainError
     from shortstack.entrypoints.cli_auth import or_refuse
-    from shortstack.entrypoints.cli_data import create_data_dir, where
+    from shortstack.entrypoints.cli_data import as_served, create_data_dir, where
     from shortstack.service_layer.demo_data import DemoPlan, DemoSeeder, MovableClock
 
     settings = or_refuse(Settings)
@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if refused is not None:
         return refused
     print(f"shortstack: data in {where(settings)}", file=sys.stderr)
+    settings = as_served(settings)
     plan = DemoPlan(args.links, args.clicks, args.days, args.items, args.users, args.seed)
     clock = MovableClock()
     container = bootstrap(settings, clock=clock)
