@@ -1300,6 +1300,43 @@ def test_a_field_error_is_announced_when_enter_was_pressed_in_that_field(
     ).to_have_count(1)
 
 
+def test_a_refused_submit_keeps_a_keyboard_user_in_the_form(page: Watched, server: Server) -> None:
+    # A button pressed is busy while its request runs. Disabled, it dropped its focus to the
+    # page: a refusal with no field to go to (a taken alias, 409) or whose field is a group
+    # that takes no focus (a rule or variant without its URL) left a keyboard user nowhere.
+    link(server, "taken-by-keys")
+    p = page.page
+    p.goto(f"{server.base_url}/")
+    p.get_by_test_id("shorten-url").fill("https://example.com/keys")
+    p.get_by_text("More options: alias").click()
+    p.get_by_label("Alias", exact=True).fill("taken-by-keys")
+    submit = p.get_by_test_id("shorten-submit")
+    submit.focus()
+    p.keyboard.press("Enter")
+    expect(p.get_by_role("alert")).to_contain_text("already taken")
+    expect(submit).to_be_focused()
+    p.get_by_label("Alias", exact=True).fill("")
+    p.get_by_test_id("link-options").locator("summary").click()
+    p.get_by_test_id("add-rules").click()
+    submit.focus()
+    p.keyboard.press("Enter")
+    rules = p.get_by_test_id("rules-list")
+    expect(rules).to_have_attribute("aria-invalid", "true")
+    expect(rules.get_by_label("Go to")).to_be_focused()
+    # The same in a link's edit dialog: an A/B split without its URLs, saved by keyboard.
+    p.goto(f"{server.base_url}/#/links?q=taken-by-keys")
+    p.get_by_role("button", name="Edit taken-by-keys").click()
+    editor = p.get_by_test_id("link-edit")
+    editor.get_by_test_id("link-options").locator("summary").click()
+    editor.get_by_test_id("add-variants").click()
+    editor.get_by_test_id("add-variants").click()
+    editor.get_by_test_id("link-save").focus()
+    p.keyboard.press("Enter")
+    variants = editor.get_by_test_id("variants-list")
+    expect(variants).to_have_attribute("aria-invalid", "true")
+    expect(variants.get_by_label("Go to").first).to_be_focused()
+
+
 def contrast(first: str, second: str) -> float:
     """WCAG's contrast ratio of two CSS colours given as rgb()/rgba() (alpha ignored)."""
 
