@@ -14,6 +14,20 @@ export function submitButton(label, attrs = {}) {
   return h("button", { type: "submit", class: "btn btn-primary", ...attrs }, label);
 }
 
+// Runs `work` with `control` (the button pressed) busy; a press meanwhile does nothing.
+// Busy is aria-disabled, not disabled: a disabled button drops its focus to the page (the
+// browser's focus fixup), and a refusal with no field to go to (a taken alias) left a
+// keyboard user nowhere.
+export async function whileBusy(control, work) {
+  if (control.getAttribute("aria-disabled") === "true") return undefined;
+  control.setAttribute("aria-disabled", "true");
+  try {
+    return await work();
+  } finally {
+    control.removeAttribute("aria-disabled");
+  }
+}
+
 // A labelled control with a hint and room for its own error (aria-describedby both), and
 // "(required)" beside the label of a required one.
 export function field(label, control, { hint = "", wide = false } = {}) {
@@ -72,7 +86,8 @@ export function formErrors(form, labels) {
       spoken.length && h("p", { class: "sr-only" }, spoken.join(" ")),
       general && h("p", { class: "alert alert-error", role: "alert" }, general),
     ].filter(Boolean));
-    if (first) first.focus();
+    // A group (a list of rules) takes no focus itself: its first control does.
+    if (first) (first.matches("fieldset") && first.querySelector("input, select, textarea") || first).focus();
   };
   return { show, clear };
 }

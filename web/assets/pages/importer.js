@@ -1,6 +1,6 @@
 // Import links from a CSV: pick a file, watch the progress, read each refused row.
 import { api, query } from "../api.js";
-import { button, dataTable, errorBox, field, formErrors, pageHeader, submitButton } from "../components.js";
+import { button, dataTable, errorBox, field, formErrors, pageHeader, submitButton, whileBusy } from "../components.js";
 import { announce, h } from "../dom.js";
 
 const FINAL = new Set(["succeeded", "partially_succeeded", "failed"]);
@@ -62,25 +62,23 @@ export function importPage({ render }) {
       status.replaceChildren(h("p", { class: "alert alert-error", role: "alert" }, "Choose a CSV file first."));
       return;
     }
-    submit.disabled = true;
-    const upload = new FormData();
-    upload.append("file", file.files[0]);
-    let started;
-    try {
-      ({ data: started } = await api("/api/v1/imports", { method: "POST", form: upload }));
-    } catch (error) {
-      status.replaceChildren();
-      errors.show(error);
-      submit.disabled = false;
-      return;
-    }
-    try {
-      await follow(started.import_id, status);
-    } catch (error) {
-      status.replaceChildren(errorBox(error));
-    } finally {
-      submit.disabled = false;
-    }
+    await whileBusy(submit, async () => {
+      const upload = new FormData();
+      upload.append("file", file.files[0]);
+      let started;
+      try {
+        ({ data: started } = await api("/api/v1/imports", { method: "POST", form: upload }));
+      } catch (error) {
+        status.replaceChildren();
+        errors.show(error);
+        return;
+      }
+      try {
+        await follow(started.import_id, status);
+      } catch (error) {
+        status.replaceChildren(errorBox(error));
+      }
+    });
   });
   render(pageHeader("Import links"), form, status);
 }

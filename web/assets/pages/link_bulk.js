@@ -3,7 +3,7 @@
 // outcome (n done, m failed and why) stays above the list once it is drawn again; the links
 // that failed stay selected, to try again, and the rest are let go.
 import { api } from "../api.js";
-import { button, confirmAction, field, formErrors, submitButton } from "../components.js";
+import { button, confirmAction, field, formErrors, submitButton, whileBusy } from "../components.js";
 import { announce, h, say } from "../dom.js";
 import { generalSentence } from "../errors.js";
 
@@ -65,8 +65,7 @@ export function bulkSelection(rows, refresh, { total = rows.length, search = "",
   });
   const most = Math.min(total, MATCHING_MAX);
   const everyMatch = button(total > MATCHING_MAX ? `Select the first ${most.toLocaleString()} matching links`
-    : `Select all ${plural(total)} that match`, async () => {
-    everyMatch.disabled = true;
+    : `Select all ${plural(total)} that match`, () => whileBusy(everyMatch, async () => {
     try {
       for (const id of await matchingIds(pathOf, most)) selected.add(id);
       matching = search;
@@ -75,10 +74,8 @@ export function bulkSelection(rows, refresh, { total = rows.length, search = "",
       count.focus(); // the button is gone: focus stays in the bar, on what it did
     } catch (error) {
       announce(generalSentence(error), { tone: "error" });
-    } finally {
-      everyMatch.disabled = false;
     }
-  }, { "data-testid": "select-matching" });
+  }), { "data-testid": "select-matching" });
   const clear = button("Clear selection", () => {
     selected.clear();
     matching = null;
@@ -161,17 +158,16 @@ function bulkForm(ids, done) {
     if (chosen === "delete" && !(await confirmAction(`Delete ${plural(size)}? Their statistics go too.`, "Delete"))) {
       return;
     }
-    apply.disabled = true;
-    try {
-      const { data } = await api("/api/v1/links/bulk", { method: "POST", body });
-      announce(sentence(data));
-      done(data);
-    } catch (error) {
-      if (error.status === 422) errors.show(error);
-      else announce(generalSentence(error), { tone: "error" });
-    } finally {
-      apply.disabled = false;
-    }
+    await whileBusy(apply, async () => {
+      try {
+        const { data } = await api("/api/v1/links/bulk", { method: "POST", body });
+        announce(sentence(data));
+        done(data);
+      } catch (error) {
+        if (error.status === 422) errors.show(error);
+        else announce(generalSentence(error), { tone: "error" });
+      }
+    });
   });
   return {
     node: form,

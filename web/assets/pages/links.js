@@ -3,7 +3,7 @@
 import { api, download, query } from "../api.js";
 import {
   badge, button, copyButton, dangerButton, dataTable, dateText, describeWithPage, dialog, errorBox, field,
-  formErrors, loading, pageHeader, pager, submitButton,
+  formErrors, loading, pageHeader, pager, submitButton, whileBusy,
 } from "../components.js";
 import { announce, h, say } from "../dom.js";
 import { generalSentence } from "../errors.js";
@@ -319,14 +319,7 @@ function linkEditor(link, etag, { path, node, refresh, reload }) {
       refresh(`Edit ${link.short_id}`);
     },
   });
-  const send = async (tag) => {
-    save.disabled = true;
-    try {
-      await guarded(tag);
-    } finally {
-      save.disabled = false;
-    }
-  };
+  const send = (tag) => whileBusy(save, () => guarded(tag));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!Object.keys(changes()).length) return node.close();

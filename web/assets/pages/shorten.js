@@ -1,6 +1,6 @@
 // The front page: shorten a URL, with every option a link has one click away.
 import { api } from "../api.js";
-import { copyButton, field, formErrors, submitButton } from "../components.js";
+import { copyButton, field, formErrors, submitButton, whileBusy } from "../components.js";
 import { announce, h } from "../dom.js";
 import { expiryFields } from "../expiry.js";
 import { OPTION_LABELS, linkOptions } from "../linkoptions.js";
@@ -53,9 +53,11 @@ export function shortenPage({ render }) {
       h("summary", {}, "Rules, A/B split, password, start date, fallback, preview"),
       ...options.nodes));
   const errors = formErrors(form, LINK_LABELS);
-  form.addEventListener("submit", async (event) => {
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
-    submit.disabled = true;
+    whileBusy(submit, send);
+  });
+  const send = async () => {
     errors.clear();
     const body = { url: url.value.trim(), redirect_status: Number(status.value), ...expiry.value() };
     if (alias.value.trim()) body.alias = alias.value.trim();
@@ -79,10 +81,8 @@ export function shortenPage({ render }) {
       url.focus();
     } catch (error) {
       errors.show(error);
-    } finally {
-      submit.disabled = false;
     }
-  });
+  };
   render(h("div", { class: "hero" }, h("h1", {}, "Shorten a link"),
     h("p", { class: "lead muted" }, "Paste a long URL. You get a short link, a QR code and click statistics.")),
   form, result);
