@@ -65,8 +65,8 @@ def test_ids_come_from_a_file_or_stdin_once_each_and_json_gives_the_apis_results
     [
         (("bulk", "disable"), 2, "give ids as arguments or --ids-file"),
         (("bulk", "archive", "xyz"), 2, "invalid choice: 'archive'"),
-        (("bulk", "add_tag", "xyz"), 1, "add_tag.tag: Field required"),
-        (("bulk", "enable", "xyz", "--tag", "t"), 1, "enable.tag: Extra inputs"),
+        (("bulk", "add_tag", "xyz"), 1, "invalid request: tag: Field required"),
+        (("bulk", "enable", "xyz", "--tag", "t"), 1, "invalid request: tag: Extra inputs"),
         (("bulk", "set_expiry", "xyz", "--expires-at", "2001-01-01T00:00:00Z"), 1, "in the future"),
         (("bulk", "disable", "--ids-file", "/no/such/file"), 1, "cannot read the ids"),
     ],

@@ -147,10 +147,10 @@ def test_enable_and_clear_expiry(api: TestClient) -> None:
         ({"action": "disable", "ids": ["a"] * 1001}, "ids: List should have at most 1000 items"),
         ({"action": "archive", "ids": ["a"]}, "action must be one of disable, enable, add_tag"),
         ({"ids": ["a"]}, "action must be one of"),
-        ({"action": "add_tag", "ids": ["a"]}, "add_tag.tag: Field required"),
+        ({"action": "add_tag", "ids": ["a"]}, "invalid request: tag: Field required"),
         ({"action": "add_tag", "tag": "no spaces", "ids": ["a"]}, "a tag is 1-32 characters"),
-        ({"action": "set_expiry", "ids": ["a"]}, "set_expiry.expires_at: Field required"),
-        ({"action": "disable", "tag": "x", "ids": ["a"]}, "disable.tag: Extra inputs"),
+        ({"action": "set_expiry", "ids": ["a"]}, "invalid request: expires_at: Field required"),
+        ({"action": "disable", "tag": "x", "ids": ["a"]}, "invalid request: tag: Extra inputs"),
         (
             {"action": "set_expiry", "expires_at": "2001-01-01T00:00:00Z", "ids": ["a"]},
             "expires_at must be in the future",
@@ -168,6 +168,33 @@ def test_a_bad_envelope_is_a_422_that_says_why_and_changes_nothing(
     assert status == 422, answer
     assert said in answer["message"]
     assert published(container, "LinkUpdated") == published(container, "LinkDeleted") == []
+
+
+def test_ids_of_the_wrong_type_are_said_once_each_naming_no_union_branch(
+    api: TestClient,
+) -> None:
+    """An entry is a string or an object: one of the two is said about it, by the entry's
+    place in the list, not both under Pydantic's names for them ("ids.0.constrained-str",
+    "ids.0.BulkTarget"), nor under the action's ("disable.ids")."""
+    status, answer = bulk(
+        api, {"action": "disable", "ids": [1, {}, "", {"id": 3, "if_match": "*"}, None]}
+    )
+    assert status == 422, answer
+    assert answer["message"] == (
+        "invalid request: ids[0]: a short id is a string, or an object {id, if_match};"
+        " ids[1].id: Field required; ids[1].if_match: Field required;"
+        " ids[2]: String should have at least 1 character; ids[3].id: Input should be a valid"
+        " string (and 1 more)"
+    )
+    assert [error["loc"] for error in answer["detail"]] == [
+        ["body", "ids", "0"],
+        ["body", "ids", "1", "id"],
+        ["body", "ids", "1", "if_match"],
+        ["body", "ids", "2"],
+        ["body", "ids", "3", "id"],
+        ["body", "ids", "4"],
+    ]
+    assert answer["detail"][0]["type"] == answer["detail"][-1]["type"] == "short_id_type"
 
 
 def test_a_huge_body_is_a_413_before_it_is_read(api: TestClient) -> None:
