@@ -197,9 +197,14 @@ SAMPLES: dict[str, Any] = {
 FORMAT_SAMPLES = {"date-time": "1900000000"}
 
 
+def members(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schemas of a union's members (anyOf; oneOf where they exclude each other)."""
+    return list(schema.get("anyOf") or schema.get("oneOf") or [schema])
+
+
 def json_types(schema: dict[str, Any]) -> set[str]:
     """The JSON types a (sub)schema admits; an integer is a number, not the other way."""
-    variants = schema.get("anyOf", [schema])
+    variants = members(schema)
     types = {t for v in variants for t in ([v["type"]] if isinstance(v.get("type"), str) else [])}
     return types | ({"integer"} if "number" in types else set())
 
@@ -208,7 +213,7 @@ def wrong_values(schema: dict[str, Any]) -> list[Any]:
     """A value of each JSON type `schema` refuses, and strings its formats refuse."""
     allowed = json_types(schema)
     values = [sample for kind, sample in SAMPLES.items() if kind not in allowed]
-    variants = schema.get("anyOf", [schema])
+    variants = members(schema)
     values += [FORMAT_SAMPLES[v["format"]] for v in variants if v.get("format") in FORMAT_SAMPLES]
     for variant in variants:
         if variant.get("type") == "array" and "items" in variant:

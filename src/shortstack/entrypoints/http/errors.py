@@ -23,6 +23,7 @@ from shortstack.entrypoints.http.error_bodies import domain_error_answer, valida
 from shortstack.entrypoints.http.error_bodies import domain_error_body as domain_error_body
 from shortstack.entrypoints.http.error_bodies import status_for as status_for
 from shortstack.entrypoints.http.json_text import is_json
+from shortstack.entrypoints.http.schemas.common import UNION_TAGS
 from shortstack.observability import logger
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -42,7 +43,7 @@ def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     cleaned = []
     for error in _without_null_branches(errors):
         item: dict[str, Any] = {
-            "loc": [str(part) for part in error.get("loc", ())],
+            "loc": [str(part) for part in _without_union_tags(error)],
             "msg": validator_words(str(error.get("msg", "invalid value"))),
             "type": str(error.get("type", "value_error")),
         }
@@ -90,6 +91,15 @@ def _without_null_branches(errors: list[Any]) -> list[Any]:
                 break
         kept.append(error)
     return kept
+
+
+def _without_union_tags(error: Any) -> tuple[Any, ...]:
+    """An error's location without the tags of the union members it passed through; the
+    last part of an unknown field's error is the client's own key, kept whatever it is."""
+    loc = tuple(error.get("loc", ()))
+    kept = loc[-1:] if error.get("type") == "extra_forbidden" else ()
+    within = loc[: len(loc) - len(kept)]
+    return tuple(part for part in within if part not in UNION_TAGS) + kept
 
 
 # FastAPI answers "There was an error parsing the body" for any failure to read JSON other
@@ -141,10 +151,23 @@ def about_the_body(error: Any, content_type: str) -> Any:
 def summarize(errors: list[dict[str, Any]]) -> str:
     parts = []
     for error in errors[:5]:
-        location = ".".join(part for part in error["loc"] if part not in ("body", "query", "path"))
+        location = _location(error["loc"])
         parts.append(f"{location}: {error['msg']}" if location else error["msg"])
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
     return "invalid request: " + "; ".join(parts) + more
+
+
+def _location(loc: list[str]) -> str:
+    """A field's place as a client writes it: `links[3].url`, `ids[0]`."""
+    said = ""
+    for part in loc:
+        if part in ("body", "query", "path"):
+            continue
+        if part.isdigit():
+            said += f"[{part}]"
+        else:
+            said += f".{part}" if said else part
+    return said
 
 
 def allowed_methods(request: Request) -> str:

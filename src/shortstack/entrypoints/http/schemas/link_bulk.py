@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Discriminator, Field, StringConstraints, Tag
+from pydantic import BaseModel, BeforeValidator, Discriminator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from shortstack.domain.errors import DomainError
 from shortstack.entrypoints.http.error_bodies import domain_error_body, status_for
 from shortstack.entrypoints.http.preconditions import IF_MATCH_PATTERN
-from shortstack.entrypoints.http.schemas.common import ErrorBody, StrictModel
+from shortstack.entrypoints.http.schemas.common import (
+    ErrorBody,
+    StrictModel,
+    union_tag,
+    union_tag_name,
+)
 from shortstack.entrypoints.http.schemas.links import ExpiresAt
 from shortstack.entrypoints.http.schemas.links import Tag as LinkTag
 from shortstack.service_layer.link_bulk import ACTIONS, BULK_MAX, Action, BulkAction, Outcome
@@ -39,8 +44,26 @@ class BulkTarget(StrictModel):
     if_match: IfMatchValue
 
 
+def _entry_kind(entry: Any) -> str | None:
+    if isinstance(entry, str):
+        return union_tag_name("id")
+    if isinstance(entry, dict | BulkTarget):
+        return union_tag_name("target")
+    return None
+
+
+# Told apart by the entry's JSON type, so an entry's errors are its kind's alone: a number
+# was said twice, as neither a string nor an object, under Pydantic's names for the two.
+IdEntry = Annotated[
+    Annotated[ShortId, union_tag("id")] | Annotated[BulkTarget, union_tag("target")],
+    Discriminator(
+        _entry_kind,
+        custom_error_type="short_id_type",
+        custom_error_message="a short id is a string, or an object {id, if_match}",
+    ),
+]
 Ids = Annotated[
-    list[ShortId | BulkTarget],
+    list[IdEntry],
     Field(
         min_length=1,
         max_length=BULK_MAX,
@@ -117,17 +140,17 @@ def _an_object(body: Any) -> Any:
 
 def _action_of(body: Any) -> str | None:
     action = body.get("action") if isinstance(body, dict) else getattr(body, "action", None)
-    return action if isinstance(action, str) else None
+    return union_tag_name(action) if isinstance(action, str) else None
 
 
 LinkBulkChange = Annotated[
-    Annotated[BulkDisable, Tag("disable")]
-    | Annotated[BulkEnable, Tag("enable")]
-    | Annotated[BulkAddTag, Tag("add_tag")]
-    | Annotated[BulkRemoveTag, Tag("remove_tag")]
-    | Annotated[BulkSetExpiry, Tag("set_expiry")]
-    | Annotated[BulkClearExpiry, Tag("clear_expiry")]
-    | Annotated[BulkDelete, Tag("delete")],
+    Annotated[BulkDisable, union_tag("disable")]
+    | Annotated[BulkEnable, union_tag("enable")]
+    | Annotated[BulkAddTag, union_tag("add_tag")]
+    | Annotated[BulkRemoveTag, union_tag("remove_tag")]
+    | Annotated[BulkSetExpiry, union_tag("set_expiry")]
+    | Annotated[BulkClearExpiry, union_tag("clear_expiry")]
+    | Annotated[BulkDelete, union_tag("delete")],
     Discriminator(
         _action_of,
         # Missing or unknown alike; pydantic's own words speak of "tags", not actions.
