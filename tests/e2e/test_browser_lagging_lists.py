@@ -171,3 +171,43 @@ def test_an_item_edited_then_deleted_at_once_is_deleted_while_the_list_lags(
     expect(table).to_contain_text("No item in this category.")
     assert call(server, "GET", path)[0] == 404
     assert index.stale_answers >= 2
+
+
+def test_a_link_made_here_is_listed_and_acts_at_once_while_the_list_lags(
+    p: Any, server: Server
+) -> None:
+    index = LaggingIndex(p, re.compile(r"/api/v1/links\?"))
+    p.goto(f"{server.base_url}/#/links?tag=lag-made")
+    expect(p.get_by_test_id("links-total")).to_have_text("0 links match")
+    index.hold()
+    p.goto(f"{server.base_url}/#/")
+    p.get_by_text("More options").click()
+    typed = {"Long URL": "https://example.com/lag-made", "Alias": "lag-made", "Tags": "lag-made"}
+    for label, value in typed.items():
+        p.get_by_label(label, exact=True).fill(value)
+    p.get_by_test_id("shorten-submit").click()
+    expect(p.get_by_test_id("short-url")).to_have_text(f"{server.base_url}/lag-made")
+
+    p.goto(f"{server.base_url}/#/links?tag=lag-made")
+    expect(p.get_by_test_id("links-total")).to_have_text("1 link match")
+    p.get_by_role("button", name="Disable lag-made").click()
+    expect(p.get_by_role("button", name="Enable lag-made")).to_be_focused()
+    assert api(server, "/api/v1/links/lag-made")["is_active"] is False
+    assert index.stale_answers >= 2
+
+
+def test_an_item_added_here_is_listed_while_the_list_lags(p: Any, server: Server) -> None:
+    index = LaggingIndex(p, re.compile(r"/api/v1/items\?"))
+    p.goto(f"{server.base_url}/#/items?category=lag-added")
+    table = p.get_by_test_id("items-table")
+    expect(table).to_contain_text("No item in this category.")
+    index.hold()
+    p.get_by_label("Name", exact=True).fill("Mug")
+    p.get_by_label("Price", exact=True).fill("4")
+    p.get_by_label("Category", exact=True).fill("lag-added")
+    p.get_by_role("button", name="Add item").click()
+    expect(table).to_contain_text("Mug")
+    expect(table.locator("tbody tr")).to_have_count(1)
+    delete_from_row(p, "Mug")
+    expect(table).to_contain_text("No item in this category.")
+    assert index.stale_answers >= 2
