@@ -12,7 +12,8 @@
 //   can still hold the row as it was, and its next action would be refused as if someone
 //   else had changed it. So the page remembers, for KNOWN_FOR_MS, each version it wrote or
 //   read itself (and what it deleted); a list row older than that shows and acts on the
-//   version known instead, a deleted one is left out (asKnown). Only this tab's own writes
+//   version known instead, a deleted one is left out, one made here and not listed yet is
+//   added on top of a newest-first list's first page (asKnown). Only this tab's own writes
 //   and reads are remembered: a change made elsewhere is still refused by the read above.
 import { api, ApiError } from "./api.js";
 import { button, dialog } from "./components.js";
@@ -44,7 +45,13 @@ function remember(path, entry) {
 function seen(path, record) {
   const entry = knownAt(path);
   if (entry && entry.record && entry.record.updated_at > record.updated_at) return;
-  remember(path, { record });
+  remember(path, { record, made: Boolean(entry && entry.made) });
+}
+
+// A record this tab made (a POST's answer at `path`, its own address): the first page of
+// a newest-first list that lacks it yet shows it on top (asKnown's `newest`).
+export function made(path, record) {
+  remember(path, { record, made: true });
 }
 
 // The record at `path` deleted by this tab; `createdAt` that of the row it showed.
@@ -61,7 +68,9 @@ export function changedUnseen(path, updatedAt) {
 // `rows` of a list as this tab knows them: a row older than a version it wrote or read is
 // that version (when `keep(record)`, the list's filter, still holds), a row it deleted is
 // left out, a row a bulk change left unknown is read (one GET, only while the list lags).
-export async function asKnown(rows, pathOf, keep = () => true) {
+// `newest`, for the first page of a newest-first list, is the path prefix of its records:
+// those this tab made, newer than every row listed and kept by the filter, come first.
+export async function asKnown(rows, pathOf, { keep = () => true, newest = null } = {}) {
   const shown = await Promise.all(rows.map(async (row) => {
     const path = pathOf(row);
     const entry = knownAt(path);
@@ -81,7 +90,13 @@ export async function asKnown(rows, pathOf, keep = () => true) {
     if (row.updated_at >= entry.record.updated_at) return row;
     return keep(entry.record) ? entry.record : null;
   }));
-  return shown.filter((row) => row !== null);
+  const listed = new Set(rows.map(pathOf));
+  const latest = rows.reduce((most, row) => (row.created_at > most ? row.created_at : most), "");
+  const unlisted = newest === null ? [] : [...known].filter(([path, entry]) => entry.made
+    && path.startsWith(newest) && !listed.has(path) && knownAt(path)
+    && entry.record.created_at > latest && keep(entry.record)).map(([, entry]) => entry.record);
+  unlisted.sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
+  return [...unlisted, ...shown.filter((row) => row !== null)];
 }
 
 // The record at `path` and the ETag of that version.

@@ -6,7 +6,7 @@ import {
 } from "../components.js";
 import { announce, h } from "../dom.js";
 import { navigate } from "../router.js";
-import { asKnown, editDialog, guardedSave, rowWrite } from "../versions.js";
+import { asKnown, editDialog, guardedSave, made, rowWrite } from "../versions.js";
 
 const PAGE_SIZE = 10;
 const ITEM_LABELS = { name: "Name", price: "Price", category: "Category", description: "Description" };
@@ -38,7 +38,8 @@ function itemForm(item, onSaved, { etag, onCancel, reload } = {}) {
       const body = values();
       if (!body.description) delete body.description;
       try {
-        await api("/api/v1/items", { method: "POST", body });
+        const { data } = await api("/api/v1/items", { method: "POST", body });
+        made(itemPath(data.item_id), data);
         errors.clear();
         announce(`Added ${body.name}`);
         form.reset();
@@ -112,7 +113,8 @@ export async function itemsPage(view) {
   try {
     const { data: listed, headers } = await api(`/api/v1/items${query({ limit: PAGE_SIZE, category, cursor })}`);
     // On DynamoDB the list comes from an index that may not show this tab's last writes yet.
-    const data = await asKnown(listed, (i) => itemPath(i.item_id), (i) => !category || i.category === category);
+    const data = await asKnown(listed, (i) => itemPath(i.item_id),
+      { keep: (i) => !category || i.category === category, newest: cursor ? null : itemPath("") });
     const next = headers.get("x-next-cursor");
     const table = dataTable({
       caption: "Items", testid: "items-table", rows: data,

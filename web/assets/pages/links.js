@@ -13,7 +13,7 @@ import { qrBlock } from "../qr.js";
 import { bulkSelection } from "./link_bulk.js";
 import { navigate } from "../router.js";
 import { asKnown, changedUnseen, deleted, editDialog, guardedSave, rowWrite } from "../versions.js";
-import { LINK_LABELS, redirectSelect, splitTags } from "./shorten.js";
+import { LINK_LABELS, linkPath, redirectSelect, splitTags } from "./shorten.js";
 
 const PAGE_SIZE = 20;
 // The furthest page the API serves (its `page` limit); a page past the links' end shows the last one.
@@ -135,9 +135,11 @@ export async function linksPage({ render, params }) {
       sort: filters.sort, page: filters.page, limit: PAGE_SIZE })}`;
     const { data: listed, headers } = await api(path);
     // The index a list comes from on DynamoDB may not show this tab's last writes yet.
-    const data = await asKnown(listed, (l) => linkPath(l.short_id), (l) => stillMatches(l, filters));
+    const newest = filters.sort === "created" && filters.page === 1 && !filters.q;
+    const data = await asKnown(listed, (l) => linkPath(l.short_id),
+      { keep: (l) => stillMatches(l, filters), newest: newest ? linkPath("") : null });
     if (!holder.isConnected) return; // another route or filter drew the page since
-    const total = Number(headers.get("x-total-count") || listed.length) - (listed.length - data.length);
+    const total = Number(headers.get("x-total-count") || listed.length) + data.length - listed.length;
     const exact = headers.get("x-total-exact") !== "false";
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     if (filters.page > pages) {
@@ -200,12 +202,9 @@ export async function linksPage({ render, params }) {
   holder.removeAttribute("aria-busy");
 }
 
-function linkPath(shortId) {
-  return `/api/v1/links/${encodeURIComponent(shortId)}`;
-}
-
-// A version this tab knows of a listed link, against the filters the server applied: a link
-// disabled here leaves a list of active ones. The search words are the server's to match.
+// A version this tab knows of a link, against the filters the server applied: a link
+// disabled here leaves a list of active ones. The search words are the server's to match
+// (a link made here is not added to a search's list).
 function stillMatches(link, filters) {
   return (!filters.state || link.state === filters.state)
     && (!filters.tag || link.tags.includes(filters.tag.toLowerCase()));

@@ -5,12 +5,18 @@ import { announce, h } from "../dom.js";
 import { expiryFields } from "../expiry.js";
 import { OPTION_LABELS, linkOptions } from "../linkoptions.js";
 import { qrBlock } from "../qr.js";
+import { made } from "../versions.js";
 
 export const LINK_LABELS = {
   url: "Long URL", alias: "Alias", title: "Title", tags: "Tags", max_visits: "Visit limit",
   redirect_status: "Redirect", expires_at: "Expires on", ttl_days: "Expires", is_active: "Active",
   ...OPTION_LABELS,
 };
+
+// A link's own address in the API, where the versions this tab knows of it are kept.
+export function linkPath(shortId) {
+  return `/api/v1/links/${encodeURIComponent(shortId)}`;
+}
 
 export function splitTags(text) {
   return text.split(",").map((t) => t.trim()).filter(Boolean);
@@ -67,6 +73,7 @@ export function shortenPage({ render }) {
     Object.assign(body, options.value());
     try {
       const { data } = await api("/api/v1/links", { method: "POST", body });
+      made(linkPath(data.short_id), data);
       const short = h("a", { href: data.short_url, "data-testid": "short-url", class: "short-url" }, data.short_url);
       result.replaceChildren(h("div", { class: "card result-card" },
         h("h2", {}, "Your short link"),
