@@ -116,6 +116,9 @@ PAGES = {
     "webhooks": "/#/webhooks",
     "signin": "/#/signin",
 }
+# How far a page scrolls sideways. Not against innerWidth: on a phone (is_mobile) the layout
+# viewport grows to hold what is too wide, so innerWidth grew with the overflow it measured.
+SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 # Words of validators that must never reach a person.
 VALIDATOR_WORDS = re.compile(r"String should|Input should|function-after|pattern '|\^\[")
 
@@ -655,7 +658,7 @@ def test_the_dashboard_shows_every_link_at_once_and_leads_to_each_ones_stats(
         expect(p.get_by_test_id("stats-table").locator("tbody tr")).to_have_count(7)
         expect(p.get_by_test_id("referrers")).to_contain_text("news.example.com")
         expect(p.locator("nav a[href='#/dashboard']")).to_have_attribute("aria-current", "page")
-        overflow = p.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        overflow = p.evaluate(SIDEWAYS)
         assert overflow <= 0, (width, overflow)
         assert serious_accessibility_violations(p) == []
         screenshot(p, f"dashboard-tour-{width}")
@@ -869,7 +872,7 @@ def test_every_page_fits_the_screen_passes_axe_and_is_photographed(
         p.goto(f"{server.base_url}{route}")
         expect(p.locator("main h1")).to_be_visible()
         expect(p.locator("main [aria-busy='true']")).to_have_count(0)
-        overflow = p.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        overflow = p.evaluate(SIDEWAYS)
         assert overflow <= 0, (name, width, overflow)
         findings[name] = serious_accessibility_violations(p)
         screenshot(p, f"{name}-{width}")
@@ -903,10 +906,9 @@ def test_long_aliases_and_urls_never_push_a_page_or_a_dialog_sideways(
     context = browser.new_context(viewport={"width": width, "height": 900}, is_mobile=width < 500)
     watched = Watched(context.new_page(), server.base_url)
     p = watched.page
-    sideways = "document.documentElement.scrollWidth - window.innerWidth"
     p.goto(f"{server.base_url}/#/links?q={alias}")
     expect(p.get_by_test_id("links-table").locator("tbody tr")).to_have_count(1)
-    assert p.evaluate(sideways) <= 0, ("links page", width, p.evaluate(sideways))
+    assert p.evaluate(SIDEWAYS) <= 0, ("links page", width, p.evaluate(SIDEWAYS))
     p.get_by_role("button", name=f"Edit {alias}").click()
     editor = p.get_by_test_id("link-edit")
     expect(editor.get_by_label("Long URL")).to_be_visible()
@@ -915,7 +917,7 @@ def test_long_aliases_and_urls_never_push_a_page_or_a_dialog_sideways(
     p.goto(f"{server.base_url}/#/links/{alias}/stats")
     expect(p.locator("main h1")).to_have_text(f"Statistics: {alias}")
     expect(p.locator("main [aria-busy='true']")).to_have_count(0)
-    assert p.evaluate(sideways) <= 0, ("stats page", width, p.evaluate(sideways))
+    assert p.evaluate(SIDEWAYS) <= 0, ("stats page", width, p.evaluate(SIDEWAYS))
     # A receiver's URL with a token in its path, named in the deliveries' heading. Only
     # ImportFinished, so that the other tests' links send it nothing, and deleted after.
     receiver = f"http://127.0.0.1:9/hooks/{width}/{'0123456789abcdef' * 12}"
@@ -925,7 +927,7 @@ def test_long_aliases_and_urls_never_push_a_page_or_a_dialog_sideways(
         row = p.get_by_test_id("webhooks-table").locator("tr", has_text=receiver)
         row.get_by_test_id("webhook-deliveries").click()
         expect(p.get_by_text("Nothing sent yet.")).to_be_visible()
-        assert p.evaluate(sideways) <= 0, ("webhook deliveries", width, p.evaluate(sideways))
+        assert p.evaluate(SIDEWAYS) <= 0, ("webhook deliveries", width, p.evaluate(SIDEWAYS))
     finally:
         api(server, f"/api/v1/webhooks/{hook['webhook_id']}", "DELETE")
     context.close()
@@ -953,24 +955,35 @@ def test_a_link_made_to_last_forever_shows_never(page: Watched, server: Server) 
     expect(row).to_contain_text("Expires never")
 
 
-def test_jwt_mode_locally_signs_in_with_a_dev_token(
-    browser: Any, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    data_dir = tmp_path_factory.mktemp("jwt")
+@contextmanager
+def dev_token_server(data_dir: Path) -> Iterator[tuple[Server, Any]]:
+    """A server in AUTH_MODE=jwt as `shortstack dev-token --env` sets it up, and a function
+    that signs a token for a `sub`."""
     cli = [sys.executable, "-m", "shortstack.entrypoints.cli"]
     base_env = {**os.environ, "DATA_DIR": str(data_dir), "STORAGE": "sqlite"}
     exports = subprocess.run(
         [*cli, "dev-token", "--env"], env=base_env, capture_output=True, text=True, check=True
     ).stdout
     settings = dict(word.partition("=")[::2] for word in shlex.split(exports) if word != "export")
-    with running_server(data_dir, **settings) as jwt_server:
-        token = subprocess.run(
-            [*cli, "dev-token", "--sub", "alice"],
+
+    def token_for(sub: str) -> str:
+        return subprocess.run(
+            [*cli, "dev-token", "--sub", sub],
             env={**base_env, **settings},
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
+
+    with running_server(data_dir, **settings) as jwt_server:
+        yield jwt_server, token_for
+
+
+def test_jwt_mode_locally_signs_in_with_a_dev_token(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with dev_token_server(tmp_path_factory.mktemp("jwt")) as (jwt_server, token_for):
+        token = token_for("alice")
         # Signed out, every page passes axe at both widths.
         for width in (1280, 390):
             context = browser.new_context(viewport={"width": width, "height": 900})
@@ -1002,6 +1015,29 @@ def test_jwt_mode_locally_signs_in_with_a_dev_token(
         expect(p.locator("#session")).not_to_contain_text("alice")
         expect(p.locator("#session").get_by_role("link", name="Sign in")).to_be_visible()
         expect(p.get_by_role("status").filter(has_text="Signed out")).to_have_count(1)
+        context.close()
+
+
+def test_a_long_signed_in_name_never_pushes_sign_out_off_a_phone(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # The header names who is signed in by the token's sub, which some providers make an
+    # e-mail address: one word with no break, that pushed Sign out past a 390 px screen.
+    with dev_token_server(tmp_path_factory.mktemp("jwt-long-sub")) as (jwt_server, token_for):
+        sub = "alexandra.konstantinopoulou@example.com"
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+        watched = Watched(context.new_page(), jwt_server.base_url)
+        p = watched.page
+        p.goto(f"{jwt_server.base_url}/#/signin")
+        p.get_by_test_id("signin-token").fill(token_for(sub))
+        p.get_by_test_id("signin-token").press("Tab")
+        p.keyboard.press("Enter")
+        expect(p.locator("#session")).to_contain_text(sub)
+        sign_out = p.locator("#session").get_by_role("button", name="Sign out")
+        assert p.evaluate(SIDEWAYS) <= 0
+        box = sign_out.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= 390
         context.close()
 
 
@@ -1151,7 +1187,7 @@ SCREENS = {1280: {"width": 1280, "height": 800}, 390: {"width": 390, "height": 8
 
 def fits_the_screen(p: Any, width: int, name: str) -> None:
     """No sideways scroll, the form's controls (if any) inside the screen, axe, a picture."""
-    overflow = p.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    overflow = p.evaluate(SIDEWAYS)
     assert overflow <= 0, (name, overflow)
     for control in p.locator("input, button").all():
         expect(control).to_be_in_viewport(ratio=1)
@@ -1751,7 +1787,7 @@ def test_every_page_reflows_when_a_1280_px_window_is_zoomed(
         p.goto(f"{server.base_url}{route}")
         expect(p.locator("main h1")).to_be_visible()
         expect(p.locator("main [aria-busy='true']")).to_have_count(0)
-        overflow = p.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        overflow = p.evaluate(SIDEWAYS)
         if overflow > 0:
             sideways[name] = overflow
     context.close()
