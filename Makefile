@@ -32,8 +32,11 @@ sync: ## create .venv/ from uv.lock (idempotent), with the local server's extra 
 run: sync ## serve the whole stack on http://$(HOST):$(PORT)
 	PORT=$(PORT) HOST=$(HOST) DATA_DIR=$(DATA_DIR) $(RUN) shortstack serve
 
+# Only an address the reader gave: the defaults would override where the server on that
+# data serves (served-at), which is what the seed's short URLs should name.
+SEED_ADDRESS := $(if $(filter file,$(origin PORT)),,PORT=$(PORT)) $(if $(filter file,$(origin HOST)),,HOST=$(HOST))
 seed: sync ## demo data in DATA_DIR: links with 30 days of clicks, items, users (SEED_ARGS=--help)
-	PORT=$(PORT) HOST=$(HOST) DATA_DIR=$(DATA_DIR) $(RUN) shortstack seed $(SEED_ARGS)
+	$(strip $(SEED_ADDRESS) DATA_DIR=$(DATA_DIR)) $(RUN) shortstack seed $(SEED_ARGS)
 
 test: sync lint typecheck lint-infra lint-image pytest ## lint, type-check, check the IaC and run the whole test suite
 
