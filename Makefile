@@ -44,7 +44,7 @@ test: sync lint typecheck lint-infra lint-image pytest ## lint, type-check, chec
 # marked slow; one worker per core (pytest-xdist), and the schemathesis plugin unloaded (it
 # adds seconds to every start).
 FAST_MARKERS := not slow and not browser and not moto and not dynamodb_local
-test-fast: sync lint ## the edit-test loop (about a minute): lint, unit and contract tests on memory and SQLite
+test-fast: sync lint ## the edit-test loop (about 2.5 minutes on two cores): lint, unit and contract tests on memory and SQLite
 	$(RUN) pytest -q -n auto -p no:schemathesis -m "$(FAST_MARKERS)" tests/unit tests/contract
 
 lint: sync ## ruff check and format check
