@@ -14,6 +14,13 @@ from shortstack.domain.errors import InvalidInput
 
 TITLE_MAX_LENGTH = 200
 TAG_PATTERN = r"^[a-z0-9_.-]{1,32}$"
+# The whitespace stripped around a tag (or any text the API documents by a pattern): JSON
+# Schema's \s, ECMA-262's. str.strip() also takes \x1c-\x1f and \x85, which the documented
+# patterns refuse: "\x1cabc\x85" became the tag "abc".
+SPACES = (
+    "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 TAGS_MAX = 10
 _TAG = re.compile(TAG_PATTERN)
 MAX_VISITS_LIMIT = 1_000_000_000
@@ -28,7 +35,7 @@ def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Tags lower-cased, trimmed and de-duplicated in order; InvalidInput on a bad one."""
     seen: dict[str, None] = {}
     for raw in tags:
-        tag = raw.strip().lower()
+        tag = raw.strip(SPACES).lower()
         if not _TAG.match(tag):
             raise InvalidInput("each tag must be 1-32 characters of a-z 0-9 _ . -", field="tags")
         seen.setdefault(tag, None)

@@ -26,6 +26,7 @@ from pydantic_core import core_schema
 
 from shortstack.domain.clock import to_iso
 from shortstack.domain.errors import InvalidInput
+from shortstack.domain.link_fields import SPACES
 
 # The tags of the unions' members in request models. Pydantic locates an error inside a
 # member at its tag ("ids.0.BulkTarget.id", "disable.ids"), a name no client sent or knows;
@@ -73,13 +74,11 @@ def multi_line(value: str) -> str:
 # valid regex for ECMA-262 engines in Unicode mode (nor for the Rust validators).
 _SINGLE_LINE_REFUSED = "\\x00-\\x1f\\x7f-\\x9f"
 _MULTI_LINE_REFUSED = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
-# The whitespace stripped from both ends: ECMA-262's \s, spelled out. Python's str.strip()
-# and its \s also take \x1c-\x1f and \x85, which JSON-schema validators do not: the
-# server stripped a trailing \x1d that the schema called a control character.
-_STRIPPED = (
-    "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
+# The whitespace stripped from both ends: ECMA-262's \s, spelled out (the domain's SPACES,
+# which tags are stripped of too). Python's str.strip() and its \s also take \x1c-\x1f and
+# \x85, which JSON-schema validators do not: the server stripped a trailing \x1d that the
+# schema called a control character.
+_STRIPPED = SPACES
 # The same set as a regex class body, escaped so that every engine reads it alike.
 _SPACE = "".join(f"\\u{ord(ch):04x}" for ch in _STRIPPED)
 # Public for the patterns written elsewhere (target URLs): \s is not the same set in Python.

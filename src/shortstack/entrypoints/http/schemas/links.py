@@ -89,11 +89,14 @@ Alias = Annotated[
 ]
 Title = Annotated[str, StringConstraints(max_length=TITLE_MAX_LENGTH), SingleLine]
 # Stored lower-cased; surrounding whitespace is stripped first, by the domain: the length is
-# what was sent (0701), so " 0" and 63 spaces is too long though it strips to a good tag.
+# what was sent (0701), so " 0" and 63 spaces is too long though it strips to a good tag. The
+# whitespace the pattern allows is the set the domain strips (SPACE_CLASS, ECMA-262's \s).
 Tag = Annotated[
     str,
     StringConstraints(strip_whitespace=False, max_length=64),
-    Field(json_schema_extra={"pattern": r"^\s*[A-Za-z0-9_.-]{1,32}\s*$"}),
+    Field(
+        json_schema_extra={"pattern": f"^[{SPACE_CLASS}]*[A-Za-z0-9_.-]{{1,32}}[{SPACE_CLASS}]*$"}
+    ),
 ]
 Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX, description="a-z 0-9 _ . - (lower-cased)")]
 TtlDays = Annotated[
