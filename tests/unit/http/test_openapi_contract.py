@@ -704,3 +704,17 @@ def test_a_tag_is_stripped_only_of_the_whitespace_its_pattern_allows(
     assert [result["status"] for result in batch.json()["results"]] == [422]
     padded = client.post("/api/v1/links", json={"url": "https://e.com/", "tags": [" Spring\t"]})
     assert padded.json()["tags"] == ["spring"]
+
+
+def test_a_webhook_url_s_pattern_reads_the_same_in_python_and_json_schema(
+    client: Any, document: dict[str, Any]
+) -> None:
+    # Python's \s (schemathesis's reading of a pattern) also takes \x1c-\x1f and \x85, which
+    # JSON Schema's does not and the server refuses as control characters: the pattern names
+    # its whitespace, so that every reader draws the same line.
+    pattern = document["components"]["schemas"]["WebhookCreate"]["properties"]["url"]["pattern"]
+    assert re.search(pattern, " https://hooks.example.com/in\t")
+    for odd in ("\x1chttps://hooks.example.com/in", "https://hooks.example.com/in\x85"):
+        assert not re.search(pattern, odd), ascii(odd)
+        answer = client.post("/api/v1/webhooks", json={"url": odd, "events": ["LinkCreated"]})
+        assert answer.status_code == 422, ascii(odd)
