@@ -15,6 +15,7 @@ from shortstack.domain.webhooks import (
     Webhook,
 )
 from shortstack.entrypoints.http.schemas.common import (
+    SPACE_CLASS,
     IsoTime,
     SingleLine,
     StrictModel,
@@ -24,9 +25,12 @@ from shortstack.entrypoints.http.schemas.common import (
 EventType = Literal["LinkClicked", "LinkCreated", "LinkUpdated", "LinkDeleted", "ImportFinished"]
 # What a pattern can state of a delivery's address (domain.webhooks.check_target): an http(s)
 # scheme, then printable ASCII without spaces. Documentation only: the domain checks it too.
-WEBHOOK_URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[\x21-\x7e]+\s*$"
+# The whitespace around it is spelled out (SPACE_CLASS, what SingleLine strips): Python's \s
+# also takes \x1c-\x1f and \x85, which the server refuses.
+_AROUND = f"[{SPACE_CLASS}]*"
+WEBHOOK_URL_PATTERN = f"^{_AROUND}[Hh][Tt][Tt][Pp][Ss]?://[\\x21-\\x7e]+{_AROUND}$"
 # The document's pattern where plain http is refused (every mode but the laptop's).
-HTTPS_WEBHOOK_URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]://[\x21-\x7e]+\s*$"
+HTTPS_WEBHOOK_URL_PATTERN = f"^{_AROUND}[Hh][Tt][Tt][Pp][Ss]://[\\x21-\\x7e]+{_AROUND}$"
 EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=5)]
 WebhookUrl = Annotated[
     str,
