@@ -23,9 +23,10 @@ from shortstack.entrypoints.long_running_heap import SERVER_THRESHOLDS, settle_t
 @pytest.fixture
 def restored_collector() -> Iterator[None]:
     thresholds = gc.get_threshold()
-    # What earlier tests in this worker left for the collector (an unclosed socket's
-    # ResourceWarning, raised from its finaliser) is theirs: collected here, not counted
-    # against the collection this test makes.
+    # What earlier tests in this worker left for the collector, frozen or not (an unclosed
+    # socket's ResourceWarning, raised from its finaliser), is theirs: collected here, not
+    # in the collection this test makes.
+    gc.unfreeze()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()
@@ -37,7 +38,6 @@ def restored_collector() -> Iterator[None]:
 def test_settling_freezes_the_heap_and_widens_the_young_generation(
     restored_collector: None,
 ) -> None:
-    gc.unfreeze()
     long_lived = [{"n": n} for n in range(1_000)]
     settle_the_heap()
     assert gc.get_freeze_count() >= len(long_lived)
@@ -52,7 +52,6 @@ def test_settling_freezes_the_heap_and_widens_the_young_generation(
 def test_serve_settles_the_heap_once_its_app_is_built(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restored_collector: None
 ) -> None:
-    gc.unfreeze()
     seen: dict[str, object] = {}
 
     def instead_of_serving(self: uvicorn.Server, sockets: list[socket.socket]) -> None:
